@@ -1,0 +1,178 @@
+/// Where Ferry keeps everything a run must remember: runs, checkpoints, plugin
+/// key-value state, ID mappings, record hashes and dead letters.
+///
+/// SQLite is the embedded default (`FerryState.SQLiteStateStore`); an
+/// in-memory twin serves tests. Every method is one short transaction so that
+/// a shared server store (PostgreSQL with row leases) can implement the same
+/// protocol later. Implementations are thread-safe.
+public protocol StateStore: AnyObject, Sendable {
+    // MARK: Runs and the per-pipeline lease
+
+    /// Starts a run, taking the pipeline's lease. Throws `StateError.pipelineBusy`
+    /// when a live process already runs the same (site, pipeline).
+    func beginRun(_ pipeline: PipelineID) throws -> RunID
+
+    /// Ends a run, records its outcome and releases the lease.
+    func finishRun(_ run: RunID, outcome: RunOutcome) throws
+
+    /// The latest runs of a pipeline (or of every pipeline when `pipeline` is nil), newest first.
+    func recentRuns(of pipeline: PipelineID?, limit: Int) throws -> [RunRecord]
+
+    // MARK: Checkpoints and the atomic batch commit
+
+    /// The checkpoint (opaque JSON text) last committed for a stream, or nil.
+    func checkpoint(for pipeline: PipelineID, stream: String) throws -> String?
+
+    /// Commits, in one transaction, everything one acknowledged batch produced:
+    /// its checkpoint, per-run counts, ID mappings, dead letters and record hashes.
+    func commit(_ batch: BatchCommit) throws
+
+    // MARK: Plugin key-value state
+
+    func value(scope: String, key: String) throws -> String?
+    func setValue(_ value: String, scope: String, key: String) throws
+    func removeValue(scope: String, key: String) throws
+
+    // MARK: ID mappings
+
+    func destinationID(scope: String, sourceID: String) throws -> String?
+    func setDestinationID(_ destinationID: String, scope: String, sourceID: String) throws
+
+    // MARK: Change detection
+
+    /// The stored content hashes for the given keys of a stream (absent keys are omitted).
+    func recordHashes(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: UInt64]
+
+    /// Every key with a stored hash for a stream (used by mirror mode to find deletions).
+    func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String]
+
+    // MARK: Dead letters
+
+    func deadLetters(for pipeline: PipelineID?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter]
+
+    /// Marks dead letters as replayed (they stay listed with `includeReplayed`).
+    func markReplayed(_ ids: [Int64]) throws
+
+    // MARK: Maintenance
+
+    /// Forgets checkpoints, hashes and dead letters of one pipeline (not ID mappings, not runs).
+    func reset(_ pipeline: PipelineID) throws
+}
+
+/// A pipeline within a site. The default site is the empty string.
+public struct PipelineID: Hashable, Sendable, CustomStringConvertible {
+    public var site: String
+    public var pipeline: String
+
+    public init(site: String = "", pipeline: String) {
+        self.site = site
+        self.pipeline = pipeline
+    }
+
+    public var description: String { site.isEmpty ? pipeline : "\(site)/\(pipeline)" }
+}
+
+public typealias RunID = Int64
+
+/// How a run ended.
+public struct RunOutcome: Sendable, Equatable {
+    public enum Status: String, Sendable { case running, succeeded, failed, deadLettered = "dead_lettered", cancelled }
+    public var status: Status
+    public var message: String?
+
+    public init(status: Status, message: String? = nil) {
+        self.status = status
+        self.message = message
+    }
+}
+
+/// One row of the run log with totals over all its committed batches.
+public struct RunRecord: Sendable, Equatable {
+    public var id: RunID
+    public var pipeline: PipelineID
+    public var startedAt: Double   // seconds since 1970
+    public var finishedAt: Double?
+    public var status: RunOutcome.Status
+    public var message: String?
+    public var counts: BatchCounts
+
+    public init(id: RunID, pipeline: PipelineID, startedAt: Double, finishedAt: Double?, status: RunOutcome.Status, message: String?, counts: BatchCounts) {
+        self.id = id; self.pipeline = pipeline; self.startedAt = startedAt; self.finishedAt = finishedAt
+        self.status = status; self.message = message; self.counts = counts
+    }
+}
+
+/// Record counts of one batch or one run.
+public struct BatchCounts: Sendable, Equatable {
+    public var read = 0       // records the source produced
+    public var written = 0    // records the destination accepted
+    public var unchanged = 0  // records skipped because their hash had not changed
+    public var deleted = 0    // records deleted by mirror mode
+    public var rejected = 0   // records sent to dead letters
+
+    public init(read: Int = 0, written: Int = 0, unchanged: Int = 0, deleted: Int = 0, rejected: Int = 0) {
+        self.read = read; self.written = written; self.unchanged = unchanged; self.deleted = deleted; self.rejected = rejected
+    }
+
+    public static func += (lhs: inout BatchCounts, rhs: BatchCounts) {
+        lhs.read += rhs.read; lhs.written += rhs.written; lhs.unchanged += rhs.unchanged
+        lhs.deleted += rhs.deleted; lhs.rejected += rhs.rejected
+    }
+}
+
+/// A record that a transform or destination rejected, kept for inspection and replay.
+public struct DeadLetter: Sendable, Equatable {
+    public var id: Int64            // assigned by the store; 0 before it is stored
+    public var pipeline: PipelineID
+    public var stream: String
+    public var stage: String        // "transform", "destination", or a transform plugin's connection name
+    public var error: String
+    public var record: String       // the record's JSON as it entered the failing stage
+    public var createdAt: Double
+    public var replayedAt: Double?
+
+    public init(id: Int64 = 0, pipeline: PipelineID, stream: String, stage: String, error: String, record: String, createdAt: Double, replayedAt: Double? = nil) {
+        self.id = id; self.pipeline = pipeline; self.stream = stream; self.stage = stage
+        self.error = error; self.record = record; self.createdAt = createdAt; self.replayedAt = replayedAt
+    }
+}
+
+/// Everything one acknowledged batch changes in state, committed atomically.
+public struct BatchCommit: Sendable {
+    public var run: RunID
+    public var pipeline: PipelineID
+    public var stream: String
+    /// The new checkpoint; nil keeps the previous one.
+    public var checkpoint: String?
+    public var counts: BatchCounts
+    public var idMappings: [(scope: String, sourceID: String, destinationID: String)]
+    public var deadLetters: [DeadLetter]
+    /// Hashes of records written in this batch, by primary-key string.
+    public var hashes: [(key: String, hash: UInt64)]
+    /// Keys whose hashes must be forgotten (records deleted in mirror mode).
+    public var removedHashKeys: [String]
+
+    public init(run: RunID, pipeline: PipelineID, stream: String, checkpoint: String?, counts: BatchCounts,
+                idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],
+                deadLetters: [DeadLetter] = [], hashes: [(key: String, hash: UInt64)] = [], removedHashKeys: [String] = []) {
+        self.run = run; self.pipeline = pipeline; self.stream = stream; self.checkpoint = checkpoint
+        self.counts = counts; self.idMappings = idMappings; self.deadLetters = deadLetters
+        self.hashes = hashes; self.removedHashKeys = removedHashKeys
+    }
+}
+
+/// Errors a state store reports.
+public struct StateError: Error, CustomStringConvertible, Equatable {
+    public enum Kind: Sendable, Equatable { case pipelineBusy, storage, notFound }
+    public var kind: Kind
+    public var description: String
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+
+    public static func pipelineBusy(_ pipeline: PipelineID, holder: String) -> StateError {
+        StateError(.pipelineBusy, "Pipeline '\(pipeline)' is already running (\(holder)); wait for it to finish or stop it first.")
+    }
+}

@@ -1,0 +1,1 @@
+// Placeholder: FerryEngine is being written.

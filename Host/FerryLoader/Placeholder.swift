@@ -1,0 +1,1 @@
+// Placeholder: FerryLoader is being written.

@@ -1,0 +1,1 @@
+// Placeholder: FerryState is being written.

@@ -1,0 +1,85 @@
+// swift-tools-version:6.1
+// The whole build: the stable plugin ABI (PluginAPI/), the host (Host/), every
+// first-party connector as its own dynamic library (Plugins/), and the tests.
+import PackageDescription
+
+/// A first-party connector: one folder under Plugins/, one `libferry-<name>.so`.
+/// The host finds these beside its own executable, so `swift build` is enough.
+func connector(_ folder: String, target: String, dependencies: [Target.Dependency] = []) -> (Product, Target) {
+    (
+        .library(name: "ferry-\(folder)", type: .dynamic, targets: [target]),
+        .target(
+            name: target,
+            dependencies: ["FerryPluginSDK"] + dependencies,
+            path: "Plugins/\(folder)",
+            exclude: ["README.md"]
+        )
+    )
+}
+
+let swiftPlugins = [
+    connector("demo", target: "DemoPlugin"),
+    connector("file", target: "FilePlugin"),
+    connector("sqlite", target: "SQLitePlugin", dependencies: ["CSQLite"]),
+]
+
+let package = Package(
+    name: "Ferry",
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+        .executable(name: "ferry-bench", targets: ["FerryBench"]),
+        .library(name: "FerryPluginSDK", targets: ["FerryPluginSDK"]),
+        // The C reference connector, built by SwiftPM's clang from plain C.
+        .library(name: "ferry-cdemo", type: .dynamic, targets: ["CDemoPlugin"]),
+    ] + swiftPlugins.map(\.0),
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: PluginAPI: the C ABI, the JSON codec and the Swift SDK for connector authors.
+        .target(name: "CFerryPlugin", path: "PluginAPI/CFerryPlugin"),
+        .target(name: "FerryJSON", path: "PluginAPI/FerryJSON"),
+        .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON"], path: "PluginAPI/FerryPluginSDK"),
+
+        // MARK: Host: the ferry executable and its modules, lightest first.
+        .systemLibrary(
+            name: "CSQLite", path: "Host/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "FerryCore",
+            dependencies: ["FerryJSON", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            path: "Host/FerryCore"
+        ),
+        .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite"], path: "Host/FerryState"),
+        .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin"], path: "Host/FerryLoader"),
+        .target(
+            name: "FerryEngine",
+            dependencies: ["FerryCore", "FerryState", "FerryLoader", "CFerryPlugin", .product(name: "Logging", package: "swift-log")],
+            path: "Host/FerryEngine"
+        ),
+        .target(
+            name: "FerryCLI",
+            dependencies: ["FerryEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Host/FerryCLI"
+        ),
+        .executableTarget(name: "ferry", dependencies: ["FerryCLI"], path: "Host/ferry"),
+
+        // MARK: Plugins
+        .target(name: "CDemoPlugin", dependencies: ["CFerryPlugin"], path: "Plugins/cdemo", exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
+
+        // MARK: Benchmarks
+        .executableTarget(name: "FerryBench", dependencies: ["FerryEngine"], path: "Benchmarks/FerryBench"),
+
+        // MARK: Tests
+        .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),
+        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
+        .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
+        .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine"], path: "Tests/FerryLoaderTests"),
+        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine"], path: "Tests/FerryEngineTests"),
+        .testTarget(name: "PluginTests", dependencies: ["FerryEngine"], path: "Tests/Plugins"),
+    ] + swiftPlugins.map(\.1),
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Placeholder: FilePlugin is being written.

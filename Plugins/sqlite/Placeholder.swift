@@ -1,0 +1,1 @@
+// Placeholder: SQLitePlugin is being written.
