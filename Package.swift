@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin"], path: "Host/FerryLoader"),
         .target(
             name: "FerryEngine",
-            dependencies: ["FerryCore", "FerryState", "FerryLoader", "CFerryPlugin", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryCore", "FerryState", "FerryLoader", "CFerryPlugin", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryEngine"
         ),
         .target(
@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "CDemoPlugin", dependencies: ["CFerryPlugin"], path: "Plugins/cdemo", exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
 
         // MARK: Benchmarks
-        .executableTarget(name: "FerryBench", dependencies: ["FerryEngine"], path: "Benchmarks/FerryBench"),
+        .executableTarget(name: "FerryBench", dependencies: ["FerryEngine", "FerryCore", "FerryLoader", "FerryPluginSDK", "CFerryPlugin", "FerryJSON"], path: "Benchmarks/FerryBench"),
 
         // MARK: Tests
         .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),

@@ -1,1 +1,29 @@
-print("bench")
+// ferry-bench: throughput and memory figures for the goals the issues state.
+// Figures are printed, never asserted: machines are noisy.
+//
+//   swift run -c release ferry-bench            # every benchmark
+//   swift run -c release ferry-bench abi        # C source → host → null sink, 10M records
+//   swift run -c release ferry-bench sqlite     # JSONL → SQLite upsert, 1M and 5M records, vs sqlite3 .import
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let selected = arguments.filter { !$0.hasPrefix("--") }
+func wants(_ name: String) -> Bool { selected.isEmpty || selected.contains(name) }
+
+func option(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+
+do {
+    if wants("abi") {
+        try ABIBenchmark(records: Int(option("abi-records") ?? "") ?? 10_000_000).run()
+    }
+    if wants("sqlite") {
+        let counts = (option("sqlite-records") ?? "1000000,5000000").split(separator: ",").compactMap { Int($0) }
+        try SQLiteLoadBenchmark(recordCounts: counts).run()
+    }
+} catch {
+    FileHandle.standardError.write(Data("ferry-bench: \(error)\n".utf8))
+    exit(1)
+}

@@ -2,6 +2,21 @@ import ArgumentParser
 
 /// The `ferry` command line.
 public struct FerryCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "ferry", abstract: "A plugin-based sync host.")
+    public static let configuration = CommandConfiguration(
+        commandName: "ferry",
+        abstract: "Ferry: a plugin-based sync host.",
+        discussion: "Runs extract → transform → load pipelines between systems, with crash-safe state in SQLite.",
+        version: "0.1.0",
+        subcommands: [Run.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, Plugins.self]
+    )
     public init() {}
+}
+
+/// Exit codes a script or a service manager can act on.
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let failure: Int32 = 1
+    static let usage: Int32 = 2
+    static let deadLetters: Int32 = 3
+    static let interrupted: Int32 = 130
 }

@@ -117,3 +117,29 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONObject {
+    /// Wraps members the caller has already made unique, skipping the duplicate
+    /// scan of `init(_:)`; the parser checks keys as it reads them and calls this
+    /// once per object, which keeps record parsing at one array allocation.
+    init(uniqueMembers: [(key: String, value: JSONValue)]) {
+        self.members = uniqueMembers
+    }
+
+    /// The members sorted by the UTF-8 bytes of their keys (code point order),
+    /// the order canonical encoding and content hashing need so that two objects
+    /// with the same members in a different order encode identically.
+    var membersInCanonicalOrder: [(key: String, value: JSONValue)] {
+        var sorted = true
+        var index = 1
+        while index < members.count {
+            if !members[index - 1].key.utf8.lexicographicallyPrecedes(members[index].key.utf8) {
+                sorted = false
+                break
+            }
+            index += 1
+        }
+        if sorted { return members }
+        return members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where Ferry keeps everything a run must remember: runs, checkpoints, plugin
 /// key-value state, ID mappings, record hashes and dead letters.
 ///
@@ -174,5 +176,63 @@ public struct StateError: Error, CustomStringConvertible, Equatable {
 
     public static func pipelineBusy(_ pipeline: PipelineID, holder: String) -> StateError {
         StateError(.pipelineBusy, "Pipeline '\(pipeline)' is already running (\(holder)); wait for it to finish or stop it first.")
+    }
+}
+
+/// The process that holds (or asks for) a pipeline's lease: a pid on a host.
+///
+/// Stores record the holder with every lease so that a lease left behind by a
+/// crashed process (`kill -9`, power loss) can be taken over, while a live one
+/// makes `beginRun` throw `StateError.pipelineBusy`.
+public struct LeaseHolder: Sendable, Equatable, CustomStringConvertible {
+    public var pid: Int32
+    public var hostname: String
+    /// When the process started (clock ticks since boot, from `/proc/<pid>/stat`),
+    /// so that a pid reused by an unrelated process is not mistaken for the holder.
+    /// Nil where it cannot be read.
+    public var startTime: Int64?
+
+    public init(pid: Int32, hostname: String, startTime: Int64? = nil) {
+        self.pid = pid
+        self.hostname = hostname
+        self.startTime = startTime
+    }
+
+    /// This process.
+    public static var current: LeaseHolder {
+        let pid = getpid()
+        return LeaseHolder(pid: pid, hostname: currentHostname, startTime: processStatus(of: pid)?.startTime)
+    }
+
+    /// The name of this host, as `gethostname(2)` reports it.
+    public static var currentHostname: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// True when the holder provably no longer runs: it is on this host and its pid
+    /// is gone, a zombie, or now belongs to a process that started at another time.
+    /// A holder on another host can't be checked and is never considered ended.
+    public var hasEnded: Bool {
+        guard hostname == LeaseHolder.currentHostname else { return false }
+        guard pid > 0 else { return true }
+        if kill(pid, 0) != 0 && errno != EPERM { return true }
+        guard let status = LeaseHolder.processStatus(of: pid) else { return false }
+        if status.state == "Z" || status.state == "X" { return true }
+        if let startTime, startTime != status.startTime { return true }
+        return false
+    }
+
+    public var description: String { "pid \(pid) on \(hostname)" }
+
+    /// State letter and start time of a process from `/proc/<pid>/stat` (Linux only).
+    private static func processStatus(of pid: Int32) -> (state: Character, startTime: Int64)? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After "pid (comm)" come the fields from 3 (state) on; starttime is field 22.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let state = fields[0].first, let start = Int64(fields[19]) else { return nil }
+        return (state, start)
     }
 }

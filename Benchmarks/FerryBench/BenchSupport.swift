@@ -1,0 +1,45 @@
+import Foundation
+
+/// Shared helpers: temporary folders, child processes with their peak memory.
+enum Bench {
+    static func temporaryFolder(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-\(name)-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The folder holding this executable, where `swift build` also leaves `ferry` and the plugins.
+    static var binFolder: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    /// Runs a command; returns wall seconds and the child's peak RSS in MiB.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], quiet: Bool = true) throws -> (seconds: Double, peakMiB: Double, status: Int32) {
+        var pid: pid_t = 0
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if quiet {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let started = Date()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw BenchError("could not start \(executable): errno \(spawned)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        return (Date().timeIntervalSince(started), Double(usage.ru_maxrss) / 1024, (status >> 8) & 0xff)
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.0f", value) }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import FerryCore
+import FerryEngine
+import FerryJSON
+import FerryLoader
+import FerryPluginSDK
+import Foundation
+
+/// `ferry plugins` and `ferry plugins info NAME`.
+struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the plugins Ferry finds, and the files it refused.",
+        subcommands: [List.self, Info.self], defaultSubcommand: List.self)
+
+    /// Discovers every plugin on the search path of the configuration (when there is one).
+    static func discover(_ global: GlobalOptions) -> (PluginDiscovery, [String]) {
+        let config = try? FerryConfig.load(path: global.configPath, environment: ProcessInfo.processInfo.environment)
+        let searchPath = PluginSearchPath(configFolders: config?.pluginPaths ?? [],
+                                          configFile: config?.sourceFile,
+                                          environment: ProcessInfo.processInfo.environment)
+        return (PluginRegistry.discover(searchPath: searchPath, only: nil), searchPath.folders)
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List plugins: name, version, ABI, runtime, capabilities, path.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let (discovery, folders) = Plugins.discover(global)
+            let plugins = discovery.plugins.sorted { $0.name < $1.name }
+            if global.json {
+                printJSON([
+                    "plugins": plugins.map {
+                        ["name": $0.name, "version": $0.version, "abi": "\($0.abiMajor).\($0.abiMinor)", "runtime": $0.runtime,
+                         "capabilities": $0.capabilities.names, "path": $0.path, "description": $0.summary]
+                    },
+                    "errors": discovery.errors.map { "\($0)" },
+                    "search_path": folders,
+                ])
+                return
+            }
+            var table = Table("NAME", "VERSION", "ABI", "RUNTIME", "CAPABILITIES", "PATH")
+            for plugin in plugins {
+                table.add(plugin.name, plugin.version, "\(plugin.abiMajor).\(plugin.abiMinor)", plugin.runtime,
+                          plugin.capabilities.names.joined(separator: ","), plugin.path)
+            }
+            print(plugins.isEmpty ? "No plugins found in: \(folders.joined(separator: ":"))" : table.rendered)
+            for error in discovery.errors { print("refused: \(error)") }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a plugin's config schema (spec).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The plugin name.") var name: String
+
+        func run() throws {
+            let (discovery, _) = Plugins.discover(global)
+            guard let plugin = discovery.plugins.first(where: { $0.name == name }) else {
+                printError("no plugin named '\(name)'; found: \(discovery.plugins.map(\.name).sorted().joined(separator: ", "))")
+                throw ExitCode(ExitStatus.usage)
+            }
+            let spec: JSONValue
+            do { spec = try PluginSpec.read(plugin) } catch {
+                printError("\(error)")
+                throw ExitCode(ExitStatus.failure)
+            }
+            if global.json {
+                print(JSONText.pretty([
+                    "name": .string(plugin.name), "version": .string(plugin.version), "path": .string(plugin.path),
+                    "abi": .string("\(plugin.abiMajor).\(plugin.abiMinor)"), "runtime": .string(plugin.runtime),
+                    "capabilities": .array(plugin.capabilities.names.map(JSONValue.string)), "spec": spec,
+                ]))
+                return
+            }
+            print("\(plugin.name) \(plugin.version) — \(plugin.summary)")
+            print("path: \(plugin.path)\nabi: \(plugin.abiMajor).\(plugin.abiMinor)  runtime: \(plugin.runtime)  capabilities: \(plugin.capabilities.names.joined(separator: ", "))")
+            print("config schema:")
+            print(JSONText.pretty(spec["config"] ?? .null))
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import ArgumentParser
+import Dispatch
+import FerryCore
+import FerryEngine
+import Foundation
+
+/// `ferry run`: runs pipelines of the selected site.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run pipelines (all of the site's, or the ones named).",
+        discussion: """
+            Exit codes: 0 success, 1 a pipeline failed, 2 bad configuration or arguments, \
+            3 finished with dead letters, 130 stopped by SIGINT/SIGTERM at a batch boundary.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Pipelines to run (default: every pipeline of the site).")
+    var pipelines: [String] = []
+
+    @Flag(help: "Ignore stored cursors and read everything.")
+    var full = false
+
+    @Option(help: "Read from this date or date-time (ISO 8601), passed to the source.")
+    var since: String?
+
+    @Option(help: "Read up to this date or date-time (ISO 8601), passed to the source.")
+    var until: String?
+
+    @Flag(help: "Read and transform, but write nothing and store no state.")
+    var dryRun = false
+
+    @Option(help: "Stop each pipeline after this many source records.")
+    var limit: Int?
+
+    func validate() throws {
+        if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of records, got \(limit)") }
+        for (name, value) in [("--since", since), ("--until", until)] {
+            if let value, !DateArgument.isValid(value) {
+                throw ValidationError("\(name) must be a date (2025-01-31) or an ISO 8601 date-time (2025-01-31T12:00:00Z), got '\(value)'")
+            }
+        }
+    }
+
+    func run() throws {
+        let workspace = try global.workspace()
+        let selected: [PipelineConfig]
+        do { selected = try workspace.pipelines(named: pipelines) } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let signals = SignalWatcher { workspace.cancellation.cancel() }
+        defer { signals.stop() }
+        let options = RunOptions(fullRefresh: full, since: since, until: until, dryRun: dryRun, limit: limit)
+        var reports: [RunReport] = []
+        var failures: [(String, String)] = []
+        for pipeline in selected {
+            if workspace.cancellation.isCancelled { break }
+            var logger = workspace.logger
+            logger[metadataKey: "pipeline"] = "\(pipeline.name)"
+            let progress = ProgressLine(pipeline: pipeline.name)
+            do {
+                let plan = try workspace.plan(pipeline)
+                let runner = PipelineRunner(plan: plan, store: workspace.store, options: options,
+                                            cancellation: workspace.cancellation, logger: logger) { progress.update($0) }
+                let report = try runner.run()
+                progress.finish()
+                logger.info("Run finished.", metadata: ["status": "\(report.status.rawValue)", "summary": "\(report.summaryLine)"])
+                reports.append(report)
+            } catch {
+                progress.finish()
+                let message = workspace.redactor.redact("\(error)")
+                logger.error("Run failed.", metadata: ["error": "\(message)"])
+                failures.append((pipeline.name, message))
+            }
+        }
+        printSummary(reports, failures, stateFile: workspace.config.statePath)
+        if workspace.cancellation.isCancelled { throw ExitCode(ExitStatus.interrupted) }
+        if !failures.isEmpty { throw ExitCode(ExitStatus.failure) }
+        if reports.contains(where: { $0.status == .deadLettered }) { throw ExitCode(ExitStatus.deadLetters) }
+    }
+
+    private func printSummary(_ reports: [RunReport], _ failures: [(String, String)], stateFile: String) {
+        if global.json {
+            printJSON([
+                "runs": reports.map { report -> [String: Any] in
+                    ["pipeline": report.pipeline.pipeline, "site": report.pipeline.site, "status": report.status.rawValue,
+                     "read": report.counts.read, "written": report.counts.written, "unchanged": report.counts.unchanged,
+                     "deleted": report.counts.deleted, "dead_letters": report.counts.rejected,
+                     "seconds": (report.seconds * 1000).rounded() / 1000]
+                },
+                "failures": failures.map { ["pipeline": $0.0, "error": $0.1] },
+            ])
+            return
+        }
+        var table = Table("PIPELINE", "STATUS", "READ", "WRITTEN", "UNCHANGED", "DELETED", "DEAD", "SECONDS", "REC/S")
+        for report in reports {
+            let rate = report.seconds > 0 ? Int(Double(report.counts.read) / report.seconds) : 0
+            table.add(report.pipeline.pipeline, report.status.rawValue, "\(report.counts.read)", "\(report.counts.written)",
+                      "\(report.counts.unchanged)", "\(report.counts.deleted)", "\(report.counts.rejected)",
+                      String(format: "%.2f", report.seconds), "\(rate)")
+        }
+        for (name, _) in failures { table.add(name, "failed", "-", "-", "-", "-", "-", "-", "-") }
+        print(table.rendered)
+        for (name, message) in failures { print("\(name): \(message)") }
+        print("State: \(stateFile)")
+    }
+}
+
+/// Accepts the date forms `--since`/`--until` take.
+enum DateArgument {
+    static func isValid(_ text: String) -> Bool {
+        let date = #/^\d{4}-\d{2}-\d{2}$/#
+        let dateTime = #/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/#
+        return text.wholeMatch(of: date) != nil || text.wholeMatch(of: dateTime) != nil
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a cancellation at the next batch boundary; a
+/// second signal exits at once.
+final class SignalWatcher {
+    private var sources: [DispatchSourceSignal] = []
+    private var received = 0
+
+    init(onFirst: @escaping () -> Void) {
+        let queue = DispatchQueue(label: "ferry.signals")
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { [unowned self] in
+                received += 1
+                if received == 1 {
+                    FileHandle.standardError.write(Data("\nStopping at the next batch boundary (signal again to abort).\n".utf8))
+                    onFirst()
+                } else {
+                    _exit(ExitStatus.interrupted)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func stop() {
+        sources.forEach { $0.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
+
+/// A progress line on a terminal (records, rate, elapsed); nothing otherwise,
+/// where the log lines say the same.
+final class ProgressLine {
+    private let pipeline: String
+    private let started = Date()
+    private var lastDraw = Date.distantPast
+    private let enabled = isatty(STDERR_FILENO) != 0
+
+    init(pipeline: String) { self.pipeline = pipeline }
+
+    func update(_ counts: BatchCounts) {
+        guard enabled, Date().timeIntervalSince(lastDraw) > 0.2 else { return }
+        lastDraw = Date()
+        let elapsed = Date().timeIntervalSince(started)
+        let rate = elapsed > 0 ? Int(Double(counts.read) / elapsed) : 0
+        let line = "\r\(pipeline): \(counts.read) records  \(rate) rec/s  \(String(format: "%.1f", elapsed))s elapsed"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        if enabled && lastDraw != .distantPast { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import FerryCore
+import FerryEngine
+import Foundation
+
+/// `ferry status`: last runs, cursors and dead letters per pipeline.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the last runs, cursors and dead letters of each pipeline.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.workspace()
+        var rows: [[String: Any]] = []
+        for pipeline in try workspace.pipelines(named: []) {
+            let id = PipelineID(site: workspace.site, pipeline: pipeline.name)
+            let last = try workspace.store.recentRuns(of: id, limit: 1).first
+            let cursor = try workspace.store.checkpoint(for: id, stream: pipeline.source.stream)
+            let dead = try workspace.store.deadLetters(for: id, includeReplayed: false, limit: 100_000).count
+            rows.append([
+                "pipeline": pipeline.name, "last_status": last?.status.rawValue ?? "never run",
+                "last_started": last.map { Timestamps.text($0.startedAt) } ?? "",
+                "last_summary": last?.message ?? "", "checkpoint": cursor ?? "", "dead_letters": dead,
+            ])
+        }
+        if global.json {
+            printJSON(["pipelines": rows])
+            return
+        }
+        var table = Table("PIPELINE", "LAST RUN", "STARTED", "DEAD LETTERS", "CHECKPOINT")
+        for row in rows {
+            table.add(row["pipeline"] as! String, row["last_status"] as! String, row["last_started"] as! String,
+                      "\(row["dead_letters"]!)", row["checkpoint"] as! String)
+        }
+        print(table.rendered)
+    }
+}
+
+/// Formats stored times (seconds since 1970) as UTC ISO 8601.
+enum Timestamps {
+    static func text(_ seconds: Double) -> String {
+        ISO8601DateFormatter.string(from: Date(timeIntervalSince1970: seconds), timeZone: TimeZone(identifier: "UTC")!,
+                                    formatOptions: [.withInternetDateTime])
+    }
+}

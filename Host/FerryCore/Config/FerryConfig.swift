@@ -1,0 +1,154 @@
+import FerryJSON
+import Foundation
+import Logging
+
+/// A loaded `ferry.yaml`: connections, pipelines and sites, validated and interpolated.
+///
+/// Load one with ``load(path:environment:)``; tests can use ``parse(yaml:file:environment:dotEnv:)``.
+/// Paths (``statePath``, ``pluginPaths``) are already absolute, resolved against the
+/// folder holding the config file.
+public struct FerryConfig: Sendable, Equatable {
+    /// The only config format version so far.
+    public static let currentVersion = 1
+    /// The state database's file name when `state:` is absent.
+    public static let defaultStatePath = "ferry-state.db"
+    /// The name of the implicit site used when a config defines no `sites:`.
+    public static let defaultSiteName = ""
+
+    /// The config format version (always 1 for now).
+    public var version: Int
+    /// The config file as it was named when loading (used in every error message).
+    public var sourceFile: String
+    /// The absolute folder holding the config file; relative paths resolve against it.
+    public var baseDirectory: String
+    /// The absolute path of the state database.
+    public var statePath: String
+    /// Absolute extra plugin folders, in the order written.
+    public var pluginPaths: [String]
+    /// The log level, when the file sets one.
+    public var logLevel: Logger.Level?
+    /// The connections by name.
+    public var connections: [String: ConnectionConfig]
+    /// The pipelines in the order written.
+    public var pipelines: [PipelineConfig]
+    /// The sites in the order written; empty when the file defines none.
+    public var sites: [SiteConfig]
+    /// Non-empty values substituted from variables whose names look secret (see ``isSecretName(_:)``).
+    ///
+    /// The host redacts these from logs and error messages.
+    public var secretValues: Set<String>
+
+    /// Creates a config in code; most callers use ``load(path:environment:)`` instead.
+    ///
+    /// - Parameters:
+    ///   - version: The format version.
+    ///   - sourceFile: The config file's name.
+    ///   - baseDirectory: The absolute folder of the config file.
+    ///   - statePath: The absolute state database path.
+    ///   - pluginPaths: Absolute extra plugin folders.
+    ///   - logLevel: The log level, if set.
+    ///   - connections: The connections by name.
+    ///   - pipelines: The pipelines in order.
+    ///   - sites: The sites in order.
+    ///   - secretValues: Values to redact.
+    public init(
+        version: Int = FerryConfig.currentVersion, sourceFile: String, baseDirectory: String, statePath: String,
+        pluginPaths: [String] = [], logLevel: Logger.Level? = nil, connections: [String: ConnectionConfig],
+        pipelines: [PipelineConfig], sites: [SiteConfig] = [], secretValues: Set<String> = []
+    ) {
+        self.version = version
+        self.sourceFile = sourceFile
+        self.baseDirectory = baseDirectory
+        self.statePath = statePath
+        self.pluginPaths = pluginPaths
+        self.logLevel = logLevel
+        self.connections = connections
+        self.pipelines = pipelines
+        self.sites = sites
+        self.secretValues = secretValues
+    }
+
+    /// The site names to run: the defined sites in order, or `[""]` (the implicit default site) when none.
+    public var siteNames: [String] {
+        sites.isEmpty ? [Self.defaultSiteName] : sites.map(\.name)
+    }
+
+    /// The pipeline called `name`, if any.
+    ///
+    /// - Parameter name: A key under `pipelines:`.
+    public func pipeline(named name: String) -> PipelineConfig? {
+        pipelines.first { $0.name == name }
+    }
+
+    /// The site called `name`, if defined.
+    ///
+    /// - Parameter name: A key under `sites:`.
+    public func site(named name: String) -> SiteConfig? {
+        sites.first { $0.name == name }
+    }
+
+    /// The connections as `site` sees them: each config with the site's overrides deep-merged.
+    ///
+    /// An unknown site, or the implicit default site `""`, gets the connections unchanged.
+    ///
+    /// - Parameter site: A site name.
+    /// - Returns: The connections by name.
+    public func connections(for site: String) -> [String: ConnectionConfig] {
+        guard let overrides = self.site(named: site)?.connectionOverrides, !overrides.isEmpty else {
+            return connections
+        }
+        var result = connections
+        for (name, object) in overrides {
+            result[name] = result[name]?.applying(object)
+        }
+        return result
+    }
+
+    /// The pipelines `site` runs, in the order the site (or, by default, the file) lists them.
+    ///
+    /// - Parameter site: A site name; `nil` means every pipeline, and `""` means the implicit
+    ///   default site, valid only when the file defines no sites.
+    /// - Returns: The pipelines.
+    /// - Throws: ``ConfigError`` with kind `unknownReference` when the site is not defined.
+    public func pipelines(for site: String?) throws -> [PipelineConfig] {
+        guard let site else { return pipelines }
+        if sites.isEmpty && site == Self.defaultSiteName { return pipelines }
+        guard let definition = self.site(named: site) else {
+            let known = sites.map(\.name)
+            var message = known.isEmpty
+                ? "unknown site '\(site)': this config defines no sites"
+                : "unknown site '\(site)'; defined sites: \(known.joined(separator: ", "))"
+            if let suggestion = Suggestion.closest(to: site, in: known) { message += "; did you mean '\(suggestion)'?" }
+            throw ConfigError(
+                .unknownReference, at: SourceLocation(file: sourceFile, line: 0, column: 0), keyPath: "sites",
+                message: message)
+        }
+        guard let names = definition.pipelines else { return pipelines }
+        return names.compactMap { pipeline(named: $0) }
+    }
+
+    /// Whether a variable name looks secret: it contains KEY, TOKEN, SECRET, PASSWORD, PASS,
+    /// CREDENTIAL or AUTH, in any case.
+    ///
+    /// - Parameter name: A variable name such as `VCOM_API_KEY`.
+    public static func isSecretName(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return ["KEY", "TOKEN", "SECRET", "PASS", "CREDENTIAL", "AUTH"].contains { upper.contains($0) }
+    }
+
+    /// `text` with every secret value replaced by `***`, longest first.
+    ///
+    /// - Parameter text: A log line or message.
+    /// - Returns: The redacted text.
+    public func redacting(_ text: String) -> String {
+        Self.redact(text, secrets: secretValues)
+    }
+
+    static func redact(_ text: String, secrets: Set<String>) -> String {
+        var result = text
+        for secret in secrets.sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
+            result = result.replacingOccurrences(of: secret, with: "***")
+        }
+        return result
+    }
+}

@@ -1,0 +1,138 @@
+/// One pipeline: read a stream from a source connection, transform it, write it to a destination.
+public struct PipelineConfig: Sendable, Equatable {
+    /// One end of a pipeline: a connection and a stream in it.
+    public struct Endpoint: Sendable, Equatable {
+        /// The connection's name (a key under `connections:`).
+        public var connection: String
+        /// The stream (table, collection, endpoint) within the connection.
+        public var stream: String
+        /// Where the endpoint is written.
+        public var location: SourceLocation
+
+        /// Creates an endpoint.
+        ///
+        /// - Parameters:
+        ///   - connection: The connection's name.
+        ///   - stream: The stream's name.
+        ///   - location: Where it is written.
+        public init(connection: String, stream: String, location: SourceLocation = .unknown) {
+            self.connection = connection
+            self.stream = stream
+            self.location = location
+        }
+    }
+
+    /// How much of the source is read on each run.
+    public enum SyncMode: String, Sendable, CaseIterable {
+        /// Only what changed since the saved cursor (the default).
+        case incremental
+        /// Everything, every run.
+        case full
+    }
+
+    /// How records are written to the destination.
+    public enum WriteMode: String, Sendable, CaseIterable {
+        /// Insert every record (the default).
+        case append
+        /// Insert or update by primary key.
+        case upsert
+        /// Upsert, then delete what vanished from a full snapshot.
+        case mirror
+
+        /// Whether the mode needs a primary key (from the config or the source's catalog).
+        public var needsPrimaryKey: Bool { self != .append }
+    }
+
+    /// What happens to a record that a transform or the destination rejects.
+    public enum ErrorPolicy: String, Sendable, CaseIterable {
+        /// Store it as a dead letter and go on (the default).
+        case deadLetter = "dead_letter"
+        /// Stop the run.
+        case fail
+    }
+
+    /// The default number of records per batch.
+    public static let defaultBatchSize = 1000
+    /// The allowed batch sizes.
+    public static let batchSizeRange = 1...1_000_000
+
+    /// The pipeline's name, its key under `pipelines:`.
+    public var name: String
+    /// Where records come from.
+    public var source: Endpoint
+    /// Where records go; its stream defaults to the source's.
+    public var destination: Endpoint
+    /// Incremental or full reads.
+    public var sync: SyncMode
+    /// Append, upsert or mirror writes.
+    public var write: WriteMode
+    /// The key fields, when given in the config; otherwise the source's catalog decides.
+    public var primaryKey: [String]?
+    /// The field that orders records for incremental reads, when given.
+    public var cursorField: String?
+    /// How far before the saved cursor to start reading again, in seconds.
+    public var lookback: Int?
+    /// Records per batch (the unit of transfer, transaction and checkpoint).
+    public var batchSize: Int
+    /// Dead-letter or fail on rejected records.
+    public var onError: ErrorPolicy
+    /// Built-in transform steps, in order.
+    public var transforms: [TransformStep]
+    /// Names of connections whose transform plugins run after ``transforms``, in order.
+    public var transformPlugins: [String]
+    /// A five-field cron expression for serve mode, if any.
+    public var schedule: String?
+    /// Where the pipeline is defined.
+    public var location: SourceLocation
+
+    /// Creates a pipeline with the documented defaults.
+    ///
+    /// - Parameters:
+    ///   - name: The pipeline's name.
+    ///   - source: Where records come from.
+    ///   - destination: Where records go.
+    ///   - sync: Incremental or full.
+    ///   - write: Append, upsert or mirror.
+    ///   - primaryKey: The key fields, if given.
+    ///   - cursorField: The cursor field, if given.
+    ///   - lookback: The lookback in seconds, if given.
+    ///   - batchSize: Records per batch.
+    ///   - onError: What to do with rejected records.
+    ///   - transforms: Built-in transform steps.
+    ///   - transformPlugins: Transform connections applied after `transforms`.
+    ///   - schedule: A cron expression, if any.
+    ///   - location: Where it is defined.
+    public init(
+        name: String, source: Endpoint, destination: Endpoint, sync: SyncMode = .incremental,
+        write: WriteMode = .append, primaryKey: [String]? = nil, cursorField: String? = nil,
+        lookback: Int? = nil, batchSize: Int = PipelineConfig.defaultBatchSize,
+        onError: ErrorPolicy = .deadLetter, transforms: [TransformStep] = [], transformPlugins: [String] = [],
+        schedule: String? = nil, location: SourceLocation = .unknown
+    ) {
+        self.name = name
+        self.source = source
+        self.destination = destination
+        self.sync = sync
+        self.write = write
+        self.primaryKey = primaryKey
+        self.cursorField = cursorField
+        self.lookback = lookback
+        self.batchSize = batchSize
+        self.onError = onError
+        self.transforms = transforms
+        self.transformPlugins = transformPlugins
+        self.schedule = schedule
+        self.location = location
+    }
+
+    /// Every connection this pipeline uses (source, destination, transform plugins), without repeats.
+    ///
+    /// The host loads only these connections' plugins, so one broken connector cannot stop another site.
+    public var connectionNames: [String] {
+        var names: [String] = []
+        for name in [source.connection, destination.connection] + transformPlugins where !names.contains(name) {
+            names.append(name)
+        }
+        return names
+    }
+}

@@ -1,0 +1,76 @@
+import FerryCore
+import FerryJSON
+import FerryPluginSDK
+
+/// A pipeline ready to run: its open connections and every setting resolved.
+/// `PipelineBuilder` makes one from the configuration; tests may build one by hand.
+public struct PipelinePlan {
+    /// How records reach the destination.
+    public enum WriteMode: String, Sendable { case append, upsert, mirror }
+
+    public var id: PipelineID
+    public var source: PluginConnection
+    public var sourceStream: String
+    public var destination: PluginConnection
+    public var destinationStream: String
+    /// Read everything, ignoring the checkpoint (config `sync: full`).
+    public var fullSync: Bool
+    public var writeMode: WriteMode
+    public var primaryKey: [String]
+    public var cursorField: String?
+    public var lookback: Int?
+    public var batchSize: Int
+    /// Stop the run at the first rejected record instead of dead-lettering it.
+    public var failOnReject: Bool
+    /// The config-declared transforms, or nil when there are none.
+    public var transform: RecordTransform?
+    public var transformPlugins: [PluginConnection]
+    /// JSON Schema of the records, handed to the destination.
+    public var schema: JSONValue?
+    /// Scope of the ID mappings the destination assigns (source key → destination id).
+    public var idMapScope: String
+
+    public init(id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
+                destinationStream: String, fullSync: Bool = false, writeMode: WriteMode = .append, primaryKey: [String] = [],
+                cursorField: String? = nil, lookback: Int? = nil, batchSize: Int = 1000, failOnReject: Bool = false,
+                transform: RecordTransform? = nil, transformPlugins: [PluginConnection] = [], schema: JSONValue? = nil,
+                idMapScope: String? = nil) {
+        self.id = id; self.source = source; self.sourceStream = sourceStream
+        self.destination = destination; self.destinationStream = destinationStream
+        self.fullSync = fullSync; self.writeMode = writeMode; self.primaryKey = primaryKey
+        self.cursorField = cursorField; self.lookback = lookback; self.batchSize = batchSize
+        self.failOnReject = failOnReject; self.transform = transform; self.transformPlugins = transformPlugins
+        self.schema = schema
+        self.idMapScope = idMapScope ?? "\(destination.connectionName)/\(destinationStream)"
+    }
+
+    /// Change detection needs a key to hash records by.
+    var detectsChanges: Bool { writeMode != .append && !primaryKey.isEmpty }
+}
+
+/// A per-record transform: returns the record to pass on, nil to drop it, or
+/// throws `RecordRejected` to dead-letter it. The builder wraps the config's
+/// transform chain in one of these.
+public struct RecordTransform {
+    public var apply: (JSONObject) throws -> JSONObject?
+    public init(_ apply: @escaping (JSONObject) throws -> JSONObject?) { self.apply = apply }
+}
+
+/// A record a transform refused, with the reason stored in its dead letter.
+public struct RecordRejected: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Per-invocation options from the command line.
+public struct RunOptions: Sendable {
+    public var fullRefresh = false
+    public var since: String?
+    public var until: String?
+    public var dryRun = false
+    /// Stop after this many source records.
+    public var limit: Int?
+    public init(fullRefresh: Bool = false, since: String? = nil, until: String? = nil, dryRun: Bool = false, limit: Int? = nil) {
+        self.fullRefresh = fullRefresh; self.since = since; self.until = until; self.dryRun = dryRun; self.limit = limit
+    }
+}

@@ -1,0 +1,371 @@
+import FerryCore
+import FerryJSON
+import FerryPluginSDK
+import Foundation
+import Logging
+
+/// Runs one pipeline: source → transforms → destination, one batch at a time.
+///
+/// The rule that makes crashes harmless: a batch's checkpoint, counts, ID
+/// mappings, dead letters and record hashes are committed to state in one
+/// transaction, and only after the destination acknowledged the batch. A crash
+/// before that commit re-reads the batch on the next run (upserts make the
+/// redelivery idempotent); a crash after it never re-reads it. With one batch in
+/// flight, memory is bounded by the batch size, not the stream length.
+public final class PipelineRunner {
+    let plan: PipelinePlan
+    let store: any StateStore
+    let options: RunOptions
+    let cancellation: Cancellation
+    let logger: Logger
+    /// Called after each committed batch with the run's totals so far.
+    var onProgress: ((BatchCounts) -> Void)?
+    private let parser = JSONParser()
+    private let writer = JSONWriter()
+    /// Sleeps between retries; tests replace it.
+    var sleep: (Double) -> Void = { seconds in Thread.sleep(forTimeInterval: seconds) }
+
+    public init(plan: PipelinePlan, store: any StateStore, options: RunOptions = RunOptions(),
+                cancellation: Cancellation = Cancellation(), logger: Logger, onProgress: ((BatchCounts) -> Void)? = nil) {
+        self.plan = plan
+        self.store = store
+        self.options = options
+        self.cancellation = cancellation
+        self.logger = logger
+        self.onProgress = onProgress
+    }
+
+    /// Runs to the end of the stream, a cancellation, the `--limit`, or an error.
+    public func run() throws -> RunReport {
+        let started = Date()
+        let runID = options.dryRun ? 0 : try store.beginRun(plan.id)
+        var totals = BatchCounts()
+        do {
+            let status = try runBatches(runID: runID, totals: &totals)
+            let report = RunReport(pipeline: plan.id, runID: runID, status: status, counts: totals,
+                                   seconds: Date().timeIntervalSince(started), message: nil)
+            if !options.dryRun { try store.finishRun(runID, outcome: RunOutcome(status: status, message: report.summaryLine)) }
+            return report
+        } catch {
+            if !options.dryRun {
+                try? store.finishRun(runID, outcome: RunOutcome(status: .failed, message: String(describing: error)))
+            }
+            throw PipelineFailure(pipeline: plan.id, counts: totals, underlying: error)
+        }
+    }
+
+    private func runBatches(runID: RunID, totals: inout BatchCounts) throws -> RunOutcome.Status {
+        let fullRefresh = options.fullRefresh || plan.fullSync || plan.writeMode == .mirror
+        let checkpointText = fullRefresh ? nil : try store.checkpoint(for: plan.id, stream: plan.sourceStream)
+        let checkpoint = try checkpointText.map { try parser.parse($0) }
+        let request = ReadRequest(stream: plan.sourceStream, checkpoint: checkpoint, fullRefresh: fullRefresh,
+                                  since: options.since, until: options.until, lookback: plan.lookback,
+                                  cursorField: plan.cursorField, batchSize: plan.batchSize)
+        logger.info("Run started.", metadata: [
+            "checkpoint": "\(checkpointText ?? "none")", "mode": "\(plan.writeMode.rawValue)", "full_refresh": "\(fullRefresh)",
+        ])
+        let reader = try plan.source.read(request)
+        defer { reader.close() }
+
+        var seenKeys = Set<String>()  // mirror mode: keys present in this full snapshot
+        var batchNumber = 0
+        var lastCheckpoint = checkpointText
+        while true {
+            if cancellation.isCancelled { return .cancelled }
+            guard var batch = try withRetries("read_next", { try reader.next() }) else { break }
+            batchNumber += 1
+            var complete = true
+            if let limit = options.limit, totals.read + batch.count > limit {
+                batch = truncated(batch, to: limit - totals.read)
+                complete = false
+            }
+            let batchID = "\(plan.id)/\(plan.sourceStream)/\(stableDigest(lastCheckpoint ?? ""))/\(batchNumber)"
+            var commit = try process(batch, batchID: batchID, runID: runID, seenKeys: &seenKeys)
+            // A cut batch has records past the limit that were never delivered: keep the old checkpoint.
+            commit.checkpoint = complete ? batch.checkpoint : nil
+            if !options.dryRun { try store.commit(commit) }
+            if complete, let next = batch.checkpoint { lastCheckpoint = next }
+            totals += commit.counts
+            onProgress?(totals)
+            if plan.failOnReject && commit.counts.rejected > 0 {
+                throw RecordRejected("\(commit.counts.rejected) record(s) rejected and on_error is 'fail': \(commit.deadLetters.first?.error ?? "")")
+            }
+            if !complete || options.limit.map({ totals.read >= $0 }) == true { return totals.rejected > 0 ? .deadLettered : .succeeded }
+        }
+        if plan.writeMode == .mirror && !cancellation.isCancelled {
+            totals += try deleteVanished(seenKeys: seenKeys, runID: runID)
+            onProgress?(totals)
+        }
+        return totals.rejected > 0 ? .deadLettered : .succeeded
+    }
+
+    /// Sends dead-lettered records through the pipeline again (transforms and
+    /// destination), after a fix. Records that fail again become new dead
+    /// letters; the replayed ones are marked replayed either way.
+    public func replay(_ letters: [DeadLetter]) throws -> RunReport {
+        let started = Date()
+        let runID = try store.beginRun(plan.id)
+        var totals = BatchCounts()
+        do {
+            var seenKeys = Set<String>()
+            for chunk in stride(from: 0, to: letters.count, by: plan.batchSize).map({ Array(letters[$0..<min($0 + plan.batchSize, letters.count)]) }) {
+                var bytes: [UInt8] = []
+                for letter in chunk {
+                    bytes += Array(letter.record.utf8)
+                    bytes.append(UInt8(ascii: "\n"))
+                }
+                let batch = SourceBatch(records: bytes, count: chunk.count, checkpoint: nil)
+                let commit = try process(batch, batchID: "replay/\(runID)/\(chunk[0].id)", runID: runID, seenKeys: &seenKeys)
+                try store.commit(commit)
+                try store.markReplayed(chunk.map(\.id))
+                totals += commit.counts
+            }
+            let status: RunOutcome.Status = totals.rejected > 0 ? .deadLettered : .succeeded
+            let report = RunReport(pipeline: plan.id, runID: runID, status: status, counts: totals,
+                                   seconds: Date().timeIntervalSince(started), message: "replay")
+            try store.finishRun(runID, outcome: RunOutcome(status: status, message: "replay: " + report.summaryLine))
+            return report
+        } catch {
+            try? store.finishRun(runID, outcome: RunOutcome(status: .failed, message: "replay: \(error)"))
+            throw PipelineFailure(pipeline: plan.id, counts: totals, underlying: error)
+        }
+    }
+
+    // MARK: One batch
+
+    /// A record on its way through the batch, remembering where it came from.
+    private struct Pending {
+        var sourceIndex: Int
+        var key: String?
+        var record: JSONObject?
+        var line: [UInt8]
+    }
+
+    private func process(_ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<String>) throws -> BatchCommit {
+        let lines = LineIndex(batch.records)
+        var counts = BatchCounts(read: batch.count)
+        var deadLetters: [DeadLetter] = []
+        func deadLetter(_ index: Int, stage: String, _ error: String) {
+            deadLetters.append(DeadLetter(pipeline: plan.id, stream: plan.sourceStream, stage: stage, error: error,
+                                          record: lines.text(of: index), createdAt: Date().timeIntervalSince1970))
+        }
+        let needsParsing = plan.transform != nil || !plan.primaryKey.isEmpty
+
+        // The fast path: nothing looks inside the records, so the source's bytes go to the destination as they are.
+        if !needsParsing && plan.transformPlugins.isEmpty {
+            if !options.dryRun && lines.count > 0 {
+                let outcome = try write(batch.records, batchID: batchID)
+                for rejection in outcome.rejections where rejection.index < lines.count {
+                    deadLetter(rejection.index, stage: "destination", rejection.error)
+                }
+                counts.written = lines.count - deadLetters.count
+            } else {
+                counts.written = options.dryRun ? lines.count : 0
+            }
+            counts.rejected = deadLetters.count
+            return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
+                               counts: counts, deadLetters: deadLetters)
+        }
+
+        // 1. Config transforms and keys.
+        var pending: [Pending] = []
+        pending.reserveCapacity(lines.count)
+        for index in 0..<lines.count {
+            let line = lines.bytes(of: index)
+            guard needsParsing else {
+                pending.append(Pending(sourceIndex: index, line: line))
+                continue
+            }
+            do {
+                guard case .object(var record) = try parser.parse(line) else { throw RecordRejected("record is not a JSON object") }
+                if let transform = plan.transform {
+                    guard let kept = try transform.apply(record) else { continue }
+                    record = kept
+                }
+                pending.append(Pending(sourceIndex: index, key: try recordKey(record), record: record,
+                                       line: plan.transform == nil ? line : writer.encode(.object(record))))
+            } catch {
+                deadLetter(index, stage: "transform", String(describing: error))
+            }
+        }
+
+        // 2. Transform plugins, in order.
+        for plugin in plan.transformPlugins where !pending.isEmpty {
+            let input = joinedLines(pending.map(\.line))
+            let result = try withRetries("transform") { try plugin.transform(TransformRequest(stream: plan.sourceStream), records: input) }
+            let rejected = Set(result.rejections.map(\.index))
+            for rejection in result.rejections where pending.indices.contains(rejection.index) {
+                deadLetter(pending[rejection.index].sourceIndex, stage: plugin.connectionName, rejection.error)
+            }
+            // A transform may add, drop or reorder records; provenance survives only when it maps one to one.
+            let survivors = pending.enumerated().filter { !rejected.contains($0.offset) }.map(\.element)
+            let output = LineIndex(result.records)
+            let oneToOne = output.count == survivors.count
+            pending = try (0..<output.count).map { offset in
+                let line = output.bytes(of: offset)
+                let origin = oneToOne ? survivors[offset].sourceIndex : survivors.first?.sourceIndex ?? 0
+                guard needsParsing else { return Pending(sourceIndex: origin, line: line) }
+                guard case .object(let record) = try parser.parse(line) else {
+                    throw RecordRejected("transform plugin \(plugin.connectionName) returned a line that is not a JSON object")
+                }
+                return Pending(sourceIndex: origin, key: try recordKey(record), record: record, line: line)
+            }
+        }
+
+        // 3. Change detection: skip records whose content hash is unchanged.
+        var hashes: [(key: String, hash: UInt64)] = []
+        if plan.detectsChanges && !pending.isEmpty {
+            let keys = pending.compactMap(\.key)
+            seenKeys.formUnion(keys)
+            let stored = try store.recordHashes(for: plan.id, stream: plan.destinationStream, keys: keys)
+            pending = pending.filter { item in
+                guard let key = item.key, let record = item.record else { return true }
+                let hash = ContentHash.of(.object(record))
+                if !options.fullRefresh, stored[key] == hash {
+                    counts.unchanged += 1
+                    return false
+                }
+                hashes.append((key, hash))
+                return true
+            }
+        }
+
+        // 4. The destination.
+        var idMappings: [(scope: String, sourceID: String, destinationID: String)] = []
+        if !pending.isEmpty && !options.dryRun {
+            let outcome = try write(joinedLines(pending.map(\.line)), batchID: batchID)
+            var rejectedKeys = Set<String>()
+            var rejectedCount = 0
+            for rejection in outcome.rejections where pending.indices.contains(rejection.index) {
+                rejectedCount += 1
+                if let key = pending[rejection.index].key { rejectedKeys.insert(key) }
+                deadLetter(pending[rejection.index].sourceIndex, stage: "destination", rejection.error)
+            }
+            for assigned in outcome.assignedIDs where pending.indices.contains(assigned.index) {
+                if let key = pending[assigned.index].key { idMappings.append((plan.idMapScope, key, assigned.destinationID)) }
+            }
+            // A rejected record must be sent again next time, so its hash is not stored.
+            hashes.removeAll { rejectedKeys.contains($0.key) }
+            counts.written = pending.count - rejectedCount
+        } else if options.dryRun {
+            counts.written = pending.count
+        }
+        counts.rejected = deadLetters.count
+        return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
+                           counts: counts, idMappings: idMappings, deadLetters: deadLetters, hashes: hashes)
+    }
+
+    private func write(_ payload: [UInt8], batchID: String) throws -> WriteOutcome {
+        let request = WriteRequest(stream: plan.destinationStream, operation: plan.writeMode == .append ? .append : .upsert,
+                                   primaryKey: plan.primaryKey, schema: plan.schema, batchID: batchID)
+        return try withRetries("write") { try plan.destination.write(request, records: payload) }
+    }
+
+    private func joinedLines(_ lines: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
+        for line in lines {
+            bytes += line
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        return bytes
+    }
+
+    // MARK: Mirror deletions
+
+    private func deleteVanished(seenKeys: Set<String>, runID: RunID) throws -> BatchCounts {
+        let vanished = try store.allHashedKeys(for: plan.id, stream: plan.destinationStream).filter { !seenKeys.contains($0) }
+        var counts = BatchCounts()
+        for chunk in stride(from: 0, to: vanished.count, by: plan.batchSize).map({ Array(vanished[$0..<min($0 + plan.batchSize, vanished.count)]) }) {
+            let payload = joinedLines(chunk.map { writer.encode(.object(keyRecord(fromKey: $0))) })
+            if !options.dryRun {
+                let request = WriteRequest(stream: plan.destinationStream, operation: .delete, primaryKey: plan.primaryKey,
+                                           schema: plan.schema, batchID: "\(plan.id)/delete/\(stableDigest(chunk.joined(separator: "\n")))")
+                _ = try withRetries("write") { try plan.destination.write(request, records: payload) }
+                try store.commit(BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil,
+                                             counts: BatchCounts(deleted: chunk.count), removedHashKeys: chunk))
+            }
+            counts.deleted += chunk.count
+        }
+        if counts.deleted > 0 { logger.info("Deleted records that vanished from the source.", metadata: ["deleted": "\(counts.deleted)"]) }
+        return counts
+    }
+
+    // MARK: Helpers
+
+    /// The primary key as a string: the JSON text of the key field, or of the
+    /// array of key fields. JSON text keeps 42 and "42" apart and can be turned
+    /// back into a key record for deletions.
+    func recordKey(_ record: JSONObject) throws -> String? {
+        guard !plan.primaryKey.isEmpty else { return nil }
+        let values = try plan.primaryKey.map { field -> JSONValue in
+            guard let value = record[field], !value.isNull else { throw RecordRejected("primary key field '\(field)' is missing or null") }
+            return value
+        }
+        return writer.encodeString(values.count == 1 ? values[0] : .array(values))
+    }
+
+    func keyRecord(fromKey key: String) -> JSONObject {
+        let value = (try? parser.parse(key)) ?? .string(key)
+        if plan.primaryKey.count == 1 { return JSONObject([(plan.primaryKey[0], value)]) }
+        let parts = value.arrayValue ?? []
+        return JSONObject(zip(plan.primaryKey, parts).map { (key: $0.0, value: $0.1) })
+    }
+
+    private func truncated(_ batch: SourceBatch, to count: Int) -> SourceBatch {
+        let lines = LineIndex(batch.records)
+        let kept = max(0, min(count, lines.count))
+        return SourceBatch(records: joinedLines((0..<kept).map(lines.bytes(of:))), count: kept, checkpoint: nil)
+    }
+
+    private func withRetries<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        var schedule = RetrySchedule()
+        while true {
+            do {
+                return try body()
+            } catch let error as PluginCallError {
+                switch schedule.failed(retryable: error.isRetryable, retryAfter: error.retryAfter) {
+                case .giveUp: throw error
+                case .retry(let seconds):
+                    logger.warning("Retrying after a transient failure.", metadata: [
+                        "call": "\(what)", "attempt": "\(schedule.attempts)", "wait_s": "\(seconds)", "error": "\(error.message)",
+                    ])
+                    if cancellation.isCancelled { throw error }
+                    sleep(seconds)
+                }
+            }
+        }
+    }
+}
+
+/// A short stable digest (FNV-1a) used to name batches.
+func stableDigest(_ text: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash &*= 0x100_0000_01b3
+    }
+    return String(hash, radix: 16)
+}
+
+/// What a finished run reports.
+public struct RunReport: Sendable {
+    public var pipeline: PipelineID
+    public var runID: RunID
+    public var status: RunOutcome.Status
+    public var counts: BatchCounts
+    public var seconds: Double
+    public var message: String?
+
+    public var summaryLine: String {
+        "read \(counts.read), written \(counts.written), unchanged \(counts.unchanged), deleted \(counts.deleted), dead letters \(counts.rejected)"
+    }
+}
+
+/// A run that stopped on an error, with what it had committed before.
+public struct PipelineFailure: Error, CustomStringConvertible {
+    public var pipeline: PipelineID
+    public var counts: BatchCounts
+    public var underlying: Error
+    public var description: String { "pipeline '\(pipeline)' failed: \(underlying)" }
+}

@@ -1,1 +1,0 @@
-// Placeholder: FerryEngine is being written.

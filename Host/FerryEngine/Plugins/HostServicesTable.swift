@@ -1,0 +1,123 @@
+import CFerryPlugin
+import FerryCore
+import FerryJSON
+import FerryPluginSDK
+import Logging
+
+/// The host routines table (`ferry_host_api`) handed to every plugin instance.
+///
+/// One static table serves all instances; the `ferry_host_ctx` pointer each
+/// call carries is an unretained `PluginContext`, kept alive by the
+/// `PluginConnection` that owns the instance.
+enum HostServicesTable {
+    static let pointer: UnsafePointer<ferry_host_api> = {
+        let table = UnsafeMutablePointer<ferry_host_api>.allocate(capacity: 1)
+        table.initialize(to: make())
+        return UnsafePointer(table)
+    }()
+
+    private static func context(_ pointer: OpaquePointer?) -> PluginContext {
+        Unmanaged<PluginContext>.fromOpaque(UnsafeRawPointer(pointer!)).takeUnretainedValue()
+    }
+
+    /// Runs a service body, mapping thrown errors to a status and a filled `ferry_error`.
+    private static func serve(_ out: UnsafeMutablePointer<ferry_error>?, _ body: () throws -> ferry_status) -> ferry_status {
+        do {
+            return try body()
+        } catch let failure as PluginError {
+            failure.fill(out)
+            return failure.status
+        } catch {
+            PluginError(status: FERRY_ERR_INTERNAL, message: "host state store failed: \(error)").fill(out)
+            return FERRY_ERR_INTERNAL
+        }
+    }
+
+    private static func make() -> ferry_host_api {
+        var api = ferry_host_api()
+        api.struct_size = UInt32(MemoryLayout<ferry_host_api>.size)
+        api.abi_minor = UInt32(FERRY_ABI_MINOR)
+        api.log = { ctx, level, message, fields in
+            let context = context(ctx)
+            var metadata: Logger.Metadata = [:]
+            if fields.len > 0, case .object(let object)? = try? JSONParser().parse(fields.rawBytes) {
+                for (key, value) in object {
+                    metadata[key] = .string(value.stringValue ?? JSONWriter().encodeString(value))
+                }
+            }
+            context.logger.log(level: LogLevelMapping.swiftLevel(level), "\(message.string)", metadata: metadata)
+        }
+        api.state_get = { ctx, key, out, error in
+            serve(error) {
+                let context = context(ctx)
+                guard let value = try context.store.value(scope: context.stateScope, key: key.string) else {
+                    return FERRY_ERR_NOT_FOUND
+                }
+                out?.pointee = .owning(value)
+                return FERRY_OK
+            }
+        }
+        api.state_set = { ctx, key, value, error in
+            serve(error) {
+                let context = context(ctx)
+                try context.store.setValue(value.string, scope: context.stateScope, key: key.string)
+                return FERRY_OK
+            }
+        }
+        api.state_delete = { ctx, key, error in
+            serve(error) {
+                let context = context(ctx)
+                try context.store.removeValue(scope: context.stateScope, key: key.string)
+                return FERRY_OK
+            }
+        }
+        api.id_map_get = { ctx, scope, sourceID, out, error in
+            serve(error) {
+                guard let id = try context(ctx).store.destinationID(scope: scope.string, sourceID: sourceID.string) else {
+                    return FERRY_ERR_NOT_FOUND
+                }
+                out?.pointee = .owning(id)
+                return FERRY_OK
+            }
+        }
+        api.id_map_put = { ctx, scope, sourceID, destinationID, error in
+            serve(error) {
+                try context(ctx).store.setDestinationID(destinationID.string, scope: scope.string, sourceID: sourceID.string)
+                return FERRY_OK
+            }
+        }
+        api.secret_get = { ctx, name, out, error in
+            serve(error) {
+                guard let secret = context(ctx).secrets[name.string] else { return FERRY_ERR_NOT_FOUND }
+                out?.pointee = .owning(secret)
+                return FERRY_OK
+            }
+        }
+        api.metric = { ctx, kind, name, value, _ in
+            let context = context(ctx)
+            context.logger.trace("Metric.", metadata: [
+                "metric": "\(name.string)", "kind": "\(kind == FERRY_METRIC_GAUGE ? "gauge" : "counter")", "value": "\(value)",
+            ])
+        }
+        api.is_cancelled = { ctx in context(ctx).cancellation.isCancelled ? 1 : 0 }
+        api.http_request = { _, _, _, error in
+            serve(error) {
+                throw PluginError.unsupported("the host's HTTP service is not available in this build")
+            }
+        }
+        return api
+    }
+}
+
+/// Maps ABI log levels to swift-log's.
+enum LogLevelMapping {
+    static func swiftLevel(_ level: Int32) -> Logger.Level {
+        switch level {
+        case FERRY_LOG_TRACE: return .trace
+        case FERRY_LOG_DEBUG: return .debug
+        case FERRY_LOG_INFO: return .info
+        case FERRY_LOG_WARN: return .warning
+        default: return .error
+        }
+    }
+}

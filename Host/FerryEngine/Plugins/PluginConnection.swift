@@ -1,0 +1,221 @@
+import CFerryPlugin
+import FerryCore
+import FerryJSON
+import FerryPluginSDK
+
+/// One open plugin instance (a connection) as the engine sees it: Swift
+/// methods over the plugin table's C slots, with every returned buffer copied
+/// out and released, and every failure turned into a `PluginCallError`.
+///
+/// Calls on one connection must come from one thread at a time (the ABI's
+/// threading rule); `cancel()` may come from any thread.
+public final class PluginConnection {
+    public let pluginName: String
+    public let connectionName: String
+    /// The plugin's C table, for callers that measure or test the raw slots.
+    public let api: UnsafePointer<ferry_plugin_api>
+    private let context: PluginContext
+    /// The plugin's instance handle (nil once closed), for raw slot calls.
+    public private(set) var instance: OpaquePointer?
+
+    init(pluginName: String, connectionName: String, api: UnsafePointer<ferry_plugin_api>, config: JSONObject, context: PluginContext) throws {
+        self.pluginName = pluginName
+        self.connectionName = connectionName
+        self.api = api
+        self.context = context
+        guard let open = api.pointee.open else { throw callError("open", FERRY_ERR_UNSUPPORTED, "the plugin has no open slot") }
+        let configText = JSONWriter().encodeString(.object(config))
+        var handle: OpaquePointer?
+        var error = ferry_error.empty
+        let status = withBorrowedString(configText) { text in
+            open(HostServicesTable.pointer, OpaquePointer(Unmanaged.passUnretained(context).toOpaque()), text, &handle, &error)
+        }
+        try check("open", status, &error)
+        instance = handle
+    }
+
+    deinit { close() }
+
+    /// Frees the plugin instance; later calls fail.
+    public func close() {
+        guard let instance else { return }
+        api.pointee.close?(instance)
+        self.instance = nil
+    }
+
+    /// Asks the running call to stop soon. Any thread.
+    public func cancel() {
+        guard let instance else { return }
+        api.pointee.cancel?(instance)
+    }
+
+    /// The plugin's health check.
+    public func check() throws -> CheckReport {
+        guard let slot = api.pointee.check else { return CheckReport(ok: true, message: "The plugin has no check.") }
+        let json = try receiveJSON("check") { out, error in slot(try handle("check"), out, error) }
+        return CheckReport(ok: json["ok"]?.boolValue ?? false, message: json["message"]?.stringValue ?? "")
+    }
+
+    /// The streams the source offers.
+    public func discover() throws -> Catalog {
+        guard let slot = api.pointee.discover else { throw callError("discover", FERRY_ERR_UNSUPPORTED, "the plugin is not a source") }
+        let json = try receiveJSON("discover") { out, error in slot(try handle("discover"), out, error) }
+        do { return try Catalog(json: json) } catch { throw callError("discover", FERRY_ERR_INVALID, "malformed catalog: \(error)") }
+    }
+
+    /// Starts reading a stream.
+    public func read(_ request: ReadRequest) throws -> PluginReader {
+        guard let open = api.pointee.read_open, let next = api.pointee.read_next, let close = api.pointee.read_close else {
+            throw callError("read_open", FERRY_ERR_UNSUPPORTED, "the plugin is not a source")
+        }
+        var reader: OpaquePointer?
+        var error = ferry_error.empty
+        let instance = try handle("read_open")
+        let status = withBorrowedString(JSONWriter().encodeString(request.json)) { open(instance, $0, &reader, &error) }
+        try check("read_open", status, &error)
+        guard let reader else { throw callError("read_open", FERRY_ERR_INTERNAL, "returned no reader") }
+        return PluginReader(connection: self, reader: reader, next: next, close: close)
+    }
+
+    /// Writes one batch of NDJSON records; returns when the destination acknowledged it.
+    public func write(_ request: WriteRequest, records: [UInt8]) throws -> WriteOutcome {
+        guard let slot = api.pointee.write else { throw callError("write", FERRY_ERR_UNSUPPORTED, "the plugin is not a destination") }
+        var result = ferry_write_result()
+        var error = ferry_error.empty
+        let instance = try handle("write")
+        let status = withBorrowedString(JSONWriter().encodeString(request.json)) { requestText in
+            records.withUnsafeBytes { bytes in
+                slot(instance, requestText, ferry_str(ptr: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), len: bytes.count), &result, &error)
+            }
+        }
+        try check("write", status, &error)
+        defer { result.release?(&result) }
+        return WriteOutcome(acceptedCount: Int(result.accepted_count),
+                            rejections: try rejections(result.rejects, slot: "write"),
+                            assignedIDs: try assignedIDs(result.id_mappings))
+    }
+
+    /// Maps one batch of NDJSON records through a transform plugin.
+    public func transform(_ request: TransformRequest, records: [UInt8]) throws -> (records: [UInt8], count: Int, rejections: [RecordRejection]) {
+        guard let slot = api.pointee.transform else { throw callError("transform", FERRY_ERR_UNSUPPORTED, "the plugin is not a transform") }
+        var result = ferry_transform_result()
+        var error = ferry_error.empty
+        let instance = try handle("transform")
+        let status = withBorrowedString(JSONWriter().encodeString(request.json)) { requestText in
+            records.withUnsafeBytes { bytes in
+                slot(instance, requestText, ferry_str(ptr: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), len: bytes.count), &result, &error)
+            }
+        }
+        try check("transform", status, &error)
+        defer { result.release?(&result) }
+        return (Array(result.records.rawBytes), Int(result.record_count), try rejections(result.rejects, slot: "transform"))
+    }
+
+    // MARK: Plumbing
+
+    private func handle(_ slot: String) throws -> OpaquePointer {
+        guard let instance else { throw callError(slot, FERRY_ERR_INTERNAL, "the connection is closed") }
+        return instance
+    }
+
+    func callError(_ slot: String, _ status: ferry_status, _ message: String, retryAfter: Double? = nil) -> PluginCallError {
+        PluginCallError(plugin: pluginName, connection: connectionName, slot: slot, status: status, message: message, retryAfter: retryAfter)
+    }
+
+    /// Throws when `status` is a failure, consuming the error's buffers.
+    func check(_ slot: String, _ status: ferry_status, _ error: inout ferry_error) throws {
+        guard status != FERRY_OK && status != FERRY_END else { return }
+        let failure = PluginError(consuming: &error, status: status)
+        throw callError(slot, status, failure.message, retryAfter: failure.retryAfter)
+    }
+
+    private func receiveJSON(_ slot: String, _ body: (UnsafeMutablePointer<ferry_buffer>, UnsafeMutablePointer<ferry_error>) throws -> ferry_status) throws -> JSONValue {
+        var buffer = ferry_buffer()
+        var error = ferry_error.empty
+        let status = try body(&buffer, &error)
+        try check(slot, status, &error)
+        let bytes = buffer.consumeBytes()
+        do { return try JSONParser().parse(bytes) } catch { throw callError(slot, FERRY_ERR_INVALID, "returned invalid JSON: \(error)") }
+    }
+
+    private func rejections(_ text: ferry_str, slot: String) throws -> [RecordRejection] {
+        try NDJSONLines(text.rawBytes).map { line in
+            let value = try JSONParser().parse(line.bytes)
+            guard let index = value["index"]?.intValue else { throw callError(slot, FERRY_ERR_INVALID, "a reject without an 'index'") }
+            return RecordRejection(index: Int(index), error: value["error"]?.stringValue ?? "rejected without a reason")
+        }
+    }
+
+    private func assignedIDs(_ text: ferry_str) throws -> [AssignedID] {
+        try NDJSONLines(text.rawBytes).map { line in
+            let value = try JSONParser().parse(line.bytes)
+            guard let index = value["index"]?.intValue, let id = value["destination_id"] else {
+                throw callError("write", FERRY_ERR_INVALID, "an id mapping without 'index' and 'destination_id'")
+            }
+            return AssignedID(index: Int(index), destinationID: id.stringValue ?? JSONWriter().encodeString(id))
+        }
+    }
+}
+
+/// An open stream read. Each `next()` copies the batch out of plugin memory
+/// and releases it, so no plugin buffer outlives the call.
+public final class PluginReader {
+    private let connection: PluginConnection
+    private var reader: OpaquePointer?
+    private let nextSlot: @convention(c) (OpaquePointer?, UnsafeMutablePointer<ferry_batch>?, UnsafeMutablePointer<ferry_error>?) -> ferry_status
+    private let closeSlot: @convention(c) (OpaquePointer?) -> Void
+
+    init(connection: PluginConnection, reader: OpaquePointer,
+         next: @escaping @convention(c) (OpaquePointer?, UnsafeMutablePointer<ferry_batch>?, UnsafeMutablePointer<ferry_error>?) -> ferry_status,
+         close: @escaping @convention(c) (OpaquePointer?) -> Void) {
+        self.connection = connection
+        self.reader = reader
+        self.nextSlot = next
+        self.closeSlot = close
+    }
+
+    deinit { close() }
+
+    public func close() {
+        guard let reader else { return }
+        closeSlot(reader)
+        self.reader = nil
+    }
+
+    /// The next batch, or nil at the end of the stream.
+    public func next() throws -> SourceBatch? {
+        guard let reader else { return nil }
+        var batch = ferry_batch()
+        var error = ferry_error.empty
+        let status = nextSlot(reader, &batch, &error)
+        if status == FERRY_END { return nil }
+        try connection.check("read_next", status, &error)
+        defer { batch.release?(&batch) }
+        var checkpoint: String?
+        if batch.checkpoint.len > 0 { checkpoint = batch.checkpoint.string }
+        return SourceBatch(records: Array(batch.records.rawBytes), count: Int(batch.record_count), checkpoint: checkpoint)
+    }
+}
+
+/// A batch as the engine holds it: NDJSON bytes, count and checkpoint text.
+public struct SourceBatch: Sendable {
+    public var records: [UInt8]
+    public var count: Int
+    public var checkpoint: String?
+}
+
+/// A failed plugin call: which plugin, connection and slot, with the ABI status.
+public struct PluginCallError: Error, CustomStringConvertible {
+    public var plugin: String
+    public var connection: String
+    public var slot: String
+    public var status: Int32
+    public var message: String
+    public var retryAfter: Double?
+
+    public var isRetryable: Bool { status == FERRY_ERR_RETRYABLE || status == FERRY_ERR_RATE_LIMITED }
+
+    public var description: String {
+        "connection '\(connection)' (plugin \(plugin)) \(slot) failed [\(FerryStatus.name(of: status))]: \(message)"
+    }
+}

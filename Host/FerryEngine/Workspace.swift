@@ -1,0 +1,148 @@
+import FerryCore
+import FerryJSON
+import FerryLoader
+import FerryPluginSDK
+import FerryState
+import Foundation
+import Logging
+
+/// Everything one `ferry` invocation works with: the parsed configuration, the
+/// state database, and the plugins the selected site needs. Only those plugins
+/// are initialised, so a broken connector of another site cannot stop this one.
+public final class Workspace {
+    public let config: FerryConfig
+    public let store: any StateStore
+    public let site: String
+    public let logger: Logger
+    public let redactor: Redactor
+    public let cancellation = Cancellation()
+    /// Plugins that loaded, by name.
+    public private(set) var plugins: [String: LoadedPlugin] = [:]
+    /// One line per plugin file that could not be loaded.
+    public private(set) var pluginErrors: [PluginLoadError] = []
+
+    /// Loads the configuration, opens the state database and loads the plugins
+    /// the site's connections use.
+    /// - Parameters:
+    ///   - configPath: the YAML file.
+    ///   - site: the site to act for; nil means the default site (every pipeline).
+    public init(configPath: String, site: String?, logLevel: Logger.Level = .info, jsonLogs: Bool = false,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        config = try FerryConfig.load(path: configPath, environment: environment)
+        if let site, !config.sites.isEmpty, config.sites[site] == nil {
+            throw WorkspaceError("config \(config.sourceFile) has no site '\(site)'; sites: \(config.sites.keys.sorted().joined(separator: ", "))")
+        }
+        self.site = site ?? ""
+        redactor = Redactor(secrets: config.secretValues)
+        let redactor = self.redactor
+        var logger = Logger(label: "ferry") { label in
+            ConsoleLogHandler(label: label, level: logLevel, json: jsonLogs, redactor: redactor)
+        }
+        logger.logLevel = logLevel
+        if let site { logger[metadataKey: "site"] = "\(site)" }
+        self.logger = logger
+        store = try SQLiteStateStore(path: config.statePath)
+        let wanted = Set(config.connections(for: self.site).values.map(\.plugin))
+        let discovery = PluginRegistry.discover(searchPath: PluginSearchPath(configFolders: config.pluginPaths,
+                                                                             configFile: config.sourceFile,
+                                                                             environment: environment),
+                                                only: wanted)
+        for plugin in discovery.plugins { plugins[plugin.name] = plugin }
+        pluginErrors = discovery.errors
+        for error in pluginErrors { logger.warning("Plugin not loaded.", metadata: ["error": "\(error)"]) }
+    }
+
+    /// Opens a connection of the selected site (its config with the site's overrides).
+    public func openConnection(_ name: String) throws -> PluginConnection {
+        guard let connection = config.connections(for: site)[name] else {
+            throw WorkspaceError("no connection named '\(name)' in \(config.sourceFile)")
+        }
+        guard let plugin = plugins[connection.plugin], let api = plugin.api else {
+            let reason = pluginErrors.first { $0.description.contains(connection.plugin) }.map { ": \($0)" } ?? ""
+            throw WorkspaceError("connection '\(name)' needs plugin '\(connection.plugin)', which is not loaded\(reason)"
+                                 + (reason.isEmpty ? " (run 'ferry plugins' to see what was found, and where)" : ""))
+        }
+        var logger = self.logger
+        logger[metadataKey: "connection"] = "\(name)"
+        let context = PluginContext(pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
+                                    secrets: secretValues(of: connection.config), cancellation: cancellation)
+        return try PluginConnection(pluginName: plugin.name, connectionName: name, api: api, config: connection.config, context: context)
+    }
+
+    /// Builds a runnable plan for a pipeline: opens its connections, discovers
+    /// the source stream for its key and schema, compiles its transforms.
+    public func plan(_ pipeline: PipelineConfig) throws -> PipelinePlan {
+        let source = try openConnection(pipeline.source.connection)
+        let destination = try openConnection(pipeline.destination.connection)
+        let stream = try? source.discover().stream(named: pipeline.source.stream)
+        let primaryKey = pipeline.primaryKey ?? stream?.primaryKey ?? []
+        if pipeline.write != .append && primaryKey.isEmpty {
+            throw WorkspaceError("pipeline '\(pipeline.name)' uses write: \(pipeline.write.rawValue) but has no primary key; "
+                                 + "set primary_key in \(config.sourceFile) at line \(pipeline.location.line)")
+        }
+        let store = self.store
+        var transform: RecordTransform?
+        if !pipeline.transforms.isEmpty {
+            let chain: TransformChain
+            do {
+                chain = try TransformChain(steps: pipeline.transforms.map(\.value))
+            } catch {
+                throw WorkspaceError("\(config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).transforms: \(error)")
+            }
+            transform = RecordTransform { record in
+                switch chain.apply(to: record, lookup: { scope, id in try store.destinationID(scope: scope, sourceID: id) }) {
+                case .kept(let output): return output
+                case .dropped: return nil
+                case .rejected(let reason): throw RecordRejected(reason)
+                }
+            }
+        }
+        var id = PipelineID(site: site, pipeline: pipeline.name)
+        id.site = site
+        return PipelinePlan(
+            id: id, source: source, sourceStream: pipeline.source.stream,
+            destination: destination, destinationStream: pipeline.destination.stream ?? pipeline.source.stream,
+            fullSync: pipeline.sync == .full, writeMode: PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append,
+            primaryKey: primaryKey, cursorField: pipeline.cursorField ?? stream?.cursorField, lookback: pipeline.lookback,
+            batchSize: pipeline.batchSize, failOnReject: pipeline.onError == .fail, transform: transform,
+            transformPlugins: try pipeline.transformPlugins.map(openConnection), schema: stream?.schema)
+    }
+
+    /// The pipelines the selected site runs, optionally narrowed to `names`.
+    public func pipelines(named names: [String]) throws -> [PipelineConfig] {
+        let available = try config.pipelines(for: site.isEmpty ? nil : site)
+        guard !names.isEmpty else { return available }
+        return try names.map { name in
+            guard let pipeline = available.first(where: { $0.name == name }) else {
+                throw WorkspaceError("no pipeline named '\(name)'\(site.isEmpty ? "" : " for site '\(site)'"); "
+                                     + "available: \(available.map(\.name).joined(separator: ", "))")
+            }
+            return pipeline
+        }
+    }
+
+    /// Values in a connection config that must never be printed: those whose
+    /// key names a secret. They are also what `secret_get` serves.
+    private func secretValues(of config: JSONObject) -> [String: String] {
+        var secrets: [String: String] = [:]
+        for (key, value) in config {
+            if let text = value.stringValue, SecretNames.looksSecret(key) { secrets[key] = text }
+        }
+        return secrets
+    }
+}
+
+/// Recognises configuration keys and variable names that hold secrets.
+public enum SecretNames {
+    static let markers = ["key", "token", "secret", "password", "pass", "credential", "auth", "cookie"]
+    public static func looksSecret(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return markers.contains { lowered.contains($0) }
+    }
+}
+
+/// A problem with what the user asked for, in one line.
+public struct WorkspaceError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

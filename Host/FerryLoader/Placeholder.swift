@@ -1,1 +1,0 @@
-// Placeholder: FerryLoader is being written.

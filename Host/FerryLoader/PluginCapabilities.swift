@@ -1,0 +1,35 @@
+import CFerryPlugin
+
+/// The roles a plugin declares in its descriptor (`FERRY_CAP_*` bits).
+public struct PluginCapabilities: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    /// The raw `FERRY_CAP_*` bits.
+    public let rawValue: UInt32
+
+    /// Creates capabilities from raw `FERRY_CAP_*` bits.
+    ///
+    /// - Parameter rawValue: the descriptor's `capabilities` field.
+    public init(rawValue: UInt32) {
+        self.rawValue = rawValue
+    }
+
+    /// A source: `discover`, `read_open`, `read_next` and `read_close`.
+    public static let source = PluginCapabilities(rawValue: 1 << 0)
+    /// A destination: `write`.
+    public static let destination = PluginCapabilities(rawValue: 1 << 1)
+    /// A transform: `transform`.
+    public static let transform = PluginCapabilities(rawValue: 1 << 2)
+
+    /// Every bit ABI 1.0 defines; any other bit makes a descriptor invalid.
+    public static let known: PluginCapabilities = [.source, .destination, .transform]
+
+    /// The roles as lowercase words, e.g. `"source, destination"`.
+    public var description: String {
+        var words: [String] = []
+        if contains(.source) { words.append("source") }
+        if contains(.destination) { words.append("destination") }
+        if contains(.transform) { words.append("transform") }
+        let unknown = rawValue & ~PluginCapabilities.known.rawValue
+        if unknown != 0 { words.append("unknown bits 0x" + String(unknown, radix: 16)) }
+        return words.isEmpty ? "none" : words.joined(separator: ", ")
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: FerryState is being written.

@@ -1,0 +1,461 @@
+import CSQLite
+import FerryCore
+import Foundation
+
+/// The embedded `StateStore`: one SQLite database file.
+///
+/// The file is created with mode 0600 (SQLite gives its `-wal` and `-shm` files
+/// the same mode), runs in WAL mode with `synchronous=FULL`, so that a committed
+/// batch survives power loss, and with foreign keys on. Its schema is upgraded on
+/// open; a file written by a newer Ferry is refused. Each method is one short
+/// transaction on one connection guarded by a lock; write transactions start with
+/// `BEGIN IMMEDIATE`, so two processes on the same file are serialised.
+public final class SQLiteStateStore: StateStore, @unchecked Sendable {
+    /// The schema version this build writes.
+    public static var schemaVersion: Int32 { StateSchema.migrations.last?.version ?? 0 }
+
+    /// How many keys one `IN (…)` lookup of record hashes carries.
+    static let lookupChunkSize = 500
+
+    /// The database file.
+    public let path: String
+    /// The process this store takes leases for.
+    public let holder: LeaseHolder
+
+    private let lock = NSLock()
+    private var database: SQLiteDatabase?
+    private var hook: ((String) throws -> Void)?
+
+    /// Called inside the commit transaction after each step of `commit(_:)` with the
+    /// step's name; a throw rolls the batch back. Tests use it to check atomicity.
+    var commitFaultHook: ((String) throws -> Void)? {
+        get { lock.lock(); defer { lock.unlock() }; return hook }
+        set { lock.lock(); defer { lock.unlock() }; hook = newValue }
+    }
+
+    /// Opens the state database at `path`, creating it (mode 0600) and its schema
+    /// when needed. Leases are taken as `holder`, normally this process.
+    public init(path: String, holder: LeaseHolder = .current) throws {
+        self.path = path
+        self.holder = holder
+        do {
+            try Self.createPrivateFile(at: path)
+            let database = try SQLiteDatabase(path: path, busyTimeout: 5)
+            do {
+                let mode = try database.pragma("journal_mode = WAL")
+                guard mode?.lowercased() == "wal" else {
+                    throw SQLiteError(code: 0, message: "journal mode is \(mode ?? "unknown"), not WAL", purpose: "enable WAL mode")
+                }
+                try database.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                                     purpose: "configure the state database")
+                try database.migrate(StateSchema.migrations, what: "the state database")
+            } catch {
+                database.close()
+                throw error
+            }
+            self.database = database
+        } catch let error as SQLiteError {
+            throw StateError(.storage, "State database \(path): \(error)")
+        }
+    }
+
+    /// Opens the state database at `path` for this process (see `init(path:holder:)`).
+    public static func open(path: String) throws -> SQLiteStateStore {
+        try SQLiteStateStore(path: path)
+    }
+
+    /// Closes the database. Later calls throw `StateError` of kind `.storage`.
+    /// Leases this store holds stay until their runs finish or this process ends.
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        database?.close()
+        database = nil
+    }
+
+    deinit { database?.close() }
+
+    /// Creates `path` with mode 0600 unless it exists (an existing file keeps its mode),
+    /// and its directory with mode 0700 unless that exists.
+    private static func createPrivateFile(at path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        let descriptor = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw StateError(.storage, "Could not create the state database \(path): \(reason)")
+        }
+        Foundation.close(descriptor)
+    }
+
+    // MARK: Access
+
+    /// Runs `body` on the connection under the lock; SQLite errors become `StateError`s.
+    private func withDatabase<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let database else { throw StateError(.storage, "The state database \(path) is closed.") }
+        do {
+            return try body(database)
+        } catch let error as SQLiteError {
+            throw StateError(.storage, "State database \(path): \(error)")
+        }
+    }
+
+    private static var now: Double { Date().timeIntervalSince1970 }
+
+    // MARK: Runs and the per-pipeline lease
+
+    public func beginRun(_ pipeline: PipelineID) throws -> RunID {
+        try withDatabase { db in
+            try db.transaction("start a run of \(pipeline)") {
+                let now = Self.now
+                let lease = try db.query("""
+                    SELECT run_id, holder_pid, hostname, holder_started FROM leases WHERE site = ? AND pipeline = ?
+                    """, pipeline.site, pipeline.pipeline, purpose: "read the lease of \(pipeline)") { row in
+                    (run: row.int64(at: 0),
+                     holder: LeaseHolder(pid: Int32(truncatingIfNeeded: row.int64(at: 1)), hostname: row.string(at: 2),
+                                         startTime: row.optionalInt64(at: 3)))
+                }.first
+                if let lease {
+                    guard lease.holder.hasEnded else { throw StateError.pipelineBusy(pipeline, holder: lease.holder.description) }
+                    try db.run("""
+                        UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'
+                        """, now, "Interrupted: \(lease.holder) ended without finishing the run.", lease.run,
+                        purpose: "mark the interrupted run \(lease.run) of \(pipeline) as failed")
+                    try db.run("DELETE FROM leases WHERE site = ? AND pipeline = ?", pipeline.site, pipeline.pipeline,
+                               purpose: "take over the lease of \(pipeline)")
+                }
+                try db.run("INSERT INTO runs (site, pipeline, started_at, status) VALUES (?, ?, ?, 'running')",
+                           pipeline.site, pipeline.pipeline, now, purpose: "record a new run of \(pipeline)")
+                let run = db.lastInsertRowID
+                try db.run("""
+                    INSERT INTO leases (site, pipeline, run_id, holder_pid, hostname, holder_started, acquired_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, pipeline.site, pipeline.pipeline, run, holder.pid, holder.hostname, holder.startTime, now,
+                    purpose: "take the lease of \(pipeline)")
+                return run
+            }
+        }
+    }
+
+    public func finishRun(_ run: RunID, outcome: RunOutcome) throws {
+        guard outcome.status != .running else {
+            throw StateError(.storage, "Run \(run) cannot finish with status 'running'.")
+        }
+        try withDatabase { db in
+            try db.transaction("finish run \(run)") {
+                guard let current = try db.query("SELECT status FROM runs WHERE id = ?", run,
+                                                 purpose: "read run \(run)", row: { $0.string(at: 0) }).first else {
+                    throw StateError(.notFound, "Run \(run) does not exist.")
+                }
+                guard current == RunOutcome.Status.running.rawValue else {
+                    throw StateError(.storage, "Run \(run) has already finished (\(current)).")
+                }
+                try db.run("UPDATE runs SET status = ?, message = ?, finished_at = ? WHERE id = ?",
+                           outcome.status.rawValue, outcome.message, Self.now, run, purpose: "record the end of run \(run)")
+                try db.run("DELETE FROM leases WHERE run_id = ?", run, purpose: "release the lease of run \(run)")
+            }
+        }
+    }
+
+    public func recentRuns(of pipeline: PipelineID?, limit: Int) throws -> [RunRecord] {
+        guard limit > 0 else { return [] }
+        let columns = """
+            SELECT id, site, pipeline, started_at, finished_at, status, message,
+                   read_count, written_count, unchanged_count, deleted_count, rejected_count FROM runs
+            """
+        return try withDatabase { db in
+            let decode: (SQLiteStatement) throws -> RunRecord = { row in
+                let status = row.string(at: 5)
+                return RunRecord(
+                    id: row.int64(at: 0), pipeline: PipelineID(site: row.string(at: 1), pipeline: row.string(at: 2)),
+                    startedAt: row.double(at: 3), finishedAt: row.optionalDouble(at: 4),
+                    status: RunOutcome.Status(rawValue: status) ?? .failed, message: row.optionalString(at: 6),
+                    counts: BatchCounts(read: row.int(at: 7), written: row.int(at: 8), unchanged: row.int(at: 9),
+                                        deleted: row.int(at: 10), rejected: row.int(at: 11)))
+            }
+            if let pipeline {
+                return try db.query("\(columns) WHERE site = ? AND pipeline = ? ORDER BY id DESC LIMIT ?",
+                                    pipeline.site, pipeline.pipeline, limit, purpose: "list the runs of \(pipeline)", row: decode)
+            }
+            return try db.query("\(columns) ORDER BY id DESC LIMIT ?", limit, purpose: "list the latest runs", row: decode)
+        }
+    }
+
+    // MARK: Checkpoints and the atomic batch commit
+
+    public func checkpoint(for pipeline: PipelineID, stream: String) throws -> String? {
+        try withDatabase { db in
+            try db.query("SELECT checkpoint FROM checkpoints WHERE site = ? AND pipeline = ? AND stream = ?",
+                         pipeline.site, pipeline.pipeline, stream,
+                         purpose: "read the checkpoint of \(pipeline) stream \(stream)") { $0.string(at: 0) }.first
+        }
+    }
+
+    public func commit(_ batch: BatchCommit) throws {
+        let pipeline = batch.pipeline
+        try withDatabase { db in
+            try db.transaction("commit a batch of \(pipeline) stream \(batch.stream)") {
+                let now = Self.now
+                if let checkpoint = batch.checkpoint {
+                    try db.run("""
+                        INSERT INTO checkpoints (site, pipeline, stream, checkpoint, updated_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (site, pipeline, stream) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at
+                        """, pipeline.site, pipeline.pipeline, batch.stream, checkpoint, now,
+                        purpose: "store the checkpoint of \(pipeline) stream \(batch.stream)")
+                }
+                try hook?("checkpoint")
+
+                let counts = batch.counts
+                let updated = try db.run("""
+                    UPDATE runs SET read_count = read_count + ?, written_count = written_count + ?,
+                        unchanged_count = unchanged_count + ?, deleted_count = deleted_count + ?, rejected_count = rejected_count + ?
+                    WHERE id = ? AND site = ? AND pipeline = ? AND status = 'running'
+                    """, counts.read, counts.written, counts.unchanged, counts.deleted, counts.rejected,
+                    batch.run, pipeline.site, pipeline.pipeline, purpose: "add the batch's counts to run \(batch.run)")
+                if updated == 0 { try explainUncommittableRun(batch.run, pipeline: pipeline, in: db) }
+                try hook?("counts")
+
+                if !batch.idMappings.isEmpty {
+                    try db.withStatement("""
+                        INSERT INTO id_map (scope, source_id, destination_id, updated_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (scope, source_id) DO UPDATE SET destination_id = excluded.destination_id, updated_at = excluded.updated_at
+                        """, purpose: "store the batch's ID mappings") { statement in
+                        try statement.bind(real: now, at: 4)
+                        for mapping in batch.idMappings {
+                            try statement.bind(text: mapping.scope, at: 1)
+                            try statement.bind(text: mapping.sourceID, at: 2)
+                            try statement.bind(text: mapping.destinationID, at: 3)
+                            try statement.run()
+                            statement.reset()
+                        }
+                    }
+                }
+                try hook?("idMappings")
+
+                if !batch.deadLetters.isEmpty {
+                    try db.withStatement("""
+                        INSERT INTO dead_letters (run_id, site, pipeline, stream, stage, error, record, created_at, replayed_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, purpose: "store the batch's dead letters") { statement in
+                        for letter in batch.deadLetters {
+                            try statement.bind([batch.run, letter.pipeline.site, letter.pipeline.pipeline, letter.stream,
+                                                letter.stage, letter.error, letter.record, letter.createdAt, letter.replayedAt])
+                            try statement.run()
+                            statement.reset()
+                        }
+                    }
+                }
+                try hook?("deadLetters")
+
+                if !batch.hashes.isEmpty {
+                    let streamID = try hashStreamID(pipeline, batch.stream, creating: true, in: db)!
+                    try db.withStatement("""
+                        INSERT INTO record_hashes (stream_id, key, hash) VALUES (?, ?, ?)
+                        ON CONFLICT (stream_id, key) DO UPDATE SET hash = excluded.hash
+                        """, purpose: "store the batch's record hashes") { statement in
+                        try statement.bind(integer: streamID, at: 1)
+                        for (key, hash) in batch.hashes {
+                            try statement.bind(text: key, at: 2)
+                            try statement.bind(integer: Int64(bitPattern: hash), at: 3)
+                            try statement.run()
+                            statement.reset()
+                        }
+                    }
+                }
+                try hook?("hashes")
+
+                if !batch.removedHashKeys.isEmpty, let streamID = try hashStreamID(pipeline, batch.stream, creating: false, in: db) {
+                    try db.withStatement("DELETE FROM record_hashes WHERE stream_id = ? AND key = ?",
+                                         purpose: "forget the hashes of deleted records") { statement in
+                        try statement.bind(integer: streamID, at: 1)
+                        for key in batch.removedHashKeys {
+                            try statement.bind(text: key, at: 2)
+                            try statement.run()
+                            statement.reset()
+                        }
+                    }
+                }
+                try hook?("removedHashKeys")
+            }
+        }
+    }
+
+    /// Throws the reason why a batch can't be committed to `run`.
+    private func explainUncommittableRun(_ run: RunID, pipeline: PipelineID, in db: SQLiteDatabase) throws {
+        guard let found = try db.query("SELECT site, pipeline, status FROM runs WHERE id = ?", run, purpose: "read run \(run)", row: {
+            (pipeline: PipelineID(site: $0.string(at: 0), pipeline: $0.string(at: 1)), status: $0.string(at: 2))
+        }).first else {
+            throw StateError(.notFound, "Run \(run) does not exist.")
+        }
+        if found.pipeline != pipeline {
+            throw StateError(.storage, "Run \(run) belongs to pipeline '\(found.pipeline)', not '\(pipeline)'.")
+        }
+        throw StateError(.storage, "Run \(run) has already finished (\(found.status)); its batch is not committed.")
+    }
+
+    /// The id under which the hashes of a stream are kept, created when asked to.
+    private func hashStreamID(_ pipeline: PipelineID, _ stream: String, creating: Bool, in db: SQLiteDatabase) throws -> Int64? {
+        if creating {
+            try db.run("INSERT INTO hash_streams (site, pipeline, stream) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                       pipeline.site, pipeline.pipeline, stream, purpose: "register stream \(stream) of \(pipeline) for hashes")
+        }
+        return try db.query("SELECT id FROM hash_streams WHERE site = ? AND pipeline = ? AND stream = ?",
+                            pipeline.site, pipeline.pipeline, stream,
+                            purpose: "find the hashes of \(pipeline) stream \(stream)") { $0.int64(at: 0) }.first
+    }
+
+    // MARK: Plugin key-value state
+
+    public func value(scope: String, key: String) throws -> String? {
+        try withDatabase { db in
+            try db.query("SELECT value FROM kv WHERE scope = ? AND key = ?", scope, key,
+                         purpose: "read the value \(key) of \(scope)") { $0.string(at: 0) }.first
+        }
+    }
+
+    public func setValue(_ value: String, scope: String, key: String) throws {
+        try withDatabase { db in
+            try db.run("INSERT INTO kv (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
+                       scope, key, value, purpose: "store the value \(key) of \(scope)")
+        }
+    }
+
+    public func removeValue(scope: String, key: String) throws {
+        try withDatabase { db in
+            try db.run("DELETE FROM kv WHERE scope = ? AND key = ?", scope, key, purpose: "remove the value \(key) of \(scope)")
+        }
+    }
+
+    // MARK: ID mappings
+
+    public func destinationID(scope: String, sourceID: String) throws -> String? {
+        try withDatabase { db in
+            try db.query("SELECT destination_id FROM id_map WHERE scope = ? AND source_id = ?", scope, sourceID,
+                         purpose: "look up the destination ID of \(sourceID) in \(scope)") { $0.string(at: 0) }.first
+        }
+    }
+
+    public func setDestinationID(_ destinationID: String, scope: String, sourceID: String) throws {
+        try withDatabase { db in
+            try db.run("""
+                INSERT INTO id_map (scope, source_id, destination_id, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (scope, source_id) DO UPDATE SET destination_id = excluded.destination_id, updated_at = excluded.updated_at
+                """, scope, sourceID, destinationID, Self.now, purpose: "store the destination ID of \(sourceID) in \(scope)")
+        }
+    }
+
+    // MARK: Change detection
+
+    public func recordHashes(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: UInt64] {
+        guard !keys.isEmpty else { return [:] }
+        return try withDatabase { db in
+            try db.transaction("read the record hashes of \(pipeline) stream \(stream)", kind: .deferred) {
+                guard let streamID = try hashStreamID(pipeline, stream, creating: false, in: db) else { return [:] }
+                let chunk = Self.lookupChunkSize
+                let sql = "SELECT key, hash FROM record_hashes WHERE stream_id = ? AND key IN ("
+                    + repeatElement("?", count: chunk).joined(separator: ", ") + ")"
+                var found: [String: UInt64] = [:]
+                found.reserveCapacity(keys.count)
+                try db.withStatement(sql, purpose: "read the record hashes of \(pipeline) stream \(stream)") { statement in
+                    try statement.bind(integer: streamID, at: 1)
+                    var start = 0
+                    while start < keys.count {
+                        let end = min(start + chunk, keys.count)
+                        for offset in 0..<chunk {
+                            // A short last chunk repeats its last key: one statement serves every chunk.
+                            try statement.bind(text: keys[min(start + offset, end - 1)], at: Int32(offset + 2))
+                        }
+                        while try statement.step() {
+                            found[statement.string(at: 0)] = UInt64(bitPattern: statement.int64(at: 1))
+                        }
+                        statement.reset()
+                        start = end
+                    }
+                }
+                return found
+            }
+        }
+    }
+
+    public func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] {
+        try withDatabase { db in
+            try db.query("""
+                SELECT key FROM record_hashes WHERE stream_id =
+                    (SELECT id FROM hash_streams WHERE site = ? AND pipeline = ? AND stream = ?)
+                ORDER BY key
+                """, pipeline.site, pipeline.pipeline, stream,
+                purpose: "list the hashed keys of \(pipeline) stream \(stream)") { $0.string(at: 0) }
+        }
+    }
+
+    // MARK: Dead letters
+
+    public func deadLetters(for pipeline: PipelineID?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter] {
+        guard limit > 0 else { return [] }
+        var sql = "SELECT id, site, pipeline, stream, stage, error, record, created_at, replayed_at FROM dead_letters WHERE 1"
+        var bindings: [any SQLiteBindable] = []
+        if let pipeline {
+            sql += " AND site = ? AND pipeline = ?"
+            bindings += [pipeline.site, pipeline.pipeline]
+        }
+        if !includeReplayed { sql += " AND replayed_at IS NULL" }
+        sql += " ORDER BY id LIMIT ?"
+        bindings.append(limit)
+        return try withDatabase { db in
+            try db.withStatement(sql, purpose: "list dead letters") { statement in
+                try statement.bind(bindings)
+                var letters: [DeadLetter] = []
+                while try statement.step() {
+                    letters.append(DeadLetter(
+                        id: statement.int64(at: 0),
+                        pipeline: PipelineID(site: statement.string(at: 1), pipeline: statement.string(at: 2)),
+                        stream: statement.string(at: 3), stage: statement.string(at: 4), error: statement.string(at: 5),
+                        record: statement.string(at: 6), createdAt: statement.double(at: 7),
+                        replayedAt: statement.optionalDouble(at: 8)))
+                }
+                return letters
+            }
+        }
+    }
+
+    public func markReplayed(_ ids: [Int64]) throws {
+        guard !ids.isEmpty else { return }
+        try withDatabase { db in
+            try db.transaction("mark dead letters as replayed") {
+                try db.withStatement("UPDATE dead_letters SET replayed_at = ? WHERE id = ? AND replayed_at IS NULL",
+                                     purpose: "mark dead letters as replayed") { statement in
+                    try statement.bind(real: Self.now, at: 1)
+                    for id in ids {
+                        try statement.bind(integer: id, at: 2)
+                        try statement.run()
+                        statement.reset()
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Maintenance
+
+    public func reset(_ pipeline: PipelineID) throws {
+        try withDatabase { db in
+            try db.transaction("reset \(pipeline)") {
+                let site = pipeline.site, name = pipeline.pipeline
+                try db.run("DELETE FROM checkpoints WHERE site = ? AND pipeline = ?", site, name,
+                           purpose: "forget the checkpoints of \(pipeline)")
+                try db.run("""
+                    DELETE FROM record_hashes WHERE stream_id IN (SELECT id FROM hash_streams WHERE site = ? AND pipeline = ?)
+                    """, site, name, purpose: "forget the record hashes of \(pipeline)")
+                try db.run("DELETE FROM hash_streams WHERE site = ? AND pipeline = ?", site, name,
+                           purpose: "forget the hashed streams of \(pipeline)")
+                try db.run("DELETE FROM dead_letters WHERE site = ? AND pipeline = ?", site, name,
+                           purpose: "forget the dead letters of \(pipeline)")
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+/// The schema of the state database, as the list of its migrations.
+///
+/// Append new steps; never edit one that has shipped.
+enum StateSchema {
+    static let migrations: [SQLiteMigration] = [
+        SQLiteMigration(version: 1, purpose: "create the state tables", sql: """
+            CREATE TABLE runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                site TEXT NOT NULL,
+                pipeline TEXT NOT NULL,
+                started_at REAL NOT NULL,
+                finished_at REAL,
+                status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'dead_lettered', 'cancelled')),
+                message TEXT,
+                read_count INTEGER NOT NULL DEFAULT 0,
+                written_count INTEGER NOT NULL DEFAULT 0,
+                unchanged_count INTEGER NOT NULL DEFAULT 0,
+                deleted_count INTEGER NOT NULL DEFAULT 0,
+                rejected_count INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX runs_by_pipeline ON runs (site, pipeline, id);
+
+            -- The per-pipeline lock: one row while a run is under way.
+            CREATE TABLE leases (
+                site TEXT NOT NULL,
+                pipeline TEXT NOT NULL,
+                run_id INTEGER NOT NULL REFERENCES runs (id),
+                holder_pid INTEGER NOT NULL,
+                hostname TEXT NOT NULL,
+                holder_started INTEGER,
+                acquired_at REAL NOT NULL,
+                PRIMARY KEY (site, pipeline)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE checkpoints (
+                site TEXT NOT NULL,
+                pipeline TEXT NOT NULL,
+                stream TEXT NOT NULL,
+                checkpoint TEXT NOT NULL,
+                updated_at REAL NOT NULL,
+                PRIMARY KEY (site, pipeline, stream)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE kv (
+                scope TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (scope, key)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE id_map (
+                scope TEXT NOT NULL,
+                source_id TEXT NOT NULL,
+                destination_id TEXT NOT NULL,
+                updated_at REAL NOT NULL,
+                PRIMARY KEY (scope, source_id)
+            ) WITHOUT ROWID;
+
+            -- Streams that have record hashes, so that millions of hash rows carry a
+            -- small integer instead of repeating (site, pipeline, stream).
+            CREATE TABLE hash_streams (
+                id INTEGER PRIMARY KEY,
+                site TEXT NOT NULL,
+                pipeline TEXT NOT NULL,
+                stream TEXT NOT NULL,
+                UNIQUE (site, pipeline, stream)
+            );
+
+            CREATE TABLE record_hashes (
+                stream_id INTEGER NOT NULL REFERENCES hash_streams (id) ON DELETE CASCADE,
+                key TEXT NOT NULL,
+                hash INTEGER NOT NULL,
+                PRIMARY KEY (stream_id, key)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE dead_letters (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+                site TEXT NOT NULL,
+                pipeline TEXT NOT NULL,
+                stream TEXT NOT NULL,
+                stage TEXT NOT NULL,
+                error TEXT NOT NULL,
+                record TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                replayed_at REAL
+            );
+            CREATE INDEX dead_letters_by_pipeline ON dead_letters (site, pipeline, id);
+            """),
+    ]
+}

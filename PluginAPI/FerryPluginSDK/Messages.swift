@@ -1,0 +1,205 @@
+import FerryJSON
+
+// The JSON messages that cross the ABI. Host and plugins both use these types,
+// so the keys are written in one place; docs/plugin-abi.md lists them for C authors.
+
+/// One stream a source offers (an element of `discover`'s catalog).
+public struct StreamDescriptor: Sendable, Equatable {
+    public var name: String
+    /// JSON Schema of one record (`{"type":"object","properties":{...}}`).
+    public var schema: JSONValue
+    public var primaryKey: [String]
+    public var cursorField: String?
+
+    public init(name: String, schema: JSONValue = ["type": "object"], primaryKey: [String] = [], cursorField: String? = nil) {
+        self.name = name
+        self.schema = schema
+        self.primaryKey = primaryKey
+        self.cursorField = cursorField
+    }
+
+    public var json: JSONValue {
+        var object: JSONObject = JSONObject([("name", .string(name)), ("schema", schema),
+                                             ("primary_key", .array(primaryKey.map(JSONValue.string)))])
+        if let cursorField { object["cursor_field"] = .string(cursorField) }
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws {
+        guard let name = json["name"]?.stringValue else { throw MessageError("stream without a 'name'") }
+        self.name = name
+        self.schema = json["schema"] ?? ["type": "object"]
+        self.primaryKey = try stringList(json["primary_key"], key: "primary_key")
+        self.cursorField = json["cursor_field"]?.stringValue
+    }
+}
+
+/// The catalog `discover` returns: `{"streams": [...]}`.
+public struct Catalog: Sendable, Equatable {
+    public var streams: [StreamDescriptor]
+    public init(streams: [StreamDescriptor]) { self.streams = streams }
+    public var json: JSONValue { ["streams": .array(streams.map(\.json))] }
+    public init(json: JSONValue) throws {
+        guard let list = json["streams"]?.arrayValue else { throw MessageError("catalog without a 'streams' list") }
+        streams = try list.map(StreamDescriptor.init(json:))
+    }
+    public func stream(named name: String) -> StreamDescriptor? { streams.first { $0.name == name } }
+}
+
+/// What `read_open` receives.
+public struct ReadRequest: Sendable, Equatable {
+    public var stream: String
+    /// The checkpoint of the last acknowledged batch, nil on a first or full run.
+    public var checkpoint: JSONValue?
+    /// Ignore any checkpoint and read everything.
+    public var fullRefresh: Bool
+    /// Explicit range bounds (ISO 8601 date or date-time, as the user typed them).
+    public var since: String?
+    public var until: String?
+    /// Seconds to re-read before the checkpoint (late-arriving data).
+    public var lookback: Int?
+    public var cursorField: String?
+    public var batchSize: Int
+
+    public init(stream: String, checkpoint: JSONValue? = nil, fullRefresh: Bool = false, since: String? = nil,
+                until: String? = nil, lookback: Int? = nil, cursorField: String? = nil, batchSize: Int = 1000) {
+        self.stream = stream; self.checkpoint = checkpoint; self.fullRefresh = fullRefresh
+        self.since = since; self.until = until; self.lookback = lookback; self.cursorField = cursorField
+        self.batchSize = batchSize
+    }
+
+    public var json: JSONValue {
+        var o = JSONObject([("stream", .string(stream)), ("full_refresh", .bool(fullRefresh)), ("batch_size", .int(Int64(batchSize)))])
+        if let checkpoint { o["checkpoint"] = checkpoint }
+        if let since { o["since"] = .string(since) }
+        if let until { o["until"] = .string(until) }
+        if let lookback { o["lookback"] = .int(Int64(lookback)) }
+        if let cursorField { o["cursor_field"] = .string(cursorField) }
+        return .object(o)
+    }
+
+    public init(json: JSONValue) throws {
+        guard let stream = json["stream"]?.stringValue else { throw MessageError("read request without a 'stream'") }
+        self.init(stream: stream,
+                  checkpoint: json["checkpoint"].flatMap { $0.isNull ? nil : $0 },
+                  fullRefresh: json["full_refresh"]?.boolValue ?? false,
+                  since: json["since"]?.stringValue, until: json["until"]?.stringValue,
+                  lookback: json["lookback"]?.intValue.map(Int.init),
+                  cursorField: json["cursor_field"]?.stringValue,
+                  batchSize: json["batch_size"]?.intValue.map(Int.init) ?? 1000)
+    }
+}
+
+/// How a destination applies a batch.
+public enum WriteOperation: String, Sendable {
+    /// Insert every record.
+    case append
+    /// Insert or replace by primary key.
+    case upsert
+    /// Delete the records whose primary keys the batch lists.
+    case delete
+}
+
+/// What `write` receives besides the records.
+public struct WriteRequest: Sendable, Equatable {
+    public var stream: String
+    public var operation: WriteOperation
+    public var primaryKey: [String]
+    /// JSON Schema of the records, when the source declared one.
+    public var schema: JSONValue?
+    /// Stable across retries of the same batch, so a destination may make
+    /// appends idempotent.
+    public var batchID: String
+
+    public init(stream: String, operation: WriteOperation, primaryKey: [String] = [], schema: JSONValue? = nil, batchID: String) {
+        self.stream = stream; self.operation = operation; self.primaryKey = primaryKey
+        self.schema = schema; self.batchID = batchID
+    }
+
+    public var json: JSONValue {
+        var o = JSONObject([("stream", .string(stream)), ("mode", .string(operation.rawValue)),
+                            ("primary_key", .array(primaryKey.map(JSONValue.string))), ("batch_id", .string(batchID))])
+        if let schema { o["schema"] = schema }
+        return .object(o)
+    }
+
+    public init(json: JSONValue) throws {
+        guard let stream = json["stream"]?.stringValue else { throw MessageError("write request without a 'stream'") }
+        let modeText = json["mode"]?.stringValue ?? "append"
+        guard let operation = WriteOperation(rawValue: modeText) else {
+            throw MessageError("write request 'mode' must be append, upsert or delete, got '\(modeText)'")
+        }
+        self.init(stream: stream, operation: operation, primaryKey: try stringList(json["primary_key"], key: "primary_key"),
+                  schema: json["schema"], batchID: json["batch_id"]?.stringValue ?? "")
+    }
+}
+
+/// What `transform` receives besides the records.
+public struct TransformRequest: Sendable, Equatable {
+    public var stream: String
+    public init(stream: String) { self.stream = stream }
+    public var json: JSONValue { ["stream": .string(stream)] }
+    public init(json: JSONValue) throws {
+        guard let stream = json["stream"]?.stringValue else { throw MessageError("transform request without a 'stream'") }
+        self.stream = stream
+    }
+}
+
+/// A record the plugin refused, by its 0-based index in the batch.
+public struct RecordRejection: Sendable, Equatable {
+    public var index: Int
+    public var error: String
+    public init(index: Int, error: String) {
+        self.index = index
+        self.error = error
+    }
+}
+
+/// An id the destination assigned to the record at `index`.
+public struct AssignedID: Sendable, Equatable {
+    public var index: Int
+    public var destinationID: String
+    public init(index: Int, destinationID: String) {
+        self.index = index
+        self.destinationID = destinationID
+    }
+}
+
+/// The result of a write.
+public struct WriteOutcome: Sendable, Equatable {
+    public var acceptedCount: Int
+    public var rejections: [RecordRejection]
+    public var assignedIDs: [AssignedID]
+
+    public init(acceptedCount: Int, rejections: [RecordRejection] = [], assignedIDs: [AssignedID] = []) {
+        self.acceptedCount = acceptedCount
+        self.rejections = rejections
+        self.assignedIDs = assignedIDs
+    }
+}
+
+/// The result of a transform.
+public struct TransformOutcome {
+    public var records: RecordBatch
+    public var rejections: [RecordRejection]
+    public init(records: RecordBatch, rejections: [RecordRejection] = []) {
+        self.records = records
+        self.rejections = rejections
+    }
+}
+
+/// A malformed message between host and plugin.
+public struct MessageError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+private func stringList(_ value: JSONValue?, key: String) throws -> [String] {
+    guard let value, !value.isNull else { return [] }
+    if let single = value.stringValue { return [single] }
+    guard let list = value.arrayValue else { throw MessageError("'\(key)' must be a string or a list of strings") }
+    return try list.map {
+        guard let s = $0.stringValue else { throw MessageError("'\(key)' must be a list of strings") }
+        return s
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: FerryPluginSDK is being written.

@@ -1,1 +1,0 @@
-// Placeholder: DemoPlugin is being written.

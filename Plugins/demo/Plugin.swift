@@ -1,0 +1,31 @@
+import CFerryPlugin
+import FerryJSON
+import FerryPluginSDK
+
+/// The Swift reference connector: a counter source, a sink that keeps nothing,
+/// and a transform that tags records. It exercises every slot of the ABI
+/// through the SDK and serves tests and benchmarks.
+public enum DemoPlugin: FerryPlugin {
+    public typealias Instance = DemoConnector
+    public static let name = "demo"
+    public static let version = "1.0.0"
+    public static let summary = "Reference connector: counter source, discarding sink, tagging transform."
+    public static let configSchema: JSONValue = [
+        "type": "object",
+        "additionalProperties": false,
+        "properties": [
+            "count": ["type": "integer", "minimum": 0, "description": "How many records the counter source emits."],
+            "tag": ["type": "string", "description": "Value the transform writes into each record's 'tag' field."],
+            "reject_field": ["type": "string", "description": "The sink rejects records where this field is true."],
+        ],
+    ]
+
+    public static func open(config: JSONObject, host: HostServices) throws -> DemoConnector {
+        try DemoConnector(config: DemoConfig(config), host: host)
+    }
+}
+
+/// The exported entry point: the only symbol the host looks up.
+@c public func ferry_plugin_v1() -> UnsafePointer<ferry_plugin_descriptor>? {
+    PluginExport.descriptor(for: DemoPlugin.self)
+}
