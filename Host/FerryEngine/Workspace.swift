@@ -57,7 +57,7 @@ public final class Workspace {
         guard let connection = config.connections(for: site)[name] else {
             throw WorkspaceError("no connection named '\(name)' in \(config.sourceFile)")
         }
-        guard let plugin = plugins[connection.plugin], let api = plugin.api else {
+        guard let plugin = plugins[connection.plugin] else {
             let reason = pluginErrors.first { $0.description.contains(connection.plugin) }.map { ": \($0)" } ?? ""
             throw WorkspaceError("connection '\(name)' needs plugin '\(connection.plugin)', which is not loaded\(reason)"
                                  + (reason.isEmpty ? " (run 'ferry plugins' to see what was found, and where)" : ""))
@@ -66,7 +66,7 @@ public final class Workspace {
         logger[metadataKey: "connection"] = "\(name)"
         let context = PluginContext(pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
                                     secrets: secretValues(of: connection.config), cancellation: cancellation)
-        return try PluginConnection(pluginName: plugin.name, connectionName: name, api: api, config: connection.config, context: context)
+        return try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api, config: connection.config, context: context)
     }
 
     /// Builds a runnable plan for a pipeline: opens its connections, discovers

@@ -29,7 +29,7 @@ struct ELFHeader: Sendable, Equatable {
         }
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: 20)
-        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, 20) }
+        let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 20) }
         guard count >= 20, bytes[0] == 0x7F, bytes[1] == 0x45, bytes[2] == 0x4C, bytes[3] == 0x46 else {
             let start = bytes.prefix(max(count, 0)).prefix(8)
             let shown = start.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "." }.joined()

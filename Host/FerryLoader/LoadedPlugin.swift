@@ -21,8 +21,8 @@ public struct LoadedPlugin: @unchecked Sendable {
     public let runtime: String
     /// The declared roles; the matching slots are present in `api`.
     public let capabilities: PluginCapabilities
-    /// One line about the plugin.
-    public let description: String
+    /// The descriptor's one-line `description`.
+    public let summary: String
     /// The plugin table, valid for the life of the process.
     public let api: UnsafePointer<ferry_plugin_api>
 
@@ -40,7 +40,7 @@ public struct LoadedPlugin: @unchecked Sendable {
         self.abiMinor = abiMinor
         runtime = probe.descriptor.runtime
         capabilities = probe.descriptor.capabilities
-        description = probe.descriptor.description
+        summary = probe.descriptor.summary
         self.api = api
     }
 }

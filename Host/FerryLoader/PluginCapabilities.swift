@@ -22,12 +22,18 @@ public struct PluginCapabilities: OptionSet, Hashable, Sendable, CustomStringCon
     /// Every bit ABI 1.0 defines; any other bit makes a descriptor invalid.
     public static let known: PluginCapabilities = [.source, .destination, .transform]
 
-    /// The roles as lowercase words, e.g. `"source, destination"`.
-    public var description: String {
+    /// The known roles as lowercase words, e.g. `["source", "destination"]`.
+    public var names: [String] {
         var words: [String] = []
         if contains(.source) { words.append("source") }
         if contains(.destination) { words.append("destination") }
         if contains(.transform) { words.append("transform") }
+        return words
+    }
+
+    /// The roles as lowercase words, e.g. `"source, destination"`.
+    public var description: String {
+        var words = names
         let unknown = rawValue & ~PluginCapabilities.known.rawValue
         if unknown != 0 { words.append("unknown bits 0x" + String(unknown, radix: 16)) }
         return words.isEmpty ? "none" : words.joined(separator: ", ")

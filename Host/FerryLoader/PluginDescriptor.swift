@@ -15,8 +15,8 @@ public struct PluginDescriptor: Hashable, Sendable {
     public var runtime: String
     /// The roles the plugin declares.
     public var capabilities: PluginCapabilities
-    /// One line about the plugin (may be empty).
-    public var description: String
+    /// The descriptor's one-line `description` (may be empty).
+    public var summary: String
 
     /// Creates a descriptor value.
     ///
@@ -27,10 +27,10 @@ public struct PluginDescriptor: Hashable, Sendable {
     ///   - abiMinor: the highest ABI minor implemented.
     ///   - runtime: the runtime tag.
     ///   - capabilities: the declared roles.
-    ///   - description: one line about the plugin.
+    ///   - summary: one line about the plugin.
     public init(
         name: String, version: String, abiMajor: UInt32, abiMinor: UInt32,
-        runtime: String, capabilities: PluginCapabilities, description: String
+        runtime: String, capabilities: PluginCapabilities, summary: String
     ) {
         self.name = name
         self.version = version
@@ -38,6 +38,6 @@ public struct PluginDescriptor: Hashable, Sendable {
         self.abiMinor = abiMinor
         self.runtime = runtime
         self.capabilities = capabilities
-        self.description = description
+        self.summary = summary
     }
 }

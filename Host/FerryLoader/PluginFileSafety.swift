@@ -36,7 +36,7 @@ enum PluginFileSafety {
         if info.st_uid != me && info.st_uid != 0 {
             throw PluginLoadError(
                 path: path, kind: .unsafeLocation,
-                problem: "\(what): it is owned by \(userName(info.st_uid)), not by \(userName(me)) or root\(consequence)",
+                problem: "\(what): it is owned by \(userName(info.st_uid)), not by \(me == 0 ? "root" : userName(me) + " or root")\(consequence)",
                 hint: "chown it to yourself or root, or move the plugins elsewhere")
         }
     }

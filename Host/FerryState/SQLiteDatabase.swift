@@ -133,6 +133,7 @@ public final class SQLiteDatabase {
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it
     /// throws. Inside another transaction it becomes a savepoint of that one.
+    @discardableResult
     public func transaction<T>(_ purpose: String, kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         let database = try connection(purpose)
         if sqlite3_get_autocommit(database) == 0 {

@@ -15,7 +15,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     public static var schemaVersion: Int32 { StateSchema.migrations.last?.version ?? 0 }
 
     /// How many keys one `IN (…)` lookup of record hashes carries.
-    static let lookupChunkSize = 500
+    static let lookupChunkSize = Int(ProcessInfo.processInfo.environment["CHUNK"] ?? "") ?? 500
 
     /// The database file.
     public let path: String
@@ -46,6 +46,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 guard mode?.lowercased() == "wal" else {
                     throw SQLiteError(code: 0, message: "journal mode is \(mode ?? "unknown"), not WAL", purpose: "enable WAL mode")
                 }
+                if let cache = ProcessInfo.processInfo.environment["CACHE"] { try database.execute("PRAGMA cache_size = \(cache)", purpose: "x") }
+                if let mmap = ProcessInfo.processInfo.environment["MMAP"] { _ = try database.pragma("mmap_size = \(mmap)") }
                 try database.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                                      purpose: "configure the state database")
                 try database.migrate(StateSchema.migrations, what: "the state database")
@@ -94,6 +96,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     // MARK: Access
 
     /// Runs `body` on the connection under the lock; SQLite errors become `StateError`s.
+    @discardableResult
     private func withDatabase<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
@@ -103,6 +106,11 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         } catch let error as SQLiteError {
             throw StateError(.storage, "State database \(path): \(error)")
         }
+    }
+
+    /// Lends the connection, under the lock, to tests.
+    func withConnectionForTesting<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+        try withDatabase(body)
     }
 
     private static var now: Double { Date().timeIntervalSince1970 }
@@ -259,7 +267,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                         ON CONFLICT (stream_id, key) DO UPDATE SET hash = excluded.hash
                         """, purpose: "store the batch's record hashes") { statement in
                         try statement.bind(integer: streamID, at: 1)
-                        for (key, hash) in batch.hashes {
+                        for (key, hash) in (ProcessInfo.processInfo.environment["SORT"] != nil ? batch.hashes.sorted { $0.key < $1.key } : batch.hashes) {
                             try statement.bind(text: key, at: 2)
                             try statement.bind(integer: Int64(bitPattern: hash), at: 3)
                             try statement.run()

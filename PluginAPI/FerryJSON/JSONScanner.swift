@@ -1,3 +1,10 @@
+/// Where an object key sits in the source: `start` is -1 for keys that had
+/// escapes, which are then compared as strings.
+struct KeySpan {
+    var start: Int
+    var count: Int
+}
+
 /// The byte-level engine behind `JSONParser` and the NDJSON reader.
 ///
 /// It is a mutable struct so that the member and element stacks survive from
@@ -10,7 +17,12 @@ struct JSONScanner {
     private var depth: Int = 0
     private let allowNonFinite: Bool
     private let maximumDepth: Int
-    private var memberStack: [(key: String, value: JSONValue)] = []
+    // Open objects' members, kept as three parallel stacks: key spans let the
+    // duplicate check compare raw bytes, and separate arrays keep element
+    // copies specialised (tuples go through generic value witnesses).
+    private var keyStack: [String] = []
+    private var keySpanStack: [KeySpan] = []
+    private var valueStack: [JSONValue] = []
     private var elementStack: [JSONValue] = []
     private var escapeBuffer: [UInt8] = []
 
@@ -18,7 +30,9 @@ struct JSONScanner {
         allowNonFinite = options.allowNonFiniteNumbers
         maximumDepth = options.maximumDepth
         base = UnsafePointer(bitPattern: 1)!
-        memberStack.reserveCapacity(64)
+        keyStack.reserveCapacity(64)
+        keySpanStack.reserveCapacity(64)
+        valueStack.reserveCapacity(64)
         elementStack.reserveCapacity(64)
     }
 
@@ -34,7 +48,9 @@ struct JSONScanner {
         end = buffer.count
         position = 0
         depth = 0
-        memberStack.removeAll(keepingCapacity: true)
+        keyStack.removeAll(keepingCapacity: true)
+        keySpanStack.removeAll(keepingCapacity: true)
+        valueStack.removeAll(keepingCapacity: true)
         elementStack.removeAll(keepingCapacity: true)
         if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { position = 3 }
         let value = try parseValue()
@@ -83,7 +99,7 @@ struct JSONScanner {
             depth -= 1
             return .object(JSONObject())
         }
-        let stackStart = memberStack.count
+        let stackStart = keyStack.count
         var afterComma = false
         while true {
             skipWhitespace()
@@ -92,24 +108,24 @@ struct JSONScanner {
                     : "expected '\"' to begin an object key or '}'"
                 throw error(position < end ? expected : "unexpected end of input, \(expected)", at: position)
             }
+            let keyStart = position + 1
             let key = try parseString()
+            // A key without escapes spans its source bytes exactly.
+            let span = position - 1 - keyStart == key.utf8.count
+                ? KeySpan(start: keyStart, count: position - 1 - keyStart) : KeySpan(start: -1, count: key.utf8.count)
             skipWhitespace()
             guard position < end, base[position] == UInt8(ascii: ":") else {
                 throw error(position < end ? "expected ':' after object key" : "unexpected end of input, expected ':' after object key", at: position)
             }
             position += 1
             let value = try parseValue()
-            var duplicate = false
-            var index = stackStart
-            while index < memberStack.count {
-                if memberStack[index].key == key {
-                    memberStack[index].value = value
-                    duplicate = true
-                    break
-                }
-                index += 1
+            if let duplicate = indexOfKey(key, span: span, from: stackStart) {
+                valueStack[duplicate] = value
+            } else {
+                keyStack.append(key)
+                keySpanStack.append(span)
+                valueStack.append(value)
             }
-            if !duplicate { memberStack.append((key, value)) }
             skipWhitespace()
             guard position < end else {
                 throw error("unexpected end of input, expected ',' or '}' after object member", at: position)
@@ -121,10 +137,46 @@ struct JSONScanner {
             position -= 1
             throw error("expected ',' or '}' after object member", at: position)
         }
-        let members = Array(memberStack[stackStart...])
-        memberStack.removeSubrange(stackStart...)
+        let count = keyStack.count - stackStart
+        let members = [(key: String, value: JSONValue)](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for offset in 0..<count {
+                (buffer.baseAddress! + offset).initialize(to: (keyStack[stackStart + offset], valueStack[stackStart + offset]))
+            }
+            initialized = count
+        }
+        keyStack.removeSubrange(stackStart...)
+        keySpanStack.removeSubrange(stackStart...)
+        valueStack.removeSubrange(stackStart...)
         depth -= 1
         return .object(JSONObject(uniqueMembers: members))
+    }
+
+    /// The stack index of an earlier member of the current object with this key.
+    @inline(__always)
+    private func indexOfKey(_ key: String, span: KeySpan, from stackStart: Int) -> Int? {
+        var index = stackStart
+        while index < keySpanStack.count {
+            let other = keySpanStack[index]
+            if other.count == span.count {
+                if span.start >= 0 && other.start >= 0 {
+                    if memcmpEqual(base + span.start, base + other.start, span.count) { return index }
+                } else if keyStack[index] == key {
+                    return index
+                }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var offset = 0
+        while offset < count {
+            if a[offset] != b[offset] { return false }
+            offset += 1
+        }
+        return true
     }
 
     private mutating func parseArray() throws(JSONParseError) -> JSONValue {
@@ -180,11 +232,15 @@ struct JSONScanner {
         let open = position
         let start = position + 1
         var index = start
+        var highBits: UInt8 = 0
         while index < end {
             let byte = base[index]
+            highBits |= byte
             if byte == UInt8(ascii: "\"") {
                 position = index + 1
-                return try makeString(UnsafeBufferPointer(start: base + start, count: index - start), at: start)
+                let bytes = UnsafeBufferPointer(start: base + start, count: index - start)
+                if highBits < 0x80 { return String(decoding: bytes, as: UTF8.self) }
+                return try makeString(bytes, at: start)
             }
             if byte == UInt8(ascii: "\\") {
                 return try parseEscapedString(open: open, start: start, firstEscape: index)
@@ -197,11 +253,14 @@ struct JSONScanner {
         throw error("unterminated string", at: open)
     }
 
+    /// Makes a string from bytes that may hold non-ASCII text, refusing invalid UTF-8.
+    /// (`String(validating:)` is generic and costs a metadata lookup per call.)
     private func makeString(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
-        guard let string = String(validating: bytes, as: UTF8.self) else {
-            throw error("invalid UTF-8 in string", at: offset + firstInvalidUTF8(bytes))
+        let invalid = firstInvalidUTF8(bytes)
+        guard invalid == bytes.count else {
+            throw error("invalid UTF-8 in string", at: offset + invalid)
         }
-        return string
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func parseEscapedString(open: Int, start: Int, firstEscape: Int) throws(JSONParseError) -> String {
@@ -212,12 +271,11 @@ struct JSONScanner {
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
                 position = index + 1
-                let result = escapeBuffer.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
-                guard let result else {
-                    let offset = escapeBuffer.withUnsafeBufferPointer { firstInvalidUTF8($0) }
-                    throw error("invalid UTF-8 in string", at: start + offset)
+                let invalid = escapeBuffer.withUnsafeBufferPointer { firstInvalidUTF8($0) }
+                guard invalid == escapeBuffer.count else {
+                    throw error("invalid UTF-8 in string", at: start + invalid)
                 }
-                return result
+                return escapeBuffer.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
             }
             if byte < 0x20 {
                 throw error("control character \(hex(byte)) in string must be escaped", at: index)
@@ -265,7 +323,7 @@ struct JSONScanner {
     }
 
     private func readHex4(at offset: Int, escapeAt: Int) throws(JSONParseError) -> UInt16 {
-        guard offset + 4 <= end else { throw error("incomplete \\u escape in string", at: escapeAt) }
+        guard offset + 4 <= end else { throw error("invalid \\u escape in string, expected 4 hex digits", at: escapeAt) }
         var value: UInt16 = 0
         for index in offset..<(offset + 4) {
             let byte = base[index]
@@ -395,16 +453,41 @@ struct JSONScanner {
         return String(repeating: "0", count: 4 - digits.count) + digits
     }
 
+    /// The length of the valid UTF-8 prefix of `bytes` (RFC 3629: no overlong
+    /// forms, no surrogates, nothing above U+10FFFF); equals `bytes.count` when all is valid.
     private func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var decoder = UTF8()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): offset += UTF8.width(scalar)
-            case .emptyInput, .error: return offset
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
             }
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return index
+            }
+            guard index + length <= count else { return index }
+            let second = bytes[index + 1]
+            guard second >= low && second <= high else { return index }
+            var continuation = 2
+            while continuation < length {
+                guard bytes[index + continuation] & 0xC0 == 0x80 else { return index }
+                continuation += 1
+            }
+            index += length
         }
+        return count
     }
 
     /// Builds an error at `offset`, computing its line and column (in scalars).

@@ -51,7 +51,7 @@ import Testing
 
     @Test func writerAppendsLinesAndRoundTrips() {
         var writer = NDJSONWriter(capacity: 64)
-        writer.append(["id": 1, "name": "a\nb"])
+        writer.append(JSONObject([("id", 1), ("name", "a\nb")]))
         writer.append(JSONObject([("id", 2)]))
         #expect(writer.count == 2)
         #expect(String(decoding: writer.buffer, as: UTF8.self) == "{\"id\":1,\"name\":\"a\\nb\"}\n{\"id\":2}\n")

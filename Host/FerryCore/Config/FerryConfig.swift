@@ -31,8 +31,8 @@ public struct FerryConfig: Sendable, Equatable {
     public var connections: [String: ConnectionConfig]
     /// The pipelines in the order written.
     public var pipelines: [PipelineConfig]
-    /// The sites in the order written; empty when the file defines none.
-    public var sites: [SiteConfig]
+    /// The sites by name; empty when the file defines none (see ``siteNames`` for their order).
+    public var sites: [String: SiteConfig]
     /// Non-empty values substituted from variables whose names look secret (see ``isSecretName(_:)``).
     ///
     /// The host redacts these from logs and error messages.
@@ -49,12 +49,12 @@ public struct FerryConfig: Sendable, Equatable {
     ///   - logLevel: The log level, if set.
     ///   - connections: The connections by name.
     ///   - pipelines: The pipelines in order.
-    ///   - sites: The sites in order.
+    ///   - sites: The sites by name.
     ///   - secretValues: Values to redact.
     public init(
         version: Int = FerryConfig.currentVersion, sourceFile: String, baseDirectory: String, statePath: String,
         pluginPaths: [String] = [], logLevel: Logger.Level? = nil, connections: [String: ConnectionConfig],
-        pipelines: [PipelineConfig], sites: [SiteConfig] = [], secretValues: Set<String> = []
+        pipelines: [PipelineConfig], sites: [String: SiteConfig] = [:], secretValues: Set<String> = []
     ) {
         self.version = version
         self.sourceFile = sourceFile
@@ -68,9 +68,13 @@ public struct FerryConfig: Sendable, Equatable {
         self.secretValues = secretValues
     }
 
-    /// The site names to run: the defined sites in order, or `[""]` (the implicit default site) when none.
+    /// The site names to run: the defined sites in the order written (by name for sites built in
+    /// code), or `[""]` (the implicit default site) when there are none.
     public var siteNames: [String] {
-        sites.isEmpty ? [Self.defaultSiteName] : sites.map(\.name)
+        guard !sites.isEmpty else { return [Self.defaultSiteName] }
+        return sites.values.sorted {
+            ($0.location.line, $0.location.column, $0.name) < ($1.location.line, $1.location.column, $1.name)
+        }.map(\.name)
     }
 
     /// The pipeline called `name`, if any.
@@ -84,7 +88,7 @@ public struct FerryConfig: Sendable, Equatable {
     ///
     /// - Parameter name: A key under `sites:`.
     public func site(named name: String) -> SiteConfig? {
-        sites.first { $0.name == name }
+        sites[name]
     }
 
     /// The connections as `site` sees them: each config with the site's overrides deep-merged.
@@ -114,7 +118,7 @@ public struct FerryConfig: Sendable, Equatable {
         guard let site else { return pipelines }
         if sites.isEmpty && site == Self.defaultSiteName { return pipelines }
         guard let definition = self.site(named: site) else {
-            let known = sites.map(\.name)
+            let known = sites.isEmpty ? [] : siteNames
             var message = known.isEmpty
                 ? "unknown site '\(site)': this config defines no sites"
                 : "unknown site '\(site)'; defined sites: \(known.joined(separator: ", "))"

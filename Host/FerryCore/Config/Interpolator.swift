@@ -1,3 +1,5 @@
+import Foundation
+
 /// Expands `${VAR}`, `${VAR:-default}` and `$$` in config scalars, remembering secret values.
 struct Interpolator {
     /// Why a scalar could not be expanded.

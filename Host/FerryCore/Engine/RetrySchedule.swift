@@ -14,7 +14,7 @@ public struct RetrySchedule: Sendable {
     public var maxTotalWait: Double
     public private(set) var attempts = 0
     public private(set) var totalWait = 0.0
-    private var random: () -> Double
+    private var random: @Sendable () -> Double
 
     /// - Parameters:
     ///   - maxAttempts: calls in all, the first included.
@@ -23,7 +23,7 @@ public struct RetrySchedule: Sendable {
     ///   - maxTotalWait: cap of all waits together; a `Retry-After` past it gives up.
     ///   - random: a source of values in 0..<1 (injectable for tests).
     public init(maxAttempts: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 30, maxTotalWait: Double = 300,
-                random: @escaping () -> Double = { Double.random(in: 0..<1) }) {
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay

@@ -73,6 +73,7 @@ public final class PipelineRunner {
         while true {
             if cancellation.isCancelled { return .cancelled }
             guard var batch = try withRetries("read_next", { try reader.next() }) else { break }
+            FailPoints.hit("after_read")
             batchNumber += 1
             var complete = true
             if let limit = options.limit, totals.read + batch.count > limit {
@@ -83,7 +84,9 @@ public final class PipelineRunner {
             var commit = try process(batch, batchID: batchID, runID: runID, seenKeys: &seenKeys)
             // A cut batch has records past the limit that were never delivered: keep the old checkpoint.
             commit.checkpoint = complete ? batch.checkpoint : nil
+            FailPoints.hit("after_write")
             if !options.dryRun { try store.commit(commit) }
+            FailPoints.hit("after_commit")
             if complete, let next = batch.checkpoint { lastCheckpoint = next }
             totals += commit.counts
             onProgress?(totals)

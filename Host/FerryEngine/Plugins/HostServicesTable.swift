@@ -16,29 +16,12 @@ enum HostServicesTable {
         return UnsafePointer(table)
     }()
 
-    private static func context(_ pointer: OpaquePointer?) -> PluginContext {
-        Unmanaged<PluginContext>.fromOpaque(UnsafeRawPointer(pointer!)).takeUnretainedValue()
-    }
-
-    /// Runs a service body, mapping thrown errors to a status and a filled `ferry_error`.
-    private static func serve(_ out: UnsafeMutablePointer<ferry_error>?, _ body: () throws -> ferry_status) -> ferry_status {
-        do {
-            return try body()
-        } catch let failure as PluginError {
-            failure.fill(out)
-            return failure.status
-        } catch {
-            PluginError(status: FERRY_ERR_INTERNAL, message: "host state store failed: \(error)").fill(out)
-            return FERRY_ERR_INTERNAL
-        }
-    }
-
     private static func make() -> ferry_host_api {
         var api = ferry_host_api()
         api.struct_size = UInt32(MemoryLayout<ferry_host_api>.size)
         api.abi_minor = UInt32(FERRY_ABI_MINOR)
         api.log = { ctx, level, message, fields in
-            let context = context(ctx)
+            let context = pluginContext(ctx)
             var metadata: Logger.Metadata = [:]
             if fields.len > 0, case .object(let object)? = try? JSONParser().parse(fields.rawBytes) {
                 for (key, value) in object {
@@ -49,7 +32,7 @@ enum HostServicesTable {
         }
         api.state_get = { ctx, key, out, error in
             serve(error) {
-                let context = context(ctx)
+                let context = pluginContext(ctx)
                 guard let value = try context.store.value(scope: context.stateScope, key: key.string) else {
                     return FERRY_ERR_NOT_FOUND
                 }
@@ -59,21 +42,21 @@ enum HostServicesTable {
         }
         api.state_set = { ctx, key, value, error in
             serve(error) {
-                let context = context(ctx)
+                let context = pluginContext(ctx)
                 try context.store.setValue(value.string, scope: context.stateScope, key: key.string)
                 return FERRY_OK
             }
         }
         api.state_delete = { ctx, key, error in
             serve(error) {
-                let context = context(ctx)
+                let context = pluginContext(ctx)
                 try context.store.removeValue(scope: context.stateScope, key: key.string)
                 return FERRY_OK
             }
         }
         api.id_map_get = { ctx, scope, sourceID, out, error in
             serve(error) {
-                guard let id = try context(ctx).store.destinationID(scope: scope.string, sourceID: sourceID.string) else {
+                guard let id = try pluginContext(ctx).store.destinationID(scope: scope.string, sourceID: sourceID.string) else {
                     return FERRY_ERR_NOT_FOUND
                 }
                 out?.pointee = .owning(id)
@@ -82,30 +65,47 @@ enum HostServicesTable {
         }
         api.id_map_put = { ctx, scope, sourceID, destinationID, error in
             serve(error) {
-                try context(ctx).store.setDestinationID(destinationID.string, scope: scope.string, sourceID: sourceID.string)
+                try pluginContext(ctx).store.setDestinationID(destinationID.string, scope: scope.string, sourceID: sourceID.string)
                 return FERRY_OK
             }
         }
         api.secret_get = { ctx, name, out, error in
             serve(error) {
-                guard let secret = context(ctx).secrets[name.string] else { return FERRY_ERR_NOT_FOUND }
+                guard let secret = pluginContext(ctx).secrets[name.string] else { return FERRY_ERR_NOT_FOUND }
                 out?.pointee = .owning(secret)
                 return FERRY_OK
             }
         }
         api.metric = { ctx, kind, name, value, _ in
-            let context = context(ctx)
+            let context = pluginContext(ctx)
             context.logger.trace("Metric.", metadata: [
                 "metric": "\(name.string)", "kind": "\(kind == FERRY_METRIC_GAUGE ? "gauge" : "counter")", "value": "\(value)",
             ])
         }
-        api.is_cancelled = { ctx in context(ctx).cancellation.isCancelled ? 1 : 0 }
+        api.is_cancelled = { ctx in pluginContext(ctx).cancellation.isCancelled ? 1 : 0 }
         api.http_request = { _, _, _, error in
             serve(error) {
                 throw PluginError.unsupported("the host's HTTP service is not available in this build")
             }
         }
         return api
+    }
+}
+
+private func pluginContext(_ pointer: OpaquePointer?) -> PluginContext {
+    Unmanaged<PluginContext>.fromOpaque(UnsafeRawPointer(pointer!)).takeUnretainedValue()
+}
+
+/// Runs a service body, mapping thrown errors to a status and a filled `ferry_error`.
+private func serve(_ out: UnsafeMutablePointer<ferry_error>?, _ body: () throws -> ferry_status) -> ferry_status {
+    do {
+        return try body()
+    } catch let failure as PluginError {
+        failure.fill(out)
+        return failure.status
+    } catch {
+        PluginError(status: FERRY_ERR_INTERNAL, message: "host state store failed: \(error)").fill(out)
+        return FERRY_ERR_INTERNAL
     }
 }
 

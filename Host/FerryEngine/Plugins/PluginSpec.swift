@@ -6,7 +6,7 @@ import FerryPluginSDK
 /// Reads a loaded plugin's spec (`{"config": <JSON Schema>, ...}`) through its `spec` slot.
 public enum PluginSpec {
     public static func read(_ plugin: LoadedPlugin) throws -> JSONValue {
-        guard let api = plugin.api, let spec = api.pointee.spec else {
+        guard let spec = plugin.api.pointee.spec else {
             throw WorkspaceError("\(plugin.path): plugin '\(plugin.name)' has no spec slot")
         }
         var buffer = ferry_buffer()

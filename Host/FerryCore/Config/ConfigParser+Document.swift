@@ -1,0 +1,201 @@
+import FerryJSON
+import Foundation
+import Logging
+import Yams
+
+extension ConfigParser {
+    static let topLevelKeys = ["version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites"]
+    static let connectionKeys = ["plugin", "config", "budget"]
+    static let pipelineKeys = [
+        "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
+        "on_error", "transforms", "transform_plugins", "schedule",
+    ]
+    static let endpointKeys = ["connection", "stream"]
+    static let siteKeys = ["pipelines", "connections"]
+
+    /// Parses a whole document into a config whose paths resolve against `baseDirectory`.
+    func document(yaml: String, baseDirectory: String) throws -> FerryConfig {
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        let composed: Node?
+        do {
+            composed = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw diagnose(error, yaml: yaml)
+        }
+        guard let root = composed, !Self.isNull(root) else {
+            throw ConfigError(
+                .emptyFile, at: start,
+                message: "the configuration is empty; it needs at least 'connections' and 'pipelines'")
+        }
+        let top = try mapping(Field(node: root, path: "", location: location(root.mark, or: start)), allowed: Self.topLevelKeys)
+
+        var version = FerryConfig.currentVersion
+        if let field = top.optional("version") {
+            version = try integer(field)
+            guard version == FerryConfig.currentVersion else {
+                throw failure(.invalidValue, field, "unsupported version \(version); this Ferry reads version \(FerryConfig.currentVersion)")
+            }
+        }
+        let home = interpolator.environment["HOME"]
+        let state = try top.optional("state").map(string) ?? FerryConfig.defaultStatePath
+        let pluginPaths = try top.optional("plugin_paths").map(strings)?.map(\.value) ?? []
+        let logLevel = try top.optional("log_level").map { try choice($0, Logger.Level.self) }
+
+        let connectionList = try named(required(top, "connections"), what: "connection") { name, field in
+            try connection(name, field)
+        }
+        let connections = Dictionary(uniqueKeysWithValues: connectionList.map { ($0.name, $0) })
+        let connectionNames = connectionList.map(\.name)
+        let pipelines = try named(required(top, "pipelines"), what: "pipeline") { name, field in
+            try pipeline(name, field, connections: connectionNames)
+        }
+        let sites = try top.optional("sites").map { sitesField in
+            try named(sitesField, what: "site") { name, field in
+                try site(name, field, pipelines: pipelines.map(\.name), connections: connectionNames)
+            }
+        } ?? []
+
+        return FerryConfig(
+            version: version, sourceFile: file, baseDirectory: baseDirectory,
+            statePath: Self.absolutePath(state, base: baseDirectory, home: home),
+            pluginPaths: pluginPaths.map { Self.absolutePath($0, base: baseDirectory, home: home) },
+            logLevel: logLevel, connections: connections, pipelines: pipelines, sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
+            secretValues: interpolator.secretValues)
+    }
+
+    /// The entries of a name-keyed mapping (`connections:`, `pipelines:`, `sites:`), each parsed by `body`.
+    func named<Value>(_ field: Field, what: String, _ body: (String, Field) throws -> Value) throws -> [Value] {
+        let fields = try mapping(field)
+        return try fields.entries.map { key, entry in
+            guard !key.isEmpty else { throw failure(.invalidValue, entry, "a \(what) name must not be empty") }
+            return try body(key, entry)
+        }
+    }
+
+    func connection(_ name: String, _ field: Field) throws -> ConnectionConfig {
+        let fields = try mapping(field, allowed: Self.connectionKeys)
+        return ConnectionConfig(
+            name: name,
+            plugin: try string(required(fields, "plugin")),
+            config: try fields.optional("config").map(object) ?? JSONObject(),
+            budget: try fields.optional("budget").map(string),
+            location: field.location)
+    }
+
+    func pipeline(_ name: String, _ field: Field, connections: [String]) throws -> PipelineConfig {
+        let fields = try mapping(field, allowed: Self.pipelineKeys)
+        let source = try endpoint(required(fields, "source"), connections: connections, defaultStream: nil)
+        let destination = try endpoint(required(fields, "destination"), connections: connections, defaultStream: source.stream)
+        var pipeline = PipelineConfig(name: name, source: source, destination: destination, location: field.location)
+
+        if let field = fields.optional("sync") { pipeline.sync = try choice(field, PipelineConfig.SyncMode.self) }
+        if let field = fields.optional("write") { pipeline.write = try choice(field, PipelineConfig.WriteMode.self) }
+        if let field = fields.optional("on_error") { pipeline.onError = try choice(field, PipelineConfig.ErrorPolicy.self) }
+        if let field = fields.optional("primary_key") {
+            let names = try strings(field).map(\.value)
+            guard !names.isEmpty else {
+                throw failure(.invalidValue, field, "must name at least one field; leave primary_key out to use the source's key")
+            }
+            pipeline.primaryKey = names
+        }
+        pipeline.cursorField = try fields.optional("cursor_field").map(string)
+        pipeline.lookback = try fields.optional("lookback").map(duration)
+        if let field = fields.optional("batch_size") {
+            let size = try integer(field)
+            let range = PipelineConfig.batchSizeRange
+            guard range.contains(size) else {
+                throw failure(.invalidValue, field, "must be between \(range.lowerBound) and \(range.upperBound), got \(size)")
+            }
+            pipeline.batchSize = size
+        }
+        if let field = fields.optional("transforms") {
+            pipeline.transforms = try sequence(field).map { step in
+                guard case .mapping = step.node else { throw mismatch(step, expected: "a mapping such as { op: rename, from: a, to: b }") }
+                return TransformStep(value: try json(step), location: step.location)
+            }
+        }
+        if let field = fields.optional("transform_plugins") {
+            pipeline.transformPlugins = try strings(field).map { name, element in
+                guard connections.contains(name) else { throw unknownReference(element, "connection", name, known: connections) }
+                return name
+            }
+        }
+        if let field = fields.optional("schedule") { pipeline.schedule = try schedule(field) }
+        return pipeline
+    }
+
+    func endpoint(_ field: Field, connections: [String], defaultStream: String?) throws -> PipelineConfig.Endpoint {
+        let fields = try mapping(field, allowed: Self.endpointKeys)
+        let connectionField = try required(fields, "connection")
+        let connection = try string(connectionField)
+        guard connections.contains(connection) else {
+            throw unknownReference(connectionField, "connection", connection, known: connections)
+        }
+        let stream: String
+        if let defaultStream {
+            stream = try fields.optional("stream").map(string) ?? defaultStream
+        } else {
+            stream = try string(required(fields, "stream"))
+        }
+        return PipelineConfig.Endpoint(connection: connection, stream: stream, location: field.location)
+    }
+
+    func site(_ name: String, _ field: Field, pipelines: [String], connections: [String]) throws -> SiteConfig {
+        var site = SiteConfig(name: name, location: field.location)
+        if Self.isNull(field.node) { return site }
+        let fields = try mapping(field, allowed: Self.siteKeys)
+        if let field = fields.optional("pipelines") {
+            site.pipelines = try strings(field).map { name, element in
+                guard pipelines.contains(name) else { throw unknownReference(element, "pipeline", name, known: pipelines) }
+                return name
+            }
+        }
+        if let field = fields.optional("connections") {
+            for (name, entry) in try mapping(field).entries {
+                guard connections.contains(name) else { throw unknownReference(entry, "connection", name, known: connections) }
+                if Self.isNull(entry.node) { continue }
+                guard case .mapping = entry.node else { throw mismatch(entry, expected: "a mapping of config overrides") }
+                site.connectionOverrides[name] = try object(entry)
+            }
+        }
+        return site
+    }
+
+    /// A duration such as `90s`, `15m`, `2h` or `7d`, in seconds.
+    func duration(_ field: Field) throws -> Int {
+        let text = try string(field)
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        guard let unit = text.last.flatMap({ units[$0] }), text.count > 1,
+            text.dropLast().allSatisfy(\.isASCII), text.dropLast().allSatisfy(\.isNumber),
+            let amount = Int(text.dropLast())
+        else {
+            throw failure(.invalidValue, field, "expected a duration such as 90s, 15m, 2h or 7d, got '\(text)'")
+        }
+        let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit)
+        guard !overflow else { throw failure(.invalidValue, field, "duration '\(text)' is too long") }
+        return seconds
+    }
+
+    /// A five-field cron expression, checked for shape only.
+    func schedule(_ field: Field) throws -> String {
+        let text = try string(field)
+        let parts = text.split(whereSeparator: \.isWhitespace)
+        let allowed = Set("0123456789*/,-?LW#ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        guard parts.count == 5, parts.allSatisfy({ $0.allSatisfy(allowed.contains) }) else {
+            throw failure(
+                .invalidValue, field,
+                "expected a cron expression with 5 fields (minute hour day-of-month month day-of-week), got '\(text)'")
+        }
+        return text
+    }
+
+    /// `path` made absolute: `~/` expands to `home`, relative paths resolve against `base`.
+    static func absolutePath(_ path: String, base: String, home: String?) -> String {
+        var path = path
+        if let home, path == "~" || path.hasPrefix("~/") { path = home + path.dropFirst() }
+        let url = path.hasPrefix("/")
+            ? URL(fileURLWithPath: path)
+            : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
+        return url.standardizedFileURL.path
+    }
+}

@@ -1,0 +1,138 @@
+import FerryJSON
+import Foundation
+
+extension TransformOperation {
+    static let names = ["select", "drop", "rename", "set", "template", "default", "cast", "filter", "clean_numbers", "lookup"]
+
+    /// Compiles one `transforms:` entry (1-based `index`) into an operation.
+    static func compile(_ step: JSONValue, index: Int) throws(TransformConfigError) -> TransformOperation {
+        guard case .object(let object) = step else {
+            throw TransformConfigError(stepIndex: index, op: nil, key: nil, message: "expected an object with an 'op' key")
+        }
+        guard let opValue = object["op"] else {
+            throw TransformConfigError(stepIndex: index, op: nil, key: "op", message: "is required; expected one of \(names.joined(separator: ", "))")
+        }
+        guard case .string(let op) = opValue, names.contains(op) else {
+            throw TransformConfigError(
+                stepIndex: index, op: nil, key: "op",
+                message: "expected one of \(names.joined(separator: ", ")), got \(opValue.encodedString())")
+        }
+        var reader = StepReader(index: index, op: op, object: object)
+        let operation: TransformOperation
+        switch op {
+        case "select", "drop":
+            guard let paths = try reader.paths("fields"), !paths.isEmpty else {
+                throw reader.error("fields", "is required (a list of field paths)")
+            }
+            operation = op == "select" ? .select(paths) : .drop(paths)
+        case "rename":
+            var pairs: [(from: FieldPath, to: FieldPath)] = []
+            if reader.has("fields") {
+                for (from, to) in try pathMap(&reader, key: "fields") {
+                    guard case .string(let text) = to, let target = FieldPath(text) else {
+                        throw reader.error("fields.\(from)", "expected the new field path as a string")
+                    }
+                    pairs.append((from, target))
+                }
+            } else {
+                pairs.append((try reader.requiredPath("from"), try reader.requiredPath("to")))
+            }
+            operation = .rename(pairs)
+        case "set", "default":
+            var assignments: [(path: FieldPath, value: JSONValue)] = []
+            if reader.has("fields") {
+                assignments = try pathMap(&reader, key: "fields").map { (path: $0.0, value: $0.1) }
+            } else {
+                assignments.append((try reader.requiredPath("field"), try reader.requiredValue("value")))
+            }
+            operation = op == "set" ? .set(assignments) : .fillDefault(assignments)
+        case "template":
+            let field = try reader.requiredPath("field")
+            let source = try reader.requiredString("template")
+            let template: TransformTemplate
+            do {
+                template = try TransformTemplate(source)
+            } catch {
+                throw reader.error("template", error.message)
+            }
+            operation = .template(field: field, template: template, fallback: try reader.string("default"))
+        case "cast":
+            operation = try compileCast(&reader)
+        case "filter":
+            operation = .filter(try TransformCondition.compile(try reader.requiredValue("where"), key: "where", reader: reader))
+        case "clean_numbers":
+            operation = .cleanNumbers(try reader.paths("fields"))
+        default:  // lookup
+            let field = try reader.requiredPath("field")
+            let scope = try reader.requiredString("scope")
+            guard !scope.isEmpty else { throw reader.error("scope", "must not be empty") }
+            operation = .lookup(
+                field: field, scope: scope, to: try reader.requiredPath("to"),
+                required: try reader.bool("required", default: false))
+        }
+        try reader.finish()
+        return operation
+    }
+
+    /// `fields: {path: value, ...}` with each key checked as a path.
+    private static func pathMap(_ reader: inout StepReader, key: String) throws(TransformConfigError) -> [(FieldPath, JSONValue)] {
+        guard case .object(let map)? = reader.value(key), !map.isEmpty else {
+            throw reader.error(key, "expected a non-empty mapping of field paths")
+        }
+        var pairs: [(FieldPath, JSONValue)] = []
+        for (name, value) in map {
+            guard let path = FieldPath(name) else { throw reader.error("\(key).\(name)", "is not a field path") }
+            pairs.append((path, value))
+        }
+        return pairs
+    }
+
+    private static let castTargets = ["integer", "decimal", "money_cents", "boolean", "string", "timestamp"]
+
+    private static func compileCast(_ reader: inout StepReader) throws(TransformConfigError) -> TransformOperation {
+        let paths: [FieldPath]
+        if reader.has("fields") {
+            guard let list = try reader.paths("fields"), !list.isEmpty else { throw reader.error("fields", "expected a list of field paths") }
+            paths = list
+        } else {
+            paths = [try reader.requiredPath("field")]
+        }
+        guard let target = try reader.choice("to", of: castTargets) else {
+            throw reader.error("to", "is required; expected one of \(castTargets.joined(separator: ", "))")
+        }
+        func separator(_ reader: inout StepReader) throws(TransformConfigError) -> Character {
+            guard let text = try reader.choice("decimal_separator", of: [".", ","]) else { return "." }
+            return Character(text)
+        }
+        let cast: ValueCast
+        switch target {
+        case "integer": cast = .integer
+        case "decimal": cast = .decimal(asString: try reader.bool("as_string", default: false), separator: try separator(&reader))
+        case "money_cents": cast = .moneyCents(separator: try separator(&reader))
+        case "boolean": cast = .boolean
+        case "string": cast = .string
+        default:
+            var timeZone: TimeZone?
+            if let name = try reader.string("timezone") {
+                guard let zone = TimeZone(identifier: name) else {
+                    throw reader.error("timezone", "unknown time zone \"\(name)\"; expected an IANA name like Europe/Helsinki or UTC")
+                }
+                timeZone = zone
+            }
+            var format: TimestampFormat?
+            if let pattern = try reader.string("format") {
+                do {
+                    format = try TimestampFormat(pattern)
+                } catch {
+                    throw reader.error("format", "unknown directive '\(error.directive)'; expected %Y %m %d %H %M %S %f %z %b or %%")
+                }
+            }
+            let epoch = try reader.choice("epoch", of: ["seconds", "milliseconds"]) ?? "seconds"
+            let fold = try reader.choice("fold", of: ["earlier", "later"]) ?? "earlier"
+            cast = .timestamp(TimestampCast(
+                timeZone: timeZone, format: format, epoch: epoch == "seconds" ? .seconds : .milliseconds,
+                preferLater: fold == "later"))
+        }
+        return .cast(paths, cast)
+    }
+}

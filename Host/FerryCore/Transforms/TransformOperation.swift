@@ -1,0 +1,162 @@
+import FerryJSON
+
+/// One compiled transform step; see `docs/transforms.md` for the config form of each.
+enum TransformOperation: Sendable {
+    /// Keep only these fields (nested paths keep their parents, nothing else).
+    case select([FieldPath])
+    /// Remove these fields.
+    case drop([FieldPath])
+    /// Move each field's value to a new path; a missing source field is skipped.
+    case rename([(from: FieldPath, to: FieldPath)])
+    /// Write constants.
+    case set([(path: FieldPath, value: JSONValue)])
+    /// Render a string from other fields.
+    case template(field: FieldPath, template: TransformTemplate, fallback: String?)
+    /// Write constants only where the field is missing or null.
+    case fillDefault([(path: FieldPath, value: JSONValue)])
+    /// Convert fields to a type.
+    case cast([FieldPath], ValueCast)
+    /// Drop records for which the condition does not hold.
+    case filter(TransformCondition)
+    /// Replace NaN and infinite doubles with null, in these fields or everywhere (nil).
+    case cleanNumbers([FieldPath]?)
+    /// Map a source id to a destination id through the ID-mapping store.
+    case lookup(field: FieldPath, scope: String, to: FieldPath, required: Bool)
+
+    /// Runs the step on `record`; returns false when the record is filtered out.
+    func apply(to record: inout JSONObject, lookup: TransformChain.Lookup?) throws(StepFailure) -> Bool {
+        switch self {
+        case .select(let paths):
+            var selected = JSONObject()
+            for path in paths {
+                if let value = path.value(in: record) { try write(value, at: path, in: &selected) }
+            }
+            record = selected
+        case .drop(let paths):
+            for path in paths { path.removeValue(in: &record) }
+        case .rename(let pairs):
+            for (from, to) in pairs {
+                guard let value = from.removeValue(in: &record) else { continue }
+                try write(value, at: to, in: &record)
+            }
+        case .set(let assignments):
+            for (path, value) in assignments { try write(value, at: path, in: &record) }
+        case .template(let field, let template, let fallback):
+            switch template.render(record, fallback: fallback) {
+            case .success(let text): try write(.string(text), at: field, in: &record)
+            case .failure(let missing):
+                throw StepFailure("field '\(missing.path)' used by the template is missing (set 'default' to allow this)")
+            }
+        case .fillDefault(let assignments):
+            for (path, value) in assignments {
+                let current = path.value(in: record)
+                if current == nil || current == .null { try write(value, at: path, in: &record) }
+            }
+        case .cast(let paths, let cast):
+            for path in paths {
+                guard let value = path.value(in: record) else { continue }
+                let converted: JSONValue
+                do {
+                    converted = try cast.apply(to: value)
+                } catch {
+                    throw StepFailure("field '\(path)' value \(Self.quote(value)) \(error.reason)")
+                }
+                try write(converted, at: path, in: &record)
+            }
+        case .filter(let condition):
+            return condition.holds(for: record)
+        case .cleanNumbers(let paths):
+            if let paths {
+                for path in paths {
+                    guard let value = path.value(in: record) else { continue }
+                    let cleaned = Self.clean(value)
+                    if cleaned != value || Self.hasNonFinite(value) { try write(cleaned, at: path, in: &record) }
+                }
+            } else {
+                for (key, value) in record where Self.hasNonFinite(value) { record[key] = Self.clean(value) }
+            }
+        case .lookup(let field, let scope, let to, let required):
+            guard let value = field.value(in: record), value != .null else {
+                if required { throw StepFailure("field '\(field)' is missing, so no '\(scope)' mapping can be found") }
+                return true
+            }
+            let sourceID: String
+            switch value {
+            case .string(let text): sourceID = text
+            case .int(let integer): sourceID = String(integer)
+            default: throw StepFailure("field '\(field)' value \(Self.quote(value)) is not a string or integer id")
+            }
+            guard let lookup else { throw StepFailure("no ID-mapping store is available to look up '\(scope)'") }
+            let found: String?
+            do {
+                found = try lookup(scope, sourceID)
+            } catch {
+                throw StepFailure("looking up \(Self.quote(value)) in '\(scope)' failed: \(error)")
+            }
+            if let found {
+                try write(.string(found), at: to, in: &record)
+            } else if required {
+                throw StepFailure("no '\(scope)' mapping for field '\(field)' value \(Self.quote(value))")
+            }
+        }
+        return true
+    }
+
+    private func write(_ value: JSONValue, at path: FieldPath, in record: inout JSONObject) throws(StepFailure) {
+        do {
+            try path.setValue(value, in: &record)
+        } catch {
+            throw StepFailure(error.description)
+        }
+    }
+
+    private static func hasNonFinite(_ value: JSONValue) -> Bool {
+        switch value {
+        case .double(let double): return !double.isFinite
+        case .array(let elements): return elements.contains(where: hasNonFinite)
+        case .object(let object): return object.contains { hasNonFinite($0.value) }
+        default: return false
+        }
+    }
+
+    private static func clean(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .double(let double) where !double.isFinite: return .null
+        case .array(let elements) where hasNonFinite(value): return .array(elements.map(clean))
+        case .object(let object) where hasNonFinite(value):
+            var copy = object
+            for (key, member) in object where hasNonFinite(member) { copy[key] = clean(member) }
+            return .object(copy)
+        default: return value
+        }
+    }
+
+    /// The value as JSON text, shortened for a dead-letter reason.
+    static func quote(_ value: JSONValue) -> String {
+        let text = value.encodedString()
+        guard text.count > 80 else { return text }
+        return String(text.prefix(77)) + "..."
+    }
+
+    /// The config name of the op, for messages.
+    var name: String {
+        switch self {
+        case .select: return "select"
+        case .drop: return "drop"
+        case .rename: return "rename"
+        case .set: return "set"
+        case .template: return "template"
+        case .fillDefault: return "default"
+        case .cast: return "cast"
+        case .filter: return "filter"
+        case .cleanNumbers: return "clean_numbers"
+        case .lookup: return "lookup"
+        }
+    }
+}
+
+/// Why a step could not process a record; the chain prefixes the step.
+struct StepFailure: Error {
+    var reason: String
+    init(_ reason: String) { self.reason = reason }
+}

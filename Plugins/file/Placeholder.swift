@@ -1,1 +1,0 @@
-// Placeholder: FilePlugin is being written.

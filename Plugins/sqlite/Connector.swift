@@ -1,0 +1,47 @@
+import FerryJSON
+import FerryPluginSDK
+
+/// One database connection serving as source and destination.
+public final class SQLiteConnector: SourceConnector, DestinationConnector {
+    private let database: SQLiteDatabase
+    private let source: SQLiteSource
+    private let destination: SQLiteDestination
+    private var cancelled = false
+
+    init(config: SQLiteConfig, host: HostServices) throws {
+        do {
+            database = try SQLiteDatabase(path: config.path)
+            try database.execute("PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous);")
+        } catch let error as SQLiteError {
+            throw error.pluginError
+        }
+        source = SQLiteSource(database: database, config: config)
+        destination = SQLiteDestination(database: database, config: config, host: host)
+        source.isCancelled = { [unowned self] in self.cancelled || host.isCancelled }
+    }
+
+    /// Runs `SELECT 1` to prove the database opens and reads.
+    public func check() throws -> CheckReport {
+        do {
+            let statement = try database.prepare("SELECT count(*) FROM sqlite_schema")
+            try statement.step()
+            return CheckReport(ok: true, message: "Database opened (\(statement.int64(0)) schema entries).")
+        } catch let error as SQLiteError {
+            return CheckReport(ok: false, message: "sqlite: \(error.message)")
+        }
+    }
+
+    public func cancel() { cancelled = true }
+
+    public func discover() throws -> [StreamDescriptor] {
+        do { return try source.discover() } catch let error as SQLiteError { throw error.pluginError }
+    }
+
+    public func read(_ request: ReadRequest) throws -> any BatchReader {
+        do { return try source.read(request) } catch let error as SQLiteError { throw error.pluginError }
+    }
+
+    public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
+        do { return try destination.write(request, records: records) } catch let error as SQLiteError { throw error.pluginError }
+    }
+}

@@ -1,0 +1,288 @@
+import CSQLite
+import FerryJSON
+import FerryPluginSDK
+
+/// The destination side: one table per stream, created and widened on
+/// demand, one transaction per batch.
+///
+/// A batch is first applied whole. When a record breaks a constraint, the
+/// transaction is rolled back and the batch is applied again record by
+/// record, each under a savepoint, so the bad records are rejected (with
+/// SQLite's message) and the others kept. Appends record their batch id in
+/// `_ferry_batches` in the same transaction, so a replayed batch is accepted
+/// without being written twice.
+final class SQLiteDestination {
+    private let database: SQLiteDatabase
+    private let config: SQLiteConfig
+    private let host: HostServices
+    private var tables: [String: TableSchema] = [:]
+    private var uniqueKeys: Set<String> = []
+    private var statements: [String: SQLiteStatement] = [:]
+    private var batchesReady = false
+
+    /// Raised inside the whole-batch attempt to switch to record-by-record.
+    private struct RetryPerRecord: Error {}
+
+    init(database: SQLiteDatabase, config: SQLiteConfig, host: HostServices) {
+        self.database = database
+        self.config = config
+        self.host = host
+    }
+
+    func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
+        let table = config.tablePrefix + request.stream
+        guard !request.stream.isEmpty, !table.contains("\0") else {
+            throw PluginError.invalid("stream name '\(request.stream)' cannot name a table (empty or holding NUL)")
+        }
+        if request.operation != .append && request.primaryKey.isEmpty {
+            throw PluginError.invalid("\(request.operation.rawValue) into '\(table)' needs a primary key")
+        }
+        var objects: [JSONObject?] = []
+        objects.reserveCapacity(records.count)
+        var parseRejections: [RecordRejection] = []
+        let parser = JSONParser()
+        for line in records.lines {
+            if case .object(let object)? = try? parser.parse(line.bytes) {
+                objects.append(object)
+            } else {
+                objects.append(nil)
+                parseRejections.append(RecordRejection(index: line.index, error: "record is not a JSON object"))
+            }
+        }
+
+        var perRecord = false
+        while true {
+            try database.execute("BEGIN IMMEDIATE")
+            do {
+                if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
+                    try database.execute("COMMIT")
+                    host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
+                    return WriteOutcome(acceptedCount: objects.count - parseRejections.count, rejections: parseRejections)
+                }
+                try prepareTable(table, request: request, objects: objects)
+                let statementID = request.operation.rawValue + "\0" + table
+                var rejections = parseRejections
+                for (index, object) in objects.enumerated() {
+                    guard let object else { continue }
+                    if perRecord { try database.execute("SAVEPOINT ferry_record") }
+                    do {
+                        try apply(object, table: table, statementID: statementID, request: request)
+                        if perRecord { try database.execute("RELEASE ferry_record") }
+                    } catch let error as SQLiteError where error.isRecordError {
+                        guard perRecord else { throw RetryPerRecord() }
+                        try database.execute("ROLLBACK TO ferry_record; RELEASE ferry_record")
+                        rejections.append(RecordRejection(index: index, error: "sqlite: \(error.message)"))
+                    } catch let error as PluginError {
+                        if perRecord { try database.execute("RELEASE ferry_record") }
+                        rejections.append(RecordRejection(index: index, error: error.message))
+                    }
+                }
+                if request.operation == .append && !request.batchID.isEmpty {
+                    try markCommitted(request.batchID, stream: request.stream)
+                }
+                try database.execute("COMMIT")
+                rejections.sort { $0.index < $1.index }
+                return WriteOutcome(acceptedCount: objects.count - rejections.count, rejections: rejections)
+            } catch is RetryPerRecord {
+                rollBack()
+                perRecord = true
+            } catch {
+                rollBack()
+                throw error
+            }
+        }
+    }
+
+    /// Rolls back and forgets cached schema, which the rollback may have undone.
+    private func rollBack() {
+        if !database.isAutocommit { try? database.execute("ROLLBACK") }
+        tables.removeAll()
+        uniqueKeys.removeAll()
+        statements.removeAll()
+        lastStatement = nil
+        batchesReady = false
+    }
+
+    // MARK: Schema
+
+    /// Creates the table when missing and adds the columns the records bring.
+    private func prepareTable(_ table: String, request: WriteRequest, objects: [JSONObject?]) throws {
+        let properties = request.schema?["properties"]?.objectValue
+        var schema: TableSchema
+        if let known = tables[table] {
+            schema = known
+        } else if let existing = try TableSchema.load(table, from: database) {
+            schema = existing
+        } else {
+            schema = try createTable(table, request: request, properties: properties, objects: objects)
+        }
+        if request.operation != .delete {
+            var lastKeys: [String] = []
+            for object in objects {
+                guard let object, !Self.sameKeys(object, lastKeys) else { continue }
+                lastKeys = object.keys
+                for (key, value) in object where !schema.contains(key) {
+                    guard !key.contains("\0") else { throw PluginError.invalid("field name holding NUL in '\(table)'") }
+                    let type = properties.map { TableSchema.sqlType(forProperty: $0[key]) } ?? TableSchema.sqlType(for: value)
+                    let declared = type.isEmpty ? TableSchema.sqlType(for: value) : type
+                    try database.execute("ALTER TABLE \(SQLiteDatabase.quote(table)) ADD COLUMN \(SQLiteDatabase.quote(key)) \(declared)")
+                    schema.add(TableSchema.Column(name: key, declaredType: declared, primaryKeyPosition: 0))
+                    host.log(.info, "Added a column.", ["table": .string(table), "column": .string(key), "type": .string(declared)])
+                }
+            }
+        }
+        if request.operation == .upsert && !uniqueKeys.contains(table) {
+            if try !TableSchema.hasUniqueKey(request.primaryKey, table: table, in: database) {
+                let index = SQLiteDatabase.quote("ferry_key_" + table)
+                let columns = request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")
+                try database.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQLiteDatabase.quote(table)) (\(columns))")
+            }
+            uniqueKeys.insert(table)
+        }
+        tables[table] = schema
+    }
+
+    private func createTable(_ table: String, request: WriteRequest, properties: JSONObject?, objects: [JSONObject?]) throws -> TableSchema {
+        var columns: [TableSchema.Column] = []
+        func add(_ name: String, _ type: String) {
+            guard !columns.contains(where: { $0.name == name }) else { return }
+            let position = (request.primaryKey.firstIndex(of: name) ?? -1) + 1
+            columns.append(TableSchema.Column(name: name, declaredType: type, primaryKeyPosition: position))
+        }
+        if let properties, !properties.isEmpty {
+            for (name, property) in properties { add(name, TableSchema.sqlType(forProperty: property)) }
+        } else if let first = objects.lazy.compactMap({ $0 }).first {
+            for (name, value) in first { add(name, TableSchema.sqlType(for: value)) }
+        }
+        for key in request.primaryKey { add(key, "") }
+        for column in columns where column.name.contains("\0") {
+            throw PluginError.invalid("field name holding NUL in '\(table)'")
+        }
+        var definitions = columns.map { column in
+            column.declaredType.isEmpty ? SQLiteDatabase.quote(column.name) : "\(SQLiteDatabase.quote(column.name)) \(column.declaredType)"
+        }
+        if !request.primaryKey.isEmpty {
+            definitions.append("PRIMARY KEY (\(request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")))")
+        }
+        try database.execute("CREATE TABLE \(SQLiteDatabase.quote(table)) (\(definitions.joined(separator: ", ")))")
+        host.log(.info, "Created a table.", ["table": .string(table), "columns": .int(Int64(columns.count))])
+        if !request.primaryKey.isEmpty { uniqueKeys.insert(table) }
+        return TableSchema(name: table, columns: columns)
+    }
+
+    // MARK: Records
+
+    private var lastStatementKeys: [String] = []
+    private var lastStatementID = ""
+    private var lastStatement: SQLiteStatement?
+
+    /// Applies one record with a cached statement for its column set.
+    private func apply(_ object: JSONObject, table: String, statementID id: String, request: WriteRequest) throws {
+        if request.operation == .delete {
+            let statement = try statement(for: request.primaryKey, table: table, request: request)
+            defer { statement.reset() }
+            for (position, key) in request.primaryKey.enumerated() {
+                guard let value = object[key], !value.isNull else {
+                    throw PluginError.invalid("record has no value for key field '\(key)'")
+                }
+                Self.bind(value, at: Int32(position + 1), in: statement)
+            }
+            try statement.step()
+            return
+        }
+        if request.operation == .upsert {
+            for key in request.primaryKey where object[key]?.isNull ?? true {
+                throw PluginError.invalid("record has no value for key field '\(key)'")
+            }
+        }
+        let statement: SQLiteStatement
+        if let last = lastStatement, lastStatementID == id, Self.sameKeys(object, lastStatementKeys) {
+            statement = last
+        } else {
+            lastStatementKeys = object.keys
+            statement = try self.statement(for: lastStatementKeys, table: table, request: request)
+            lastStatement = statement
+            lastStatementID = id
+        }
+        defer { statement.reset() }
+        var position: Int32 = 1
+        for member in object.members {
+            Self.bind(member.value, at: position, in: statement)
+            position += 1
+        }
+        try statement.step()
+    }
+
+    /// The cached statement writing `columns` into `table` for the request's operation.
+    private func statement(for columns: [String], table: String, request: WriteRequest) throws -> SQLiteStatement {
+        let key = ([request.operation.rawValue, table] + columns).joined(separator: "\0")
+        if let cached = statements[key] { return cached }
+        let quotedTable = SQLiteDatabase.quote(table)
+        let quoted = columns.map(SQLiteDatabase.quote)
+        let sql: String
+        switch request.operation {
+        case .delete:
+            sql = "DELETE FROM \(quotedTable) WHERE " + quoted.map { "\($0) = ?" }.joined(separator: " AND ")
+        case .append:
+            sql = "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+        case .upsert:
+            let updates = columns.filter { !request.primaryKey.contains($0) }.map(SQLiteDatabase.quote).map { "\($0) = excluded.\($0)" }
+            let target = request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")
+            sql = "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+                + " ON CONFLICT (\(target)) DO " + (updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
+        }
+        let statement = try database.prepare(sql)
+        statements[key] = statement
+        return statement
+    }
+
+    private static func sameKeys(_ object: JSONObject, _ keys: [String]) -> Bool {
+        let members = object.members
+        guard members.count == keys.count else { return false }
+        for index in 0..<keys.count where members[index].key != keys[index] { return false }
+        return true
+    }
+
+    @inline(__always)
+    private static func bind(_ value: JSONValue, at index: Int32, in statement: SQLiteStatement) {
+        switch value {
+        case .null: statement.bindNull(at: index)
+        case .bool(let flag): statement.bind(Int64(flag ? 1 : 0), at: index)
+        case .int(let integer): statement.bind(integer, at: index)
+        case .double(let double): statement.bind(double, at: index)
+        case .string(let text): statement.bind(text, at: index)
+        case .array, .object: statement.bind(JSONWriter().encodeString(value), at: index)
+        }
+    }
+
+    // MARK: Batch ids
+
+    private func isCommitted(_ batchID: String) throws -> Bool {
+        try ensureBatchesTable()
+        let statement = try cached("SELECT 1 FROM _ferry_batches WHERE batch_id = ?")
+        defer { statement.reset() }
+        statement.bind(batchID, at: 1)
+        return try statement.step()
+    }
+
+    private func markCommitted(_ batchID: String, stream: String) throws {
+        let statement = try cached("INSERT INTO _ferry_batches (batch_id, stream, committed_at) VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER))")
+        defer { statement.reset() }
+        statement.bind(batchID, at: 1)
+        statement.bind(stream, at: 2)
+        try statement.step()
+    }
+
+    private func ensureBatchesTable() throws {
+        guard !batchesReady else { return }
+        try database.execute("CREATE TABLE IF NOT EXISTS _ferry_batches (batch_id TEXT PRIMARY KEY, stream TEXT NOT NULL, committed_at INTEGER NOT NULL)")
+        batchesReady = true
+    }
+
+    private func cached(_ sql: String) throws -> SQLiteStatement {
+        if let statement = statements[sql] { return statement }
+        let statement = try database.prepare(sql)
+        statements[sql] = statement
+        return statement
+    }
+}

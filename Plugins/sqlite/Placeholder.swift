@@ -1,1 +1,0 @@
-// Placeholder: SQLitePlugin is being written.

@@ -1,0 +1,115 @@
+import CFerryPlugin
+import FerryJSON
+import FerryPluginSDK
+import Testing
+
+@Suite struct SQLiteDestinationTests {
+    let schema: JSONValue = ["type": "object", "properties": [
+        "id": ["type": "integer"], "price": ["type": "number"], "name": ["type": "string"],
+        "active": ["type": "boolean"], "tags": ["type": "array"], "meta": ["type": ["object", "null"]],
+    ]]
+
+    @Test func createsTheTableFromTheSchemaWithMappedTypes() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        let destination = try SQLiteTest.open(path, ["table_prefix": "raw_"])
+        let result = try destination.write(
+            WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"], schema: schema, batchID: "1"),
+            records: [["id": 1, "price": 2.5, "name": "Ünïcode \"q\"", "active": true, "tags": ["a", "b"], "meta": ["k": 1]]])
+        #expect(result.accepted == 1)
+        let columns = try SQLiteTest.query(path, "SELECT name, type, pk FROM pragma_table_info('raw_items') ORDER BY cid")
+        #expect(columns == [["id", "INTEGER", "1"], ["price", "REAL", "0"], ["name", "TEXT", "0"],
+                            ["active", "INTEGER", "0"], ["tags", "TEXT", "0"], ["meta", "TEXT", "0"]])
+        let rows = try SQLiteTest.query(path, "SELECT id, typeof(price), price, name, active, tags, meta FROM raw_items")
+        #expect(rows == [["1", "real", "2.5", "Ünïcode \"q\"", "1", #"["a","b"]"#, #"{"k":1}"#]])
+    }
+
+    @Test func addsColumnsForNewFieldsAndUpsertReplacesRows() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        let destination = try SQLiteTest.open(path)
+        let upsert = { (batch: String) in WriteRequest(stream: "t", operation: .upsert, primaryKey: ["id"], batchID: batch) }
+        _ = try destination.write(upsert("1"), records: [["id": 1, "a": "x"], ["id": 2, "a": "y"]])
+        let result = try destination.write(upsert("2"), records: [["id": 2, "a": "z", "b": 7.5], ["id": 3, "b": 1]])
+        #expect(result.accepted == 2)
+        let rows = try SQLiteTest.query(path, "SELECT id, a, b FROM t ORDER BY id")
+        #expect(rows == [["1", "x", nil], ["2", "z", "7.5"], ["3", nil, "1.0"]])
+        let types = try SQLiteTest.query(path, "SELECT type FROM pragma_table_info('t') WHERE name = 'b'")
+        #expect(types == [["REAL"]])
+    }
+
+    @Test func deleteRemovesRowsByKey() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        let destination = try SQLiteTest.open(path)
+        _ = try destination.write(WriteRequest(stream: "t", operation: .upsert, primaryKey: ["k1", "k2"], batchID: "1"),
+                                  records: [["k1": 1, "k2": "a", "v": 1], ["k1": 1, "k2": "b", "v": 2], ["k1": 2, "k2": "a", "v": 3]])
+        let result = try destination.write(WriteRequest(stream: "t", operation: .delete, primaryKey: ["k1", "k2"], batchID: "2"),
+                                           records: [["k1": 1, "k2": "b"], ["k1": 9, "k2": "z"], ["k1": 2]])
+        #expect(result.accepted == 2)
+        #expect(result.rejectedIndexes == [2])
+        #expect(try SQLiteTest.query(path, "SELECT k1, k2 FROM t ORDER BY k1") == [["1", "a"], ["2", "a"]])
+    }
+
+    @Test func appendIsIdempotentByBatchId() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        let request = WriteRequest(stream: "log", operation: .append, batchID: "batch-7")
+        let first = try SQLiteTest.open(path)
+        _ = try first.write(request, records: [["n": 1], ["n": 2]])
+        let replay = try first.write(request, records: [["n": 1], ["n": 2]])
+        #expect(replay.accepted == 2)
+        let restarted = try SQLiteTest.open(path)
+        _ = try restarted.write(request, records: [["n": 1], ["n": 2]])
+        _ = try restarted.write(WriteRequest(stream: "log", operation: .append, batchID: "batch-8"), records: [["n": 3]])
+        #expect(try SQLiteTest.query(path, "SELECT count(*), sum(n) FROM log") == [["3", "6"]])
+        #expect(try SQLiteTest.query(path, "SELECT batch_id FROM _ferry_batches ORDER BY batch_id") == [["batch-7"], ["batch-8"]])
+    }
+
+    @Test func constraintViolationsRejectOnlyTheBadRecords() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        try SQLiteTest.query(path, "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, age INTEGER CHECK (age >= 0))")
+        let destination = try SQLiteTest.open(path)
+        let result = try destination.write(
+            WriteRequest(stream: "people", operation: .append, batchID: "1"),
+            lines: [#"{"id":1,"name":"Ann","age":30}"#, #"{"id":2,"age":4}"#, #"{"id":3,"name":"Bo","age":-1}"#,
+                    "not json", #"{"id":4,"name":"Cy","age":5}"#])
+        #expect(result.accepted == 2)
+        #expect(result.rejectedIndexes == [1, 2, 3])
+        #expect(result.rejects[0]["error"]?.stringValue?.contains("NOT NULL") == true)
+        #expect(result.rejects[1]["error"]?.stringValue?.contains("CHECK") == true)
+        #expect(try SQLiteTest.query(path, "SELECT id FROM people ORDER BY id") == [["1"], ["4"]])
+    }
+
+    @Test func upsertIntoAnExistingTableWithoutAKeyAddsAUniqueIndex() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        try SQLiteTest.query(path, "CREATE TABLE plain (code TEXT, qty INTEGER)")
+        let destination = try SQLiteTest.open(path)
+        let request = WriteRequest(stream: "plain", operation: .upsert, primaryKey: ["code"], batchID: "1")
+        _ = try destination.write(request, records: [["code": "a", "qty": 1]])
+        _ = try destination.write(request, records: [["code": "a", "qty": 2], ["qty": 9]])
+        #expect(try SQLiteTest.query(path, "SELECT code, qty FROM plain") == [["a", "2"]])
+    }
+
+    @Test func badNamesAndModesAreRefused() throws {
+        let directory = TemporaryDirectory()
+        let destination = try SQLiteTest.open(directory.file("db.sqlite"))
+        #expect(throws: PluginError.self) {
+            _ = try destination.write(WriteRequest(stream: "a\u{0}b", operation: .append, batchID: "1"), records: [["x": 1]])
+        }
+        #expect(throws: PluginError.self) {
+            _ = try destination.write(WriteRequest(stream: "t", operation: .upsert, batchID: "1"), records: [["x": 1]])
+        }
+        #expect {
+            _ = try SQLiteTest.open(directory.file("db.sqlite"), ["tabel": "x"])
+        } throws: { error in
+            (error as? PluginError)?.status == FERRY_ERR_INVALID && "\(error)".contains("tabel")
+        }
+        // Identifiers with quotes are quoted, not injected.
+        let odd = try destination.write(WriteRequest(stream: "we\"ird table", operation: .append, batchID: "2"),
+                                        records: [["col\"x": 1]])
+        #expect(odd.accepted == 1)
+    }
+}
