@@ -19,8 +19,17 @@ import Testing
             source: { connection: counter, stream: numbers }
             destination: { connection: sink, stream: numbers }
             batch_size: \(batch)
-        \(extra)
+        \(indented(extra))
         """
+    }
+
+    /// Re-indents a block of pipeline YAML to sit under `pipelines:`.
+    static func indented(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let margin = lines.filter { !$0.allSatisfy(\.isWhitespace) }.map { $0.prefix { $0 == " " }.count }.min() ?? 0
+        return lines.map { line in
+            "  " + String(line.dropFirst(min(margin, line.count)))
+        }.joined(separator: "\n")
     }
 
     func run(_ workspace: Workspace, _ name: String, options: RunOptions = RunOptions()) throws -> RunReport {
@@ -66,34 +75,71 @@ import Testing
         #expect(try workspace.store.recentRuns(of: nil, limit: 10).isEmpty)
     }
 
-    @Test func destinationRejectionsBecomeDeadLettersAndTheRunGoesOn() throws {
+    @Test func transformRejectionsBecomeDeadLettersAndReplayDeliversThemAfterAFix() throws {
         let sandbox = try Sandbox()
-        let config = try sandbox.write("ferry.yaml", Self.demoConfig(count: 30, batch: 10, sink: "{ reject_field: odd }", extra: """
-              tagged:
-                source: { connection: counter, stream: numbers }
-                destination: { connection: sink, stream: numbers }
-                batch_size: 10
-                write: upsert
-                transforms:
-                  - { op: set, field: odd, value: false }
-        """))
+        let broken = Self.demoConfig(count: 30, batch: 10, extra: """
+            labelled:
+              source: { connection: counter, stream: numbers }
+              destination: { connection: sink, stream: numbers }
+              batch_size: 10
+              transforms:
+                - { op: cast, field: label, to: integer }
+            """)
+        let config = try sandbox.write("ferry.yaml", broken)
         let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
-        let report = try run(workspace, "tagged")
+        let report = try run(workspace, "labelled")
         #expect(report.counts.read == 30)
-        #expect(report.counts.rejected == 0)
-        #expect(report.counts.written == 30)
+        #expect(report.counts.rejected == 30)
+        #expect(report.status == .deadLettered)
+        let id = PipelineID(pipeline: "labelled")
+        let letters = try workspace.store.deadLetters(for: id, includeReplayed: false, limit: 100)
+        #expect(letters.count == 30)
+        #expect(letters.allSatisfy { $0.stage == "transform" && $0.error.contains("label") })
+        #expect(letters.first?.record.contains(#""label":"n"#) == true)
+        // The checkpoint still advances: the records are accounted for in the dead-letter table.
+        #expect(try workspace.store.checkpoint(for: id, stream: "numbers") == #"{"last_id":30}"#)
+
+        // Fix the config (drop the cast) and replay.
+        try sandbox.write("ferry.yaml", broken.replacingOccurrences(of: "to: integer", with: "to: string"))
+        let fixed = try Workspace(configPath: config, site: nil, logLevel: .error)
+        let plan = try fixed.plan(try fixed.pipelines(named: ["labelled"])[0])
+        let replay = try PipelineRunner(plan: plan, store: fixed.store, logger: fixed.logger).replay(letters)
+        #expect(replay.counts.written == 30)
+        #expect(replay.counts.rejected == 0)
+        #expect(try fixed.store.deadLetters(for: id, includeReplayed: false, limit: 100).isEmpty)
+        #expect(try fixed.store.deadLetters(for: id, includeReplayed: true, limit: 100).count == 30)
+    }
+
+    @Test func destinationRejectionsBecomeDeadLettersAndTheRestIsWritten() throws {
+        let sandbox = try Sandbox()
+        let config = try sandbox.write("ferry.yaml", Self.demoConfig(count: 20, batch: 10, sink: "{ reject_field: bad }", extra: """
+            flagged:
+              source: { connection: counter, stream: numbers }
+              destination: { connection: sink, stream: numbers }
+              batch_size: 10
+              transforms:
+                - { op: set, field: bad, value: true }
+                - { op: filter, where: { field: id, less_than: 16 } }
+            """))
+        let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
+        let report = try run(workspace, "flagged")
+        #expect(report.counts.read == 20)
+        #expect(report.counts.rejected == 15)
+        #expect(report.counts.written == 0)
+        let letters = try workspace.store.deadLetters(for: PipelineID(pipeline: "flagged"), includeReplayed: false, limit: 100)
+        #expect(letters.allSatisfy { $0.stage == "destination" && $0.error.contains("bad") })
     }
 
     @Test func upsertSkipsUnchangedRecordsByContentHash() throws {
         let sandbox = try Sandbox()
         let config = try sandbox.write("ferry.yaml", Self.demoConfig(count: 40, batch: 15, extra: """
-              keyed:
-                source: { connection: counter, stream: numbers }
-                destination: { connection: sink, stream: numbers }
-                write: upsert
-                sync: full
-                batch_size: 15
-        """))
+            keyed:
+              source: { connection: counter, stream: numbers }
+              destination: { connection: sink, stream: numbers }
+              write: upsert
+              sync: full
+              batch_size: 15
+            """))
         let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
         let first = try run(workspace, "keyed")
         #expect(first.counts.written == 40)
@@ -108,23 +154,14 @@ import Testing
     @Test func theCSourceFeedsTheSwiftSink() throws {
         let sandbox = try Sandbox()
         let config = try sandbox.write("ferry.yaml", Self.demoConfig(count: 1000, extra: """
-              mixed:
-                source: { connection: ccounter, stream: numbers }
-                destination: { connection: sink, stream: numbers }
-                batch_size: 64
-        """))
+            mixed:
+              source: { connection: ccounter, stream: numbers }
+              destination: { connection: sink, stream: numbers }
+              batch_size: 64
+            """))
         let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
         let report = try run(workspace, "mixed")
         #expect(report.counts.read == 1000)
         #expect(report.counts.written == 1000)
-    }
-
-    @Test func theRetryScheduleIsUsedForRetryableWriteFailures() {
-        var schedule = RetrySchedule(maxAttempts: 3, baseDelay: 1, random: { 0.999 })
-        #expect(schedule.failed(retryable: true) == .retry(afterSeconds: 0.9995))
-        #expect(schedule.failed(retryable: true, retryAfter: 7) == .retry(afterSeconds: 7))
-        #expect(schedule.failed(retryable: true) == .giveUp)
-        var permanent = RetrySchedule()
-        #expect(permanent.failed(retryable: false) == .giveUp)
     }
 }
