@@ -33,8 +33,11 @@ public final class Workspace {
             throw WorkspaceError("config \(config.sourceFile) has no site '\(site)'; sites: \(config.sites.keys.sorted().joined(separator: ", "))")
         }
         self.site = site ?? ""
-        redactor = Redactor(secrets: config.secretValues)
-        let redactor = self.redactor
+        var redactor = Redactor(secrets: config.secretValues)
+        for connection in config.connections(for: site ?? "").values {
+            redactor.add(Workspace.secretValues(of: connection.config).values)
+        }
+        self.redactor = redactor
         var logger = Logger(label: "ferry") { label in
             ConsoleLogHandler(label: label, level: logLevel, json: jsonLogs, redactor: redactor)
         }
@@ -65,8 +68,9 @@ public final class Workspace {
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(name)"
         let context = PluginContext(pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
-                                    secrets: secretValues(of: connection.config), cancellation: cancellation)
-        return try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api, config: connection.config, context: context)
+                                    secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation)
+        return try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api,
+                                    config: resolvingPaths(in: connection.config), context: context)
     }
 
     /// Builds a runnable plan for a pipeline: opens its connections, discovers
@@ -121,9 +125,22 @@ public final class Workspace {
         }
     }
 
+    /// Makes relative file paths in a connection's config relative to the
+    /// config file's folder rather than to wherever `ferry` was started (cron
+    /// runs from `/`): top-level string values under `path` or a key ending in
+    /// `_path`, `_file` or `_dir`.
+    func resolvingPaths(in connectionConfig: JSONObject) -> JSONObject {
+        var resolved = connectionConfig
+        for (key, value) in connectionConfig where key == "path" || key.hasSuffix("_path") || key.hasSuffix("_file") || key.hasSuffix("_dir") {
+            guard let text = value.stringValue, !text.isEmpty, !text.hasPrefix("/"), !text.contains("://") else { continue }
+            resolved[key] = .string(URL(fileURLWithPath: text, relativeTo: URL(fileURLWithPath: config.baseDirectory, isDirectory: true)).standardizedFileURL.path)
+        }
+        return resolved
+    }
+
     /// Values in a connection config that must never be printed: those whose
     /// key names a secret. They are also what `secret_get` serves.
-    private func secretValues(of config: JSONObject) -> [String: String] {
+    static func secretValues(of config: JSONObject) -> [String: String] {
         var secrets: [String: String] = [:]
         for (key, value) in config {
             if let text = value.stringValue, SecretNames.looksSecret(key) { secrets[key] = text }

@@ -364,6 +364,19 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         return try withDatabase { db in
             try db.transaction("read the record hashes of \(pipeline) stream \(stream)", kind: .deferred) {
                 guard let streamID = try hashStreamID(pipeline, stream, creating: false, in: db) else { return [:] }
+                if ProcessInfo.processInfo.environment["POINT"] != nil {
+                    var found: [String: UInt64] = [:]
+                    found.reserveCapacity(keys.count)
+                    try db.withStatement("SELECT hash FROM record_hashes WHERE stream_id = ? AND key = ?", purpose: "p") { statement in
+                        try statement.bind(integer: streamID, at: 1)
+                        for key in keys {
+                            try statement.bind(text: key, at: 2)
+                            if try statement.step() { found[key] = UInt64(bitPattern: statement.int64(at: 0)) }
+                            statement.reset()
+                        }
+                    }
+                    return found
+                }
                 let chunk = Self.lookupChunkSize
                 let sql = "SELECT key, hash FROM record_hashes WHERE stream_id = ? AND key IN ("
                     + repeatElement("?", count: chunk).joined(separator: ", ") + ")"
