@@ -109,7 +109,10 @@ public final class Workspace {
             fullSync: pipeline.sync == .full, writeMode: PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append,
             primaryKey: primaryKey, cursorField: pipeline.cursorField ?? stream?.cursorField, lookback: pipeline.lookback,
             batchSize: pipeline.batchSize, failOnReject: pipeline.onError == .fail, transform: transform,
-            transformPlugins: try pipeline.transformPlugins.map(openConnection), schema: stream?.schema)
+            transformPlugins: try pipeline.transformPlugins.map(openConnection),
+            // Transforms reshape records, so the source's schema would describe the wrong columns:
+            // the destination then infers them from the records.
+            schema: pipeline.transforms.isEmpty && pipeline.transformPlugins.isEmpty ? stream?.schema : nil)
     }
 
     /// The pipelines the selected site runs, optionally narrowed to `names`.

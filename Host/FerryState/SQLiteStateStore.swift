@@ -14,9 +14,6 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// The schema version this build writes.
     public static var schemaVersion: Int32 { StateSchema.migrations.last?.version ?? 0 }
 
-    /// How many keys one `IN (…)` lookup of record hashes carries.
-    static let lookupChunkSize = Int(ProcessInfo.processInfo.environment["CHUNK"] ?? "") ?? 500
-
     /// The database file.
     public let path: String
     /// The process this store takes leases for.
@@ -46,9 +43,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 guard mode?.lowercased() == "wal" else {
                     throw SQLiteError(code: 0, message: "journal mode is \(mode ?? "unknown"), not WAL", purpose: "enable WAL mode")
                 }
-                if let cache = ProcessInfo.processInfo.environment["CACHE"] { try database.execute("PRAGMA cache_size = \(cache)", purpose: "x") }
-                if let mmap = ProcessInfo.processInfo.environment["MMAP"] { _ = try database.pragma("mmap_size = \(mmap)") }
-                try database.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                // A page cache of up to 64 MiB (it grows only as used) keeps hash lookups off the disk.
+                try database.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
                                      purpose: "configure the state database")
                 try database.migrate(StateSchema.migrations, what: "the state database")
             } catch {
@@ -267,7 +263,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                         ON CONFLICT (stream_id, key) DO UPDATE SET hash = excluded.hash
                         """, purpose: "store the batch's record hashes") { statement in
                         try statement.bind(integer: streamID, at: 1)
-                        for (key, hash) in (ProcessInfo.processInfo.environment["SORT"] != nil ? batch.hashes.sorted { $0.key < $1.key } : batch.hashes) {
+                        // In key order, neighbouring rows share b-tree pages: about 1.5× faster for new keys.
+                        for (key, hash) in batch.hashes.sorted(by: { $0.key < $1.key }) {
                             try statement.bind(text: key, at: 2)
                             try statement.bind(integer: Int64(bitPattern: hash), at: 3)
                             try statement.run()
@@ -364,38 +361,19 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         return try withDatabase { db in
             try db.transaction("read the record hashes of \(pipeline) stream \(stream)", kind: .deferred) {
                 guard let streamID = try hashStreamID(pipeline, stream, creating: false, in: db) else { return [:] }
-                if ProcessInfo.processInfo.environment["POINT"] != nil {
-                    var found: [String: UInt64] = [:]
-                    found.reserveCapacity(keys.count)
-                    try db.withStatement("SELECT hash FROM record_hashes WHERE stream_id = ? AND key = ?", purpose: "p") { statement in
-                        try statement.bind(integer: streamID, at: 1)
-                        for key in keys {
-                            try statement.bind(text: key, at: 2)
-                            if try statement.step() { found[key] = UInt64(bitPattern: statement.int64(at: 0)) }
-                            statement.reset()
-                        }
-                    }
-                    return found
-                }
-                let chunk = Self.lookupChunkSize
-                let sql = "SELECT key, hash FROM record_hashes WHERE stream_id = ? AND key IN ("
-                    + repeatElement("?", count: chunk).joined(separator: ", ") + ")"
+                // One reused point-lookup statement measured faster than chunked `IN (…)` lists
+                // (about 550k against 450k keys/s), which SQLite first sorts into a temporary b-tree.
                 var found: [String: UInt64] = [:]
                 found.reserveCapacity(keys.count)
-                try db.withStatement(sql, purpose: "read the record hashes of \(pipeline) stream \(stream)") { statement in
+                try db.withStatement("SELECT hash FROM record_hashes WHERE stream_id = ? AND key = ?",
+                                     purpose: "read the record hashes of \(pipeline) stream \(stream)") { statement in
                     try statement.bind(integer: streamID, at: 1)
-                    var start = 0
-                    while start < keys.count {
-                        let end = min(start + chunk, keys.count)
-                        for offset in 0..<chunk {
-                            // A short last chunk repeats its last key: one statement serves every chunk.
-                            try statement.bind(text: keys[min(start + offset, end - 1)], at: Int32(offset + 2))
-                        }
-                        while try statement.step() {
-                            found[statement.string(at: 0)] = UInt64(bitPattern: statement.int64(at: 1))
+                    for key in keys {
+                        try statement.bind(text: key, at: 2)
+                        if try statement.step() {
+                            found[key] = UInt64(bitPattern: statement.int64(at: 0))
                         }
                         statement.reset()
-                        start = end
                     }
                 }
                 return found

@@ -20,6 +20,9 @@ public final class PipelineRunner {
     let logger: Logger
     /// Called after each committed batch with the run's totals so far.
     var onProgress: ((BatchCounts) -> Void)?
+    /// Fingerprints of dead letters still waiting for replay, so a full re-read
+    /// that meets the same bad record again does not store it twice.
+    private var knownDeadLetters = Set<UInt64>()
     private let parser = JSONParser()
     private let writer = JSONWriter()
     /// Sleeps between retries; tests replace it.
@@ -68,26 +71,33 @@ public final class PipelineRunner {
         defer { reader.close() }
 
         var seenKeys = Set<String>()  // mirror mode: keys present in this full snapshot
-        var batchNumber = 0
+        knownDeadLetters = try openDeadLetterFingerprints()
+        // A batch is named by the checkpoint it starts from (and its place among batches that
+        // carried no new checkpoint), so a batch re-read after a crash gets the same id and an
+        // idempotent destination can recognise it.
+        var batchesSinceCheckpoint = 0
         var lastCheckpoint = checkpointText
         while true {
             if cancellation.isCancelled { return .cancelled }
             guard var batch = try withRetries("read_next", { try reader.next() }) else { break }
             FailPoints.hit("after_read")
-            batchNumber += 1
+            batchesSinceCheckpoint += 1
             var complete = true
             if let limit = options.limit, totals.read + batch.count > limit {
                 batch = truncated(batch, to: limit - totals.read)
                 complete = false
             }
-            let batchID = "\(plan.id)/\(plan.sourceStream)/\(stableDigest(lastCheckpoint ?? ""))/\(batchNumber)"
+            let batchID = "\(plan.id)/\(plan.sourceStream)/\(stableDigest(lastCheckpoint ?? ""))/\(batchesSinceCheckpoint)"
             var commit = try process(batch, batchID: batchID, runID: runID, seenKeys: &seenKeys)
             // A cut batch has records past the limit that were never delivered: keep the old checkpoint.
             commit.checkpoint = complete ? batch.checkpoint : nil
             FailPoints.hit("after_write")
             if !options.dryRun { try store.commit(commit) }
             FailPoints.hit("after_commit")
-            if complete, let next = batch.checkpoint { lastCheckpoint = next }
+            if complete, let next = batch.checkpoint {
+                lastCheckpoint = next
+                batchesSinceCheckpoint = 0
+            }
             totals += commit.counts
             onProgress?(totals)
             if plan.failOnReject && commit.counts.rejected > 0 {
@@ -148,9 +158,15 @@ public final class PipelineRunner {
         let lines = LineIndex(batch.records)
         var counts = BatchCounts(read: batch.count)
         var deadLetters: [DeadLetter] = []
+        var repeatedDeadLetters = 0
         func deadLetter(_ index: Int, stage: String, _ error: String) {
-            deadLetters.append(DeadLetter(pipeline: plan.id, stream: plan.sourceStream, stage: stage, error: error,
-                                          record: lines.text(of: index), createdAt: Date().timeIntervalSince1970))
+            let letter = DeadLetter(pipeline: plan.id, stream: plan.sourceStream, stage: stage, error: error,
+                                    record: lines.text(of: index), createdAt: Date().timeIntervalSince1970)
+            if knownDeadLetters.insert(fingerprint(letter)).inserted {
+                deadLetters.append(letter)
+            } else {
+                repeatedDeadLetters += 1
+            }
         }
         let needsParsing = plan.transform != nil || !plan.primaryKey.isEmpty
 
@@ -161,11 +177,11 @@ public final class PipelineRunner {
                 for rejection in outcome.rejections where rejection.index < lines.count {
                     deadLetter(rejection.index, stage: "destination", rejection.error)
                 }
-                counts.written = lines.count - deadLetters.count
+                counts.written = lines.count - deadLetters.count - repeatedDeadLetters
             } else {
                 counts.written = options.dryRun ? lines.count : 0
             }
-            counts.rejected = deadLetters.count
+            counts.rejected = deadLetters.count + repeatedDeadLetters
             return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
                                counts: counts, deadLetters: deadLetters)
         }
@@ -253,7 +269,7 @@ public final class PipelineRunner {
         } else if options.dryRun {
             counts.written = pending.count
         }
-        counts.rejected = deadLetters.count
+        counts.rejected = deadLetters.count + repeatedDeadLetters
         return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
                            counts: counts, idMappings: idMappings, deadLetters: deadLetters, hashes: hashes)
     }
@@ -295,6 +311,15 @@ public final class PipelineRunner {
     }
 
     // MARK: Helpers
+
+    private func openDeadLetterFingerprints() throws -> Set<UInt64> {
+        guard !options.dryRun else { return [] }
+        return Set(try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max).map(fingerprint))
+    }
+
+    private func fingerprint(_ letter: DeadLetter) -> UInt64 {
+        XXHash64.hash(Array("\(letter.stream)\u{0}\(letter.stage)\u{0}\(letter.error)\u{0}\(letter.record)".utf8))
+    }
 
     /// The primary key as a string: the JSON text of the key field, or of the
     /// array of key fields. JSON text keeps 42 and "42" apart and can be turned
@@ -341,14 +366,9 @@ public final class PipelineRunner {
     }
 }
 
-/// A short stable digest (FNV-1a) used to name batches.
+/// A short stable digest used to name batches.
 func stableDigest(_ text: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash &*= 0x100_0000_01b3
-    }
-    return String(hash, radix: 16)
+    String(XXHash64.hash(Array(text.utf8)), radix: 16)
 }
 
 /// What a finished run reports.
