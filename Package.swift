@@ -5,14 +5,15 @@ import PackageDescription
 
 /// A first-party connector: one folder under Plugins/, one `libferry-<name>.so`.
 /// The host finds these beside its own executable, so `swift build` is enough.
-func connector(_ folder: String, target: String, dependencies: [Target.Dependency] = []) -> (Product, Target) {
+/// `exclude` names sub-folders that hold other targets (a connector's own C module).
+func connector(_ folder: String, target: String, dependencies: [Target.Dependency] = [], exclude: [String] = []) -> (Product, Target) {
     (
         .library(name: "ferry-\(folder)", type: .dynamic, targets: [target]),
         .target(
             name: target,
             dependencies: ["FerryPluginSDK"] + dependencies,
             path: "Plugins/\(folder)",
-            exclude: ["README.md"]
+            exclude: ["README.md"] + exclude
         )
     )
 }
@@ -21,6 +22,7 @@ let swiftPlugins = [
     connector("demo", target: "DemoPlugin"),
     connector("file", target: "FilePlugin"),
     connector("sqlite", target: "SQLitePlugin", dependencies: ["CSQLite"]),
+    connector("postgres", target: "PostgresPlugin", dependencies: ["CLibPQ"], exclude: ["CLibPQ"]),
 ]
 
 let package = Package(
@@ -53,11 +55,20 @@ let package = Package(
             dependencies: ["FerryJSON", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryCore"
         ),
+        .systemLibrary(
+            name: "CCurl", path: "Host/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite"], path: "Host/FerryState"),
+        .target(
+            name: "FerryHTTP",
+            dependencies: ["FerryCore", "CCurl", "FerryJSON", .product(name: "Logging", package: "swift-log")],
+            path: "Host/FerryHTTP"
+        ),
         .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin"], path: "Host/FerryLoader"),
         .target(
             name: "FerryEngine",
-            dependencies: ["FerryCore", "FerryState", "FerryLoader", "CFerryPlugin", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryCore", "FerryState", "FerryHTTP", "FerryLoader", "CFerryPlugin", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryEngine"
         ),
         .target(
@@ -68,6 +79,11 @@ let package = Package(
         .executableTarget(name: "ferry", dependencies: ["FerryCLI"], path: "Host/ferry"),
 
         // MARK: Plugins
+        // libpq for the postgres connector: its own module inside the connector's folder.
+        .systemLibrary(
+            name: "CLibPQ", path: "Plugins/postgres/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(name: "CDemoPlugin", dependencies: ["CFerryPlugin"], path: "Plugins/cdemo", exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
 
         // MARK: Benchmarks
@@ -76,10 +92,11 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
+        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine"], path: "Tests/FerryHTTPTests"),
         .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
         .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine"], path: "Tests/FerryLoaderTests"),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine"], path: "Tests/FerryEngineTests"),
-        .testTarget(name: "PluginTests", dependencies: ["FerryEngine"], path: "Tests/Plugins"),
+        .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "CLibPQ"], path: "Tests/Plugins"),
     ] + swiftPlugins.map(\.1),
     swiftLanguageModes: [.v5]
 )

@@ -38,6 +38,7 @@ final class FileDestination {
             return WriteOutcome(acceptedCount: records.count)
         }
         let existed = BlockReader.size(of: config.path) != nil
+        if !existed { try FileSystem.createParentFolders(of: config.path) }
         let fd = open(config.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw PluginError.invalid("cannot open '\(config.path)' for writing: \(Self.lastError())") }
         defer { close(fd) }

@@ -37,6 +37,7 @@ final class SQLiteDatabase {
     /// Opens (creating when missing) the database at `path`.
     init(path: String) throws {
         var handle: OpaquePointer?
+        try FileSystem.createParentFolders(of: path)
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {

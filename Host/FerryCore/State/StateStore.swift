@@ -185,13 +185,16 @@ public struct StateError: Error, CustomStringConvertible, Equatable {
 /// crashed process (`kill -9`, power loss) can be taken over, while a live one
 /// makes `beginRun` throw `StateError.pipelineBusy`.
 public struct LeaseHolder: Sendable, Equatable, CustomStringConvertible {
+    /// The holder's process id.
     public var pid: Int32
+    /// The host the process runs on; a holder elsewhere can't be checked, so it is never taken over.
     public var hostname: String
     /// When the process started (clock ticks since boot, from `/proc/<pid>/stat`),
     /// so that a pid reused by an unrelated process is not mistaken for the holder.
     /// Nil where it cannot be read.
     public var startTime: Int64?
 
+    /// A holder as recorded with a lease.
     public init(pid: Int32, hostname: String, startTime: Int64? = nil) {
         self.pid = pid
         self.hostname = hostname
