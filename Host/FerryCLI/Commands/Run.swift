@@ -9,8 +9,8 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run pipelines (all of the site's, or the ones named).",
         discussion: """
-            Exit codes: 0 success, 1 a pipeline failed, 2 bad configuration or arguments, \
-            3 finished with dead letters, 130 stopped by SIGINT/SIGTERM at a batch boundary.
+            Exit codes: 0 success, 1 a pipeline failed, 2 bad configuration, 3 finished with dead letters, \
+            64 bad command-line arguments, 130 stopped by SIGINT/SIGTERM at a batch boundary.
             """)
 
     @OptionGroup var global: GlobalOptions
