@@ -55,7 +55,7 @@ import Testing
         try sandbox.write("ferry.yaml", Self.config.replacingOccurrences(of: "write: upsert", with: "write: upsrt"))
         let outcome = try sandbox.ferry(["run"])
         #expect(outcome.status == 2)
-        #expect(outcome.stderr.contains("ferry.yaml:10:5: pipelines.numbers.write: expected one of append, upsert, mirror, got 'upsrt'"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("ferry.yaml:11:5: pipelines.numbers.write: expected one of append, upsert, mirror, got 'upsrt'"), "\(outcome.stderr)")
     }
 
     @Test func aMissingConfigExits2() throws {
@@ -177,7 +177,7 @@ import Testing
 
     @Test func secretsFromTheEnvironmentNeverReachTheOutput() throws {
         let sandbox = try Sandbox()
-        let secret = "/proc/s3cr3t-Vault-Key-9431/warehouse.db"
+        let secret = "/proc/self/s3cr3t-Vault-Key-9431.db"
         try sandbox.write("ferry.yaml", """
             state: state.db
             connections:

@@ -15,7 +15,8 @@
  *    them. Copy what you keep.
  *  - Outputs that own memory carry a `release` callback and `private_data`
  *    (as in the Arrow C Data Interface). The receiver calls `release(self)`
- *    exactly once; `release == NULL` means "released" or "empty".
+ *    exactly once, from any thread; `release == NULL` means "released" or
+ *    "empty". Static memory is returned with a release that does nothing.
  *  - Every struct begins with `struct_size`, set by whoever allocates the
  *    struct. Structs only grow at their end; a reader treats a field beyond
  *    `struct_size`, or a zero/NULL field, as absent.
