@@ -1,4 +1,5 @@
 import FerryCore
+import FerryHTTP
 import FerryJSON
 import FerryLoader
 import FerryPluginSDK
@@ -16,8 +17,13 @@ public final class Workspace {
     public let logger: Logger
     public let redactor: Redactor
     public let cancellation = Cancellation()
+    /// The rate budgets every connection of this process shares, by name.
+    public let budgets: RateBudgetRegistry
     /// Plugins that loaded, by name.
     public private(set) var plugins: [String: LoadedPlugin] = [:]
+    /// Connections opened so far, so a stop request reaches the plugins too.
+    private var openConnections: [WeakConnection] = []
+    private let connectionsLock = NSLock()
     /// One line per plugin file that could not be loaded.
     public private(set) var pluginErrors: [PluginLoadError] = []
 
@@ -33,9 +39,10 @@ public final class Workspace {
             throw WorkspaceError("config \(config.sourceFile) has no site '\(site)'; sites: \(config.sites.keys.sorted().joined(separator: ", "))")
         }
         self.site = site ?? ""
-        var redactor = Redactor(secrets: config.secretValues)
+        let redactor = Redactor(secrets: config.secretValues)
         for connection in config.connections(for: site ?? "").values {
             redactor.add(Workspace.secretValues(of: connection.config).values)
+            redactor.add(connection.http?.secretValues ?? [])
         }
         self.redactor = redactor
         var logger = Logger(label: "ferry") { label in
@@ -45,6 +52,7 @@ public final class Workspace {
         if let site { logger[metadataKey: "site"] = "\(site)" }
         self.logger = logger
         store = try SQLiteStateStore(path: config.statePath)
+        budgets = RateBudgetRegistry(store: store)
         let wanted = Set(config.connections(for: self.site).values.map(\.plugin))
         let discovery = PluginRegistry.discover(searchPath: PluginSearchPath(configFolders: config.pluginPaths,
                                                                              configFile: config.sourceFile,
@@ -67,10 +75,26 @@ public final class Workspace {
         }
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(name)"
+        let cancellation = self.cancellation
+        let http = HTTPService(
+            config: connection.http ?? HTTPConnectionConfig(budget: connection.budget.map { HTTPBudgetConfig(name: $0, limits: .init()) }),
+            connectionName: name, store: store, stateScope: PluginContext.httpStateScope(site: site, connection: name),
+            budgets: budgets, redactor: redactor, logger: logger, isCancelled: { cancellation.isCancelled })
         let context = PluginContext(pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
-                                    secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation)
-        return try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api,
-                                    config: resolvingPaths(in: connection.config), context: context)
+                                    secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)
+        let opened = try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api,
+                                          config: resolvingPaths(in: connection.config), context: context)
+        connectionsLock.withLock { openConnections.append(WeakConnection(connection: opened)) }
+        return opened
+    }
+
+    /// Asks everything running to stop at the next batch boundary: sets the
+    /// shared cancellation flag plugins poll, and calls each open connection's
+    /// `cancel` slot so a plugin blocked in a long call returns early.
+    public func cancelAll() {
+        cancellation.cancel()
+        let connections = connectionsLock.withLock { openConnections.compactMap(\.connection) }
+        for connection in connections { connection.cancel() }
     }
 
     /// Builds a runnable plan for a pipeline: opens its connections, discovers
@@ -150,6 +174,11 @@ public final class Workspace {
         }
         return secrets
     }
+}
+
+/// A connection the workspace does not keep alive.
+private struct WeakConnection {
+    weak var connection: PluginConnection?
 }
 
 /// Recognises configuration keys and variable names that hold secrets.

@@ -1,6 +1,7 @@
 import FerryCore
 @testable import FerryEngine
 import FerryJSON
+import FerryPluginSDK
 import Foundation
 import Testing
 
@@ -163,5 +164,26 @@ import Testing
         let report = try run(workspace, "mixed")
         #expect(report.counts.read == 1000)
         #expect(report.counts.written == 1000)
+    }
+}
+
+/// Stopping: the workspace's cancelAll reaches the plugin's cancel slot.
+@Suite struct CancellationTests {
+    @Test func cancelAllStopsAReadInProgressThroughThePluginsCancelSlot() throws {
+        let sandbox = try Sandbox()
+        let config = try sandbox.write("ferry.yaml", PipelineRunnerTests.demoConfig(count: 1000, batch: 10))
+        let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
+        let source = try workspace.openConnection("counter")
+        let reader = try source.read(ReadRequest(stream: "numbers", batchSize: 10))
+        #expect(try reader.next()?.count == 10)
+        workspace.cancelAll()
+        #expect(workspace.cancellation.isCancelled)
+        do {
+            _ = try reader.next()
+            Issue.record("a cancelled read must fail")
+        } catch let error as PluginCallError {
+            #expect(error.status == -5)  // FERRY_ERR_CANCELLED
+            #expect(error.slot == "read_next")
+        }
     }
 }

@@ -49,7 +49,7 @@ struct Run: ParsableCommand {
             printError("\(error)")
             throw ExitCode(ExitStatus.usage)
         }
-        let signals = SignalWatcher { workspace.cancellation.cancel() }
+        let signals = SignalWatcher { workspace.cancelAll() }
         defer { signals.stop() }
         let options = RunOptions(fullRefresh: full, since: since, until: until, dryRun: dryRun, limit: limit)
         var reports: [RunReport] = []

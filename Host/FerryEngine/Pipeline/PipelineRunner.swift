@@ -155,13 +155,20 @@ public final class PipelineRunner {
     }
 
     private func process(_ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<String>) throws -> BatchCommit {
-        let lines = LineIndex(batch.records)
         var counts = BatchCounts(read: batch.count)
         var deadLetters: [DeadLetter] = []
         var repeatedDeadLetters = 0
+        // Line boundaries are found only when something needs single records.
+        var lineIndex: LineIndex?
+        func lines() -> LineIndex {
+            if let lineIndex { return lineIndex }
+            let index = LineIndex(batch.records)
+            lineIndex = index
+            return index
+        }
         func deadLetter(_ index: Int, stage: String, _ error: String) {
             let letter = DeadLetter(pipeline: plan.id, stream: plan.sourceStream, stage: stage, error: error,
-                                    record: lines.text(of: index), createdAt: Date().timeIntervalSince1970)
+                                    record: lines().text(of: index), createdAt: Date().timeIntervalSince1970)
             if knownDeadLetters.insert(fingerprint(letter)).inserted {
                 deadLetters.append(letter)
             } else {
@@ -172,14 +179,14 @@ public final class PipelineRunner {
 
         // The fast path: nothing looks inside the records, so the source's bytes go to the destination as they are.
         if !needsParsing && plan.transformPlugins.isEmpty {
-            if !options.dryRun && lines.count > 0 {
+            if !options.dryRun && batch.count > 0 {
                 let outcome = try write(batch.records, batchID: batchID)
-                for rejection in outcome.rejections where rejection.index < lines.count {
+                for rejection in outcome.rejections where rejection.index < lines().count {
                     deadLetter(rejection.index, stage: "destination", rejection.error)
                 }
-                counts.written = lines.count - deadLetters.count - repeatedDeadLetters
+                counts.written = batch.count - deadLetters.count - repeatedDeadLetters
             } else {
-                counts.written = options.dryRun ? lines.count : 0
+                counts.written = options.dryRun ? batch.count : 0
             }
             counts.rejected = deadLetters.count + repeatedDeadLetters
             return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
@@ -188,9 +195,11 @@ public final class PipelineRunner {
 
         // 1. Config transforms and keys.
         var pending: [Pending] = []
-        pending.reserveCapacity(lines.count)
-        for index in 0..<lines.count {
-            let line = lines.bytes(of: index)
+        let sourceLines = lines()
+        counts.read = sourceLines.count
+        pending.reserveCapacity(sourceLines.count)
+        for index in 0..<sourceLines.count {
+            let line = sourceLines.bytes(of: index)
             guard needsParsing else {
                 pending.append(Pending(sourceIndex: index, line: line))
                 continue
@@ -238,8 +247,10 @@ public final class PipelineRunner {
             seenKeys.formUnion(keys)
             let stored = try store.recordHashes(for: plan.id, stream: plan.destinationStream, keys: keys)
             pending = pending.filter { item in
-                guard let key = item.key, let record = item.record else { return true }
-                let hash = ContentHash.of(.object(record))
+                guard let key = item.key else { return true }
+                // The hash of the bytes that would be sent: exactly what the destination would see,
+                // and several times cheaper than re-encoding the record canonically.
+                let hash = XXHash64.hash(item.line)
                 if !options.fullRefresh, stored[key] == hash {
                     counts.unchanged += 1
                     return false

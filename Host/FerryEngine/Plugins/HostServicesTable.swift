@@ -1,5 +1,6 @@
 import CFerryPlugin
 import FerryCore
+import FerryHTTP
 import FerryJSON
 import FerryPluginSDK
 import Logging
@@ -83,9 +84,20 @@ enum HostServicesTable {
             ])
         }
         api.is_cancelled = { ctx in pluginContext(ctx).cancellation.isCancelled ? 1 : 0 }
-        api.http_request = { _, _, _, error in
+        api.http_request = { ctx, request, out, error in
             serve(error) {
-                throw PluginError.unsupported("the host's HTTP service is not available in this build")
+                guard let request, let out, request.pointee.struct_size > 0 else {
+                    throw PluginError.invalid("http_request needs a request and a response struct")
+                }
+                guard let http = pluginContext(ctx).http else {
+                    throw PluginError.unsupported("the host's HTTP service is not available to this connection")
+                }
+                let response = try HTTPBridge.send(request.pointee, through: http)
+                out.pointee.struct_size = UInt32(MemoryLayout<ferry_http_response>.size)
+                out.pointee.status_code = Int32(response.status)
+                out.pointee.headers = .owning(response.headers.text)
+                out.pointee.body = .owning(response.body)
+                return FERRY_OK
             }
         }
         return api

@@ -1,4 +1,5 @@
 import FerryCore
+import FerryHTTP
 import Logging
 import Synchronization
 
@@ -12,9 +13,11 @@ final class PluginContext: @unchecked Sendable {
     let store: any StateStore
     let secrets: [String: String]
     let cancellation: Cancellation
+    /// The connection's HTTP service (`http_request`), when the host provides one.
+    let http: HTTPService?
 
     init(pluginName: String, connectionName: String, site: String, logger: Logger, store: any StateStore,
-         secrets: [String: String], cancellation: Cancellation) {
+         secrets: [String: String], cancellation: Cancellation, http: HTTPService? = nil) {
         self.pluginName = pluginName
         self.connectionName = connectionName
         self.site = site
@@ -22,11 +25,23 @@ final class PluginContext: @unchecked Sendable {
         self.store = store
         self.secrets = secrets
         self.cancellation = cancellation
+        self.http = http
     }
 
     /// Key-value state is scoped to the connection within its site, so two
     /// sites using one plugin never see each other's sessions or tokens.
-    var stateScope: String { site.isEmpty ? "connection:\(connectionName)" : "connection:\(site)/\(connectionName)" }
+    var stateScope: String { Self.stateScope(site: site, connection: connectionName) }
+
+    /// The plugin-visible state scope of a connection.
+    static func stateScope(site: String, connection: String) -> String {
+        site.isEmpty ? "connection:\(connection)" : "connection:\(site)/\(connection)"
+    }
+
+    /// The host's own state scope for a connection's HTTP credentials (rotated
+    /// refresh tokens), out of the plugin's reach through `state_get`.
+    static func httpStateScope(site: String, connection: String) -> String {
+        "http." + stateScope(site: site, connection: connection)
+    }
 }
 
 /// A cancellation flag shared by a run and every plugin instance in it.

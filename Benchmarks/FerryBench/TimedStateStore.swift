@@ -1,0 +1,41 @@
+import FerryCore
+import Foundation
+
+/// Forwards to a real store and adds up the time spent committing, so the
+/// benchmark can tell the durable commit (an fsync per batch) from the host's
+/// CPU work per record.
+final class TimedStateStore: StateStore, @unchecked Sendable {
+    let base: any StateStore
+    private(set) var commitSeconds = 0.0
+    private(set) var commits = 0
+
+    init(_ base: any StateStore) { self.base = base }
+
+    func commit(_ batch: BatchCommit) throws {
+        let started = Date()
+        try base.commit(batch)
+        commitSeconds += Date().timeIntervalSince(started)
+        commits += 1
+    }
+
+    func beginRun(_ pipeline: PipelineID) throws -> RunID { try base.beginRun(pipeline) }
+    func finishRun(_ run: RunID, outcome: RunOutcome) throws { try base.finishRun(run, outcome: outcome) }
+    func recentRuns(of pipeline: PipelineID?, limit: Int) throws -> [RunRecord] { try base.recentRuns(of: pipeline, limit: limit) }
+    func checkpoint(for pipeline: PipelineID, stream: String) throws -> String? { try base.checkpoint(for: pipeline, stream: stream) }
+    func value(scope: String, key: String) throws -> String? { try base.value(scope: scope, key: key) }
+    func setValue(_ value: String, scope: String, key: String) throws { try base.setValue(value, scope: scope, key: key) }
+    func removeValue(scope: String, key: String) throws { try base.removeValue(scope: scope, key: key) }
+    func destinationID(scope: String, sourceID: String) throws -> String? { try base.destinationID(scope: scope, sourceID: sourceID) }
+    func setDestinationID(_ destinationID: String, scope: String, sourceID: String) throws {
+        try base.setDestinationID(destinationID, scope: scope, sourceID: sourceID)
+    }
+    func recordHashes(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: UInt64] {
+        try base.recordHashes(for: pipeline, stream: stream, keys: keys)
+    }
+    func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] { try base.allHashedKeys(for: pipeline, stream: stream) }
+    func deadLetters(for pipeline: PipelineID?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter] {
+        try base.deadLetters(for: pipeline, includeReplayed: includeReplayed, limit: limit)
+    }
+    func markReplayed(_ ids: [Int64]) throws { try base.markReplayed(ids) }
+    func reset(_ pipeline: PipelineID) throws { try base.reset(pipeline) }
+}
