@@ -175,7 +175,10 @@ public final class PipelineRunner {
                 repeatedDeadLetters += 1
             }
         }
-        let needsParsing = plan.transform != nil || !plan.primaryKey.isEmpty
+        // Keys are needed up front only for change detection; for ID mappings they are
+        // taken from the few records the destination assigned ids to.
+        let needsParsing = plan.transform != nil || plan.detectsChanges
+        var idMappings: [(scope: String, sourceID: String, destinationID: String)] = []
 
         // The fast path: nothing looks inside the records, so the source's bytes go to the destination as they are.
         if !needsParsing && plan.transformPlugins.isEmpty {
@@ -184,13 +187,18 @@ public final class PipelineRunner {
                 for rejection in outcome.rejections where rejection.index < lines().count {
                     deadLetter(rejection.index, stage: "destination", rejection.error)
                 }
+                for assigned in outcome.assignedIDs where assigned.index < lines().count {
+                    if let key = try? key(ofLine: lines().bytes(of: assigned.index)) {
+                        idMappings.append((plan.idMapScope, key, assigned.destinationID))
+                    }
+                }
                 counts.written = batch.count - deadLetters.count - repeatedDeadLetters
             } else {
                 counts.written = options.dryRun ? batch.count : 0
             }
             counts.rejected = deadLetters.count + repeatedDeadLetters
             return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
-                               counts: counts, deadLetters: deadLetters)
+                               counts: counts, idMappings: idMappings, deadLetters: deadLetters)
         }
 
         // 1. Config transforms and keys.
@@ -261,7 +269,6 @@ public final class PipelineRunner {
         }
 
         // 4. The destination.
-        var idMappings: [(scope: String, sourceID: String, destinationID: String)] = []
         if !pending.isEmpty && !options.dryRun {
             let outcome = try write(joinedLines(pending.map(\.line)), batchID: batchID)
             var rejectedKeys = Set<String>()
@@ -272,7 +279,10 @@ public final class PipelineRunner {
                 deadLetter(pending[rejection.index].sourceIndex, stage: "destination", rejection.error)
             }
             for assigned in outcome.assignedIDs where pending.indices.contains(assigned.index) {
-                if let key = pending[assigned.index].key { idMappings.append((plan.idMapScope, key, assigned.destinationID)) }
+                let item = pending[assigned.index]
+                if let key = item.key ?? (try? key(ofLine: item.line)) {
+                    idMappings.append((plan.idMapScope, key, assigned.destinationID))
+                }
             }
             // A rejected record must be sent again next time, so its hash is not stored.
             hashes.removeAll { rejectedKeys.contains($0.key) }
@@ -342,6 +352,12 @@ public final class PipelineRunner {
             return value
         }
         return writer.encodeString(values.count == 1 ? values[0] : .array(values))
+    }
+
+    /// The primary key of a record given as its JSON line.
+    func key(ofLine line: [UInt8]) throws -> String? {
+        guard case .object(let record) = try parser.parse(line) else { return nil }
+        return try recordKey(record)
     }
 
     func keyRecord(fromKey key: String) -> JSONObject {
