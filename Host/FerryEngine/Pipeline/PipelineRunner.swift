@@ -70,7 +70,9 @@ public final class PipelineRunner {
         let reader = try plan.source.read(request)
         defer { reader.close() }
 
-        var seenKeys = Set<String>()  // mirror mode: keys present in this full snapshot
+        // Mirror mode: hashes of the keys present in this full snapshot. 8 bytes a key rather
+        // than the key itself keeps memory small for millions of records.
+        var seenKeys = Set<UInt64>()
         knownDeadLetters = try openDeadLetterFingerprints()
         // A batch is named by the checkpoint it starts from (and its place among batches that
         // carried no new checkpoint), so a batch re-read after a crash gets the same id and an
@@ -120,7 +122,7 @@ public final class PipelineRunner {
         let runID = try store.beginRun(plan.id)
         var totals = BatchCounts()
         do {
-            var seenKeys = Set<String>()
+            var seenKeys = Set<UInt64>()
             for chunk in stride(from: 0, to: letters.count, by: plan.batchSize).map({ Array(letters[$0..<min($0 + plan.batchSize, letters.count)]) }) {
                 var bytes: [UInt8] = []
                 for letter in chunk {
@@ -154,7 +156,7 @@ public final class PipelineRunner {
         var line: [UInt8]
     }
 
-    private func process(_ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<String>) throws -> BatchCommit {
+    private func process(_ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<UInt64>) throws -> BatchCommit {
         var counts = BatchCounts(read: batch.count)
         var deadLetters: [DeadLetter] = []
         var repeatedDeadLetters = 0
@@ -252,7 +254,9 @@ public final class PipelineRunner {
         var hashes: [(key: String, hash: UInt64)] = []
         if plan.detectsChanges && !pending.isEmpty {
             let keys = pending.compactMap(\.key)
-            seenKeys.formUnion(keys)
+            if plan.writeMode == .mirror {
+                for key in keys { seenKeys.insert(XXHash64.hash(Array(key.utf8))) }
+            }
             let stored = try store.recordHashes(for: plan.id, stream: plan.destinationStream, keys: keys)
             pending = pending.filter { item in
                 guard let key = item.key else { return true }
@@ -313,8 +317,9 @@ public final class PipelineRunner {
 
     // MARK: Mirror deletions
 
-    private func deleteVanished(seenKeys: Set<String>, runID: RunID) throws -> BatchCounts {
-        let vanished = try store.allHashedKeys(for: plan.id, stream: plan.destinationStream).filter { !seenKeys.contains($0) }
+    private func deleteVanished(seenKeys: Set<UInt64>, runID: RunID) throws -> BatchCounts {
+        let vanished = try store.allHashedKeys(for: plan.id, stream: plan.destinationStream)
+            .filter { !seenKeys.contains(XXHash64.hash(Array($0.utf8))) }
         var counts = BatchCounts()
         for chunk in stride(from: 0, to: vanished.count, by: plan.batchSize).map({ Array(vanished[$0..<min($0 + plan.batchSize, vanished.count)]) }) {
             let payload = joinedLines(chunk.map { writer.encode(.object(keyRecord(fromKey: $0))) })
