@@ -5,7 +5,7 @@ import Yams
 
 extension ConfigParser {
     static let topLevelKeys = ["version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites"]
-    static let connectionKeys = ["plugin", "config", "budget"]
+    static let connectionKeys = ["plugin", "config", "budget", "http"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
         "on_error", "transforms", "transform_plugins", "schedule",
@@ -74,11 +74,13 @@ extension ConfigParser {
 
     func connection(_ name: String, _ field: Field) throws -> ConnectionConfig {
         let fields = try mapping(field, allowed: Self.connectionKeys)
+        let budget = try fields.optional("budget").map(string)
         return ConnectionConfig(
             name: name,
             plugin: try string(required(fields, "plugin")),
             config: try fields.optional("config").map(object) ?? JSONObject(),
-            budget: try fields.optional("budget").map(string),
+            budget: budget,
+            http: try fields.optional("http").map { try http($0, budgetName: budget) },
             location: field.location)
     }
 

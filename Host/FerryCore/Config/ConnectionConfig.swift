@@ -10,6 +10,8 @@ public struct ConnectionConfig: Sendable, Equatable {
     public var config: JSONObject
     /// The rate-budget name shared by every connection that uses the same account, if any.
     public var budget: String?
+    /// How the host's HTTP service talks to this connection's API (`http:`), if configured.
+    public var http: HTTPConnectionConfig?
     /// Where the connection is defined.
     public var location: SourceLocation
 
@@ -20,15 +22,17 @@ public struct ConnectionConfig: Sendable, Equatable {
     ///   - plugin: The plugin name.
     ///   - config: The object handed to the plugin.
     ///   - budget: The rate-budget name, if any.
+    ///   - http: The HTTP service settings, if any.
     ///   - location: Where it is defined.
     public init(
         name: String, plugin: String, config: JSONObject = JSONObject(), budget: String? = nil,
-        location: SourceLocation = .unknown
+        http: HTTPConnectionConfig? = nil, location: SourceLocation = .unknown
     ) {
         self.name = name
         self.plugin = plugin
         self.config = config
         self.budget = budget
+        self.http = http
         self.location = location
     }
 

@@ -1,27 +1,48 @@
+import Synchronization
+
 /// Replaces secret values with `***` wherever they would be printed: log
 /// lines, error messages, recorded traffic. Secrets are the configuration
-/// values that came from secret-looking variables or keys the plugin's spec
-/// marks secret.
-public struct Redactor: Sendable {
-    /// The secret strings; values shorter than 4 characters are ignored, since
-    /// masking "1" or "no" everywhere would garble output without protecting anything.
-    public private(set) var secrets: [String]
+/// values that came from secret-looking variables or keys, the credentials of
+/// connections' `http:` settings, and the tokens and cookies the HTTP service
+/// obtains while running.
+///
+/// A shared, thread-safe object: the log handler, the CLI and every HTTP
+/// service hold the same instance, so a token learned mid-run is masked in
+/// every later line.
+public final class Redactor: Sendable {
+    private let storage: Mutex<[String]>
 
+    /// Creates a redactor.
+    /// - Parameter secrets: The initial secrets.
     public init(secrets: some Sequence<String> = []) {
-        self.secrets = []
+        storage = Mutex([])
         add(secrets)
     }
 
-    public mutating func add(_ more: some Sequence<String>) {
-        for secret in more where secret.count >= 4 && !secrets.contains(secret) {
-            secrets.append(secret)
+    /// The secret strings, longest first. Values shorter than 4 characters are
+    /// ignored, since masking "1" or "no" everywhere would garble output without protecting anything.
+    public var secrets: [String] { storage.withLock { $0 } }
+
+    /// Registers more secrets.
+    /// - Parameter more: The values to mask from now on.
+    public func add(_ more: some Sequence<String>) {
+        let candidates = more.filter { $0.count >= 4 }
+        guard !candidates.isEmpty else { return }
+        storage.withLock { secrets in
+            for secret in candidates where !secrets.contains(secret) { secrets.append(secret) }
+            // Longest first, so a secret containing another is masked whole.
+            secrets.sort { $0.count > $1.count }
         }
-        // Longest first, so a secret containing another is masked whole.
-        secrets.sort { $0.count > $1.count }
     }
 
+    /// Registers one secret.
+    /// - Parameter secret: The value to mask from now on.
+    public func add(_ secret: String) { add(CollectionOfOne(secret)) }
+
     /// `text` with every secret replaced by `***`.
+    /// - Parameter text: The text to print.
     public func redact(_ text: String) -> String {
+        let secrets = self.secrets
         guard !secrets.isEmpty else { return text }
         var result = text
         for secret in secrets where result.contains(secret) {

@@ -24,6 +24,7 @@ public final class PipelineRunner {
     /// that meets the same bad record again does not store it twice.
     private var knownDeadLetters = Set<UInt64>()
     private let parser = JSONParser()
+    private lazy var keyFieldBytes: [[UInt8]] = plan.primaryKey.map { Array($0.utf8) }
     private let writer = JSONWriter()
     /// Sleeps between retries; tests replace it.
     var sleep: (Double) -> Void = { seconds in Thread.sleep(forTimeInterval: seconds) }
@@ -152,7 +153,6 @@ public final class PipelineRunner {
     private struct Pending {
         var sourceIndex: Int
         var key: String?
-        var record: JSONObject?
         var line: [UInt8]
     }
 
@@ -215,13 +215,14 @@ public final class PipelineRunner {
                 continue
             }
             do {
-                guard case .object(var record) = try parser.parse(line) else { throw RecordRejected("record is not a JSON object") }
-                if let transform = plan.transform {
-                    guard let kept = try transform.apply(record) else { continue }
-                    record = kept
+                guard let transform = plan.transform else {
+                    // Only the key is needed: read just those fields, and send the bytes as they came.
+                    pending.append(Pending(sourceIndex: index, key: try key(ofLine: line), line: line))
+                    continue
                 }
-                pending.append(Pending(sourceIndex: index, key: try recordKey(record), record: record,
-                                       line: plan.transform == nil ? line : writer.encode(.object(record))))
+                guard case .object(let record) = try parser.parse(line) else { throw RecordRejected("record is not a JSON object") }
+                guard let kept = try transform.apply(record) else { continue }
+                pending.append(Pending(sourceIndex: index, key: try recordKey(kept), line: writer.encode(.object(kept))))
             } catch {
                 deadLetter(index, stage: "transform", String(describing: error))
             }
@@ -243,10 +244,11 @@ public final class PipelineRunner {
                 let line = output.bytes(of: offset)
                 let origin = oneToOne ? survivors[offset].sourceIndex : survivors.first?.sourceIndex ?? 0
                 guard needsParsing else { return Pending(sourceIndex: origin, line: line) }
-                guard case .object(let record) = try parser.parse(line) else {
-                    throw RecordRejected("transform plugin \(plugin.connectionName) returned a line that is not a JSON object")
+                do {
+                    return Pending(sourceIndex: origin, key: try key(ofLine: line), line: line)
+                } catch {
+                    throw RecordRejected("transform plugin \(plugin.connectionName) returned a line that is not a JSON object: \(error)")
                 }
-                return Pending(sourceIndex: origin, key: try recordKey(record), record: record, line: line)
             }
         }
 
@@ -352,17 +354,22 @@ public final class PipelineRunner {
     /// back into a key record for deletions.
     func recordKey(_ record: JSONObject) throws -> String? {
         guard !plan.primaryKey.isEmpty else { return nil }
-        let values = try plan.primaryKey.map { field -> JSONValue in
-            guard let value = record[field], !value.isNull else { throw RecordRejected("primary key field '\(field)' is missing or null") }
-            return value
-        }
-        return writer.encodeString(values.count == 1 ? values[0] : .array(values))
+        return try keyString(plan.primaryKey.map { record[$0] })
     }
 
-    /// The primary key of a record given as its JSON line.
+    private func keyString(_ values: [JSONValue?]) throws -> String {
+        let present = try zip(plan.primaryKey, values).map { field, value -> JSONValue in
+            guard let value, !value.isNull else { throw RecordRejected("primary key field '\(field)' is missing or null") }
+            return value
+        }
+        return writer.encodeString(present.count == 1 ? present[0] : .array(present))
+    }
+
+    /// The primary key of a record given as its JSON line, reading only the key fields.
     func key(ofLine line: [UInt8]) throws -> String? {
-        guard case .object(let record) = try parser.parse(line) else { return nil }
-        return try recordKey(record)
+        guard !plan.primaryKey.isEmpty else { return nil }
+        let values = try line.withUnsafeBytes { bytes in try JSONTopLevelScanner.values(of: keyFieldBytes, in: bytes) }
+        return try keyString(values)
     }
 
     func keyRecord(fromKey key: String) -> JSONObject {

@@ -1,0 +1,137 @@
+import Yams
+
+extension ConfigParser {
+    static let httpKeys = [
+        "endpoint", "headers", "auth", "budget", "timeout_seconds", "connect_timeout_seconds", "max_attempts",
+        "max_retry_wait_seconds", "max_response_bytes", "insecure_skip_tls_verify",
+    ]
+    static let budgetKeys = ["name", "per_minute", "per_day"]
+    static let authKeysByType: [String: [String]] = [
+        "none": ["type"],
+        "api_key": ["type", "key", "header", "query"],
+        "basic": ["type", "username", "password"],
+        "bearer": ["type", "token"],
+        "oauth2": ["type", "grant", "token_url", "client_id", "client_secret", "username", "password", "refresh_token", "scope"],
+        "cookie": ["type", "value", "login_url", "login_method", "login_headers", "login_body"],
+    ]
+
+    /// A connection's `http:` object.
+    /// - Parameter budgetName: The connection's `budget:` name, used when `http.budget` has none.
+    func http(_ field: Field, budgetName: String?) throws -> HTTPConnectionConfig {
+        let fields = try mapping(field, allowed: Self.httpKeys)
+        var config = HTTPConnectionConfig()
+        if let field = fields.optional("endpoint") {
+            let endpoint = try string(field)
+            guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+                throw failure(.invalidValue, field, "expected an http:// or https:// URL, got '\(endpoint)'")
+            }
+            config.endpoint = endpoint
+        }
+        if let field = fields.optional("headers") { config.headers = try headerList(field).map { ($0.name, $0.value) } }
+        if let field = fields.optional("auth") { config.auth = try auth(field) }
+        if let field = fields.optional("budget") {
+            let budget = try mapping(field, allowed: Self.budgetKeys)
+            guard let name = try budget.optional("name").map(string) ?? budgetName else {
+                throw failure(.missingKey, field, "missing required key 'name' (or set the connection's 'budget')")
+            }
+            config.budget = HTTPBudgetConfig(name: name, limits: RateBudget.Limits(
+                perMinute: try budget.optional("per_minute").map { try positive($0) },
+                perDay: try budget.optional("per_day").map { try positive($0) }))
+        } else if let budgetName {
+            config.budget = HTTPBudgetConfig(name: budgetName, limits: RateBudget.Limits())
+        }
+        if let field = fields.optional("timeout_seconds") { config.timeoutSeconds = try seconds(field) }
+        if let field = fields.optional("connect_timeout_seconds") { config.connectTimeoutSeconds = try seconds(field) }
+        if let field = fields.optional("max_retry_wait_seconds") { config.maxRetryWaitSeconds = try seconds(field) }
+        if let field = fields.optional("max_attempts") {
+            let attempts = try integer(field)
+            guard (1...100).contains(attempts) else { throw failure(.invalidValue, field, "must be between 1 and 100, got \(attempts)") }
+            config.maxAttempts = attempts
+        }
+        if let field = fields.optional("max_response_bytes") { config.maxResponseBytes = try positive(field) }
+        if let field = fields.optional("insecure_skip_tls_verify") { config.insecureSkipTLSVerify = try boolean(field) }
+        return config
+    }
+
+    func auth(_ field: Field) throws -> HTTPAuthConfig {
+        let all = try mapping(field)
+        let typeField = try required(all, "type")
+        let type = try string(typeField)
+        guard let allowed = Self.authKeysByType[type] else {
+            let options = Self.authKeysByType.keys.sorted()
+            var message = "expected one of \(options.joined(separator: ", ")), got '\(type)'"
+            if let suggestion = Suggestion.closest(to: type, in: options) { message += "; did you mean '\(suggestion)'?" }
+            throw failure(.invalidValue, typeField, message)
+        }
+        let fields = try mapping(field, allowed: allowed)
+        func text(_ key: String) throws -> String? { try fields.optional(key).map(string) }
+        func need(_ key: String) throws -> String { try string(required(fields, key)) }
+        switch type {
+        case "api_key":
+            let header = try text("header"), query = try text("query")
+            if header != nil && query != nil {
+                throw failure(.invalidValue, field, "set either 'header' or 'query', not both")
+            }
+            return .apiKey(key: try need("key"), header: header, query: query)
+        case "basic":
+            return .basic(username: try need("username"), password: try need("password"))
+        case "bearer":
+            return .bearer(token: try need("token"))
+        case "oauth2":
+            let grant = try fields.optional("grant").map { try choice($0, OAuth2Session.Grant.self) } ?? .clientCredentials
+            let credentials = OAuth2Session.Credentials(
+                grant: grant, clientID: try text("client_id"), clientSecret: try text("client_secret"),
+                username: try text("username"), password: try text("password"), refreshToken: try text("refresh_token"),
+                scope: try text("scope"))
+            switch grant {
+            case .password: _ = (try need("username"), try need("password"))
+            case .refreshToken: _ = try need("refresh_token")
+            case .clientCredentials: _ = try need("client_id")
+            }
+            return .oauth2(tokenURL: try need("token_url"), credentials: credentials)
+        case "cookie":
+            let login = CookieLogin(
+                value: try text("value"), url: try text("login_url"),
+                method: try text("login_method")?.uppercased() ?? "POST",
+                headers: try fields.optional("login_headers").map(headerList) ?? [], body: try text("login_body"))
+            guard login.value != nil || login.url != nil else {
+                throw failure(.missingKey, field, "a cookie session needs 'value' (a fixed cookie) or 'login_url'")
+            }
+            return .cookie(login)
+        default:
+            return .none
+        }
+    }
+
+    /// A mapping of header names to string values.
+    func headerList(_ field: Field) throws -> [HTTPHeaders.Field] {
+        try mapping(field).entries.map { name, entry in HTTPHeaders.Field(name: name, value: try string(entry)) }
+    }
+
+    /// A positive integer.
+    func positive(_ field: Field) throws -> Int {
+        let value = try integer(field)
+        guard value > 0 else { throw failure(.invalidValue, field, "must be greater than 0, got \(value)") }
+        return value
+    }
+
+    /// A positive number of seconds (integer or decimal).
+    func seconds(_ field: Field) throws -> Double {
+        guard case .scalar(let scalar) = field.node else { throw mismatch(field, expected: "a number of seconds") }
+        let (text, tag) = try resolved(scalar, field)
+        guard tag == .int || tag == .float, let value = Double(text), value.isFinite, value > 0 else {
+            throw failure(.invalidValue, field, "expected a positive number of seconds, got '\(text)'")
+        }
+        return value
+    }
+
+    /// `true` or `false`.
+    func boolean(_ field: Field) throws -> Bool {
+        guard case .scalar(let scalar) = field.node else { throw mismatch(field, expected: "true or false") }
+        let (text, tag) = try resolved(scalar, field)
+        guard tag == .bool, let value = Bool.construct(from: Node.Scalar(text)) else {
+            throw failure(.typeMismatch, field, "expected true or false, got '\(text)'")
+        }
+        return value
+    }
+}

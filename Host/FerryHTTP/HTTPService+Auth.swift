@@ -1,0 +1,208 @@
+import FerryCore
+import FerryJSON
+
+extension HTTPService {
+    /// Whether a 401 can be answered by obtaining new credentials.
+    var canRenewCredentials: Bool {
+        switch config.auth {
+        case .oauth2: return true
+        case .cookie(let login): return login.url != nil
+        default: return false
+        }
+    }
+
+    /// Adds the connection's credentials to one attempt.
+    func authorize(_ request: inout HTTPTransportRequest) throws(HTTPError) {
+        switch config.auth {
+        case .none:
+            return
+        case .apiKey(let key, let header, let query):
+            if let query {
+                request.url += (request.url.contains("?") ? "&" : "?") + FormEncoding.encode(query) + "=" + FormEncoding.encode(key)
+            } else {
+                request.headers.set(header ?? "X-API-KEY", key)
+            }
+        case .basic(let username, let password):
+            request.headers.set("Authorization", "Basic " + Base64.encode(Array("\(username):\(password)".utf8)))
+        case .bearer(let token):
+            request.headers.set("Authorization", "Bearer " + token)
+        case .oauth2(let tokenURL, _):
+            let token = try accessToken(tokenURL: tokenURL)
+            request.headers.set("Authorization", "Bearer " + token)
+        case .cookie(let login):
+            let value = try sessionCookie(login)
+            request.headers.set("Cookie", value)
+        }
+    }
+
+    /// Drops the credentials a 401 rejected, so the next attempt obtains new ones.
+    func renewCredentials() throws(HTTPError) {
+        switch config.auth {
+        case .oauth2:
+            let action = oauth.withLock { $0?.unauthorized() }
+            if case .fail(let message)? = action { throw HTTPError(.auth, redactor.redact("connection '\(connectionName)': \(message)")) }
+        case .cookie(let login) where login.url != nil:
+            cookie.withLock { $0 = nil }
+        default:
+            return
+        }
+    }
+
+    /// A valid access token, obtaining (and persisting a rotated refresh token) as the session says.
+    private func accessToken(tokenURL: String) throws(HTTPError) -> String {
+        let url = try resolve(tokenURL)
+        let outcome: Result<String, HTTPError> = oauth.withLock { session in
+            guard session != nil else { return .failure(HTTPError(.auth, "no OAuth2 session")) }
+            var action = session!.prepare(now: clock.now())
+            var reloaded = false
+            // Each pass performs one step; the session guarantees progress (a token, a failure, or one renewal).
+            for _ in 0..<8 {
+                switch action {
+                case .authorize(let token):
+                    return .success(token)
+                case .fail(let message):
+                    return .failure(HTTPError(.auth, redactor.redact("connection '\(connectionName)': \(message)")))
+                case .persist(let refreshToken):
+                    redactor.add(refreshToken)
+                    do {
+                        // Durable first: a crash after this line still finds the new token in state.
+                        try store.setValue(refreshToken, scope: stateScope, key: Self.refreshTokenKey)
+                    } catch {
+                        return .failure(HTTPError(.retryable, "connection '\(connectionName)': the rotated refresh token "
+                            + "could not be saved, so it was not used: \(error)"))
+                    }
+                    session!.refreshTokenPersisted()
+                    action = session!.prepare(now: clock.now())
+                case .requestToken(let form):
+                    // Another session of this connection (a second pipeline) may have rotated the refresh token.
+                    if !reloaded, let stored = try? store.value(scope: stateScope, key: Self.refreshTokenKey),
+                       stored != session!.refreshToken {
+                        reloaded = true
+                        redactor.add(stored)
+                        session!.adoptStoredRefreshToken(stored)
+                        action = session!.prepare(now: clock.now())
+                        continue
+                    }
+                    reloaded = true
+                    let body = form.map { FormEncoding.encode($0.name) + "=" + FormEncoding.encode($0.value) }.joined(separator: "&")
+                    var request = HTTPTransportRequest(
+                        method: "POST", url: url, body: Array(body.utf8), timeoutSeconds: config.timeoutSeconds,
+                        connectTimeoutSeconds: config.connectTimeoutSeconds, maxResponseBytes: 1 << 20,
+                        verifyTLS: !config.insecureSkipTLSVerify)
+                    for header in config.headers { request.headers.add(header.name, header.value) }
+                    request.headers.set("Content-Type", "application/x-www-form-urlencoded")
+                    request.headers.set("Accept", "application/json")
+                    let response: HTTPTransportResponse
+                    do { response = try transport.perform(request) } catch {
+                        return .failure(HTTPError(.retryable, redactor.redact("token request to \(CurlTransport.withoutQuery(url)) failed: \(error)")))
+                    }
+                    if response.status == 429 || (500...599).contains(response.status) {
+                        let wait = RateLimitHeaders(response.headers, now: clock.now()).wait(now: clock.now(), limited: true)
+                        return .failure(HTTPError(response.status == 429 ? .rateLimited : .retryable,
+                                                  "token request to \(CurlTransport.withoutQuery(url)) failed: HTTP \(response.status)",
+                                                  retryAfter: wait))
+                    }
+                    let json = try? JSONParser().parse(response.body)
+                    if let token = json?["access_token"]?.stringValue { redactor.add(token) }
+                    if let refresh = json?["refresh_token"]?.stringValue { redactor.add(refresh) }
+                    action = session!.tokenResponse(status: response.status, body: json, now: clock.now())
+                }
+            }
+            return .failure(HTTPError(.auth, "connection '\(connectionName)': the token endpoint did not yield a usable token"))
+        }
+        return try outcome.get()
+    }
+
+    /// The session cookie: the configured one, or one obtained by the login request.
+    private func sessionCookie(_ login: CookieLogin) throws(HTTPError) -> String {
+        if let current = cookie.withLock({ $0 }) { return current }
+        guard let loginURL = login.url else {
+            throw HTTPError(.auth, "connection '\(connectionName)': set http.auth.value or http.auth.login_url")
+        }
+        var request = HTTPTransportRequest(
+            method: login.method, url: try resolve(loginURL), body: Array((login.body ?? "").utf8),
+            timeoutSeconds: config.timeoutSeconds, connectTimeoutSeconds: config.connectTimeoutSeconds,
+            maxResponseBytes: 1 << 20, verifyTLS: !config.insecureSkipTLSVerify)
+        for header in config.headers { request.headers.add(header.name, header.value) }
+        for header in login.headers { request.headers.set(header.name, header.value) }
+        let response: HTTPTransportResponse
+        do { response = try transport.perform(request) } catch {
+            throw HTTPError(.retryable, redactor.redact("login request failed: \(error)"))
+        }
+        let json = try? JSONParser().parse(response.body)
+        guard (200..<300).contains(response.status), json?["result"]?.boolValue != false else {
+            throw HTTPError(.auth, "connection '\(connectionName)': the login at \(CurlTransport.withoutQuery(loginURL)) was "
+                + "rejected (HTTP \(response.status)); check http.auth.login_headers and login_body")
+        }
+        guard let value = Self.cookiePairs(response.headers) else {
+            throw HTTPError(.auth, "connection '\(connectionName)': the login response set no cookie")
+        }
+        registerCookieSecrets(value)
+        cookie.withLock { $0 = value }
+        return value
+    }
+
+    /// Keeps cookies a cookie-session API sets on ordinary responses (4D sets `WASID4D` on the first request).
+    func captureCookies(_ headers: HTTPHeaders) {
+        guard case .cookie = config.auth, let pairs = Self.cookiePairs(headers) else { return }
+        registerCookieSecrets(pairs)
+        cookie.withLock { current in
+            var merged: [(String, String)] = []
+            for part in ((current ?? "") + "; " + pairs).split(separator: ";") {
+                let pair = String(part).trimming(" ")
+                guard let equals = pair.firstIndex(of: "=") else { continue }
+                let name = String(pair[..<equals])
+                merged.removeAll { $0.0 == name }
+                merged.append((name, String(pair[pair.index(after: equals)...])))
+            }
+            current = merged.map { "\($0.0)=\($0.1)" }.joined(separator: "; ")
+        }
+    }
+
+    /// Registers the values of `name=value; …` cookie pairs with the redactor.
+    private func registerCookieSecrets(_ pairs: String) {
+        redactor.add(pairs.split(separator: ";").compactMap { pair in
+            pair.firstIndex(of: "=").map { String(pair[pair.index(after: $0)...]) }
+        })
+    }
+
+    /// `name=value` pairs of a response's `Set-Cookie` fields, joined with `; `.
+    private static func cookiePairs(_ headers: HTTPHeaders) -> String? {
+        let pairs = headers.values(for: "Set-Cookie").compactMap { line -> String? in
+            let pair = line.split(separator: ";", maxSplits: 1).first.map(String.init)?.trimming(" ")
+            return pair?.contains("=") == true ? pair : nil
+        }
+        return pairs.isEmpty ? nil : pairs.joined(separator: "; ")
+    }
+}
+
+
+extension String {
+    func trimming(_ set: Character) -> String {
+        var text = Substring(self)
+        while text.first == set { text = text.dropFirst() }
+        while text.last == set { text = text.dropLast() }
+        return String(text)
+    }
+}
+
+/// Percent-encoding for query strings and form bodies: everything but RFC 3986's unreserved characters.
+public enum FormEncoding {
+    /// `text` with every byte outside `A-Z a-z 0-9 - . _ ~` as `%XX`.
+    /// - Parameter text: The text.
+    public static func encode(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,96 @@
+import FerryJSON
+import FerryPluginSDK
+
+/// The `rest` connector's configuration: a list of streams over the
+/// connection's HTTP endpoint. Authentication, budgets and retries are the
+/// host's (`http:` in the connection), so none of them appear here.
+struct RESTConfig {
+    var streams: [RESTStream]
+
+    init(_ object: JSONObject) throws {
+        for key in object.keys where key != "streams" {
+            throw PluginError.invalid("config: unknown key '\(key)'; the rest connector takes 'streams' (auth and endpoint go in the connection's http:)")
+        }
+        guard let list = object["streams"]?.arrayValue, !list.isEmpty else {
+            throw PluginError.invalid("config.streams must list at least one stream")
+        }
+        streams = try list.enumerated().map { index, value in
+            guard let stream = value.objectValue else { throw PluginError.invalid("config.streams[\(index)] must be an object") }
+            return try RESTStream(stream, at: "config.streams[\(index)]")
+        }
+    }
+}
+
+/// One configured stream: where its records are and how to page through them.
+struct RESTStream {
+    static let keys = ["name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
+                       "filter_param", "pagination"]
+
+    var name: String
+    var path: String
+    var query: [(String, String)]
+    /// Dotted path to the records array in the body; empty: the body is the array.
+    var recordsPath: [String]
+    var primaryKey: [String]
+    var cursorField: String?
+    /// Query parameter that carries the last cursor (`updated_since`).
+    var cursorParam: String?
+    /// Filter expression with `{cursor}` (`modified_date > "{cursor}"`), sent in `filterParam`.
+    var cursorFilter: String?
+    var filterParam: String
+    var pagination: Pagination.Style
+
+    init(_ object: JSONObject, at where_: String) throws {
+        for key in object.keys where !Self.keys.contains(key) {
+            throw PluginError.invalid("\(where_): unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
+        }
+        func text(_ key: String) throws -> String? {
+            guard let value = object[key], !value.isNull else { return nil }
+            guard let string = value.stringValue else { throw PluginError.invalid("\(where_).\(key) must be a string") }
+            return string
+        }
+        guard let name = try text("name"), !name.isEmpty else { throw PluginError.invalid("\(where_).name is required") }
+        self.name = name
+        path = try text("path") ?? ""
+        query = try (object["query"]?.objectValue ?? JSONObject()).map { key, value in
+            guard let scalar = value.stringValue ?? value.intValue.map(String.init) ?? value.boolValue.map(String.init) else {
+                throw PluginError.invalid("\(where_).query.\(key) must be a string, number or boolean")
+            }
+            return (key, scalar)
+        }
+        let paginationObject = object["pagination"]?.objectValue ?? JSONObject()
+        pagination = try Pagination.Style(paginationObject, at: "\(where_).pagination")
+        let defaultRecords = pagination.isFourD ? "__ENTITIES" : ""
+        recordsPath = (try text("records_path") ?? defaultRecords).split(separator: ".").map(String.init)
+        if let key = object["primary_key"] {
+            primaryKey = key.stringValue.map { [$0] } ?? (key.arrayValue ?? []).compactMap(\.stringValue)
+        } else {
+            primaryKey = pagination.isFourD ? ["__KEY"] : []
+        }
+        cursorField = try text("cursor_field")
+        cursorParam = try text("cursor_param")
+        cursorFilter = try text("cursor_filter")
+        filterParam = try text("filter_param") ?? (pagination.isFourD ? "$filter" : "filter")
+        if cursorFilter.map({ !$0.contains("{cursor}") }) == true {
+            throw PluginError.invalid("\(where_).cursor_filter must contain {cursor}, where the last cursor value goes")
+        }
+        if (cursorParam != nil || cursorFilter != nil) && cursorField == nil {
+            throw PluginError.invalid("\(where_): cursor_param and cursor_filter need cursor_field")
+        }
+    }
+
+    /// The records array of a response body.
+    func records(in body: JSONValue) throws -> [JSONValue] {
+        var value = body
+        for key in recordsPath {
+            guard let next = value[key] else {
+                throw PluginError.invalid("stream '\(name)': the response has no '\(recordsPath.joined(separator: "."))'")
+            }
+            value = next
+        }
+        guard let array = value.arrayValue else {
+            throw PluginError.invalid("stream '\(name)': '\(recordsPath.isEmpty ? "the body" : recordsPath.joined(separator: "."))' is not a list")
+        }
+        return array
+    }
+}
