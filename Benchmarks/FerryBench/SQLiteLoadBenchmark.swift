@@ -36,13 +36,14 @@ struct SQLiteLoadBenchmark {
             let sqlite = try Bench.run("/usr/bin/sqlite3", [importDB, ".mode csv", ".import \(csv.path) records"])
             print("sqlite: \(count) JSONL records (12 fields, nested) → SQLite upsert")
             print("  ferry:           \(Bench.format(Double(count) / ferryRun.seconds)) records/s (\(String(format: "%.2f", ferryRun.seconds)) s), peak RSS \(String(format: "%.1f", ferryRun.peakMiB)) MiB")
+            print("                   \(Bench.format(Double(count) / ferryRun.cpuSeconds)) records per CPU-second (\(String(format: "%.2f", ferryRun.cpuSeconds)) s of CPU)")
             print("  sqlite3 .import: \(Bench.format(Double(count) / sqlite.seconds)) records/s (\(String(format: "%.2f", sqlite.seconds)) s) of the same rows as CSV")
             print("  ratio ferry/sqlite3 time: \(String(format: "%.2f", ferryRun.seconds / sqlite.seconds))")
         }
     }
 
     /// Writes the same rows as JSONL (for ferry) and CSV with a header (for sqlite3).
-    private func writeRecords(count: Int, jsonl: URL, csv: URL) throws {
+    func writeRecords(count: Int, jsonl: URL, csv: URL) throws {
         FileManager.default.createFile(atPath: jsonl.path, contents: nil)
         FileManager.default.createFile(atPath: csv.path, contents: nil)
         let jsonHandle = try FileHandle(forWritingTo: jsonl)

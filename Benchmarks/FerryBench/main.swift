@@ -4,6 +4,8 @@
 //   swift run -c release ferry-bench            # every benchmark
 //   swift run -c release ferry-bench abi        # C source → host → null sink, 10M records
 //   swift run -c release ferry-bench sqlite     # JSONL → SQLite upsert, 1M and 5M records, vs sqlite3 .import
+//   swift run -c release ferry-bench postgres   # JSONL → PostgreSQL upsert, 1M records, vs psql \copy
+//                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -22,6 +24,10 @@ do {
     if wants("sqlite") {
         let counts = (option("sqlite-records") ?? "1000000,5000000").split(separator: ",").compactMap { Int($0) }
         try SQLiteLoadBenchmark(recordCounts: counts).run()
+    }
+    if wants("postgres") {
+        let counts = (option("postgres-records") ?? "1000000").split(separator: ",").compactMap { Int($0) }
+        try PostgresLoadBenchmark(recordCounts: counts).run()
     }
 } catch {
     FileHandle.standardError.write(Data("ferry-bench: \(error)\n".utf8))

@@ -1,0 +1,324 @@
+import FerryJSON
+import FerryPluginSDK
+
+/// The destination side: one table per stream, created and widened on
+/// demand, one transaction per batch, rows sent as multi-row
+/// `INSERT … VALUES (…), (…) [ON CONFLICT … DO UPDATE]` statements with text
+/// parameters (README.md compares this with COPY into a staging table).
+///
+/// A batch is first applied whole. When a record breaks a constraint or holds
+/// a value its column refuses (SQLSTATE classes 22 and 23), the transaction is
+/// rolled back and the batch applied again record by record, each under a
+/// savepoint, so the bad records are rejected and the others kept. Appends
+/// record their batch id in `_ferry_batches` in the same transaction.
+final class PostgresDestination {
+    private let client: PostgresClient
+    private let config: PostgresConfig
+    private let host: HostServices
+    private var tables: [TableSchema.Name: TableSchema] = [:]
+    private var conflictTargets: [TableSchema.Name: [String]] = [:]
+    private var statementNames: [String: String] = [:]
+    private var batchesReady = false
+
+    /// Raised inside the whole-batch attempt to switch to record-by-record.
+    private struct RetryPerRecord: Error {}
+
+    init(client: PostgresClient, config: PostgresConfig, host: HostServices) {
+        self.client = client
+        self.config = config
+        self.host = host
+    }
+
+    /// The table a stream lands in: `schema.table` when the stream name holds
+    /// a dot, else the configured schema; the prefix goes before the table.
+    func tableName(for stream: String) throws -> TableSchema.Name {
+        var schema = config.schema
+        var table = stream
+        if let dot = stream.firstIndex(of: ".") {
+            schema = String(stream[..<dot])
+            table = String(stream[stream.index(after: dot)...])
+        }
+        let name = TableSchema.Name(schema: schema, table: config.tablePrefix + table)
+        guard !schema.isEmpty, !table.isEmpty, !name.table.utf8.contains(0), !schema.utf8.contains(0) else {
+            throw PluginError.invalid("stream name '\(stream)' cannot name a table (empty or holding NUL)")
+        }
+        guard name.table.utf8.count <= 63, schema.utf8.count <= 63 else {
+            throw PluginError.invalid("table name '\(name.description)' is longer than PostgreSQL's 63 bytes")
+        }
+        return name
+    }
+
+    func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
+        try client.reconnectIfBroken()
+        let name = try tableName(for: request.stream)
+        let usesConstraint = request.operation == .upsert && config.conflictConstraint != nil
+        if request.operation != .append && request.primaryKey.isEmpty && !usesConstraint {
+            throw PluginError.invalid("\(request.operation.rawValue) into '\(name.description)' needs a primary key")
+        }
+        var objects: [JSONObject?] = []
+        objects.reserveCapacity(records.count)
+        var parseRejections: [RecordRejection] = []
+        let parser = JSONParser()
+        for line in records.lines {
+            if case .object(let object)? = try? parser.parse(line.bytes) {
+                objects.append(object)
+            } else {
+                objects.append(nil)
+                parseRejections.append(RecordRejection(index: line.index, error: "record is not a JSON object"))
+            }
+        }
+
+        var perRecord = false
+        while true {
+            try client.execute("BEGIN")
+            do {
+                if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
+                    try client.execute("COMMIT")
+                    host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
+                    return WriteOutcome(acceptedCount: objects.count - parseRejections.count, rejections: parseRejections)
+                }
+                var rejections = parseRejections
+                if request.operation == .delete {
+                    rejections += try delete(objects, from: name, key: request.primaryKey, perRecord: perRecord)
+                } else {
+                    let table = try prepareTable(name, request: request, objects: objects)
+                    let target = request.operation == .upsert ? try conflictTarget(for: name, request: request) : []
+                    let constraint = usesConstraint ? config.conflictConstraint : nil
+                    var writer = RowWriter(table: table, operation: request.operation, conflictTarget: target,
+                                           constraint: constraint, rowsPerStatement: perRecord ? 1 : config.rowsPerStatement)
+                    rejections += try perRecord ? writeEach(objects, with: &writer) : writeAll(objects, with: &writer)
+                }
+                if request.operation == .append && !request.batchID.isEmpty {
+                    try markCommitted(request.batchID, stream: request.stream)
+                }
+                try client.execute("COMMIT")
+                rejections.sort { $0.index < $1.index }
+                host.count("postgres.rows_written", by: Double(objects.count - rejections.count))
+                if !rejections.isEmpty { host.count("postgres.records_rejected", by: Double(rejections.count)) }
+                return WriteOutcome(acceptedCount: objects.count - rejections.count, rejections: rejections)
+            } catch is RetryPerRecord {
+                rollBack()
+                perRecord = true
+            } catch {
+                rollBack()
+                throw error
+            }
+        }
+    }
+
+    /// Rolls back and forgets cached schema, which the rollback may have undone.
+    private func rollBack() {
+        if client.isInTransaction { try? client.execute("ROLLBACK") }
+        tables.removeAll()
+        conflictTargets.removeAll()
+        batchesReady = false
+    }
+
+    // MARK: Rows
+
+    /// Sends every record in multi-row statements; a record error aborts the attempt.
+    private func writeAll(_ objects: [JSONObject?], with writer: inout RowWriter) throws -> [RecordRejection] {
+        var rejections: [RecordRejection] = []
+        for (index, object) in objects.enumerated() {
+            guard let object else { continue }
+            do {
+                for statement in try writer.add(object) { try run(statement) }
+            } catch let error as PluginError {
+                rejections.append(RecordRejection(index: index, error: error.message))
+            } catch let error as PostgresError where error.isRecordError {
+                throw RetryPerRecord()
+            }
+        }
+        do {
+            if let statement = writer.flush() { try run(statement) }
+        } catch let error as PostgresError where error.isRecordError {
+            throw RetryPerRecord()
+        }
+        return rejections
+    }
+
+    /// Sends each record alone under a savepoint, rejecting those the server refuses.
+    private func writeEach(_ objects: [JSONObject?], with writer: inout RowWriter) throws -> [RecordRejection] {
+        var rejections: [RecordRejection] = []
+        for (index, object) in objects.enumerated() {
+            guard let object else { continue }
+            do {
+                guard let statement = try writer.add(object).first ?? writer.flush() else { continue }
+                try client.execute("SAVEPOINT ferry_record")
+                do {
+                    try run(statement)
+                    try client.execute("RELEASE SAVEPOINT ferry_record")
+                } catch let error as PostgresError where error.isRecordError {
+                    try client.execute("ROLLBACK TO SAVEPOINT ferry_record; RELEASE SAVEPOINT ferry_record")
+                    rejections.append(RecordRejection(index: index, error: error.pluginError.message))
+                }
+            } catch let error as PluginError {
+                rejections.append(RecordRejection(index: index, error: error.message))
+            }
+        }
+        return rejections
+    }
+
+    /// Runs a statement, prepared once per shape when it is a full chunk or one row.
+    private func run(_ statement: RowWriter.Statement) throws {
+        guard statement.isReusable else {
+            _ = try client.query(statement.sql, statement.parameters)
+            return
+        }
+        let name: String
+        if let known = statementNames[statement.sql] {
+            name = known
+        } else {
+            name = "ferry_\(statementNames.count + 1)"
+            statementNames[statement.sql] = name
+        }
+        _ = try client.execute(prepared: name, sql: statement.sql, statement.parameters)
+    }
+
+    /// Deletes by key, one prepared statement per record; a missing table
+    /// deletes nothing. A delete the server refuses (a row still referenced)
+    /// switches to savepoints, as inserts do.
+    private func delete(_ objects: [JSONObject?], from name: TableSchema.Name, key: [String], perRecord: Bool) throws -> [RecordRejection] {
+        var rejections: [RecordRejection] = []
+        let exists = try tables[name] != nil || TableSchema.load(name, from: client) != nil
+        let sql = "DELETE FROM \(name.sql) WHERE " + key.enumerated().map { "\(quote($1)) = $\($0 + 1)" }.joined(separator: " AND ")
+        for (index, object) in objects.enumerated() {
+            guard let object else { continue }
+            var parameters = ParameterBuffer()
+            do {
+                for field in key {
+                    guard let value = object[field], !value.isNull else {
+                        throw PluginError.invalid("record has no value for key field '\(field)'")
+                    }
+                    try RowWriter.encode(value, asJSON: false, into: &parameters)
+                }
+            } catch let error as PluginError {
+                rejections.append(RecordRejection(index: index, error: error.message))
+                continue
+            }
+            guard exists else { continue }
+            let statement = RowWriter.Statement(sql: sql, parameters: parameters, isReusable: true)
+            guard perRecord else {
+                do { try run(statement) } catch let error as PostgresError where error.isRecordError { throw RetryPerRecord() }
+                continue
+            }
+            try client.execute("SAVEPOINT ferry_record")
+            do {
+                try run(statement)
+                try client.execute("RELEASE SAVEPOINT ferry_record")
+            } catch let error as PostgresError where error.isRecordError {
+                try client.execute("ROLLBACK TO SAVEPOINT ferry_record; RELEASE SAVEPOINT ferry_record")
+                rejections.append(RecordRejection(index: index, error: error.pluginError.message))
+            }
+        }
+        return rejections
+    }
+
+    // MARK: Schema
+
+    /// Creates the schema and table when missing and adds the columns the records bring.
+    private func prepareTable(_ name: TableSchema.Name, request: WriteRequest, objects: [JSONObject?]) throws -> TableSchema {
+        let properties = request.schema?["properties"]?.objectValue
+        var schema: TableSchema
+        if let known = tables[name] {
+            schema = known
+        } else if let existing = try TableSchema.load(name, from: client) {
+            schema = existing
+        } else {
+            schema = try createTable(name, request: request, properties: properties, objects: objects)
+        }
+        var lastKeys: [String] = []
+        for object in objects {
+            guard let object, !RowWriter.sameKeys(object.members, lastKeys) else { continue }
+            lastKeys = object.keys
+            for (key, value) in object where !schema.contains(key) {
+                guard !key.utf8.contains(0), key.utf8.count <= 63, !key.isEmpty else {
+                    throw PluginError.invalid("field name '\(key)' in '\(name.description)' is empty, holds NUL or exceeds 63 bytes")
+                }
+                let type = TableSchema.sqlType(forProperty: properties?[key]) ?? TableSchema.sqlType(for: value)
+                try client.execute("ALTER TABLE \(name.sql) ADD COLUMN IF NOT EXISTS \(quote(key)) \(type)")
+                schema.add(TableSchema.Column(name: key, type: type))
+                host.log(.info, "Added a column.", ["table": .string(name.description), "column": .string(key), "type": .string(type)])
+            }
+        }
+        tables[name] = schema
+        return schema
+    }
+
+    private func createTable(_ name: TableSchema.Name, request: WriteRequest, properties: JSONObject?, objects: [JSONObject?]) throws -> TableSchema {
+        let namespace = try client.query("SELECT to_regnamespace($1) IS NULL", [quote(name.schema)])
+        if namespace.text(0, 0) == "t" {
+            try client.execute("CREATE SCHEMA IF NOT EXISTS \(quote(name.schema))")
+        }
+        var columns: [TableSchema.Column] = []
+        func add(_ column: String, _ type: String) {
+            guard !columns.contains(where: { $0.name == column }) else { return }
+            columns.append(TableSchema.Column(name: column, type: type))
+        }
+        if let properties, !properties.isEmpty {
+            for (column, property) in properties {
+                let sample = objects.lazy.compactMap { $0?[column] }.first { !$0.isNull }
+                add(column, TableSchema.sqlType(forProperty: property) ?? sample.map(TableSchema.sqlType(for:)) ?? "text")
+            }
+        } else if let first = objects.lazy.compactMap({ $0 }).first {
+            for (column, value) in first { add(column, TableSchema.sqlType(for: value)) }
+        }
+        for key in request.primaryKey {
+            let sample = objects.lazy.compactMap { $0?[key] }.first { !$0.isNull }
+            add(key, sample.map(TableSchema.sqlType(for:)) ?? "text")
+        }
+        for column in columns where column.name.utf8.contains(0) || column.name.utf8.count > 63 || column.name.isEmpty {
+            throw PluginError.invalid("field name '\(column.name)' in '\(name.description)' is empty, holds NUL or exceeds 63 bytes")
+        }
+        var definitions = columns.map { "\(quote($0.name)) \($0.type)" }
+        if !request.primaryKey.isEmpty {
+            definitions.append("PRIMARY KEY (\(request.primaryKey.map(quote).joined(separator: ", ")))")
+        }
+        try client.execute("CREATE TABLE \(name.sql) (\(definitions.joined(separator: ", ")))")
+        host.log(.info, "Created a table.", ["table": .string(name.description), "columns": .int(Int64(columns.count))])
+        return TableSchema(name: name, columns: columns)
+    }
+
+    /// The columns an upsert conflicts on: the named constraint's, or the
+    /// primary key (given a unique index when the table has none matching).
+    private func conflictTarget(for name: TableSchema.Name, request: WriteRequest) throws -> [String] {
+        if let known = conflictTargets[name] { return known }
+        let target: [String]
+        if let constraint = config.conflictConstraint {
+            target = try TableSchema.constraintColumns(constraint, of: name, from: client)
+            guard !target.isEmpty else {
+                throw PluginError.invalid("table '\(name.description)' has no constraint '\(constraint)' (config.conflict_constraint)")
+            }
+        } else {
+            target = request.primaryKey
+            if try !TableSchema.hasUniqueKey(target, on: name, from: client) {
+                let index = quote(String("ferry_key_\(name.table)".utf8.prefix(63))!)
+                try client.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(name.sql) (\(target.map(quote).joined(separator: ", ")))")
+                host.log(.info, "Added a unique index for upserts.", ["table": .string(name.description)])
+            }
+        }
+        conflictTargets[name] = target
+        return target
+    }
+
+    // MARK: Batch ids
+
+    private var batchesTable: String { quote(config.schema) + "." + quote("_ferry_batches") }
+
+    private func isCommitted(_ batchID: String) throws -> Bool {
+        if !batchesReady {
+            let namespace = try client.query("SELECT to_regnamespace($1) IS NULL", [quote(config.schema)])
+            if namespace.text(0, 0) == "t" { try client.execute("CREATE SCHEMA IF NOT EXISTS \(quote(config.schema))") }
+            try client.execute("""
+                CREATE TABLE IF NOT EXISTS \(batchesTable) (batch_id text PRIMARY KEY, stream text NOT NULL,
+                committed_at timestamptz NOT NULL DEFAULT now())
+                """)
+            batchesReady = true
+        }
+        return try client.query("SELECT 1 FROM \(batchesTable) WHERE batch_id = $1", [batchID]).rowCount > 0
+    }
+
+    private func markCommitted(_ batchID: String, stream: String) throws {
+        _ = try client.query("INSERT INTO \(batchesTable) (batch_id, stream) VALUES ($1, $2)", [batchID, stream])
+    }
+}

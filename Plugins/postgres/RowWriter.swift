@@ -1,0 +1,135 @@
+import FerryJSON
+import FerryPluginSDK
+
+/// Groups records into multi-row `INSERT` statements with text parameters.
+///
+/// Consecutive records with the same fields (in the same order) share one
+/// statement of up to `rowsPerStatement` rows (and PostgreSQL's 65,535
+/// parameters). An upsert statement never holds one key twice, since
+/// `ON CONFLICT DO UPDATE` refuses to touch a row twice in one command: a
+/// repeated key starts the next statement, so the last record wins.
+struct RowWriter {
+    /// One statement ready to run.
+    struct Statement {
+        var sql: String
+        var parameters: ParameterBuffer
+        /// True for shapes that recur (full chunks, single rows): worth preparing.
+        var isReusable: Bool
+    }
+
+    let table: TableSchema
+    let operation: WriteOperation
+    let conflictTarget: [String]
+    let constraint: String?
+    let rowsPerStatement: Int
+
+    private var columns: [String] = []
+    private var jsonColumns: [Bool] = []
+    private var parameters = ParameterBuffer(reservingBytes: 1 << 16)
+    private var rows = 0
+    private var limit = 1
+    private var keysInStatement: Set<[UInt8]> = []
+
+    init(table: TableSchema, operation: WriteOperation, conflictTarget: [String], constraint: String?, rowsPerStatement: Int) {
+        self.table = table
+        self.operation = operation
+        self.conflictTarget = conflictTarget
+        self.constraint = constraint
+        self.rowsPerStatement = rowsPerStatement
+    }
+
+    /// Adds a record; returns the statements that became ready (usually none).
+    /// Throws `PluginError` for a record that cannot be sent (the others go on).
+    mutating func add(_ object: JSONObject) throws -> [Statement] {
+        var key: [UInt8] = []
+        if operation == .upsert {
+            for field in conflictTarget {
+                guard let value = object[field], !value.isNull else {
+                    throw PluginError.invalid("record has no value for key field '\(field)'")
+                }
+                JSONWriter().write(value, into: &key)
+                key.append(0)
+            }
+        }
+        var ready: [Statement] = []
+        let members = object.members
+        if rows > 0 && (!Self.sameKeys(members, columns) || keysInStatement.contains(key)) {
+            ready.append(flush()!)
+        }
+        if rows == 0 {
+            columns = members.map(\.key)
+            jsonColumns = columns.map { table.column($0)?.isJSON ?? false }
+            limit = max(1, min(rowsPerStatement, 65_535 / max(1, columns.count)))
+            keysInStatement.removeAll(keepingCapacity: true)
+        }
+        let mark = parameters.mark
+        do {
+            for (index, member) in members.enumerated() {
+                try Self.encode(member.value, asJSON: jsonColumns[index], into: &parameters)
+            }
+        } catch {
+            parameters.truncate(to: mark)
+            throw error
+        }
+        rows += 1
+        if operation == .upsert { keysInStatement.insert(key) }
+        if rows >= limit { ready.append(flush()!) }
+        return ready
+    }
+
+    /// The statement for the records added so far, or nil when there are none.
+    mutating func flush() -> Statement? {
+        guard rows > 0 else { return nil }
+        let quoted = columns.map(quote)
+        var sql = "INSERT INTO \(table.name.sql) (\(quoted.joined(separator: ", "))) VALUES "
+        sql.reserveCapacity(sql.utf8.count + rows * columns.count * 6)
+        var placeholder = 1
+        for row in 0..<rows {
+            sql += row == 0 ? "(" : ", ("
+            for column in 0..<columns.count {
+                if column > 0 { sql += ", " }
+                sql += "$" + String(placeholder)
+                placeholder += 1
+            }
+            sql += ")"
+        }
+        if operation == .upsert {
+            let target = constraint.map { "ON CONSTRAINT \(quote($0))" } ?? "(\(conflictTarget.map(quote).joined(separator: ", ")))"
+            let updates = columns.filter { !conflictTarget.contains($0) }.map(quote).map { "\($0) = EXCLUDED.\($0)" }
+            sql += " ON CONFLICT \(target) DO " + (updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
+        }
+        let statement = Statement(sql: sql, parameters: parameters, isReusable: rows == limit || rows == 1)
+        parameters.removeAll()
+        rows = 0
+        keysInStatement.removeAll(keepingCapacity: true)
+        return statement
+    }
+
+    /// True when the record's fields are `keys`, in order.
+    static func sameKeys(_ members: [(key: String, value: JSONValue)], _ keys: [String]) -> Bool {
+        guard members.count == keys.count else { return false }
+        for index in 0..<keys.count where members[index].key != keys[index] { return false }
+        return true
+    }
+
+    /// Appends one value as a text parameter: JSON text for json/jsonb columns
+    /// and for objects and arrays, else the scalar's text; null is SQL NULL.
+    static func encode(_ value: JSONValue, asJSON: Bool, into parameters: inout ParameterBuffer) throws {
+        switch value {
+        case .null:
+            parameters.appendNull()
+        case .string(let text) where !asJSON:
+            guard !text.utf8.contains(0) else { throw PluginError.invalid("a string holds NUL, which PostgreSQL text cannot store") }
+            parameters.append(text)
+        case .int(let integer) where !asJSON:
+            parameters.append(String(integer))
+        case .double(let double) where !asJSON:
+            guard double.isFinite else { throw PluginError.invalid("a number is not finite") }
+            parameters.append(double.description)
+        case .bool(let flag) where !asJSON:
+            parameters.append(flag ? "true" : "false")
+        default:
+            parameters.append { JSONWriter().write(value, into: &$0) }
+        }
+    }
+}
