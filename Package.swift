@@ -22,7 +22,9 @@ let swiftPlugins = [
     connector("demo", target: "DemoPlugin"),
     connector("file", target: "FilePlugin"),
     connector("sqlite", target: "SQLitePlugin", dependencies: ["CSQLite"]),
+    connector("rest", target: "RESTPlugin"),
     connector("postgres", target: "PostgresPlugin", dependencies: ["CLibPQ"], exclude: ["CLibPQ"]),
+    connector("influxdb", target: "InfluxDBPlugin"),
 ]
 
 let package = Package(
@@ -95,7 +97,7 @@ let package = Package(
         .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine"], path: "Tests/FerryHTTPTests"),
         .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
         .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine"], path: "Tests/FerryLoaderTests"),
-        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine"], path: "Tests/FerryEngineTests"),
+        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK"], path: "Tests/FerryEngineTests"),
         .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "CLibPQ"], path: "Tests/Plugins"),
     ] + swiftPlugins.map(\.1),
     swiftLanguageModes: [.v5]

@@ -7,4 +7,16 @@ source scripts/install-deps.sh
 export PATH="$PATH:/opt/swift/usr/bin"
 
 swift build --build-tests
+
+# A real PostgreSQL for the postgres connector's tests, in its own temporary
+# folder (so parallel runs do not share one), stopped whatever happens.
+export FERRY_PG_DIR="$(mktemp -d /tmp/ferry-pg-XXXXXX)"
+# The same for InfluxDB 1.x (Debian's influxdb, installed by the script when missing).
+export FERRY_INFLUX_DIR="$(mktemp -d /tmp/ferry-influx-XXXXXX)"
+trap 'scripts/postgres-test-server.sh stop || true; scripts/influxdb-test-server.sh stop || true' EXIT
+eval "$(scripts/postgres-test-server.sh start)"
+export FERRY_TEST_PG_DSN
+eval "$(scripts/influxdb-test-server.sh start)"
+export FERRY_TEST_INFLUX_URL
+
 swift test --skip-build

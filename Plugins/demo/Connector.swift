@@ -32,7 +32,8 @@ public final class DemoConnector: SourceConnector, DestinationConnector, Transfo
     public func read(_ request: ReadRequest) throws -> any BatchReader {
         guard request.stream == "numbers" else { throw PluginError.invalid("unknown stream '\(request.stream)'; the demo source has 'numbers'") }
         let start = request.fullRefresh ? 0 : (request.checkpoint?["last_id"]?.intValue ?? 0)
-        return CounterReader(next: start + 1, last: config.count, batchSize: max(1, request.batchSize), connector: self)
+        return CounterReader(next: start + 1, last: config.count, batchSize: max(1, request.batchSize),
+                             quotaBatches: config.quotaBatches, connector: self)
     }
 
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
@@ -76,17 +77,25 @@ final class CounterReader: BatchReader {
     private var nextID: Int64
     private let last: Int64
     private let batchSize: Int
+    private var quotaLeft: Int?
     private unowned let connector: DemoConnector
 
-    init(next: Int64, last: Int64, batchSize: Int, connector: DemoConnector) {
+    init(next: Int64, last: Int64, batchSize: Int, quotaBatches: Int?, connector: DemoConnector) {
         self.nextID = next
         self.last = last
         self.batchSize = batchSize
+        self.quotaLeft = quotaBatches
         self.connector = connector
     }
 
     func next() throws -> RecordBatch? {
         if connector.isCancelled { throw PluginError.cancelled() }
+        if let left = quotaLeft {
+            guard left > 0 else {
+                throw PluginError.rateLimited("daily request quota used up; it resets at midnight UTC", retryAfter: 86_400)
+            }
+            quotaLeft = left - 1
+        }
         guard nextID <= last else { return nil }
         let end = min(last, nextID + Int64(batchSize) - 1)
         var batch = RecordBatch(reservingBytes: batchSize * 64)

@@ -194,3 +194,32 @@ import Testing
         #expect(!outcome.stderr.contains("s3cr3t-Vault-Key-9431") && !outcome.stdout.contains("s3cr3t-Vault-Key-9431"))
     }
 }
+
+/// A quota that retries cannot outwait ends the run cleanly, keeping its checkpoints.
+@Suite struct RateLimitStopTests {
+    @Test func aUsedUpDailyQuotaStopsTheRunWithExit75AndTheNextRunContinues() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              counter: { plugin: demo, config: { count: 100, quota_batches: 3 } }
+              sink: { plugin: cdemo }
+            pipelines:
+              numbers:
+                source: { connection: counter, stream: numbers }
+                destination: { connection: sink, stream: numbers }
+                batch_size: 10
+            """)
+        let stopped = try sandbox.ferry(["run"])
+        #expect(stopped.status == 75, "\(stopped.stderr)")
+        #expect(stopped.stdout.contains("rate_limited"))
+        #expect(stopped.stdout.contains("resets at midnight UTC"), "\(stopped.stdout)")
+        let status = try sandbox.ferry(["status"])
+        #expect(status.stdout.contains(#"{"last_id":30}"#), "\(status.stdout)")
+        // The quota "resets": the next run picks up after record 30.
+        try sandbox.write("ferry.yaml", try sandbox.read("ferry.yaml").replacingOccurrences(of: ", quota_batches: 3", with: ""))
+        let resumed = try sandbox.ferry(["run", "--json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains(#""read" : 70"#), "\(resumed.stdout)")
+    }
+}

@@ -10,7 +10,8 @@ struct Run: ParsableCommand {
         abstract: "Run pipelines (all of the site's, or the ones named).",
         discussion: """
             Exit codes: 0 success, 1 a pipeline failed, 2 bad configuration, 3 finished with dead letters, \
-            64 bad command-line arguments, 130 stopped by SIGINT/SIGTERM at a batch boundary.
+            64 bad command-line arguments, 75 stopped by a used-up rate budget (run again later), \
+            130 stopped by SIGINT/SIGTERM at a batch boundary.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -77,6 +78,7 @@ struct Run: ParsableCommand {
         printSummary(reports, failures, stateFile: workspace.config.statePath)
         if workspace.cancellation.isCancelled { throw ExitCode(ExitStatus.interrupted) }
         if !failures.isEmpty { throw ExitCode(ExitStatus.failure) }
+        if reports.contains(where: { $0.status == .rateLimited }) { throw ExitCode(ExitStatus.rateLimited) }
         if reports.contains(where: { $0.status == .deadLettered }) { throw ExitCode(ExitStatus.deadLetters) }
     }
 
@@ -103,6 +105,7 @@ struct Run: ParsableCommand {
         for (name, _) in failures { table.add(name, "failed", "-", "-", "-", "-", "-", "-", "-") }
         print(table.rendered)
         for (name, message) in failures { print("\(name): \(message)") }
+        for report in reports where report.status == .rateLimited { print("\(report.pipeline.pipeline): \(report.message ?? "")") }
         print("State: \(stateFile)")
     }
 }

@@ -78,7 +78,12 @@ public typealias RunID = Int64
 
 /// How a run ended.
 public struct RunOutcome: Sendable, Equatable {
-    public enum Status: String, Sendable { case running, succeeded, failed, deadLettered = "dead_lettered", cancelled }
+    public enum Status: String, Sendable {
+        case running, succeeded, failed, deadLettered = "dead_lettered", cancelled
+        /// Stopped early because an API's rate budget (e.g. a daily quota) is used up;
+        /// the committed batches stand and the next run continues from them.
+        case rateLimited = "rate_limited"
+    }
     public var status: Status
     public var message: String?
 

@@ -1,3 +1,4 @@
+import CFerryPlugin
 import FerryCore
 import FerryJSON
 import FerryPluginSDK
@@ -50,6 +51,14 @@ public final class PipelineRunner {
                                    seconds: Date().timeIntervalSince(started), message: nil)
             if !options.dryRun { try store.finishRun(runID, outcome: RunOutcome(status: status, message: report.summaryLine)) }
             return report
+        } catch let error as PluginCallError where error.status == FERRY_ERR_RATE_LIMITED {
+            // A quota that retries cannot outwait (a daily budget): stop cleanly, keeping every
+            // committed checkpoint, and say when to come back.
+            let message = "stopped: rate budget used up: \(error.message)"
+            logger.warning("Run stopped by a rate limit; committed batches are kept.", metadata: ["error": "\(error.message)"])
+            if !options.dryRun { try? store.finishRun(runID, outcome: RunOutcome(status: .rateLimited, message: message)) }
+            return RunReport(pipeline: plan.id, runID: runID, status: .rateLimited, counts: totals,
+                             seconds: Date().timeIntervalSince(started), message: message)
         } catch {
             if !options.dryRun {
                 try? store.finishRun(runID, outcome: RunOutcome(status: .failed, message: String(describing: error)))

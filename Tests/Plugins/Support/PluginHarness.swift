@@ -74,7 +74,14 @@ struct HarnessError: Error, CustomStringConvertible {
 final class HarnessHost: @unchecked Sendable {
     private let lock = NSLock()
     private var state: [String: String] = [:]
+    private var httpHandler: (@Sendable (HTTPRequest) throws -> HTTPResponse)?
     private(set) var logs: [String] = []
+
+    /// What `http_request` does for this instance (see HarnessHost+HTTP.swift); nil: unsupported.
+    var http: (@Sendable (HTTPRequest) throws -> HTTPResponse)? {
+        get { lock.withLock { httpHandler } }
+        set { lock.withLock { httpHandler = newValue } }
+    }
 
     func record(_ line: String) { lock.withLock { logs.append(line) } }
     func value(_ key: String) -> String? { lock.withLock { state[key] } }
@@ -102,6 +109,7 @@ final class HarnessHost: @unchecked Sendable {
             return FERRY_OK
         }
         api.is_cancelled = { _ in 0 }
+        api.http_request = { context, request, out, error in host(context).perform(request, into: out, error: error) }
         let table = UnsafeMutablePointer<ferry_host_api>.allocate(capacity: 1)
         table.initialize(to: api)
         return table
@@ -153,6 +161,16 @@ final class PluginInstance {
         let status = api.pointee.spec!(&buffer, &error)
         guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
         return try JSONValue(parsing: buffer.consumeString())
+    }
+
+    /// Runs `check`: `{"ok": bool, "message": "..."}`.
+    func check() throws -> CheckReport {
+        var buffer = ferry_buffer()
+        var error = ferry_error.empty
+        let status = api.pointee.check!(handle, &buffer, &error)
+        guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
+        let json = try JSONValue(parsing: buffer.consumeString())
+        return CheckReport(ok: json["ok"]?.boolValue ?? false, message: json["message"]?.stringValue ?? "")
     }
 
     func discover() throws -> Catalog {
