@@ -25,6 +25,7 @@ let swiftPlugins = [
     connector("rest", target: "RESTPlugin"),
     connector("postgres", target: "PostgresPlugin", dependencies: ["CLibPQ"], exclude: ["CLibPQ"]),
     connector("influxdb", target: "InfluxDBPlugin"),
+    connector("postgrest", target: "PostgRESTPlugin"),
 ]
 
 let package = Package(
@@ -64,7 +65,7 @@ let package = Package(
         .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite"], path: "Host/FerryState"),
         .target(
             name: "FerryHTTP",
-            dependencies: ["FerryCore", "CCurl", "FerryJSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryCore", "CCurl", "FerryJSON", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryHTTP"
         ),
         .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin"], path: "Host/FerryLoader"),
@@ -92,13 +93,15 @@ let package = Package(
         .executableTarget(name: "FerryBench", dependencies: ["FerryEngine", "FerryCore", "FerryLoader", "FerryPluginSDK", "CFerryPlugin", "FerryJSON"], path: "Benchmarks/FerryBench"),
 
         // MARK: Tests
+        // Helpers shared by the test targets: a sandbox folder that runs the real `ferry`.
+        .target(name: "FerryTesting", path: "Tests/FerryTesting"),
         .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
-        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine"], path: "Tests/FerryHTTPTests"),
+        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"], path: "Tests/FerryHTTPTests"),
         .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
         .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine"], path: "Tests/FerryLoaderTests"),
-        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK"], path: "Tests/FerryEngineTests"),
-        .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "CLibPQ"], path: "Tests/Plugins"),
+        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests"),
+        .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "CLibPQ", "FerryTesting"], path: "Tests/Plugins"),
     ] + swiftPlugins.map(\.1),
     swiftLanguageModes: [.v5]
 )

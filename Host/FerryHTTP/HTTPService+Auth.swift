@@ -1,4 +1,5 @@
 import FerryCore
+import FerryPluginSDK
 import FerryJSON
 
 extension HTTPService {
@@ -18,7 +19,7 @@ extension HTTPService {
             return
         case .apiKey(let key, let header, let query):
             if let query {
-                request.url += (request.url.contains("?") ? "&" : "?") + FormEncoding.encode(query) + "=" + FormEncoding.encode(key)
+                request.url += (request.url.contains("?") ? "&" : "?") + HTTPRequest.encode(query) + "=" + HTTPRequest.encode(key)
             } else {
                 request.headers.set(header ?? "X-API-KEY", key)
             }
@@ -71,6 +72,8 @@ extension HTTPService {
                         return .failure(HTTPError(.retryable, "connection '\(connectionName)': the rotated refresh token "
                             + "could not be saved, so it was not used: \(error)"))
                     }
+                    // Tests kill the process here to prove the rotated token survives (`FERRY_FAILPOINTS`).
+                    FailPoints.hit("after_token_persist")
                     session!.refreshTokenPersisted()
                     action = session!.prepare(now: clock.now())
                 case .requestToken(let form):
@@ -84,7 +87,7 @@ extension HTTPService {
                         continue
                     }
                     reloaded = true
-                    let body = form.map { FormEncoding.encode($0.name) + "=" + FormEncoding.encode($0.value) }.joined(separator: "&")
+                    let body = form.map { HTTPRequest.encode($0.name) + "=" + HTTPRequest.encode($0.value) }.joined(separator: "&")
                     var request = HTTPTransportRequest(
                         method: "POST", url: url, body: Array(body.utf8), timeoutSeconds: config.timeoutSeconds,
                         connectTimeoutSeconds: config.connectTimeoutSeconds, maxResponseBytes: 1 << 20,
@@ -183,26 +186,5 @@ extension String {
         while text.first == set { text = text.dropFirst() }
         while text.last == set { text = text.dropLast() }
         return String(text)
-    }
-}
-
-/// Percent-encoding for query strings and form bodies: everything but RFC 3986's unreserved characters.
-public enum FormEncoding {
-    /// `text` with every byte outside `A-Z a-z 0-9 - . _ ~` as `%XX`.
-    /// - Parameter text: The text.
-    public static func encode(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
-            }
-        }
-        return out
     }
 }

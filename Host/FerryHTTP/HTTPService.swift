@@ -1,4 +1,5 @@
 import FerryCore
+import Foundation
 import Logging
 import Synchronization
 
@@ -92,9 +93,15 @@ public final class HTTPService: @unchecked Sendable {
         self.isCancelled = isCancelled
         self.random = random
         redactor.add(config.secretValues)
-        if case .oauth2(_, let credentials) = config.auth {
+        if case .oauth2(_, var credentials) = config.auth {
             let stored = try? store.value(scope: stateScope, key: Self.refreshTokenKey)
             if let stored { redactor.add(stored) }
+            if credentials.refreshToken?.isEmpty ?? true, let file = credentials.refreshTokenFile,
+               let token = Self.readRefreshTokenFile(file) {
+                // Imported when nothing is stored; otherwise tried once if the stored token is rejected.
+                redactor.add(token)
+                credentials.refreshToken = token
+            }
             oauth = Mutex(OAuth2Session(credentials: credentials, storedRefreshToken: stored))
         } else {
             oauth = Mutex(nil)
@@ -104,6 +111,14 @@ public final class HTTPService: @unchecked Sendable {
             logger.warning("TLS verification is off for this connection; use insecure_skip_tls_verify only with test servers.",
                            metadata: ["connection": "\(connectionName)"])
         }
+    }
+
+    /// The trimmed contents of a refresh-token file, or nil when it is missing or empty.
+    /// - Parameter path: The file (`http.auth.refresh_token_file`, made absolute by the workspace).
+    static func readRefreshTokenFile(_ path: String) -> String? {
+        guard let bytes = FileManager.default.contents(atPath: path), bytes.count < 1 << 20 else { return nil }
+        let token = String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
+        return token.isEmpty ? nil : token
     }
 
     /// Sends a request and returns the response the connector should see.

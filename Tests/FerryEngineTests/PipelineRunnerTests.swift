@@ -2,6 +2,7 @@ import FerryCore
 @testable import FerryEngine
 import FerryJSON
 import FerryPluginSDK
+import FerryTesting
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import FerryCore
 @testable import FerryEngine
 import FerryJSON
+import FerryTesting
 import Foundation
 import Synchronization
 import Testing

@@ -2,10 +2,10 @@ import Foundation
 
 /// A temporary folder holding one test's configuration, data and state, and
 /// helpers to run the real `ferry` executable in it.
-final class Sandbox {
-    let folder: URL
+public final class Sandbox {
+    public let folder: URL
 
-    init(_ name: String = #function) throws {
+    public init(_ name: String = #function) throws {
         let safe = name.filter { $0.isLetter || $0.isNumber }
         folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("ferry-test-\(safe)-\(UUID().uuidString.prefix(8))")
@@ -14,34 +14,34 @@ final class Sandbox {
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
-    func path(_ relative: String) -> String { folder.appendingPathComponent(relative).path }
+    public func path(_ relative: String) -> String { folder.appendingPathComponent(relative).path }
 
     @discardableResult
-    func write(_ relative: String, _ text: String) throws -> String {
+    public func write(_ relative: String, _ text: String) throws -> String {
         let url = folder.appendingPathComponent(relative)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }
 
-    func read(_ relative: String) throws -> String { try String(contentsOfFile: path(relative), encoding: .utf8) }
+    public func read(_ relative: String) throws -> String { try String(contentsOfFile: path(relative), encoding: .utf8) }
 
     /// The build folder: where the test bundle, `ferry` and the plugins are.
-    static var buildFolder: URL {
+    public static var buildFolder: URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    static var ferryExecutable: String { buildFolder.appendingPathComponent("ferry").path }
+    public static var ferryExecutable: String { buildFolder.appendingPathComponent("ferry").path }
 
     /// The outcome of a `ferry` process.
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    public struct Outcome {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
-    /// Starts `ferry` with `arguments` in the sandbox folder.
-    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+    /// A `ferry` process in the sandbox folder, with no failpoints unless `environment` sets them.
+    private func process(_ arguments: [String], environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Sandbox.ferryExecutable)
         process.arguments = arguments
@@ -50,23 +50,22 @@ final class Sandbox {
         env.removeValue(forKey: "FERRY_FAILPOINTS")
         for (key, value) in environment { env[key] = value }
         process.environment = env
+        return process
+    }
+
+    /// Starts `ferry` with `arguments` in the sandbox folder, output discarded.
+    public func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = process(arguments, environment: environment)
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         return process
     }
 
-    /// Runs `ferry` with `arguments` to its end.
+    /// Runs `ferry` with `arguments` to its end. A status killed by a signal is the negative signal number.
     @discardableResult
-    func ferry(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Sandbox.ferryExecutable)
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "FERRY_FAILPOINTS")
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
+    public func ferry(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let process = process(arguments, environment: environment)
         let out = folder.appendingPathComponent("stdout-\(UUID().uuidString.prefix(6)).txt")
         let err = folder.appendingPathComponent("stderr-\(UUID().uuidString.prefix(6)).txt")
         FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -81,7 +80,7 @@ final class Sandbox {
     }
 
     /// Runs a SQL query with the sqlite3 shell and returns its output lines.
-    func sql(_ database: String, _ query: String) throws -> [String] {
+    public func sql(_ database: String, _ query: String) throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         process.arguments = [path(database), query]
