@@ -21,6 +21,8 @@ public final class Workspace {
     public let budgets: RateBudgetRegistry
     /// Plugins that loaded, by name.
     public private(set) var plugins: [String: LoadedPlugin] = [:]
+    /// When set, every HTTP exchange is saved here, redacted (`ferry run --record DIR`).
+    public var recordFolder: String?
     /// Connections opened so far, so a stop request reaches the plugins too.
     private var openConnections: [WeakConnection] = []
     private let connectionsLock = NSLock()
@@ -76,9 +78,20 @@ public final class Workspace {
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(name)"
         let cancellation = self.cancellation
+        var httpConfig = connection.http ?? HTTPConnectionConfig(budget: connection.budget.map { HTTPBudgetConfig(name: $0, limits: .init()) })
+        if case .oauth2(let tokenURL, var credentials) = httpConfig.auth, let file = credentials.refreshTokenFile, !file.hasPrefix("/") {
+            // Relative to the config file's folder, as file paths in connection configs are.
+            credentials.refreshTokenFile = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: config.baseDirectory, isDirectory: true))
+                .standardizedFileURL.path
+            httpConfig.auth = .oauth2(tokenURL: tokenURL, credentials: credentials)
+        }
+        var transport: any HTTPTransport = CurlTransport()
+        if let recordFolder {
+            transport = try RecordingTransport(base: transport, folder: recordFolder, connectionName: name, redactor: redactor)
+        }
         let http = HTTPService(
-            config: connection.http ?? HTTPConnectionConfig(budget: connection.budget.map { HTTPBudgetConfig(name: $0, limits: .init()) }),
-            connectionName: name, store: store, stateScope: PluginContext.httpStateScope(site: site, connection: name),
+            config: httpConfig,
+            connectionName: name, transport: transport, store: store, stateScope: PluginContext.httpStateScope(site: site, connection: name),
             budgets: budgets, redactor: redactor, logger: logger, isCancelled: { cancellation.isCancelled })
         let context = PluginContext(pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
                                     secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)

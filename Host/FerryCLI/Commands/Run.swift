@@ -34,6 +34,9 @@ struct Run: ParsableCommand {
     @Option(help: "Stop each pipeline after this many source records.")
     var limit: Int?
 
+    @Option(help: ArgumentHelp("Save every HTTP request and response, redacted, as JSON files in this folder.", valueName: "dir"))
+    var record: String?
+
     func validate() throws {
         if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of records, got \(limit)") }
         for (name, value) in [("--since", since), ("--until", until)] {
@@ -45,6 +48,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let workspace = try global.workspace()
+        workspace.recordFolder = record
         let selected: [PipelineConfig]
         do { selected = try workspace.pipelines(named: pipelines) } catch {
             printError("\(error)")
