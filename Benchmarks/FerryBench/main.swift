@@ -6,10 +6,14 @@
 //   swift run -c release ferry-bench sqlite     # JSONL → SQLite upsert, 1M and 5M records, vs sqlite3 .import
 //   swift run -c release ferry-bench postgres   # JSONL → PostgreSQL upsert, 1M records, vs psql \copy
 //                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
+//   swift run -c release ferry-bench rest       # a paging JSON API → rest connector → SQLite, 200k records
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let selected = arguments.filter { !$0.hasPrefix("--") }
+/// Benchmark names: the arguments that are neither options nor an option's value.
+let selected = arguments.enumerated().filter { index, argument in
+    !argument.hasPrefix("--") && (index == 0 || !arguments[index - 1].hasPrefix("--"))
+}.map(\.element)
 func wants(_ name: String) -> Bool { selected.isEmpty || selected.contains(name) }
 
 func option(_ name: String) -> String? {
@@ -28,6 +32,9 @@ do {
     if wants("postgres") {
         let counts = (option("postgres-records") ?? "1000000").split(separator: ",").compactMap { Int($0) }
         try PostgresLoadBenchmark(recordCounts: counts).run()
+    }
+    if wants("rest") {
+        try RESTLoadBenchmark(records: Int(option("rest-records") ?? "") ?? 200_000).run()
     }
 } catch {
     FileHandle.standardError.write(Data("ferry-bench: \(error)\n".utf8))
