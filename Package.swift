@@ -26,6 +26,7 @@ let swiftPlugins = [
     connector("postgres", target: "PostgresPlugin", dependencies: ["CLibPQ"], exclude: ["CLibPQ"]),
     connector("influxdb", target: "InfluxDBPlugin"),
     connector("postgrest", target: "PostgRESTPlugin"),
+    connector("wattivahti", target: "WattiVahtiPlugin"),
 ]
 
 let package = Package(
@@ -97,7 +98,7 @@ let package = Package(
         .target(name: "FerryTesting", path: "Tests/FerryTesting"),
         .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
-        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"], path: "Tests/FerryHTTPTests"),
+        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/FerryHTTPTests"),
         .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
         .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine"], path: "Tests/FerryLoaderTests"),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests"),

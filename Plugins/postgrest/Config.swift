@@ -20,7 +20,53 @@ struct PostgRESTConfig {
         case group
     }
 
-    static let keys = ["schema", "table_prefix", "tables", "on_conflict", "resolution", "batch_size", "missing_keys"]
+    /// A stream the source offers: a table (or view) with its key, cursor and fixed filters.
+    struct Stream {
+        static let keys = ["name", "table", "primary_key", "cursor_field", "filters", "select"]
+        /// The stream name.
+        var name: String
+        /// The table; nil: named after the stream like destination tables.
+        var table: String?
+        /// Key columns: order rows and break cursor ties (one column).
+        var primaryKey: [String] = []
+        /// Column of incremental reads.
+        var cursorField: String?
+        /// Fixed filters, `column → op.value` (`status: eq.active`).
+        var filters: [(String, String)] = []
+        /// PostgREST's `select` (`id,name,client:clients(name)`); nil: every column.
+        var select: String?
+
+        /// A stream read from the table of the same name, in no particular order and in full.
+        /// - Parameter name: The stream (and table) name.
+        init(name: String) { self.name = name }
+
+        /// Reads one entry of `config.streams`.
+        /// - Parameters:
+        ///   - object: The entry.
+        ///   - path: Where it is, for messages.
+        init(_ object: JSONObject, at path: String) throws {
+            for key in object.keys where !Self.keys.contains(key) {
+                throw PluginError.invalid("\(path) has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
+            }
+            guard let name = object["name"]?.stringValue, !name.isEmpty else { throw PluginError.invalid("\(path).name is required") }
+            self.name = name
+            table = object["table"]?.stringValue
+            if let key = object["primary_key"] {
+                primaryKey = key.stringValue.map { [$0] } ?? (key.arrayValue ?? []).compactMap(\.stringValue)
+            }
+            cursorField = object["cursor_field"]?.stringValue
+            select = object["select"]?.stringValue
+            for (column, value) in object["filters"]?.objectValue ?? JSONObject() {
+                guard let text = value.stringValue else { throw PluginError.invalid("\(path).filters.\(column) must be a string like 'eq.active'") }
+                filters.append((column, text))
+            }
+        }
+    }
+
+    static let keys = ["schema", "table_prefix", "tables", "on_conflict", "resolution", "batch_size", "missing_keys", "streams"]
+
+    /// Source streams.
+    var streams: [Stream] = []
 
     /// The exposed schema (`Content-Profile` / `Accept-Profile`); nil: the server's default.
     var schema: String?
@@ -68,6 +114,12 @@ struct PostgRESTConfig {
                     throw PluginError.invalid("config.missing_keys must be null or group")
                 }
                 missingKeys = parsed
+            case "streams":
+                guard let list = value.arrayValue else { throw PluginError.invalid("config.streams must be a list") }
+                streams = try list.enumerated().map { index, item in
+                    guard let object = item.objectValue else { throw PluginError.invalid("config.streams[\(index)] must be an object") }
+                    return try Stream(object, at: "config.streams[\(index)]")
+                }
             default:
                 throw PluginError.invalid("config has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", ")) "
                                           + "(endpoint, apikey and bearer token go in the connection's http:)")
@@ -83,12 +135,5 @@ struct PostgRESTConfig {
     private static func text(_ value: JSONValue, _ key: String) throws -> String {
         guard let text = value.stringValue else { throw PluginError.invalid("config.\(key) must be a string") }
         return text
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces.
-    var trimmed: String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

@@ -3,14 +3,14 @@ import FerryJSON
 import FerryPluginSDK
 
 /// Writes batches to PostgREST (Supabase's REST API) with bulk upserts through
-/// the host's HTTP service: one `POST` of a JSON array per batch, bad records
-/// isolated by splitting, deletes by key. Credentials (`apikey`, bearer) come
+/// the host's HTTP service (one `POST` of a JSON array per batch, bad records
+/// isolated by splitting, deletes by key) and reads tables page by page. Credentials (`apikey`, bearer) come
 /// from the connection's `http:` settings, never from `config`.
 public enum PostgRESTPlugin: FerryPlugin {
     public typealias Instance = PostgRESTConnector
     public static let name = "postgrest"
     public static let version = "0.1.0"
-    public static let summary = "PostgREST / Supabase REST destination: bulk JSON upserts over the host's HTTP service."
+    public static let summary = "PostgREST / Supabase REST: bulk JSON upserts and paged, incremental reads over the host's HTTP service."
     public static let configSchema: JSONValue = [
         "type": "object",
         "additionalProperties": false,
@@ -27,6 +27,8 @@ public enum PostgRESTPlugin: FerryPlugin {
                            "description": "Records per POST; larger batches are split."],
             "missing_keys": ["type": "string", "enum": ["null", "group"], "default": "null",
                              "description": "Records with fewer keys: 'null' fills them with null; 'group' sends one request per key set so absent columns keep their stored values."],
+            "streams": ["type": "array", "items": ["type": "object"],
+                        "description": "Source streams: name, table, primary_key, cursor_field, filters (column: 'op.value'), select."],
         ],
     ]
 

@@ -11,7 +11,8 @@ extension ConfigParser {
         "api_key": ["type", "key", "header", "query"],
         "basic": ["type", "username", "password"],
         "bearer": ["type", "token"],
-        "oauth2": ["type", "grant", "token_url", "client_id", "client_secret", "username", "password", "refresh_token", "scope"],
+        "oauth2": ["type", "grant", "token_url", "client_id", "client_secret", "username", "password", "refresh_token",
+                   "refresh_token_file", "scope"],
         "cookie": ["type", "value", "login_url", "login_method", "login_headers", "login_body"],
     ]
 
@@ -82,10 +83,12 @@ extension ConfigParser {
             let credentials = OAuth2Session.Credentials(
                 grant: grant, clientID: try text("client_id"), clientSecret: try text("client_secret"),
                 username: try text("username"), password: try text("password"), refreshToken: try text("refresh_token"),
-                scope: try text("scope"))
+                scope: try text("scope"), refreshTokenFile: try text("refresh_token_file"))
             switch grant {
             case .password: _ = (try need("username"), try need("password"))
-            case .refreshToken: _ = try need("refresh_token")
+            case .refreshToken:
+                // An empty `refresh_token` (an unset variable) is allowed when a file may supply the first token.
+                if credentials.refreshTokenFile == nil { _ = try need("refresh_token") }
             case .clientCredentials: _ = try need("client_id")
             }
             return .oauth2(tokenURL: try need("token_url"), credentials: credentials)

@@ -9,7 +9,8 @@ import Foundation
 /// `after_commit`. The points are:
 /// - `after_read`: a batch was read, nothing written yet;
 /// - `after_write`: the destination acknowledged the batch, state not committed;
-/// - `after_commit`: the batch's checkpoint and state are committed.
+/// - `after_commit`: the batch's checkpoint and state are committed;
+/// - `after_token_persist`: the HTTP service stored a rotated OAuth2 refresh token, not yet used.
 public enum FailPoints {
     private struct Rule {
         var action: String

@@ -33,6 +33,10 @@ public struct OAuth2Session: Sendable {
         public var refreshToken: String?
         /// The scope to ask for, if any.
         public var scope: String?
+        /// A file holding a refresh token (`refresh_token_file`), kept by an earlier tool (WattiVahti's
+        /// `refresh_token.txt`) or written by the user: the HTTP service reads it as the configured token,
+        /// used when none is stored yet and tried once when the stored one is rejected.
+        public var refreshTokenFile: String?
 
         /// Creates credentials.
         /// - Parameters:
@@ -43,8 +47,10 @@ public struct OAuth2Session: Sendable {
         ///   - password: The password.
         ///   - refreshToken: The initial refresh token.
         ///   - scope: The scope.
+        ///   - refreshTokenFile: A file holding the first refresh token.
         public init(grant: Grant, clientID: String? = nil, clientSecret: String? = nil, username: String? = nil,
-                    password: String? = nil, refreshToken: String? = nil, scope: String? = nil) {
+                    password: String? = nil, refreshToken: String? = nil, scope: String? = nil,
+                    refreshTokenFile: String? = nil) {
             self.grant = grant
             self.clientID = clientID
             self.clientSecret = clientSecret
@@ -52,6 +58,7 @@ public struct OAuth2Session: Sendable {
             self.password = password
             self.refreshToken = refreshToken
             self.scope = scope
+            self.refreshTokenFile = refreshTokenFile
         }
     }
 
@@ -89,6 +96,7 @@ public struct OAuth2Session: Sendable {
     public private(set) var requestedGrant: Grant?
     private var retriedAfterUnauthorized = false
     private var refreshFailed = false
+    private var triedConfiguredRefreshToken = false
 
     /// Seconds before expiry at which a token counts as expired, so a request never leaves with a dying token.
     public var expirySkew: Double = 60
@@ -99,8 +107,10 @@ public struct OAuth2Session: Sendable {
     ///   - storedRefreshToken: A refresh token persisted by an earlier run; it replaces the configured one,
     ///     which rotation may have invalidated.
     public init(credentials: Credentials, storedRefreshToken: String? = nil) {
+        var credentials = credentials
+        if credentials.refreshToken?.isEmpty == true { credentials.refreshToken = nil }
         self.credentials = credentials
-        self.refreshToken = storedRefreshToken ?? credentials.refreshToken
+        self.refreshToken = storedRefreshToken.flatMap { $0.isEmpty ? nil : $0 } ?? credentials.refreshToken
     }
 
     /// What to do before an API request.
@@ -124,6 +134,14 @@ public struct OAuth2Session: Sendable {
               let token = object["access_token"]?.stringValue, !token.isEmpty
         else {
             let reason = Self.errorDescription(status: status, body: body)
+            if grant == .refreshToken, !triedConfiguredRefreshToken, let configured = credentials.refreshToken,
+               configured != refreshToken {
+                // The stored token was rejected, but the configuration (or its file) holds another one, perhaps
+                // freshly obtained by the user: try it once before giving up.
+                triedConfiguredRefreshToken = true
+                refreshToken = configured
+                return nextTokenRequest()
+            }
             if grant == .refreshToken, canUsePassword || credentials.grant == .clientCredentials {
                 // The refresh token was rejected (revoked or rotated elsewhere): fall back to the primary grant once.
                 refreshToken = nil
@@ -131,7 +149,7 @@ public struct OAuth2Session: Sendable {
                 return nextTokenRequest()
             }
             return .fail(message: "the token endpoint rejected the \(grant.rawValue) grant (\(reason)); "
-                + Self.advice(for: grant))
+                + advice(for: grant))
         }
         accessToken = token
         expiresAt = object["expires_in"]?.doubleValue.map { now + $0 }
@@ -186,6 +204,10 @@ public struct OAuth2Session: Sendable {
             form.append(FormField(name: "grant_type", value: "refresh_token"))
             form.append(FormField(name: "refresh_token", value: refreshToken))
         } else if credentials.grant == .refreshToken && !canUsePassword {
+            if let file = credentials.refreshTokenFile {
+                return .fail(message: "no refresh token: write one to \(file) (http.auth.refresh_token_file) or set "
+                    + "http.auth.refresh_token in the connection (it is rotated and kept in the state database afterwards)")
+            }
             return .fail(message: "no refresh token: set http.auth.refresh_token in the connection (it is rotated and kept "
                 + "in the state database afterwards)")
         } else if credentials.grant == .clientCredentials {
@@ -216,13 +238,17 @@ public struct OAuth2Session: Sendable {
         return text
     }
 
-    static func advice(for grant: Grant) -> String {
+    func advice(for grant: Grant) -> String {
         switch grant {
         case .clientCredentials: return "check http.auth.client_id and http.auth.client_secret in the connection"
         case .password: return "check http.auth.username and http.auth.password in the connection"
         case .refreshToken:
-            return "the refresh token is no longer valid: obtain a new one, set http.auth.refresh_token in the connection "
-                + "and clear the stored one with 'ferry state' if needed"
+            if let file = credentials.refreshTokenFile {
+                return "the refresh token is no longer valid (expired, revoked or already used): obtain a new one and "
+                    + "write it to \(file) (http.auth.refresh_token_file); the next run imports it"
+            }
+            return "the refresh token is no longer valid (expired, revoked or already used): obtain a new one and set "
+                + "http.auth.refresh_token in the connection; the next run tries it when the stored one is rejected"
         }
     }
 }

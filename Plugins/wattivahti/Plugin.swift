@@ -1,0 +1,38 @@
+import CFerryPlugin
+import FerryJSON
+import FerryPluginSDK
+
+/// WattiVahti (Pori Energia's metering API): electricity consumption per
+/// metering point, quarter-hourly or hourly, with Finnish local times turned
+/// into UTC across both daylight-saving changes.
+public enum WattiVahtiPlugin: FerryPlugin {
+    public typealias Instance = WattiVahtiConnector
+    public static let name = "wattivahti"
+    public static let version = "0.1.0"
+    public static let summary = "WattiVahti electricity consumption (Pori Energia meter data), PT15MIN or PT1H, in UTC."
+    public static let configSchema: JSONValue = [
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["metering_point"],
+        "properties": [
+            "metering_point": ["type": ["string", "integer"], "description": "The metering point code (meteringPointCode)."],
+            "measurement_type": ["type": "integer", "default": 1, "description": "measurementType: 1 consumption, 6 production."],
+            "resource": ["type": "string", "default": "meterdata2", "description": "The meter-data path under http.endpoint."],
+            "initial_sync_days": ["type": ["integer", "string"], "default": 7, "description": "Days fetched on a first run."],
+            "chunk_days": ["type": "integer", "default": 1, "description": "Local days per request; resolution is detected per chunk."],
+        ],
+    ]
+
+    /// Opens a connection.
+    /// - Parameters:
+    ///   - config: The connection's `config`.
+    ///   - host: The host's services; HTTP carries the OAuth2 token.
+    public static func open(config: JSONObject, host: HostServices) throws -> WattiVahtiConnector {
+        WattiVahtiConnector(config: try WattiVahtiConfig(config), host: host)
+    }
+}
+
+/// The exported entry point: the only symbol the host looks up.
+@c public func ferry_plugin_v1() -> UnsafePointer<ferry_plugin_descriptor>? {
+    PluginExport.descriptor(for: WattiVahtiPlugin.self)
+}
