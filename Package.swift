@@ -11,7 +11,7 @@ func connector(_ folder: String, target: String, dependencies: [Target.Dependenc
         .library(name: "ferry-\(folder)", type: .dynamic, targets: [target]),
         .target(
             name: target,
-            dependencies: ["FerryPluginSDK"] + dependencies,
+            dependencies: ["FerryPluginSDK", "FerryTime"] + dependencies,
             path: "Plugins/\(folder)",
             exclude: ["README.md"] + exclude
         )
@@ -47,6 +47,7 @@ let package = Package(
         // MARK: PluginAPI: the C ABI, the JSON codec and the Swift SDK for connector authors.
         .target(name: "CFerryPlugin", path: "PluginAPI/CFerryPlugin"),
         .target(name: "FerryJSON", path: "PluginAPI/FerryJSON"),
+        .target(name: "FerryTime", path: "PluginAPI/FerryTime"),
         .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON"], path: "PluginAPI/FerryPluginSDK"),
 
         // MARK: Host: the ferry executable and its modules, lightest first.
@@ -56,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "FerryCore",
-            dependencies: ["FerryJSON", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryJSON", "FerryTime", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryCore"
         ),
         .systemLibrary(

@@ -1,3 +1,4 @@
+import FerryTime
 import FerryJSON
 
 /// A cursor value reduced to something comparable: a number, an instant
@@ -73,7 +74,7 @@ enum CursorValue {
         }
         guard let year = number(4), expect(UInt8(ascii: "-")), let month = number(2), expect(UInt8(ascii: "-")),
               let day = number(2), (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var seconds = Double(daysFromCivil(year: year, month: month, day: day)) * 86_400
+        var seconds = Double(CivilCalendar.days(year: year, month: month, day: day)) * 86_400
         if index == bytes.count { return seconds }
         guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: "t")) || expect(UInt8(ascii: " ")) else { return nil }
         guard let hour = number(2), expect(UInt8(ascii: ":")), let minute = number(2), hour < 25, minute < 60 else { return nil }
@@ -105,13 +106,4 @@ enum CursorValue {
         return seconds - sign * Double(offsetHours * 3600 + offsetMinutes * 60)
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
 }

@@ -1,3 +1,4 @@
+import FerryTime
 /// Point times: ISO 8601 date-times with an offset (or `Z`) parsed to
 /// nanoseconds since the epoch, and epoch values in a precision. No
 /// Foundation: the plugin stays small.
@@ -58,7 +59,7 @@ enum Timestamp {
             throw RecordError("time '\(text)' has no UTC offset or Z; local times are ambiguous")
         }
         guard i == b.count else { throw bad }
-        let days = daysSinceEpoch(year: year, month: month, day: day)
+        let days = CivilCalendar.days(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
         let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { throw RecordError("time '\(text)' is out of InfluxDB's range") }
@@ -80,7 +81,7 @@ enum Timestamp {
             rest += 86_400
             days -= 1
         }
-        let (year, month, day) = civil(daysSinceEpoch: Int(days))
+        let (year, month, day) = CivilCalendar.date(days: Int(days))
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -104,26 +105,5 @@ enum Timestamp {
         }
     }
 
-    /// Howard Hinnant's days_from_civil.
-    private static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
 
-    /// Howard Hinnant's civil_from_days.
-    private static func civil(daysSinceEpoch days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }

@@ -1,5 +1,7 @@
+import FerryTime
+
 /// A proleptic Gregorian calendar date and its day number since 1970-01-01
-/// (Howard Hinnant's `days_from_civil` and `civil_from_days`).
+/// (the arithmetic is `CivilCalendar`'s).
 struct CivilDate: Equatable {
     var year: Int
     var month: Int
@@ -19,26 +21,11 @@ struct CivilDate: Equatable {
     /// The date `days` days after 1970-01-01.
     /// - Parameter days: Days since 1970-01-01 (negative before).
     init(days: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = doy - (153 * mp + 2) / 5 + 1
-        month = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        (year, month, day) = CivilCalendar.date(days: days)
     }
 
     /// Days since 1970-01-01.
-    var days: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    var days: Int { CivilCalendar.days(year: year, month: month, day: day) }
 
     /// The day of the week, 0 = Sunday.
     var weekday: Int { ((days % 7) + 11) % 7 }

@@ -1,3 +1,4 @@
+import FerryTime
 import FerryJSON
 import Foundation
 
@@ -102,7 +103,7 @@ struct TimestampCast: Sendable {
               (1...Self.daysInMonth(fields.year, fields.month)).contains(fields.day),
               (0...23).contains(fields.hour), (0...59).contains(fields.minute), (0...59).contains(fields.second)
         else { throw CastFailure("is not a valid date and time") }
-        let local = Self.daysFromCivil(fields.year, fields.month, fields.day) * 86_400
+        let local = Int64(CivilCalendar.days(year: fields.year, month: fields.month, day: fields.day)) * 86_400
             + Int64(fields.hour * 3600 + fields.minute * 60 + fields.second)
         if let offset = fields.offsetSeconds {
             return Self.format(utcSeconds: local - Int64(offset), fraction: fields.fraction)
@@ -157,27 +158,7 @@ struct TimestampCast: Sendable {
 
     // MARK: Calendar arithmetic (proleptic Gregorian, Howard Hinnant's algorithms)
 
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = Int64((month + 9) % 12)
-        let doy = (153 * mp + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
 
-    static func civilFromDays(_ days: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = Int(doy - (153 * mp + 2) / 5 + 1)
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        return (Int(yoe + era * 400) + (month <= 2 ? 1 : 0), month, day)
-    }
 
     static func daysInMonth(_ year: Int, _ month: Int) -> Int {
         switch month {
@@ -190,7 +171,7 @@ struct TimestampCast: Sendable {
     static func format(utcSeconds: Int64, fraction: String) -> String {
         let days = utcSeconds >= 0 ? utcSeconds / 86_400 : (utcSeconds - 86_399) / 86_400
         let secondOfDay = Int(utcSeconds - days * 86_400)
-        let (year, month, day) = civilFromDays(days)
+        let (year, month, day) = CivilCalendar.date(days: Int(days))
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
