@@ -80,6 +80,23 @@ extension PluginError {
         self.init(status: status, message: message, details: details, retryAfter: retryAfter)
     }
 
+    /// Runs the body of a C slot (either side of the ABI), turning any thrown error into a
+    /// status and a filled `ferry_error`, so nothing unwinds across the boundary.
+    /// - Parameters:
+    ///   - out: The caller's error struct (may be NULL).
+    ///   - body: The slot's work; returns its status.
+    public static func guarded(_ out: UnsafeMutablePointer<ferry_error>?, _ body: () throws -> ferry_status) -> ferry_status {
+        do {
+            return try body()
+        } catch let failure as PluginError {
+            failure.fill(out)
+            return failure.status
+        } catch {
+            PluginError(status: FERRY_ERR_INTERNAL, message: String(describing: error)).fill(out)
+            return FERRY_ERR_INTERNAL
+        }
+    }
+
     /// Fills a caller's `ferry_error` with this error (buffers owned by the receiver).
     public func fill(_ error: UnsafeMutablePointer<ferry_error>?) {
         guard let error else { return }

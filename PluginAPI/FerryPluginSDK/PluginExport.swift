@@ -85,19 +85,6 @@ final class ReaderBox {
     init(_ reader: any BatchReader) { self.reader = reader }
 }
 
-/// Runs a slot body, turning any thrown error into a status and a filled `ferry_error`.
-private func guarded(_ out: UnsafeMutablePointer<ferry_error>?, _ body: () throws -> ferry_status) -> ferry_status {
-    do {
-        return try body()
-    } catch let failure as PluginError {
-        failure.fill(out)
-        return failure.status
-    } catch {
-        PluginError(status: FERRY_ERR_INTERNAL, message: String(describing: error)).fill(out)
-        return FERRY_ERR_INTERNAL
-    }
-}
-
 private func instance(_ pointer: OpaquePointer?) -> any Connector {
     Unmanaged<InstanceBox>.fromOpaque(UnsafeRawPointer(pointer!)).takeUnretainedValue().connector
 }
@@ -111,13 +98,13 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
     api.struct_size = UInt32(MemoryLayout<ferry_plugin_api>.size)
     api.abi_minor = minor
     api.spec = { out, error in
-        guarded(error) {
+        PluginError.guarded(error) {
             out?.pointee = .owning(registered!.specJSON)
             return FERRY_OK
         }
     }
     api.open = { host, context, config, out, error in
-        guarded(error) {
+        PluginError.guarded(error) {
             guard let host else { throw PluginError.invalid("open without a host table") }
             let configValue: JSONValue = config.len == 0 ? .object(JSONObject()) : try parseRequest(config)
             guard case .object(let object) = configValue else { throw PluginError.invalid("config must be a JSON object") }
@@ -127,21 +114,21 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
         }
     }
     api.check = { handle, out, error in
-        guarded(error) {
+        PluginError.guarded(error) {
             let report = try instance(handle).check()
             out?.pointee = .owning(JSONWriter().encodeString(["ok": .bool(report.ok), "message": .string(report.message)]))
             return FERRY_OK
         }
     }
     api.discover = { handle, out, error in
-        guarded(error) {
+        PluginError.guarded(error) {
             guard let source = instance(handle) as? any SourceConnector else { throw PluginError.unsupported("not a source") }
             out?.pointee = .owning(JSONWriter().encodeString(Catalog(streams: try source.discover()).json))
             return FERRY_OK
         }
     }
     api.read_open = { handle, request, out, error in
-        guarded(error) {
+        PluginError.guarded(error) {
             guard let source = instance(handle) as? any SourceConnector else { throw PluginError.unsupported("not a source") }
             let reader = try source.read(try ReadRequest(json: parseRequest(request)))
             out?.pointee = OpaquePointer(Unmanaged.passRetained(ReaderBox(reader)).toOpaque())
@@ -149,7 +136,7 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
         }
     }
     api.read_next = { handle, out, error in
-        guarded(error) {
+        PluginError.guarded(error) {
             let box = Unmanaged<ReaderBox>.fromOpaque(UnsafeRawPointer(handle!)).takeUnretainedValue()
             guard let batch = try box.reader.next() else { return FERRY_END }
             out?.pointee = exportBatch(batch)
@@ -161,7 +148,7 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
         Unmanaged<ReaderBox>.fromOpaque(UnsafeRawPointer(handle)).release()
     }
     api.write = { handle, request, records, out, error in
-        guarded(error) {
+        PluginError.guarded(error) {
             guard let destination = instance(handle) as? any DestinationConnector else {
                 throw PluginError.unsupported("not a destination")
             }
@@ -173,7 +160,7 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
         }
     }
     api.transform = { handle, request, records, out, error in
-        guarded(error) {
+        PluginError.guarded(error) {
             guard let transform = instance(handle) as? any TransformConnector else {
                 throw PluginError.unsupported("not a transform")
             }

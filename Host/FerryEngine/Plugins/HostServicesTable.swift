@@ -32,7 +32,7 @@ enum HostServicesTable {
             context.logger.log(level: LogLevelMapping.swiftLevel(level), "\(message.string)", metadata: metadata)
         }
         api.state_get = { ctx, key, out, error in
-            serve(error) {
+            PluginError.guarded(error) {
                 let context = pluginContext(ctx)
                 guard let value = try context.store.value(scope: context.stateScope, key: key.string) else {
                     return FERRY_ERR_NOT_FOUND
@@ -42,21 +42,21 @@ enum HostServicesTable {
             }
         }
         api.state_set = { ctx, key, value, error in
-            serve(error) {
+            PluginError.guarded(error) {
                 let context = pluginContext(ctx)
                 try context.store.setValue(value.string, scope: context.stateScope, key: key.string)
                 return FERRY_OK
             }
         }
         api.state_delete = { ctx, key, error in
-            serve(error) {
+            PluginError.guarded(error) {
                 let context = pluginContext(ctx)
                 try context.store.removeValue(scope: context.stateScope, key: key.string)
                 return FERRY_OK
             }
         }
         api.id_map_get = { ctx, scope, sourceID, out, error in
-            serve(error) {
+            PluginError.guarded(error) {
                 guard let id = try pluginContext(ctx).store.destinationID(scope: scope.string, sourceID: sourceID.string) else {
                     return FERRY_ERR_NOT_FOUND
                 }
@@ -65,13 +65,13 @@ enum HostServicesTable {
             }
         }
         api.id_map_put = { ctx, scope, sourceID, destinationID, error in
-            serve(error) {
+            PluginError.guarded(error) {
                 try pluginContext(ctx).store.setDestinationID(destinationID.string, scope: scope.string, sourceID: sourceID.string)
                 return FERRY_OK
             }
         }
         api.secret_get = { ctx, name, out, error in
-            serve(error) {
+            PluginError.guarded(error) {
                 guard let secret = pluginContext(ctx).secrets[name.string] else { return FERRY_ERR_NOT_FOUND }
                 out?.pointee = .owning(secret)
                 return FERRY_OK
@@ -85,7 +85,7 @@ enum HostServicesTable {
         }
         api.is_cancelled = { ctx in pluginContext(ctx).cancellation.isCancelled ? 1 : 0 }
         api.http_request = { ctx, request, out, error in
-            serve(error) {
+            PluginError.guarded(error) {
                 guard let request, let out, request.pointee.struct_size > 0 else {
                     throw PluginError.invalid("http_request needs a request and a response struct")
                 }
@@ -108,18 +108,6 @@ private func pluginContext(_ pointer: OpaquePointer?) -> PluginContext {
     Unmanaged<PluginContext>.fromOpaque(UnsafeRawPointer(pointer!)).takeUnretainedValue()
 }
 
-/// Runs a service body, mapping thrown errors to a status and a filled `ferry_error`.
-private func serve(_ out: UnsafeMutablePointer<ferry_error>?, _ body: () throws -> ferry_status) -> ferry_status {
-    do {
-        return try body()
-    } catch let failure as PluginError {
-        failure.fill(out)
-        return failure.status
-    } catch {
-        PluginError(status: FERRY_ERR_INTERNAL, message: "host state store failed: \(error)").fill(out)
-        return FERRY_ERR_INTERNAL
-    }
-}
 
 /// Maps ABI log levels to swift-log's.
 enum LogLevelMapping {
