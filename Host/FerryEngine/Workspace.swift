@@ -140,7 +140,7 @@ public final class Workspace {
         }
         var id = PipelineID(site: site, pipeline: pipeline.name)
         id.site = site
-        return PipelinePlan(
+        var plan = PipelinePlan(
             id: id, source: source, sourceStream: pipeline.source.stream,
             destination: destination, destinationStream: pipeline.destination.stream ?? pipeline.source.stream,
             fullSync: pipeline.sync == .full, writeMode: PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append,
@@ -150,6 +150,8 @@ public final class Workspace {
             // Transforms reshape records, so the source's schema would describe the wrong columns:
             // the destination then infers them from the records.
             schema: pipeline.transforms.isEmpty && pipeline.transformPlugins.isEmpty ? stream?.schema : nil)
+        plan.destinationCursor = pipeline.destinationCursor
+        return plan
     }
 
     /// The pipelines the selected site runs, optionally narrowed to `names`.

@@ -128,6 +128,30 @@ import Testing
         #expect(config.connections(for: "") == config.connections)
     }
 
+    @Test func destinationCursorNamesAStreamOfTheDestination() throws {
+        let config = try FerryConfig.parse(yaml: """
+            connections:
+              a: { plugin: demo }
+            pipelines:
+              p:
+                source: { connection: a, stream: s }
+                destination: { connection: a }
+                destination_cursor: latest
+            """, file: "/etc/ferry/ferry.yaml")
+        #expect(config.pipelines.first?.destinationCursor == "latest")
+        #expect(throws: ConfigError.self) {
+            try FerryConfig.parse(yaml: """
+                connections:
+                  a: { plugin: demo }
+                pipelines:
+                  p:
+                    source: { connection: a, stream: s }
+                    destination: { connection: a }
+                    destination_cursor: [latest]
+                """)
+        }
+    }
+
     @Test func siteOverridesAreDeepMerged() throws {
         let config = try FerryConfig.parse(yaml: Self.example, file: "/srv/ferry/ferry.yaml")
         let acme = config.connections(for: "acme")

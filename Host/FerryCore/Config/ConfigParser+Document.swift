@@ -8,7 +8,7 @@ extension ConfigParser {
     static let connectionKeys = ["plugin", "config", "budget", "http"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
-        "on_error", "transforms", "transform_plugins", "schedule",
+        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor",
     ]
     static let endpointKeys = ["connection", "stream"]
     static let siteKeys = ["pipelines", "connections"]
@@ -123,6 +123,7 @@ extension ConfigParser {
             }
         }
         if let field = fields.optional("schedule") { pipeline.schedule = try schedule(field) }
+        pipeline.destinationCursor = try fields.optional("destination_cursor").map(string)
         return pipeline
     }
 

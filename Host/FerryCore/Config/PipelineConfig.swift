@@ -82,6 +82,10 @@ public struct PipelineConfig: Sendable, Equatable {
     public var transformPlugins: [String]
     /// A five-field cron expression for serve mode, if any.
     public var schedule: String?
+    /// A stream of the destination connection whose record says where the data stored
+    /// there ends (`{"time": "<ISO 8601>"}`, e.g. the `influxdb` plugin's `latest`): the
+    /// run then reads from that time minus ``lookback`` instead of from its checkpoint.
+    public var destinationCursor: String?
     /// Where the pipeline is defined.
     public var location: SourceLocation
 

@@ -29,6 +29,9 @@ public struct PipelinePlan {
     public var schema: JSONValue?
     /// Scope of the ID mappings the destination assigns (source key → destination id).
     public var idMapScope: String
+    /// A destination stream telling where the stored data ends (`{"time": …}`); when set,
+    /// runs start there (less the lookback) rather than at the checkpoint.
+    public var destinationCursor: String?
 
     public init(id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
                 destinationStream: String, fullSync: Bool = false, writeMode: WriteMode = .append, primaryKey: [String] = [],

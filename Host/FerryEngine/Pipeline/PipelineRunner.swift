@@ -71,8 +71,12 @@ public final class PipelineRunner {
         let fullRefresh = options.fullRefresh || plan.fullSync || plan.writeMode == .mirror
         let checkpointText = fullRefresh ? nil : try store.checkpoint(for: plan.id, stream: plan.sourceStream)
         let checkpoint = try checkpointText.map { try parser.parse($0) }
+        var since = options.since
+        if since == nil, !fullRefresh, let cursorStream = plan.destinationCursor {
+            since = try startFromDestination(cursorStream)
+        }
         let request = ReadRequest(stream: plan.sourceStream, checkpoint: checkpoint, fullRefresh: fullRefresh,
-                                  since: options.since, until: options.until, lookback: plan.lookback,
+                                  since: since, until: options.until, lookback: plan.lookback,
                                   cursorField: plan.cursorField, batchSize: plan.batchSize)
         logger.info("Run started.", metadata: [
             "checkpoint": "\(checkpointText ?? "none")", "mode": "\(plan.writeMode.rawValue)", "full_refresh": "\(fullRefresh)",
@@ -348,6 +352,25 @@ public final class PipelineRunner {
     }
 
     // MARK: Helpers
+
+    /// Where the data in the destination ends, less the lookback, as an ISO 8601 `since`;
+    /// nil when the destination holds nothing yet (the source then makes its first-run choice).
+    private func startFromDestination(_ stream: String) throws -> String? {
+        let reader = try plan.destination.read(ReadRequest(stream: stream, batchSize: 1))
+        defer { reader.close() }
+        guard let batch = try reader.next(), let line = LineIndex(batch.records).first,
+              case .object(let record) = try parser.parse(line), let time = record["time"]?.stringValue else {
+            logger.info("The destination holds no data yet; the source starts as on a first run.", metadata: ["cursor_stream": "\(stream)"])
+            return nil
+        }
+        guard let end = ISO8601DateFormatter().date(from: time) else {
+            throw RecordRejected("destination cursor stream '\(stream)' gave a time that is not ISO 8601: \(time)")
+        }
+        let start = end.addingTimeInterval(-Double(plan.lookback ?? 0))
+        let since = ISO8601DateFormatter().string(from: start)
+        logger.info("Starting from where the destination's data ends.", metadata: ["latest": "\(time)", "since": "\(since)"])
+        return since
+    }
 
     private func openDeadLetterFingerprints() throws -> Set<UInt64> {
         guard !options.dryRun else { return [] }

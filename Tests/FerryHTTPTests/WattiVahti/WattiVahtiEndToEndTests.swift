@@ -192,3 +192,37 @@ struct WattiVahtiEndToEndTests {
         #expect(renewed.status == 0, "\(renewed.stdout)\(renewed.stderr)")
     }
 }
+
+/// `destination_cursor`: the start comes from where InfluxDB's data ends, as the seed did,
+/// so even a run that lost its checkpoint neither re-reads a week nor leaves a gap.
+@Suite(.serialized, .enabled(if: !WattiVahtiInflux.skipped, "FERRY_SKIP_INFLUX=1"))
+struct WattiVahtiDestinationCursorTests {
+    @Test func aRunWithoutACheckpointStartsAtTheLatestPointInInfluxLessTheLookback() throws {
+        let meter = WattiVahtiEndToEndTests.quarter
+        let influx = try WattiVahtiInflux()
+        let simulator = try WattiVahtiSimulator(meters: [meter], refreshTokens: ["seed-q"],
+                                                dataEnd: WattiVahtiTimeTests.utc("2025-11-01T00:00:00Z"))
+        let sandbox = try Sandbox()
+        let config = WattiVahtiEndToEndTests.config(simulator, influx, meters: [meter])
+            .replacingOccurrences(of: "    lookback: 2h", with: "    lookback: 2h\n    destination_cursor: latest")
+            .replacingOccurrences(of: "  field_types: { consumption_kwh: float, consumption_wh: float }",
+                                  with: "  field_types: { consumption_kwh: float, consumption_wh: float }\n      series: { tags: { metering_point: \"\(meter.code)\" } }")
+        try sandbox.write("ferry.yaml", config)
+        try sandbox.write("\(meter.code).token", "seed-q\n")
+
+        let first = try sandbox.ferry(["run", "--since", "2025-10-26", "--until", "2025-10-27"])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(try influx.count(meter.code) == 100)
+        // Forget the checkpoint (the rotated token stays): only InfluxDB knows where the data ends.
+        #expect(try sandbox.ferry(["state", "reset", "consumption_\(meter.code)"]).status == 0)
+        let before = simulator.meterRequests.count
+        let second = try sandbox.ferry(["run", "--until", "2025-10-28"])
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(second.stderr.contains("Starting from where the destination's data ends."), "\(second.stderr)")
+        let starts = simulator.meterRequests[before...].compactMap { $0["start"] }
+        // The newest point is 2025-10-26T21:45Z (23:45 local); 2 h earlier is 21:45 local.
+        #expect(starts.first?.hasPrefix("2025-10-26T2") == true, "\(starts)")
+        // Every quarter of the 26th and the 27th exactly once.
+        #expect(try influx.count(meter.code) == 100 + 96)
+    }
+}
