@@ -104,6 +104,12 @@ final class SQLiteStatement {
     func bind(_ value: Double, at index: Int32) { sqlite3_bind_double(handle, index, value) }
     func bindNull(at index: Int32) { sqlite3_bind_null(handle, index) }
 
+    /// Binds UTF-8 bytes as text; SQLite copies them.
+    func bind(utf8 bytes: UnsafeRawBufferPointer, at index: Int32) {
+        let pointer = (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
+        _ = sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), sqliteTransient)
+    }
+
     /// Binds text; SQLite copies it.
     func bind(_ value: String, at index: Int32) {
         var text = value

@@ -37,15 +37,25 @@ final class SQLiteDestination {
         if request.operation != .append && request.primaryKey.isEmpty {
             throw PluginError.invalid("\(request.operation.rawValue) into '\(table)' needs a primary key")
         }
+        // Records whose columns are exactly those of the statement the last record used are
+        // bound straight from their bytes (most of a stream); the others are parsed whole,
+        // which also lets the table gain their new columns.
+        var rows: [Row] = []
+        rows.reserveCapacity(records.count)
         var objects: [JSONObject?] = []
-        objects.reserveCapacity(records.count)
         var parseRejections: [RecordRejection] = []
         let parser = JSONParser()
+        let statementID = request.operation.rawValue + "\0" + table
+        let fastColumns = request.operation != .delete && lastStatementID == statementID ? lastStatementKeyBytes : nil
+        let fastKeys = fastColumns == nil ? nil : lastStatementKeys
         for line in records.lines {
-            if case .object(let object)? = try? parser.parse(line.bytes) {
+            if let fastColumns, Self.columns(of: line.bytes, equal: fastColumns) {
+                rows.append(.raw(line.bytes))
+            } else if case .object(let object)? = try? parser.parse(line.bytes) {
+                rows.append(.parsed(object))
                 objects.append(object)
             } else {
-                objects.append(nil)
+                rows.append(.malformed)
                 parseRejections.append(RecordRejection(index: line.index, error: "record is not a JSON object"))
             }
         }
@@ -57,16 +67,21 @@ final class SQLiteDestination {
                 if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                     try database.execute("COMMIT")
                     host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
-                    return WriteOutcome(acceptedCount: objects.count - parseRejections.count, rejections: parseRejections)
+                    return WriteOutcome(acceptedCount: rows.count - parseRejections.count, rejections: parseRejections)
                 }
                 try prepareTable(table, request: request, objects: objects)
-                let statementID = request.operation.rawValue + "\0" + table
+                // Looked up once per attempt: parsed records in between may switch the last statement.
+                let fastStatement = try fastKeys.map { try statement(for: $0, table: table, request: request) }
                 var rejections = parseRejections
-                for (index, object) in objects.enumerated() {
-                    guard let object else { continue }
+                for (index, row) in rows.enumerated() {
+                    if case .malformed = row { continue }
                     if perRecord { try database.execute("SAVEPOINT ferry_record") }
                     do {
-                        try apply(object, table: table, statementID: statementID, request: request)
+                        switch row {
+                        case .raw(let bytes): try applyRaw(bytes, statement: fastStatement!, request: request)
+                        case .parsed(let object): try apply(object, table: table, statementID: statementID, request: request)
+                        case .malformed: break
+                        }
                         if perRecord { try database.execute("RELEASE ferry_record") }
                     } catch let error as SQLiteError where error.isRecordError {
                         guard perRecord else { throw RetryPerRecord() }
@@ -82,7 +97,7 @@ final class SQLiteDestination {
                 }
                 try database.execute("COMMIT")
                 rejections.sort { $0.index < $1.index }
-                return WriteOutcome(acceptedCount: objects.count - rejections.count, rejections: rejections)
+                return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections)
             } catch is RetryPerRecord {
                 rollBack()
                 perRecord = true
@@ -100,6 +115,8 @@ final class SQLiteDestination {
         uniqueKeys.removeAll()
         statements.removeAll()
         lastStatement = nil
+        lastStatementID = ""
+        lastStatementKeys = []
         batchesReady = false
     }
 
@@ -172,9 +189,97 @@ final class SQLiteDestination {
 
     // MARK: Records
 
-    private var lastStatementKeys: [String] = []
+    private var lastStatementKeys: [String] = [] {
+        didSet { lastStatementKeyBytes = lastStatementKeys.map { Array($0.utf8) } }
+    }
+    private var lastStatementKeyBytes: [[UInt8]] = []
     private var lastStatementID = ""
     private var lastStatement: SQLiteStatement?
+
+    /// One record of a batch as the write loop sees it.
+    private enum Row {
+        /// Its columns match the last statement's: bound from these bytes.
+        case raw(UnsafeRawBufferPointer)
+        case parsed(JSONObject)
+        case malformed
+    }
+
+    /// Whether the record's top-level keys are exactly `columns`, in order, with no escapes.
+    private static func columns(of line: UnsafeRawBufferPointer, equal columns: [[UInt8]]) -> Bool {
+        var position = 0
+        var matches = true
+        do {
+            try JSONTopLevelScanner.forEachMember(in: line) { key, _ in
+                guard matches, position < columns.count, key.elementsEqual(columns[position]) else {
+                    matches = false
+                    return
+                }
+                position += 1
+            }
+        } catch {
+            return false
+        }
+        return matches && position == columns.count
+    }
+
+    /// Binds a record straight from its JSON bytes to the last statement and steps it.
+    /// Values that need decoding (escaped strings, large or odd numbers) take the parser.
+    private func applyRaw(_ line: UnsafeRawBufferPointer, statement: SQLiteStatement, request: WriteRequest) throws {
+        defer { statement.reset() }
+        var position: Int32 = 1
+        var keyMissing: String?
+        try JSONTopLevelScanner.forEachMember(in: line) { key, value throws(JSONParseError) in
+            try Self.bindRaw(value, at: position, in: statement)
+            if request.operation == .upsert, value.first == UInt8(ascii: "n"),
+               request.primaryKey.contains(String(decoding: key, as: UTF8.self)) {
+                keyMissing = String(decoding: key, as: UTF8.self)
+            }
+            position += 1
+        }
+        if let keyMissing { throw PluginError.invalid("record has no value for key field '\(keyMissing)'") }
+        try statement.step()
+    }
+
+    private static func bindRaw(_ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement) throws(JSONParseError) {
+        switch value.first {
+        case UInt8(ascii: "\""):
+            let inner = UnsafeRawBufferPointer(rebasing: value[1..<(value.count - 1)])
+            if inner.contains(UInt8(ascii: "\\")) {
+                bind(try JSONParser().parse(value), at: index, in: statement)
+            } else {
+                statement.bind(utf8: inner, at: index)
+            }
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            // Nested values are stored as their JSON text, as the parsed path does.
+            bind(try JSONParser().parse(value), at: index, in: statement)
+        case UInt8(ascii: "t"): statement.bind(Int64(1), at: index)
+        case UInt8(ascii: "f"): statement.bind(Int64(0), at: index)
+        case UInt8(ascii: "n"): statement.bindNull(at: index)
+        default:
+            if let integer = smallInteger(value) {
+                statement.bind(integer, at: index)
+            } else {
+                bind(try JSONParser().parse(value), at: index, in: statement)
+            }
+        }
+    }
+
+    /// An integer of at most 18 digits written plainly, without the parser.
+    private static func smallInteger(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        var index = 0
+        let negative = bytes.first == UInt8(ascii: "-")
+        if negative { index = 1 }
+        let digits = bytes.count - index
+        guard digits > 0, digits <= 18, !(digits > 1 && bytes[index] == UInt8(ascii: "0")) else { return nil }
+        var value: Int64 = 0
+        while index < bytes.count {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int64(digit)
+            index += 1
+        }
+        return negative ? -value : value
+    }
 
     /// Applies one record with a cached statement for its column set.
     private func apply(_ object: JSONObject, table: String, statementID id: String, request: WriteRequest) throws {

@@ -113,3 +113,37 @@ import Testing
         #expect(odd.accepted == 1)
     }
 }
+
+/// Records whose columns match the previous record's are bound straight from their bytes;
+/// they must land exactly as parsed records do.
+@Suite struct SQLiteRawBindingTests {
+    @Test func rawBoundRecordsStoreTheSameValuesAsParsedOnes() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        let destination = try SQLiteTest.open(path)
+        let request = { (batch: String) in WriteRequest(stream: "t", operation: .upsert, primaryKey: ["id"], batchID: batch) }
+        // The first record is parsed and makes the statement; the rest take the raw path.
+        let lines = [
+            #"{"id":1,"s":"plain","n":1,"f":1.5,"b":true,"z":null,"o":{"k":[1,2]}}"#,
+            #"{"id":2,"s":"esc \"q\" \\ \u00e9 \n","n":-42,"f":-0.25e2,"b":false,"z":null,"o":[ 1, {"a" : "b"} ]}"#,
+            #"{"id":3,"s":"","n":123456789012345678901,"f":0,"b":true,"z":"now text","o":{}}"#,
+            #"{ "id" : 4 , "s" : "spaces" , "n" : 0 , "f" : 1E3 , "b" : false , "z" : null , "o" : null }"#,
+        ]
+        let result = try destination.write(request("1"), lines: lines)
+        #expect(result.accepted == 4)
+        let rows = try SQLiteTest.query(path, "SELECT id, s, n, typeof(n), f, typeof(f), b, z, o FROM t ORDER BY id")
+        #expect(rows == [
+            ["1", "plain", "1", "integer", "1.5", "real", "1", nil, #"{"k":[1,2]}"#],
+            ["2", "esc \"q\" \\ é \n", "-42", "integer", "-25.0", "real", "0", nil, #"[1,{"a":"b"}]"#],
+            ["3", "", "1.23456789012346e+20", "real", "0.0", "real", "1", "now text", "{}"],  // f is a REAL column
+            ["4", "spaces", "0", "integer", "1000.0", "real", "0", nil, nil],
+        ])
+        // A null key on the raw path is refused like on the parsed one, and the batch goes on.
+        let second = try destination.write(request("2"), lines: [
+            #"{"id":5,"s":"a","n":1,"f":1.5,"b":true,"z":null,"o":null}"#,
+            #"{"id":null,"s":"b","n":1,"f":1.5,"b":true,"z":null,"o":null}"#,
+        ])
+        #expect(second.accepted == 1)
+        #expect(second.rejectedIndexes == [1])
+    }
+}
