@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 import FerryJSON
 import FerryPluginSDK
 
@@ -250,18 +251,60 @@ final class SQLiteDestination {
                 statement.bind(utf8: inner, at: index)
             }
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            // Nested values are stored as their JSON text, as the parsed path does.
-            bind(try JSONParser().parse(value), at: index, in: statement)
+            // Nested values are stored as compact JSON text: as they came when already compact,
+            // else re-encoded (as the parsed path does).
+            if value.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+                bind(try JSONParser().parse(value), at: index, in: statement)
+            } else {
+                _ = try JSONParser().parse(value)  // still refuse malformed JSON
+                statement.bind(utf8: value, at: index)
+            }
         case UInt8(ascii: "t"): statement.bind(Int64(1), at: index)
         case UInt8(ascii: "f"): statement.bind(Int64(0), at: index)
         case UInt8(ascii: "n"): statement.bindNull(at: index)
         default:
             if let integer = smallInteger(value) {
                 statement.bind(integer, at: index)
+            } else if let double = plainDouble(value) {
+                statement.bind(double, at: index)
             } else {
                 bind(try JSONParser().parse(value), at: index, in: statement)
             }
         }
+    }
+
+    /// A finite decimal number in JSON's syntax (`-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?`), without the parser.
+    private static func plainDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        guard bytes.count < 64, isJSONNumber(bytes) else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer -> Double? in
+            for (offset, byte) in bytes.enumerated() { buffer[offset] = CChar(bitPattern: byte) }
+            buffer[bytes.count] = 0
+            let value = strtod(buffer.baseAddress!, nil)
+            return value.isFinite ? value : nil
+        }
+    }
+
+    private static func isJSONNumber(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        func digits() -> Int {
+            let start = index
+            while index < bytes.count, (bytes[index] &- UInt8(ascii: "0")) < 10 { index += 1 }
+            return index - start
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let leadingZero = index < bytes.count && bytes[index] == UInt8(ascii: "0")
+        let integerDigits = digits()
+        guard integerDigits > 0, !(leadingZero && integerDigits > 1) else { return false }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { return false }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return index == bytes.count
     }
 
     /// An integer of at most 18 digits written plainly, without the parser.
