@@ -151,6 +151,7 @@ public final class Workspace {
             // the destination then infers them from the records.
             schema: pipeline.transforms.isEmpty && pipeline.transformPlugins.isEmpty ? stream?.schema : nil)
         plan.destinationCursor = pipeline.destinationCursor
+        plan.changeDetection = pipeline.changeDetection
         return plan
     }
 

@@ -152,6 +152,28 @@ import Testing
         }
     }
 
+    @Test func changeDetectionCanBeTurnedOffExceptForMirror() throws {
+        func parse(_ write: String) throws -> FerryConfig {
+            try FerryConfig.parse(yaml: """
+                connections:
+                  a: { plugin: demo }
+                pipelines:
+                  p:
+                    source: { connection: a, stream: s }
+                    destination: { connection: a }
+                    write: \(write)
+                    primary_key: id
+                    change_detection: false
+                """)
+        }
+        #expect(try parse("upsert").pipelines.first?.changeDetection == false)
+        #expect {
+            try parse("mirror")
+        } throws: { error in
+            "\(error)".contains("pipelines.p.change_detection: must be true with write: mirror")
+        }
+    }
+
     @Test func siteOverridesAreDeepMerged() throws {
         let config = try FerryConfig.parse(yaml: Self.example, file: "/srv/ferry/ferry.yaml")
         let acme = config.connections(for: "acme")

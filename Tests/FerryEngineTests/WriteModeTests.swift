@@ -7,7 +7,7 @@ import Testing
 /// Append, upsert and mirror end to end: a JSONL file into SQLite, with the
 /// change detection that keeps unchanged records from being sent again.
 @Suite struct WriteModeTests {
-    static func setUp(write: String, sync: String = "incremental") throws -> (Sandbox, Workspace) {
+    static func setUp(write: String, sync: String = "incremental", extra: String = "") throws -> (Sandbox, Workspace) {
         let sandbox = try Sandbox()
         try sandbox.write("data/people.jsonl", """
             {"id":1,"name":"Aino","city":"Pori"}
@@ -26,6 +26,7 @@ import Testing
                 destination: { connection: db, stream: people }
                 write: \(write)
                 sync: \(sync)
+            \(extra)
             """)
         return (sandbox, try Workspace(configPath: config, site: nil, logLevel: .error))
     }
@@ -57,6 +58,15 @@ import Testing
         #expect(second.counts.unchanged == 2)
         #expect(second.counts.written == 2)
         #expect(try sandbox.sql("out/db.sqlite", "SELECT id, city FROM people ORDER BY id;") == ["1|Pori", "2|Vaasa", "3|Turku", "4|Kemi"])
+    }
+
+    @Test func withoutChangeDetectionUpsertSendsEveryRecordAgain() throws {
+        let (sandbox, workspace) = try Self.setUp(write: "upsert", sync: "full", extra: "    change_detection: false")
+        #expect(try Self.run(workspace).counts.written == 3)
+        let second = try Self.run(workspace)
+        #expect(second.counts.unchanged == 0)
+        #expect(second.counts.written == 3)
+        #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM record_hashes;") == ["0"])
     }
 
     @Test func mirrorDeletesWhatVanishedFromTheSnapshot() throws {

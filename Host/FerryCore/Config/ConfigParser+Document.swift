@@ -8,7 +8,7 @@ extension ConfigParser {
     static let connectionKeys = ["plugin", "config", "budget", "http"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
-        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor",
+        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection",
     ]
     static let endpointKeys = ["connection", "stream"]
     static let siteKeys = ["pipelines", "connections"]
@@ -124,6 +124,12 @@ extension ConfigParser {
         }
         if let field = fields.optional("schedule") { pipeline.schedule = try schedule(field) }
         pipeline.destinationCursor = try fields.optional("destination_cursor").map(string)
+        if let field = fields.optional("change_detection") {
+            pipeline.changeDetection = try boolean(field)
+            if !pipeline.changeDetection && pipeline.write == .mirror {
+                throw failure(.invalidValue, field, "must be true with write: mirror, which finds deletions through the stored record hashes")
+            }
+        }
         return pipeline
     }
 

@@ -86,6 +86,10 @@ public struct PipelineConfig: Sendable, Equatable {
     /// there ends (`{"time": "<ISO 8601>"}`, e.g. the `influxdb` plugin's `latest`): the
     /// run then reads from that time minus ``lookback`` instead of from its checkpoint.
     public var destinationCursor: String?
+    /// Whether upserts skip records whose content hash has not changed since they were last
+    /// written (the default). Off saves the hash bookkeeping where re-sending is cheap, such
+    /// as a local database; mirror mode needs it.
+    public var changeDetection = true
     /// Where the pipeline is defined.
     public var location: SourceLocation
 

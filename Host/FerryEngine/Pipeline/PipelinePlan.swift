@@ -32,6 +32,8 @@ public struct PipelinePlan {
     /// A destination stream telling where the stored data ends (`{"time": …}`); when set,
     /// runs start there (less the lookback) rather than at the checkpoint.
     public var destinationCursor: String?
+    /// Skip records whose content hash is unchanged (upsert and mirror with a key).
+    public var changeDetection = true
 
     public init(id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
                 destinationStream: String, fullSync: Bool = false, writeMode: WriteMode = .append, primaryKey: [String] = [],
@@ -48,7 +50,7 @@ public struct PipelinePlan {
     }
 
     /// Change detection needs a key to hash records by.
-    var detectsChanges: Bool { writeMode != .append && !primaryKey.isEmpty }
+    var detectsChanges: Bool { changeDetection && writeMode != .append && !primaryKey.isEmpty }
 }
 
 /// A per-record transform: returns the record to pass on, nil to drop it, or
