@@ -16,29 +16,33 @@ struct SQLiteLoadBenchmark {
             let jsonl = folder.appendingPathComponent("records.jsonl")
             let csv = folder.appendingPathComponent("records.csv")
             try writeRecords(count: count, jsonl: jsonl, csv: csv)
-            let config = folder.appendingPathComponent("ferry.yaml")
-            try """
-            state: state.db
-            connections:
-              input: { plugin: file, config: { path: \(jsonl.path), primary_key: id } }
-              warehouse: { plugin: sqlite, config: { path: \(folder.appendingPathComponent("out.db").path) } }
-            pipelines:
-              load:
-                source: { connection: input, stream: records }
-                destination: { connection: warehouse, stream: records }
-                write: upsert
-                primary_key: [id]
-                batch_size: 5000
-            """.write(to: config, atomically: true, encoding: .utf8)
-            let ferryRun = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
-            guard ferryRun.status == 0 else { throw BenchError("ferry run exited \(ferryRun.status)") }
             let importDB = folder.appendingPathComponent("import.db").path
             let sqlite = try Bench.run("/usr/bin/sqlite3", [importDB, ".mode csv", ".import \(csv.path) records"])
-            print("sqlite: \(count) JSONL records (12 fields, nested) → SQLite upsert")
-            print("  ferry:           \(Bench.format(Double(count) / ferryRun.seconds)) records/s (\(String(format: "%.2f", ferryRun.seconds)) s), peak RSS \(String(format: "%.1f", ferryRun.peakMiB)) MiB")
-            print("                   \(Bench.format(Double(count) / ferryRun.cpuSeconds)) records per CPU-second (\(String(format: "%.2f", ferryRun.cpuSeconds)) s of CPU)")
-            print("  sqlite3 .import: \(Bench.format(Double(count) / sqlite.seconds)) records/s (\(String(format: "%.2f", sqlite.seconds)) s) of the same rows as CSV")
-            print("  ratio ferry/sqlite3 time: \(String(format: "%.2f", ferryRun.seconds / sqlite.seconds))")
+            print("sqlite: \(count) JSONL records (12 fields, nested) → SQLite upsert by id, batches of 5,000")
+            for changeDetection in [true, false] {
+                let database = folder.appendingPathComponent("out-\(changeDetection).db").path
+                let config = folder.appendingPathComponent("ferry-\(changeDetection).yaml")
+                try """
+                state: state-\(changeDetection).db
+                connections:
+                  input: { plugin: file, config: { path: \(jsonl.path), primary_key: id } }
+                  warehouse: { plugin: sqlite, config: { path: \(database) } }
+                pipelines:
+                  load:
+                    source: { connection: input, stream: records }
+                    destination: { connection: warehouse, stream: records }
+                    write: upsert
+                    primary_key: [id]
+                    batch_size: 5000
+                    change_detection: \(changeDetection)
+                """.write(to: config, atomically: true, encoding: .utf8)
+                let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
+                guard run.status == 0 else { throw BenchError("ferry run exited \(run.status)") }
+                print("  ferry, change detection \(changeDetection ? "on " : "off"): \(Bench.format(Double(count) / run.seconds)) records/s "
+                      + "(\(String(format: "%.2f", run.seconds)) s), \(Bench.format(Double(count) / run.cpuSeconds)) records per CPU-second, "
+                      + "peak RSS \(String(format: "%.1f", run.peakMiB)) MiB, \(String(format: "%.2f", run.seconds / sqlite.seconds))× sqlite3's time")
+            }
+            print("  sqlite3 .import of the same rows as CSV: \(Bench.format(Double(count) / sqlite.seconds)) records/s (\(String(format: "%.2f", sqlite.seconds)) s)")
         }
     }
 
