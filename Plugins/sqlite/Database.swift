@@ -104,10 +104,11 @@ final class SQLiteStatement {
     func bind(_ value: Double, at index: Int32) { sqlite3_bind_double(handle, index, value) }
     func bindNull(at index: Int32) { sqlite3_bind_null(handle, index) }
 
-    /// Binds UTF-8 bytes as text; SQLite copies them.
-    func bind(utf8 bytes: UnsafeRawBufferPointer, at index: Int32) {
+    /// Binds UTF-8 bytes as text without copying them (`SQLITE_STATIC`): the bytes must
+    /// stay valid until the statement is stepped and reset.
+    func bind(borrowedUTF8 bytes: UnsafeRawBufferPointer, at index: Int32) {
         let pointer = (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
-        _ = sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), sqliteTransient)
+        _ = sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), nil)
     }
 
     /// Binds text; SQLite copies it.

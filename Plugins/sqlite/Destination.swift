@@ -224,6 +224,7 @@ final class SQLiteDestination {
     }
 
     /// Binds a record straight from its JSON bytes to the last statement and steps it.
+    /// Text is bound without copying: the batch's bytes outlive the step and the reset.
     /// Values that need decoding (escaped strings, large or odd numbers) take the parser.
     private func applyRaw(_ line: UnsafeRawBufferPointer, statement: SQLiteStatement, request: WriteRequest) throws {
         defer { statement.reset() }
@@ -248,7 +249,7 @@ final class SQLiteDestination {
             if inner.contains(UInt8(ascii: "\\")) {
                 bind(try JSONParser().parse(value), at: index, in: statement)
             } else {
-                statement.bind(utf8: inner, at: index)
+                statement.bind(borrowedUTF8: inner, at: index)
             }
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             // Nested values are stored as compact JSON text: as they came when already compact,
@@ -257,7 +258,7 @@ final class SQLiteDestination {
                 bind(try JSONParser().parse(value), at: index, in: statement)
             } else {
                 _ = try JSONParser().parse(value)  // still refuse malformed JSON
-                statement.bind(utf8: value, at: index)
+                statement.bind(borrowedUTF8: value, at: index)
             }
         case UInt8(ascii: "t"): statement.bind(Int64(1), at: index)
         case UInt8(ascii: "f"): statement.bind(Int64(0), at: index)
