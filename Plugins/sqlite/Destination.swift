@@ -49,9 +49,13 @@ final class SQLiteDestination {
         let statementID = request.operation.rawValue + "\0" + table
         let fastColumns = request.operation != .delete && lastStatementID == statementID ? lastStatementKeyBytes : nil
         let fastKeys = fastColumns == nil ? nil : lastStatementKeys
+        // The value slices of raw rows, found while their keys were compared: one flat array
+        // per batch, so binding needs no second scan.
+        var values: [UnsafeRawBufferPointer] = []
         for line in records.lines {
-            if let fastColumns, Self.columns(of: line.bytes, equal: fastColumns) {
-                rows.append(.raw(line.bytes))
+            let first = values.count
+            if let fastColumns, Self.columns(of: line.bytes, equal: fastColumns, values: &values) {
+                rows.append(.raw(first))
             } else if case .object(let object)? = try? parser.parse(line.bytes) {
                 rows.append(.parsed(object))
                 objects.append(object)
@@ -79,7 +83,9 @@ final class SQLiteDestination {
                     if perRecord { try database.execute("SAVEPOINT ferry_record") }
                     do {
                         switch row {
-                        case .raw(let bytes): try applyRaw(bytes, statement: fastStatement!, request: request)
+                        case .raw(let first):
+                            try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
+                                         keys: fastKeys!, request: request)
                         case .parsed(let object): try apply(object, table: table, statementID: statementID, request: request)
                         case .malformed: break
                         }
@@ -199,46 +205,48 @@ final class SQLiteDestination {
 
     /// One record of a batch as the write loop sees it.
     private enum Row {
-        /// Its columns match the last statement's: bound from these bytes.
-        case raw(UnsafeRawBufferPointer)
+        /// Its columns match the last statement's: bound from the value slices starting at this index.
+        case raw(Int)
         case parsed(JSONObject)
         case malformed
     }
 
-    /// Whether the record's top-level keys are exactly `columns`, in order, with no escapes.
-    private static func columns(of line: UnsafeRawBufferPointer, equal columns: [[UInt8]]) -> Bool {
+    /// Whether the record's top-level keys are exactly `columns`, in order, with no escapes;
+    /// when they are, their value slices are appended to `values`.
+    private static func columns(of line: UnsafeRawBufferPointer, equal columns: [[UInt8]],
+                                values: inout [UnsafeRawBufferPointer]) -> Bool {
+        let start = values.count
         var position = 0
         var matches = true
         do {
-            try JSONTopLevelScanner.forEachMember(in: line) { key, _ in
+            try JSONTopLevelScanner.forEachMember(in: line) { key, value in
                 guard matches, position < columns.count, key.elementsEqual(columns[position]) else {
                     matches = false
                     return
                 }
+                values.append(value)
                 position += 1
             }
         } catch {
-            return false
+            matches = false
         }
-        return matches && position == columns.count
+        if matches && position == columns.count { return true }
+        values.removeSubrange(start...)
+        return false
     }
 
-    /// Binds a record straight from its JSON bytes to the last statement and steps it.
+    /// Binds a record straight from its JSON value slices to the statement and steps it.
     /// Text is bound without copying: the batch's bytes outlive the step and the reset.
     /// Values that need decoding (escaped strings, large or odd numbers) take the parser.
-    private func applyRaw(_ line: UnsafeRawBufferPointer, statement: SQLiteStatement, request: WriteRequest) throws {
+    private func applyRaw(_ values: ArraySlice<UnsafeRawBufferPointer>, statement: SQLiteStatement, keys: [String],
+                          request: WriteRequest) throws {
         defer { statement.reset() }
-        var position: Int32 = 1
-        var keyMissing: String?
-        try JSONTopLevelScanner.forEachMember(in: line) { key, value throws(JSONParseError) in
-            try Self.bindRaw(value, at: position, in: statement)
-            if request.operation == .upsert, value.first == UInt8(ascii: "n"),
-               request.primaryKey.contains(String(decoding: key, as: UTF8.self)) {
-                keyMissing = String(decoding: key, as: UTF8.self)
+        for (offset, value) in values.enumerated() {
+            if request.operation == .upsert, value.first == UInt8(ascii: "n"), request.primaryKey.contains(keys[offset]) {
+                throw PluginError.invalid("record has no value for key field '\(keys[offset])'")
             }
-            position += 1
+            try Self.bindRaw(value, at: Int32(offset + 1), in: statement)
         }
-        if let keyMissing { throw PluginError.invalid("record has no value for key field '\(keyMissing)'") }
         try statement.step()
     }
 
