@@ -10,7 +10,7 @@ enum StateSchema {
                 pipeline TEXT NOT NULL,
                 started_at REAL NOT NULL,
                 finished_at REAL,
-                status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'dead_lettered', 'cancelled')),
+                status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'dead_lettered', 'cancelled', 'rate_limited')),
                 message TEXT,
                 read_count INTEGER NOT NULL DEFAULT 0,
                 written_count INTEGER NOT NULL DEFAULT 0,

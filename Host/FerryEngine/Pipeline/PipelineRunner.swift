@@ -56,14 +56,22 @@ public final class PipelineRunner {
             // committed checkpoint, and say when to come back.
             let message = "stopped: rate budget used up: \(error.message)"
             logger.warning("Run stopped by a rate limit; committed batches are kept.", metadata: ["error": "\(error.message)"])
-            if !options.dryRun { try? store.finishRun(runID, outcome: RunOutcome(status: .rateLimited, message: message)) }
+            if !options.dryRun { finish(runID, RunOutcome(status: .rateLimited, message: message)) }
             return RunReport(pipeline: plan.id, runID: runID, status: .rateLimited, counts: totals,
                              seconds: Date().timeIntervalSince(started), message: message)
         } catch {
-            if !options.dryRun {
-                try? store.finishRun(runID, outcome: RunOutcome(status: .failed, message: String(describing: error)))
-            }
+            if !options.dryRun { finish(runID, RunOutcome(status: .failed, message: String(describing: error))) }
             throw PipelineFailure(pipeline: plan.id, counts: totals, underlying: error)
+        }
+    }
+
+    /// Records how a run ended; a failure to do so is logged, not thrown, so the
+    /// original outcome (and its exit code) still reaches the user.
+    private func finish(_ run: RunID, _ outcome: RunOutcome) {
+        do {
+            try store.finishRun(run, outcome: outcome)
+        } catch {
+            logger.error("Could not record how the run ended.", metadata: ["status": "\(outcome.status.rawValue)", "error": "\(error)"])
         }
     }
 
@@ -155,7 +163,7 @@ public final class PipelineRunner {
             try store.finishRun(runID, outcome: RunOutcome(status: status, message: "replay: " + report.summaryLine))
             return report
         } catch {
-            try? store.finishRun(runID, outcome: RunOutcome(status: .failed, message: "replay: \(error)"))
+            finish(runID, RunOutcome(status: .failed, message: "replay: \(error)"))
             throw PipelineFailure(pipeline: plan.id, counts: totals, underlying: error)
         }
     }
