@@ -26,6 +26,16 @@ func cast(_ value: String, to target: String, _ options: String = "") throws -> 
         #expect(try cast("null", to: "integer") == "null")
     }
 
+    @Test func nullIfTurnsNoValueMarkersIntoNull() throws {
+        #expect(try cast(#""0!0!0""#, to: "timestamp", #""format":"%d!%m!%Y","null_if":["0!0!0"]"#) == "null")
+        #expect(try cast(#""5!10!2013""#, to: "timestamp", #""format":"%d!%m!%Y","timezone":"UTC","null_if":["0!0!0"]"#) == #""2013-10-05T00:00:00Z""#)
+        #expect(try cast(#""n/a""#, to: "decimal", #""null_if":["n/a",""]"#) == "null")
+        #expect(try cast(#""n/a""#, to: "decimal") == #"field 'v' value "n/a" is not a decimal number"#)
+        #expect(throws: TransformConfigError.self) {
+            try TransformChain(steps: [["op": "cast", "field": "v", "to": "integer", "null_if": "0"]])
+        }
+    }
+
     @Test func missingFieldIsLeftAlone() throws {
         #expect(try run(#"[{"op":"cast","fields":["a","b"],"to":"integer"}]"#, #"{"a":"1"}"#) == #"{"a":1}"#)
     }

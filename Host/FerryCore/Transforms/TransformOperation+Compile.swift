@@ -133,6 +133,11 @@ extension TransformOperation {
                 timeZone: timeZone, format: format, epoch: epoch == "seconds" ? .seconds : .milliseconds,
                 preferLater: fold == "later"))
         }
-        return .cast(paths, cast)
+        var nullIf: [JSONValue] = []
+        if let markers = reader.value("null_if") {
+            guard case .array(let list) = markers else { throw reader.error("null_if", "expected a list of values that mean 'no value'") }
+            nullIf = list
+        }
+        return .cast(paths, cast, nullIf: nullIf)
     }
 }

@@ -14,8 +14,9 @@ enum TransformOperation: Sendable {
     case template(field: FieldPath, template: TransformTemplate, fallback: String?)
     /// Write constants only where the field is missing or null.
     case fillDefault([(path: FieldPath, value: JSONValue)])
-    /// Convert fields to a type.
-    case cast([FieldPath], ValueCast)
+    /// Convert fields to a type; values equal to one of `nullIf` become null first
+    /// (legacy systems' "no value" markers such as 4D's `0!0!0` date).
+    case cast([FieldPath], ValueCast, nullIf: [JSONValue])
     /// Drop records for which the condition does not hold.
     case filter(TransformCondition)
     /// Replace NaN and infinite doubles with null, in these fields or everywhere (nil).
@@ -52,9 +53,13 @@ enum TransformOperation: Sendable {
                 let current = path.value(in: record)
                 if current == nil || current == .null { try write(value, at: path, in: &record) }
             }
-        case .cast(let paths, let cast):
+        case .cast(let paths, let cast, let nullIf):
             for path in paths {
                 guard let value = path.value(in: record) else { continue }
+                if nullIf.contains(value) {
+                    try write(.null, at: path, in: &record)
+                    continue
+                }
                 let converted: JSONValue
                 do {
                     converted = try cast.apply(to: value)
