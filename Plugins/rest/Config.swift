@@ -24,7 +24,7 @@ struct RESTConfig {
 /// One configured stream: where its records are and how to page through them.
 struct RESTStream {
     static let keys = ["name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
-                       "filter_param", "pagination"]
+                       "filter_param", "pagination", "method", "body", "cursor_default"]
 
     var name: String
     var path: String
@@ -39,6 +39,12 @@ struct RESTStream {
     var cursorFilter: String?
     var filterParam: String
     var pagination: Pagination.Style
+    /// `GET` (default) or `POST` for APIs whose searches take a body.
+    var method: String
+    /// A JSON body sent with every page; string values holding `{cursor}` get the cursor.
+    var body: JSONValue?
+    /// What `{cursor}` becomes in the body before the first checkpoint.
+    var cursorDefault: String
 
     init(_ object: JSONObject, at where_: String) throws {
         for key in object.keys where !Self.keys.contains(key) {
@@ -74,8 +80,14 @@ struct RESTStream {
         if cursorFilter.map({ !$0.contains("{cursor}") }) == true {
             throw PluginError.invalid("\(where_).cursor_filter must contain {cursor}, where the last cursor value goes")
         }
-        if (cursorParam != nil || cursorFilter != nil) && cursorField == nil {
-            throw PluginError.invalid("\(where_): cursor_param and cursor_filter need cursor_field")
+        method = (try text("method") ?? "GET").uppercased()
+        guard method == "GET" || method == "POST" else { throw PluginError.invalid("\(where_).method must be GET or POST, got '\(method)'") }
+        body = object["body"].flatMap { $0.isNull ? nil : $0 }
+        if body != nil && method == "GET" { throw PluginError.invalid("\(where_).body needs method: POST") }
+        cursorDefault = try text("cursor_default") ?? ""
+        let bodyUsesCursor = body.map { JSONWriter().encodeString($0).contains("{cursor}") } ?? false
+        if (cursorParam != nil || cursorFilter != nil || bodyUsesCursor) && cursorField == nil {
+            throw PluginError.invalid("\(where_): cursor_param, cursor_filter and a {cursor} in body need cursor_field")
         }
     }
 

@@ -63,10 +63,10 @@ final class RESTReader: BatchReader {
         case .url(let next): url = next
         case .query(let paging): url = HTTPRequest.path(stream.path, query: baseQuery() + paging.map { ($0.name, $0.value) })
         }
-        let response = try host.http(.get(url))
+        let response = try host.http(request(url))
         guard response.isSuccess else {
             let snippet = String(response.text.prefix(200))
-            throw PluginError.invalid("stream '\(stream.name)': GET \(url.split(separator: "?").first ?? "") answered HTTP \(response.status): \(snippet)")
+            throw PluginError.invalid("stream '\(stream.name)': \(stream.method) \(url.split(separator: "?").first ?? "") answered HTTP \(response.status): \(snippet)")
         }
         let body = try response.json()
         let records = try stream.records(in: body)
@@ -85,6 +85,26 @@ final class RESTReader: BatchReader {
         pending = pagination.next(afterPageOf: records.count, body: body, linkHeader: response[header: "Link"])
         if batch.isEmpty, case .done = pending { return nil }
         return batch
+    }
+
+    /// A GET, or a POST of the stream's body with the cursor put in. A search changes
+    /// nothing on the server, so the host may retry it like a GET.
+    private func request(_ url: String) -> HTTPRequest {
+        guard stream.method == "POST" else { return .get(url) }
+        let cursorText = startCursor.map { $0.stringValue ?? JSONWriter().encodeString($0) } ?? stream.cursorDefault
+        let body = stream.body.map { Self.substitute(cursorText, in: $0) } ?? .object(JSONObject())
+        return HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/json")],
+                           body: JSONWriter().encode(body), retrySafe: true)
+    }
+
+    /// `value` with `{cursor}` replaced in every string it holds.
+    static func substitute(_ cursor: String, in value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(text.replacing("{cursor}", with: cursor))
+        case .array(let items): return .array(items.map { substitute(cursor, in: $0) })
+        case .object(let object): return .object(JSONObject(object.map { (key: $0.key, value: substitute(cursor, in: $0.value)) }))
+        default: return value
+        }
     }
 
     /// The stream's static query plus the cursor, as a parameter or inside a filter expression.
