@@ -25,6 +25,9 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
     func value(scope: String, key: String) throws -> String? { try base.value(scope: scope, key: key) }
     func setValue(_ value: String, scope: String, key: String) throws { try base.setValue(value, scope: scope, key: key) }
     func removeValue(scope: String, key: String) throws { try base.removeValue(scope: scope, key: key) }
+    func updateValue<R>(scope: String, key: String, _ body: (String?) throws -> (String?, R)) throws -> R {
+        try base.updateValue(scope: scope, key: key, body)
+    }
     func destinationID(scope: String, sourceID: String) throws -> String? { try base.destinationID(scope: scope, sourceID: sourceID) }
     func setDestinationID(_ destinationID: String, scope: String, sourceID: String) throws {
         try base.setDestinationID(destinationID, scope: scope, sourceID: sourceID)

@@ -1,21 +1,18 @@
 import FerryCore
-import Synchronization
 
 /// The process's rate budgets by name, persisted in the state store's
 /// key-value table (scope `http.budget`, key = the budget's name) so every
 /// connection naming a budget shares it, within this process and with the
 /// next one.
 ///
-/// Each decision reads the stored state, applies it and writes it back under
-/// one lock, so two connections in this process never both take the last
-/// token. Two processes running at the same instant may each take one; the
-/// server's rate-limit headers, which every response feeds back, correct that.
+/// Each decision reads the stored state, applies it and writes it back in one
+/// state-store transaction, so neither two connections in this process nor two
+/// processes sharing the state database ever both take the last token.
 public final class RateBudgetRegistry: Sendable {
     /// The state-store scope of saved budgets.
     public static let stateScope = "http.budget"
 
     private let store: any StateStore
-    private let lock = Mutex<Void>(())
 
     /// Creates a registry.
     /// - Parameter store: Where budgets are saved.
@@ -62,13 +59,11 @@ public final class RateBudgetRegistry: Sendable {
     }
 
     private func updating<R>(_ budget: HTTPBudgetConfig, now: Double, _ body: (inout RateBudget) -> R) throws -> (R, RateBudget) {
-        try lock.withLock { _ in
-            var state = try store.value(scope: Self.stateScope, key: budget.name)
-                .flatMap { RateBudget(serialized: $0, limits: budget.limits) } ?? RateBudget(limits: budget.limits, now: now)
+        try store.updateValue(scope: Self.stateScope, key: budget.name) { stored in
+            var state = stored.flatMap { RateBudget(serialized: $0, limits: budget.limits) } ?? RateBudget(limits: budget.limits, now: now)
             let before = state
             let result = body(&state)
-            if state != before { try store.setValue(state.serialized, scope: Self.stateScope, key: budget.name) }
-            return (result, state)
+            return (state != before ? state.serialized : stored, (result, state))
         }
     }
 }

@@ -330,6 +330,25 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func updateValue<R>(scope: String, key: String, _ body: (String?) throws -> (String?, R)) throws -> R {
+        try withDatabase { db in
+            try db.transaction("update the value \(key) of \(scope)") {
+                let current = try db.query("SELECT value FROM kv WHERE scope = ? AND key = ?", scope, key,
+                                           purpose: "read the value \(key) of \(scope)") { $0.string(at: 0) }.first
+                let (replacement, result) = try body(current)
+                if replacement != current {
+                    if let replacement {
+                        try db.run("INSERT INTO kv (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
+                                   scope, key, replacement, purpose: "store the value \(key) of \(scope)")
+                    } else {
+                        try db.run("DELETE FROM kv WHERE scope = ? AND key = ?", scope, key, purpose: "remove the value \(key) of \(scope)")
+                    }
+                }
+                return result
+            }
+        }
+    }
+
     public func removeValue(scope: String, key: String) throws {
         try withDatabase { db in
             try db.run("DELETE FROM kv WHERE scope = ? AND key = ?", scope, key, purpose: "remove the value \(key) of \(scope)")

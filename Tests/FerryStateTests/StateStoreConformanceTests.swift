@@ -191,6 +191,26 @@ struct StateStoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func updatesFromTwoConnectionsNeverInterleave(kind: StoreKind) throws {
+        let fixture = try kind.makeStore()
+        let stores = [fixture.store, try fixture.secondStore()]
+        let rounds = 200
+        DispatchQueue.concurrentPerform(iterations: stores.count) { index in
+            for _ in 0..<rounds {
+                _ = try? stores[index].updateValue(scope: "http.budget", key: "count") { current -> (String?, Int) in
+                    let next = (Int(current ?? "0") ?? 0) + 1
+                    return (String(next), next)
+                }
+            }
+        }
+        #expect(try fixture.store.value(scope: "http.budget", key: "count") == String(rounds * stores.count))
+        // Returning nil removes the value.
+        let removed = try fixture.store.updateValue(scope: "http.budget", key: "count") { _ -> (String?, Bool) in (nil, true) }
+        #expect(removed)
+        #expect(try fixture.store.value(scope: "http.budget", key: "count") == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func idMappingsComeFromCommitsAndDirectSets(kind: StoreKind) throws {
         let store = try kind.makeStore().store
         #expect(try store.destinationID(scope: "yuman.sites", sourceID: "VC-1") == nil)

@@ -159,6 +159,14 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
         storage.withLock { $0.values[ScopedKey(scope, key)] = nil }
     }
 
+    public func updateValue<R>(scope: String, key: String, _ body: (String?) throws -> (String?, R)) throws -> R {
+        try storage.withLock { storage in
+            let (replacement, result) = try body(storage.values[ScopedKey(scope, key)])
+            storage.values[ScopedKey(scope, key)] = replacement
+            return result
+        }
+    }
+
     // MARK: ID mappings
 
     public func destinationID(scope: String, sourceID: String) throws -> String? {

@@ -35,6 +35,7 @@ public protocol StateStore: AnyObject, Sendable {
     func setValue(_ value: String, scope: String, key: String) throws
     func removeValue(scope: String, key: String) throws
 
+
     // MARK: ID mappings
 
     func destinationID(scope: String, sourceID: String) throws -> String?
@@ -59,6 +60,13 @@ public protocol StateStore: AnyObject, Sendable {
 
     /// Forgets checkpoints, hashes and dead letters of one pipeline (not ID mappings, not runs).
     func reset(_ pipeline: PipelineID) throws
+
+    // MARK: Atomic updates
+
+    /// Reads a value, lets `body` compute its replacement, and writes it back in one
+    /// transaction, so processes sharing the store never interleave (rate budgets).
+    /// `body` returns the new value (nil removes it) and a result.
+    func updateValue<R>(scope: String, key: String, _ body: (String?) throws -> (String?, R)) throws -> R
 }
 
 /// A pipeline within a site. The default site is the empty string.
