@@ -1,3 +1,4 @@
+import FerryTesting
 import CFerryPlugin
 import FerryCore
 import FerryHTTP

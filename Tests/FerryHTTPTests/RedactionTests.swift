@@ -1,3 +1,4 @@
+import FerryTesting
 import FerryCore
 import FerryHTTP
 import Foundation

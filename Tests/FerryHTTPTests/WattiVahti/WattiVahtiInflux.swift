@@ -1,3 +1,4 @@
+import FerryTesting
 import FerryHTTP
 import FerryJSON
 import FerryPluginSDK

@@ -14,7 +14,8 @@ struct PostgRESTEndToEndTests {
             CREATE TABLE gazelle_clients (id serial PRIMARY KEY, external_id text UNIQUE NOT NULL, company_name text, title text);
             INSERT INTO gazelle_clients (external_id, company_name, title) VALUES ('cli_7', 'Old name', 'keep me')
             """)
-        let server = try PostgRESTHTTPServer(scratch.simulator)
+        let (server, endpoint) = try PostgRESTHTTPServer.start(scratch.simulator)
+        defer { server.stop() }
         let sandbox = try Sandbox()
         let lines = (1...1_200).map { index in
             index == 7 ? #"{"external_id":"cli_7","company_name":"New name"}"#
@@ -31,7 +32,7 @@ struct PostgRESTEndToEndTests {
               supabase:
                 plugin: postgrest
                 http:
-                  endpoint: \(server.url)
+                  endpoint: \(endpoint)
                   headers: { apikey: "${SUPABASE_KEY}" }
                   auth: { type: bearer, token: "${SUPABASE_KEY}" }
                   max_attempts: 2

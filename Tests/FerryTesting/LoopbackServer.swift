@@ -9,23 +9,23 @@ import Glibc
 /// several requests (keep-alive); a handler closure answers each request with
 /// a scripted ``Reply``, including faults: delays past the client's timeout,
 /// bodies shorter than their `Content-Length`, and dropped connections.
-final class LoopbackServer: @unchecked Sendable {
+public final class LoopbackServer: @unchecked Sendable {
     /// A request as received.
-    struct Request: Sendable {
-        var method: String
+    public struct Request: Sendable {
+        public var method: String
         /// The path with its query, as sent (`/items?page=2`).
-        var target: String
-        var headers: [(name: String, value: String)]
-        var body: [UInt8]
+        public var target: String
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
 
         /// The first value of a header, case-insensitively.
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
         /// The path without the query.
-        var path: String { String(target.split(separator: "?", maxSplits: 1).first ?? "") }
+        public var path: String { String(target.split(separator: "?", maxSplits: 1).first ?? "") }
         /// The decoded query parameters.
-        var query: [String: String] {
+        public var query: [String: String] {
             guard let question = target.firstIndex(of: "?") else { return [:] }
             var result: [String: String] = [:]
             for pair in target[target.index(after: question)...].split(separator: "&") {
@@ -35,9 +35,9 @@ final class LoopbackServer: @unchecked Sendable {
             return result
         }
         /// The body as text.
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
         /// A form-encoded body's fields.
-        var form: [String: String] {
+        public var form: [String: String] {
             var result: [String: String] = [:]
             for pair in text.split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
@@ -48,7 +48,7 @@ final class LoopbackServer: @unchecked Sendable {
     }
 
     /// How to answer one request.
-    indirect enum Reply: Sendable {
+    public indirect enum Reply: Sendable {
         /// A complete response.
         case response(status: Int, headers: [(String, String)] = [], body: [UInt8] = [])
         /// The reply, after sleeping (to exceed a client's timeout).
@@ -59,12 +59,12 @@ final class LoopbackServer: @unchecked Sendable {
         case drop
 
         /// A JSON response.
-        static func json(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> Reply {
+        public static func json(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> Reply {
             .response(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
         }
     }
 
-    let port: Int
+    public let port: Int
     private let listener: Int32
     private let handler: @Sendable (Request) -> Reply
     private let log = Mutex<[Request]>([])
@@ -72,7 +72,7 @@ final class LoopbackServer: @unchecked Sendable {
     private let stopped = Mutex(false)
 
     /// Starts listening; the handler runs on the connection's thread.
-    init(handler: @escaping @Sendable (Request) -> Reply) throws {
+    public init(handler: @escaping @Sendable (Request) -> Reply) throws {
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ServerError("socket failed") }
@@ -99,18 +99,18 @@ final class LoopbackServer: @unchecked Sendable {
     deinit { stop() }
 
     /// `http://127.0.0.1:<port>`.
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Every request received so far, in order.
-    var requests: [Request] { log.withLock { $0 } }
+    public var requests: [Request] { log.withLock { $0 } }
 
     /// Connections accepted so far (keep-alive reuses one).
-    var connectionCount: Int { connections.withLock { $0 } }
+    public var connectionCount: Int { connections.withLock { $0 } }
 
     /// Stops accepting connections. Closes the socket once only: a second
     /// `close` of the same number could close whatever file reused it (another
     /// test's socket or database).
-    func stop() {
+    public func stop() {
         let first = stopped.withLock { stopped in
             defer { stopped = true }
             return !stopped
@@ -207,22 +207,22 @@ final class LoopbackServer: @unchecked Sendable {
 
 /// A scripted sequence of replies for one route: each request takes the next
 /// reply; when the script runs out, `otherwise` answers.
-final class Script: @unchecked Sendable {
+public final class Script: @unchecked Sendable {
     private let queue: Mutex<[LoopbackServer.Reply]>
     private let otherwise: @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply
 
-    init(_ replies: [LoopbackServer.Reply], otherwise: @escaping @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply) {
+    public init(_ replies: [LoopbackServer.Reply], otherwise: @escaping @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply) {
         queue = Mutex(replies)
         self.otherwise = otherwise
     }
 
-    func reply(to request: LoopbackServer.Request) -> LoopbackServer.Reply {
+    public func reply(to request: LoopbackServer.Request) -> LoopbackServer.Reply {
         if let next = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return next }
         return otherwise(request)
     }
 }
 
-struct ServerError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ServerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
