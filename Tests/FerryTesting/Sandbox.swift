@@ -81,9 +81,14 @@ public final class Sandbox {
 
     /// Runs a SQL query with the sqlite3 shell and returns its output lines.
     public func sql(_ database: String, _ query: String) throws -> [String] {
+        try Sandbox.outputLines(of: "/usr/bin/sqlite3", [path(database), query])
+    }
+
+    /// Runs a program to its end and returns its standard output's lines.
+    public static func outputLines(of executable: String, _ arguments: [String]) throws -> [String] {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [path(database), query]
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
