@@ -20,8 +20,6 @@ final class PostgresDestination {
     private var statementNames: [String: String] = [:]
     private var batchesReady = false
 
-    /// Raised inside the whole-batch attempt to switch to record-by-record.
-    private struct RetryPerRecord: Error {}
 
     init(client: PostgresClient, config: PostgresConfig, host: HostServices) {
         self.client = client
@@ -68,41 +66,32 @@ final class PostgresDestination {
             }
         }
 
-        var perRecord = false
-        while true {
+        return try BatchAttempts.run(rollBack: rollBack) { perRecord in
             try client.execute("BEGIN")
-            do {
-                if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
-                    try client.execute("COMMIT")
-                    host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
-                    return WriteOutcome(acceptedCount: objects.count - parseRejections.count, rejections: parseRejections)
-                }
-                var rejections = parseRejections
-                if request.operation == .delete {
-                    rejections += try delete(objects, from: name, key: request.primaryKey, perRecord: perRecord)
-                } else {
-                    let table = try prepareTable(name, request: request, objects: objects)
-                    let target = request.operation == .upsert ? try conflictTarget(for: name, request: request) : []
-                    let constraint = usesConstraint ? config.conflictConstraint : nil
-                    var writer = RowWriter(table: table, operation: request.operation, conflictTarget: target,
-                                           constraint: constraint, rowsPerStatement: perRecord ? 1 : config.rowsPerStatement)
-                    rejections += try perRecord ? writeEach(objects, with: &writer) : writeAll(objects, with: &writer)
-                }
-                if request.operation == .append && !request.batchID.isEmpty {
-                    try markCommitted(request.batchID, stream: request.stream)
-                }
+            if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                 try client.execute("COMMIT")
-                rejections.sort { $0.index < $1.index }
-                host.count("postgres.rows_written", by: Double(objects.count - rejections.count))
-                if !rejections.isEmpty { host.count("postgres.records_rejected", by: Double(rejections.count)) }
-                return WriteOutcome(acceptedCount: objects.count - rejections.count, rejections: rejections)
-            } catch is RetryPerRecord {
-                rollBack()
-                perRecord = true
-            } catch {
-                rollBack()
-                throw error
+                host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
+                return WriteOutcome(acceptedCount: objects.count - parseRejections.count, rejections: parseRejections)
             }
+            var rejections = parseRejections
+            if request.operation == .delete {
+                rejections += try delete(objects, from: name, key: request.primaryKey, perRecord: perRecord)
+            } else {
+                let table = try prepareTable(name, request: request, objects: objects)
+                let target = request.operation == .upsert ? try conflictTarget(for: name, request: request) : []
+                let constraint = usesConstraint ? config.conflictConstraint : nil
+                var writer = RowWriter(table: table, operation: request.operation, conflictTarget: target,
+                                       constraint: constraint, rowsPerStatement: perRecord ? 1 : config.rowsPerStatement)
+                rejections += try perRecord ? writeEach(objects, with: &writer) : writeAll(objects, with: &writer)
+            }
+            if request.operation == .append && !request.batchID.isEmpty {
+                try markCommitted(request.batchID, stream: request.stream)
+            }
+            try client.execute("COMMIT")
+            rejections.sort { $0.index < $1.index }
+            host.count("postgres.rows_written", by: Double(objects.count - rejections.count))
+            if !rejections.isEmpty { host.count("postgres.records_rejected", by: Double(rejections.count)) }
+            return WriteOutcome(acceptedCount: objects.count - rejections.count, rejections: rejections)
         }
     }
 
@@ -126,13 +115,13 @@ final class PostgresDestination {
             } catch let error as PluginError {
                 rejections.append(RecordRejection(index: index, error: error.message))
             } catch let error as PostgresError where error.isRecordError {
-                throw RetryPerRecord()
+                throw BatchAttempts.RetryPerRecord()
             }
         }
         do {
             if let statement = writer.flush() { try run(statement) }
         } catch let error as PostgresError where error.isRecordError {
-            throw RetryPerRecord()
+            throw BatchAttempts.RetryPerRecord()
         }
         return rejections
     }
@@ -199,7 +188,7 @@ final class PostgresDestination {
             guard exists else { continue }
             let statement = RowWriter.Statement(sql: sql, parameters: parameters, isReusable: true)
             guard perRecord else {
-                do { try run(statement) } catch let error as PostgresError where error.isRecordError { throw RetryPerRecord() }
+                do { try run(statement) } catch let error as PostgresError where error.isRecordError { throw BatchAttempts.RetryPerRecord() }
                 continue
             }
             try client.execute("SAVEPOINT ferry_record")

@@ -21,8 +21,6 @@ final class SQLiteDestination {
     private var statements: [String: SQLiteStatement] = [:]
     private var batchesReady = false
 
-    /// Raised inside the whole-batch attempt to switch to record-by-record.
-    private struct RetryPerRecord: Error {}
 
     init(database: SQLiteDatabase, config: SQLiteConfig, host: HostServices) {
         self.database = database
@@ -65,53 +63,44 @@ final class SQLiteDestination {
             }
         }
 
-        var perRecord = false
-        while true {
+        return try BatchAttempts.run(rollBack: rollBack) { perRecord in
             try database.execute("BEGIN IMMEDIATE")
-            do {
-                if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
-                    try database.execute("COMMIT")
-                    host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
-                    return WriteOutcome(acceptedCount: rows.count - parseRejections.count, rejections: parseRejections)
-                }
-                try prepareTable(table, request: request, objects: objects)
-                // Looked up once per attempt: parsed records in between may switch the last statement.
-                let fastStatement = try fastKeys.map { try statement(for: $0, table: table, request: request) }
-                var rejections = parseRejections
-                for (index, row) in rows.enumerated() {
-                    if case .malformed = row { continue }
-                    if perRecord { try database.execute("SAVEPOINT ferry_record") }
-                    do {
-                        switch row {
-                        case .raw(let first):
-                            try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
-                                         keys: fastKeys!, request: request)
-                        case .parsed(let object): try apply(object, table: table, statementID: statementID, request: request)
-                        case .malformed: break
-                        }
-                        if perRecord { try database.execute("RELEASE ferry_record") }
-                    } catch let error as SQLiteError where error.isRecordError {
-                        guard perRecord else { throw RetryPerRecord() }
-                        try database.execute("ROLLBACK TO ferry_record; RELEASE ferry_record")
-                        rejections.append(RecordRejection(index: index, error: "sqlite: \(error.message)"))
-                    } catch let error as PluginError {
-                        if perRecord { try database.execute("RELEASE ferry_record") }
-                        rejections.append(RecordRejection(index: index, error: error.message))
-                    }
-                }
-                if request.operation == .append && !request.batchID.isEmpty {
-                    try markCommitted(request.batchID, stream: request.stream)
-                }
+            if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                 try database.execute("COMMIT")
-                rejections.sort { $0.index < $1.index }
-                return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections)
-            } catch is RetryPerRecord {
-                rollBack()
-                perRecord = true
-            } catch {
-                rollBack()
-                throw error
+                host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
+                return WriteOutcome(acceptedCount: rows.count - parseRejections.count, rejections: parseRejections)
             }
+            try prepareTable(table, request: request, objects: objects)
+            // Looked up once per attempt: parsed records in between may switch the last statement.
+            let fastStatement = try fastKeys.map { try statement(for: $0, table: table, request: request) }
+            var rejections = parseRejections
+            for (index, row) in rows.enumerated() {
+                if case .malformed = row { continue }
+                if perRecord { try database.execute("SAVEPOINT ferry_record") }
+                do {
+                    switch row {
+                    case .raw(let first):
+                        try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
+                                     keys: fastKeys!, request: request)
+                    case .parsed(let object): try apply(object, table: table, statementID: statementID, request: request)
+                    case .malformed: break
+                    }
+                    if perRecord { try database.execute("RELEASE ferry_record") }
+                } catch let error as SQLiteError where error.isRecordError {
+                    guard perRecord else { throw BatchAttempts.RetryPerRecord() }
+                    try database.execute("ROLLBACK TO ferry_record; RELEASE ferry_record")
+                    rejections.append(RecordRejection(index: index, error: "sqlite: \(error.message)"))
+                } catch let error as PluginError {
+                    if perRecord { try database.execute("RELEASE ferry_record") }
+                    rejections.append(RecordRejection(index: index, error: error.message))
+                }
+            }
+            if request.operation == .append && !request.batchID.isEmpty {
+                try markCommitted(request.batchID, stream: request.stream)
+            }
+            try database.execute("COMMIT")
+            rejections.sort { $0.index < $1.index }
+            return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections)
         }
     }
 
