@@ -224,3 +224,27 @@ import Testing
         #expect(resumed.stdout.contains(#""read" : 70"#), "\(resumed.stdout)")
     }
 }
+
+/// On a terminal `ferry run` draws a progress line; piped, it writes plain log lines only.
+@Suite struct ProgressLineTests {
+    @Test func aTerminalGetsAProgressLineAndAPipeDoesNot() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              counter: { plugin: demo, config: { count: 300 } }
+              sink: { plugin: cdemo }
+            pipelines:
+              numbers: { source: { connection: counter, stream: numbers }, destination: { connection: sink, stream: numbers }, batch_size: 100 }
+            """)
+        // util-linux `script` runs the command on a pseudo-terminal.
+        let terminal = try Sandbox.outputLines(of: "/usr/bin/script", [
+            "-qec", "cd '\(sandbox.folder.path)' && '\(Sandbox.ferryExecutable)' run --full", "/dev/null",
+        ]).joined(separator: "\n")
+        #expect(terminal.contains("numbers: 100 records"), "\(terminal)")
+        #expect(terminal.contains("rec/s") && terminal.contains("s elapsed"))
+        let piped = try sandbox.ferry(["run", "--full"])
+        #expect(piped.status == 0)
+        #expect(!piped.stderr.contains("s elapsed"), "\(piped.stderr)")
+    }
+}
