@@ -186,7 +186,7 @@ public final class Workspace {
     static func secretValues(of config: JSONObject) -> [String: String] {
         var secrets: [String: String] = [:]
         for (key, value) in config {
-            if let text = value.stringValue, SecretNames.looksSecret(key) { secrets[key] = text }
+            if let text = value.stringValue, FerryConfig.isSecretName(key) { secrets[key] = text }
         }
         return secrets
     }
@@ -195,15 +195,6 @@ public final class Workspace {
 /// A connection the workspace does not keep alive.
 private struct WeakConnection {
     weak var connection: PluginConnection?
-}
-
-/// Recognises configuration keys and variable names that hold secrets.
-public enum SecretNames {
-    static let markers = ["key", "token", "secret", "password", "pass", "credential", "auth", "cookie"]
-    public static func looksSecret(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return markers.contains { lowered.contains($0) }
-    }
 }
 
 /// A problem with what the user asked for, in one line.

@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func secretNamesAreRecognisedCaseInsensitively() {
-        for name in ["API_KEY", "github_token", "ClientSecret", "DB_PASSWORD", "PGPASS", "GCP_CREDENTIALS", "BasicAuth"] {
+        for name in ["API_KEY", "github_token", "ClientSecret", "DB_PASSWORD", "PGPASS", "GCP_CREDENTIALS", "BasicAuth", "session_cookie"] {
             #expect(FerryConfig.isSecretName(name), "\(name)")
         }
         for name in ["HOST", "PORT", "REGION", "USER"] {

@@ -131,13 +131,13 @@ public struct FerryConfig: Sendable, Equatable {
         return names.compactMap { pipeline(named: $0) }
     }
 
-    /// Whether a variable name looks secret: it contains KEY, TOKEN, SECRET, PASSWORD, PASS,
-    /// CREDENTIAL or AUTH, in any case.
+    /// Whether a variable name or config key looks secret: it contains KEY, TOKEN, SECRET,
+    /// PASSWORD, PASS, CREDENTIAL, AUTH or COOKIE, in any case.
     ///
     /// - Parameter name: A variable name such as `VCOM_API_KEY`.
     public static func isSecretName(_ name: String) -> Bool {
         let upper = name.uppercased()
-        return ["KEY", "TOKEN", "SECRET", "PASS", "CREDENTIAL", "AUTH"].contains { upper.contains($0) }
+        return ["KEY", "TOKEN", "SECRET", "PASS", "CREDENTIAL", "AUTH", "COOKIE"].contains { upper.contains($0) }
     }
 
     /// `text` with every secret value replaced by `***`, longest first.
@@ -149,10 +149,6 @@ public struct FerryConfig: Sendable, Equatable {
     }
 
     static func redact(_ text: String, secrets: Set<String>) -> String {
-        var result = text
-        for secret in secrets.sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
-            result = result.replacingOccurrences(of: secret, with: "***")
-        }
-        return result
+        Redactor(secrets: secrets, minimumLength: 1).redact(text)
     }
 }

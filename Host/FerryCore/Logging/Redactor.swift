@@ -11,22 +11,27 @@ import Synchronization
 /// every later line.
 public final class Redactor: Sendable {
     private let storage: Mutex<[String]>
+    private let minimumLength: Int
 
     /// Creates a redactor.
-    /// - Parameter secrets: The initial secrets.
-    public init(secrets: some Sequence<String> = []) {
+    /// - Parameters:
+    ///   - secrets: The initial secrets.
+    ///   - minimumLength: Shorter values are not masked. Log output uses 4, since masking
+    ///     "1" or "no" everywhere would garble it without protecting anything; a single
+    ///     message about one known value (a config error) may use 1.
+    public init(secrets: some Sequence<String> = [], minimumLength: Int = 4) {
         storage = Mutex([])
+        self.minimumLength = max(1, minimumLength)
         add(secrets)
     }
 
-    /// The secret strings, longest first. Values shorter than 4 characters are
-    /// ignored, since masking "1" or "no" everywhere would garble output without protecting anything.
+    /// The secret strings, longest first.
     public var secrets: [String] { storage.withLock { $0 } }
 
     /// Registers more secrets.
     /// - Parameter more: The values to mask from now on.
     public func add(_ more: some Sequence<String>) {
-        let candidates = more.filter { $0.count >= 4 }
+        let candidates = more.filter { $0.count >= minimumLength }
         guard !candidates.isEmpty else { return }
         storage.withLock { secrets in
             for secret in candidates where !secrets.contains(secret) { secrets.append(secret) }
