@@ -1,3 +1,4 @@
+import FerryJSON
 import Foundation
 import Logging
 
@@ -28,10 +29,9 @@ public struct ConsoleLogHandler: LogHandler {
                                                formatOptions: [.withInternetDateTime])
         var line: String
         if json {
-            var object: [String: String] = ["time": time, "level": event.level.rawValue, "message": "\(event.message)"]
-            for (key, value) in fields { object[key] = "\(value)" }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            line = String(decoding: data, as: UTF8.self)
+            var object: JSONObject = ["time": .string(time), "level": .string(event.level.rawValue), "message": .string("\(event.message)")]
+            for (key, value) in fields { object[key] = .string("\(value)") }
+            line = JSONWriter(canonical: true).encodeString(.object(object))
         } else {
             let scope = fields["pipeline"].map { " [\($0)]" } ?? ""
             let rest = fields.filter { $0.key != "pipeline" }.sorted { $0.key < $1.key }
