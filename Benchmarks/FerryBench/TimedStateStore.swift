@@ -22,6 +22,7 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
     func finishRun(_ run: RunID, outcome: RunOutcome) throws { try base.finishRun(run, outcome: outcome) }
     func recentRuns(of pipeline: PipelineID?, limit: Int) throws -> [RunRecord] { try base.recentRuns(of: pipeline, limit: limit) }
     func checkpoint(for pipeline: PipelineID, stream: String) throws -> String? { try base.checkpoint(for: pipeline, stream: stream) }
+    func checkpointSequence(for pipeline: PipelineID, stream: String) throws -> Int64 { try base.checkpointSequence(for: pipeline, stream: stream) }
     func value(scope: String, key: String) throws -> String? { try base.value(scope: scope, key: key) }
     func setValue(_ value: String, scope: String, key: String) throws { try base.setValue(value, scope: scope, key: key) }
     func removeValue(scope: String, key: String) throws { try base.removeValue(scope: scope, key: key) }
@@ -40,5 +41,6 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
         try base.deadLetters(for: pipeline, includeReplayed: includeReplayed, limit: limit)
     }
     func markReplayed(_ ids: [Int64]) throws { try base.markReplayed(ids) }
+    func discardDeadLetters(_ ids: [Int64]) throws -> Int { try base.discardDeadLetters(ids) }
     func reset(_ pipeline: PipelineID) throws { try base.reset(pipeline) }
 }

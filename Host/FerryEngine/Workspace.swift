@@ -96,7 +96,8 @@ public final class Workspace {
         let context = PluginContext(pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
                                     secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)
         let opened = try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api,
-                                          config: resolvingPaths(in: connection.config), context: context)
+                                          config: resolvingPaths(in: connection.config), context: context,
+                                          repeatableReads: plugin.capabilities.contains(.repeatableRead))
         connectionsLock.withLock { openConnections.append(WeakConnection(connection: opened)) }
         return opened
     }

@@ -19,8 +19,13 @@ public struct PluginCapabilities: OptionSet, Hashable, Sendable, CustomStringCon
     /// A transform: `transform`.
     public static let transform = PluginCapabilities(rawValue: 1 << 2)
 
-    /// Every bit ABI 1.0 defines; any other bit makes a descriptor invalid.
-    public static let known: PluginCapabilities = [.source, .destination, .transform]
+    /// A source whose failed `read_next` may be repeated in place (ABI 1.1).
+    public static let repeatableRead = PluginCapabilities(rawValue: 1 << 3)
+
+    /// Every bit ABI 1.1 defines; any other bit makes a descriptor invalid.
+    public static let known: PluginCapabilities = [.source, .destination, .transform, .repeatableRead]
+    /// The bits that name a role; a plugin must declare at least one.
+    public static let roles: PluginCapabilities = [.source, .destination, .transform]
 
     /// The known roles as lowercase words, e.g. `["source", "destination"]`.
     public var names: [String] {
@@ -28,6 +33,7 @@ public struct PluginCapabilities: OptionSet, Hashable, Sendable, CustomStringCon
         if contains(.source) { words.append("source") }
         if contains(.destination) { words.append("destination") }
         if contains(.transform) { words.append("transform") }
+        if contains(.repeatableRead) { words.append("repeatable reads") }
         return words
     }
 

@@ -69,13 +69,13 @@ extension PluginLoader {
                 hint: "rebuild it with the host's Swift toolchain; Linux Swift has no stable ABI")
         }
         let capabilities = PluginCapabilities(rawValue: d.capabilities)
-        guard !capabilities.isEmpty else {
+        guard !capabilities.intersection(.roles).isEmpty else {
             throw invalid("plugin '\(name)' declares no capabilities", hint: "set FERRY_CAP_SOURCE, _DESTINATION or _TRANSFORM")
         }
         guard PluginCapabilities.known.isSuperset(of: capabilities) else {
             throw invalid(
                 "plugin '\(name)' declares unknown capability bits 0x\(String(d.capabilities, radix: 16))",
-                hint: "ABI 1.0 knows only FERRY_CAP_SOURCE, _DESTINATION and _TRANSFORM")
+                hint: "ABI 1.1 knows only FERRY_CAP_SOURCE, _DESTINATION, _TRANSFORM and _REPEATABLE_READ")
         }
         guard d.`init` != nil else {
             throw invalid("plugin '\(name)' has no init function", hint: "set the descriptor's init")
@@ -185,7 +185,7 @@ extension PluginLoader {
     /// `FERRY_ERR_INVALID (-1)` and the like.
     static func statusName(_ status: ferry_status) -> String {
         let names: [ferry_status: String] = [
-            ferry_status(FERRY_OK): "FERRY_OK", ferry_status(FERRY_END): "FERRY_END",
+            ferry_status(FERRY_OK): "FERRY_OK", ferry_status(FERRY_END): "FERRY_END", ferry_status(FERRY_END_COMPLETE): "FERRY_END_COMPLETE",
             ferry_status(FERRY_ERR_INVALID): "FERRY_ERR_INVALID", ferry_status(FERRY_ERR_RETRYABLE): "FERRY_ERR_RETRYABLE",
             ferry_status(FERRY_ERR_RATE_LIMITED): "FERRY_ERR_RATE_LIMITED", ferry_status(FERRY_ERR_AUTH): "FERRY_ERR_AUTH",
             ferry_status(FERRY_ERR_CANCELLED): "FERRY_ERR_CANCELLED", ferry_status(FERRY_ERR_UNSUPPORTED): "FERRY_ERR_UNSUPPORTED",

@@ -200,6 +200,14 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func checkpointSequence(for pipeline: PipelineID, stream: String) throws -> Int64 {
+        try withDatabase { db in
+            try db.query("SELECT sequence FROM checkpoint_sequences WHERE site = ? AND pipeline = ? AND stream = ?",
+                         pipeline.site, pipeline.pipeline, stream,
+                         purpose: "read the checkpoint sequence of \(pipeline) stream \(stream)") { $0.int64(at: 0) }.first ?? 0
+        }
+    }
+
     public func commit(_ batch: BatchCommit) throws {
         let pipeline = batch.pipeline
         try withDatabase { db in
@@ -211,6 +219,11 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                         ON CONFLICT (site, pipeline, stream) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at
                         """, pipeline.site, pipeline.pipeline, batch.stream, checkpoint, now,
                         purpose: "store the checkpoint of \(pipeline) stream \(batch.stream)")
+                    try db.run("""
+                        INSERT INTO checkpoint_sequences (site, pipeline, stream, sequence) VALUES (?1, ?2, ?3, COALESCE(?4, 1))
+                        ON CONFLICT (site, pipeline, stream) DO UPDATE SET sequence = COALESCE(?4, sequence + 1)
+                        """, pipeline.site, pipeline.pipeline, batch.stream, batch.checkpointSequence,
+                        purpose: "number the checkpoint of \(pipeline) stream \(batch.stream)")
                 }
                 try hook?("checkpoint")
 
@@ -286,6 +299,11 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                     }
                 }
                 try hook?("removedHashKeys")
+
+                if !batch.replayedDeadLetters.isEmpty {
+                    try markReplayed(batch.replayedDeadLetters, in: db)
+                }
+                try hook?("replayedDeadLetters")
             }
         }
     }
@@ -444,15 +462,28 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     public func markReplayed(_ ids: [Int64]) throws {
         guard !ids.isEmpty else { return }
         try withDatabase { db in
-            try db.transaction("mark dead letters as replayed") {
-                try db.withStatement("UPDATE dead_letters SET replayed_at = ? WHERE id = ? AND replayed_at IS NULL",
-                                     purpose: "mark dead letters as replayed") { statement in
-                    try statement.bind(real: Self.now, at: 1)
-                    for id in ids {
-                        try statement.bind(integer: id, at: 2)
-                        try statement.run()
-                        statement.reset()
-                    }
+            try db.transaction("mark dead letters as replayed") { try markReplayed(ids, in: db) }
+        }
+    }
+
+    private func markReplayed(_ ids: [Int64], in db: SQLiteDatabase) throws {
+        try db.withStatement("UPDATE dead_letters SET replayed_at = ? WHERE id = ? AND replayed_at IS NULL",
+                             purpose: "mark dead letters as replayed") { statement in
+            try statement.bind(real: Self.now, at: 1)
+            for id in ids {
+                try statement.bind(integer: id, at: 2)
+                try statement.run()
+                statement.reset()
+            }
+        }
+    }
+
+    public func discardDeadLetters(_ ids: [Int64]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try withDatabase { db in
+            try db.transaction("discard dead letters") {
+                try ids.reduce(0) { deleted, id in
+                    deleted + (try db.run("DELETE FROM dead_letters WHERE id = ?", id, purpose: "discard dead letter \(id)"))
                 }
             }
         }

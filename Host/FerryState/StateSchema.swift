@@ -87,5 +87,19 @@ enum StateSchema {
             );
             CREATE INDEX dead_letters_by_pipeline ON dead_letters (site, pipeline, id);
             """),
+        SQLiteMigration(version: 2, purpose: "number the checkpoints", sql: """
+            -- How many checkpoints each stream has committed. Kept apart from the
+            -- checkpoints so that a reset does not restart the count: a destination that
+            -- stores checkpoints with its rows must never look ahead of a reset.
+            CREATE TABLE checkpoint_sequences (
+                site TEXT NOT NULL,
+                pipeline TEXT NOT NULL,
+                stream TEXT NOT NULL,
+                sequence INTEGER NOT NULL,
+                PRIMARY KEY (site, pipeline, stream)
+            ) WITHOUT ROWID;
+            INSERT INTO checkpoint_sequences (site, pipeline, stream, sequence)
+                SELECT site, pipeline, stream, 1 FROM checkpoints;
+            """),
     ]
 }

@@ -113,6 +113,7 @@ public enum FerryStatus {
         switch status {
         case FERRY_OK: return "ok"
         case FERRY_END: return "end"
+        case FERRY_END_COMPLETE: return "end (complete)"
         case FERRY_ERR_INVALID: return "invalid"
         case FERRY_ERR_RETRYABLE: return "retryable"
         case FERRY_ERR_RATE_LIMITED: return "rate_limited"

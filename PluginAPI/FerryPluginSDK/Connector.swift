@@ -30,6 +30,15 @@ public protocol FerryPlugin {
 
     /// Opens one connection. Throw `PluginError.invalid` for bad config.
     static func open(config: JSONObject, host: HostServices) throws -> Instance
+
+    /// True when a reader's `next()` may be called again after it threw a
+    /// retryable error and then returns the batch it could not return. False (the
+    /// default) makes the host reopen the stream at the last committed checkpoint.
+    static var repeatableReads: Bool { get }
+}
+
+extension FerryPlugin {
+    public static var repeatableReads: Bool { false }
 }
 
 /// What every connector instance can do.
@@ -66,12 +75,28 @@ public protocol SourceConnector: Connector {
 /// A pull reader of record batches. `next()` returns nil at the end.
 public protocol BatchReader: AnyObject {
     func next() throws -> RecordBatch?
+    /// Read once `next()` returned nil: true when the source knows it returned the
+    /// whole stream (the API's totals agreed, its cursor said "no more", the file
+    /// was read to its end). Mirror deletes only after such a snapshot.
+    var isComplete: Bool { get }
+}
+
+extension BatchReader {
+    public var isComplete: Bool { false }
 }
 
 /// A connector that writes batches durably.
 public protocol DestinationConnector: Connector {
     /// Writes one batch; returns only when the accepted records are durable.
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome
+}
+
+/// A destination that commits the host's checkpoint with the batch's rows
+/// (`WriteRequest.checkpoint`) and can say which one it holds, so a crash between
+/// its commit and the host's loses and repeats nothing.
+public protocol CheckpointingDestination: DestinationConnector {
+    /// The checkpoint last stored for `scope`, or nil.
+    func storedCheckpoint(scope: String) throws -> DurableCheckpoint?
 }
 
 /// A connector that maps batches.

@@ -110,16 +110,21 @@ public struct WriteRequest: Sendable, Equatable {
     /// Stable across retries of the same batch, so a destination may make
     /// appends idempotent.
     public var batchID: String
+    /// The host's checkpoint after this batch (ABI 1.1). A `CheckpointingDestination`
+    /// stores it in the same transaction as the batch's rows.
+    public var checkpoint: DurableCheckpoint?
 
-    public init(stream: String, operation: WriteOperation, primaryKey: [String] = [], schema: JSONValue? = nil, batchID: String) {
+    public init(stream: String, operation: WriteOperation, primaryKey: [String] = [], schema: JSONValue? = nil, batchID: String,
+                checkpoint: DurableCheckpoint? = nil) {
         self.stream = stream; self.operation = operation; self.primaryKey = primaryKey
-        self.schema = schema; self.batchID = batchID
+        self.schema = schema; self.batchID = batchID; self.checkpoint = checkpoint
     }
 
     public var json: JSONValue {
         var o = JSONObject([("stream", .string(stream)), ("mode", .string(operation.rawValue)),
                             ("primary_key", .array(primaryKey.map(JSONValue.string))), ("batch_id", .string(batchID))])
         if let schema { o["schema"] = schema }
+        if let checkpoint { o["checkpoint"] = checkpoint.json }
         return .object(o)
     }
 
@@ -130,7 +135,36 @@ public struct WriteRequest: Sendable, Equatable {
             throw MessageError("write request 'mode' must be append, upsert or delete, got '\(modeText)'")
         }
         self.init(stream: stream, operation: operation, primaryKey: try stringList(json["primary_key"], key: "primary_key"),
-                  schema: json["schema"], batchID: json["batch_id"]?.stringValue ?? "")
+                  schema: json["schema"], batchID: json["batch_id"]?.stringValue ?? "",
+                  checkpoint: try json["checkpoint"].flatMap { $0.isNull ? nil : try DurableCheckpoint(json: $0) })
+    }
+}
+
+/// A host checkpoint as a destination keeps it beside its rows (ABI 1.1): the
+/// pipeline stream it belongs to, its place in that stream's sequence of
+/// checkpoints, and the source's opaque value.
+public struct DurableCheckpoint: Sendable, Equatable {
+    /// Names the pipeline stream, e.g. `site/pipeline/stream`.
+    public var scope: String
+    /// Grows by one with every checkpoint the host commits for the scope, so the
+    /// larger of two sequences is the later checkpoint.
+    public var sequence: Int64
+    /// The source's checkpoint, opaque JSON.
+    public var value: JSONValue
+
+    public init(scope: String, sequence: Int64, value: JSONValue) {
+        self.scope = scope; self.sequence = sequence; self.value = value
+    }
+
+    public var json: JSONValue {
+        .object(JSONObject([("scope", .string(scope)), ("sequence", .int(sequence)), ("value", value)]))
+    }
+
+    public init(json: JSONValue) throws {
+        guard let scope = json["scope"]?.stringValue, let sequence = json["sequence"]?.intValue, let value = json["value"] else {
+            throw MessageError("a checkpoint needs 'scope', 'sequence' and 'value'")
+        }
+        self.init(scope: scope, sequence: sequence, value: value)
     }
 }
 

@@ -26,12 +26,16 @@ final class Registration: @unchecked Sendable {
     let descriptor: UnsafePointer<ferry_plugin_descriptor>
     let specJSON: String
     let open: (JSONObject, HostServices) throws -> any Connector
+    /// The instance type keeps checkpoints with its rows: the table gets `checkpoint_get`.
+    let storesCheckpoints: Bool
 
     init<Plugin: FerryPlugin>(_ plugin: Plugin.Type) {
         var capabilities: UInt32 = 0
         if Plugin.Instance.self is any SourceConnector.Type { capabilities |= FERRY_CAP_SOURCE }
         if Plugin.Instance.self is any DestinationConnector.Type { capabilities |= FERRY_CAP_DESTINATION }
         if Plugin.Instance.self is any TransformConnector.Type { capabilities |= FERRY_CAP_TRANSFORM }
+        if Plugin.repeatableReads { capabilities |= FERRY_CAP_REPEATABLE_READ }
+        storesCheckpoints = Plugin.Instance.self is any CheckpointingDestination.Type
         let descriptor = UnsafeMutablePointer<ferry_plugin_descriptor>.allocate(capacity: 1)
         // The strings and the descriptor live as long as the library, which is never unloaded.
         descriptor.initialize(to: ferry_plugin_descriptor(
@@ -135,12 +139,14 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
             return FERRY_OK
         }
     }
-    api.read_next = { handle, out, error in
-        PluginError.guarded(error) {
-            let box = Unmanaged<ReaderBox>.fromOpaque(UnsafeRawPointer(handle!)).takeUnretainedValue()
-            guard let batch = try box.reader.next() else { return FERRY_END }
-            out?.pointee = exportBatch(batch)
-            return FERRY_OK
+    // A 1.0 host knows no FERRY_END_COMPLETE: it gets plain FERRY_END.
+    if minor >= 1 {
+        api.read_next = { handle, out, error in
+            PluginError.guarded(error) { try readNext(handle, out, completeStatus: ferry_status(FERRY_END_COMPLETE)) }
+        }
+    } else {
+        api.read_next = { handle, out, error in
+            PluginError.guarded(error) { try readNext(handle, out, completeStatus: ferry_status(FERRY_END)) }
         }
     }
     api.read_close = { handle in
@@ -170,12 +176,36 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
             return FERRY_OK
         }
     }
+    if minor >= 1 && registered!.storesCheckpoints {
+        api.checkpoint_get = { handle, request, out, error in
+            PluginError.guarded(error) {
+                guard let destination = instance(handle) as? any CheckpointingDestination else {
+                    throw PluginError.unsupported("this destination keeps no checkpoints")
+                }
+                guard let scope = try parseRequest(request)["scope"]?.stringValue else {
+                    throw PluginError.invalid("checkpoint_get request without a 'scope'")
+                }
+                guard let stored = try destination.storedCheckpoint(scope: scope) else { return FERRY_ERR_NOT_FOUND }
+                out?.pointee = .owning(JSONWriter().encodeString(stored.json))
+                return FERRY_OK
+            }
+        }
+    }
     api.cancel = { handle in instance(handle).cancel() }
     api.close = { handle in
         guard let handle else { return }
         Unmanaged<InstanceBox>.fromOpaque(UnsafeRawPointer(handle)).release()
     }
     return api
+}
+
+/// The body of `read_next`: the next batch, or the end with `completeStatus` when the
+/// reader vouches for a complete stream.
+private func readNext(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<ferry_batch>?, completeStatus: ferry_status) throws -> ferry_status {
+    let box = Unmanaged<ReaderBox>.fromOpaque(UnsafeRawPointer(handle!)).takeUnretainedValue()
+    guard let batch = try box.reader.next() else { return box.reader.isComplete ? completeStatus : FERRY_END }
+    out?.pointee = exportBatch(batch)
+    return FERRY_OK
 }
 
 /// Copies the given byte runs into one malloc block; returns the block and each run's view.

@@ -30,12 +30,12 @@ import Testing
         let plugin = try #require(found.plugin(named: "cdemo"))
         #expect(plugin.version == "1.0.0")
         #expect(plugin.abiMajor == 1)
-        #expect(plugin.abiMinor == 0)
+        #expect(plugin.abiMinor == UInt32(FERRY_ABI_MINOR))
         #expect(plugin.runtime == "c")
         #expect(plugin.capabilities == [.source, .destination, .transform])
         #expect(!plugin.summary.isEmpty)
         #expect(plugin.path.hasSuffix("libferry-cdemo.so"))
-        #expect(plugin.api.pointee.abi_minor == 0)
+        #expect(plugin.api.pointee.abi_minor == UInt32(FERRY_ABI_MINOR))
     }
 
     @Test func specAndOpenWithHostServices() throws {

@@ -92,12 +92,17 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
         storage.withLock { $0.checkpoints[StreamKey(pipeline, stream)] }
     }
 
+    public func checkpointSequence(for pipeline: PipelineID, stream: String) throws -> Int64 {
+        storage.withLock { $0.checkpointSequences[StreamKey(pipeline, stream)] ?? 0 }
+    }
+
     public func commit(_ batch: BatchCommit) throws {
         try storage.withLock { state in
             var next = state
             let stream = StreamKey(batch.pipeline, batch.stream)
             if let checkpoint = batch.checkpoint {
                 next.checkpoints[stream] = checkpoint
+                next.checkpointSequences[stream] = batch.checkpointSequence ?? (next.checkpointSequences[stream] ?? 0) + 1
             }
             try hook?("checkpoint")
 
@@ -140,6 +145,13 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
                 }
             }
             try hook?("removedHashKeys")
+
+            let replayed = Set(batch.replayedDeadLetters)
+            let now = Date().timeIntervalSince1970
+            for index in next.deadLetters.indices where replayed.contains(next.deadLetters[index].id) && next.deadLetters[index].replayedAt == nil {
+                next.deadLetters[index].replayedAt = now
+            }
+            try hook?("replayedDeadLetters")
 
             state = next
         }
@@ -219,6 +231,15 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func discardDeadLetters(_ ids: [Int64]) throws -> Int {
+        let wanted = Set(ids)
+        return storage.withLock { state in
+            let before = state.deadLetters.count
+            state.deadLetters.removeAll { wanted.contains($0.id) }
+            return before - state.deadLetters.count
+        }
+    }
+
     // MARK: Maintenance
 
     public func reset(_ pipeline: PipelineID) throws {
@@ -255,6 +276,7 @@ extension InMemoryStateStore {
         var runs: [RunID: RunRecord] = [:]
         var leases: [PipelineID: Lease] = [:]
         var checkpoints: [StreamKey: String] = [:]
+        var checkpointSequences: [StreamKey: Int64] = [:]   // never reset
         var values: [ScopedKey: String] = [:]
         var idMap: [ScopedKey: String] = [:]
         var hashes: [StreamKey: [String: UInt64]] = [:]

@@ -25,6 +25,11 @@ public protocol StateStore: AnyObject, Sendable {
     /// The checkpoint (opaque JSON text) last committed for a stream, or nil.
     func checkpoint(for pipeline: PipelineID, stream: String) throws -> String?
 
+    /// How many checkpoints were ever committed for a stream (0 for none). It only
+    /// grows, even across `reset`, so a destination holding a larger sequence (one
+    /// that commits checkpoints with its rows) holds a later checkpoint.
+    func checkpointSequence(for pipeline: PipelineID, stream: String) throws -> Int64
+
     /// Commits, in one transaction, everything one acknowledged batch produced:
     /// its checkpoint, per-run counts, ID mappings, dead letters and record hashes.
     func commit(_ batch: BatchCommit) throws
@@ -55,6 +60,9 @@ public protocol StateStore: AnyObject, Sendable {
 
     /// Marks dead letters as replayed (they stay listed with `includeReplayed`).
     func markReplayed(_ ids: [Int64]) throws
+
+    /// Deletes dead letters nobody will replay; returns how many were deleted.
+    func discardDeadLetters(_ ids: [Int64]) throws -> Int
 
     // MARK: Maintenance
 
@@ -159,6 +167,9 @@ public struct BatchCommit: Sendable {
     public var stream: String
     /// The new checkpoint; nil keeps the previous one.
     public var checkpoint: String?
+    /// The checkpoint's sequence number (see `StateStore.checkpointSequence`); nil
+    /// stores the previous one plus one.
+    public var checkpointSequence: Int64?
     public var counts: BatchCounts
     public var idMappings: [(scope: String, sourceID: String, destinationID: String)]
     public var deadLetters: [DeadLetter]
@@ -166,13 +177,17 @@ public struct BatchCommit: Sendable {
     public var hashes: [(key: String, hash: UInt64)]
     /// Keys whose hashes must be forgotten (records deleted in mirror mode).
     public var removedHashKeys: [String]
+    /// Dead letters this batch replayed: marked replayed in the same transaction.
+    public var replayedDeadLetters: [Int64]
 
-    public init(run: RunID, pipeline: PipelineID, stream: String, checkpoint: String?, counts: BatchCounts,
-                idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],
-                deadLetters: [DeadLetter] = [], hashes: [(key: String, hash: UInt64)] = [], removedHashKeys: [String] = []) {
+    public init(run: RunID, pipeline: PipelineID, stream: String, checkpoint: String?, checkpointSequence: Int64? = nil,
+                counts: BatchCounts, idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],
+                deadLetters: [DeadLetter] = [], hashes: [(key: String, hash: UInt64)] = [], removedHashKeys: [String] = [],
+                replayedDeadLetters: [Int64] = []) {
         self.run = run; self.pipeline = pipeline; self.stream = stream; self.checkpoint = checkpoint
+        self.checkpointSequence = checkpointSequence
         self.counts = counts; self.idMappings = idMappings; self.deadLetters = deadLetters
-        self.hashes = hashes; self.removedHashKeys = removedHashKeys
+        self.hashes = hashes; self.removedHashKeys = removedHashKeys; self.replayedDeadLetters = replayedDeadLetters
     }
 }
 

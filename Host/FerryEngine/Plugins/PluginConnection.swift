@@ -17,12 +17,17 @@ public final class PluginConnection {
     private let context: PluginContext
     /// The plugin's instance handle (nil once closed), for raw slot calls.
     public private(set) var instance: OpaquePointer?
+    /// The source may repeat a `read_next` that failed as retryable (`FERRY_CAP_REPEATABLE_READ`);
+    /// otherwise the engine reopens the stream at its last committed checkpoint.
+    public let repeatableReads: Bool
 
-    init(pluginName: String, connectionName: String, api: UnsafePointer<ferry_plugin_api>, config: JSONObject, context: PluginContext) throws {
+    init(pluginName: String, connectionName: String, api: UnsafePointer<ferry_plugin_api>, config: JSONObject, context: PluginContext,
+         repeatableReads: Bool = false) throws {
         self.pluginName = pluginName
         self.connectionName = connectionName
         self.api = api
         self.context = context
+        self.repeatableReads = repeatableReads
         guard let open = api.pointee.open else { throw callError("open", FERRY_ERR_UNSUPPORTED, "the plugin has no open slot") }
         let configText = JSONWriter().encodeString(.object(config))
         var handle: OpaquePointer?
@@ -95,6 +100,38 @@ public final class PluginConnection {
                             assignedIDs: try assignedIDs(result.id_mappings))
     }
 
+    /// The plugin's `checkpoint_get` slot, when its table is large enough to have one (ABI 1.1).
+    private var checkpointGetSlot: (@convention(c) (OpaquePointer?, ferry_str, UnsafeMutablePointer<ferry_buffer>?, UnsafeMutablePointer<ferry_error>?) -> ferry_status)? {
+        let end = MemoryLayout<ferry_plugin_api>.offset(of: \ferry_plugin_api.checkpoint_get)! + MemoryLayout<UnsafeRawPointer>.size
+        guard Int(api.pointee.struct_size) >= end, api.pointee.abi_minor >= 1 else { return nil }
+        return api.pointee.checkpoint_get
+    }
+
+    /// True when the destination commits the host's checkpoint with each batch's rows.
+    public var storesCheckpoints: Bool { checkpointGetSlot != nil }
+
+    /// The checkpoint the destination stored last for `scope`; nil when it has none
+    /// or keeps none.
+    public func storedCheckpoint(scope: String) throws -> DurableCheckpoint? {
+        guard let slot = checkpointGetSlot else { return nil }
+        let instance = try handle("checkpoint_get")
+        var buffer = ferry_buffer()
+        var error = ferry_error.empty
+        let request = JSONWriter().encodeString(["scope": .string(scope)])
+        let status = withBorrowedString(request) { slot(instance, $0, &buffer, &error) }
+        if status == FERRY_ERR_NOT_FOUND {
+            _ = PluginError(consuming: &error, status: status)
+            return nil
+        }
+        try check("checkpoint_get", status, &error)
+        let bytes = buffer.consumeBytes()
+        do {
+            return try DurableCheckpoint(json: JSONParser().parse(bytes))
+        } catch {
+            throw callError("checkpoint_get", FERRY_ERR_INVALID, "returned a malformed checkpoint: \(error)")
+        }
+    }
+
     /// Maps one batch of NDJSON records through a transform plugin.
     public func transform(_ request: TransformRequest, records: [UInt8]) throws -> (records: [UInt8], count: Int, rejections: [RecordRejection]) {
         guard let slot = api.pointee.transform else { throw callError("transform", FERRY_ERR_UNSUPPORTED, "the plugin is not a transform") }
@@ -124,7 +161,7 @@ public final class PluginConnection {
 
     /// Throws when `status` is a failure, consuming the error's buffers.
     func check(_ slot: String, _ status: ferry_status, _ error: inout ferry_error) throws {
-        guard status != FERRY_OK && status != FERRY_END else { return }
+        guard status != FERRY_OK && status != FERRY_END && status != FERRY_END_COMPLETE else { return }
         let failure = PluginError(consuming: &error, status: status)
         throw callError(slot, status, failure.message, retryAfter: failure.retryAfter)
     }
@@ -182,6 +219,10 @@ public final class PluginReader {
         self.reader = nil
     }
 
+    /// Set when the stream ended with `FERRY_END_COMPLETE`: the source vouches that
+    /// it returned the whole stream.
+    public private(set) var isComplete = false
+
     /// The next batch, or nil at the end of the stream.
     public func next() throws -> SourceBatch? {
         guard let reader else { return nil }
@@ -189,6 +230,10 @@ public final class PluginReader {
         var error = ferry_error.empty
         let status = nextSlot(reader, &batch, &error)
         if status == FERRY_END { return nil }
+        if status == FERRY_END_COMPLETE {
+            isComplete = true
+            return nil
+        }
         try connection.check("read_next", status, &error)
         defer { batch.release?(&batch) }
         var checkpoint: String?

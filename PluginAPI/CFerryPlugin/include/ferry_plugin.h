@@ -45,7 +45,7 @@ extern "C" {
  * both sides use the smaller of the two. A minor only adds fields at the end
  * of structs and slots at the end of tables. */
 #define FERRY_ABI_MAJOR 1
-#define FERRY_ABI_MINOR 0
+#define FERRY_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define FERRY_EXPORT __declspec(dllexport)
@@ -59,6 +59,9 @@ typedef int32_t ferry_status;
 
 #define FERRY_OK                 0  /* success */
 #define FERRY_END                1  /* read_next: the stream is exhausted, no batch returned */
+#define FERRY_END_COMPLETE       2  /* read_next (ABI 1.1): exhausted, and the source vouches that the
+                                       records since read_open are the whole stream: the API's totals
+                                       or its cursor said so. Mirror deletes only after this. */
 #define FERRY_ERR_INVALID       -1  /* bad config, request or record; retrying will not help */
 #define FERRY_ERR_RETRYABLE     -2  /* transient failure (network, 5xx, lock); safe to retry */
 #define FERRY_ERR_RATE_LIMITED  -3  /* rate limit hit; see ferry_error.retry_after_ms */
@@ -236,6 +239,10 @@ typedef struct ferry_reader ferry_reader;      /* plugin-owned, opaque to the ho
 #define FERRY_CAP_SOURCE      (1u << 0)  /* discover + read_open/read_next/read_close */
 #define FERRY_CAP_DESTINATION (1u << 1)  /* write */
 #define FERRY_CAP_TRANSFORM   (1u << 2)  /* transform */
+/* ABI 1.1: read_next may be called again after it failed with FERRY_ERR_RETRYABLE
+ * and then returns the batch it could not return. Without this bit the host closes
+ * the reader and reopens it at the last committed checkpoint, so no page is skipped. */
+#define FERRY_CAP_REPEATABLE_READ (1u << 3)
 
 /* The plugin's routines. `spec`, `open` and `close` are required; the others
  * are required by the capabilities the descriptor declares, and NULL
@@ -269,7 +276,10 @@ typedef struct ferry_plugin_api {
 
     /* Destination: writes one batch durably before returning. request_json
      * keys: stream, mode ("append" | "upsert" | "delete"), primary_key, schema,
-     * batch_id (stable across retries of the same batch). */
+     * batch_id (stable across retries of the same batch), and (ABI 1.1)
+     * checkpoint: {"scope": "...", "sequence": N, "value": <JSON>} -- a
+     * destination with checkpoint_get stores it in the same transaction as the
+     * batch's rows, replacing the scope's earlier one. */
     ferry_status (*write)(ferry_instance *instance, ferry_str request_json, ferry_str records,
                           ferry_write_result *out_result, ferry_error *err);
 
@@ -284,6 +294,15 @@ typedef struct ferry_plugin_api {
     void (*close)(ferry_instance *instance);
 
     /* ABI 1.1 and later */
+
+    /* Destination, optional: the checkpoint last stored by `write` for a scope.
+     * request_json: {"scope": "..."}; out JSON: {"sequence": N, "value": <JSON>}.
+     * FERRY_ERR_NOT_FOUND when the scope has none. A destination that fills this
+     * slot promises that a write's rows and its request's checkpoint commit
+     * together, so the host can take the destination's checkpoint when a crash
+     * came between the destination's commit and the host's (exactly-once). */
+    ferry_status (*checkpoint_get)(ferry_instance *instance, ferry_str request_json,
+                                   ferry_buffer *out_json, ferry_error *err);
 } ferry_plugin_api;
 
 /* ------------------------------------------------------------ the entry point */
