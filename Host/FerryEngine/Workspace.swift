@@ -132,7 +132,11 @@ public final class Workspace {
                 throw WorkspaceError("\(config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).transforms: \(error)")
             }
             transform = RecordTransform { record in
-                switch chain.apply(to: record, lookup: { scope, id in try store.destinationID(scope: scope, sourceID: id) }) {
+                let site = self.site
+                let lookup: TransformChain.Lookup = { scope, id in
+                    try store.destinationID(scope: IDMapScope.qualified(scope, site: site), sourceID: id)
+                }
+                switch chain.apply(to: record, lookup: lookup) {
                 case .kept(let output): return output
                 case .dropped: return nil
                 case .rejected(let reason): throw RecordRejected(reason)
@@ -153,6 +157,7 @@ public final class Workspace {
             schema: pipeline.transforms.isEmpty && pipeline.transformPlugins.isEmpty ? stream?.schema : nil)
         plan.destinationCursor = pipeline.destinationCursor
         plan.changeDetection = pipeline.changeDetection
+        plan.maxDelete = pipeline.maxDelete
         return plan
     }
 

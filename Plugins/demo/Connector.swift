@@ -88,6 +88,8 @@ final class CounterReader: BatchReader {
         self.connector = connector
     }
 
+    var isComplete: Bool { nextID > last }
+
     func next() throws -> RecordBatch? {
         if connector.isCancelled { throw PluginError.cancelled() }
         if let left = quotaLeft {

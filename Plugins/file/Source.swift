@@ -241,6 +241,8 @@ final class FileReader: BatchReader {
     private let batchSize: Int
     private let source: FileSource
     private var finished = false
+    /// Read to the end of the file, with no half-written record at its end.
+    var isComplete: Bool { finished && !records.incompleteTail }
     private var cachedHead: String?
 
     init(records: RecordCursor, filter: RecordFilter, maxCursor: JSONValue?, batchSize: Int, source: FileSource) {

@@ -133,6 +133,8 @@ final class RowReader: BatchReader {
     private let batchSize: Int
     private let isCancelled: () -> Bool
     private var done = false
+    /// The cursor ran out of rows (not cancelled or failed): the whole selection was returned.
+    private(set) var isComplete = false
 
     init(client: PostgresClient, cursor: String?, key: [String], batchSize: Int, isCancelled: @escaping () -> Bool) {
         self.client = client
@@ -163,7 +165,10 @@ final class RowReader: BatchReader {
             finish()
             throw error.pluginError
         }
-        if result.rowCount < batchSize { finish() }
+        if result.rowCount < batchSize {
+            isComplete = true
+            finish()
+        }
         guard result.rowCount > 0 else { return nil }
         let names = (0..<result.columnCount).map(result.columnName)
         let decoders = (0..<result.columnCount).map { ValueDecoder(oid: result.columnType($0)) }

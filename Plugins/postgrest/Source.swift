@@ -19,6 +19,8 @@ final class PostgRESTReader: BatchReader {
     private var position: (cursor: JSONValue, key: JSONValue?)?
     private var offset = 0
     private var finished = false
+    /// The exact count PostgREST sent (`Prefer: count=exact`) says every row was returned.
+    var isComplete: Bool { finished }
 
     /// Starts a read.
     /// - Parameters:
@@ -49,7 +51,10 @@ final class PostgRESTReader: BatchReader {
         if finished { return nil }
         if host.isCancelled { throw PluginError.cancelled() }
         let page = try client.select(from: table, query: query())
-        guard !page.rows.isEmpty else { return nil }
+        guard !page.rows.isEmpty else {
+            if page.total == 0 { finished = true }
+            return nil
+        }
         var batch = RecordBatch()
         for row in page.rows {
             guard let object = row.objectValue else { throw PluginError.invalid("PostgREST returned a row that is not an object") }

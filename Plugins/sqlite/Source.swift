@@ -111,6 +111,8 @@ final class RowReader: BatchReader {
     private let names: [String]
     private let cursorIndex: Int32?
     private var done = false
+    /// The query ran to its last row: the table's whole (selected) content was returned.
+    var isComplete: Bool { done }
 
     init(statement: SQLiteStatement, cursor: String?, hasRowID: Bool, batchSize: Int, isCancelled: @escaping () -> Bool) {
         self.statement = statement

@@ -8,7 +8,7 @@ extension ConfigParser {
     static let connectionKeys = ["plugin", "config", "budget", "http"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
-        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection",
+        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection", "max_delete",
     ]
     static let endpointKeys = ["connection", "stream"]
     static let siteKeys = ["pipelines", "connections"]
@@ -130,7 +130,23 @@ extension ConfigParser {
                 throw failure(.invalidValue, field, "must be true with write: mirror, which finds deletions through the stored record hashes")
             }
         }
+        if let field = fields.optional("max_delete") { pipeline.maxDelete = try deleteLimit(field) }
         return pipeline
+    }
+
+    /// `max_delete`: a whole number of records, or a share written `N%` (0–100).
+    func deleteLimit(_ field: Field) throws -> DeleteLimit {
+        let text = try string(field).trimmingCharacters(in: .whitespaces)
+        if text.hasSuffix("%") {
+            guard let percent = Double(text.dropLast()), (0...100).contains(percent) else {
+                throw failure(.invalidValue, field, "must be a share from 0% to 100% or a whole number of records, got '\(text)'")
+            }
+            return .share(percent / 100)
+        }
+        guard let count = Int(text), count >= 0 else {
+            throw failure(.invalidValue, field, "must be a whole number of records (0 or more) or a share such as 10%, got '\(text)'")
+        }
+        return .count(count)
     }
 
     func endpoint(_ field: Field, connections: [String], defaultStream: String?) throws -> PipelineConfig.Endpoint {

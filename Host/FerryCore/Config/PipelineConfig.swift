@@ -90,6 +90,8 @@ public struct PipelineConfig: Sendable, Equatable {
     /// written (the default). Off saves the hash bookkeeping where re-sending is cheap, such
     /// as a local database; mirror mode needs it.
     public var changeDetection = true
+    /// The most records one mirror run may delete; more fails the run with nothing deleted.
+    public var maxDelete = DeleteLimit.default
     /// Where the pipeline is defined.
     public var location: SourceLocation
 
@@ -142,5 +144,33 @@ public struct PipelineConfig: Sendable, Equatable {
             names.append(name)
         }
         return names
+    }
+}
+
+/// How many records a mirror run may delete (`max_delete`), like rsync's
+/// `--max-delete`: a source that suddenly returns little or nothing must not
+/// empty the destination. A share of the records the destination held, or a count.
+public enum DeleteLimit: Sendable, Equatable, CustomStringConvertible {
+    /// At most this share (0...1) of the records known before the run.
+    case share(Double)
+    /// At most this many records.
+    case count(Int)
+
+    /// Half of what the destination held: a real clean-up rarely deletes more at once.
+    public static let `default` = DeleteLimit.share(0.5)
+
+    /// Whether deleting `deletions` of `known` records stays within the limit.
+    public func allows(deleting deletions: Int, of known: Int) -> Bool {
+        switch self {
+        case .count(let limit): return deletions <= limit
+        case .share(let share): return Double(deletions) <= share * Double(known)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .count(let limit): return "\(limit)"
+        case .share(let share): return "\((share * 1000).rounded() / 10)%"
+        }
     }
 }

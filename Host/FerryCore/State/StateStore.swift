@@ -267,3 +267,12 @@ public struct LeaseHolder: Sendable, Equatable, CustomStringConvertible {
         return (state, start)
     }
 }
+
+/// ID-mapping scopes are per site: the same connection serves several sites
+/// (tenants, shops), and their ids must never meet.
+public enum IDMapScope {
+    /// The scope as stored: the site's name before it, when there is a site.
+    public static func qualified(_ scope: String, site: String) -> String {
+        site.isEmpty ? scope : "\(site)::\(scope)"
+    }
+}

@@ -3,7 +3,7 @@ import FerryJSON
 import FerryPluginSDK
 
 /// A pipeline ready to run: its open connections and every setting resolved.
-/// `PipelineBuilder` makes one from the configuration; tests may build one by hand.
+/// `Workspace.plan(_:)` makes one from the configuration; tests may build one by hand.
 public struct PipelinePlan {
     /// How records reach the destination.
     public enum WriteMode: String, Sendable { case append, upsert, mirror }
@@ -34,6 +34,8 @@ public struct PipelinePlan {
     public var destinationCursor: String?
     /// Skip records whose content hash is unchanged (upsert and mirror with a key).
     public var changeDetection = true
+    /// The most records one mirror run may delete.
+    public var maxDelete = DeleteLimit.default
 
     public init(id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
                 destinationStream: String, fullSync: Bool = false, writeMode: WriteMode = .append, primaryKey: [String] = [],
@@ -46,8 +48,11 @@ public struct PipelinePlan {
         self.cursorField = cursorField; self.lookback = lookback; self.batchSize = batchSize
         self.failOnReject = failOnReject; self.transform = transform; self.transformPlugins = transformPlugins
         self.schema = schema
-        self.idMapScope = idMapScope ?? "\(destination.connectionName)/\(destinationStream)"
+        self.idMapScope = IDMapScope.qualified(idMapScope ?? "\(destination.connectionName)/\(destinationStream)", site: id.site)
     }
+
+    /// Where the destination keeps this pipeline's checkpoints (`WriteRequest.checkpoint`).
+    var checkpointScope: String { "\(id)/\(sourceStream)" }
 
     /// Change detection needs a key to hash records by.
     var detectsChanges: Bool { changeDetection && writeMode != .append && !primaryKey.isEmpty }
@@ -75,7 +80,15 @@ public struct RunOptions: Sendable {
     public var dryRun = false
     /// Stop after this many source records.
     public var limit: Int?
-    public init(fullRefresh: Bool = false, since: String? = nil, until: String? = nil, dryRun: Bool = false, limit: Int? = nil) {
+    /// Replaces the pipelines' `max_delete` for this run.
+    public var maxDelete: DeleteLimit?
+    public init(fullRefresh: Bool = false, since: String? = nil, until: String? = nil, dryRun: Bool = false, limit: Int? = nil,
+                maxDelete: DeleteLimit? = nil) {
         self.fullRefresh = fullRefresh; self.since = since; self.until = until; self.dryRun = dryRun; self.limit = limit
+        self.maxDelete = maxDelete
     }
+
+    /// A run over an explicit range (`--since`/`--until`): it reads what it is told and
+    /// leaves the stored checkpoint as it was.
+    public var isRanged: Bool { since != nil || until != nil }
 }

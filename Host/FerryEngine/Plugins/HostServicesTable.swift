@@ -57,7 +57,9 @@ enum HostServicesTable {
         }
         api.id_map_get = { ctx, scope, sourceID, out, error in
             PluginError.guarded(error) {
-                guard let id = try pluginContext(ctx).store.destinationID(scope: scope.string, sourceID: sourceID.string) else {
+                let context = pluginContext(ctx)
+                let qualified = IDMapScope.qualified(scope.string, site: context.site)
+                guard let id = try context.store.destinationID(scope: qualified, sourceID: sourceID.string) else {
                     return FERRY_ERR_NOT_FOUND
                 }
                 out?.pointee = .owning(id)
@@ -66,7 +68,9 @@ enum HostServicesTable {
         }
         api.id_map_put = { ctx, scope, sourceID, destinationID, error in
             PluginError.guarded(error) {
-                try pluginContext(ctx).store.setDestinationID(destinationID.string, scope: scope.string, sourceID: sourceID.string)
+                let context = pluginContext(ctx)
+                try context.store.setDestinationID(destinationID.string, scope: IDMapScope.qualified(scope.string, site: context.site),
+                                                   sourceID: sourceID.string)
                 return FERRY_OK
             }
         }
@@ -92,7 +96,14 @@ enum HostServicesTable {
                 guard let http = pluginContext(ctx).http else {
                     throw PluginError.unsupported("the host's HTTP service is not available to this connection")
                 }
-                let response = try HTTPBridge.send(request.pointee, through: http)
+                let context = pluginContext(ctx)
+                let response: HTTPTransportResponse
+                do {
+                    response = try HTTPBridge.send(request.pointee, through: http)
+                } catch let error as PluginError where error.status == FERRY_ERR_RETRYABLE || error.status == FERRY_ERR_RATE_LIMITED {
+                    context.httpRetriesSpent = true
+                    throw error
+                }
                 out.pointee.struct_size = UInt32(MemoryLayout<ferry_http_response>.size)
                 out.pointee.status_code = Int32(response.status)
                 out.pointee.headers = .owning(response.headers.text)

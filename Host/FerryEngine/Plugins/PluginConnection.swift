@@ -161,9 +161,13 @@ public final class PluginConnection {
 
     /// Throws when `status` is a failure, consuming the error's buffers.
     func check(_ slot: String, _ status: ferry_status, _ error: inout ferry_error) throws {
+        let retriesSpent = context.httpRetriesSpent
+        context.httpRetriesSpent = false
         guard status != FERRY_OK && status != FERRY_END && status != FERRY_END_COMPLETE else { return }
         let failure = PluginError(consuming: &error, status: status)
-        throw callError(slot, status, failure.message, retryAfter: failure.retryAfter)
+        var thrown = callError(slot, status, failure.message, retryAfter: failure.retryAfter)
+        thrown.retriesSpent = retriesSpent
+        throw thrown
     }
 
     private func receiveJSON(_ slot: String, _ body: (UnsafeMutablePointer<ferry_buffer>, UnsafeMutablePointer<ferry_error>) throws -> ferry_status) throws -> JSONValue {
@@ -257,6 +261,9 @@ public struct PluginCallError: Error, CustomStringConvertible {
     public var status: Int32
     public var message: String
     public var retryAfter: Double?
+    /// The failure came from an HTTP request that the host's HTTP service already
+    /// retried as often as the connection allows: retrying the call would nest budgets.
+    public var retriesSpent = false
 
     public var isRetryable: Bool { status == FERRY_ERR_RETRYABLE || status == FERRY_ERR_RATE_LIMITED }
 

@@ -15,6 +15,14 @@ final class PluginContext: @unchecked Sendable {
     let cancellation: Cancellation
     /// The connection's HTTP service (`http_request`), when the host provides one.
     let http: HTTPService?
+    /// Set when an HTTP request of this instance failed after the HTTP service spent
+    /// its own retries on it: the engine then does not retry the plugin call again,
+    /// so one request has one retry budget, not the product of two.
+    private let httpRetriesSpentFlag = Atomic<Bool>(false)
+    var httpRetriesSpent: Bool {
+        get { httpRetriesSpentFlag.load(ordering: .acquiring) }
+        set { httpRetriesSpentFlag.store(newValue, ordering: .releasing) }
+    }
 
     init(pluginName: String, connectionName: String, site: String, logger: Logger, store: any StateStore,
          secrets: [String: String], cancellation: Cancellation, http: HTTPService? = nil) {

@@ -182,6 +182,9 @@ final class PluginInstance {
     }
 
     /// Reads a whole stream (or at most `limit` batches).
+    /// Whether the last `read` ended with FERRY_END_COMPLETE (the source vouched for a whole stream).
+    private(set) var lastReadWasComplete = false
+
     func read(_ request: ReadRequest, limit: Int = .max) throws -> [ReceivedBatch] {
         var reader: OpaquePointer?
         var error = ferry_error.empty
@@ -195,7 +198,10 @@ final class PluginInstance {
             var batch = ferry_batch()
             var error = ferry_error.empty
             let status = api.pointee.read_next!(reader, &batch, &error)
-            if status == FERRY_END { break }
+            if status == FERRY_END || status == FERRY_END_COMPLETE {
+                lastReadWasComplete = status == FERRY_END_COMPLETE
+                break
+            }
             guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
             let text = batch.records.string
             let checkpointText = batch.checkpoint.string
