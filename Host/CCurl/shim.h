@@ -18,6 +18,11 @@ typedef size_t (*ferry_curl_data_callback)(char *data, size_t size, size_t count
 static inline CURLcode ferry_curl_setopt_callback(CURL *handle, CURLoption option, ferry_curl_data_callback value) {
     return curl_easy_setopt(handle, option, value);
 }
+typedef int (*ferry_curl_progress_callback)(void *context, curl_off_t download_total, curl_off_t downloaded,
+                                            curl_off_t upload_total, curl_off_t uploaded);
+static inline CURLcode ferry_curl_setopt_progress(CURL *handle, ferry_curl_progress_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
+}
 static inline CURLcode ferry_curl_setopt_off(CURL *handle, CURLoption option, curl_off_t value) {
     return curl_easy_setopt(handle, option, value);
 }

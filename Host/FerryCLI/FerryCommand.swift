@@ -18,6 +18,8 @@ enum ExitStatus {
     static let failure: Int32 = 1
     static let usage: Int32 = 2
     static let deadLetters: Int32 = 3
+    /// EX_USAGE, as ArgumentParser gives for malformed arguments: arguments that name nothing.
+    static let badArguments: Int32 = 64
     /// EX_TEMPFAIL: a rate budget is used up; the next run continues.
     static let rateLimited: Int32 = 75
     static let interrupted: Int32 = 130

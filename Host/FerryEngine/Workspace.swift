@@ -85,7 +85,7 @@ public final class Workspace {
                 .standardizedFileURL.path
             httpConfig.auth = .oauth2(tokenURL: tokenURL, credentials: credentials)
         }
-        var transport: any HTTPTransport = CurlTransport()
+        var transport: any HTTPTransport = CurlTransport(isCancelled: { cancellation.isCancelled })
         if let recordFolder {
             transport = try RecordingTransport(base: transport, folder: recordFolder, connectionName: name, redactor: redactor)
         }

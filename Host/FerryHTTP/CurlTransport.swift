@@ -11,14 +11,20 @@ import Synchronization
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private let idle = Mutex<[UInt]>([])
     private let maxIdleHandles: Int
+    /// Polled while a request is under way (a few times a second, by libcurl's progress
+    /// callback): true aborts it, so SIGTERM does not wait out a slow or hung response.
+    private let isCancelled: @Sendable () -> Bool
 
     private static let globalInit: Bool = curl_global_init(3) == CURLE_OK  // CURL_GLOBAL_ALL
 
     /// Creates a transport.
-    /// - Parameter maxIdleHandles: Easy handles kept for reuse between requests.
-    public init(maxIdleHandles: Int = 4) {
+    /// - Parameters:
+    ///   - maxIdleHandles: Easy handles kept for reuse between requests.
+    ///   - isCancelled: Aborts a request under way when it turns true.
+    public init(maxIdleHandles: Int = 4, isCancelled: @escaping @Sendable () -> Bool = { false }) {
         _ = Self.globalInit
         self.maxIdleHandles = maxIdleHandles
+        self.isCancelled = isCancelled
     }
 
     deinit {
@@ -30,7 +36,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     public func perform(_ request: HTTPTransportRequest) throws(HTTPTransportError) -> HTTPTransportResponse {
         guard let handle = checkOut() else { throw HTTPTransportError(.other("libcurl could not create a handle")) }
         defer { checkIn(handle) }
-        let collector = ResponseCollector(limit: request.maxResponseBytes)
+        let collector = ResponseCollector(limit: request.maxResponseBytes, isCancelled: isCancelled)
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         for field in request.headers { headerList = curl_slist_append(headerList, "\(field.name): \(field.value)") }
@@ -77,6 +83,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                     return size * count
                 }
                 ferry_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+                ferry_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+                ferry_curl_setopt_progress(handle) { context, _, _, _, _ in
+                    Unmanaged<ResponseCollector>.fromOpaque(context!).takeUnretainedValue().isCancelled() ? 1 : 0
+                }
+                ferry_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
                 return curl_easy_perform(handle)
             }
         }
@@ -139,8 +150,12 @@ final class ResponseCollector {
     var body: [UInt8] = []
     private var headerBytes: [UInt8] = []
     private(set) var overflowed = false
+    let isCancelled: @Sendable () -> Bool
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, isCancelled: @escaping @Sendable () -> Bool = { false }) {
+        self.limit = limit
+        self.isCancelled = isCancelled
+    }
 
     func appendBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard body.count + bytes.count <= limit else {

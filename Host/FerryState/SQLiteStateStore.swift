@@ -169,21 +169,35 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     public func recentRuns(of pipeline: PipelineID?, limit: Int) throws -> [RunRecord] {
         guard limit > 0 else { return [] }
         let columns = """
-            SELECT id, site, pipeline, started_at, finished_at, status, message,
-                   read_count, written_count, unchanged_count, deleted_count, rejected_count FROM runs
+            SELECT id, runs.site, runs.pipeline, started_at, finished_at, status, message,
+                   read_count, written_count, unchanged_count, deleted_count, rejected_count,
+                   leases.holder_pid, leases.hostname, leases.holder_started
+            FROM runs LEFT JOIN leases ON leases.run_id = runs.id
             """
         return try withDatabase { db in
             let decode: (SQLiteStatement) throws -> RunRecord = { row in
-                let status = row.string(at: 5)
+                var status = RunOutcome.Status(rawValue: row.string(at: 5)) ?? .failed
+                var message = row.optionalString(at: 6)
+                if status == .running {
+                    // A run whose lease is gone, or whose holder no longer runs, was killed mid-way.
+                    let holder = row.optionalInt64(at: 12).map {
+                        LeaseHolder(pid: Int32(truncatingIfNeeded: $0), hostname: row.string(at: 13), startTime: row.optionalInt64(at: 14))
+                    }
+                    if holder?.hasEnded ?? true {
+                        status = .interrupted
+                        message = "interrupted: \(holder?.description ?? "its process") ended without finishing the run; "
+                            + "committed batches stand and the next run continues from them"
+                    }
+                }
                 return RunRecord(
                     id: row.int64(at: 0), pipeline: PipelineID(site: row.string(at: 1), pipeline: row.string(at: 2)),
                     startedAt: row.double(at: 3), finishedAt: row.optionalDouble(at: 4),
-                    status: RunOutcome.Status(rawValue: status) ?? .failed, message: row.optionalString(at: 6),
+                    status: status, message: message,
                     counts: BatchCounts(read: row.int(at: 7), written: row.int(at: 8), unchanged: row.int(at: 9),
                                         deleted: row.int(at: 10), rejected: row.int(at: 11)))
             }
             if let pipeline {
-                return try db.query("\(columns) WHERE site = ? AND pipeline = ? ORDER BY id DESC LIMIT ?",
+                return try db.query("\(columns) WHERE runs.site = ? AND runs.pipeline = ? ORDER BY id DESC LIMIT ?",
                                     pipeline.site, pipeline.pipeline, limit, purpose: "list the runs of \(pipeline)", row: decode)
             }
             return try db.query("\(columns) ORDER BY id DESC LIMIT ?", limit, purpose: "list the latest runs", row: decode)

@@ -1,12 +1,13 @@
 import ArgumentParser
 import FerryCore
 import FerryEngine
+import FerryJSON
 
 /// `ferry errors list|replay`: the dead-letter table.
 struct Errors: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List or replay dead letters (records a transform or destination rejected).",
-        subcommands: [List.self, Replay.self], defaultSubcommand: List.self)
+        abstract: "List, replay or discard dead letters (records a transform or destination rejected).",
+        subcommands: [List.self, Replay.self, Discard.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead letters.")
@@ -67,6 +68,42 @@ struct Errors: ParsableCommand {
                 }
             }
             if stillFailing > 0 { throw ExitCode(ExitStatus.deadLetters) }
+        }
+    }
+
+    struct Discard: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete dead letters that can never succeed (they are printed first, as JSON lines, to keep if needed).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The dead-letter ids to discard (repeatable).") var id: [Int64] = []
+        @Option(help: "Discard every open dead letter of this pipeline.") var pipeline: String?
+
+        func validate() throws {
+            guard !id.isEmpty || pipeline != nil else {
+                throw ValidationError("name what to discard: --id N (repeatable) or --pipeline NAME")
+            }
+        }
+
+        func run() throws {
+            let workspace = try global.workspace()
+            let filter = pipeline.map { PipelineID(site: workspace.site, pipeline: $0) }
+            let letters = try workspace.store.deadLetters(for: filter, includeReplayed: true, limit: 1_000_000)
+                .filter { $0.pipeline.site == workspace.site && (id.isEmpty || id.contains($0.id)) }
+                .filter { pipeline != nil || $0.replayedAt == nil || id.contains($0.id) }
+            let missing = Set(id).subtracting(letters.map(\.id))
+            guard missing.isEmpty else {
+                printError("No dead letter with id \(missing.sorted().map(String.init).joined(separator: ", ")) in site '\(workspace.site)'; "
+                           + "`ferry errors list --all` shows them")
+                throw ExitCode(ExitStatus.badArguments)
+            }
+            for letter in letters {
+                printError(JSONWriter().encodeString([
+                    "discarded": .int(letter.id), "pipeline": .string(letter.pipeline.pipeline), "stage": .string(letter.stage),
+                    "error": .string(letter.error), "record": .string(workspace.redactor.redact(letter.record)),
+                ]))
+            }
+            let deleted = try workspace.store.discardDeadLetters(letters.map(\.id))
+            print("Discarded \(deleted) dead letter(s).")
         }
     }
 }

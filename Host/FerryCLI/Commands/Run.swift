@@ -34,11 +34,19 @@ struct Run: ParsableCommand {
     @Option(help: "Stop each pipeline after this many source records.")
     var limit: Int?
 
+    @Option(help: ArgumentHelp(
+        "For mirror pipelines: allow deleting up to this many records (a count, or a share such as 100%) in this run, instead of their max_delete.",
+        valueName: "limit"))
+    var maxDelete: String?
+
     @Option(help: ArgumentHelp("Save every HTTP request and response, redacted, as JSON files in this folder.", valueName: "dir"))
     var record: String?
 
     func validate() throws {
         if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of records, got \(limit)") }
+        if let maxDelete, DeleteLimit(parsing: maxDelete) == nil {
+            throw ValidationError("--max-delete must be a whole number of records or a share from 0% to 100%, got '\(maxDelete)'")
+        }
         for (name, value) in [("--since", since), ("--until", until)] {
             if let value, !DateArgument.isValid(value) {
                 throw ValidationError("\(name) must be a date (2025-01-31) or an ISO 8601 date-time (2025-01-31T12:00:00Z), got '\(value)'")
@@ -56,7 +64,8 @@ struct Run: ParsableCommand {
         }
         let signals = SignalWatcher { workspace.cancelAll() }
         defer { signals.stop() }
-        let options = RunOptions(fullRefresh: full, since: since, until: until, dryRun: dryRun, limit: limit)
+        let options = RunOptions(fullRefresh: full, since: since, until: until, dryRun: dryRun, limit: limit,
+                                 maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)))
         var reports: [RunReport] = []
         var failures: [(String, String)] = []
         for pipeline in selected {

@@ -136,17 +136,11 @@ extension ConfigParser {
 
     /// `max_delete`: a whole number of records, or a share written `N%` (0–100).
     func deleteLimit(_ field: Field) throws -> DeleteLimit {
-        let text = try string(field).trimmingCharacters(in: .whitespaces)
-        if text.hasSuffix("%") {
-            guard let percent = Double(text.dropLast()), (0...100).contains(percent) else {
-                throw failure(.invalidValue, field, "must be a share from 0% to 100% or a whole number of records, got '\(text)'")
-            }
-            return .share(percent / 100)
+        let text = try string(field)
+        guard let limit = DeleteLimit(parsing: text) else {
+            throw failure(.invalidValue, field, "must be a whole number of records (0 or more) or a share from 0% to 100%, got '\(text)'")
         }
-        guard let count = Int(text), count >= 0 else {
-            throw failure(.invalidValue, field, "must be a whole number of records (0 or more) or a share such as 10%, got '\(text)'")
-        }
-        return .count(count)
+        return limit
     }
 
     func endpoint(_ field: Field, connections: [String], defaultStream: String?) throws -> PipelineConfig.Endpoint {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One pipeline: read a stream from a source connection, transform it, write it to a destination.
 public struct PipelineConfig: Sendable, Equatable {
     /// One end of a pipeline: a connection and a stream in it.
@@ -158,6 +160,18 @@ public enum DeleteLimit: Sendable, Equatable, CustomStringConvertible {
 
     /// Half of what the destination held: a real clean-up rarely deletes more at once.
     public static let `default` = DeleteLimit.share(0.5)
+
+    /// Parses `N%` (a share, 0–100) or a whole number of records; nil for anything else.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasSuffix("%") {
+            guard let percent = Double(trimmed.dropLast()), (0...100).contains(percent) else { return nil }
+            self = .share(percent / 100)
+        } else {
+            guard let count = Int(trimmed), count >= 0 else { return nil }
+            self = .count(count)
+        }
+    }
 
     /// Whether deleting `deletions` of `known` records stays within the limit.
     public func allows(deleting deletions: Int, of known: Int) -> Bool {

@@ -99,6 +99,9 @@ public struct RunOutcome: Sendable, Equatable {
         /// Stopped early because an API's rate budget (e.g. a daily quota) is used up;
         /// the committed batches stand and the next run continues from them.
         case rateLimited = "rate_limited"
+        /// Shown, never stored: a run still marked running whose process is gone
+        /// (killed, crashed, power lost). The next run takes over its lease.
+        case interrupted
     }
     public var status: Status
     public var message: String?

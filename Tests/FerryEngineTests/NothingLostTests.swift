@@ -1,0 +1,291 @@
+import FerryTesting
+import Foundation
+import Testing
+
+/// Regression tests for the paths that once lost or duplicated records while the
+/// run said "succeeded" (issue "Nothing lost, nothing doubled"). Each runs the real
+/// `ferry` against a misbehaving C source (`Tests/Fixtures/flaky_source.c`) or the
+/// bundled connectors, and checks the destination.
+@Suite(.serialized) struct NothingLostTests {
+    /// A sandbox with the flaky source feeding SQLite.
+    static func flakySandbox(write: String = "upsert", destinationStream: String = "records", extra: String = "") throws -> Sandbox {
+        let sandbox = try Sandbox()
+        try FlakySource.install(in: sandbox)
+        try sandbox.write("data/records.txt", FlakySource.records(1...100))
+        try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              api: { plugin: flaky, config: { path: \(sandbox.path("data/records.txt")) } }
+              db: { plugin: sqlite, config: { path: out/db.sqlite } }
+            pipelines:
+              copy:
+                source: { connection: api, stream: records }
+                destination: { connection: db, stream: \(destinationStream) }
+                write: \(write)
+                primary_key: [seq]
+                batch_size: 10
+            \(extra)
+            """)
+        return sandbox
+    }
+
+    static func faults(_ sandbox: Sandbox, _ lines: String) throws {
+        try sandbox.write("data/records.txt.faults", lines + "\n")
+    }
+
+    static func rowCount(_ sandbox: Sandbox, table: String = "records") throws -> Int {
+        Int(try sandbox.sql("out/db.sqlite", "SELECT COUNT(*) FROM \(table);").first ?? "") ?? -1
+    }
+
+    // MARK: Reads
+
+    @Test func aRetryableReadErrorAfterProgressLosesNoPage() throws {
+        let sandbox = try Self.flakySandbox()
+        try Self.faults(sandbox, "fail_after_progress 3")
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try Self.rowCount(sandbox) == 100, "the page the failed call moved past must be read again")
+        #expect(try sandbox.sql("out/db.sqlite", "SELECT COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM records;") == ["100|1|100"])
+    }
+
+    @Test(arguments: [("malformed 2", "is not a JSON object"), ("count_mismatch 2", "record_count is 11"),
+                      ("no_newline 2", "does not end with a newline")])
+    func aSourceThatBreaksTheProtocolFailsTheBatchAndKeepsTheCheckpoint(fault: String, message: String) throws {
+        let sandbox = try Self.flakySandbox()
+        try Self.faults(sandbox, fault)
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("'api' (plugin flaky) stream 'records' broke the batch protocol"), "\(run.stderr)")
+        #expect(run.stderr.contains(message), "\(run.stderr)")
+        #expect(try sandbox.sql("state.db", "SELECT checkpoint FROM checkpoints;") == [#"{"after":10}"#])
+        #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters;") == ["0"], "a source's bad line is no dead letter")
+        try Self.faults(sandbox, "")
+        let rerun = try sandbox.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Self.rowCount(sandbox) == 100)
+    }
+
+    // MARK: Mirror
+
+    @Test func mirrorDeletesOnlyAfterAFullSnapshotAndWithinMaxDelete() throws {
+        let sandbox = try Self.flakySandbox(write: "mirror")
+        #expect(try sandbox.ferry(["run"]).status == 0)
+        #expect(try Self.rowCount(sandbox) == 100)
+
+        // An end the source does not vouch for (a short or empty page) deletes nothing.
+        try sandbox.write("data/records.txt", FlakySource.records(1...30))
+        try Self.faults(sandbox, "incomplete")
+        let undeclared = try sandbox.ferry(["run"])
+        #expect(undeclared.status == 1)
+        #expect(undeclared.stderr.contains("without declaring the snapshot complete"), "\(undeclared.stderr)")
+        #expect(try Self.rowCount(sandbox) == 100)
+
+        // A complete but empty snapshot would delete everything: refused by max_delete (50% by default).
+        try Self.faults(sandbox, "empty")
+        let mass = try sandbox.ferry(["run"])
+        #expect(mass.status == 1)
+        #expect(mass.stderr.contains("refused to delete 100 of the 100 records"), "\(mass.stderr)")
+        #expect(mass.stderr.contains("--max-delete"), "\(mass.stderr)")
+        #expect(try Self.rowCount(sandbox) == 100)
+
+        // A real, declared clean-up within the limit deletes what vanished.
+        try sandbox.write("data/records.txt", FlakySource.records(1...80))
+        try Self.faults(sandbox, "")
+        let cleanup = try sandbox.ferry(["run"])
+        #expect(cleanup.status == 0, "\(cleanup.stderr)")
+        #expect(cleanup.stdout.contains("20"), "\(cleanup.stdout)")
+        #expect(try Self.rowCount(sandbox) == 80)
+
+        // And the operator may allow a larger one for one run.
+        try Self.faults(sandbox, "empty")
+        let allowed = try sandbox.ferry(["run", "--max-delete", "100%"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(try Self.rowCount(sandbox) == 0)
+    }
+
+    @Test func mirrorAndChangeDetectionWorkWithARenamedDestinationStream() throws {
+        let sandbox = try Self.flakySandbox(write: "mirror", destinationStream: "copied")
+        #expect(try sandbox.ferry(["run"]).status == 0)
+        let second = try sandbox.ferry(["run", "--json"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let compact = second.stdout.filter { !$0.isWhitespace }
+        #expect(compact.contains(#""unchanged":100"#), "unchanged records are skipped: \(second.stdout)")
+        try sandbox.write("data/records.txt", FlakySource.records(1...90))
+        #expect(try sandbox.ferry(["run"]).status == 0)
+        #expect(try Self.rowCount(sandbox, table: "copied") == 90, "mirror deletes under the renamed stream")
+    }
+
+    // MARK: Ranged runs, status, dead letters
+
+    @Test func aRangedRunLeavesTheStoredCheckpointAsItWas() throws {
+        let sandbox = try Sandbox()
+        var lines = ""
+        for day in 1...9 { lines += #"{"id":\#(day),"updated_at":"2025-01-0\#(day)T00:00:00Z"}"# + "\n" }
+        try sandbox.write("data/input.jsonl", lines)
+        try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              input: { plugin: file, config: { path: data/input.jsonl, primary_key: id, cursor_field: updated_at } }
+              db: { plugin: sqlite, config: { path: out/db.sqlite } }
+            pipelines:
+              copy:
+                source: { connection: input, stream: input }
+                destination: { connection: db, stream: rows }
+                write: upsert
+                cursor_field: updated_at
+            """)
+        #expect(try sandbox.ferry(["run"]).status == 0)
+        let before = try sandbox.sql("state.db", "SELECT checkpoint FROM checkpoints;")
+        let ranged = try sandbox.ferry(["run", "--since", "2025-01-02", "--until", "2025-01-04"])
+        #expect(ranged.status == 0, "\(ranged.stderr)")
+        #expect(try sandbox.sql("state.db", "SELECT checkpoint FROM checkpoints;") == before)
+    }
+
+    @Test func statusShowsAKilledRunAsInterrupted() throws {
+        let sandbox = try Self.flakySandbox()
+        let killed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "after_commit:kill:2"])
+        #expect(killed.status == -SIGKILL)
+        let status = try sandbox.ferry(["status"])
+        #expect(status.stdout.contains("interrupted"), "\(status.stdout)")
+        #expect(!status.stdout.contains("running"), "\(status.stdout)")
+        #expect(try sandbox.ferry(["run"]).status == 0)
+        #expect(try Self.rowCount(sandbox) == 100)
+    }
+
+    /// A sandbox whose transform rejects records with a non-numeric amount, appending to a file.
+    static func deadLetterSandbox() throws -> Sandbox {
+        let sandbox = try Sandbox()
+        var lines = ""
+        for id in 1...40 { lines += #"{"id":\#(id),"amount":"\#(id % 4 == 0 ? "n/a" : String(id))"}"# + "\n" }
+        try sandbox.write("data/input.jsonl", lines)
+        try sandbox.write("ferry.yaml", Self.deadLetterConfig(transforms: "[{ op: cast, field: amount, to: integer }]"))
+        return sandbox
+    }
+
+    static func deadLetterConfig(transforms: String) -> String {
+        """
+        state: state.db
+        connections:
+          input: { plugin: file, config: { path: data/input.jsonl, primary_key: id } }
+          copy: { plugin: file, config: { path: out/copy.jsonl } }
+        pipelines:
+          copy:
+            source: { connection: input, stream: input }
+            destination: { connection: copy, stream: rows }
+            write: append
+            batch_size: 4
+            transforms: \(transforms)
+        """
+    }
+
+    @Test func aReplayKilledBetweenTheWriteAndTheCommitDuplicatesNothing() throws {
+        let sandbox = try Self.deadLetterSandbox()
+        #expect(try sandbox.ferry(["run"]).status == 3)
+        #expect(try sandbox.read("out/copy.jsonl").split(separator: "\n").count == 30)
+        try sandbox.write("ferry.yaml", Self.deadLetterConfig(transforms: "[{ op: cast, field: amount, to: integer, null_if: [n/a] }]"))
+        // Dead letters are replayed in batches of 4: die after the second batch is written, before its commit.
+        let killed = try sandbox.ferry(["errors", "replay"], environment: ["FERRY_FAILPOINTS": "after_write:kill:2"])
+        #expect(killed.status == -SIGKILL)
+        let replay = try sandbox.ferry(["errors", "replay"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let copied = try sandbox.read("out/copy.jsonl").split(separator: "\n")
+        #expect(copied.count == 40, "every record once: \(copied.count)")
+        #expect(Set(copied).count == 40)
+        #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters WHERE replayed_at IS NULL;") == ["0"])
+        #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters;") == ["10"], "no phantom dead letters")
+    }
+
+    @Test func aLetterThatFailsAgainStaysOpen() throws {
+        let sandbox = try Self.deadLetterSandbox()
+        #expect(try sandbox.ferry(["run"]).status == 3)
+        let replay = try sandbox.ferry(["errors", "replay"])
+        #expect(replay.status == 3, "they fail again: \(replay.stdout)\(replay.stderr)")
+        #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters WHERE replayed_at IS NULL;") == ["10"])
+    }
+
+    @Test func errorsDiscardDeletesTheNamedDeadLetters() throws {
+        let sandbox = try Self.deadLetterSandbox()
+        #expect(try sandbox.ferry(["run"]).status == 3)
+        let ids = try sandbox.sql("state.db", "SELECT id FROM dead_letters ORDER BY id LIMIT 2;")
+        let discard = try sandbox.ferry(["errors", "discard", "--id", ids[0], "--id", ids[1]])
+        #expect(discard.status == 0, "\(discard.stderr)")
+        #expect(discard.stdout.contains("Discarded 2"))
+        #expect(discard.stderr.contains(#""discarded":\#(ids[0])"#), "the discarded records are printed: \(discard.stderr)")
+        #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters;") == ["8"])
+        let unknown = try sandbox.ferry(["errors", "discard", "--id", "99999"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("No dead letter with id 99999"))
+        #expect(try sandbox.ferry(["errors", "discard"]).status == 64, "nothing named: refused")
+    }
+
+    // MARK: Keys and ID maps
+
+    @Test func keysThatAreNotExactBecomeDeadLettersAndTextAndIntegerKeysStayApart() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("data/input.jsonl", """
+            {"id":1,"v":"int"}
+            {"id":"1","v":"text"}
+            {"id":1.5,"v":"fraction"}
+            {"id":true,"v":"boolean"}
+            {"id":18446744073709551616,"v":"too large"}
+            {"id":"VC1","v":"text"}
+
+            """)
+        try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              input: { plugin: file, config: { path: data/input.jsonl, primary_key: id } }
+              db: { plugin: sqlite, config: { path: out/db.sqlite } }
+            pipelines:
+              copy:
+                source: { connection: input, stream: input }
+                destination: { connection: db, stream: rows }
+                write: upsert
+            """)
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 3, "\(run.stderr)")
+        let errors = try sandbox.sql("state.db", "SELECT error FROM dead_letters ORDER BY id;")
+        #expect(errors.count == 3, "\(errors)")
+        #expect(errors.allSatisfy { $0.contains("primary key field 'id'") }, "\(errors)")
+        #expect(try sandbox.sql("state.db", "SELECT key FROM record_hashes ORDER BY key;") == [#""1""#, #""VC1""#, "1"])
+    }
+
+    @Test func idMappingsAreFoundByTextKeysAndKeptPerSite() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("data/systems.jsonl", #"{"id":"VC1","name":"Plant one"}"# + "\n" + #"{"id":7,"name":"Plant seven"}"# + "\n")
+        try sandbox.write("data/tickets.jsonl", #"{"ticket":1,"system":"VC1"}"# + "\n" + #"{"ticket":2,"system":7}"# + "\n")
+        try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              systems: { plugin: file, config: { path: data/systems.jsonl, primary_key: id } }
+              tickets: { plugin: file, config: { path: data/tickets.jsonl, primary_key: ticket } }
+              yuman: { plugin: demo, config: {} }
+              db: { plugin: sqlite, config: { path: out/db.sqlite } }
+            pipelines:
+              sites:
+                source: { connection: systems, stream: systems }
+                destination: { connection: yuman, stream: sites }
+                write: upsert
+              work_orders:
+                source: { connection: tickets, stream: tickets }
+                destination: { connection: db, stream: work_orders }
+                write: upsert
+                transforms:
+                  - { op: lookup, field: system, scope: yuman/sites, to: site_id, required: false }
+            sites:
+              north: {}
+              south: { connections: { db: { path: out/south.sqlite } } }
+            """)
+        #expect(try sandbox.ferry(["run", "sites", "--site", "north"]).status == 0)
+        let north = try sandbox.ferry(["run", "work_orders", "--site", "north"])
+        #expect(north.status == 0, "\(north.stderr)")
+        let south = try sandbox.ferry(["run", "work_orders", "--site", "south"])
+        #expect(south.status == 0, "\(south.stderr)")
+        let southColumns = try sandbox.sql("out/south.sqlite", "SELECT group_concat(name) FROM pragma_table_info('work_orders');")
+        #expect(southColumns == ["ticket,system"], "south must not see north's mappings: \(southColumns)")
+        let mapped = try sandbox.sql("state.db", "SELECT scope, source_id, destination_id FROM id_map ORDER BY source_id;")
+        #expect(mapped == [#"north::yuman/sites|7|demo-7"#, #"north::yuman/sites|VC1|demo-"VC1""#], "\(mapped)")
+        let northRows = try sandbox.sql("out/db.sqlite", "SELECT ticket, site_id FROM work_orders ORDER BY ticket;")
+        #expect(northRows == [#"1|demo-"VC1""#, "2|demo-7"], "\(northRows)")
+    }
+}
