@@ -22,6 +22,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     private let lock = NSLock()
     private var database: SQLiteDatabase?
     private var hook: ((String) throws -> Void)?
+    /// Device and inode of the file as opened.
+    private var identity: (device: UInt64, inode: UInt64)?
 
     /// Called inside the commit transaction after each step of `commit(_:)` with the
     /// step's name; a throw rolls the batch back. Tests use it to check atomicity.
@@ -37,6 +39,19 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         self.holder = holder
         do {
             try Self.createPrivateFile(at: path)
+            database = try Self.openConfigured(path: path)
+            identity = Self.fileIdentity(of: path)
+        } catch let error as SQLiteError {
+            throw StateError(.storage, "State database \(path): \(error)")
+        }
+    }
+
+    /// Opens the file in WAL mode with the schema up to date. Two processes opening a new
+    /// file at once race to switch it to WAL, and SQLite answers the loser "busy" at once,
+    /// without its busy handler: so the loser tries again for a while.
+    private static func openConfigured(path: String) throws -> SQLiteDatabase {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
             let database = try SQLiteDatabase(path: path, busyTimeout: 5)
             do {
                 let mode = try database.pragma("journal_mode = WAL")
@@ -47,13 +62,31 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 try database.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
                                      purpose: "configure the state database")
                 try database.migrate(StateSchema.migrations, what: "the state database")
+                return database
+            } catch let error as SQLiteError where error.code == SQLITE_BUSY && Date() < deadline {
+                database.close()
+                usleep(UInt32.random(in: 20_000...80_000))
             } catch {
                 database.close()
                 throw error
             }
-            self.database = database
-        } catch let error as SQLiteError {
-            throw StateError(.storage, "State database \(path): \(error)")
+        }
+    }
+
+    /// The file's device and inode, to notice the database being deleted or replaced under a run.
+    private static func fileIdentity(of path: String) -> (device: UInt64, inode: UInt64)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
+    /// Throws when the file at `path` is no longer the one this store opened: a run that
+    /// went on committing into a deleted file would lose every checkpoint without a word.
+    private func checkFileIsStillThere() throws {
+        let current = Self.fileIdentity(of: path)
+        guard let identity, let current, current == identity else {
+            throw StateError(.storage, "The state database \(path) was deleted or replaced while Ferry was running; "
+                             + "nothing more is committed. Restore it (or let the next run start anew) and run again.")
         }
     }
 
@@ -223,6 +256,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 
     public func commit(_ batch: BatchCommit) throws {
+        try checkFileIsStillThere()
         let pipeline = batch.pipeline
         try withDatabase { db in
             try db.transaction("commit a batch of \(pipeline) stream \(batch.stream)") {

@@ -218,6 +218,31 @@ import Testing
         #expect(try sandbox.ferry(["errors", "discard"]).status == 64, "nothing named: refused")
     }
 
+    // MARK: The state database
+
+    @Test func twoFirstRunsOnANewStateDatabaseBothStart() throws {
+        for round in 1...5 {
+            let sandbox = try Self.flakySandbox()
+            let first = try sandbox.start(["run"])
+            let second = try sandbox.ferry(["run"])
+            first.waitUntilExit()
+            #expect(!second.stderr.contains("database is locked"), "round \(round): \(second.stderr)")
+            #expect(second.status != 2, "round \(round): \(second.stderr)")
+            #expect(try sandbox.ferry(["run"]).status == 0)
+            #expect(try Self.rowCount(sandbox) == 100)
+        }
+    }
+
+    @Test func aStateDatabaseDeletedDuringARunStopsIt() throws {
+        let sandbox = try Self.flakySandbox()
+        let process = try sandbox.start(["run"], environment: ["FERRY_FAILPOINTS": "after_commit:sleep:150"])
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, (try? sandbox.sql("state.db", "SELECT COUNT(*) FROM checkpoints;")) != ["1"] { usleep(20_000) }
+        try FileManager.default.removeItem(atPath: sandbox.path("state.db"))
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "a run must not go on committing into a deleted file")
+    }
+
     // MARK: Keys and ID maps
 
     @Test func keysThatAreNotExactBecomeDeadLettersAndTextAndIntegerKeysStayApart() throws {
