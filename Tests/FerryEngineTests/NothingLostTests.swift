@@ -65,6 +65,21 @@ import Testing
         #expect(try Self.rowCount(sandbox) == 100)
     }
 
+    @Test func appendAfterACrashBetweenTheTwoCommitsLosesNothingWhenTheSourceChanged() throws {
+        let sandbox = try Self.flakySandbox(write: "append")
+        try sandbox.write("data/records.txt", FlakySource.records(1...20))
+        // Batches of 10: die after the destination committed the second batch (11–20), before the state did.
+        let killed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "after_write:kill:2"])
+        #expect(killed.status == -SIGKILL)
+        // Meanwhile record 15 vanished and 21–25 arrived: a re-read from the state's checkpoint would
+        // return 11–14, 16–21 under the batch id the destination already holds.
+        try sandbox.write("data/records.txt", FlakySource.records(Array(1...14) + Array(16...25)))
+        let rerun = try sandbox.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let seqs = try sandbox.sql("out/db.sqlite", "SELECT seq FROM records ORDER BY seq;").compactMap { Int($0) }
+        #expect(seqs == Array(1...25), "each record once, 21 included: \(seqs)")
+    }
+
     // MARK: Mirror
 
     @Test func mirrorDeletesOnlyAfterAFullSnapshotAndWithinMaxDelete() throws {

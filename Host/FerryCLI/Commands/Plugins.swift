@@ -70,11 +70,17 @@ struct Plugins: ParsableCommand {
                     "name": .string(plugin.name), "version": .string(plugin.version), "path": .string(plugin.path),
                     "abi": .string("\(plugin.abiMajor).\(plugin.abiMinor)"), "runtime": .string(plugin.runtime),
                     "capabilities": .array(plugin.capabilities.names.map(JSONValue.string)), "spec": spec,
+                    "delivery": .object(JSONObject(DeliveryGuarantee.lines(for: plugin).map { ($0.mode, JSONValue.string($0.guarantee)) })),
                 ]))
                 return
             }
             print("\(plugin.name) \(plugin.version) — \(plugin.summary)")
             print("path: \(plugin.path)\nabi: \(plugin.abiMajor).\(plugin.abiMinor)  runtime: \(plugin.runtime)  capabilities: \(plugin.capabilities.names.joined(separator: ", "))")
+            let delivery = DeliveryGuarantee.lines(for: plugin)
+            if !delivery.isEmpty {
+                print("delivery after a crash, per write mode:")
+                for line in delivery { print("  \(line.mode): \(line.guarantee)") }
+            }
             print("config schema:")
             print(JSONText.pretty(spec["config"] ?? .null))
         }

@@ -89,6 +89,10 @@ public final class PipelineRunner {
                         fullRefresh: checkpoint == nil && fullRefresh, since: since, until: options.until,
                         lookback: plan.lookback, cursorField: plan.cursorField, batchSize: plan.batchSize)
         }
+        if plan.writeMode == .append && DeliveryGuarantee.appendIsAtLeastOnce(plan.destination) && !options.dryRun {
+            logger.warning("\("Append to this destination is at least once: it keeps no checkpoints with its rows, so a crash between its commit and Ferry's can send a batch twice (see `ferry plugins info`).")",
+                           metadata: ["destination": "\(plan.destination.connectionName)"])
+        }
         logger.info("Run started.", metadata: [
             "checkpoint": "\(position.checkpoint ?? "none")", "mode": "\(plan.writeMode.rawValue)", "full_refresh": "\(fullRefresh)",
         ])

@@ -102,6 +102,11 @@ public final class PluginConnection {
 
     /// The plugin's `checkpoint_get` slot, when its table is large enough to have one (ABI 1.1).
     private var checkpointGetSlot: (@convention(c) (OpaquePointer?, ferry_str, UnsafeMutablePointer<ferry_buffer>?, UnsafeMutablePointer<ferry_error>?) -> ferry_status)? {
+        Self.checkpointGetSlot(of: api)
+    }
+
+    static func checkpointGetSlot(of api: UnsafePointer<ferry_plugin_api>)
+        -> (@convention(c) (OpaquePointer?, ferry_str, UnsafeMutablePointer<ferry_buffer>?, UnsafeMutablePointer<ferry_error>?) -> ferry_status)? {
         let end = MemoryLayout<ferry_plugin_api>.offset(of: \ferry_plugin_api.checkpoint_get)! + MemoryLayout<UnsafeRawPointer>.size
         guard Int(api.pointee.struct_size) >= end, api.pointee.abi_minor >= 1 else { return nil }
         return api.pointee.checkpoint_get
