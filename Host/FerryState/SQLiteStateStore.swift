@@ -309,7 +309,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                         """, purpose: "store the batch's dead letters") { statement in
                         for letter in batch.deadLetters {
                             try statement.bind([batch.run, letter.pipeline.site, letter.pipeline.pipeline, letter.stream,
-                                                letter.stage, letter.error, letter.record, letter.createdAt, letter.replayedAt])
+                                                letter.stage, letter.error, "", letter.createdAt, letter.replayedAt])
+                            try statement.bind(textBytes: letter.recordBytes, at: 7)
                             try statement.run()
                             statement.reset()
                         }
@@ -499,7 +500,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                         id: statement.int64(at: 0),
                         pipeline: PipelineID(site: statement.string(at: 1), pipeline: statement.string(at: 2)),
                         stream: statement.string(at: 3), stage: statement.string(at: 4), error: statement.string(at: 5),
-                        record: statement.string(at: 6), createdAt: statement.double(at: 7),
+                        recordBytes: statement.bytes(at: 6), createdAt: statement.double(at: 7),
                         replayedAt: statement.optionalDouble(at: 8)))
                 }
                 return letters

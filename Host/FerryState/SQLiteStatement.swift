@@ -52,6 +52,16 @@ public final class SQLiteStatement {
         try check(rc, "bind text parameter \(index)")
     }
 
+    /// Binds bytes as TEXT exactly as they are, even where they are not valid UTF-8
+    /// (SQLite stores text bytes without checking them), so they read back unchanged.
+    public func bind(textBytes bytes: [UInt8], at index: Int32) throws {
+        let rc = bytes.withUnsafeBytes { raw -> Int32 in
+            guard let base = raw.baseAddress, !raw.isEmpty else { return sqlite3_bind_text(handle, index, "", 0, nil) }
+            return sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), sqliteTransient)
+        }
+        try check(rc, "bind text parameter \(index)")
+    }
+
     /// Binds a 64-bit integer.
     public func bind(integer: Int64, at index: Int32) throws {
         try check(sqlite3_bind_int64(handle, index, integer), "bind integer parameter \(index)")
@@ -151,6 +161,13 @@ public final class SQLiteStatement {
     /// Column `index` as a double, or nil for NULL.
     public func optionalDouble(at index: Int32) -> Double? {
         isNull(at: index) ? nil : double(at: index)
+    }
+
+    /// Column `index`'s bytes exactly as stored (text or blob).
+    public func bytes(at index: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, index))
+        guard count > 0, let base = sqlite3_column_blob(handle, index) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: base, count: count))
     }
 
     /// Column `index` as text, or nil for NULL.

@@ -233,6 +233,34 @@ import Testing
         #expect(try sandbox.ferry(["errors", "discard"]).status == 64, "nothing named: refused")
     }
 
+    @Test func aDeadLetterThatIsNotUTF8ReplaysByteForByte() throws {
+        let sandbox = try Sandbox()
+        var input: [UInt8] = Array(#"{"id":1,"name":"ok"}"#.utf8) + [0x0A]
+        input += Array(#"{"id":2,"reject":true,"name":"caf"#.utf8) + [0xE9, 0xFF] + Array(#""}"#.utf8) + [0x0A]
+        try Data(input).write(to: URL(fileURLWithPath: sandbox.path("input.jsonl")))
+        func config(_ destination: String) -> String {
+            """
+            state: state.db
+            connections:
+              input: { plugin: file, config: { path: input.jsonl } }
+              strict: { plugin: demo, config: { reject_field: reject } }
+              copy: { plugin: file, config: { path: out/copy.jsonl } }
+            pipelines:
+              copy:
+                source: { connection: input, stream: input }
+                destination: { connection: \(destination), stream: rows }
+            """
+        }
+        try sandbox.write("ferry.yaml", config("strict"))
+        #expect(try sandbox.ferry(["run"]).status == 3)
+        #expect(try sandbox.sql("state.db", "SELECT hex(record) FROM dead_letters;").first?.contains("E9FF") == true)
+        try sandbox.write("ferry.yaml", config("copy"))
+        let replay = try sandbox.ferry(["errors", "replay"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let copied = try Data(contentsOf: URL(fileURLWithPath: sandbox.path("out/copy.jsonl")))
+        #expect(Array(copied) == Array(input[(input.firstIndex(of: 0x0A)! + 1)...]), "the replayed record's bytes")
+    }
+
     // MARK: The state database
 
     @Test func twoFirstRunsOnANewStateDatabaseBothStart() throws {

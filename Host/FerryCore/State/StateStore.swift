@@ -153,13 +153,25 @@ public struct DeadLetter: Sendable, Equatable {
     public var stream: String
     public var stage: String        // "transform", "destination", or a transform plugin's connection name
     public var error: String
-    public var record: String       // the record's JSON as it entered the failing stage
+    /// The record's bytes as they entered the failing stage, kept exactly (even bytes
+    /// that are not UTF-8), so a replay sends what the destination refused.
+    public var recordBytes: [UInt8]
     public var createdAt: Double
     public var replayedAt: Double?
 
-    public init(id: Int64 = 0, pipeline: PipelineID, stream: String, stage: String, error: String, record: String, createdAt: Double, replayedAt: Double? = nil) {
+    /// The record as text, for people (bytes that are not UTF-8 show as U+FFFD).
+    public var record: String { String(decoding: recordBytes, as: UTF8.self) }
+
+    public init(id: Int64 = 0, pipeline: PipelineID, stream: String, stage: String, error: String, recordBytes: [UInt8],
+                createdAt: Double, replayedAt: Double? = nil) {
         self.id = id; self.pipeline = pipeline; self.stream = stream; self.stage = stage
-        self.error = error; self.record = record; self.createdAt = createdAt; self.replayedAt = replayedAt
+        self.error = error; self.recordBytes = recordBytes; self.createdAt = createdAt; self.replayedAt = replayedAt
+    }
+
+    public init(id: Int64 = 0, pipeline: PipelineID, stream: String, stage: String, error: String, record: String,
+                createdAt: Double, replayedAt: Double? = nil) {
+        self.init(id: id, pipeline: pipeline, stream: stream, stage: stage, error: error, recordBytes: Array(record.utf8),
+                  createdAt: createdAt, replayedAt: replayedAt)
     }
 }
 

@@ -22,7 +22,7 @@ extension PipelineRunner {
         let sourceLines = LineIndex(batch.records)
         func deadLetter(_ index: Int, stage: String, _ error: String) {
             let letter = DeadLetter(pipeline: plan.id, stream: plan.sourceStream, stage: stage, error: error,
-                                    record: sourceLines.text(of: index), createdAt: Date().timeIntervalSince1970)
+                                    recordBytes: sourceLines.bytes(of: index), createdAt: Date().timeIntervalSince1970)
             if knownDeadLetters.insert(fingerprint(letter)).inserted {
                 deadLetters.append(letter)
             } else {

@@ -230,7 +230,7 @@ public final class PipelineRunner {
                 let chunk = Array(letters[start..<min(start + plan.batchSize, letters.count)])
                 var bytes: [UInt8] = []
                 for letter in chunk {
-                    bytes += Array(letter.record.utf8)
+                    bytes += letter.recordBytes
                     bytes.append(UInt8(ascii: "\n"))
                 }
                 let batch = SourceBatch(records: bytes, count: chunk.count, checkpoint: nil)
@@ -280,7 +280,7 @@ public final class PipelineRunner {
     }
 
     func fingerprint(_ letter: DeadLetter) -> UInt64 {
-        XXHash64.hash(Array("\(letter.stream)\u{0}\(letter.stage)\u{0}\(letter.error)\u{0}\(letter.record)".utf8))
+        XXHash64.hash(Array("\(letter.stream)\u{0}\(letter.stage)\u{0}\(letter.error)\u{0}".utf8) + letter.recordBytes)
     }
 
     private func truncated(_ batch: SourceBatch, to count: Int) -> SourceBatch {
