@@ -16,22 +16,7 @@ import Testing
     @Test(arguments: ["append", "upsert", "mirror"])
     func theDestinationMatchesTheSourceAfterEveryKill(mode: String) throws {
         var random = SystemRandomNumberGenerator()
-        let sandbox = try Sandbox()
-        try FlakySource.install(in: sandbox)
-        try sandbox.write("ferry.yaml", """
-            state: state.db
-            connections:
-              api: { plugin: flaky, config: { path: \(sandbox.path("data/records.txt")) } }
-              db: { plugin: sqlite, config: { path: out/db.sqlite } }
-            pipelines:
-              copy:
-                source: { connection: api, stream: records }
-                destination: { connection: db, stream: records }
-                write: \(mode)
-                sync: \(mode == "upsert" ? "full" : "incremental")
-                primary_key: [seq]
-                batch_size: 7
-            """)
+        let sandbox = try NothingLostTests.flakySandbox(write: mode, sync: mode == "upsert" ? "full" : "incremental", batchSize: 7)
         var source = (1...60).map { SourceRecord(seq: $0, value: "v\($0)-0") }
         var everServed = Set(source)
         var nextSeq = 61

@@ -8,7 +8,8 @@ import Testing
 /// bundled connectors, and checks the destination.
 @Suite(.serialized) struct NothingLostTests {
     /// A sandbox with the flaky source feeding SQLite.
-    static func flakySandbox(write: String = "upsert", destinationStream: String = "records", extra: String = "") throws -> Sandbox {
+    static func flakySandbox(write: String = "upsert", destinationStream: String = "records", sync: String = "incremental",
+                             batchSize: Int = 10) throws -> Sandbox {
         let sandbox = try Sandbox()
         try FlakySource.install(in: sandbox)
         try sandbox.write("data/records.txt", FlakySource.records(1...100))
@@ -22,9 +23,9 @@ import Testing
                 source: { connection: api, stream: records }
                 destination: { connection: db, stream: \(destinationStream) }
                 write: \(write)
+                sync: \(sync)
                 primary_key: [seq]
-                batch_size: 10
-            \(extra)
+                batch_size: \(batchSize)
             """)
         return sandbox
     }

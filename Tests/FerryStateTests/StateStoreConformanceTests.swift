@@ -25,7 +25,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func runLifecycleAddsUpCountsAndListsNewestFirst(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         let before = Date().timeIntervalSince1970
         let first = try store.beginRun(orders)
         try store.commit(batch(first, orders, counts: BatchCounts(read: 10, written: 7, unchanged: 2, deleted: 0, rejected: 1)))
@@ -53,7 +54,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func finishRunRejectsUnknownFinishedAndStillRunningOutcomes(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         let run = try store.beginRun(orders)
         #expect(throws: StateError.self) { try store.finishRun(run, outcome: RunOutcome(status: .running)) }
         try store.finishRun(run, outcome: RunOutcome(status: .failed, message: "boom"))
@@ -158,7 +160,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func checkpointsArePerStreamAndANilCheckpointKeepsThePrevious(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         #expect(try store.checkpoint(for: orders, stream: "items") == nil)
         let run = try store.beginRun(orders)
         try store.commit(batch(run, orders, checkpoint: #"{"cursor":"2024-01-01"}"#))
@@ -175,7 +178,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func valuesAreSetReplacedAndRemovedPerScope(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         #expect(try store.value(scope: "yuman", key: "refresh_token") == nil)
         try store.setValue("t1", scope: "yuman", key: "refresh_token")
         try store.setValue("other", scope: "vcom", key: "refresh_token")
@@ -212,7 +216,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func idMappingsComeFromCommitsAndDirectSets(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         #expect(try store.destinationID(scope: "yuman.sites", sourceID: "VC-1") == nil)
         try store.setDestinationID("42", scope: "yuman.sites", sourceID: "VC-1")
         let run = try store.beginRun(orders)
@@ -229,7 +234,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func hashesRoundTripTheFullRangeAndAreLookedUpInBulk(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         let run = try store.beginRun(orders)
         let keys = (0..<2_345).map { "key-\($0)" }
         var hashes = keys.enumerated().map { (key: $0.element, hash: UInt64($0.offset) &* 0x9E37_79B9_7F4A_7C15) }
@@ -252,7 +258,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func hashesAreReplacedAndRemovedAndAllKeysListedInByteOrder(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         let run = try store.beginRun(orders)
         #expect(try store.allHashedKeys(for: orders, stream: "items").isEmpty)
         try store.commit(batch(run, orders, hashes: [("b", 1), ("a", 2), ("é", 3), ("Z", 4), ("c", 5)]))
@@ -267,7 +274,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func deadLettersAreListedOldestFirstAndMarkedReplayed(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         let run = try store.beginRun(orders)
         let elsewhere = try store.beginRun(otherSite)
         try store.commit(batch(run, orders, counts: BatchCounts(rejected: 2), deadLetters: [letter(orders, "e1"), letter(orders, "e2")]))
@@ -302,7 +310,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func resetForgetsCheckpointsHashesAndDeadLettersOfOnePipelineOnly(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         let run = try store.beginRun(orders)
         let elsewhere = try store.beginRun(otherSite)
         for (id, pipeline) in [(run, orders), (elsewhere, otherSite)] {
@@ -331,7 +340,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func aBatchForAFinishedOrForeignRunLeavesNothingBehind(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         let run = try store.beginRun(orders)
         try store.commit(batch(run, orders, checkpoint: "before", hashes: [("k", 1)]))
         let elsewhere = try store.beginRun(otherSite)
@@ -390,7 +400,8 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func concurrentCommitsFromManyThreadsAreAllKept(kind: StoreKind) throws {
-        let store = try kind.makeStore().store
+        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let store = fixture.store
         let pipelines = (0..<4).map { PipelineID(site: "s\($0)", pipeline: "p") }
         let runs = try pipelines.map { try store.beginRun($0) }
         let failures = ResultBox()

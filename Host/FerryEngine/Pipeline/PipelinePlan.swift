@@ -88,7 +88,9 @@ public struct RunOptions: Sendable {
         self.maxDelete = maxDelete
     }
 
-    /// A run over an explicit range (`--since`/`--until`): it reads what it is told and
-    /// leaves the stored checkpoint as it was.
-    public var isRanged: Bool { since != nil || until != nil }
+    /// A run over an explicit range (`--since`, with or without `--until`): it reads what it
+    /// is told and leaves the stored checkpoint as it was, since storing its end would skip
+    /// whatever lies between the stored checkpoint and `--since`. `--until` alone continues
+    /// from the checkpoint, so its progress is stored as usual.
+    public var isRanged: Bool { since != nil }
 }
