@@ -4,7 +4,8 @@
 enum FixtureSources {
     /// A small but valid plugin whose every descriptor field and failure is a
     /// `-D` switch: FX_NAME, FX_MAJOR, FX_MINOR, FX_RUNTIME, FX_CAPS,
-    /// FX_INIT_FAILS, FX_NO_WRITE, FX_NO_ENTRY, FX_NEEDS_DEP, FX_UNDEFINED.
+    /// FX_INIT_FAILS, FX_NO_WRITE, FX_NO_ENTRY, FX_NEEDS_DEP, FX_UNDEFINED,
+    /// FX_OPEN_ABORTS (a plugin that crashes the host in `open`).
     static let plugin = #"""
     #include <ferry_plugin.h>
     #include <stdlib.h>
@@ -45,6 +46,9 @@ enum FixtureSources {
     static ferry_status fx_open(const ferry_host_api *host, ferry_host_ctx *ctx, ferry_str config,
                                 ferry_instance **out, ferry_error *err) {
         (void)host; (void)ctx; (void)config; (void)err;
+    #ifdef FX_OPEN_ABORTS
+        abort();
+    #endif
         *out = (ferry_instance *)malloc(1);
         return FERRY_OK;
     }
