@@ -5,7 +5,8 @@ enum FixtureSources {
     /// A small but valid plugin whose every descriptor field and failure is a
     /// `-D` switch: FX_NAME, FX_MAJOR, FX_MINOR, FX_RUNTIME, FX_CAPS,
     /// FX_INIT_FAILS, FX_NO_WRITE, FX_NO_ENTRY, FX_NEEDS_DEP, FX_UNDEFINED,
-    /// FX_OPEN_ABORTS (a plugin that crashes the host in `open`).
+    /// FX_OPEN_ABORTS (a plugin that crashes the host in `open`), FX_LOADED_MARKER
+    /// (a constructor appends the name to the file `$FX_LOADED_MARKER` names: proof of a `dlopen`).
     static let plugin = #"""
     #include <ferry_plugin.h>
     #include <stdlib.h>
@@ -32,6 +33,15 @@ enum FixtureSources {
     #endif
     #ifdef FX_UNDEFINED
     extern int ferry_fixture_nowhere(void);  /* defined nowhere: dlopen fails */
+    #endif
+
+    #ifdef FX_LOADED_MARKER
+    #include <stdio.h>
+    __attribute__((constructor)) static void fx_loaded(void) {
+        const char *marker = getenv("FX_LOADED_MARKER");
+        FILE *file = marker ? fopen(marker, "a") : NULL;
+        if (file) { fputs(FX_NAME "\n", file); fclose(file); }
+    }
     #endif
 
     static void free_buffer(ferry_buffer *self) { free(self->private_data); self->release = NULL; }
