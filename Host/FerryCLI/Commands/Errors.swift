@@ -18,8 +18,10 @@ struct Errors: ParsableCommand {
         func run() throws {
             let workspace = try global.workspace()
             let id = pipeline.map { PipelineID(site: workspace.site, pipeline: $0) }
+            // A record may hold a secret an API echoed back (a bearer token): mask every known one.
             let letters = try workspace.store.deadLetters(for: id, includeReplayed: all, limit: limit)
                 .filter { $0.pipeline.site == workspace.site }
+                .map { workspace.redactor.masking($0) }
             if global.json {
                 printJSON(["dead_letters": letters.map {
                     ["id": $0.id, "pipeline": $0.pipeline.pipeline, "stream": $0.stream, "stage": $0.stage, "error": $0.error,
