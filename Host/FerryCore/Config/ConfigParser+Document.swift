@@ -27,6 +27,7 @@ extension ConfigParser {
                 .emptyFile, at: start,
                 message: "the configuration is empty; it needs at least 'connections' and 'pipelines'")
         }
+        try checkExpansion(root)
         let top = try mapping(Field(node: root, path: "", location: location(root.mark, or: start)), allowed: Self.topLevelKeys)
 
         var version = FerryConfig.currentVersion
