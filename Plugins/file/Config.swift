@@ -22,6 +22,8 @@ struct FileConfig {
     var infersTypes = true
     var primaryKey: [String] = []
     var cursorField: String?
+    /// Destination: the mode the file (and its batch sidecar) gets when the connector creates it.
+    var fileMode = FileMode.ownerOnly
 
     /// Reads and checks a config object; unknown keys are refused by name.
     /// - Parameter object: the connection's `config`.
@@ -64,6 +66,8 @@ struct FileConfig {
                 }
             case "cursor_field":
                 cursorField = try Self.string(value, key)
+            case "file_mode":
+                fileMode = try FileMode(config: value)
             default:
                 throw PluginError.invalid("config has unknown key '\(key)'")
             }
