@@ -1,3 +1,4 @@
+import CFerryPlugin
 import FerryCore
 import FerryHTTP
 import FerryJSON
@@ -86,9 +87,15 @@ public final class Workspace {
             throw WorkspaceError("no connection named '\(name)' in \(config.sourceFile)")
         }
         guard let plugin = plugin(named: connection.plugin) else {
-            let reason = pluginErrors.first { $0.description.contains(connection.plugin) }.map { ": \($0)" } ?? ""
-            throw WorkspaceError("connection '\(name)' needs plugin '\(connection.plugin)', which is not loaded\(reason)"
-                                 + (reason.isEmpty ? " (run 'ferry plugins' to see what was found, and where)" : ""))
+            guard let reason = pluginErrors.first(where: { $0.description.contains(connection.plugin) }) else {
+                // No file provides the name: a mistake in the configuration, which says where.
+                throw ConfigError(
+                    .unknownReference, at: connection.location, keyPath: "connections.\(name).plugin",
+                    message: "unknown plugin '\(connection.plugin)': no plugin file on the search path provides it "
+                        + "(searched \(searchPath.existingFolders().map(\.path).joined(separator: ", "))); install it, add its folder to plugin_paths, "
+                        + "or fix the name ('ferry plugins' lists what is found)")
+            }
+            throw WorkspaceError("connection '\(name)' needs plugin '\(connection.plugin)', which is not loaded: \(reason)")
         }
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(name)"
@@ -110,8 +117,15 @@ public final class Workspace {
             budgets: budgets, redactor: redactor, logger: logger, isCancelled: { cancellation.isCancelled })
         let context = PluginContext(pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
                                     secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)
-        let opened = try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api,
+        let opened: PluginConnection
+        do {
+            opened = try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api,
                                           config: resolvingPaths(in: connection.config), context: context)
+        } catch let error as PluginCallError where error.status == FERRY_ERR_INVALID {
+            // The plugin refused its config (an unknown key, a path that is not a database): point at the connection.
+            throw ConfigError(.invalidValue, at: connection.location, keyPath: "connections.\(name).config",
+                              message: "plugin '\(plugin.name)' refused it: \(error.message)")
+        }
         connectionsLock.withLock { openConnections.append(WeakConnection(connection: opened)) }
         return opened
     }
@@ -133,8 +147,8 @@ public final class Workspace {
         let stream = try? source.discover().stream(named: pipeline.source.stream)
         let primaryKey = pipeline.primaryKey ?? stream?.primaryKey ?? []
         if pipeline.write != .append && primaryKey.isEmpty {
-            throw WorkspaceError("pipeline '\(pipeline.name)' uses write: \(pipeline.write.rawValue) but has no primary key; "
-                                 + "set primary_key in \(config.sourceFile) at line \(pipeline.location.line)")
+            throw ConfigError(.missingKey, at: pipeline.location, keyPath: "pipelines.\(pipeline.name)",
+                              message: "write: \(pipeline.write.rawValue) needs a primary key and the source declares none; set primary_key")
         }
         let store = self.store
         var transform: RecordTransform?

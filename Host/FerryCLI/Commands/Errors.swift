@@ -65,7 +65,7 @@ struct Errors: ParsableCommand {
                     print("\(name): replayed \(group.count), written \(report.counts.written), unchanged \(report.counts.unchanged), failed again \(report.counts.rejected)")
                 } catch {
                     printError(workspace.redactor.redact("\(error)"))
-                    throw ExitCode(ExitStatus.failure)
+                    throw ExitCode(ExitStatus.of(error))
                 }
             }
             if stillFailing > 0 { throw ExitCode(ExitStatus.deadLetters) }

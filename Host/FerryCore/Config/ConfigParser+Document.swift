@@ -112,9 +112,19 @@ extension ConfigParser {
             pipeline.batchSize = size
         }
         if let field = fields.optional("transforms") {
-            pipeline.transforms = try sequence(field).map { step in
+            let steps = try sequence(field)
+            pipeline.transforms = try steps.map { step in
                 guard case .mapping = step.node else { throw mismatch(step, expected: "a mapping such as { op: rename, from: a, to: b }") }
                 return TransformStep(value: try json(step), location: step.location)
+            }
+            // Compiled here, not first by the run: every command (`ferry check` above all) sees a bad step.
+            do {
+                _ = try TransformChain(steps: pipeline.transforms.map(\.value))
+            } catch {
+                let step = steps[min(max(error.stepIndex - 1, 0), steps.count - 1)]
+                throw ConfigError(
+                    .invalidValue, at: step.location, keyPath: step.path + (error.key.map { ".\($0)" } ?? ""),
+                    message: error.op.map { "\($0): \(error.message)" } ?? error.message)
             }
         }
         if let field = fields.optional("transform_plugins") {
