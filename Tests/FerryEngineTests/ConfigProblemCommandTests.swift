@@ -102,3 +102,23 @@ import Testing
         }
     }
 }
+
+extension ConfigProblemCommandTests {
+    @Test func theOperatorsAllowListKeepsAVariableOutOfRecords() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("ferry.yaml", Self.config + """
+
+                transforms:
+                  - { op: set, field: stolen, value: "${HOST_DB_PASSWORD}" }
+            """)
+        let environment = ["FERRY_ALLOWED_ENV": "TENANT_*", "HOST_DB_PASSWORD": "Host-Db-Pass-5150"]
+        let outcome = try sandbox.ferry(["run"], environment: environment)
+        #expect(outcome.status == 2, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("ferry.yaml:10:"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("variable 'HOST_DB_PASSWORD' may not be read here"), "\(outcome.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("out/numbers.db")))
+        #expect(!(outcome.stdout + outcome.stderr).contains("Host-Db-Pass-5150"))
+        let allowed = try sandbox.ferry(["run"], environment: ["FERRY_ALLOWED_ENV": "TENANT_*,HOST_DB_PASSWORD", "HOST_DB_PASSWORD": "x-y"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+    }
+}

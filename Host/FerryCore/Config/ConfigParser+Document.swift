@@ -4,7 +4,7 @@ import Logging
 import Yams
 
 extension ConfigParser {
-    static let topLevelKeys = ["version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites"]
+    static let topLevelKeys = ["version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites", "allowed_env"]
     static let connectionKeys = ["plugin", "config", "budget", "http"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
@@ -29,6 +29,9 @@ extension ConfigParser {
         }
         try checkExpansion(root)
         let top = try mapping(Field(node: root, path: "", location: location(root.mark, or: start)), allowed: Self.topLevelKeys)
+
+        // Before any other value is expanded: it decides which ${VAR} may be read.
+        if let field = top.optional("allowed_env") { try allowedEnvironment(field) }
 
         var version = FerryConfig.currentVersion
         if let field = top.optional("version") {
@@ -62,6 +65,17 @@ extension ConfigParser {
             pluginPaths: pluginPaths.map { Self.absolutePath($0, base: baseDirectory, home: home) },
             logLevel: logLevel, connections: connections, pipelines: pipelines, sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
             secretValues: interpolator.secretValues)
+    }
+
+    /// Reads `allowed_env` (literal names and `PREFIX_*` rules, never expanded) into the interpolator.
+    func allowedEnvironment(_ field: Field) throws {
+        let entries = try sequence(field, expected: "a list of variable names and PREFIX_* rules").map { entry in
+            guard case .scalar(let scalar) = entry.node, EnvironmentAllowList.isValid(scalar.string) else {
+                throw mismatch(entry, expected: "a variable name or a PREFIX_* rule")
+            }
+            return scalar.string
+        }
+        interpolator.allowLists.append(EnvironmentAllowList(patterns: entries))
     }
 
     /// The entries of a name-keyed mapping (`connections:`, `pipelines:`, `sites:`), each parsed by `body`.

@@ -35,6 +35,9 @@ final class ConfigParser {
     init(file: String, environment: [String: String], dotEnv: [String: String]) {
         self.file = file
         self.interpolator = Interpolator(environment: environment, dotEnv: dotEnv)
+        if let operatorList = EnvironmentAllowList(environmentValue: environment["FERRY_ALLOWED_ENV"]) {
+            interpolator.allowLists.append(operatorList)
+        }
     }
 
     // MARK: Locations and errors
@@ -158,6 +161,11 @@ final class ConfigParser {
             throw ConfigError(
                 .unsetVariable, at: location(scalar.mark, or: field.location), keyPath: field.path,
                 message: "variable '\(name)' is not set in the environment or in .env (write ${\(name):-default} to give a default)")
+        } catch Interpolator.Failure.notAllowed(let name, let list) {
+            throw ConfigError(
+                .invalidValue, at: location(scalar.mark, or: field.location), keyPath: field.path,
+                message: "variable '\(name)' may not be read here: the allowed variables are \(list) "
+                    + "(allowed_env in the file, FERRY_ALLOWED_ENV in the environment)")
         } catch Interpolator.Failure.malformed(let problem) {
             throw ConfigError(.invalidValue, at: location(scalar.mark, or: field.location), keyPath: field.path, message: problem)
         }
