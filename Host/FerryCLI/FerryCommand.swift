@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryCore
 
 /// The `ferry` command line.
 public struct FerryCommand: ParsableCommand {
@@ -23,4 +24,10 @@ enum ExitStatus {
     /// EX_TEMPFAIL: a rate budget is used up; the next run continues.
     static let rateLimited: Int32 = 75
     static let interrupted: Int32 = 130
+
+    /// The exit code for an error that stopped a command: 2 when the configuration
+    /// is at fault (it names the file and line), 1 otherwise.
+    static func of(_ error: any Error) -> Int32 {
+        error is ConfigError ? usage : failure
+    }
 }

@@ -1,3 +1,4 @@
+import CFerryPlugin
 import FerryCore
 import FerryHTTP
 import FerryJSON
@@ -8,8 +9,12 @@ import Foundation
 import Logging
 
 /// Everything one `ferry` invocation works with: the parsed configuration, the
-/// state database, and the plugins the selected site needs. Only those plugins
-/// are initialised, so a broken connector of another site cannot stop this one.
+/// state database, and the plugins the selected site needs.
+///
+/// A plugin is loaded the first time a connection that uses it is opened, and
+/// no sooner: `dlopen` runs a library's code, so `ferry status` opens none and
+/// `ferry run` only those its pipelines use. A broken connector of another
+/// pipeline or site therefore cannot stop this one.
 public final class Workspace {
     public let config: FerryConfig
     public let store: any StateStore
@@ -19,18 +24,22 @@ public final class Workspace {
     public let cancellation = Cancellation()
     /// The rate budgets every connection of this process shares, by name.
     public let budgets: RateBudgetRegistry
-    /// Plugins that loaded, by name.
-    public private(set) var plugins: [String: LoadedPlugin] = [:]
+    /// Plugins loaded so far, by name.
+    public var plugins: [String: LoadedPlugin] { pluginsLock.withLock { loaded } }
+    private var loaded: [String: LoadedPlugin] = [:]
+    private let pluginsLock = NSLock()
+    private let searchPath: PluginSearchPath
     /// When set, every HTTP exchange is saved here, redacted (`ferry run --record DIR`).
     public var recordFolder: String?
     /// Connections opened so far, so a stop request reaches the plugins too.
     private var openConnections: [WeakConnection] = []
     private let connectionsLock = NSLock()
-    /// One line per plugin file that could not be loaded.
-    public private(set) var pluginErrors: [PluginLoadError] = []
+    /// One line per plugin file that could not be loaded, among those looked at so far.
+    public var pluginErrors: [PluginLoadError] { pluginsLock.withLock { errors } }
+    private var errors: [PluginLoadError] = []
 
-    /// Loads the configuration, opens the state database and loads the plugins
-    /// the site's connections use.
+    /// Loads the configuration and opens the state database; plugins are loaded
+    /// when a connection needs them.
     /// - Parameters:
     ///   - configPath: the YAML file.
     ///   - site: the site to act for; nil means the default site (every pipeline).
@@ -55,14 +64,21 @@ public final class Workspace {
         self.logger = logger
         store = try SQLiteStateStore(path: config.statePath)
         budgets = RateBudgetRegistry(store: store)
-        let wanted = Set(config.connections(for: self.site).values.map(\.plugin))
-        let discovery = PluginRegistry.discover(searchPath: PluginSearchPath(configFolders: config.pluginPaths,
-                                                                             configFile: config.sourceFile,
-                                                                             environment: environment),
-                                                only: wanted)
-        for plugin in discovery.plugins { plugins[plugin.name] = plugin }
-        pluginErrors = discovery.errors
-        for error in pluginErrors { logger.warning("Plugin not loaded.", metadata: ["error": "\(error)"]) }
+        searchPath = PluginSearchPath(configFolders: config.pluginPaths, configFile: config.sourceFile, environment: environment)
+    }
+
+    /// The plugin named `name`, loaded on first use; nil when no file provides it (see `pluginErrors`).
+    func plugin(named name: String) -> LoadedPlugin? {
+        pluginsLock.withLock {
+            if let known = loaded[name] { return known }
+            let discovery = PluginRegistry.discover(searchPath: searchPath, only: [name])
+            for plugin in discovery.plugins { loaded[plugin.name] = plugin }
+            for error in discovery.errors where !errors.contains(error) {
+                errors.append(error)
+                logger.warning("Plugin not loaded.", metadata: ["error": "\(error)"])
+            }
+            return loaded[name]
+        }
     }
 
     /// Opens a connection of the selected site (its config with the site's overrides).
@@ -70,10 +86,16 @@ public final class Workspace {
         guard let connection = config.connections(for: site)[name] else {
             throw WorkspaceError("no connection named '\(name)' in \(config.sourceFile)")
         }
-        guard let plugin = plugins[connection.plugin] else {
-            let reason = pluginErrors.first { $0.description.contains(connection.plugin) }.map { ": \($0)" } ?? ""
-            throw WorkspaceError("connection '\(name)' needs plugin '\(connection.plugin)', which is not loaded\(reason)"
-                                 + (reason.isEmpty ? " (run 'ferry plugins' to see what was found, and where)" : ""))
+        guard let plugin = plugin(named: connection.plugin) else {
+            guard let reason = pluginErrors.first(where: { $0.description.contains(connection.plugin) }) else {
+                // No file provides the name: a mistake in the configuration, which says where.
+                throw ConfigError(
+                    .unknownReference, at: connection.location, keyPath: "connections.\(name).plugin",
+                    message: "unknown plugin '\(connection.plugin)': no plugin file on the search path provides it "
+                        + "(searched \(searchPath.existingFolders().map(\.path).joined(separator: ", "))); install it, add its folder to plugin_paths, "
+                        + "or fix the name ('ferry plugins' lists what is found)")
+            }
+            throw WorkspaceError("connection '\(name)' needs plugin '\(connection.plugin)', which is not loaded: \(reason)")
         }
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(name)"
@@ -95,9 +117,16 @@ public final class Workspace {
             budgets: budgets, redactor: redactor, logger: logger, isCancelled: { cancellation.isCancelled })
         let context = PluginContext(pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
                                     secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)
-        let opened = try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api,
+        let opened: PluginConnection
+        do {
+            opened = try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api,
                                           config: resolvingPaths(in: connection.config), context: context,
                                           repeatableReads: plugin.capabilities.contains(.repeatableRead))
+        } catch let error as PluginCallError where error.status == FERRY_ERR_INVALID {
+            // The plugin refused its config (an unknown key, a path that is not a database): point at the connection.
+            throw ConfigError(.invalidValue, at: connection.location, keyPath: "connections.\(name).config",
+                              message: "plugin '\(plugin.name)' refused it: \(error.message)")
+        }
         connectionsLock.withLock { openConnections.append(WeakConnection(connection: opened)) }
         return opened
     }
@@ -119,8 +148,8 @@ public final class Workspace {
         let stream = try? source.discover().stream(named: pipeline.source.stream)
         let primaryKey = pipeline.primaryKey ?? stream?.primaryKey ?? []
         if pipeline.write != .append && primaryKey.isEmpty {
-            throw WorkspaceError("pipeline '\(pipeline.name)' uses write: \(pipeline.write.rawValue) but has no primary key; "
-                                 + "set primary_key in \(config.sourceFile) at line \(pipeline.location.line)")
+            throw ConfigError(.missingKey, at: pipeline.location, keyPath: "pipelines.\(pipeline.name)",
+                              message: "write: \(pipeline.write.rawValue) needs a primary key and the source declares none; set primary_key")
         }
         let store = self.store
         var transform: RecordTransform?

@@ -8,7 +8,9 @@ import Synchronization
 /// needs when a sync goes wrong (the warehouse seed kept raw payloads for this).
 ///
 /// Credentials never reach the files: values of headers that carry them are
-/// replaced by `***`, and every known secret is masked in URLs, headers and bodies.
+/// replaced by `***`, every known secret is masked in URLs, headers and bodies,
+/// and so are the tokens of OAuth 2 token requests and responses (see
+/// `CredentialFields`), which are not known secrets yet when they are saved.
 public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     private let base: any HTTPTransport
     private let folder: URL
@@ -39,13 +41,20 @@ public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
         do {
             let response = try base.perform(request)
             save(request, outcome: ["status": .int(Int64(response.status)), "headers": headers(response.headers),
-                                    "body": .string(redactor.redact(String(decoding: response.body, as: UTF8.self)))],
+                                    "body": .string(body(response.body, masking: CredentialFields.maskingJSON))],
                  started: started)
             return response
         } catch {
             save(request, outcome: ["error": .string(redactor.redact(error.description))], started: started)
             throw error
         }
+    }
+
+    /// A body as text with its credential fields masked (and registered as secrets) and known secrets masked.
+    private func body(_ bytes: [UInt8], masking: ([UInt8]) -> (text: String, secrets: [String])?) -> String {
+        guard let masked = masking(bytes) else { return redactor.redact(String(decoding: bytes, as: UTF8.self)) }
+        redactor.add(masked.secrets)
+        return redactor.redact(masked.text)
     }
 
     private func headers(_ headers: HTTPHeaders) -> JSONValue {
@@ -66,7 +75,7 @@ public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
             "seconds": .double((Date().timeIntervalSince(started) * 1000).rounded() / 1000),
             "request": ["method": .string(request.method), "url": .string(redactor.redact(request.url)),
                         "headers": headers(request.headers),
-                        "body": .string(redactor.redact(String(decoding: request.body, as: UTF8.self)))],
+                        "body": .string(body(request.body) { CredentialFields.maskingForm(String(decoding: $0, as: UTF8.self)) })],
             "response": .object(outcome),
         ]
         let stamp = Int(started.timeIntervalSince1970 * 1000)

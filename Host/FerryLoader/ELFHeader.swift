@@ -16,20 +16,18 @@ struct ELFHeader: Sendable, Equatable {
     /// `e_machine`, e.g. 62 for x86_64 and 183 for aarch64.
     var machine: UInt16
 
-    /// The header of the file at `path`, or an error when it is not ELF.
+    /// The header of the open file `descriptor`, or an error when it is not ELF.
     ///
-    /// - Parameter path: the file to read.
-    /// - Throws: `.unreadable` or `.notELF`.
-    static func read(path: String) throws(PluginLoadError) -> ELFHeader {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw PluginLoadError(
-                path: path, kind: .unreadable,
-                problem: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
+    /// Reads through the descriptor the loader checked and will `dlopen`, never by path,
+    /// so the header judged is the file loaded.
+    ///
+    /// - Parameters:
+    ///   - descriptor: the plugin file, open for reading.
+    ///   - path: the file's path, for messages.
+    /// - Throws: `.notELF`.
+    static func read(descriptor: Int32, path: String) throws(PluginLoadError) -> ELFHeader {
         var bytes = [UInt8](repeating: 0, count: 20)
-        let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 20) }
+        let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 20, 0) }
         guard count >= 20, bytes[0] == 0x7F, bytes[1] == 0x45, bytes[2] == 0x4C, bytes[3] == 0x46 else {
             let start = bytes.prefix(max(count, 0)).prefix(8)
             let shown = start.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "." }.joined()

@@ -4,14 +4,14 @@ import Synchronization
 ///
 /// `dlopen` state is global to the process, libraries are never unloaded and
 /// `init` may be called only once per plugin, so this cache is one shared
-/// instance: each canonical path is opened once per process, each
+/// instance: each file (device and inode) is opened once per process, each
 /// descriptor's `init` runs once, and failures are remembered too.
 final class PluginLibraryCache: Sendable {
     /// The one cache of the process.
     static let shared = PluginLibraryCache()
 
     private struct State {
-        /// Canonical path → the descriptor's address, or why there is none.
+        /// `device:inode` → the descriptor's address, or why there is none.
         var descriptors: [String: Result<UInt, PluginLoadError>] = [:]
         /// Descriptor address → the table's address, or why `init` failed.
         var tables: [UInt: Result<UInt, PluginLoadError>] = [:]
@@ -19,20 +19,21 @@ final class PluginLibraryCache: Sendable {
 
     private let state = Mutex(State())
 
-    /// The descriptor address of the library at `canonicalPath`, opening it with
-    /// `open` the first time.
+    /// The descriptor address of the library whose file is `identity`, opening it
+    /// with `open` the first time.
     ///
     /// - Parameters:
-    ///   - canonicalPath: the resolved path (the cache key).
+    ///   - identity: the file's `device:inode` (the cache key), so that two names
+    ///     of one file share one load and a file swapped in under an old name does not.
     ///   - open: opens the library and calls its entry point.
     func descriptor(
-        canonicalPath: String, open: () throws(PluginLoadError) -> UInt
+        identity: String, open: () throws(PluginLoadError) -> UInt
     ) throws(PluginLoadError) -> UInt {
         let result: Result<UInt, PluginLoadError> = state.withLock { state in
-            if let known = state.descriptors[canonicalPath] { return known }
+            if let known = state.descriptors[identity] { return known }
             let fresh: Result<UInt, PluginLoadError>
             do throws(PluginLoadError) { fresh = .success(try open()) } catch { fresh = .failure(error) }
-            state.descriptors[canonicalPath] = fresh
+            state.descriptors[identity] = fresh
             return fresh
         }
         return try result.get()

@@ -35,24 +35,25 @@ public struct PluginLoader: Sendable {
         self.hostMinor = hostMinor
     }
 
-    /// Opens the library at `path` (once per process), calls its entry point
-    /// and validates the descriptor, without calling `init`.
+    /// Opens the library at `path` (once per file per process), calls its entry
+    /// point and validates the descriptor, without calling `init`.
+    ///
+    /// The file is opened once and checked through its descriptor, which is what
+    /// `dlopen` loads (see `PluginFile`).
     ///
     /// - Parameter path: the plugin file.
     /// - Returns: the descriptor's facts and its raw pointer.
     /// - Throws: `PluginLoadError` naming the file and the problem.
     public func probe(path: String) throws(PluginLoadError) -> PluginProbe {
-        try PluginFileSafety.check(path, isFolder: false)
-        guard let resolved = realpath(path, nil) else {
-            throw PluginLoadError(
-                path: path, kind: .unreadable,
-                problem: "cannot resolve: \(String(cString: strerror(errno)))")
+        let file = try PluginFile.open(path)
+        var loaded = false
+        defer {
+            // A file known from an earlier load, or refused before dlopen, needs no descriptor kept.
+            if !loaded { file.discard() }
         }
-        let canonical = String(cString: resolved)
-        free(resolved)
-        let address = try PluginLibraryCache.shared.descriptor(canonicalPath: canonical) {
+        let address = try PluginLibraryCache.shared.descriptor(identity: file.identity) {
             () throws(PluginLoadError) -> UInt in
-            try Self.openLibrary(path: path, canonicalPath: canonical)
+            try Self.openLibrary(file, loaded: &loaded)
         }
         guard let raw = UnsafePointer<ferry_plugin_descriptor>(bitPattern: address) else {
             throw PluginLoadError(
@@ -94,13 +95,16 @@ public struct PluginLoader: Sendable {
 
     // MARK: Opening
 
-    /// Checks the ELF header, `dlopen`s the file, finds and calls the entry point.
-    private static func openLibrary(path: String, canonicalPath: String) throws(PluginLoadError) -> UInt {
-        try ELFHeader.read(path: path).checkLoadable(path: path)
+    /// Checks the ELF header, `dlopen`s the checked descriptor, finds and calls the entry point.
+    /// Sets `loaded` once `dlopen` succeeded: from then on the descriptor must stay open.
+    private static func openLibrary(_ file: PluginFile, loaded: inout Bool) throws(PluginLoadError) -> UInt {
+        let path = file.path
+        try ELFHeader.read(descriptor: file.descriptor, path: path).checkLoadable(path: path)
         _ = dlerror()
-        guard let handle = dlopen(canonicalPath, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
-            throw dlopenError(path: path, canonicalPath: canonicalPath)
+        guard let handle = dlopen(file.loadPath, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            throw dlopenError(path: path, names: [file.loadPath, file.canonicalPath, path])
         }
+        loaded = true
         // Never dlclose(handle): see the type's documentation.
         guard let symbol = dlsym(handle, entrySymbol) else {
             throw PluginLoadError(
@@ -112,9 +116,9 @@ public struct PluginLoader: Sendable {
     }
 
     /// Classifies `dlerror()` after a failed `dlopen`, keeping its text.
-    private static func dlopenError(path: String, canonicalPath: String) -> PluginLoadError {
+    private static func dlopenError(path: String, names: [String]) -> PluginLoadError {
         var text = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
-        for prefix in [canonicalPath + ": ", path + ": "] where text.hasPrefix(prefix) {
+        for prefix in names.map({ $0 + ": " }) where text.hasPrefix(prefix) {
             text = String(text.dropFirst(prefix.count))
         }
         if text.contains("position-independent executable") {

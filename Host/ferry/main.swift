@@ -1,3 +1,5 @@
 import FerryCLI
 
+// First, before any plugin can crash the process: crash reports without register memory.
+CrashReportSettings.enforce()
 FerryCommand.main()

@@ -22,6 +22,7 @@ public struct JSONParseError: Error, CustomStringConvertible, Hashable, Sendable
         self.column = column
     }
 
-    /// The message with its position, ready for a log line or a dead letter.
-    public var description: String { "\(message) at line \(line), column \(column)" }
+    /// The message with its position, ready for a log line or a dead letter: the byte
+    /// offset (what a tool such as `dd` or a hex editor finds), then line and column.
+    public var description: String { "\(message) at byte \(offset) (line \(line), column \(column))" }
 }

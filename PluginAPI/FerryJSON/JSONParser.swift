@@ -56,6 +56,17 @@ public struct JSONParser: Sendable {
         return try scanner.parseDocument(bytes)
     }
 
+    /// Parses one record: a complete JSON value that must be an object.
+    ///
+    /// Every way a record can be wrong gets its own message and byte offset: malformed
+    /// JSON, invalid UTF-8, nesting past `maximumDepth`, `NaN`/`Infinity` or a number
+    /// out of range, and valid JSON that is not an object ("got an array").
+    /// - Parameter bytes: UTF-8 JSON text, borrowed for the call.
+    public func parseRecord(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONObject {
+        var scanner = JSONScanner(options: options)
+        return try scanner.parseRecord(bytes)
+    }
+
     /// Parses one complete JSON value from a byte array.
     /// - Parameter bytes: UTF-8 JSON text.
     public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {

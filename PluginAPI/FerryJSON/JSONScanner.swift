@@ -61,6 +61,27 @@ struct JSONScanner {
         return value
     }
 
+    /// Parses `buffer` as one whole document that must be an object: a record.
+    mutating func parseRecord(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONObject {
+        let value = try parseDocument(buffer)
+        if case .object(let object) = value { return object }
+        position = end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF ? 3 : 0
+        skipWhitespace()
+        throw error("expected a JSON object (a record), got \(Self.kind(of: value))", at: position)
+    }
+
+    /// "an array", "a string", ... for messages.
+    static func kind(of value: JSONValue) -> String {
+        switch value {
+        case .object: return "an object"
+        case .array: return "an array"
+        case .string: return "a string"
+        case .int, .double: return "a number"
+        case .bool: return "a boolean"
+        case .null: return "null"
+        }
+    }
+
     // MARK: Values
 
     private mutating func parseValue() throws(JSONParseError) -> JSONValue {
@@ -435,7 +456,10 @@ struct JSONScanner {
     }
 
     private func describe(_ offset: Int) -> String {
-        "character '\(describeByte(base[offset]))'"
+        let byte = base[offset]
+        // A byte above 0x7F here starts no JSON token: name the byte, not a code point it is not.
+        if byte >= 0x80 { return "byte 0x\(String(byte, radix: 16, uppercase: true)) (JSON text outside strings is ASCII)" }
+        return "character '\(describeByte(byte))'"
     }
 
     private func describeByte(_ byte: UInt8) -> String {

@@ -51,17 +51,11 @@ public enum NDJSON {
     ) rethrows {
         var scanner = JSONScanner(options: options)
         for line in NDJSONLines(buffer) {
-            let value: JSONValue
+            let object: JSONObject
             do {
-                value = try scanner.parseDocument(line.bytes)
+                object = try scanner.parseRecord(line.bytes)
             } catch {
                 try onError(NDJSONLineError(index: line.index, lineNumber: line.lineNumber, message: error.description, parseError: error))
-                continue
-            }
-            guard case .object(let object) = value else {
-                try onError(NDJSONLineError(
-                    index: line.index, lineNumber: line.lineNumber,
-                    message: "record is not a JSON object", parseError: nil))
                 continue
             }
             try body(line.index, object)
@@ -91,7 +85,7 @@ public struct NDJSONLineError: Error, CustomStringConvertible, Hashable, Sendabl
     public var lineNumber: Int
     /// What was wrong, with the position inside the line.
     public var message: String
-    /// The parser's error, or nil when the line was valid JSON but not an object.
+    /// The parser's error (a line that is valid JSON but not an object has one too).
     public var parseError: JSONParseError?
 
     /// Creates a line error.

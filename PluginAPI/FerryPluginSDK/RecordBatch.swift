@@ -53,14 +53,11 @@ public struct RecordsView {
         var results: [Result<JSONObject, PluginError>] = []
         results.reserveCapacity(count)
         for line in lines {
+            // The parser's own words say what is wrong and at which byte of the record.
             do {
-                guard case .object(let object) = try JSONParser().parse(line.bytes) else {
-                    results.append(.failure(.invalid("record is not a JSON object")))
-                    continue
-                }
-                results.append(.success(object))
+                results.append(.success(try JSONParser().parseRecord(line.bytes)))
             } catch {
-                results.append(.failure(.invalid("record is not valid JSON: \(error)")))
+                results.append(.failure(.invalid("invalid record: \(error)")))
             }
         }
         return results

@@ -22,6 +22,15 @@ struct FileConfig {
     var infersTypes = true
     var primaryKey: [String] = []
     var cursorField: String?
+    /// Destination: the mode the file (and its batch sidecar) gets when the connector creates it.
+    var fileMode = FileMode.ownerOnly
+    /// Source: the longest line (a JSONL record, a CSV line) read; memory per record stays within a few times this.
+    var maxRecordBytes = Self.defaultMaxRecordBytes
+
+    /// 16 MiB: far above any sane record, far below what takes a host down.
+    static let defaultMaxRecordBytes = 16 << 20
+    /// The range `max_record_bytes` accepts.
+    static let maxRecordBytesRange = 1024...(1 << 30)
 
     /// Reads and checks a config object; unknown keys are refused by name.
     /// - Parameter object: the connection's `config`.
@@ -64,6 +73,14 @@ struct FileConfig {
                 }
             case "cursor_field":
                 cursorField = try Self.string(value, key)
+            case "file_mode":
+                fileMode = try FileMode(config: value)
+            case "max_record_bytes":
+                guard let bytes = value.intValue, Self.maxRecordBytesRange.contains(Int(bytes)) else {
+                    throw PluginError.invalid("config.max_record_bytes must be an integer between \(Self.maxRecordBytesRange.lowerBound) "
+                                              + "and \(Self.maxRecordBytesRange.upperBound) (bytes)")
+                }
+                maxRecordBytes = Int(bytes)
             default:
                 throw PluginError.invalid("config has unknown key '\(key)'")
             }

@@ -38,8 +38,11 @@ final class FileDestination {
             return WriteOutcome(acceptedCount: records.count)
         }
         let existed = BlockReader.size(of: config.path) != nil
-        if !existed { try FileSystem.createParentFolders(of: config.path) }
-        let fd = open(config.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        if !existed {
+            try FileSystem.createParentFolders(of: config.path)
+            try config.fileMode.createFileIfMissing(atPath: config.path)
+        }
+        let fd = open(config.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { throw PluginError.invalid("cannot open '\(config.path)' for writing: \(Self.lastError())") }
         defer { close(fd) }
         var info = stat()
@@ -145,7 +148,8 @@ final class FileDestination {
         let entry: JSONObject = ["batch_id": .string(batchID), "start": .int(start), "end": .int(end)]
         var bytes = JSONWriter().encode(.object(entry))
         bytes.append(0x0A)
-        let fd = open(sidecarPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        try config.fileMode.createFileIfMissing(atPath: sidecarPath)
+        let fd = open(sidecarPath, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { throw PluginError.retryable("cannot open '\(sidecarPath)': \(Self.lastError())") }
         defer { close(fd) }
         try Self.writeAll(fd, bytes, path: sidecarPath)

@@ -171,37 +171,54 @@ final class RecordCursor {
         parser = CSV.Parser(delimiter: config.delimiter)
         var start = offset
         if config.format == .csv {
-            let headerReader = try BlockReader(path: config.path)
+            let headerReader = try BlockReader(path: config.path, maxLineBytes: config.maxRecordBytes)
             var headerParser = CSV.Parser(delimiter: config.delimiter)
+            var first = true
             while let line = try headerReader.nextLine() {
-                if let fields = headerParser.feed(line: line.bytes), !fields.isEmpty {
+                let bytes = first ? Self.withoutByteOrderMark(line.bytes) : line.bytes
+                first = false
+                if let fields = headerParser.feed(line: bytes), !fields.isEmpty {
                     header = fields.map(\.text)
                     start = max(start, line.end)
                     break
                 }
             }
         }
-        blocks = try BlockReader(path: config.path, offset: start)
+        blocks = try BlockReader(path: config.path, offset: start, maxLineBytes: config.maxRecordBytes)
         self.offset = start
+        atFileStart = start == 0
+    }
+
+    /// Whether the next line is the file's first, which may start with a byte order mark.
+    private var atFileStart: Bool
+
+    /// `bytes` without a leading UTF-8 byte order mark (Windows tools write one at the
+    /// start of a file). It is not part of the first record or header: left in, it reached
+    /// the record's hash and the first CSV column's name ("\u{FEFF}id").
+    static func withoutByteOrderMark(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF else { return bytes }
+        return UnsafeRawBufferPointer(rebasing: bytes[3...])
     }
 
     /// The next record, or nil at the end of the file.
     func next() throws -> FileRecord? {
         while let line = try blocks.nextLine() {
+            let bytes = atFileStart ? Self.withoutByteOrderMark(line.bytes) : line.bytes
+            atFileStart = false
             switch config.format {
             case .jsonl:
-                if Self.isBlank(line.bytes) {
+                if Self.isBlank(bytes) {
                     offset = line.end
                     continue
                 }
-                if !line.terminated && (try? JSONParser().parse(line.bytes)) == nil {
+                if !line.terminated && (try? JSONParser().parse(bytes)) == nil {
                     incompleteTail = true  // probably still being written: left for the next run
                     return nil
                 }
                 offset = line.end
-                return FileRecord(line: Array(line.bytes), object: nil, end: line.end)
+                return FileRecord(line: Array(bytes), object: nil, end: line.end)
             case .csv:
-                guard let fields = parser.feed(line: line.bytes) else {
+                guard let fields = parser.feed(line: bytes) else {
                     if !line.terminated { incompleteTail = true }
                     continue
                 }

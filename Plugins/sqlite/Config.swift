@@ -17,6 +17,8 @@ struct SQLiteConfig {
     var stream: String?
     /// Source: the column ordering incremental reads.
     var cursorColumn: String?
+    /// The mode a database file this connector creates gets (its WAL and journal files follow it).
+    var fileMode = FileMode.ownerOnly
 
     static let journalModes: Set<String> = ["wal", "delete", "truncate", "persist", "memory", "off"]
     static let synchronousModes: Set<String> = ["off", "normal", "full", "extra"]
@@ -26,6 +28,10 @@ struct SQLiteConfig {
     init(_ object: JSONObject) throws {
         var path: String?
         for (key, value) in object {
+            if key == "file_mode" {
+                fileMode = try FileMode(config: value)
+                continue
+            }
             guard let text = value.stringValue else { throw PluginError.invalid("config.\(key) must be a string") }
             switch key {
             case "path": path = text

@@ -10,7 +10,7 @@ public final class SQLiteConnector: SourceConnector, DestinationConnector {
 
     init(config: SQLiteConfig, host: HostServices) throws {
         do {
-            database = try SQLiteDatabase(path: config.path)
+            database = try SQLiteDatabase(path: config.path, fileMode: config.fileMode)
             try database.execute("PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous);")
         } catch let error as SQLiteError {
             throw error.pluginError

@@ -34,10 +34,16 @@ let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 final class SQLiteDatabase {
     let handle: OpaquePointer
 
-    /// Opens (creating when missing) the database at `path`.
-    init(path: String) throws {
+    /// Opens (creating when missing, with `fileMode`) the database at `path`.
+    ///
+    /// SQLite would create the file 0644 (less the umask); the file is created
+    /// first with the configured mode instead, and SQLite gives its WAL and
+    /// journal files the mode of the database file. A file that is not a SQLite
+    /// database is refused here, as a configuration error naming the path.
+    init(path: String, fileMode: FileMode = .ownerOnly) throws {
         var handle: OpaquePointer?
         try FileSystem.createParentFolders(of: path)
+        try fileMode.createFileIfMissing(atPath: path)
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {
@@ -48,6 +54,11 @@ final class SQLiteDatabase {
         self.handle = handle
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, 5_000)
+        // sqlite3_open_v2 reads nothing yet: the first read says whether this is a database at all.
+        let probe = sqlite3_exec(handle, "SELECT count(*) FROM sqlite_schema", nil, nil, nil)
+        if probe & 0xFF == SQLITE_NOTADB {
+            throw PluginError.invalid("config.path '\(path)' is not a SQLite database; point it at a database file or a new file name")
+        }
     }
 
     deinit { sqlite3_close_v2(handle) }

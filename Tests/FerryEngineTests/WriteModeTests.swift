@@ -99,6 +99,7 @@ import Testing
                 write: upsert
             """)
         let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
-        #expect(throws: WorkspaceError.self) { try workspace.plan(try workspace.pipelines(named: ["x"])[0]) }
+        let error = try #require(throws: ConfigError.self) { try workspace.plan(try workspace.pipelines(named: ["x"])[0]) }
+        #expect(error.keyPath == "pipelines.x")
     }
 }

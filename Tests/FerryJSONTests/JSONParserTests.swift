@@ -69,8 +69,8 @@ private func parseError(_ text: String, allowNonFinite: Bool = false) -> JSONPar
         #expect(nan[0].doubleValue?.isNaN == true)
         #expect(nan[1] == .double(.infinity))
         #expect(nan[2] == .double(-.infinity))
-        #expect(parseError("NaN")?.description == "unexpected character 'N', expected a JSON value (NaN and Infinity are not JSON) at line 1, column 1")
-        #expect(parseError("[1,-Infinity]")?.description == "expected a digit after '-' at line 1, column 5")
+        #expect(parseError("NaN")?.description == "unexpected character 'N', expected a JSON value (NaN and Infinity are not JSON) at byte 0 (line 1, column 1)")
+        #expect(parseError("[1,-Infinity]")?.description == "expected a digit after '-' at byte 4 (line 1, column 5)")
         #expect(parseError("Nan", allowNonFinite: true)?.message == "invalid literal, expected 'NaN'")
     }
 
@@ -83,36 +83,36 @@ private func parseError(_ text: String, allowNonFinite: Bool = false) -> JSONPar
     }
 
     @Test(arguments: [
-        (#"{"a":1 "b":2}"#, "expected ',' or '}' after object member at line 1, column 8"),
-        (#"{"name": "Ferry", "x" 1}"#, "expected ':' after object key at line 1, column 23"),
-        (#"{"a":1,}"#, "expected '\"' to begin an object key after ',' at line 1, column 8"),
-        (#"{a:1}"#, "expected '\"' to begin an object key or '}' at line 1, column 2"),
-        ("[1,2", "unexpected end of input, expected ',' or ']' after array element at line 1, column 5"),
-        ("[1,]", "expected a JSON value after ',' (trailing commas are not JSON) at line 1, column 4"),
-        ("[1 2]", "expected ',' or ']' after array element at line 1, column 4"),
-        ("{\n  \"a\": tru\n}", "invalid literal, expected 'true' at line 2, column 8"),
-        ("[1] x", "unexpected character 'x' after the JSON value at line 1, column 5"),
-        ("", "expected a JSON value but the input is empty at line 1, column 1"),
-        ("   ", "unexpected end of input, expected a JSON value at line 1, column 4"),
-        ("01", "leading zeros are not allowed in numbers at line 1, column 1"),
-        ("[-01]", "leading zeros are not allowed in numbers at line 1, column 3"),
-        ("1.", "expected a digit after the decimal point at line 1, column 3"),
-        ("1.e5", "expected a digit after the decimal point at line 1, column 3"),
-        ("1e+", "expected a digit in the exponent at line 1, column 4"),
-        ("-", "expected a digit after '-' at line 1, column 2"),
-        ("+1", "unexpected character '+', expected a JSON value at line 1, column 1"),
-        (".5", "unexpected character '.', expected a JSON value at line 1, column 1"),
-        ("\"abc", "unterminated string at line 1, column 1"),
-        ("\"a\tb\"", "control character U+0009 in string must be escaped at line 1, column 3"),
-        (#""\x""#, "invalid escape sequence '\\x' in string at line 1, column 2"),
-        (#""\u12G4""#, "invalid \\u escape in string, expected 4 hex digits at line 1, column 2"),
-        (#""\u12""#, "invalid \\u escape in string, expected 4 hex digits at line 1, column 2"),
-        (#""\uD83D""#, "unpaired surrogate \\uD83D in string at line 1, column 2"),
-        (#""\uD83Dx""#, "unpaired surrogate \\uD83D in string at line 1, column 2"),
-        (#""\uD83D\u0041""#, "unpaired surrogate \\uD83D in string at line 1, column 2"),
-        (#""\uDE00""#, "unpaired surrogate \\uDE00 in string at line 1, column 2"),
-        ("[\"é\", x]", "unexpected character 'x', expected a JSON value at line 1, column 7"),
-        ("'a'", "unexpected character ''', expected a JSON value at line 1, column 1"),
+        (#"{"a":1 "b":2}"#, "expected ',' or '}' after object member at byte 7 (line 1, column 8)"),
+        (#"{"name": "Ferry", "x" 1}"#, "expected ':' after object key at byte 22 (line 1, column 23)"),
+        (#"{"a":1,}"#, "expected '\"' to begin an object key after ',' at byte 7 (line 1, column 8)"),
+        (#"{a:1}"#, "expected '\"' to begin an object key or '}' at byte 1 (line 1, column 2)"),
+        ("[1,2", "unexpected end of input, expected ',' or ']' after array element at byte 4 (line 1, column 5)"),
+        ("[1,]", "expected a JSON value after ',' (trailing commas are not JSON) at byte 3 (line 1, column 4)"),
+        ("[1 2]", "expected ',' or ']' after array element at byte 3 (line 1, column 4)"),
+        ("{\n  \"a\": tru\n}", "invalid literal, expected 'true' at byte 9 (line 2, column 8)"),
+        ("[1] x", "unexpected character 'x' after the JSON value at byte 4 (line 1, column 5)"),
+        ("", "expected a JSON value but the input is empty at byte 0 (line 1, column 1)"),
+        ("   ", "unexpected end of input, expected a JSON value at byte 3 (line 1, column 4)"),
+        ("01", "leading zeros are not allowed in numbers at byte 0 (line 1, column 1)"),
+        ("[-01]", "leading zeros are not allowed in numbers at byte 2 (line 1, column 3)"),
+        ("1.", "expected a digit after the decimal point at byte 2 (line 1, column 3)"),
+        ("1.e5", "expected a digit after the decimal point at byte 2 (line 1, column 3)"),
+        ("1e+", "expected a digit in the exponent at byte 3 (line 1, column 4)"),
+        ("-", "expected a digit after '-' at byte 1 (line 1, column 2)"),
+        ("+1", "unexpected character '+', expected a JSON value at byte 0 (line 1, column 1)"),
+        (".5", "unexpected character '.', expected a JSON value at byte 0 (line 1, column 1)"),
+        ("\"abc", "unterminated string at byte 0 (line 1, column 1)"),
+        ("\"a\tb\"", "control character U+0009 in string must be escaped at byte 2 (line 1, column 3)"),
+        (#""\x""#, "invalid escape sequence '\\x' in string at byte 1 (line 1, column 2)"),
+        (#""\u12G4""#, "invalid \\u escape in string, expected 4 hex digits at byte 1 (line 1, column 2)"),
+        (#""\u12""#, "invalid \\u escape in string, expected 4 hex digits at byte 1 (line 1, column 2)"),
+        (#""\uD83D""#, "unpaired surrogate \\uD83D in string at byte 1 (line 1, column 2)"),
+        (#""\uD83Dx""#, "unpaired surrogate \\uD83D in string at byte 1 (line 1, column 2)"),
+        (#""\uD83D\u0041""#, "unpaired surrogate \\uD83D in string at byte 1 (line 1, column 2)"),
+        (#""\uDE00""#, "unpaired surrogate \\uDE00 in string at byte 1 (line 1, column 2)"),
+        ("[\"é\", x]", "unexpected character 'x', expected a JSON value at byte 7 (line 1, column 7)"),
+        ("'a'", "unexpected character ''', expected a JSON value at byte 0 (line 1, column 1)"),
     ])
     func rejectsInvalidDocumentsAtExactPositions(text: String, expected: String) {
         #expect(parseError(text)?.description == expected)
@@ -143,7 +143,7 @@ private func parseError(_ text: String, allowNonFinite: Bool = false) -> JSONPar
         let ok = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
         #expect(try parse(ok).arrayValue != nil)
         let deep = String(repeating: "[", count: 513) + String(repeating: "]", count: 513)
-        #expect(parseError(deep)?.description == "nesting deeper than 512 levels at line 1, column 513")
+        #expect(parseError(deep)?.description == "nesting deeper than 512 levels at byte 512 (line 1, column 513)")
         let objects = String(repeating: #"{"a":"#, count: 600)
         #expect(parseError(objects)?.message == "nesting deeper than 512 levels")
         let shallow = JSONParser(options: .init(maximumDepth: 2))

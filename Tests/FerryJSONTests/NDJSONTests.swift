@@ -26,10 +26,10 @@ import Testing
         #expect(result.records == [["id": 1], ["id": 4]])
         #expect(result.errors.map(\.index) == [1, 2, 3])
         #expect(result.errors.map(\.lineNumber) == [2, 4, 5])
-        #expect(result.errors[0].message == "expected '\"' to begin an object key after ',' at line 1, column 9")
+        #expect(result.errors[0].message == "expected '\"' to begin an object key after ',' at byte 8 (line 1, column 9)")
         #expect(result.errors[0].parseError?.offset == 8)
-        #expect(result.errors[1].message == "record is not a JSON object")
-        #expect(result.errors[1].parseError == nil)
+        #expect(result.errors[1].message == "expected a JSON object (a record), got an array at byte 0 (line 1, column 1)")
+        #expect(result.errors[1].parseError?.offset == 0)
         #expect(result.errors[2].description.hasPrefix("line 5: unexpected character 'N'"))
     }
 

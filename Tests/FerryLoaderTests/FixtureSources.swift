@@ -4,7 +4,10 @@
 enum FixtureSources {
     /// A small but valid plugin whose every descriptor field and failure is a
     /// `-D` switch: FX_NAME, FX_MAJOR, FX_MINOR, FX_RUNTIME, FX_CAPS,
-    /// FX_INIT_FAILS, FX_NO_WRITE, FX_NO_ENTRY, FX_NEEDS_DEP, FX_UNDEFINED.
+    /// FX_INIT_FAILS, FX_NO_WRITE, FX_NO_ENTRY, FX_NEEDS_DEP, FX_UNDEFINED,
+    /// FX_OPEN_CRASHES (a plugin that crashes the host in `open`, with the text of
+    /// `$FX_SECRET` pointed at by registers, as a real crash may have), FX_LOADED_MARKER
+    /// (a constructor appends the name to the file `$FX_LOADED_MARKER` names: proof of a `dlopen`).
     static let plugin = #"""
     #include <ferry_plugin.h>
     #include <stdlib.h>
@@ -33,6 +36,15 @@ enum FixtureSources {
     extern int ferry_fixture_nowhere(void);  /* defined nowhere: dlopen fails */
     #endif
 
+    #ifdef FX_LOADED_MARKER
+    #include <stdio.h>
+    __attribute__((constructor)) static void fx_loaded(void) {
+        const char *marker = getenv("FX_LOADED_MARKER");
+        FILE *file = marker ? fopen(marker, "a") : NULL;
+        if (file) { fputs(FX_NAME "\n", file); fclose(file); }
+    }
+    #endif
+
     static void free_buffer(ferry_buffer *self) { free(self->private_data); self->release = NULL; }
 
     static ferry_status fx_spec(ferry_buffer *out, ferry_error *err) {
@@ -45,6 +57,16 @@ enum FixtureSources {
     static ferry_status fx_open(const ferry_host_api *host, ferry_host_ctx *ctx, ferry_str config,
                                 ferry_instance **out, ferry_error *err) {
         (void)host; (void)ctx; (void)config; (void)err;
+    #ifdef FX_OPEN_CRASHES
+        const char *secret = getenv("FX_SECRET");
+    #if defined(__x86_64__)
+        __asm__ volatile("mov %0, %%rbx\n\tmov %0, %%r12\n\tmov %0, %%r13\n\tmov %0, %%r14\n\tmov %0, %%r15"
+                         :: "r"(secret) : "rbx", "r12", "r13", "r14", "r15");
+    #else
+        (void)secret;
+    #endif
+        *(volatile int *)0 = 1;
+    #endif
         *out = (ferry_instance *)malloc(1);
         return FERRY_OK;
     }

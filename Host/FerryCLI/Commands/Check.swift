@@ -1,33 +1,63 @@
 import ArgumentParser
 import FerryEngine
 
-/// `ferry check`: opens every connection of the site and runs its health check.
+/// `ferry check`: opens every connection of the site and runs its health check,
+/// then prepares every pipeline as `run` would (source stream, key, transform
+/// plugins), so that what `check` passes a run does not refuse for its setup.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Validate the configuration and check every connection.")
 
     @OptionGroup var global: GlobalOptions
 
+    private struct Result {
+        var name: String
+        var plugin: String
+        var ok: Bool
+        var message: String
+    }
+
     func run() throws {
         let workspace = try global.workspace()
-        var results: [(name: String, plugin: String, ok: Bool, message: String)] = []
+        var exitStatus = ExitStatus.success
+        func failed(_ error: any Error) -> String {
+            exitStatus = max(exitStatus, ExitStatus.of(error))
+            return workspace.redactor.redact("\(error)")
+        }
+        var connections: [Result] = []
         for (name, connection) in workspace.config.connections(for: workspace.site).sorted(by: { $0.key < $1.key }) {
             do {
                 let opened = try workspace.openConnection(name)
                 let report = try opened.check()
                 opened.close()
-                results.append((name, connection.plugin, report.ok, report.message))
+                connections.append(Result(name: name, plugin: connection.plugin, ok: report.ok, message: report.message))
+                if !report.ok { exitStatus = max(exitStatus, ExitStatus.failure) }
             } catch {
-                results.append((name, connection.plugin, false, workspace.redactor.redact("\(error)")))
+                connections.append(Result(name: name, plugin: connection.plugin, ok: false, message: failed(error)))
+            }
+        }
+        var pipelines: [Result] = []
+        for pipeline in try workspace.pipelines(named: []) {
+            do {
+                _ = try workspace.plan(pipeline)  // its connections close when the plan is released
+                pipelines.append(Result(name: pipeline.name, plugin: "", ok: true, message: "Ready to run."))
+            } catch {
+                pipelines.append(Result(name: pipeline.name, plugin: "", ok: false, message: failed(error)))
             }
         }
         if global.json {
-            printJSON(["connections": results.map { ["connection": $0.name, "plugin": $0.plugin, "ok": $0.ok, "message": $0.message] }])
+            printJSON([
+                "connections": connections.map { ["connection": $0.name, "plugin": $0.plugin, "ok": $0.ok, "message": $0.message] },
+                "pipelines": pipelines.map { ["pipeline": $0.name, "ok": $0.ok, "message": $0.message] },
+            ])
         } else {
             var table = Table("CONNECTION", "PLUGIN", "OK", "MESSAGE")
-            for result in results { table.add(result.name, result.plugin, result.ok ? "yes" : "NO", result.message) }
+            for result in connections { table.add(result.name, result.plugin, result.ok ? "yes" : "NO", result.message) }
+            var plans = Table("PIPELINE", "OK", "MESSAGE")
+            for result in pipelines { plans.add(result.name, result.ok ? "yes" : "NO", result.message) }
             print(table.rendered)
+            print(plans.rendered)
         }
-        if results.contains(where: { !$0.ok }) { throw ExitCode(ExitStatus.failure) }
+        if exitStatus != ExitStatus.success { throw ExitCode(exitStatus) }
     }
 }
 
@@ -57,7 +87,7 @@ struct Discover: ParsableCommand {
             }
         } catch {
             printError(workspace.redactor.redact("\(error)"))
-            throw ExitCode(ExitStatus.failure)
+            throw ExitCode(ExitStatus.of(error))
         }
     }
 }

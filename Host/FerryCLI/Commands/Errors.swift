@@ -19,8 +19,10 @@ struct Errors: ParsableCommand {
         func run() throws {
             let workspace = try global.workspace()
             let id = pipeline.map { PipelineID(site: workspace.site, pipeline: $0) }
+            // A record may hold a secret an API echoed back (a bearer token): mask every known one.
             let letters = try workspace.store.deadLetters(for: id, includeReplayed: all, limit: limit)
                 .filter { $0.pipeline.site == workspace.site }
+                .map { workspace.redactor.masking($0) }
             if global.json {
                 printJSON(["dead_letters": letters.map {
                     ["id": $0.id, "pipeline": $0.pipeline.pipeline, "stream": $0.stream, "stage": $0.stage, "error": $0.error,
@@ -64,7 +66,7 @@ struct Errors: ParsableCommand {
                     print("\(name): replayed \(group.count), written \(report.counts.written), unchanged \(report.counts.unchanged), failed again \(report.counts.rejected)")
                 } catch {
                     printError(workspace.redactor.redact("\(error)"))
-                    throw ExitCode(ExitStatus.failure)
+                    throw ExitCode(ExitStatus.of(error))
                 }
             }
             if stillFailing > 0 { throw ExitCode(ExitStatus.deadLetters) }

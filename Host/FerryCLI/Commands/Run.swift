@@ -68,6 +68,7 @@ struct Run: ParsableCommand {
                                  maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)))
         var reports: [RunReport] = []
         var failures: [(String, String)] = []
+        var exitStatus = ExitStatus.success
         for pipeline in selected {
             if workspace.cancellation.isCancelled { break }
             var logger = workspace.logger
@@ -86,11 +87,12 @@ struct Run: ParsableCommand {
                 let message = workspace.redactor.redact("\(error)")
                 logger.error("Run failed.", metadata: ["error": "\(message)"])
                 failures.append((pipeline.name, message))
+                exitStatus = max(exitStatus, ExitStatus.of(error))
             }
         }
         printSummary(reports, failures, stateFile: workspace.config.statePath)
         if workspace.cancellation.isCancelled { throw ExitCode(ExitStatus.interrupted) }
-        if !failures.isEmpty { throw ExitCode(ExitStatus.failure) }
+        if !failures.isEmpty { throw ExitCode(exitStatus) }
         if reports.contains(where: { $0.status == .rateLimited }) { throw ExitCode(ExitStatus.rateLimited) }
         if reports.contains(where: { $0.status == .deadLettered }) { throw ExitCode(ExitStatus.deadLetters) }
     }

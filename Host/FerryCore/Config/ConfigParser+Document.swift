@@ -4,7 +4,7 @@ import Logging
 import Yams
 
 extension ConfigParser {
-    static let topLevelKeys = ["version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites"]
+    static let topLevelKeys = ["version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites", "allowed_env"]
     static let connectionKeys = ["plugin", "config", "budget", "http"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
@@ -27,7 +27,11 @@ extension ConfigParser {
                 .emptyFile, at: start,
                 message: "the configuration is empty; it needs at least 'connections' and 'pipelines'")
         }
+        try checkExpansion(root)
         let top = try mapping(Field(node: root, path: "", location: location(root.mark, or: start)), allowed: Self.topLevelKeys)
+
+        // Before any other value is expanded: it decides which ${VAR} may be read.
+        if let field = top.optional("allowed_env") { try allowedEnvironment(field) }
 
         var version = FerryConfig.currentVersion
         if let field = top.optional("version") {
@@ -61,6 +65,17 @@ extension ConfigParser {
             pluginPaths: pluginPaths.map { Self.absolutePath($0, base: baseDirectory, home: home) },
             logLevel: logLevel, connections: connections, pipelines: pipelines, sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
             secretValues: interpolator.secretValues)
+    }
+
+    /// Reads `allowed_env` (literal names and `PREFIX_*` rules, never expanded) into the interpolator.
+    func allowedEnvironment(_ field: Field) throws {
+        let entries = try sequence(field, expected: "a list of variable names and PREFIX_* rules").map { entry in
+            guard case .scalar(let scalar) = entry.node, EnvironmentAllowList.isValid(scalar.string) else {
+                throw mismatch(entry, expected: "a variable name or a PREFIX_* rule")
+            }
+            return scalar.string
+        }
+        interpolator.allowLists.append(EnvironmentAllowList(patterns: entries))
     }
 
     /// The entries of a name-keyed mapping (`connections:`, `pipelines:`, `sites:`), each parsed by `body`.
@@ -111,9 +126,19 @@ extension ConfigParser {
             pipeline.batchSize = size
         }
         if let field = fields.optional("transforms") {
-            pipeline.transforms = try sequence(field).map { step in
+            let steps = try sequence(field)
+            pipeline.transforms = try steps.map { step in
                 guard case .mapping = step.node else { throw mismatch(step, expected: "a mapping such as { op: rename, from: a, to: b }") }
                 return TransformStep(value: try json(step), location: step.location)
+            }
+            // Compiled here, not first by the run: every command (`ferry check` above all) sees a bad step.
+            do {
+                _ = try TransformChain(steps: pipeline.transforms.map(\.value))
+            } catch {
+                let step = steps[min(max(error.stepIndex - 1, 0), steps.count - 1)]
+                throw ConfigError(
+                    .invalidValue, at: step.location, keyPath: step.path + (error.key.map { ".\($0)" } ?? ""),
+                    message: error.op.map { "\($0): \(error.message)" } ?? error.message)
             }
         }
         if let field = fields.optional("transform_plugins") {

@@ -35,6 +35,9 @@ final class ConfigParser {
     init(file: String, environment: [String: String], dotEnv: [String: String]) {
         self.file = file
         self.interpolator = Interpolator(environment: environment, dotEnv: dotEnv)
+        if let operatorList = EnvironmentAllowList(environmentValue: environment["FERRY_ALLOWED_ENV"]) {
+            interpolator.allowLists.append(operatorList)
+        }
     }
 
     // MARK: Locations and errors
@@ -158,6 +161,11 @@ final class ConfigParser {
             throw ConfigError(
                 .unsetVariable, at: location(scalar.mark, or: field.location), keyPath: field.path,
                 message: "variable '\(name)' is not set in the environment or in .env (write ${\(name):-default} to give a default)")
+        } catch Interpolator.Failure.notAllowed(let name, let list) {
+            throw ConfigError(
+                .invalidValue, at: location(scalar.mark, or: field.location), keyPath: field.path,
+                message: "variable '\(name)' may not be read here: the allowed variables are \(list) "
+                    + "(allowed_env in the file, FERRY_ALLOWED_ENV in the environment)")
         } catch Interpolator.Failure.malformed(let problem) {
             throw ConfigError(.invalidValue, at: location(scalar.mark, or: field.location), keyPath: field.path, message: problem)
         }
@@ -180,10 +188,15 @@ final class ConfigParser {
     func integer(_ field: Field) throws -> Int {
         guard case .scalar(let scalar) = field.node else { throw mismatch(field, expected: "an integer") }
         let (text, tag) = try resolved(scalar, field)
-        guard tag == .int, let value = Int.construct(from: Node.Scalar(text)) else {
-            throw failure(.typeMismatch, field, "expected an integer, got '\(text)'")
-        }
+        guard tag == .int else { throw failure(.typeMismatch, field, "expected an integer, got '\(text)'") }
+        guard let value = Int.construct(from: Node.Scalar(text)) else { throw outOfRange(field, text) }
         return value
+    }
+
+    /// An integer too large for 64 bits: the error says the range rather than "not an integer".
+    func outOfRange(_ field: Field, _ text: String) -> ConfigError {
+        failure(.invalidValue, field, "integer \(text) is out of range: integers must be between \(Int64.min) and \(Int64.max)"
+                + " (quote it to pass it as text)")
     }
 
     /// One of an enum's raw values, with a did-you-mean hint.
@@ -227,9 +240,9 @@ final class ConfigParser {
             case .null: return .null
             case .bool: return Bool.construct(from: plain).map(JSONValue.bool) ?? .string(text)
             case .int:
-                if let value = Int64.construct(from: plain) { return .int(value) }
-                if let value = Double.construct(from: plain), value.isFinite { return .double(value) }
-                return .string(text)
+                // Never silently a rounded double: 2^64 written as an id or a count is a mistake to report.
+                guard let value = Int64.construct(from: plain) else { throw outOfRange(field, text) }
+                return .int(value)
             case .float:
                 if let value = Double.construct(from: plain), value.isFinite { return .double(value) }
                 return .string(text)

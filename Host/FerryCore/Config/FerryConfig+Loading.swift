@@ -12,27 +12,12 @@ extension FerryConfig {
     public static func load(
         path: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> FerryConfig {
-        let yaml: String
-        do {
-            yaml = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(
-                .unreadableFile, at: SourceLocation(file: path, line: 0, column: 0),
-                message: "cannot read the configuration file (\(error.localizedDescription))")
-        }
+        let yaml = try ConfigFile.read(path)
         let folder = (path as NSString).deletingLastPathComponent
         let dotEnvPath = folder.isEmpty ? ".env" : (folder as NSString).appendingPathComponent(".env")
         var dotEnv: [String: String] = [:]
         if FileManager.default.fileExists(atPath: dotEnvPath) {
-            do {
-                dotEnv = try DotEnv.parse(String(contentsOfFile: dotEnvPath, encoding: .utf8), file: dotEnvPath)
-            } catch let error as ConfigError {
-                throw error
-            } catch {
-                throw ConfigError(
-                    .unreadableFile, at: SourceLocation(file: dotEnvPath, line: 0, column: 0),
-                    message: "cannot read the .env file (\(error.localizedDescription))")
-            }
+            dotEnv = try DotEnv.parse(ConfigFile.read(dotEnvPath, what: ".env file"), file: dotEnvPath)
         }
         return try parse(yaml: yaml, file: path, environment: environment, dotEnv: dotEnv)
     }

@@ -6,11 +6,15 @@ struct Interpolator {
     enum Failure: Error {
         case unset(String)
         case malformed(String)
+        /// The name is outside an allow-list in force (the list that refused it).
+        case notAllowed(String, EnvironmentAllowList)
     }
 
     let environment: [String: String]
     let dotEnv: [String: String]
     private(set) var secretValues: Set<String> = []
+    /// The lists a name must pass (`FERRY_ALLOWED_ENV`, then the file's `allowed_env`).
+    var allowLists: [EnvironmentAllowList] = []
 
     init(environment: [String: String], dotEnv: [String: String]) {
         self.environment = environment
@@ -61,6 +65,7 @@ struct Interpolator {
                 throw Failure.malformed("'${\(body)}' is not a valid variable reference (names are letters, digits and '_')")
             }
             let key = String(name)
+            if let refusing = allowLists.first(where: { !$0.allows(key) }) { throw Failure.notAllowed(key, refusing) }
             var value = environment[key] ?? dotEnv[key]
             if let fallback, value?.isEmpty ?? true { value = String(fallback) }
             guard let value else { throw Failure.unset(key) }
