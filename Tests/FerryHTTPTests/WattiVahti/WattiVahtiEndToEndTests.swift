@@ -108,7 +108,8 @@ struct WattiVahtiEndToEndTests {
         #expect(abs(repeatedFirst.kilowattHours - WattiVahtiSimulator.hourValue(WattiVahtiTimeTests.utc("2025-10-26T00:00:00Z"))) < 1e-9)
         #expect(abs(repeatedSecond.kilowattHours - WattiVahtiSimulator.hourValue(WattiVahtiTimeTests.utc("2025-10-26T01:00:00Z"))) < 1e-9)
 
-        // Incremental: from the checkpoint (the autumn day's last point) minus 2 h to --until, twice.
+        // Incremental, twice. The ranged runs above kept no checkpoint (a --since run never moves it), so the
+        // first starts initial_sync_days (7) before --until; the second from its checkpoint minus the 2 h lookback.
         let firstIncremental = try sandbox.ferry(["run", "--until", "2025-10-29"])
         #expect(firstIncremental.status == 0, "\(firstIncremental.stdout)\(firstIncremental.stderr)")
         let countsAfterFirst = (try influx.count("1000001"), try influx.count("1000002"))
@@ -117,9 +118,10 @@ struct WattiVahtiEndToEndTests {
         #expect(secondIncremental.status == 0, "\(secondIncremental.stdout)\(secondIncremental.stderr)")
         let countsAfterSecond = (try influx.count("1000001"), try influx.count("1000002"))
         #expect(countsAfterFirst == countsAfterSecond)
-        // 23 + 25 + 48 (the 27th and 28th) hours, 92 + 100 + 192 quarters: every point once.
-        #expect(countsAfterSecond.0 == 23 + 25 + 48)
-        #expect(countsAfterSecond.1 == 92 + 100 + 192)
+        // The spring day's 23 hours and 92 quarters, then 10-21T22:00Z ..< 10-28T22:00Z (168 hours, the autumn
+        // day's 25 included, and 672 quarters): every point once.
+        #expect(countsAfterSecond.0 == 23 + 168)
+        #expect(countsAfterSecond.1 == 92 + 672)
         // The second run re-read only the lookback: its first request starts 2 h before the newest point (21:45Z), on the hour.
         let rerun = simulator.meterRequests[requestsBefore...].filter { $0["meteringPointCode"] == "1000002" }
         #expect(rerun.first?["start"] == "2025-10-28T21:00:00+02:00")
