@@ -181,6 +181,9 @@ final class PluginInstance {
         return try Catalog(json: JSONValue(parsing: buffer.consumeString()))
     }
 
+    /// Whether the last `read` ended with `FERRY_END_COMPLETE` (the source vouched for the whole stream).
+    private(set) var lastReadWasComplete = false
+
     /// Reads a whole stream (or at most `limit` batches).
     func read(_ request: ReadRequest, limit: Int = .max) throws -> [ReceivedBatch] {
         var reader: OpaquePointer?
@@ -191,11 +194,16 @@ final class PluginInstance {
         guard status == FERRY_OK, let reader else { throw PluginError(consuming: &error, status: status) }
         defer { api.pointee.read_close!(reader) }
         var batches: [ReceivedBatch] = []
+        lastReadWasComplete = false
         while batches.count < limit {
             var batch = ferry_batch()
             var error = ferry_error.empty
             let status = api.pointee.read_next!(reader, &batch, &error)
             if status == FERRY_END { break }
+            if status == FERRY_END_COMPLETE {
+                lastReadWasComplete = true
+                break
+            }
             guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
             let text = batch.records.string
             let checkpointText = batch.checkpoint.string
