@@ -10,7 +10,8 @@ import FerryPluginSDK
 /// a value its column refuses (SQLSTATE classes 22 and 23), the transaction is
 /// rolled back and the batch applied again record by record, each under a
 /// savepoint, so the bad records are rejected and the others kept. Appends
-/// record their batch id in `_ferry_batches` in the same transaction.
+/// record their batch id in `_ferry_batches` in the same transaction, and the
+/// request's checkpoint goes to `_ferry_checkpoints` in it too.
 final class PostgresDestination {
     private let client: PostgresClient
     private let config: PostgresConfig
@@ -19,6 +20,8 @@ final class PostgresDestination {
     private var conflictTargets: [TableSchema.Name: [String]] = [:]
     private var statementNames: [String: String] = [:]
     private var batchesReady = false
+    /// Where checkpoints are kept with the rows.
+    var checkpoints: CheckpointTable { CheckpointTable(schema: config.schema) }
 
 
     init(client: PostgresClient, config: PostgresConfig, host: HostServices) {
@@ -69,6 +72,7 @@ final class PostgresDestination {
         return try BatchAttempts.run(rollBack: rollBack) { perRecord in
             try client.execute("BEGIN")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
+                if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
                 try client.execute("COMMIT")
                 host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
                 return WriteOutcome(acceptedCount: objects.count - parseRejections.count, rejections: parseRejections)
@@ -87,6 +91,7 @@ final class PostgresDestination {
             if request.operation == .append && !request.batchID.isEmpty {
                 try markCommitted(request.batchID, stream: request.stream)
             }
+            if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
             try client.execute("COMMIT")
             rejections.sort { $0.index < $1.index }
             host.count("postgres.rows_written", by: Double(objects.count - rejections.count))

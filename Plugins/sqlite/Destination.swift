@@ -11,7 +11,8 @@ import FerryPluginSDK
 /// record, each under a savepoint, so the bad records are rejected (with
 /// SQLite's message) and the others kept. Appends record their batch id in
 /// `_ferry_batches` in the same transaction, so a replayed batch is accepted
-/// without being written twice.
+/// without being written twice, and the request's checkpoint goes to
+/// `_ferry_checkpoints` in that transaction too.
 final class SQLiteDestination {
     private let database: SQLiteDatabase
     private let config: SQLiteConfig
@@ -66,6 +67,7 @@ final class SQLiteDestination {
         return try BatchAttempts.run(rollBack: rollBack) { perRecord in
             try database.execute("BEGIN IMMEDIATE")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
+                if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
                 try database.execute("COMMIT")
                 host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
                 return WriteOutcome(acceptedCount: rows.count - parseRejections.count, rejections: parseRejections)
@@ -98,6 +100,7 @@ final class SQLiteDestination {
             if request.operation == .append && !request.batchID.isEmpty {
                 try markCommitted(request.batchID, stream: request.stream)
             }
+            if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
             try database.execute("COMMIT")
             rejections.sort { $0.index < $1.index }
             return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections)

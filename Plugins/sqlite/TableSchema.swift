@@ -47,7 +47,7 @@ struct TableSchema {
     /// The names of the user tables (SQLite's own and Ferry's bookkeeping tables excluded).
     static func tableNames(in database: SQLiteDatabase) throws -> [String] {
         let statement = try database.prepare(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '_ferry_batches' ORDER BY name")
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('_ferry_batches', '_ferry_checkpoints') ORDER BY name")
         var names: [String] = []
         while try statement.step() { names.append(statement.text(0)) }
         return names

@@ -131,6 +131,8 @@ struct ReceivedBatch {
 struct WriteResult {
     var accepted: Int
     var rejects: [JSONValue]
+    /// `id_mappings`: record index → the id the destination assigned.
+    var assignedIDs: [Int: String] = [:]
     var rejectedIndexes: [Int64] { rejects.compactMap { $0["index"]?.intValue } }
 }
 
@@ -226,8 +228,29 @@ final class PluginInstance {
         guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
         let rejects = result.rejects.string.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
         let accepted = Int(result.accepted_count)
+        var assigned: [Int: String] = [:]
+        for line in result.id_mappings.string.split(separator: "\n") {
+            let mapping = try JSONValue(parsing: String(line))
+            guard let index = mapping["index"]?.intValue, let id = mapping["destination_id"]?.stringValue else {
+                throw HarnessError("malformed id mapping \(line)")
+            }
+            assigned[Int(index)] = id
+        }
         result.release?(&result)
-        return WriteResult(accepted: accepted, rejects: rejects)
+        return WriteResult(accepted: accepted, rejects: rejects, assignedIDs: assigned)
+    }
+
+    /// `checkpoint_get`: the checkpoint the destination stored for `scope`, nil for `FERRY_ERR_NOT_FOUND`.
+    func storedCheckpoint(scope: String) throws -> DurableCheckpoint? {
+        guard let get = api.pointee.checkpoint_get else { throw HarnessError("the plugin has no checkpoint_get") }
+        var buffer = ferry_buffer()
+        var error = ferry_error.empty
+        let status = withBorrowedString(JSONWriter().encodeString(["scope": .string(scope)] as JSONValue)) { get(handle, $0, &buffer, &error) }
+        if status == FERRY_ERR_NOT_FOUND { return nil }
+        guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
+        let json = try JSONValue(parsing: buffer.consumeString())
+        guard let sequence = json["sequence"]?.intValue, let value = json["value"] else { throw HarnessError("checkpoint_get answered \(json)") }
+        return DurableCheckpoint(scope: scope, sequence: sequence, value: value)
     }
 
     func write(_ request: WriteRequest, records: [JSONValue]) throws -> WriteResult {
