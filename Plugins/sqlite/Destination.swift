@@ -42,7 +42,7 @@ final class SQLiteDestination {
         // which also lets the table gain their new columns.
         var rows: [Row] = []
         rows.reserveCapacity(records.count)
-        var objects: [JSONObject?] = []
+        var objects: [(index: Int, object: JSONObject)] = []
         var parseRejections: [RecordRejection] = []
         let parser = JSONParser()
         let statementID = request.operation.rawValue + "\0" + table
@@ -56,8 +56,13 @@ final class SQLiteDestination {
             if let fastColumns, Self.columns(of: line.bytes, equal: fastColumns, values: &values) {
                 rows.append(.raw(first))
             } else if case .object(let object)? = try? parser.parse(line.bytes) {
-                rows.append(.parsed(object))
-                objects.append(object)
+                if request.operation != .delete, let problem = fieldProblem(object) {
+                    rows.append(.malformed)
+                    parseRejections.append(RecordRejection(index: line.index, error: problem))
+                } else {
+                    rows.append(.parsed(object))
+                    objects.append((line.index, object))
+                }
             } else {
                 rows.append(.malformed)
                 parseRejections.append(RecordRejection(index: line.index, error: "record is not a JSON object"))
@@ -72,22 +77,30 @@ final class SQLiteDestination {
                 host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
                 return WriteOutcome(acceptedCount: rows.count - parseRejections.count, rejections: parseRejections)
             }
-            try prepareTable(table, request: request, objects: objects)
+            var rejections = parseRejections
+            let tooWide = try prepareTable(table, request: request, objects: objects)
+            rejections += tooWide
+            let skipped = Set(tooWide.map(\.index))
+            let keyColumns = try self.keyColumns(of: table, request: request)
             // Looked up once per attempt: parsed records in between may switch the last statement.
             let fastStatement = try fastKeys.map { try statement(for: $0, table: table, request: request) }
-            var rejections = parseRejections
+            var assigned: [AssignedID] = []
             for (index, row) in rows.enumerated() {
                 if case .malformed = row { continue }
+                if skipped.contains(index) { continue }
                 if perRecord { try database.execute("SAVEPOINT ferry_record") }
                 do {
+                    var id: String?
                     switch row {
                     case .raw(let first):
-                        try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
-                                     keys: fastKeys!, request: request)
-                    case .parsed(let object): try apply(object, table: table, statementID: statementID, request: request)
+                        id = try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
+                                          keys: fastKeys!, keyColumns: keyColumns, request: request)
+                    case .parsed(let object):
+                        id = try apply(object, table: table, statementID: statementID, keyColumns: keyColumns, request: request)
                     case .malformed: break
                     }
                     if perRecord { try database.execute("RELEASE ferry_record") }
+                    if let id { assigned.append(AssignedID(index: index, destinationID: id)) }
                 } catch let error as SQLiteError where error.isRecordError {
                     guard perRecord else { throw BatchAttempts.RetryPerRecord() }
                     try database.execute("ROLLBACK TO ferry_record; RELEASE ferry_record")
@@ -103,7 +116,7 @@ final class SQLiteDestination {
             if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
             try database.execute("COMMIT")
             rejections.sort { $0.index < $1.index }
-            return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections)
+            return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
     }
 
@@ -122,7 +135,8 @@ final class SQLiteDestination {
     // MARK: Schema
 
     /// Creates the table when missing and adds the columns the records bring.
-    private func prepareTable(_ table: String, request: WriteRequest, objects: [JSONObject?]) throws {
+    /// - Returns: The records refused because their new columns would pass SQLite's column limit.
+    private func prepareTable(_ table: String, request: WriteRequest, objects: [(index: Int, object: JSONObject)]) throws -> [RecordRejection] {
         let properties = request.schema?["properties"]?.objectValue
         var schema: TableSchema
         if let known = tables[table] {
@@ -132,15 +146,24 @@ final class SQLiteDestination {
         } else {
             schema = try createTable(table, request: request, properties: properties, objects: objects)
         }
+        var rejections: [RecordRejection] = []
         if request.operation != .delete {
             var lastKeys: [String] = []
-            for object in objects {
-                guard let object, !Self.sameKeys(object, lastKeys) else { continue }
+            for (index, object) in objects {
+                guard !Self.sameKeys(object, lastKeys) else { continue }
+                let added = object.keys.filter { !schema.contains($0) }
+                guard schema.columns.count + added.count <= maxColumns else {
+                    rejections.append(RecordRejection(index: index, error: "record needs \(added.count) new columns but '\(table)' "
+                        + "has \(schema.columns.count) of SQLite's \(maxColumns) already"))
+                    continue
+                }
                 lastKeys = object.keys
                 for (key, value) in object where !schema.contains(key) {
-                    guard !key.contains("\0") else { throw PluginError.invalid("field name holding NUL in '\(table)'") }
                     let type = properties.map { TableSchema.sqlType(forProperty: $0[key]) } ?? TableSchema.sqlType(for: value)
-                    let declared = type.isEmpty ? TableSchema.sqlType(for: value) : type
+                    var declared = type.isEmpty ? TableSchema.sqlType(for: value) : type
+                    if request.primaryKey.contains(key) {
+                        declared = Self.declaredType(of: KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0.object[key] }))
+                    }
                     try database.execute("ALTER TABLE \(SQLiteDatabase.quote(table)) ADD COLUMN \(SQLiteDatabase.quote(key)) \(declared)")
                     schema.add(TableSchema.Column(name: key, declaredType: declared, primaryKeyPosition: 0))
                     host.log(.info, "Added a column.", ["table": .string(table), "column": .string(key), "type": .string(declared)])
@@ -156,28 +179,40 @@ final class SQLiteDestination {
             uniqueKeys.insert(table)
         }
         tables[table] = schema
+        return rejections
     }
 
-    private func createTable(_ table: String, request: WriteRequest, properties: JSONObject?, objects: [JSONObject?]) throws -> TableSchema {
+    private func createTable(_ table: String, request: WriteRequest, properties: JSONObject?,
+                             objects: [(index: Int, object: JSONObject)]) throws -> TableSchema {
         var columns: [TableSchema.Column] = []
+        let assigned = config.assignedID
+        // Key columns take the key's JSON type, so a later float, boolean or differently typed key is refused, not converted.
+        var keyTypes: [String: String] = [:]
+        for key in request.primaryKey {
+            keyTypes[key] = Self.declaredType(of: KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0.object[key] }))
+        }
         func add(_ name: String, _ type: String) {
             guard !columns.contains(where: { $0.name == name }) else { return }
-            let position = (request.primaryKey.firstIndex(of: name) ?? -1) + 1
-            columns.append(TableSchema.Column(name: name, declaredType: type, primaryKeyPosition: position))
+            let position = assigned == nil ? (request.primaryKey.firstIndex(of: name) ?? -1) + 1 : (name == assigned ? 1 : 0)
+            columns.append(TableSchema.Column(name: name, declaredType: keyTypes[name] ?? type, primaryKeyPosition: position))
         }
+        // The column SQLite fills itself: a rowid alias, first.
+        if let assigned { add(assigned, "INTEGER") }
         if let properties, !properties.isEmpty {
             for (name, property) in properties { add(name, TableSchema.sqlType(forProperty: property)) }
-        } else if let first = objects.lazy.compactMap({ $0 }).first {
+        } else if let first = objects.first?.object {
             for (name, value) in first { add(name, TableSchema.sqlType(for: value)) }
         }
         for key in request.primaryKey { add(key, "") }
-        for column in columns where column.name.contains("\0") {
-            throw PluginError.invalid("field name holding NUL in '\(table)'")
-        }
         var definitions = columns.map { column in
             column.declaredType.isEmpty ? SQLiteDatabase.quote(column.name) : "\(SQLiteDatabase.quote(column.name)) \(column.declaredType)"
         }
-        if !request.primaryKey.isEmpty {
+        if let assigned {
+            definitions[0] = "\(SQLiteDatabase.quote(assigned)) INTEGER PRIMARY KEY"
+            if !request.primaryKey.isEmpty, request.primaryKey != [assigned] {
+                definitions.append("UNIQUE (\(request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")))")
+            }
+        } else if !request.primaryKey.isEmpty {
             definitions.append("PRIMARY KEY (\(request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")))")
         }
         try database.execute("CREATE TABLE \(SQLiteDatabase.quote(table)) (\(definitions.joined(separator: ", ")))")
@@ -230,16 +265,30 @@ final class SQLiteDestination {
     /// Binds a record straight from its JSON value slices to the statement and steps it.
     /// Text is bound without copying: the batch's bytes outlive the step and the reset.
     /// Values that need decoding (escaped strings, large or odd numbers) take the parser.
+    /// - Returns: The id the destination assigned (`assigned_id`), when configured.
     private func applyRaw(_ values: ArraySlice<UnsafeRawBufferPointer>, statement: SQLiteStatement, keys: [String],
-                          request: WriteRequest) throws {
+                          keyColumns: [String: KeyIdentity.Column], request: WriteRequest) throws -> String? {
         defer { statement.reset() }
         for (offset, value) in values.enumerated() {
-            if request.operation == .upsert, value.first == UInt8(ascii: "n"), request.primaryKey.contains(keys[offset]) {
-                throw PluginError.invalid("record has no value for key field '\(keys[offset])'")
+            if let column = keyColumns[keys[offset]] {
+                if request.operation == .upsert, value.first == UInt8(ascii: "n") {
+                    throw PluginError.invalid("record has no value for key field '\(keys[offset])'")
+                }
+                try KeyIdentity.check(try JSONParser().parse(value), field: keys[offset], column: column)
             }
             try Self.bindRaw(value, at: Int32(offset + 1), in: statement)
         }
-        try statement.step()
+        return try stepReturningID(statement)
+    }
+
+    /// Steps an insert; with `assigned_id`, reads the id its `RETURNING` clause gives.
+    private func stepReturningID(_ statement: SQLiteStatement) throws -> String? {
+        guard try statement.step(), config.assignedID != nil else { return nil }
+        switch statement.columnType(0) {
+        case SQLITE_INTEGER: return String(statement.int64(0))
+        case SQLITE_NULL: return nil
+        default: return statement.text(0)
+        }
     }
 
     private static func bindRaw(_ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement) throws(JSONParseError) {
@@ -326,7 +375,12 @@ final class SQLiteDestination {
     }
 
     /// Applies one record with a cached statement for its column set.
-    private func apply(_ object: JSONObject, table: String, statementID id: String, request: WriteRequest) throws {
+    /// - Returns: The id the destination assigned (`assigned_id`), when configured.
+    private func apply(_ object: JSONObject, table: String, statementID id: String, keyColumns: [String: KeyIdentity.Column],
+                       request: WriteRequest) throws -> String? {
+        for (field, column) in keyColumns {
+            if let value = object[field] { try KeyIdentity.check(value, field: field, column: column) }
+        }
         if request.operation == .delete {
             let statement = try statement(for: request.primaryKey, table: table, request: request)
             defer { statement.reset() }
@@ -337,7 +391,7 @@ final class SQLiteDestination {
                 Self.bind(value, at: Int32(position + 1), in: statement)
             }
             try statement.step()
-            return
+            return nil
         }
         if request.operation == .upsert {
             for key in request.primaryKey where object[key]?.isNull ?? true {
@@ -359,7 +413,7 @@ final class SQLiteDestination {
             Self.bind(member.value, at: position, in: statement)
             position += 1
         }
-        try statement.step()
+        return try stepReturningID(statement)
     }
 
     /// The cached statement writing `columns` into `table` for the request's operation.
@@ -368,7 +422,7 @@ final class SQLiteDestination {
         if let cached = statements[key] { return cached }
         let quotedTable = SQLiteDatabase.quote(table)
         let quoted = columns.map(SQLiteDatabase.quote)
-        let sql: String
+        var sql: String
         switch request.operation {
         case .delete:
             sql = "DELETE FROM \(quotedTable) WHERE " + quoted.map { "\($0) = ?" }.joined(separator: " AND ")
@@ -377,12 +431,63 @@ final class SQLiteDestination {
         case .upsert:
             let updates = columns.filter { !request.primaryKey.contains($0) }.map(SQLiteDatabase.quote).map { "\($0) = excluded.\($0)" }
             let target = request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")
+            // With assigned_id a conflicting row must still come back through RETURNING, which DO NOTHING skips.
+            let noChange = config.assignedID == nil ? "NOTHING" : "UPDATE SET \(SQLiteDatabase.quote(request.primaryKey[0])) = excluded.\(SQLiteDatabase.quote(request.primaryKey[0]))"
             sql = "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-                + " ON CONFLICT (\(target)) DO " + (updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
+                + " ON CONFLICT (\(target)) DO " + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
         }
+        if let assigned = config.assignedID, request.operation != .delete { sql += " RETURNING \(SQLiteDatabase.quote(assigned))" }
         let statement = try database.prepare(sql)
         statements[key] = statement
         return statement
+    }
+
+    // MARK: Keys and field names
+
+    /// SQLite's column limit (`SQLITE_MAX_COLUMN`, 2,000 unless compiled otherwise).
+    private var maxColumns: Int { Int(sqlite3_limit(database.handle, SQLITE_LIMIT_COLUMN, -1)) }
+
+    /// Why a record's field names cannot become columns, or nil: each is that record's
+    /// rejection, where a failed `ALTER TABLE` would fail the whole batch on every run.
+    private func fieldProblem(_ object: JSONObject) -> String? {
+        let count = object.members.count
+        if count > maxColumns { return "record has \(count) fields; a SQLite table holds at most \(maxColumns) columns" }
+        var seen = Set<String>()
+        for key in object.keys {
+            if key.contains("\0") { return "field name \(JSONWriter().encodeString(.string(key))) holds NUL, which no column name can" }
+            if !seen.insert(TableSchema.folded(key)).inserted {
+                return "field '\(key)' differs from another only in letter case, and SQLite column names ignore case"
+            }
+        }
+        return nil
+    }
+
+    /// What each key column of the table holds exactly (empty for keyless appends).
+    private func keyColumns(of table: String, request: WriteRequest) throws -> [String: KeyIdentity.Column] {
+        guard !request.primaryKey.isEmpty, let schema = tables[table] else { return [:] }
+        var kinds: [String: KeyIdentity.Column] = [:]
+        for key in request.primaryKey {
+            kinds[key] = schema.column(key).map { Self.keyColumn(declared: $0.declaredType) } ?? .integerOrText
+        }
+        return kinds
+    }
+
+    /// A declared type's key kind by SQLite's affinity rules: INTEGER stores integers, TEXT
+    /// strings, none (BLOB) either as given; REAL and NUMERIC only integers stay exact.
+    static func keyColumn(declared: String) -> KeyIdentity.Column {
+        let type = declared.uppercased()
+        if type.contains("INT") { return .integer }
+        if type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") { return .text }
+        if type.isEmpty || type.contains("BLOB") { return .integerOrText }
+        return .integer
+    }
+
+    static func declaredType(of column: KeyIdentity.Column) -> String {
+        switch column {
+        case .integer: return "INTEGER"
+        case .text: return "TEXT"
+        case .integerOrText: return ""
+        }
     }
 
     private static func sameKeys(_ object: JSONObject, _ keys: [String]) -> Bool {
