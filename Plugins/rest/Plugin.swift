@@ -11,6 +11,9 @@ public enum RESTPlugin: FerryPlugin {
     public static let name = "rest"
     public static let version = "0.1.0"
     public static let summary = "Generic JSON REST source: configured streams, six pagination styles with totals checks, host HTTP."
+    /// A reader moves its cursor, page and keyset position only after a page is accepted, so
+    /// a `next()` that failed asks for the same page again.
+    public static let repeatableReads = true
     public static let configSchema: JSONValue = [
         "type": "object",
         "additionalProperties": false,

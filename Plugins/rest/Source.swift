@@ -63,10 +63,12 @@ final class RESTReader: BatchReader {
             if host.isCancelled { throw PluginError.cancelled() }
             let url: String
             switch pending {
-            case .done, .inconsistent: return nil
+            case .done: return nil
+            case .repeatPage, .inconsistent:
+                // Never pending: both are handled where the page is read. A plugin never traps.
+                throw PluginError.invalid("stream '\(stream.name)': internal paging state \(pending)")
             case .url(let next): url = next
             case .query(let paging): url = HTTPRequest.path(stream.path, query: baseQuery() + paging.map { ($0.name, $0.value) })
-            case .repeatPage: preconditionFailure("a repeated page is re-sent from `current`")
             }
             if let batch = try read(url) { return batch }
         }
@@ -101,7 +103,8 @@ final class RESTReader: BatchReader {
                          ["stream": .string(stream.name), "error": .string(reason)])
                 continue
             case .inconsistent(let reason):
-                pending = next
+                // `pending` still names this page: a host that calls `next()` again gets it asked for
+                // again, never an end of stream.
                 throw PluginError.retryable("stream '\(stream.name)': \(reason). Records changed or vanished between pages; "
                                             + "the read stops before this page, so the next run reads it again.")
             case .done(let complete):

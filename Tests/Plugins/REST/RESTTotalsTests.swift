@@ -46,6 +46,20 @@ import Testing
         #expect(source.lastReadWasComplete)
     }
 
+    @Test func aFailedNextAsksForTheSamePageAgainAndNeverEndsTheStream() throws {
+        let simulator = RESTSimulator(count: 23)
+        // Page 3 is short for its first four requests: the reader gives up after three, the host
+        // calls next() again, and each call asks for the page once more instead of ending the stream.
+        simulator.trim = { _, query, page in
+            query["page"] == "3" && simulator.queries.filter({ $0["page"] == "3" }).count <= 4 ? Array(page.prefix(1)) : page
+        }
+        let source = try Self.connector(simulator, pagination: Self.pageWithTotals)
+        #expect(try PluginHarness.descriptor("rest").pointee.capabilities & UInt32(FERRY_CAP_REPEATABLE_READ) != 0)
+        #expect(try source.read(ReadRequest(stream: "items"), retries: 2).flatMap(\.ids) == Array(1...23))
+        #expect(source.lastReadWasComplete)
+        #expect(simulator.queries.filter { $0["page"] == "3" }.count == 5)
+    }
+
     @Test func withoutTotalsAShortPageEndsTheStreamButNotAsComplete() throws {
         let simulator = RESTSimulator(count: 23)
         simulator.trim = { _, query, page in query["page"] == "2" ? Array(page.prefix(3)) : page }

@@ -186,8 +186,10 @@ final class PluginInstance {
     /// Whether the last `read` ended with `FERRY_END_COMPLETE` (the source vouched for the whole stream).
     private(set) var lastReadWasComplete = false
 
-    /// Reads a whole stream (or at most `limit` batches).
-    func read(_ request: ReadRequest, limit: Int = .max) throws -> [ReceivedBatch] {
+    /// Reads a whole stream (or at most `limit` batches). With `retries`, a `read_next` that
+    /// fails retryably is called again on the same reader, as a host does for plugins with
+    /// `FERRY_CAP_REPEATABLE_READ`.
+    func read(_ request: ReadRequest, limit: Int = .max, retries: Int = 0) throws -> [ReceivedBatch] {
         var reader: OpaquePointer?
         var error = ferry_error.empty
         let status = withBorrowedString(JSONWriter().encodeString(request.json)) { text in
@@ -197,10 +199,16 @@ final class PluginInstance {
         defer { api.pointee.read_close!(reader) }
         var batches: [ReceivedBatch] = []
         lastReadWasComplete = false
+        var retriesLeft = retries
         while batches.count < limit {
             var batch = ferry_batch()
             var error = ferry_error.empty
             let status = api.pointee.read_next!(reader, &batch, &error)
+            if status == FERRY_ERR_RETRYABLE && retriesLeft > 0 {
+                retriesLeft -= 1
+                _ = PluginError(consuming: &error, status: status)  // releases the error's buffers
+                continue
+            }
             if status == FERRY_END { break }
             if status == FERRY_END_COMPLETE {
                 lastReadWasComplete = true
