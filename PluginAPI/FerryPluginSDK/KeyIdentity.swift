@@ -54,7 +54,8 @@ public enum KeyIdentity {
             throw PluginError.invalid("key field '\(field)' is the integer \(integer) but the key column holds text: storing it would "
                                       + "merge it with the string \"\(integer)\"'s record; send text keys as strings")
         case (.double(let number), _):
-            let reason = number.rounded() == number ? "beyond 64-bit integers (send such ids as strings)" : "a number with a fraction"
+            let reason = abs(number) >= 9.2e18 ? "beyond 64-bit integers (send such ids as strings)"
+                : number.rounded() == number ? "a float (written with a fraction or an exponent)" : "a number with a fraction"
             throw PluginError.invalid("key field '\(field)' is \(number), \(reason): a key must be a 64-bit integer or a string, never a float")
         case (.bool(let flag), _):
             throw PluginError.invalid("key field '\(field)' is \(flag): a boolean is no key (it would merge with 1 or 0)")

@@ -281,7 +281,10 @@ final class PostgresDestination {
             guard !columns.contains(where: { $0.name == column }) else { return }
             columns.append(TableSchema.Column(name: column, type: type))
         }
-        if let properties, !properties.isEmpty {
+        // The schema's properties name the columns unless they cannot all be columns (a bad name,
+        // too many): then the first accepted record does, and the rest come as records bring them.
+        let usable = properties.map { Self.fieldProblem(JSONObject($0.map { (key: $0.key, value: JSONValue.null) })) == nil } ?? false
+        if let properties, !properties.isEmpty, usable {
             for (column, property) in properties {
                 let sample = objects.lazy.compactMap { $0?[column] }.first { !$0.isNull }
                 add(column, TableSchema.sqlType(forProperty: property) ?? sample.map(TableSchema.sqlType(for:)) ?? "text")

@@ -192,14 +192,17 @@ final class SQLiteDestination {
             keyTypes[key] = Self.declaredType(of: KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0.object[key] }))
         }
         func add(_ name: String, _ type: String) {
-            guard !columns.contains(where: { $0.name == name }) else { return }
+            guard !columns.contains(where: { TableSchema.folded($0.name) == TableSchema.folded(name) }) else { return }
             let position = assigned == nil ? (request.primaryKey.firstIndex(of: name) ?? -1) + 1 : (name == assigned ? 1 : 0)
             columns.append(TableSchema.Column(name: name, declaredType: keyTypes[name] ?? type, primaryKeyPosition: position))
         }
         // The column SQLite fills itself: a rowid alias, first.
         if let assigned { add(assigned, "INTEGER") }
-        if let properties, !properties.isEmpty {
-            for (name, property) in properties { add(name, TableSchema.sqlType(forProperty: property)) }
+        // The schema's properties name the columns unless they cannot all be columns (a name holding
+        // NUL, too many): then the first accepted record does, and the rest come as records bring them.
+        let declared = (properties ?? [:]).filter { !$0.key.contains("\0") }
+        if !declared.isEmpty, declared.count == properties?.count, declared.count + 1 < maxColumns {
+            for (name, property) in declared { add(name, TableSchema.sqlType(forProperty: property)) }
         } else if let first = objects.first?.object {
             for (name, value) in first { add(name, TableSchema.sqlType(for: value)) }
         }

@@ -50,6 +50,16 @@ import Testing
         #expect(try scratch.query("SELECT id, name FROM items") == [["3", "ok"]])
     }
 
+    @Test func aSchemaNamingAFieldNoColumnCanHaveStillCreatesTheTable() throws {
+        let scratch = try PostgresScratch()
+        let destination = try scratch.open()
+        let request = WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"],
+                                   schema: ["type": "object", "properties": ["id": ["type": "integer"], "a\u{0}b": ["type": "integer"]]], batchID: "1")
+        let result = try destination.write(request, lines: [#"{"id":1,"a\u0000b":1}"#, #"{"id":2}"#])
+        #expect(result.rejectedIndexes == [0])
+        #expect(try scratch.query("SELECT id FROM items") == [["2"]])
+    }
+
     @Test func aRecordWithNULAfterAShapeChangeDoesNotTakeThePreviousRowsAlong() throws {
         let scratch = try PostgresScratch()
         let destination = try scratch.open()

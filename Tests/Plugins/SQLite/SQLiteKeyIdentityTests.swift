@@ -58,6 +58,16 @@ import Testing
         #expect(try SQLiteTest.query(path, "SELECT id, name FROM items") == [["3", "ok"]])
     }
 
+    @Test func aSchemaNamingAFieldNoColumnCanHaveStillCreatesTheTable() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        let request = WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"],
+                                   schema: ["type": "object", "properties": ["id": ["type": "integer"], "a\u{0}b": ["type": "integer"]]], batchID: "1")
+        let result = try SQLiteTest.open(path).write(request, lines: [#"{"id":1,"a\u0000b":1}"#, #"{"id":2}"#])
+        #expect(result.rejectedIndexes == [0])
+        #expect(try SQLiteTest.query(path, "SELECT id FROM items") == [["2"]])
+    }
+
     @Test func aRecordThatWouldPassTheColumnLimitIsRejectedAlone() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("db.sqlite")
