@@ -62,7 +62,7 @@ final class PostgresDestination {
         let parser = JSONParser()
         for line in records.lines {
             if case .object(let object)? = try? parser.parse(line.bytes) {
-                if request.operation != .delete, let problem = Self.fieldProblem(object) {
+                if request.operation != .delete, let problem = ColumnRules.fieldProblem(object) {
                     objects.append(nil)
                     parseRejections.append(RecordRejection(index: line.index, error: problem))
                 } else {
@@ -95,7 +95,7 @@ final class PostgresDestination {
                 let constraint = usesConstraint ? config.conflictConstraint : nil
                 var writer = RowWriter(table: table, operation: request.operation, conflictTarget: target,
                                        constraint: constraint, rowsPerStatement: perRecord ? 1 : config.rowsPerStatement,
-                                       keyColumns: Self.keyColumns(request.primaryKey + target, in: table), returning: config.assignedID)
+                                       keyColumns: ColumnRules.keyColumns(request.primaryKey + target, in: table), returning: config.assignedID)
                 rejections += try perRecord ? writeEach(objects, with: &writer, assigned: &assigned)
                     : writeAll(objects, with: &writer, assigned: &assigned)
             }
@@ -198,7 +198,7 @@ final class PostgresDestination {
         var rejections: [RecordRejection] = []
         let table = try tables[name] ?? TableSchema.load(name, from: client)
         let exists = table != nil
-        let keyColumns = table.map { Self.keyColumns(key, in: $0) } ?? [:]
+        let keyColumns = table.map { ColumnRules.keyColumns(key, in: $0) } ?? [:]
         let sql = "DELETE FROM \(name.sql) WHERE " + key.enumerated().map { "\(quote($1)) = $\($0 + 1)" }.joined(separator: " AND ")
         for (index, object) in objects.enumerated() {
             guard let object else { continue }
@@ -253,15 +253,15 @@ final class PostgresDestination {
         for (index, object) in objects.enumerated() {
             guard let object, !RowWriter.sameKeys(object.members, lastKeys) else { continue }
             let added = object.keys.filter { !schema.contains($0) }.count
-            guard schema.columns.count + added <= Self.maxColumns else {
+            guard schema.columns.count + added <= ColumnRules.maxColumns else {
                 rejections.append(RecordRejection(index: index, error: "record needs \(added) new columns but '\(name.description)' "
-                    + "has \(schema.columns.count) of PostgreSQL's \(Self.maxColumns) already"))
+                    + "has \(schema.columns.count) of PostgreSQL's \(ColumnRules.maxColumns) already"))
                 continue
             }
             lastKeys = object.keys
             for (key, value) in object where !schema.contains(key) {
                 var type = TableSchema.sqlType(forProperty: properties?[key]) ?? TableSchema.sqlType(for: value)
-                if request.primaryKey.contains(key) { type = Self.keyType(key, properties: properties, objects: objects) }
+                if request.primaryKey.contains(key) { type = ColumnRules.keyType(key, properties: properties, objects: objects) }
                 try client.execute("ALTER TABLE \(name.sql) ADD COLUMN IF NOT EXISTS \(quote(key)) \(type)")
                 schema.add(TableSchema.Column(name: key, type: type))
                 host.log(.info, "Added a column.", ["table": .string(name.description), "column": .string(key), "type": .string(type)])
@@ -283,7 +283,7 @@ final class PostgresDestination {
         }
         // The schema's properties name the columns unless they cannot all be columns (a bad name,
         // too many): then the first accepted record does, and the rest come as records bring them.
-        let usable = properties.map { Self.fieldProblem(JSONObject($0.map { (key: $0.key, value: JSONValue.null) })) == nil } ?? false
+        let usable = properties.map { ColumnRules.fieldProblem(JSONObject($0.map { (key: $0.key, value: JSONValue.null) })) == nil } ?? false
         if let properties, !properties.isEmpty, usable {
             for (column, property) in properties {
                 let sample = objects.lazy.compactMap { $0?[column] }.first { !$0.isNull }
@@ -295,7 +295,7 @@ final class PostgresDestination {
         for key in request.primaryKey { add(key, "text") }
         // Key columns take the key's JSON type, so a later float, boolean or differently typed key is refused, not converted.
         for (position, column) in columns.enumerated() where request.primaryKey.contains(column.name) {
-            columns[position].type = Self.keyType(column.name, properties: properties, objects: objects)
+            columns[position].type = ColumnRules.keyType(column.name, properties: properties, objects: objects)
         }
         var definitions = columns.map { "\(quote($0.name)) \($0.type)" }
         if let assigned = config.assignedID {
@@ -337,38 +337,6 @@ final class PostgresDestination {
         }
         conflictTargets[name] = target
         return target
-    }
-
-    // MARK: Keys and field names
-
-    /// PostgreSQL's limit of columns per table.
-    static let maxColumns = 1600
-
-    /// Why a record's field names cannot become columns, or nil: each is that record's
-    /// rejection, where a failed `ALTER TABLE` would fail the whole batch on every run.
-    static func fieldProblem(_ object: JSONObject) -> String? {
-        let count = object.members.count
-        if count > maxColumns { return "record has \(count) fields; a PostgreSQL table holds at most \(maxColumns) columns" }
-        for key in object.keys where key.isEmpty || key.utf8.contains(0) || key.utf8.count > 63 {
-            return "field name \(JSONWriter().encodeString(.string(key))) is empty, holds NUL or exceeds PostgreSQL's 63 bytes"
-        }
-        return nil
-    }
-
-    /// The type of a new key column, from the key's JSON type.
-    static func keyType(_ key: String, properties: JSONObject?, objects: [JSONObject?]) -> String {
-        KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0?[key] }) == .integer ? "bigint" : "text"
-    }
-
-    /// What each key field's column holds exactly: integers for integer types, strings for the rest.
-    static func keyColumns(_ keys: [String], in table: TableSchema) -> [String: KeyIdentity.Column] {
-        var kinds: [String: KeyIdentity.Column] = [:]
-        for key in keys {
-            guard let type = table.column(key)?.type else { continue }
-            let base = type.split(separator: "(").first.map(String.init) ?? type
-            kinds[key] = ["smallint", "integer", "bigint", "numeric"].contains(base) ? .integer : .text
-        }
-        return kinds
     }
 
     // MARK: Batch ids

@@ -162,7 +162,7 @@ final class SQLiteDestination {
                     let type = properties.map { TableSchema.sqlType(forProperty: $0[key]) } ?? TableSchema.sqlType(for: value)
                     var declared = type.isEmpty ? TableSchema.sqlType(for: value) : type
                     if request.primaryKey.contains(key) {
-                        declared = Self.declaredType(of: KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0.object[key] }))
+                        declared = Self.keyType(key, properties: properties, objects: objects)
                     }
                     try database.execute("ALTER TABLE \(SQLiteDatabase.quote(table)) ADD COLUMN \(SQLiteDatabase.quote(key)) \(declared)")
                     schema.add(TableSchema.Column(name: key, declaredType: declared, primaryKeyPosition: 0))
@@ -189,7 +189,7 @@ final class SQLiteDestination {
         // Key columns take the key's JSON type, so a later float, boolean or differently typed key is refused, not converted.
         var keyTypes: [String: String] = [:]
         for key in request.primaryKey {
-            keyTypes[key] = Self.declaredType(of: KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0.object[key] }))
+            keyTypes[key] = Self.keyType(key, properties: properties, objects: objects)
         }
         func add(_ name: String, _ type: String) {
             guard !columns.contains(where: { TableSchema.folded($0.name) == TableSchema.folded(name) }) else { return }
@@ -277,7 +277,12 @@ final class SQLiteDestination {
                 if request.operation == .upsert, value.first == UInt8(ascii: "n") {
                     throw PluginError.invalid("record has no value for key field '\(keys[offset])'")
                 }
-                try KeyIdentity.check(try JSONParser().parse(value), field: keys[offset], column: column)
+                // Plain strings and small integers are judged by their first byte; the rest are parsed.
+                let plainString = value.first == UInt8(ascii: "\"") && column != .integer
+                let plainInteger = column != .text && RawNumber.smallInteger(value) != nil
+                if !plainString && !plainInteger {
+                    try KeyIdentity.check(try JSONParser().parse(value), field: keys[offset], column: column)
+                }
             }
             try Self.bindRaw(value, at: Int32(offset + 1), in: statement)
         }
@@ -316,65 +321,14 @@ final class SQLiteDestination {
         case UInt8(ascii: "f"): statement.bind(Int64(0), at: index)
         case UInt8(ascii: "n"): statement.bindNull(at: index)
         default:
-            if let integer = smallInteger(value) {
+            if let integer = RawNumber.smallInteger(value) {
                 statement.bind(integer, at: index)
-            } else if let double = plainDouble(value) {
+            } else if let double = RawNumber.plainDouble(value) {
                 statement.bind(double, at: index)
             } else {
                 bind(try JSONParser().parse(value), at: index, in: statement)
             }
         }
-    }
-
-    /// A finite decimal number in JSON's syntax (`-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?`), without the parser.
-    private static func plainDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        guard bytes.count < 64, isJSONNumber(bytes) else { return nil }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer -> Double? in
-            for (offset, byte) in bytes.enumerated() { buffer[offset] = CChar(bitPattern: byte) }
-            buffer[bytes.count] = 0
-            let value = strtod(buffer.baseAddress!, nil)
-            return value.isFinite ? value : nil
-        }
-    }
-
-    private static func isJSONNumber(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        func digits() -> Int {
-            let start = index
-            while index < bytes.count, (bytes[index] &- UInt8(ascii: "0")) < 10 { index += 1 }
-            return index - start
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        let leadingZero = index < bytes.count && bytes[index] == UInt8(ascii: "0")
-        let integerDigits = digits()
-        guard integerDigits > 0, !(leadingZero && integerDigits > 1) else { return false }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard digits() > 0 else { return false }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard digits() > 0 else { return false }
-        }
-        return index == bytes.count
-    }
-
-    /// An integer of at most 18 digits written plainly, without the parser.
-    private static func smallInteger(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-        var index = 0
-        let negative = bytes.first == UInt8(ascii: "-")
-        if negative { index = 1 }
-        let digits = bytes.count - index
-        guard digits > 0, digits <= 18, !(digits > 1 && bytes[index] == UInt8(ascii: "0")) else { return nil }
-        var value: Int64 = 0
-        while index < bytes.count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            value = value * 10 + Int64(digit)
-            index += 1
-        }
-        return negative ? -value : value
     }
 
     /// Applies one record with a cached statement for its column set.
@@ -450,19 +404,12 @@ final class SQLiteDestination {
     /// SQLite's column limit (`SQLITE_MAX_COLUMN`, 2,000 unless compiled otherwise).
     private var maxColumns: Int { Int(sqlite3_limit(database.handle, SQLITE_LIMIT_COLUMN, -1)) }
 
-    /// Why a record's field names cannot become columns, or nil: each is that record's
-    /// rejection, where a failed `ALTER TABLE` would fail the whole batch on every run.
-    private func fieldProblem(_ object: JSONObject) -> String? {
-        let count = object.members.count
-        if count > maxColumns { return "record has \(count) fields; a SQLite table holds at most \(maxColumns) columns" }
-        var seen = Set<String>()
-        for key in object.keys {
-            if key.contains("\0") { return "field name \(JSONWriter().encodeString(.string(key))) holds NUL, which no column name can" }
-            if !seen.insert(TableSchema.folded(key)).inserted {
-                return "field '\(key)' differs from another only in letter case, and SQLite column names ignore case"
-            }
-        }
-        return nil
+    /// Why a record's field names cannot become columns, or nil.
+    private func fieldProblem(_ object: JSONObject) -> String? { ColumnRules.fieldProblem(object, maxColumns: maxColumns) }
+
+    /// The declared type of a new key column, from the key's JSON type in the schema or the batch.
+    private static func keyType(_ key: String, properties: JSONObject?, objects: [(index: Int, object: JSONObject)]) -> String {
+        ColumnRules.declaredType(of: KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0.object[key] }))
     }
 
     /// What each key column of the table holds exactly (empty for keyless appends).
@@ -470,27 +417,9 @@ final class SQLiteDestination {
         guard !request.primaryKey.isEmpty, let schema = tables[table] else { return [:] }
         var kinds: [String: KeyIdentity.Column] = [:]
         for key in request.primaryKey {
-            kinds[key] = schema.column(key).map { Self.keyColumn(declared: $0.declaredType) } ?? .integerOrText
+            kinds[key] = schema.column(key).map { ColumnRules.keyColumn(declared: $0.declaredType) } ?? .integerOrText
         }
         return kinds
-    }
-
-    /// A declared type's key kind by SQLite's affinity rules: INTEGER stores integers, TEXT
-    /// strings, none (BLOB) either as given; REAL and NUMERIC only integers stay exact.
-    static func keyColumn(declared: String) -> KeyIdentity.Column {
-        let type = declared.uppercased()
-        if type.contains("INT") { return .integer }
-        if type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") { return .text }
-        if type.isEmpty || type.contains("BLOB") { return .integerOrText }
-        return .integer
-    }
-
-    static func declaredType(of column: KeyIdentity.Column) -> String {
-        switch column {
-        case .integer: return "INTEGER"
-        case .text: return "TEXT"
-        case .integerOrText: return ""
-        }
     }
 
     private static func sameKeys(_ object: JSONObject, _ keys: [String]) -> Bool {
