@@ -101,12 +101,18 @@ struct RESTStream {
         if (cursorParam != nil || cursorFilter != nil || bodyUsesCursor) && cursorField == nil {
             throw PluginError.invalid("\(where_): cursor_param, cursor_filter and a {cursor} in body need cursor_field")
         }
-        if case .keyset(_, _, let keyParam) = pagination {
-            guard cursorField != nil, cursorParam != nil || cursorFilter != nil || bodyUsesCursor else {
-                throw PluginError.invalid("\(where_).pagination type keyset needs cursor_field and a way to send it: cursor_param, cursor_filter or {cursor} in body")
+        if case .keyset(_, _, let keyParam, let keyFilter) = pagination {
+            guard cursorField != nil, cursorParam != nil || cursorFilter != nil || keyFilter != nil || bodyUsesCursor else {
+                throw PluginError.invalid("\(where_).pagination type keyset needs cursor_field and a way to send it: cursor_param, cursor_filter, "
+                                          + "pagination.key_filter or {cursor} in body")
             }
-            guard !primaryKey.isEmpty, keyParam == nil || primaryKey.count == 1 else {
-                throw PluginError.invalid("\(where_).pagination type keyset needs primary_key (one field with key_param) to tell apart records with the same cursor")
+            if keyFilter != nil && cursorFilter == nil {
+                throw PluginError.invalid("\(where_).pagination.key_filter needs cursor_filter too (inclusive, >=), for the requests "
+                                          + "that start from a cursor without a key (--since, lookback)")
+            }
+            guard !primaryKey.isEmpty, (keyParam == nil && keyFilter == nil) || primaryKey.count == 1 else {
+                throw PluginError.invalid("\(where_).pagination type keyset needs primary_key (one field with key_param or key_filter) "
+                                          + "to tell apart records with the same cursor")
             }
         }
     }
@@ -114,7 +120,7 @@ struct RESTStream {
     /// Records per page the pagination asks for (0 when it sets none).
     var pageSize: Int {
         switch pagination {
-        case .page(_, _, let size, _), .offset(_, _, let size), .fourD(let size), .keyset(_, let size, _): return size
+        case .page(_, _, let size, _), .offset(_, _, let size), .fourD(let size), .keyset(_, let size, _, _): return size
         case .cursor(_, _, _, let size): return size ?? 0
         case .none, .link: return 0
         }

@@ -15,6 +15,8 @@ struct Keyset {
     init(cursor: JSONValue?, keys: [JSONValue]) {
         self.cursor = cursor
         for key in keys { remember(key) }
+        // The checkpoint lists its keys in reading order: the last one is where to go on.
+        lastKey = keys.last
     }
 
     /// Whether the record at (`value`, `key`) comes after the position; if so it becomes the position.

@@ -64,7 +64,7 @@ struct Pagination {
             return .query([Parameter(param, "0"), Parameter(limitParam, "\(size)")])
         case .cursor(_, _, let sizeParam, let size):
             return .query(sizeParam.flatMap { name in size.map { [Parameter(name, "\($0)")] } } ?? [])
-        case .keyset(let sizeParam, let size, _):
+        case .keyset(let sizeParam, let size, _, _):
             return .query(sizeParam.map { [Parameter($0, "\(size)")] } ?? [])
         case .fourD(let size):
             return .query([Parameter("$skip", "0"), Parameter("$top", "\(size)")])
@@ -169,7 +169,7 @@ struct Pagination {
             return .query([Parameter(param, "\(received)"), Parameter(limitParam, "\(size)")])
         case .cursor(let param, _, let sizeParam, let size):
             return .query([Parameter(param, lastToken ?? "")] + (sizeParam.flatMap { name in size.map { [Parameter(name, "\($0)")] } } ?? []))
-        case .keyset(let sizeParam, let size, _):
+        case .keyset(let sizeParam, let size, _, _):
             return .query(sizeParam.map { [Parameter($0, "\(size)")] } ?? [])
         case .link:
             return Self.nextLink(linkHeader).map(Next.url) ?? .done

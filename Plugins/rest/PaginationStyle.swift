@@ -16,8 +16,10 @@ extension Pagination {
         /// 4D REST: `$skip`/`$top`, `__COUNT`/`__SENT`, `__ENTITIES`.
         case fourD(size: Int)
         /// Every request carries the last record's cursor (the stream's `cursor_param`,
-        /// `cursor_filter` or body) and, in `keyParam`, its key; ends on an empty page.
-        case keyset(sizeParam: String?, size: Int, keyParam: String?)
+        /// `cursor_filter` or body) and its key, in `keyParam` or in `keyFilter` (a filter
+        /// expression with `{cursor}` and `{key}` used in place of `cursor_filter` once a key
+        /// is known); ends on a page with nothing new.
+        case keyset(sizeParam: String?, size: Int, keyParam: String?, keyFilter: String?)
 
         var isFourD: Bool { if case .fourD = self { return true } else { return false } }
         var isKeyset: Bool { if case .keyset = self { return true } else { return false } }
@@ -26,7 +28,7 @@ extension Pagination {
             "none": ["total_path"], "page": ["page_param", "size_param", "page_size", "start_page", "total_path", "total_pages_path"],
             "offset": ["offset_param", "limit_param", "page_size", "total_path"],
             "cursor": ["cursor_param", "next_path", "size_param", "page_size", "total_path"],
-            "link": ["total_path"], "4d": ["page_size"], "keyset": ["size_param", "page_size", "key_param"],
+            "link": ["total_path"], "4d": ["page_size"], "keyset": ["size_param", "page_size", "key_param", "key_filter"],
         ]
 
         init(_ object: JSONObject, at where_: String) throws {
@@ -53,7 +55,12 @@ extension Pagination {
             case "link": self = .link
             case "4d": self = .fourD(size: size ?? 1000)
             case "keyset":
-                self = .keyset(sizeParam: object["size_param"]?.stringValue, size: size ?? 100, keyParam: object["key_param"]?.stringValue)
+                let keyFilter = object["key_filter"]?.stringValue
+                if let keyFilter, !(keyFilter.contains("{cursor}") && keyFilter.contains("{key}")) {
+                    throw PluginError.invalid("\(where_).key_filter must contain {cursor} and {key}, e.g. 'updated > \"{cursor}\" OR (updated = \"{cursor}\" AND id > {key})'")
+                }
+                self = .keyset(sizeParam: object["size_param"]?.stringValue, size: size ?? 100, keyParam: object["key_param"]?.stringValue,
+                               keyFilter: keyFilter)
             default: self = .none
             }
         }

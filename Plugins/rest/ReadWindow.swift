@@ -46,6 +46,9 @@ struct ReadWindow {
         checkpointKeys = []
     }
 
+    /// True when the read asks for the whole stream: no cursor to start from, no range end.
+    var isWhole: Bool { start == nil && until == nil }
+
     /// True when a record's cursor value lies inside the range (records without one are kept).
     func admits(_ value: JSONValue?) -> Bool {
         guard let value, !value.isNull else { return true }

@@ -108,7 +108,8 @@ final class RESTReader: BatchReader {
                 throw PluginError.retryable("stream '\(stream.name)': \(reason). Records changed or vanished between pages; "
                                             + "the read stops before this page, so the next run reads it again.")
             case .done(let complete):
-                isComplete = complete
+                // Complete means the whole stream: a read from a cursor or inside a range never is.
+                isComplete = complete && window.isWhole
             default:
                 break
             }
@@ -162,13 +163,15 @@ final class RESTReader: BatchReader {
     private func baseQuery() -> [(String, String)] {
         var query = stream.query
         var conditions: [String] = []
+        var keyFilter: String?
+        if case .keyset(_, _, let keyParam, let filter) = stream.pagination, let key = keyset?.lastKey {
+            if let keyParam { query.append((keyParam, Self.text(key))) }
+            keyFilter = filter?.replacing("{key}", with: Self.text(key))
+        }
         if let start = requestCursor {
             let text = Self.text(start)
             if let param = stream.cursorParam { query.append((param, text)) }
-            if let template = stream.cursorFilter { conditions.append(template.replacing("{cursor}", with: text)) }
-        }
-        if case .keyset(_, _, let keyParam?) = stream.pagination, let key = keyset?.lastKey {
-            query.append((keyParam, Self.text(key)))
+            if let template = keyFilter ?? stream.cursorFilter { conditions.append(template.replacing("{cursor}", with: text)) }
         }
         if let until = window.until {
             let text = Self.text(until)

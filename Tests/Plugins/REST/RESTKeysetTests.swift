@@ -62,8 +62,33 @@ import Testing
             if number == 1 { for index in items.indices { items[index].updated = 1 } }
         }
         let source = try Self.connector(simulator, pagination: ["type": "keyset", "size_param": "limit", "page_size": 5, "key_param": "after_id"])
-        #expect(try source.read(ReadRequest(stream: "items")).flatMap(\.ids) == Array(1...12))
+        let batches = try source.read(ReadRequest(stream: "items"))
+        #expect(batches.flatMap(\.ids) == Array(1...12))
         #expect(simulator.queries[1]["after_id"] == "5" && simulator.queries[1]["updated_since"] == RESTSimulator.timestamp(1))
+        // A new run resumes after the checkpoint's last key.
+        let resumed = try source.read(ReadRequest(stream: "items", checkpoint: batches[0].checkpoint))
+        #expect(resumed.flatMap(\.ids) == Array(6...12))
+        #expect(simulator.queries[simulator.queries.count - resumed.count - 1]["after_id"] == "5")
+    }
+
+    @Test func aKeyFilterCarriesCursorAndKeyInOneExpression() throws {
+        let simulator = RESTSimulator(count: 12)
+        simulator.beforeAnswer = { number, _, items in
+            if number == 1 { for index in items.indices { items[index].updated = 1 } }
+        }
+        let stream: JSONObject = ["name": "items", "path": "items", "records_path": "data", "primary_key": "id", "cursor_field": "updated",
+                                  "cursor_filter": "from {cursor}",
+                                  "pagination": ["type": "keyset", "size_param": "limit", "page_size": 5, "key_filter": "after {cursor} {key}"]]
+        let source = try PluginInstance("rest", config: ["streams": [.object(stream)]])
+        source.host.http = simulator.handler
+        let since = ReadRequest(stream: "items", since: RESTSimulator.timestamp(0))
+        #expect(try source.read(since).flatMap(\.ids) == Array(1...12))
+        #expect(simulator.queries[0]["filter"] == "from \(RESTSimulator.timestamp(0))")
+        #expect(simulator.queries[1]["filter"] == "after \(RESTSimulator.timestamp(1)) 5")
+        // key_filter alone cannot start from a cursor without a key.
+        var broken = stream
+        broken["cursor_filter"] = nil
+        #expect(throws: PluginError.self) { _ = try PluginInstance("rest", config: ["streams": [.object(broken)]]) }
     }
 
     @Test func moreTiesThanAPageWithoutKeyParamFailsInsteadOfLooping() throws {

@@ -47,6 +47,12 @@ final class RESTSimulator: @unchecked Sendable {
                 let afterID = query["after_id"].flatMap { Int($0) }
                 sorted = sorted.filter { item in item.updated > since || (item.updated == since && afterID.map { item.id > $0 } ?? true) }
             }
+            // A toy filter language: `from T` (updated >= T), `after T K` (after (T, K) in sort order).
+            if let filter = query["filter"]?.split(separator: " ").map(String.init) {
+                let since = Self.seconds(filter[1]) ?? 0
+                let afterID = filter.count > 2 ? Int(filter[2]) : nil
+                sorted = sorted.filter { item in item.updated > since || (item.updated == since && afterID.map { item.id > $0 } ?? true) }
+            }
             if let until = query["updated_before"].flatMap(Self.seconds) { sorted = sorted.filter { $0.updated < until } }
             let size = Int(query["per_page"] ?? query["limit"] ?? "") ?? sorted.count
             let start = query["page"].map { (Int($0)! - 1) * size } ?? Int(query["offset"] ?? "0")!

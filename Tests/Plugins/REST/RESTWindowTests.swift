@@ -24,6 +24,15 @@ import Testing
         #expect(simulator.queries[0]["updated_since"] == RESTSimulator.timestamp(4))
         #expect(simulator.queries[0]["updated_before"] == RESTSimulator.timestamp(17))
         #expect(batches.last?.checkpoint?["cursor"] == .string(RESTSimulator.timestamp(16)))
+        // A range, or a read from a checkpoint, is never the whole stream, whatever the totals say.
+        let totals = try Self.connector(RESTSimulator(count: 30), extra: [
+            "pagination": ["type": "page", "size_param": "per_page", "page_size": 5, "total_path": "meta.total"]])
+        _ = try totals.read(ReadRequest(stream: "items", until: RESTSimulator.timestamp(17)))
+        #expect(!totals.lastReadWasComplete)
+        _ = try totals.read(ReadRequest(stream: "items", checkpoint: ["cursor": .string(RESTSimulator.timestamp(3))]))
+        #expect(!totals.lastReadWasComplete)
+        _ = try totals.read(ReadRequest(stream: "items"))
+        #expect(totals.lastReadWasComplete)
     }
 
     @Test func untilIsEnforcedEvenWhenTheAPIIsNotToldAboutIt() throws {
