@@ -19,15 +19,25 @@ struct Keyset {
         lastKey = keys.last
     }
 
-    /// Whether the record at (`value`, `key`) comes after the position; if so it becomes the position.
-    mutating func admit(cursor value: JSONValue, key: JSONValue) -> Bool {
+    /// Where a record stands against the position.
+    enum Admission {
+        /// After the position: it is delivered and becomes the position.
+        case fresh
+        /// At the position's cursor with a key already read: sent again by an inclusive filter.
+        case seen
+        /// Before the position's cursor: the API ignored the cursor or does not sort by it.
+        case before
+    }
+
+    /// Where the record at (`value`, `key`) stands; a fresh one becomes the position.
+    mutating func admit(cursor value: JSONValue, key: JSONValue) -> Admission {
         if let cursor {
-            if RESTReader.isAfter(cursor, value) { return false }
+            if RESTReader.isAfter(cursor, value) { return .before }
             if value == cursor {
-                guard !seen.contains(JSONWriter().encodeString(key)) else { return false }
+                guard !seen.contains(JSONWriter().encodeString(key)) else { return .seen }
                 remember(key)
                 lastKey = key
-                return true
+                return .fresh
             }
         }
         cursor = value
@@ -35,7 +45,7 @@ struct Keyset {
         seen = []
         remember(key)
         lastKey = key
-        return true
+        return .fresh
     }
 
     private mutating func remember(_ key: JSONValue) {

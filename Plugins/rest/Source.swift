@@ -74,27 +74,19 @@ final class RESTReader: BatchReader {
         }
     }
 
-    /// The request last sent, re-sent as is when its page disagrees with the totals.
-    private var current = ""
-
     /// Reads one page (again, while it disagrees with the API's totals); nil when it
     /// ended the stream without records or must be followed by another request.
     private func read(_ url: String) throws -> RecordBatch? {
-        current = url
         while true {
-            let response = try host.http(request(current))
+            let response = try host.http(request(url))
             guard response.isSuccess else {
                 let snippet = String(response.text.prefix(200))
-                throw PluginError.invalid("stream '\(stream.name)': \(stream.method) \(current.split(separator: "?").first ?? "") answered HTTP \(response.status): \(snippet)")
+                throw PluginError.invalid("stream '\(stream.name)': \(stream.method) \(url.split(separator: "?").first ?? "") answered HTTP \(response.status): \(snippet)")
             }
             let body = try response.json()
             let records = try stream.records(in: body)
             var page = try Page(records, stream: stream, window: window, cursor: cursor, keyset: keyset)
-            if keyset != nil, page.fresh == 0, records.count >= stream.pageSize {
-                throw PluginError.invalid("stream '\(stream.name)': a full page held only records already read at cursor "
-                    + "\(JSONWriter().encodeString(keyset?.cursor ?? .null)): more than pagination.page_size records share one cursor value "
-                    + "(raise page_size or set pagination.key_param), or the API ignores the cursor")
-            }
+            if let keyset { try checkProgress(of: page, records: records.count, from: keyset) }
             let next = pagination.next(afterPageOf: keyset == nil ? records.count : page.fresh, body: body,
                                        linkHeader: response[header: "Link"], startedAtBeginning: window.start == nil)
             switch next {
@@ -123,6 +115,26 @@ final class RESTReader: BatchReader {
         }
     }
 
+    /// Keyset paging must move forward: records before the position mean the API ignores the
+    /// cursor (or sorts otherwise), and a page of records all read before means it cannot page
+    /// past them. Either would otherwise loop, or end the read early as if it were the end.
+    private func checkProgress(of page: Page, records: Int, from keyset: Keyset) throws {
+        let position = JSONWriter().encodeString(keyset.cursor ?? .null)
+        if page.before > 0 {
+            throw PluginError.invalid("stream '\(stream.name)': the API returned \(page.before) records before the cursor \(position): keyset "
+                                      + "paging needs it to filter by the cursor (>=) and sort by \(stream.cursorField ?? "the cursor"), then the key")
+        }
+        guard page.fresh == 0, records > 0 else { return }
+        if case .keyset(_, _, let keyParam, let keyFilter) = stream.pagination, keyParam != nil || keyFilter != nil {
+            throw PluginError.invalid("stream '\(stream.name)': the API sent again only records already read at cursor \(position) "
+                                      + "although the request carried the last key: it ignores pagination.key_param or key_filter")
+        }
+        if records >= stream.pageSize {
+            throw PluginError.invalid("stream '\(stream.name)': a full page held only records already read at cursor \(position): more "
+                + "than pagination.page_size records share one cursor value (raise page_size or set pagination.key_param or key_filter)")
+        }
+    }
+
     /// `{"cursor": …}`, plus for keyset the keys already read at that cursor.
     private func checkpoint() -> JSONValue? {
         guard let cursor else { return nil }
@@ -130,6 +142,7 @@ final class RESTReader: BatchReader {
         if let keyset, keyset.cursor == cursor { object["keys"] = .array(keyset.keysAtCursor) }
         return .object(object)
     }
+
     /// The cursor the next request carries: keyset's position, else the window's start.
     private var requestCursor: JSONValue? { keyset?.cursor ?? window.start }
 
@@ -201,6 +214,8 @@ struct Page {
     var batch = RecordBatch()
     /// Records on the page not read before (keyset), counted before the window drops any.
     var fresh = 0
+    /// Records before the keyset position (an API that ignores the cursor).
+    var before = 0
     var cursor: JSONValue?
     var keyset: Keyset?
 
@@ -218,8 +233,13 @@ struct Page {
                 }
                 let key: JSONValue = stream.primaryKey.count == 1
                     ? object[stream.primaryKey[0]] ?? .null : .array(stream.primaryKey.map { object[$0] ?? .null })
-                guard self.keyset!.admit(cursor: value, key: key) else { continue }
-                fresh += 1
+                switch self.keyset!.admit(cursor: value, key: key) {
+                case .fresh: fresh += 1
+                case .seen: continue
+                case .before:
+                    before += 1
+                    continue
+                }
             }
             guard window.admits(value) else { continue }
             if let value, self.cursor.map({ RESTReader.isAfter(value, $0) }) ?? true {

@@ -91,6 +91,16 @@ import Testing
         #expect(throws: PluginError.self) { _ = try PluginInstance("rest", config: ["streams": [.object(broken)]]) }
     }
 
+    @Test func anAPIThatIgnoresTheCursorFailsInsteadOfLoopingOrEndingEarly() throws {
+        let simulator = RESTSimulator(count: 12)
+        let stream: JSONObject = ["name": "items", "path": "items", "records_path": "data", "primary_key": "id", "cursor_field": "updated",
+                                  "cursor_param": "not_understood", "pagination": ["type": "keyset", "size_param": "limit", "page_size": 5]]
+        let source = try PluginInstance("rest", config: ["streams": [.object(stream)]])
+        source.host.http = simulator.handler
+        let error = try #require(throws: PluginError.self) { _ = try source.read(ReadRequest(stream: "items")) }
+        #expect(error.message.contains("returned 4 records before the cursor"))
+    }
+
     @Test func moreTiesThanAPageWithoutKeyParamFailsInsteadOfLooping() throws {
         let simulator = RESTSimulator(count: 12)
         simulator.beforeAnswer = { number, _, items in
