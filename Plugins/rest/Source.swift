@@ -97,8 +97,9 @@ final class RESTReader: BatchReader {
             case .inconsistent(let reason):
                 // `pending` still names this page: a host that calls `next()` again gets it asked for
                 // again, never an end of stream.
-                throw PluginError.retryable("stream '\(stream.name)': \(reason). Records changed or vanished between pages; "
-                                            + "the read stops before this page, so the next run reads it again.")
+                throw PluginError.retryable("stream '\(stream.name)': \(reason). Records changed or vanished between pages (or the API "
+                                            + "caps pages below pagination.page_size: lower it); the read stops before this page, "
+                                            + "so the next run reads it again.")
             case .done(let complete):
                 // Complete means the whole stream: a read from a cursor or inside a range never is.
                 isComplete = complete && window.isWhole

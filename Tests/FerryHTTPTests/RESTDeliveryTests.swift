@@ -77,6 +77,7 @@ import Testing
         #expect(failed.status != 0, "\(failed.stdout)\(failed.stderr)")
         #expect((failed.stdout + failed.stderr).contains("pagination.total_path"), "\(failed.stdout)\(failed.stderr)")
         #expect(try sandbox.sql("out.db", "SELECT count(*), max(id) FROM items") == ["20|20"])
+        #expect(try sandbox.sql("state.db", "SELECT checkpoint FROM checkpoints") == [#"{"cursor":20}"#])
         // The API recovers: the next run reads the page again and everything lands once.
         api.lossyPage.withLock { $0 = nil }
         let again = try sandbox.ferry(["run"])
