@@ -58,7 +58,7 @@ import Testing
         let api = API { number, items in
             if number == 3 { for index in items.indices where items[index].id <= 3 { items[index].updated = 100 + items[index].id } }
         }
-        let server = try LoopbackServer(handler: api.reply)
+        let server = try LoopbackServer { api.reply($0) }
         let sandbox = try Sandbox()
         _ = try sandbox.write("ferry.yaml", Self.config(server, pagination: "{ type: keyset, size_param: limit, page_size: 5 }"))
         let run = try sandbox.ferry(["run"])
@@ -70,7 +70,7 @@ import Testing
     @Test func aPageThatDisagreesWithTheTotalStopsTheRunBeforeItsCheckpoint() throws {
         let api = API()
         api.lossyPage.withLock { $0 = 3 }
-        let server = try LoopbackServer(handler: api.reply)
+        let server = try LoopbackServer { api.reply($0) }
         let sandbox = try Sandbox()
         _ = try sandbox.write("ferry.yaml", Self.config(server, pagination: "{ type: page, size_param: per_page, page_size: 10, total_path: meta.total }"))
         let failed = try sandbox.ferry(["run"])
