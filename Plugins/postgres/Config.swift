@@ -13,6 +13,9 @@ struct PostgresConfig {
     var sslMode: String?
     /// Destination: the unique constraint upserts target instead of the primary key.
     var conflictConstraint: String?
+    /// Destination: the column the server fills itself (identity, serial, a default),
+    /// whose value each written record's id mapping reports.
+    var assignedID: String?
     /// Destination: rows per multi-row statement.
     var rowsPerStatement = 500
 
@@ -50,6 +53,7 @@ struct PostgresConfig {
                 }
                 sslMode = text
             case "conflict_constraint": conflictConstraint = text
+            case "assigned_id": assignedID = text
             case "table": table = text
             case "query": query = text
             case "stream": stream = text
@@ -64,5 +68,6 @@ struct PostgresConfig {
             throw PluginError.invalid("config.\(key) must not contain NUL")
         }
         if schema.isEmpty { throw PluginError.invalid("config.schema must not be empty") }
+        if assignedID.map({ $0.isEmpty || $0.utf8.contains(0) }) == true { throw PluginError.invalid("config.assigned_id must name a column") }
     }
 }

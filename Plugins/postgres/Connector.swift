@@ -2,7 +2,7 @@ import FerryJSON
 import FerryPluginSDK
 
 /// One PostgreSQL connection serving as source and destination.
-public final class PostgresConnector: SourceConnector, DestinationConnector {
+public final class PostgresConnector: SourceConnector, CheckpointingDestination {
     private let client: PostgresClient
     private let source: PostgresSource
     private let destination: PostgresDestination
@@ -44,5 +44,15 @@ public final class PostgresConnector: SourceConnector, DestinationConnector {
 
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         do { return try destination.write(request, records: records) } catch let error as PostgresError { throw error.pluginError }
+    }
+
+    /// The checkpoint the last write for `scope` stored with its rows.
+    public func storedCheckpoint(scope: String) throws -> DurableCheckpoint? {
+        do {
+            try client.reconnectIfBroken()
+            return try destination.checkpoints.load(scope: scope, with: client)
+        } catch let error as PostgresError {
+            throw error.pluginError
+        }
     }
 }

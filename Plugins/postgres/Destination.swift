@@ -10,7 +10,8 @@ import FerryPluginSDK
 /// a value its column refuses (SQLSTATE classes 22 and 23), the transaction is
 /// rolled back and the batch applied again record by record, each under a
 /// savepoint, so the bad records are rejected and the others kept. Appends
-/// record their batch id in `_ferry_batches` in the same transaction.
+/// record their batch id in `_ferry_batches` in the same transaction, and the
+/// request's checkpoint goes to `_ferry_checkpoints` in it too.
 final class PostgresDestination {
     private let client: PostgresClient
     private let config: PostgresConfig
@@ -19,6 +20,8 @@ final class PostgresDestination {
     private var conflictTargets: [TableSchema.Name: [String]] = [:]
     private var statementNames: [String: String] = [:]
     private var batchesReady = false
+    /// Where checkpoints are kept with the rows.
+    var checkpoints: CheckpointTable { CheckpointTable(schema: config.schema) }
 
 
     init(client: PostgresClient, config: PostgresConfig, host: HostServices) {
@@ -59,7 +62,12 @@ final class PostgresDestination {
         let parser = JSONParser()
         for line in records.lines {
             if case .object(let object)? = try? parser.parse(line.bytes) {
-                objects.append(object)
+                if request.operation != .delete, let problem = ColumnRules.fieldProblem(object) {
+                    objects.append(nil)
+                    parseRejections.append(RecordRejection(index: line.index, error: problem))
+                } else {
+                    objects.append(object)
+                }
             } else {
                 objects.append(nil)
                 parseRejections.append(RecordRejection(index: line.index, error: "record is not a JSON object"))
@@ -69,29 +77,37 @@ final class PostgresDestination {
         return try BatchAttempts.run(rollBack: rollBack) { perRecord in
             try client.execute("BEGIN")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
+                if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
                 try client.execute("COMMIT")
                 host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
                 return WriteOutcome(acceptedCount: objects.count - parseRejections.count, rejections: parseRejections)
             }
             var rejections = parseRejections
+            var assigned: [AssignedID] = []
             if request.operation == .delete {
                 rejections += try delete(objects, from: name, key: request.primaryKey, perRecord: perRecord)
             } else {
-                let table = try prepareTable(name, request: request, objects: objects)
+                var objects = objects
+                let (table, tooWide) = try prepareTable(name, request: request, objects: objects)
+                for rejection in tooWide { objects[rejection.index] = nil }
+                rejections += tooWide
                 let target = request.operation == .upsert ? try conflictTarget(for: name, request: request) : []
                 let constraint = usesConstraint ? config.conflictConstraint : nil
                 var writer = RowWriter(table: table, operation: request.operation, conflictTarget: target,
-                                       constraint: constraint, rowsPerStatement: perRecord ? 1 : config.rowsPerStatement)
-                rejections += try perRecord ? writeEach(objects, with: &writer) : writeAll(objects, with: &writer)
+                                       constraint: constraint, rowsPerStatement: perRecord ? 1 : config.rowsPerStatement,
+                                       keyColumns: ColumnRules.keyColumns(request.primaryKey + target, in: table), returning: config.assignedID)
+                rejections += try perRecord ? writeEach(objects, with: &writer, assigned: &assigned)
+                    : writeAll(objects, with: &writer, assigned: &assigned)
             }
             if request.operation == .append && !request.batchID.isEmpty {
                 try markCommitted(request.batchID, stream: request.stream)
             }
+            if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
             try client.execute("COMMIT")
             rejections.sort { $0.index < $1.index }
             host.count("postgres.rows_written", by: Double(objects.count - rejections.count))
             if !rejections.isEmpty { host.count("postgres.records_rejected", by: Double(rejections.count)) }
-            return WriteOutcome(acceptedCount: objects.count - rejections.count, rejections: rejections)
+            return WriteOutcome(acceptedCount: objects.count - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
     }
 
@@ -106,12 +122,12 @@ final class PostgresDestination {
     // MARK: Rows
 
     /// Sends every record in multi-row statements; a record error aborts the attempt.
-    private func writeAll(_ objects: [JSONObject?], with writer: inout RowWriter) throws -> [RecordRejection] {
+    private func writeAll(_ objects: [JSONObject?], with writer: inout RowWriter, assigned: inout [AssignedID]) throws -> [RecordRejection] {
         var rejections: [RecordRejection] = []
         for (index, object) in objects.enumerated() {
             guard let object else { continue }
             do {
-                for statement in try writer.add(object) { try run(statement) }
+                for statement in try writer.add(object, index: index) { assigned += try run(statement) }
             } catch let error as PluginError {
                 rejections.append(RecordRejection(index: index, error: error.message))
             } catch let error as PostgresError where error.isRecordError {
@@ -119,7 +135,7 @@ final class PostgresDestination {
             }
         }
         do {
-            if let statement = writer.flush() { try run(statement) }
+            if let statement = writer.flush() { assigned += try run(statement) }
         } catch let error as PostgresError where error.isRecordError {
             throw BatchAttempts.RetryPerRecord()
         }
@@ -127,16 +143,17 @@ final class PostgresDestination {
     }
 
     /// Sends each record alone under a savepoint, rejecting those the server refuses.
-    private func writeEach(_ objects: [JSONObject?], with writer: inout RowWriter) throws -> [RecordRejection] {
+    private func writeEach(_ objects: [JSONObject?], with writer: inout RowWriter, assigned: inout [AssignedID]) throws -> [RecordRejection] {
         var rejections: [RecordRejection] = []
         for (index, object) in objects.enumerated() {
             guard let object else { continue }
             do {
-                guard let statement = try writer.add(object).first ?? writer.flush() else { continue }
+                guard let statement = try writer.add(object, index: index).first ?? writer.flush() else { continue }
                 try client.execute("SAVEPOINT ferry_record")
                 do {
-                    try run(statement)
+                    let ids = try run(statement)
                     try client.execute("RELEASE SAVEPOINT ferry_record")
+                    assigned += ids
                 } catch let error as PostgresError where error.isRecordError {
                     try client.execute("ROLLBACK TO SAVEPOINT ferry_record; RELEASE SAVEPOINT ferry_record")
                     rejections.append(RecordRejection(index: index, error: error.pluginError.message))
@@ -149,10 +166,11 @@ final class PostgresDestination {
     }
 
     /// Runs a statement, prepared once per shape when it is a full chunk or one row.
-    private func run(_ statement: RowWriter.Statement) throws {
+    /// - Returns: With `assigned_id`, the id of each row, by the batch index of its record.
+    @discardableResult
+    private func run(_ statement: RowWriter.Statement) throws -> [AssignedID] {
         guard statement.isReusable else {
-            _ = try client.query(statement.sql, statement.parameters)
-            return
+            return Self.assignedIDs(try client.query(statement.sql, statement.parameters), statement: statement)
         }
         let name: String
         if let known = statementNames[statement.sql] {
@@ -161,7 +179,16 @@ final class PostgresDestination {
             name = "ferry_\(statementNames.count + 1)"
             statementNames[statement.sql] = name
         }
-        _ = try client.execute(prepared: name, sql: statement.sql, statement.parameters)
+        return Self.assignedIDs(try client.execute(prepared: name, sql: statement.sql, statement.parameters), statement: statement)
+    }
+
+    /// The `RETURNING` rows of a statement, which come back in the order of its `VALUES`
+    /// (every row returns one: conflicts update, never `DO NOTHING`, when ids are wanted).
+    private static func assignedIDs(_ result: PostgresResult, statement: RowWriter.Statement) -> [AssignedID] {
+        guard result.columnCount == 1, result.rowCount == statement.indexes.count else { return [] }
+        return statement.indexes.enumerated().compactMap { row, index in
+            result.text(row, 0).map { AssignedID(index: index, destinationID: $0) }
+        }
     }
 
     /// Deletes by key, one prepared statement per record; a missing table
@@ -169,7 +196,9 @@ final class PostgresDestination {
     /// switches to savepoints, as inserts do.
     private func delete(_ objects: [JSONObject?], from name: TableSchema.Name, key: [String], perRecord: Bool) throws -> [RecordRejection] {
         var rejections: [RecordRejection] = []
-        let exists = try tables[name] != nil || TableSchema.load(name, from: client) != nil
+        let table = try tables[name] ?? TableSchema.load(name, from: client)
+        let exists = table != nil
+        let keyColumns = table.map { ColumnRules.keyColumns(key, in: $0) } ?? [:]
         let sql = "DELETE FROM \(name.sql) WHERE " + key.enumerated().map { "\(quote($1)) = $\($0 + 1)" }.joined(separator: " AND ")
         for (index, object) in objects.enumerated() {
             guard let object else { continue }
@@ -179,6 +208,7 @@ final class PostgresDestination {
                     guard let value = object[field], !value.isNull else {
                         throw PluginError.invalid("record has no value for key field '\(field)'")
                     }
+                    try KeyIdentity.check(value, field: field, column: keyColumns[field] ?? .integerOrText)
                     try RowWriter.encode(value, asJSON: false, into: &parameters)
                 }
             } catch let error as PluginError {
@@ -206,7 +236,9 @@ final class PostgresDestination {
     // MARK: Schema
 
     /// Creates the schema and table when missing and adds the columns the records bring.
-    private func prepareTable(_ name: TableSchema.Name, request: WriteRequest, objects: [JSONObject?]) throws -> TableSchema {
+    /// - Returns: The table, and the records refused because their new columns would pass PostgreSQL's column limit.
+    private func prepareTable(_ name: TableSchema.Name, request: WriteRequest,
+                              objects: [JSONObject?]) throws -> (TableSchema, [RecordRejection]) {
         let properties = request.schema?["properties"]?.objectValue
         var schema: TableSchema
         if let known = tables[name] {
@@ -217,21 +249,26 @@ final class PostgresDestination {
             schema = try createTable(name, request: request, properties: properties, objects: objects)
         }
         var lastKeys: [String] = []
-        for object in objects {
+        var rejections: [RecordRejection] = []
+        for (index, object) in objects.enumerated() {
             guard let object, !RowWriter.sameKeys(object.members, lastKeys) else { continue }
+            let added = object.keys.filter { !schema.contains($0) }.count
+            guard schema.columns.count + added <= ColumnRules.maxColumns else {
+                rejections.append(RecordRejection(index: index, error: "record needs \(added) new columns but '\(name.description)' "
+                    + "has \(schema.columns.count) of PostgreSQL's \(ColumnRules.maxColumns) already"))
+                continue
+            }
             lastKeys = object.keys
             for (key, value) in object where !schema.contains(key) {
-                guard !key.utf8.contains(0), key.utf8.count <= 63, !key.isEmpty else {
-                    throw PluginError.invalid("field name '\(key)' in '\(name.description)' is empty, holds NUL or exceeds 63 bytes")
-                }
-                let type = TableSchema.sqlType(forProperty: properties?[key]) ?? TableSchema.sqlType(for: value)
+                var type = TableSchema.sqlType(forProperty: properties?[key]) ?? TableSchema.sqlType(for: value)
+                if request.primaryKey.contains(key) { type = ColumnRules.keyType(key, properties: properties, objects: objects) }
                 try client.execute("ALTER TABLE \(name.sql) ADD COLUMN IF NOT EXISTS \(quote(key)) \(type)")
                 schema.add(TableSchema.Column(name: key, type: type))
                 host.log(.info, "Added a column.", ["table": .string(name.description), "column": .string(key), "type": .string(type)])
             }
         }
         tables[name] = schema
-        return schema
+        return (schema, rejections)
     }
 
     private func createTable(_ name: TableSchema.Name, request: WriteRequest, properties: JSONObject?, objects: [JSONObject?]) throws -> TableSchema {
@@ -244,7 +281,10 @@ final class PostgresDestination {
             guard !columns.contains(where: { $0.name == column }) else { return }
             columns.append(TableSchema.Column(name: column, type: type))
         }
-        if let properties, !properties.isEmpty {
+        // The schema's properties name the columns unless they cannot all be columns (a bad name,
+        // too many): then the first accepted record does, and the rest come as records bring them.
+        let usable = properties.map { ColumnRules.fieldProblem(JSONObject($0.map { (key: $0.key, value: JSONValue.null) })) == nil } ?? false
+        if let properties, !properties.isEmpty, usable {
             for (column, property) in properties {
                 let sample = objects.lazy.compactMap { $0?[column] }.first { !$0.isNull }
                 add(column, TableSchema.sqlType(forProperty: property) ?? sample.map(TableSchema.sqlType(for:)) ?? "text")
@@ -252,15 +292,24 @@ final class PostgresDestination {
         } else if let first = objects.lazy.compactMap({ $0 }).first {
             for (column, value) in first { add(column, TableSchema.sqlType(for: value)) }
         }
-        for key in request.primaryKey {
-            let sample = objects.lazy.compactMap { $0?[key] }.first { !$0.isNull }
-            add(key, sample.map(TableSchema.sqlType(for:)) ?? "text")
-        }
-        for column in columns where column.name.utf8.contains(0) || column.name.utf8.count > 63 || column.name.isEmpty {
-            throw PluginError.invalid("field name '\(column.name)' in '\(name.description)' is empty, holds NUL or exceeds 63 bytes")
+        for key in request.primaryKey { add(key, "text") }
+        // Key columns take the key's JSON type, so a later float, boolean or differently typed key is refused, not converted.
+        for (position, column) in columns.enumerated() where request.primaryKey.contains(column.name) {
+            columns[position].type = ColumnRules.keyType(column.name, properties: properties, objects: objects)
         }
         var definitions = columns.map { "\(quote($0.name)) \($0.type)" }
-        if !request.primaryKey.isEmpty {
+        if let assigned = config.assignedID {
+            // The id PostgreSQL assigns; the pipeline's key stays unique for upserts.
+            if let position = columns.firstIndex(where: { $0.name == assigned }) {
+                columns.remove(at: position)
+                definitions.remove(at: position)
+            }
+            columns.insert(TableSchema.Column(name: assigned, type: "bigint"), at: 0)
+            definitions.insert("\(quote(assigned)) bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", at: 0)
+            if !request.primaryKey.isEmpty, request.primaryKey != [assigned] {
+                definitions.append("UNIQUE (\(request.primaryKey.map(quote).joined(separator: ", ")))")
+            }
+        } else if !request.primaryKey.isEmpty {
             definitions.append("PRIMARY KEY (\(request.primaryKey.map(quote).joined(separator: ", ")))")
         }
         try client.execute("CREATE TABLE \(name.sql) (\(definitions.joined(separator: ", ")))")

@@ -22,6 +22,8 @@ public enum PostgresPlugin: FerryPlugin {
                         "description": "libpq sslmode, overriding the DSN's."],
             "conflict_constraint": ["type": "string",
                                     "description": "Destination: upsert with ON CONFLICT ON CONSTRAINT this unique constraint instead of the primary key."],
+            "assigned_id": ["type": "string",
+                            "description": "Destination: the column PostgreSQL fills itself (identity, serial or a default); each written record's value of it is reported as its destination id."],
             "rows_per_statement": ["type": "integer", "default": 500, "minimum": 1, "maximum": 5000,
                                    "description": "Destination: rows per multi-row INSERT."],
             "table": ["type": "string", "description": "Source: the table to read (default: the requested stream's name)."],

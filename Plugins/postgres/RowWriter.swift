@@ -13,6 +13,8 @@ struct RowWriter {
     struct Statement {
         var sql: String
         var parameters: ParameterBuffer
+        /// The batch index of each row, in order: `RETURNING` rows come back in this order.
+        var indexes: [Int] = []
         /// True for shapes that recur (full chunks, single rows): worth preparing.
         var isReusable: Bool
     }
@@ -22,6 +24,10 @@ struct RowWriter {
     let conflictTarget: [String]
     let constraint: String?
     let rowsPerStatement: Int
+    /// What each key field's column holds exactly; a key value it cannot hold rejects the record.
+    let keyColumns: [String: KeyIdentity.Column]
+    /// The column returned by `RETURNING` (`assigned_id`), if any.
+    let returning: String?
 
     private var columns: [String] = []
     private var jsonColumns: [Bool] = []
@@ -29,18 +35,28 @@ struct RowWriter {
     private var rows = 0
     private var limit = 1
     private var keysInStatement: Set<[UInt8]> = []
+    private var indexes: [Int] = []
 
-    init(table: TableSchema, operation: WriteOperation, conflictTarget: [String], constraint: String?, rowsPerStatement: Int) {
+    init(table: TableSchema, operation: WriteOperation, conflictTarget: [String], constraint: String?, rowsPerStatement: Int,
+         keyColumns: [String: KeyIdentity.Column] = [:], returning: String? = nil) {
         self.table = table
         self.operation = operation
         self.conflictTarget = conflictTarget
         self.constraint = constraint
         self.rowsPerStatement = rowsPerStatement
+        self.keyColumns = keyColumns
+        self.returning = returning
     }
 
     /// Adds a record; returns the statements that became ready (usually none).
     /// Throws `PluginError` for a record that cannot be sent (the others go on).
-    mutating func add(_ object: JSONObject) throws -> [Statement] {
+    /// - Parameters:
+    ///   - object: The record.
+    ///   - index: Its index in the batch.
+    mutating func add(_ object: JSONObject, index: Int) throws -> [Statement] {
+        for (field, column) in keyColumns {
+            if let value = object[field] { try KeyIdentity.check(value, field: field, column: column) }
+        }
         var key: [UInt8] = []
         if operation == .upsert {
             for field in conflictTarget {
@@ -51,8 +67,10 @@ struct RowWriter {
                 key.append(0)
             }
         }
-        var ready: [Statement] = []
         let members = object.members
+        // Refused before the flush below: a record that throws must not take the statement before it along.
+        for member in members { try Self.validate(member.value) }
+        var ready: [Statement] = []
         if rows > 0 && (!Self.sameKeys(members, columns) || keysInStatement.contains(key)) {
             ready.append(flush()!)
         }
@@ -72,6 +90,7 @@ struct RowWriter {
             throw error
         }
         rows += 1
+        indexes.append(index)
         if operation == .upsert { keysInStatement.insert(key) }
         if rows >= limit { ready.append(flush()!) }
         return ready
@@ -96,10 +115,15 @@ struct RowWriter {
         if operation == .upsert {
             let target = constraint.map { "ON CONSTRAINT \(quote($0))" } ?? "(\(conflictTarget.map(quote).joined(separator: ", ")))"
             let updates = columns.filter { !conflictTarget.contains($0) }.map(quote).map { "\($0) = EXCLUDED.\($0)" }
-            sql += " ON CONFLICT \(target) DO " + (updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
+            // RETURNING skips rows DO NOTHING leaves alone: with `returning`, touch the key instead.
+            let noChange = returning == nil || conflictTarget.isEmpty
+                ? "NOTHING" : "UPDATE SET \(quote(conflictTarget[0])) = EXCLUDED.\(quote(conflictTarget[0]))"
+            sql += " ON CONFLICT \(target) DO " + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
         }
-        let statement = Statement(sql: sql, parameters: parameters, isReusable: rows == limit || rows == 1)
+        if let returning { sql += " RETURNING \(quote(returning))" }
+        let statement = Statement(sql: sql, parameters: parameters, indexes: indexes, isReusable: rows == limit || rows == 1)
         parameters.removeAll()
+        indexes.removeAll(keepingCapacity: true)
         rows = 0
         keysInStatement.removeAll(keepingCapacity: true)
         return statement
@@ -110,6 +134,18 @@ struct RowWriter {
         guard members.count == keys.count else { return false }
         for index in 0..<keys.count where members[index].key != keys[index] { return false }
         return true
+    }
+
+    /// Throws for a value no column can store: text holding NUL, a non-finite number.
+    static func validate(_ value: JSONValue) throws {
+        switch value {
+        case .string(let text) where text.utf8.contains(0):
+            throw PluginError.invalid("a string holds NUL, which PostgreSQL text cannot store")
+        case .double(let double) where !double.isFinite:
+            throw PluginError.invalid("a number is not finite")
+        default:
+            return
+        }
     }
 
     /// Appends one value as a text parameter: JSON text for json/jsonb columns

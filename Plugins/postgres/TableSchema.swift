@@ -90,7 +90,7 @@ struct TableSchema {
     static func tableNames(in schema: String, from client: PostgresClient) throws -> [String] {
         try client.query("""
             SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relname <> '_ferry_batches'
+            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relname NOT IN ('_ferry_batches', '_ferry_checkpoints')
             ORDER BY c.relname
             """, [schema]).rows.compactMap { $0[0] }
     }

@@ -14,22 +14,32 @@ struct PostgRESTClient {
     ///   - table: The table.
     ///   - body: The encoded JSON array.
     ///   - upsert: The conflict columns (empty: the primary key) and resolution, or nil for a plain insert.
-    /// - Returns: nil when PostgREST accepted the rows, else the error for the caller to split or report.
+    ///   - returning: Columns of the written rows to send back (`return=representation` with `select=`); nil: none.
+    /// - Returns: The rows sent back (empty without `returning`) when PostgREST accepted the rows, else the
+    ///   error for the caller to split or report.
     /// - Throws: `PluginError` for auth (401/403), rate limits (429) and server failures (5xx).
-    func insert(into table: String, body: [UInt8],
-                upsert: (columns: [String], resolution: PostgRESTConfig.Resolution)?) throws -> PostgRESTError? {
+    func insert(into table: String, body: [UInt8], upsert: (columns: [String], resolution: PostgRESTConfig.Resolution)?,
+                returning: [String]? = nil) throws -> Result<[JSONValue], PostgRESTError> {
         var query: [(String, String)] = []
-        var prefer = "return=minimal"
+        let representation = returning.map { _ in "return=representation" } ?? "return=minimal"
+        var prefer = representation
         if let upsert {
             if !upsert.columns.isEmpty { query.append(("on_conflict", upsert.columns.joined(separator: ","))) }
-            prefer = "resolution=\(upsert.resolution.rawValue),return=minimal"
+            prefer = "resolution=\(upsert.resolution.rawValue),\(representation)"
         }
+        if let returning { query.append(("select", returning.joined(separator: ","))) }
         var headers = [(name: "Content-Type", value: "application/json"), (name: "Prefer", value: prefer)]
         if let schema { headers.append((name: "Content-Profile", value: schema)) }
         // An upsert may be repeated after a lost answer; a plain insert may not.
         let request = HTTPRequest(method: "POST", url: HTTPRequest.path(Self.path(table), query: query), headers: headers,
                                   body: body, retrySafe: upsert != nil)
-        return try send(request, table: table)
+        let response = try host.http(request)
+        if let error = try Self.failure(of: response, table: table) { return .failure(error) }
+        guard returning != nil else { return .success([]) }
+        guard let rows = try response.json().arrayValue else {
+            throw PluginError.invalid("PostgREST answered POST \(table) with return=representation but no JSON array")
+        }
+        return .success(rows)
     }
 
     /// Deletes the rows a filter selects (`id=in.(1,2)`).
@@ -66,7 +76,11 @@ struct PostgRESTClient {
 
     /// Sends a write; 2xx (200, 201, 204) is success.
     private func send(_ request: HTTPRequest, table: String) throws -> PostgRESTError? {
-        let response = try host.http(request)
+        try Self.failure(of: host.http(request), table: table)
+    }
+
+    /// nil for 2xx; the error the caller may split on; throws the errors of the whole request.
+    private static func failure(of response: HTTPResponse, table: String) throws -> PostgRESTError? {
         if response.isSuccess { return nil }
         let error = PostgRESTError(response)
         if [401, 403, 429].contains(response.status) || response.status >= 500 {

@@ -63,7 +63,7 @@ struct PostgRESTConfig {
         }
     }
 
-    static let keys = ["schema", "table_prefix", "tables", "on_conflict", "resolution", "batch_size", "missing_keys", "streams"]
+    static let keys = ["schema", "table_prefix", "tables", "on_conflict", "resolution", "batch_size", "missing_keys", "streams", "assigned_id"]
 
     /// Source streams.
     var streams: [Stream] = []
@@ -82,6 +82,9 @@ struct PostgRESTConfig {
     var batchSize = 500
     /// Missing-key policy.
     var missingKeys = MissingKeys.null
+    /// The column the database fills itself (an identity, a Supabase default), whose
+    /// value each written record's id mapping reports.
+    var assignedID: String?
 
     /// Reads and checks a config object; unknown keys are refused by name.
     /// - Parameter object: The connection's `config`.
@@ -114,6 +117,10 @@ struct PostgRESTConfig {
                     throw PluginError.invalid("config.missing_keys must be null or group")
                 }
                 missingKeys = parsed
+            case "assigned_id":
+                let column = try Self.text(value, key)
+                guard !column.isEmpty else { throw PluginError.invalid("config.assigned_id must name a column") }
+                assignedID = column
             case "streams":
                 guard let list = value.arrayValue else { throw PluginError.invalid("config.streams must be a list") }
                 streams = try list.enumerated().map { index, item in

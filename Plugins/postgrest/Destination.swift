@@ -39,6 +39,7 @@ final class PostgRESTDestination {
             case .failure(let error): rejections.append(RecordRejection(index: index, error: error.message))
             }
         }
+        var assigned: [AssignedID] = []
         switch request.operation {
         case .delete:
             try delete(entries, from: table, key: request.primaryKey.isEmpty ? config.onConflict : request.primaryKey,
@@ -46,14 +47,20 @@ final class PostgRESTDestination {
         case .append, .upsert:
             let upsert = request.operation == .upsert
                 ? (columns: config.onConflict.isEmpty ? request.primaryKey : config.onConflict, resolution: config.resolution) : nil
+            let ids = config.assignedID.map { IDMatcher(column: $0, key: upsert?.columns ?? [], entries: entries) }
             for group in groups(entries) {
                 let keys = Self.keys(of: group)
                 let encoded = group.map { (index: $0.index, bytes: Self.encode($0.object, keys: keys)) }
                 var start = 0
                 while start < encoded.count {
                     let end = min(start + config.batchSize, encoded.count)
-                    try send(encoded[start..<end], table: table, rejections: &rejections) { body in
-                        try self.client.insert(into: table, body: body, upsert: upsert)
+                    try send(encoded[start..<end], table: table, rejections: &rejections) { sent, body in
+                        switch try self.client.insert(into: table, body: body, upsert: upsert, returning: ids?.returning) {
+                        case .failure(let error): return error
+                        case .success(let rows):
+                            if let ids { assigned += ids.match(rows, sent: sent.map(\.index)) }
+                            return nil
+                        }
                     }
                     start = end
                 }
@@ -66,7 +73,8 @@ final class PostgRESTDestination {
             host.log(.warning, "PostgREST rejected records.", ["table": .string(table), "count": .int(Int64(rejections.count)),
                                                                "error": .string(rejections[0].error)])
         }
-        return WriteOutcome(acceptedCount: accepted, rejections: rejections)
+        assigned.sort { $0.index < $1.index }
+        return WriteOutcome(acceptedCount: accepted, rejections: rejections, assignedIDs: assigned)
     }
 
     /// Sends records as one JSON array; a record-level error splits them in halves, recursively.
@@ -74,9 +82,9 @@ final class PostgRESTDestination {
     ///   - records: Encoded records with their batch indexes.
     ///   - table: The table, for messages.
     ///   - rejections: Where records refused on their own are added.
-    ///   - perform: Sends one body; answers nil on success or the error.
+    ///   - perform: Sends the records' body; answers nil on success or the error.
     private func send(_ records: ArraySlice<(index: Int, bytes: [UInt8])>, table: String, rejections: inout [RecordRejection],
-                      perform: ([UInt8]) throws -> PostgRESTError?) throws {
+                      perform: (ArraySlice<(index: Int, bytes: [UInt8])>, [UInt8]) throws -> PostgRESTError?) throws {
         if host.isCancelled { throw PluginError.cancelled() }
         var body: [UInt8] = [UInt8(ascii: "[")]
         body.reserveCapacity(records.reduce(2) { $0 + $1.bytes.count + 1 })
@@ -86,7 +94,7 @@ final class PostgRESTDestination {
         }
         body.append(UInt8(ascii: "]"))
         host.count("postgrest.requests")
-        guard let error = try perform(body) else { return }
+        guard let error = try perform(records, body) else { return }
         guard error.isRecordLevel else { throw error.pluginError(table: table) }
         guard records.count > 1 else {
             rejections.append(RecordRejection(index: records.first!.index,
@@ -117,7 +125,7 @@ final class PostgRESTDestination {
         var start = 0
         while start < keyed.count {
             let end = min(start + Self.deleteChunk, keyed.count)
-            try send(keyed[start..<end], table: table, rejections: &rejections) { body in
+            try send(keyed[start..<end], table: table, rejections: &rejections) { _, body in
                 // `send` wraps the terms as `[a,b]`; PostgREST lists them in parentheses.
                 let terms = "(" + String(decoding: body.dropFirst().dropLast(), as: UTF8.self) + ")"
                 let filter = key.count == 1 ? (key[0], "in." + terms) : ("or", terms)

@@ -27,6 +27,8 @@ public enum PostgRESTPlugin: FerryPlugin {
                            "description": "Records per POST; larger batches are split."],
             "missing_keys": ["type": "string", "enum": ["null", "group"], "default": "null",
                              "description": "Records with fewer keys: 'null' fills them with null; 'group' sends one request per key set so absent columns keep their stored values."],
+            "assigned_id": ["type": "string",
+                            "description": "The column the database fills itself (identity, Supabase default); writes ask for it back (return=representation, select=) and report it as each record's destination id."],
             "streams": ["type": "array", "items": ["type": "object"],
                         "description": "Source streams: name, table, primary_key, cursor_field, filters (column: 'op.value'), select."],
         ],

@@ -24,7 +24,7 @@ struct RESTConfig {
 /// One configured stream: where its records are and how to page through them.
 struct RESTStream {
     static let keys = ["name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
-                       "filter_param", "pagination", "method", "body", "cursor_default"]
+                       "filter_param", "pagination", "method", "body", "cursor_default", "until_param", "until_filter"]
 
     var name: String
     var path: String
@@ -39,6 +39,12 @@ struct RESTStream {
     var cursorFilter: String?
     var filterParam: String
     var pagination: Pagination.Style
+    /// Where the API states its totals, checked against what each page holds.
+    var totals: Pagination.Totals
+    /// Query parameter that carries `--until` (`updated_before`).
+    var untilParam: String?
+    /// Filter expression with `{until}` (`modified_date < "{until}"`), joined to the cursor filter.
+    var untilFilter: String?
     /// `GET` (default) or `POST` for APIs whose searches take a body.
     var method: String
     /// A JSON body sent with every page; string values holding `{cursor}` get the cursor.
@@ -66,6 +72,7 @@ struct RESTStream {
         }
         let paginationObject = object["pagination"]?.objectValue ?? JSONObject()
         pagination = try Pagination.Style(paginationObject, at: "\(where_).pagination")
+        totals = Pagination.Totals(paginationObject)
         let defaultRecords = pagination.isFourD ? "__ENTITIES" : ""
         recordsPath = (try text("records_path") ?? defaultRecords).split(separator: ".").map(String.init)
         if let key = object["primary_key"] {
@@ -85,9 +92,37 @@ struct RESTStream {
         body = object["body"].flatMap { $0.isNull ? nil : $0 }
         if body != nil && method == "GET" { throw PluginError.invalid("\(where_).body needs method: POST") }
         cursorDefault = try text("cursor_default") ?? ""
+        untilParam = try text("until_param")
+        untilFilter = try text("until_filter")
+        if untilFilter.map({ !$0.contains("{until}") }) == true {
+            throw PluginError.invalid("\(where_).until_filter must contain {until}, where --until goes")
+        }
         let bodyUsesCursor = body.map { JSONWriter().encodeString($0).contains("{cursor}") } ?? false
         if (cursorParam != nil || cursorFilter != nil || bodyUsesCursor) && cursorField == nil {
             throw PluginError.invalid("\(where_): cursor_param, cursor_filter and a {cursor} in body need cursor_field")
+        }
+        if case .keyset(_, _, let keyParam, let keyFilter) = pagination {
+            guard cursorField != nil, cursorParam != nil || cursorFilter != nil || keyFilter != nil || bodyUsesCursor else {
+                throw PluginError.invalid("\(where_).pagination type keyset needs cursor_field and a way to send it: cursor_param, cursor_filter, "
+                                          + "pagination.key_filter or {cursor} in body")
+            }
+            if keyFilter != nil && cursorFilter == nil {
+                throw PluginError.invalid("\(where_).pagination.key_filter needs cursor_filter too (inclusive, >=), for the requests "
+                                          + "that start from a cursor without a key (--since, lookback)")
+            }
+            guard !primaryKey.isEmpty, (keyParam == nil && keyFilter == nil) || primaryKey.count == 1 else {
+                throw PluginError.invalid("\(where_).pagination type keyset needs primary_key (one field with key_param or key_filter) "
+                                          + "to tell apart records with the same cursor")
+            }
+        }
+    }
+
+    /// Records per page the pagination asks for (0 when it sets none).
+    var pageSize: Int {
+        switch pagination {
+        case .page(_, _, let size, _), .offset(_, _, let size), .fourD(let size), .keyset(_, let size, _, _): return size
+        case .cursor(_, _, _, let size): return size ?? 0
+        case .none, .link: return 0
         }
     }
 

@@ -2,57 +2,19 @@ import FerryJSON
 import FerryPluginSDK
 
 /// How a stream pages, as a state machine with no I/O: it says which query to
-/// send first and, given each page's outcome, what to send next or that the
-/// stream is done.
+/// send first and, given each page's outcome, what to send next, that the page
+/// must be asked for again, or that the stream is done.
+///
+/// The rules: a stream is *complete* only when the API declared its end (its
+/// totals agree with what was read, its token or `Link` said "no more", or the
+/// response was the whole unpaged collection). A short or empty page without
+/// totals ends the stream but is not complete. When the totals say a page
+/// should hold more records than it did, records moved or vanished between
+/// pages: the page is asked for again (``maxRepeats`` times), then the read
+/// fails before the page is returned, so no checkpoint passes it.
 struct Pagination {
-    /// The configured style (`pagination.type`).
-    enum Style {
-        case none
-        /// `?page=N&per_page=S`, starting at `start`.
-        case page(param: String, sizeParam: String?, size: Int, start: Int)
-        /// `?offset=N&limit=S`.
-        case offset(param: String, limitParam: String, size: Int)
-        /// A token from the body (`next_path`) sent back as `param`.
-        case cursor(param: String, nextPath: [String], sizeParam: String?, size: Int?)
-        /// RFC 8288 `Link: <…>; rel="next"`.
-        case link
-        /// 4D REST: `$skip`/`$top`, `__COUNT`/`__SENT`, `__ENTITIES`.
-        case fourD(size: Int)
-
-        var isFourD: Bool { if case .fourD = self { return true } else { return false } }
-
-        init(_ object: JSONObject, at where_: String) throws {
-            let type = object["type"]?.stringValue ?? "none"
-            let size = object["page_size"]?.intValue.map(Int.init)
-            let allowed: [String: [String]] = [
-                "none": [], "page": ["page_param", "size_param", "page_size", "start_page"],
-                "offset": ["offset_param", "limit_param", "page_size"], "cursor": ["cursor_param", "next_path", "size_param", "page_size"],
-                "link": [], "4d": ["page_size"],
-            ]
-            guard let keys = allowed[type] else {
-                throw PluginError.invalid("\(where_).type must be one of none, page, offset, cursor, link, 4d, got '\(type)'")
-            }
-            for key in object.keys where key != "type" && !keys.contains(key) {
-                throw PluginError.invalid("\(where_): unknown key '\(key)' for type \(type); valid: \(keys.joined(separator: ", "))")
-            }
-            if let size, size <= 0 { throw PluginError.invalid("\(where_).page_size must be greater than 0") }
-            switch type {
-            case "page":
-                self = .page(param: object["page_param"]?.stringValue ?? "page", sizeParam: object["size_param"]?.stringValue,
-                             size: size ?? 100, start: object["start_page"]?.intValue.map(Int.init) ?? 1)
-            case "offset":
-                self = .offset(param: object["offset_param"]?.stringValue ?? "offset",
-                               limitParam: object["limit_param"]?.stringValue ?? "limit", size: size ?? 100)
-            case "cursor":
-                guard let next = object["next_path"]?.stringValue else { throw PluginError.invalid("\(where_).next_path is required for type cursor") }
-                self = .cursor(param: object["cursor_param"]?.stringValue ?? "cursor",
-                               nextPath: next.split(separator: ".").map(String.init), sizeParam: object["size_param"]?.stringValue, size: size)
-            case "link": self = .link
-            case "4d": self = .fourD(size: size ?? 1000)
-            default: self = .none
-            }
-        }
-    }
+    /// Times a page that disagrees with the totals is asked for again before the read fails.
+    static let maxRepeats = 2
 
     /// What to request next.
     enum Next: Equatable {
@@ -60,8 +22,14 @@ struct Pagination {
         case query([Parameter])
         /// An absolute or relative URL given by the server (Link header).
         case url(String)
-        /// No more pages.
-        case done
+        /// Ask for the same page again: it disagrees with the API's totals.
+        case repeatPage(reason: String)
+        /// Give up: the page still disagrees after ``maxRepeats`` more requests.
+        case inconsistent(String)
+        /// No more pages; `complete` when the API declared the end.
+        case done(complete: Bool)
+
+        static let done = Next.done(complete: false)
     }
 
     /// One query parameter.
@@ -72,10 +40,18 @@ struct Pagination {
     }
 
     let style: Style
+    let totals: Totals
+    /// The page number about to be (or just) read, for `page`.
     private var page = 0
-    private var offset = 0
+    /// Records on the pages read before the current one.
+    private var received = 0
+    private var repeats = 0
+    private var lastToken: String?
 
-    init(_ style: Style) { self.style = style }
+    init(_ style: Style, totals: Totals = Totals()) {
+        self.style = style
+        self.totals = totals
+    }
 
     /// The first request's paging parameters.
     mutating func first() -> Next {
@@ -88,6 +64,8 @@ struct Pagination {
             return .query([Parameter(param, "0"), Parameter(limitParam, "\(size)")])
         case .cursor(_, _, let sizeParam, let size):
             return .query(sizeParam.flatMap { name in size.map { [Parameter(name, "\($0)")] } } ?? [])
+        case .keyset(let sizeParam, let size, _, _):
+            return .query(sizeParam.map { [Parameter($0, "\(size)")] } ?? [])
         case .fourD(let size):
             return .query([Parameter("$skip", "0"), Parameter("$top", "\(size)")])
         }
@@ -95,35 +73,126 @@ struct Pagination {
 
     /// The next request after a page with `count` records.
     /// - Parameters:
-    ///   - count: Records on the page just read.
+    ///   - count: Records on the page just read (for `keyset`: records not read before).
     ///   - body: Its parsed body.
     ///   - linkHeader: Its `Link` header, if any.
-    mutating func next(afterPageOf count: Int, body: JSONValue, linkHeader: String?) -> Next {
+    ///   - startedAtBeginning: For `keyset`: the run asked for the first page with no cursor.
+    mutating func next(afterPageOf count: Int, body: JSONValue, linkHeader: String?, startedAtBeginning: Bool = false) -> Next {
+        let total = totals.records(in: body) ?? (style.isFourD ? body["__COUNT"]?.intValue.map(Int.init) : nil)
+        let verdict: Verdict
+        switch style {
+        case .none:
+            verdict = total.map { count == $0 ? .end(declared: true) : .short(expected: $0) } ?? .end(declared: true)
+        case .page(_, _, let size, let start):
+            verdict = sized(count: count, size: size, total: total, pages: totals.pages(in: body).map { (read: page - start + 1, total: $0) })
+        case .offset(_, _, let size), .fourD(let size):
+            verdict = sized(count: count, size: size, total: total, pages: nil)
+        case .cursor(_, let nextPath, _, _):
+            var value = body
+            for key in nextPath { value = value[key] ?? .null }
+            let token = value.stringValue ?? value.intValue.map(String.init)
+            if let token, !token.isEmpty {
+                // A token handed back twice would page forever.
+                if token == lastToken { return .inconsistent("the API sent the next-page token '\(token)' twice") }
+                lastToken = token
+                verdict = .more
+            } else {
+                verdict = endAgainst(total, count: count)
+            }
+        case .link:
+            verdict = Self.nextLink(linkHeader) == nil ? endAgainst(total, count: count) : .more
+        case .keyset:
+            verdict = count == 0 ? .end(declared: startedAtBeginning) : .more
+        }
+        switch verdict {
+        case .short(let expected):
+            let reason = "\(pageName) returned \(count) records where the API's \(totalsKey) (\(total.map(String.init) ?? "?") in all, "
+                + "\(received) read before) mean \(expected)"
+            guard repeats < Self.maxRepeats else {
+                return .inconsistent(reason + "; asked \(repeats + 1) times")
+            }
+            repeats += 1
+            return .repeatPage(reason: reason)
+        case .end(let declared):
+            repeats = 0
+            received += count
+            return .done(complete: declared)
+        case .more:
+            repeats = 0
+            return advance(after: count, body: body, linkHeader: linkHeader)
+        }
+    }
+
+    /// What one page says about the stream, before the next request is built.
+    private enum Verdict {
+        case more
+        case end(declared: Bool)
+        /// The totals say this page should have held `expected` records.
+        case short(expected: Int)
+    }
+
+    /// Page, offset and 4D: a full page means more unless the totals say the end was reached.
+    private func sized(count: Int, size: Int, total: Int?, pages: (read: Int, total: Int)?) -> Verdict {
+        if let total {
+            let expected = min(size, max(0, total - received))
+            if count < expected { return .short(expected: expected) }
+            if received + count >= total { return .end(declared: true) }
+        }
+        if let pages {
+            if pages.read >= pages.total {
+                // Both totals given and the record total says more: they disagree.
+                return total.map { .short(expected: $0 - received) } ?? .end(declared: true)
+            }
+            if count < size { return .short(expected: size) }
+            return .more
+        }
+        if total != nil { return .more }
+        return count >= size && count > 0 ? .more : .end(declared: false)
+    }
+
+    /// Token and Link: the API said "no more"; totals, when given, must agree.
+    private func endAgainst(_ total: Int?, count: Int) -> Verdict {
+        guard let total else { return .end(declared: true) }
+        return received + count < total ? .short(expected: total - received) : .end(declared: true)
+    }
+
+    /// The request after a page that was accepted.
+    private mutating func advance(after count: Int, body: JSONValue, linkHeader: String?) -> Next {
+        received += count
         switch style {
         case .none:
             return .done
         case .page(let param, let sizeParam, let size, _):
-            guard count >= size, count > 0 else { return .done }
             page += 1
             return .query([Parameter(param, "\(page)")] + (sizeParam.map { [Parameter($0, "\(size)")] } ?? []))
         case .offset(let param, let limitParam, let size):
-            guard count >= size, count > 0 else { return .done }
-            offset += count
-            return .query([Parameter(param, "\(offset)"), Parameter(limitParam, "\(size)")])
-        case .cursor(let param, let nextPath, let sizeParam, let size):
-            var value = body
-            for key in nextPath { value = value[key] ?? .null }
-            let token = value.stringValue ?? value.intValue.map(String.init)
-            guard let token, !token.isEmpty, count > 0 else { return .done }
-            return .query([Parameter(param, token)] + (sizeParam.flatMap { name in size.map { [Parameter(name, "\($0)")] } } ?? []))
+            return .query([Parameter(param, "\(received)"), Parameter(limitParam, "\(size)")])
+        case .cursor(let param, _, let sizeParam, let size):
+            return .query([Parameter(param, lastToken ?? "")] + (sizeParam.flatMap { name in size.map { [Parameter(name, "\($0)")] } } ?? []))
+        case .keyset(let sizeParam, let size, _, _):
+            return .query(sizeParam.map { [Parameter($0, "\(size)")] } ?? [])
         case .link:
             return Self.nextLink(linkHeader).map(Next.url) ?? .done
         case .fourD(let size):
-            offset += count
-            if let total = body["__COUNT"]?.intValue, offset >= Int(total) { return .done }
-            guard count >= size, count > 0 else { return .done }
-            return .query([Parameter("$skip", "\(offset)"), Parameter("$top", "\(size)")])
+            return .query([Parameter("$skip", "\(received)"), Parameter("$top", "\(size)")])
         }
+    }
+
+    /// The page just read, for messages.
+    private var pageName: String {
+        switch style {
+        case .page: return "page \(page)"
+        case .offset, .fourD: return "the page at offset \(received)"
+        case .cursor: return lastToken.map { "the page after token '\($0)'" } ?? "the first page"
+        default: return "the last page"
+        }
+    }
+
+    /// The config key whose totals were compared, for messages.
+    private var totalsKey: String {
+        if let path = totals.recordsPath { return "pagination.total_path '\(path.joined(separator: "."))'" }
+        if let path = totals.pagesPath { return "pagination.total_pages_path '\(path.joined(separator: "."))'" }
+        return "__COUNT"
     }
 
     /// The `rel="next"` target of a Link header.
@@ -138,12 +207,6 @@ struct Pagination {
         }
         return nil
     }
-}
-
-/// A configuration problem, reported as `PluginError.invalid` by the connector.
-struct RESTConfigError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 extension Substring {

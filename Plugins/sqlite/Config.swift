@@ -9,6 +9,9 @@ struct SQLiteConfig {
     var tablePrefix = ""
     var journalMode = "wal"
     var synchronous = "full"
+    /// Destination: the column SQLite fills itself (an `INTEGER PRIMARY KEY`), whose
+    /// value each written record's id mapping reports.
+    var assignedID: String?
     /// Source: the table to read (default: the requested stream's name).
     var table: String?
     /// Source: a SELECT to read instead of a table.
@@ -50,6 +53,7 @@ struct SQLiteConfig {
             case "query": query = text
             case "stream": stream = text
             case "cursor_column": cursorColumn = text
+            case "assigned_id": assignedID = text
             default: throw PluginError.invalid("config has unknown key '\(key)'")
             }
         }
@@ -57,5 +61,6 @@ struct SQLiteConfig {
         self.path = path
         if table != nil && query != nil { throw PluginError.invalid("config.table and config.query exclude each other") }
         if tablePrefix.contains("\0") { throw PluginError.invalid("config.table_prefix must not contain NUL") }
+        if assignedID.map({ $0.isEmpty || $0.contains("\0") }) == true { throw PluginError.invalid("config.assigned_id must name a column") }
     }
 }

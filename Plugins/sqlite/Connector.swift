@@ -2,7 +2,7 @@ import FerryJSON
 import FerryPluginSDK
 
 /// One database connection serving as source and destination.
-public final class SQLiteConnector: SourceConnector, DestinationConnector {
+public final class SQLiteConnector: SourceConnector, CheckpointingDestination {
     private let database: SQLiteDatabase
     private let source: SQLiteSource
     private let destination: SQLiteDestination
@@ -43,5 +43,10 @@ public final class SQLiteConnector: SourceConnector, DestinationConnector {
 
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         do { return try destination.write(request, records: records) } catch let error as SQLiteError { throw error.pluginError }
+    }
+
+    /// The checkpoint the last write for `scope` stored with its rows.
+    public func storedCheckpoint(scope: String) throws -> DurableCheckpoint? {
+        do { return try CheckpointTable.load(scope: scope, from: database) } catch let error as SQLiteError { throw error.pluginError }
     }
 }

@@ -11,7 +11,8 @@ import FerryPluginSDK
 /// record, each under a savepoint, so the bad records are rejected (with
 /// SQLite's message) and the others kept. Appends record their batch id in
 /// `_ferry_batches` in the same transaction, so a replayed batch is accepted
-/// without being written twice.
+/// without being written twice, and the request's checkpoint goes to
+/// `_ferry_checkpoints` in that transaction too.
 final class SQLiteDestination {
     private let database: SQLiteDatabase
     private let config: SQLiteConfig
@@ -41,7 +42,7 @@ final class SQLiteDestination {
         // which also lets the table gain their new columns.
         var rows: [Row] = []
         rows.reserveCapacity(records.count)
-        var objects: [JSONObject?] = []
+        var objects: [(index: Int, object: JSONObject)] = []
         var parseRejections: [RecordRejection] = []
         let parser = JSONParser()
         let statementID = request.operation.rawValue + "\0" + table
@@ -55,8 +56,13 @@ final class SQLiteDestination {
             if let fastColumns, Self.columns(of: line.bytes, equal: fastColumns, values: &values) {
                 rows.append(.raw(first))
             } else if case .object(let object)? = try? parser.parse(line.bytes) {
-                rows.append(.parsed(object))
-                objects.append(object)
+                if request.operation != .delete, let problem = fieldProblem(object) {
+                    rows.append(.malformed)
+                    parseRejections.append(RecordRejection(index: line.index, error: problem))
+                } else {
+                    rows.append(.parsed(object))
+                    objects.append((line.index, object))
+                }
             } else {
                 rows.append(.malformed)
                 parseRejections.append(RecordRejection(index: line.index, error: "record is not a JSON object"))
@@ -66,26 +72,35 @@ final class SQLiteDestination {
         return try BatchAttempts.run(rollBack: rollBack) { perRecord in
             try database.execute("BEGIN IMMEDIATE")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
+                if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
                 try database.execute("COMMIT")
                 host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
                 return WriteOutcome(acceptedCount: rows.count - parseRejections.count, rejections: parseRejections)
             }
-            try prepareTable(table, request: request, objects: objects)
+            var rejections = parseRejections
+            let tooWide = try prepareTable(table, request: request, objects: objects)
+            rejections += tooWide
+            let skipped = Set(tooWide.map(\.index))
+            let keyColumns = try self.keyColumns(of: table, request: request)
             // Looked up once per attempt: parsed records in between may switch the last statement.
             let fastStatement = try fastKeys.map { try statement(for: $0, table: table, request: request) }
-            var rejections = parseRejections
+            var assigned: [AssignedID] = []
             for (index, row) in rows.enumerated() {
                 if case .malformed = row { continue }
+                if skipped.contains(index) { continue }
                 if perRecord { try database.execute("SAVEPOINT ferry_record") }
                 do {
+                    var id: String?
                     switch row {
                     case .raw(let first):
-                        try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
-                                     keys: fastKeys!, request: request)
-                    case .parsed(let object): try apply(object, table: table, statementID: statementID, request: request)
+                        id = try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
+                                          keys: fastKeys!, keyColumns: keyColumns, request: request)
+                    case .parsed(let object):
+                        id = try apply(object, table: table, statementID: statementID, keyColumns: keyColumns, request: request)
                     case .malformed: break
                     }
                     if perRecord { try database.execute("RELEASE ferry_record") }
+                    if let id { assigned.append(AssignedID(index: index, destinationID: id)) }
                 } catch let error as SQLiteError where error.isRecordError {
                     guard perRecord else { throw BatchAttempts.RetryPerRecord() }
                     try database.execute("ROLLBACK TO ferry_record; RELEASE ferry_record")
@@ -98,9 +113,10 @@ final class SQLiteDestination {
             if request.operation == .append && !request.batchID.isEmpty {
                 try markCommitted(request.batchID, stream: request.stream)
             }
+            if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
             try database.execute("COMMIT")
             rejections.sort { $0.index < $1.index }
-            return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections)
+            return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
     }
 
@@ -119,7 +135,8 @@ final class SQLiteDestination {
     // MARK: Schema
 
     /// Creates the table when missing and adds the columns the records bring.
-    private func prepareTable(_ table: String, request: WriteRequest, objects: [JSONObject?]) throws {
+    /// - Returns: The records refused because their new columns would pass SQLite's column limit.
+    private func prepareTable(_ table: String, request: WriteRequest, objects: [(index: Int, object: JSONObject)]) throws -> [RecordRejection] {
         let properties = request.schema?["properties"]?.objectValue
         var schema: TableSchema
         if let known = tables[table] {
@@ -129,15 +146,24 @@ final class SQLiteDestination {
         } else {
             schema = try createTable(table, request: request, properties: properties, objects: objects)
         }
+        var rejections: [RecordRejection] = []
         if request.operation != .delete {
             var lastKeys: [String] = []
-            for object in objects {
-                guard let object, !Self.sameKeys(object, lastKeys) else { continue }
+            for (index, object) in objects {
+                guard !Self.sameKeys(object, lastKeys) else { continue }
+                let added = object.keys.filter { !schema.contains($0) }
+                guard schema.columns.count + added.count <= maxColumns else {
+                    rejections.append(RecordRejection(index: index, error: "record needs \(added.count) new columns but '\(table)' "
+                        + "has \(schema.columns.count) of SQLite's \(maxColumns) already"))
+                    continue
+                }
                 lastKeys = object.keys
                 for (key, value) in object where !schema.contains(key) {
-                    guard !key.contains("\0") else { throw PluginError.invalid("field name holding NUL in '\(table)'") }
                     let type = properties.map { TableSchema.sqlType(forProperty: $0[key]) } ?? TableSchema.sqlType(for: value)
-                    let declared = type.isEmpty ? TableSchema.sqlType(for: value) : type
+                    var declared = type.isEmpty ? TableSchema.sqlType(for: value) : type
+                    if request.primaryKey.contains(key) {
+                        declared = Self.keyType(key, properties: properties, objects: objects)
+                    }
                     try database.execute("ALTER TABLE \(SQLiteDatabase.quote(table)) ADD COLUMN \(SQLiteDatabase.quote(key)) \(declared)")
                     schema.add(TableSchema.Column(name: key, declaredType: declared, primaryKeyPosition: 0))
                     host.log(.info, "Added a column.", ["table": .string(table), "column": .string(key), "type": .string(declared)])
@@ -153,28 +179,43 @@ final class SQLiteDestination {
             uniqueKeys.insert(table)
         }
         tables[table] = schema
+        return rejections
     }
 
-    private func createTable(_ table: String, request: WriteRequest, properties: JSONObject?, objects: [JSONObject?]) throws -> TableSchema {
+    private func createTable(_ table: String, request: WriteRequest, properties: JSONObject?,
+                             objects: [(index: Int, object: JSONObject)]) throws -> TableSchema {
         var columns: [TableSchema.Column] = []
-        func add(_ name: String, _ type: String) {
-            guard !columns.contains(where: { $0.name == name }) else { return }
-            let position = (request.primaryKey.firstIndex(of: name) ?? -1) + 1
-            columns.append(TableSchema.Column(name: name, declaredType: type, primaryKeyPosition: position))
+        let assigned = config.assignedID
+        // Key columns take the key's JSON type, so a later float, boolean or differently typed key is refused, not converted.
+        var keyTypes: [String: String] = [:]
+        for key in request.primaryKey {
+            keyTypes[key] = Self.keyType(key, properties: properties, objects: objects)
         }
-        if let properties, !properties.isEmpty {
-            for (name, property) in properties { add(name, TableSchema.sqlType(forProperty: property)) }
-        } else if let first = objects.lazy.compactMap({ $0 }).first {
+        func add(_ name: String, _ type: String) {
+            guard !columns.contains(where: { TableSchema.folded($0.name) == TableSchema.folded(name) }) else { return }
+            let position = assigned == nil ? (request.primaryKey.firstIndex(of: name) ?? -1) + 1 : (name == assigned ? 1 : 0)
+            columns.append(TableSchema.Column(name: name, declaredType: keyTypes[name] ?? type, primaryKeyPosition: position))
+        }
+        // The column SQLite fills itself: a rowid alias, first.
+        if let assigned { add(assigned, "INTEGER") }
+        // The schema's properties name the columns unless they cannot all be columns (a name holding
+        // NUL, too many): then the first accepted record does, and the rest come as records bring them.
+        let declared = (properties ?? [:]).filter { !$0.key.contains("\0") }
+        if !declared.isEmpty, declared.count == properties?.count, declared.count + 1 < maxColumns {
+            for (name, property) in declared { add(name, TableSchema.sqlType(forProperty: property)) }
+        } else if let first = objects.first?.object {
             for (name, value) in first { add(name, TableSchema.sqlType(for: value)) }
         }
         for key in request.primaryKey { add(key, "") }
-        for column in columns where column.name.contains("\0") {
-            throw PluginError.invalid("field name holding NUL in '\(table)'")
-        }
         var definitions = columns.map { column in
             column.declaredType.isEmpty ? SQLiteDatabase.quote(column.name) : "\(SQLiteDatabase.quote(column.name)) \(column.declaredType)"
         }
-        if !request.primaryKey.isEmpty {
+        if let assigned {
+            definitions[0] = "\(SQLiteDatabase.quote(assigned)) INTEGER PRIMARY KEY"
+            if !request.primaryKey.isEmpty, request.primaryKey != [assigned] {
+                definitions.append("UNIQUE (\(request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")))")
+            }
+        } else if !request.primaryKey.isEmpty {
             definitions.append("PRIMARY KEY (\(request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")))")
         }
         try database.execute("CREATE TABLE \(SQLiteDatabase.quote(table)) (\(definitions.joined(separator: ", ")))")
@@ -227,16 +268,35 @@ final class SQLiteDestination {
     /// Binds a record straight from its JSON value slices to the statement and steps it.
     /// Text is bound without copying: the batch's bytes outlive the step and the reset.
     /// Values that need decoding (escaped strings, large or odd numbers) take the parser.
+    /// - Returns: The id the destination assigned (`assigned_id`), when configured.
     private func applyRaw(_ values: ArraySlice<UnsafeRawBufferPointer>, statement: SQLiteStatement, keys: [String],
-                          request: WriteRequest) throws {
+                          keyColumns: [String: KeyIdentity.Column], request: WriteRequest) throws -> String? {
         defer { statement.reset() }
         for (offset, value) in values.enumerated() {
-            if request.operation == .upsert, value.first == UInt8(ascii: "n"), request.primaryKey.contains(keys[offset]) {
-                throw PluginError.invalid("record has no value for key field '\(keys[offset])'")
+            if let column = keyColumns[keys[offset]] {
+                if request.operation == .upsert, value.first == UInt8(ascii: "n") {
+                    throw PluginError.invalid("record has no value for key field '\(keys[offset])'")
+                }
+                // Plain strings and small integers are judged by their first byte; the rest are parsed.
+                let plainString = value.first == UInt8(ascii: "\"") && column != .integer
+                let plainInteger = column != .text && RawNumber.smallInteger(value) != nil
+                if !plainString && !plainInteger {
+                    try KeyIdentity.check(try JSONParser().parse(value), field: keys[offset], column: column)
+                }
             }
             try Self.bindRaw(value, at: Int32(offset + 1), in: statement)
         }
-        try statement.step()
+        return try stepReturningID(statement)
+    }
+
+    /// Steps an insert; with `assigned_id`, reads the id its `RETURNING` clause gives.
+    private func stepReturningID(_ statement: SQLiteStatement) throws -> String? {
+        guard try statement.step(), config.assignedID != nil else { return nil }
+        switch statement.columnType(0) {
+        case SQLITE_INTEGER: return String(statement.int64(0))
+        case SQLITE_NULL: return nil
+        default: return statement.text(0)
+        }
     }
 
     private static func bindRaw(_ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement) throws(JSONParseError) {
@@ -261,9 +321,9 @@ final class SQLiteDestination {
         case UInt8(ascii: "f"): statement.bind(Int64(0), at: index)
         case UInt8(ascii: "n"): statement.bindNull(at: index)
         default:
-            if let integer = smallInteger(value) {
+            if let integer = RawNumber.smallInteger(value) {
                 statement.bind(integer, at: index)
-            } else if let double = plainDouble(value) {
+            } else if let double = RawNumber.plainDouble(value) {
                 statement.bind(double, at: index)
             } else {
                 bind(try JSONParser().parse(value), at: index, in: statement)
@@ -271,59 +331,13 @@ final class SQLiteDestination {
         }
     }
 
-    /// A finite decimal number in JSON's syntax (`-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?`), without the parser.
-    private static func plainDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        guard bytes.count < 64, isJSONNumber(bytes) else { return nil }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer -> Double? in
-            for (offset, byte) in bytes.enumerated() { buffer[offset] = CChar(bitPattern: byte) }
-            buffer[bytes.count] = 0
-            let value = strtod(buffer.baseAddress!, nil)
-            return value.isFinite ? value : nil
-        }
-    }
-
-    private static func isJSONNumber(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        func digits() -> Int {
-            let start = index
-            while index < bytes.count, (bytes[index] &- UInt8(ascii: "0")) < 10 { index += 1 }
-            return index - start
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        let leadingZero = index < bytes.count && bytes[index] == UInt8(ascii: "0")
-        let integerDigits = digits()
-        guard integerDigits > 0, !(leadingZero && integerDigits > 1) else { return false }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard digits() > 0 else { return false }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard digits() > 0 else { return false }
-        }
-        return index == bytes.count
-    }
-
-    /// An integer of at most 18 digits written plainly, without the parser.
-    private static func smallInteger(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-        var index = 0
-        let negative = bytes.first == UInt8(ascii: "-")
-        if negative { index = 1 }
-        let digits = bytes.count - index
-        guard digits > 0, digits <= 18, !(digits > 1 && bytes[index] == UInt8(ascii: "0")) else { return nil }
-        var value: Int64 = 0
-        while index < bytes.count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            value = value * 10 + Int64(digit)
-            index += 1
-        }
-        return negative ? -value : value
-    }
-
     /// Applies one record with a cached statement for its column set.
-    private func apply(_ object: JSONObject, table: String, statementID id: String, request: WriteRequest) throws {
+    /// - Returns: The id the destination assigned (`assigned_id`), when configured.
+    private func apply(_ object: JSONObject, table: String, statementID id: String, keyColumns: [String: KeyIdentity.Column],
+                       request: WriteRequest) throws -> String? {
+        for (field, column) in keyColumns {
+            if let value = object[field] { try KeyIdentity.check(value, field: field, column: column) }
+        }
         if request.operation == .delete {
             let statement = try statement(for: request.primaryKey, table: table, request: request)
             defer { statement.reset() }
@@ -334,7 +348,7 @@ final class SQLiteDestination {
                 Self.bind(value, at: Int32(position + 1), in: statement)
             }
             try statement.step()
-            return
+            return nil
         }
         if request.operation == .upsert {
             for key in request.primaryKey where object[key]?.isNull ?? true {
@@ -356,7 +370,7 @@ final class SQLiteDestination {
             Self.bind(member.value, at: position, in: statement)
             position += 1
         }
-        try statement.step()
+        return try stepReturningID(statement)
     }
 
     /// The cached statement writing `columns` into `table` for the request's operation.
@@ -365,7 +379,7 @@ final class SQLiteDestination {
         if let cached = statements[key] { return cached }
         let quotedTable = SQLiteDatabase.quote(table)
         let quoted = columns.map(SQLiteDatabase.quote)
-        let sql: String
+        var sql: String
         switch request.operation {
         case .delete:
             sql = "DELETE FROM \(quotedTable) WHERE " + quoted.map { "\($0) = ?" }.joined(separator: " AND ")
@@ -374,12 +388,38 @@ final class SQLiteDestination {
         case .upsert:
             let updates = columns.filter { !request.primaryKey.contains($0) }.map(SQLiteDatabase.quote).map { "\($0) = excluded.\($0)" }
             let target = request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")
+            // With assigned_id a conflicting row must still come back through RETURNING, which DO NOTHING skips.
+            let noChange = config.assignedID == nil ? "NOTHING" : "UPDATE SET \(SQLiteDatabase.quote(request.primaryKey[0])) = excluded.\(SQLiteDatabase.quote(request.primaryKey[0]))"
             sql = "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-                + " ON CONFLICT (\(target)) DO " + (updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
+                + " ON CONFLICT (\(target)) DO " + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
         }
+        if let assigned = config.assignedID, request.operation != .delete { sql += " RETURNING \(SQLiteDatabase.quote(assigned))" }
         let statement = try database.prepare(sql)
         statements[key] = statement
         return statement
+    }
+
+    // MARK: Keys and field names
+
+    /// SQLite's column limit (`SQLITE_MAX_COLUMN`, 2,000 unless compiled otherwise).
+    private var maxColumns: Int { Int(sqlite3_limit(database.handle, SQLITE_LIMIT_COLUMN, -1)) }
+
+    /// Why a record's field names cannot become columns, or nil.
+    private func fieldProblem(_ object: JSONObject) -> String? { ColumnRules.fieldProblem(object, maxColumns: maxColumns) }
+
+    /// The declared type of a new key column, from the key's JSON type in the schema or the batch.
+    private static func keyType(_ key: String, properties: JSONObject?, objects: [(index: Int, object: JSONObject)]) -> String {
+        ColumnRules.declaredType(of: KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0.object[key] }))
+    }
+
+    /// What each key column of the table holds exactly (empty for keyless appends).
+    private func keyColumns(of table: String, request: WriteRequest) throws -> [String: KeyIdentity.Column] {
+        guard !request.primaryKey.isEmpty, let schema = tables[table] else { return [:] }
+        var kinds: [String: KeyIdentity.Column] = [:]
+        for key in request.primaryKey {
+            kinds[key] = schema.column(key).map { ColumnRules.keyColumn(declared: $0.declaredType) } ?? .integerOrText
+        }
+        return kinds
     }
 
     private static func sameKeys(_ object: JSONObject, _ keys: [String]) -> Bool {

@@ -24,6 +24,7 @@ public enum SQLitePlugin: FerryPlugin {
             "query": ["type": "string", "description": "Source: a SELECT to read instead of a table, as one stream."],
             "stream": ["type": "string", "description": "Source: the stream name of 'query' (default 'query')."],
             "cursor_column": ["type": "string", "description": "Source: column ordering incremental reads (WHERE cursor > checkpoint)."],
+            "assigned_id": ["type": "string", "description": "Destination: the column SQLite fills itself (INTEGER PRIMARY KEY); each written record's value of it is reported as its destination id."],
         ],
     ]
 

@@ -18,7 +18,12 @@ struct TableSchema {
     init(name: String, columns: [Column]) {
         self.name = name
         self.columns = columns
-        self.names = Set(columns.map(\.name))
+        self.names = Set(columns.map { Self.folded($0.name) })
+    }
+
+    /// A name with ASCII letters lowercased: SQLite matches column names ignoring their case.
+    static func folded(_ name: String) -> String {
+        String(decoding: name.utf8.map { (0x41...0x5A).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
     }
 
     /// The primary key columns in key order.
@@ -26,11 +31,17 @@ struct TableSchema {
         columns.filter { $0.primaryKeyPosition > 0 }.sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }.map(\.name)
     }
 
-    func contains(_ column: String) -> Bool { names.contains(column) }
+    func contains(_ column: String) -> Bool { names.contains(Self.folded(column)) }
+
+    /// The column named `name`, ignoring ASCII case as SQLite does.
+    func column(_ name: String) -> Column? {
+        let folded = Self.folded(name)
+        return columns.first { Self.folded($0.name) == folded }
+    }
 
     mutating func add(_ column: Column) {
         columns.append(column)
-        names.insert(column.name)
+        names.insert(Self.folded(column.name))
     }
 
     /// Reads a table's columns, or nil when it does not exist.
@@ -47,7 +58,7 @@ struct TableSchema {
     /// The names of the user tables (SQLite's own and Ferry's bookkeeping tables excluded).
     static func tableNames(in database: SQLiteDatabase) throws -> [String] {
         let statement = try database.prepare(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '_ferry_batches' ORDER BY name")
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('_ferry_batches', '_ferry_checkpoints') ORDER BY name")
         var names: [String] = []
         while try statement.step() { names.append(statement.text(0)) }
         return names

@@ -131,6 +131,8 @@ struct ReceivedBatch {
 struct WriteResult {
     var accepted: Int
     var rejects: [JSONValue]
+    /// `id_mappings`: record index → the id the destination assigned.
+    var assignedIDs: [Int: String] = [:]
     var rejectedIndexes: [Int64] { rejects.compactMap { $0["index"]?.intValue } }
 }
 
@@ -181,11 +183,13 @@ final class PluginInstance {
         return try Catalog(json: JSONValue(parsing: buffer.consumeString()))
     }
 
-    /// Reads a whole stream (or at most `limit` batches).
-    /// Whether the last `read` ended with FERRY_END_COMPLETE (the source vouched for a whole stream).
+    /// Whether the last `read` ended with `FERRY_END_COMPLETE` (the source vouched for the whole stream).
     private(set) var lastReadWasComplete = false
 
-    func read(_ request: ReadRequest, limit: Int = .max) throws -> [ReceivedBatch] {
+    /// Reads a whole stream (or at most `limit` batches). With `retries`, a `read_next` that
+    /// fails retryably is called again on the same reader, as a host does for plugins with
+    /// `FERRY_CAP_REPEATABLE_READ`.
+    func read(_ request: ReadRequest, limit: Int = .max, retries: Int = 0) throws -> [ReceivedBatch] {
         var reader: OpaquePointer?
         var error = ferry_error.empty
         let status = withBorrowedString(JSONWriter().encodeString(request.json)) { text in
@@ -194,12 +198,20 @@ final class PluginInstance {
         guard status == FERRY_OK, let reader else { throw PluginError(consuming: &error, status: status) }
         defer { api.pointee.read_close!(reader) }
         var batches: [ReceivedBatch] = []
+        lastReadWasComplete = false
+        var retriesLeft = retries
         while batches.count < limit {
             var batch = ferry_batch()
             var error = ferry_error.empty
             let status = api.pointee.read_next!(reader, &batch, &error)
-            if status == FERRY_END || status == FERRY_END_COMPLETE {
-                lastReadWasComplete = status == FERRY_END_COMPLETE
+            if status == FERRY_ERR_RETRYABLE && retriesLeft > 0 {
+                retriesLeft -= 1
+                _ = PluginError(consuming: &error, status: status)  // releases the error's buffers
+                continue
+            }
+            if status == FERRY_END { break }
+            if status == FERRY_END_COMPLETE {
+                lastReadWasComplete = true
                 break
             }
             guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
@@ -224,8 +236,29 @@ final class PluginInstance {
         guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
         let rejects = result.rejects.string.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
         let accepted = Int(result.accepted_count)
+        var assigned: [Int: String] = [:]
+        for line in result.id_mappings.string.split(separator: "\n") {
+            let mapping = try JSONValue(parsing: String(line))
+            guard let index = mapping["index"]?.intValue, let id = mapping["destination_id"]?.stringValue else {
+                throw HarnessError("malformed id mapping \(line)")
+            }
+            assigned[Int(index)] = id
+        }
         result.release?(&result)
-        return WriteResult(accepted: accepted, rejects: rejects)
+        return WriteResult(accepted: accepted, rejects: rejects, assignedIDs: assigned)
+    }
+
+    /// `checkpoint_get`: the checkpoint the destination stored for `scope`, nil for `FERRY_ERR_NOT_FOUND`.
+    func storedCheckpoint(scope: String) throws -> DurableCheckpoint? {
+        guard let get = api.pointee.checkpoint_get else { throw HarnessError("the plugin has no checkpoint_get") }
+        var buffer = ferry_buffer()
+        var error = ferry_error.empty
+        let status = withBorrowedString(JSONWriter().encodeString(["scope": .string(scope)] as JSONValue)) { get(handle, $0, &buffer, &error) }
+        if status == FERRY_ERR_NOT_FOUND { return nil }
+        guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
+        let json = try JSONValue(parsing: buffer.consumeString())
+        guard let sequence = json["sequence"]?.intValue, let value = json["value"] else { throw HarnessError("checkpoint_get answered \(json)") }
+        return DurableCheckpoint(scope: scope, sequence: sequence, value: value)
     }
 
     func write(_ request: WriteRequest, records: [JSONValue]) throws -> WriteResult {

@@ -117,11 +117,15 @@ final class PostgRESTSimulator: @unchecked Sendable {
                 .joined(separator: ", ") : " DO NOTHING"
         }
         // xmax = 0 marks a freshly inserted row: 201 when any row was inserted, 200 when an upsert only updated.
-        let inserted = try database.query("WITH w AS (\(sql) RETURNING (xmax = 0) AS fresh) SELECT count(*) FILTER (WHERE fresh) FROM w",
+        // With return=representation the affected rows come back, in insert order, as `select=` names them.
+        let selected = query.first { $0.0 == "select" }?.1.split(separator: ",").map { PostgRESTFilter.identifier(String($0)) }
+        let representation = preferences.contains("return=representation")
+        let rowsJSON = representation ? "(SELECT coalesce(json_agg(json_build_object(\((selected ?? []).map { "'\($0.replacingOccurrences(of: "\"", with: ""))', w.\($0)" }.joined(separator: ", ")))), '[]'::json)::text FROM w)" : "'[]'"
+        let inserted = try database.query("WITH w AS (\(sql) RETURNING *, (xmax = 0) AS fresh) SELECT count(*) FILTER (WHERE fresh), \(rowsJSON) FROM w",
                                           [String(decoding: JSONWriter().encode(.array(rows)), as: UTF8.self)])
         let status = merge && inserted.first?.first == "0" ? 200 : 201
         return HTTPResponse(status: status, headers: [("Preference-Applied", preferences.filter { $0.hasPrefix("resolution=") || $0.hasPrefix("return=") }
-            .joined(separator: ", "))])
+            .joined(separator: ", "))], body: representation ? Array((inserted.first?[1] ?? "[]").utf8) : [])
     }
 
     private func delete(from target: String, query: [(String, String)]) throws -> HTTPResponse {

@@ -1,0 +1,42 @@
+import FerryTesting
+import Foundation
+import Testing
+
+/// The sqlite destination's record rules through the real `ferry`: a JSONL file with
+/// keys of every JSON type and field names no column can have lands what it can,
+/// dead-letters the rest on every run, and fills the ID map from `assigned_id`.
+@Suite struct SQLiteEndToEndTests {
+    static let records = [
+        #"{"external_id":"VC1","name":"a"}"#,
+        #"{"external_id":1.0,"name":"float"}"#,
+        #"{"external_id":"VC2","name":"b","bad\u0000name":1}"#,
+        #"{"external_id":true,"name":"flag"}"#,
+        #"{"external_id":"VC3","name":"c"}"#,
+        "{" + (0...2000).map { #""f\#($0)":\#($0)"# }.joined(separator: ",") + #","external_id":"VC4"}"#,
+    ]
+
+    @Test func badKeysAndFieldNamesAreDeadLettersAndTheIDMapIsFilled() throws {
+        let sandbox = try Sandbox()
+        _ = try sandbox.write("sites.jsonl", Self.records.joined(separator: "\n") + "\n")
+        _ = try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              file: { plugin: file, config: { path: sites.jsonl, primary_key: external_id } }
+              db: { plugin: sqlite, config: { path: out.db, assigned_id: id } }
+            pipelines:
+              sites: { source: { connection: file, stream: sites }, destination: { connection: db }, write: upsert, sync: full }
+            """)
+        for _ in 0..<2 {
+            let run = try sandbox.ferry(["run"])
+            #expect(run.status != 0 && !run.stdout.isEmpty, "dead letters make the run partial: \(run.stdout)\(run.stderr)")
+            #expect(try sandbox.sql("out.db", "SELECT id, external_id, name FROM sites ORDER BY id") == ["1|VC1|a", "2|VC3|c"])
+        }
+        let reasons = try sandbox.sql("state.db", "SELECT error FROM dead_letters ORDER BY id LIMIT 4")
+        #expect(reasons.count == 4)
+        #expect(reasons[0].contains("1.0, a float") && reasons[1].contains("holds NUL") && reasons[2].contains("boolean")
+                && reasons[3].contains("2002 fields"))
+        #expect(try sandbox.sql("state.db", "SELECT count(*) FROM dead_letters") == ["4"], "each record once, though both runs rejected it")
+        // The ID map holds the destination's ids for the source keys.
+        #expect(try sandbox.sql("state.db", "SELECT destination_id FROM id_map ORDER BY destination_id") == ["1", "2"])
+    }
+}
