@@ -191,16 +191,17 @@ public final class Workspace {
     }
 
     /// The pipelines the selected site runs, optionally narrowed to `names`.
+    /// The site's pipelines, or the ones named, in the order they must run (`after:`).
     public func pipelines(named names: [String]) throws -> [PipelineConfig] {
         let available = try config.pipelines(for: site.isEmpty ? nil : site)
-        guard !names.isEmpty else { return available }
-        return try names.map { name in
+        guard !names.isEmpty else { return try PipelineOrder.sorted(available) }
+        return try PipelineOrder.sorted(try names.map { name in
             guard let pipeline = available.first(where: { $0.name == name }) else {
                 throw WorkspaceError("no pipeline named '\(name)'\(site.isEmpty ? "" : " for site '\(site)'"); "
                                      + "available: \(available.map(\.name).joined(separator: ", "))")
             }
             return pipeline
-        }
+        })
     }
 
     /// Makes relative file paths in a connection's config relative to the

@@ -313,10 +313,13 @@ import Testing
             """)
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 3, "\(run.stderr)")
+        // The engine refuses the inexact keys; the destination, whose key column became INTEGER with the
+        // first record, refuses the text keys rather than merging "1" into 1.
         let errors = try sandbox.sql("state.db", "SELECT error FROM dead_letters ORDER BY id;")
-        #expect(errors.count == 3, "\(errors)")
-        #expect(errors.allSatisfy { $0.contains("primary key field 'id'") }, "\(errors)")
-        #expect(try sandbox.sql("state.db", "SELECT key FROM record_hashes ORDER BY key;") == [#""1""#, #""VC1""#, "1"])
+        #expect(errors.count == 5, "\(errors)")
+        #expect(errors.filter { $0.contains("primary key field 'id' is") }.count == 3, "\(errors)")
+        #expect(try sandbox.sql("out/db.sqlite", "SELECT id, v FROM rows;") == ["1|int"])
+        #expect(try sandbox.sql("state.db", "SELECT key FROM record_hashes ORDER BY key;") == ["1"])
     }
 
     @Test func idMappingsAreFoundByTextKeysAndKeptPerSite() throws {

@@ -68,9 +68,20 @@ struct Run: ParsableCommand {
                                  maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)))
         var reports: [RunReport] = []
         var failures: [(String, String)] = []
+        var skipped: [(String, String)] = []
+        // Pipelines that did not finish (failed, skipped, stopped by a rate limit): their dependents wait.
+        var unfinished: [String: String] = [:]
         var exitStatus = ExitStatus.success
         for pipeline in selected {
             if workspace.cancellation.isCancelled { break }
+            if let parent = pipeline.after.first(where: { unfinished[$0] != nil }) {
+                let reason = "skipped: runs after '\(parent)', which \(unfinished[parent]!)"
+                workspace.logger.warning("Pipeline skipped.", metadata: ["pipeline": "\(pipeline.name)", "reason": "\(reason)"])
+                skipped.append((pipeline.name, reason))
+                unfinished[pipeline.name] = "was skipped"
+                exitStatus = max(exitStatus, ExitStatus.failure)
+                continue
+            }
             var logger = workspace.logger
             logger[metadataKey: "pipeline"] = "\(pipeline.name)"
             let progress = ProgressLine(pipeline: pipeline.name)
@@ -82,22 +93,26 @@ struct Run: ParsableCommand {
                 progress.finish()
                 logger.info("Run finished.", metadata: ["status": "\(report.status.rawValue)", "summary": "\(report.summaryLine)"])
                 reports.append(report)
+                if report.status != .succeeded && report.status != .deadLettered {
+                    unfinished[pipeline.name] = "ended \(report.status.rawValue)"
+                }
             } catch {
                 progress.finish()
                 let message = workspace.redactor.redact("\(error)")
                 logger.error("Run failed.", metadata: ["error": "\(message)"])
                 failures.append((pipeline.name, message))
+                unfinished[pipeline.name] = "failed"
                 exitStatus = max(exitStatus, ExitStatus.of(error))
             }
         }
-        printSummary(reports, failures, stateFile: workspace.config.statePath)
+        printSummary(reports, failures, skipped, stateFile: workspace.config.statePath)
         if workspace.cancellation.isCancelled { throw ExitCode(ExitStatus.interrupted) }
-        if !failures.isEmpty { throw ExitCode(exitStatus) }
+        if !failures.isEmpty || !skipped.isEmpty { throw ExitCode(exitStatus) }
         if reports.contains(where: { $0.status == .rateLimited }) { throw ExitCode(ExitStatus.rateLimited) }
         if reports.contains(where: { $0.status == .deadLettered }) { throw ExitCode(ExitStatus.deadLetters) }
     }
 
-    private func printSummary(_ reports: [RunReport], _ failures: [(String, String)], stateFile: String) {
+    private func printSummary(_ reports: [RunReport], _ failures: [(String, String)], _ skipped: [(String, String)], stateFile: String) {
         if global.json {
             printJSON([
                 "runs": reports.map { report -> [String: Any] in
@@ -107,6 +122,7 @@ struct Run: ParsableCommand {
                      "seconds": (report.seconds * 1000).rounded() / 1000]
                 },
                 "failures": failures.map { ["pipeline": $0.0, "error": $0.1] },
+                "skipped": skipped.map { ["pipeline": $0.0, "reason": $0.1] },
             ])
             return
         }
@@ -118,8 +134,9 @@ struct Run: ParsableCommand {
                       String(format: "%.2f", report.seconds), "\(rate)")
         }
         for (name, _) in failures { table.add(name, "failed", "-", "-", "-", "-", "-", "-", "-") }
+        for (name, _) in skipped { table.add(name, "skipped", "-", "-", "-", "-", "-", "-", "-") }
         print(table.rendered)
-        for (name, message) in failures { print("\(name): \(message)") }
+        for (name, message) in failures + skipped { print("\(name): \(message)") }
         for report in reports where report.status == .rateLimited { print("\(report.pipeline.pipeline): \(report.message ?? "")") }
         print("State: \(stateFile)")
     }

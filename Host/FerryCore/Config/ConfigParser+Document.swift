@@ -8,7 +8,7 @@ extension ConfigParser {
     static let connectionKeys = ["plugin", "config", "budget", "http"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
-        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection", "max_delete",
+        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection", "max_delete", "after",
     ]
     static let endpointKeys = ["connection", "stream"]
     static let siteKeys = ["pipelines", "connections"]
@@ -50,8 +50,17 @@ extension ConfigParser {
         }
         let connections = Dictionary(uniqueKeysWithValues: connectionList.map { ($0.name, $0) })
         let connectionNames = connectionList.map(\.name)
-        let pipelines = try named(required(top, "pipelines"), what: "pipeline") { name, field in
-            try pipeline(name, field, connections: connectionNames)
+        let pipelinesField = try required(top, "pipelines")
+        let pipelineNames = try mapping(pipelinesField).entries.map(\.key)
+        let pipelines = try named(pipelinesField, what: "pipeline") { name, field in
+            try pipeline(name, field, connections: connectionNames, pipelines: pipelineNames)
+        }
+        do {
+            _ = try PipelineOrder.sorted(pipelines)
+        } catch let cycle as PipelineCycle {
+            let first = pipelines.first { $0.name == cycle.names[0] }
+            throw ConfigError(.invalidValue, at: first?.location ?? pipelinesField.location,
+                              keyPath: "pipelines.\(cycle.names[0]).after", message: cycle.description)
         }
         let sites = try top.optional("sites").map { sitesField in
             try named(sitesField, what: "site") { name, field in
@@ -99,7 +108,7 @@ extension ConfigParser {
             location: field.location)
     }
 
-    func pipeline(_ name: String, _ field: Field, connections: [String]) throws -> PipelineConfig {
+    func pipeline(_ name: String, _ field: Field, connections: [String], pipelines: [String]) throws -> PipelineConfig {
         let fields = try mapping(field, allowed: Self.pipelineKeys)
         let source = try endpoint(required(fields, "source"), connections: connections, defaultStream: nil)
         let destination = try endpoint(required(fields, "destination"), connections: connections, defaultStream: source.stream)
@@ -156,6 +165,13 @@ extension ConfigParser {
             }
         }
         if let field = fields.optional("max_delete") { pipeline.maxDelete = try deleteLimit(field) }
+        if let field = fields.optional("after") {
+            pipeline.after = try strings(field).map { other, element in
+                guard pipelines.contains(other) else { throw unknownReference(element, "pipeline", other, known: pipelines) }
+                guard other != name else { throw failure(.invalidValue, element, "a pipeline cannot run after itself") }
+                return other
+            }
+        }
         return pipeline
     }
 

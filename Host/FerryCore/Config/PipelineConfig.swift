@@ -92,6 +92,9 @@ public struct PipelineConfig: Sendable, Equatable {
     /// written (the default). Off saves the hash bookkeeping where re-sending is cheap, such
     /// as a local database; mirror mode needs it.
     public var changeDetection = true
+    /// Pipelines that must run first (parents whose ids this pipeline looks up); when one
+    /// fails, this one is skipped.
+    public var after: [String] = []
     /// The most records one mirror run may delete; more fails the run with nothing deleted.
     public var maxDelete = DeleteLimit.default
     /// Where the pipeline is defined.

@@ -33,8 +33,10 @@ import Testing
         }
         let reasons = try sandbox.sql("state.db", "SELECT error FROM dead_letters ORDER BY id LIMIT 4")
         #expect(reasons.count == 4)
-        #expect(reasons[0].contains("1.0, a float") && reasons[1].contains("holds NUL") && reasons[2].contains("boolean")
-                && reasons[3].contains("2002 fields"))
+        // Inexact keys are refused by the engine before the destination sees them; the rest by the destination.
+        #expect(reasons.contains { $0.contains("primary key field 'external_id' is 1.0") }, "\(reasons)")
+        #expect(reasons.contains { $0.contains("primary key field 'external_id' is true") }, "\(reasons)")
+        #expect(reasons.contains { $0.contains("holds NUL") } && reasons.contains { $0.contains("2002 fields") }, "\(reasons)")
         #expect(try sandbox.sql("state.db", "SELECT count(*) FROM dead_letters") == ["4"], "each record once, though both runs rejected it")
         // The ID map holds the destination's ids for the source keys.
         #expect(try sandbox.sql("state.db", "SELECT destination_id FROM id_map ORDER BY destination_id") == ["1", "2"])
