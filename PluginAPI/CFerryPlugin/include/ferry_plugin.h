@@ -59,9 +59,10 @@ typedef int32_t ferry_status;
 
 #define FERRY_OK                 0  /* success */
 #define FERRY_END                1  /* read_next: the stream is exhausted, no batch returned */
-#define FERRY_END_COMPLETE       2  /* read_next (ABI 1.1): exhausted, and the source vouches that the
-                                       records since read_open are the whole stream: the API's totals
-                                       or its cursor said so. Mirror deletes only after this. */
+#define FERRY_END_COMPLETE       2  /* read_next (ABI 1.1): exhausted, and the source vouches that it
+                                       returned everything from the request's starting point to the
+                                       stream's end: the API's totals or its cursor said so, a query
+                                       ran to its last row. Mirror deletes only after this. */
 #define FERRY_ERR_INVALID       -1  /* bad config, request or record; retrying will not help */
 #define FERRY_ERR_RETRYABLE     -2  /* transient failure (network, 5xx, lock); safe to retry */
 #define FERRY_ERR_RATE_LIMITED  -3  /* rate limit hit; see ferry_error.retry_after_ms */
