@@ -9,7 +9,7 @@ import Testing
 /// already written). After every rerun the destination must match the source.
 @Suite(.serialized) struct ChaosTests {
     /// `FERRY_CHAOS_ITERATIONS` raises it for a longer soak.
-    static let iterations = ProcessInfo.processInfo.environment["FERRY_CHAOS_ITERATIONS"].flatMap(Int.init) ?? 12
+    static let iterations = ProcessInfo.processInfo.environment["FERRY_CHAOS_ITERATIONS"].flatMap(Int.init) ?? 17
 
     struct SourceRecord: Hashable { var seq: Int; var value: String }
 

@@ -361,3 +361,33 @@ import Testing
         #expect(northRows == [#"1|demo-"VC1""#, "2|demo-7"], "\(northRows)")
     }
 }
+
+/// `ferry plugins info` tells what each destination guarantees per write mode after a crash.
+@Suite struct DeliveryGuaranteeTests {
+    @Test func destinationsThatKeepCheckpointsSayExactlyOnceAndTheOthersSayAtLeastOnce() throws {
+        let sandbox = try Sandbox()
+        let sqlite = try sandbox.ferry(["plugins", "info", "sqlite"])
+        #expect(sqlite.status == 0, "\(sqlite.stderr)")
+        #expect(sqlite.stdout.contains("append: exactly once"), "\(sqlite.stdout)")
+        let file = try sandbox.ferry(["plugins", "info", "file"])
+        #expect(file.stdout.contains("append: at least once"), "\(file.stdout)")
+        let json = try sandbox.ferry(["plugins", "info", "postgres", "--json"])
+        #expect(json.stdout.contains(#""append" : "exactly once"#), "\(json.stdout)")
+    }
+
+    @Test func appendToAnAtLeastOnceDestinationWarns() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("input.jsonl", #"{"id":1}"# + "\n")
+        try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              input: { plugin: file, config: { path: input.jsonl } }
+              copy: { plugin: file, config: { path: out/copy.jsonl } }
+            pipelines:
+              copy: { source: { connection: input, stream: input }, destination: { connection: copy, stream: rows } }
+            """)
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("Append to this destination is at least once"), "\(run.stderr)")
+    }
+}
