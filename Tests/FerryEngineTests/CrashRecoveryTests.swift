@@ -80,8 +80,9 @@ import Testing
 
     @Test func sigtermStopsAtABatchBoundaryAndTheNextRunFinishes() throws {
         let sandbox = try Self.makeSandbox()
-        let process = try sandbox.start(["run", "to_file", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "after_commit:sleep:100"])
-        usleep(700_000)
+        let process = try sandbox.start(["run", "to_file", "--config", "ferry.yaml"],
+                                        environment: sandbox.failPoints("after_commit:sleep:100,after_commit:mark:2"))
+        try sandbox.waitForMark("after_commit")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 130)
@@ -94,8 +95,9 @@ import Testing
 
     @Test func aSecondRunOfTheSamePipelineRefusesWhileTheFirstHoldsItsLease() throws {
         let sandbox = try Self.makeSandbox()
-        let first = try sandbox.start(["run", "to_sqlite", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "after_commit:sleep:150"])
-        usleep(800_000)
+        let first = try sandbox.start(["run", "to_sqlite", "--config", "ferry.yaml"],
+                                      environment: sandbox.failPoints("after_commit:sleep:150,after_commit:mark:1"))
+        try sandbox.waitForMark("after_commit")
         let second = try sandbox.ferry(["run", "to_sqlite", "--config", "ferry.yaml"])
         #expect(second.status == 1)
         #expect(second.stderr.contains("already running"), "stderr: \(second.stderr)")

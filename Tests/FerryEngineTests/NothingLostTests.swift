@@ -279,9 +279,8 @@ import Testing
 
     @Test func aStateDatabaseDeletedDuringARunStopsIt() throws {
         let sandbox = try Self.flakySandbox()
-        let process = try sandbox.start(["run"], environment: ["FERRY_FAILPOINTS": "after_commit:sleep:150"])
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, (try? sandbox.sql("state.db", "SELECT COUNT(*) FROM checkpoints;")) != ["1"] { usleep(20_000) }
+        let process = try sandbox.start(["run"], environment: sandbox.failPoints("after_commit:sleep:150,after_commit:mark:1"))
+        try sandbox.waitForMark("after_commit")
         try FileManager.default.removeItem(atPath: sandbox.path("state.db"))
         process.waitUntilExit()
         #expect(process.terminationStatus == 1, "a run must not go on committing into a deleted file")

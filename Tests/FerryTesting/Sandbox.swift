@@ -97,3 +97,25 @@ public final class Sandbox {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }
+
+extension Sandbox {
+    /// The environment that sets `FERRY_FAILPOINTS` and lets `mark` rules write into this sandbox.
+    public func failPoints(_ spec: String) -> [String: String] {
+        ["FERRY_FAILPOINTS": spec, "FERRY_FAILPOINT_MARKS": folder.path]
+    }
+
+    /// Waits until a `mark` failpoint rule wrote its file: the process reached that point.
+    /// The bound only ends a hung test; a healthy run marks within milliseconds.
+    public func waitForMark(_ point: String, within seconds: Double = 60) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !FileManager.default.fileExists(atPath: path(point)) {
+            guard Date() < deadline else { throw MarkTimeout(point: point) }
+            usleep(5_000)
+        }
+    }
+
+    struct MarkTimeout: Error, CustomStringConvertible {
+        var point: String
+        var description: String { "the process never reached failpoint \(point)" }
+    }
+}

@@ -1,12 +1,14 @@
 import Foundation
 
-/// Named places in the engine where tests make the process crash or stall, to
-/// prove that a crash at any of them loses and duplicates nothing.
+/// Named places in the engine where tests make the process crash, stall or
+/// say where it is, to prove that a crash at any of them loses and duplicates nothing.
 ///
 /// Off unless `FERRY_FAILPOINTS` is set, e.g.
-/// `FERRY_FAILPOINTS=after_write:kill:3,after_commit:sleep:200` kills the
-/// process with SIGKILL at the third `after_write`, and sleeps 200 ms at every
-/// `after_commit`. The points are:
+/// `FERRY_FAILPOINTS=after_write:kill:3,after_commit:sleep:200,after_commit:mark:1` kills
+/// the process with SIGKILL at the third `after_write`, sleeps 200 ms at every
+/// `after_commit`, and from the first `after_commit` on keeps a file
+/// `$FERRY_FAILPOINT_MARKS/after_commit` holding the number of hits, so a test can
+/// wait for a point instead of guessing a delay. The points are:
 /// - `after_read`: a batch was read, nothing written yet;
 /// - `after_write`: the destination acknowledged the batch, state not committed;
 /// - `after_commit`: the batch's checkpoint and state are committed;
@@ -17,34 +19,41 @@ public enum FailPoints {
         var argument: Int
     }
 
-    private static let rules: [String: Rule] = {
+    private static let rules: [String: [Rule]] = {
         guard let spec = ProcessInfo.processInfo.environment["FERRY_FAILPOINTS"], !spec.isEmpty else { return [:] }
-        var rules: [String: Rule] = [:]
+        var rules: [String: [Rule]] = [:]
         for entry in spec.split(separator: ",") {
             let parts = entry.split(separator: ":").map(String.init)
             guard parts.count == 3, let argument = Int(parts[2]) else { continue }
-            rules[parts[0]] = Rule(action: parts[1], argument: argument)
+            rules[parts[0], default: []].append(Rule(action: parts[1], argument: argument))
         }
         return rules
     }()
 
+    private static let marks = ProcessInfo.processInfo.environment["FERRY_FAILPOINT_MARKS"]
     private static let lock = NSLock()
     nonisolated(unsafe) private static var hits: [String: Int] = [:]
 
     /// Marks that execution reached `name`; acts if a rule names it.
     public static func hit(_ name: String) {
-        guard !rules.isEmpty, let rule = rules[name] else { return }
+        guard !rules.isEmpty, let named = rules[name] else { return }
         lock.lock()
         hits[name, default: 0] += 1
         let count = hits[name]!
         lock.unlock()
-        switch rule.action {
-        case "kill" where count == rule.argument:
-            kill(getpid(), SIGKILL)
-        case "sleep":
-            usleep(useconds_t(rule.argument * 1000))
-        default:
-            break
+        for rule in named {
+            switch rule.action {
+            case "kill" where count == rule.argument:
+                kill(getpid(), SIGKILL)
+            case "sleep":
+                usleep(useconds_t(rule.argument * 1000))
+            case "mark" where count >= rule.argument:
+                if let marks {
+                    try? String(count).write(toFile: "\(marks)/\(name)", atomically: true, encoding: .utf8)
+                }
+            default:
+                break
+            }
         }
     }
 }
