@@ -3,74 +3,37 @@ import FerryJSON
 import FerryPluginSDK
 import Foundation
 
-/// One batch through the stages: keys and config transforms → transform plugins →
-/// change detection → destination. Returns what the batch changes in state.
+/// One batch through its stages (docs/architecture.md names them): the source batch
+/// is shaped into outgoing records (keys, config transforms, transform plugins), the
+/// unchanged ones are skipped, the rest are delivered to the destination, and what the
+/// batch changed is returned as a `BatchCommit`.
 extension PipelineRunner {
-    /// A record on its way through the batch, remembering where it came from.
-    struct Pending {
-        var sourceIndex: Int
-        /// The primary key as exact JSON text (see `keyText(of:)`), when known.
-        var key: String?
-        var line: [UInt8]
-    }
-
     func process(_ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<UInt64>,
                  checkpoint: DurableCheckpoint?) throws -> BatchCommit {
-        var counts = BatchCounts(read: batch.count)
-        var deadLetters: [DeadLetter] = []
-        var repeatedDeadLetters = 0
-        let sourceLines = LineIndex(batch.records)
-        func deadLetter(_ index: Int, stage: String, _ error: String) {
-            let letter = DeadLetter(pipeline: plan.id, stream: plan.sourceStream, stage: stage, error: error,
-                                    recordBytes: sourceLines.bytes(of: index), createdAt: Date().timeIntervalSince1970)
-            if knownDeadLetters.insert(fingerprint(letter)).inserted {
-                deadLetters.append(letter)
-            } else {
-                repeatedDeadLetters += 1
-            }
-        }
-        func commit(hashes: [(key: String, hash: UInt64)] = [], idMappings: [(scope: String, sourceID: String, destinationID: String)]) -> BatchCommit {
-            counts.rejected = deadLetters.count + repeatedDeadLetters
-            return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
-                               counts: counts, idMappings: idMappings, deadLetters: deadLetters, hashes: hashes)
-        }
-        let needsParsing = plan.transform != nil || plan.detectsChanges
+        var ledger = BatchLedger(batch: batch, plan: plan, knownDeadLetters: knownDeadLetters)
+        defer { knownDeadLetters = ledger.knownDeadLetters }
+        var outgoing = try shape(batch, ledger: &ledger)
+        try applyTransformPlugins(to: &outgoing, ledger: &ledger)
+        var hashes = try skipUnchanged(in: &outgoing, seenKeys: &seenKeys, ledger: &ledger)
+        let idMappings = try deliver(outgoing, batchID: batchID, checkpoint: checkpoint, hashes: &hashes, ledger: &ledger)
+        return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
+                           counts: ledger.counts, idMappings: idMappings, deadLetters: ledger.deadLetters, hashes: hashes)
+    }
 
-        // The fast path: nothing looks inside the records, so the source's bytes go to the destination as they are.
-        if !needsParsing && plan.transformPlugins.isEmpty {
-            var idMappings: [(scope: String, sourceID: String, destinationID: String)] = []
-            if !options.dryRun && batch.count > 0 {
-                let outcome = try write(batch.records, batchID: batchID, checkpoint: checkpoint)
-                for rejection in outcome.rejections where rejection.index < sourceLines.count {
-                    deadLetter(rejection.index, stage: "destination", rejection.error)
-                }
-                for assigned in outcome.assignedIDs where assigned.index < sourceLines.count {
-                    if let key = try? key(ofLine: sourceLines.bytes(of: assigned.index)) {
-                        idMappings.append((plan.idMapScope, RecordKey.idMapText(ofKey: key), assigned.destinationID))
-                    }
-                }
-                counts.written = batch.count - deadLetters.count - repeatedDeadLetters
-            } else {
-                counts.written = options.dryRun ? batch.count : 0
-            }
-            return commit(idMappings: idMappings)
-        }
-
-        // 1. Keys and config transforms. A line that is not a JSON object breaks the
-        // source protocol (SourceBatchCheck); a record without a usable key, or one a
-        // transform refuses, is the record's own fault and becomes a dead letter.
-        var pending: [Pending] = []
-        pending.reserveCapacity(sourceLines.count)
-        for index in 0..<sourceLines.count {
-            let line = sourceLines.bytes(of: index)
-            guard needsParsing else {
-                pending.append(Pending(sourceIndex: index, line: line))
-                continue
-            }
+    /// Stage 1: keys and config transforms. When nothing needs to look inside the records,
+    /// the source's bytes go on as they came (no parsing, no copy). A line that is not a
+    /// JSON object breaks the source protocol; a record without a usable key, or one a
+    /// transform refuses, is the record's own fault and becomes a dead letter.
+    func shape(_ batch: SourceBatch, ledger: inout BatchLedger) throws -> OutgoingBatch {
+        guard plan.transform != nil || plan.detectsChanges else { return OutgoingBatch(untouched: batch, lines: ledger.sourceLines) }
+        var records: [OutgoingRecord] = []
+        records.reserveCapacity(batch.count)
+        for index in 0..<ledger.sourceLines.count {
+            let line = ledger.sourceLines.bytes(of: index)
             do {
                 guard let transform = plan.transform else {
                     // Only the key is needed: read just those fields, and send the bytes as they came.
-                    pending.append(Pending(sourceIndex: index, key: try key(ofLine: line), line: line))
+                    records.append(OutgoingRecord(sourceIndex: index, key: try key(ofLine: line), line: line))
                     continue
                 }
                 let parsed: JSONValue
@@ -81,87 +44,105 @@ extension PipelineRunner {
                     throw SourceProtocolViolation(plan: plan, record: index, "is not a JSON object")
                 }
                 guard let kept = try transform.apply(record) else { continue }
-                pending.append(Pending(sourceIndex: index, key: try recordKey(kept), line: writer.encode(.object(kept))))
+                records.append(OutgoingRecord(sourceIndex: index, key: try recordKey(kept), line: writer.encode(.object(kept))))
             } catch let violation as SourceProtocolViolation {
                 throw violation
             } catch let error as JSONParseError {
                 throw SourceProtocolViolation(plan: plan, record: index, "is not a JSON object: \(error)")
             } catch {
-                deadLetter(index, stage: "transform", String(describing: error))
+                ledger.deadLetter(index, stage: "transform", String(describing: error))
             }
         }
+        return OutgoingBatch(records: records)
+    }
 
-        // 2. Transform plugins, in order.
-        for plugin in plan.transformPlugins where !pending.isEmpty {
-            let input = joinedLines(pending.map(\.line))
-            let result = try withRetries("transform") { try plugin.transform(TransformRequest(stream: plan.sourceStream), records: input) }
-            let rejected = Set(result.rejections.map(\.index))
-            for rejection in result.rejections where pending.indices.contains(rejection.index) {
-                deadLetter(pending[rejection.index].sourceIndex, stage: plugin.connectionName, rejection.error)
+    /// Stage 2: transform plugins, in order. A plugin may add, drop or reorder records;
+    /// provenance (for dead letters) survives only where it maps one to one.
+    func applyTransformPlugins(to outgoing: inout OutgoingBatch, ledger: inout BatchLedger) throws {
+        let needsKeys = plan.transform != nil || plan.detectsChanges
+        for plugin in plan.transformPlugins where outgoing.count > 0 {
+            let records = outgoing.materialized()
+            let result = try withRetries("transform") {
+                try plugin.transform(TransformRequest(stream: plan.sourceStream), records: outgoing.bytes)
             }
-            // A transform may add, drop or reorder records; provenance survives only when it maps one to one.
-            let survivors = pending.enumerated().filter { !rejected.contains($0.offset) }.map(\.element)
+            let rejected = Set(result.rejections.map(\.index))
+            for rejection in result.rejections where records.indices.contains(rejection.index) {
+                ledger.deadLetter(records[rejection.index].sourceIndex, stage: plugin.connectionName, rejection.error)
+            }
+            let survivors = records.enumerated().filter { !rejected.contains($0.offset) }.map(\.element)
             let output = LineIndex(result.records)
             let oneToOne = output.count == survivors.count
-            pending = try (0..<output.count).map { offset in
+            outgoing = OutgoingBatch(records: try (0..<output.count).map { offset in
                 let line = output.bytes(of: offset)
                 let origin = oneToOne ? survivors[offset].sourceIndex : survivors.first?.sourceIndex ?? 0
-                guard needsParsing else { return Pending(sourceIndex: origin, line: line) }
+                guard needsKeys else { return OutgoingRecord(sourceIndex: origin, line: line) }
                 do {
-                    return Pending(sourceIndex: origin, key: try key(ofLine: line), line: line)
+                    return OutgoingRecord(sourceIndex: origin, key: try key(ofLine: line), line: line)
                 } catch {
                     throw RecordRejected("transform plugin \(plugin.connectionName) returned a line that is not a JSON object with a key: \(error)")
                 }
-            }
+            })
         }
+    }
 
-        // 3. Change detection: skip records whose content hash is unchanged. Hashes are filed
-        // under the source stream, like the checkpoint they are committed with.
+    /// Stage 3: change detection. Records whose content hash is unchanged are dropped;
+    /// returns the hashes of the others, to commit once they are delivered. Hashes are
+    /// filed under the source stream, like the checkpoint they are committed with, and
+    /// mirror mode notes every key it saw.
+    func skipUnchanged(in outgoing: inout OutgoingBatch, seenKeys: inout Set<UInt64>,
+                       ledger: inout BatchLedger) throws -> [(key: String, hash: UInt64)] {
+        guard plan.detectsChanges, outgoing.count > 0 else { return [] }
+        let records = outgoing.materialized()
+        let keys = records.compactMap(\.key)
+        if plan.writeMode == .mirror {
+            for key in keys { seenKeys.insert(XXHash64.hash(Array(key.utf8))) }
+        }
+        let stored = try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys)
         var hashes: [(key: String, hash: UInt64)] = []
-        if plan.detectsChanges && !pending.isEmpty {
-            let keys = pending.compactMap(\.key)
-            if plan.writeMode == .mirror {
-                for key in keys { seenKeys.insert(XXHash64.hash(Array(key.utf8))) }
+        outgoing = OutgoingBatch(records: records.filter { record in
+            guard let key = record.key else { return true }
+            // The hash of the bytes that would be sent: exactly what the destination would see,
+            // and several times cheaper than re-encoding the record canonically.
+            let hash = XXHash64.hash(record.line)
+            if !options.fullRefresh, stored[key] == hash {
+                ledger.counts.unchanged += 1
+                return false
             }
-            let stored = try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys)
-            pending = pending.filter { item in
-                guard let key = item.key else { return true }
-                // The hash of the bytes that would be sent: exactly what the destination would see,
-                // and several times cheaper than re-encoding the record canonically.
-                let hash = XXHash64.hash(item.line)
-                if !options.fullRefresh, stored[key] == hash {
-                    counts.unchanged += 1
-                    return false
-                }
-                hashes.append((key, hash))
-                return true
-            }
-        }
+            hashes.append((key, hash))
+            return true
+        })
+        return hashes
+    }
 
-        // 4. The destination.
-        var idMappings: [(scope: String, sourceID: String, destinationID: String)] = []
-        if !pending.isEmpty && !options.dryRun {
-            let outcome = try write(joinedLines(pending.map(\.line)), batchID: batchID, checkpoint: checkpoint)
-            var rejectedKeys = Set<String>()
-            var rejectedCount = 0
-            for rejection in outcome.rejections where pending.indices.contains(rejection.index) {
-                rejectedCount += 1
-                if let key = pending[rejection.index].key { rejectedKeys.insert(key) }
-                deadLetter(pending[rejection.index].sourceIndex, stage: "destination", rejection.error)
-            }
-            for assigned in outcome.assignedIDs where pending.indices.contains(assigned.index) {
-                let item = pending[assigned.index]
-                if let key = item.key ?? (try? key(ofLine: item.line)) {
-                    idMappings.append((plan.idMapScope, RecordKey.idMapText(ofKey: key), assigned.destinationID))
-                }
-            }
-            // A rejected record must be sent again next time, so its hash is not stored.
-            hashes.removeAll { rejectedKeys.contains($0.key) }
-            counts.written = pending.count - rejectedCount
-        } else if options.dryRun {
-            counts.written = pending.count
+    /// Stage 4: the destination. Rejected records become dead letters (and keep no hash,
+    /// so they are sent again); ids the destination assigned become ID mappings.
+    func deliver(_ outgoing: OutgoingBatch, batchID: String, checkpoint: DurableCheckpoint?,
+                 hashes: inout [(key: String, hash: UInt64)],
+                 ledger: inout BatchLedger) throws -> [(scope: String, sourceID: String, destinationID: String)] {
+        guard !options.dryRun else {
+            ledger.counts.written = outgoing.count
+            return []
         }
-        return commit(hashes: hashes, idMappings: idMappings)
+        guard outgoing.count > 0 else { return [] }
+        let outcome = try write(outgoing.bytes, batchID: batchID, checkpoint: checkpoint)
+        var rejectedKeys = Set<String>()
+        var rejectedCount = 0
+        for rejection in outcome.rejections where rejection.index >= 0 && rejection.index < outgoing.count {
+            let record = outgoing.record(at: rejection.index)
+            rejectedCount += 1
+            if let key = record.key { rejectedKeys.insert(key) }
+            ledger.deadLetter(record.sourceIndex, stage: "destination", rejection.error)
+        }
+        var idMappings: [(scope: String, sourceID: String, destinationID: String)] = []
+        for assigned in outcome.assignedIDs where assigned.index >= 0 && assigned.index < outgoing.count {
+            let record = outgoing.record(at: assigned.index)
+            if let key = record.key ?? (try? key(ofLine: record.line)) {
+                idMappings.append((plan.idMapScope, RecordKey.idMapText(ofKey: key), assigned.destinationID))
+            }
+        }
+        hashes.removeAll { rejectedKeys.contains($0.key) }
+        ledger.counts.written = outgoing.count - rejectedCount
+        return idMappings
     }
 
     func write(_ payload: [UInt8], batchID: String, checkpoint: DurableCheckpoint?) throws -> WriteOutcome {

@@ -225,7 +225,7 @@ public final class PipelineRunner {
             // A letter that fails again must be stored again, not matched against itself.
             let replaying = Set(letters.map(\.id))
             knownDeadLetters = Set(try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max)
-                .filter { !replaying.contains($0.id) }.map(fingerprint))
+                .filter { !replaying.contains($0.id) }.map(DeadLetterFingerprint.of))
             for start in stride(from: 0, to: letters.count, by: plan.batchSize) {
                 let chunk = Array(letters[start..<min(start + plan.batchSize, letters.count)])
                 var bytes: [UInt8] = []
@@ -276,27 +276,14 @@ public final class PipelineRunner {
 
     private func openDeadLetterFingerprints() throws -> Set<UInt64> {
         guard !options.dryRun else { return [] }
-        return Set(try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max).map(fingerprint))
+        return Set(try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max).map(DeadLetterFingerprint.of))
     }
 
-    func fingerprint(_ letter: DeadLetter) -> UInt64 {
-        XXHash64.hash(Array("\(letter.stream)\u{0}\(letter.stage)\u{0}\(letter.error)\u{0}".utf8) + letter.recordBytes)
-    }
 
     private func truncated(_ batch: SourceBatch, to count: Int) -> SourceBatch {
         let lines = LineIndex(batch.records)
         let kept = max(0, min(count, lines.count))
         return SourceBatch(records: joinedLines((0..<kept).map(lines.bytes(of:))), count: kept, checkpoint: nil)
-    }
-
-    func joinedLines(_ lines: [[UInt8]]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
-        for line in lines {
-            bytes += line
-            bytes.append(UInt8(ascii: "\n"))
-        }
-        return bytes
     }
 
     /// Runs a plugin call, retrying transient failures, unless the host's HTTP
