@@ -390,3 +390,27 @@ import Testing
         #expect(run.stderr.contains("Append to this destination is at least once"), "\(run.stderr)")
     }
 }
+
+/// `destination_cursor` reads the field the destination's catalog declares as the
+/// stream's cursor; a destination without such a stream is a clear error.
+@Suite struct DestinationCursorTests {
+    @Test func aDestinationWithoutTheCursorStreamSaysSo() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("input.jsonl", #"{"id":1}"# + "\n")
+        try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              input: { plugin: file, config: { path: input.jsonl, primary_key: id } }
+              db: { plugin: sqlite, config: { path: out/db.sqlite } }
+            pipelines:
+              copy:
+                source: { connection: input, stream: input }
+                destination: { connection: db, stream: rows }
+                write: upsert
+                destination_cursor: latest
+            """)
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("connection 'db' offers no stream 'latest' with a cursor_field"), "\(run.stdout)\(run.stderr)")
+    }
+}

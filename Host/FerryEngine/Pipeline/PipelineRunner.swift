@@ -257,16 +257,23 @@ public final class PipelineRunner {
 
     /// Where the data in the destination ends, less the lookback, as an ISO 8601 `since`;
     /// nil when the destination holds nothing yet (the source then makes its first-run choice).
+    /// The destination's catalog says which field of the stream's record holds that end.
     private func startFromDestination(_ stream: String) throws -> String? {
+        let connection = plan.destination.connectionName
+        guard let field = try plan.destination.discover().stream(named: stream)?.cursorField else {
+            throw DestinationCursorError("destination_cursor: connection '\(connection)' offers no stream '\(stream)' with a "
+                                         + "cursor_field in its catalog (`ferry discover \(connection)` lists its streams)")
+        }
         let reader = try plan.destination.read(ReadRequest(stream: stream, batchSize: 1))
         defer { reader.close() }
         guard let batch = try reader.next(), let line = LineIndex(batch.records).first,
-              case .object(let record) = try parser.parse(line), let time = record["time"]?.stringValue else {
+              case .object(let record) = try parser.parse(line), let time = record[field]?.stringValue else {
             logger.info("The destination holds no data yet; the source starts as on a first run.", metadata: ["cursor_stream": "\(stream)"])
             return nil
         }
         guard let end = ISO8601DateFormatter().date(from: time) else {
-            throw RecordRejected("destination cursor stream '\(stream)' gave a time that is not ISO 8601: \(time)")
+            throw DestinationCursorError("destination_cursor: stream '\(stream)' of connection '\(connection)' gave "
+                                         + "\(field) '\(time)', which is not an ISO 8601 time")
         }
         let start = end.addingTimeInterval(-Double(plan.lookback ?? 0))
         let since = ISO8601DateFormatter().string(from: start)
@@ -307,6 +314,12 @@ public final class PipelineRunner {
             }
         }
     }
+}
+
+/// A `destination_cursor` the destination cannot answer.
+public struct DestinationCursorError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// A short stable digest used to name batches.
