@@ -48,8 +48,8 @@ struct SQLiteLoadBenchmark {
 
     /// Writes the same rows as JSONL (for ferry) and CSV with a header (for sqlite3).
     func writeRecords(count: Int, jsonl: URL, csv: URL) throws {
-        FileManager.default.createFile(atPath: jsonl.path, contents: nil)
-        FileManager.default.createFile(atPath: csv.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: jsonl.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: csv.path, contents: nil)
         let jsonHandle = try FileHandle(forWritingTo: jsonl)
         let csvHandle = try FileHandle(forWritingTo: csv)
         defer { try? jsonHandle.close(); try? csvHandle.close() }

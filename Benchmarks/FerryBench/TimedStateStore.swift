@@ -4,6 +4,7 @@ import Foundation
 /// Forwards to a real store and adds up the time spent committing, so the
 /// benchmark can tell the durable commit (an fsync per batch) from the host's
 /// CPU work per record.
+/// `@unchecked Sendable`: the benchmark calls it from one thread; `base` is itself thread-safe.
 final class TimedStateStore: StateStore, @unchecked Sendable {
     let base: any StateStore
     private(set) var commitSeconds = 0.0

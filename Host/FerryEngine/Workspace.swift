@@ -172,11 +172,10 @@ public final class Workspace {
                 }
             }
         }
-        var id = PipelineID(site: site, pipeline: pipeline.name)
-        id.site = site
+        let id = PipelineID(site: site, pipeline: pipeline.name)
         var plan = PipelinePlan(
             id: id, source: source, sourceStream: pipeline.source.stream,
-            destination: destination, destinationStream: pipeline.destination.stream ?? pipeline.source.stream,
+            destination: destination, destinationStream: pipeline.destination.stream,
             fullSync: pipeline.sync == .full, writeMode: PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append,
             primaryKey: primaryKey, cursorField: pipeline.cursorField ?? stream?.cursorField, lookback: pipeline.lookback,
             batchSize: pipeline.batchSize, failOnReject: pipeline.onError == .fail, transform: transform,

@@ -8,7 +8,7 @@ import Synchronization
 /// negotiated and decoded by libcurl, proxies come from the standard
 /// environment variables (`http_proxy`, `https_proxy`, `no_proxy`), and TLS is
 /// verified unless a request says otherwise.
-public final class CurlTransport: HTTPTransport, @unchecked Sendable {
+public final class CurlTransport: HTTPTransport, Sendable {
     private let idle = Mutex<[UInt]>([])
     private let maxIdleHandles: Int
     /// Polled while a request is under way (a few times a second, by libcurl's progress
@@ -92,7 +92,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             }
         }
         guard code == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let message = "\(request.method) \(Self.withoutQuery(request.url)): "
                 + (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
             throw HTTPTransportError(Self.classify(code, message: message, overflowed: collector.overflowed, limit: request.maxResponseBytes))

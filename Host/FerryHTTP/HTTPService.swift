@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// Thread-safe: plugin instances may call it from any thread. Token renewal is
 /// serialised per connection so a rotated refresh token is never used twice.
-public final class HTTPService: @unchecked Sendable {
+public final class HTTPService: Sendable {
     /// A request as a connector states it.
     public struct Request: Sendable, Equatable {
         /// The method, such as GET or POST.

@@ -11,7 +11,7 @@ import Synchronization
 /// replaced by `***`, every known secret is masked in URLs, headers and bodies,
 /// and so are the tokens of OAuth 2 token requests and responses (see
 /// `CredentialFields`), which are not known secrets yet when they are saved.
-public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
+public final class RecordingTransport: HTTPTransport, Sendable {
     private let base: any HTTPTransport
     private let folder: URL
     private let connectionName: String
@@ -82,6 +82,6 @@ public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
         let name = "\(stamp)-\(connectionName)-\(String(format: "%05d", number)).json"
         let file = folder.appendingPathComponent(name)
         // Recording is for debugging: a full disk must not fail the sync itself.
-        FileManager.default.createFile(atPath: file.path, contents: Data(record.encoded()), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data(record.encoded()), attributes: [.posixPermissions: 0o600])
     }
 }

@@ -10,6 +10,7 @@ import Foundation
 /// open; a file written by a newer Ferry is refused. Each method is one short
 /// transaction on one connection guarded by a lock; write transactions start with
 /// `BEGIN IMMEDIATE`, so two processes on the same file are serialised.
+/// `@unchecked Sendable`: the one connection and the hook are only touched under `lock`.
 public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// The schema version this build writes.
     public static var schemaVersion: Int32 { StateSchema.migrations.last?.version ?? 0 }

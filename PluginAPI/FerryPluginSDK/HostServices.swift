@@ -3,6 +3,7 @@ import FerryJSON
 
 /// The host's routines as a connector sees them: logging, state, ID mappings,
 /// secrets, metrics, cancellation and HTTP. Valid until the instance is closed.
+/// `@unchecked Sendable`: it holds the host's table (immutable) and context pointers, and every host routine is thread-safe (ABI rule).
 public struct HostServices: @unchecked Sendable {
     let table: UnsafePointer<ferry_host_api>
     let context: OpaquePointer?

@@ -22,6 +22,7 @@ public enum PluginExport {
 }
 
 /// Everything the C slots need to reach the Swift plugin type.
+/// `@unchecked Sendable`: every property is a `let` set once in `init`; the descriptor it points at is never written after.
 final class Registration: @unchecked Sendable {
     let descriptor: UnsafePointer<ferry_plugin_descriptor>
     let specJSON: String
@@ -70,6 +71,7 @@ private func pluginTable(minor: UInt32) -> UnsafePointer<ferry_plugin_api> {
 }
 
 /// A plain pthread mutex: the SDK must not depend on Foundation.
+/// `@unchecked Sendable`: a pthread mutex is made to be shared between threads.
 final class Mutex: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }

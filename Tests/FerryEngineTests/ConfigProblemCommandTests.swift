@@ -86,7 +86,7 @@ import Testing
         let sandbox = try Sandbox()
         try FileManager.default.createDirectory(atPath: sandbox.path("folder"), withIntermediateDirectories: true)
         #expect(mkfifo(sandbox.path("pipe"), 0o600) == 0)
-        FileManager.default.createFile(atPath: sandbox.path("binary.yaml"), contents: Data([0x7F, 0x45, 0x4C, 0x46, 0, 1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: sandbox.path("binary.yaml"), contents: Data([0x7F, 0x45, 0x4C, 0x46, 0, 1, 2, 3]))
         for (config, words) in [
             ("folder", "is a folder, not a configuration file; pass the YAML file in it"),
             ("pipe", "is a FIFO (named pipe), not a configuration file"),

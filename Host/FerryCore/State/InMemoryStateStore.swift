@@ -8,6 +8,7 @@ import Foundation
 /// failing batch leaves nothing behind. Several stores can share one state
 /// (`init(sharingStateWith:holder:)`), like several connections to one database
 /// file, each with its own lease holder.
+/// `@unchecked Sendable`: its state lives in `Storage`, behind a lock; the hook is set before use, by tests.
 public final class InMemoryStateStore: StateStore, @unchecked Sendable {
     /// The process this store takes leases for.
     public let holder: LeaseHolder
@@ -285,6 +286,7 @@ extension InMemoryStateStore {
     }
 
     /// The state that stores sharing it see, behind one lock.
+    /// `@unchecked Sendable`: `state` is only read or written inside `withLock`.
     private final class Storage: @unchecked Sendable {
         private let lock = NSLock()
         private var state = State()

@@ -11,7 +11,8 @@ import Logging
 /// call carries is an unretained `PluginContext`, kept alive by the
 /// `PluginConnection` that owns the instance.
 enum HostServicesTable {
-    static let pointer: UnsafePointer<ferry_host_api> = {
+    // Safe to share: Swift initialises a static once, thread-safely, and the table is never written after.
+    nonisolated(unsafe) static let pointer: UnsafePointer<ferry_host_api> = {
         let table = UnsafeMutablePointer<ferry_host_api>.allocate(capacity: 1)
         table.initialize(to: make())
         return UnsafePointer(table)

@@ -5,7 +5,7 @@ import Synchronization
 
 /// What the host knows about one plugin instance, reached through the
 /// `ferry_host_ctx` pointer the instance passes back to every host service.
-final class PluginContext: @unchecked Sendable {
+final class PluginContext: Sendable {
     let pluginName: String
     let connectionName: String
     let site: String

@@ -13,8 +13,8 @@ import Testing
     @Test func aByteOrderMarkIsNotPartOfTheFirstRecordOrHeader() throws {
         let directory = TemporaryDirectory()
         let jsonl = directory.file("events.jsonl"), csv = directory.file("rows.csv")
-        FileManager.default.createFile(atPath: jsonl, contents: Data(Self.byteOrderMark + Array("{\"id\":1}\n{\"id\":2}\n".utf8)))
-        FileManager.default.createFile(atPath: csv, contents: Data(Self.byteOrderMark + Array("id,v\n1,a\n".utf8)))
+        _ = FileManager.default.createFile(atPath: jsonl, contents: Data(Self.byteOrderMark + Array("{\"id\":1}\n{\"id\":2}\n".utf8)))
+        _ = FileManager.default.createFile(atPath: csv, contents: Data(Self.byteOrderMark + Array("id,v\n1,a\n".utf8)))
         let lines = try FileTest.readAll(try FileTest.open(["path": .string(jsonl)]), ReadRequest(stream: "events")).lines
         #expect(lines == [#"{"id":1}"#, #"{"id":2}"#])
         let rows = try FileTest.readAll(try FileTest.open(["path": .string(csv)]), ReadRequest(stream: "rows")).batches
@@ -26,9 +26,9 @@ import Testing
     @Test(arguments: [true, false])
     func aFileWithAByteOrderMarkSyncsTheSameWithAndWithoutChangeDetection(changeDetection: Bool) throws {
         let sandbox = try Sandbox()
-        FileManager.default.createFile(atPath: sandbox.path("in.jsonl"),
+        _ = FileManager.default.createFile(atPath: sandbox.path("in.jsonl"),
                                        contents: Data(Self.byteOrderMark + Array("{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n".utf8)))
-        FileManager.default.createFile(atPath: sandbox.path("in.csv"), contents: Data(Self.byteOrderMark + Array("id,v\n1,a\n2,b\n".utf8)))
+        _ = FileManager.default.createFile(atPath: sandbox.path("in.csv"), contents: Data(Self.byteOrderMark + Array("id,v\n1,a\n2,b\n".utf8)))
         try sandbox.write("ferry.yaml", """
             state: state.db
             connections:

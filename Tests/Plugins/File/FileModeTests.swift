@@ -22,7 +22,7 @@ import Testing
         _ = try destination.write(WriteRequest(stream: "shared", operation: .append, batchID: "1"), lines: [#"{"n":1}"#])
         #expect(try permissions(of: path) == 0o666, "the umask does not cut a configured mode")
         let existing = directory.file("existing.jsonl")
-        FileManager.default.createFile(atPath: existing, contents: nil, attributes: [.posixPermissions: 0o640])
+        _ = FileManager.default.createFile(atPath: existing, contents: nil, attributes: [.posixPermissions: 0o640])
         _ = try FileTest.open(["path": .string(existing)])
             .write(WriteRequest(stream: "existing", operation: .append, batchID: "1"), lines: [#"{"n":1}"#])
         #expect(try permissions(of: existing) == 0o640)

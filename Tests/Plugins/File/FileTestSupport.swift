@@ -7,7 +7,7 @@ enum FileTest {
     static func open(_ config: JSONValue) throws -> PluginInstance { try PluginInstance("file", config: config) }
 
     static func write(_ path: String, _ text: String) {
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     }
 
     static func append(_ path: String, _ text: String) {

@@ -88,7 +88,8 @@ final class HarnessHost: @unchecked Sendable {
     func set(_ value: String?, for key: String) { lock.withLock { state[key] = value } }
 
     /// The C table whose slots reach this object through the context pointer.
-    static let table: UnsafeMutablePointer<ferry_host_api> = {
+    // Safe to share: initialised once, thread-safely, and never written after.
+    nonisolated(unsafe) static let table: UnsafeMutablePointer<ferry_host_api> = {
         var api = ferry_host_api()
         api.struct_size = UInt32(MemoryLayout<ferry_host_api>.size)
         api.abi_minor = UInt32(FERRY_ABI_MINOR)
