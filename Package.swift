@@ -102,8 +102,9 @@ let package = Package(
         .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/FerryHTTPTests"),
         .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
         .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting"], path: "Tests/FerryLoaderTests"),
-        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests",
-                    exclude: ["Golden"]),
+        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests"),
+        // The command line as a user meets it: the real `ferry` in a sandbox, help texts against golden files.
+        .testTarget(name: "FerryCLITests", dependencies: ["FerryCLI", "FerryTesting"], path: "Tests/FerryCLITests", exclude: ["Golden"]),
         .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "CLibPQ", "FerryTesting"], path: "Tests/Plugins"),
     ] + swiftPlugins.map(\.1),
     swiftLanguageModes: [.v6]
