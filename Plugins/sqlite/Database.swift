@@ -95,7 +95,7 @@ final class SQLiteDatabase {
 
     /// `"name"` with embedded quotes doubled.
     static func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingAll("\"", with: "\"\"") + "\""
+        "\"" + identifier.replacing("\"", with: "\"\"") + "\""
     }
 }
 
@@ -160,18 +160,5 @@ final class SQLiteStatement {
         let count = Int(sqlite3_column_bytes(handle, index))
         guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
-    }
-}
-
-extension String {
-    /// Replaces every occurrence of `target` (no Foundation).
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        var result = ""
-        result.reserveCapacity(count + 2)
-        for character in self {
-            if character == target { result += replacement } else { result.append(character) }
-        }
-        return result
     }
 }
