@@ -279,7 +279,7 @@ final class SQLiteDestination {
                 }
                 // Plain strings and small integers are judged by their first byte; the rest are parsed.
                 let plainString = value.first == UInt8(ascii: "\"") && column != .integer
-                let plainInteger = column != .text && RawNumber.smallInteger(value) != nil
+                let plainInteger = column != .text && JSONNumber.smallInteger(value) != nil
                 if !plainString && !plainInteger {
                     try KeyIdentity.check(try JSONParser().parse(value), field: keys[offset], column: column)
                 }
@@ -321,9 +321,9 @@ final class SQLiteDestination {
         case UInt8(ascii: "f"): statement.bind(Int64(0), at: index)
         case UInt8(ascii: "n"): statement.bindNull(at: index)
         default:
-            if let integer = RawNumber.smallInteger(value) {
+            if let integer = JSONNumber.smallInteger(value) {
                 statement.bind(integer, at: index)
-            } else if let double = RawNumber.plainDouble(value) {
+            } else if let double = JSONNumber.double(value) {
                 statement.bind(double, at: index)
             } else {
                 bind(try JSONParser().parse(value), at: index, in: statement)
