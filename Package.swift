@@ -11,7 +11,7 @@ func connector(_ folder: String, target: String, dependencies: [Target.Dependenc
         .library(name: "ferry-\(folder)", type: .dynamic, targets: [target]),
         .target(
             name: target,
-            dependencies: ["FerryPluginSDK", "FerryTime"] + dependencies,
+            dependencies: ["FerryPluginSDK", "FerryTime", "FerryBuild"] + dependencies,
             path: "Plugins/\(folder)",
             exclude: ["README.md"] + exclude
         )
@@ -48,7 +48,10 @@ let package = Package(
         .target(name: "CFerryPlugin", path: "PluginAPI/CFerryPlugin"),
         .target(name: "FerryJSON", path: "PluginAPI/FerryJSON"),
         .target(name: "FerryTime", path: "PluginAPI/FerryTime"),
-        .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON"], path: "PluginAPI/FerryPluginSDK"),
+        // Ferry's version (one header, read by C and Swift) and the Swift runtime tag.
+        .target(name: "CFerryVersion", path: "PluginAPI/CFerryVersion"),
+        .target(name: "FerryBuild", dependencies: ["CFerryVersion"], path: "PluginAPI/FerryBuild"),
+        .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild"], path: "PluginAPI/FerryPluginSDK"),
 
         // MARK: Host: the ferry executable and its modules, lightest first.
         .systemLibrary(
@@ -70,7 +73,7 @@ let package = Package(
             dependencies: ["FerryCore", "CCurl", "FerryJSON", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryHTTP"
         ),
-        .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin"], path: "Host/FerryLoader"),
+        .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin", "FerryBuild"], path: "Host/FerryLoader"),
         .target(
             name: "FerryEngine",
             dependencies: ["FerryCore", "FerryState", "FerryHTTP", "FerryLoader", "CFerryPlugin", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
@@ -78,7 +81,7 @@ let package = Package(
         ),
         .target(
             name: "FerryCLI",
-            dependencies: ["FerryEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FerryEngine", "FerryBuild", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Host/FerryCLI"
         ),
         .executableTarget(name: "ferry", dependencies: ["FerryCLI"], path: "Host/ferry"),
@@ -89,7 +92,7 @@ let package = Package(
             name: "CLibPQ", path: "Plugins/postgres/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        .target(name: "CDemoPlugin", dependencies: ["CFerryPlugin"], path: "Plugins/cdemo", exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
+        .target(name: "CDemoPlugin", dependencies: ["CFerryPlugin", "CFerryVersion"], path: "Plugins/cdemo", exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
 
         // MARK: Benchmarks
         .executableTarget(name: "FerryBench", dependencies: ["FerryEngine", "FerryCore", "FerryLoader", "FerryPluginSDK", "CFerryPlugin", "FerryJSON"], path: "Benchmarks/FerryBench"),
@@ -101,7 +104,7 @@ let package = Package(
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
         .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/FerryHTTPTests"),
         .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
-        .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting"], path: "Tests/FerryLoaderTests"),
+        .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", "FerryBuild"], path: "Tests/FerryLoaderTests"),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests"),
         .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "CLibPQ", "FerryTesting"], path: "Tests/Plugins"),
     ] + swiftPlugins.map(\.1),
