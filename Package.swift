@@ -48,10 +48,11 @@ let package = Package(
         .target(name: "CFerryPlugin", path: "PluginAPI/CFerryPlugin"),
         .target(name: "FerryJSON", path: "PluginAPI/FerryJSON"),
         .target(name: "FerryTime", path: "PluginAPI/FerryTime"),
+        .target(name: "FerryURL", path: "PluginAPI/FerryURL"),
         // Ferry's version (one header, read by C and Swift) and the Swift runtime tag.
         .target(name: "CFerryVersion", path: "PluginAPI/CFerryVersion"),
         .target(name: "FerryBuild", dependencies: ["CFerryVersion"], path: "PluginAPI/FerryBuild"),
-        .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild"], path: "PluginAPI/FerryPluginSDK"),
+        .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild", "FerryURL"], path: "PluginAPI/FerryPluginSDK"),
 
         // MARK: Host: the ferry executable and its modules, lightest first.
         .systemLibrary(
@@ -70,7 +71,7 @@ let package = Package(
         .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite"], path: "Host/FerryState"),
         .target(
             name: "FerryHTTP",
-            dependencies: ["FerryCore", "CCurl", "FerryJSON", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryCore", "CCurl", "FerryJSON", "FerryURL", .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryHTTP"
         ),
         .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin", "FerryBuild"], path: "Host/FerryLoader"),
