@@ -52,13 +52,14 @@ let package = Package(
         // Ferry's version (one header, read by C and Swift) and the Swift runtime tag.
         .target(name: "CFerryVersion", path: "PluginAPI/CFerryVersion"),
         .target(name: "FerryBuild", dependencies: ["CFerryVersion"], path: "PluginAPI/FerryBuild"),
+        // SQLite's C API, for the host's state store and the sqlite connector alike.
+        .systemLibrary(
+            name: "CSQLite", path: "PluginAPI/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild", "FerryURL"], path: "PluginAPI/FerryPluginSDK"),
 
         // MARK: Host: the ferry executable and its modules, lightest first.
-        .systemLibrary(
-            name: "CSQLite", path: "Host/CSQLite", pkgConfig: "sqlite3",
-            providers: [.apt(["libsqlite3-dev"])]
-        ),
         .target(
             name: "FerryCore",
             dependencies: ["FerryJSON", "FerryTime", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
