@@ -101,14 +101,14 @@ let package = Package(
 
         // MARK: Tests
         // Helpers shared by the test targets: a sandbox folder that runs the real `ferry`.
-        .target(name: "FerryTesting", path: "Tests/FerryTesting"),
+        .target(name: "FerryTesting", dependencies: ["FerryHTTP", .product(name: "Logging", package: "swift-log")], path: "Tests/FerryTesting"),
         .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
-        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/FerryHTTPTests"),
+        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"], path: "Tests/FerryHTTPTests"),
         .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
         .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", "FerryBuild"], path: "Tests/FerryLoaderTests"),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests"),
-        .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "CLibPQ", "FerryTesting"], path: "Tests/Plugins"),
+        .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "FerryHTTP", "CLibPQ", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/Plugins"),
     ] + swiftPlugins.map(\.1),
     swiftLanguageModes: [.v5]
 )
