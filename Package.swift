@@ -103,6 +103,7 @@ let package = Package(
         // Helpers shared by the test targets: a sandbox folder that runs the real `ferry`.
         .target(name: "FerryTesting", dependencies: ["FerryHTTP", .product(name: "Logging", package: "swift-log")], path: "Tests/FerryTesting"),
         .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),
+        .testTarget(name: "FerryPluginSDKTests", dependencies: ["FerryPluginSDK", "FerryJSON"], path: "Tests/FerryPluginSDKTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
         .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"], path: "Tests/FerryHTTPTests"),
         .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
