@@ -21,7 +21,7 @@ func connector(_ folder: String, target: String, dependencies: [Target.Dependenc
 let swiftPlugins = [
     connector("demo", target: "DemoPlugin"),
     connector("file", target: "FilePlugin"),
-    connector("sqlite", target: "SQLitePlugin", dependencies: ["CSQLite"]),
+    connector("sqlite", target: "SQLitePlugin", dependencies: ["CSQLite", "FerrySQLite"]),
     connector("rest", target: "RESTPlugin"),
     connector("postgres", target: "PostgresPlugin", dependencies: ["CLibPQ"], exclude: ["CLibPQ"]),
     connector("influxdb", target: "InfluxDBPlugin"),
@@ -52,11 +52,12 @@ let package = Package(
         // Ferry's version (one header, read by C and Swift) and the Swift runtime tag.
         .target(name: "CFerryVersion", path: "PluginAPI/CFerryVersion"),
         .target(name: "FerryBuild", dependencies: ["CFerryVersion"], path: "PluginAPI/FerryBuild"),
-        // SQLite's C API, for the host's state store and the sqlite connector alike.
+        // SQLite's C API and one small wrapper of it, for the host's state store and the sqlite connector alike.
         .systemLibrary(
             name: "CSQLite", path: "PluginAPI/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .target(name: "FerrySQLite", dependencies: ["CSQLite"], path: "PluginAPI/FerrySQLite"),
         .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild", "FerryURL"], path: "PluginAPI/FerryPluginSDK"),
 
         // MARK: Host: the ferry executable and its modules, lightest first.
@@ -69,7 +70,7 @@ let package = Package(
             name: "CCurl", path: "Host/CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite"], path: "Host/FerryState"),
+        .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite", "FerrySQLite"], path: "Host/FerryState"),
         .target(
             name: "FerryHTTP",
             dependencies: ["FerryCore", "CCurl", "FerryJSON", "FerryURL", .product(name: "Logging", package: "swift-log")],
@@ -106,7 +107,7 @@ let package = Package(
         .testTarget(name: "FerryPluginSDKTests", dependencies: ["FerryPluginSDK", "FerryJSON"], path: "Tests/FerryPluginSDKTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
         .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"], path: "Tests/FerryHTTPTests"),
-        .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
+        .testTarget(name: "FerryStateTests", dependencies: ["FerryState", "FerrySQLite"], path: "Tests/FerryStateTests"),
         .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", "FerryBuild"], path: "Tests/FerryLoaderTests"),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests"),
         .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "FerryHTTP", "CLibPQ", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/Plugins"),
