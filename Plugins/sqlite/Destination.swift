@@ -89,9 +89,8 @@ final class SQLiteDestination {
             for (index, row) in rows.enumerated() {
                 if case .malformed = row { continue }
                 if skipped.contains(index) { continue }
-                if perRecord { try database.execute("SAVEPOINT ferry_record", purpose: "open the record savepoint") }
-                do {
-                    var id: String?
+                var id: String?
+                func write() throws {
                     switch row {
                     case .raw(let first):
                         id = try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
@@ -100,15 +99,26 @@ final class SQLiteDestination {
                         id = try apply(object, table: table, statementID: statementID, keyColumns: keyColumns, request: request)
                     case .malformed: break
                     }
-                    if perRecord { try database.execute("RELEASE ferry_record", purpose: "release the record savepoint") }
-                    if let id { assigned.append(AssignedID(index: index, destinationID: id)) }
-                } catch let error as SQLiteError where error.isRecordError {
-                    guard perRecord else { throw BatchAttempts.RetryPerRecord() }
-                    try database.execute("ROLLBACK TO ferry_record; RELEASE ferry_record", purpose: "roll back the record")
-                    rejections.append(RecordRejection(index: index, error: "sqlite: \(error.message)"))
-                } catch let error as PluginError {
-                    if perRecord { try database.execute("RELEASE ferry_record", purpose: "release the record savepoint") }
-                    rejections.append(RecordRejection(index: index, error: error.message))
+                }
+                let refused: String?
+                if perRecord {
+                    refused = try BatchAttempts.savepoint(execute: { try database.execute($0, purpose: "write one record") },
+                                                          recordError: Self.rejection, write)
+                } else {
+                    do {
+                        try write()
+                        refused = nil
+                    } catch let error as SQLiteError where error.isRecordError {
+                        throw BatchAttempts.RetryPerRecord()
+                    } catch let error as PluginError {
+                        // Refused before any SQL ran for it: nothing to undo.
+                        refused = error.message
+                    }
+                }
+                if let refused {
+                    rejections.append(RecordRejection(index: index, error: refused))
+                } else if let id {
+                    assigned.append(AssignedID(index: index, destinationID: id))
                 }
             }
             if request.operation == .append && !request.batchID.isEmpty {
@@ -119,6 +129,14 @@ final class SQLiteDestination {
             rejections.sort { $0.index < $1.index }
             return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
+    }
+
+    /// A record's own error as its rejection: SQLite's constraint, type and size
+    /// errors, and the connector's refusals (which come before any SQL runs for the
+    /// record); nil for an error that fails the batch.
+    private static func rejection(_ error: any Error) -> String? {
+        if let error = error as? SQLiteError { return error.isRecordError ? "sqlite: \(error.message)" : nil }
+        return (error as? PluginError)?.message
     }
 
     /// Rolls back and forgets cached schema, which the rollback may have undone.
