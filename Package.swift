@@ -11,7 +11,7 @@ func connector(_ folder: String, target: String, dependencies: [Target.Dependenc
         .library(name: "ferry-\(folder)", type: .dynamic, targets: [target]),
         .target(
             name: target,
-            dependencies: ["FerryPluginSDK", "FerryTime"] + dependencies,
+            dependencies: ["FerryPluginSDK", "FerryTime", "FerryBuild"] + dependencies,
             path: "Plugins/\(folder)",
             exclude: ["README.md"] + exclude
         )
@@ -21,7 +21,7 @@ func connector(_ folder: String, target: String, dependencies: [Target.Dependenc
 let swiftPlugins = [
     connector("demo", target: "DemoPlugin"),
     connector("file", target: "FilePlugin"),
-    connector("sqlite", target: "SQLitePlugin", dependencies: ["CSQLite"]),
+    connector("sqlite", target: "SQLitePlugin", dependencies: ["CSQLite", "FerrySQLite"]),
     connector("rest", target: "RESTPlugin"),
     connector("postgres", target: "PostgresPlugin", dependencies: ["CLibPQ"], exclude: ["CLibPQ"]),
     connector("influxdb", target: "InfluxDBPlugin"),
@@ -48,13 +48,19 @@ let package = Package(
         .target(name: "CFerryPlugin", path: "PluginAPI/CFerryPlugin"),
         .target(name: "FerryJSON", path: "PluginAPI/FerryJSON"),
         .target(name: "FerryTime", path: "PluginAPI/FerryTime"),
-        .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON"], path: "PluginAPI/FerryPluginSDK"),
-
-        // MARK: Host: the ferry executable and its modules, lightest first.
+        .target(name: "FerryURL", path: "PluginAPI/FerryURL"),
+        // Ferry's version (one header, read by C and Swift) and the Swift runtime tag.
+        .target(name: "CFerryVersion", path: "PluginAPI/CFerryVersion"),
+        .target(name: "FerryBuild", dependencies: ["CFerryVersion"], path: "PluginAPI/FerryBuild"),
+        // SQLite's C API and one small wrapper of it, for the host's state store and the sqlite connector alike.
         .systemLibrary(
-            name: "CSQLite", path: "Host/CSQLite", pkgConfig: "sqlite3",
+            name: "CSQLite", path: "PluginAPI/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .target(name: "FerrySQLite", dependencies: ["CSQLite"], path: "PluginAPI/FerrySQLite"),
+        .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild", "FerryURL"], path: "PluginAPI/FerryPluginSDK"),
+
+        // MARK: Host: the ferry executable and its modules, lightest first.
         .target(
             name: "FerryCore",
             dependencies: ["FerryJSON", "FerryTime", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
@@ -64,13 +70,13 @@ let package = Package(
             name: "CCurl", path: "Host/CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite"], path: "Host/FerryState"),
+        .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite", "FerrySQLite"], path: "Host/FerryState"),
         .target(
             name: "FerryHTTP",
-            dependencies: ["FerryCore", "CCurl", "FerryJSON", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryCore", "CCurl", "FerryJSON", "FerryURL", .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryHTTP"
         ),
-        .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin"], path: "Host/FerryLoader"),
+        .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin", "FerryBuild"], path: "Host/FerryLoader"),
         .target(
             name: "FerryEngine",
             dependencies: ["FerryCore", "FerryState", "FerryHTTP", "FerryLoader", "CFerryPlugin", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
@@ -78,7 +84,7 @@ let package = Package(
         ),
         .target(
             name: "FerryCLI",
-            dependencies: ["FerryEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FerryEngine", "FerryBuild", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Host/FerryCLI"
         ),
         .executableTarget(name: "ferry", dependencies: ["FerryCLI"], path: "Host/ferry"),
@@ -89,23 +95,24 @@ let package = Package(
             name: "CLibPQ", path: "Plugins/postgres/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        .target(name: "CDemoPlugin", dependencies: ["CFerryPlugin"], path: "Plugins/cdemo", exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
+        .target(name: "CDemoPlugin", dependencies: ["CFerryPlugin", "CFerryVersion"], path: "Plugins/cdemo", exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
 
         // MARK: Benchmarks
         .executableTarget(name: "FerryBench", dependencies: ["FerryEngine", "FerryCore", "FerryLoader", "FerryPluginSDK", "CFerryPlugin", "FerryJSON"], path: "Benchmarks/FerryBench"),
 
         // MARK: Tests
         // Helpers shared by the test targets: a sandbox folder that runs the real `ferry`.
-        .target(name: "FerryTesting", path: "Tests/FerryTesting"),
+        .target(name: "FerryTesting", dependencies: ["FerryHTTP", .product(name: "Logging", package: "swift-log")], path: "Tests/FerryTesting"),
         .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),
+        .testTarget(name: "FerryPluginSDKTests", dependencies: ["FerryPluginSDK", "FerryJSON"], path: "Tests/FerryPluginSDKTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
-        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/FerryHTTPTests"),
-        .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
-        .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting"], path: "Tests/FerryLoaderTests"),
+        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"], path: "Tests/FerryHTTPTests"),
+        .testTarget(name: "FerryStateTests", dependencies: ["FerryState", "FerrySQLite"], path: "Tests/FerryStateTests"),
+        .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", "FerryBuild"], path: "Tests/FerryLoaderTests"),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests"),
         // The command line as a user meets it: the real `ferry` in a sandbox, help texts against golden files.
         .testTarget(name: "FerryCLITests", dependencies: ["FerryCLI", "FerryTesting"], path: "Tests/FerryCLITests", exclude: ["Golden"]),
-        .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "CLibPQ", "FerryTesting"], path: "Tests/Plugins"),
+        .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "FerryHTTP", "CLibPQ", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/Plugins"),
     ] + swiftPlugins.map(\.1),
     swiftLanguageModes: [.v6]
 )

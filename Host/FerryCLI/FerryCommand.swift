@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryBuild
 import FerryCore
 
 /// The `ferry` command line.
@@ -7,7 +8,7 @@ public struct FerryCommand: ParsableCommand {
         commandName: "ferry",
         abstract: "Ferry: a plugin-based sync host.",
         discussion: "Runs extract → transform → load pipelines between systems, with crash-safe state in SQLite.",
-        version: "0.1.0",
+        version: FerryVersion.current,
         subcommands: [Run.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, Plugins.self]
     )
     public init() {}

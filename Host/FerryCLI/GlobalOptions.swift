@@ -45,7 +45,5 @@ func printError(_ message: String) {
 
 /// Prints a value as pretty JSON on standard output.
 func printJSON(_ value: Any) {
-    if let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
-        print(String(decoding: data, as: UTF8.self))
-    }
+    if let text = JSONText.pretty(object: value) { print(text) }
 }

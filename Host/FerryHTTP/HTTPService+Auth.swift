@@ -1,6 +1,6 @@
 import FerryCore
-import FerryPluginSDK
 import FerryJSON
+import FerryURL
 
 extension HTTPService {
     /// Whether a 401 can be answered by obtaining new credentials.
@@ -19,7 +19,7 @@ extension HTTPService {
             return
         case .apiKey(let key, let header, let query):
             if let query {
-                request.url += (request.url.contains("?") ? "&" : "?") + HTTPRequest.encode(query) + "=" + HTTPRequest.encode(key)
+                request.url = PercentEncoding.url(request.url, appendingQuery: [(name: query, value: key)])
             } else {
                 request.headers.set(header ?? "X-API-KEY", key)
             }
@@ -87,7 +87,7 @@ extension HTTPService {
                         continue
                     }
                     reloaded = true
-                    let body = form.map { HTTPRequest.encode($0.name) + "=" + HTTPRequest.encode($0.value) }.joined(separator: "&")
+                    let body = PercentEncoding.query(form.map { (name: $0.name, value: $0.value) })
                     var request = HTTPTransportRequest(
                         method: "POST", url: url, body: Array(body.utf8), timeoutSeconds: config.timeoutSeconds,
                         connectTimeoutSeconds: config.connectTimeoutSeconds, maxResponseBytes: 1 << 20,

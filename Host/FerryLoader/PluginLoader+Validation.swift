@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 
 #if canImport(Glibc)
 import Glibc
@@ -62,10 +63,10 @@ extension PluginLoader {
         guard let runtime = Self.string(d.runtime), !runtime.isEmpty else {
             throw invalid("plugin '\(name)' has no runtime", hint: "set runtime to \"c\" or the SDK's Swift tag")
         }
-        if Self.isSharedSwiftRuntime(runtime), runtime != FerryRuntime.swiftRuntimeTag {
+        if Self.isSharedSwiftRuntime(runtime), runtime != SwiftRuntime.tag {
             throw PluginLoadError(
                 path: path, kind: .runtimeMismatch,
-                problem: "plugin '\(name)' was built with Swift runtime \(runtime), this host runs \(FerryRuntime.swiftRuntimeTag)",
+                problem: "plugin '\(name)' was built with Swift runtime \(runtime), this host runs \(SwiftRuntime.tag)",
                 hint: "rebuild it with the host's Swift toolchain; Linux Swift has no stable ABI")
         }
         let capabilities = PluginCapabilities(rawValue: d.capabilities)

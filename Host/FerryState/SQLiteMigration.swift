@@ -1,3 +1,5 @@
+import FerrySQLite
+
 /// One step of a database's schema history, applied once, in order, and recorded
 /// in `PRAGMA user_version`.
 public struct SQLiteMigration: Sendable {

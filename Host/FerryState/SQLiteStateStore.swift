@@ -1,5 +1,6 @@
 import CSQLite
 import FerryCore
+import FerrySQLite
 import Foundation
 
 /// The embedded `StateStore`: one SQLite database file.

@@ -1,3 +1,5 @@
+import FerryURL
+
 /// An HTTP request a connector asks the host to perform with
 /// ``HostServices/http(_:)``. The host adds authentication, rate budgets,
 /// retries and redaction from the connection's `http:` configuration.
@@ -46,26 +48,13 @@ public struct HTTPRequest: Sendable, Equatable {
     ///   - url: The URL or path.
     ///   - query: Name/value pairs.
     public static func path(_ url: String, query: [(String, String)]) -> String {
-        guard !query.isEmpty else { return url }
-        let encoded = query.map { encode($0.0) + "=" + encode($0.1) }.joined(separator: "&")
-        return url + (url.contains("?") ? "&" : "?") + encoded
+        PercentEncoding.url(url, appendingQuery: query.map { (name: $0.0, value: $0.1) })
     }
 
     /// Percent-encodes everything but RFC 3986's unreserved characters.
     /// - Parameter text: A query name or value.
     public static func encode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
-            }
-        }
-        return out
+        PercentEncoding.encode(text)
     }
 
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {

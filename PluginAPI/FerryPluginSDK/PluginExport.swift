@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 import FerryJSON
 import Glibc
 

@@ -1,7 +1,8 @@
 /*
  * cdemo.c -- the C reference connector for the Ferry plugin ABI (major 1).
  *
- * Plain C11 against <ferry_plugin.h> alone. It exercises every slot of the
+ * Plain C11 against <ferry_plugin.h> alone (and <ferry_version.h>, for the
+ * release number every first-party plugin reports). It exercises every slot of the
  * plugin table and every ownership rule, so it is the example that
  * docs/plugin-abi.md walks through and the fixture the loader tests compile
  * with `cc`:
@@ -13,7 +14,8 @@
  *  - host services: one log line at open, a "runs" counter in plugin state.
  *
  * Build: cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden \
- *           -I PluginAPI/CFerryPlugin/include -o libferry-cdemo.so cdemo.c
+ *           -I PluginAPI/CFerryPlugin/include -I PluginAPI/CFerryVersion/include \
+ *           -o libferry-cdemo.so cdemo.c
  *
  * Layout: the descriptor's facts, helpers, the slots, then the entry point.
  * JSON is read with a tiny key scanner that is enough for the flat objects
@@ -21,6 +23,7 @@
  * should use a real parser.
  */
 #include <ferry_plugin.h>
+#include <ferry_version.h>
 
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -29,7 +32,8 @@
 #include <string.h>
 
 #define CDEMO_NAME "cdemo"
-#define CDEMO_VERSION "1.0.0"
+/* A third-party connector would write its own version here. */
+#define CDEMO_VERSION FERRY_VERSION
 #define CDEMO_STREAM "numbers"
 #define CDEMO_DEFAULT_COUNT 1000
 #define CDEMO_DEFAULT_BATCH 1000

@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 import FerryJSON
 import FerryPluginSDK
 
@@ -8,7 +9,7 @@ import FerryPluginSDK
 public enum DemoPlugin: FerryPlugin {
     public typealias Instance = DemoConnector
     public static let name = "demo"
-    public static let version = "1.0.0"
+    public static let version = FerryVersion.current
     public static let summary = "Reference connector: counter source, discarding sink, tagging transform."
     public static let configSchema: JSONValue = [
         "type": "object",

@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 import FerryJSON
 import FerryPluginSDK
 
@@ -7,7 +8,7 @@ import FerryPluginSDK
 public enum FilePlugin: FerryPlugin {
     public typealias Instance = FileConnector
     public static let name = "file"
-    public static let version = "1.0.0"
+    public static let version = FerryVersion.current
     public static let summary = "JSON Lines and CSV files: streaming source with resumable offsets, durable appending destination."
     public static let configSchema: JSONValue = [
         "type": "object",

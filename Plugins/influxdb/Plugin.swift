@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 import FerryJSON
 import FerryPluginSDK
 
@@ -7,7 +8,7 @@ import FerryPluginSDK
 public enum InfluxDBPlugin: FerryPlugin {
     public typealias Instance = InfluxConnector
     public static let name = "influxdb"
-    public static let version = "1.0.0"
+    public static let version = FerryVersion.current
     public static let summary = "InfluxDB 1.x/2.x: line-protocol destination and the latest time of a series as a cursor."
     public static let configSchema: JSONValue = [
         "type": "object",

@@ -103,16 +103,16 @@ final class InfluxSource {
 
     /// An InfluxQL double-quoted identifier.
     static func identifier(_ name: String) -> String {
-        "\"" + name.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\""
+        "\"" + name.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
     }
 
     /// An InfluxQL single-quoted string literal.
     static func literal(_ text: String) -> String {
-        "'" + text.replacingAll("\\", with: "\\\\").replacingAll("'", with: "\\'") + "'"
+        "'" + text.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'"
     }
 
     /// A Flux double-quoted string literal.
     static func fluxString(_ text: String) -> String {
-        "\"" + text.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"").replacingAll("${", with: "\\${") + "\""
+        "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("${", with: "\\${") + "\""
     }
 }

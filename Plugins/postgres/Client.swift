@@ -178,8 +178,8 @@ final class PostgresClient {
     /// password when the DSN did not parse) from a libpq message.
     static func redact(_ message: String, secrets: [String]?) -> String {
         var text = message.trimmingTrailingNewlines()
-        for secret in secrets ?? [] {
-            text = text.replacingOccurrences(of: secret, with: "***")
+        for secret in secrets ?? [] where !secret.isEmpty {
+            text = text.replacing(secret, with: "***")
         }
         if secrets == nil {
             // Parse errors quote pieces of the DSN, which may be a password:

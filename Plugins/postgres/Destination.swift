@@ -149,20 +149,25 @@ final class PostgresDestination {
             guard let object else { continue }
             do {
                 guard let statement = try writer.add(object, index: index).first ?? writer.flush() else { continue }
-                try client.execute("SAVEPOINT ferry_record")
-                do {
-                    let ids = try run(statement)
-                    try client.execute("RELEASE SAVEPOINT ferry_record")
-                    assigned += ids
-                } catch let error as PostgresError where error.isRecordError {
-                    try client.execute("ROLLBACK TO SAVEPOINT ferry_record; RELEASE SAVEPOINT ferry_record")
-                    rejections.append(RecordRejection(index: index, error: error.pluginError.message))
+                var ids: [AssignedID] = []
+                if let refused = try underSavepoint({ ids = try run(statement) }) {
+                    rejections.append(RecordRejection(index: index, error: refused))
                 }
+                assigned += ids
             } catch let error as PluginError {
                 rejections.append(RecordRejection(index: index, error: error.message))
             }
         }
         return rejections
+    }
+
+    /// Runs one record's statement under a savepoint.
+    /// - Returns: The server's reason when it refused the record (now undone), nil when the record landed.
+    private func underSavepoint(_ write: () throws -> Void) throws -> String? {
+        try BatchAttempts.savepoint(execute: { try client.execute($0) }, recordError: { error in
+            guard let error = error as? PostgresError, error.isRecordError else { return nil }
+            return error.pluginError.message
+        }, write)
     }
 
     /// Runs a statement, prepared once per shape when it is a full chunk or one row.
@@ -221,13 +226,8 @@ final class PostgresDestination {
                 do { try run(statement) } catch let error as PostgresError where error.isRecordError { throw BatchAttempts.RetryPerRecord() }
                 continue
             }
-            try client.execute("SAVEPOINT ferry_record")
-            do {
-                try run(statement)
-                try client.execute("RELEASE SAVEPOINT ferry_record")
-            } catch let error as PostgresError where error.isRecordError {
-                try client.execute("ROLLBACK TO SAVEPOINT ferry_record; RELEASE SAVEPOINT ferry_record")
-                rejections.append(RecordRejection(index: index, error: error.pluginError.message))
+            if let refused = try underSavepoint({ _ = try run(statement) }) {
+                rejections.append(RecordRejection(index: index, error: refused))
             }
         }
         return rejections

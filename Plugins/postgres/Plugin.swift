@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 import FerryJSON
 import FerryPluginSDK
 
@@ -7,7 +8,7 @@ import FerryPluginSDK
 public enum PostgresPlugin: FerryPlugin {
     public typealias Instance = PostgresConnector
     public static let name = "postgres"
-    public static let version = "1.0.0"
+    public static let version = FerryVersion.current
     public static let summary = "PostgreSQL over libpq: table-creating, upserting destination and table or query source."
     public static let configSchema: JSONValue = [
         "type": "object",

@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 import FerryJSON
 import FerryPluginSDK
 
@@ -9,7 +10,7 @@ import FerryPluginSDK
 public enum PostgRESTPlugin: FerryPlugin {
     public typealias Instance = PostgRESTConnector
     public static let name = "postgrest"
-    public static let version = "0.1.0"
+    public static let version = FerryVersion.current
     public static let summary = "PostgREST / Supabase REST: bulk JSON upserts and paged, incremental reads over the host's HTTP service."
     public static let configSchema: JSONValue = [
         "type": "object",

@@ -201,7 +201,7 @@ struct Pagination {
         for part in header.split(separator: ",") {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: " ") }
             guard let target = pieces.first, target.hasPrefix("<"), target.hasSuffix(">"),
-                  pieces.dropFirst().contains(where: { $0.replacingOccurrences(of: "\"", with: "").lowercased() == "rel=next" })
+                  pieces.dropFirst().contains(where: { $0.replacing("\"", with: "").lowercased() == "rel=next" })
             else { continue }
             return String(target.dropFirst().dropLast())
         }
@@ -215,11 +215,5 @@ extension Substring {
         while text.first == character { text = text.dropFirst() }
         while text.last == character { text = text.dropLast() }
         return String(text)
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        replacing(target, with: replacement)
     }
 }

@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 import FerryJSON
 import FerryPluginSDK
 
@@ -9,7 +10,7 @@ import FerryPluginSDK
 public enum RESTPlugin: FerryPlugin {
     public typealias Instance = RESTConnector
     public static let name = "rest"
-    public static let version = "0.1.0"
+    public static let version = FerryVersion.current
     public static let summary = "Generic JSON REST source: configured streams, six pagination styles with totals checks, host HTTP."
     /// A reader moves its cursor, page and keyset position only after a page is accepted, so
     /// a `next()` that failed asks for the same page again.

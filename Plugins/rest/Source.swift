@@ -17,8 +17,7 @@ public final class RESTConnector: SourceConnector {
     public func check() throws -> CheckReport {
         let stream = config.streams[0]
         let response = try host.http(.get(stream.path, query: stream.query))
-        return CheckReport(ok: response.isSuccess, message: response.isSuccess
-            ? "Stream '\(stream.name)' answered HTTP \(response.status)." : "Stream '\(stream.name)' answered HTTP \(response.status).")
+        return CheckReport(ok: response.isSuccess, message: "Stream '\(stream.name)' answered HTTP \(response.status).")
     }
 
     /// The configured streams.

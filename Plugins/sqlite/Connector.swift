@@ -1,5 +1,6 @@
 import FerryJSON
 import FerryPluginSDK
+import FerrySQLite
 
 /// One database connection serving as source and destination.
 public final class SQLiteConnector: SourceConnector, CheckpointingDestination {
@@ -10,8 +11,8 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination {
 
     init(config: SQLiteConfig, host: HostServices) throws {
         do {
-            database = try SQLiteDatabase(path: config.path, fileMode: config.fileMode)
-            try database.execute("PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous);")
+            database = try SQLiteDatabase.open(connectorPath: config.path, fileMode: config.fileMode)
+            try database.execute("PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous);", purpose: "set the journal mode and synchronous level")
         } catch let error as SQLiteError {
             throw error.pluginError
         }
@@ -23,9 +24,9 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination {
     /// Runs `SELECT 1` to prove the database opens and reads.
     public func check() throws -> CheckReport {
         do {
-            let statement = try database.prepare("SELECT count(*) FROM sqlite_schema")
+            let statement = try database.prepare("SELECT count(*) FROM sqlite_schema", purpose: "check the database")
             try statement.step()
-            return CheckReport(ok: true, message: "Database opened (\(statement.int64(0)) schema entries).")
+            return CheckReport(ok: true, message: "Database opened (\(statement.int64(at: 0)) schema entries).")
         } catch let error as SQLiteError {
             return CheckReport(ok: false, message: "sqlite: \(error.message)")
         }

@@ -2,6 +2,7 @@ import CSQLite
 import Glibc
 import FerryJSON
 import FerryPluginSDK
+import FerrySQLite
 
 /// The destination side: one table per stream, created and widened on
 /// demand, one transaction per batch.
@@ -70,10 +71,10 @@ final class SQLiteDestination {
         }
 
         return try BatchAttempts.run(rollBack: rollBack) { perRecord in
-            try database.execute("BEGIN IMMEDIATE")
+            try database.execute("BEGIN IMMEDIATE", purpose: "begin the batch")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                 if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
-                try database.execute("COMMIT")
+                try database.execute("COMMIT", purpose: "commit the batch")
                 host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
                 return WriteOutcome(acceptedCount: rows.count - parseRejections.count, rejections: parseRejections)
             }
@@ -88,9 +89,8 @@ final class SQLiteDestination {
             for (index, row) in rows.enumerated() {
                 if case .malformed = row { continue }
                 if skipped.contains(index) { continue }
-                if perRecord { try database.execute("SAVEPOINT ferry_record") }
-                do {
-                    var id: String?
+                var id: String?
+                func write() throws {
                     switch row {
                     case .raw(let first):
                         id = try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
@@ -99,30 +99,49 @@ final class SQLiteDestination {
                         id = try apply(object, table: table, statementID: statementID, keyColumns: keyColumns, request: request)
                     case .malformed: break
                     }
-                    if perRecord { try database.execute("RELEASE ferry_record") }
-                    if let id { assigned.append(AssignedID(index: index, destinationID: id)) }
-                } catch let error as SQLiteError where error.isRecordError {
-                    guard perRecord else { throw BatchAttempts.RetryPerRecord() }
-                    try database.execute("ROLLBACK TO ferry_record; RELEASE ferry_record")
-                    rejections.append(RecordRejection(index: index, error: "sqlite: \(error.message)"))
-                } catch let error as PluginError {
-                    if perRecord { try database.execute("RELEASE ferry_record") }
-                    rejections.append(RecordRejection(index: index, error: error.message))
+                }
+                let refused: String?
+                if perRecord {
+                    refused = try BatchAttempts.savepoint(execute: { try database.execute($0, purpose: "write one record") },
+                                                          recordError: Self.rejection, write)
+                } else {
+                    do {
+                        try write()
+                        refused = nil
+                    } catch let error as SQLiteError where error.isRecordError {
+                        throw BatchAttempts.RetryPerRecord()
+                    } catch let error as PluginError {
+                        // Refused before any SQL ran for it: nothing to undo.
+                        refused = error.message
+                    }
+                }
+                if let refused {
+                    rejections.append(RecordRejection(index: index, error: refused))
+                } else if let id {
+                    assigned.append(AssignedID(index: index, destinationID: id))
                 }
             }
             if request.operation == .append && !request.batchID.isEmpty {
                 try markCommitted(request.batchID, stream: request.stream)
             }
             if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
-            try database.execute("COMMIT")
+            try database.execute("COMMIT", purpose: "commit the batch")
             rejections.sort { $0.index < $1.index }
             return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
     }
 
+    /// A record's own error as its rejection: SQLite's constraint, type and size
+    /// errors, and the connector's refusals (which come before any SQL runs for the
+    /// record); nil for an error that fails the batch.
+    private static func rejection(_ error: any Error) -> String? {
+        if let error = error as? SQLiteError { return error.isRecordError ? "sqlite: \(error.message)" : nil }
+        return (error as? PluginError)?.message
+    }
+
     /// Rolls back and forgets cached schema, which the rollback may have undone.
     private func rollBack() {
-        if !database.isAutocommit { try? database.execute("ROLLBACK") }
+        if database.isInTransaction { try? database.execute("ROLLBACK", purpose: "roll back the batch") }
         tables.removeAll()
         uniqueKeys.removeAll()
         statements.removeAll()
@@ -164,7 +183,7 @@ final class SQLiteDestination {
                     if request.primaryKey.contains(key) {
                         declared = Self.keyType(key, properties: properties, objects: objects)
                     }
-                    try database.execute("ALTER TABLE \(SQLiteDatabase.quote(table)) ADD COLUMN \(SQLiteDatabase.quote(key)) \(declared)")
+                    try database.execute("ALTER TABLE \(SQLiteDatabase.quote(table)) ADD COLUMN \(SQLiteDatabase.quote(key)) \(declared)", purpose: "add a column")
                     schema.add(TableSchema.Column(name: key, declaredType: declared, primaryKeyPosition: 0))
                     host.log(.info, "Added a column.", ["table": .string(table), "column": .string(key), "type": .string(declared)])
                 }
@@ -174,7 +193,7 @@ final class SQLiteDestination {
             if try !TableSchema.hasUniqueKey(request.primaryKey, table: table, in: database) {
                 let index = SQLiteDatabase.quote("ferry_key_" + table)
                 let columns = request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")
-                try database.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQLiteDatabase.quote(table)) (\(columns))")
+                try database.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQLiteDatabase.quote(table)) (\(columns))", purpose: "create the key index")
             }
             uniqueKeys.insert(table)
         }
@@ -218,7 +237,7 @@ final class SQLiteDestination {
         } else if !request.primaryKey.isEmpty {
             definitions.append("PRIMARY KEY (\(request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")))")
         }
-        try database.execute("CREATE TABLE \(SQLiteDatabase.quote(table)) (\(definitions.joined(separator: ", ")))")
+        try database.execute("CREATE TABLE \(SQLiteDatabase.quote(table)) (\(definitions.joined(separator: ", ")))", purpose: "create the table")
         host.log(.info, "Created a table.", ["table": .string(table), "columns": .int(Int64(columns.count))])
         if !request.primaryKey.isEmpty { uniqueKeys.insert(table) }
         return TableSchema(name: table, columns: columns)
@@ -279,7 +298,7 @@ final class SQLiteDestination {
                 }
                 // Plain strings and small integers are judged by their first byte; the rest are parsed.
                 let plainString = value.first == UInt8(ascii: "\"") && column != .integer
-                let plainInteger = column != .text && RawNumber.smallInteger(value) != nil
+                let plainInteger = column != .text && JSONNumber.smallInteger(value) != nil
                 if !plainString && !plainInteger {
                     try KeyIdentity.check(try JSONParser().parse(value), field: keys[offset], column: column)
                 }
@@ -292,41 +311,41 @@ final class SQLiteDestination {
     /// Steps an insert; with `assigned_id`, reads the id its `RETURNING` clause gives.
     private func stepReturningID(_ statement: SQLiteStatement) throws -> String? {
         guard try statement.step(), config.assignedID != nil else { return nil }
-        switch statement.columnType(0) {
-        case SQLITE_INTEGER: return String(statement.int64(0))
+        switch statement.storageClass(at: 0) {
+        case SQLITE_INTEGER: return String(statement.int64(at: 0))
         case SQLITE_NULL: return nil
-        default: return statement.text(0)
+        default: return statement.string(at: 0)
         }
     }
 
-    private static func bindRaw(_ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement) throws(JSONParseError) {
+    private static func bindRaw(_ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement) throws {
         switch value.first {
         case UInt8(ascii: "\""):
             let inner = UnsafeRawBufferPointer(rebasing: value[1..<(value.count - 1)])
             if inner.contains(UInt8(ascii: "\\")) {
-                bind(try JSONParser().parse(value), at: index, in: statement)
+                try bind(try JSONParser().parse(value), at: index, in: statement)
             } else {
-                statement.bind(borrowedUTF8: inner, at: index)
+                try statement.bind(borrowedText: inner, at: index)
             }
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             // Nested values are stored as compact JSON text: as they came when already compact,
             // else re-encoded (as the parsed path does).
             if value.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-                bind(try JSONParser().parse(value), at: index, in: statement)
+                try bind(try JSONParser().parse(value), at: index, in: statement)
             } else {
                 _ = try JSONParser().parse(value)  // still refuse malformed JSON
-                statement.bind(borrowedUTF8: value, at: index)
+                try statement.bind(borrowedText: value, at: index)
             }
-        case UInt8(ascii: "t"): statement.bind(Int64(1), at: index)
-        case UInt8(ascii: "f"): statement.bind(Int64(0), at: index)
-        case UInt8(ascii: "n"): statement.bindNull(at: index)
+        case UInt8(ascii: "t"): try statement.bind(integer: 1, at: index)
+        case UInt8(ascii: "f"): try statement.bind(integer: 0, at: index)
+        case UInt8(ascii: "n"): try statement.bindNull(at: index)
         default:
-            if let integer = RawNumber.smallInteger(value) {
-                statement.bind(integer, at: index)
-            } else if let double = RawNumber.plainDouble(value) {
-                statement.bind(double, at: index)
+            if let integer = JSONNumber.smallInteger(value) {
+                try statement.bind(integer: integer, at: index)
+            } else if let double = JSONNumber.double(value) {
+                try statement.bind(real: double, at: index)
             } else {
-                bind(try JSONParser().parse(value), at: index, in: statement)
+                try bind(try JSONParser().parse(value), at: index, in: statement)
             }
         }
     }
@@ -345,7 +364,7 @@ final class SQLiteDestination {
                 guard let value = object[key], !value.isNull else {
                     throw PluginError.invalid("record has no value for key field '\(key)'")
                 }
-                Self.bind(value, at: Int32(position + 1), in: statement)
+                try Self.bind(value, at: Int32(position + 1), in: statement)
             }
             try statement.step()
             return nil
@@ -367,7 +386,7 @@ final class SQLiteDestination {
         defer { statement.reset() }
         var position: Int32 = 1
         for member in object.members {
-            Self.bind(member.value, at: position, in: statement)
+            try Self.bind(member.value, at: position, in: statement)
             position += 1
         }
         return try stepReturningID(statement)
@@ -394,7 +413,7 @@ final class SQLiteDestination {
                 + " ON CONFLICT (\(target)) DO " + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
         }
         if let assigned = config.assignedID, request.operation != .delete { sql += " RETURNING \(SQLiteDatabase.quote(assigned))" }
-        let statement = try database.prepare(sql)
+        let statement = try database.prepare(sql, purpose: "prepare the write statement")
         statements[key] = statement
         return statement
     }
@@ -402,7 +421,7 @@ final class SQLiteDestination {
     // MARK: Keys and field names
 
     /// SQLite's column limit (`SQLITE_MAX_COLUMN`, 2,000 unless compiled otherwise).
-    private var maxColumns: Int { Int(sqlite3_limit(database.handle, SQLITE_LIMIT_COLUMN, -1)) }
+    private var maxColumns: Int { database.columnLimit }
 
     /// Why a record's field names cannot become columns, or nil.
     private func fieldProblem(_ object: JSONObject) -> String? { ColumnRules.fieldProblem(object, maxColumns: maxColumns) }
@@ -430,14 +449,14 @@ final class SQLiteDestination {
     }
 
     @inline(__always)
-    private static func bind(_ value: JSONValue, at index: Int32, in statement: SQLiteStatement) {
+    private static func bind(_ value: JSONValue, at index: Int32, in statement: SQLiteStatement) throws {
         switch value {
-        case .null: statement.bindNull(at: index)
-        case .bool(let flag): statement.bind(Int64(flag ? 1 : 0), at: index)
-        case .int(let integer): statement.bind(integer, at: index)
-        case .double(let double): statement.bind(double, at: index)
-        case .string(let text): statement.bind(text, at: index)
-        case .array, .object: statement.bind(JSONWriter().encodeString(value), at: index)
+        case .null: try statement.bindNull(at: index)
+        case .bool(let flag): try statement.bind(integer: flag ? 1 : 0, at: index)
+        case .int(let integer): try statement.bind(integer: integer, at: index)
+        case .double(let double): try statement.bind(real: double, at: index)
+        case .string(let text): try statement.bind(text: text, at: index)
+        case .array, .object: try statement.bind(text: JSONWriter().encodeString(value), at: index)
         }
     }
 
@@ -447,27 +466,27 @@ final class SQLiteDestination {
         try ensureBatchesTable()
         let statement = try cached("SELECT 1 FROM _ferry_batches WHERE batch_id = ?")
         defer { statement.reset() }
-        statement.bind(batchID, at: 1)
+        try statement.bind(batchID, at: 1)
         return try statement.step()
     }
 
     private func markCommitted(_ batchID: String, stream: String) throws {
         let statement = try cached("INSERT INTO _ferry_batches (batch_id, stream, committed_at) VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER))")
         defer { statement.reset() }
-        statement.bind(batchID, at: 1)
-        statement.bind(stream, at: 2)
+        try statement.bind(batchID, at: 1)
+        try statement.bind(stream, at: 2)
         try statement.step()
     }
 
     private func ensureBatchesTable() throws {
         guard !batchesReady else { return }
-        try database.execute("CREATE TABLE IF NOT EXISTS _ferry_batches (batch_id TEXT PRIMARY KEY, stream TEXT NOT NULL, committed_at INTEGER NOT NULL)")
+        try database.execute("CREATE TABLE IF NOT EXISTS _ferry_batches (batch_id TEXT PRIMARY KEY, stream TEXT NOT NULL, committed_at INTEGER NOT NULL)", purpose: "create the batch table")
         batchesReady = true
     }
 
     private func cached(_ sql: String) throws -> SQLiteStatement {
         if let statement = statements[sql] { return statement }
-        let statement = try database.prepare(sql)
+        let statement = try database.prepare(sql, purpose: "prepare a batch statement")
         statements[sql] = statement
         return statement
     }

@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 import FerryJSON
 import FerryPluginSDK
 
@@ -7,7 +8,7 @@ import FerryPluginSDK
 public enum SQLitePlugin: FerryPlugin {
     public typealias Instance = SQLiteConnector
     public static let name = "sqlite"
-    public static let version = "1.0.0"
+    public static let version = FerryVersion.current
     public static let summary = "SQLite databases: table-creating, upserting destination and table or query source."
     public static let configSchema: JSONValue = [
         "type": "object",

@@ -1,6 +1,7 @@
 import CSQLite
 import FerryJSON
 import FerryPluginSDK
+import FerrySQLite
 
 /// The source side: tables (or one configured query) as streams, read in
 /// cursor order with `{"cursor", "rowid"}` checkpoints when a cursor column is set.
@@ -19,8 +20,8 @@ final class SQLiteSource {
     /// Every user table with its columns and primary key, or the query's one stream.
     func discover() throws -> [StreamDescriptor] {
         if let query = config.query {
-            let statement = try database.prepare(query)
-            let columns = (0..<statement.columnCount).map { (name: statement.columnName($0), declaredType: statement.columnDeclaredType($0) ?? "") }
+            let statement = try database.prepare(query, purpose: "read the query's columns")
+            let columns = (0..<statement.columnCount).map { (name: statement.columnName(at: $0), declaredType: statement.declaredType(at: $0) ?? "") }
             return [StreamDescriptor(name: queryStream, schema: TableSchema.recordSchema(columns), cursorField: config.cursorColumn)]
         }
         var streams: [StreamDescriptor] = []
@@ -54,7 +55,7 @@ final class SQLiteSource {
                 throw PluginError.invalid("table '\(table)' has no cursor column '\(cursor)'")
             }
             from = SQLiteDatabase.quote(table)
-            usesRowID = (try? database.prepare("SELECT rowid FROM \(from) LIMIT 0")) != nil
+            usesRowID = (try? database.prepare("SELECT rowid FROM \(from) LIMIT 0", purpose: "check the table for a rowid")) != nil
         }
         let rowID = usesRowID ? "rowid AS \"_ferry_rowid\", " : ""
         var conditions: [String] = []
@@ -86,15 +87,15 @@ final class SQLiteSource {
         } else if usesRowID {
             sql += " ORDER BY rowid"
         }
-        let statement = try database.prepare(sql)
+        let statement = try database.prepare(sql, purpose: "read the stream")
         for (index, value) in bindings.enumerated() {
             let position = Int32(index + 1)
             switch value {
-            case .int(let integer): statement.bind(integer, at: position)
-            case .double(let double): statement.bind(double, at: position)
-            case .string(let text): statement.bind(text, at: position)
-            case .bool(let flag): statement.bind(Int64(flag ? 1 : 0), at: position)
-            default: statement.bind(JSONWriter().encodeString(value), at: position)
+            case .int(let integer): try statement.bind(integer, at: position)
+            case .double(let double): try statement.bind(double, at: position)
+            case .string(let text): try statement.bind(text, at: position)
+            case .bool(let flag): try statement.bind(Int64(flag ? 1 : 0), at: position)
+            default: try statement.bind(JSONWriter().encodeString(value), at: position)
             }
         }
         return RowReader(statement: statement, cursor: cursor, hasRowID: usesRowID,
@@ -119,7 +120,7 @@ final class RowReader: BatchReader {
         self.batchSize = batchSize
         self.isCancelled = isCancelled
         firstColumn = hasRowID ? 1 : 0
-        let names = (0..<statement.columnCount).map(statement.columnName)
+        let names = (0..<statement.columnCount).map { statement.columnName(at: $0) }
         self.names = names
         cursorIndex = cursor.flatMap { cursor in
             names.indices.dropFirst(hasRowID ? 1 : 0).first { names[$0] == cursor }.map(Int32.init)
@@ -145,7 +146,7 @@ final class RowReader: BatchReader {
                 }
                 batch.append(JSONObject(members))
                 if let cursorIndex { lastCursor = value(at: cursorIndex) }
-                if firstColumn == 1 { lastRowID = statement.int64(0) }
+                if firstColumn == 1 { lastRowID = statement.int64(at: 0) }
             }
         } catch let error as SQLiteError {
             throw error.pluginError
@@ -162,11 +163,11 @@ final class RowReader: BatchReader {
 
     /// A column as JSON: INTEGER → int, REAL → double, TEXT → string (not parsed), BLOB → base64, NULL → null.
     private func value(at index: Int32) -> JSONValue {
-        switch statement.columnType(index) {
-        case SQLITE_INTEGER: return .int(statement.int64(index))
-        case SQLITE_FLOAT: return .double(statement.double(index))
-        case SQLITE_TEXT: return .string(statement.text(index))
-        case SQLITE_BLOB: return .string(Self.base64(statement.blob(index)))
+        switch statement.storageClass(at: index) {
+        case SQLITE_INTEGER: return .int(statement.int64(at: index))
+        case SQLITE_FLOAT: return .double(statement.double(at: index))
+        case SQLITE_TEXT: return .string(statement.string(at: index))
+        case SQLITE_BLOB: return .string(Self.base64(statement.blob(at: index)))
         default: return .null
         }
     }

@@ -1,5 +1,6 @@
 import CSQLite
 import FerryJSON
+import FerrySQLite
 
 /// A table's columns as the connector knows them, with the mapping between
 /// JSON Schema types and SQLite declared types in both directions.
@@ -46,11 +47,11 @@ struct TableSchema {
 
     /// Reads a table's columns, or nil when it does not exist.
     static func load(_ table: String, from database: SQLiteDatabase) throws -> TableSchema? {
-        let statement = try database.prepare("SELECT name, type, pk FROM pragma_table_info(?)")
-        statement.bind(table, at: 1)
+        let statement = try database.prepare("SELECT name, type, pk FROM pragma_table_info(?)", purpose: "read the table's columns")
+        try statement.bind(table, at: 1)
         var columns: [Column] = []
         while try statement.step() {
-            columns.append(Column(name: statement.text(0), declaredType: statement.text(1), primaryKeyPosition: Int(statement.int64(2))))
+            columns.append(Column(name: statement.string(at: 0), declaredType: statement.string(at: 1), primaryKeyPosition: Int(statement.int64(at: 2))))
         }
         return columns.isEmpty ? nil : TableSchema(name: table, columns: columns)
     }
@@ -58,24 +59,24 @@ struct TableSchema {
     /// The names of the user tables (SQLite's own and Ferry's bookkeeping tables excluded).
     static func tableNames(in database: SQLiteDatabase) throws -> [String] {
         let statement = try database.prepare(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('_ferry_batches', '_ferry_checkpoints') ORDER BY name")
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('_ferry_batches', '_ferry_checkpoints') ORDER BY name", purpose: "list the tables")
         var names: [String] = []
-        while try statement.step() { names.append(statement.text(0)) }
+        while try statement.step() { names.append(statement.string(at: 0)) }
         return names
     }
 
     /// True when a unique index or primary key covers exactly `key` (in any order).
     static func hasUniqueKey(_ key: [String], table: String, in database: SQLiteDatabase) throws -> Bool {
         let wanted = Set(key)
-        let indexes = try database.prepare("SELECT name FROM pragma_index_list(?) WHERE \"unique\" = 1")
-        indexes.bind(table, at: 1)
+        let indexes = try database.prepare("SELECT name FROM pragma_index_list(?) WHERE \"unique\" = 1", purpose: "list the table's unique indexes")
+        try indexes.bind(table, at: 1)
         var names: [String] = []
-        while try indexes.step() { names.append(indexes.text(0)) }
+        while try indexes.step() { names.append(indexes.string(at: 0)) }
         for index in names {
-            let info = try database.prepare("SELECT name FROM pragma_index_info(?)")
-            info.bind(index, at: 1)
+            let info = try database.prepare("SELECT name FROM pragma_index_info(?)", purpose: "read a unique index's columns")
+            try info.bind(index, at: 1)
             var columns: Set<String> = []
-            while try info.step() { columns.insert(info.text(0)) }
+            while try info.step() { columns.insert(info.string(at: 0)) }
             if columns == wanted { return true }
         }
         // A rowid alias (INTEGER PRIMARY KEY) has no index of its own.

@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryBuild
 import FerryJSON
 import FerryPluginSDK
 
@@ -8,7 +9,7 @@ import FerryPluginSDK
 public enum WattiVahtiPlugin: FerryPlugin {
     public typealias Instance = WattiVahtiConnector
     public static let name = "wattivahti"
-    public static let version = "0.1.0"
+    public static let version = FerryVersion.current
     public static let summary = "WattiVahti electricity consumption (Pori Energia meter data), PT15MIN or PT1H, in UTC."
     public static let configSchema: JSONValue = [
         "type": "object",

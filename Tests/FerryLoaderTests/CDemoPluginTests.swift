@@ -1,9 +1,10 @@
 import CFerryPlugin
+import FerryBuild
 import FerryLoader
 import Foundation
 import Testing
 
-/// The C reference connector, compiled with `cc` against the header alone,
+/// The C reference connector, compiled with `cc` against the ABI header (and the version header),
 /// loaded by the loader and driven slot by slot through its C table.
 @Suite struct CDemoPluginTests {
     /// The cdemo library, built once.
@@ -28,7 +29,7 @@ import Testing
         let found = PluginRegistry.discover(searchPath: PluginSearchPath(folders: [folder.path]))
         #expect(found.errors.isEmpty, "\(found.errors)")
         let plugin = try #require(found.plugin(named: "cdemo"))
-        #expect(plugin.version == "1.0.0")
+        #expect(plugin.version == FerryVersion.current)
         #expect(plugin.abiMajor == 1)
         #expect(plugin.abiMinor == UInt32(FERRY_ABI_MINOR))
         #expect(plugin.runtime == "c")

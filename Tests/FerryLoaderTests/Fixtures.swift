@@ -19,6 +19,8 @@ enum Fixtures {
 
     /// The folder holding `ferry_plugin.h`.
     static let includeDirectory = repoRoot.appendingPathComponent("PluginAPI/CFerryPlugin/include").path
+    /// `ferry_version.h`, which cdemo reads for the release number it reports.
+    static let versionIncludeDirectory = repoRoot.appendingPathComponent("PluginAPI/CFerryVersion/include").path
 
     /// The C reference connector's source.
     static let cdemoSource = repoRoot.appendingPathComponent("Plugins/cdemo/cdemo.c").path
@@ -73,7 +75,7 @@ enum Fixtures {
     static func buildCDemo(at output: URL) throws {
         try cc([
             "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-shared", "-fPIC", "-fvisibility=hidden",
-            "-I", includeDirectory, "-o", output.path, cdemoSource,
+            "-I", includeDirectory, "-I", versionIncludeDirectory, "-o", output.path, cdemoSource,
         ])
     }
 

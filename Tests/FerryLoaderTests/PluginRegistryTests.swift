@@ -1,3 +1,4 @@
+import FerryBuild
 import FerryLoader
 import Foundation
 import Testing
@@ -119,25 +120,25 @@ import Glibc
         try Fixtures.buildFixture(at: bad, name: "oldswift", defines: [#"FX_RUNTIME="swift-5.9.0""#])
         try expectRefusal(
             of: bad, in: folder, kind: .runtimeMismatch,
-            mentions: ["swift-5.9.0", FerryRuntime.swiftRuntimeTag, "toolchain"])
+            mentions: ["swift-5.9.0", SwiftRuntime.tag, "toolchain"])
     }
 
     @Test func matchingSwiftRuntimeAndOtherRuntimesLoad() throws {
         let folder = try Fixtures.makeTemporaryFolder()
         try Fixtures.buildFixture(
             at: folder.appendingPathComponent("same.so"), name: "same",
-            defines: ["FX_RUNTIME=\"\(FerryRuntime.swiftRuntimeTag)\""])
+            defines: ["FX_RUNTIME=\"\(SwiftRuntime.tag)\""])
         try Fixtures.buildFixture(
             at: folder.appendingPathComponent("rusty.so"), name: "rusty", defines: [#"FX_RUNTIME="rust""#])
         let found = PluginRegistry.discover(searchPath: PluginSearchPath(folders: [folder.path]))
         #expect(found.errors.isEmpty, "\(found.errors)")
-        #expect(found.plugins.map(\.runtime) == ["rust", FerryRuntime.swiftRuntimeTag])
+        #expect(found.plugins.map(\.runtime) == ["rust", SwiftRuntime.tag])
     }
 
     @Test func runtimeTagIsThisCompilersVersion() {
-        #expect(FerryRuntime.swiftRuntimeTag.hasPrefix("swift-6."))
+        #expect(SwiftRuntime.tag.hasPrefix("swift-6."))
         #if compiler(>=6.3.1) && !compiler(>=6.3.2)
-        #expect(FerryRuntime.swiftRuntimeTag == "swift-6.3.1")
+        #expect(SwiftRuntime.tag == "swift-6.3.1")
         #endif
     }
 

@@ -1,3 +1,4 @@
+import FerrySQLite
 import FerryState
 import Foundation
 import Testing

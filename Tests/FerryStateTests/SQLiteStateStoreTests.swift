@@ -1,4 +1,5 @@
 import FerryCore
+import FerrySQLite
 @testable import FerryState
 import Foundation
 import Testing

@@ -3,7 +3,6 @@ import FerryCore
 import FerryEngine
 import FerryJSON
 import FerryLoader
-import FerryPluginSDK
 import Foundation
 
 /// `ferry plugins` and `ferry plugins info NAME`.

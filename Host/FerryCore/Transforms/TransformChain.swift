@@ -43,7 +43,7 @@ public struct TransformChain: Sendable {
     ///   - lookup: the ID-mapping lookup for `lookup` steps; when nil, a
     ///     `lookup` step rejects the record. An error it throws rejects the record too.
     /// - Returns: the transformed record, or why it was dropped or rejected.
-    public func apply(to record: JSONObject, lookup: Lookup? = nil) -> TransformOutcome {
+    public func apply(to record: JSONObject, lookup: Lookup? = nil) -> Outcome {
         var record = record
         for (offset, operation) in operations.enumerated() {
             do {

@@ -17,9 +17,11 @@
  *    (as in the Arrow C Data Interface). The receiver calls `release(self)`
  *    exactly once, from any thread; `release == NULL` means "released" or
  *    "empty". Static memory is returned with a release that does nothing.
- *  - Every struct begins with `struct_size`, set by whoever allocates the
- *    struct. Structs only grow at their end; a reader treats a field beyond
- *    `struct_size`, or a zero/NULL field, as absent.
+ *  - Every struct that may grow begins with `struct_size`, set by whoever
+ *    allocates the struct: all but the three fixed pairs `ferry_str`,
+ *    `ferry_buffer` and `ferry_http_header`, which never change. Structs only
+ *    grow at their end; a reader treats a field beyond `struct_size`, or a
+ *    zero/NULL field, as absent.
  *  - Functions return a `ferry_status`; on failure they may fill the caller's
  *    `ferry_error`. No call may unwind (C++ exceptions, Swift traps, longjmp)
  *    across the boundary.

@@ -1,11 +1,17 @@
 import Glibc
 
-/// JSON numbers read straight from a record's bytes, without the parser: the
-/// write path binds most values this way (see `SQLiteDestination.applyRaw`).
-enum RawNumber {
-    /// A finite decimal number in JSON's syntax (`-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?`), without the parser.
-    static func plainDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        guard bytes.count < 64, isJSONNumber(bytes) else { return nil }
+/// JSON numbers read straight from a record's bytes, without the parser.
+///
+/// A destination's hot path can bind most values from the raw text of a record
+/// (the `sqlite` connector's `applyRaw` does): these read one number's bytes and
+/// say nil for anything that is not plainly a number, so the caller falls back
+/// to the parser.
+public enum JSONNumber {
+    /// The bytes as a finite double, when they are a number in JSON's syntax
+    /// (`-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?`) shorter than 64 bytes; nil otherwise.
+    /// - Parameter bytes: one number's text, without surrounding space.
+    public static func double(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        guard bytes.count < 64, isValid(bytes) else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer -> Double? in
             for (offset, byte) in bytes.enumerated() { buffer[offset] = CChar(bitPattern: byte) }
             buffer[bytes.count] = 0
@@ -14,7 +20,9 @@ enum RawNumber {
         }
     }
 
-    static func isJSONNumber(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// True when the bytes are exactly one number in JSON's syntax.
+    /// - Parameter bytes: one number's text, without surrounding space.
+    public static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         func digits() -> Int {
             let start = index
@@ -37,8 +45,10 @@ enum RawNumber {
         return index == bytes.count
     }
 
-    /// An integer of at most 18 digits written plainly, without the parser.
-    static func smallInteger(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+    /// The bytes as an integer, when they are one written plainly (an optional
+    /// `-`, no leading zero) in at most 18 digits, which always fit an `Int64`; nil otherwise.
+    /// - Parameter bytes: one number's text, without surrounding space.
+    public static func smallInteger(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         var index = 0
         let negative = bytes.first == UInt8(ascii: "-")
         if negative { index = 1 }

@@ -1,36 +1,38 @@
-import FerryTesting
 import FerryCore
 import FerryHTTP
 import Foundation
 import Logging
 import Synchronization
 
+// The host's HTTP service as the tests build it: shared by the HTTP service's own
+// tests and the connectors' (WattiVahti's token rotation), so it lives here.
+
 /// A clock whose sleeps advance time instantly, so waits of minutes run in microseconds.
-final class TestClock: @unchecked Sendable {
+public final class TestClock: @unchecked Sendable {
     private let state: Mutex<(now: Double, slept: Double)>
 
-    init(start: Double = Date().timeIntervalSince1970) { state = Mutex((start, 0)) }
+    public init(start: Double = Date().timeIntervalSince1970) { state = Mutex((start, 0)) }
 
-    var now: Double { state.withLock { $0.now } }
+    public var now: Double { state.withLock { $0.now } }
     /// Seconds slept in all.
-    var slept: Double { state.withLock { $0.slept } }
+    public var slept: Double { state.withLock { $0.slept } }
 
-    var clock: HTTPClock {
+    public var clock: HTTPClock {
         HTTPClock(now: { [self] in now }, sleep: { [self] seconds in state.withLock { $0.now += seconds; $0.slept += seconds } })
     }
 }
 
 /// Log lines as the console would print them (message and fields), raw and redacted.
-final class LogCapture: @unchecked Sendable {
+public final class LogCapture: @unchecked Sendable {
     private let lines = Mutex<[String]>([])
-    let redactor: Redactor
+    public let redactor: Redactor
 
-    init(redactor: Redactor) { self.redactor = redactor }
+    public init(redactor: Redactor) { self.redactor = redactor }
 
-    var raw: [String] { lines.withLock { $0 } }
-    var redacted: [String] { raw.map(redactor.redact) }
+    public var raw: [String] { lines.withLock { $0 } }
+    public var redacted: [String] { raw.map(redactor.redact) }
 
-    var logger: Logger {
+    public var logger: Logger {
         Logger(label: "test") { _ in Handler(capture: self) }
     }
 
@@ -52,18 +54,18 @@ final class LogCapture: @unchecked Sendable {
 }
 
 /// Builds services against a loopback server with a fake clock and in-memory state.
-struct ServiceFactory {
-    var store: any StateStore = InMemoryStateStore()
-    var clock = TestClock()
-    var redactor = Redactor()
-    var budgets: RateBudgetRegistry?
-    lazy var logs = LogCapture(redactor: redactor)
+public struct ServiceFactory {
+    public var store: any StateStore = InMemoryStateStore()
+    public var clock = TestClock()
+    public var redactor = Redactor()
+    public var budgets: RateBudgetRegistry?
+    public lazy var logs = LogCapture(redactor: redactor)
 
-    init(budgets: Bool = false) {
+    public init(budgets: Bool = false) {
         if budgets { self.budgets = RateBudgetRegistry(store: store) }
     }
 
-    mutating func make(_ server: LoopbackServer, name: String = "api", _ configure: (inout HTTPConnectionConfig) -> Void = { _ in })
+    public mutating func make(_ server: LoopbackServer, name: String = "api", _ configure: (inout HTTPConnectionConfig) -> Void = { _ in })
         -> HTTPService
     {
         var config = HTTPConnectionConfig(endpoint: server.url + "/v2")
@@ -77,5 +79,6 @@ struct ServiceFactory {
 }
 
 extension HTTPTransportResponse {
-    var text: String { String(decoding: body, as: UTF8.self) }
+    /// The body as UTF-8 text.
+    public var text: String { String(decoding: body, as: UTF8.self) }
 }

@@ -2,9 +2,11 @@ import CSQLite
 
 /// One connection to a SQLite database, with a cache of prepared statements.
 ///
-/// A connection is not thread-safe: confine it to one thread or guard every call
-/// with a lock (as `SQLiteStateStore` does). Every error is a `SQLiteError` that
-/// carries SQLite's message and the purpose the caller gave.
+/// Shared by the host's state store and the `sqlite` connector, which is why it
+/// lives in `PluginAPI/` and depends on nothing but SQLite. A connection is not
+/// thread-safe: confine it to one thread or guard every call with a lock (as
+/// `SQLiteStateStore` does). Every error is a `SQLiteError` that carries SQLite's
+/// message and the purpose the caller gave.
 public final class SQLiteDatabase {
     /// How a transaction takes its locks.
     public enum TransactionKind: String, Sendable {
@@ -62,6 +64,14 @@ public final class SQLiteDatabase {
     /// True while a transaction is open.
     public var isInTransaction: Bool { handle != nil && sqlite3_get_autocommit(handle) == 0 }
 
+    /// The most columns a table, index or result may have (`SQLITE_LIMIT_COLUMN`).
+    public var columnLimit: Int { Int(sqlite3_limit(handle, SQLITE_LIMIT_COLUMN, -1)) }
+
+    /// `identifier` as a quoted SQL name (`"name"`, embedded quotes doubled).
+    public static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacing("\"", with: "\"\"") + "\""
+    }
+
     // MARK: Running SQL
 
     /// Runs SQL text of one or more statements without parameters (schema, pragmas).
@@ -118,7 +128,10 @@ public final class SQLiteDatabase {
         return try body(statement)
     }
 
-    private func prepare(_ sql: String, purpose: String) throws -> SQLiteStatement {
+    /// Compiles one statement that the caller keeps (outside the cache), for a
+    /// statement that outlives one call, such as a reader's query. It is finalized
+    /// when released.
+    public func prepare(_ sql: String, purpose: String) throws -> SQLiteStatement {
         let database = try connection(purpose)
         var handle: OpaquePointer?
         let rc = sqlite3_prepare_v3(database, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)

@@ -1,6 +1,7 @@
 import FerryCore
 import FerryHTTP
 import FerryJSON
+import FerryTesting
 import Foundation
 import Testing
 

@@ -62,6 +62,13 @@ public final class SQLiteStatement {
         try check(rc, "bind text parameter \(index)")
     }
 
+    /// Binds UTF-8 bytes as TEXT without copying them (`SQLITE_STATIC`), for a hot
+    /// write path: the bytes must stay valid until the statement is stepped and reset.
+    public func bind(borrowedText bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        let pointer = (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
+        try check(sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), nil), "bind text parameter \(index)")
+    }
+
     /// Binds a 64-bit integer.
     public func bind(integer: Int64, at index: Int32) throws {
         try check(sqlite3_bind_int64(handle, index, integer), "bind integer parameter \(index)")
@@ -118,6 +125,22 @@ public final class SQLiteStatement {
 
     /// The number of columns in a result row.
     public var columnCount: Int32 { sqlite3_column_count(handle) }
+
+    /// The name of result column `index` (0-based).
+    public func columnName(at index: Int32) -> String {
+        String(cString: sqlite3_column_name(handle, index))
+    }
+
+    /// The type result column `index` was declared with in its table, nil for an expression.
+    public func declaredType(at index: Int32) -> String? {
+        sqlite3_column_decltype(handle, index).map { String(cString: $0) }
+    }
+
+    /// The storage class of column `index` in the current row: `SQLITE_INTEGER`,
+    /// `SQLITE_FLOAT`, `SQLITE_TEXT`, `SQLITE_BLOB` or `SQLITE_NULL`.
+    public func storageClass(at index: Int32) -> Int32 {
+        sqlite3_column_type(handle, index)
+    }
 
     /// True when column `index` (0-based) is NULL.
     public func isNull(at index: Int32) -> Bool {

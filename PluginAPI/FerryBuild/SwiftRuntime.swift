@@ -2,7 +2,7 @@
 ///
 /// Linux Swift has no stable ABI: a Swift plugin that shares the host's runtime
 /// libraries must come from the same toolchain release. The SDK puts this tag in
-/// every Swift plugin's descriptor and the host's loader, which imports this
+/// every Swift plugin's descriptor, and the host's loader, which imports this same
 /// module, refuses a tag that differs from its own. It is computed at compile
 /// time; a toolchain newer than the chain stops the build on purpose: extend the
 /// chain, never guess.
