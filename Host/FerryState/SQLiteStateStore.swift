@@ -49,11 +49,9 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 
     /// Opens the file in WAL mode with the schema up to date. Two processes opening a new
-    /// file at once race to switch it to WAL, and SQLite answers the loser "busy" at once,
-    /// without its busy handler: so the loser tries again for a while.
+    /// file at once race to switch it to WAL; the loser tries again (`retryingWhileBusy`).
     private static func openConfigured(path: String) throws -> SQLiteDatabase {
-        let deadline = Date().addingTimeInterval(10)
-        while true {
+        try SQLiteDatabase.retryingWhileBusy {
             let database = try SQLiteDatabase(path: path, busyTimeout: 5)
             do {
                 let mode = try database.pragma("journal_mode = WAL")
@@ -65,9 +63,6 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                                      purpose: "configure the state database")
                 try database.migrate(StateSchema.migrations, what: "the state database")
                 return database
-            } catch let error as SQLiteError where error.code == SQLITE_BUSY && Date() < deadline {
-                database.close()
-                usleep(UInt32.random(in: 20_000...80_000))
             } catch {
                 database.close()
                 throw error

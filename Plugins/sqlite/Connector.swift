@@ -11,8 +11,13 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination {
 
     init(config: SQLiteConfig, host: HostServices) throws {
         do {
-            database = try SQLiteDatabase.open(connectorPath: config.path, fileMode: config.fileMode)
-            try database.execute("PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous);", purpose: "set the journal mode and synchronous level")
+            // Two runs opening a new file at once race to set its journal mode: the loser tries again.
+            database = try SQLiteDatabase.retryingWhileBusy {
+                let database = try SQLiteDatabase.open(connectorPath: config.path, fileMode: config.fileMode)
+                try database.execute("PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous);",
+                                     purpose: "set the journal mode and synchronous level")
+                return database
+            }
         } catch let error as SQLiteError {
             throw error.pluginError
         }
