@@ -43,5 +43,7 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
     }
     func markReplayed(_ ids: [Int64]) throws { try base.markReplayed(ids) }
     func discardDeadLetters(_ ids: [Int64]) throws -> Int { try base.discardDeadLetters(ids) }
+    func parkedRecords(for pipeline: PipelineID, limit: Int) throws -> [ParkedRecord] { try base.parkedRecords(for: pipeline, limit: limit) }
+    func parkedCount(for pipeline: PipelineID) throws -> Int { try base.parkedCount(for: pipeline) }
     func reset(_ pipeline: PipelineID) throws { try base.reset(pipeline) }
 }

@@ -169,6 +169,8 @@ public final class Workspace {
                 case .kept(let output): return output
                 case .dropped: return nil
                 case .rejected(let reason): throw RecordRejected(reason)
+                case .deferred(let reason, let limit): throw RecordDeferred(reason: reason, limit: limit)
+                case .failed(let reason): throw TransformStopped(description: reason)
                 }
             }
         }

@@ -350,6 +350,25 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                     try markReplayed(batch.replayedDeadLetters, in: db)
                 }
                 try hook?("replayedDeadLetters")
+
+                for id in batch.unparked {
+                    try db.run("DELETE FROM parked_records WHERE id = ?", id, purpose: "take up parked record \(id)")
+                }
+                if !batch.parked.isEmpty {
+                    try db.withStatement("""
+                        INSERT INTO parked_records (site, pipeline, stream, reason, record, attempts, parked_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """, purpose: "park the batch's waiting records") { statement in
+                        for record in batch.parked {
+                            try statement.bind([record.pipeline.site, record.pipeline.pipeline, record.stream, record.reason, "",
+                                                record.attempts, record.parkedAt])
+                            try statement.bind(textBytes: record.recordBytes, at: 5)
+                            try statement.run()
+                            statement.reset()
+                        }
+                    }
+                }
+                try hook?("parked")
             }
         }
     }
@@ -524,6 +543,25 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func parkedRecords(for pipeline: PipelineID, limit: Int) throws -> [ParkedRecord] {
+        try withDatabase { db in
+            try db.query("""
+                SELECT id, stream, reason, record, attempts, parked_at FROM parked_records
+                WHERE site = ? AND pipeline = ? ORDER BY id LIMIT ?
+                """, pipeline.site, pipeline.pipeline, limit, purpose: "list the parked records of \(pipeline)") { row in
+                ParkedRecord(id: row.int64(at: 0), pipeline: pipeline, stream: row.string(at: 1), reason: row.string(at: 2),
+                             recordBytes: row.bytes(at: 3), attempts: row.int(at: 4), parkedAt: row.double(at: 5))
+            }
+        }
+    }
+
+    public func parkedCount(for pipeline: PipelineID) throws -> Int {
+        try withDatabase { db in
+            try db.query("SELECT COUNT(*) FROM parked_records WHERE site = ? AND pipeline = ?", pipeline.site, pipeline.pipeline,
+                         purpose: "count the parked records of \(pipeline)") { $0.int(at: 0) }.first ?? 0
+        }
+    }
+
     public func discardDeadLetters(_ ids: [Int64]) throws -> Int {
         guard !ids.isEmpty else { return 0 }
         return try withDatabase { db in
@@ -550,6 +588,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                            purpose: "forget the hashed streams of \(pipeline)")
                 try db.run("DELETE FROM dead_letters WHERE site = ? AND pipeline = ?", site, name,
                            purpose: "forget the dead letters of \(pipeline)")
+                try db.run("DELETE FROM parked_records WHERE site = ? AND pipeline = ?", site, name,
+                           purpose: "forget the parked records of \(pipeline)")
             }
         }
     }

@@ -101,5 +101,18 @@ enum StateSchema {
             INSERT INTO checkpoint_sequences (site, pipeline, stream, sequence)
                 SELECT site, pipeline, stream, 1 FROM checkpoints;
             """),
+        SQLiteMigration(version: 3, purpose: "park records that wait for a mapping", sql: """
+            CREATE TABLE parked_records (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                site TEXT NOT NULL,
+                pipeline TEXT NOT NULL,
+                stream TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                record TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                parked_at REAL NOT NULL
+            );
+            CREATE INDEX parked_records_by_pipeline ON parked_records (site, pipeline, id);
+            """),
     ]
 }

@@ -23,12 +23,15 @@ func compileError(_ steps: String) -> String? {
     }
 }
 
-/// Applies `steps` to `input` and returns the kept record's JSON, "dropped", or "rejected: reason".
+/// Applies `steps` to `input` and returns the kept record's JSON, "dropped", "rejected: reason",
+/// "deferred (limit): reason" or "failed: reason".
 func run(_ steps: String, _ input: String, lookup: TransformChain.Lookup? = nil) throws -> String {
     switch try chain(steps).apply(to: record(input), lookup: lookup) {
     case .kept(let output): return output.encodedString()
     case .dropped: return "dropped"
     case .rejected(let reason): return "rejected: \(reason)"
+    case .deferred(let reason, let limit): return "deferred (\(limit)): \(reason)"
+    case .failed(let reason): return "failed: \(reason)"
     }
 }
 

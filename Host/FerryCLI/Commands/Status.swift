@@ -17,20 +17,22 @@ struct Status: ParsableCommand {
             let last = try workspace.store.recentRuns(of: id, limit: 1).first
             let cursor = try workspace.store.checkpoint(for: id, stream: pipeline.source.stream)
             let dead = try workspace.store.deadLetters(for: id, includeReplayed: false, limit: 100_000).count
+            let parked = try workspace.store.parkedCount(for: id)
             rows.append([
                 "pipeline": pipeline.name, "last_status": last?.status.rawValue ?? "never run",
                 "last_started": last.map { Timestamps.text($0.startedAt) } ?? "",
                 "last_summary": last?.message ?? "", "checkpoint": cursor ?? "", "dead_letters": dead,
+                "waiting_for_mapping": parked,
             ])
         }
         if global.json {
             printJSON(["pipelines": rows])
             return
         }
-        var table = Table("PIPELINE", "LAST RUN", "STARTED", "DEAD LETTERS", "CHECKPOINT")
+        var table = Table("PIPELINE", "LAST RUN", "STARTED", "DEAD LETTERS", "WAITING", "CHECKPOINT")
         for row in rows {
             table.add(row["pipeline"] as! String, row["last_status"] as! String, row["last_started"] as! String,
-                      "\(row["dead_letters"]!)", row["checkpoint"] as! String)
+                      "\(row["dead_letters"]!)", "\(row["waiting_for_mapping"]!)", row["checkpoint"] as! String)
         }
         print(table.rendered)
     }

@@ -154,6 +154,16 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
             }
             try hook?("replayedDeadLetters")
 
+            let unparked = Set(batch.unparked)
+            next.parked.removeAll { unparked.contains($0.id) }
+            for record in batch.parked {
+                var stored = record
+                stored.id = next.nextParkedID
+                next.nextParkedID += 1
+                next.parked.append(stored)
+            }
+            try hook?("parked")
+
             state = next
         }
     }
@@ -232,6 +242,14 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func parkedRecords(for pipeline: PipelineID, limit: Int) throws -> [ParkedRecord] {
+        storage.withLock { state in Array(state.parked.filter { $0.pipeline == pipeline }.prefix(limit)) }
+    }
+
+    public func parkedCount(for pipeline: PipelineID) throws -> Int {
+        storage.withLock { state in state.parked.filter { $0.pipeline == pipeline }.count }
+    }
+
     public func discardDeadLetters(_ ids: [Int64]) throws -> Int {
         let wanted = Set(ids)
         return storage.withLock { state in
@@ -248,6 +266,7 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
             state.checkpoints = state.checkpoints.filter { $0.key.pipeline != pipeline }
             state.hashes = state.hashes.filter { $0.key.pipeline != pipeline }
             state.deadLetters.removeAll { $0.pipeline == pipeline }
+            state.parked.removeAll { $0.pipeline == pipeline }
         }
     }
 }
@@ -278,6 +297,8 @@ extension InMemoryStateStore {
         var leases: [PipelineID: Lease] = [:]
         var checkpoints: [StreamKey: String] = [:]
         var checkpointSequences: [StreamKey: Int64] = [:]   // never reset
+        var nextParkedID: Int64 = 1
+        var parked: [ParkedRecord] = []   // in id order
         var values: [ScopedKey: String] = [:]
         var idMap: [ScopedKey: String] = [:]
         var hashes: [StreamKey: [String: UInt64]] = [:]

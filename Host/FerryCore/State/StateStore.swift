@@ -64,6 +64,14 @@ public protocol StateStore: AnyObject, Sendable {
     /// Deletes dead letters nobody will replay; returns how many were deleted.
     func discardDeadLetters(_ ids: [Int64]) throws -> Int
 
+    // MARK: Parked records
+
+    /// Records waiting for a parent's ID mapping (`lookup` with `on_missing: defer`), oldest first.
+    func parkedRecords(for pipeline: PipelineID, limit: Int) throws -> [ParkedRecord]
+
+    /// How many records of a pipeline wait.
+    func parkedCount(for pipeline: PipelineID) throws -> Int
+
     // MARK: Maintenance
 
     /// Forgets checkpoints, hashes and dead letters of one pipeline (not ID mappings, not runs).
@@ -135,6 +143,7 @@ public struct BatchCounts: Sendable, Equatable {
     public var unchanged = 0  // records skipped because their hash had not changed
     public var deleted = 0    // records deleted by mirror mode
     public var rejected = 0   // records sent to dead letters
+    public var parked = 0     // records waiting for a parent's mapping (not stored with the run)
 
     public init(read: Int = 0, written: Int = 0, unchanged: Int = 0, deleted: Int = 0, rejected: Int = 0) {
         self.read = read; self.written = written; self.unchanged = unchanged; self.deleted = deleted; self.rejected = rejected
@@ -142,7 +151,7 @@ public struct BatchCounts: Sendable, Equatable {
 
     public static func += (lhs: inout BatchCounts, rhs: BatchCounts) {
         lhs.read += rhs.read; lhs.written += rhs.written; lhs.unchanged += rhs.unchanged
-        lhs.deleted += rhs.deleted; lhs.rejected += rhs.rejected
+        lhs.deleted += rhs.deleted; lhs.rejected += rhs.rejected; lhs.parked += rhs.parked
     }
 }
 
@@ -175,6 +184,26 @@ public struct DeadLetter: Sendable, Equatable {
     }
 }
 
+/// A record that waits for a parent's ID mapping before it can be written.
+public struct ParkedRecord: Sendable, Equatable {
+    public var id: Int64            // assigned by the store; 0 before it is stored
+    public var pipeline: PipelineID
+    public var stream: String
+    /// Why it waits ("no 'yuman/sites' mapping for field 'site' value \"S9\"").
+    public var reason: String
+    /// The record's bytes as the source sent them.
+    public var recordBytes: [UInt8]
+    /// Runs that tried it so far.
+    public var attempts: Int
+    public var parkedAt: Double
+
+    public init(id: Int64 = 0, pipeline: PipelineID, stream: String, reason: String, recordBytes: [UInt8], attempts: Int,
+                parkedAt: Double) {
+        self.id = id; self.pipeline = pipeline; self.stream = stream; self.reason = reason
+        self.recordBytes = recordBytes; self.attempts = attempts; self.parkedAt = parkedAt
+    }
+}
+
 /// Everything one acknowledged batch changes in state, committed atomically.
 public struct BatchCommit: Sendable {
     public var run: RunID
@@ -194,15 +223,20 @@ public struct BatchCommit: Sendable {
     public var removedHashKeys: [String]
     /// Dead letters this batch replayed: marked replayed in the same transaction.
     public var replayedDeadLetters: [Int64]
+    /// Records this batch parked to wait for a mapping.
+    public var parked: [ParkedRecord]
+    /// Parked records this batch took up again (removed; those that still wait are in `parked` anew).
+    public var unparked: [Int64]
 
     public init(run: RunID, pipeline: PipelineID, stream: String, checkpoint: String?, checkpointSequence: Int64? = nil,
                 counts: BatchCounts, idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],
                 deadLetters: [DeadLetter] = [], hashes: [(key: String, hash: UInt64)] = [], removedHashKeys: [String] = [],
-                replayedDeadLetters: [Int64] = []) {
+                replayedDeadLetters: [Int64] = [], parked: [ParkedRecord] = [], unparked: [Int64] = []) {
         self.run = run; self.pipeline = pipeline; self.stream = stream; self.checkpoint = checkpoint
         self.checkpointSequence = checkpointSequence
         self.counts = counts; self.idMappings = idMappings; self.deadLetters = deadLetters
         self.hashes = hashes; self.removedHashKeys = removedHashKeys; self.replayedDeadLetters = replayedDeadLetters
+        self.parked = parked; self.unparked = unparked
     }
 }
 

@@ -15,5 +15,10 @@ extension TransformChain {
         /// A step could not process the record; the reason names the step
         /// ("transform 3 (cast): field 'price' value \"abc\" is not a decimal number").
         case rejected(String)
+        /// A `lookup` with `on_missing: defer` found no mapping yet: park the record and try
+        /// it again on the next runs, at most `limit` of them.
+        case deferred(String, limit: Int)
+        /// A `lookup` with `on_missing: fail` found no mapping: stop the run.
+        case failed(String)
     }
 }

@@ -22,7 +22,7 @@ public struct TransformChain: Sendable {
     /// The ID-mapping scopes the chain's `lookup` steps read, so the host can
     /// check or preload them.
     public var lookupScopes: [String] {
-        operations.compactMap { if case .lookup(_, let scope, _, _) = $0 { return scope } else { return nil } }
+        operations.compactMap { if case .lookup(_, let scope, _, _) = $0 { scope } else { nil } }
     }
 
     /// Compiles a pipeline's steps.
@@ -49,7 +49,12 @@ public struct TransformChain: Sendable {
             do {
                 guard try operation.apply(to: &record, lookup: lookup) else { return .dropped }
             } catch {
-                return .rejected("transform \(offset + 1) (\(operation.name)): \(error.reason)")
+                let reason = "transform \(offset + 1) (\(operation.name)): \(error.reason)"
+                switch error.kind {
+                case .reject: return .rejected(reason)
+                case .deferral(let limit): return .deferred(reason, limit: limit)
+                case .fatal: return .failed(reason)
+                }
             }
         }
         return .kept(record)

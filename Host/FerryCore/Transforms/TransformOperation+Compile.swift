@@ -66,9 +66,36 @@ extension TransformOperation {
             let field = try reader.requiredPath("field")
             let scope = try reader.requiredString("scope")
             guard !scope.isEmpty else { throw reader.error("scope", "must not be empty") }
-            operation = .lookup(
-                field: field, scope: scope, to: try reader.requiredPath("to"),
-                required: try reader.bool("required", default: false))
+            let to = try reader.requiredPath("to")
+            let required = try reader.bool("required", default: false)
+            let limit = try reader.int("defer_limit")
+            var onMissing: LookupMissing = required ? .deadLetter : .skip
+            let choices = ["skip", "null", "dead_letter", "defer", "fail"]
+            let missingChoice: String?
+            switch reader.value("on_missing") {
+            case nil: missingChoice = nil
+            case .null?: missingChoice = "null"  // YAML reads a bare `null` as null, not as the word
+            case .string(let text)? where choices.contains(text): missingChoice = text
+            case let other?:
+                throw reader.error("on_missing", "expected one of \(choices.joined(separator: ", ")), got \(other.encodedString())")
+            }
+            if let choice = missingChoice {
+                guard !required else { throw reader.error("on_missing", "give either required or on_missing, not both") }
+                switch choice {
+                case "null": onMissing = .null
+                case "dead_letter": onMissing = .deadLetter
+                case "defer": onMissing = .deferRecord(limit: limit ?? LookupMissing.defaultDeferLimit)
+                case "fail": onMissing = .fail
+                default: onMissing = .skip
+                }
+            }
+            if limit != nil, case .deferRecord = onMissing {} else if limit != nil {
+                throw reader.error("defer_limit", "only goes with on_missing: defer")
+            }
+            if let limit, !(1...1000).contains(limit) {
+                throw reader.error("defer_limit", "must be between 1 and 1000 runs, got \(limit)")
+            }
+            operation = .lookup(field: field, scope: scope, to: to, onMissing: onMissing)
         }
         try reader.finish()
         return operation

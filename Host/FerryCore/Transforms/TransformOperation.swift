@@ -22,7 +22,7 @@ enum TransformOperation: Sendable {
     /// Replace NaN and infinite doubles with null, in these fields or everywhere (nil).
     case cleanNumbers([FieldPath]?)
     /// Map a source id to a destination id through the ID-mapping store.
-    case lookup(field: FieldPath, scope: String, to: FieldPath, required: Bool)
+    case lookup(field: FieldPath, scope: String, to: FieldPath, onMissing: LookupMissing)
 
     /// Runs the step on `record`; returns false when the record is filtered out.
     func apply(to record: inout JSONObject, lookup: TransformChain.Lookup?) throws(StepFailure) -> Bool {
@@ -80,9 +80,13 @@ enum TransformOperation: Sendable {
             } else {
                 for (key, value) in record where Self.hasNonFinite(value) { record[key] = Self.clean(value) }
             }
-        case .lookup(let field, let scope, let to, let required):
+        case .lookup(let field, let scope, let to, let onMissing):
             guard let value = field.value(in: record), value != .null else {
-                if required { throw StepFailure("field '\(field)' is missing, so no '\(scope)' mapping can be found") }
+                // A record without the parent's id will never find a mapping: waiting does not help.
+                if onMissing != .skip && onMissing != .null {
+                    throw StepFailure("field '\(field)' is missing, so no '\(scope)' mapping can be found")
+                }
+                if onMissing == .null { try write(.null, at: to, in: &record) }
                 return true
             }
             let sourceID: String
@@ -100,8 +104,15 @@ enum TransformOperation: Sendable {
             }
             if let found {
                 try write(.string(found), at: to, in: &record)
-            } else if required {
-                throw StepFailure("no '\(scope)' mapping for field '\(field)' value \(Self.quote(value))")
+            } else {
+                let reason = "no '\(scope)' mapping for field '\(field)' value \(Self.quote(value))"
+                switch onMissing {
+                case .skip: break
+                case .null: try write(.null, at: to, in: &record)
+                case .deadLetter: throw StepFailure(reason)
+                case .deferRecord(let limit): throw StepFailure(reason, kind: .deferral(limit: limit))
+                case .fail: throw StepFailure(reason, kind: .fatal)
+                }
             }
         }
         return true
@@ -162,6 +173,29 @@ enum TransformOperation: Sendable {
 
 /// Why a step could not process a record; the chain prefixes the step.
 struct StepFailure: Error {
+    enum Kind { case reject, deferral(limit: Int), fatal }
     var reason: String
-    init(_ reason: String) { self.reason = reason }
+    var kind: Kind
+    init(_ reason: String, kind: Kind = .reject) {
+        self.reason = reason
+        self.kind = kind
+    }
+}
+
+/// What a `lookup` step does when the ID map has no mapping (`on_missing`).
+public enum LookupMissing: Equatable, Sendable {
+    /// Leave the target field out (the default).
+    case skip
+    /// Write null into the target field.
+    case null
+    /// Reject the record: a dead letter (`required: true` means this).
+    case deadLetter
+    /// Park the record and try it again on the next runs, until the parent's mapping
+    /// exists; after `limit` runs it becomes a dead letter.
+    case deferRecord(limit: Int)
+    /// Stop the run.
+    case fail
+
+    /// How many runs a deferred record waits by default.
+    public static let defaultDeferLimit = 10
 }

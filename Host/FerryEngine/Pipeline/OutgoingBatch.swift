@@ -62,12 +62,34 @@ struct BatchLedger {
     /// Fingerprints of the open dead letters, so a full re-read that meets the same
     /// bad record again does not store it twice (it is counted as rejected all the same).
     private(set) var knownDeadLetters: Set<UInt64>
+    /// Records that wait for a parent's mapping, to park with the batch.
+    private(set) var parked: [ParkedRecord] = []
+    /// Their primary keys, which a mirror run must count as present.
+    private(set) var parkedKeys: [String] = []
+    /// Runs each record already waited, by the hash of its bytes (records parked before).
+    private let priorAttempts: [UInt64: Int]
 
-    init(batch: SourceBatch, plan: PipelinePlan, knownDeadLetters: Set<UInt64>) {
+    init(batch: SourceBatch, plan: PipelinePlan, knownDeadLetters: Set<UInt64>, priorAttempts: [UInt64: Int] = [:]) {
         sourceLines = LineIndex(batch.records)
         self.plan = plan
         counts = BatchCounts(read: batch.count)
         self.knownDeadLetters = knownDeadLetters
+        self.priorAttempts = priorAttempts
+    }
+
+    /// Parks the source record at `index` to wait for a mapping, or dead-letters it once it
+    /// has waited `limit` runs.
+    mutating func park(_ index: Int, key: String?, reason: String, limit: Int) {
+        let bytes = sourceLines.bytes(of: index)
+        let attempts = (priorAttempts[XXHash64.hash(bytes)] ?? 0) + 1
+        guard attempts <= limit else {
+            deadLetter(index, stage: "transform", "\(reason); still no mapping after \(limit) runs (defer_limit)")
+            return
+        }
+        parked.append(ParkedRecord(pipeline: plan.id, stream: plan.sourceStream, reason: reason, recordBytes: bytes,
+                                   attempts: attempts, parkedAt: Date().timeIntervalSince1970))
+        if let key { parkedKeys.append(key) }
+        counts.parked += 1
     }
 
     /// Rejects the source record at `index`, keeping its exact bytes for replay.

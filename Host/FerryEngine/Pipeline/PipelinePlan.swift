@@ -72,6 +72,24 @@ public struct RecordRejected: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// A record that waits for a parent's mapping (`lookup` with `on_missing: defer`):
+/// parked in the state store and tried again on the next runs, at most `limit` of them.
+public struct RecordDeferred: Error, CustomStringConvertible {
+    public var reason: String
+    public var limit: Int
+    public var description: String { reason }
+    public init(reason: String, limit: Int) {
+        self.reason = reason
+        self.limit = limit
+    }
+}
+
+/// A transform step that stops the run (`lookup` with `on_missing: fail`).
+public struct TransformStopped: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
 /// Per-invocation options from the command line.
 public struct RunOptions: Sendable {
     public var fullRefresh = false

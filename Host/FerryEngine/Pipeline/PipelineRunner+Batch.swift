@@ -9,15 +9,20 @@ import Foundation
 /// batch changed is returned as a `BatchCommit`.
 extension PipelineRunner {
     func process(_ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<UInt64>,
-                 checkpoint: DurableCheckpoint?) throws -> BatchCommit {
-        var ledger = BatchLedger(batch: batch, plan: plan, knownDeadLetters: knownDeadLetters)
+                 checkpoint: DurableCheckpoint?, priorAttempts: [UInt64: Int] = [:]) throws -> BatchCommit {
+        var ledger = BatchLedger(batch: batch, plan: plan, knownDeadLetters: knownDeadLetters, priorAttempts: priorAttempts)
         defer { knownDeadLetters = ledger.knownDeadLetters }
         var outgoing = try shape(batch, ledger: &ledger)
+        if plan.writeMode == .mirror {
+            // A record that waits for its parent is still in the snapshot: mirror must not delete it.
+            for key in ledger.parkedKeys { seenKeys.insert(XXHash64.hash(Array(key.utf8))) }
+        }
         try applyTransformPlugins(to: &outgoing, ledger: &ledger)
         var hashes = try skipUnchanged(in: &outgoing, seenKeys: &seenKeys, ledger: &ledger)
         let idMappings = try deliver(outgoing, batchID: batchID, checkpoint: checkpoint, hashes: &hashes, ledger: &ledger)
         return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
-                           counts: ledger.counts, idMappings: idMappings, deadLetters: ledger.deadLetters, hashes: hashes)
+                           counts: ledger.counts, idMappings: idMappings, deadLetters: ledger.deadLetters, hashes: hashes,
+                           parked: ledger.parked)
     }
 
     /// Stage 1: keys and config transforms. When nothing needs to look inside the records,
@@ -47,6 +52,10 @@ extension PipelineRunner {
                 records.append(OutgoingRecord(sourceIndex: index, key: try recordKey(kept), line: writer.encode(.object(kept))))
             } catch let violation as SourceProtocolViolation {
                 throw violation
+            } catch let stop as TransformStopped {
+                throw stop
+            } catch let deferral as RecordDeferred {
+                ledger.park(index, key: try? key(ofLine: line), reason: deferral.reason, limit: deferral.limit)
             } catch let error as JSONParseError {
                 throw SourceProtocolViolation(plan: plan, record: index, "is not a JSON object: \(error)")
             } catch {

@@ -104,6 +104,7 @@ public final class PipelineRunner {
         // than the key itself keeps memory small for millions of records.
         var seenKeys = Set<UInt64>()
         knownDeadLetters = try openDeadLetterFingerprints()
+        let priorAttempts = try takeUpParkedRecords(runID: runID, fullRefresh: fullRefresh, seenKeys: &seenKeys, totals: &totals)
         // A batch is named by the checkpoint it starts from (and its place among batches that
         // carried no new checkpoint), so a batch re-read after a crash gets the same id and an
         // idempotent destination can recognise it.
@@ -153,7 +154,8 @@ public final class PipelineRunner {
                 position.sequence += 1
                 durable = DurableCheckpoint(scope: plan.checkpointScope, sequence: position.sequence, value: try parser.parse(outgoing))
             }
-            var commit = try process(batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: durable)
+            var commit = try process(batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: durable,
+                                     priorAttempts: priorAttempts)
             commit.checkpoint = outgoing
             commit.checkpointSequence = durable?.sequence
             FailPoints.hit("after_write")
@@ -207,6 +209,39 @@ public final class PipelineRunner {
         // Later checkpoints are numbered past the destination's either way, so its copy never looks ahead again.
         sequence = stored.sequence
         return (checkpoint, sequence)
+    }
+
+    // MARK: Parked records
+
+    /// Takes up the records that wait for a parent's mapping, before the source's new
+    /// records: an incremental run sends them through the pipeline again (those still
+    /// without a mapping are parked anew, one run older); a full run reads them from the
+    /// source anyway, so it only forgets the old copies. Returns how many runs each
+    /// waited, by the hash of its bytes, so a record re-read in a full run keeps its count.
+    private func takeUpParkedRecords(runID: RunID, fullRefresh: Bool, seenKeys: inout Set<UInt64>,
+                                     totals: inout BatchCounts) throws -> [UInt64: Int] {
+        guard !options.dryRun else { return [:] }
+        let waiting = try store.parkedRecords(for: plan.id, limit: Int.max)
+        guard !waiting.isEmpty else { return [:] }
+        let attempts = Dictionary(waiting.map { (XXHash64.hash($0.recordBytes), $0.attempts) }, uniquingKeysWith: max)
+        logger.info("Taking up records that wait for a mapping.", metadata: ["parked": "\(waiting.count)"])
+        if fullRefresh {
+            try store.commit(BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil,
+                                         counts: BatchCounts(), unparked: waiting.map(\.id)))
+            return attempts
+        }
+        for start in stride(from: 0, to: waiting.count, by: plan.batchSize) {
+            let chunk = Array(waiting[start..<min(start + plan.batchSize, waiting.count)])
+            let batch = SourceBatch(records: joinedLines(chunk.map(\.recordBytes)), count: chunk.count, checkpoint: nil)
+            let batchID = "\(plan.id)/parked/\(stableDigest(chunk.map { String($0.id) }.joined(separator: ",")))"
+            var commit = try process(batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: nil,
+                                     priorAttempts: attempts)
+            commit.unparked = chunk.map(\.id)
+            try store.commit(commit)
+            totals += commit.counts
+            onProgress?(totals)
+        }
+        return attempts
     }
 
     // MARK: Replay
@@ -338,6 +373,7 @@ public struct RunReport: Sendable {
 
     public var summaryLine: String {
         "read \(counts.read), written \(counts.written), unchanged \(counts.unchanged), deleted \(counts.deleted), dead letters \(counts.rejected)"
+            + (counts.parked > 0 ? ", waiting for a mapping \(counts.parked)" : "")
     }
 }
 
