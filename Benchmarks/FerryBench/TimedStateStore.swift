@@ -45,5 +45,12 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
     func discardDeadLetters(_ ids: [Int64]) throws -> Int { try base.discardDeadLetters(ids) }
     func parkedRecords(for pipeline: PipelineID, limit: Int) throws -> [ParkedRecord] { try base.parkedRecords(for: pipeline, limit: limit) }
     func parkedCount(for pipeline: PipelineID) throws -> Int { try base.parkedCount(for: pipeline) }
+    func setDestinationIDs(_ pairs: [(sourceID: String, destinationID: String)], scope: String) throws {
+        try base.setDestinationIDs(pairs, scope: scope)
+    }
+    func idMapScopes(prefix: String) throws -> [(scope: String, count: Int)] { try base.idMapScopes(prefix: prefix) }
+    func idMappings(scope: String, limit: Int) throws -> [(sourceID: String, destinationID: String)] {
+        try base.idMappings(scope: scope, limit: limit)
+    }
     func reset(_ pipeline: PipelineID) throws { try base.reset(pipeline) }
 }

@@ -456,6 +456,41 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func setDestinationIDs(_ pairs: [(sourceID: String, destinationID: String)], scope: String) throws {
+        guard !pairs.isEmpty else { return }
+        try withDatabase { db in
+            try db.transaction("import ID mappings into \(scope)") {
+                try db.withStatement("""
+                    INSERT INTO id_map (scope, source_id, destination_id, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (scope, source_id) DO UPDATE SET destination_id = excluded.destination_id, updated_at = excluded.updated_at
+                    """, purpose: "import ID mappings into \(scope)") { statement in
+                    try statement.bind(text: scope, at: 1)
+                    try statement.bind(real: Self.now, at: 4)
+                    for pair in pairs {
+                        try statement.bind(text: pair.sourceID, at: 2)
+                        try statement.bind(text: pair.destinationID, at: 3)
+                        try statement.run()
+                        statement.reset()
+                    }
+                }
+            }
+        }
+    }
+
+    public func idMapScopes(prefix: String) throws -> [(scope: String, count: Int)] {
+        try withDatabase { db in
+            try db.query("SELECT scope, COUNT(*) FROM id_map WHERE substr(scope, 1, length(?1)) = ?1 GROUP BY scope ORDER BY scope",
+                         prefix, purpose: "list the ID-map scopes") { (scope: $0.string(at: 0), count: $0.int(at: 1)) }
+        }
+    }
+
+    public func idMappings(scope: String, limit: Int) throws -> [(sourceID: String, destinationID: String)] {
+        try withDatabase { db in
+            try db.query("SELECT source_id, destination_id FROM id_map WHERE scope = ? ORDER BY source_id LIMIT ?", scope, limit,
+                         purpose: "list the ID mappings of \(scope)") { (sourceID: $0.string(at: 0), destinationID: $0.string(at: 1)) }
+        }
+    }
+
     // MARK: Change detection
 
     public func recordHashes(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: UInt64] {

@@ -200,6 +200,29 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
         storage.withLock { $0.idMap[ScopedKey(scope, sourceID)] = destinationID }
     }
 
+    public func setDestinationIDs(_ pairs: [(sourceID: String, destinationID: String)], scope: String) throws {
+        storage.withLock { state in
+            for pair in pairs { state.idMap[ScopedKey(scope, pair.sourceID)] = pair.destinationID }
+        }
+    }
+
+    public func idMapScopes(prefix: String) throws -> [(scope: String, count: Int)] {
+        storage.withLock { state in
+            Dictionary(grouping: state.idMap.keys.filter { $0.scope.hasPrefix(prefix) }, by: \.scope)
+                .map { (scope: $0.key, count: $0.value.count) }
+                .sorted { $0.scope.utf8.lexicographicallyPrecedes($1.scope.utf8) }
+        }
+    }
+
+    public func idMappings(scope: String, limit: Int) throws -> [(sourceID: String, destinationID: String)] {
+        storage.withLock { state in
+            Array(state.idMap.filter { $0.key.scope == scope }
+                .map { (sourceID: $0.key.key, destinationID: $0.value) }
+                .sorted { $0.sourceID.utf8.lexicographicallyPrecedes($1.sourceID.utf8) }
+                .prefix(limit))
+        }
+    }
+
     // MARK: Change detection
 
     public func recordHashes(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: UInt64] {

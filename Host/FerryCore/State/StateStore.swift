@@ -46,6 +46,15 @@ public protocol StateStore: AnyObject, Sendable {
     func destinationID(scope: String, sourceID: String) throws -> String?
     func setDestinationID(_ destinationID: String, scope: String, sourceID: String) throws
 
+    /// Stores many mappings of one scope in one transaction (an import).
+    func setDestinationIDs(_ pairs: [(sourceID: String, destinationID: String)], scope: String) throws
+
+    /// Every scope whose name starts with `prefix`, with how many mappings it holds.
+    func idMapScopes(prefix: String) throws -> [(scope: String, count: Int)]
+
+    /// The mappings of a scope, by source id.
+    func idMappings(scope: String, limit: Int) throws -> [(sourceID: String, destinationID: String)]
+
     // MARK: Change detection
 
     /// The stored content hashes for the given keys of a stream (absent keys are omitted).
