@@ -200,8 +200,9 @@ public final class SQLiteStatement {
 
     // MARK: Errors
 
-    private func check(_ rc: Int32, _ what: String) throws {
-        if rc != SQLITE_OK { throw error(rc, "\(what) to \(purpose)") }
+    // `what` is an autoclosure: a bind runs millions of times, and its message is only built on failure.
+    private func check(_ rc: Int32, _ what: @autoclosure () -> String) throws {
+        if rc != SQLITE_OK { throw error(rc, "\(what()) to \(purpose)") }
     }
 
     private func error(_ rc: Int32, _ purpose: String) -> SQLiteError {

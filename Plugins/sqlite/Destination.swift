@@ -85,16 +85,18 @@ final class SQLiteDestination {
             let keyColumns = try self.keyColumns(of: table, request: request)
             // Looked up once per attempt: parsed records in between may switch the last statement.
             let fastStatement = try fastKeys.map { try statement(for: $0, table: table, request: request) }
+            // Each field's key rule by position, found once rather than by name for every record.
+            let fastKeyColumns = fastKeys.map { $0.map { keyColumns[$0] } } ?? []
             var assigned: [AssignedID] = []
             for (index, row) in rows.enumerated() {
                 if case .malformed = row { continue }
-                if skipped.contains(index) { continue }
+                if !skipped.isEmpty && skipped.contains(index) { continue }
                 var id: String?
                 func write() throws {
                     switch row {
                     case .raw(let first):
                         id = try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
-                                          keys: fastKeys!, keyColumns: keyColumns, request: request)
+                                          keys: fastKeys!, keyColumns: fastKeyColumns, request: request)
                     case .parsed(let object):
                         id = try apply(object, table: table, statementID: statementID, keyColumns: keyColumns, request: request)
                     case .malformed: break
@@ -289,10 +291,10 @@ final class SQLiteDestination {
     /// Values that need decoding (escaped strings, large or odd numbers) take the parser.
     /// - Returns: The id the destination assigned (`assigned_id`), when configured.
     private func applyRaw(_ values: ArraySlice<UnsafeRawBufferPointer>, statement: SQLiteStatement, keys: [String],
-                          keyColumns: [String: KeyIdentity.Column], request: WriteRequest) throws -> String? {
+                          keyColumns: [KeyIdentity.Column?], request: WriteRequest) throws -> String? {
         defer { statement.reset() }
         for (offset, value) in values.enumerated() {
-            if let column = keyColumns[keys[offset]] {
+            if let column = keyColumns[offset] {
                 if request.operation == .upsert, value.first == UInt8(ascii: "n") {
                     throw PluginError.invalid("record has no value for key field '\(keys[offset])'")
                 }

@@ -17,6 +17,4 @@ struct LineIndex {
     var first: [UInt8]? { ranges.isEmpty ? nil : bytes(of: 0) }
 
     func bytes(of index: Int) -> [UInt8] { Array(buffer[ranges[index]]) }
-
-    func text(of index: Int) -> String { String(decoding: buffer[ranges[index]], as: UTF8.self) }
 }
