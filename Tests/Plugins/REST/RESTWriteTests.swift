@@ -149,4 +149,18 @@ import Testing
         // The first batch's ids are mapped; nothing was created twice.
         #expect(api.sites.withLock { $0.count } == 2)
     }
+
+    @Test(arguments: [
+        ("id_map_scope: yuman/sites", "", "config.writes[0].id_map_scope is required"),
+        ("delete: true", "delete: true\n          upsert_method: PUT", "config.writes[0]: unknown key 'upsert_method'"),
+        ("delete: true", "delete: true\n          item_path: sites/one", "config.writes[0].item_path must contain {id}"),
+    ])
+    func aBadWriteConfigIsAConfigurationErrorNamingTheKey(old: String, new: String, message: String) throws {
+        let server = try LoopbackServer { _ in .json("{}") }
+        let sandbox = try Self.sandbox(server)
+        try sandbox.write("ferry.yaml", Self.config(server).replacing(old, with: new))
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect((run.stdout + run.stderr).contains(message), "\(run.stdout)\(run.stderr)")
+    }
 }
