@@ -9,7 +9,8 @@ import Synchronization
 /// /sites/{id}` removes one. It refuses a site without a name (422, `{"message": …}`) and a
 /// second site with a code already taken (409), and answers one request in
 /// `rateLimitEvery` with 429 and `Retry-After: 0`. `lostAnswers` makes the next creates
-/// store the site and then answer 503, as a gateway that lost the answer would.
+/// store the site and then answer 503, as a gateway that lost the answer would;
+/// `failedCreates` makes the next creates answer 503 without storing anything.
 final class FieldServiceSimulator: Sendable {
     struct Site: Equatable {
         var id: Int
@@ -20,6 +21,7 @@ final class FieldServiceSimulator: Sendable {
     let log = Mutex<[String]>([])
     let rateLimitEvery: Int
     let lostAnswers = Mutex(0)
+    let failedCreates = Mutex(0)
 
     init(rateLimitEvery: Int = 0) { self.rateLimitEvery = rateLimitEvery }
 
@@ -43,6 +45,11 @@ final class FieldServiceSimulator: Sendable {
             let found = sites.withLock { $0.filter { code == nil || $0.fields["code"]?.stringValue == code } }
             return .json(#"{"items":[\#(found.map(Self.text).joined(separator: ","))],"total_entries":\#(found.count)}"#)
         case ("POST", nil):
+            let failed = failedCreates.withLock { count in
+                defer { count = max(0, count - 1) }
+                return count > 0
+            }
+            if failed { return .json(#"{"message":"Service unavailable"}"#, status: 503) }
             guard case .object(let fields)? = try? JSONParser().parse(request.body) else {
                 return .json(#"{"message":"Body is not JSON"}"#, status: 400)
             }

@@ -114,6 +114,18 @@ import Testing
         #expect(try Self.idMap(sandbox) == ["VC1=1001", "VC2=1002", "VC3=1003", "VC4=1004", "VC5=1005"])
     }
 
+    @Test func aCreateThatMadeNothingIsSearchedForThenCreatedOnce() throws {
+        let api = FieldServiceSimulator()
+        api.failedCreates.withLock { $0 = 1 }
+        let server = try LoopbackServer { api.reply($0) }
+        let sandbox = try Self.sandbox(server)
+        var run = try sandbox.ferry(["run"])
+        if run.status != 0 { run = try sandbox.ferry(["run"]) }
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(api.requests == ["POST /sites", "GET /sites", "POST /sites", "POST /sites", "POST /sites", "POST /sites", "POST /sites"])
+        #expect(try Self.idMap(sandbox) == ["VC1=1001", "VC2=1002", "VC3=1003", "VC4=1004", "VC5=1005"])
+    }
+
     @Test func withoutALookupAnUnansweredCreateStopsTheRunInsteadOfCreatingAgain() throws {
         let api = FieldServiceSimulator()
         api.lostAnswers.withLock { $0 = 1 }
