@@ -1,22 +1,29 @@
 import FerryJSON
 import FerryPluginSDK
 
-/// The `rest` connector's configuration: a list of streams over the
-/// connection's HTTP endpoint. Authentication, budgets and retries are the
-/// host's (`http:` in the connection), so none of them appear here.
+/// The `rest` connector's configuration: streams to read and streams to write
+/// (`writes`) over the connection's HTTP endpoint. Authentication, budgets and
+/// retries are the host's (`http:` in the connection), so none of them appear here.
 struct RESTConfig {
     var streams: [RESTStream]
+    var writes: [RESTWrite]
 
     init(_ object: JSONObject) throws {
-        for key in object.keys where key != "streams" {
-            throw PluginError.invalid("config: unknown key '\(key)'; the rest connector takes 'streams' (auth and endpoint go in the connection's http:)")
+        for key in object.keys where key != "streams" && key != "writes" {
+            throw PluginError.invalid("config: unknown key '\(key)'; the rest connector takes 'streams' and 'writes' (auth and endpoint go in the connection's http:)")
         }
-        guard let list = object["streams"]?.arrayValue, !list.isEmpty else {
-            throw PluginError.invalid("config.streams must list at least one stream")
+        func list(_ key: String) throws -> [JSONObject] {
+            guard let value = object[key], !value.isNull else { return [] }
+            guard let items = value.arrayValue else { throw PluginError.invalid("config.\(key) must be a list") }
+            return try items.enumerated().map { index, item in
+                guard let entry = item.objectValue else { throw PluginError.invalid("config.\(key)[\(index)] must be an object") }
+                return entry
+            }
         }
-        streams = try list.enumerated().map { index, value in
-            guard let stream = value.objectValue else { throw PluginError.invalid("config.streams[\(index)] must be an object") }
-            return try RESTStream(stream, at: "config.streams[\(index)]")
+        streams = try list("streams").enumerated().map { try RESTStream($1, at: "config.streams[\($0)]") }
+        writes = try list("writes").enumerated().map { try RESTWrite($1, at: "config.writes[\($0)]") }
+        guard !streams.isEmpty || !writes.isEmpty else {
+            throw PluginError.invalid("config.streams (to read) or config.writes (to write) must list at least one stream")
         }
     }
 }

@@ -3,22 +3,22 @@ import FerryBuild
 import FerryJSON
 import FerryPluginSDK
 
-/// The generic REST source: configurable streams over any JSON API, paged by
-/// page number, offset, body cursor, Link header, 4D's `$skip`/`$top` or keyset. It
-/// uses only the host's `http_request`: endpoint, auth, budgets and retries
-/// come from the connection's `http:` settings.
+/// The generic REST connector: configurable streams over any JSON API, paged by
+/// page number, offset, body cursor, Link header, 4D's `$skip`/`$top` or keyset,
+/// and write streams that create (exactly once across crashes), update and delete
+/// objects. It uses only the host's `http_request`: endpoint, auth, budgets and
+/// retries come from the connection's `http:` settings.
 public enum RESTPlugin: FerryPlugin {
     public typealias Instance = RESTConnector
     public static let name = "rest"
     public static let version = FerryVersion.current
-    public static let summary = "Generic JSON REST source: configured streams, six pagination styles with totals checks, host HTTP."
+    public static let summary = "Generic JSON REST: configured streams, six pagination styles with totals checks; creates exactly once, updates, deletes; host HTTP."
     /// A reader moves its cursor, page and keyset position only after a page is accepted, so
     /// a `next()` that failed asks for the same page again.
     public static let repeatableReads = true
     public static let configSchema: JSONValue = [
         "type": "object",
         "additionalProperties": false,
-        "required": ["streams"],
         "properties": [
             "streams": [
                 "type": "array",
@@ -26,6 +26,14 @@ public enum RESTPlugin: FerryPlugin {
                     + "until_param, until_filter, method, body, cursor_default, pagination (type none|page|offset|cursor|link|4d|keyset; "
                     + "page_size, size_param, page_param, start_page, offset_param, limit_param, cursor_param, next_path, key_param, "
                     + "total_path, total_pages_path). See Plugins/rest/README.md."),
+                "items": ["type": "object"],
+            ],
+            "writes": [
+                "type": "array",
+                "description": .string("Destination streams: name, path (POST creates here), id_map_scope (required: '<connection>/<stream>'), "
+                    + "item_path (default '<path>/{id}'), update_method (PATCH|PUT), id_path (default 'id'), body (template with {field}, {key}), "
+                    + "delete (bool), lookup (path, query with {key}, records_path, id_path, match_field) to resolve an unanswered create. "
+                    + "See Plugins/rest/README.md."),
                 "items": ["type": "object"],
             ],
         ],

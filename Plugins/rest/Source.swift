@@ -1,23 +1,35 @@
 import FerryJSON
 import FerryPluginSDK
 
-// The `rest` connector instance: each configured stream is read page by page
-/// through the host's `http_request`, one page per batch.
+/// The `rest` connector instance: each configured stream is read page by page
+/// through the host's `http_request`, one page per batch, and each `writes` stream
+/// is written object by object (`RESTDestination`).
 /// The connector instance; public only because `RESTPlugin.Instance` names it.
-public final class RESTConnector: SourceConnector {
+public final class RESTConnector: SourceConnector, DestinationConnector {
     let config: RESTConfig
     let host: HostServices
+    private let destination: RESTDestination
 
     init(config: RESTConfig, host: HostServices) {
         self.config = config
         self.host = host
+        destination = RESTDestination(config: config.writes, host: host)
     }
 
-    /// Requests the first stream's first page.
+    /// Requests the first stream's first page, or the first write stream's collection.
     public func check() throws -> CheckReport {
-        let stream = config.streams[0]
-        let response = try host.http(.get(stream.path, query: stream.query))
-        return CheckReport(ok: response.isSuccess, message: "Stream '\(stream.name)' answered HTTP \(response.status).")
+        let (name, path, query) = config.streams.first.map { ($0.name, $0.path, $0.query) }
+            ?? (config.writes[0].name, config.writes[0].lookup?.path ?? config.writes[0].path, [])
+        let response = try host.http(.get(path, query: query))
+        return CheckReport(ok: response.isSuccess, message: "Stream '\(name)' answered HTTP \(response.status).")
+    }
+
+    /// Writes one batch to a `writes` stream: creates, updates or deletes, one request per record.
+    /// - Parameters:
+    ///   - request: Stream, operation, primary key and batch id.
+    ///   - records: The batch.
+    public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
+        try destination.write(request, records: records)
     }
 
     /// The configured streams.
