@@ -113,11 +113,14 @@ public struct WriteRequest: Sendable, Equatable {
     /// The host's checkpoint after this batch (ABI 1.1). A `CheckpointingDestination`
     /// stores it in the same transaction as the batch's rows.
     public var checkpoint: DurableCheckpoint?
+    /// The ID-map scope the host files this stream's assigned ids under (ABI 1.1), as
+    /// `id_map_get` takes it: a destination that updates what it created looks ids up there.
+    public var idMapScope: String?
 
     public init(stream: String, operation: WriteOperation, primaryKey: [String] = [], schema: JSONValue? = nil, batchID: String,
-                checkpoint: DurableCheckpoint? = nil) {
+                checkpoint: DurableCheckpoint? = nil, idMapScope: String? = nil) {
         self.stream = stream; self.operation = operation; self.primaryKey = primaryKey
-        self.schema = schema; self.batchID = batchID; self.checkpoint = checkpoint
+        self.schema = schema; self.batchID = batchID; self.checkpoint = checkpoint; self.idMapScope = idMapScope
     }
 
     public var json: JSONValue {
@@ -125,6 +128,7 @@ public struct WriteRequest: Sendable, Equatable {
                             ("primary_key", .array(primaryKey.map(JSONValue.string))), ("batch_id", .string(batchID))])
         if let schema { o["schema"] = schema }
         if let checkpoint { o["checkpoint"] = checkpoint.json }
+        if let idMapScope { o["id_map_scope"] = .string(idMapScope) }
         return .object(o)
     }
 
@@ -136,7 +140,8 @@ public struct WriteRequest: Sendable, Equatable {
         }
         self.init(stream: stream, operation: operation, primaryKey: try stringList(json["primary_key"], key: "primary_key"),
                   schema: json["schema"], batchID: json["batch_id"]?.stringValue ?? "",
-                  checkpoint: try json["checkpoint"].flatMap { $0.isNull ? nil : try DurableCheckpoint(json: $0) })
+                  checkpoint: try json["checkpoint"].flatMap { $0.isNull ? nil : try DurableCheckpoint(json: $0) },
+                  idMapScope: json["id_map_scope"]?.stringValue)
     }
 }
 

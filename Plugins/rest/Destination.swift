@@ -25,8 +25,15 @@ final class RESTDestination {
     ///   - records: The batch.
     /// - Returns: The accepted count, the refused records and the ids of objects created or found.
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
-        guard let stream = config.first(where: { $0.name == request.stream }) else {
+        guard var stream = config.first(where: { $0.name == request.stream }) else {
             throw PluginError.invalid("no writes[] entry for stream '\(request.stream)'; configured: \(config.map(\.name).joined(separator: ", "))")
+        }
+        if stream.idMapScope.isEmpty {
+            guard let scope = request.idMapScope, !scope.isEmpty else {
+                throw PluginError.invalid("stream '\(stream.name)': this host names no ID-map scope; set writes[].id_map_scope to "
+                                          + "'<destination connection>/\(stream.name)'")
+            }
+            stream.idMapScope = scope
         }
         guard !request.primaryKey.isEmpty else {
             throw PluginError.invalid("writing stream '\(stream.name)' needs the pipeline's primary key: it maps each record to its object")

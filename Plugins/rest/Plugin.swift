@@ -30,7 +30,7 @@ public enum RESTPlugin: FerryPlugin {
             ],
             "writes": [
                 "type": "array",
-                "description": .string("Destination streams: name, path (POST creates here), id_map_scope (required: '<connection>/<stream>'), "
+                "description": .string("Destination streams: name, path (POST creates here), id_map_scope (default: the host's scope for the pipeline, '<connection>/<stream>'), "
                     + "item_path (default '<path>/{id}'), update_method (PATCH|PUT), id_path (default 'id'), body (template with {field}, {key}), "
                     + "delete (bool), lookup (path, query with {key}, records_path, id_path, match_field) to resolve an unanswered create. "
                     + "See Plugins/rest/README.md."),

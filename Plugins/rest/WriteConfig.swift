@@ -60,11 +60,8 @@ struct RESTWrite {
         }
         idPath = Self.dotted(try text("id_path") ?? "id")
         body = object["body"].flatMap { $0.isNull ? nil : $0 }
-        guard let scope = try text("id_map_scope"), !scope.isEmpty else {
-            throw PluginError.invalid("\(where_).id_map_scope is required: '<destination connection>/\(name)', the scope the host files "
-                                      + "this stream's ids under (ferry idmap list shows it)")
-        }
-        idMapScope = scope
+        // Empty: the host names the scope in each write request (`WriteRequest.idMapScope`).
+        idMapScope = try text("id_map_scope") ?? ""
         allowsDelete = object["delete"]?.boolValue ?? false
         if let value = object["lookup"], !value.isNull {
             guard let lookup = value.objectValue else { throw PluginError.invalid("\(where_).lookup must be an object") }

@@ -27,8 +27,11 @@ public struct PipelinePlan {
     public var transformPlugins: [PluginConnection]
     /// JSON Schema of the records, handed to the destination.
     public var schema: JSONValue?
-    /// Scope of the ID mappings the destination assigns (source key → destination id).
+    /// Scope of the ID mappings the destination assigns (source key → destination id), as
+    /// stored: qualified by the site.
     public var idMapScope: String
+    /// The same scope as a plugin names it to `id_map_get` (the host adds the site).
+    public var idMapScopeName: String
     /// A destination stream telling where the stored data ends (`{"time": …}`); when set,
     /// runs start there (less the lookback) rather than at the checkpoint.
     public var destinationCursor: String?
@@ -48,7 +51,8 @@ public struct PipelinePlan {
         self.cursorField = cursorField; self.lookback = lookback; self.batchSize = batchSize
         self.failOnReject = failOnReject; self.transform = transform; self.transformPlugins = transformPlugins
         self.schema = schema
-        self.idMapScope = IDMapScope.qualified(idMapScope ?? "\(destination.connectionName)/\(destinationStream)", site: id.site)
+        idMapScopeName = idMapScope ?? "\(destination.connectionName)/\(destinationStream)"
+        self.idMapScope = IDMapScope.qualified(idMapScopeName, site: id.site)
     }
 
     /// Where the destination keeps this pipeline's checkpoints (`WriteRequest.checkpoint`).

@@ -156,7 +156,8 @@ extension PipelineRunner {
 
     func write(_ payload: [UInt8], batchID: String, checkpoint: DurableCheckpoint?) throws -> WriteOutcome {
         let request = WriteRequest(stream: plan.destinationStream, operation: plan.writeMode == .append ? .append : .upsert,
-                                   primaryKey: plan.primaryKey, schema: plan.schema, batchID: batchID, checkpoint: checkpoint)
+                                   primaryKey: plan.primaryKey, schema: plan.schema, batchID: batchID, checkpoint: checkpoint,
+                                   idMapScope: plan.idMapScopeName)
         return try withRetries("write") { try plan.destination.write(request, records: payload) }
     }
 

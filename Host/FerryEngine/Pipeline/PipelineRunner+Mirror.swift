@@ -19,7 +19,8 @@ extension PipelineRunner {
             let payload = joinedLines(chunk.map { writer.encode(.object(keyRecord(fromKey: $0))) })
             if !options.dryRun {
                 let request = WriteRequest(stream: plan.destinationStream, operation: .delete, primaryKey: plan.primaryKey,
-                                           schema: plan.schema, batchID: "\(plan.id)/delete/\(stableDigest(chunk.joined(separator: "\n")))")
+                                           schema: plan.schema, batchID: "\(plan.id)/delete/\(stableDigest(chunk.joined(separator: "\n")))",
+                                           idMapScope: plan.idMapScopeName)
                 _ = try withRetries("write") { try plan.destination.write(request, records: payload) }
                 try store.commit(BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil,
                                              counts: BatchCounts(deleted: chunk.count), removedHashKeys: chunk))

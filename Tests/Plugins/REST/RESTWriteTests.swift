@@ -26,7 +26,6 @@ import Testing
               writes:
                 - name: sites
                   path: sites
-                  id_map_scope: yuman/sites
                   delete: true
                   body: { name: "{name}", code: "{key}", address: "{city}, France" }
         \(lookup ? "          lookup: { path: sites, query: { code: \"{key}\" }, records_path: items, match_field: code }" : "")
@@ -154,7 +153,7 @@ import Testing
         let api = FieldServiceSimulator()
         let server = try LoopbackServer { api.reply($0) }
         let sandbox = try Self.sandbox(server)
-        try sandbox.write("ferry.yaml", Self.config(server).replacing("id_map_scope: yuman/sites", with: "id_map_scope: other/sites"))
+        try sandbox.write("ferry.yaml", Self.config(server).replacing("delete: true", with: "delete: true\n          id_map_scope: other/sites"))
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect((run.stdout + run.stderr).contains("set id_map_scope to"), "\(run.stdout)\(run.stderr)")
@@ -163,7 +162,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("id_map_scope: yuman/sites", "", "config.writes[0].id_map_scope is required"),
+        ("delete: true", "delete: true\n          update_method: POST", "config.writes[0].update_method must be PATCH or PUT, got 'POST'"),
         ("delete: true", "delete: true\n          upsert_method: PUT", "config.writes[0]: unknown key 'upsert_method'"),
         ("delete: true", "delete: true\n          item_path: sites/one", "config.writes[0].item_path must contain {id}"),
     ])
