@@ -351,6 +351,10 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 }
                 try hook?("replayedDeadLetters")
 
+                for mapping in batch.removedIDMappings {
+                    try db.run("DELETE FROM id_map WHERE scope = ? AND source_id = ?", mapping.scope, mapping.sourceID,
+                               purpose: "forget the ID mapping of deleted \(mapping.sourceID) in \(mapping.scope)")
+                }
                 for id in batch.unparked {
                     try db.run("DELETE FROM parked_records WHERE id = ?", id, purpose: "take up parked record \(id)")
                 }

@@ -154,6 +154,7 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
             }
             try hook?("replayedDeadLetters")
 
+            for mapping in batch.removedIDMappings { next.idMap[ScopedKey(mapping.scope, mapping.sourceID)] = nil }
             let unparked = Set(batch.unparked)
             next.parked.removeAll { unparked.contains($0.id) }
             for record in batch.parked {

@@ -236,6 +236,9 @@ public struct BatchCommit: Sendable {
     public var parked: [ParkedRecord]
     /// Parked records this batch took up again (removed; those that still wait are in `parked` anew).
     public var unparked: [Int64]
+    /// ID mappings to forget: the destination deleted their objects (mirror), so a record that
+    /// comes back must be created anew, not updated under a dead id.
+    public var removedIDMappings: [(scope: String, sourceID: String)] = []
 
     public init(run: RunID, pipeline: PipelineID, stream: String, checkpoint: String?, checkpointSequence: Int64? = nil,
                 counts: BatchCounts, idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],

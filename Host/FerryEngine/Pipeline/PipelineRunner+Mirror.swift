@@ -22,8 +22,10 @@ extension PipelineRunner {
                                            schema: plan.schema, batchID: "\(plan.id)/delete/\(stableDigest(chunk.joined(separator: "\n")))",
                                            idMapScope: plan.idMapScopeName)
                 _ = try withRetries("write") { try plan.destination.write(request, records: payload) }
-                try store.commit(BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil,
-                                             counts: BatchCounts(deleted: chunk.count), removedHashKeys: chunk))
+                var commit = BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil,
+                                         counts: BatchCounts(deleted: chunk.count), removedHashKeys: chunk)
+                commit.removedIDMappings = chunk.map { (plan.idMapScope, RecordKey.idMapText(ofKey: $0)) }
+                try store.commit(commit)
             }
             counts.deleted += chunk.count
         }

@@ -147,6 +147,15 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(api.requests.contains("DELETE /sites/1005"), "\(api.requests)")
         #expect(api.sites.withLock { $0.map(\.id) } == [1001, 1002, 1003, 1004])
+
+        // The deleted record comes back: its mapping went with the object, so it is created anew.
+        try sandbox.write("data/sites.jsonl", Self.sites([("VC1", "Plant 1"), ("VC2", "Plant 2"), ("VC3", "Plant 3"), ("VC4", "Plant 4"),
+                                                          ("VC5", "Plant 5")]))
+        let back = try sandbox.ferry(["run"])
+        #expect(back.status == 0, "\(back.stdout)\(back.stderr)")
+        #expect(!api.requests.contains("PATCH /sites/1005"), "\(api.requests)")
+        #expect(api.requests.last == "POST /sites", "\(api.requests)")
+        #expect(api.sites.withLock { $0.count } == 5)
     }
 
     @Test func aWrongIDMapScopeIsNamed() throws {
