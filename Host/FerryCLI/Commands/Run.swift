@@ -31,6 +31,13 @@ struct Run: ParsableCommand {
     @Flag(help: "Read and transform, but write nothing and store no state.")
     var dryRun = false
 
+    @Flag(help: "Show what a run would change, per record: create, update (field: old → new), delete. Implies --dry-run.")
+    var diff = false
+
+    @Option(help: ArgumentHelp("With --diff: list at most this many changes per pipeline (default 100); the rest are counted.",
+                               valueName: "n"))
+    var diffLimit: Int?
+
     @Option(help: "Stop each pipeline after this many source records.")
     var limit: Int?
 
@@ -44,6 +51,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of records, got \(limit)") }
+        try validateDiff()
         if let maxDelete, DeleteLimit(parsing: maxDelete) == nil {
             throw ValidationError("--max-delete must be a whole number of records or a share from 0% to 100%, got '\(maxDelete)'")
         }
@@ -64,8 +72,9 @@ struct Run: ParsableCommand {
         }
         let signals = SignalWatcher { workspace.cancelAll() }
         defer { signals.stop() }
-        let options = RunOptions(fullRefresh: full, since: since, until: until, dryRun: dryRun, limit: limit,
-                                 maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)))
+        let options = RunOptions(fullRefresh: full, since: since, until: until, dryRun: dryRun || diff, limit: limit,
+                                 maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)), diffLimit: diff ? diffLimit ?? 100 : nil)
+        var diffs: [PipelineDiff] = []
         var reports: [RunReport] = []
         var failures: [(String, String)] = []
         var skipped: [(String, String)] = []
@@ -89,6 +98,7 @@ struct Run: ParsableCommand {
                 let plan = try workspace.plan(pipeline)
                 let runner = PipelineRunner(plan: plan, store: workspace.store, options: options,
                                             cancellation: workspace.cancellation, logger: logger) { progress.update($0) }
+                defer { if let diff = runner.diff { diffs.append(diff) } }
                 let report = try runner.run()
                 progress.finish()
                 logger.info("Run finished.", metadata: ["status": "\(report.status.rawValue)", "summary": "\(report.summaryLine)"])
@@ -105,16 +115,18 @@ struct Run: ParsableCommand {
                 exitStatus = max(exitStatus, ExitStatus.of(error))
             }
         }
-        printSummary(reports, failures, skipped, stateFile: workspace.config.statePath)
+        if !global.json { printDiffs(diffs) }
+        printSummary(reports, failures, skipped, diffs: diffs, stateFile: workspace.config.statePath)
         if workspace.cancellation.isCancelled { throw ExitCode(ExitStatus.interrupted) }
         if !failures.isEmpty || !skipped.isEmpty { throw ExitCode(exitStatus) }
         if reports.contains(where: { $0.status == .rateLimited }) { throw ExitCode(ExitStatus.rateLimited) }
         if reports.contains(where: { $0.status == .deadLettered }) { throw ExitCode(ExitStatus.deadLetters) }
     }
 
-    private func printSummary(_ reports: [RunReport], _ failures: [(String, String)], _ skipped: [(String, String)], stateFile: String) {
+    private func printSummary(_ reports: [RunReport], _ failures: [(String, String)], _ skipped: [(String, String)],
+                              diffs: [PipelineDiff], stateFile: String) {
         if global.json {
-            printJSON([
+            var document: [String: Any] = [
                 "runs": reports.map { report -> [String: Any] in
                     ["pipeline": report.pipeline.pipeline, "site": report.pipeline.site, "status": report.status.rawValue,
                      "read": report.counts.read, "written": report.counts.written, "unchanged": report.counts.unchanged,
@@ -123,7 +135,9 @@ struct Run: ParsableCommand {
                 },
                 "failures": failures.map { ["pipeline": $0.0, "error": $0.1] },
                 "skipped": skipped.map { ["pipeline": $0.0, "reason": $0.1] },
-            ])
+            ]
+            if diff { document["diffs"] = diffs.map(diffJSON) }
+            printJSON(document)
             return
         }
         var table = Table("PIPELINE", "STATUS", "READ", "WRITTEN", "UNCHANGED", "DELETED", "DEAD", "SECONDS", "REC/S")

@@ -104,10 +104,12 @@ public struct RunOptions: Sendable {
     public var limit: Int?
     /// Replaces the pipelines' `max_delete` for this run.
     public var maxDelete: DeleteLimit?
+    /// A dry run collects a diff (`PipelineDiff`) listing at most this many changes.
+    public var diffLimit: Int?
     public init(fullRefresh: Bool = false, since: String? = nil, until: String? = nil, dryRun: Bool = false, limit: Int? = nil,
-                maxDelete: DeleteLimit? = nil) {
+                maxDelete: DeleteLimit? = nil, diffLimit: Int? = nil) {
         self.fullRefresh = fullRefresh; self.since = since; self.until = until; self.dryRun = dryRun; self.limit = limit
-        self.maxDelete = maxDelete
+        self.maxDelete = maxDelete; self.diffLimit = diffLimit
     }
 
     /// A run over an explicit range (`--since`, with or without `--until`): it reads what it

@@ -129,6 +129,7 @@ extension PipelineRunner {
                  hashes: inout [(key: String, hash: UInt64)],
                  ledger: inout BatchLedger) throws -> [(scope: String, sourceID: String, destinationID: String)] {
         guard !options.dryRun else {
+            try diffBatch(outgoing, ledger: ledger)
             ledger.counts.written = outgoing.count
             return []
         }

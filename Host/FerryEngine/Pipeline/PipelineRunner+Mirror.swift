@@ -10,6 +10,7 @@ extension PipelineRunner {
         let known = try store.allHashedKeys(for: plan.id, stream: plan.sourceStream)
         let vanished = known.filter { !seenKeys.contains(XXHash64.hash(Array($0.utf8))) }
         let limit = options.maxDelete ?? plan.maxDelete
+        if options.dryRun { diffVanished(vanished, known: known.count, limit: limit) }
         guard limit.allows(deleting: vanished.count, of: known.count) else {
             throw MassDeleteRefused(plan: plan, deleting: vanished.count, known: known.count, limit: limit)
         }

@@ -29,6 +29,10 @@ public final class PipelineRunner {
     let parser = JSONParser()
     lazy var keyFieldBytes: [[UInt8]] = plan.primaryKey.map { Array($0.utf8) }
     let writer = JSONWriter()
+    /// A dry run's diff (`RunOptions.diffLimit`), filled batch by batch (PipelineRunner+Diff.swift).
+    public internal(set) lazy var diff: PipelineDiff? = options.dryRun ? options.diffLimit.map {
+        PipelineDiff(pipeline: plan.id, limit: $0, mirror: plan.writeMode == .mirror)
+    } : nil
     /// Sleeps between retries; tests replace it.
     var sleep: (Double) -> Void = { seconds in Thread.sleep(forTimeInterval: seconds) }
 
