@@ -30,7 +30,7 @@ extension PipelineRunner {
             }
             counts.deleted += chunk.count
         }
-        if counts.deleted > 0 { logger.info("Deleted records that vanished from the source.", metadata: ["deleted": "\(counts.deleted)"]) }
+        if counts.deleted > 0 && !options.dryRun { logger.info("Deleted records that vanished from the source.", metadata: ["deleted": "\(counts.deleted)"]) }
         return counts
     }
 }
