@@ -76,6 +76,8 @@ let package = Package(
             dependencies: ["FerryCore", "FerryState", "FerryHTTP", "FerryLoader", "CFerryPlugin", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryEngine"
         ),
+        // `ferry serve`'s schedule: cron in a time zone and a clock-free state machine.
+        .target(name: "FerrySchedule", dependencies: ["FerryCore", "FerryTime"], path: "Host/FerrySchedule", swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "FerryCLI",
             dependencies: ["FerryEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -103,6 +105,8 @@ let package = Package(
         .testTarget(name: "FerryStateTests", dependencies: ["FerryState"], path: "Tests/FerryStateTests"),
         .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting"], path: "Tests/FerryLoaderTests"),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests"),
+        .testTarget(name: "FerryScheduleTests", dependencies: ["FerrySchedule", "FerryCore"], path: "Tests/FerryScheduleTests",
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "CLibPQ", "FerryTesting"], path: "Tests/Plugins"),
     ] + swiftPlugins.map(\.1),
     swiftLanguageModes: [.v5]
