@@ -7,8 +7,8 @@ public struct FerryCommand: ParsableCommand {
         commandName: "ferry",
         abstract: "Ferry: a plugin-based sync host.",
         discussion: "Runs extract → transform → load pipelines between systems, with crash-safe state in SQLite.",
-        version: "0.1.0",
-        subcommands: [Run.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, Plugins.self]
+        version: FerryVersion.text,
+        subcommands: [Run.self, Serve.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, Plugins.self]
     )
     public init() {}
 }
