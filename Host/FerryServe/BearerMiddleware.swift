@@ -14,9 +14,19 @@ struct BearerMiddleware<Context: RequestContext>: RouterMiddleware {
                         status: .forbidden)
         }
         let given = request.headers[.authorization] ?? ""
-        guard given.hasPrefix("Bearer "), Self.equal(Array(given.utf8.dropFirst(7)), Array(token.utf8)) else {
+        // A browser cannot send a bearer token: the dashboard also takes the token as a
+        // Basic password (any user name), which makes the browser ask for it.
+        let dashboard = request.uri.path == "/dashboard" || request.uri.path.hasPrefix("/dashboard/")
+        var presented: [UInt8]?
+        if given.hasPrefix("Bearer ") {
+            presented = Array(given.utf8.dropFirst(7))
+        } else if dashboard, given.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(given.dropFirst(6))),
+                  let colon = decoded.firstIndex(of: UInt8(ascii: ":")) {
+            presented = Array(decoded[decoded.index(after: colon)...])
+        }
+        guard let presented, Self.equal(presented, Array(token.utf8)) else {
             var response = json(["error": given.isEmpty ? "missing Authorization: Bearer token" : "wrong bearer token"], status: .unauthorized)
-            response.headers[.wwwAuthenticate] = "Bearer"
+            response.headers[.wwwAuthenticate] = dashboard ? "Basic realm=\"ferry dashboard\", charset=\"UTF-8\"" : "Bearer"
             return response
         }
         return try await next(request, context)

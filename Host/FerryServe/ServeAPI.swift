@@ -14,7 +14,7 @@ public struct ServeAPI: Sendable {
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
         ("GET", "/v1/pipelines"), ("POST", "/v1/pipelines/{pipeline}/runs"), ("GET", "/v1/runs"),
         ("GET", "/v1/dead-letters"), ("POST", "/v1/dead-letters/replay"), ("POST", "/v1/dead-letters/discard"),
-        ("POST", "/v1/reload"),
+        ("POST", "/v1/reload"), ("GET", "/dashboard"), ("POST", "/dashboard/replay"), ("POST", "/dashboard/discard"),
     ]
 
     let scheduler: ServeScheduler
@@ -44,7 +44,8 @@ public struct ServeAPI: Sendable {
                 : json(["ready": false, "reason": "ferry serve is stopping"], status: .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+            metrics.observe(scheduler.current.rateBudgets())
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         router.get("/openapi.yaml") { _, _ in
             let text = Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
@@ -65,10 +66,62 @@ public struct ServeAPI: Sendable {
             }
             return json(["reloaded": true, "pipelines": scheduler.pipelines.count])
         }
+        router.get("/dashboard") { _, _ in dashboard() }
+        router.post("/dashboard/replay") { request, _ in
+            let form = try await self.form(of: request)
+            guard let pipeline = form["pipeline"] else { throw APIError(.badRequest, "the form names no pipeline") }
+            _ = scheduler.trigger(RunRequest(key: PipelineID(site: form["site"] ?? "", pipeline: pipeline), trigger: .replay([])))
+            return Response(status: .seeOther, headers: [.location: "/dashboard"])
+        }
+        router.post("/dashboard/discard") { request, _ in
+            let form = try await self.form(of: request)
+            guard let id = form["id"].flatMap(Int64.init) else { throw APIError(.badRequest, "the form names no dead letter") }
+            _ = try scheduler.current.discardDeadLetters(site: form["site"] ?? "", ids: [id])
+            return Response(status: .seeOther, headers: [.location: "/dashboard"])
+        }
         return router
     }
 
     // MARK: Handlers
+
+    private func dashboard() -> Response {
+        let backend = scheduler.current
+        let states = scheduler.pipelines
+        var lastRuns: [PipelineID: RunRecord] = [:]
+        for state in states {
+            if let run = try? backend.recentRuns(of: state.key, site: state.key.site, limit: 1).first { lastRuns[state.key] = run }
+        }
+        let sites = Set(states.map(\.key.site))
+        let model = Dashboard.Model(
+            pipelines: states, lastRuns: lastRuns,
+            runs: (try? backend.recentRuns(of: nil, site: nil, limit: 2000)) ?? [],
+            deadLetters: sites.sorted().flatMap { (try? backend.deadLetters(site: $0, pipeline: nil, includeReplayed: false, limit: 1000)) ?? [] },
+            budgets: backend.rateBudgets(), configFile: backend.configFile, now: Date())
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"],
+                        body: .init(byteBuffer: ByteBuffer(string: Dashboard.render(model))))
+    }
+
+    /// A dashboard form's fields, refused when the browser says another site sent it.
+    private func form(of request: Request) async throws -> [String: String] {
+        if let site = request.headers[HTTPFields.secFetchSite], site != "same-origin", site != "none" {
+            throw APIError(.forbidden, "a dashboard form must come from the dashboard itself")
+        }
+        if let origin = request.headers[.origin], let host = request.head.authority, origin != "http://\(host)", origin != "https://\(host)" {
+            throw APIError(.forbidden, "a dashboard form must come from the dashboard itself")
+        }
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        // application/x-www-form-urlencoded, read by hand: any bytes a client sends are only text here.
+        var fields: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return fields
+    }
 
     private func pipelines() -> Response {
         let backend = scheduler.current
@@ -209,6 +262,11 @@ func iso(_ date: Date) -> String {
 func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+extension HTTPFields {
+    /// `Sec-Fetch-Site`: which site a browser request comes from.
+    static let secFetchSite = HTTPFields.Element.Name("Sec-Fetch-Site")!
 }
 
 /// An error the API answers with its status and a one-line reason.

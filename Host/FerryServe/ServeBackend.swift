@@ -58,6 +58,33 @@ public struct RunResult: Sendable, Equatable {
     public var allowsDependents: Bool { ["succeeded", "dead_lettered"].contains(status) }
 }
 
+/// A rate budget as it stands (shared by the connections that name it).
+public struct BudgetState: Sendable, Equatable {
+    /// The budget's name.
+    public var name: String
+    /// Requests per minute allowed, if limited.
+    public var perMinute: Int?
+    /// Requests per day allowed, if limited.
+    public var perDay: Int?
+    /// Requests left in the current minute, if limited.
+    public var minuteRemaining: Int?
+    /// Requests left in the current day window, if limited.
+    public var dayRemaining: Int?
+    /// A server-imposed pause: no request before this time (seconds since 1970), if in the future.
+    public var pausedUntil: Double?
+
+    /// Creates a budget state.
+    public init(name: String, perMinute: Int? = nil, perDay: Int? = nil, minuteRemaining: Int? = nil, dayRemaining: Int? = nil,
+                pausedUntil: Double? = nil) {
+        self.name = name
+        self.perMinute = perMinute
+        self.perDay = perDay
+        self.minuteRemaining = minuteRemaining
+        self.dayRemaining = dayRemaining
+        self.pausedUntil = pausedUntil
+    }
+}
+
 /// One loaded configuration, as `ferry serve` schedules and runs it: the real one is
 /// `ServeSites` (one `Workspace` per site); tests use twins.
 ///
@@ -83,4 +110,6 @@ public protocol ServeBackend: AnyObject, Sendable {
     func deadLetters(site: String, pipeline: String?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter]
     /// Deletes dead letters of a site; returns how many.
     func discardDeadLetters(site: String, ids: [Int64]) throws -> Int
+    /// The rate budgets the served connections name, as they stand now.
+    func rateBudgets() -> [BudgetState]
 }

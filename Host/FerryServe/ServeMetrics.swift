@@ -53,6 +53,21 @@ public final class ServeMetrics: Sendable {
         }
     }
 
+    private static var budgetName: MetricNameDescriptor {
+        name("rate_budget_remaining", "", "Requests left in a rate budget's current window (minute or day).")
+    }
+
+    /// Records what each rate budget has left, just before a scrape.
+    /// - Parameter budgets: the budgets as they stand.
+    public func observe(_ budgets: [BudgetState]) {
+        for budget in budgets {
+            for (window, remaining) in [("minute", budget.minuteRemaining), ("day", budget.dayRemaining)] {
+                guard let remaining else { continue }
+                registry.makeGauge(descriptor: Self.budgetName, labels: [("budget", budget.name), ("window", window)]).set(Double(remaining))
+            }
+        }
+    }
+
     /// Counts one answered HTTP request.
     /// - Parameter status: its status code.
     public func httpRequest(status: Int) {

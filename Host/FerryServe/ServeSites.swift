@@ -139,6 +139,25 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
             .map { workspace.redactor.masking($0) }
     }
 
+    public func rateBudgets() -> [BudgetState] {
+        var seen = Set<String>()
+        var states: [BudgetState] = []
+        let now = Date().timeIntervalSince1970
+        for site in sites {
+            for connection in site.workspace.config.connections(for: site.name).values.sorted(by: { $0.name < $1.name }) {
+                guard let budget = connection.http?.budget ?? connection.budget.map({ HTTPBudgetConfig(name: $0, limits: .init()) }),
+                      seen.insert(budget.name).inserted,
+                      let current = try? site.workspace.budgets.current(budget, now: now) else { continue }
+                states.append(BudgetState(
+                    name: budget.name, perMinute: budget.limits.perMinute, perDay: budget.limits.perDay,
+                    minuteRemaining: budget.limits.perMinute.map { _ in Int(current.minuteTokens.rounded(.down)) },
+                    dayRemaining: budget.limits.perDay.map { max(0, $0 - current.dayUsed) },
+                    pausedUntil: current.pausedUntil > now ? current.pausedUntil : nil))
+            }
+        }
+        return states
+    }
+
     public func discardDeadLetters(site name: String, ids: [Int64]) throws -> Int {
         guard let site = site(name) else { return 0 }
         let known = try site.workspace.store.deadLetters(for: nil, includeReplayed: true, limit: 1_000_000)

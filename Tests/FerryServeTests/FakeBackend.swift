@@ -59,6 +59,9 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
     }
 
     func discardDeadLetters(site: String, ids: [Int64]) throws -> Int { try store.discardDeadLetters(ids) }
+
+    var budgets: [BudgetState] = []
+    func rateBudgets() -> [BudgetState] { budgets }
 }
 
 /// 2026-06-01T00:00:00Z, a whole hour.

@@ -77,7 +77,8 @@ struct APIFixture {
             for (method, path) in APIFixture.concreteRoutes where path != "/healthz" {
                 let missing = try await call(client, method, path, token: nil)
                 #expect(missing.status == 401, "\(method) \(path)")
-                #expect(missing.headers[.wwwAuthenticate] == "Bearer")
+                // A browser asks for the dashboard's password; the API wants a bearer token.
+                #expect(missing.headers[.wwwAuthenticate] == (path.hasPrefix("/dashboard") ? #"Basic realm="ferry dashboard", charset="UTF-8""# : "Bearer"))
                 let wrong = try await call(client, method, path, token: token + "x")
                 #expect(wrong.status == 401)
                 #expect(!wrong.text.contains(token))
@@ -185,6 +186,7 @@ struct APIFixture {
 
     @Test func metricsAreScrapedInPrometheusTextFormat() async throws {
         let fixture = try APIFixture()
+        fixture.backend.budgets = [BudgetState(name: "vcom", perMinute: 90, perDay: 10_000, minuteRemaining: 42, dayRemaining: 9_000)]
         defer { fixture.scheduler.stop() }
         try await fixture.app.test(.router) { client in
             _ = try await call(client, .get, "/v1/pipelines", token: nil)
@@ -202,6 +204,8 @@ struct APIFixture {
             #expect(samples[#"ferry_last_success_timestamp_seconds{site="",pipeline="a"}"#] == start.timeIntervalSince1970)
             #expect(samples[#"ferry_http_requests_total{status="401"}"#] == 1)
             #expect(samples[#"ferry_http_requests_total{status="202"}"#] == 1)
+            #expect(samples[#"ferry_rate_budget_remaining{budget="vcom",window="minute"}"#] == 42)
+            #expect(samples[#"ferry_rate_budget_remaining{budget="vcom",window="day"}"#] == 9000)
         }
     }
 

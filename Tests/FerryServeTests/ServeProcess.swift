@@ -82,6 +82,16 @@ final class ServeProcess: @unchecked Sendable {
         return (status ?? 0, json)
     }
 
+    /// Waits until the API says a pipeline is not running (a run's log line comes just before).
+    func waitUntilIdle(_ name: String, timeout: TimeInterval = 60) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let entry = try pipeline(name), entry["running"] as? Bool == false { return }
+            usleep(20_000)
+        }
+        throw Failure("\(name) still running after \(timeout) s")
+    }
+
     /// The `/v1/pipelines` entry of a pipeline.
     func pipeline(_ name: String) throws -> [String: Any]? {
         (try request("GET", "/v1/pipelines").1["pipelines"] as? [[String: Any]])?.first { $0["pipeline"] as? String == name }
