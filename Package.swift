@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "FerryServe",
             dependencies: [
-                "FerrySchedule", "FerryEngine", "FerryCore", "FerryJSON",
+                "FerrySchedule", "FerryEngine", "FerryCore", "FerryJSON", "FerryHTTP", "CCurl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,7 +97,7 @@ let package = Package(
         ),
         .target(
             name: "FerryCLI",
-            dependencies: ["FerryEngine", "FerryServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FerryEngine", "FerryServe", "FerrySchedule", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Host/FerryCLI"
         ),
         .executableTarget(name: "ferry", dependencies: ["FerryCLI"], path: "Host/ferry"),

@@ -38,11 +38,21 @@ final class ServeEventLog: @unchecked Sendable {
 
     /// Waits until an event satisfies `predicate`, at most `timeout` seconds; returns it.
     func wait(timeout: TimeInterval, for predicate: (ServeEvent) -> Bool) -> ServeEvent? {
+        var match: ServeEvent?
+        _ = waitUntil(timeout: timeout) { events in
+            match = events.first(where: predicate)
+            return match != nil
+        }
+        return match
+    }
+
+    /// Waits until the events so far satisfy `condition` (which must not call back into the log).
+    func waitUntil(timeout: TimeInterval, _ condition: ([ServeEvent]) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
-        return condition.withLock {
+        return self.condition.withLock {
             while true {
-                if let match = events.first(where: predicate) { return match }
-                if !condition.wait(until: deadline) { return events.first(where: predicate) }
+                if condition(events) { return true }
+                if !self.condition.wait(until: deadline) { return condition(events) }
             }
         }
     }

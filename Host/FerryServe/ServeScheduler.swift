@@ -28,6 +28,8 @@ public final class ServeScheduler: @unchecked Sendable {
     /// Backends replaced by a reload whose runs may still be going (cancelled on stop too).
     private var retired: [any ServeBackend] = []
     private var queues: [String: DispatchQueue] = [:]
+    /// Told of every finished run (notifications).
+    private var observers: [@Sendable (PipelineID, RunResult) -> Void] = []
     /// How each pipeline's latest run in this process ended (busy and skipped runs leave no run record).
     private var lastResults: [PipelineID: RunResult] = [:]
     private var stopping = false
@@ -63,6 +65,15 @@ public final class ServeScheduler: @unchecked Sendable {
     ///   - predicate: the event wanted.
     public func waitForEvent(timeout: TimeInterval = 30, _ predicate: (ServeEvent) -> Bool) -> ServeEvent? {
         eventLog.wait(timeout: timeout, for: predicate)
+    }
+
+    /// Waits (at most `timeout` seconds) until the events so far satisfy `condition`.
+    /// - Parameters:
+    ///   - timeout: how long to wait at most.
+    ///   - condition: a test of the whole list (it must not call back into the scheduler).
+    @discardableResult
+    public func waitForEvents(timeout: TimeInterval = 30, _ condition: ([ServeEvent]) -> Bool) -> Bool {
+        eventLog.waitUntil(timeout: timeout, condition)
     }
 
     /// Starts the loop thread.
@@ -136,11 +147,19 @@ public final class ServeScheduler: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` after every run, on the thread that ran it.
+    /// - Parameter body: receives the pipeline and how its run ended.
+    public func observe(_ body: @escaping @Sendable (PipelineID, RunResult) -> Void) {
+        lock.withLock { observers.append(body) }
+    }
+
     private func finish(_ key: PipelineID, _ result: RunResult) {
-        lock.withLock {
+        let observers = lock.withLock {
             machine.finished(key)
             lastResults[key] = result
+            return self.observers
         }
+        observers.forEach { $0(key, result) }
         metrics?.finished(key, result, at: clock.now())
         eventLog.append(.finished(key, result))
         wakeup.signal()

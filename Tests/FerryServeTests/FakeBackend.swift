@@ -18,6 +18,8 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
     var outcomes: [String: String] = [:]          // pipeline → status
     var after: [String: [String]] = [:]           // pipeline → the pipelines it runs after
     var lastStarts: [PipelineID: Int64] = [:]
+    var failureMessage = "it broke"
+    var openDeadLetters = 0
 
     init(_ schedules: [(String, String?)], site: String = "") throws {
         entries = try schedules.map { name, text in
@@ -44,7 +46,9 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
             }
         }
         if wasCancelled { return RunResult(status: "cancelled") }
-        return RunResult(status: outcomes[request.key.pipeline] ?? "succeeded", counts: BatchCounts(read: 3, written: 2, rejected: 1), seconds: 0.5)
+        let status = outcomes[request.key.pipeline] ?? "succeeded"
+        return RunResult(status: status, counts: BatchCounts(read: 3, written: 2, rejected: 1), seconds: 0.5,
+                         message: status == "failed" ? failureMessage : nil)
     }
 
     func cancelAll() { lock.withLock { cancelled = true; lock.broadcast() } }

@@ -116,4 +116,19 @@ import Testing
         let landed = Int(try sandbox.sql("out/warehouse.db", "SELECT COUNT(*) FROM records;").first ?? "") ?? -1
         #expect(landed % 50 == 0 && landed < 400, "a whole number of batches, not all: \(landed)")
     }
+
+    @Test func aFailedRunIsToldToTheWebhook() throws {
+        let hook = try LoopbackServer { _ in .json(#"{"ok":true}"#) }
+        let sandbox = try Self.makeSandbox()
+        try FileManager.default.removeItem(atPath: sandbox.path("data/input.jsonl"))  // the source cannot be read
+        let serve = try ServeProcess(sandbox, environment: ["FERRY_NOTIFY_WEBHOOK_URL": hook.url + "/hook/s3cret"])
+        try serve.waitForLog("Notifications on.")
+        #expect(try serve.request("POST", "/v1/pipelines/to_sqlite/runs").0 == 202)
+        try serve.waitForLog("Run failed.")
+        serve.signal(SIGTERM)  // queued notifications are sent before the exit
+        #expect(serve.waitForExit() == 0)
+        let texts = hook.requests.map(\.text)
+        #expect(texts.count == 1 && texts.first?.contains("Ferry: to_sqlite failed") == true, "\(texts)")
+        #expect(!serve.log.contains("s3cret"))
+    }
 }
