@@ -26,7 +26,8 @@ public final class ServeScheduler: @unchecked Sendable {
     private var machine = ScheduleStateMachine()
     private var backend: any ServeBackend
     /// Backends replaced by a reload whose runs may still be going (cancelled on stop too).
-    private var retired: [any ServeBackend] = []
+    /// Held weakly: a run in flight keeps its backend alive, and nothing else does.
+    private var retired: [WeakBackend] = []
     private var queues: [String: DispatchQueue] = [:]
     /// Told of every finished run (notifications).
     private var observers: [@Sendable (PipelineID, RunResult) -> Void] = []
@@ -189,7 +190,7 @@ public final class ServeScheduler: @unchecked Sendable {
         }
         let lastRuns = loaded.lastRunStarts()
         lock.withLock {
-            retired.append(backend)
+            retired = retired.filter { $0.backend != nil } + [WeakBackend(backend: backend)]
             backend = loaded
             machine.load(loaded.entries, lastRuns: lastRuns, now: Self.seconds(clock.now()))
         }
@@ -232,11 +233,16 @@ public final class ServeScheduler: @unchecked Sendable {
     public func stop() {
         let backends: [any ServeBackend] = lock.withLock {
             stopping = true
-            return retired + [backend]
+            return retired.compactMap(\.backend) + [backend]
         }
         eventLog.append(.stopping)
         wakeup.signal()
         backends.forEach { $0.cancelAll() }
         work.wait()
     }
+}
+
+/// A replaced backend, not kept alive by the scheduler.
+private struct WeakBackend {
+    weak var backend: (any ServeBackend)?
 }

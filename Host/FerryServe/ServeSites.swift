@@ -128,7 +128,12 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         guard let store = sites.first?.workspace.store else { return [] }
         let served = Set(sites.map(\.name))
         let runs = try store.recentRuns(of: key.map { PipelineID(site: $0.site, pipeline: $0.pipeline) }, limit: limit * 4 + 100)
-        return Array(runs.filter { served.contains($0.pipeline.site) && (site == nil || $0.pipeline.site == site) }.prefix(limit))
+        // A failed run's message is the error as it was thrown: mask the site's secrets in it, as `ferry status` does.
+        return runs.filter { served.contains($0.pipeline.site) && (site == nil || $0.pipeline.site == site) }.prefix(limit).map { run in
+            var run = run
+            if let redactor = self.site(run.pipeline.site)?.workspace.redactor { run.message = run.message.map(redactor.redact) }
+            return run
+        }
     }
 
     public func deadLetters(site name: String, pipeline: String?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter] {

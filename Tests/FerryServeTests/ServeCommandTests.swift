@@ -131,4 +131,31 @@ import Testing
         #expect(texts.count == 1 && texts.first?.contains("Ferry: to_sqlite failed") == true, "\(texts)")
         #expect(!serve.log.contains("s3cret"))
     }
+
+    @Test func eachSiteRunsItsOwnPipelinesAndATriggerNamesOneSiteOrAll() throws {
+        let sandbox = try Self.makeSandbox(extra: """
+            sites:
+              acme:
+                connections:
+                  warehouse: { path: out/acme.db }
+              globex:
+                connections:
+                  warehouse: { path: out/globex.db }
+            """)
+        let serve = try ServeProcess(sandbox)
+        let listed = try #require(try serve.request("GET", "/v1/pipelines").1["pipelines"] as? [[String: Any]])
+        #expect(listed.map { "\($0["site"] ?? "")/\($0["pipeline"] ?? "")" } == ["acme/to_sqlite", "globex/to_sqlite"])
+        let (one, body) = try serve.request("POST", "/v1/pipelines/to_sqlite/runs", body: #"{"site": "globex"}"#)
+        #expect(one == 202 && (body["accepted"] as? [[String: String]])?.map { $0["site"] } == ["globex"])
+        try serve.waitForLog("Run finished.")
+        try serve.waitUntilIdle("to_sqlite", site: "globex")
+        #expect(try sandbox.sql("out/globex.db", "SELECT COUNT(*) FROM records;") == ["400"])
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("out/acme.db")))
+        let (all, _) = try serve.request("POST", "/v1/pipelines/to_sqlite/runs")
+        #expect(all == 202)
+        try serve.waitForLog("Run finished.", occurrence: 3)
+        #expect(try sandbox.sql("out/acme.db", "SELECT COUNT(*) FROM records;") == ["400"])
+        serve.signal(SIGTERM)
+        #expect(serve.waitForExit() == 0)
+    }
 }

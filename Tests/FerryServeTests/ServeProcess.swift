@@ -83,18 +83,19 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// Waits until the API says a pipeline is not running (a run's log line comes just before).
-    func waitUntilIdle(_ name: String, timeout: TimeInterval = 60) throws {
+    func waitUntilIdle(_ name: String, site: String = "", timeout: TimeInterval = 60) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let entry = try pipeline(name), entry["running"] as? Bool == false { return }
+            if let entry = try pipeline(name, site: site), entry["running"] as? Bool == false { return }
             usleep(20_000)
         }
         throw Failure("\(name) still running after \(timeout) s")
     }
 
     /// The `/v1/pipelines` entry of a pipeline.
-    func pipeline(_ name: String) throws -> [String: Any]? {
-        (try request("GET", "/v1/pipelines").1["pipelines"] as? [[String: Any]])?.first { $0["pipeline"] as? String == name }
+    func pipeline(_ name: String, site: String = "") throws -> [String: Any]? {
+        (try request("GET", "/v1/pipelines").1["pipelines"] as? [[String: Any]])?
+            .first { $0["pipeline"] as? String == name && $0["site"] as? String == site }
     }
 }
 
