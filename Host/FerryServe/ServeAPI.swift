@@ -12,7 +12,7 @@ public struct ServeAPI: Sendable {
     /// Every route, as `openapi.yaml` documents it (a test holds the two together).
     public static let routes: [(method: String, path: String)] = [
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
-        ("GET", "/v1/pipelines"), ("POST", "/v1/pipelines/{pipeline}/runs"), ("GET", "/v1/runs"),
+        ("GET", "/v1/pipelines"), ("POST", "/v1/pipelines/{pipeline}/runs"), ("GET", "/v1/runs"), ("GET", "/v1/runs/{run}/log"),
         ("GET", "/v1/dead-letters"), ("POST", "/v1/dead-letters/replay"), ("POST", "/v1/dead-letters/discard"),
         ("POST", "/v1/reload"), ("GET", "/dashboard"), ("POST", "/dashboard/replay"), ("POST", "/dashboard/discard"),
     ]
@@ -57,6 +57,13 @@ public struct ServeAPI: Sendable {
             return try trigger(pipeline: try context.parameters.require("pipeline"), body: body)
         }
         router.get("/v1/runs") { request, _ in try runs(request.uri.queryParameters) }
+        router.get("/v1/runs/{run}/log") { _, context in
+            let run = try context.parameters.require("run", as: Int64.self)
+            guard let lines = scheduler.current.runLog(run) else {
+                throw APIError(.notFound, "no log kept for run \(run): logs are kept in memory for the latest 200 runs this process started")
+            }
+            return json(["run": run, "lines": lines])
+        }
         router.get("/v1/dead-letters") { request, _ in try deadLetters(request.uri.queryParameters) }
         router.post("/v1/dead-letters/replay") { request, _ in try replay(body: try await body(of: request)) }
         router.post("/v1/dead-letters/discard") { request, _ in try discard(body: try await body(of: request)) }

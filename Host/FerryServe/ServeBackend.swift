@@ -110,6 +110,8 @@ public protocol ServeBackend: AnyObject, Sendable {
     func deadLetters(site: String, pipeline: String?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter]
     /// Deletes dead letters of a site; returns how many.
     func discardDeadLetters(site: String, ids: [Int64]) throws -> Int
+    /// The log lines of a run this process started, while they are kept.
+    func runLog(_ run: RunID) -> [String]?
     /// The rate budgets the served connections name, as they stand now.
     func rateBudgets() -> [BudgetState]
 }

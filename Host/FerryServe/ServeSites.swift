@@ -26,6 +26,8 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
     public let sites: [Site]
     public let entries: [ScheduleStateMachine.Entry]
     public let configFile: String
+    /// Where runs' log lines are kept (shared across reloads).
+    public let logBook: RunLogBook
 
     /// Loads a configuration.
     /// - Parameters:
@@ -35,9 +37,11 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
     ///   - logLevel: the log level of every workspace.
     ///   - jsonLogs: log as JSON lines.
     ///   - environment: the variables `${VAR}` reads.
+    ///   - logBook: where runs' log lines are kept.
     /// - Throws: `ConfigError` or `WorkspaceError`, naming the file and line.
     public init(configPath: String, site: String?, defaultTimeZone: TimeZone, logLevel: Logger.Level = .info, jsonLogs: Bool = false,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+                environment: [String: String] = ProcessInfo.processInfo.environment, logBook: RunLogBook = RunLogBook()) throws {
+        self.logBook = logBook
         let first = try Workspace(configPath: configPath, site: site, logLevel: logLevel, jsonLogs: jsonLogs, environment: environment)
         let names = site.map { [$0] } ?? first.config.siteNames
         var sites: [Site] = []
@@ -91,9 +95,22 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
             return RunResult(status: "failed", message: "no pipeline '\(request.key)' in \(configFile)")
         }
         let workspace = site.workspace
-        var logger = workspace.logger
+        // The run's lines go to the console as usual and to the run's log (GET /v1/runs/{id}/log).
+        let capture = RunLogCapture()
+        let console = workspace.logger
+        var logger = Logger(label: console.label) { _ in
+            MultiplexLogHandler([console.handler, CapturingLogHandler(logLevel: console.logLevel, capture: capture, redactor: workspace.redactor)])
+        }
+        logger.logLevel = console.logLevel
         logger[metadataKey: "pipeline"] = "\(pipeline.name)"
         let started = Date()
+        defer {
+            // The run this call made: the pipeline's latest, begun no earlier than this call.
+            let id = PipelineID(site: site.name, pipeline: pipeline.name)
+            if let run = try? workspace.store.recentRuns(of: id, limit: 1).first, run.startedAt >= started.timeIntervalSince1970 - 1 {
+                logBook.keep(capture, as: run.id)
+            }
+        }
         do {
             let plan = try workspace.plan(pipeline)
             let runner = PipelineRunner(plan: plan, store: workspace.store, options: request.options,
@@ -143,6 +160,8 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
             .filter { $0.pipeline.site == name }
             .map { workspace.redactor.masking($0) }
     }
+
+    public func runLog(_ run: RunID) -> [String]? { logBook.lines(of: run) }
 
     public func rateBudgets() -> [BudgetState] {
         var seen = Set<String>()

@@ -64,6 +64,9 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
 
     func discardDeadLetters(site: String, ids: [Int64]) throws -> Int { try store.discardDeadLetters(ids) }
 
+    var logs: [RunID: [String]] = [:]
+    func runLog(_ run: RunID) -> [String]? { logs[run] }
+
     var budgets: [BudgetState] = []
     func rateBudgets() -> [BudgetState] { budgets }
 }

@@ -56,9 +56,10 @@ struct Serve: ParsableCommand {
         var logger = Logger(label: "ferry") { ConsoleLogHandler(label: $0, level: level, json: json, redactor: Redactor(secrets: [])) }
         logger.logLevel = level
         let scheduler: ServeScheduler
+        let logBook = RunLogBook()
         do {
             scheduler = try ServeScheduler(clock: SystemClock(), logger: logger, metrics: metrics) {
-                try ServeSites(configPath: configPath, site: site, defaultTimeZone: zone, logLevel: level, jsonLogs: json)
+                try ServeSites(configPath: configPath, site: site, defaultTimeZone: zone, logLevel: level, jsonLogs: json, logBook: logBook)
             }
         } catch {
             printError("\(error)")
