@@ -92,7 +92,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/FerryServe",
-            resources: [.copy("openapi.yaml")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(

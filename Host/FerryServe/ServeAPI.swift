@@ -4,12 +4,12 @@ import FerrySchedule
 import Foundation
 import Hummingbird
 
-/// The HTTP API of `ferry serve` (documented in `openapi.yaml`, served at `/openapi.yaml`).
+/// The HTTP API of `ferry serve` (described in `OpenAPIDocument`, served at `/openapi.yaml`).
 ///
 /// Every request but `GET /healthz` needs `Authorization: Bearer <FERRY_API_TOKEN>`;
 /// with no token set, the API refuses them all and says why. Bodies are JSON.
 public struct ServeAPI: Sendable {
-    /// Every route, as `openapi.yaml` documents it (a test holds the two together).
+    /// Every route, as `OpenAPIDocument` documents it (a test holds the two together).
     public static let routes: [(method: String, path: String)] = [
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
         ("GET", "/v1/pipelines"), ("POST", "/v1/pipelines/{pipeline}/runs"), ("GET", "/v1/runs"), ("GET", "/v1/runs/{run}/log"),
@@ -48,8 +48,7 @@ public struct ServeAPI: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         router.get("/openapi.yaml") { _, _ in
-            let text = Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
-            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         router.get("/v1/pipelines") { _, _ in pipelines() }
         router.post("/v1/pipelines/{pipeline}/runs") { request, context in
@@ -147,7 +146,7 @@ public struct ServeAPI: Sendable {
     }
 
     private func trigger(pipeline: String, body: [String: Any]) throws -> Response {
-        let allowed: Set = ["site", "full", "since", "until", "limit"]
+        let allowed: Set = ["site", "full", "since", "until", "limit", "days_back"]
         if let unknown = body.keys.filter({ !allowed.contains($0) }).sorted().first {
             throw APIError(.badRequest, "unknown key '\(unknown)'; a run takes \(allowed.sorted().joined(separator: ", "))")
         }
@@ -156,6 +155,14 @@ public struct ServeAPI: Sendable {
         options.since = try field(body, "since", as: String.self)
         options.until = try field(body, "until", as: String.self)
         options.limit = try field(body, "limit", as: Int.self)
+        if let days = try field(body, "days_back", as: Int.self) {
+            // The seed scripts' `days_back`: read from midnight UTC that many days ago, as --since would.
+            guard days >= 0, days <= 36_500, options.since == nil else {
+                throw APIError(.badRequest, "days_back must be a whole number of days from 0 to 36500, and not given with since")
+            }
+            let day = Date().addingTimeInterval(-Double(days) * 86_400)
+            options.since = String(iso(day).prefix(10))
+        }
         for (name, value) in [("since", options.since), ("until", options.until)] {
             if let value, !Self.isDate(value) {
                 throw APIError(.badRequest, "\(name) must be a date (2025-01-31) or an ISO 8601 date-time, got '\(value)'")

@@ -37,6 +37,16 @@ import Testing
         let demo = try Self.run(ferry, ["run", "--config", sandbox.path("demo/ferry.yaml")])
         #expect(demo.status == 3, "the demo ends with its four dead letters on purpose: \(demo.output)")
         #expect(try sandbox.sql("demo/out/warehouse.db", "SELECT COUNT(*) FROM orders;") == ["1719"])
+
+        // `serve` from the installed copy: it carries its API description, with no bundle beside it.
+        try sandbox.write("ferry.yaml", "state: state.db\nconnections: {}\npipelines: {}\n")
+        let serve = try ServeProcess(sandbox, executable: ferry)
+        let (status, _) = try serve.request("GET", "/healthz", token: nil)
+        #expect(status == 200)
+        let (documentStatus, document) = try serve.raw("GET", "/openapi.yaml")
+        #expect(documentStatus == 200 && String(decoding: document ?? Data(), as: UTF8.self).hasPrefix("openapi: 3.1.0"))
+        serve.signal(SIGTERM)
+        #expect(serve.waitForExit() == 0)
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {

@@ -130,9 +130,18 @@ struct APIFixture {
             #expect((unknownKey.json["error"] as? String)?.contains("unknown key 'colour'") == true)
             #expect(try await call(client, .post, "/v1/pipelines/b/runs", body: #"{"since": "yesterday"}"#).status == 400)
             #expect(try await call(client, .post, "/v1/pipelines/b/runs", body: #"{"limit": 0}"#).status == 400)
+            #expect(try await call(client, .post, "/v1/pipelines/b/runs", body: #"{"days_back": -1}"#).status == 400)
+            #expect(try await call(client, .post, "/v1/pipelines/b/runs", body: #"{"days_back": 2, "since": "2026-01-01"}"#).status == 400)
             #expect(try await call(client, .post, "/v1/pipelines/b/runs", body: "not json").status == 400)
             #expect(try await call(client, .post, "/v1/pipelines/b/runs", body: #"{"site": "nowhere"}"#).status == 404)
             fixture.backend.release()
+            // a's site queue is free again: b runs, reading from three days ago.
+            fixture.backend.holdRuns = false
+            #expect(try await call(client, .post, "/v1/pipelines/b/runs", body: #"{"days_back": 3}"#).status == 202)
+            let b = PipelineID(pipeline: "b")
+            #expect(fixture.scheduler.waitForEvent { $0.startedKey == b } != nil)
+            let expected = String(ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3 * 86_400)).prefix(10))
+            #expect(fixture.backend.requests.first { $0.key == b }?.options.since == expected)
         }
     }
 

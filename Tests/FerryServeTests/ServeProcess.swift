@@ -13,12 +13,12 @@ final class ServeProcess: @unchecked Sendable {
     private(set) var url = ""
     static let token = "serve-e2e-token-7f3a9c"
 
-    init(_ sandbox: Sandbox, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    init(_ sandbox: Sandbox, arguments: [String] = [], environment: [String: String] = [:], executable: String = Sandbox.ferryExecutable) throws {
         self.sandbox = sandbox
         logPath = sandbox.path("serve-\(UUID().uuidString.prefix(6)).log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Sandbox.ferryExecutable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["serve", "--config", "ferry.yaml", "--listen", "127.0.0.1:0"] + arguments
         process.currentDirectoryURL = sandbox.folder
         var env = ProcessInfo.processInfo.environment
@@ -65,6 +65,12 @@ final class ServeProcess: @unchecked Sendable {
 
     /// One HTTP request; returns the status and the JSON object in the body.
     func request(_ method: String, _ path: String, body: String? = nil, token: String? = token) throws -> (Int, [String: Any]) {
+        let (status, data) = try raw(method, path, body: body, token: token)
+        return (status, data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:])
+    }
+
+    /// One HTTP request; returns the status and the body as it came.
+    func raw(_ method: String, _ path: String, body: String? = nil, token: String? = token) throws -> (Int, Data?) {
         var request = URLRequest(url: URL(string: url + path)!)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -78,8 +84,7 @@ final class ServeProcess: @unchecked Sendable {
         done.wait()
         let (data, status, error) = box.get()
         if let error { throw error }
-        let json = data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-        return (status ?? 0, json)
+        return (status ?? 0, data)
     }
 
     /// Waits until the API says a pipeline is not running (a run's log line comes just before).

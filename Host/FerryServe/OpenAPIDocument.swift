@@ -1,3 +1,11 @@
+/// The OpenAPI 3.1 description of `ferry serve`'s HTTP API, served at `/openapi.yaml`.
+///
+/// It lives in the binary, not in a resource bundle, so an installed `ferry` (which
+/// has no bundle beside it) serves it too. `ServeAPITests` holds it and the routes
+/// together: every documented operation is served, every route is documented, and
+/// every status an operation answered in the tests is listed.
+enum OpenAPIDocument {
+    static let yaml = #"""
 openapi: 3.1.0
 info:
   title: Ferry serve API
@@ -129,6 +137,7 @@ paths:
                 since: { type: string, description: "A date or ISO 8601 date-time; the checkpoint is left alone." }
                 until: { type: string }
                 limit: { type: integer, minimum: 1 }
+                days_back: { type: integer, minimum: 0, description: "Read from midnight UTC this many days ago (sets since)." }
       responses:
         "202": { description: Queued, content: { application/json: { schema: { $ref: "#/components/schemas/Accepted" } } } }
         "400": { $ref: "#/components/responses/Error" }
@@ -281,3 +290,5 @@ paths:
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "403": { $ref: "#/components/responses/Error" }
+"""#
+}
