@@ -42,6 +42,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // `ferry serve` only: its HTTP API and metrics. The plugin SDK never depends on these.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: PluginAPI: the C ABI, the JSON codec and the Swift SDK for connector authors.
@@ -82,9 +86,24 @@ let package = Package(
             dependencies: ["FerryCore", "FerryState", "FerryHTTP", "FerryLoader", "CFerryPlugin", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
             path: "Host/FerryEngine"
         ),
+        // `ferry serve`: the schedule (pure, clock-injected) and the service around it.
+        .target(name: "FerrySchedule", dependencies: ["FerryCore", "FerryTime"], path: "Host/FerrySchedule", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(
+            name: "FerryServe",
+            dependencies: [
+                "FerrySchedule", "FerryEngine", "FerryCore", "FerryJSON", "FerryHTTP", "CCurl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Host/FerryServe",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .target(
             name: "FerryCLI",
-            dependencies: ["FerryEngine", "FerryBuild", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FerryEngine", "FerryBuild", "FerryServe", "FerrySchedule", "CFerryPlugin",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Host/FerryCLI"
         ),
         .executableTarget(name: "ferry", dependencies: ["FerryCLI"], path: "Host/ferry"),
@@ -113,6 +132,15 @@ let package = Package(
         // The command line as a user meets it: the real `ferry` in a sandbox, help texts against golden files.
         .testTarget(name: "FerryCLITests", dependencies: ["FerryCLI", "FerryTesting"], path: "Tests/FerryCLITests", exclude: ["Golden"]),
         .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "FerryHTTP", "CLibPQ", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/Plugins"),
+        .testTarget(name: "FerryScheduleTests", dependencies: ["FerrySchedule", "FerryCore"], path: "Tests/FerryScheduleTests",
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(
+            name: "FerryServeTests",
+            dependencies: [
+                "FerryServe", "FerrySchedule", "FerryEngine", "FerryTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Tests/FerryServeTests", swiftSettings: [.swiftLanguageMode(.v6)]),
     ] + swiftPlugins.map(\.1),
     swiftLanguageModes: [.v6]
 )

@@ -8,6 +8,16 @@ export PATH="$PATH:/opt/swift/usr/bin"
 
 swift build --build-tests
 
+# Headless Chromium (Debian's package) for the dashboard's browser test; its
+# screenshots are left in .build/debug/screenshots (or $FERRY_SCREENSHOTS).
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+    echo "Installing: chromium"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
 # A real PostgreSQL for the postgres connector's tests, in its own temporary
 # folder (so parallel runs do not share one), stopped whatever happens.
 export FERRY_PG_DIR="$(mktemp -d /tmp/ferry-pg-XXXXXX)"

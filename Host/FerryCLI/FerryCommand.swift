@@ -1,4 +1,5 @@
 import ArgumentParser
+import CFerryPlugin
 import FerryBuild
 import FerryCore
 
@@ -8,8 +9,9 @@ public struct FerryCommand: ParsableCommand {
         commandName: "ferry",
         abstract: "Ferry: a plugin-based sync host.",
         discussion: "Runs extract → transform → load pipelines between systems, with crash-safe state in SQLite.",
-        version: FerryVersion.current,
-        subcommands: [Run.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, IDMapCommand.self, Plugins.self]
+        version: versionText,
+        subcommands: [Run.self, Serve.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, IDMapCommand.self,
+                      Plugins.self]
     )
     public init() {}
 }
@@ -32,3 +34,7 @@ enum ExitStatus {
         error is ConfigError ? usage : failure
     }
 }
+
+/// What `ferry --version` prints: the release, the plugin ABI it loads, and the Swift
+/// runtime a Swift plugin must share, e.g. `0.1.0 (plugin ABI 1.1, runtime swift-6.3.1)`.
+let versionText = "\(FerryVersion.current) (plugin ABI \(FERRY_ABI_MAJOR).\(FERRY_ABI_MINOR), runtime \(SwiftRuntime.tag))"

@@ -236,10 +236,12 @@ extension ConfigParser {
         return seconds
     }
 
-    /// A five-field cron expression, checked for shape only.
+    /// A five-field cron expression, optionally after `CRON_TZ=Zone` (or `TZ=Zone`),
+    /// checked for shape only (`ferry serve` checks the fields and the zone).
     func schedule(_ field: Field) throws -> String {
         let text = try string(field)
-        let parts = text.split(whereSeparator: \.isWhitespace)
+        let fields = text.replacing(#/^\s*(CRON_)?TZ=\S+\s+/#, with: "", maxReplacements: 1)
+        let parts = fields.split(whereSeparator: \.isWhitespace)
         let allowed = Set("0123456789*/,-?LW#ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
         guard parts.count == 5, parts.allSatisfy({ $0.allSatisfy(allowed.contains) }) else {
             throw failure(
