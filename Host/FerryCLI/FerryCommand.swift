@@ -9,7 +9,7 @@ public struct FerryCommand: ParsableCommand {
         abstract: "Ferry: a plugin-based sync host.",
         discussion: "Runs extract → transform → load pipelines between systems, with crash-safe state in SQLite.",
         version: FerryVersion.current,
-        subcommands: [Run.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, IDMapCommand.self, Plugins.self]
+        subcommands: [Run.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, IDMapCommand.self, ConflictsCommand.self, Plugins.self]
     )
     public init() {}
 }
