@@ -53,4 +53,14 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
         try base.idMappings(scope: scope, limit: limit)
     }
     func reset(_ pipeline: PipelineID) throws { try base.reset(pipeline) }
+    func syncedVersions(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: SyncedVersion] {
+        try base.syncedVersions(for: pipeline, stream: stream, keys: keys)
+    }
+    func conflicts(for pipeline: PipelineID?, includeClosed: Bool, limit: Int) throws -> [ConflictRecord] {
+        try base.conflicts(for: pipeline, includeClosed: includeClosed, limit: limit)
+    }
+    func pendingConflicts(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [ConflictRecord] {
+        try base.pendingConflicts(for: pipeline, stream: stream, keys: keys)
+    }
+    func resolveConflict(_ id: Int64, resolution: String) throws -> ConflictRecord { try base.resolveConflict(id, resolution: resolution) }
 }

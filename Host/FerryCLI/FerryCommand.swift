@@ -11,7 +11,7 @@ public struct FerryCommand: ParsableCommand {
         discussion: "Runs extract → transform → load pipelines between systems, with crash-safe state in SQLite.",
         version: versionText,
         subcommands: [Run.self, Serve.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, IDMapCommand.self,
-                      Plugins.self]
+                      ConflictsCommand.self, Plugins.self]
     )
     public init() {}
 }

@@ -188,6 +188,11 @@ public final class Workspace {
         plan.destinationCursor = pipeline.destinationCursor
         plan.changeDetection = pipeline.changeDetection
         plan.maxDelete = pipeline.maxDelete
+        if let settings = pipeline.conflicts {
+            let readFrom = settings.readFrom ?? pipeline.destination
+            plan.conflicts = ConflictPlan(settings: settings, connection: try openConnection(readFrom.connection),
+                                          stream: readFrom.stream, keyFields: primaryKey)
+        }
         return plan
     }
 

@@ -123,7 +123,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     /// Runs `body` on the connection under the lock; SQLite errors become `StateError`s.
     @discardableResult
-    private func withDatabase<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+    func withDatabase<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
         guard let database else { throw StateError(.storage, "The state database \(path) is closed.") }
@@ -139,7 +139,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         try withDatabase(body)
     }
 
-    private static var now: Double { Date().timeIntervalSince1970 }
+    static var now: Double { Date().timeIntervalSince1970 }
 
     // MARK: Runs and the per-pipeline lease
 
@@ -373,6 +373,9 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                     }
                 }
                 try hook?("parked")
+
+                try commitTwoWay(batch, at: now, in: db)
+                try hook?("twoWay")
             }
         }
     }
@@ -391,7 +394,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 
     /// The id under which the hashes of a stream are kept, created when asked to.
-    private func hashStreamID(_ pipeline: PipelineID, _ stream: String, creating: Bool, in db: SQLiteDatabase) throws -> Int64? {
+    func hashStreamID(_ pipeline: PipelineID, _ stream: String, creating: Bool, in db: SQLiteDatabase) throws -> Int64? {
         if creating {
             try db.run("INSERT INTO hash_streams (site, pipeline, stream) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                        pipeline.site, pipeline.pipeline, stream, purpose: "register stream \(stream) of \(pipeline) for hashes")

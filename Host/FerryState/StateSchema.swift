@@ -114,5 +114,36 @@ enum StateSchema {
             );
             CREATE INDEX parked_records_by_pipeline ON parked_records (site, pipeline, id);
             """),
+        SQLiteMigration(version: 4, purpose: "remember synced versions and conflicts", sql: """
+            -- Two-way sync: per record, what the source sent and what Ferry wrote at the last sync.
+            CREATE TABLE synced_records (
+                site TEXT NOT NULL,
+                pipeline TEXT NOT NULL,
+                stream TEXT NOT NULL,
+                key TEXT NOT NULL,
+                source_record TEXT NOT NULL,
+                written_record TEXT NOT NULL,
+                synced_at REAL NOT NULL,
+                PRIMARY KEY (site, pipeline, stream, key)
+            ) WITHOUT ROWID;
+
+            -- Fields both sides changed that no policy decided; values are JSON texts, NULL for missing.
+            CREATE TABLE conflicts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                site TEXT NOT NULL,
+                pipeline TEXT NOT NULL,
+                stream TEXT NOT NULL,
+                key TEXT NOT NULL,
+                field TEXT NOT NULL,
+                base TEXT,
+                source_value TEXT,
+                destination_value TEXT,
+                seen_at REAL NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('open', 'resolved', 'applied', 'superseded')),
+                resolution TEXT,
+                resolved_at REAL
+            );
+            CREATE INDEX conflicts_pending ON conflicts (site, pipeline, stream, key) WHERE status IN ('open', 'resolved');
+            """),
     ]
 }

@@ -9,6 +9,7 @@ extension ConfigParser {
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
         "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection", "max_delete", "after",
+        "conflicts",
     ]
     static let endpointKeys = ["connection", "stream"]
     static let siteKeys = ["pipelines", "connections"]
@@ -172,6 +173,7 @@ extension ConfigParser {
                 return other
             }
         }
+        if let field = fields.optional("conflicts") { pipeline.conflicts = try conflicts(field, pipeline: pipeline, connections: connections) }
         return pipeline
     }
 

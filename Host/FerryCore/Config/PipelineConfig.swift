@@ -97,6 +97,8 @@ public struct PipelineConfig: Sendable, Equatable {
     public var after: [String] = []
     /// The most records one mirror run may delete; more fails the run with nothing deleted.
     public var maxDelete = DeleteLimit.default
+    /// Two-way sync: merge each record with the destination's current one, field by field.
+    public var conflicts: ConflictSettings?
     /// Where the pipeline is defined.
     public var location: SourceLocation
 
@@ -145,7 +147,8 @@ public struct PipelineConfig: Sendable, Equatable {
     /// The host loads only these connections' plugins, so one broken connector cannot stop another site.
     public var connectionNames: [String] {
         var names: [String] = []
-        for name in [source.connection, destination.connection] + transformPlugins where !names.contains(name) {
+        let twoWay = conflicts?.readFrom.map { [$0.connection] } ?? []
+        for name in [source.connection, destination.connection] + transformPlugins + twoWay where !names.contains(name) {
             names.append(name)
         }
         return names

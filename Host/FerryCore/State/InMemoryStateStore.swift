@@ -165,6 +165,25 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
             }
             try hook?("parked")
 
+            for closed in batch.closedConflicts {
+                if let index = next.conflicts.firstIndex(where: { $0.id == closed.id }) { next.conflicts[index].status = closed.status }
+            }
+            for conflict in batch.conflicts {
+                for index in next.conflicts.indices where next.conflicts[index].pipeline == batch.pipeline
+                    && next.conflicts[index].stream == batch.stream && next.conflicts[index].key == conflict.key
+                    && next.conflicts[index].field == conflict.field && Self.isPending(next.conflicts[index]) {
+                    next.conflicts[index].status = .superseded
+                }
+                var stored = conflict
+                stored.id = next.nextConflictID
+                stored.status = .open
+                next.nextConflictID += 1
+                next.conflicts.append(stored)
+            }
+            for version in batch.syncedVersions { next.synced[stream, default: [:]][version.key] = version }
+            for key in batch.removedHashKeys { next.synced[stream]?[key] = nil }
+            try hook?("twoWay")
+
             state = next
         }
     }
@@ -285,6 +304,47 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
 
     // MARK: Maintenance
 
+    // MARK: Two-way sync
+
+    private static func isPending(_ conflict: ConflictRecord) -> Bool { conflict.status == .open || conflict.status == .resolved }
+
+    public func syncedVersions(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: SyncedVersion] {
+        storage.withLock { state in
+            guard let versions = state.synced[StreamKey(pipeline, stream)] else { return [:] }
+            var found: [String: SyncedVersion] = [:]
+            for key in keys { found[key] = versions[key] }
+            return found
+        }
+    }
+
+    public func conflicts(for pipeline: PipelineID?, includeClosed: Bool, limit: Int) throws -> [ConflictRecord] {
+        storage.withLock { state in
+            Array(state.conflicts.filter { (pipeline == nil || $0.pipeline == pipeline) && (includeClosed || Self.isPending($0)) }
+                .prefix(max(limit, 0)))
+        }
+    }
+
+    public func pendingConflicts(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [ConflictRecord] {
+        let wanted = Set(keys)
+        return storage.withLock { state in
+            state.conflicts.filter { $0.pipeline == pipeline && $0.stream == stream && wanted.contains($0.key) && Self.isPending($0) }
+        }
+    }
+
+    public func resolveConflict(_ id: Int64, resolution: String) throws -> ConflictRecord {
+        try storage.withLock { state in
+            guard let index = state.conflicts.firstIndex(where: { $0.id == id && Self.isPending($0) }) else {
+                throw StateError(.notFound, "No open conflict with id \(id).")
+            }
+            state.conflicts[index].status = .resolved
+            state.conflicts[index].resolution = resolution
+            state.conflicts[index].resolvedAt = Date().timeIntervalSince1970
+            let conflict = state.conflicts[index]
+            state.hashes[StreamKey(conflict.pipeline, conflict.stream)]?[conflict.key] = nil
+            return conflict
+        }
+    }
+
     public func reset(_ pipeline: PipelineID) throws {
         storage.withLock { state in
             state.checkpoints = state.checkpoints.filter { $0.key.pipeline != pipeline }
@@ -328,6 +388,9 @@ extension InMemoryStateStore {
         var hashes: [StreamKey: [String: UInt64]] = [:]
         var nextDeadLetterID: Int64 = 1
         var deadLetters: [DeadLetter] = []   // in id order
+        var synced: [StreamKey: [String: SyncedVersion]] = [:]
+        var nextConflictID: Int64 = 1
+        var conflicts: [ConflictRecord] = []   // in id order
     }
 
     /// The state that stores sharing it see, behind one lock.

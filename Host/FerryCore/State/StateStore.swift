@@ -81,6 +81,23 @@ public protocol StateStore: AnyObject, Sendable {
     /// How many records of a pipeline wait.
     func parkedCount(for pipeline: PipelineID) throws -> Int
 
+    // MARK: Two-way sync
+
+    /// The last synced versions of the given keys of a stream (absent keys are omitted).
+    func syncedVersions(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: SyncedVersion]
+
+    /// Conflicts of a pipeline (or of every pipeline), oldest first: open and resolved ones,
+    /// or every one with `includeClosed`.
+    func conflicts(for pipeline: PipelineID?, includeClosed: Bool, limit: Int) throws -> [ConflictRecord]
+
+    /// The open and resolved conflicts of the given keys of a stream.
+    func pendingConflicts(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [ConflictRecord]
+
+    /// Records a person's decision (`resolution`, JSON text) on an open or resolved conflict
+    /// and forgets its record's hash, in one transaction, so that the next run sends the
+    /// record again and writes the decision. Throws `.notFound` for no such pending conflict.
+    func resolveConflict(_ id: Int64, resolution: String) throws -> ConflictRecord
+
     // MARK: Maintenance
 
     /// Forgets checkpoints, hashes and dead letters of one pipeline (not ID mappings, not runs).
@@ -239,6 +256,12 @@ public struct BatchCommit: Sendable {
     /// ID mappings to forget: the destination deleted their objects (mirror), so a record that
     /// comes back must be created anew, not updated under a dead id.
     public var removedIDMappings: [(scope: String, sourceID: String)] = []
+    /// Two-way sync: the versions of the records this batch wrote.
+    public var syncedVersions: [SyncedVersion] = []
+    /// Two-way sync: conflicts found (each supersedes a pending one of its key and field).
+    public var conflicts: [ConflictRecord] = []
+    /// Two-way sync: pending conflicts this batch closed, with their new status.
+    public var closedConflicts: [(id: Int64, status: ConflictRecord.Status)] = []
 
     public init(run: RunID, pipeline: PipelineID, stream: String, checkpoint: String?, checkpointSequence: Int64? = nil,
                 counts: BatchCounts, idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],

@@ -39,6 +39,8 @@ public struct PipelinePlan {
     public var changeDetection = true
     /// The most records one mirror run may delete.
     public var maxDelete = DeleteLimit.default
+    /// Two-way sync (config `conflicts:`), or nil.
+    public var conflicts: ConflictPlan?
 
     public init(id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
                 destinationStream: String, fullSync: Bool = false, writeMode: WriteMode = .append, primaryKey: [String] = [],

@@ -19,10 +19,13 @@ extension PipelineRunner {
         }
         try applyTransformPlugins(to: &outgoing, ledger: &ledger)
         var hashes = try skipUnchanged(in: &outgoing, seenKeys: &seenKeys, ledger: &ledger)
+        let twoWay = try reconcileConflicts(in: &outgoing)
         let idMappings = try deliver(outgoing, batchID: batchID, checkpoint: checkpoint, hashes: &hashes, ledger: &ledger)
-        return BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
-                           counts: ledger.counts, idMappings: idMappings, deadLetters: ledger.deadLetters, hashes: hashes,
-                           parked: ledger.parked)
+        var commit = BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
+                                 counts: ledger.counts, idMappings: idMappings, deadLetters: ledger.deadLetters, hashes: hashes,
+                                 parked: ledger.parked)
+        twoWay.record(in: &commit, delivered: hashes)
+        return commit
     }
 
     /// Stage 1: keys and config transforms. When nothing needs to look inside the records,
