@@ -44,3 +44,26 @@ import Testing
         #expect(json.stdout.contains(#"{\"auth\": \"***\", \"id\": 2"#), "\(json.stdout)")
     }
 }
+
+/// A connection's `primary_key` names a field; its value is no secret and shows in dead letters.
+@Suite struct KeyFieldNamesAreNotSecretsTests {
+    @Test func theKeyFieldShowsInDeadLetters() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("input.jsonl", #"{"order_id":1,"amount":"n/a"}"# + "\n")
+        try sandbox.write("ferry.yaml", """
+            state: state.db
+            connections:
+              input: { plugin: file, config: { path: input.jsonl, primary_key: order_id } }
+              copy: { plugin: file, config: { path: out/copy.jsonl } }
+            pipelines:
+              copy:
+                source: { connection: input, stream: input }
+                destination: { connection: copy, stream: rows }
+                transforms: [{ op: cast, field: amount, to: integer }]
+            """)
+        #expect(try sandbox.ferry(["run"]).status == 3)
+        let list = try sandbox.ferry(["errors", "list", "--json"])
+        #expect(list.stdout.contains("order_id"), "\(list.stdout)")
+        #expect(!list.stdout.contains("***"), "\(list.stdout)")
+    }
+}

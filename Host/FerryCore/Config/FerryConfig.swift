@@ -136,7 +136,12 @@ public struct FerryConfig: Sendable, Equatable {
     ///
     /// - Parameter name: A variable name such as `VCOM_API_KEY`.
     public static func isSecretName(_ name: String) -> Bool {
-        let upper = name.uppercased()
+        var upper = name.uppercased().replacing("-", with: "_")
+        // Names of key *fields* are not keys: `primary_key: order_id` must not mask every "order_id".
+        for fieldName in ["PRIMARY_KEY", "SORT_KEY", "PARTITION_KEY", "FOREIGN_KEY", "CURSOR_KEY", "KEY_PARAM", "KEY_FILTER",
+                          "KEY_FIELD", "KEY_PATH", "KEY_COLUMN", "KEYSET"] {
+            upper = upper.replacing(fieldName, with: "")
+        }
         return ["KEY", "TOKEN", "SECRET", "PASS", "CREDENTIAL", "AUTH", "COOKIE"].contains { upper.contains($0) }
     }
 
