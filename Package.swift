@@ -6,7 +6,9 @@ import PackageDescription
 /// A first-party connector: one folder under Plugins/, one `libferry-<name>.so`.
 /// The host finds these beside its own executable, so `swift build` is enough.
 /// `exclude` names sub-folders that hold other targets (a connector's own C module).
-func connector(_ folder: String, target: String, dependencies: [Target.Dependency] = [], exclude: [String] = []) -> (Product, Target) {
+func connector(_ folder: String, target: String, dependencies: [Target.Dependency] = [], exclude: [String] = []) -> (
+    Product, Target
+) {
     (
         .library(name: "ferry-\(folder)", type: .dynamic, targets: [target]),
         .target(
@@ -62,12 +64,17 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "FerrySQLite", dependencies: ["CSQLite"], path: "PluginAPI/FerrySQLite"),
-        .target(name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild", "FerryURL"], path: "PluginAPI/FerryPluginSDK"),
+        .target(
+            name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild", "FerryURL"],
+            path: "PluginAPI/FerryPluginSDK"),
 
         // MARK: Host: the ferry executable and its modules, lightest first.
         .target(
             name: "FerryCore",
-            dependencies: ["FerryJSON", "FerryTime", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FerryJSON", "FerryTime", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Host/FerryCore"
         ),
         .systemLibrary(
@@ -77,17 +84,25 @@ let package = Package(
         .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite", "FerrySQLite"], path: "Host/FerryState"),
         .target(
             name: "FerryHTTP",
-            dependencies: ["FerryCore", "CCurl", "FerryJSON", "FerryURL", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FerryCore", "CCurl", "FerryJSON", "FerryURL", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Host/FerryHTTP"
         ),
-        .target(name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin", "FerryBuild"], path: "Host/FerryLoader"),
+        .target(
+            name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin", "FerryBuild"], path: "Host/FerryLoader"),
         .target(
             name: "FerryEngine",
-            dependencies: ["FerryCore", "FerryState", "FerryHTTP", "FerryLoader", "CFerryPlugin", "FerryPluginSDK", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FerryCore", "FerryState", "FerryHTTP", "FerryLoader", "CFerryPlugin", "FerryPluginSDK",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Host/FerryEngine"
         ),
         // `ferry serve`: the schedule (pure, clock-injected) and the service around it.
-        .target(name: "FerrySchedule", dependencies: ["FerryCore", "FerryTime"], path: "Host/FerrySchedule", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(
+            name: "FerrySchedule", dependencies: ["FerryCore", "FerryTime"], path: "Host/FerrySchedule",
+            swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "FerryServe",
             dependencies: [
@@ -102,8 +117,10 @@ let package = Package(
         ),
         .target(
             name: "FerryCLI",
-            dependencies: ["FerryEngine", "FerryBuild", "FerryServe", "FerrySchedule", "CFerryPlugin",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "FerryEngine", "FerryBuild", "FerryServe", "FerrySchedule", "CFerryPlugin",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Host/FerryCLI"
         ),
         .executableTarget(name: "ferry", dependencies: ["FerryCLI"], path: "Host/ferry"),
@@ -114,26 +131,50 @@ let package = Package(
             name: "CLibPQ", path: "Plugins/postgres/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        .target(name: "CDemoPlugin", dependencies: ["CFerryPlugin", "CFerryVersion"], path: "Plugins/cdemo", exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
+        .target(
+            name: "CDemoPlugin", dependencies: ["CFerryPlugin", "CFerryVersion"], path: "Plugins/cdemo",
+            exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
 
         // MARK: Benchmarks
-        .executableTarget(name: "FerryBench", dependencies: ["FerryEngine", "FerryCore", "FerryLoader", "FerryPluginSDK", "CFerryPlugin", "FerryJSON"], path: "Benchmarks/FerryBench"),
+        .executableTarget(
+            name: "FerryBench",
+            dependencies: ["FerryEngine", "FerryCore", "FerryLoader", "FerryPluginSDK", "CFerryPlugin", "FerryJSON"],
+            path: "Benchmarks/FerryBench"),
 
         // MARK: Tests
         // Helpers shared by the test targets: a sandbox folder that runs the real `ferry`.
-        .target(name: "FerryTesting", dependencies: ["FerryHTTP", .product(name: "Logging", package: "swift-log")], path: "Tests/FerryTesting"),
+        .target(
+            name: "FerryTesting", dependencies: ["FerryHTTP", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/FerryTesting"),
         .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),
-        .testTarget(name: "FerryPluginSDKTests", dependencies: ["FerryPluginSDK", "FerryJSON"], path: "Tests/FerryPluginSDKTests"),
+        .testTarget(
+            name: "FerryPluginSDKTests", dependencies: ["FerryPluginSDK", "FerryJSON"],
+            path: "Tests/FerryPluginSDKTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
-        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"], path: "Tests/FerryHTTPTests"),
-        .testTarget(name: "FerryStateTests", dependencies: ["FerryState", "FerrySQLite"], path: "Tests/FerryStateTests"),
-        .testTarget(name: "FerryLoaderTests", dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", "FerryBuild"], path: "Tests/FerryLoaderTests"),
-        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"], path: "Tests/FerryEngineTests"),
+        .testTarget(
+            name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"],
+            path: "Tests/FerryHTTPTests"),
+        .testTarget(
+            name: "FerryStateTests", dependencies: ["FerryState", "FerrySQLite"], path: "Tests/FerryStateTests"),
+        .testTarget(
+            name: "FerryLoaderTests",
+            dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", "FerryBuild"],
+            path: "Tests/FerryLoaderTests"),
+        .testTarget(
+            name: "FerryEngineTests",
+            dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"],
+            path: "Tests/FerryEngineTests"),
         // The command line as a user meets it: the real `ferry` in a sandbox, help texts against golden files.
-        .testTarget(name: "FerryCLITests", dependencies: ["FerryCLI", "FerryTesting"], path: "Tests/FerryCLITests", exclude: ["Golden"]),
-        .testTarget(name: "PluginTests", dependencies: ["FerryEngine", "FerryHTTP", "CLibPQ", "FerryTesting", "WattiVahtiPlugin"], path: "Tests/Plugins"),
-        .testTarget(name: "FerryScheduleTests", dependencies: ["FerrySchedule", "FerryCore"], path: "Tests/FerryScheduleTests",
-                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(
+            name: "FerryCLITests", dependencies: ["FerryCLI", "FerryTesting"], path: "Tests/FerryCLITests",
+            exclude: ["Golden"]),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: ["FerryEngine", "FerryHTTP", "CLibPQ", "FerryTesting", "WattiVahtiPlugin"],
+            path: "Tests/Plugins"),
+        .testTarget(
+            name: "FerryScheduleTests", dependencies: ["FerrySchedule", "FerryCore"], path: "Tests/FerryScheduleTests",
+            swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(
             name: "FerryServeTests",
             dependencies: [

@@ -41,15 +41,23 @@ struct ABIBenchmark {
         let started = Date()
         let report = try runner.run()
         let seconds = Date().timeIntervalSince(started)
-        guard report.counts.written == records else { throw BenchError("expected \(records) written, got \(report.counts.written)") }
+        guard report.counts.written == records else {
+            throw BenchError("expected \(records) written, got \(report.counts.written)")
+        }
 
         let overhead = (seconds - direct) / Double(records) * 1e9
         let cpuOverhead = (seconds - direct - store.commitSeconds) / Double(records) * 1e9
         print("abi: \(records) records, C source → host → C null sink, batches of \(batchSize)")
-        print("  through the host:   \(Bench.format(Double(records) / seconds)) records/s (\(String(format: "%.2f", seconds)) s)")
-        print("  plugin calls alone: \(Bench.format(Double(records) / direct)) records/s (\(String(format: "%.2f", direct)) s)")
+        print(
+            "  through the host:   \(Bench.format(Double(records) / seconds)) records/s (\(String(format: "%.2f", seconds)) s)"
+        )
+        print(
+            "  plugin calls alone: \(Bench.format(Double(records) / direct)) records/s (\(String(format: "%.2f", direct)) s)"
+        )
         print("  host overhead:      \(String(format: "%.1f", overhead)) ns/record in all")
-        print("    of which durable state commits: \(store.commits) commits, \(String(format: "%.2f", store.commitSeconds * 1000 / Double(max(1, store.commits)))) ms each (fsync)")
+        print(
+            "    of which durable state commits: \(store.commits) commits, \(String(format: "%.2f", store.commitSeconds * 1000 / Double(max(1, store.commits)))) ms each (fsync)"
+        )
         print("    the rest (engine, copies, calls): \(String(format: "%.1f", cpuOverhead)) ns/record")
     }
 
@@ -62,16 +70,20 @@ struct ABIBenchmark {
         var reader: OpaquePointer?
         var error = ferry_error.empty
         let readRequest = JSONWriter().encodeString(ReadRequest(stream: "numbers", batchSize: batchSize).json)
-        let writeRequest = JSONWriter().encodeString(WriteRequest(stream: "numbers", operation: .append, batchID: "bench").json)
+        let writeRequest = JSONWriter().encodeString(
+            WriteRequest(stream: "numbers", operation: .append, batchID: "bench").json)
         let started = Date()
-        guard withBorrowedString(readRequest, { api.read_open!(source.instance, $0, &reader, &error) }) == FERRY_OK else {
+        guard withBorrowedString(readRequest, { api.read_open!(source.instance, $0, &reader, &error) }) == FERRY_OK
+        else {
             throw BenchError("read_open failed")
         }
         var total = 0
         var batch = ferry_batch()
         while api.read_next!(reader, &batch, &error) == FERRY_OK {
             var result = ferry_write_result()
-            _ = withBorrowedString(writeRequest) { sink.api.pointee.write!(sink.instance, $0, batch.records, &result, &error) }
+            _ = withBorrowedString(writeRequest) {
+                sink.api.pointee.write!(sink.instance, $0, batch.records, &result, &error)
+            }
             total += Int(result.accepted_count)
             result.release?(&result)
             batch.release?(&batch)

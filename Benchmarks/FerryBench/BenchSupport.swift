@@ -17,7 +17,9 @@ enum Bench {
     /// Runs a command; returns wall seconds, the child's CPU seconds (user + system:
     /// steadier than wall time on a busy machine) and its peak RSS in MiB.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], quiet: Bool = true) throws -> (seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32) {
+    static func run(_ executable: String, _ arguments: [String], quiet: Bool = true) throws -> (
+        seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32
+    ) {
         var pid: pid_t = 0
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -34,7 +36,9 @@ enum Bench {
         var status: Int32 = 0
         var usage = rusage()
         wait4(pid, &status, 0, &usage)
-        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        let cpu =
+            Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+                usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         return (Date().timeIntervalSince(started), cpu, Double(usage.ru_maxrss) / 1024, (status >> 8) & 0xff)
     }
 

@@ -17,9 +17,13 @@ struct PostgresLoadBenchmark {
 
     func run() throws {
         let ferry = Bench.binFolder.appendingPathComponent("ferry").path
-        guard FileManager.default.isExecutableFile(atPath: ferry) else { throw BenchError("build ferry first: \(ferry) not found") }
+        guard FileManager.default.isExecutableFile(atPath: ferry) else {
+            throw BenchError("build ferry first: \(ferry) not found")
+        }
         let psql = "/usr/bin/psql"
-        guard FileManager.default.isExecutableFile(atPath: psql) else { throw BenchError("psql not found (apt-get install postgresql-client)") }
+        guard FileManager.default.isExecutableFile(atPath: psql) else {
+            throw BenchError("psql not found (apt-get install postgresql-client)")
+        }
         var script: String?
         let dsn: String
         if let given = ProcessInfo.processInfo.environment["FERRY_TEST_PG_DSN"], !given.isEmpty {
@@ -40,29 +44,44 @@ struct PostgresLoadBenchmark {
             try SQLiteLoadBenchmark(recordCounts: []).writeRecords(count: count, jsonl: jsonl, csv: csv)
             let schema = "ferry_bench_\(getpid())_\(count)"
             defer { _ = try? Bench.run(psql, [dsn, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"]) }
-            let run = try load(count: count, jsonl: jsonl, dsn: dsn, schema: schema, folder: folder, ferry: ferry, psql: psql)
+            let run = try load(
+                count: count, jsonl: jsonl, dsn: dsn, schema: schema, folder: folder, ferry: ferry, psql: psql)
 
             // The same rows into a table of the same column types and primary key, through psql's \copy.
             let header = try String(contentsOf: csv, encoding: .utf8).prefix { $0 != "\n" }
             _ = try Self.scalar(psql, dsn, "CREATE TABLE \(schema).copied (LIKE \(schema).records INCLUDING ALL)")
-            let copy = try Bench.run(psql, [dsn, "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                                            "\\copy \(schema).copied (\(header)) FROM '\(csv.path)' WITH (FORMAT csv, HEADER true)"])
+            let copy = try Bench.run(
+                psql,
+                [
+                    dsn, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                    "\\copy \(schema).copied (\(header)) FROM '\(csv.path)' WITH (FORMAT csv, HEADER true)",
+                ])
             guard copy.status == 0 else { throw BenchError("psql \\copy exited \(copy.status)") }
             // Last, since it holds the file in this process (a child's peak RSS
             // counts its parent's at fork time).
             let alone = try directWrites(count: count, jsonl: jsonl, dsn: dsn, schema: schema, folder: folder)
             print("postgres: \(count) JSONL records (12 fields, nested) → PostgreSQL upsert, batches of \(batchSize)")
-            print("  ferry run:   \(Bench.format(Double(count) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s), peak RSS \(String(format: "%.1f", run.peakMiB)) MiB")
-            print("               \(String(format: "%.2f", run.cpuSeconds)) s of CPU in ferry, the rest waiting on the server")
-            print("  psql \\copy:  \(Bench.format(Double(count) / copy.seconds)) records/s (\(String(format: "%.2f", copy.seconds)) s) of the same rows as CSV, plain COPY")
+            print(
+                "  ferry run:   \(Bench.format(Double(count) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s), peak RSS \(String(format: "%.1f", run.peakMiB)) MiB"
+            )
+            print(
+                "               \(String(format: "%.2f", run.cpuSeconds)) s of CPU in ferry, the rest waiting on the server"
+            )
+            print(
+                "  psql \\copy:  \(Bench.format(Double(count) / copy.seconds)) records/s (\(String(format: "%.2f", copy.seconds)) s) of the same rows as CSV, plain COPY"
+            )
             print("  ratio ferry/psql time: \(String(format: "%.2f", run.seconds / copy.seconds))")
-            print("  plugin write calls alone: \(Bench.format(Double(count) / alone.seconds)) records/s (\(String(format: "%.2f", alone.seconds)) s, of which \(String(format: "%.2f", alone.cpu)) s CPU in the plugin, the rest in the server)")
+            print(
+                "  plugin write calls alone: \(Bench.format(Double(count) / alone.seconds)) records/s (\(String(format: "%.2f", alone.seconds)) s, of which \(String(format: "%.2f", alone.cpu)) s CPU in the plugin, the rest in the server)"
+            )
         }
     }
 
     /// One `ferry run` of the file into `schema.records`; checks the row count.
-    private func load(count: Int, jsonl: URL, dsn: String, schema: String, folder: URL,
-                      ferry: String, psql: String) throws -> (seconds: Double, cpuSeconds: Double, peakMiB: Double) {
+    private func load(
+        count: Int, jsonl: URL, dsn: String, schema: String, folder: URL,
+        ferry: String, psql: String
+    ) throws -> (seconds: Double, cpuSeconds: Double, peakMiB: Double) {
         let config = folder.appendingPathComponent("ferry.yaml")
         try """
         state: state.db
@@ -87,7 +106,9 @@ struct PostgresLoadBenchmark {
     /// Times only the plugin's `write` slot (parse, encode, server round trips)
     /// on pre-cut batches of the same NDJSON, upserting into a fresh table:
     /// the cost of the load path without the host's source, hashing and state.
-    private func directWrites(count: Int, jsonl: URL, dsn: String, schema: String, folder: URL) throws -> (seconds: Double, cpu: Double) {
+    private func directWrites(count: Int, jsonl: URL, dsn: String, schema: String, folder: URL) throws -> (
+        seconds: Double, cpu: Double
+    ) {
         let config = folder.appendingPathComponent("direct.yaml")
         try """
         state: state-direct.db
@@ -113,17 +134,23 @@ struct PostgresLoadBenchmark {
         let cpuBefore = Self.cpuSeconds()
         let started = Date()
         for (number, batch) in batches.enumerated() {
-            let request = JSONWriter().encodeString(WriteRequest(stream: "direct", operation: .upsert, primaryKey: ["id"],
-                                                                 batchID: "direct-\(number)").json)
+            let request = JSONWriter().encodeString(
+                WriteRequest(
+                    stream: "direct", operation: .upsert, primaryKey: ["id"],
+                    batchID: "direct-\(number)"
+                ).json)
             var result = ferry_write_result()
             let status = batch.text.withUnsafeBytes { records in
                 withBorrowedString(request) {
-                    connection.api.pointee.write!(connection.instance, $0,
-                                                  ferry_str(ptr: records.baseAddress?.assumingMemoryBound(to: CChar.self), len: records.count),
-                                                  &result, &error)
+                    connection.api.pointee.write!(
+                        connection.instance, $0,
+                        ferry_str(ptr: records.baseAddress?.assumingMemoryBound(to: CChar.self), len: records.count),
+                        &result, &error)
                 }
             }
-            guard status == FERRY_OK, result.accepted_count == UInt32(batch.count) else { throw BenchError("direct write failed: \(status)") }
+            guard status == FERRY_OK, result.accepted_count == UInt32(batch.count) else {
+                throw BenchError("direct write failed: \(status)")
+            }
             result.release?(&result)
         }
         return (Date().timeIntervalSince(started), Self.cpuSeconds() - cpuBefore)
@@ -133,14 +160,16 @@ struct PostgresLoadBenchmark {
     private static func cpuSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+            usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// Starts the test server and returns its DSN.
     private static func startServer(_ script: String) throws -> String {
         let output = try capture(script, ["start"])
         guard let line = output.split(separator: "\n").first(where: { $0.contains("FERRY_TEST_PG_DSN=") }),
-              let value = line.split(separator: "=", maxSplits: 1).last else {
+            let value = line.split(separator: "=", maxSplits: 1).last
+        else {
             throw BenchError("\(script) start printed no FERRY_TEST_PG_DSN")
         }
         return value.trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
@@ -148,7 +177,8 @@ struct PostgresLoadBenchmark {
 
     /// The first column of the first row of a query.
     private static func scalar(_ psql: String, _ dsn: String, _ sql: String) throws -> String {
-        try capture(psql, [dsn, "-qtA", "-v", "ON_ERROR_STOP=1", "-c", sql]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try capture(psql, [dsn, "-qtA", "-v", "ON_ERROR_STOP=1", "-c", sql]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     private static func capture(_ executable: String, _ arguments: [String]) throws -> String {
@@ -160,7 +190,9 @@ struct PostgresLoadBenchmark {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw BenchError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

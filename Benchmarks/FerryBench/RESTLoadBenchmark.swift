@@ -8,7 +8,9 @@ struct RESTLoadBenchmark {
 
     func run() throws {
         let ferry = Bench.binFolder.appendingPathComponent("ferry").path
-        guard FileManager.default.isExecutableFile(atPath: ferry) else { throw BenchError("build ferry first: \(ferry) not found") }
+        guard FileManager.default.isExecutableFile(atPath: ferry) else {
+            throw BenchError("build ferry first: \(ferry) not found")
+        }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("rest-simulator.py").path
         let simulator = Process()
@@ -48,7 +50,9 @@ struct RESTLoadBenchmark {
         let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
         guard run.status == 0 else { throw BenchError("ferry run exited \(run.status)") }
         print("rest: \(records) records in pages of 1,000 from a local API → rest connector → SQLite upsert")
-        print("  ferry: \(Bench.format(Double(records) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s), "
-              + "\(Bench.format(Double(records) / run.cpuSeconds)) records per CPU-second, peak RSS \(String(format: "%.1f", run.peakMiB)) MiB")
+        print(
+            "  ferry: \(Bench.format(Double(records) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s), "
+                + "\(Bench.format(Double(records) / run.cpuSeconds)) records per CPU-second, peak RSS \(String(format: "%.1f", run.peakMiB)) MiB"
+        )
     }
 }

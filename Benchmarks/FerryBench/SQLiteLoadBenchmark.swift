@@ -9,7 +9,9 @@ struct SQLiteLoadBenchmark {
 
     func run() throws {
         let ferry = Bench.binFolder.appendingPathComponent("ferry").path
-        guard FileManager.default.isExecutableFile(atPath: ferry) else { throw BenchError("build ferry first: \(ferry) not found") }
+        guard FileManager.default.isExecutableFile(atPath: ferry) else {
+            throw BenchError("build ferry first: \(ferry) not found")
+        }
         for count in recordCounts {
             let folder = try Bench.temporaryFolder("sqlite-\(count)")
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -38,11 +40,15 @@ struct SQLiteLoadBenchmark {
                 """.write(to: config, atomically: true, encoding: .utf8)
                 let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
                 guard run.status == 0 else { throw BenchError("ferry run exited \(run.status)") }
-                print("  ferry, change detection \(changeDetection ? "on " : "off"): \(Bench.format(Double(count) / run.seconds)) records/s "
-                      + "(\(String(format: "%.2f", run.seconds)) s), \(Bench.format(Double(count) / run.cpuSeconds)) records per CPU-second, "
-                      + "peak RSS \(String(format: "%.1f", run.peakMiB)) MiB, \(String(format: "%.2f", run.seconds / sqlite.seconds))× sqlite3's time")
+                print(
+                    "  ferry, change detection \(changeDetection ? "on " : "off"): \(Bench.format(Double(count) / run.seconds)) records/s "
+                        + "(\(String(format: "%.2f", run.seconds)) s), \(Bench.format(Double(count) / run.cpuSeconds)) records per CPU-second, "
+                        + "peak RSS \(String(format: "%.1f", run.peakMiB)) MiB, \(String(format: "%.2f", run.seconds / sqlite.seconds))× sqlite3's time"
+                )
             }
-            print("  sqlite3 .import of the same rows as CSV: \(Bench.format(Double(count) / sqlite.seconds)) records/s (\(String(format: "%.2f", sqlite.seconds)) s)")
+            print(
+                "  sqlite3 .import of the same rows as CSV: \(Bench.format(Double(count) / sqlite.seconds)) records/s (\(String(format: "%.2f", sqlite.seconds)) s)"
+            )
         }
     }
 
@@ -59,9 +65,14 @@ struct SQLiteLoadBenchmark {
         for id in 1...count {
             let city = cities[id % cities.count]
             let price = Double(id % 10_000) / 100
-            let stamp = "2025-\(String(format: "%02d", 1 + id % 12))-\(String(format: "%02d", 1 + id % 28))T12:\(String(format: "%02d", id % 60)):00Z"
-            jsonChunk += #"{"id":\#(id),"sku":"SKU-\#(id)","name":"Product \#(id)","price":\#(price),"qty":\#(id % 50),"active":\#(id % 3 == 0),"updated_at":"\#(stamp)","customer":{"id":\#(id % 977),"city":"\#(city)"},"tags":["t\#(id % 7)","bulk"],"score":\#(Double(id % 1000) / 1000),"note":"order note \#(id)","category":"c\#(id % 13)"}"# + "\n"
-            csvChunk += #"\#(id),SKU-\#(id),Product \#(id),\#(price),\#(id % 50),\#(id % 3 == 0 ? 1 : 0),\#(stamp),"{""id"":\#(id % 977),""city"":""\#(city)""}","[""t\#(id % 7)"",""bulk""]",\#(Double(id % 1000) / 1000),order note \#(id),c\#(id % 13)"# + "\n"
+            let stamp =
+                "2025-\(String(format: "%02d", 1 + id % 12))-\(String(format: "%02d", 1 + id % 28))T12:\(String(format: "%02d", id % 60)):00Z"
+            jsonChunk +=
+                #"{"id":\#(id),"sku":"SKU-\#(id)","name":"Product \#(id)","price":\#(price),"qty":\#(id % 50),"active":\#(id % 3 == 0),"updated_at":"\#(stamp)","customer":{"id":\#(id % 977),"city":"\#(city)"},"tags":["t\#(id % 7)","bulk"],"score":\#(Double(id % 1000) / 1000),"note":"order note \#(id)","category":"c\#(id % 13)"}"#
+                + "\n"
+            csvChunk +=
+                #"\#(id),SKU-\#(id),Product \#(id),\#(price),\#(id % 50),\#(id % 3 == 0 ? 1 : 0),\#(stamp),"{""id"":\#(id % 977),""city"":""\#(city)""}","[""t\#(id % 7)"",""bulk""]",\#(Double(id % 1000) / 1000),order note \#(id),c\#(id % 13)"#
+                + "\n"
             if id % 50_000 == 0 || id == count {
                 jsonHandle.write(Data(jsonChunk.utf8))
                 csvHandle.write(Data(csvChunk.utf8))

@@ -21,29 +21,43 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
 
     func beginRun(_ pipeline: PipelineID) throws -> RunID { try base.beginRun(pipeline) }
     func finishRun(_ run: RunID, outcome: RunOutcome) throws { try base.finishRun(run, outcome: outcome) }
-    func recentRuns(of pipeline: PipelineID?, limit: Int) throws -> [RunRecord] { try base.recentRuns(of: pipeline, limit: limit) }
-    func checkpoint(for pipeline: PipelineID, stream: String) throws -> String? { try base.checkpoint(for: pipeline, stream: stream) }
-    func checkpointSequence(for pipeline: PipelineID, stream: String) throws -> Int64 { try base.checkpointSequence(for: pipeline, stream: stream) }
+    func recentRuns(of pipeline: PipelineID?, limit: Int) throws -> [RunRecord] {
+        try base.recentRuns(of: pipeline, limit: limit)
+    }
+    func checkpoint(for pipeline: PipelineID, stream: String) throws -> String? {
+        try base.checkpoint(for: pipeline, stream: stream)
+    }
+    func checkpointSequence(for pipeline: PipelineID, stream: String) throws -> Int64 {
+        try base.checkpointSequence(for: pipeline, stream: stream)
+    }
     func value(scope: String, key: String) throws -> String? { try base.value(scope: scope, key: key) }
-    func setValue(_ value: String, scope: String, key: String) throws { try base.setValue(value, scope: scope, key: key) }
+    func setValue(_ value: String, scope: String, key: String) throws {
+        try base.setValue(value, scope: scope, key: key)
+    }
     func removeValue(scope: String, key: String) throws { try base.removeValue(scope: scope, key: key) }
     func updateValue<R>(scope: String, key: String, _ body: (String?) throws -> (String?, R)) throws -> R {
         try base.updateValue(scope: scope, key: key, body)
     }
-    func destinationID(scope: String, sourceID: String) throws -> String? { try base.destinationID(scope: scope, sourceID: sourceID) }
+    func destinationID(scope: String, sourceID: String) throws -> String? {
+        try base.destinationID(scope: scope, sourceID: sourceID)
+    }
     func setDestinationID(_ destinationID: String, scope: String, sourceID: String) throws {
         try base.setDestinationID(destinationID, scope: scope, sourceID: sourceID)
     }
     func recordHashes(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: UInt64] {
         try base.recordHashes(for: pipeline, stream: stream, keys: keys)
     }
-    func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] { try base.allHashedKeys(for: pipeline, stream: stream) }
+    func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] {
+        try base.allHashedKeys(for: pipeline, stream: stream)
+    }
     func deadLetters(for pipeline: PipelineID?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter] {
         try base.deadLetters(for: pipeline, includeReplayed: includeReplayed, limit: limit)
     }
     func markReplayed(_ ids: [Int64]) throws { try base.markReplayed(ids) }
     func discardDeadLetters(_ ids: [Int64]) throws -> Int { try base.discardDeadLetters(ids) }
-    func parkedRecords(for pipeline: PipelineID, limit: Int) throws -> [ParkedRecord] { try base.parkedRecords(for: pipeline, limit: limit) }
+    func parkedRecords(for pipeline: PipelineID, limit: Int) throws -> [ParkedRecord] {
+        try base.parkedRecords(for: pipeline, limit: limit)
+    }
     func parkedCount(for pipeline: PipelineID) throws -> Int { try base.parkedCount(for: pipeline) }
     func setDestinationIDs(_ pairs: [(sourceID: String, destinationID: String)], scope: String) throws {
         try base.setDestinationIDs(pairs, scope: scope)
@@ -62,5 +76,7 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
     func pendingConflicts(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [ConflictRecord] {
         try base.pendingConflicts(for: pipeline, stream: stream, keys: keys)
     }
-    func resolveConflict(_ id: Int64, resolution: String) throws -> ConflictRecord { try base.resolveConflict(id, resolution: resolution) }
+    func resolveConflict(_ id: Int64, resolution: String) throws -> ConflictRecord {
+        try base.resolveConflict(id, resolution: resolution)
+    }
 }

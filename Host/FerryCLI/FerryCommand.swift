@@ -10,8 +10,11 @@ public struct FerryCommand: ParsableCommand {
         abstract: "Ferry: a plugin-based sync host.",
         discussion: "Runs extract → transform → load pipelines between systems, with crash-safe state in SQLite.",
         version: versionText,
-        subcommands: [Run.self, Serve.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self, IDMapCommand.self,
-                      ConflictsCommand.self, Plugins.self]
+        subcommands: [
+            Run.self, Serve.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self,
+            IDMapCommand.self,
+            ConflictsCommand.self, Plugins.self,
+        ]
     )
     public init() {}
 }
@@ -37,4 +40,5 @@ enum ExitStatus {
 
 /// What `ferry --version` prints: the release, the plugin ABI it loads, and the Swift
 /// runtime a Swift plugin must share, e.g. `0.1.0 (plugin ABI 1.1, runtime swift-6.3.1)`.
-let versionText = "\(FerryVersion.current) (plugin ABI \(FERRY_ABI_MAJOR).\(FERRY_ABI_MINOR), runtime \(SwiftRuntime.tag))"
+let versionText =
+    "\(FerryVersion.current) (plugin ABI \(FERRY_ABI_MAJOR).\(FERRY_ABI_MINOR), runtime \(SwiftRuntime.tag))"

@@ -19,7 +19,8 @@ struct GlobalOptions: ParsableArguments {
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+            throw ValidationError(
+                "--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
         }
     }
 
@@ -30,7 +31,8 @@ struct GlobalOptions: ParsableArguments {
     /// Loads the workspace, turning setup errors into one clear line and exit code 2.
     func workspace() throws -> Workspace {
         do {
-            return try Workspace(configPath: configPath, site: site, logLevel: Logger.Level(rawValue: logLevel) ?? .info, jsonLogs: json)
+            return try Workspace(
+                configPath: configPath, site: site, logLevel: Logger.Level(rawValue: logLevel) ?? .info, jsonLogs: json)
         } catch {
             printError("\(error)")
             throw ExitCode(ExitStatus.usage)

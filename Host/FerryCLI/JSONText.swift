@@ -9,8 +9,10 @@ enum JSONText {
     /// Indented, with sorted keys and unescaped slashes; nil when `object` is not
     /// made of JSON types.
     static func pretty(object: Any) -> String? {
-        guard let data = try? JSONSerialization.data(
-            withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: object,
+                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
         else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
@@ -19,7 +21,7 @@ enum JSONText {
     static func pretty(_ value: JSONValue) -> String {
         let compact = JSONWriter().encodeString(value)
         guard let object = try? JSONSerialization.jsonObject(with: Data(compact.utf8), options: [.fragmentsAllowed]),
-              let text = pretty(object: object)
+            let text = pretty(object: object)
         else { return compact }
         return text
     }

@@ -5,8 +5,10 @@ extension Workspace {
     /// Reads a whole stream of a connection, as a full run would, and hands each record
     /// (with its 1-based number) to `body`. For commands that take data from any source
     /// (`ferry idmap import`), without a pipeline or a checkpoint.
-    public func forEachRecord(connection name: String, stream: String,
-                              _ body: (_ record: JSONValue, _ number: Int) throws -> Void) throws {
+    public func forEachRecord(
+        connection name: String, stream: String,
+        _ body: (_ record: JSONValue, _ number: Int) throws -> Void
+    ) throws {
         let source = try openConnection(name)
         let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, batchSize: 5000))
         defer { reader.close() }

@@ -43,11 +43,15 @@ public final class Workspace {
     /// - Parameters:
     ///   - configPath: the YAML file.
     ///   - site: the site to act for; nil means the default site (every pipeline).
-    public init(configPath: String, site: String?, logLevel: Logger.Level = .info, jsonLogs: Bool = false,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(
+        configPath: String, site: String?, logLevel: Logger.Level = .info, jsonLogs: Bool = false,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         config = try FerryConfig.load(path: configPath, environment: environment)
         if let site, !config.sites.isEmpty, config.sites[site] == nil {
-            throw WorkspaceError("config \(config.sourceFile) has no site '\(site)'; sites: \(config.sites.keys.sorted().joined(separator: ", "))")
+            throw WorkspaceError(
+                "config \(config.sourceFile) has no site '\(site)'; sites: \(config.sites.keys.sorted().joined(separator: ", "))"
+            )
         }
         self.site = site ?? ""
         let redactor = Redactor(secrets: config.secretValues)
@@ -64,7 +68,8 @@ public final class Workspace {
         self.logger = logger
         store = try SQLiteStateStore(path: config.statePath)
         budgets = RateBudgetRegistry(store: store)
-        searchPath = PluginSearchPath(configFolders: config.pluginPaths, configFile: config.sourceFile, environment: environment)
+        searchPath = PluginSearchPath(
+            configFolders: config.pluginPaths, configFile: config.sourceFile, environment: environment)
     }
 
     /// The plugin named `name`, loaded on first use; nil when no file provides it (see `pluginErrors`).
@@ -95,37 +100,48 @@ public final class Workspace {
                         + "(searched \(searchPath.existingFolders().map(\.path).joined(separator: ", "))); install it, add its folder to plugin_paths, "
                         + "or fix the name ('ferry plugins' lists what is found)")
             }
-            throw WorkspaceError("connection '\(name)' needs plugin '\(connection.plugin)', which is not loaded: \(reason)")
+            throw WorkspaceError(
+                "connection '\(name)' needs plugin '\(connection.plugin)', which is not loaded: \(reason)")
         }
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(name)"
         let cancellation = self.cancellation
-        var httpConfig = connection.http ?? HTTPConnectionConfig(budget: connection.budget.map { HTTPBudgetConfig(name: $0, limits: .init()) })
-        if case .oauth2(let tokenURL, var credentials) = httpConfig.auth, let file = credentials.refreshTokenFile, !file.hasPrefix("/") {
+        var httpConfig =
+            connection.http
+            ?? HTTPConnectionConfig(budget: connection.budget.map { HTTPBudgetConfig(name: $0, limits: .init()) })
+        if case .oauth2(let tokenURL, var credentials) = httpConfig.auth, let file = credentials.refreshTokenFile,
+            !file.hasPrefix("/")
+        {
             // Relative to the config file's folder, as file paths in connection configs are.
-            credentials.refreshTokenFile = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: config.baseDirectory, isDirectory: true))
+            credentials.refreshTokenFile =
+                URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: config.baseDirectory, isDirectory: true))
                 .standardizedFileURL.path
             httpConfig.auth = .oauth2(tokenURL: tokenURL, credentials: credentials)
         }
         var transport: any HTTPTransport = CurlTransport(isCancelled: { cancellation.isCancelled })
         if let recordFolder {
-            transport = try RecordingTransport(base: transport, folder: recordFolder, connectionName: name, redactor: redactor)
+            transport = try RecordingTransport(
+                base: transport, folder: recordFolder, connectionName: name, redactor: redactor)
         }
         let http = HTTPService(
             config: httpConfig,
-            connectionName: name, transport: transport, store: store, stateScope: PluginContext.httpStateScope(site: site, connection: name),
+            connectionName: name, transport: transport, store: store,
+            stateScope: PluginContext.httpStateScope(site: site, connection: name),
             budgets: budgets, redactor: redactor, logger: logger, isCancelled: { cancellation.isCancelled })
-        let context = PluginContext(pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
-                                    secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)
+        let context = PluginContext(
+            pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
+            secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)
         let opened: PluginConnection
         do {
-            opened = try PluginConnection(pluginName: plugin.name, connectionName: name, api: plugin.api,
-                                          config: resolvingPaths(in: connection.config), context: context,
-                                          repeatableReads: plugin.capabilities.contains(.repeatableRead))
+            opened = try PluginConnection(
+                pluginName: plugin.name, connectionName: name, api: plugin.api,
+                config: resolvingPaths(in: connection.config), context: context,
+                repeatableReads: plugin.capabilities.contains(.repeatableRead))
         } catch let error as PluginCallError where error.status == FERRY_ERR_INVALID {
             // The plugin refused its config (an unknown key, a path that is not a database): point at the connection.
-            throw ConfigError(.invalidValue, at: connection.location, keyPath: "connections.\(name).config",
-                              message: "plugin '\(plugin.name)' refused it: \(error.message)")
+            throw ConfigError(
+                .invalidValue, at: connection.location, keyPath: "connections.\(name).config",
+                message: "plugin '\(plugin.name)' refused it: \(error.message)")
         }
         connectionsLock.withLock { openConnections.append(WeakConnection(connection: opened)) }
         return opened
@@ -148,8 +164,11 @@ public final class Workspace {
         let stream = try? source.discover().stream(named: pipeline.source.stream)
         let primaryKey = pipeline.primaryKey ?? stream?.primaryKey ?? []
         if pipeline.write != .append && primaryKey.isEmpty {
-            throw ConfigError(.missingKey, at: pipeline.location, keyPath: "pipelines.\(pipeline.name)",
-                              message: "write: \(pipeline.write.rawValue) needs a primary key and the source declares none; set primary_key")
+            throw ConfigError(
+                .missingKey, at: pipeline.location, keyPath: "pipelines.\(pipeline.name)",
+                message:
+                    "write: \(pipeline.write.rawValue) needs a primary key and the source declares none; set primary_key"
+            )
         }
         let store = self.store
         var transform: RecordTransform?
@@ -158,7 +177,8 @@ public final class Workspace {
             do {
                 chain = try TransformChain(steps: pipeline.transforms.map(\.value))
             } catch {
-                throw WorkspaceError("\(config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).transforms: \(error)")
+                throw WorkspaceError(
+                    "\(config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).transforms: \(error)")
             }
             transform = RecordTransform { record in
                 let site = self.site
@@ -178,8 +198,10 @@ public final class Workspace {
         var plan = PipelinePlan(
             id: id, source: source, sourceStream: pipeline.source.stream,
             destination: destination, destinationStream: pipeline.destination.stream,
-            fullSync: pipeline.sync == .full, writeMode: PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append,
-            primaryKey: primaryKey, cursorField: pipeline.cursorField ?? stream?.cursorField, lookback: pipeline.lookback,
+            fullSync: pipeline.sync == .full,
+            writeMode: PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append,
+            primaryKey: primaryKey, cursorField: pipeline.cursorField ?? stream?.cursorField,
+            lookback: pipeline.lookback,
             batchSize: pipeline.batchSize, failOnReject: pipeline.onError == .fail, transform: transform,
             transformPlugins: try pipeline.transformPlugins.map(openConnection),
             // Transforms reshape records, so the source's schema would describe the wrong columns:
@@ -190,8 +212,9 @@ public final class Workspace {
         plan.maxDelete = pipeline.maxDelete
         if let settings = pipeline.conflicts {
             let readFrom = settings.readFrom ?? pipeline.destination
-            plan.conflicts = ConflictPlan(settings: settings, connection: try openConnection(readFrom.connection),
-                                          stream: readFrom.stream, keyFields: primaryKey)
+            plan.conflicts = ConflictPlan(
+                settings: settings, connection: try openConnection(readFrom.connection),
+                stream: readFrom.stream, keyFields: primaryKey)
         }
         return plan
     }
@@ -201,13 +224,15 @@ public final class Workspace {
     public func pipelines(named names: [String]) throws -> [PipelineConfig] {
         let available = try config.pipelines(for: site.isEmpty ? nil : site)
         guard !names.isEmpty else { return try PipelineOrder.sorted(available) }
-        return try PipelineOrder.sorted(try names.map { name in
-            guard let pipeline = available.first(where: { $0.name == name }) else {
-                throw WorkspaceError("no pipeline named '\(name)'\(site.isEmpty ? "" : " for site '\(site)'"); "
-                                     + "available: \(available.map(\.name).joined(separator: ", "))")
-            }
-            return pipeline
-        })
+        return try PipelineOrder.sorted(
+            try names.map { name in
+                guard let pipeline = available.first(where: { $0.name == name }) else {
+                    throw WorkspaceError(
+                        "no pipeline named '\(name)'\(site.isEmpty ? "" : " for site '\(site)'"); "
+                            + "available: \(available.map(\.name).joined(separator: ", "))")
+                }
+                return pipeline
+            })
     }
 
     /// Makes relative file paths in a connection's config relative to the
@@ -216,9 +241,14 @@ public final class Workspace {
     /// `_path`, `_file` or `_dir`.
     func resolvingPaths(in connectionConfig: JSONObject) -> JSONObject {
         var resolved = connectionConfig
-        for (key, value) in connectionConfig where key == "path" || key.hasSuffix("_path") || key.hasSuffix("_file") || key.hasSuffix("_dir") {
-            guard let text = value.stringValue, !text.isEmpty, !text.hasPrefix("/"), !text.contains("://") else { continue }
-            resolved[key] = .string(URL(fileURLWithPath: text, relativeTo: URL(fileURLWithPath: config.baseDirectory, isDirectory: true)).standardizedFileURL.path)
+        for (key, value) in connectionConfig
+        where key == "path" || key.hasSuffix("_path") || key.hasSuffix("_file") || key.hasSuffix("_dir") {
+            guard let text = value.stringValue, !text.isEmpty, !text.hasPrefix("/"), !text.contains("://") else {
+                continue
+            }
+            resolved[key] = .string(
+                URL(fileURLWithPath: text, relativeTo: URL(fileURLWithPath: config.baseDirectory, isDirectory: true))
+                    .standardizedFileURL.path)
         }
         return resolved
     }

@@ -15,7 +15,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
     /// callback): true aborts it, so SIGTERM does not wait out a slow or hung response.
     private let isCancelled: @Sendable () -> Bool
 
-    private static let globalInit: Bool = curl_global_init(3) == CURLE_OK  // CURL_GLOBAL_ALL
+    private static let globalInit: Bool = curl_global_init(3) == CURLE_OK // CURL_GLOBAL_ALL
 
     /// Creates a transport.
     /// - Parameters:
@@ -40,7 +40,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         for field in request.headers { headerList = curl_slist_append(headerList, "\(field.name): \(field.value)") }
-        headerList = curl_slist_append(headerList, "Expect:")  // no 100-continue round trip
+        headerList = curl_slist_append(headerList, "Expect:") // no 100-continue round trip
         defer { curl_slist_free_all(headerList) }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
@@ -64,17 +64,21 @@ public final class CurlTransport: HTTPTransport, Sendable {
                 case "GET": ferry_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
                 case "HEAD": ferry_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
                 default:
-                    if request.method != "POST" { ferry_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method) }
+                    if request.method != "POST" {
+                        ferry_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+                    }
                     ferry_curl_setopt_long(handle, CURLOPT_POST, 1)
                     ferry_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
                     // libcurl reads the body during perform, while `body` is still borrowed.
-                    ferry_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS,
-                                              UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(errors.baseAddress!)))
+                    ferry_curl_setopt_pointer(
+                        handle, CURLOPT_POSTFIELDS,
+                        UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(errors.baseAddress!)))
                 }
                 ferry_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
                 ferry_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
                     let collector = Unmanaged<ResponseCollector>.fromOpaque(context!).takeUnretainedValue()
-                    return collector.appendBody(UnsafeRawBufferPointer(start: data, count: size * count)) ? size * count : 0
+                    return collector.appendBody(UnsafeRawBufferPointer(start: data, count: size * count))
+                        ? size * count : 0
                 }
                 ferry_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
                 ferry_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
@@ -93,13 +97,17 @@ public final class CurlTransport: HTTPTransport, Sendable {
         }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let message = "\(request.method) \(Self.withoutQuery(request.url)): "
+            let message =
+                "\(request.method) \(Self.withoutQuery(request.url)): "
                 + (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
-            throw HTTPTransportError(Self.classify(code, message: message, overflowed: collector.overflowed, limit: request.maxResponseBytes))
+            throw HTTPTransportError(
+                Self.classify(code, message: message, overflowed: collector.overflowed, limit: request.maxResponseBytes)
+            )
         }
         var status = 0
         ferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPTransportResponse(status: status, headers: HTTPHeaders(parsing: collector.headerText), body: collector.body)
+        return HTTPTransportResponse(
+            status: status, headers: HTTPHeaders(parsing: collector.headerText), body: collector.body)
     }
 
     static func classify(_ code: CURLcode, message: String, overflowed: Bool, limit: Int)
@@ -128,7 +136,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
 
     private func checkOut() -> UnsafeMutableRawPointer? {
         if let handle = idle.withLock({ $0.popLast() }), let pointer = UnsafeMutableRawPointer(bitPattern: handle) {
-            curl_easy_reset(pointer)  // clears options, keeps live connections and caches
+            curl_easy_reset(pointer) // clears options, keeps live connections and caches
             return pointer
         }
         return curl_easy_init()

@@ -41,7 +41,9 @@ extension HTTPService {
         switch config.auth {
         case .oauth2:
             let action = oauth.withLock { $0?.unauthorized() }
-            if case .fail(let message)? = action { throw HTTPError(.auth, redactor.redact("connection '\(connectionName)': \(message)")) }
+            if case .fail(let message)? = action {
+                throw HTTPError(.auth, redactor.redact("connection '\(connectionName)': \(message)"))
+            }
         case .cookie(let login) where login.url != nil:
             cookie.withLock { $0 = nil }
         default:
@@ -69,8 +71,11 @@ extension HTTPService {
                         // Durable first: a crash after this line still finds the new token in state.
                         try store.setValue(refreshToken, scope: stateScope, key: Self.refreshTokenKey)
                     } catch {
-                        return .failure(HTTPError(.retryable, "connection '\(connectionName)': the rotated refresh token "
-                            + "could not be saved, so it was not used: \(error)"))
+                        return .failure(
+                            HTTPError(
+                                .retryable,
+                                "connection '\(connectionName)': the rotated refresh token "
+                                    + "could not be saved, so it was not used: \(error)"))
                     }
                     // Tests kill the process here to prove the rotated token survives (`FERRY_FAILPOINTS`).
                     FailPoints.hit("after_token_persist")
@@ -79,7 +84,8 @@ extension HTTPService {
                 case .requestToken(let form):
                     // Another session of this connection (a second pipeline) may have rotated the refresh token.
                     if !reloaded, let stored = try? store.value(scope: stateScope, key: Self.refreshTokenKey),
-                       stored != session!.refreshToken {
+                        stored != session!.refreshToken
+                    {
                         reloaded = true
                         redactor.add(stored)
                         session!.adoptStoredRefreshToken(stored)
@@ -97,13 +103,20 @@ extension HTTPService {
                     request.headers.set("Accept", "application/json")
                     let response: HTTPTransportResponse
                     do { response = try transport.perform(request) } catch {
-                        return .failure(HTTPError(.retryable, redactor.redact("token request to \(CurlTransport.withoutQuery(url)) failed: \(error)")))
+                        return .failure(
+                            HTTPError(
+                                .retryable,
+                                redactor.redact("token request to \(CurlTransport.withoutQuery(url)) failed: \(error)"))
+                        )
                     }
                     if response.status == 429 || (500...599).contains(response.status) {
-                        let wait = RateLimitHeaders(response.headers, now: clock.now()).wait(now: clock.now(), limited: true)
-                        return .failure(HTTPError(response.status == 429 ? .rateLimited : .retryable,
-                                                  "token request to \(CurlTransport.withoutQuery(url)) failed: HTTP \(response.status)",
-                                                  retryAfter: wait))
+                        let wait = RateLimitHeaders(response.headers, now: clock.now()).wait(
+                            now: clock.now(), limited: true)
+                        return .failure(
+                            HTTPError(
+                                response.status == 429 ? .rateLimited : .retryable,
+                                "token request to \(CurlTransport.withoutQuery(url)) failed: HTTP \(response.status)",
+                                retryAfter: wait))
                     }
                     let json = try? JSONParser().parse(response.body)
                     if let token = json?["access_token"]?.stringValue { redactor.add(token) }
@@ -111,7 +124,8 @@ extension HTTPService {
                     action = session!.tokenResponse(status: response.status, body: json, now: clock.now())
                 }
             }
-            return .failure(HTTPError(.auth, "connection '\(connectionName)': the token endpoint did not yield a usable token"))
+            return .failure(
+                HTTPError(.auth, "connection '\(connectionName)': the token endpoint did not yield a usable token"))
         }
         return try outcome.get()
     }
@@ -134,8 +148,10 @@ extension HTTPService {
         }
         let json = try? JSONParser().parse(response.body)
         guard (200..<300).contains(response.status), json?["result"]?.boolValue != false else {
-            throw HTTPError(.auth, "connection '\(connectionName)': the login at \(CurlTransport.withoutQuery(loginURL)) was "
-                + "rejected (HTTP \(response.status)); check http.auth.login_headers and login_body")
+            throw HTTPError(
+                .auth,
+                "connection '\(connectionName)': the login at \(CurlTransport.withoutQuery(loginURL)) was "
+                    + "rejected (HTTP \(response.status)); check http.auth.login_headers and login_body")
         }
         guard let value = Self.cookiePairs(response.headers) else {
             throw HTTPError(.auth, "connection '\(connectionName)': the login response set no cookie")
@@ -164,9 +180,10 @@ extension HTTPService {
 
     /// Registers the values of `name=value; …` cookie pairs with the redactor.
     private func registerCookieSecrets(_ pairs: String) {
-        redactor.add(pairs.split(separator: ";").compactMap { pair in
-            pair.firstIndex(of: "=").map { String(pair[pair.index(after: $0)...]) }
-        })
+        redactor.add(
+            pairs.split(separator: ";").compactMap { pair in
+                pair.firstIndex(of: "=").map { String(pair[pair.index(after: $0)...]) }
+            })
     }
 
     /// `name=value` pairs of a response's `Set-Cookie` fields, joined with `; `.
@@ -178,7 +195,6 @@ extension HTTPService {
         return pairs.isEmpty ? nil : pairs.joined(separator: "; ")
     }
 }
-
 
 extension String {
     func trimming(_ set: Character) -> String {

@@ -34,8 +34,10 @@ public final class HTTPService: Sendable {
         ///   - body: The body.
         ///   - timeoutSeconds: A per-request timeout.
         ///   - retrySafe: Whether a non-idempotent request may be repeated.
-        public init(method: String = "GET", url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
-                    timeoutSeconds: Double? = nil, retrySafe: Bool = false) {
+        public init(
+            method: String = "GET", url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
+            timeoutSeconds: Double? = nil, retrySafe: Bool = false
+        ) {
             self.method = method.uppercased()
             self.url = url
             self.headers = headers
@@ -77,10 +79,12 @@ public final class HTTPService: Sendable {
     ///   - clock: Time and sleeping.
     ///   - isCancelled: Polled while waiting.
     ///   - random: Jitter source in 0..<1.
-    public init(config: HTTPConnectionConfig, connectionName: String, transport: any HTTPTransport = CurlTransport(),
-                store: any StateStore, stateScope: String, budgets: RateBudgetRegistry?, redactor: Redactor,
-                logger: Logger, clock: HTTPClock = .system, isCancelled: @escaping @Sendable () -> Bool = { false },
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    public init(
+        config: HTTPConnectionConfig, connectionName: String, transport: any HTTPTransport = CurlTransport(),
+        store: any StateStore, stateScope: String, budgets: RateBudgetRegistry?, redactor: Redactor,
+        logger: Logger, clock: HTTPClock = .system, isCancelled: @escaping @Sendable () -> Bool = { false },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.config = config
         self.connectionName = connectionName
         self.transport = transport
@@ -97,7 +101,8 @@ public final class HTTPService: Sendable {
             let stored = try? store.value(scope: stateScope, key: Self.refreshTokenKey)
             if let stored { redactor.add(stored) }
             if credentials.refreshToken?.isEmpty ?? true, let file = credentials.refreshTokenFile,
-               let token = Self.readRefreshTokenFile(file) {
+                let token = Self.readRefreshTokenFile(file)
+            {
                 // Imported when nothing is stored; otherwise tried once if the stored token is rejected.
                 redactor.add(token)
                 credentials.refreshToken = token
@@ -108,8 +113,9 @@ public final class HTTPService: Sendable {
         }
         if case .cookie(let login) = config.auth, let value = login.value { cookie.withLock { $0 = value } }
         if config.insecureSkipTLSVerify {
-            logger.warning("TLS verification is off for this connection; use insecure_skip_tls_verify only with test servers.",
-                           metadata: ["connection": "\(connectionName)"])
+            logger.warning(
+                "TLS verification is off for this connection; use insecure_skip_tls_verify only with test servers.",
+                metadata: ["connection": "\(connectionName)"])
         }
     }
 
@@ -132,8 +138,9 @@ public final class HTTPService: Sendable {
         let url = try resolve(request.url)
         var machine = HTTPRetryStateMachine(
             method: request.method, retrySafe: request.retrySafe, canRenewCredentials: canRenewCredentials,
-            schedule: RetrySchedule(maxAttempts: config.maxAttempts, baseDelay: 0.5, maxDelay: 30,
-                                    maxTotalWait: config.maxRetryWaitSeconds, random: random))
+            schedule: RetrySchedule(
+                maxAttempts: config.maxAttempts, baseDelay: 0.5, maxDelay: 30,
+                maxTotalWait: config.maxRetryWaitSeconds, random: random))
         let label = "\(request.method) \(CurlTransport.withoutQuery(url))"
         while true {
             try checkCancelled()
@@ -143,7 +150,9 @@ public final class HTTPService: Sendable {
                 timeoutSeconds: request.timeoutSeconds ?? config.timeoutSeconds,
                 connectTimeoutSeconds: config.connectTimeoutSeconds, maxResponseBytes: config.maxResponseBytes,
                 verifyTLS: !config.insecureSkipTLSVerify)
-            for header in config.headers where !attempt.headers.contains(header.name) { attempt.headers.add(header.name, header.value) }
+            for header in config.headers where !attempt.headers.contains(header.name) {
+                attempt.headers.add(header.name, header.value)
+            }
             try authorize(&attempt)
 
             var response: HTTPTransportResponse?
@@ -163,17 +172,22 @@ public final class HTTPService: Sendable {
             case .deliver:
                 let received = response!
                 if received.status == 401, config.auth != .none {
-                    throw HTTPError(.auth, redactor.redact(
-                        "\(label): the API rejected the credentials (HTTP 401); check http.auth of connection '\(connectionName)'"))
+                    throw HTTPError(
+                        .auth,
+                        redactor.redact(
+                            "\(label): the API rejected the credentials (HTTP 401); check http.auth of connection '\(connectionName)'"
+                        ))
                 }
                 if (200..<300).contains(received.status) { oauth.withLock { $0?.authorized() } }
                 return received
             case .retry(let delay):
                 let reason = response.map { "HTTP \($0.status)" } ?? (outcome.failureMessage ?? "failure")
-                logger.warning("HTTP request failed; retrying.", metadata: [
-                    "request": "\(redactor.redact(label))", "error": "\(redactor.redact(reason))",
-                    "attempt": "\(machine.attempts)", "wait_seconds": "\((delay * 10).rounded() / 10)",
-                ])
+                logger.warning(
+                    "HTTP request failed; retrying.",
+                    metadata: [
+                        "request": "\(redactor.redact(label))", "error": "\(redactor.redact(reason))",
+                        "attempt": "\(machine.attempts)", "wait_seconds": "\((delay * 10).rounded() / 10)",
+                    ])
                 if response?.status == 429, let budget = config.budget {
                     try? budgets?.pause(budget, until: now + delay, now: now)
                 }
@@ -208,13 +222,17 @@ public final class HTTPService: Sendable {
             switch decision {
             case .proceed: return
             case .wait(let seconds):
-                logger.debug("Waiting for the rate budget.", metadata: ["budget": "\(budget.name)", "wait_seconds": "\(seconds)"])
+                logger.debug(
+                    "Waiting for the rate budget.",
+                    metadata: ["budget": "\(budget.name)", "wait_seconds": "\(seconds)"])
                 try sleep(seconds)
             case .exhausted(let resetsAt):
                 let wait = max(0, resetsAt - now)
                 let limit = budget.limits.perDay.map { " (\($0) requests per day)" } ?? ""
-                throw HTTPError(.rateLimited, "the daily request budget '\(budget.name)'\(limit) is used up; it resets at "
-                    + "\(HTTPDate.format(resetsAt)), in \(Self.duration(wait)); checkpoints are kept, run again after that",
+                throw HTTPError(
+                    .rateLimited,
+                    "the daily request budget '\(budget.name)'\(limit) is used up; it resets at "
+                        + "\(HTTPDate.format(resetsAt)), in \(Self.duration(wait)); checkpoints are kept, run again after that",
                     retryAfter: wait)
             }
         }
@@ -222,7 +240,9 @@ public final class HTTPService: Sendable {
 
     private func feedBudget(_ rateLimit: RateLimitHeaders, now: Double) {
         guard let budget = config.budget, let budgets else { return }
-        guard rateLimit.remainingMinute != nil || rateLimit.remainingDay != nil || rateLimit.remaining != nil else { return }
+        guard rateLimit.remainingMinute != nil || rateLimit.remainingDay != nil || rateLimit.remaining != nil else {
+            return
+        }
         try? budgets.observe(budget, rateLimit, now: now)
     }
 

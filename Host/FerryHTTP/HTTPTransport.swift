@@ -40,9 +40,11 @@ public struct HTTPTransportRequest: Sendable, Equatable {
     ///   - connectTimeoutSeconds: The connect timeout.
     ///   - maxResponseBytes: The response size cap.
     ///   - verifyTLS: Whether to verify TLS.
-    public init(method: String, url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
-                timeoutSeconds: Double = 60, connectTimeoutSeconds: Double = 10, maxResponseBytes: Int = 64 << 20,
-                verifyTLS: Bool = true) {
+    public init(
+        method: String, url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
+        timeoutSeconds: Double = 60, connectTimeoutSeconds: Double = 10, maxResponseBytes: Int = 64 << 20,
+        verifyTLS: Bool = true
+    ) {
         self.method = method.uppercased()
         self.url = url
         self.headers = headers
@@ -89,7 +91,8 @@ public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConver
     /// The failure's message.
     public var description: String {
         switch failure {
-        case .connect(let message), .timeout(let message), .truncated(let message), .tooLarge(let message), .other(let message):
+        case .connect(let message), .timeout(let message), .truncated(let message), .tooLarge(let message),
+            .other(let message):
             return message
         }
     }

@@ -58,9 +58,13 @@ public final class RateBudgetRegistry: Sendable {
         try updating(budget, now: now, body).0
     }
 
-    private func updating<R>(_ budget: HTTPBudgetConfig, now: Double, _ body: (inout RateBudget) -> R) throws -> (R, RateBudget) {
+    private func updating<R>(_ budget: HTTPBudgetConfig, now: Double, _ body: (inout RateBudget) -> R) throws -> (
+        R, RateBudget
+    ) {
         try store.updateValue(scope: Self.stateScope, key: budget.name) { stored in
-            var state = stored.flatMap { RateBudget(serialized: $0, limits: budget.limits) } ?? RateBudget(limits: budget.limits, now: now)
+            var state =
+                stored.flatMap { RateBudget(serialized: $0, limits: budget.limits) }
+                ?? RateBudget(limits: budget.limits, now: now)
             let before = state
             let result = body(&state)
             return (state != before ? state.serialized : stored, (result, state))

@@ -20,7 +20,8 @@ public final class RecordingTransport: HTTPTransport, Sendable {
 
     /// Header names whose values are credentials, compared case-insensitively.
     static let credentialHeaders: Set<String> = [
-        "authorization", "proxy-authorization", "cookie", "set-cookie", "apikey", "x-api-key", "api-key", "x-auth-token",
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "apikey", "x-api-key", "api-key",
+        "x-auth-token",
     ]
 
     /// - Parameters:
@@ -40,9 +41,13 @@ public final class RecordingTransport: HTTPTransport, Sendable {
         let started = Date()
         do {
             let response = try base.perform(request)
-            save(request, outcome: ["status": .int(Int64(response.status)), "headers": headers(response.headers),
-                                    "body": .string(body(response.body, masking: CredentialFields.maskingJSON))],
-                 started: started)
+            save(
+                request,
+                outcome: [
+                    "status": .int(Int64(response.status)), "headers": headers(response.headers),
+                    "body": .string(body(response.body, masking: CredentialFields.maskingJSON)),
+                ],
+                started: started)
             return response
         } catch {
             save(request, outcome: ["error": .string(redactor.redact(error.description))], started: started)
@@ -58,10 +63,12 @@ public final class RecordingTransport: HTTPTransport, Sendable {
     }
 
     private func headers(_ headers: HTTPHeaders) -> JSONValue {
-        .array(headers.fields.map { field in
-            let value = Self.credentialHeaders.contains(field.name.lowercased()) ? "***" : redactor.redact(field.value)
-            return .string("\(field.name): \(value)")
-        })
+        .array(
+            headers.fields.map { field in
+                let value =
+                    Self.credentialHeaders.contains(field.name.lowercased()) ? "***" : redactor.redact(field.value)
+                return .string("\(field.name): \(value)")
+            })
     }
 
     private func save(_ request: HTTPTransportRequest, outcome: JSONObject, started: Date) {
@@ -73,15 +80,19 @@ public final class RecordingTransport: HTTPTransport, Sendable {
             "connection": .string(connectionName),
             "started_at": .string(ISO8601DateFormatter().string(from: started)),
             "seconds": .double((Date().timeIntervalSince(started) * 1000).rounded() / 1000),
-            "request": ["method": .string(request.method), "url": .string(redactor.redact(request.url)),
-                        "headers": headers(request.headers),
-                        "body": .string(body(request.body) { CredentialFields.maskingForm(String(decoding: $0, as: UTF8.self)) })],
+            "request": [
+                "method": .string(request.method), "url": .string(redactor.redact(request.url)),
+                "headers": headers(request.headers),
+                "body": .string(
+                    body(request.body) { CredentialFields.maskingForm(String(decoding: $0, as: UTF8.self)) }),
+            ],
             "response": .object(outcome),
         ]
         let stamp = Int(started.timeIntervalSince1970 * 1000)
         let name = "\(stamp)-\(connectionName)-\(String(format: "%05d", number)).json"
         let file = folder.appendingPathComponent(name)
         // Recording is for debugging: a full disk must not fail the sync itself.
-        _ = FileManager.default.createFile(atPath: file.path, contents: Data(record.encoded()), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: file.path, contents: Data(record.encoded()), attributes: [.posixPermissions: 0o600])
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The first bytes of an ELF file: enough to say, before `dlopen`, why a file
@@ -52,7 +52,8 @@ struct ELFHeader: Sendable, Equatable {
             let bits = wordClass == 1 ? "32-bit " : ""
             throw PluginLoadError(
                 path: path, kind: .wrongArchitecture,
-                problem: "built for \(bits)\(ELFHeader.machineName(machine)), this host is \(ELFHeader.machineName(ELFHeader.hostMachine))",
+                problem:
+                    "built for \(bits)\(ELFHeader.machineName(machine)), this host is \(ELFHeader.machineName(ELFHeader.hostMachine))",
                 hint: "rebuild the plugin on or for this machine")
         }
         switch type {
@@ -76,21 +77,21 @@ struct ELFHeader: Sendable, Equatable {
     /// The `e_machine` value of the running process.
     static var hostMachine: UInt16 {
         #if arch(x86_64)
-        return 62
+            return 62
         #elseif arch(arm64)
-        return 183
+            return 183
         #elseif arch(i386)
-        return 3
+            return 3
         #elseif arch(arm)
-        return 40
+            return 40
         #elseif arch(riscv64)
-        return 243
+            return 243
         #elseif arch(powerpc64le) || arch(powerpc64)
-        return 21
+            return 21
         #elseif arch(s390x)
-        return 22
+            return 22
         #else
-        return 0
+            return 0
         #endif
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The ownership and permission rules for plugin folders and files.
@@ -68,20 +68,23 @@ enum PluginFileSafety {
         if info.st_mode & S_IWOTH != 0 && !(stickyAllowed && sticky) {
             throw PluginLoadError(
                 path: role.subject(path), kind: .unsafeLocation,
-                problem: "\(what)\(where_): it is world-writable (mode \(mode)), so any user could plant code\(consequence)",
+                problem:
+                    "\(what)\(where_): it is world-writable (mode \(mode)), so any user could plant code\(consequence)",
                 hint: "chmod o-w \(path)")
         }
         if info.st_mode & S_IWGRP != 0 && info.st_gid != 0 && !(stickyAllowed && sticky) {
             throw PluginLoadError(
                 path: role.subject(path), kind: .unsafeLocation,
-                problem: "\(what)\(where_): it is writable by group \(groupName(info.st_gid)) (mode \(mode)), so its members could plant code\(consequence)",
+                problem:
+                    "\(what)\(where_): it is writable by group \(groupName(info.st_gid)) (mode \(mode)), so its members could plant code\(consequence)",
                 hint: "chmod g-w \(path), or give it to group root")
         }
         let me = geteuid()
         if info.st_uid != me && info.st_uid != 0 {
             throw PluginLoadError(
                 path: role.subject(path), kind: .unsafeLocation,
-                problem: "\(what)\(where_): it is owned by \(userName(info.st_uid)), not by \(me == 0 ? "root" : userName(me) + " or root")\(consequence)",
+                problem:
+                    "\(what)\(where_): it is owned by \(userName(info.st_uid)), not by \(me == 0 ? "root" : userName(me) + " or root")\(consequence)",
                 hint: "chown it to yourself or root, or move the plugins elsewhere")
         }
     }

@@ -2,9 +2,9 @@ import CFerryPlugin
 import FerryBuild
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The checks a descriptor and a plugin table must pass, and the call to `init`.
@@ -40,7 +40,8 @@ extension PluginLoader {
         guard d.abi_major == UInt32(FERRY_ABI_MAJOR) else {
             throw PluginLoadError(
                 path: path, kind: .incompatibleABI,
-                problem: "built for Ferry ABI \(d.abi_major).\(d.abi_minor), this host speaks ABI \(FERRY_ABI_MAJOR).\(hostMinor)",
+                problem:
+                    "built for Ferry ABI \(d.abi_major).\(d.abi_minor), this host speaks ABI \(FERRY_ABI_MAJOR).\(hostMinor)",
                 hint: "use a plugin version built against ferry_plugin.h major \(FERRY_ABI_MAJOR)")
         }
         guard d.abi_minor >= minimumMinor else {
@@ -53,9 +54,12 @@ extension PluginLoader {
             throw invalid("descriptor has no name", hint: "set name to a static lowercase string")
         }
         guard name.utf8.count <= 64,
-              name.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2D })
+            name.utf8.allSatisfy({
+                (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2D
+            })
         else {
-            throw invalid("plugin name '\(name)' is not [a-z0-9_-]+ (at most 64 bytes)", hint: "rename it, e.g. 'my-plugin'")
+            throw invalid(
+                "plugin name '\(name)' is not [a-z0-9_-]+ (at most 64 bytes)", hint: "rename it, e.g. 'my-plugin'")
         }
         guard let version = Self.string(d.version), !version.isEmpty else {
             throw invalid("plugin '\(name)' has no version", hint: "set version, e.g. \"1.0.0\"")
@@ -71,7 +75,8 @@ extension PluginLoader {
         }
         let capabilities = PluginCapabilities(rawValue: d.capabilities)
         guard !capabilities.intersection(.roles).isEmpty else {
-            throw invalid("plugin '\(name)' declares no capabilities", hint: "set FERRY_CAP_SOURCE, _DESTINATION or _TRANSFORM")
+            throw invalid(
+                "plugin '\(name)' declares no capabilities", hint: "set FERRY_CAP_SOURCE, _DESTINATION or _TRANSFORM")
         }
         guard PluginCapabilities.known.isSuperset(of: capabilities) else {
             throw invalid(
@@ -124,7 +129,8 @@ extension PluginLoader {
         _ api: UnsafePointer<ferry_plugin_api>, descriptor: PluginDescriptor, path: String
     ) throws(PluginLoadError) -> UInt32 {
         func invalid(_ problem: String, hint: String) -> PluginLoadError {
-            PluginLoadError(path: path, kind: .invalidTable, problem: "plugin '\(descriptor.name)': \(problem)", hint: hint)
+            PluginLoadError(
+                path: path, kind: .invalidTable, problem: "plugin '\(descriptor.name)': \(problem)", hint: hint)
         }
         let size = Int(UnsafeRawPointer(api).load(as: UInt32.self))
         guard size >= Self.tableSizeV1_0, size <= Self.tableSizeLimit else {
@@ -164,7 +170,8 @@ extension PluginLoader {
     /// A zero-filled `T` (a plain C struct) with the first `size` bytes copied from `raw`: fields
     /// beyond the plugin's struct_size read as absent.
     static func copy<T>(_ raw: UnsafePointer<T>, size: Int) -> T {
-        let value = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
+        let value = UnsafeMutableRawPointer.allocate(
+            byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
         defer { value.deallocate() }
         value.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.size)
         value.copyMemory(from: raw, byteCount: min(size, MemoryLayout<T>.size))
@@ -186,11 +193,16 @@ extension PluginLoader {
     /// `FERRY_ERR_INVALID (-1)` and the like.
     static func statusName(_ status: ferry_status) -> String {
         let names: [ferry_status: String] = [
-            ferry_status(FERRY_OK): "FERRY_OK", ferry_status(FERRY_END): "FERRY_END", ferry_status(FERRY_END_COMPLETE): "FERRY_END_COMPLETE",
-            ferry_status(FERRY_ERR_INVALID): "FERRY_ERR_INVALID", ferry_status(FERRY_ERR_RETRYABLE): "FERRY_ERR_RETRYABLE",
-            ferry_status(FERRY_ERR_RATE_LIMITED): "FERRY_ERR_RATE_LIMITED", ferry_status(FERRY_ERR_AUTH): "FERRY_ERR_AUTH",
-            ferry_status(FERRY_ERR_CANCELLED): "FERRY_ERR_CANCELLED", ferry_status(FERRY_ERR_UNSUPPORTED): "FERRY_ERR_UNSUPPORTED",
-            ferry_status(FERRY_ERR_NOT_FOUND): "FERRY_ERR_NOT_FOUND", ferry_status(FERRY_ERR_INTERNAL): "FERRY_ERR_INTERNAL",
+            ferry_status(FERRY_OK): "FERRY_OK", ferry_status(FERRY_END): "FERRY_END",
+            ferry_status(FERRY_END_COMPLETE): "FERRY_END_COMPLETE",
+            ferry_status(FERRY_ERR_INVALID): "FERRY_ERR_INVALID",
+            ferry_status(FERRY_ERR_RETRYABLE): "FERRY_ERR_RETRYABLE",
+            ferry_status(FERRY_ERR_RATE_LIMITED): "FERRY_ERR_RATE_LIMITED",
+            ferry_status(FERRY_ERR_AUTH): "FERRY_ERR_AUTH",
+            ferry_status(FERRY_ERR_CANCELLED): "FERRY_ERR_CANCELLED",
+            ferry_status(FERRY_ERR_UNSUPPORTED): "FERRY_ERR_UNSUPPORTED",
+            ferry_status(FERRY_ERR_NOT_FOUND): "FERRY_ERR_NOT_FOUND",
+            ferry_status(FERRY_ERR_INTERNAL): "FERRY_ERR_INTERNAL",
         ]
         return "\(names[status] ?? "status") (\(status))"
     }

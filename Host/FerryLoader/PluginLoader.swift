@@ -1,9 +1,9 @@
 import CFerryPlugin
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Opens plugin libraries, validates their descriptor and table, and turns

@@ -44,7 +44,7 @@ public enum PluginRegistry {
                 if seenFiles.insert(resolved).inserted { candidates.append(path) }
             }
         }
-        var owners: [String: String] = [:]  // plugin name → the path that provides it
+        var owners: [String: String] = [:] // plugin name → the path that provides it
         if let names {
             let (named, others) = candidates.partitioned { names.contains(pluginName(fromFileName: $0)) }
             visit(named, names: names, loader: loader, owners: &owners, into: &result)
@@ -85,10 +85,11 @@ public enum PluginRegistry {
             }
             let name = probe.descriptor.name
             if let first = owners[name] {
-                result.errors.append(PluginLoadError(
-                    path: path, kind: .duplicateName,
-                    problem: "plugin name '\(name)' is already provided by \(first); this file is ignored",
-                    hint: "remove one of the two files, or order the search path"))
+                result.errors.append(
+                    PluginLoadError(
+                        path: path, kind: .duplicateName,
+                        problem: "plugin name '\(name)' is already provided by \(first); this file is ignored",
+                        hint: "remove one of the two files, or order the search path"))
                 continue
             }
             owners[name] = path

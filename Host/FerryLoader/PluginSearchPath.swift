@@ -80,7 +80,8 @@ public struct PluginSearchPath: Hashable, Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executablePath: String? = PluginSearchPath.currentExecutablePath
     ) {
-        let base = configFile.map { Self.absolute($0).deletingLastPathComponent }
+        let base =
+            configFile.map { Self.absolute($0).deletingLastPathComponent }
             ?? FileManager.default.currentDirectoryPath
         var folders = configFolders.map { Folder(path: Self.absolute($0, relativeTo: base)) }
         let fromEnvironment = (environment["FERRY_PLUGIN_PATH"] ?? "").split(separator: ":")
@@ -109,7 +110,8 @@ public struct PluginSearchPath: Hashable, Sendable {
         for folder in entries {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory),
-                  isDirectory.boolValue else { continue }
+                isDirectory.boolValue
+            else { continue }
             let resolved = URL(fileURLWithPath: folder.path).resolvingSymlinksInPath().path
             if seen.insert(resolved).inserted { result.append(folder) }
         }
@@ -125,5 +127,7 @@ public struct PluginSearchPath: Hashable, Sendable {
 
 extension String {
     fileprivate var deletingLastPathComponent: String { (self as NSString).deletingLastPathComponent }
-    fileprivate func appendingPath(_ component: String) -> String { (self as NSString).appendingPathComponent(component) }
+    fileprivate func appendingPath(_ component: String) -> String {
+        (self as NSString).appendingPathComponent(component)
+    }
 }

@@ -19,7 +19,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws(CronError) {
         let fields = text.split(whereSeparator: \.isWhitespace)
         guard fields.count == 5 else {
-            throw CronError("expected 5 fields (minute hour day-of-month month day-of-week), got \(fields.count) in '\(text)'")
+            throw CronError(
+                "expected 5 fields (minute hour day-of-month month day-of-week), got \(fields.count) in '\(text)'")
         }
         minute = try CronField(parsing: fields[0], as: .minute)
         hour = try CronField(parsing: fields[1], as: .hour)
@@ -28,8 +29,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         dayOfWeek = try CronField(parsing: fields[4], as: .dayOfWeek)
         description = fields.joined(separator: " ")
         if !dayOfMonth.isWildcard && dayOfWeek.isWildcard,
-           let smallestDay = dayOfMonth.values.first,
-           month.values.allSatisfy({ smallestDay > Self.longestMonth[$0 - 1] }) {
+            let smallestDay = dayOfMonth.values.first,
+            month.values.allSatisfy({ smallestDay > Self.longestMonth[$0 - 1] })
+        {
             throw CronError("'\(text)' never fires: no month among \(fields[3]) has a day \(smallestDay)")
         }
     }

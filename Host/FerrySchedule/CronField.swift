@@ -83,7 +83,9 @@ public struct CronField: Sendable, Equatable {
         guard pieces.count <= 2 else { throw fail("'\(part)' has more than one '/'") }
         var step = 1
         if pieces.count == 2 {
-            guard let parsed = Int(pieces[1]), parsed > 0 else { throw fail("the step in '\(part)' must be a positive whole number") }
+            guard let parsed = Int(pieces[1]), parsed > 0 else {
+                throw fail("the step in '\(part)' must be a positive whole number")
+            }
             step = parsed
         }
         let base = pieces[0]
@@ -105,7 +107,9 @@ public struct CronField: Sendable, Equatable {
     private static func value(_ text: Substring, kind: Kind, fail: (String) -> CronError) throws(CronError) -> Int {
         if let named = kind.value(ofName: text) { return named }
         guard let number = Int(text) else {
-            if text.contains("#") || text == "L" || ((text.hasSuffix("L") || text.hasSuffix("W")) && Int(text.dropLast()) != nil) {
+            if text.contains("#") || text == "L"
+                || ((text.hasSuffix("L") || text.hasSuffix("W")) && Int(text.dropLast()) != nil)
+            {
                 throw fail("'\(text)' uses Quartz's L, W or #, which standard cron (and Ferry) does not support")
             }
             let names = kind.names.isEmpty ? "" : " or a name (\(kind.names.first!)…\(kind.names.last!))"

@@ -31,7 +31,8 @@ public struct CronSchedule: Sendable, CustomStringConvertible {
         for prefix in ["CRON_TZ=", "TZ="] where rest.hasPrefix(prefix) {
             let name = rest.dropFirst(prefix.count).prefix { !$0.isWhitespace }
             guard let named = TimeZone(identifier: String(name)) else {
-                throw CronError("unknown time zone '\(name)' in '\(text)'; use an IANA name such as Europe/Helsinki or UTC")
+                throw CronError(
+                    "unknown time zone '\(name)' in '\(text)'; use an IANA name such as Europe/Helsinki or UTC")
             }
             zone = named
             rest = rest.dropFirst(prefix.count + name.count)
@@ -48,7 +49,9 @@ public struct CronSchedule: Sendable, CustomStringConvertible {
     /// The first time the schedule fires strictly after `date`, or nil when it never does.
     /// - Parameter date: the instant to look after.
     public func next(after date: Date) -> Date? {
-        next(after: Int64(date.timeIntervalSince1970.rounded(.down))).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        next(after: Int64(date.timeIntervalSince1970.rounded(.down))).map {
+            Date(timeIntervalSince1970: TimeInterval($0))
+        }
     }
 
     /// The first time the schedule fires strictly after `instant` (seconds since 1970), or nil.
@@ -62,7 +65,7 @@ public struct CronSchedule: Sendable, CustomStringConvertible {
         // Eight years holds every date a valid expression can name (29 February included).
         for dayNumber in firstDay...(firstDay + 8 * 366) {
             let date = CivilCalendar.date(days: dayNumber)
-            let weekday = ((dayNumber % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday
+            let weekday = ((dayNumber % 7) + 7 + 4) % 7 // 1970-01-01 was a Thursday
             guard expression.matchesDay(month: date.month, day: date.day, weekday: weekday) else { continue }
             var best: Int64?
             scan: for hour in expression.hour.values {

@@ -1,4 +1,5 @@
 import FerryCore
+
 /// When each scheduled pipeline runs, as a value with no clock and no I/O: the
 /// service feeds it the time and what happened, and carries out the actions it returns.
 ///
@@ -104,7 +105,9 @@ public struct ScheduleStateMachine: Sendable {
     public mutating func tick(now: Int64) -> [Action] {
         var actions: [Action] = []
         for key in order {
-            guard var job = jobs[key], let due = job.next, due <= now, let schedule = job.entry.schedule else { continue }
+            guard var job = jobs[key], let due = job.next, due <= now, let schedule = job.entry.schedule else {
+                continue
+            }
             job.next = schedule.next(after: now)
             if job.running {
                 actions.append(.skip(key, due: due))

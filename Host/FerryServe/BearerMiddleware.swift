@@ -7,11 +7,14 @@ import Hummingbird
 struct BearerMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String?
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         if request.uri.path == "/healthz" { return try await next(request, context) }
         guard let token else {
-            return json(["error": "the API is disabled: set FERRY_API_TOKEN in the environment of ferry serve to enable it"],
-                        status: .forbidden)
+            return json(
+                ["error": "the API is disabled: set FERRY_API_TOKEN in the environment of ferry serve to enable it"],
+                status: .forbidden)
         }
         let given = request.headers[.authorization] ?? ""
         // A browser cannot send a bearer token: the dashboard also takes the token as a
@@ -21,12 +24,16 @@ struct BearerMiddleware<Context: RequestContext>: RouterMiddleware {
         if given.hasPrefix("Bearer ") {
             presented = Array(given.utf8.dropFirst(7))
         } else if dashboard, given.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(given.dropFirst(6))),
-                  let colon = decoded.firstIndex(of: UInt8(ascii: ":")) {
+            let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
+        {
             presented = Array(decoded[decoded.index(after: colon)...])
         }
         guard let presented, Self.equal(presented, Array(token.utf8)) else {
-            var response = json(["error": given.isEmpty ? "missing Authorization: Bearer token" : "wrong bearer token"], status: .unauthorized)
-            response.headers[.wwwAuthenticate] = dashboard ? "Basic realm=\"ferry dashboard\", charset=\"UTF-8\"" : "Bearer"
+            var response = json(
+                ["error": given.isEmpty ? "missing Authorization: Bearer token" : "wrong bearer token"],
+                status: .unauthorized)
+            response.headers[.wwwAuthenticate] =
+                dashboard ? "Basic realm=\"ferry dashboard\", charset=\"UTF-8\"" : "Bearer"
             return response
         }
         return try await next(request, context)
@@ -46,7 +53,9 @@ struct BearerMiddleware<Context: RequestContext>: RouterMiddleware {
 struct CountingMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServeMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             let response = try await next(request, context)
             metrics.httpRequest(status: response.status.code)

@@ -56,7 +56,8 @@ public enum Dashboard {
         for state in model.pipelines {
             let last = model.lastRuns[state.key]
             let status = state.running ? "running" : (state.lastResult?.status ?? last?.status.rawValue ?? "never run")
-            let records = last.map { "\($0.counts.read) read, \($0.counts.written) written, \($0.counts.rejected) dead" } ?? "–"
+            let records =
+                last.map { "\($0.counts.read) read, \($0.counts.written) written, \($0.counts.rejected) dead" } ?? "–"
             rows += """
                 <tr data-pipeline="\(escape(state.key.description))"><td>\(escape(state.key.site.isEmpty ? "–" : state.key.site))</td>\
                 <td>\(escape(state.key.pipeline))</td><td class="status \(escape(status))">\(escape(status))</td>\
@@ -78,9 +79,12 @@ public enum Dashboard {
     /// Bars: records written per run; dots joined by a line: run time, on its own scale.
     private static func chartSection(_ model: Model) -> String {
         let since = model.now.timeIntervalSince1970 - Double(chartDays) * 86_400
-        let runs = model.runs.filter { $0.startedAt >= since && $0.finishedAt != nil }.sorted { $0.startedAt < $1.startedAt }.suffix(120)
+        let runs = model.runs.filter { $0.startedAt >= since && $0.finishedAt != nil }.sorted {
+            $0.startedAt < $1.startedAt
+        }.suffix(120)
         guard !runs.isEmpty else {
-            return "<section id=\"chart\"><h2>Runs, last \(chartDays) days</h2><p class=\"empty\">No runs yet.</p></section>\n"
+            return
+                "<section id=\"chart\"><h2>Runs, last \(chartDays) days</h2><p class=\"empty\">No runs yet.</p></section>\n"
         }
         let width = 900.0, height = 220.0, left = 50.0, bottom = 20.0
         let plotHeight = height - bottom - 10
@@ -118,7 +122,8 @@ public enum Dashboard {
 
     private static func deadLettersSection(_ model: Model) -> String {
         guard !model.deadLetters.isEmpty else {
-            return "<section id=\"dead-letters\"><h2>Dead letters</h2><p class=\"empty\">No open dead letters.</p></section>\n"
+            return
+                "<section id=\"dead-letters\"><h2>Dead letters</h2><p class=\"empty\">No open dead letters.</p></section>\n"
         }
         var byPipeline: [PipelineID: Int] = [:]
         for letter in model.deadLetters { byPipeline[letter.pipeline, default: 0] += 1 }
@@ -155,7 +160,8 @@ public enum Dashboard {
 
     private static func budgetsSection(_ model: Model) -> String {
         guard !model.budgets.isEmpty else {
-            return "<section id=\"budgets\"><h2>Rate budgets</h2><p class=\"empty\">No connection names a rate budget.</p></section>\n"
+            return
+                "<section id=\"budgets\"><h2>Rate budgets</h2><p class=\"empty\">No connection names a rate budget.</p></section>\n"
         }
         var rows = ""
         for budget in model.budgets {
@@ -197,8 +203,10 @@ public enum Dashboard {
     }
 
     private static func time(_ date: Date) -> String {
-        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
-            .replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        ISO8601DateFormatter.string(
+            from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime]
+        )
+        .replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
     }
 
     private static func fmt(_ value: Double) -> String { String(format: "%.1f", value) }

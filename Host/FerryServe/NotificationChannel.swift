@@ -34,16 +34,21 @@ public struct WebhookChannel: NotificationChannel {
     }
 
     public func send(title: String, text: String) throws {
-        let body = try JSONSerialization.data(withJSONObject: ["text": "*\(title)*\n\(text)"], options: [.withoutEscapingSlashes])
+        let body = try JSONSerialization.data(
+            withJSONObject: ["text": "*\(title)*\n\(text)"], options: [.withoutEscapingSlashes])
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         let response: HTTPTransportResponse
         do {
-            response = try transport.perform(HTTPTransportRequest(method: "POST", url: url, headers: headers, body: Array(body), timeoutSeconds: 30))
+            response = try transport.perform(
+                HTTPTransportRequest(method: "POST", url: url, headers: headers, body: Array(body), timeoutSeconds: 30))
         } catch {
-            throw NotificationError("the webhook did not answer: " + "\(error.failure)".replacingOccurrences(of: url, with: "***"))
+            throw NotificationError(
+                "the webhook did not answer: " + "\(error.failure)".replacingOccurrences(of: url, with: "***"))
         }
-        guard (200..<300).contains(response.status) else { throw NotificationError("the webhook answered HTTP \(response.status)") }
+        guard (200..<300).contains(response.status) else {
+            throw NotificationError("the webhook answered HTTP \(response.status)")
+        }
     }
 }
 
@@ -122,12 +127,14 @@ public struct EmailChannel: NotificationChannel {
         if let password = settings.password { _ = ferry_curl_setopt_string(handle, CURLOPT_PASSWORD, password) }
         _ = ferry_curl_setopt_pointer(handle, CURLOPT_READDATA, context)
         _ = ferry_curl_setopt_callback(handle, CURLOPT_READFUNCTION) { buffer, size, count, context in
-            Unmanaged<UploadBuffer>.fromOpaque(context!).takeUnretainedValue().read(into: buffer!, capacity: size * count)
+            Unmanaged<UploadBuffer>.fromOpaque(context!).takeUnretainedValue().read(
+                into: buffer!, capacity: size * count)
         }
         if code == CURLE_OK { code = curl_easy_perform(handle) }
         withExtendedLifetime(payload) {}
         guard code == CURLE_OK else {
-            throw NotificationError("the SMTP server refused or did not answer: \(String(cString: curl_easy_strerror(code)))")
+            throw NotificationError(
+                "the SMTP server refused or did not answer: \(String(cString: curl_easy_strerror(code)))")
         }
     }
 }

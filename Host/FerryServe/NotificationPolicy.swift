@@ -59,7 +59,9 @@ public struct NotificationPolicy: Sendable {
         case "failed":
             period.runs += 1
             period.failures += 1
-            if failing.insert(key).inserted { events.append(.failed(key, message: result.message ?? "no reason given")) }
+            if failing.insert(key).inserted {
+                events.append(.failed(key, message: result.message ?? "no reason given"))
+            }
         case "succeeded", "dead_lettered", "rate_limited":
             period.runs += 1
             if failing.remove(key) != nil { events.append(.recovered(key)) }
@@ -71,7 +73,9 @@ public struct NotificationPolicy: Sendable {
         period.deadLetters += result.counts.rejected
         if let open = openDeadLetters {
             if open >= deadLetterThreshold {
-                if overThreshold.insert(key).inserted { events.append(.deadLetters(key, open: open, threshold: deadLetterThreshold)) }
+                if overThreshold.insert(key).inserted {
+                    events.append(.deadLetters(key, open: open, threshold: deadLetterThreshold))
+                }
             } else {
                 overThreshold.remove(key)
             }
@@ -98,13 +102,17 @@ extension NotificationPolicy.Event {
         case .recovered(let key):
             return ("Ferry: \(key) recovered", "The pipeline \(key) ran successfully again.")
         case .deadLetters(let key, let open, let threshold):
-            return ("Ferry: \(key) has \(open) dead letters",
-                    "The pipeline \(key) has \(open) open dead letters (threshold \(threshold)). `ferry errors list` shows them; replay after a fix.")
+            return (
+                "Ferry: \(key) has \(open) dead letters",
+                "The pipeline \(key) has \(open) open dead letters (threshold \(threshold)). `ferry errors list` shows them; replay after a fix."
+            )
         case .summary(let summary):
             let failing = summary.failing.isEmpty ? "none" : summary.failing.joined(separator: ", ")
-            return ("Ferry: summary",
-                    "\(summary.runs) runs, \(summary.failures) failed; \(summary.recordsRead) records read, "
-                        + "\(summary.recordsWritten) written, \(summary.deadLetters) dead letters. Failing now: \(failing).")
+            return (
+                "Ferry: summary",
+                "\(summary.runs) runs, \(summary.failures) failed; \(summary.recordsRead) records read, "
+                    + "\(summary.recordsWritten) written, \(summary.deadLetters) dead letters. Failing now: \(failing)."
+            )
         }
     }
 }

@@ -32,8 +32,10 @@ public final class Notifier: @unchecked Sendable {
     ///     (the channels' own URLs and passwords).
     ///   - logger: where delivery failures are logged.
     ///   - openDeadLetters: a pipeline's open dead letters now.
-    public init(channels: [any NotificationChannel], deadLetterThreshold: Int, summary: CronSchedule?, clock: any ServeClock,
-                secrets: [String], logger: Logger, openDeadLetters: @escaping @Sendable (PipelineID) -> Int?) {
+    public init(
+        channels: [any NotificationChannel], deadLetterThreshold: Int, summary: CronSchedule?, clock: any ServeClock,
+        secrets: [String], logger: Logger, openDeadLetters: @escaping @Sendable (PipelineID) -> Int?
+    ) {
         self.channels = channels
         self.logger = logger
         self.clock = clock
@@ -100,7 +102,9 @@ public final class Notifier: @unchecked Sendable {
                 do {
                     try channel.send(title: safeTitle, text: safeText)
                 } catch {
-                    logger.warning("Notification not delivered.", metadata: ["channel": "\(channel.name)", "error": "\(redactor.redact("\(error)"))"])
+                    logger.warning(
+                        "Notification not delivered.",
+                        metadata: ["channel": "\(channel.name)", "error": "\(redactor.redact("\(error)"))"])
                 }
             }
             lock.withLock {

@@ -12,7 +12,8 @@ public struct ServeAPI: Sendable {
     /// Every route, as `OpenAPIDocument` documents it (a test holds the two together).
     public static let routes: [(method: String, path: String)] = [
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
-        ("GET", "/v1/pipelines"), ("POST", "/v1/pipelines/{pipeline}/runs"), ("GET", "/v1/runs"), ("GET", "/v1/runs/{run}/log"),
+        ("GET", "/v1/pipelines"), ("POST", "/v1/pipelines/{pipeline}/runs"), ("GET", "/v1/runs"),
+        ("GET", "/v1/runs/{run}/log"),
         ("GET", "/v1/dead-letters"), ("POST", "/v1/dead-letters/replay"), ("POST", "/v1/dead-letters/discard"),
         ("POST", "/v1/reload"), ("GET", "/dashboard"), ("POST", "/dashboard/replay"), ("POST", "/dashboard/discard"),
     ]
@@ -45,10 +46,14 @@ public struct ServeAPI: Sendable {
         }
         router.get("/metrics") { _, _ in
             metrics.observe(scheduler.current.rateBudgets())
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         router.get("/openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         router.get("/v1/pipelines") { _, _ in pipelines() }
         router.post("/v1/pipelines/{pipeline}/runs") { request, context in
@@ -59,7 +64,9 @@ public struct ServeAPI: Sendable {
         router.get("/v1/runs/{run}/log") { _, context in
             let run = try context.parameters.require("run", as: Int64.self)
             guard let lines = scheduler.current.runLog(run) else {
-                throw APIError(.notFound, "no log kept for run \(run): logs are kept in memory for the latest 200 runs this process started")
+                throw APIError(
+                    .notFound,
+                    "no log kept for run \(run): logs are kept in memory for the latest 200 runs this process started")
             }
             return json(["run": run, "lines": lines])
         }
@@ -76,12 +83,15 @@ public struct ServeAPI: Sendable {
         router.post("/dashboard/replay") { request, _ in
             let form = try await self.form(of: request)
             guard let pipeline = form["pipeline"] else { throw APIError(.badRequest, "the form names no pipeline") }
-            _ = scheduler.trigger(RunRequest(key: PipelineID(site: form["site"] ?? "", pipeline: pipeline), trigger: .replay([])))
+            _ = scheduler.trigger(
+                RunRequest(key: PipelineID(site: form["site"] ?? "", pipeline: pipeline), trigger: .replay([])))
             return Response(status: .seeOther, headers: [.location: "/dashboard"])
         }
         router.post("/dashboard/discard") { request, _ in
             let form = try await self.form(of: request)
-            guard let id = form["id"].flatMap(Int64.init) else { throw APIError(.badRequest, "the form names no dead letter") }
+            guard let id = form["id"].flatMap(Int64.init) else {
+                throw APIError(.badRequest, "the form names no dead letter")
+            }
             _ = try scheduler.current.discardDeadLetters(site: form["site"] ?? "", ids: [id])
             return Response(status: .seeOther, headers: [.location: "/dashboard"])
         }
@@ -95,16 +105,26 @@ public struct ServeAPI: Sendable {
         let states = scheduler.pipelines
         var lastRuns: [PipelineID: RunRecord] = [:]
         for state in states {
-            if let run = try? backend.recentRuns(of: state.key, site: state.key.site, limit: 1).first { lastRuns[state.key] = run }
+            if let run = try? backend.recentRuns(of: state.key, site: state.key.site, limit: 1).first {
+                lastRuns[state.key] = run
+            }
         }
         let sites = Set(states.map(\.key.site))
         let model = Dashboard.Model(
             pipelines: states, lastRuns: lastRuns,
             runs: (try? backend.recentRuns(of: nil, site: nil, limit: 2000)) ?? [],
-            deadLetters: sites.sorted().flatMap { (try? backend.deadLetters(site: $0, pipeline: nil, includeReplayed: false, limit: 1000)) ?? [] },
+            deadLetters: sites.sorted().flatMap {
+                (try? backend.deadLetters(site: $0, pipeline: nil, includeReplayed: false, limit: 1000)) ?? []
+            },
             budgets: backend.rateBudgets(), configFile: backend.configFile, now: Date())
-        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"],
-                        body: .init(byteBuffer: ByteBuffer(string: Dashboard.render(model))))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .contentSecurityPolicy:
+                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: Dashboard.render(model))))
     }
 
     /// A dashboard form's fields, refused when the browser says another site sent it.
@@ -112,7 +132,9 @@ public struct ServeAPI: Sendable {
         if let site = request.headers[HTTPFields.secFetchSite], site != "same-origin", site != "none" {
             throw APIError(.forbidden, "a dashboard form must come from the dashboard itself")
         }
-        if let origin = request.headers[.origin], let host = request.head.authority, origin != "http://\(host)", origin != "https://\(host)" {
+        if let origin = request.headers[.origin], let host = request.head.authority, origin != "http://\(host)",
+            origin != "https://\(host)"
+        {
             throw APIError(.forbidden, "a dashboard form must come from the dashboard itself")
         }
         let buffer = try await request.body.collect(upTo: 64 * 1024)
@@ -132,9 +154,13 @@ public struct ServeAPI: Sendable {
     private func pipelines() -> Response {
         let backend = scheduler.current
         let items: [[String: Any]] = scheduler.pipelines.map { state in
-            var item: [String: Any] = ["site": state.key.site, "pipeline": state.key.pipeline, "running": state.running,
-                                       "schedule": state.schedule ?? NSNull(), "next_run": state.nextRun.map(iso) ?? NSNull()]
-            item["last_result"] = state.lastResult.map { ["status": $0.status, "message": $0.message ?? NSNull()] as [String: Any] } ?? NSNull()
+            var item: [String: Any] = [
+                "site": state.key.site, "pipeline": state.key.pipeline, "running": state.running,
+                "schedule": state.schedule ?? NSNull(), "next_run": state.nextRun.map(iso) ?? NSNull(),
+            ]
+            item["last_result"] =
+                state.lastResult.map { ["status": $0.status, "message": $0.message ?? NSNull()] as [String: Any] }
+                ?? NSNull()
             if let last = try? backend.recentRuns(of: state.key, site: state.key.site, limit: 1).first {
                 item["last_run"] = runJSON(last)
             } else {
@@ -148,7 +174,8 @@ public struct ServeAPI: Sendable {
     private func trigger(pipeline: String, body: [String: Any]) throws -> Response {
         let allowed: Set = ["site", "full", "since", "until", "limit", "days_back"]
         if let unknown = body.keys.filter({ !allowed.contains($0) }).sorted().first {
-            throw APIError(.badRequest, "unknown key '\(unknown)'; a run takes \(allowed.sorted().joined(separator: ", "))")
+            throw APIError(
+                .badRequest, "unknown key '\(unknown)'; a run takes \(allowed.sorted().joined(separator: ", "))")
         }
         var options = RunOptions()
         options.fullRefresh = try field(body, "full", as: Bool.self) ?? false
@@ -158,17 +185,21 @@ public struct ServeAPI: Sendable {
         if let days = try field(body, "days_back", as: Int.self) {
             // The seed scripts' `days_back`: read from midnight UTC that many days ago, as --since would.
             guard days >= 0, days <= 36_500, options.since == nil else {
-                throw APIError(.badRequest, "days_back must be a whole number of days from 0 to 36500, and not given with since")
+                throw APIError(
+                    .badRequest, "days_back must be a whole number of days from 0 to 36500, and not given with since")
             }
             let day = Date().addingTimeInterval(-Double(days) * 86_400)
             options.since = String(iso(day).prefix(10))
         }
         for (name, value) in [("since", options.since), ("until", options.until)] {
             if let value, !Self.isDate(value) {
-                throw APIError(.badRequest, "\(name) must be a date (2025-01-31) or an ISO 8601 date-time, got '\(value)'")
+                throw APIError(
+                    .badRequest, "\(name) must be a date (2025-01-31) or an ISO 8601 date-time, got '\(value)'")
             }
         }
-        if let limit = options.limit, limit <= 0 { throw APIError(.badRequest, "limit must be a positive number of records") }
+        if let limit = options.limit, limit <= 0 {
+            throw APIError(.badRequest, "limit must be a positive number of records")
+        }
         let keys = try keys(pipeline: pipeline, site: try field(body, "site", as: String.self))
         var accepted: [[String: String]] = []
         var busy: [[String: String]] = []
@@ -192,15 +223,21 @@ public struct ServeAPI: Sendable {
 
     private func deadLetters(_ query: Parameters) throws -> Response {
         let site = query.get("site") ?? ""
-        let letters = try scheduler.current.deadLetters(site: site, pipeline: query.get("pipeline"),
-                                                        includeReplayed: query.get("all") == "true",
-                                                        limit: min(Int(query.get("limit") ?? "") ?? 100, 10_000))
-        return json(["dead_letters": letters.map { letter -> [String: Any] in
-            ["id": letter.id, "site": letter.pipeline.site, "pipeline": letter.pipeline.pipeline, "stream": letter.stream,
-             "stage": letter.stage, "error": letter.error, "record": letter.record,
-             "created": iso(Date(timeIntervalSince1970: letter.createdAt)),
-             "replayed": letter.replayedAt.map { iso(Date(timeIntervalSince1970: $0)) } ?? NSNull()]
-        }])
+        let letters = try scheduler.current.deadLetters(
+            site: site, pipeline: query.get("pipeline"),
+            includeReplayed: query.get("all") == "true",
+            limit: min(Int(query.get("limit") ?? "") ?? 100, 10_000))
+        return json([
+            "dead_letters": letters.map { letter -> [String: Any] in
+                [
+                    "id": letter.id, "site": letter.pipeline.site, "pipeline": letter.pipeline.pipeline,
+                    "stream": letter.stream,
+                    "stage": letter.stage, "error": letter.error, "record": letter.record,
+                    "created": iso(Date(timeIntervalSince1970: letter.createdAt)),
+                    "replayed": letter.replayedAt.map { iso(Date(timeIntervalSince1970: $0)) } ?? NSNull(),
+                ]
+            }
+        ])
     }
 
     private func replay(body: [String: Any]) throws -> Response {
@@ -213,7 +250,11 @@ public struct ServeAPI: Sendable {
         var busy: [[String: String]] = []
         for key in keys {
             let entry = ["site": key.site, "pipeline": key.pipeline]
-            if scheduler.trigger(RunRequest(key: key, trigger: .replay(ids))) == .start { accepted.append(entry) } else { busy.append(entry) }
+            if scheduler.trigger(RunRequest(key: key, trigger: .replay(ids))) == .start {
+                accepted.append(entry)
+            } else {
+                busy.append(entry)
+            }
         }
         return json(["accepted": accepted, "busy": busy], status: accepted.isEmpty ? .conflict : .accepted)
     }
@@ -230,7 +271,9 @@ public struct ServeAPI: Sendable {
 
     /// The served (site, pipeline) pairs a request names: one site, or every site that runs the pipeline.
     private func keys(pipeline: String, site: String?) throws -> [PipelineID] {
-        let known = scheduler.pipelines.map(\.key).filter { $0.pipeline == pipeline && (site == nil || $0.site == site) }
+        let known = scheduler.pipelines.map(\.key).filter {
+            $0.pipeline == pipeline && (site == nil || $0.site == site)
+        }
         guard !known.isEmpty else {
             throw APIError(.notFound, "no pipeline '\(pipeline)'\(site.map { " in site '\($0)'" } ?? "") is served")
         }
@@ -240,7 +283,8 @@ public struct ServeAPI: Sendable {
     private func body(of request: Request) async throws -> [String: Any] {
         let buffer = try await request.body.collect(upTo: 1 << 20)
         guard buffer.readableBytes > 0 else { return [:] }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]
+        else {
             throw APIError(.badRequest, "the body must be a JSON object")
         }
         return object
@@ -260,22 +304,28 @@ public struct ServeAPI: Sendable {
 }
 
 private func runJSON(_ run: RunRecord) -> [String: Any] {
-    ["id": run.id, "site": run.pipeline.site, "pipeline": run.pipeline.pipeline, "status": run.status.rawValue,
-     "started": iso(Date(timeIntervalSince1970: run.startedAt)),
-     "finished": run.finishedAt.map { iso(Date(timeIntervalSince1970: $0)) } ?? NSNull(),
-     "message": run.message ?? NSNull(),
-     "read": run.counts.read, "written": run.counts.written, "unchanged": run.counts.unchanged,
-     "deleted": run.counts.deleted, "dead_letters": run.counts.rejected]
+    [
+        "id": run.id, "site": run.pipeline.site, "pipeline": run.pipeline.pipeline, "status": run.status.rawValue,
+        "started": iso(Date(timeIntervalSince1970: run.startedAt)),
+        "finished": run.finishedAt.map { iso(Date(timeIntervalSince1970: $0)) } ?? NSNull(),
+        "message": run.message ?? NSNull(),
+        "read": run.counts.read, "written": run.counts.written, "unchanged": run.counts.unchanged,
+        "deleted": run.counts.deleted, "dead_letters": run.counts.rejected,
+    ]
 }
 
 func iso(_ date: Date) -> String {
-    ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
+    ISO8601DateFormatter.string(
+        from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
 }
 
 /// A JSON response.
 func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    let data =
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        ?? Data("{}".utf8)
+    return Response(
+        status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 extension HTTPFields {

@@ -74,8 +74,10 @@ public struct BudgetState: Sendable, Equatable {
     public var pausedUntil: Double?
 
     /// Creates a budget state.
-    public init(name: String, perMinute: Int? = nil, perDay: Int? = nil, minuteRemaining: Int? = nil, dayRemaining: Int? = nil,
-                pausedUntil: Double? = nil) {
+    public init(
+        name: String, perMinute: Int? = nil, perDay: Int? = nil, minuteRemaining: Int? = nil, dayRemaining: Int? = nil,
+        pausedUntil: Double? = nil
+    ) {
         self.name = name
         self.perMinute = perMinute
         self.perDay = perDay

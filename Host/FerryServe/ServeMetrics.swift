@@ -22,14 +22,22 @@ public final class ServeMetrics: Sendable {
     }
 
     private static var runningName: MetricNameDescriptor { name("pipeline_running", "", "1 while the pipeline runs.") }
-    private static var skippedName: MetricNameDescriptor { name("schedule_skipped", "total", "Scheduled runs not started because the previous run was still going.") }
+    private static var skippedName: MetricNameDescriptor {
+        name("schedule_skipped", "total", "Scheduled runs not started because the previous run was still going.")
+    }
     private static var runsName: MetricNameDescriptor { name("runs", "total", "Runs by how they ended.") }
     private static var readName: MetricNameDescriptor { name("records_read", "total", "Records the source produced.") }
-    private static var writtenName: MetricNameDescriptor { name("records_written", "total", "Records the destination accepted.") }
+    private static var writtenName: MetricNameDescriptor {
+        name("records_written", "total", "Records the destination accepted.")
+    }
     private static var deadName: MetricNameDescriptor { name("records_dead", "total", "Records sent to dead letters.") }
     private static var durationName: MetricNameDescriptor { name("run_duration", "seconds", "How long runs took.") }
-    private static var lastSuccessName: MetricNameDescriptor { name("last_success_timestamp", "seconds", "When the pipeline last finished successfully (Unix time).") }
-    private static var requestsName: MetricNameDescriptor { name("http_requests", "total", "HTTP API requests by response status.") }
+    private static var lastSuccessName: MetricNameDescriptor {
+        name("last_success_timestamp", "seconds", "When the pipeline last finished successfully (Unix time).")
+    }
+    private static var requestsName: MetricNameDescriptor {
+        name("http_requests", "total", "HTTP API requests by response status.")
+    }
 
     func started(_ key: PipelineID) {
         registry.makeGauge(descriptor: Self.runningName, labels: labels(key)).set(to: 1.0)
@@ -46,8 +54,10 @@ public final class ServeMetrics: Sendable {
         registry.makeCounter(descriptor: Self.readName, labels: labels).increment(by: Int64(result.counts.read))
         registry.makeCounter(descriptor: Self.writtenName, labels: labels).increment(by: Int64(result.counts.written))
         registry.makeCounter(descriptor: Self.deadName, labels: labels).increment(by: Int64(result.counts.rejected))
-        registry.makeValueHistogram(descriptor: Self.durationName, labels: labels, buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600])
-            .record(result.seconds)
+        registry.makeValueHistogram(
+            descriptor: Self.durationName, labels: labels, buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600]
+        )
+        .record(result.seconds)
         if result.allowsDependents {
             registry.makeGauge(descriptor: Self.lastSuccessName, labels: labels).set(to: date.timeIntervalSince1970)
         }
@@ -63,7 +73,8 @@ public final class ServeMetrics: Sendable {
         for budget in budgets {
             for (window, remaining) in [("minute", budget.minuteRemaining), ("day", budget.dayRemaining)] {
                 guard let remaining else { continue }
-                registry.makeGauge(descriptor: Self.budgetName, labels: [("budget", budget.name), ("window", window)]).set(Double(remaining))
+                registry.makeGauge(descriptor: Self.budgetName, labels: [("budget", budget.name), ("window", window)])
+                    .set(Double(remaining))
             }
         }
     }

@@ -95,7 +95,8 @@ public final class ServeScheduler: @unchecked Sendable {
             }
             if stop { return }
             perform(actions)
-            clock.wait(until: wake.map { Date(timeIntervalSince1970: TimeInterval($0)) }, wakeup: wakeup, seen: generation)
+            clock.wait(
+                until: wake.map { Date(timeIntervalSince1970: TimeInterval($0)) }, wakeup: wakeup, seen: generation)
         }
     }
 
@@ -106,7 +107,8 @@ public final class ServeScheduler: @unchecked Sendable {
             case .start(let key, let due):
                 starts.append((key, RunRequest(key: key, trigger: .schedule(due: due))))
             case .skip(let key, let due):
-                logger.notice("Scheduled run not started: the previous one is still running.", metadata: ["pipeline": "\(key)"])
+                logger.notice(
+                    "Scheduled run not started: the previous one is still running.", metadata: ["pipeline": "\(key)"])
                 metrics?.skipped(key)
                 eventLog.append(.skippedStillRunning(key, due: due))
             }
@@ -125,7 +127,7 @@ public final class ServeScheduler: @unchecked Sendable {
         work.enter()
         queue.async { [self] in
             defer { work.leave() }
-            var failed: [String: String] = [:]  // pipeline → its status, in this round
+            var failed: [String: String] = [:] // pipeline → its status, in this round
             for request in requests {
                 let key = request.key
                 if lock.withLock({ stopping }) {
@@ -135,7 +137,9 @@ public final class ServeScheduler: @unchecked Sendable {
                 if let blocker = backend.dependencies(of: key).first(where: { failed[$0] != nil }) {
                     failed[key.pipeline] = "skipped"
                     eventLog.append(.skippedDependency(key, failed: blocker))
-                    logger.warning("Run skipped: a pipeline it runs after failed.", metadata: ["pipeline": "\(key)", "after": "\(blocker)"])
+                    logger.warning(
+                        "Run skipped: a pipeline it runs after failed.",
+                        metadata: ["pipeline": "\(key)", "after": "\(blocker)"])
                     finish(key, RunResult(status: "skipped", message: "'\(blocker)' failed in this round"))
                     continue
                 }
@@ -170,7 +174,9 @@ public final class ServeScheduler: @unchecked Sendable {
     /// - Parameter request: the pipeline and options.
     /// - Returns: `.start` when it was queued, `.busy` when it is already running, `.unknown`.
     public func trigger(_ request: RunRequest) -> ScheduleStateMachine.TriggerResult {
-        let result: ScheduleStateMachine.TriggerResult = lock.withLock { stopping ? .busy : machine.trigger(request.key) }
+        let result: ScheduleStateMachine.TriggerResult = lock.withLock {
+            stopping ? .busy : machine.trigger(request.key)
+        }
         if result == .start { submit([request], site: request.key.site) }
         return result
     }
@@ -218,9 +224,10 @@ public final class ServeScheduler: @unchecked Sendable {
     public var pipelines: [PipelineState] {
         lock.withLock {
             backend.entries.map { entry in
-                PipelineState(key: entry.key, schedule: entry.schedule?.description,
-                              nextRun: machine.nextRun(of: entry.key).map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                              running: machine.isRunning(entry.key), lastResult: lastResults[entry.key])
+                PipelineState(
+                    key: entry.key, schedule: entry.schedule?.description,
+                    nextRun: machine.nextRun(of: entry.key).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                    running: machine.isRunning(entry.key), lastResult: lastResults[entry.key])
             }
         }
     }

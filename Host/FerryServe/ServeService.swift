@@ -1,5 +1,5 @@
-import FerryCore
 import Dispatch
+import FerryCore
 import FerrySchedule
 import Foundation
 import Hummingbird
@@ -39,7 +39,9 @@ public enum ServeService {
     /// Splits `HOST:PORT` (`[::1]:8080` for IPv6); nil when malformed.
     /// - Parameter text: the `--listen` value.
     public static func address(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return host.isEmpty ? nil : (host, port)
@@ -63,7 +65,11 @@ public enum ServeService {
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
-                logger.notice("Listening.", metadata: ["url": "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)"])
+                logger.notice(
+                    "Listening.",
+                    metadata: [
+                        "url": "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)"
+                    ])
             },
             logger: serverLogger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: serverLogger))

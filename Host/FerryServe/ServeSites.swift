@@ -39,18 +39,26 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
     ///   - environment: the variables `${VAR}` reads.
     ///   - logBook: where runs' log lines are kept.
     /// - Throws: `ConfigError` or `WorkspaceError`, naming the file and line.
-    public init(configPath: String, site: String?, defaultTimeZone: TimeZone, logLevel: Logger.Level = .info, jsonLogs: Bool = false,
-                environment: [String: String] = ProcessInfo.processInfo.environment, logBook: RunLogBook = RunLogBook()) throws {
+    public init(
+        configPath: String, site: String?, defaultTimeZone: TimeZone, logLevel: Logger.Level = .info,
+        jsonLogs: Bool = false,
+        environment: [String: String] = ProcessInfo.processInfo.environment, logBook: RunLogBook = RunLogBook()
+    ) throws {
         self.logBook = logBook
-        let first = try Workspace(configPath: configPath, site: site, logLevel: logLevel, jsonLogs: jsonLogs, environment: environment)
+        let first = try Workspace(
+            configPath: configPath, site: site, logLevel: logLevel, jsonLogs: jsonLogs, environment: environment)
         let names = site.map { [$0] } ?? first.config.siteNames
         var sites: [Site] = []
         for name in names {
-            let workspace = name == first.site || (site == nil && names.count == 1)
+            let workspace =
+                name == first.site || (site == nil && names.count == 1)
                 ? first
-                : try Workspace(configPath: configPath, site: name, logLevel: logLevel, jsonLogs: jsonLogs, environment: environment)
+                : try Workspace(
+                    configPath: configPath, site: name, logLevel: logLevel, jsonLogs: jsonLogs, environment: environment
+                )
             // `pipelines(named: [])` gives the site's pipelines in the order they must run.
-            sites.append(Site(name: workspace.site, workspace: workspace, pipelines: try workspace.pipelines(named: [])))
+            sites.append(
+                Site(name: workspace.site, workspace: workspace, pipelines: try workspace.pipelines(named: [])))
         }
         var entries: [ScheduleStateMachine.Entry] = []
         for site in sites {
@@ -60,7 +68,9 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
                     do {
                         schedule = try CronSchedule(parsing: text, defaultTimeZone: defaultTimeZone)
                     } catch {
-                        throw WorkspaceError("\(first.config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).schedule: \(error)")
+                        throw WorkspaceError(
+                            "\(first.config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).schedule: \(error)"
+                        )
                     }
                 }
                 entries.append(.init(key: PipelineID(site: site.name, pipeline: pipeline.name), schedule: schedule))
@@ -88,14 +98,17 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
 
     /// The pipelines this one runs `after:` (among its site's), so a failed parent skips it.
     public func dependencies(of key: PipelineID) -> [String] {
-        guard let site = site(key.site), let pipeline = site.pipelines.first(where: { $0.name == key.pipeline }) else { return [] }
+        guard let site = site(key.site), let pipeline = site.pipelines.first(where: { $0.name == key.pipeline }) else {
+            return []
+        }
         let present = Set(site.pipelines.map(\.name))
         return pipeline.after.filter(present.contains)
     }
 
     public func execute(_ request: RunRequest) -> RunResult {
         guard let site = site(request.key.site),
-              let pipeline = site.pipelines.first(where: { $0.name == request.key.pipeline }) else {
+            let pipeline = site.pipelines.first(where: { $0.name == request.key.pipeline })
+        else {
             return RunResult(status: "failed", message: "no pipeline '\(request.key)' in \(configFile)")
         }
         let workspace = site.workspace
@@ -103,7 +116,10 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         let capture = RunLogCapture()
         let console = workspace.logger
         var logger = Logger(label: console.label) { _ in
-            MultiplexLogHandler([console.handler, CapturingLogHandler(logLevel: console.logLevel, capture: capture, redactor: workspace.redactor)])
+            MultiplexLogHandler([
+                console.handler,
+                CapturingLogHandler(logLevel: console.logLevel, capture: capture, redactor: workspace.redactor),
+            ])
         }
         logger.logLevel = console.logLevel
         logger[metadataKey: "pipeline"] = "\(pipeline.name)"
@@ -111,14 +127,17 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         defer {
             // The run this call made: the pipeline's latest, begun no earlier than this call.
             let id = PipelineID(site: site.name, pipeline: pipeline.name)
-            if let run = try? workspace.store.recentRuns(of: id, limit: 1).first, run.startedAt >= started.timeIntervalSince1970 - 1 {
+            if let run = try? workspace.store.recentRuns(of: id, limit: 1).first,
+                run.startedAt >= started.timeIntervalSince1970 - 1
+            {
                 logBook.keep(capture, as: run.id)
             }
         }
         do {
             let plan = try workspace.plan(pipeline)
-            let runner = PipelineRunner(plan: plan, store: workspace.store, options: request.options,
-                                        cancellation: workspace.cancellation, logger: logger)
+            let runner = PipelineRunner(
+                plan: plan, store: workspace.store, options: request.options,
+                cancellation: workspace.cancellation, logger: logger)
             let report: RunReport
             if case .replay(let ids) = request.trigger {
                 let letters = try workspace.store.deadLetters(for: plan.id, includeReplayed: false, limit: 1_000_000)
@@ -128,9 +147,11 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
             } else {
                 report = try runner.run()
             }
-            logger.info("Run finished.", metadata: ["status": "\(report.status.rawValue)", "summary": "\(report.summaryLine)"])
-            return RunResult(status: report.status.rawValue, counts: report.counts, seconds: report.seconds,
-                             message: report.message.map(workspace.redactor.redact))
+            logger.info(
+                "Run finished.", metadata: ["status": "\(report.status.rawValue)", "summary": "\(report.summaryLine)"])
+            return RunResult(
+                status: report.status.rawValue, counts: report.counts, seconds: report.seconds,
+                message: report.message.map(workspace.redactor.redact))
         } catch {
             let message = workspace.redactor.redact("\(error)")
             let busy = (error as? StateError)?.kind == .pipelineBusy
@@ -139,7 +160,8 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
             } else {
                 logger.error("Run failed.", metadata: ["error": "\(message)"])
             }
-            return RunResult(status: busy ? "busy" : "failed", seconds: Date().timeIntervalSince(started), message: message)
+            return RunResult(
+                status: busy ? "busy" : "failed", seconds: Date().timeIntervalSince(started), message: message)
         }
     }
 
@@ -148,21 +170,30 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
     public func recentRuns(of key: PipelineID?, site: String?, limit: Int) throws -> [RunRecord] {
         guard let store = sites.first?.workspace.store else { return [] }
         let served = Set(sites.map(\.name))
-        let runs = try store.recentRuns(of: key.map { PipelineID(site: $0.site, pipeline: $0.pipeline) }, limit: limit * 4 + 100)
+        let runs = try store.recentRuns(
+            of: key.map { PipelineID(site: $0.site, pipeline: $0.pipeline) }, limit: limit * 4 + 100)
         // A failed run's message is the error as it was thrown: mask the site's secrets in it, as `ferry status` does.
-        return runs.filter { served.contains($0.pipeline.site) && (site == nil || $0.pipeline.site == site) }.prefix(limit).map { run in
+        return runs.filter { served.contains($0.pipeline.site) && (site == nil || $0.pipeline.site == site) }.prefix(
+            limit
+        ).map { run in
             var run = run
-            if let redactor = self.site(run.pipeline.site)?.workspace.redactor { run.message = run.message.map(redactor.redact) }
+            if let redactor = self.site(run.pipeline.site)?.workspace.redactor {
+                run.message = run.message.map(redactor.redact)
+            }
             return run
         }
     }
 
-    public func deadLetters(site name: String, pipeline: String?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter] {
+    public func deadLetters(site name: String, pipeline: String?, includeReplayed: Bool, limit: Int) throws
+        -> [DeadLetter]
+    {
         guard let site = site(name) else { return [] }
         let workspace = site.workspace
-        return try workspace.store.deadLetters(for: pipeline.map { PipelineID(site: name, pipeline: $0) }, includeReplayed: includeReplayed, limit: limit)
-            .filter { $0.pipeline.site == name }
-            .map { workspace.redactor.masking($0) }
+        return try workspace.store.deadLetters(
+            for: pipeline.map { PipelineID(site: name, pipeline: $0) }, includeReplayed: includeReplayed, limit: limit
+        )
+        .filter { $0.pipeline.site == name }
+        .map { workspace.redactor.masking($0) }
     }
 
     public func runLog(_ run: RunID) -> [String]? { logBook.lines(of: run) }
@@ -172,15 +203,20 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         var states: [BudgetState] = []
         let now = Date().timeIntervalSince1970
         for site in sites {
-            for connection in site.workspace.config.connections(for: site.name).values.sorted(by: { $0.name < $1.name }) {
-                guard let budget = connection.http?.budget ?? connection.budget.map({ HTTPBudgetConfig(name: $0, limits: .init()) }),
-                      seen.insert(budget.name).inserted,
-                      let current = try? site.workspace.budgets.current(budget, now: now) else { continue }
-                states.append(BudgetState(
-                    name: budget.name, perMinute: budget.limits.perMinute, perDay: budget.limits.perDay,
-                    minuteRemaining: budget.limits.perMinute.map { _ in Int(current.minuteTokens.rounded(.down)) },
-                    dayRemaining: budget.limits.perDay.map { max(0, $0 - current.dayUsed) },
-                    pausedUntil: current.pausedUntil > now ? current.pausedUntil : nil))
+            for connection in site.workspace.config.connections(for: site.name).values.sorted(by: { $0.name < $1.name })
+            {
+                guard
+                    let budget = connection.http?.budget
+                        ?? connection.budget.map({ HTTPBudgetConfig(name: $0, limits: .init()) }),
+                    seen.insert(budget.name).inserted,
+                    let current = try? site.workspace.budgets.current(budget, now: now)
+                else { continue }
+                states.append(
+                    BudgetState(
+                        name: budget.name, perMinute: budget.limits.perMinute, perDay: budget.limits.perDay,
+                        minuteRemaining: budget.limits.perMinute.map { _ in Int(current.minuteTokens.rounded(.down)) },
+                        dayRemaining: budget.limits.perDay.map { max(0, $0 - current.dayUsed) },
+                        pausedUntil: current.pausedUntil > now ? current.pausedUntil : nil))
             }
         }
         return states

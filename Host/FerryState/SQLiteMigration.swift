@@ -26,18 +26,25 @@ extension SQLiteDatabase {
     @discardableResult
     public func migrate(_ migrations: [SQLiteMigration], what: String) throws -> Int32 {
         let latest = migrations.last?.version ?? 0
-        precondition(migrations.enumerated().allSatisfy { $0.element.version == Int32($0.offset + 1) },
-                     "migrations must be numbered 1, 2, 3, …")
-        if try userVersion == latest { return latest }   // the usual case: no write lock needed
+        precondition(
+            migrations.enumerated().allSatisfy { $0.element.version == Int32($0.offset + 1) },
+            "migrations must be numbered 1, 2, 3, …")
+        if try userVersion == latest { return latest } // the usual case: no write lock needed
         return try transaction("upgrade the schema of \(what)") {
             let current = try userVersion
             guard current <= latest else {
-                throw SQLiteError(code: 0, message: "\(what) at \(path) has schema version \(current), newer than the \(latest) this program knows; use a newer version of the program (or another file)",
-                                  purpose: "open \(what)")
+                throw SQLiteError(
+                    code: 0,
+                    message:
+                        "\(what) at \(path) has schema version \(current), newer than the \(latest) this program knows; use a newer version of the program (or another file)",
+                    purpose: "open \(what)")
             }
             for migration in migrations where migration.version > current {
-                try execute(migration.sql, purpose: "\(migration.purpose) (schema version \(migration.version) of \(what))")
-                try execute("PRAGMA user_version = \(migration.version)", purpose: "record schema version \(migration.version) of \(what)")
+                try execute(
+                    migration.sql, purpose: "\(migration.purpose) (schema version \(migration.version) of \(what))")
+                try execute(
+                    "PRAGMA user_version = \(migration.version)",
+                    purpose: "record schema version \(migration.version) of \(what)")
             }
             return latest
         }

@@ -56,11 +56,13 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             do {
                 let mode = try database.pragma("journal_mode = WAL")
                 guard mode?.lowercased() == "wal" else {
-                    throw SQLiteError(code: 0, message: "journal mode is \(mode ?? "unknown"), not WAL", purpose: "enable WAL mode")
+                    throw SQLiteError(
+                        code: 0, message: "journal mode is \(mode ?? "unknown"), not WAL", purpose: "enable WAL mode")
                 }
                 // A page cache of up to 64 MiB (it grows only as used) keeps hash lookups off the disk.
-                try database.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
-                                     purpose: "configure the state database")
+                try database.execute(
+                    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
+                    purpose: "configure the state database")
                 try database.migrate(StateSchema.migrations, what: "the state database")
                 return database
             } catch {
@@ -82,8 +84,10 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     private func checkFileIsStillThere() throws {
         let current = Self.fileIdentity(of: path)
         guard let identity, let current, current == identity else {
-            throw StateError(.storage, "The state database \(path) was deleted or replaced while Ferry was running; "
-                             + "nothing more is committed. Restore it (or let the next run start anew) and run again.")
+            throw StateError(
+                .storage,
+                "The state database \(path) was deleted or replaced while Ferry was running; "
+                    + "nothing more is committed. Restore it (or let the next run start anew) and run again.")
         }
     }
 
@@ -108,8 +112,9 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     private static func createPrivateFile(at path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         }
         let descriptor = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -147,26 +152,37 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         try withDatabase { db in
             try db.transaction("start a run of \(pipeline)") {
                 let now = Self.now
-                let lease = try db.query("""
+                let lease = try db.query(
+                    """
                     SELECT run_id, holder_pid, hostname, holder_started FROM leases WHERE site = ? AND pipeline = ?
-                    """, pipeline.site, pipeline.pipeline, purpose: "read the lease of \(pipeline)") { row in
-                    (run: row.int64(at: 0),
-                     holder: LeaseHolder(pid: Int32(truncatingIfNeeded: row.int64(at: 1)), hostname: row.string(at: 2),
-                                         startTime: row.optionalInt64(at: 3)))
+                    """, pipeline.site, pipeline.pipeline, purpose: "read the lease of \(pipeline)"
+                ) { row in
+                    (
+                        run: row.int64(at: 0),
+                        holder: LeaseHolder(
+                            pid: Int32(truncatingIfNeeded: row.int64(at: 1)), hostname: row.string(at: 2),
+                            startTime: row.optionalInt64(at: 3))
+                    )
                 }.first
                 if let lease {
-                    guard lease.holder.hasEnded else { throw StateError.pipelineBusy(pipeline, holder: lease.holder.description) }
-                    try db.run("""
+                    guard lease.holder.hasEnded else {
+                        throw StateError.pipelineBusy(pipeline, holder: lease.holder.description)
+                    }
+                    try db.run(
+                        """
                         UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'
                         """, now, "Interrupted: \(lease.holder) ended without finishing the run.", lease.run,
                         purpose: "mark the interrupted run \(lease.run) of \(pipeline) as failed")
-                    try db.run("DELETE FROM leases WHERE site = ? AND pipeline = ?", pipeline.site, pipeline.pipeline,
-                               purpose: "take over the lease of \(pipeline)")
+                    try db.run(
+                        "DELETE FROM leases WHERE site = ? AND pipeline = ?", pipeline.site, pipeline.pipeline,
+                        purpose: "take over the lease of \(pipeline)")
                 }
-                try db.run("INSERT INTO runs (site, pipeline, started_at, status) VALUES (?, ?, ?, 'running')",
-                           pipeline.site, pipeline.pipeline, now, purpose: "record a new run of \(pipeline)")
+                try db.run(
+                    "INSERT INTO runs (site, pipeline, started_at, status) VALUES (?, ?, ?, 'running')",
+                    pipeline.site, pipeline.pipeline, now, purpose: "record a new run of \(pipeline)")
                 let run = db.lastInsertRowID
-                try db.run("""
+                try db.run(
+                    """
                     INSERT INTO leases (site, pipeline, run_id, holder_pid, hostname, holder_started, acquired_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """, pipeline.site, pipeline.pipeline, run, holder.pid, holder.hostname, holder.startTime, now,
@@ -182,15 +198,20 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
         try withDatabase { db in
             try db.transaction("finish run \(run)") {
-                guard let current = try db.query("SELECT status FROM runs WHERE id = ?", run,
-                                                 purpose: "read run \(run)", row: { $0.string(at: 0) }).first else {
+                guard
+                    let current = try db.query(
+                        "SELECT status FROM runs WHERE id = ?", run,
+                        purpose: "read run \(run)", row: { $0.string(at: 0) }
+                    ).first
+                else {
                     throw StateError(.notFound, "Run \(run) does not exist.")
                 }
                 guard current == RunOutcome.Status.running.rawValue else {
                     throw StateError(.storage, "Run \(run) has already finished (\(current)).")
                 }
-                try db.run("UPDATE runs SET status = ?, message = ?, finished_at = ? WHERE id = ?",
-                           outcome.status.rawValue, outcome.message, Self.now, run, purpose: "record the end of run \(run)")
+                try db.run(
+                    "UPDATE runs SET status = ?, message = ?, finished_at = ? WHERE id = ?",
+                    outcome.status.rawValue, outcome.message, Self.now, run, purpose: "record the end of run \(run)")
                 try db.run("DELETE FROM leases WHERE run_id = ?", run, purpose: "release the lease of run \(run)")
             }
         }
@@ -211,11 +232,14 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 if status == .running {
                     // A run whose lease is gone, or whose holder no longer runs, was killed mid-way.
                     let holder = row.optionalInt64(at: 12).map {
-                        LeaseHolder(pid: Int32(truncatingIfNeeded: $0), hostname: row.string(at: 13), startTime: row.optionalInt64(at: 14))
+                        LeaseHolder(
+                            pid: Int32(truncatingIfNeeded: $0), hostname: row.string(at: 13),
+                            startTime: row.optionalInt64(at: 14))
                     }
                     if holder?.hasEnded ?? true {
                         status = .interrupted
-                        message = "interrupted: \(holder?.description ?? "its process") ended without finishing the run; "
+                        message =
+                            "interrupted: \(holder?.description ?? "its process") ended without finishing the run; "
                             + "committed batches stand and the next run continues from them"
                     }
                 }
@@ -223,14 +247,17 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                     id: row.int64(at: 0), pipeline: PipelineID(site: row.string(at: 1), pipeline: row.string(at: 2)),
                     startedAt: row.double(at: 3), finishedAt: row.optionalDouble(at: 4),
                     status: status, message: message,
-                    counts: BatchCounts(read: row.int(at: 7), written: row.int(at: 8), unchanged: row.int(at: 9),
-                                        deleted: row.int(at: 10), rejected: row.int(at: 11)))
+                    counts: BatchCounts(
+                        read: row.int(at: 7), written: row.int(at: 8), unchanged: row.int(at: 9),
+                        deleted: row.int(at: 10), rejected: row.int(at: 11)))
             }
             if let pipeline {
-                return try db.query("\(columns) WHERE runs.site = ? AND runs.pipeline = ? ORDER BY id DESC LIMIT ?",
-                                    pipeline.site, pipeline.pipeline, limit, purpose: "list the runs of \(pipeline)", row: decode)
+                return try db.query(
+                    "\(columns) WHERE runs.site = ? AND runs.pipeline = ? ORDER BY id DESC LIMIT ?",
+                    pipeline.site, pipeline.pipeline, limit, purpose: "list the runs of \(pipeline)", row: decode)
             }
-            return try db.query("\(columns) ORDER BY id DESC LIMIT ?", limit, purpose: "list the latest runs", row: decode)
+            return try db.query(
+                "\(columns) ORDER BY id DESC LIMIT ?", limit, purpose: "list the latest runs", row: decode)
         }
     }
 
@@ -238,17 +265,21 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     public func checkpoint(for pipeline: PipelineID, stream: String) throws -> String? {
         try withDatabase { db in
-            try db.query("SELECT checkpoint FROM checkpoints WHERE site = ? AND pipeline = ? AND stream = ?",
-                         pipeline.site, pipeline.pipeline, stream,
-                         purpose: "read the checkpoint of \(pipeline) stream \(stream)") { $0.string(at: 0) }.first
+            try db.query(
+                "SELECT checkpoint FROM checkpoints WHERE site = ? AND pipeline = ? AND stream = ?",
+                pipeline.site, pipeline.pipeline, stream,
+                purpose: "read the checkpoint of \(pipeline) stream \(stream)"
+            ) { $0.string(at: 0) }.first
         }
     }
 
     public func checkpointSequence(for pipeline: PipelineID, stream: String) throws -> Int64 {
         try withDatabase { db in
-            try db.query("SELECT sequence FROM checkpoint_sequences WHERE site = ? AND pipeline = ? AND stream = ?",
-                         pipeline.site, pipeline.pipeline, stream,
-                         purpose: "read the checkpoint sequence of \(pipeline) stream \(stream)") { $0.int64(at: 0) }.first ?? 0
+            try db.query(
+                "SELECT sequence FROM checkpoint_sequences WHERE site = ? AND pipeline = ? AND stream = ?",
+                pipeline.site, pipeline.pipeline, stream,
+                purpose: "read the checkpoint sequence of \(pipeline) stream \(stream)"
+            ) { $0.int64(at: 0) }.first ?? 0
         }
     }
 
@@ -259,12 +290,14 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             try db.transaction("commit a batch of \(pipeline) stream \(batch.stream)") {
                 let now = Self.now
                 if let checkpoint = batch.checkpoint {
-                    try db.run("""
+                    try db.run(
+                        """
                         INSERT INTO checkpoints (site, pipeline, stream, checkpoint, updated_at) VALUES (?, ?, ?, ?, ?)
                         ON CONFLICT (site, pipeline, stream) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at
                         """, pipeline.site, pipeline.pipeline, batch.stream, checkpoint, now,
                         purpose: "store the checkpoint of \(pipeline) stream \(batch.stream)")
-                    try db.run("""
+                    try db.run(
+                        """
                         INSERT INTO checkpoint_sequences (site, pipeline, stream, sequence) VALUES (?1, ?2, ?3, COALESCE(?4, 1))
                         ON CONFLICT (site, pipeline, stream) DO UPDATE SET sequence = COALESCE(?4, sequence + 1)
                         """, pipeline.site, pipeline.pipeline, batch.stream, batch.checkpointSequence,
@@ -273,7 +306,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 try hook?("checkpoint")
 
                 let counts = batch.counts
-                let updated = try db.run("""
+                let updated = try db.run(
+                    """
                     UPDATE runs SET read_count = read_count + ?, written_count = written_count + ?,
                         unchanged_count = unchanged_count + ?, deleted_count = deleted_count + ?, rejected_count = rejected_count + ?
                     WHERE id = ? AND site = ? AND pipeline = ? AND status = 'running'
@@ -283,10 +317,12 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 try hook?("counts")
 
                 if !batch.idMappings.isEmpty {
-                    try db.withStatement("""
+                    try db.withStatement(
+                        """
                         INSERT INTO id_map (scope, source_id, destination_id, updated_at) VALUES (?, ?, ?, ?)
                         ON CONFLICT (scope, source_id) DO UPDATE SET destination_id = excluded.destination_id, updated_at = excluded.updated_at
-                        """, purpose: "store the batch's ID mappings") { statement in
+                        """, purpose: "store the batch's ID mappings"
+                    ) { statement in
                         try statement.bind(real: now, at: 4)
                         for mapping in batch.idMappings {
                             try statement.bind(text: mapping.scope, at: 1)
@@ -300,13 +336,17 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 try hook?("idMappings")
 
                 if !batch.deadLetters.isEmpty {
-                    try db.withStatement("""
+                    try db.withStatement(
+                        """
                         INSERT INTO dead_letters (run_id, site, pipeline, stream, stage, error, record, created_at, replayed_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, purpose: "store the batch's dead letters") { statement in
+                        """, purpose: "store the batch's dead letters"
+                    ) { statement in
                         for letter in batch.deadLetters {
-                            try statement.bind([batch.run, letter.pipeline.site, letter.pipeline.pipeline, letter.stream,
-                                                letter.stage, letter.error, "", letter.createdAt, letter.replayedAt])
+                            try statement.bind([
+                                batch.run, letter.pipeline.site, letter.pipeline.pipeline, letter.stream,
+                                letter.stage, letter.error, "", letter.createdAt, letter.replayedAt,
+                            ])
                             try statement.bind(textBytes: letter.recordBytes, at: 7)
                             try statement.run()
                             statement.reset()
@@ -317,10 +357,12 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
                 if !batch.hashes.isEmpty {
                     let streamID = try hashStreamID(pipeline, batch.stream, creating: true, in: db)!
-                    try db.withStatement("""
+                    try db.withStatement(
+                        """
                         INSERT INTO record_hashes (stream_id, key, hash) VALUES (?, ?, ?)
                         ON CONFLICT (stream_id, key) DO UPDATE SET hash = excluded.hash
-                        """, purpose: "store the batch's record hashes") { statement in
+                        """, purpose: "store the batch's record hashes"
+                    ) { statement in
                         try statement.bind(integer: streamID, at: 1)
                         // In key order, neighbouring rows share b-tree pages: about 1.5× faster for new keys.
                         for (key, hash) in batch.hashes.sorted(by: { $0.key < $1.key }) {
@@ -333,9 +375,13 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 }
                 try hook?("hashes")
 
-                if !batch.removedHashKeys.isEmpty, let streamID = try hashStreamID(pipeline, batch.stream, creating: false, in: db) {
-                    try db.withStatement("DELETE FROM record_hashes WHERE stream_id = ? AND key = ?",
-                                         purpose: "forget the hashes of deleted records") { statement in
+                if !batch.removedHashKeys.isEmpty,
+                    let streamID = try hashStreamID(pipeline, batch.stream, creating: false, in: db)
+                {
+                    try db.withStatement(
+                        "DELETE FROM record_hashes WHERE stream_id = ? AND key = ?",
+                        purpose: "forget the hashes of deleted records"
+                    ) { statement in
                         try statement.bind(integer: streamID, at: 1)
                         for key in batch.removedHashKeys {
                             try statement.bind(text: key, at: 2)
@@ -352,20 +398,25 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 try hook?("replayedDeadLetters")
 
                 for mapping in batch.removedIDMappings {
-                    try db.run("DELETE FROM id_map WHERE scope = ? AND source_id = ?", mapping.scope, mapping.sourceID,
-                               purpose: "forget the ID mapping of deleted \(mapping.sourceID) in \(mapping.scope)")
+                    try db.run(
+                        "DELETE FROM id_map WHERE scope = ? AND source_id = ?", mapping.scope, mapping.sourceID,
+                        purpose: "forget the ID mapping of deleted \(mapping.sourceID) in \(mapping.scope)")
                 }
                 for id in batch.unparked {
                     try db.run("DELETE FROM parked_records WHERE id = ?", id, purpose: "take up parked record \(id)")
                 }
                 if !batch.parked.isEmpty {
-                    try db.withStatement("""
+                    try db.withStatement(
+                        """
                         INSERT INTO parked_records (site, pipeline, stream, reason, record, attempts, parked_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """, purpose: "park the batch's waiting records") { statement in
+                        """, purpose: "park the batch's waiting records"
+                    ) { statement in
                         for record in batch.parked {
-                            try statement.bind([record.pipeline.site, record.pipeline.pipeline, record.stream, record.reason, "",
-                                                record.attempts, record.parkedAt])
+                            try statement.bind([
+                                record.pipeline.site, record.pipeline.pipeline, record.stream, record.reason, "",
+                                record.attempts, record.parkedAt,
+                            ])
                             try statement.bind(textBytes: record.recordBytes, at: 5)
                             try statement.run()
                             statement.reset()
@@ -382,9 +433,14 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     /// Throws the reason why a batch can't be committed to `run`.
     private func explainUncommittableRun(_ run: RunID, pipeline: PipelineID, in db: SQLiteDatabase) throws {
-        guard let found = try db.query("SELECT site, pipeline, status FROM runs WHERE id = ?", run, purpose: "read run \(run)", row: {
-            (pipeline: PipelineID(site: $0.string(at: 0), pipeline: $0.string(at: 1)), status: $0.string(at: 2))
-        }).first else {
+        guard
+            let found = try db.query(
+                "SELECT site, pipeline, status FROM runs WHERE id = ?", run, purpose: "read run \(run)",
+                row: {
+                    (pipeline: PipelineID(site: $0.string(at: 0), pipeline: $0.string(at: 1)), status: $0.string(at: 2))
+                }
+            ).first
+        else {
             throw StateError(.notFound, "Run \(run) does not exist.")
         }
         if found.pipeline != pipeline {
@@ -394,44 +450,57 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 
     /// The id under which the hashes of a stream are kept, created when asked to.
-    func hashStreamID(_ pipeline: PipelineID, _ stream: String, creating: Bool, in db: SQLiteDatabase) throws -> Int64? {
+    func hashStreamID(_ pipeline: PipelineID, _ stream: String, creating: Bool, in db: SQLiteDatabase) throws -> Int64?
+    {
         if creating {
-            try db.run("INSERT INTO hash_streams (site, pipeline, stream) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                       pipeline.site, pipeline.pipeline, stream, purpose: "register stream \(stream) of \(pipeline) for hashes")
+            try db.run(
+                "INSERT INTO hash_streams (site, pipeline, stream) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                pipeline.site, pipeline.pipeline, stream, purpose: "register stream \(stream) of \(pipeline) for hashes"
+            )
         }
-        return try db.query("SELECT id FROM hash_streams WHERE site = ? AND pipeline = ? AND stream = ?",
-                            pipeline.site, pipeline.pipeline, stream,
-                            purpose: "find the hashes of \(pipeline) stream \(stream)") { $0.int64(at: 0) }.first
+        return try db.query(
+            "SELECT id FROM hash_streams WHERE site = ? AND pipeline = ? AND stream = ?",
+            pipeline.site, pipeline.pipeline, stream,
+            purpose: "find the hashes of \(pipeline) stream \(stream)"
+        ) { $0.int64(at: 0) }.first
     }
 
     // MARK: Plugin key-value state
 
     public func value(scope: String, key: String) throws -> String? {
         try withDatabase { db in
-            try db.query("SELECT value FROM kv WHERE scope = ? AND key = ?", scope, key,
-                         purpose: "read the value \(key) of \(scope)") { $0.string(at: 0) }.first
+            try db.query(
+                "SELECT value FROM kv WHERE scope = ? AND key = ?", scope, key,
+                purpose: "read the value \(key) of \(scope)"
+            ) { $0.string(at: 0) }.first
         }
     }
 
     public func setValue(_ value: String, scope: String, key: String) throws {
         try withDatabase { db in
-            try db.run("INSERT INTO kv (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
-                       scope, key, value, purpose: "store the value \(key) of \(scope)")
+            try db.run(
+                "INSERT INTO kv (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
+                scope, key, value, purpose: "store the value \(key) of \(scope)")
         }
     }
 
     public func updateValue<R>(scope: String, key: String, _ body: (String?) throws -> (String?, R)) throws -> R {
         try withDatabase { db in
             try db.transaction("update the value \(key) of \(scope)") {
-                let current = try db.query("SELECT value FROM kv WHERE scope = ? AND key = ?", scope, key,
-                                           purpose: "read the value \(key) of \(scope)") { $0.string(at: 0) }.first
+                let current = try db.query(
+                    "SELECT value FROM kv WHERE scope = ? AND key = ?", scope, key,
+                    purpose: "read the value \(key) of \(scope)"
+                ) { $0.string(at: 0) }.first
                 let (replacement, result) = try body(current)
                 if replacement != current {
                     if let replacement {
-                        try db.run("INSERT INTO kv (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
-                                   scope, key, replacement, purpose: "store the value \(key) of \(scope)")
+                        try db.run(
+                            "INSERT INTO kv (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
+                            scope, key, replacement, purpose: "store the value \(key) of \(scope)")
                     } else {
-                        try db.run("DELETE FROM kv WHERE scope = ? AND key = ?", scope, key, purpose: "remove the value \(key) of \(scope)")
+                        try db.run(
+                            "DELETE FROM kv WHERE scope = ? AND key = ?", scope, key,
+                            purpose: "remove the value \(key) of \(scope)")
                     }
                 }
                 return result
@@ -441,7 +510,9 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     public func removeValue(scope: String, key: String) throws {
         try withDatabase { db in
-            try db.run("DELETE FROM kv WHERE scope = ? AND key = ?", scope, key, purpose: "remove the value \(key) of \(scope)")
+            try db.run(
+                "DELETE FROM kv WHERE scope = ? AND key = ?", scope, key, purpose: "remove the value \(key) of \(scope)"
+            )
         }
     }
 
@@ -449,17 +520,21 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     public func destinationID(scope: String, sourceID: String) throws -> String? {
         try withDatabase { db in
-            try db.query("SELECT destination_id FROM id_map WHERE scope = ? AND source_id = ?", scope, sourceID,
-                         purpose: "look up the destination ID of \(sourceID) in \(scope)") { $0.string(at: 0) }.first
+            try db.query(
+                "SELECT destination_id FROM id_map WHERE scope = ? AND source_id = ?", scope, sourceID,
+                purpose: "look up the destination ID of \(sourceID) in \(scope)"
+            ) { $0.string(at: 0) }.first
         }
     }
 
     public func setDestinationID(_ destinationID: String, scope: String, sourceID: String) throws {
         try withDatabase { db in
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO id_map (scope, source_id, destination_id, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (scope, source_id) DO UPDATE SET destination_id = excluded.destination_id, updated_at = excluded.updated_at
-                """, scope, sourceID, destinationID, Self.now, purpose: "store the destination ID of \(sourceID) in \(scope)")
+                """, scope, sourceID, destinationID, Self.now,
+                purpose: "store the destination ID of \(sourceID) in \(scope)")
         }
     }
 
@@ -467,10 +542,12 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         guard !pairs.isEmpty else { return }
         try withDatabase { db in
             try db.transaction("import ID mappings into \(scope)") {
-                try db.withStatement("""
+                try db.withStatement(
+                    """
                     INSERT INTO id_map (scope, source_id, destination_id, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (scope, source_id) DO UPDATE SET destination_id = excluded.destination_id, updated_at = excluded.updated_at
-                    """, purpose: "import ID mappings into \(scope)") { statement in
+                    """, purpose: "import ID mappings into \(scope)"
+                ) { statement in
                     try statement.bind(text: scope, at: 1)
                     try statement.bind(real: Self.now, at: 4)
                     for pair in pairs {
@@ -486,15 +563,19 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     public func idMapScopes(prefix: String) throws -> [(scope: String, count: Int)] {
         try withDatabase { db in
-            try db.query("SELECT scope, COUNT(*) FROM id_map WHERE substr(scope, 1, length(?1)) = ?1 GROUP BY scope ORDER BY scope",
-                         prefix, purpose: "list the ID-map scopes") { (scope: $0.string(at: 0), count: $0.int(at: 1)) }
+            try db.query(
+                "SELECT scope, COUNT(*) FROM id_map WHERE substr(scope, 1, length(?1)) = ?1 GROUP BY scope ORDER BY scope",
+                prefix, purpose: "list the ID-map scopes"
+            ) { (scope: $0.string(at: 0), count: $0.int(at: 1)) }
         }
     }
 
     public func idMappings(scope: String, limit: Int) throws -> [(sourceID: String, destinationID: String)] {
         try withDatabase { db in
-            try db.query("SELECT source_id, destination_id FROM id_map WHERE scope = ? ORDER BY source_id LIMIT ?", scope, limit,
-                         purpose: "list the ID mappings of \(scope)") { (sourceID: $0.string(at: 0), destinationID: $0.string(at: 1)) }
+            try db.query(
+                "SELECT source_id, destination_id FROM id_map WHERE scope = ? ORDER BY source_id LIMIT ?", scope, limit,
+                purpose: "list the ID mappings of \(scope)"
+            ) { (sourceID: $0.string(at: 0), destinationID: $0.string(at: 1)) }
         }
     }
 
@@ -509,8 +590,10 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 // (about 550k against 450k keys/s), which SQLite first sorts into a temporary b-tree.
                 var found: [String: UInt64] = [:]
                 found.reserveCapacity(keys.count)
-                try db.withStatement("SELECT hash FROM record_hashes WHERE stream_id = ? AND key = ?",
-                                     purpose: "read the record hashes of \(pipeline) stream \(stream)") { statement in
+                try db.withStatement(
+                    "SELECT hash FROM record_hashes WHERE stream_id = ? AND key = ?",
+                    purpose: "read the record hashes of \(pipeline) stream \(stream)"
+                ) { statement in
                     try statement.bind(integer: streamID, at: 1)
                     for key in keys {
                         try statement.bind(text: key, at: 2)
@@ -527,12 +610,14 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     public func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] {
         try withDatabase { db in
-            try db.query("""
+            try db.query(
+                """
                 SELECT key FROM record_hashes WHERE stream_id =
                     (SELECT id FROM hash_streams WHERE site = ? AND pipeline = ? AND stream = ?)
                 ORDER BY key
                 """, pipeline.site, pipeline.pipeline, stream,
-                purpose: "list the hashed keys of \(pipeline) stream \(stream)") { $0.string(at: 0) }
+                purpose: "list the hashed keys of \(pipeline) stream \(stream)"
+            ) { $0.string(at: 0) }
         }
     }
 
@@ -540,7 +625,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     public func deadLetters(for pipeline: PipelineID?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter] {
         guard limit > 0 else { return [] }
-        var sql = "SELECT id, site, pipeline, stream, stage, error, record, created_at, replayed_at FROM dead_letters WHERE 1"
+        var sql =
+            "SELECT id, site, pipeline, stream, stage, error, record, created_at, replayed_at FROM dead_letters WHERE 1"
         var bindings: [any SQLiteBindable] = []
         if let pipeline {
             sql += " AND site = ? AND pipeline = ?"
@@ -554,12 +640,14 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 try statement.bind(bindings)
                 var letters: [DeadLetter] = []
                 while try statement.step() {
-                    letters.append(DeadLetter(
-                        id: statement.int64(at: 0),
-                        pipeline: PipelineID(site: statement.string(at: 1), pipeline: statement.string(at: 2)),
-                        stream: statement.string(at: 3), stage: statement.string(at: 4), error: statement.string(at: 5),
-                        recordBytes: statement.bytes(at: 6), createdAt: statement.double(at: 7),
-                        replayedAt: statement.optionalDouble(at: 8)))
+                    letters.append(
+                        DeadLetter(
+                            id: statement.int64(at: 0),
+                            pipeline: PipelineID(site: statement.string(at: 1), pipeline: statement.string(at: 2)),
+                            stream: statement.string(at: 3), stage: statement.string(at: 4),
+                            error: statement.string(at: 5),
+                            recordBytes: statement.bytes(at: 6), createdAt: statement.double(at: 7),
+                            replayedAt: statement.optionalDouble(at: 8)))
                 }
                 return letters
             }
@@ -574,8 +662,10 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 
     private func markReplayed(_ ids: [Int64], in db: SQLiteDatabase) throws {
-        try db.withStatement("UPDATE dead_letters SET replayed_at = ? WHERE id = ? AND replayed_at IS NULL",
-                             purpose: "mark dead letters as replayed") { statement in
+        try db.withStatement(
+            "UPDATE dead_letters SET replayed_at = ? WHERE id = ? AND replayed_at IS NULL",
+            purpose: "mark dead letters as replayed"
+        ) { statement in
             try statement.bind(real: Self.now, at: 1)
             for id in ids {
                 try statement.bind(integer: id, at: 2)
@@ -587,20 +677,25 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     public func parkedRecords(for pipeline: PipelineID, limit: Int) throws -> [ParkedRecord] {
         try withDatabase { db in
-            try db.query("""
+            try db.query(
+                """
                 SELECT id, stream, reason, record, attempts, parked_at FROM parked_records
                 WHERE site = ? AND pipeline = ? ORDER BY id LIMIT ?
-                """, pipeline.site, pipeline.pipeline, limit, purpose: "list the parked records of \(pipeline)") { row in
-                ParkedRecord(id: row.int64(at: 0), pipeline: pipeline, stream: row.string(at: 1), reason: row.string(at: 2),
-                             recordBytes: row.bytes(at: 3), attempts: row.int(at: 4), parkedAt: row.double(at: 5))
+                """, pipeline.site, pipeline.pipeline, limit, purpose: "list the parked records of \(pipeline)"
+            ) { row in
+                ParkedRecord(
+                    id: row.int64(at: 0), pipeline: pipeline, stream: row.string(at: 1), reason: row.string(at: 2),
+                    recordBytes: row.bytes(at: 3), attempts: row.int(at: 4), parkedAt: row.double(at: 5))
             }
         }
     }
 
     public func parkedCount(for pipeline: PipelineID) throws -> Int {
         try withDatabase { db in
-            try db.query("SELECT COUNT(*) FROM parked_records WHERE site = ? AND pipeline = ?", pipeline.site, pipeline.pipeline,
-                         purpose: "count the parked records of \(pipeline)") { $0.int(at: 0) }.first ?? 0
+            try db.query(
+                "SELECT COUNT(*) FROM parked_records WHERE site = ? AND pipeline = ?", pipeline.site, pipeline.pipeline,
+                purpose: "count the parked records of \(pipeline)"
+            ) { $0.int(at: 0) }.first ?? 0
         }
     }
 
@@ -609,7 +704,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         return try withDatabase { db in
             try db.transaction("discard dead letters") {
                 try ids.reduce(0) { deleted, id in
-                    deleted + (try db.run("DELETE FROM dead_letters WHERE id = ?", id, purpose: "discard dead letter \(id)"))
+                    deleted
+                        + (try db.run("DELETE FROM dead_letters WHERE id = ?", id, purpose: "discard dead letter \(id)"))
                 }
             }
         }
@@ -621,17 +717,22 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         try withDatabase { db in
             try db.transaction("reset \(pipeline)") {
                 let site = pipeline.site, name = pipeline.pipeline
-                try db.run("DELETE FROM checkpoints WHERE site = ? AND pipeline = ?", site, name,
-                           purpose: "forget the checkpoints of \(pipeline)")
-                try db.run("""
+                try db.run(
+                    "DELETE FROM checkpoints WHERE site = ? AND pipeline = ?", site, name,
+                    purpose: "forget the checkpoints of \(pipeline)")
+                try db.run(
+                    """
                     DELETE FROM record_hashes WHERE stream_id IN (SELECT id FROM hash_streams WHERE site = ? AND pipeline = ?)
                     """, site, name, purpose: "forget the record hashes of \(pipeline)")
-                try db.run("DELETE FROM hash_streams WHERE site = ? AND pipeline = ?", site, name,
-                           purpose: "forget the hashed streams of \(pipeline)")
-                try db.run("DELETE FROM dead_letters WHERE site = ? AND pipeline = ?", site, name,
-                           purpose: "forget the dead letters of \(pipeline)")
-                try db.run("DELETE FROM parked_records WHERE site = ? AND pipeline = ?", site, name,
-                           purpose: "forget the parked records of \(pipeline)")
+                try db.run(
+                    "DELETE FROM hash_streams WHERE site = ? AND pipeline = ?", site, name,
+                    purpose: "forget the hashed streams of \(pipeline)")
+                try db.run(
+                    "DELETE FROM dead_letters WHERE site = ? AND pipeline = ?", site, name,
+                    purpose: "forget the dead letters of \(pipeline)")
+                try db.run(
+                    "DELETE FROM parked_records WHERE site = ? AND pipeline = ?", site, name,
+                    purpose: "forget the parked records of \(pipeline)")
             }
         }
     }

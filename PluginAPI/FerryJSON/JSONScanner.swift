@@ -98,7 +98,8 @@ struct JSONScanner {
         case UInt8(ascii: "N") where allowNonFinite: try expectLiteral("NaN"); return .double(.nan)
         case UInt8(ascii: "I") where allowNonFinite: try expectLiteral("Infinity"); return .double(.infinity)
         case UInt8(ascii: "N"), UInt8(ascii: "I"):
-            throw error("unexpected \(describe(position)), expected a JSON value (NaN and Infinity are not JSON)", at: position)
+            throw error(
+                "unexpected \(describe(position)), expected a JSON value (NaN and Infinity are not JSON)", at: position)
         default:
             throw error("unexpected \(describe(position)), expected a JSON value", at: position)
         }
@@ -125,18 +126,24 @@ struct JSONScanner {
         while true {
             skipWhitespace()
             guard position < end, base[position] == UInt8(ascii: "\"") else {
-                let expected = afterComma ? "expected '\"' to begin an object key after ','"
+                let expected =
+                    afterComma
+                    ? "expected '\"' to begin an object key after ','"
                     : "expected '\"' to begin an object key or '}'"
                 throw error(position < end ? expected : "unexpected end of input, \(expected)", at: position)
             }
             let keyStart = position + 1
             let key = try parseString()
             // A key without escapes spans its source bytes exactly.
-            let span = position - 1 - keyStart == key.utf8.count
+            let span =
+                position - 1 - keyStart == key.utf8.count
                 ? KeySpan(start: keyStart, count: position - 1 - keyStart) : KeySpan(start: -1, count: key.utf8.count)
             skipWhitespace()
             guard position < end, base[position] == UInt8(ascii: ":") else {
-                throw error(position < end ? "expected ':' after object key" : "unexpected end of input, expected ':' after object key", at: position)
+                throw error(
+                    position < end
+                        ? "expected ':' after object key" : "unexpected end of input, expected ':' after object key",
+                    at: position)
             }
             position += 1
             let value = try parseValue()
@@ -161,7 +168,8 @@ struct JSONScanner {
         let count = keyStack.count - stackStart
         let members = [(key: String, value: JSONValue)](unsafeUninitializedCapacity: count) { buffer, initialized in
             for offset in 0..<count {
-                (buffer.baseAddress! + offset).initialize(to: (keyStack[stackStart + offset], valueStack[stackStart + offset]))
+                (buffer.baseAddress! + offset).initialize(
+                    to: (keyStack[stackStart + offset], valueStack[stackStart + offset]))
             }
             initialized = count
         }
@@ -320,7 +328,8 @@ struct JSONScanner {
                 var scalarValue = UInt32(first)
                 var length = 6
                 if (0xD800...0xDBFF).contains(first) {
-                    guard index + 7 < end, base[index + 6] == UInt8(ascii: "\\"), base[index + 7] == UInt8(ascii: "u") else {
+                    guard index + 7 < end, base[index + 6] == UInt8(ascii: "\\"), base[index + 7] == UInt8(ascii: "u")
+                    else {
                         throw error("unpaired surrogate \\u\(hex4(first)) in string", at: index)
                     }
                     let second = try readHex4(at: index + 8, escapeAt: index + 6)
@@ -344,7 +353,9 @@ struct JSONScanner {
     }
 
     private func readHex4(at offset: Int, escapeAt: Int) throws(JSONParseError) -> UInt16 {
-        guard offset + 4 <= end else { throw error("invalid \\u escape in string, expected 4 hex digits", at: escapeAt) }
+        guard offset + 4 <= end else {
+            throw error("invalid \\u escape in string, expected 4 hex digits", at: escapeAt)
+        }
         var value: UInt16 = 0
         for index in offset..<(offset + 4) {
             let byte = base[index]
@@ -458,7 +469,9 @@ struct JSONScanner {
     private func describe(_ offset: Int) -> String {
         let byte = base[offset]
         // A byte above 0x7F here starts no JSON token: name the byte, not a code point it is not.
-        if byte >= 0x80 { return "byte 0x\(String(byte, radix: 16, uppercase: true)) (JSON text outside strings is ASCII)" }
+        if byte >= 0x80 {
+            return "byte 0x\(String(byte, radix: 16, uppercase: true)) (JSON text outside strings is ASCII)"
+        }
         return "character '\(describeByte(byte))'"
     }
 

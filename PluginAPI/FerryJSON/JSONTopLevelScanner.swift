@@ -10,7 +10,9 @@ public enum JSONTopLevelScanner {
     /// The values of `fields` (top-level keys) in the object `line`, in the
     /// order of `fields`; nil where a key is absent.
     /// - Throws: `JSONParseError` when `line` is not an object or is malformed.
-    public static func values(of fields: [[UInt8]], in line: UnsafeRawBufferPointer) throws(JSONParseError) -> [JSONValue?] {
+    public static func values(of fields: [[UInt8]], in line: UnsafeRawBufferPointer) throws(JSONParseError)
+        -> [JSONValue?]
+    {
         var found = [JSONValue?](repeating: nil, count: fields.count)
         let parser = JSONParser()
         try forEachMember(in: line) { (key, value) throws(JSONParseError) in
@@ -88,7 +90,9 @@ public enum JSONTopLevelScanner {
         /// From an opening quote to just past the closing one. The loop runs over a raw
         /// pointer: this is the hottest code when records are bound straight from bytes.
         mutating func skipString() throws(JSONParseError) {
-            guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { throw error("unterminated string") }
+            guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+                throw error("unterminated string")
+            }
             let count = bytes.count
             var index = offset + 1
             while index < count {
@@ -139,7 +143,10 @@ public enum JSONTopLevelScanner {
                 while offset < bytes.count {
                     let byte = bytes[offset]
                     if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]")
-                        || byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { break }
+                        || byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+                    {
+                        break
+                    }
                     offset += 1
                 }
                 if offset == start { throw error("expected a value") }

@@ -138,8 +138,10 @@ public struct JSONWriter: Sendable {
                 case 0x0D: buffer.append(UInt8(ascii: "r"))
                 case 0x09: buffer.append(UInt8(ascii: "t"))
                 default:
-                    buffer.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                               hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+                    buffer.append(contentsOf: [
+                        UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                        hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)],
+                    ])
                 }
                 index += 1
                 runStart = index

@@ -25,7 +25,9 @@ public enum NDJSON {
     /// - Parameters:
     ///   - bytes: NDJSON text.
     ///   - options: parser options.
-    public static func parseObjects(_ bytes: [UInt8], options: JSONParser.Options = JSONParser.Options()) -> NDJSONParseResult {
+    public static func parseObjects(_ bytes: [UInt8], options: JSONParser.Options = JSONParser.Options())
+        -> NDJSONParseResult
+    {
         bytes.withUnsafeBytes { parseObjects($0, options: options) }
     }
 
@@ -33,7 +35,9 @@ public enum NDJSON {
     /// - Parameters:
     ///   - text: NDJSON text.
     ///   - options: parser options.
-    public static func parseObjects(_ text: String, options: JSONParser.Options = JSONParser.Options()) -> NDJSONParseResult {
+    public static func parseObjects(_ text: String, options: JSONParser.Options = JSONParser.Options())
+        -> NDJSONParseResult
+    {
         var text = text
         return text.withUTF8 { parseObjects(UnsafeRawBufferPointer($0), options: options) }
     }
@@ -55,7 +59,9 @@ public enum NDJSON {
             do {
                 object = try scanner.parseRecord(line.bytes)
             } catch {
-                try onError(NDJSONLineError(index: line.index, lineNumber: line.lineNumber, message: error.description, parseError: error))
+                try onError(
+                    NDJSONLineError(
+                        index: line.index, lineNumber: line.lineNumber, message: error.description, parseError: error))
                 continue
             }
             try body(line.index, object)

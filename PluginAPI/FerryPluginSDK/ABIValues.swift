@@ -26,13 +26,14 @@ extension ferry_buffer {
         guard count > 0, let memory = malloc(count) else { return ferry_buffer() }
         let typed = memory.bindMemory(to: UInt8.self, capacity: count)
         _ = UnsafeMutableBufferPointer(start: typed, count: count).initialize(from: bytes)
-        return ferry_buffer(ptr: UnsafePointer(memory.assumingMemoryBound(to: CChar.self)), len: count,
-                            release: { buffer in
-                                guard let buffer else { return }
-                                free(UnsafeMutableRawPointer(mutating: buffer.pointee.ptr))
-                                buffer.pointee.release = nil
-                            },
-                            private_data: nil)
+        return ferry_buffer(
+            ptr: UnsafePointer(memory.assumingMemoryBound(to: CChar.self)), len: count,
+            release: { buffer in
+                guard let buffer else { return }
+                free(UnsafeMutableRawPointer(mutating: buffer.pointee.ptr))
+                buffer.pointee.release = nil
+            },
+            private_data: nil)
     }
 
     /// A malloc'd copy of a string's UTF-8.
@@ -71,7 +72,8 @@ extension ferry_error {
 extension PluginError {
     /// Builds a Swift error from a filled `ferry_error` and releases its buffers.
     public init(consuming error: inout ferry_error, status: ferry_status) {
-        let message = error.message.release == nil && error.message.ptr == nil
+        let message =
+            error.message.release == nil && error.message.ptr == nil
             ? "failed with status \(FerryStatus.name(of: status))" : error.message.consumeString()
         let detailsText = error.details.ptr == nil ? nil : error.details.consumeString()
         let details = detailsText.flatMap { try? JSONParser().parse($0) }
@@ -85,7 +87,9 @@ extension PluginError {
     /// - Parameters:
     ///   - out: The caller's error struct (may be NULL).
     ///   - body: The slot's work; returns its status.
-    public static func guarded(_ out: UnsafeMutablePointer<ferry_error>?, _ body: () throws -> ferry_status) -> ferry_status {
+    public static func guarded(_ out: UnsafeMutablePointer<ferry_error>?, _ body: () throws -> ferry_status)
+        -> ferry_status
+    {
         do {
             return try body()
         } catch let failure as PluginError {

@@ -43,8 +43,10 @@ public enum BatchAttempts {
     /// - Returns: The rejection message when the record was refused and undone, nil when it landed.
     /// - Throws: What `execute` throws, and errors `recordError` leaves to the batch (the
     ///   savepoint is then left to the batch's rollback).
-    public static func savepoint(execute: (String) throws -> Void, recordError: (any Error) -> String?,
-                                 _ write: () throws -> Void) throws -> String? {
+    public static func savepoint(
+        execute: (String) throws -> Void, recordError: (any Error) -> String?,
+        _ write: () throws -> Void
+    ) throws -> String? {
         try execute("SAVEPOINT ferry_record")
         do {
             try write()

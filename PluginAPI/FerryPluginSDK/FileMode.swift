@@ -38,9 +38,10 @@ public struct FileMode: Sendable, Equatable {
             digits = ""
         }
         guard (1...4).contains(digits.utf8.count), digits.utf8.allSatisfy({ (0x30...0x37).contains($0) }),
-              let bits = mode_t(digits, radix: 8), bits <= 0o777
+            let bits = mode_t(digits, radix: 8), bits <= 0o777
         else {
-            throw PluginError.invalid("config.\(key) must be an octal mode between \"0000\" and \"0777\" such as \"0600\" (quote it)")
+            throw PluginError.invalid(
+                "config.\(key) must be an octal mode between \"0000\" and \"0777\" such as \"0600\" (quote it)")
         }
         self.init(bits: bits)
     }

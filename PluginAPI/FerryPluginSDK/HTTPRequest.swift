@@ -25,8 +25,10 @@ public struct HTTPRequest: Sendable, Equatable {
     ///   - body: The body.
     ///   - timeoutSeconds: A per-request timeout.
     ///   - retrySafe: Whether a non-idempotent request may be repeated.
-    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-                timeoutSeconds: Double? = nil, retrySafe: Bool = false) {
+    public init(
+        method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        timeoutSeconds: Double? = nil, retrySafe: Bool = false
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -35,14 +35,17 @@ extension HostServices {
             response.body.release?(&response.body)
             throw PluginError(consuming: &error, status: status)
         }
-        return HTTPResponse(status: Int(response.status_code), headerText: response.headers.consumeString(),
-                            body: response.body.consumeBytes())
+        return HTTPResponse(
+            status: Int(response.status_code), headerText: response.headers.consumeString(),
+            body: response.body.consumeBytes())
     }
 }
 
 /// Calls `body` with a borrowed C array of headers, valid only during the call.
-private func withBorrowedHeaders<R>(_ headers: [(name: String, value: String)],
-                                    _ body: (UnsafePointer<ferry_http_header>?, Int) -> R) -> R {
+private func withBorrowedHeaders<R>(
+    _ headers: [(name: String, value: String)],
+    _ body: (UnsafePointer<ferry_http_header>?, Int) -> R
+) -> R {
     // Keep every string's bytes alive in one buffer while the C array points into it.
     var storage: [UInt8] = []
     var ranges: [(Range<Int>, Range<Int>)] = []
@@ -56,8 +59,9 @@ private func withBorrowedHeaders<R>(_ headers: [(name: String, value: String)],
     return storage.withUnsafeBufferPointer { bytes in
         let base = UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self)
         let fields = ranges.map { name, value in
-            ferry_http_header(name: ferry_str(ptr: base.map { $0 + name.lowerBound }, len: name.count),
-                              value: ferry_str(ptr: base.map { $0 + value.lowerBound }, len: value.count))
+            ferry_http_header(
+                name: ferry_str(ptr: base.map { $0 + name.lowerBound }, len: name.count),
+                value: ferry_str(ptr: base.map { $0 + value.lowerBound }, len: value.count))
         }
         return fields.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
     }

@@ -29,13 +29,16 @@ public struct HostServices: @unchecked Sendable {
     /// The plugin-scoped value for `key`, or nil.
     public func state(_ key: String) throws -> String? {
         guard let get = table.pointee.state_get else { throw PluginError.unsupported("host has no state_get") }
-        return try receiveOptionalBuffer { buffer, error in withBorrowedString(key) { get(context, $0, buffer, error) } }
+        return try receiveOptionalBuffer { buffer, error in withBorrowedString(key) { get(context, $0, buffer, error) }
+        }
     }
 
     /// Stores a plugin-scoped value at once.
     public func setState(_ value: String, for key: String) throws {
         guard let set = table.pointee.state_set else { throw PluginError.unsupported("host has no state_set") }
-        try call { error in withBorrowedString(key) { k in withBorrowedString(value) { v in set(context, k, v, error) } } }
+        try call { error in
+            withBorrowedString(key) { k in withBorrowedString(value) { v in set(context, k, v, error) } }
+        }
     }
 
     /// Removes a plugin-scoped value.
@@ -56,14 +59,18 @@ public struct HostServices: @unchecked Sendable {
     public func setDestinationID(_ destinationID: String, scope: String, sourceID: String) throws {
         guard let put = table.pointee.id_map_put else { throw PluginError.unsupported("host has no id_map_put") }
         try call { error in
-            withBorrowedString(scope) { s in withBorrowedString(sourceID) { k in withBorrowedString(destinationID) { put(context, s, k, $0, error) } } }
+            withBorrowedString(scope) { s in
+                withBorrowedString(sourceID) { k in withBorrowedString(destinationID) { put(context, s, k, $0, error) }
+                }
+            }
         }
     }
 
     /// A secret from the connection's configuration. Never log it.
     public func secret(_ name: String) throws -> String? {
         guard let get = table.pointee.secret_get else { throw PluginError.unsupported("host has no secret_get") }
-        return try receiveOptionalBuffer { buffer, error in withBorrowedString(name) { get(context, $0, buffer, error) } }
+        return try receiveOptionalBuffer { buffer, error in withBorrowedString(name) { get(context, $0, buffer, error) }
+        }
     }
 
     /// Adds to a counter.
@@ -108,6 +115,7 @@ public struct HostServices: @unchecked Sendable {
 public func withBorrowedString<R>(_ string: String, _ body: (ferry_str) throws -> R) rethrows -> R {
     var copy = string
     return try copy.withUTF8 { utf8 in
-        try body(ferry_str(ptr: UnsafeRawPointer(utf8.baseAddress)?.assumingMemoryBound(to: CChar.self), len: utf8.count))
+        try body(
+            ferry_str(ptr: UnsafeRawPointer(utf8.baseAddress)?.assumingMemoryBound(to: CChar.self), len: utf8.count))
     }
 }

@@ -25,7 +25,9 @@ public enum KeyIdentity {
     ///   - values: The field's values in the batch, in order.
     /// - Returns: The column kind; text when nothing decides (text keeps any identity it is given).
     public static func column(forProperty property: JSONValue?, values: some Sequence<JSONValue>) -> Column {
-        let type = property?["type"].flatMap { $0.stringValue ?? $0.arrayValue?.compactMap(\.stringValue).first { $0 != "null" } }
+        let type = property?["type"].flatMap {
+            $0.stringValue ?? $0.arrayValue?.compactMap(\.stringValue).first { $0 != "null" }
+        }
         switch type {
         case "integer": return .integer
         case "string": return .text
@@ -48,19 +50,30 @@ public enum KeyIdentity {
         case (.int, .integer), (.int, .integerOrText), (.string, .text), (.string, .integerOrText), (.null, _):
             return
         case (.string(let text), .integer):
-            throw PluginError.invalid("key field '\(field)' is the string \(JSONWriter().encodeString(value)) but the key column holds "
-                                      + "integers: storing it would merge it with the integer \(text)'s record; send integer keys as numbers")
+            throw PluginError.invalid(
+                "key field '\(field)' is the string \(JSONWriter().encodeString(value)) but the key column holds "
+                    + "integers: storing it would merge it with the integer \(text)'s record; send integer keys as numbers"
+            )
         case (.int(let integer), .text):
-            throw PluginError.invalid("key field '\(field)' is the integer \(integer) but the key column holds text: storing it would "
-                                      + "merge it with the string \"\(integer)\"'s record; send text keys as strings")
+            throw PluginError.invalid(
+                "key field '\(field)' is the integer \(integer) but the key column holds text: storing it would "
+                    + "merge it with the string \"\(integer)\"'s record; send text keys as strings")
         case (.double(let number), _):
-            let reason = abs(number) >= 9.2e18 ? "beyond 64-bit integers (send such ids as strings)"
-                : number.rounded() == number ? "a float (written with a fraction or an exponent)" : "a number with a fraction"
-            throw PluginError.invalid("key field '\(field)' is \(number), \(reason): a key must be a 64-bit integer or a string, never a float")
+            let reason =
+                abs(number) >= 9.2e18
+                ? "beyond 64-bit integers (send such ids as strings)"
+                : number.rounded() == number
+                    ? "a float (written with a fraction or an exponent)" : "a number with a fraction"
+            throw PluginError.invalid(
+                "key field '\(field)' is \(number), \(reason): a key must be a 64-bit integer or a string, never a float"
+            )
         case (.bool(let flag), _):
-            throw PluginError.invalid("key field '\(field)' is \(flag): a boolean is no key (it would merge with 1 or 0)")
+            throw PluginError.invalid(
+                "key field '\(field)' is \(flag): a boolean is no key (it would merge with 1 or 0)")
         case (.array, _), (.object, _):
-            throw PluginError.invalid("key field '\(field)' is an \(value.arrayValue == nil ? "object" : "array"): a key must be a 64-bit integer or a string")
+            throw PluginError.invalid(
+                "key field '\(field)' is an \(value.arrayValue == nil ? "object" : "array"): a key must be a 64-bit integer or a string"
+            )
         }
     }
 }

@@ -11,7 +11,9 @@ public struct StreamDescriptor: Sendable, Equatable {
     public var primaryKey: [String]
     public var cursorField: String?
 
-    public init(name: String, schema: JSONValue = ["type": "object"], primaryKey: [String] = [], cursorField: String? = nil) {
+    public init(
+        name: String, schema: JSONValue = ["type": "object"], primaryKey: [String] = [], cursorField: String? = nil
+    ) {
         self.name = name
         self.schema = schema
         self.primaryKey = primaryKey
@@ -19,8 +21,10 @@ public struct StreamDescriptor: Sendable, Equatable {
     }
 
     public var json: JSONValue {
-        var object: JSONObject = JSONObject([("name", .string(name)), ("schema", schema),
-                                             ("primary_key", .array(primaryKey.map(JSONValue.string)))])
+        var object: JSONObject = JSONObject([
+            ("name", .string(name)), ("schema", schema),
+            ("primary_key", .array(primaryKey.map(JSONValue.string))),
+        ])
         if let cursorField { object["cursor_field"] = .string(cursorField) }
         return .object(object)
     }
@@ -61,15 +65,19 @@ public struct ReadRequest: Sendable, Equatable {
     public var cursorField: String?
     public var batchSize: Int
 
-    public init(stream: String, checkpoint: JSONValue? = nil, fullRefresh: Bool = false, since: String? = nil,
-                until: String? = nil, lookback: Int? = nil, cursorField: String? = nil, batchSize: Int = 1000) {
+    public init(
+        stream: String, checkpoint: JSONValue? = nil, fullRefresh: Bool = false, since: String? = nil,
+        until: String? = nil, lookback: Int? = nil, cursorField: String? = nil, batchSize: Int = 1000
+    ) {
         self.stream = stream; self.checkpoint = checkpoint; self.fullRefresh = fullRefresh
         self.since = since; self.until = until; self.lookback = lookback; self.cursorField = cursorField
         self.batchSize = batchSize
     }
 
     public var json: JSONValue {
-        var o = JSONObject([("stream", .string(stream)), ("full_refresh", .bool(fullRefresh)), ("batch_size", .int(Int64(batchSize)))])
+        var o = JSONObject([
+            ("stream", .string(stream)), ("full_refresh", .bool(fullRefresh)), ("batch_size", .int(Int64(batchSize))),
+        ])
         if let checkpoint { o["checkpoint"] = checkpoint }
         if let since { o["since"] = .string(since) }
         if let until { o["until"] = .string(until) }
@@ -80,13 +88,14 @@ public struct ReadRequest: Sendable, Equatable {
 
     public init(json: JSONValue) throws {
         guard let stream = json["stream"]?.stringValue else { throw MessageError("read request without a 'stream'") }
-        self.init(stream: stream,
-                  checkpoint: json["checkpoint"].flatMap { $0.isNull ? nil : $0 },
-                  fullRefresh: json["full_refresh"]?.boolValue ?? false,
-                  since: json["since"]?.stringValue, until: json["until"]?.stringValue,
-                  lookback: json["lookback"]?.intValue.map(Int.init),
-                  cursorField: json["cursor_field"]?.stringValue,
-                  batchSize: json["batch_size"]?.intValue.map(Int.init) ?? 1000)
+        self.init(
+            stream: stream,
+            checkpoint: json["checkpoint"].flatMap { $0.isNull ? nil : $0 },
+            fullRefresh: json["full_refresh"]?.boolValue ?? false,
+            since: json["since"]?.stringValue, until: json["until"]?.stringValue,
+            lookback: json["lookback"]?.intValue.map(Int.init),
+            cursorField: json["cursor_field"]?.stringValue,
+            batchSize: json["batch_size"]?.intValue.map(Int.init) ?? 1000)
     }
 }
 
@@ -117,15 +126,19 @@ public struct WriteRequest: Sendable, Equatable {
     /// `id_map_get` takes it: a destination that updates what it created looks ids up there.
     public var idMapScope: String?
 
-    public init(stream: String, operation: WriteOperation, primaryKey: [String] = [], schema: JSONValue? = nil, batchID: String,
-                checkpoint: DurableCheckpoint? = nil, idMapScope: String? = nil) {
+    public init(
+        stream: String, operation: WriteOperation, primaryKey: [String] = [], schema: JSONValue? = nil, batchID: String,
+        checkpoint: DurableCheckpoint? = nil, idMapScope: String? = nil
+    ) {
         self.stream = stream; self.operation = operation; self.primaryKey = primaryKey
         self.schema = schema; self.batchID = batchID; self.checkpoint = checkpoint; self.idMapScope = idMapScope
     }
 
     public var json: JSONValue {
-        var o = JSONObject([("stream", .string(stream)), ("mode", .string(operation.rawValue)),
-                            ("primary_key", .array(primaryKey.map(JSONValue.string))), ("batch_id", .string(batchID))])
+        var o = JSONObject([
+            ("stream", .string(stream)), ("mode", .string(operation.rawValue)),
+            ("primary_key", .array(primaryKey.map(JSONValue.string))), ("batch_id", .string(batchID)),
+        ])
         if let schema { o["schema"] = schema }
         if let checkpoint { o["checkpoint"] = checkpoint.json }
         if let idMapScope { o["id_map_scope"] = .string(idMapScope) }
@@ -138,10 +151,11 @@ public struct WriteRequest: Sendable, Equatable {
         guard let operation = WriteOperation(rawValue: modeText) else {
             throw MessageError("write request 'mode' must be append, upsert or delete, got '\(modeText)'")
         }
-        self.init(stream: stream, operation: operation, primaryKey: try stringList(json["primary_key"], key: "primary_key"),
-                  schema: json["schema"], batchID: json["batch_id"]?.stringValue ?? "",
-                  checkpoint: try json["checkpoint"].flatMap { $0.isNull ? nil : try DurableCheckpoint(json: $0) },
-                  idMapScope: json["id_map_scope"]?.stringValue)
+        self.init(
+            stream: stream, operation: operation, primaryKey: try stringList(json["primary_key"], key: "primary_key"),
+            schema: json["schema"], batchID: json["batch_id"]?.stringValue ?? "",
+            checkpoint: try json["checkpoint"].flatMap { $0.isNull ? nil : try DurableCheckpoint(json: $0) },
+            idMapScope: json["id_map_scope"]?.stringValue)
     }
 }
 
@@ -166,7 +180,9 @@ public struct DurableCheckpoint: Sendable, Equatable {
     }
 
     public init(json: JSONValue) throws {
-        guard let scope = json["scope"]?.stringValue, let sequence = json["sequence"]?.intValue, let value = json["value"] else {
+        guard let scope = json["scope"]?.stringValue, let sequence = json["sequence"]?.intValue,
+            let value = json["value"]
+        else {
             throw MessageError("a checkpoint needs 'scope', 'sequence' and 'value'")
         }
         self.init(scope: scope, sequence: sequence, value: value)
@@ -179,7 +195,9 @@ public struct TransformRequest: Sendable, Equatable {
     public init(stream: String) { self.stream = stream }
     public var json: JSONValue { ["stream": .string(stream)] }
     public init(json: JSONValue) throws {
-        guard let stream = json["stream"]?.stringValue else { throw MessageError("transform request without a 'stream'") }
+        guard let stream = json["stream"]?.stringValue else {
+            throw MessageError("transform request without a 'stream'")
+        }
         self.stream = stream
     }
 }

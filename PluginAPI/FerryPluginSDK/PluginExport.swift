@@ -12,7 +12,9 @@ import Glibc
 public enum PluginExport {
     /// Registers `plugin` (once) and returns its static descriptor. Call it from
     /// the library's public `@c func ferry_plugin_v1()`.
-    public static func descriptor<Plugin: FerryPlugin>(for plugin: Plugin.Type) -> UnsafePointer<ferry_plugin_descriptor> {
+    public static func descriptor<Plugin: FerryPlugin>(for plugin: Plugin.Type) -> UnsafePointer<
+        ferry_plugin_descriptor
+    > {
         registrationLock.lock()
         defer { registrationLock.unlock() }
         if let registered { return registered.descriptor }
@@ -40,16 +42,17 @@ final class Registration: @unchecked Sendable {
         storesCheckpoints = Plugin.Instance.self is any CheckpointingDestination.Type
         let descriptor = UnsafeMutablePointer<ferry_plugin_descriptor>.allocate(capacity: 1)
         // The strings and the descriptor live as long as the library, which is never unloaded.
-        descriptor.initialize(to: ferry_plugin_descriptor(
-            struct_size: UInt32(MemoryLayout<ferry_plugin_descriptor>.size),
-            abi_major: UInt32(FERRY_ABI_MAJOR), abi_minor: UInt32(FERRY_ABI_MINOR),
-            capabilities: capabilities,
-            name: UnsafePointer(strdup(Plugin.name)), version: UnsafePointer(strdup(Plugin.version)),
-            runtime: UnsafePointer(strdup(SwiftRuntime.tag)), description: UnsafePointer(strdup(Plugin.summary)),
-            init: { hostMinor, outAPI, _ in
-                outAPI?.pointee = pluginTable(minor: min(hostMinor, UInt32(FERRY_ABI_MINOR)))
-                return FERRY_OK
-            }))
+        descriptor.initialize(
+            to: ferry_plugin_descriptor(
+                struct_size: UInt32(MemoryLayout<ferry_plugin_descriptor>.size),
+                abi_major: UInt32(FERRY_ABI_MAJOR), abi_minor: UInt32(FERRY_ABI_MINOR),
+                capabilities: capabilities,
+                name: UnsafePointer(strdup(Plugin.name)), version: UnsafePointer(strdup(Plugin.version)),
+                runtime: UnsafePointer(strdup(SwiftRuntime.tag)), description: UnsafePointer(strdup(Plugin.summary)),
+                init: { hostMinor, outAPI, _ in
+                    outAPI?.pointee = pluginTable(minor: min(hostMinor, UInt32(FERRY_ABI_MINOR)))
+                    return FERRY_OK
+                }))
         self.descriptor = UnsafePointer(descriptor)
         specJSON = JSONWriter().encodeString(["config": Plugin.configSchema, "documentation": .string(Plugin.summary)])
         open = { config, host in try Plugin.open(config: config, host: host) }
@@ -97,7 +100,9 @@ private func instance(_ pointer: OpaquePointer?) -> any Connector {
 }
 
 private func parseRequest(_ text: ferry_str) throws -> JSONValue {
-    do { return try JSONParser().parse(text.rawBytes) } catch { throw PluginError.invalid("request is not valid JSON: \(error)") }
+    do { return try JSONParser().parse(text.rawBytes) } catch {
+        throw PluginError.invalid("request is not valid JSON: \(error)")
+    }
 }
 
 private func makeTable(minor: UInt32) -> ferry_plugin_api {
@@ -114,7 +119,9 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
         PluginError.guarded(error) {
             guard let host else { throw PluginError.invalid("open without a host table") }
             let configValue: JSONValue = config.len == 0 ? .object(JSONObject()) : try parseRequest(config)
-            guard case .object(let object) = configValue else { throw PluginError.invalid("config must be a JSON object") }
+            guard case .object(let object) = configValue else {
+                throw PluginError.invalid("config must be a JSON object")
+            }
             let connector = try registered!.open(object, HostServices(table: host, context: context))
             out?.pointee = OpaquePointer(Unmanaged.passRetained(InstanceBox(connector)).toOpaque())
             return FERRY_OK
@@ -123,20 +130,25 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
     api.check = { handle, out, error in
         PluginError.guarded(error) {
             let report = try instance(handle).check()
-            out?.pointee = .owning(JSONWriter().encodeString(["ok": .bool(report.ok), "message": .string(report.message)]))
+            out?.pointee = .owning(
+                JSONWriter().encodeString(["ok": .bool(report.ok), "message": .string(report.message)]))
             return FERRY_OK
         }
     }
     api.discover = { handle, out, error in
         PluginError.guarded(error) {
-            guard let source = instance(handle) as? any SourceConnector else { throw PluginError.unsupported("not a source") }
+            guard let source = instance(handle) as? any SourceConnector else {
+                throw PluginError.unsupported("not a source")
+            }
             out?.pointee = .owning(JSONWriter().encodeString(Catalog(streams: try source.discover()).json))
             return FERRY_OK
         }
     }
     api.read_open = { handle, request, out, error in
         PluginError.guarded(error) {
-            guard let source = instance(handle) as? any SourceConnector else { throw PluginError.unsupported("not a source") }
+            guard let source = instance(handle) as? any SourceConnector else {
+                throw PluginError.unsupported("not a source")
+            }
             let reader = try source.read(try ReadRequest(json: parseRequest(request)))
             out?.pointee = OpaquePointer(Unmanaged.passRetained(ReaderBox(reader)).toOpaque())
             return FERRY_OK
@@ -162,7 +174,8 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
                 throw PluginError.unsupported("not a destination")
             }
             let parsed = try WriteRequest(json: parseRequest(request))
-            let view = RecordsView(bytes: records.rawBytes, count: NDJSONLines(records.rawBytes).reduce(0) { count, _ in count + 1 })
+            let view = RecordsView(
+                bytes: records.rawBytes, count: NDJSONLines(records.rawBytes).reduce(0) { count, _ in count + 1 })
             let outcome = try destination.write(parsed, records: view)
             out?.pointee = exportWriteOutcome(outcome)
             return FERRY_OK
@@ -174,7 +187,8 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
                 throw PluginError.unsupported("not a transform")
             }
             let parsed = try TransformRequest(json: parseRequest(request))
-            let view = RecordsView(bytes: records.rawBytes, count: NDJSONLines(records.rawBytes).reduce(0) { count, _ in count + 1 })
+            let view = RecordsView(
+                bytes: records.rawBytes, count: NDJSONLines(records.rawBytes).reduce(0) { count, _ in count + 1 })
             out?.pointee = exportTransformOutcome(try transform.transform(parsed, records: view))
             return FERRY_OK
         }
@@ -204,7 +218,9 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
 
 /// The body of `read_next`: the next batch, or the end with `completeStatus` when the
 /// reader vouches for a complete stream.
-private func readNext(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<ferry_batch>?, completeStatus: ferry_status) throws -> ferry_status {
+private func readNext(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<ferry_batch>?, completeStatus: ferry_status)
+    throws -> ferry_status
+{
     let box = Unmanaged<ReaderBox>.fromOpaque(UnsafeRawPointer(handle!)).takeUnretainedValue()
     guard let batch = try box.reader.next() else { return box.reader.isComplete ? completeStatus : FERRY_END }
     out?.pointee = exportBatch(batch)
@@ -220,7 +236,9 @@ private func packed(_ parts: [[UInt8]]) -> (block: UnsafeMutableRawPointer?, vie
     for part in parts {
         let start = block + offset
         part.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        views.append(ferry_str(ptr: part.isEmpty ? nil : UnsafePointer(start.assumingMemoryBound(to: CChar.self)), len: part.count))
+        views.append(
+            ferry_str(
+                ptr: part.isEmpty ? nil : UnsafePointer(start.assumingMemoryBound(to: CChar.self)), len: part.count))
         offset += part.count
     }
     return (block, views)
@@ -229,20 +247,22 @@ private func packed(_ parts: [[UInt8]]) -> (block: UnsafeMutableRawPointer?, vie
 private func exportBatch(_ batch: RecordBatch) -> ferry_batch {
     let checkpoint = batch.checkpoint.map { Array(JSONWriter().encodeString($0).utf8) } ?? []
     let (block, views) = packed([batch.bytes, checkpoint])
-    return ferry_batch(struct_size: UInt32(MemoryLayout<ferry_batch>.size), record_count: UInt32(batch.count),
-                       records: views[0], checkpoint: views[1],
-                       release: { batch in
-                           guard let batch else { return }
-                           free(batch.pointee.private_data)
-                           batch.pointee.release = nil
-                       },
-                       private_data: block)
+    return ferry_batch(
+        struct_size: UInt32(MemoryLayout<ferry_batch>.size), record_count: UInt32(batch.count),
+        records: views[0], checkpoint: views[1],
+        release: { batch in
+            guard let batch else { return }
+            free(batch.pointee.private_data)
+            batch.pointee.release = nil
+        },
+        private_data: block)
 }
 
 private func rejectionLines(_ rejections: [RecordRejection]) -> [UInt8] {
     var bytes: [UInt8] = []
     for rejection in rejections {
-        JSONWriter().write(["index": .int(Int64(rejection.index)), "error": .string(rejection.error)] as JSONObject, into: &bytes)
+        JSONWriter().write(
+            ["index": .int(Int64(rejection.index)), "error": .string(rejection.error)] as JSONObject, into: &bytes)
         bytes.append(UInt8(ascii: "\n"))
     }
     return bytes
@@ -251,30 +271,34 @@ private func rejectionLines(_ rejections: [RecordRejection]) -> [UInt8] {
 private func exportWriteOutcome(_ outcome: WriteOutcome) -> ferry_write_result {
     var mappings: [UInt8] = []
     for assigned in outcome.assignedIDs {
-        JSONWriter().write(["index": .int(Int64(assigned.index)), "destination_id": .string(assigned.destinationID)] as JSONObject, into: &mappings)
+        JSONWriter().write(
+            ["index": .int(Int64(assigned.index)), "destination_id": .string(assigned.destinationID)] as JSONObject,
+            into: &mappings)
         mappings.append(UInt8(ascii: "\n"))
     }
     let (block, views) = packed([rejectionLines(outcome.rejections), mappings])
-    return ferry_write_result(struct_size: UInt32(MemoryLayout<ferry_write_result>.size),
-                              accepted_count: UInt32(outcome.acceptedCount), rejected_count: UInt32(outcome.rejections.count),
-                              rejects: views[0], id_mappings: views[1],
-                              release: { result in
-                                  guard let result else { return }
-                                  free(result.pointee.private_data)
-                                  result.pointee.release = nil
-                              },
-                              private_data: block)
+    return ferry_write_result(
+        struct_size: UInt32(MemoryLayout<ferry_write_result>.size),
+        accepted_count: UInt32(outcome.acceptedCount), rejected_count: UInt32(outcome.rejections.count),
+        rejects: views[0], id_mappings: views[1],
+        release: { result in
+            guard let result else { return }
+            free(result.pointee.private_data)
+            result.pointee.release = nil
+        },
+        private_data: block)
 }
 
 private func exportTransformOutcome(_ outcome: TransformOutcome) -> ferry_transform_result {
     let (block, views) = packed([outcome.records.bytes, rejectionLines(outcome.rejections)])
-    return ferry_transform_result(struct_size: UInt32(MemoryLayout<ferry_transform_result>.size),
-                                  record_count: UInt32(outcome.records.count), rejected_count: UInt32(outcome.rejections.count),
-                                  records: views[0], rejects: views[1],
-                                  release: { result in
-                                      guard let result else { return }
-                                      free(result.pointee.private_data)
-                                      result.pointee.release = nil
-                                  },
-                                  private_data: block)
+    return ferry_transform_result(
+        struct_size: UInt32(MemoryLayout<ferry_transform_result>.size),
+        record_count: UInt32(outcome.records.count), rejected_count: UInt32(outcome.rejections.count),
+        records: views[0], rejects: views[1],
+        release: { result in
+            guard let result else { return }
+            free(result.pointee.private_data)
+            result.pointee.release = nil
+        },
+        private_data: block)
 }

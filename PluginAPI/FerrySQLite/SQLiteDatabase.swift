@@ -97,8 +97,10 @@ public final class SQLiteDatabase {
     }
 
     /// Runs a query with parameters and maps every result row with `row`.
-    public func query<Row>(_ sql: String, _ bindings: any SQLiteBindable..., purpose: String,
-                           row: (SQLiteStatement) throws -> Row) throws -> [Row] {
+    public func query<Row>(
+        _ sql: String, _ bindings: any SQLiteBindable..., purpose: String,
+        row: (SQLiteStatement) throws -> Row
+    ) throws -> [Row] {
         try withStatement(sql, purpose: purpose) { statement in
             try statement.bind(bindings)
             var rows: [Row] = []
@@ -110,8 +112,10 @@ public final class SQLiteDatabase {
     /// Lends the cached prepared statement for `sql` to `body`, then resets it and
     /// clears its bindings. `sql` is compiled once per connection; SQL built at run
     /// time should have few distinct shapes, or pass `cached: false`.
-    public func withStatement<T>(_ sql: String, purpose: String, cached: Bool = true,
-                                 _ body: (SQLiteStatement) throws -> T) throws -> T {
+    public func withStatement<T>(
+        _ sql: String, purpose: String, cached: Bool = true,
+        _ body: (SQLiteStatement) throws -> T
+    ) throws -> T {
         let statement: SQLiteStatement
         if cached, let existing = statements[sql], !existing.isInUse {
             statement = existing
@@ -136,8 +140,9 @@ public final class SQLiteDatabase {
         var handle: OpaquePointer?
         let rc = sqlite3_prepare_v3(database, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
         guard rc == SQLITE_OK, let handle else {
-            throw SQLiteError(code: sqlite3_extended_errcode(database), message: String(cString: sqlite3_errmsg(database)),
-                              purpose: purpose)
+            throw SQLiteError(
+                code: sqlite3_extended_errcode(database), message: String(cString: sqlite3_errmsg(database)),
+                purpose: purpose)
         }
         return SQLiteStatement(handle: handle, purpose: purpose)
     }
@@ -147,7 +152,9 @@ public final class SQLiteDatabase {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it
     /// throws. Inside another transaction it becomes a savepoint of that one.
     @discardableResult
-    public func transaction<T>(_ purpose: String, kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+    public func transaction<T>(_ purpose: String, kind: TransactionKind = .immediate, _ body: () throws -> T) throws
+        -> T
+    {
         let database = try connection(purpose)
         if sqlite3_get_autocommit(database) == 0 {
             savepointDepth += 1
@@ -186,7 +193,10 @@ public final class SQLiteDatabase {
     /// The schema version the application keeps in `PRAGMA user_version`.
     public var userVersion: Int32 {
         get throws {
-            Int32(truncatingIfNeeded: try query("PRAGMA user_version", purpose: "read the schema version") { $0.int64(at: 0) }.first ?? 0)
+            Int32(
+                truncatingIfNeeded: try query("PRAGMA user_version", purpose: "read the schema version") {
+                    $0.int64(at: 0)
+                }.first ?? 0)
         }
     }
 

@@ -44,7 +44,9 @@ public final class SQLiteStatement {
     public func bind(text: String, at index: Int32) throws {
         var text = text
         let rc = text.withUTF8 { bytes -> Int32 in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return sqlite3_bind_text(handle, index, "", 0, nil) }
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                return sqlite3_bind_text(handle, index, "", 0, nil)
+            }
             return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
                 sqlite3_bind_text(handle, index, $0, Int32(bytes.count), sqliteTransient)
             }
@@ -57,7 +59,8 @@ public final class SQLiteStatement {
     public func bind(textBytes bytes: [UInt8], at index: Int32) throws {
         let rc = bytes.withUnsafeBytes { raw -> Int32 in
             guard let base = raw.baseAddress, !raw.isEmpty else { return sqlite3_bind_text(handle, index, "", 0, nil) }
-            return sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), sqliteTransient)
+            return sqlite3_bind_text(
+                handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), sqliteTransient)
         }
         try check(rc, "bind text parameter \(index)")
     }
@@ -208,7 +211,8 @@ public final class SQLiteStatement {
     private func error(_ rc: Int32, _ purpose: String) -> SQLiteError {
         let database = sqlite3_db_handle(handle)
         let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
-        return SQLiteError(code: database.map { sqlite3_extended_errcode($0) } ?? rc, message: message, purpose: purpose)
+        return SQLiteError(
+            code: database.map { sqlite3_extended_errcode($0) } ?? rc, message: message, purpose: purpose)
     }
 }
 

@@ -21,7 +21,9 @@ struct DemoConfig {
                 guard let tag = value.stringValue else { throw PluginError.invalid("config.tag must be a string") }
                 self.tag = tag
             case "reject_field":
-                guard let field = value.stringValue else { throw PluginError.invalid("config.reject_field must be a string") }
+                guard let field = value.stringValue else {
+                    throw PluginError.invalid("config.reject_field must be a string")
+                }
                 rejectField = field
             case "quota_batches":
                 guard let batches = value.intValue, batches >= 0 else {

@@ -20,20 +20,28 @@ public final class DemoConnector: SourceConnector, DestinationConnector, Transfo
     public func cancel() { cancelled = true }
 
     public func discover() throws -> [StreamDescriptor] {
-        [StreamDescriptor(
-            name: "numbers",
-            schema: ["type": "object", "properties": [
-                "id": ["type": "integer"], "value": ["type": "integer"],
-                "label": ["type": "string"], "updated_at": ["type": "integer"],
-            ]],
-            primaryKey: ["id"], cursorField: "updated_at")]
+        [
+            StreamDescriptor(
+                name: "numbers",
+                schema: [
+                    "type": "object",
+                    "properties": [
+                        "id": ["type": "integer"], "value": ["type": "integer"],
+                        "label": ["type": "string"], "updated_at": ["type": "integer"],
+                    ],
+                ],
+                primaryKey: ["id"], cursorField: "updated_at")
+        ]
     }
 
     public func read(_ request: ReadRequest) throws -> any BatchReader {
-        guard request.stream == "numbers" else { throw PluginError.invalid("unknown stream '\(request.stream)'; the demo source has 'numbers'") }
+        guard request.stream == "numbers" else {
+            throw PluginError.invalid("unknown stream '\(request.stream)'; the demo source has 'numbers'")
+        }
         let start = request.fullRefresh ? 0 : (request.checkpoint?["last_id"]?.intValue ?? 0)
-        return CounterReader(next: start + 1, last: config.count, batchSize: max(1, request.batchSize),
-                             quotaBatches: config.quotaBatches, connector: self)
+        return CounterReader(
+            next: start + 1, last: config.count, batchSize: max(1, request.batchSize),
+            quotaBatches: config.quotaBatches, connector: self)
     }
 
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
@@ -52,7 +60,8 @@ public final class DemoConnector: SourceConnector, DestinationConnector, Transfo
             }
         }
         host.count("demo.records_discarded", by: Double(records.count - rejections.count))
-        return WriteOutcome(acceptedCount: records.count - rejections.count, rejections: rejections, assignedIDs: assigned)
+        return WriteOutcome(
+            acceptedCount: records.count - rejections.count, rejections: rejections, assignedIDs: assigned)
     }
 
     public func transform(_ request: TransformRequest, records: RecordsView) throws -> TransformOutcome {
@@ -94,7 +103,8 @@ final class CounterReader: BatchReader {
         if connector.isCancelled { throw PluginError.cancelled() }
         if let left = quotaLeft {
             guard left > 0 else {
-                throw PluginError.rateLimited("daily request quota used up; it resets at midnight UTC", retryAfter: 86_400)
+                throw PluginError.rateLimited(
+                    "daily request quota used up; it resets at midnight UTC", retryAfter: 86_400)
             }
             quotaLeft = left - 1
         }

@@ -18,7 +18,10 @@ public enum DemoPlugin: FerryPlugin {
             "count": ["type": "integer", "minimum": 0, "description": "How many records the counter source emits."],
             "tag": ["type": "string", "description": "Value the transform writes into each record's 'tag' field."],
             "reject_field": ["type": "string", "description": "The sink rejects records where this field is true."],
-            "quota_batches": ["type": "integer", "minimum": 0, "description": "The source reports a used-up daily quota after this many batches."],
+            "quota_batches": [
+                "type": "integer", "minimum": 0,
+                "description": "The source reports a used-up daily quota after this many batches.",
+            ],
         ],
     ]
 

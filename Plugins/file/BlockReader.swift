@@ -101,7 +101,9 @@ final class BlockReader {
         }
         if capacity - tail < Self.blockSize {
             capacity = max(capacity * 2, tail + Self.blockSize)
-            guard let grown = realloc(storage, capacity) else { throw PluginError.invalid("out of memory for a line of \(tail) bytes") }
+            guard let grown = realloc(storage, capacity) else {
+                throw PluginError.invalid("out of memory for a line of \(tail) bytes")
+            }
             storage = grown
         }
         let count = fread(storage + tail, 1, Self.blockSize, file)

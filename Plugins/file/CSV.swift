@@ -47,7 +47,7 @@ enum CSV {
                             field.append(quote)
                             continue
                         }
-                        inQuotes = false  // that quote closed the field; handle `byte` outside quotes
+                        inQuotes = false // that quote closed the field; handle `byte` outside quotes
                     } else if byte == quote {
                         quotePending = true
                         continue
@@ -64,7 +64,7 @@ enum CSV {
                 } else if byte == 0x0D && index == count {
                     // The CR of a CRLF line ending.
                 } else {
-                    field.append(byte)  // lenient: a stray quote in an unquoted field is kept
+                    field.append(byte) // lenient: a stray quote in an unquoted field is kept
                 }
             }
             if inQuotes && quotePending {
@@ -106,7 +106,7 @@ enum CSV {
             guard (0x30...0x39).contains(byte) else { break }
             integerPart += 1
         }
-        if integerPart > 1 && first == UInt8(ascii: "0") { return .string(text) }  // "007" is an identifier
+        if integerPart > 1 && first == UInt8(ascii: "0") { return .string(text) } // "007" is an identifier
         if integerPart == digits.count {
             if let integer = Int64(text) { return .int(integer) }
             return .string(text)
@@ -137,7 +137,8 @@ enum CSV {
     /// LF, leading or trailing spaces, or when `forceQuote` is set.
     static func appendField(_ text: String, delimiter: UInt8, forceQuote: Bool, to buffer: inout [UInt8]) {
         let utf8 = text.utf8
-        let needsQuotes = forceQuote || utf8.first == 0x20 || utf8.last == 0x20
+        let needsQuotes =
+            forceQuote || utf8.first == 0x20 || utf8.last == 0x20
             || utf8.contains { $0 == delimiter || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
         guard needsQuotes else {
             buffer.append(contentsOf: utf8)

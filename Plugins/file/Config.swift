@@ -56,12 +56,16 @@ struct FileConfig {
                 let resolved = text == "tab" || text == "\\t" ? "\t" : text
                 let bytes = Array(resolved.utf8)
                 guard bytes.count == 1, bytes[0] < 0x80, bytes[0] != UInt8(ascii: "\""),
-                      bytes[0] != 0x0A, bytes[0] != 0x0D else {
-                    throw PluginError.invalid("config.delimiter must be one ASCII character other than a quote or newline")
+                    bytes[0] != 0x0A, bytes[0] != 0x0D
+                else {
+                    throw PluginError.invalid(
+                        "config.delimiter must be one ASCII character other than a quote or newline")
                 }
                 delimiter = bytes[0]
             case "infer_types":
-                guard let flag = value.boolValue else { throw PluginError.invalid("config.infer_types must be true or false") }
+                guard let flag = value.boolValue else {
+                    throw PluginError.invalid("config.infer_types must be true or false")
+                }
                 infersTypes = flag
             case "primary_key":
                 if let single = value.stringValue {
@@ -77,8 +81,9 @@ struct FileConfig {
                 fileMode = try FileMode(config: value)
             case "max_record_bytes":
                 guard let bytes = value.intValue, Self.maxRecordBytesRange.contains(Int(bytes)) else {
-                    throw PluginError.invalid("config.max_record_bytes must be an integer between \(Self.maxRecordBytesRange.lowerBound) "
-                                              + "and \(Self.maxRecordBytesRange.upperBound) (bytes)")
+                    throw PluginError.invalid(
+                        "config.max_record_bytes must be an integer between \(Self.maxRecordBytesRange.lowerBound) "
+                            + "and \(Self.maxRecordBytesRange.upperBound) (bytes)")
                 }
                 maxRecordBytes = Int(bytes)
             default:

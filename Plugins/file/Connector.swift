@@ -6,7 +6,9 @@ public final class FileConnector: SourceConnector, DestinationConnector {
     private let config: FileConfig
     private let host: HostServices
     private var cancelled = false
-    private lazy var source = FileSource(config: config, host: host) { [unowned self] in self.cancelled || self.host.isCancelled }
+    private lazy var source = FileSource(config: config, host: host) { [unowned self] in
+        self.cancelled || self.host.isCancelled
+    }
     private lazy var destination = FileDestination(config: config, host: host)
 
     init(config: FileConfig, host: HostServices) {

@@ -1,5 +1,5 @@
-import FerryTime
 import FerryJSON
+import FerryTime
 
 /// A cursor value reduced to something comparable: a number, an instant
 /// (ISO 8601 date or date-time, as seconds since 1970), or other text.
@@ -73,11 +73,14 @@ enum CursorValue {
             return true
         }
         guard let year = number(4), expect(UInt8(ascii: "-")), let month = number(2), expect(UInt8(ascii: "-")),
-              let day = number(2), (1...12).contains(month), (1...31).contains(day) else { return nil }
+            let day = number(2), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
         var seconds = Double(CivilCalendar.days(year: year, month: month, day: day)) * 86_400
         if index == bytes.count { return seconds }
         guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: "t")) || expect(UInt8(ascii: " ")) else { return nil }
-        guard let hour = number(2), expect(UInt8(ascii: ":")), let minute = number(2), hour < 25, minute < 60 else { return nil }
+        guard let hour = number(2), expect(UInt8(ascii: ":")), let minute = number(2), hour < 25, minute < 60 else {
+            return nil
+        }
         seconds += Double(hour * 3600 + minute * 60)
         if expect(UInt8(ascii: ":")) {
             guard let second = number(2), second <= 60 else { return nil }

@@ -29,12 +29,15 @@ final class FileDestination {
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         switch request.operation {
         case .append: break
-        case .upsert: throw PluginError.unsupported("the file destination only appends; use sqlite or postgres for upserts")
+        case .upsert:
+            throw PluginError.unsupported("the file destination only appends; use sqlite or postgres for upserts")
         case .delete: throw PluginError.unsupported("the file destination only appends; it cannot delete records")
         }
         try loadSidecar()
         if !request.batchID.isEmpty && committedBatches.contains(request.batchID) {
-            host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
+            host.log(
+                .debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)]
+            )
             return WriteOutcome(acceptedCount: records.count)
         }
         let existed = BlockReader.size(of: config.path) != nil
@@ -43,14 +46,19 @@ final class FileDestination {
             try config.fileMode.createFileIfMissing(atPath: config.path)
         }
         let fd = open(config.path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard fd >= 0 else { throw PluginError.invalid("cannot open '\(config.path)' for writing: \(Self.lastError())") }
+        guard fd >= 0 else {
+            throw PluginError.invalid("cannot open '\(config.path)' for writing: \(Self.lastError())")
+        }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw PluginError.retryable("cannot stat '\(config.path)': \(Self.lastError())") }
+        guard fstat(fd, &info) == 0 else {
+            throw PluginError.retryable("cannot stat '\(config.path)': \(Self.lastError())")
+        }
         var size = Int64(info.st_size)
         if let committedEnd, size > committedEnd {
-            host.log(.warning, "Removing the tail of an unacknowledged earlier write before appending.",
-                     ["path": .string(config.path), "bytes": .int(size - committedEnd)])
+            host.log(
+                .warning, "Removing the tail of an unacknowledged earlier write before appending.",
+                ["path": .string(config.path), "bytes": .int(size - committedEnd)])
             guard ftruncate(fd, off_t(committedEnd)) == 0 else {
                 throw PluginError.retryable("cannot truncate '\(config.path)': \(Self.lastError())")
             }
@@ -70,7 +78,9 @@ final class FileDestination {
             rejections = try encodeCSV(records, fileIsEmpty: size == 0, into: &bytes)
         }
         try Self.writeAll(fd, bytes, path: config.path)
-        guard fsync(fd) == 0 else { throw PluginError.retryable("fsync of '\(config.path)' failed: \(Self.lastError())") }
+        guard fsync(fd) == 0 else {
+            throw PluginError.retryable("fsync of '\(config.path)' failed: \(Self.lastError())")
+        }
         if !existed { Self.syncDirectory(of: config.path) }
 
         let end = size + Int64(bytes.count)
@@ -82,7 +92,9 @@ final class FileDestination {
 
     // MARK: CSV
 
-    private func encodeCSV(_ records: RecordsView, fileIsEmpty: Bool, into bytes: inout [UInt8]) throws -> [RecordRejection] {
+    private func encodeCSV(_ records: RecordsView, fileIsEmpty: Bool, into bytes: inout [UInt8]) throws
+        -> [RecordRejection]
+    {
         if fileIsEmpty {
             csvColumns = nil
         } else if csvColumns == nil {
@@ -104,8 +116,12 @@ final class FileDestination {
             }
             let columns = csvColumns!
             if let unknown = record.keys.first(where: { !columns.contains($0) }) {
-                rejections.append(RecordRejection(index: index, error:
-                    "field '\(unknown)' is not a column of '\(config.path)' (columns: \(columns.joined(separator: ", ")))"))
+                rejections.append(
+                    RecordRejection(
+                        index: index,
+                        error:
+                            "field '\(unknown)' is not a column of '\(config.path)' (columns: \(columns.joined(separator: ", ")))"
+                    ))
                 continue
             }
             for (position, column) in columns.enumerated() {
@@ -153,7 +169,9 @@ final class FileDestination {
         guard fd >= 0 else { throw PluginError.retryable("cannot open '\(sidecarPath)': \(Self.lastError())") }
         defer { close(fd) }
         try Self.writeAll(fd, bytes, path: sidecarPath)
-        guard fsync(fd) == 0 else { throw PluginError.retryable("fsync of '\(sidecarPath)' failed: \(Self.lastError())") }
+        guard fsync(fd) == 0 else {
+            throw PluginError.retryable("fsync of '\(sidecarPath)' failed: \(Self.lastError())")
+        }
     }
 
     // MARK: Plumbing

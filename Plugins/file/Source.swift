@@ -37,13 +37,20 @@ final class FileSource {
                 }
             }
         }
-        let schemaProperties = JSONObject(properties.map { property in
-            (key: property.name, value: property.types.count == 1
-                ? ["type": .string(property.types[0])] as JSONValue
-                : ["type": .array(property.types.map(JSONValue.string))])
-        })
-        return [StreamDescriptor(name: config.stream, schema: ["type": "object", "properties": .object(schemaProperties)],
-                                 primaryKey: config.primaryKey, cursorField: config.cursorField)]
+        let schemaProperties = JSONObject(
+            properties.map { property in
+                (
+                    key: property.name,
+                    value: property.types.count == 1
+                        ? ["type": .string(property.types[0])] as JSONValue
+                        : ["type": .array(property.types.map(JSONValue.string))]
+                )
+            })
+        return [
+            StreamDescriptor(
+                name: config.stream, schema: ["type": "object", "properties": .object(schemaProperties)],
+                primaryKey: config.primaryKey, cursorField: config.cursorField)
+        ]
     }
 
     /// Starts reading: from the checkpoint's offset when the file still holds
@@ -68,8 +75,9 @@ final class FileSource {
             if offset <= size && (head == nil || head == Self.headHash(path: config.path, upTo: offset)) {
                 start = offset
             } else {
-                host.log(.info, "File was replaced or truncated; reading it again from the start.",
-                         ["path": .string(config.path), "offset": .int(offset), "size": .int(size)])
+                host.log(
+                    .info, "File was replaced or truncated; reading it again from the start.",
+                    ["path": .string(config.path), "offset": .int(offset), "size": .int(size)])
                 if let cursor = checkpoint["cursor"].flatMap(CursorValue.init) {
                     filter.floor = cursor.movedBack(bySeconds: request.lookback ?? 0)
                 }
@@ -77,8 +85,9 @@ final class FileSource {
         }
         let records = try RecordCursor(config: config, offset: start)
         let maxCursor = checkpoint?["cursor"].flatMap { $0.isNull ? nil : $0 }
-        return FileReader(records: records, filter: filter, maxCursor: maxCursor,
-                          batchSize: max(1, request.batchSize), source: self)
+        return FileReader(
+            records: records, filter: filter, maxCursor: maxCursor,
+            batchSize: max(1, request.batchSize), source: self)
     }
 
     /// The fingerprint of the file's first `min(offset, headBytes)` bytes.
@@ -212,7 +221,7 @@ final class RecordCursor {
                     continue
                 }
                 if !line.terminated && (try? JSONParser().parse(bytes)) == nil {
-                    incompleteTail = true  // probably still being written: left for the next run
+                    incompleteTail = true // probably still being written: left for the next run
                     return nil
                 }
                 offset = line.end
@@ -235,7 +244,8 @@ final class RecordCursor {
         members.reserveCapacity(max(fields.count, header.count))
         for (index, field) in fields.enumerated() {
             let name = index < header.count ? header[index] : "column_\(index + 1)"
-            let value: JSONValue = config.infersTypes && !field.quoted ? CSV.inferredValue(field.text) : .string(field.text)
+            let value: JSONValue =
+                config.infersTypes && !field.quoted ? CSV.inferredValue(field.text) : .string(field.text)
             members.append((name, value))
         }
         if fields.count < header.count {
@@ -280,8 +290,9 @@ final class FileReader: BatchReader {
             guard let record = try records.next() else {
                 finished = true
                 if records.incompleteTail {
-                    source.host.log(.warning, "The file ends with an incomplete record; it is left for the next run.",
-                                    ["path": .string(source.config.path), "offset": .int(records.offset)])
+                    source.host.log(
+                        .warning, "The file ends with an incomplete record; it is left for the next run.",
+                        ["path": .string(source.config.path), "offset": .int(records.offset)])
                 }
                 break
             }

@@ -24,8 +24,9 @@ struct InfluxClient {
     ///   credentials (auth), 429 (rate-limited) and 5xx (retryable).
     func write(_ body: [UInt8]) throws -> WriteReply {
         // Writing the same points again overwrites them with the same values, so a retry is safe.
-        let request = HTTPRequest(method: "POST", url: config.writePath,
-                                  headers: [("Content-Type", "text/plain; charset=utf-8")], body: body, retrySafe: true)
+        let request = HTTPRequest(
+            method: "POST", url: config.writePath,
+            headers: [("Content-Type", "text/plain; charset=utf-8")], body: body, retrySafe: true)
         let response = try host.http(request)
         switch response.status {
         case 200..<300: return .written
@@ -51,9 +52,10 @@ struct InfluxClient {
     /// Runs a Flux query (v2) and returns the annotated CSV text.
     /// - Parameter flux: The Flux program.
     func flux(_ flux: String) throws -> String {
-        let request = HTTPRequest(method: "POST", url: HTTPRequest.path("api/v2/query", query: [("org", config.org ?? "")]),
-                                  headers: [("Content-Type", "application/vnd.flux"), ("Accept", "application/csv")],
-                                  body: Array(flux.utf8), retrySafe: true)
+        let request = HTTPRequest(
+            method: "POST", url: HTTPRequest.path("api/v2/query", query: [("org", config.org ?? "")]),
+            headers: [("Content-Type", "application/vnd.flux"), ("Accept", "application/csv")],
+            body: Array(flux.utf8), retrySafe: true)
         let response = try host.http(request)
         guard response.isSuccess else { throw error(response, doing: "query") }
         return response.text
@@ -63,7 +65,8 @@ struct InfluxClient {
     func ping() throws -> String {
         let response = try host.http(.get(config.api == .v1 ? "ping" : "health"))
         guard response.isSuccess else { throw error(response, doing: "reach") }
-        return response[header: "X-Influxdb-Version"] ?? (try? response.json()["version"]?.stringValue) ?? "unknown version"
+        return response[header: "X-Influxdb-Version"] ?? (try? response.json()["version"]?.stringValue)
+            ?? "unknown version"
     }
 
     /// The server's message: `{"error": …}` (1.x), `{"message": …}` (2.x), the
@@ -85,14 +88,18 @@ struct InfluxClient {
     private func mapped(_ message: String, status: Int, doing action: String) -> PluginError {
         let lowered = message.lowercased()
         let prefix = "InfluxDB refused to \(action) \(config.target)"
-        let isAuth = status == 401 || status == 403
+        let isAuth =
+            status == 401 || status == 403
             || (status < 500 && (lowered.contains("authorization failed") || lowered.contains("unauthorized")))
         if isAuth {
-            return .auth("\(prefix): \(message) (HTTP \(status)); check the connection's http.auth (v1: basic username/password; "
-                         + "v2: an 'Authorization: Token …' header) and its permissions")
+            return .auth(
+                "\(prefix): \(message) (HTTP \(status)); check the connection's http.auth (v1: basic username/password; "
+                    + "v2: an 'Authorization: Token …' header) and its permissions")
         }
         if lowered.contains("database not found") {
-            return .invalid("InfluxDB has no database '\(config.database ?? "")': \(message); create it (CREATE DATABASE \"\(config.database ?? "")\") or fix config.database")
+            return .invalid(
+                "InfluxDB has no database '\(config.database ?? "")': \(message); create it (CREATE DATABASE \"\(config.database ?? "")\") or fix config.database"
+            )
         }
         if lowered.contains("retention policy not found") {
             return .invalid("InfluxDB \(config.target): \(message); fix config.retention_policy")
@@ -101,7 +108,9 @@ struct InfluxClient {
         if status == 429 { return .rateLimited("\(prefix): \(message) (HTTP 429)", retryAfter: nil) }
         if status >= 500 { return .retryable("\(prefix): \(message) (HTTP \(status))") }
         if status == 404 {
-            return .invalid("\(prefix): \(message) (HTTP 404); check config.org and config.bucket, and that http.endpoint is the server's base URL")
+            return .invalid(
+                "\(prefix): \(message) (HTTP 404); check config.org and config.bucket, and that http.endpoint is the server's base URL"
+            )
         }
         return .invalid("\(prefix): \(message) (HTTP \(status))")
     }

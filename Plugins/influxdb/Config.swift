@@ -70,7 +70,9 @@ struct InfluxConfig {
             switch key {
             case "api":
                 let text = try Self.string(value, key)
-                guard let api = API(rawValue: text.lowercased()) else { throw PluginError.invalid("config.api must be v1 or v2, got '\(text)'") }
+                guard let api = API(rawValue: text.lowercased()) else {
+                    throw PluginError.invalid("config.api must be v1 or v2, got '\(text)'")
+                }
                 self.api = api
             case "database": database = try Self.string(value, key)
             case "retention_policy": retentionPolicy = try Self.string(value, key)
@@ -87,10 +89,13 @@ struct InfluxConfig {
             case "tags": tags = try Self.strings(value, key)
             case "fields": fields = try Self.strings(value, key)
             case "field_types":
-                guard let types = value.objectValue else { throw PluginError.invalid("config.field_types must be a mapping of field to type") }
+                guard let types = value.objectValue else {
+                    throw PluginError.invalid("config.field_types must be a mapping of field to type")
+                }
                 for (field, type) in types {
                     guard let name = type.stringValue, ["float", "integer", "string", "boolean"].contains(name) else {
-                        throw PluginError.invalid("config.field_types.\(field) must be float, integer, string or boolean")
+                        throw PluginError.invalid(
+                            "config.field_types.\(field) must be float, integer, string or boolean")
                     }
                     fieldTypes[field] = name
                 }
@@ -106,14 +111,19 @@ struct InfluxConfig {
         }
         switch api {
         case .v1:
-            guard let database, !database.isEmpty else { throw PluginError.invalid("config.database is required with api v1") }
-            if org != nil || bucket != nil { throw PluginError.invalid("config.org and config.bucket are for api v2; api v1 uses config.database") }
+            guard let database, !database.isEmpty else {
+                throw PluginError.invalid("config.database is required with api v1")
+            }
+            if org != nil || bucket != nil {
+                throw PluginError.invalid("config.org and config.bucket are for api v2; api v1 uses config.database")
+            }
         case .v2:
             guard let org, !org.isEmpty, let bucket, !bucket.isEmpty else {
                 throw PluginError.invalid("config.org and config.bucket are required with api v2")
             }
             if database != nil || retentionPolicy != nil {
-                throw PluginError.invalid("config.database and config.retention_policy are for api v1; api v2 uses config.bucket")
+                throw PluginError.invalid(
+                    "config.database and config.retention_policy are for api v1; api v2 uses config.bucket")
             }
         }
         if measurement != nil && measurementField != nil {
@@ -121,10 +131,12 @@ struct InfluxConfig {
         }
         let claimed = [timeField] + tags + [measurementField].compactMap { $0 }
         if let fields, let overlap = fields.first(where: claimed.contains) {
-            throw PluginError.invalid("config.fields lists '\(overlap)', which is already the time, a tag or the measurement field")
+            throw PluginError.invalid(
+                "config.fields lists '\(overlap)', which is already the time, a tag or the measurement field")
         }
         if let overlap = tags.first(where: { $0 == timeField || $0 == measurementField }) {
-            throw PluginError.invalid("config.tags lists '\(overlap)', which is already the time or the measurement field")
+            throw PluginError.invalid(
+                "config.tags lists '\(overlap)', which is already the time or the measurement field")
         }
     }
 
@@ -136,7 +148,9 @@ struct InfluxConfig {
             if let retentionPolicy { query.append(("rp", retentionPolicy)) }
             return HTTPRequest.path("write", query: query)
         case .v2:
-            return HTTPRequest.path("api/v2/write", query: [("org", org ?? ""), ("bucket", bucket ?? ""), ("precision", precision.rawValue)])
+            return HTTPRequest.path(
+                "api/v2/write",
+                query: [("org", org ?? ""), ("bucket", bucket ?? ""), ("precision", precision.rawValue)])
         }
     }
 
@@ -155,9 +169,13 @@ struct InfluxConfig {
 
     private static func strings(_ value: JSONValue, _ key: String) throws -> [String] {
         if let single = value.stringValue { return [single] }
-        guard let list = value.arrayValue else { throw PluginError.invalid("config.\(key) must be a list of field names") }
+        guard let list = value.arrayValue else {
+            throw PluginError.invalid("config.\(key) must be a list of field names")
+        }
         return try list.map {
-            guard let name = $0.stringValue, !name.isEmpty else { throw PluginError.invalid("config.\(key) must be a list of field names") }
+            guard let name = $0.stringValue, !name.isEmpty else {
+                throw PluginError.invalid("config.\(key) must be a list of field names")
+            }
             return name
         }
     }
@@ -172,7 +190,9 @@ struct InfluxConfig {
             case "measurement": series.measurement = try string(member, "series.measurement")
             case "field": series.field = try string(member, "series.field")
             case "tags":
-                guard let tags = member.objectValue else { throw PluginError.invalid("config.series.tags must be a mapping of tag to value") }
+                guard let tags = member.objectValue else {
+                    throw PluginError.invalid("config.series.tags must be a mapping of tag to value")
+                }
                 series.tags = try tags.map { tag, value in
                     if let text = value.stringValue { return (tag, text) }
                     if let number = value.intValue { return (tag, String(number)) }

@@ -24,11 +24,14 @@ public final class InfluxConnector: SourceConnector, DestinationConnector {
             let version = try client.ping()
             if config.api == .v1, let database = config.database {
                 // A query on a missing database answers with no error in 1.x, so look for the name.
-                let names = try client.query("SHOW DATABASES")["series"]?.arrayValue?.first?["values"]?.arrayValue?
+                let names =
+                    try client.query("SHOW DATABASES")["series"]?.arrayValue?.first?["values"]?.arrayValue?
                     .compactMap { $0.arrayValue?.first?.stringValue } ?? []
                 guard names.contains(database) else {
-                    return CheckReport(ok: false, message: "InfluxDB \(version) has no database '\(database)' (or this user cannot see it); "
-                                       + "create it (CREATE DATABASE \"\(database)\") or fix config.database.")
+                    return CheckReport(
+                        ok: false,
+                        message: "InfluxDB \(version) has no database '\(database)' (or this user cannot see it); "
+                            + "create it (CREATE DATABASE \"\(database)\") or fix config.database.")
                 }
             }
             return CheckReport(ok: true, message: "InfluxDB \(version) answered; \(config.target) is reachable.")

@@ -24,7 +24,8 @@ final class InfluxDestination {
     /// series and time replaces the old one); `delete` is not supported.
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         guard request.operation != .delete else {
-            throw PluginError.unsupported("the influxdb destination cannot delete points; use write mode append or upsert")
+            throw PluginError.unsupported(
+                "the influxdb destination cannot delete points; use write mode append or upsert")
         }
         var rejections: [RecordRejection] = []
         var points: [PointEncoder.Point] = []
@@ -62,7 +63,9 @@ final class InfluxDestination {
         case .written: return []
         case .refused(let text): message = text
         case .tooLarge(let text):
-            guard points.count > 1 else { return [RecordRejection(index: points[0].index, error: "InfluxDB refused the point: \(text)")] }
+            guard points.count > 1 else {
+                return [RecordRejection(index: points[0].index, error: "InfluxDB refused the point: \(text)")]
+            }
             return try bisect(points)
         }
         guard points.count > 1 else {
@@ -70,12 +73,18 @@ final class InfluxDestination {
         }
         let named = Self.namedPoints(in: message, among: points)
         if !named.isEmpty && named.count < points.count {
-            host.log(.warning, "InfluxDB refused some points; retrying the others.", ["refused": .int(Int64(named.count)), "error": .string(message)])
+            host.log(
+                .warning, "InfluxDB refused some points; retrying the others.",
+                ["refused": .int(Int64(named.count)), "error": .string(message)])
             let rest = points.enumerated().filter { !named.contains($0.offset) }.map(\.element)
-            let refused = named.sorted().map { RecordRejection(index: points[$0].index, error: "InfluxDB refused the point: \(message)") }
+            let refused = named.sorted().map {
+                RecordRejection(index: points[$0].index, error: "InfluxDB refused the point: \(message)")
+            }
             return refused + (try writeIsolating(rest))
         }
-        host.log(.warning, "InfluxDB refused part of a write; splitting it to find the points.", ["points": .int(Int64(points.count)), "error": .string(message)])
+        host.log(
+            .warning, "InfluxDB refused part of a write; splitting it to find the points.",
+            ["points": .int(Int64(points.count)), "error": .string(message)])
         return try bisect(points)
     }
 
@@ -102,7 +111,9 @@ final class InfluxDestination {
         rest = Substring(message)
         while let range = rest.firstRange(of: "input field \"") {
             let after = rest[range.upperBound...]
-            guard let fieldEnd = after.firstRange(of: "\" on measurement \""), let measurementEnd = after[fieldEnd.upperBound...].firstRange(of: "\" is type ") else { break }
+            guard let fieldEnd = after.firstRange(of: "\" on measurement \""),
+                let measurementEnd = after[fieldEnd.upperBound...].firstRange(of: "\" is type ")
+            else { break }
             let field = String(after[..<fieldEnd.lowerBound])
             let measurement = String(after[fieldEnd.upperBound..<measurementEnd.lowerBound])
             let typeText = after[measurementEnd.upperBound...].prefix { $0.isLetter || $0.isNumber }

@@ -47,11 +47,13 @@ enum LineProtocol {
             }
             guard byte == UInt8(ascii: "\\") else { continue }
             let next = index + 1 < bytes.count ? bytes[index + 1] : nil
-            let special = next == nil || next == UInt8(ascii: ",") || next == UInt8(ascii: " ")
+            let special =
+                next == nil || next == UInt8(ascii: ",") || next == UInt8(ascii: " ")
                 || (!isMeasurement && next == UInt8(ascii: "="))
             if special {
-                throw RecordError("\(what) has a backslash \(next == nil ? "at its end" : "before a comma, space or equals sign"), "
-                                  + "which line protocol cannot carry")
+                throw RecordError(
+                    "\(what) has a backslash \(next == nil ? "at its end" : "before a comma, space or equals sign"), "
+                        + "which line protocol cannot carry")
             }
         }
     }

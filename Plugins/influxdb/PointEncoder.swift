@@ -49,9 +49,11 @@ struct PointEncoder {
 
         var fields: [String] = []
         var fieldTypes: [String: String] = [:]
-        let names = config.fields ?? record.keys.filter { key in
-            key != config.timeField && key != config.measurementField && !config.tags.contains(key)
-        }
+        let names =
+            config.fields
+            ?? record.keys.filter { key in
+                key != config.timeField && key != config.measurementField && !config.tags.contains(key)
+            }
         for name in names {
             guard let value = record[name], !value.isNull else { continue }
             try LineProtocol.checkName(name, what: "field key '\(name)'")
@@ -60,7 +62,10 @@ struct PointEncoder {
             fieldTypes[name] = type
         }
         guard !fields.isEmpty else {
-            throw RecordError("no fields to write: " + (config.fields.map { "none of \($0.joined(separator: ", ")) has a value" } ?? "the record has only the time and tags"))
+            throw RecordError(
+                "no fields to write: "
+                    + (config.fields.map { "none of \($0.joined(separator: ", ")) has a value" }
+                        ?? "the record has only the time and tags"))
         }
         line += " " + fields.joined(separator: ",")
 
@@ -79,7 +84,8 @@ struct PointEncoder {
         case .string(let text):
             let nanoseconds = try Timestamp.nanoseconds(iso: text)
             guard nanoseconds % unit == 0 else {
-                throw RecordError("time '\(text)' is finer than the configured precision '\(config.precision.rawValue)'")
+                throw RecordError(
+                    "time '\(text)' is finer than the configured precision '\(config.precision.rawValue)'")
             }
             return nanoseconds / unit
         case .int(let number):
@@ -97,10 +103,13 @@ struct PointEncoder {
     /// A field's line-protocol value and type: integers get `i`, floats stay
     /// numeric, booleans bare, strings quoted; arrays and objects become JSON text.
     /// A `forced` type (config `field_types`) converts what converts without loss.
-    private static func fieldValue(_ value: JSONValue, name: String, as forced: String?) throws(RecordError) -> (String, String) {
+    private static func fieldValue(_ value: JSONValue, name: String, as forced: String?) throws(RecordError) -> (
+        String, String
+    ) {
         switch (forced, value) {
         case ("float", .int(let number)): return (Double(number).description, "float")
-        case ("integer", .double(let number)) where number.rounded() == number && abs(number) < 9.2e18: return ("\(Int64(number))i", "integer")
+        case ("integer", .double(let number)) where number.rounded() == number && abs(number) < 9.2e18:
+            return ("\(Int64(number))i", "integer")
         case ("string", .int), ("string", .double), ("string", .bool):
             return (LineProtocol.quoted(JSONWriter().encodeString(value)), "string")
         default: break
@@ -109,7 +118,9 @@ struct PointEncoder {
         switch value {
         case .int(let number): natural = ("\(number)i", "integer")
         case .double(let number):
-            guard number.isFinite else { throw RecordError("field '\(name)' is \(number), which InfluxDB cannot store") }
+            guard number.isFinite else {
+                throw RecordError("field '\(name)' is \(number), which InfluxDB cannot store")
+            }
             natural = (number.description, "float")
         case .bool(let flag): natural = (flag ? "true" : "false", "boolean")
         case .string(let text): natural = (LineProtocol.quoted(text), "string")

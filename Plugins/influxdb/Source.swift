@@ -21,17 +21,21 @@ final class InfluxSource {
     /// The `latest` stream when a series is configured (or can be defaulted).
     func discover() throws -> [StreamDescriptor] {
         guard (try? resolvedSeries()) != nil else { return [] }
-        let schema: JSONValue = ["type": "object", "properties": [
-            "measurement": ["type": "string"], "field": ["type": "string"],
-            "tags": ["type": "object"], "time": ["type": "string", "format": "date-time"],
-        ]]
+        let schema: JSONValue = [
+            "type": "object",
+            "properties": [
+                "measurement": ["type": "string"], "field": ["type": "string"],
+                "tags": ["type": "object"], "time": ["type": "string", "format": "date-time"],
+            ],
+        ]
         return [StreamDescriptor(name: Self.stream, schema: schema, primaryKey: ["measurement"], cursorField: "time")]
     }
 
     /// A reader of the one-record batch.
     func read(_ request: ReadRequest) throws -> any BatchReader {
         guard request.stream == Self.stream else {
-            throw PluginError.invalid("unknown stream '\(request.stream)'; the influxdb connector offers '\(Self.stream)'")
+            throw PluginError.invalid(
+                "unknown stream '\(request.stream)'; the influxdb connector offers '\(Self.stream)'")
         }
         return LatestReader { [self] in try latestRecord() }
     }
@@ -46,8 +50,10 @@ final class InfluxSource {
         }
         guard let time else { return nil }
         let tags = JSONObject(series.tags.map { ($0.key, JSONValue.string($0.value)) })
-        return JSONObject([("measurement", .string(series.measurement ?? "")), ("field", .string(series.field ?? "")),
-                           ("tags", .object(tags)), ("time", .string(time))])
+        return JSONObject([
+            ("measurement", .string(series.measurement ?? "")), ("field", .string(series.field ?? "")),
+            ("tags", .object(tags)), ("time", .string(time)),
+        ])
     }
 
     /// The series with its defaults applied: measurement from `measurement`, field from the first of `fields`.
@@ -68,18 +74,23 @@ final class InfluxSource {
     private func latestV1(_ series: InfluxConfig.Series) throws -> String? {
         var statement = "SELECT LAST(\(Self.identifier(series.field!))) FROM \(Self.identifier(series.measurement!))"
         if !series.tags.isEmpty {
-            statement += " WHERE " + series.tags.map { "\(Self.identifier($0.key)) = \(Self.literal($0.value))" }.joined(separator: " AND ")
+            statement +=
+                " WHERE "
+                + series.tags.map { "\(Self.identifier($0.key)) = \(Self.literal($0.value))" }.joined(
+                    separator: " AND ")
         }
         let result = try client.query(statement)
         guard let row = result["series"]?.arrayValue?.first?["values"]?.arrayValue?.first?.arrayValue,
-              let time = row.first?.stringValue else { return nil }
+            let time = row.first?.stringValue
+        else { return nil }
         return time
     }
 
     /// Flux `last()` over all time; the newest `_time` of the rows (one per table).
     private func latestV2(_ series: InfluxConfig.Series) throws -> String? {
         var flux = "from(bucket: \(Self.fluxString(config.bucket ?? "")))\n  |> range(start: 0)\n"
-        flux += "  |> filter(fn: (r) => r._measurement == \(Self.fluxString(series.measurement!)) and r._field == \(Self.fluxString(series.field!)))\n"
+        flux +=
+            "  |> filter(fn: (r) => r._measurement == \(Self.fluxString(series.measurement!)) and r._field == \(Self.fluxString(series.field!)))\n"
         for (tag, value) in series.tags {
             flux += "  |> filter(fn: (r) => r[\(Self.fluxString(tag))] == \(Self.fluxString(value)))\n"
         }
@@ -95,7 +106,9 @@ final class InfluxSource {
                 timeColumn = column
                 continue
             }
-            guard let timeColumn, timeColumn < cells.count, let nanoseconds = try? Timestamp.nanoseconds(iso: cells[timeColumn]) else { continue }
+            guard let timeColumn, timeColumn < cells.count,
+                let nanoseconds = try? Timestamp.nanoseconds(iso: cells[timeColumn])
+            else { continue }
             if newest == nil || nanoseconds > newest!.nanoseconds { newest = (nanoseconds, cells[timeColumn]) }
         }
         return newest.map { Timestamp.iso(nanoseconds: $0.nanoseconds) }

@@ -1,4 +1,5 @@
 import FerryTime
+
 /// Point times: ISO 8601 date-times with an offset (or `Z`) parsed to
 /// nanoseconds since the epoch, and epoch values in a precision. No
 /// Foundation: the plugin stays small.
@@ -28,9 +29,11 @@ enum Timestamp {
         }
         let bad = RecordError("time '\(text)' is not an ISO 8601 date-time with an offset (2024-01-31T22:00:00Z)")
         guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let day = digits(2),
-              expect("Tt "), let hour = digits(2), expect(":"), let minute = digits(2), expect(":"), let second = digits(2),
-              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
-              hour < 24, minute < 60, second < 61 else { throw bad }
+            expect("Tt "), let hour = digits(2), expect(":"), let minute = digits(2), expect(":"),
+            let second = digits(2),
+            (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+            hour < 24, minute < 60, second < 61
+        else { throw bad }
         var fraction: Int64 = 0
         if i < b.count, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
             i += 1
@@ -86,7 +89,8 @@ enum Timestamp {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(Int(rest / 3600), 2)):\(pad(Int(rest % 3600 / 60), 2)):\(pad(Int(rest % 60), 2))"
+        var text =
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(Int(rest / 3600), 2)):\(pad(Int(rest % 3600 / 60), 2)):\(pad(Int(rest % 60), 2))"
         if fraction != 0 {
             var digits = pad(Int(fraction), 9)
             while digits.hasSuffix("0") { digits.removeLast() }
@@ -104,6 +108,5 @@ enum Timestamp {
         default: return 31
         }
     }
-
 
 }

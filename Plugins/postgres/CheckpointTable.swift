@@ -14,11 +14,13 @@ struct CheckpointTable {
         if try client.query("SELECT to_regnamespace($1) IS NULL", [quote(schema)]).text(0, 0) == "t" {
             try client.execute("CREATE SCHEMA IF NOT EXISTS \(quote(schema))")
         }
-        try client.execute("""
+        try client.execute(
+            """
             CREATE TABLE IF NOT EXISTS \(sql) (scope text PRIMARY KEY, sequence bigint NOT NULL, value jsonb NOT NULL,
             updated_at timestamptz NOT NULL DEFAULT now())
             """)
-        _ = try client.query("""
+        _ = try client.query(
+            """
             INSERT INTO \(sql) (scope, sequence, value) VALUES ($1, $2, $3)
             ON CONFLICT (scope) DO UPDATE SET sequence = EXCLUDED.sequence, value = EXCLUDED.value, updated_at = now()
             """, [checkpoint.scope, String(checkpoint.sequence), JSONWriter().encodeString(checkpoint.value)])
@@ -28,7 +30,8 @@ struct CheckpointTable {
     func load(scope: String, with client: PostgresClient) throws -> DurableCheckpoint? {
         guard try client.query("SELECT to_regclass($1) IS NOT NULL", [sql]).text(0, 0) == "t" else { return nil }
         let result = try client.query("SELECT sequence, value::text FROM \(sql) WHERE scope = $1", [scope])
-        guard result.rowCount > 0, let sequence = result.text(0, 0).flatMap({ Int64($0) }), let text = result.text(0, 1) else { return nil }
+        guard result.rowCount > 0, let sequence = result.text(0, 0).flatMap({ Int64($0) }), let text = result.text(0, 1)
+        else { return nil }
         return DurableCheckpoint(scope: scope, sequence: sequence, value: try JSONParser().parse(Array(text.utf8)))
     }
 }

@@ -1,8 +1,9 @@
 import CLibPQ
 import FerryJSON
 import FerryPluginSDK
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One libpq connection: connects from a DSN without ever echoing its secrets,
@@ -26,11 +27,14 @@ final class PostgresClient {
         let connection: OpaquePointer? = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
         }
-        guard let connection else { throw PostgresError(sqlState: nil, message: "out of memory while connecting", isConnectionFailure: true) }
+        guard let connection else {
+            throw PostgresError(sqlState: nil, message: "out of memory while connecting", isConnectionFailure: true)
+        }
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = Self.redact(String(cString: PQerrorMessage(connection)), secrets: secrets)
             PQfinish(connection)
-            throw PostgresError(sqlState: nil, message: message, isConnectionFailure: true, isMalformedDSN: secrets == nil)
+            throw PostgresError(
+                sqlState: nil, message: message, isConnectionFailure: true, isMalformedDSN: secrets == nil)
         }
         self.connection = connection
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
@@ -128,13 +132,15 @@ final class PostgresClient {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
             let message = primary ?? String(cString: PQresultErrorMessage(result))
-            throw PostgresError(sqlState: state, message: message.trimmingTrailingNewlines(), isConnectionFailure: isBroken)
+            throw PostgresError(
+                sqlState: state, message: message.trimmingTrailingNewlines(), isConnectionFailure: isBroken)
         }
     }
 
     private func lastError() -> PostgresError {
-        PostgresError(sqlState: nil, message: String(cString: PQerrorMessage(connection)).trimmingTrailingNewlines(),
-                      isConnectionFailure: isBroken)
+        PostgresError(
+            sqlState: nil, message: String(cString: PQerrorMessage(connection)).trimmingTrailingNewlines(),
+            isConnectionFailure: isBroken)
     }
 
     // MARK: Secrets

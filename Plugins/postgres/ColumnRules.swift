@@ -15,16 +15,20 @@ enum ColumnRules {
     /// rejection, as a failed `ALTER TABLE` would fail the whole batch on every run.
     static func fieldProblem(_ object: JSONObject) -> String? {
         let count = object.members.count
-        if count > maxColumns { return "record has \(count) fields; a PostgreSQL table holds at most \(maxColumns) columns" }
+        if count > maxColumns {
+            return "record has \(count) fields; a PostgreSQL table holds at most \(maxColumns) columns"
+        }
         for key in object.keys where key.isEmpty || key.utf8.contains(0) || key.utf8.count > 63 {
-            return "field name \(JSONWriter().encodeString(.string(key))) is empty, holds NUL or exceeds PostgreSQL's 63 bytes"
+            return
+                "field name \(JSONWriter().encodeString(.string(key))) is empty, holds NUL or exceeds PostgreSQL's 63 bytes"
         }
         return nil
     }
 
     /// The type of a new key column, from the key's JSON type.
     static func keyType(_ key: String, properties: JSONObject?, objects: [JSONObject?]) -> String {
-        KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0?[key] }) == .integer ? "bigint" : "text"
+        KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0?[key] }) == .integer
+            ? "bigint" : "text"
     }
 
     /// What each key field's column holds exactly: integers for integer types, strings for the rest.

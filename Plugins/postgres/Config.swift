@@ -49,7 +49,8 @@ struct PostgresConfig {
             case "table_prefix": tablePrefix = text
             case "sslmode":
                 guard Self.sslModes.contains(text) else {
-                    throw PluginError.invalid("config.sslmode must be one of \(Self.sslModes.sorted().joined(separator: ", "))")
+                    throw PluginError.invalid(
+                        "config.sslmode must be one of \(Self.sslModes.sorted().joined(separator: ", "))")
                 }
                 sslMode = text
             case "conflict_constraint": conflictConstraint = text
@@ -61,13 +62,19 @@ struct PostgresConfig {
             default: throw PluginError.invalid("config has unknown key '\(key)'")
             }
         }
-        guard let dsn, !dsn.isEmpty else { throw PluginError.invalid("config.dsn is required (a libpq connection string or postgresql:// URL)") }
+        guard let dsn, !dsn.isEmpty else {
+            throw PluginError.invalid("config.dsn is required (a libpq connection string or postgresql:// URL)")
+        }
         self.dsn = dsn
-        if table != nil && query != nil { throw PluginError.invalid("config.table and config.query exclude each other") }
+        if table != nil && query != nil {
+            throw PluginError.invalid("config.table and config.query exclude each other")
+        }
         for (key, name) in [("schema", schema), ("table_prefix", tablePrefix)] where name.utf8.contains(0) {
             throw PluginError.invalid("config.\(key) must not contain NUL")
         }
         if schema.isEmpty { throw PluginError.invalid("config.schema must not be empty") }
-        if assignedID.map({ $0.isEmpty || $0.utf8.contains(0) }) == true { throw PluginError.invalid("config.assigned_id must name a column") }
+        if assignedID.map({ $0.isEmpty || $0.utf8.contains(0) }) == true {
+            throw PluginError.invalid("config.assigned_id must name a column")
+        }
     }
 }

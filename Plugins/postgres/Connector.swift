@@ -26,7 +26,9 @@ public final class PostgresConnector: SourceConnector, CheckpointingDestination 
     public func check() throws -> CheckReport {
         do {
             let result = try client.query("SELECT current_setting('server_version'), current_database()")
-            return CheckReport(ok: true, message: "PostgreSQL \(result.text(0, 0) ?? "?") answered for database '\(result.text(0, 1) ?? "?")'.")
+            return CheckReport(
+                ok: true,
+                message: "PostgreSQL \(result.text(0, 0) ?? "?") answered for database '\(result.text(0, 1) ?? "?")'.")
         } catch let error as PostgresError {
             return CheckReport(ok: false, message: error.pluginError.message)
         }
@@ -43,7 +45,9 @@ public final class PostgresConnector: SourceConnector, CheckpointingDestination 
     }
 
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
-        do { return try destination.write(request, records: records) } catch let error as PostgresError { throw error.pluginError }
+        do { return try destination.write(request, records: records) } catch let error as PostgresError {
+            throw error.pluginError
+        }
     }
 
     /// The checkpoint the last write for `scope` stored with its rows.

@@ -23,7 +23,6 @@ final class PostgresDestination {
     /// Where checkpoints are kept with the rows.
     var checkpoints: CheckpointTable { CheckpointTable(schema: config.schema) }
 
-
     init(client: PostgresClient, config: PostgresConfig, host: HostServices) {
         self.client = client
         self.config = config
@@ -79,7 +78,9 @@ final class PostgresDestination {
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                 if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
                 try client.execute("COMMIT")
-                host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
+                host.log(
+                    .debug, "Batch already written; accepted without writing again.",
+                    ["batch_id": .string(request.batchID)])
                 return WriteOutcome(acceptedCount: objects.count - parseRejections.count, rejections: parseRejections)
             }
             var rejections = parseRejections
@@ -93,10 +94,14 @@ final class PostgresDestination {
                 rejections += tooWide
                 let target = request.operation == .upsert ? try conflictTarget(for: name, request: request) : []
                 let constraint = usesConstraint ? config.conflictConstraint : nil
-                var writer = RowWriter(table: table, operation: request.operation, conflictTarget: target,
-                                       constraint: constraint, rowsPerStatement: perRecord ? 1 : config.rowsPerStatement,
-                                       keyColumns: ColumnRules.keyColumns(request.primaryKey + target, in: table), returning: config.assignedID)
-                rejections += try perRecord ? writeEach(objects, with: &writer, assigned: &assigned)
+                var writer = RowWriter(
+                    table: table, operation: request.operation, conflictTarget: target,
+                    constraint: constraint, rowsPerStatement: perRecord ? 1 : config.rowsPerStatement,
+                    keyColumns: ColumnRules.keyColumns(request.primaryKey + target, in: table),
+                    returning: config.assignedID)
+                rejections +=
+                    try perRecord
+                    ? writeEach(objects, with: &writer, assigned: &assigned)
                     : writeAll(objects, with: &writer, assigned: &assigned)
             }
             if request.operation == .append && !request.batchID.isEmpty {
@@ -107,7 +112,8 @@ final class PostgresDestination {
             rejections.sort { $0.index < $1.index }
             host.count("postgres.rows_written", by: Double(objects.count - rejections.count))
             if !rejections.isEmpty { host.count("postgres.records_rejected", by: Double(rejections.count)) }
-            return WriteOutcome(acceptedCount: objects.count - rejections.count, rejections: rejections, assignedIDs: assigned)
+            return WriteOutcome(
+                acceptedCount: objects.count - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
     }
 
@@ -122,7 +128,9 @@ final class PostgresDestination {
     // MARK: Rows
 
     /// Sends every record in multi-row statements; a record error aborts the attempt.
-    private func writeAll(_ objects: [JSONObject?], with writer: inout RowWriter, assigned: inout [AssignedID]) throws -> [RecordRejection] {
+    private func writeAll(_ objects: [JSONObject?], with writer: inout RowWriter, assigned: inout [AssignedID]) throws
+        -> [RecordRejection]
+    {
         var rejections: [RecordRejection] = []
         for (index, object) in objects.enumerated() {
             guard let object else { continue }
@@ -143,7 +151,9 @@ final class PostgresDestination {
     }
 
     /// Sends each record alone under a savepoint, rejecting those the server refuses.
-    private func writeEach(_ objects: [JSONObject?], with writer: inout RowWriter, assigned: inout [AssignedID]) throws -> [RecordRejection] {
+    private func writeEach(_ objects: [JSONObject?], with writer: inout RowWriter, assigned: inout [AssignedID]) throws
+        -> [RecordRejection]
+    {
         var rejections: [RecordRejection] = []
         for (index, object) in objects.enumerated() {
             guard let object else { continue }
@@ -164,10 +174,12 @@ final class PostgresDestination {
     /// Runs one record's statement under a savepoint.
     /// - Returns: The server's reason when it refused the record (now undone), nil when the record landed.
     private func underSavepoint(_ write: () throws -> Void) throws -> String? {
-        try BatchAttempts.savepoint(execute: { try client.execute($0) }, recordError: { error in
-            guard let error = error as? PostgresError, error.isRecordError else { return nil }
-            return error.pluginError.message
-        }, write)
+        try BatchAttempts.savepoint(
+            execute: { try client.execute($0) },
+            recordError: { error in
+                guard let error = error as? PostgresError, error.isRecordError else { return nil }
+                return error.pluginError.message
+            }, write)
     }
 
     /// Runs a statement, prepared once per shape when it is a full chunk or one row.
@@ -184,7 +196,8 @@ final class PostgresDestination {
             name = "ferry_\(statementNames.count + 1)"
             statementNames[statement.sql] = name
         }
-        return Self.assignedIDs(try client.execute(prepared: name, sql: statement.sql, statement.parameters), statement: statement)
+        return Self.assignedIDs(
+            try client.execute(prepared: name, sql: statement.sql, statement.parameters), statement: statement)
     }
 
     /// The `RETURNING` rows of a statement, which come back in the order of its `VALUES`
@@ -199,12 +212,16 @@ final class PostgresDestination {
     /// Deletes by key, one prepared statement per record; a missing table
     /// deletes nothing. A delete the server refuses (a row still referenced)
     /// switches to savepoints, as inserts do.
-    private func delete(_ objects: [JSONObject?], from name: TableSchema.Name, key: [String], perRecord: Bool) throws -> [RecordRejection] {
+    private func delete(_ objects: [JSONObject?], from name: TableSchema.Name, key: [String], perRecord: Bool) throws
+        -> [RecordRejection]
+    {
         var rejections: [RecordRejection] = []
         let table = try tables[name] ?? TableSchema.load(name, from: client)
         let exists = table != nil
         let keyColumns = table.map { ColumnRules.keyColumns(key, in: $0) } ?? [:]
-        let sql = "DELETE FROM \(name.sql) WHERE " + key.enumerated().map { "\(quote($1)) = $\($0 + 1)" }.joined(separator: " AND ")
+        let sql =
+            "DELETE FROM \(name.sql) WHERE "
+            + key.enumerated().map { "\(quote($1)) = $\($0 + 1)" }.joined(separator: " AND ")
         for (index, object) in objects.enumerated() {
             guard let object else { continue }
             var parameters = ParameterBuffer()
@@ -223,7 +240,9 @@ final class PostgresDestination {
             guard exists else { continue }
             let statement = RowWriter.Statement(sql: sql, parameters: parameters, isReusable: true)
             guard perRecord else {
-                do { try run(statement) } catch let error as PostgresError where error.isRecordError { throw BatchAttempts.RetryPerRecord() }
+                do { try run(statement) } catch let error as PostgresError where error.isRecordError {
+                    throw BatchAttempts.RetryPerRecord()
+                }
                 continue
             }
             if let refused = try underSavepoint({ _ = try run(statement) }) {
@@ -237,8 +256,10 @@ final class PostgresDestination {
 
     /// Creates the schema and table when missing and adds the columns the records bring.
     /// - Returns: The table, and the records refused because their new columns would pass PostgreSQL's column limit.
-    private func prepareTable(_ name: TableSchema.Name, request: WriteRequest,
-                              objects: [JSONObject?]) throws -> (TableSchema, [RecordRejection]) {
+    private func prepareTable(
+        _ name: TableSchema.Name, request: WriteRequest,
+        objects: [JSONObject?]
+    ) throws -> (TableSchema, [RecordRejection]) {
         let properties = request.schema?["properties"]?.objectValue
         var schema: TableSchema
         if let known = tables[name] {
@@ -254,24 +275,33 @@ final class PostgresDestination {
             guard let object, !RowWriter.sameKeys(object.members, lastKeys) else { continue }
             let added = object.keys.filter { !schema.contains($0) }.count
             guard schema.columns.count + added <= ColumnRules.maxColumns else {
-                rejections.append(RecordRejection(index: index, error: "record needs \(added) new columns but '\(name.description)' "
-                    + "has \(schema.columns.count) of PostgreSQL's \(ColumnRules.maxColumns) already"))
+                rejections.append(
+                    RecordRejection(
+                        index: index,
+                        error: "record needs \(added) new columns but '\(name.description)' "
+                            + "has \(schema.columns.count) of PostgreSQL's \(ColumnRules.maxColumns) already"))
                 continue
             }
             lastKeys = object.keys
             for (key, value) in object where !schema.contains(key) {
                 var type = TableSchema.sqlType(forProperty: properties?[key]) ?? TableSchema.sqlType(for: value)
-                if request.primaryKey.contains(key) { type = ColumnRules.keyType(key, properties: properties, objects: objects) }
+                if request.primaryKey.contains(key) {
+                    type = ColumnRules.keyType(key, properties: properties, objects: objects)
+                }
                 try client.execute("ALTER TABLE \(name.sql) ADD COLUMN IF NOT EXISTS \(quote(key)) \(type)")
                 schema.add(TableSchema.Column(name: key, type: type))
-                host.log(.info, "Added a column.", ["table": .string(name.description), "column": .string(key), "type": .string(type)])
+                host.log(
+                    .info, "Added a column.",
+                    ["table": .string(name.description), "column": .string(key), "type": .string(type)])
             }
         }
         tables[name] = schema
         return (schema, rejections)
     }
 
-    private func createTable(_ name: TableSchema.Name, request: WriteRequest, properties: JSONObject?, objects: [JSONObject?]) throws -> TableSchema {
+    private func createTable(
+        _ name: TableSchema.Name, request: WriteRequest, properties: JSONObject?, objects: [JSONObject?]
+    ) throws -> TableSchema {
         let namespace = try client.query("SELECT to_regnamespace($1) IS NULL", [quote(name.schema)])
         if namespace.text(0, 0) == "t" {
             try client.execute("CREATE SCHEMA IF NOT EXISTS \(quote(name.schema))")
@@ -283,11 +313,16 @@ final class PostgresDestination {
         }
         // The schema's properties name the columns unless they cannot all be columns (a bad name,
         // too many): then the first accepted record does, and the rest come as records bring them.
-        let usable = properties.map { ColumnRules.fieldProblem(JSONObject($0.map { (key: $0.key, value: JSONValue.null) })) == nil } ?? false
+        let usable =
+            properties.map {
+                ColumnRules.fieldProblem(JSONObject($0.map { (key: $0.key, value: JSONValue.null) })) == nil
+            } ?? false
         if let properties, !properties.isEmpty, usable {
             for (column, property) in properties {
                 let sample = objects.lazy.compactMap { $0?[column] }.first { !$0.isNull }
-                add(column, TableSchema.sqlType(forProperty: property) ?? sample.map(TableSchema.sqlType(for:)) ?? "text")
+                add(
+                    column,
+                    TableSchema.sqlType(forProperty: property) ?? sample.map(TableSchema.sqlType(for:)) ?? "text")
             }
         } else if let first = objects.lazy.compactMap({ $0 }).first {
             for (column, value) in first { add(column, TableSchema.sqlType(for: value)) }
@@ -313,7 +348,8 @@ final class PostgresDestination {
             definitions.append("PRIMARY KEY (\(request.primaryKey.map(quote).joined(separator: ", ")))")
         }
         try client.execute("CREATE TABLE \(name.sql) (\(definitions.joined(separator: ", ")))")
-        host.log(.info, "Created a table.", ["table": .string(name.description), "columns": .int(Int64(columns.count))])
+        host.log(
+            .info, "Created a table.", ["table": .string(name.description), "columns": .int(Int64(columns.count))])
         return TableSchema(name: name, columns: columns)
     }
 
@@ -325,13 +361,16 @@ final class PostgresDestination {
         if let constraint = config.conflictConstraint {
             target = try TableSchema.constraintColumns(constraint, of: name, from: client)
             guard !target.isEmpty else {
-                throw PluginError.invalid("table '\(name.description)' has no constraint '\(constraint)' (config.conflict_constraint)")
+                throw PluginError.invalid(
+                    "table '\(name.description)' has no constraint '\(constraint)' (config.conflict_constraint)")
             }
         } else {
             target = request.primaryKey
             if try !TableSchema.hasUniqueKey(target, on: name, from: client) {
                 let index = quote(String("ferry_key_\(name.table)".utf8.prefix(63))!)
-                try client.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(name.sql) (\(target.map(quote).joined(separator: ", ")))")
+                try client.execute(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(name.sql) (\(target.map(quote).joined(separator: ", ")))"
+                )
                 host.log(.info, "Added a unique index for upserts.", ["table": .string(name.description)])
             }
         }
@@ -347,7 +386,8 @@ final class PostgresDestination {
         if !batchesReady {
             let namespace = try client.query("SELECT to_regnamespace($1) IS NULL", [quote(config.schema)])
             if namespace.text(0, 0) == "t" { try client.execute("CREATE SCHEMA IF NOT EXISTS \(quote(config.schema))") }
-            try client.execute("""
+            try client.execute(
+                """
                 CREATE TABLE IF NOT EXISTS \(batchesTable) (batch_id text PRIMARY KEY, stream text NOT NULL,
                 committed_at timestamptz NOT NULL DEFAULT now())
                 """)

@@ -28,7 +28,7 @@ struct PostgresError: Error, CustomStringConvertible {
         case "08", "40", "53", "57", "58": return .retryable(text)
         case "28": return .auth(text)
         default:
-            if sqlState == "42501" { return .auth(text) }  // insufficient_privilege
+            if sqlState == "42501" { return .auth(text) } // insufficient_privilege
             if isConnectionFailure { return .retryable(text) }
             return PluginError(status: -8, message: text)
         }
@@ -39,14 +39,18 @@ struct PostgresError: Error, CustomStringConvertible {
     static func connectionError(_ message: String) -> PluginError {
         let text = "postgres: cannot connect: \(message)"
         let lower = message.lowercased()
-        let authMarkers = ["password authentication failed", "authentication failed", "no pg_hba.conf entry",
-                           "password is required", "role \"", "permission denied", "no password supplied"]
+        let authMarkers = [
+            "password authentication failed", "authentication failed", "no pg_hba.conf entry",
+            "password is required", "role \"", "permission denied", "no password supplied",
+        ]
         if authMarkers.contains(where: { lower.contains($0) }) {
             return .auth(text + " (check the user and password in config.dsn)")
         }
-        let invalidMarkers = ["connection info string", "invalid uri", "invalid connection option", "missing \"=\"",
-                              "invalid sslmode", "invalid value", "database \"", "invalid port", "could not translate host name",
-                              "invalid integer value", "unterminated quoted string", "uri"]
+        let invalidMarkers = [
+            "connection info string", "invalid uri", "invalid connection option", "missing \"=\"",
+            "invalid sslmode", "invalid value", "database \"", "invalid port", "could not translate host name",
+            "invalid integer value", "unterminated quoted string", "uri",
+        ]
         if invalidMarkers.contains(where: { lower.contains($0) }) {
             return .invalid(text + " (check config.dsn)")
         }

@@ -37,8 +37,11 @@ struct RowWriter {
     private var keysInStatement: Set<[UInt8]> = []
     private var indexes: [Int] = []
 
-    init(table: TableSchema, operation: WriteOperation, conflictTarget: [String], constraint: String?, rowsPerStatement: Int,
-         keyColumns: [String: KeyIdentity.Column] = [:], returning: String? = nil) {
+    init(
+        table: TableSchema, operation: WriteOperation, conflictTarget: [String], constraint: String?,
+        rowsPerStatement: Int,
+        keyColumns: [String: KeyIdentity.Column] = [:], returning: String? = nil
+    ) {
         self.table = table
         self.operation = operation
         self.conflictTarget = conflictTarget
@@ -113,15 +116,21 @@ struct RowWriter {
             sql += ")"
         }
         if operation == .upsert {
-            let target = constraint.map { "ON CONSTRAINT \(quote($0))" } ?? "(\(conflictTarget.map(quote).joined(separator: ", ")))"
+            let target =
+                constraint.map { "ON CONSTRAINT \(quote($0))" }
+                ?? "(\(conflictTarget.map(quote).joined(separator: ", ")))"
             let updates = columns.filter { !conflictTarget.contains($0) }.map(quote).map { "\($0) = EXCLUDED.\($0)" }
             // RETURNING skips rows DO NOTHING leaves alone: with `returning`, touch the key instead.
-            let noChange = returning == nil || conflictTarget.isEmpty
+            let noChange =
+                returning == nil || conflictTarget.isEmpty
                 ? "NOTHING" : "UPDATE SET \(quote(conflictTarget[0])) = EXCLUDED.\(quote(conflictTarget[0]))"
-            sql += " ON CONFLICT \(target) DO " + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
+            sql +=
+                " ON CONFLICT \(target) DO "
+                + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
         }
         if let returning { sql += " RETURNING \(quote(returning))" }
-        let statement = Statement(sql: sql, parameters: parameters, indexes: indexes, isReusable: rows == limit || rows == 1)
+        let statement = Statement(
+            sql: sql, parameters: parameters, indexes: indexes, isReusable: rows == limit || rows == 1)
         parameters.removeAll()
         indexes.removeAll(keepingCapacity: true)
         rows = 0
@@ -155,7 +164,9 @@ struct RowWriter {
         case .null:
             parameters.appendNull()
         case .string(let text) where !asJSON:
-            guard !text.utf8.contains(0) else { throw PluginError.invalid("a string holds NUL, which PostgreSQL text cannot store") }
+            guard !text.utf8.contains(0) else {
+                throw PluginError.invalid("a string holds NUL, which PostgreSQL text cannot store")
+            }
             parameters.append(text)
         case .int(let integer) where !asJSON:
             parameters.append(String(integer))

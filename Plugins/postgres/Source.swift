@@ -30,24 +30,32 @@ final class PostgresSource {
     func discover() throws -> [StreamDescriptor] {
         if let query = config.query {
             let result = try client.query("SELECT * FROM (\(query)) AS ferry_query LIMIT 0")
-            let properties = JSONObject((0..<result.columnCount).map {
-                (key: result.columnName($0), value: ValueDecoder.jsonSchema(forOID: result.columnType($0)))
-            })
-            return [StreamDescriptor(name: queryStream, schema: ["type": "object", "properties": .object(properties)],
-                                     cursorField: config.cursorColumn)]
+            let properties = JSONObject(
+                (0..<result.columnCount).map {
+                    (key: result.columnName($0), value: ValueDecoder.jsonSchema(forOID: result.columnType($0)))
+                })
+            return [
+                StreamDescriptor(
+                    name: queryStream, schema: ["type": "object", "properties": .object(properties)],
+                    cursorField: config.cursorColumn)
+            ]
         }
         var streams: [StreamDescriptor] = []
         let names: [TableSchema.Name]
         if let table = config.table {
             names = [tableName(table)]
         } else {
-            names = try TableSchema.tableNames(in: config.schema, from: client).map { TableSchema.Name(schema: config.schema, table: $0) }
+            names = try TableSchema.tableNames(in: config.schema, from: client).map {
+                TableSchema.Name(schema: config.schema, table: $0)
+            }
         }
         for name in names {
             guard let schema = try TableSchema.load(name, from: client) else { continue }
             let cursor = config.cursorColumn.flatMap { schema.contains($0) ? $0 : nil }
-            streams.append(StreamDescriptor(name: config.table ?? name.table, schema: TableSchema.recordSchema(schema.columns),
-                                            primaryKey: try TableSchema.primaryKey(of: name, from: client), cursorField: cursor))
+            streams.append(
+                StreamDescriptor(
+                    name: config.table ?? name.table, schema: TableSchema.recordSchema(schema.columns),
+                    primaryKey: try TableSchema.primaryKey(of: name, from: client), cursorField: cursor))
         }
         return streams
     }
@@ -83,18 +91,26 @@ final class PostgresSource {
         if let cursor {
             let column = quote(cursor)
             if !request.fullRefresh, let checkpoint = request.checkpoint, let last = checkpoint["cursor"], !last.isNull,
-               let lookback = request.lookback, lookback > 0 {
+                let lookback = request.lookback, lookback > 0
+            {
                 // Re-read `lookback` seconds before the checkpoint (late-arriving rows).
-                let kind = ValueDecoder(oid: try client.query("SELECT \(column) FROM \(from) LIMIT 0").columnType(0)).kind
+                let kind = ValueDecoder(oid: try client.query("SELECT \(column) FROM \(from) LIMIT 0").columnType(0))
+                    .kind
                 switch kind {
                 case .timestamp, .timestampWithZone, .date:
-                    conditions.append("\(column) > \(try placeholder(last))::timestamptz - \(try placeholder(.string("\(lookback) seconds")))::interval")
+                    conditions.append(
+                        "\(column) > \(try placeholder(last))::timestamptz - \(try placeholder(.string("\(lookback) seconds")))::interval"
+                    )
                 case .integer, .number:
-                    conditions.append("\(column) > \(try placeholder(last))::numeric - \(try placeholder(.int(Int64(lookback))))::numeric")
+                    conditions.append(
+                        "\(column) > \(try placeholder(last))::numeric - \(try placeholder(.int(Int64(lookback))))::numeric"
+                    )
                 default:
                     throw PluginError.invalid("lookback needs a timestamp, date or number cursor; '\(cursor)' is text")
                 }
-            } else if !request.fullRefresh, let checkpoint = request.checkpoint, let last = checkpoint["cursor"], !last.isNull {
+            } else if !request.fullRefresh, let checkpoint = request.checkpoint, let last = checkpoint["cursor"],
+                !last.isNull
+            {
                 if let lastKey = checkpoint["key"]?.arrayValue, lastKey.count == key.count, !key.isEmpty {
                     let left = ([column] + key.map(quote)).joined(separator: ", ")
                     let right = try ([last] + lastKey).map(placeholder).joined(separator: ", ")
@@ -119,8 +135,9 @@ final class PostgresSource {
             try? client.execute("ROLLBACK")
             throw error
         }
-        return RowReader(client: client, cursor: cursor, key: cursor == nil ? [] : key,
-                         batchSize: max(1, request.batchSize), isCancelled: isCancelled)
+        return RowReader(
+            client: client, cursor: cursor, key: cursor == nil ? [] : key,
+            batchSize: max(1, request.batchSize), isCancelled: isCancelled)
     }
 }
 
@@ -187,7 +204,9 @@ final class RowReader: BatchReader {
         }
         if let cursorIndex {
             var checkpoint: JSONObject = ["cursor": last[cursorIndex]]
-            if !keyIndexes.isEmpty, keyIndexes.count == key.count { checkpoint["key"] = .array(keyIndexes.map { last[$0] }) }
+            if !keyIndexes.isEmpty, keyIndexes.count == key.count {
+                checkpoint["key"] = .array(keyIndexes.map { last[$0] })
+            }
             batch.checkpoint = .object(checkpoint)
         }
         return batch

@@ -43,40 +43,48 @@ struct TableSchema {
 
     /// Reads a table's columns, or nil when it does not exist.
     static func load(_ name: Name, from client: PostgresClient) throws -> TableSchema? {
-        let result = try client.query("""
+        let result = try client.query(
+            """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod)
             FROM pg_attribute a
             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
             """, [name.sql])
         guard result.rowCount > 0 else { return nil }
-        let columns = (0..<result.rowCount).map { Column(name: result.text($0, 0) ?? "", type: result.text($0, 1) ?? "text") }
+        let columns = (0..<result.rowCount).map {
+            Column(name: result.text($0, 0) ?? "", type: result.text($0, 1) ?? "text")
+        }
         return TableSchema(name: name, columns: columns)
     }
 
     /// The primary key's columns in key order (empty when there is none).
     static func primaryKey(of name: Name, from client: PostgresClient) throws -> [String] {
-        try client.query("""
+        try client.query(
+            """
             SELECT a.attname FROM pg_index i
             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
             WHERE i.indrelid = to_regclass($1) AND i.indisprimary
             ORDER BY array_position(i.indkey::int2[], a.attnum)
-            """, [name.sql]).rows.compactMap { $0[0] }
+            """, [name.sql]
+        ).rows.compactMap { $0[0] }
     }
 
     /// The columns of the named constraint, in its order (empty when there is none).
     static func constraintColumns(_ constraint: String, of name: Name, from client: PostgresClient) throws -> [String] {
-        try client.query("""
+        try client.query(
+            """
             SELECT a.attname FROM pg_constraint c
             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
             WHERE c.conrelid = to_regclass($1) AND c.conname = $2
             ORDER BY array_position(c.conkey, a.attnum)
-            """, [name.sql, constraint]).rows.compactMap { $0[0] }
+            """, [name.sql, constraint]
+        ).rows.compactMap { $0[0] }
     }
 
     /// True when a plain unique index (or the primary key) covers exactly `key`, in any order.
     static func hasUniqueKey(_ key: [String], on name: Name, from client: PostgresClient) throws -> Bool {
-        let result = try client.query("""
+        let result = try client.query(
+            """
             SELECT 1 FROM pg_index i
             WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
               AND ARRAY(SELECT a.attname::text FROM pg_attribute a
@@ -88,11 +96,13 @@ struct TableSchema {
 
     /// The base tables of a schema (Ferry's bookkeeping table excluded).
     static func tableNames(in schema: String, from client: PostgresClient) throws -> [String] {
-        try client.query("""
+        try client.query(
+            """
             SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relname NOT IN ('_ferry_batches', '_ferry_checkpoints')
             ORDER BY c.relname
-            """, [schema]).rows.compactMap { $0[0] }
+            """, [schema]
+        ).rows.compactMap { $0[0] }
     }
 
     // MARK: Type mapping
@@ -147,7 +157,10 @@ struct TableSchema {
 
     /// The JSON Schema of a record with these columns.
     static func recordSchema(_ columns: [Column]) -> JSONValue {
-        ["type": "object", "properties": .object(JSONObject(columns.map { (key: $0.name, value: jsonSchema(forType: $0.type)) }))]
+        [
+            "type": "object",
+            "properties": .object(JSONObject(columns.map { (key: $0.name, value: jsonSchema(forType: $0.type)) })),
+        ]
     }
 }
 
@@ -162,12 +175,13 @@ func quote(_ identifier: String) -> String {
 
 /// A PostgreSQL text-array literal (`{"a","b"}`).
 func arrayLiteral(_ items: [String]) -> String {
-    "{" + items.map { item in
-        var text = "\""
-        for character in item {
-            if character == "\"" || character == "\\" { text.append("\\") }
-            text.append(character)
-        }
-        return text + "\""
-    }.joined(separator: ",") + "}"
+    "{"
+        + items.map { item in
+            var text = "\""
+            for character in item {
+                if character == "\"" || character == "\\" { text.append("\\") }
+                text.append(character)
+            }
+            return text + "\""
+        }.joined(separator: ",") + "}"
 }

@@ -12,10 +12,10 @@ struct ValueDecoder {
     /// - Parameter oid: the column's type OID (`PQftype`).
     init(oid: UInt32) {
         switch oid {
-        case 20, 21, 23, 26: kind = .integer                 // int8, int2, int4, oid
-        case 700, 701, 1700: kind = .number                  // float4, float8, numeric
+        case 20, 21, 23, 26: kind = .integer // int8, int2, int4, oid
+        case 700, 701, 1700: kind = .number // float4, float8, numeric
         case 16: kind = .boolean
-        case 114, 3802: kind = .json                         // json, jsonb
+        case 114, 3802: kind = .json // json, jsonb
         case 1114: kind = .timestamp
         case 1184: kind = .timestampWithZone
         case 1082: kind = .date

@@ -18,8 +18,10 @@ struct PostgRESTClient {
     /// - Returns: The rows sent back (empty without `returning`) when PostgREST accepted the rows, else the
     ///   error for the caller to split or report.
     /// - Throws: `PluginError` for auth (401/403), rate limits (429) and server failures (5xx).
-    func insert(into table: String, body: [UInt8], upsert: (columns: [String], resolution: PostgRESTConfig.Resolution)?,
-                returning: [String]? = nil) throws -> Result<[JSONValue], PostgRESTError> {
+    func insert(
+        into table: String, body: [UInt8], upsert: (columns: [String], resolution: PostgRESTConfig.Resolution)?,
+        returning: [String]? = nil
+    ) throws -> Result<[JSONValue], PostgRESTError> {
         var query: [(String, String)] = []
         let representation = returning.map { _ in "return=representation" } ?? "return=minimal"
         var prefer = representation
@@ -31,8 +33,9 @@ struct PostgRESTClient {
         var headers = [(name: "Content-Type", value: "application/json"), (name: "Prefer", value: prefer)]
         if let schema { headers.append((name: "Content-Profile", value: schema)) }
         // An upsert may be repeated after a lost answer; a plain insert may not.
-        let request = HTTPRequest(method: "POST", url: HTTPRequest.path(Self.path(table), query: query), headers: headers,
-                                  body: body, retrySafe: upsert != nil)
+        let request = HTTPRequest(
+            method: "POST", url: HTTPRequest.path(Self.path(table), query: query), headers: headers,
+            body: body, retrySafe: upsert != nil)
         let response = try host.http(request)
         if let error = try Self.failure(of: response, table: table) { return .failure(error) }
         guard returning != nil else { return .success([]) }
@@ -50,8 +53,9 @@ struct PostgRESTClient {
     func delete(from table: String, filter: (String, String)) throws -> PostgRESTError? {
         var headers = [(name: "Prefer", value: "return=minimal")]
         if let schema { headers.append((name: "Content-Profile", value: schema)) }
-        return try send(HTTPRequest(method: "DELETE", url: HTTPRequest.path(Self.path(table), query: [filter]), headers: headers),
-                        table: table)
+        return try send(
+            HTTPRequest(method: "DELETE", url: HTTPRequest.path(Self.path(table), query: [filter]), headers: headers),
+            table: table)
     }
 
     /// Reads rows.
@@ -62,7 +66,8 @@ struct PostgRESTClient {
     func select(from table: String, query: [(String, String)]) throws -> (rows: [JSONValue], total: Int?) {
         var headers = [(name: "Prefer", value: "count=exact")]
         if let schema { headers.append((name: "Accept-Profile", value: schema)) }
-        let request = HTTPRequest(method: "GET", url: HTTPRequest.path(Self.path(table), query: query), headers: headers)
+        let request = HTTPRequest(
+            method: "GET", url: HTTPRequest.path(Self.path(table), query: query), headers: headers)
         let response = try host.http(request)
         guard response.isSuccess else {
             throw PostgRESTError(response).pluginError(table: table, retryAfter: Self.retryAfter(response))

@@ -46,9 +46,12 @@ struct PostgRESTConfig {
         ///   - path: Where it is, for messages.
         init(_ object: JSONObject, at path: String) throws {
             for key in object.keys where !Self.keys.contains(key) {
-                throw PluginError.invalid("\(path) has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
+                throw PluginError.invalid(
+                    "\(path) has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
             }
-            guard let name = object["name"]?.stringValue, !name.isEmpty else { throw PluginError.invalid("\(path).name is required") }
+            guard let name = object["name"]?.stringValue, !name.isEmpty else {
+                throw PluginError.invalid("\(path).name is required")
+            }
             self.name = name
             table = object["table"]?.stringValue
             if let key = object["primary_key"] {
@@ -57,13 +60,18 @@ struct PostgRESTConfig {
             cursorField = object["cursor_field"]?.stringValue
             select = object["select"]?.stringValue
             for (column, value) in object["filters"]?.objectValue ?? JSONObject() {
-                guard let text = value.stringValue else { throw PluginError.invalid("\(path).filters.\(column) must be a string like 'eq.active'") }
+                guard let text = value.stringValue else {
+                    throw PluginError.invalid("\(path).filters.\(column) must be a string like 'eq.active'")
+                }
                 filters.append((column, text))
             }
         }
     }
 
-    static let keys = ["schema", "table_prefix", "tables", "on_conflict", "resolution", "batch_size", "missing_keys", "streams", "assigned_id"]
+    static let keys = [
+        "schema", "table_prefix", "tables", "on_conflict", "resolution", "batch_size", "missing_keys", "streams",
+        "assigned_id",
+    ]
 
     /// Source streams.
     var streams: [Stream] = []
@@ -94,7 +102,9 @@ struct PostgRESTConfig {
             case "schema": schema = try Self.text(value, key)
             case "table_prefix": tablePrefix = try Self.text(value, key)
             case "tables":
-                guard let map = value.objectValue else { throw PluginError.invalid("config.tables must map stream names to table names") }
+                guard let map = value.objectValue else {
+                    throw PluginError.invalid("config.tables must map stream names to table names")
+                }
                 for (stream, table) in map { tables[stream] = try Self.text(table, "tables.\(stream)") }
             case "on_conflict":
                 if let list = value.arrayValue {
@@ -124,12 +134,15 @@ struct PostgRESTConfig {
             case "streams":
                 guard let list = value.arrayValue else { throw PluginError.invalid("config.streams must be a list") }
                 streams = try list.enumerated().map { index, item in
-                    guard let object = item.objectValue else { throw PluginError.invalid("config.streams[\(index)] must be an object") }
+                    guard let object = item.objectValue else {
+                        throw PluginError.invalid("config.streams[\(index)] must be an object")
+                    }
                     return try Stream(object, at: "config.streams[\(index)]")
                 }
             default:
-                throw PluginError.invalid("config has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", ")) "
-                                          + "(endpoint, apikey and bearer token go in the connection's http:)")
+                throw PluginError.invalid(
+                    "config has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", ")) "
+                        + "(endpoint, apikey and bearer token go in the connection's http:)")
             }
         }
         if schema?.isEmpty == true { throw PluginError.invalid("config.schema must not be empty") }

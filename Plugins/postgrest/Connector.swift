@@ -19,8 +19,11 @@ public final class PostgRESTConnector: DestinationConnector, SourceConnector {
     /// Asks the API root (PostgREST's OpenAPI description) to prove the endpoint and key work.
     public func check() throws -> CheckReport {
         do {
-            let response = try client.host.http(HTTPRequest(url: "/", headers: client.schema.map { [("Accept-Profile", $0)] } ?? []))
-            if response.isSuccess { return CheckReport(ok: true, message: "PostgREST answered HTTP \(response.status).") }
+            let response = try client.host.http(
+                HTTPRequest(url: "/", headers: client.schema.map { [("Accept-Profile", $0)] } ?? []))
+            if response.isSuccess {
+                return CheckReport(ok: true, message: "PostgREST answered HTTP \(response.status).")
+            }
             return CheckReport(ok: false, message: PostgRESTError(response).pluginError(table: "/").message)
         } catch let error as PluginError {
             return CheckReport(ok: false, message: error.message)
@@ -45,7 +48,8 @@ public final class PostgRESTConnector: DestinationConnector, SourceConnector {
     public func read(_ request: ReadRequest) throws -> any BatchReader {
         var stream = config.streams.first { $0.name == request.stream } ?? PostgRESTConfig.Stream(name: request.stream)
         if stream.cursorField == nil { stream.cursorField = request.cursorField }
-        return PostgRESTReader(stream: stream, request: request, client: client, host: host,
-                               table: stream.table ?? config.table(for: stream.name))
+        return PostgRESTReader(
+            stream: stream, request: request, client: client, host: host,
+            table: stream.table ?? config.table(for: stream.name))
     }
 }

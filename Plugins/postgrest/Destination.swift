@@ -42,11 +42,16 @@ final class PostgRESTDestination {
         var assigned: [AssignedID] = []
         switch request.operation {
         case .delete:
-            try delete(entries, from: table, key: request.primaryKey.isEmpty ? config.onConflict : request.primaryKey,
-                       rejections: &rejections)
+            try delete(
+                entries, from: table, key: request.primaryKey.isEmpty ? config.onConflict : request.primaryKey,
+                rejections: &rejections)
         case .append, .upsert:
-            let upsert = request.operation == .upsert
-                ? (columns: config.onConflict.isEmpty ? request.primaryKey : config.onConflict, resolution: config.resolution) : nil
+            let upsert =
+                request.operation == .upsert
+                ? (
+                    columns: config.onConflict.isEmpty ? request.primaryKey : config.onConflict,
+                    resolution: config.resolution
+                ) : nil
             let ids = config.assignedID.map { IDMatcher(column: $0, key: upsert?.columns ?? [], entries: entries) }
             for group in groups(entries) {
                 let keys = Self.keys(of: group)
@@ -55,7 +60,9 @@ final class PostgRESTDestination {
                 while start < encoded.count {
                     let end = min(start + config.batchSize, encoded.count)
                     try send(encoded[start..<end], table: table, rejections: &rejections) { sent, body in
-                        switch try self.client.insert(into: table, body: body, upsert: upsert, returning: ids?.returning) {
+                        switch try self.client.insert(
+                            into: table, body: body, upsert: upsert, returning: ids?.returning)
+                        {
                         case .failure(let error): return error
                         case .success(let rows):
                             if let ids { assigned += ids.match(rows, sent: sent.map(\.index)) }
@@ -70,8 +77,12 @@ final class PostgRESTDestination {
         let accepted = records.count - rejections.count
         host.count("postgrest.rows_written", by: Double(accepted))
         if !rejections.isEmpty {
-            host.log(.warning, "PostgREST rejected records.", ["table": .string(table), "count": .int(Int64(rejections.count)),
-                                                               "error": .string(rejections[0].error)])
+            host.log(
+                .warning, "PostgREST rejected records.",
+                [
+                    "table": .string(table), "count": .int(Int64(rejections.count)),
+                    "error": .string(rejections[0].error),
+                ])
         }
         assigned.sort { $0.index < $1.index }
         return WriteOutcome(acceptedCount: accepted, rejections: rejections, assignedIDs: assigned)
@@ -83,8 +94,10 @@ final class PostgRESTDestination {
     ///   - table: The table, for messages.
     ///   - rejections: Where records refused on their own are added.
     ///   - perform: Sends the records' body; answers nil on success or the error.
-    private func send(_ records: ArraySlice<(index: Int, bytes: [UInt8])>, table: String, rejections: inout [RecordRejection],
-                      perform: (ArraySlice<(index: Int, bytes: [UInt8])>, [UInt8]) throws -> PostgRESTError?) throws {
+    private func send(
+        _ records: ArraySlice<(index: Int, bytes: [UInt8])>, table: String, rejections: inout [RecordRejection],
+        perform: (ArraySlice<(index: Int, bytes: [UInt8])>, [UInt8]) throws -> PostgRESTError?
+    ) throws {
         if host.isCancelled { throw PluginError.cancelled() }
         var body: [UInt8] = [UInt8(ascii: "[")]
         body.reserveCapacity(records.reduce(2) { $0 + $1.bytes.count + 1 })
@@ -97,8 +110,10 @@ final class PostgRESTDestination {
         guard let error = try perform(records, body) else { return }
         guard error.isRecordLevel else { throw error.pluginError(table: table) }
         guard records.count > 1 else {
-            rejections.append(RecordRejection(index: records.first!.index,
-                                              error: "PostgREST rejected the record for table '\(table)': \(error.description)"))
+            rejections.append(
+                RecordRejection(
+                    index: records.first!.index,
+                    error: "PostgREST rejected the record for table '\(table)': \(error.description)"))
             return
         }
         let middle = records.startIndex + records.count / 2
@@ -107,7 +122,9 @@ final class PostgRESTDestination {
     }
 
     /// Deletes records by key: `key=in.(…)` for one column, `or=(and(a.eq.…,b.eq.…),…)` for several.
-    private func delete(_ entries: [Entry], from table: String, key: [String], rejections: inout [RecordRejection]) throws {
+    private func delete(_ entries: [Entry], from table: String, key: [String], rejections: inout [RecordRejection])
+        throws
+    {
         guard !key.isEmpty else {
             throw PluginError.invalid("deleting from '\(table)' needs the stream's primary key (or config.on_conflict)")
         }
@@ -115,11 +132,17 @@ final class PostgRESTDestination {
         for entry in entries {
             let values = key.map { entry.object[$0].flatMap(PostgRESTClient.quoted) }
             guard values.allSatisfy({ $0 != nil }) else {
-                rejections.append(RecordRejection(index: entry.index,
-                                                  error: "cannot delete from '\(table)': the record lacks a scalar value for \(key.joined(separator: ", "))"))
+                rejections.append(
+                    RecordRejection(
+                        index: entry.index,
+                        error:
+                            "cannot delete from '\(table)': the record lacks a scalar value for \(key.joined(separator: ", "))"
+                    ))
                 continue
             }
-            let term = key.count == 1 ? values[0]! : "and(" + zip(key, values).map { "\($0).eq.\($1!)" }.joined(separator: ",") + ")"
+            let term =
+                key.count == 1
+                ? values[0]! : "and(" + zip(key, values).map { "\($0).eq.\($1!)" }.joined(separator: ",") + ")"
             keyed.append((entry.index, Array(term.utf8)))
         }
         var start = 0

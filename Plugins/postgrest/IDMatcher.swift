@@ -34,7 +34,9 @@ struct IDMatcher {
         }
         guard !key.isEmpty else {
             guard rows.count == sent.count else { return [] }
-            return zip(sent, rows).compactMap { index, row in id(row).map { AssignedID(index: index, destinationID: $0) } }
+            return zip(sent, rows).compactMap { index, row in
+                id(row).map { AssignedID(index: index, destinationID: $0) }
+            }
         }
         var idOfKey: [String: String] = [:]
         for row in rows {

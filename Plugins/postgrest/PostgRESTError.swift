@@ -21,7 +21,8 @@ struct PostgRESTError: Error, CustomStringConvertible {
         status = response.status
         let json = try? response.json()
         code = json?["code"]?.stringValue
-        message = json?["message"]?.stringValue ?? (response.body.isEmpty ? "no message" : String(response.text.prefix(200)))
+        message =
+            json?["message"]?.stringValue ?? (response.body.isEmpty ? "no message" : String(response.text.prefix(200)))
         details = json?["details"]?.stringValue
         hint = json?["hint"]?.stringValue
     }
@@ -46,7 +47,9 @@ struct PostgRESTError: Error, CustomStringConvertible {
         case "21000": return "the same conflict key appears twice in one request"
         case "PGRST102": return "the request body is invalid (bulk objects must share keys)"
         case "PGRST204": return "a field has no column in the table: add the column or drop the field with a transform"
-        case "PGRST205", "42P01": return "the table is not exposed by PostgREST (check config.schema, the table name and reload the schema cache)"
+        case "PGRST205", "42P01":
+            return
+                "the table is not exposed by PostgREST (check config.schema, the table name and reload the schema cache)"
         case "PGRST106": return "the schema is not exposed (config.schema must be one of PostgREST's db-schemas)"
         case "42501": return "permission denied: the key's role may not write this table"
         case "42703": return "unknown column"
@@ -72,9 +75,10 @@ struct PostgRESTError: Error, CustomStringConvertible {
         let context = "PostgREST refused the request for table '\(table)' (HTTP \(status)): \(description)"
         switch status {
         case 401, 403:
-            return .auth(context + ". Supply the project's key in the connection's http: "
-                         + "headers: { apikey: \"${SUPABASE_KEY}\" } and auth: { type: bearer, token: \"${SUPABASE_KEY}\" } "
-                         + "(Supabase: the service-role key to bypass row-level security)")
+            return .auth(
+                context + ". Supply the project's key in the connection's http: "
+                    + "headers: { apikey: \"${SUPABASE_KEY}\" } and auth: { type: bearer, token: \"${SUPABASE_KEY}\" } "
+                    + "(Supabase: the service-role key to bypass row-level security)")
         case 429: return .rateLimited(context, retryAfter: retryAfter)
         case 500...: return .retryable(context, retryAfter: retryAfter)
         default: return .invalid(context)

@@ -29,7 +29,9 @@ final class PostgRESTReader: BatchReader {
     ///   - client: The protocol client.
     ///   - host: Host services, for cancellation.
     ///   - table: The table name.
-    init(stream: PostgRESTConfig.Stream, request: ReadRequest, client: PostgRESTClient, host: HostServices, table: String) {
+    init(
+        stream: PostgRESTConfig.Stream, request: ReadRequest, client: PostgRESTClient, host: HostServices, table: String
+    ) {
         self.stream = stream
         self.client = client
         self.host = host
@@ -39,7 +41,9 @@ final class PostgRESTReader: BatchReader {
         if let cursor = stream.cursorField {
             if let since = request.since { bounds.append((cursor, "gte." + since)) }
             if let until = request.until { bounds.append((cursor, "lt." + until)) }
-            if !request.fullRefresh, let checkpoint = request.checkpoint, let value = checkpoint["cursor"], !value.isNull {
+            if !request.fullRefresh, let checkpoint = request.checkpoint, let value = checkpoint["cursor"],
+                !value.isNull
+            {
                 position = (value, checkpoint["key"].flatMap { $0.isNull ? nil : $0 })
             }
         }
@@ -57,7 +61,9 @@ final class PostgRESTReader: BatchReader {
         }
         var batch = RecordBatch()
         for row in page.rows {
-            guard let object = row.objectValue else { throw PluginError.invalid("PostgREST returned a row that is not an object") }
+            guard let object = row.objectValue else {
+                throw PluginError.invalid("PostgREST returned a row that is not an object")
+            }
             batch.append(object)
         }
         let last = page.rows[page.rows.count - 1]
@@ -88,7 +94,11 @@ final class PostgRESTReader: BatchReader {
             order = [cursor] + (stream.primaryKey.count == 1 ? stream.primaryKey : [])
             if let position, let cursorText = PostgRESTClient.quoted(position.cursor) {
                 if let key = position.key, let keyText = PostgRESTClient.quoted(key) {
-                    query.append(("or", "(\(cursor).gt.\(cursorText),and(\(cursor).eq.\(cursorText),\(stream.primaryKey[0]).gt.\(keyText)))"))
+                    query.append(
+                        (
+                            "or",
+                            "(\(cursor).gt.\(cursorText),and(\(cursor).eq.\(cursorText),\(stream.primaryKey[0]).gt.\(keyText)))"
+                        ))
                 } else {
                     query.append(("or", "(\(cursor).gt.\(cursorText))"))
                 }

@@ -10,28 +10,35 @@ struct RESTConfig {
 
     init(_ object: JSONObject) throws {
         for key in object.keys where key != "streams" && key != "writes" {
-            throw PluginError.invalid("config: unknown key '\(key)'; the rest connector takes 'streams' and 'writes' (auth and endpoint go in the connection's http:)")
+            throw PluginError.invalid(
+                "config: unknown key '\(key)'; the rest connector takes 'streams' and 'writes' (auth and endpoint go in the connection's http:)"
+            )
         }
         func list(_ key: String) throws -> [JSONObject] {
             guard let value = object[key], !value.isNull else { return [] }
             guard let items = value.arrayValue else { throw PluginError.invalid("config.\(key) must be a list") }
             return try items.enumerated().map { index, item in
-                guard let entry = item.objectValue else { throw PluginError.invalid("config.\(key)[\(index)] must be an object") }
+                guard let entry = item.objectValue else {
+                    throw PluginError.invalid("config.\(key)[\(index)] must be an object")
+                }
                 return entry
             }
         }
         streams = try list("streams").enumerated().map { try RESTStream($1, at: "config.streams[\($0)]") }
         writes = try list("writes").enumerated().map { try RESTWrite($1, at: "config.writes[\($0)]") }
         guard !streams.isEmpty || !writes.isEmpty else {
-            throw PluginError.invalid("config.streams (to read) or config.writes (to write) must list at least one stream")
+            throw PluginError.invalid(
+                "config.streams (to read) or config.writes (to write) must list at least one stream")
         }
     }
 }
 
 /// One configured stream: where its records are and how to page through them.
 struct RESTStream {
-    static let keys = ["name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
-                       "filter_param", "pagination", "method", "body", "cursor_default", "until_param", "until_filter"]
+    static let keys = [
+        "name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
+        "filter_param", "pagination", "method", "body", "cursor_default", "until_param", "until_filter",
+    ]
 
     var name: String
     var path: String
@@ -61,18 +68,22 @@ struct RESTStream {
 
     init(_ object: JSONObject, at where_: String) throws {
         for key in object.keys where !Self.keys.contains(key) {
-            throw PluginError.invalid("\(where_): unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
+            throw PluginError.invalid(
+                "\(where_): unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
         }
         func text(_ key: String) throws -> String? {
             guard let value = object[key], !value.isNull else { return nil }
             guard let string = value.stringValue else { throw PluginError.invalid("\(where_).\(key) must be a string") }
             return string
         }
-        guard let name = try text("name"), !name.isEmpty else { throw PluginError.invalid("\(where_).name is required") }
+        guard let name = try text("name"), !name.isEmpty else {
+            throw PluginError.invalid("\(where_).name is required")
+        }
         self.name = name
         path = try text("path") ?? ""
         query = try (object["query"]?.objectValue ?? JSONObject()).map { key, value in
-            guard let scalar = value.stringValue ?? value.intValue.map(String.init) ?? value.boolValue.map(String.init) else {
+            guard let scalar = value.stringValue ?? value.intValue.map(String.init) ?? value.boolValue.map(String.init)
+            else {
                 throw PluginError.invalid("\(where_).query.\(key) must be a string, number or boolean")
             }
             return (key, scalar)
@@ -95,7 +106,9 @@ struct RESTStream {
             throw PluginError.invalid("\(where_).cursor_filter must contain {cursor}, where the last cursor value goes")
         }
         method = (try text("method") ?? "GET").uppercased()
-        guard method == "GET" || method == "POST" else { throw PluginError.invalid("\(where_).method must be GET or POST, got '\(method)'") }
+        guard method == "GET" || method == "POST" else {
+            throw PluginError.invalid("\(where_).method must be GET or POST, got '\(method)'")
+        }
         body = object["body"].flatMap { $0.isNull ? nil : $0 }
         if body != nil && method == "GET" { throw PluginError.invalid("\(where_).body needs method: POST") }
         cursorDefault = try text("cursor_default") ?? ""
@@ -109,17 +122,21 @@ struct RESTStream {
             throw PluginError.invalid("\(where_): cursor_param, cursor_filter and a {cursor} in body need cursor_field")
         }
         if case .keyset(_, _, let keyParam, let keyFilter) = pagination {
-            guard cursorField != nil, cursorParam != nil || cursorFilter != nil || keyFilter != nil || bodyUsesCursor else {
-                throw PluginError.invalid("\(where_).pagination type keyset needs cursor_field and a way to send it: cursor_param, cursor_filter, "
-                                          + "pagination.key_filter or {cursor} in body")
+            guard cursorField != nil, cursorParam != nil || cursorFilter != nil || keyFilter != nil || bodyUsesCursor
+            else {
+                throw PluginError.invalid(
+                    "\(where_).pagination type keyset needs cursor_field and a way to send it: cursor_param, cursor_filter, "
+                        + "pagination.key_filter or {cursor} in body")
             }
             if keyFilter != nil && cursorFilter == nil {
-                throw PluginError.invalid("\(where_).pagination.key_filter needs cursor_filter too (inclusive, >=), for the requests "
-                                          + "that start from a cursor without a key (--since, lookback)")
+                throw PluginError.invalid(
+                    "\(where_).pagination.key_filter needs cursor_filter too (inclusive, >=), for the requests "
+                        + "that start from a cursor without a key (--since, lookback)")
             }
             guard !primaryKey.isEmpty, (keyParam == nil && keyFilter == nil) || primaryKey.count == 1 else {
-                throw PluginError.invalid("\(where_).pagination type keyset needs primary_key (one field with key_param or key_filter) "
-                                          + "to tell apart records with the same cursor")
+                throw PluginError.invalid(
+                    "\(where_).pagination type keyset needs primary_key (one field with key_param or key_filter) "
+                        + "to tell apart records with the same cursor")
             }
         }
     }
@@ -127,7 +144,8 @@ struct RESTStream {
     /// Records per page the pagination asks for (0 when it sets none).
     var pageSize: Int {
         switch pagination {
-        case .page(_, _, let size, _), .offset(_, _, let size), .fourD(let size), .keyset(_, let size, _, _): return size
+        case .page(_, _, let size, _), .offset(_, _, let size), .fourD(let size), .keyset(_, let size, _, _):
+            return size
         case .cursor(_, _, _, let size): return size ?? 0
         case .none, .link: return 0
         }
@@ -138,12 +156,15 @@ struct RESTStream {
         var value = body
         for key in recordsPath {
             guard let next = value[key] else {
-                throw PluginError.invalid("stream '\(name)': the response has no '\(recordsPath.joined(separator: "."))'")
+                throw PluginError.invalid(
+                    "stream '\(name)': the response has no '\(recordsPath.joined(separator: "."))'")
             }
             value = next
         }
         guard let array = value.arrayValue else {
-            throw PluginError.invalid("stream '\(name)': '\(recordsPath.isEmpty ? "the body" : recordsPath.joined(separator: "."))' is not a list")
+            throw PluginError.invalid(
+                "stream '\(name)': '\(recordsPath.isEmpty ? "the body" : recordsPath.joined(separator: "."))' is not a list"
+            )
         }
         return array
     }

@@ -26,17 +26,21 @@ final class RESTDestination {
     /// - Returns: The accepted count, the refused records and the ids of objects created or found.
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         guard var stream = config.first(where: { $0.name == request.stream }) else {
-            throw PluginError.invalid("no writes[] entry for stream '\(request.stream)'; configured: \(config.map(\.name).joined(separator: ", "))")
+            throw PluginError.invalid(
+                "no writes[] entry for stream '\(request.stream)'; configured: \(config.map(\.name).joined(separator: ", "))"
+            )
         }
         if stream.idMapScope.isEmpty {
             guard let scope = request.idMapScope, !scope.isEmpty else {
-                throw PluginError.invalid("stream '\(stream.name)': this host names no ID-map scope; set writes[].id_map_scope to "
-                                          + "'<destination connection>/\(stream.name)'")
+                throw PluginError.invalid(
+                    "stream '\(stream.name)': this host names no ID-map scope; set writes[].id_map_scope to "
+                        + "'<destination connection>/\(stream.name)'")
             }
             stream.idMapScope = scope
         }
         guard !request.primaryKey.isEmpty else {
-            throw PluginError.invalid("writing stream '\(stream.name)' needs the pipeline's primary key: it maps each record to its object")
+            throw PluginError.invalid(
+                "writing stream '\(stream.name)' needs the pipeline's primary key: it maps each record to its object")
         }
         if request.operation == .delete && !stream.allowsDelete {
             throw PluginError.unsupported("stream '\(stream.name)': deletes (mirror) need writes[].delete: true")
@@ -50,8 +54,11 @@ final class RESTDestination {
             case .failure(let error): writer.rejections.append(RecordRejection(index: index, error: error.message))
             case .success(let object):
                 guard let key = Self.key(of: object, fields: request.primaryKey) else {
-                    writer.rejections.append(RecordRejection(index: index, error: "the record has no string or integer value for its key "
-                                                             + request.primaryKey.joined(separator: ", ")))
+                    writer.rejections.append(
+                        RecordRejection(
+                            index: index,
+                            error: "the record has no string or integer value for its key "
+                                + request.primaryKey.joined(separator: ", ")))
                     continue
                 }
                 if request.operation == .delete {
@@ -65,8 +72,12 @@ final class RESTDestination {
         let accepted = records.count - writer.rejections.count
         host.count("rest.objects_written", by: Double(accepted))
         if let first = writer.rejections.first {
-            host.log(.warning, "The API refused records.", ["stream": .string(stream.name), "count": .int(Int64(writer.rejections.count)),
-                                                            "error": .string(first.error)])
+            host.log(
+                .warning, "The API refused records.",
+                [
+                    "stream": .string(stream.name), "count": .int(Int64(writer.rejections.count)),
+                    "error": .string(first.error),
+                ])
         }
         return WriteOutcome(acceptedCount: accepted, rejections: writer.rejections, assignedIDs: writer.assigned)
     }
@@ -82,10 +93,14 @@ final class RESTDestination {
         }
         try intents.remove(confirmed)
         if let last = lastReported, last.stream == stream.name, last.batchID != batchID,
-           let missing = try last.keys.first(where: { try host.destinationID(scope: stream.idMapScope, sourceID: $0) == nil }) {
-            throw PluginError.invalid("stream '\(stream.name)': the host's ID map has no id for key '\(missing)' under id_map_scope "
-                                      + "'\(stream.idMapScope)' after its batch was committed: set id_map_scope to "
-                                      + "'<this connection's name>/\(stream.name)'")
+            let missing = try last.keys.first(where: {
+                try host.destinationID(scope: stream.idMapScope, sourceID: $0) == nil
+            })
+        {
+            throw PluginError.invalid(
+                "stream '\(stream.name)': the host's ID map has no id for key '\(missing)' under id_map_scope "
+                    + "'\(stream.idMapScope)' after its batch was committed: set id_map_scope to "
+                    + "'<this connection's name>/\(stream.name)'")
         }
     }
 
@@ -141,7 +156,8 @@ struct RecordWriter {
 
     /// Deletes the record's object, when it has one.
     mutating func delete(_ object: JSONObject, key: String, index: Int) throws {
-        guard let id = try host.destinationID(scope: stream.idMapScope, sourceID: key) ?? intents[key].flatMap({ $0 }) else { return }
+        guard let id = try host.destinationID(scope: stream.idMapScope, sourceID: key) ?? intents[key].flatMap({ $0 })
+        else { return }
         let response = try host.http(HTTPRequest(method: "DELETE", url: stream.itemPath(id: id)))
         if response.isSuccess || response.status == 404 { return }
         try refuse(response, "DELETE", index: index)
@@ -150,7 +166,8 @@ struct RecordWriter {
     /// `POST`s the record after recording the intent; a create is never retried by the host.
     private mutating func create(key: String, body: [UInt8], index: Int) throws {
         try intents.record(key, id: nil)
-        let response = try host.http(HTTPRequest(method: "POST", url: stream.path, headers: [("Content-Type", "application/json")], body: body))
+        let response = try host.http(
+            HTTPRequest(method: "POST", url: stream.path, headers: [("Content-Type", "application/json")], body: body))
         guard response.isSuccess else {
             try refuse(response, "POST", index: index)
             // Refused: nothing was created, so nothing is left to resolve.
@@ -159,8 +176,9 @@ struct RecordWriter {
         }
         guard let id = RESTWrite.idText(RESTWrite.value(at: stream.idPath, in: try response.json())) else {
             // Created, but the id cannot be read: the intent stays, for a lookup to resolve.
-            throw PluginError.invalid("stream '\(stream.name)': the create's response (HTTP \(response.status)) has no string or integer at "
-                                      + "id_path '\(stream.idPath.joined(separator: "."))'")
+            throw PluginError.invalid(
+                "stream '\(stream.name)': the create's response (HTTP \(response.status)) has no string or integer at "
+                    + "id_path '\(stream.idPath.joined(separator: "."))'")
         }
         try intents.record(key, id: id)
         report(id, key: key, index: index)
@@ -170,8 +188,10 @@ struct RecordWriter {
     @discardableResult
     private mutating func update(id: String, body: [UInt8], index: Int) throws -> Bool {
         // The same body applied twice leaves the same object: the host may retry it.
-        let response = try host.http(HTTPRequest(method: stream.updateMethod, url: stream.itemPath(id: id),
-                                                 headers: [("Content-Type", "application/json")], body: body, retrySafe: true))
+        let response = try host.http(
+            HTTPRequest(
+                method: stream.updateMethod, url: stream.itemPath(id: id),
+                headers: [("Content-Type", "application/json")], body: body, retrySafe: true))
         if response.isSuccess { return true }
         try refuse(response, stream.updateMethod, index: index)
         return false
@@ -180,15 +200,17 @@ struct RecordWriter {
     /// Finds the object an unanswered create may have made; nil when there is none.
     private mutating func resolve(_ object: JSONObject, key: String, index: Int) throws -> String? {
         guard let lookup = stream.lookup else {
-            throw PluginError.invalid("stream '\(stream.name)': a create of key '\(key)' got no recorded answer in an earlier run and no "
-                                      + "writes[].lookup is configured to find the object it may have made; configure one (or map the key "
-                                      + "with ferry idmap import) before running again")
+            throw PluginError.invalid(
+                "stream '\(stream.name)': a create of key '\(key)' got no recorded answer in an earlier run and no "
+                    + "writes[].lookup is configured to find the object it may have made; configure one (or map the key "
+                    + "with ferry idmap import) before running again")
         }
         let query = lookup.query.map { ($0.0, RESTWrite.fill($0.1, key: key, record: object)) }
         let response = try host.http(.get(HTTPRequest.path(lookup.path, query: query)))
         guard response.isSuccess else {
-            throw PluginError.invalid("stream '\(stream.name)': the lookup of key '\(key)' answered HTTP \(response.status): "
-                                      + String(response.text.prefix(300)))
+            throw PluginError.invalid(
+                "stream '\(stream.name)': the lookup of key '\(key)' answered HTTP \(response.status): "
+                    + String(response.text.prefix(300)))
         }
         let found = RESTWrite.value(at: lookup.recordsPath, in: try response.json())
         let candidates = (found?.arrayValue ?? found.map { [$0] } ?? []).filter { candidate in
@@ -196,11 +218,16 @@ struct RecordWriter {
         }
         let ids = candidates.compactMap { RESTWrite.idText(RESTWrite.value(at: lookup.idPath, in: $0)) }
         guard ids.count <= 1 else {
-            throw PluginError.invalid("stream '\(stream.name)': the lookup of key '\(key)' found \(ids.count) objects (\(ids.prefix(5).joined(separator: ", "))); "
-                                      + "it must find one at most")
+            throw PluginError.invalid(
+                "stream '\(stream.name)': the lookup of key '\(key)' found \(ids.count) objects (\(ids.prefix(5).joined(separator: ", "))); "
+                    + "it must find one at most")
         }
-        host.log(.info, ids.isEmpty ? "An unanswered create made no object; creating it." : "An unanswered create made an object; updating it.",
-                 ["stream": .string(stream.name), "key": .string(key)])
+        host.log(
+            .info,
+            ids.isEmpty
+                ? "An unanswered create made no object; creating it."
+                : "An unanswered create made an object; updating it.",
+            ["stream": .string(stream.name), "key": .string(key)])
         return ids.first
     }
 
@@ -214,7 +241,8 @@ struct RecordWriter {
         let message = "\(method) answered HTTP \(response.status): \(response.text.prefix(500))"
         switch response.status {
         case 400, 404, 405, 409, 410, 412, 413, 415, 422:
-            rejections.append(RecordRejection(index: index, error: "stream '\(stream.name)': the API refused the record: \(message)"))
+            rejections.append(
+                RecordRejection(index: index, error: "stream '\(stream.name)': the API refused the record: \(message)"))
         case 401, 403:
             throw PluginError.auth("stream '\(stream.name)': \(message); check the connection's http.auth")
         case 500...:

@@ -26,7 +26,8 @@ struct Intents {
         self.host = host
         guard let text = try host.state(stateKey) else { return }
         guard case .object(let object)? = try? JSONParser().parse(text) else {
-            throw PluginError.invalid("state '\(stateKey)' is not a JSON object; it holds the creates still to be confirmed")
+            throw PluginError.invalid(
+                "state '\(stateKey)' is not a JSON object; it holds the creates still to be confirmed")
         }
         for (key, value) in object { entries[key] = RESTWrite.idText(value["id"]) }
     }
@@ -52,9 +53,10 @@ struct Intents {
             try host.removeState(stateKey)
             return
         }
-        let object = JSONObject(entries.sorted { $0.key < $1.key }.map { key, id in
-            (key: key, value: JSONValue.object(id.map { ["id": .string($0)] } ?? JSONObject()))
-        })
+        let object = JSONObject(
+            entries.sorted { $0.key < $1.key }.map { key, id in
+                (key: key, value: JSONValue.object(id.map { ["id": .string($0)] } ?? JSONObject()))
+            })
         try host.setState(JSONWriter().encodeString(.object(object)), for: stateKey)
     }
 }

@@ -77,14 +77,18 @@ struct Pagination {
     ///   - body: Its parsed body.
     ///   - linkHeader: Its `Link` header, if any.
     ///   - startedAtBeginning: For `keyset`: the run asked for the first page with no cursor.
-    mutating func next(afterPageOf count: Int, body: JSONValue, linkHeader: String?, startedAtBeginning: Bool = false) -> Next {
+    mutating func next(afterPageOf count: Int, body: JSONValue, linkHeader: String?, startedAtBeginning: Bool = false)
+        -> Next
+    {
         let total = totals.records(in: body) ?? (style.isFourD ? body["__COUNT"]?.intValue.map(Int.init) : nil)
         let verdict: Verdict
         switch style {
         case .none:
             verdict = total.map { count == $0 ? .end(declared: true) : .short(expected: $0) } ?? .end(declared: true)
         case .page(_, _, let size, let start):
-            verdict = sized(count: count, size: size, total: total, pages: totals.pages(in: body).map { (read: page - start + 1, total: $0) })
+            verdict = sized(
+                count: count, size: size, total: total,
+                pages: totals.pages(in: body).map { (read: page - start + 1, total: $0) })
         case .offset(_, _, let size), .fourD(let size):
             verdict = sized(count: count, size: size, total: total, pages: nil)
         case .cursor(_, let nextPath, _, _):
@@ -106,7 +110,8 @@ struct Pagination {
         }
         switch verdict {
         case .short(let expected):
-            let reason = "\(pageName) returned \(count) records where the API's \(totalsKey) (\(total.map(String.init) ?? "?") in all, "
+            let reason =
+                "\(pageName) returned \(count) records where the API's \(totalsKey) (\(total.map(String.init) ?? "?") in all, "
                 + "\(received) read before) mean \(expected)"
             guard repeats < Self.maxRepeats else {
                 return .inconsistent(reason + "; asked \(repeats + 1) times")
@@ -168,7 +173,9 @@ struct Pagination {
         case .offset(let param, let limitParam, let size):
             return .query([Parameter(param, "\(received)"), Parameter(limitParam, "\(size)")])
         case .cursor(let param, _, let sizeParam, let size):
-            return .query([Parameter(param, lastToken ?? "")] + (sizeParam.flatMap { name in size.map { [Parameter(name, "\($0)")] } } ?? []))
+            return .query(
+                [Parameter(param, lastToken ?? "")]
+                    + (sizeParam.flatMap { name in size.map { [Parameter(name, "\($0)")] } } ?? []))
         case .keyset(let sizeParam, let size, _, _):
             return .query(sizeParam.map { [Parameter($0, "\(size)")] } ?? [])
         case .link:
@@ -201,7 +208,7 @@ struct Pagination {
         for part in header.split(separator: ",") {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: " ") }
             guard let target = pieces.first, target.hasPrefix("<"), target.hasSuffix(">"),
-                  pieces.dropFirst().contains(where: { $0.replacing("\"", with: "").lowercased() == "rel=next" })
+                pieces.dropFirst().contains(where: { $0.replacing("\"", with: "").lowercased() == "rel=next" })
             else { continue }
             return String(target.dropFirst().dropLast())
         }

@@ -25,42 +25,56 @@ extension Pagination {
         var isKeyset: Bool { if case .keyset = self { return true } else { return false } }
 
         static let allowedKeys: [String: [String]] = [
-            "none": ["total_path"], "page": ["page_param", "size_param", "page_size", "start_page", "total_path", "total_pages_path"],
+            "none": ["total_path"],
+            "page": ["page_param", "size_param", "page_size", "start_page", "total_path", "total_pages_path"],
             "offset": ["offset_param", "limit_param", "page_size", "total_path"],
             "cursor": ["cursor_param", "next_path", "size_param", "page_size", "total_path"],
-            "link": ["total_path"], "4d": ["page_size"], "keyset": ["size_param", "page_size", "key_param", "key_filter"],
+            "link": ["total_path"], "4d": ["page_size"],
+            "keyset": ["size_param", "page_size", "key_param", "key_filter"],
         ]
 
         init(_ object: JSONObject, at where_: String) throws {
             let type = object["type"]?.stringValue ?? "none"
             let size = object["page_size"]?.intValue.map(Int.init)
             guard let keys = Self.allowedKeys[type] else {
-                throw PluginError.invalid("\(where_).type must be one of none, page, offset, cursor, link, 4d, keyset, got '\(type)'")
+                throw PluginError.invalid(
+                    "\(where_).type must be one of none, page, offset, cursor, link, 4d, keyset, got '\(type)'")
             }
             for key in object.keys where key != "type" && !keys.contains(key) {
-                throw PluginError.invalid("\(where_): unknown key '\(key)' for type \(type); valid: \(keys.joined(separator: ", "))")
+                throw PluginError.invalid(
+                    "\(where_): unknown key '\(key)' for type \(type); valid: \(keys.joined(separator: ", "))")
             }
             if let size, size <= 0 { throw PluginError.invalid("\(where_).page_size must be greater than 0") }
             switch type {
             case "page":
-                self = .page(param: object["page_param"]?.stringValue ?? "page", sizeParam: object["size_param"]?.stringValue,
-                             size: size ?? 100, start: object["start_page"]?.intValue.map(Int.init) ?? 1)
+                self = .page(
+                    param: object["page_param"]?.stringValue ?? "page", sizeParam: object["size_param"]?.stringValue,
+                    size: size ?? 100, start: object["start_page"]?.intValue.map(Int.init) ?? 1)
             case "offset":
-                self = .offset(param: object["offset_param"]?.stringValue ?? "offset",
-                               limitParam: object["limit_param"]?.stringValue ?? "limit", size: size ?? 100)
+                self = .offset(
+                    param: object["offset_param"]?.stringValue ?? "offset",
+                    limitParam: object["limit_param"]?.stringValue ?? "limit", size: size ?? 100)
             case "cursor":
-                guard let next = object["next_path"]?.stringValue else { throw PluginError.invalid("\(where_).next_path is required for type cursor") }
-                self = .cursor(param: object["cursor_param"]?.stringValue ?? "cursor",
-                               nextPath: next.split(separator: ".").map(String.init), sizeParam: object["size_param"]?.stringValue, size: size)
+                guard let next = object["next_path"]?.stringValue else {
+                    throw PluginError.invalid("\(where_).next_path is required for type cursor")
+                }
+                self = .cursor(
+                    param: object["cursor_param"]?.stringValue ?? "cursor",
+                    nextPath: next.split(separator: ".").map(String.init), sizeParam: object["size_param"]?.stringValue,
+                    size: size)
             case "link": self = .link
             case "4d": self = .fourD(size: size ?? 1000)
             case "keyset":
                 let keyFilter = object["key_filter"]?.stringValue
                 if let keyFilter, !(keyFilter.contains("{cursor}") && keyFilter.contains("{key}")) {
-                    throw PluginError.invalid("\(where_).key_filter must contain {cursor} and {key}, e.g. 'updated > \"{cursor}\" OR (updated = \"{cursor}\" AND id > {key})'")
+                    throw PluginError.invalid(
+                        "\(where_).key_filter must contain {cursor} and {key}, e.g. 'updated > \"{cursor}\" OR (updated = \"{cursor}\" AND id > {key})'"
+                    )
                 }
-                self = .keyset(sizeParam: object["size_param"]?.stringValue, size: size ?? 100, keyParam: object["key_param"]?.stringValue,
-                               keyFilter: keyFilter)
+                self = .keyset(
+                    sizeParam: object["size_param"]?.stringValue, size: size ?? 100,
+                    keyParam: object["key_param"]?.stringValue,
+                    keyFilter: keyFilter)
             default: self = .none
             }
         }

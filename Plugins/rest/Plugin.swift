@@ -12,7 +12,8 @@ public enum RESTPlugin: FerryPlugin {
     public typealias Instance = RESTConnector
     public static let name = "rest"
     public static let version = FerryVersion.current
-    public static let summary = "Generic JSON REST: configured streams, six pagination styles with totals checks; creates exactly once, updates, deletes; host HTTP."
+    public static let summary =
+        "Generic JSON REST: configured streams, six pagination styles with totals checks; creates exactly once, updates, deletes; host HTTP."
     /// A reader moves its cursor, page and keyset position only after a page is accepted, so
     /// a `next()` that failed asks for the same page again.
     public static let repeatableReads = true
@@ -22,18 +23,20 @@ public enum RESTPlugin: FerryPlugin {
         "properties": [
             "streams": [
                 "type": "array",
-                "description": .string("Streams: name, path, query, records_path, primary_key, cursor_field, cursor_param, cursor_filter, filter_param, "
-                    + "until_param, until_filter, method, body, cursor_default, pagination (type none|page|offset|cursor|link|4d|keyset; "
-                    + "page_size, size_param, page_param, start_page, offset_param, limit_param, cursor_param, next_path, key_param, "
-                    + "total_path, total_pages_path). See Plugins/rest/README.md."),
+                "description": .string(
+                    "Streams: name, path, query, records_path, primary_key, cursor_field, cursor_param, cursor_filter, filter_param, "
+                        + "until_param, until_filter, method, body, cursor_default, pagination (type none|page|offset|cursor|link|4d|keyset; "
+                        + "page_size, size_param, page_param, start_page, offset_param, limit_param, cursor_param, next_path, key_param, "
+                        + "total_path, total_pages_path). See Plugins/rest/README.md."),
                 "items": ["type": "object"],
             ],
             "writes": [
                 "type": "array",
-                "description": .string("Destination streams: name, path (POST creates here), id_map_scope (default: the host's scope for the pipeline, '<connection>/<stream>'), "
-                    + "item_path (default '<path>/{id}'), update_method (PATCH|PUT), id_path (default 'id'), body (template with {field}, {key}), "
-                    + "delete (bool), lookup (path, query with {key}, records_path, id_path, match_field) to resolve an unanswered create. "
-                    + "See Plugins/rest/README.md."),
+                "description": .string(
+                    "Destination streams: name, path (POST creates here), id_map_scope (default: the host's scope for the pipeline, '<connection>/<stream>'), "
+                        + "item_path (default '<path>/{id}'), update_method (PATCH|PUT), id_path (default 'id'), body (template with {field}, {key}), "
+                        + "delete (bool), lookup (path, query with {key}, records_path, id_path, match_field) to resolve an unanswered create. "
+                        + "See Plugins/rest/README.md."),
                 "items": ["type": "object"],
             ],
         ],

@@ -25,7 +25,8 @@ struct ReadWindow {
         until = request.until.map(JSONValue.string)
         checkpointKeys = []
         if (since != nil || until != nil) && stream.cursorField == nil {
-            throw PluginError.invalid("stream '\(stream.name)' has no cursor_field, so --since and --until cannot select a range of it")
+            throw PluginError.invalid(
+                "stream '\(stream.name)' has no cursor_field, so --since and --until cannot select a range of it")
         }
         if let since {
             // An explicit range replaces the checkpoint.
@@ -38,8 +39,9 @@ struct ReadWindow {
         checkpointKeys = checkpoint?["keys"]?.arrayValue ?? []
         guard let cursor, let lookback = request.lookback, lookback > 0 else { return }
         guard let text = cursor.stringValue, let timestamp = Timestamp(text) else {
-            throw PluginError.invalid("stream '\(stream.name)': lookback needs a timestamp cursor, but the checkpoint's "
-                                      + "\(stream.cursorField ?? "cursor") is \(JSONWriter().encodeString(cursor))")
+            throw PluginError.invalid(
+                "stream '\(stream.name)': lookback needs a timestamp cursor, but the checkpoint's "
+                    + "\(stream.cursorField ?? "cursor") is \(JSONWriter().encodeString(cursor))")
         }
         start = .string(timestamp.moved(back: lookback).text)
         // Records re-read inside the lookback are delivered again; the tie keys no longer apply.

@@ -18,7 +18,8 @@ public final class RESTConnector: SourceConnector, DestinationConnector {
 
     /// Requests the first stream's first page, or the first write stream's collection.
     public func check() throws -> CheckReport {
-        let (name, path, query) = config.streams.first.map { ($0.name, $0.path, $0.query) }
+        let (name, path, query) =
+            config.streams.first.map { ($0.name, $0.path, $0.query) }
             ?? (config.writes[0].name, config.writes[0].lookup?.path ?? config.writes[0].path, [])
         let response = try host.http(.get(path, query: query))
         return CheckReport(ok: response.isSuccess, message: "Stream '\(name)' answered HTTP \(response.status).")
@@ -40,7 +41,8 @@ public final class RESTConnector: SourceConnector, DestinationConnector {
     /// Starts reading a stream from the checkpoint's cursor, or the request's range.
     public func read(_ request: ReadRequest) throws -> any BatchReader {
         guard let stream = config.streams.first(where: { $0.name == request.stream }) else {
-            throw PluginError.invalid("unknown stream '\(request.stream)'; configured: \(config.streams.map(\.name).joined(separator: ", "))")
+            throw PluginError.invalid(
+                "unknown stream '\(request.stream)'; configured: \(config.streams.map(\.name).joined(separator: ", "))")
         }
         return RESTReader(stream: stream, host: host, window: try ReadWindow(request: request, stream: stream))
     }
@@ -79,7 +81,8 @@ final class RESTReader: BatchReader {
                 // Never pending: both are handled where the page is read. A plugin never traps.
                 throw PluginError.invalid("stream '\(stream.name)': internal paging state \(pending)")
             case .url(let next): url = next
-            case .query(let paging): url = HTTPRequest.path(stream.path, query: baseQuery() + paging.map { ($0.name, $0.value) })
+            case .query(let paging):
+                url = HTTPRequest.path(stream.path, query: baseQuery() + paging.map { ($0.name, $0.value) })
             }
             if let batch = try read(url) { return batch }
         }
@@ -92,25 +95,30 @@ final class RESTReader: BatchReader {
             let response = try host.http(request(url))
             guard response.isSuccess else {
                 let snippet = String(response.text.prefix(200))
-                throw PluginError.invalid("stream '\(stream.name)': \(stream.method) \(url.split(separator: "?").first ?? "") answered HTTP \(response.status): \(snippet)")
+                throw PluginError.invalid(
+                    "stream '\(stream.name)': \(stream.method) \(url.split(separator: "?").first ?? "") answered HTTP \(response.status): \(snippet)"
+                )
             }
             let body = try response.json()
             let records = try stream.records(in: body)
             var page = try Page(records, stream: stream, window: window, cursor: cursor, keyset: keyset)
             if let keyset { try checkProgress(of: page, records: records.count, from: keyset) }
-            let next = pagination.next(afterPageOf: keyset == nil ? records.count : page.fresh, body: body,
-                                       linkHeader: response[header: "Link"], startedAtBeginning: window.start == nil)
+            let next = pagination.next(
+                afterPageOf: keyset == nil ? records.count : page.fresh, body: body,
+                linkHeader: response[header: "Link"], startedAtBeginning: window.start == nil)
             switch next {
             case .repeatPage(let reason):
-                host.log(.warning, "A page disagrees with the API's totals; asking for it again.",
-                         ["stream": .string(stream.name), "error": .string(reason)])
+                host.log(
+                    .warning, "A page disagrees with the API's totals; asking for it again.",
+                    ["stream": .string(stream.name), "error": .string(reason)])
                 continue
             case .inconsistent(let reason):
                 // `pending` still names this page: a host that calls `next()` again gets it asked for
                 // again, never an end of stream.
-                throw PluginError.retryable("stream '\(stream.name)': \(reason). Records changed or vanished between pages (or the API "
-                                            + "caps pages below pagination.page_size: lower it); the read stops before this page, "
-                                            + "so the next run reads it again.")
+                throw PluginError.retryable(
+                    "stream '\(stream.name)': \(reason). Records changed or vanished between pages (or the API "
+                        + "caps pages below pagination.page_size: lower it); the read stops before this page, "
+                        + "so the next run reads it again.")
             case .done(let complete):
                 // Complete means the whole stream: a read from a cursor or inside a range never is.
                 isComplete = complete && window.isWhole
@@ -133,17 +141,22 @@ final class RESTReader: BatchReader {
     private func checkProgress(of page: Page, records: Int, from keyset: Keyset) throws {
         let position = JSONWriter().encodeString(keyset.cursor ?? .null)
         if page.before > 0 {
-            throw PluginError.invalid("stream '\(stream.name)': the API returned \(page.before) records before the cursor \(position): keyset "
-                                      + "paging needs it to filter by the cursor (>=) and sort by \(stream.cursorField ?? "the cursor"), then the key")
+            throw PluginError.invalid(
+                "stream '\(stream.name)': the API returned \(page.before) records before the cursor \(position): keyset "
+                    + "paging needs it to filter by the cursor (>=) and sort by \(stream.cursorField ?? "the cursor"), then the key"
+            )
         }
         guard page.fresh == 0, records > 0 else { return }
         if case .keyset(_, _, let keyParam, let keyFilter) = stream.pagination, keyParam != nil || keyFilter != nil {
-            throw PluginError.invalid("stream '\(stream.name)': the API sent again only records already read at cursor \(position) "
-                                      + "although the request carried the last key: it ignores pagination.key_param or key_filter")
+            throw PluginError.invalid(
+                "stream '\(stream.name)': the API sent again only records already read at cursor \(position) "
+                    + "although the request carried the last key: it ignores pagination.key_param or key_filter")
         }
         if records >= stream.pageSize {
-            throw PluginError.invalid("stream '\(stream.name)': a full page held only records already read at cursor \(position): more "
-                + "than pagination.page_size records share one cursor value (raise page_size or set pagination.key_param or key_filter)")
+            throw PluginError.invalid(
+                "stream '\(stream.name)': a full page held only records already read at cursor \(position): more "
+                    + "than pagination.page_size records share one cursor value (raise page_size or set pagination.key_param or key_filter)"
+            )
         }
     }
 
@@ -165,8 +178,9 @@ final class RESTReader: BatchReader {
         let cursorText = requestCursor.map(Self.text) ?? stream.cursorDefault
         var body = stream.body.map { Self.substitute("{cursor}", with: cursorText, in: $0) } ?? .object(JSONObject())
         if let until = window.until { body = Self.substitute("{until}", with: Self.text(until), in: body) }
-        return HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/json")],
-                           body: JSONWriter().encode(body), retrySafe: true)
+        return HTTPRequest(
+            method: "POST", url: url, headers: [("Content-Type", "application/json")],
+            body: JSONWriter().encode(body), retrySafe: true)
     }
 
     /// `value` with `placeholder` replaced in every string it holds.
@@ -175,7 +189,8 @@ final class RESTReader: BatchReader {
         case .string(let string): return .string(string.replacing(placeholder, with: text))
         case .array(let items): return .array(items.map { substitute(placeholder, with: text, in: $0) })
         case .object(let object):
-            return .object(JSONObject(object.map { (key: $0.key, value: substitute(placeholder, with: text, in: $0.value)) }))
+            return .object(
+                JSONObject(object.map { (key: $0.key, value: substitute(placeholder, with: text, in: $0.value)) }))
         default: return value
         }
     }
@@ -196,7 +211,9 @@ final class RESTReader: BatchReader {
         if let start = requestCursor {
             let text = Self.text(start)
             if let param = stream.cursorParam { query.append((param, text)) }
-            if let template = keyFilter ?? stream.cursorFilter { conditions.append(template.replacing("{cursor}", with: text)) }
+            if let template = keyFilter ?? stream.cursorFilter {
+                conditions.append(template.replacing("{cursor}", with: text))
+            }
         }
         if let until = window.until {
             let text = Self.text(until)
@@ -241,9 +258,12 @@ struct Page {
             let value = stream.cursorField.flatMap { object[$0] }.flatMap { $0.isNull ? nil : $0 }
             if self.keyset != nil {
                 guard let value else {
-                    throw PluginError.invalid("stream '\(stream.name)': a record has no \(stream.cursorField ?? "cursor"), which keyset paging needs")
+                    throw PluginError.invalid(
+                        "stream '\(stream.name)': a record has no \(stream.cursorField ?? "cursor"), which keyset paging needs"
+                    )
                 }
-                let key: JSONValue = stream.primaryKey.count == 1
+                let key: JSONValue =
+                    stream.primaryKey.count == 1
                     ? object[stream.primaryKey[0]] ?? .null : .array(stream.primaryKey.map { object[$0] ?? .null })
                 switch self.keyset!.admit(cursor: value, key: key) {
                 case .fresh: fresh += 1

@@ -25,8 +25,9 @@ struct Timestamp {
             return value
         }
         guard chars.count >= 10, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"),
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
         var total = CivilCalendar.days(year: year, month: month, day: day) * 86_400
         hasTime = chars.count > 10
         separator = "T"
@@ -34,8 +35,10 @@ struct Timestamp {
         fraction = ""
         zone = ""
         if hasTime {
-            guard chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: " "), chars.count >= 16, chars[13] == UInt8(ascii: ":"),
-                  let hour = number(11..<13), let minute = number(14..<16), hour < 24, minute < 60 else { return nil }
+            guard chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: " "), chars.count >= 16,
+                chars[13] == UInt8(ascii: ":"),
+                let hour = number(11..<13), let minute = number(14..<16), hour < 24, minute < 60
+            else { return nil }
             separator = Character(UnicodeScalar(chars[10]))
             total += hour * 3600 + minute * 60
             var index = 16
@@ -49,11 +52,16 @@ struct Timestamp {
             if index < chars.count, chars[index] == UInt8(ascii: ".") {
                 var end = index + 1
                 while end < chars.count, (chars[end] &- UInt8(ascii: "0")) < 10 { end += 1 }
-                fraction = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: index)..<utf8.index(utf8.startIndex, offsetBy: end)])
+                fraction = Substring(
+                    utf8[utf8.index(utf8.startIndex, offsetBy: index)..<utf8.index(utf8.startIndex, offsetBy: end)])
                 index = end
             }
             zone = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: index)...])
-            guard zone.isEmpty || zone == "Z" || ((zone.first == "+" || zone.first == "-") && (zone.count == 6 || zone.count == 5 || zone.count == 3)) else {
+            guard
+                zone.isEmpty || zone == "Z"
+                    || ((zone.first == "+" || zone.first == "-")
+                        && (zone.count == 6 || zone.count == 5 || zone.count == 3))
+            else {
                 return nil
             }
         }

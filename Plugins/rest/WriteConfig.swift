@@ -6,7 +6,9 @@ import FerryPluginSDK
 /// updated (`PATCH` or `PUT` on `item_path`); the id comes from the host's ID map,
 /// filed under `id_map_scope`, or from an intent an earlier run left (`Intents`).
 struct RESTWrite {
-    static let keys = ["name", "path", "item_path", "update_method", "id_path", "body", "id_map_scope", "lookup", "delete"]
+    static let keys = [
+        "name", "path", "item_path", "update_method", "id_path", "body", "id_map_scope", "lookup", "delete",
+    ]
 
     var name: String
     /// The collection: creates are `POST`ed here.
@@ -41,19 +43,26 @@ struct RESTWrite {
 
     init(_ object: JSONObject, at where_: String) throws {
         for key in object.keys where !Self.keys.contains(key) {
-            throw PluginError.invalid("\(where_): unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
+            throw PluginError.invalid(
+                "\(where_): unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
         }
         func text(_ key: String, in object: JSONObject = object, at place: String = where_) throws -> String? {
             guard let value = object[key], !value.isNull else { return nil }
             guard let string = value.stringValue else { throw PluginError.invalid("\(place).\(key) must be a string") }
             return string
         }
-        guard let name = try text("name"), !name.isEmpty else { throw PluginError.invalid("\(where_).name is required") }
+        guard let name = try text("name"), !name.isEmpty else {
+            throw PluginError.invalid("\(where_).name is required")
+        }
         self.name = name
-        guard let path = try text("path"), !path.isEmpty else { throw PluginError.invalid("\(where_).path is required (the collection creates are POSTed to)") }
+        guard let path = try text("path"), !path.isEmpty else {
+            throw PluginError.invalid("\(where_).path is required (the collection creates are POSTed to)")
+        }
         self.path = path
         itemPath = try text("item_path") ?? (path.hasSuffix("/") ? path + "{id}" : path + "/{id}")
-        guard itemPath.contains("{id}") else { throw PluginError.invalid("\(where_).item_path must contain {id}, where the object's id goes") }
+        guard itemPath.contains("{id}") else {
+            throw PluginError.invalid("\(where_).item_path must contain {id}, where the object's id goes")
+        }
         updateMethod = (try text("update_method") ?? "PATCH").uppercased()
         guard updateMethod == "PATCH" || updateMethod == "PUT" else {
             throw PluginError.invalid("\(where_).update_method must be PATCH or PUT, got '\(updateMethod)'")
@@ -64,10 +73,13 @@ struct RESTWrite {
         idMapScope = try text("id_map_scope") ?? ""
         allowsDelete = object["delete"]?.boolValue ?? false
         if let value = object["lookup"], !value.isNull {
-            guard let lookup = value.objectValue else { throw PluginError.invalid("\(where_).lookup must be an object") }
+            guard let lookup = value.objectValue else {
+                throw PluginError.invalid("\(where_).lookup must be an object")
+            }
             let place = "\(where_).lookup"
             for key in lookup.keys where !Lookup.keys.contains(key) {
-                throw PluginError.invalid("\(place): unknown key '\(key)'; valid keys are \(Lookup.keys.joined(separator: ", "))")
+                throw PluginError.invalid(
+                    "\(place): unknown key '\(key)'; valid keys are \(Lookup.keys.joined(separator: ", "))")
             }
             let query = try (lookup["query"]?.objectValue ?? JSONObject()).map { key, value in
                 guard let scalar = value.stringValue ?? value.intValue.map(String.init) else {
@@ -77,11 +89,13 @@ struct RESTWrite {
             }
             let matchField = try text("match_field", in: lookup, at: place).map(Self.dotted)
             guard query.contains(where: { $0.1.contains("{") }) || matchField != nil else {
-                throw PluginError.invalid("\(place) needs a query value with {key} (or a record field) or match_field, to find one object")
+                throw PluginError.invalid(
+                    "\(place) needs a query value with {key} (or a record field) or match_field, to find one object")
             }
-            self.lookup = Lookup(path: try text("path", in: lookup, at: place) ?? path, query: query,
-                                 recordsPath: Self.dotted(try text("records_path", in: lookup, at: place) ?? ""),
-                                 idPath: try text("id_path", in: lookup, at: place).map(Self.dotted) ?? idPath, matchField: matchField)
+            self.lookup = Lookup(
+                path: try text("path", in: lookup, at: place) ?? path, query: query,
+                recordsPath: Self.dotted(try text("records_path", in: lookup, at: place) ?? ""),
+                idPath: try text("id_path", in: lookup, at: place).map(Self.dotted) ?? idPath, matchField: matchField)
         }
     }
 
@@ -128,7 +142,9 @@ struct RESTWrite {
         func render(_ value: JSONValue) -> JSONValue {
             switch value {
             case .string(let text):
-                if text.hasPrefix("{"), text.hasSuffix("}"), text.dropFirst().dropLast().allSatisfy({ $0 != "{" && $0 != "}" }) {
+                if text.hasPrefix("{"), text.hasSuffix("}"),
+                    text.dropFirst().dropLast().allSatisfy({ $0 != "{" && $0 != "}" })
+                {
                     let name = String(text.dropFirst().dropLast())
                     if name == "key" { return .string(key) }
                     return Self.value(at: Self.dotted(name), in: .object(record)) ?? .null

@@ -11,11 +11,13 @@ enum CheckpointTable {
 
     /// Stores `checkpoint` for its scope, replacing the earlier one. Call inside the batch's transaction.
     static func store(_ checkpoint: DurableCheckpoint, in database: SQLiteDatabase) throws {
-        try database.execute("""
+        try database.execute(
+            """
             CREATE TABLE IF NOT EXISTS \(name) (scope TEXT PRIMARY KEY, sequence INTEGER NOT NULL, value TEXT NOT NULL,
             updated_at INTEGER NOT NULL)
             """, purpose: "create the checkpoint table")
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             INSERT INTO \(name) (scope, sequence, value, updated_at) VALUES (?, ?, ?, CAST(strftime('%s', 'now') AS INTEGER))
             ON CONFLICT (scope) DO UPDATE SET sequence = excluded.sequence, value = excluded.value, updated_at = excluded.updated_at
             """, purpose: "store the checkpoint")
@@ -28,7 +30,8 @@ enum CheckpointTable {
     /// The checkpoint stored for `scope`, or nil (also when no write ever carried one).
     static func load(scope: String, from database: SQLiteDatabase) throws -> DurableCheckpoint? {
         guard try TableSchema.load(name, from: database) != nil else { return nil }
-        let statement = try database.prepare("SELECT sequence, value FROM \(name) WHERE scope = ?", purpose: "read the checkpoint")
+        let statement = try database.prepare(
+            "SELECT sequence, value FROM \(name) WHERE scope = ?", purpose: "read the checkpoint")
         try statement.bind(scope, at: 1)
         guard try statement.step() else { return nil }
         let value = try JSONParser().parse(Array(statement.string(at: 1).utf8))

@@ -15,10 +15,14 @@ enum ColumnRules {
     ///   - maxColumns: The connection's column limit (`SQLITE_LIMIT_COLUMN`).
     static func fieldProblem(_ object: JSONObject, maxColumns: Int) -> String? {
         let count = object.members.count
-        if count > maxColumns { return "record has \(count) fields; a SQLite table holds at most \(maxColumns) columns" }
+        if count > maxColumns {
+            return "record has \(count) fields; a SQLite table holds at most \(maxColumns) columns"
+        }
         var seen = Set<String>()
         for key in object.keys {
-            if key.contains("\0") { return "field name \(JSONWriter().encodeString(.string(key))) holds NUL, which no column name can" }
+            if key.contains("\0") {
+                return "field name \(JSONWriter().encodeString(.string(key))) holds NUL, which no column name can"
+            }
             if !seen.insert(TableSchema.folded(key)).inserted {
                 return "field '\(key)' differs from another only in letter case, and SQLite column names ignore case"
             }

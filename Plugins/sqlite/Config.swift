@@ -41,7 +41,8 @@ struct SQLiteConfig {
             case "table_prefix": tablePrefix = text
             case "journal_mode":
                 guard Self.journalModes.contains(text.lowercased()) else {
-                    throw PluginError.invalid("config.journal_mode must be one of \(Self.journalModes.sorted().joined(separator: ", "))")
+                    throw PluginError.invalid(
+                        "config.journal_mode must be one of \(Self.journalModes.sorted().joined(separator: ", "))")
                 }
                 journalMode = text.lowercased()
             case "synchronous":
@@ -59,8 +60,12 @@ struct SQLiteConfig {
         }
         guard let path, !path.isEmpty else { throw PluginError.invalid("config.path is required") }
         self.path = path
-        if table != nil && query != nil { throw PluginError.invalid("config.table and config.query exclude each other") }
+        if table != nil && query != nil {
+            throw PluginError.invalid("config.table and config.query exclude each other")
+        }
         if tablePrefix.contains("\0") { throw PluginError.invalid("config.table_prefix must not contain NUL") }
-        if assignedID.map({ $0.isEmpty || $0.contains("\0") }) == true { throw PluginError.invalid("config.assigned_id must name a column") }
+        if assignedID.map({ $0.isEmpty || $0.contains("\0") }) == true {
+            throw PluginError.invalid("config.assigned_id must name a column")
+        }
     }
 }

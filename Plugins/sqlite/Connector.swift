@@ -14,8 +14,9 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination {
             // Two runs opening a new file at once race to set its journal mode: the loser tries again.
             database = try SQLiteDatabase.retryingWhileBusy {
                 let database = try SQLiteDatabase.open(connectorPath: config.path, fileMode: config.fileMode)
-                try database.execute("PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous);",
-                                     purpose: "set the journal mode and synchronous level")
+                try database.execute(
+                    "PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous);",
+                    purpose: "set the journal mode and synchronous level")
                 return database
             }
         } catch let error as SQLiteError {
@@ -48,11 +49,15 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination {
     }
 
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
-        do { return try destination.write(request, records: records) } catch let error as SQLiteError { throw error.pluginError }
+        do { return try destination.write(request, records: records) } catch let error as SQLiteError {
+            throw error.pluginError
+        }
     }
 
     /// The checkpoint the last write for `scope` stored with its rows.
     public func storedCheckpoint(scope: String) throws -> DurableCheckpoint? {
-        do { return try CheckpointTable.load(scope: scope, from: database) } catch let error as SQLiteError { throw error.pluginError }
+        do { return try CheckpointTable.load(scope: scope, from: database) } catch let error as SQLiteError {
+            throw error.pluginError
+        }
     }
 }

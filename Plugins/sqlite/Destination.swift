@@ -1,8 +1,8 @@
 import CSQLite
-import Glibc
 import FerryJSON
 import FerryPluginSDK
 import FerrySQLite
+import Glibc
 
 /// The destination side: one table per stream, created and widened on
 /// demand, one transaction per batch.
@@ -22,7 +22,6 @@ final class SQLiteDestination {
     private var uniqueKeys: Set<String> = []
     private var statements: [String: SQLiteStatement] = [:]
     private var batchesReady = false
-
 
     init(database: SQLiteDatabase, config: SQLiteConfig, host: HostServices) {
         self.database = database
@@ -75,7 +74,9 @@ final class SQLiteDestination {
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                 if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
                 try database.execute("COMMIT", purpose: "commit the batch")
-                host.log(.debug, "Batch already written; accepted without writing again.", ["batch_id": .string(request.batchID)])
+                host.log(
+                    .debug, "Batch already written; accepted without writing again.",
+                    ["batch_id": .string(request.batchID)])
                 return WriteOutcome(acceptedCount: rows.count - parseRejections.count, rejections: parseRejections)
             }
             var rejections = parseRejections
@@ -95,17 +96,20 @@ final class SQLiteDestination {
                 func write() throws {
                     switch row {
                     case .raw(let first):
-                        id = try applyRaw(values[first..<(first + fastKeys!.count)], statement: fastStatement!,
-                                          keys: fastKeys!, keyColumns: fastKeyColumns, request: request)
+                        id = try applyRaw(
+                            values[first..<(first + fastKeys!.count)], statement: fastStatement!,
+                            keys: fastKeys!, keyColumns: fastKeyColumns, request: request)
                     case .parsed(let object):
-                        id = try apply(object, table: table, statementID: statementID, keyColumns: keyColumns, request: request)
+                        id = try apply(
+                            object, table: table, statementID: statementID, keyColumns: keyColumns, request: request)
                     case .malformed: break
                     }
                 }
                 let refused: String?
                 if perRecord {
-                    refused = try BatchAttempts.savepoint(execute: { try database.execute($0, purpose: "write one record") },
-                                                          recordError: Self.rejection, write)
+                    refused = try BatchAttempts.savepoint(
+                        execute: { try database.execute($0, purpose: "write one record") },
+                        recordError: Self.rejection, write)
                 } else {
                     do {
                         try write()
@@ -129,7 +133,8 @@ final class SQLiteDestination {
             if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
             try database.execute("COMMIT", purpose: "commit the batch")
             rejections.sort { $0.index < $1.index }
-            return WriteOutcome(acceptedCount: rows.count - rejections.count, rejections: rejections, assignedIDs: assigned)
+            return WriteOutcome(
+                acceptedCount: rows.count - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
     }
 
@@ -157,7 +162,9 @@ final class SQLiteDestination {
 
     /// Creates the table when missing and adds the columns the records bring.
     /// - Returns: The records refused because their new columns would pass SQLite's column limit.
-    private func prepareTable(_ table: String, request: WriteRequest, objects: [(index: Int, object: JSONObject)]) throws -> [RecordRejection] {
+    private func prepareTable(_ table: String, request: WriteRequest, objects: [(index: Int, object: JSONObject)])
+        throws -> [RecordRejection]
+    {
         let properties = request.schema?["properties"]?.objectValue
         var schema: TableSchema
         if let known = tables[table] {
@@ -174,20 +181,28 @@ final class SQLiteDestination {
                 guard !Self.sameKeys(object, lastKeys) else { continue }
                 let added = object.keys.filter { !schema.contains($0) }
                 guard schema.columns.count + added.count <= maxColumns else {
-                    rejections.append(RecordRejection(index: index, error: "record needs \(added.count) new columns but '\(table)' "
-                        + "has \(schema.columns.count) of SQLite's \(maxColumns) already"))
+                    rejections.append(
+                        RecordRejection(
+                            index: index,
+                            error: "record needs \(added.count) new columns but '\(table)' "
+                                + "has \(schema.columns.count) of SQLite's \(maxColumns) already"))
                     continue
                 }
                 lastKeys = object.keys
                 for (key, value) in object where !schema.contains(key) {
-                    let type = properties.map { TableSchema.sqlType(forProperty: $0[key]) } ?? TableSchema.sqlType(for: value)
+                    let type =
+                        properties.map { TableSchema.sqlType(forProperty: $0[key]) } ?? TableSchema.sqlType(for: value)
                     var declared = type.isEmpty ? TableSchema.sqlType(for: value) : type
                     if request.primaryKey.contains(key) {
                         declared = Self.keyType(key, properties: properties, objects: objects)
                     }
-                    try database.execute("ALTER TABLE \(SQLiteDatabase.quote(table)) ADD COLUMN \(SQLiteDatabase.quote(key)) \(declared)", purpose: "add a column")
+                    try database.execute(
+                        "ALTER TABLE \(SQLiteDatabase.quote(table)) ADD COLUMN \(SQLiteDatabase.quote(key)) \(declared)",
+                        purpose: "add a column")
                     schema.add(TableSchema.Column(name: key, declaredType: declared, primaryKeyPosition: 0))
-                    host.log(.info, "Added a column.", ["table": .string(table), "column": .string(key), "type": .string(declared)])
+                    host.log(
+                        .info, "Added a column.",
+                        ["table": .string(table), "column": .string(key), "type": .string(declared)])
                 }
             }
         }
@@ -195,7 +210,9 @@ final class SQLiteDestination {
             if try !TableSchema.hasUniqueKey(request.primaryKey, table: table, in: database) {
                 let index = SQLiteDatabase.quote("ferry_key_" + table)
                 let columns = request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")
-                try database.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQLiteDatabase.quote(table)) (\(columns))", purpose: "create the key index")
+                try database.execute(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS \(index) ON \(SQLiteDatabase.quote(table)) (\(columns))",
+                    purpose: "create the key index")
             }
             uniqueKeys.insert(table)
         }
@@ -203,8 +220,10 @@ final class SQLiteDestination {
         return rejections
     }
 
-    private func createTable(_ table: String, request: WriteRequest, properties: JSONObject?,
-                             objects: [(index: Int, object: JSONObject)]) throws -> TableSchema {
+    private func createTable(
+        _ table: String, request: WriteRequest, properties: JSONObject?,
+        objects: [(index: Int, object: JSONObject)]
+    ) throws -> TableSchema {
         var columns: [TableSchema.Column] = []
         let assigned = config.assignedID
         // Key columns take the key's JSON type, so a later float, boolean or differently typed key is refused, not converted.
@@ -214,8 +233,10 @@ final class SQLiteDestination {
         }
         func add(_ name: String, _ type: String) {
             guard !columns.contains(where: { TableSchema.folded($0.name) == TableSchema.folded(name) }) else { return }
-            let position = assigned == nil ? (request.primaryKey.firstIndex(of: name) ?? -1) + 1 : (name == assigned ? 1 : 0)
-            columns.append(TableSchema.Column(name: name, declaredType: keyTypes[name] ?? type, primaryKeyPosition: position))
+            let position =
+                assigned == nil ? (request.primaryKey.firstIndex(of: name) ?? -1) + 1 : (name == assigned ? 1 : 0)
+            columns.append(
+                TableSchema.Column(name: name, declaredType: keyTypes[name] ?? type, primaryKeyPosition: position))
         }
         // The column SQLite fills itself: a rowid alias, first.
         if let assigned { add(assigned, "INTEGER") }
@@ -229,7 +250,8 @@ final class SQLiteDestination {
         }
         for key in request.primaryKey { add(key, "") }
         var definitions = columns.map { column in
-            column.declaredType.isEmpty ? SQLiteDatabase.quote(column.name) : "\(SQLiteDatabase.quote(column.name)) \(column.declaredType)"
+            column.declaredType.isEmpty
+                ? SQLiteDatabase.quote(column.name) : "\(SQLiteDatabase.quote(column.name)) \(column.declaredType)"
         }
         if let assigned {
             definitions[0] = "\(SQLiteDatabase.quote(assigned)) INTEGER PRIMARY KEY"
@@ -239,7 +261,9 @@ final class SQLiteDestination {
         } else if !request.primaryKey.isEmpty {
             definitions.append("PRIMARY KEY (\(request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")))")
         }
-        try database.execute("CREATE TABLE \(SQLiteDatabase.quote(table)) (\(definitions.joined(separator: ", ")))", purpose: "create the table")
+        try database.execute(
+            "CREATE TABLE \(SQLiteDatabase.quote(table)) (\(definitions.joined(separator: ", ")))",
+            purpose: "create the table")
         host.log(.info, "Created a table.", ["table": .string(table), "columns": .int(Int64(columns.count))])
         if !request.primaryKey.isEmpty { uniqueKeys.insert(table) }
         return TableSchema(name: table, columns: columns)
@@ -264,8 +288,10 @@ final class SQLiteDestination {
 
     /// Whether the record's top-level keys are exactly `columns`, in order, with no escapes;
     /// when they are, their value slices are appended to `values`.
-    private static func columns(of line: UnsafeRawBufferPointer, equal columns: [[UInt8]],
-                                values: inout [UnsafeRawBufferPointer]) -> Bool {
+    private static func columns(
+        of line: UnsafeRawBufferPointer, equal columns: [[UInt8]],
+        values: inout [UnsafeRawBufferPointer]
+    ) -> Bool {
         let start = values.count
         var position = 0
         var matches = true
@@ -290,8 +316,10 @@ final class SQLiteDestination {
     /// Text is bound without copying: the batch's bytes outlive the step and the reset.
     /// Values that need decoding (escaped strings, large or odd numbers) take the parser.
     /// - Returns: The id the destination assigned (`assigned_id`), when configured.
-    private func applyRaw(_ values: ArraySlice<UnsafeRawBufferPointer>, statement: SQLiteStatement, keys: [String],
-                          keyColumns: [KeyIdentity.Column?], request: WriteRequest) throws -> String? {
+    private func applyRaw(
+        _ values: ArraySlice<UnsafeRawBufferPointer>, statement: SQLiteStatement, keys: [String],
+        keyColumns: [KeyIdentity.Column?], request: WriteRequest
+    ) throws -> String? {
         defer { statement.reset() }
         for (offset, value) in values.enumerated() {
             if let column = keyColumns[offset] {
@@ -320,7 +348,8 @@ final class SQLiteDestination {
         }
     }
 
-    private static func bindRaw(_ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement) throws {
+    private static func bindRaw(_ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement) throws
+    {
         switch value.first {
         case UInt8(ascii: "\""):
             let inner = UnsafeRawBufferPointer(rebasing: value[1..<(value.count - 1)])
@@ -335,7 +364,7 @@ final class SQLiteDestination {
             if value.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
                 try bind(try JSONParser().parse(value), at: index, in: statement)
             } else {
-                _ = try JSONParser().parse(value)  // still refuse malformed JSON
+                _ = try JSONParser().parse(value) // still refuse malformed JSON
                 try statement.bind(borrowedText: value, at: index)
             }
         case UInt8(ascii: "t"): try statement.bind(integer: 1, at: index)
@@ -354,8 +383,10 @@ final class SQLiteDestination {
 
     /// Applies one record with a cached statement for its column set.
     /// - Returns: The id the destination assigned (`assigned_id`), when configured.
-    private func apply(_ object: JSONObject, table: String, statementID id: String, keyColumns: [String: KeyIdentity.Column],
-                       request: WriteRequest) throws -> String? {
+    private func apply(
+        _ object: JSONObject, table: String, statementID id: String, keyColumns: [String: KeyIdentity.Column],
+        request: WriteRequest
+    ) throws -> String? {
         for (field, column) in keyColumns {
             if let value = object[field] { try KeyIdentity.check(value, field: field, column: column) }
         }
@@ -405,16 +436,26 @@ final class SQLiteDestination {
         case .delete:
             sql = "DELETE FROM \(quotedTable) WHERE " + quoted.map { "\($0) = ?" }.joined(separator: " AND ")
         case .append:
-            sql = "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+            sql =
+                "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
         case .upsert:
-            let updates = columns.filter { !request.primaryKey.contains($0) }.map(SQLiteDatabase.quote).map { "\($0) = excluded.\($0)" }
+            let updates = columns.filter { !request.primaryKey.contains($0) }.map(SQLiteDatabase.quote).map {
+                "\($0) = excluded.\($0)"
+            }
             let target = request.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")
             // With assigned_id a conflicting row must still come back through RETURNING, which DO NOTHING skips.
-            let noChange = config.assignedID == nil ? "NOTHING" : "UPDATE SET \(SQLiteDatabase.quote(request.primaryKey[0])) = excluded.\(SQLiteDatabase.quote(request.primaryKey[0]))"
-            sql = "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-                + " ON CONFLICT (\(target)) DO " + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
+            let noChange =
+                config.assignedID == nil
+                ? "NOTHING"
+                : "UPDATE SET \(SQLiteDatabase.quote(request.primaryKey[0])) = excluded.\(SQLiteDatabase.quote(request.primaryKey[0]))"
+            sql =
+                "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+                + " ON CONFLICT (\(target)) DO "
+                + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
         }
-        if let assigned = config.assignedID, request.operation != .delete { sql += " RETURNING \(SQLiteDatabase.quote(assigned))" }
+        if let assigned = config.assignedID, request.operation != .delete {
+            sql += " RETURNING \(SQLiteDatabase.quote(assigned))"
+        }
         let statement = try database.prepare(sql, purpose: "prepare the write statement")
         statements[key] = statement
         return statement
@@ -426,11 +467,16 @@ final class SQLiteDestination {
     private var maxColumns: Int { database.columnLimit }
 
     /// Why a record's field names cannot become columns, or nil.
-    private func fieldProblem(_ object: JSONObject) -> String? { ColumnRules.fieldProblem(object, maxColumns: maxColumns) }
+    private func fieldProblem(_ object: JSONObject) -> String? {
+        ColumnRules.fieldProblem(object, maxColumns: maxColumns)
+    }
 
     /// The declared type of a new key column, from the key's JSON type in the schema or the batch.
-    private static func keyType(_ key: String, properties: JSONObject?, objects: [(index: Int, object: JSONObject)]) -> String {
-        ColumnRules.declaredType(of: KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0.object[key] }))
+    private static func keyType(_ key: String, properties: JSONObject?, objects: [(index: Int, object: JSONObject)])
+        -> String
+    {
+        ColumnRules.declaredType(
+            of: KeyIdentity.column(forProperty: properties?[key], values: objects.lazy.compactMap { $0.object[key] }))
     }
 
     /// What each key column of the table holds exactly (empty for keyless appends).
@@ -473,7 +519,9 @@ final class SQLiteDestination {
     }
 
     private func markCommitted(_ batchID: String, stream: String) throws {
-        let statement = try cached("INSERT INTO _ferry_batches (batch_id, stream, committed_at) VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER))")
+        let statement = try cached(
+            "INSERT INTO _ferry_batches (batch_id, stream, committed_at) VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER))"
+        )
         defer { statement.reset() }
         try statement.bind(batchID, at: 1)
         try statement.bind(stream, at: 2)
@@ -482,7 +530,9 @@ final class SQLiteDestination {
 
     private func ensureBatchesTable() throws {
         guard !batchesReady else { return }
-        try database.execute("CREATE TABLE IF NOT EXISTS _ferry_batches (batch_id TEXT PRIMARY KEY, stream TEXT NOT NULL, committed_at INTEGER NOT NULL)", purpose: "create the batch table")
+        try database.execute(
+            "CREATE TABLE IF NOT EXISTS _ferry_batches (batch_id TEXT PRIMARY KEY, stream TEXT NOT NULL, committed_at INTEGER NOT NULL)",
+            purpose: "create the batch table")
         batchesReady = true
     }
 

@@ -16,16 +16,31 @@ public enum SQLitePlugin: FerryPlugin {
         "required": ["path"],
         "properties": [
             "path": ["type": "string", "description": "The database file; created when missing."],
-            "table_prefix": ["type": "string", "description": "Destination: prepended to each stream name to name its table."],
-            "journal_mode": ["type": "string", "enum": ["wal", "delete", "truncate", "persist", "memory", "off"], "default": "wal",
-                             "description": "SQLite journal mode set on open."],
-            "synchronous": ["type": "string", "enum": ["off", "normal", "full", "extra"], "default": "full",
-                            "description": "SQLite synchronous level; full makes each acknowledged batch durable."],
-            "table": ["type": "string", "description": "Source: the table to read (default: the requested stream's name)."],
+            "table_prefix": [
+                "type": "string", "description": "Destination: prepended to each stream name to name its table.",
+            ],
+            "journal_mode": [
+                "type": "string", "enum": ["wal", "delete", "truncate", "persist", "memory", "off"], "default": "wal",
+                "description": "SQLite journal mode set on open.",
+            ],
+            "synchronous": [
+                "type": "string", "enum": ["off", "normal", "full", "extra"], "default": "full",
+                "description": "SQLite synchronous level; full makes each acknowledged batch durable.",
+            ],
+            "table": [
+                "type": "string", "description": "Source: the table to read (default: the requested stream's name).",
+            ],
             "query": ["type": "string", "description": "Source: a SELECT to read instead of a table, as one stream."],
             "stream": ["type": "string", "description": "Source: the stream name of 'query' (default 'query')."],
-            "cursor_column": ["type": "string", "description": "Source: column ordering incremental reads (WHERE cursor > checkpoint)."],
-            "assigned_id": ["type": "string", "description": "Destination: the column SQLite fills itself (INTEGER PRIMARY KEY); each written record's value of it is reported as its destination id."],
+            "cursor_column": [
+                "type": "string",
+                "description": "Source: column ordering incremental reads (WHERE cursor > checkpoint).",
+            ],
+            "assigned_id": [
+                "type": "string",
+                "description":
+                    "Destination: the column SQLite fills itself (INTEGER PRIMARY KEY); each written record's value of it is reported as its destination id.",
+            ],
         ],
     ]
 

@@ -16,13 +16,15 @@ extension SQLiteDatabase {
         do {
             database = try SQLiteDatabase(path: path)
         } catch let error as SQLiteError {
-            throw SQLiteError(code: error.code, message: "cannot open '\(path)': \(error.message)", purpose: error.purpose)
+            throw SQLiteError(
+                code: error.code, message: "cannot open '\(path)': \(error.message)", purpose: error.purpose)
         }
         // Opening reads nothing yet: the first read says whether this is a database at all.
         do {
             try database.execute("SELECT count(*) FROM sqlite_schema", purpose: "read the schema")
         } catch let error as SQLiteError where error.code & 0xFF == SQLITE_NOTADB {
-            throw PluginError.invalid("config.path '\(path)' is not a SQLite database; point it at a database file or a new file name")
+            throw PluginError.invalid(
+                "config.path '\(path)' is not a SQLite database; point it at a database file or a new file name")
         } catch {
             // Any other failure shows again, with its statement, on the first real use.
         }

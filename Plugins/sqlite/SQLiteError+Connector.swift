@@ -6,7 +6,8 @@ extension SQLiteError {
     /// True for constraint, type and size errors that belong to one record, not the batch.
     var isRecordError: Bool {
         let primary = code & 0xFF
-        return primary == SQLITE_CONSTRAINT || primary == SQLITE_MISMATCH || primary == SQLITE_TOOBIG || primary == SQLITE_RANGE
+        return primary == SQLITE_CONSTRAINT || primary == SQLITE_MISMATCH || primary == SQLITE_TOOBIG
+            || primary == SQLITE_RANGE
     }
 
     /// The error as the host should see it: locks are retryable, the rest is not.

@@ -21,8 +21,13 @@ final class SQLiteSource {
     func discover() throws -> [StreamDescriptor] {
         if let query = config.query {
             let statement = try database.prepare(query, purpose: "read the query's columns")
-            let columns = (0..<statement.columnCount).map { (name: statement.columnName(at: $0), declaredType: statement.declaredType(at: $0) ?? "") }
-            return [StreamDescriptor(name: queryStream, schema: TableSchema.recordSchema(columns), cursorField: config.cursorColumn)]
+            let columns = (0..<statement.columnCount).map {
+                (name: statement.columnName(at: $0), declaredType: statement.declaredType(at: $0) ?? "")
+            }
+            return [
+                StreamDescriptor(
+                    name: queryStream, schema: TableSchema.recordSchema(columns), cursorField: config.cursorColumn)
+            ]
         }
         var streams: [StreamDescriptor] = []
         for name in try TableSchema.tableNames(in: database) {
@@ -30,8 +35,10 @@ final class SQLiteSource {
             if let only = config.table, only != name { continue }
             let columns = schema.columns.map { (name: $0.name, declaredType: $0.declaredType) }
             let cursor = config.cursorColumn.flatMap { schema.contains($0) ? $0 : nil }
-            streams.append(StreamDescriptor(name: name, schema: TableSchema.recordSchema(columns),
-                                            primaryKey: schema.primaryKey, cursorField: cursor))
+            streams.append(
+                StreamDescriptor(
+                    name: name, schema: TableSchema.recordSchema(columns),
+                    primaryKey: schema.primaryKey, cursorField: cursor))
         }
         return streams
     }
@@ -55,14 +62,17 @@ final class SQLiteSource {
                 throw PluginError.invalid("table '\(table)' has no cursor column '\(cursor)'")
             }
             from = SQLiteDatabase.quote(table)
-            usesRowID = (try? database.prepare("SELECT rowid FROM \(from) LIMIT 0", purpose: "check the table for a rowid")) != nil
+            usesRowID =
+                (try? database.prepare("SELECT rowid FROM \(from) LIMIT 0", purpose: "check the table for a rowid"))
+                != nil
         }
         let rowID = usesRowID ? "rowid AS \"_ferry_rowid\", " : ""
         var conditions: [String] = []
         var bindings: [JSONValue] = []
         if let cursor {
             let column = SQLiteDatabase.quote(cursor)
-            if !request.fullRefresh, let checkpoint = request.checkpoint, let last = checkpoint["cursor"], !last.isNull {
+            if !request.fullRefresh, let checkpoint = request.checkpoint, let last = checkpoint["cursor"], !last.isNull
+            {
                 if usesRowID, let lastRow = checkpoint["rowid"]?.intValue {
                     conditions.append("(\(column) > ? OR (\(column) = ? AND rowid > ?))")
                     bindings += [last, last, .int(lastRow)]
@@ -98,8 +108,9 @@ final class SQLiteSource {
             default: try statement.bind(JSONWriter().encodeString(value), at: position)
             }
         }
-        return RowReader(statement: statement, cursor: cursor, hasRowID: usesRowID,
-                         batchSize: max(1, request.batchSize), isCancelled: isCancelled)
+        return RowReader(
+            statement: statement, cursor: cursor, hasRowID: usesRowID,
+            batchSize: max(1, request.batchSize), isCancelled: isCancelled)
     }
 }
 
@@ -115,7 +126,8 @@ final class RowReader: BatchReader {
     /// The query ran to its last row: the table's whole (selected) content was returned.
     var isComplete: Bool { done }
 
-    init(statement: SQLiteStatement, cursor: String?, hasRowID: Bool, batchSize: Int, isCancelled: @escaping () -> Bool) {
+    init(statement: SQLiteStatement, cursor: String?, hasRowID: Bool, batchSize: Int, isCancelled: @escaping () -> Bool)
+    {
         self.statement = statement
         self.batchSize = batchSize
         self.isCancelled = isCancelled
@@ -180,14 +192,19 @@ final class RowReader: BatchReader {
         var index = 0
         while index + 2 < bytes.count {
             let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            output += [alphabet[Int(chunk >> 18 & 63)], alphabet[Int(chunk >> 12 & 63)], alphabet[Int(chunk >> 6 & 63)], alphabet[Int(chunk & 63)]]
+            output += [
+                alphabet[Int(chunk >> 18 & 63)], alphabet[Int(chunk >> 12 & 63)], alphabet[Int(chunk >> 6 & 63)],
+                alphabet[Int(chunk & 63)],
+            ]
             index += 3
         }
         let rest = bytes.count - index
         if rest > 0 {
             let chunk = UInt32(bytes[index]) << 16 | (rest == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
             output += [alphabet[Int(chunk >> 18 & 63)], alphabet[Int(chunk >> 12 & 63)]]
-            output += rest == 2 ? [alphabet[Int(chunk >> 6 & 63)], UInt8(ascii: "=")] : [UInt8(ascii: "="), UInt8(ascii: "=")]
+            output +=
+                rest == 2
+                ? [alphabet[Int(chunk >> 6 & 63)], UInt8(ascii: "=")] : [UInt8(ascii: "="), UInt8(ascii: "=")]
         }
         return String(decoding: output, as: UTF8.self)
     }

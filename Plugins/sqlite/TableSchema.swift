@@ -29,7 +29,8 @@ struct TableSchema {
 
     /// The primary key columns in key order.
     var primaryKey: [String] {
-        columns.filter { $0.primaryKeyPosition > 0 }.sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }.map(\.name)
+        columns.filter { $0.primaryKeyPosition > 0 }.sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }.map(
+            \.name)
     }
 
     func contains(_ column: String) -> Bool { names.contains(Self.folded(column)) }
@@ -47,11 +48,15 @@ struct TableSchema {
 
     /// Reads a table's columns, or nil when it does not exist.
     static func load(_ table: String, from database: SQLiteDatabase) throws -> TableSchema? {
-        let statement = try database.prepare("SELECT name, type, pk FROM pragma_table_info(?)", purpose: "read the table's columns")
+        let statement = try database.prepare(
+            "SELECT name, type, pk FROM pragma_table_info(?)", purpose: "read the table's columns")
         try statement.bind(table, at: 1)
         var columns: [Column] = []
         while try statement.step() {
-            columns.append(Column(name: statement.string(at: 0), declaredType: statement.string(at: 1), primaryKeyPosition: Int(statement.int64(at: 2))))
+            columns.append(
+                Column(
+                    name: statement.string(at: 0), declaredType: statement.string(at: 1),
+                    primaryKeyPosition: Int(statement.int64(at: 2))))
         }
         return columns.isEmpty ? nil : TableSchema(name: table, columns: columns)
     }
@@ -59,7 +64,8 @@ struct TableSchema {
     /// The names of the user tables (SQLite's own and Ferry's bookkeeping tables excluded).
     static func tableNames(in database: SQLiteDatabase) throws -> [String] {
         let statement = try database.prepare(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('_ferry_batches', '_ferry_checkpoints') ORDER BY name", purpose: "list the tables")
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN ('_ferry_batches', '_ferry_checkpoints') ORDER BY name",
+            purpose: "list the tables")
         var names: [String] = []
         while try statement.step() { names.append(statement.string(at: 0)) }
         return names
@@ -68,12 +74,14 @@ struct TableSchema {
     /// True when a unique index or primary key covers exactly `key` (in any order).
     static func hasUniqueKey(_ key: [String], table: String, in database: SQLiteDatabase) throws -> Bool {
         let wanted = Set(key)
-        let indexes = try database.prepare("SELECT name FROM pragma_index_list(?) WHERE \"unique\" = 1", purpose: "list the table's unique indexes")
+        let indexes = try database.prepare(
+            "SELECT name FROM pragma_index_list(?) WHERE \"unique\" = 1", purpose: "list the table's unique indexes")
         try indexes.bind(table, at: 1)
         var names: [String] = []
         while try indexes.step() { names.append(indexes.string(at: 0)) }
         for index in names {
-            let info = try database.prepare("SELECT name FROM pragma_index_info(?)", purpose: "read a unique index's columns")
+            let info = try database.prepare(
+                "SELECT name FROM pragma_index_info(?)", purpose: "read a unique index's columns")
             try info.bind(index, at: 1)
             var columns: Set<String> = []
             while try info.step() { columns.insert(info.string(at: 0)) }
@@ -92,7 +100,8 @@ struct TableSchema {
     /// list of types uses its first non-null entry; unknown gives no type.
     static func sqlType(forProperty property: JSONValue?) -> String {
         let typeValue = property?["type"]
-        let type = typeValue?.stringValue
+        let type =
+            typeValue?.stringValue
             ?? typeValue?.arrayValue?.compactMap(\.stringValue).first { $0 != "null" }
         switch type {
         case "integer", "boolean": return "INTEGER"
@@ -122,14 +131,18 @@ struct TableSchema {
         if type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") { return "number" }
         if type.contains("BOOL") { return "boolean" }
         if type.contains("DATE") || type.contains("TIME") { return "string" }
-        return "number"  // NUMERIC affinity
+        return "number" // NUMERIC affinity
     }
 
     /// The JSON Schema of a record with these columns.
     static func recordSchema(_ columns: [(name: String, declaredType: String)]) -> JSONValue {
-        let properties = JSONObject(columns.map { column in
-            (key: column.name, value: jsonType(forDeclared: column.declaredType).map { ["type": .string($0)] } ?? [:])
-        })
+        let properties = JSONObject(
+            columns.map { column in
+                (
+                    key: column.name,
+                    value: jsonType(forDeclared: column.declaredType).map { ["type": .string($0)] } ?? [:]
+                )
+            })
         return ["type": "object", "properties": .object(properties)]
     }
 }

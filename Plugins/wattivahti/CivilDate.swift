@@ -35,7 +35,8 @@ struct CivilDate: Equatable {
     ///   - month: The month, 1–12.
     ///   - year: The year.
     static func lastSunday(of month: Int, in year: Int) -> CivilDate {
-        let next = month == 12 ? CivilDate(year: year + 1, month: 1, day: 1) : CivilDate(year: year, month: month + 1, day: 1)
+        let next =
+            month == 12 ? CivilDate(year: year + 1, month: 1, day: 1) : CivilDate(year: year, month: month + 1, day: 1)
         let last = CivilDate(days: next.days - 1)
         return CivilDate(days: last.days - last.weekday)
     }

@@ -13,22 +13,26 @@ struct MeterDataClient {
     ///   - resolution: The result step.
     ///   - range: UTC seconds; sent as Finnish local times with their offsets.
     func entries(_ resolution: Resolution, in range: Range<Int>) throws -> [MeterEntry] {
-        let request = HTTPRequest.get(config.resource, query: [
-            ("meteringPointCode", config.meteringPoint),
-            ("measurementType", String(config.measurementType)),
-            ("start", HelsinkiTime.formatLocal(range.lowerBound)),
-            ("stop", HelsinkiTime.formatLocal(range.upperBound)),
-            ("resultStep", resolution.rawValue),
-        ])
+        let request = HTTPRequest.get(
+            config.resource,
+            query: [
+                ("meteringPointCode", config.meteringPoint),
+                ("measurementType", String(config.measurementType)),
+                ("start", HelsinkiTime.formatLocal(range.lowerBound)),
+                ("stop", HelsinkiTime.formatLocal(range.upperBound)),
+                ("resultStep", resolution.rawValue),
+            ])
         var withHeaders = request
         withHeaders.headers = [("Accept", "application/json")]
         let response: HTTPResponse
-        do { response = try host.http(withHeaders) } catch let error as PluginError where error.status == FERRY_ERR_AUTH {
+        do { response = try host.http(withHeaders) } catch let error as PluginError where error.status == FERRY_ERR_AUTH
+        {
             throw PluginError.auth(error.message + ". " + WattiVahtiConfig.tokenAdvice)
         }
         guard response.isSuccess else {
             let snippet = String(response.text.prefix(200))
-            let message = "the meter-data API answered HTTP \(response.status) for metering point \(config.meteringPoint) "
+            let message =
+                "the meter-data API answered HTTP \(response.status) for metering point \(config.meteringPoint) "
                 + "(\(resolution.rawValue), \(HelsinkiTime.formatUTC(range.lowerBound)) to \(HelsinkiTime.formatUTC(range.upperBound))): \(snippet)"
             if response.status == 403 { throw PluginError.auth(message + ". " + WattiVahtiConfig.tokenAdvice) }
             throw PluginError.invalid(message)

@@ -8,7 +8,8 @@ struct WattiVahtiConfig {
     static let keys = ["metering_point", "measurement_type", "resource", "initial_sync_days", "chunk_days"]
 
     /// What an auth error adds: where a token goes and how to get one.
-    static let tokenAdvice = "WattiVahti needs a valid refresh token: sign in at https://www.wattivahti.fi in a browser, "
+    static let tokenAdvice =
+        "WattiVahti needs a valid refresh token: sign in at https://www.wattivahti.fi in a browser, "
         + "copy the refresh_token of the sign-in (developer tools: the token response in the Network tab, or Local Storage), "
         + "write it to the file named by http.auth.refresh_token_file (REFRESH_TOKEN_FILE, refresh_token.txt in the example) "
         + "or set WATTIVAHTI_REFRESH_TOKEN, and run ferry again"
@@ -28,12 +29,14 @@ struct WattiVahtiConfig {
     /// - Parameter object: The connection's `config`.
     init(_ object: JSONObject) throws {
         for key in object.keys where !Self.keys.contains(key) {
-            throw PluginError.invalid("config has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", ")) "
-                + "(the endpoint and the refresh token go in the connection's http:)")
+            throw PluginError.invalid(
+                "config has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", ")) "
+                    + "(the endpoint and the refresh token go in the connection's http:)")
         }
         guard let point = Self.text(object["metering_point"]), !point.isEmpty, point.allSatisfy(\.isNumber) else {
-            throw PluginError.invalid("config.metering_point is required: the metering point code, digits only "
-                + "(WATTIVAHTI_METERING_POINT in the example)")
+            throw PluginError.invalid(
+                "config.metering_point is required: the metering point code, digits only "
+                    + "(WATTIVAHTI_METERING_POINT in the example)")
         }
         meteringPoint = point
         measurementType = try Self.integer(object, "measurement_type", default: 1, in: 1...99)
@@ -49,10 +52,15 @@ struct WattiVahtiConfig {
     }
 
     /// An integer given as a number or as digits (`${INITIAL_SYNC_DAYS}` may arrive as text).
-    private static func integer(_ object: JSONObject, _ key: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+    private static func integer(_ object: JSONObject, _ key: String, default fallback: Int, in range: ClosedRange<Int>)
+        throws -> Int
+    {
         guard let value = object[key], !value.isNull else { return fallback }
-        guard let number = value.intValue.map({ Int($0) }) ?? value.stringValue.flatMap({ Int($0) }), range.contains(number) else {
-            throw PluginError.invalid("config.\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        guard let number = value.intValue.map({ Int($0) }) ?? value.stringValue.flatMap({ Int($0) }),
+            range.contains(number)
+        else {
+            throw PluginError.invalid(
+                "config.\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }

@@ -55,18 +55,22 @@ enum HelsinkiTime {
     static func parseNaive(_ text: some StringProtocol) -> Int? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 16, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":") else { return nil }
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":")
+        else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
             for index in range {
-                guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
+                guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else {
+                    return nil
+                }
                 value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
             }
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let dayOfMonth = number(8..<10),
-              let hours = number(11..<13), let minutes = number(14..<16),
-              (1...12).contains(month), (1...31).contains(dayOfMonth), hours < 24, minutes < 60 else { return nil }
+            let hours = number(11..<13), let minutes = number(14..<16),
+            (1...12).contains(month), (1...31).contains(dayOfMonth), hours < 24, minutes < 60
+        else { return nil }
         var seconds = 0
         if bytes.count >= 19, bytes[16] == UInt8(ascii: ":") {
             guard let value = number(17..<19), value < 61 else { return nil }
@@ -91,7 +95,8 @@ enum HelsinkiTime {
         let date = CivilDate(days: floorDiv(seconds, day))
         let rest = seconds - date.days * day
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(date.year)-\(two(date.month))-\(two(date.day))T\(two(rest / hour)):\(two(rest % hour / 60)):\(two(rest % 60))"
+        return
+            "\(date.year)-\(two(date.month))-\(two(date.day))T\(two(rest / hour)):\(two(rest % hour / 60)):\(two(rest % 60))"
     }
 
     /// Division rounding toward negative infinity.

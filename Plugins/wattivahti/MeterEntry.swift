@@ -37,7 +37,8 @@ struct MeterEntry: Equatable, Sendable {
             let occurrence = used[local, default: 0]
             used[local] = occurrence + 1
             guard occurrence < candidates.count else {
-                if !HelsinkiTime.utcCandidates(forLocal: local).isEmpty && candidates.isEmpty { continue }  // outside the range
+                // Outside the range.
+                if !HelsinkiTime.utcCandidates(forLocal: local).isEmpty && candidates.isEmpty { continue }
                 skipped += 1
                 continue
             }

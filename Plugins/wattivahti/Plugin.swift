@@ -16,11 +16,22 @@ public enum WattiVahtiPlugin: FerryPlugin {
         "additionalProperties": false,
         "required": ["metering_point"],
         "properties": [
-            "metering_point": ["type": ["string", "integer"], "description": "The metering point code (meteringPointCode)."],
-            "measurement_type": ["type": "integer", "default": 1, "description": "measurementType: 1 consumption, 6 production."],
-            "resource": ["type": "string", "default": "meterdata2", "description": "The meter-data path under http.endpoint."],
-            "initial_sync_days": ["type": ["integer", "string"], "default": 7, "description": "Days fetched on a first run."],
-            "chunk_days": ["type": "integer", "default": 1, "description": "Local days per request; resolution is detected per chunk."],
+            "metering_point": [
+                "type": ["string", "integer"], "description": "The metering point code (meteringPointCode).",
+            ],
+            "measurement_type": [
+                "type": "integer", "default": 1, "description": "measurementType: 1 consumption, 6 production.",
+            ],
+            "resource": [
+                "type": "string", "default": "meterdata2", "description": "The meter-data path under http.endpoint.",
+            ],
+            "initial_sync_days": [
+                "type": ["integer", "string"], "default": 7, "description": "Days fetched on a first run.",
+            ],
+            "chunk_days": [
+                "type": "integer", "default": 1,
+                "description": "Local days per request; resolution is detected per chunk.",
+            ],
         ],
     ]
 

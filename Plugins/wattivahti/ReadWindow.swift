@@ -43,9 +43,12 @@ struct ReadWindow: Equatable {
     ///   - text: The value.
     ///   - what: Its name, for the error.
     static func instant(_ text: String, what: String) throws -> Int {
-        let invalid = PluginError.invalid("\(what) '\(text)' is not a date (2024-01-31) or date-time (2024-01-31T23:59:59, "
-            + "optionally with Z or an offset such as +02:00)")
-        if text.count == 10, let local = HelsinkiTime.parseNaive(text + "T00:00") { return HelsinkiTime.utc(forLocal: local) }
+        let invalid = PluginError.invalid(
+            "\(what) '\(text)' is not a date (2024-01-31) or date-time (2024-01-31T23:59:59, "
+                + "optionally with Z or an offset such as +02:00)")
+        if text.count == 10, let local = HelsinkiTime.parseNaive(text + "T00:00") {
+            return HelsinkiTime.utc(forLocal: local)
+        }
         var body = Substring(text)
         var offset: Int?
         if body.hasSuffix("Z") || body.hasSuffix("z") {
@@ -56,11 +59,13 @@ struct ReadWindow: Equatable {
             let tail = Array(body.suffix(6))
             let compact = Array(body.suffix(5))
             if tail.count == 6, tail[0] == "+" || tail[0] == "-", tail[3] == ":",
-               let hours = Int(String(tail[1...2])), let minutes = Int(String(tail[4...5])) {
+                let hours = Int(String(tail[1...2])), let minutes = Int(String(tail[4...5]))
+            {
                 offset = (tail[0] == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
                 body = body.dropLast(6)
             } else if compact.count == 5, compact[0] == "+" || compact[0] == "-",
-                      let hours = Int(String(compact[1...2])), let minutes = Int(String(compact[3...4])) {
+                let hours = Int(String(compact[1...2])), let minutes = Int(String(compact[3...4]))
+            {
                 offset = (compact[0] == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
                 body = body.dropLast(5)
             }

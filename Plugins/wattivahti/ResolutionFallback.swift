@@ -10,12 +10,16 @@ enum ResolutionFallback {
     ///   - range: UTC seconds, start inclusive, end exclusive.
     ///   - fetch: Fetches the points of a range with a result step.
     /// - Returns: Points sorted by time, never two for the same instant.
-    static func points(in range: Range<Int>, fetch: (Resolution, Range<Int>) throws -> [MeterPoint]) throws -> [MeterPoint] {
+    static func points(in range: Range<Int>, fetch: (Resolution, Range<Int>) throws -> [MeterPoint]) throws
+        -> [MeterPoint]
+    {
         let quarters = try fetch(.quarterHour, range)
         guard let first = quarters.first else { return try fetch(.hour, range) }
         guard first.time > range.lowerBound else { return quarters }
         // Hours that end before the first quarter value: the meter's hourly past.
-        let hours = try fetch(.hour, range.lowerBound..<first.time).filter { $0.time + Resolution.hour.seconds <= first.time }
+        let hours = try fetch(.hour, range.lowerBound..<first.time).filter {
+            $0.time + Resolution.hour.seconds <= first.time
+        }
         return hours + quarters
     }
 }

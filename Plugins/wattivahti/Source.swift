@@ -28,12 +28,15 @@ final class ConsumptionReader: BatchReader {
             let chunk = cursor..<min(window.range.upperBound, Self.chunkEnd(after: cursor, days: chunkDays))
             cursor = chunk.upperBound
             let points = try ResolutionFallback.points(in: chunk) { resolution, range in
-                let converted = MeterEntry.points(from: try client.entries(resolution, in: range), resolution: resolution, in: range)
+                let converted = MeterEntry.points(
+                    from: try client.entries(resolution, in: range), resolution: resolution, in: range)
                 if converted.skipped > 0 {
-                    host.log(.warning, "Skipped meter values whose local time does not exist or repeats too often.", [
-                        "count": .int(Int64(converted.skipped)), "resolution": .string(resolution.rawValue),
-                        "from": .string(HelsinkiTime.formatUTC(range.lowerBound)),
-                    ])
+                    host.log(
+                        .warning, "Skipped meter values whose local time does not exist or repeats too often.",
+                        [
+                            "count": .int(Int64(converted.skipped)), "resolution": .string(resolution.rawValue),
+                            "from": .string(HelsinkiTime.formatUTC(range.lowerBound)),
+                        ])
                 }
                 return converted.points
             }

@@ -62,7 +62,10 @@ import Testing
         try sandbox.write("ferry.yaml", Self.config.replacingOccurrences(of: "write: upsert", with: "write: upsrt"))
         let outcome = try sandbox.ferry(["run"])
         #expect(outcome.status == 2)
-        #expect(outcome.stderr.contains("ferry.yaml:11:5: pipelines.numbers.write: expected one of append, upsert, mirror, got 'upsrt'"), "\(outcome.stderr)")
+        #expect(
+            outcome.stderr.contains(
+                "ferry.yaml:11:5: pipelines.numbers.write: expected one of append, upsert, mirror, got 'upsrt'"),
+            "\(outcome.stderr)")
     }
 
     @Test func aMissingConfigExits2() throws {
@@ -122,7 +125,9 @@ import Testing
 
     @Test func sitesRunOnlyTheirPipelinesWithTheirOwnSettingsAndPlugins() throws {
         let sandbox = try Sandbox()
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               counter: { plugin: demo, config: { count: 10 } }
@@ -148,7 +153,8 @@ import Testing
         #expect(acme.stdout.contains(#""read" : 25"#), "\(acme.stdout)")
         let globex = try sandbox.ferry(["run", "--site", "globex"])
         #expect(globex.status == 2, "an unknown plugin is a configuration error")
-        #expect(globex.stderr.contains("connections.broken.plugin: unknown plugin 'no_such_plugin'"), "\(globex.stderr)")
+        #expect(
+            globex.stderr.contains("connections.broken.plugin: unknown plugin 'no_such_plugin'"), "\(globex.stderr)")
         let nobody = try sandbox.ferry(["run", "--site", "initech"])
         #expect(nobody.status == 2)
         #expect(nobody.stderr.contains("no site 'initech'"))
@@ -156,7 +162,9 @@ import Testing
 
     @Test func deadLettersExit3AndAreListedAndReplayed() throws {
         let sandbox = try Sandbox()
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               counter: { plugin: demo, config: { count: 12 } }
@@ -171,11 +179,14 @@ import Testing
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 3, "\(run.stderr)")
         let list = try sandbox.ferry(["errors", "list", "--json"])
-        let letters = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["dead_letters"] as? [[String: Any]]
+        let letters =
+            (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["dead_letters"]
+            as? [[String: Any]]
         #expect(letters?.count == 12)
         #expect(letters?.first?["stage"] as? String == "destination")
         // Fix the cause, then replay: the letters are delivered and marked replayed.
-        try sandbox.write("ferry.yaml", try sandbox.read("ferry.yaml").replacingOccurrences(of: "value: true", with: "value: false"))
+        try sandbox.write(
+            "ferry.yaml", try sandbox.read("ferry.yaml").replacingOccurrences(of: "value: true", with: "value: false"))
         let replay = try sandbox.ferry(["errors", "replay"])
         #expect(replay.status == 0, "\(replay.stderr)")
         #expect(replay.stdout.contains("replayed 12, written 12"), "\(replay.stdout)")
@@ -185,7 +196,9 @@ import Testing
     @Test func secretsFromTheEnvironmentNeverReachTheOutput() throws {
         let sandbox = try Sandbox()
         let secret = "/proc/self/s3cr3t-Vault-Key-9431.db"
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               counter: { plugin: demo, config: { count: 3 } }
@@ -206,7 +219,9 @@ import Testing
 @Suite struct RateLimitStopTests {
     @Test func aUsedUpDailyQuotaStopsTheRunWithExit75AndTheNextRunContinues() throws {
         let sandbox = try Sandbox()
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               counter: { plugin: demo, config: { count: 100, quota_batches: 3 } }
@@ -224,7 +239,8 @@ import Testing
         let status = try sandbox.ferry(["status"])
         #expect(status.stdout.contains(#"{"last_id":30}"#), "\(status.stdout)")
         // The quota "resets": the next run picks up after record 30.
-        try sandbox.write("ferry.yaml", try sandbox.read("ferry.yaml").replacingOccurrences(of: ", quota_batches: 3", with: ""))
+        try sandbox.write(
+            "ferry.yaml", try sandbox.read("ferry.yaml").replacingOccurrences(of: ", quota_batches: 3", with: ""))
         let resumed = try sandbox.ferry(["run", "--json"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains(#""read" : 70"#), "\(resumed.stdout)")
@@ -235,7 +251,9 @@ import Testing
 @Suite struct ProgressLineTests {
     @Test func aTerminalGetsAProgressLineAndAPipeDoesNot() throws {
         let sandbox = try Sandbox()
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               counter: { plugin: demo, config: { count: 300 } }
@@ -244,9 +262,12 @@ import Testing
               numbers: { source: { connection: counter, stream: numbers }, destination: { connection: sink, stream: numbers }, batch_size: 100 }
             """)
         // util-linux `script` runs the command on a pseudo-terminal.
-        let terminal = try Sandbox.outputLines(of: "/usr/bin/script", [
-            "-qec", "cd '\(sandbox.folder.path)' && '\(Sandbox.ferryExecutable)' run --full", "/dev/null",
-        ]).joined(separator: "\n")
+        let terminal = try Sandbox.outputLines(
+            of: "/usr/bin/script",
+            [
+                "-qec", "cd '\(sandbox.folder.path)' && '\(Sandbox.ferryExecutable)' run --full", "/dev/null",
+            ]
+        ).joined(separator: "\n")
         #expect(terminal.contains("numbers: 100 records"), "\(terminal)")
         #expect(terminal.contains("rec/s") && terminal.contains("s elapsed"))
         let piped = try sandbox.ferry(["run", "--full"])

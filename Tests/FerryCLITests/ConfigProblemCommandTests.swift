@@ -18,7 +18,9 @@ import Testing
         """
 
     /// Runs `arguments` on `config` and returns the exit status and all output.
-    static func ferry(_ arguments: [String], config: String, setUp: (Sandbox) throws -> Void = { _ in }) throws -> (Int32, String) {
+    static func ferry(_ arguments: [String], config: String, setUp: (Sandbox) throws -> Void = { _ in }) throws -> (
+        Int32, String
+    ) {
         let sandbox = try Sandbox()
         try sandbox.write("ferry.yaml", config)
         try setUp(sandbox)
@@ -31,7 +33,8 @@ import Testing
         for command in [["check"], ["run"], ["status"]] {
             let (status, output) = try Self.ferry(command, config: config)
             #expect(status == 2, "\(command): \(output)")
-            #expect(output.contains("ferry.yaml:10:9: pipelines.numbers.transforms[0].op: expected one of"), "\(output)")
+            #expect(
+                output.contains("ferry.yaml:10:9: pipelines.numbers.transforms[0].op: expected one of"), "\(output)")
         }
     }
 
@@ -40,7 +43,9 @@ import Testing
         for command in [["check"], ["run"]] {
             let (status, output) = try Self.ferry(command, config: config)
             #expect(status == 2, "\(command): \(output)")
-            #expect(output.contains("ferry.yaml:4:3: connections.table.plugin: unknown plugin 'sqlitee': no plugin file"), "\(output)")
+            #expect(
+                output.contains("ferry.yaml:4:3: connections.table.plugin: unknown plugin 'sqlitee': no plugin file"),
+                "\(output)")
         }
     }
 
@@ -49,8 +54,11 @@ import Testing
         for command in [["check"], ["run"], ["discover", "table"]] {
             let (status, output) = try Self.ferry(command, config: config)
             #expect(status == 2, "\(command): \(output)")
-            #expect(output.contains("ferry.yaml:4:3: connections.table.config: plugin 'sqlite' refused it: config has unknown key 'colour'"),
-                    "\(output)")
+            #expect(
+                output.contains(
+                    "ferry.yaml:4:3: connections.table.config: plugin 'sqlite' refused it: config has unknown key 'colour'"
+                ),
+                "\(output)")
         }
     }
 
@@ -60,7 +68,9 @@ import Testing
             try sandbox.write("notes.txt", String(repeating: "meeting notes\n", count: 200))
         }
         #expect(status == 2, "\(output)")
-        #expect(output.contains("ferry.yaml:4:3: connections.table.config: plugin 'sqlite' refused it: config.path"), "\(output)")
+        #expect(
+            output.contains("ferry.yaml:4:3: connections.table.config: plugin 'sqlite' refused it: config.path"),
+            "\(output)")
         #expect(output.contains("notes.txt' is not a SQLite database"), "\(output)")
     }
 
@@ -76,7 +86,9 @@ import Testing
                 destination: { connection: table }
                 write: upsert
             """
-        let (status, output) = try Self.ferry(["check"], config: config) { try $0.write("events.jsonl", "{\"id\":1}\n") }
+        let (status, output) = try Self.ferry(["check"], config: config) {
+            try $0.write("events.jsonl", "{\"id\":1}\n")
+        }
         #expect(output.contains("events      file    yes"), "the connections themselves are fine: \(output)")
         #expect(status == 2, "\(output)")
         #expect(output.contains("ferry.yaml:6:3: pipelines.events: write: upsert needs a primary key"), "\(output)")
@@ -86,7 +98,8 @@ import Testing
         let sandbox = try Sandbox()
         try FileManager.default.createDirectory(atPath: sandbox.path("folder"), withIntermediateDirectories: true)
         #expect(mkfifo(sandbox.path("pipe"), 0o600) == 0)
-        _ = FileManager.default.createFile(atPath: sandbox.path("binary.yaml"), contents: Data([0x7F, 0x45, 0x4C, 0x46, 0, 1, 2, 3]))
+        _ = FileManager.default.createFile(
+            atPath: sandbox.path("binary.yaml"), contents: Data([0x7F, 0x45, 0x4C, 0x46, 0, 1, 2, 3]))
         for (config, words) in [
             ("folder", "is a folder, not a configuration file; pass the YAML file in it"),
             ("pipe", "is a FIFO (named pipe), not a configuration file"),
@@ -106,11 +119,13 @@ import Testing
 extension ConfigProblemCommandTests {
     @Test func theOperatorsAllowListKeepsAVariableOutOfRecords() throws {
         let sandbox = try Sandbox()
-        try sandbox.write("ferry.yaml", Self.config + """
+        try sandbox.write(
+            "ferry.yaml",
+            Self.config + """
 
-                transforms:
-                  - { op: set, field: stolen, value: "${HOST_DB_PASSWORD}" }
-            """)
+                    transforms:
+                      - { op: set, field: stolen, value: "${HOST_DB_PASSWORD}" }
+                """)
         let environment = ["FERRY_ALLOWED_ENV": "TENANT_*", "HOST_DB_PASSWORD": "Host-Db-Pass-5150"]
         let outcome = try sandbox.ferry(["run"], environment: environment)
         #expect(outcome.status == 2, "\(outcome.stderr)")
@@ -118,7 +133,8 @@ extension ConfigProblemCommandTests {
         #expect(outcome.stderr.contains("variable 'HOST_DB_PASSWORD' may not be read here"), "\(outcome.stderr)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.path("out/numbers.db")))
         #expect(!(outcome.stdout + outcome.stderr).contains("Host-Db-Pass-5150"))
-        let allowed = try sandbox.ferry(["run"], environment: ["FERRY_ALLOWED_ENV": "TENANT_*,HOST_DB_PASSWORD", "HOST_DB_PASSWORD": "x-y"])
+        let allowed = try sandbox.ferry(
+            ["run"], environment: ["FERRY_ALLOWED_ENV": "TENANT_*,HOST_DB_PASSWORD", "HOST_DB_PASSWORD": "x-y"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
     }
 }

@@ -8,12 +8,16 @@ import Testing
     @Test func anEchoedTokenIsMaskedInTheTableAndInJSON() throws {
         let token = "tok-Echoed-Bearer-6640"
         let sandbox = try Sandbox()
-        try sandbox.write("orders.jsonl", """
+        try sandbox.write(
+            "orders.jsonl",
+            """
             {"auth": "\(token)", "id": 1, "total": "12.50"}
             {"auth": "\(token)", "id": 2, "total": "n/a"}
 
             """)
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               api:
@@ -32,8 +36,9 @@ import Testing
         let environment = ["API_TOKEN": token]
         let run = try sandbox.ferry(["run"], environment: environment)
         #expect(run.status == 3, "\(run.stderr)")
-        #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters WHERE record LIKE '%\(token)%';") == ["1"],
-                "the stored record keeps its text for replay")
+        #expect(
+            try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters WHERE record LIKE '%\(token)%';") == ["1"],
+            "the stored record keeps its text for replay")
         for arguments in [["errors", "list"], ["errors", "list", "--json"]] {
             let list = try sandbox.ferry(arguments, environment: environment)
             #expect(list.status == 0, "\(list.stderr)")
@@ -50,7 +55,9 @@ import Testing
     @Test func theKeyFieldShowsInDeadLetters() throws {
         let sandbox = try Sandbox()
         try sandbox.write("input.jsonl", #"{"order_id":1,"amount":"n/a"}"# + "\n")
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               input: { plugin: file, config: { path: input.jsonl, primary_key: order_id } }

@@ -36,7 +36,10 @@ import Testing
     @Test func badEnumNamesLineColumnPathAndChoices() throws {
         let error = try error(Self.header + "    write: upsrt\n")
         #expect(error.kind == .invalidValue)
-        #expect(error.description == "ferry.yaml:11:5: pipelines.orders.write: expected one of append, upsert, mirror, got 'upsrt'; did you mean 'upsert'?")
+        #expect(
+            error.description
+                == "ferry.yaml:11:5: pipelines.orders.write: expected one of append, upsert, mirror, got 'upsrt'; did you mean 'upsert'?"
+        )
     }
 
     @Test func yamlSyntaxErrorKeepsYamsLine() throws {
@@ -50,9 +53,11 @@ import Testing
     @Test func unknownKeySuggestsTheClosestValidKey() throws {
         let error = try error(Self.header + "    wrte: upsert\n")
         #expect(error.kind == .unknownKey)
-        #expect(error.description == "ferry.yaml:11:5: pipelines.orders.wrte: unknown key 'wrte'; did you mean 'write'?")
+        #expect(
+            error.description == "ferry.yaml:11:5: pipelines.orders.wrte: unknown key 'wrte'; did you mean 'write'?")
         let far = try self.error(Self.header + "colour: blue\n")
-        #expect(far.description.hasPrefix("ferry.yaml:11:1: colour: unknown key 'colour'; valid keys are version, state"))
+        #expect(
+            far.description.hasPrefix("ferry.yaml:11:1: colour: unknown key 'colour'; valid keys are version, state"))
     }
 
     @Test func missingRequiredKeyPointsAtItsMapping() throws {
@@ -69,10 +74,15 @@ import Testing
         let list = try error(Self.header.replacingOccurrences(of: "plugin: file", with: "plugin: [file]"))
         #expect(list.kind == .typeMismatch)
         #expect(list.description == "ferry.yaml:3:5: connections.events_file.plugin: expected a string, got a list")
-        let mapping = try error(Self.header.replacingOccurrences(of: "config: { path: data/events.jsonl }", with: "config: data/events.jsonl"))
-        #expect(mapping.description == "ferry.yaml:4:5: connections.events_file.config: expected a mapping, got 'data/events.jsonl'")
+        let mapping = try error(
+            Self.header.replacingOccurrences(
+                of: "config: { path: data/events.jsonl }", with: "config: data/events.jsonl"))
+        #expect(
+            mapping.description
+                == "ferry.yaml:4:5: connections.events_file.config: expected a mapping, got 'data/events.jsonl'")
         let transforms = try error(Self.header + "    transforms: { op: rename }\n")
-        #expect(transforms.description == "ferry.yaml:11:5: pipelines.orders.transforms: expected a list, got a mapping")
+        #expect(
+            transforms.description == "ferry.yaml:11:5: pipelines.orders.transforms: expected a list, got a mapping")
         let step = try error(Self.header + "    transforms:\n      - rename\n")
         #expect(step.description.hasPrefix("ferry.yaml:12:9: pipelines.orders.transforms[0]: expected a mapping"))
         let integer = try error(Self.header + "    batch_size: lots\n")
@@ -85,7 +95,10 @@ import Testing
         for bad in ["2 hours", "90", "h", "-5m", "1.5h"] {
             let error = try error(Self.header + "    lookback: \(bad)\n")
             #expect(error.kind == .invalidValue)
-            #expect(error.description == "ferry.yaml:11:5: pipelines.orders.lookback: expected a duration such as 90s, 15m, 2h or 7d, got '\(bad)'")
+            #expect(
+                error.description
+                    == "ferry.yaml:11:5: pipelines.orders.lookback: expected a duration such as 90s, 15m, 2h or 7d, got '\(bad)'"
+            )
         }
     }
 
@@ -100,38 +113,59 @@ import Testing
         for bad in ["0", "1000001", "-3"] {
             let error = try error(Self.header + "    batch_size: \(bad)\n")
             #expect(error.kind == .invalidValue)
-            #expect(error.description == "ferry.yaml:11:5: pipelines.orders.batch_size: must be between 1 and 1000000, got \(bad)")
+            #expect(
+                error.description
+                    == "ferry.yaml:11:5: pipelines.orders.batch_size: must be between 1 and 1000000, got \(bad)")
         }
     }
 
     @Test func pipelineNamingAnUnknownConnection() throws {
-        let error = try error(Self.header.replacingOccurrences(of: "{ connection: warehouse }", with: "{ connection: warehose }"))
+        let error = try error(
+            Self.header.replacingOccurrences(of: "{ connection: warehouse }", with: "{ connection: warehose }"))
         #expect(error.kind == .unknownReference)
-        #expect(error.description == "ferry.yaml:10:20: pipelines.orders.destination.connection: unknown connection 'warehose'; did you mean 'warehouse'?")
+        #expect(
+            error.description
+                == "ferry.yaml:10:20: pipelines.orders.destination.connection: unknown connection 'warehose'; did you mean 'warehouse'?"
+        )
     }
 
     @Test func siteNamingAnUnknownPipelineOrConnection() throws {
         let pipeline = try error(Self.header + "sites:\n  acme:\n    pipelines: [orders, ordres2, refunds]\n")
         #expect(pipeline.kind == .unknownReference)
-        #expect(pipeline.description == "ferry.yaml:13:25: sites.acme.pipelines[1]: unknown pipeline 'ordres2'; did you mean 'orders'?")
+        #expect(
+            pipeline.description
+                == "ferry.yaml:13:25: sites.acme.pipelines[1]: unknown pipeline 'ordres2'; did you mean 'orders'?")
         let connection = try error(Self.header + "sites:\n  acme:\n    connections:\n      lake: { path: x }\n")
-        #expect(connection.description == "ferry.yaml:14:7: sites.acme.connections.lake: unknown connection 'lake'; defined: events_file, warehouse")
+        #expect(
+            connection.description
+                == "ferry.yaml:14:7: sites.acme.connections.lake: unknown connection 'lake'; defined: events_file, warehouse"
+        )
     }
 
     @Test func transformPluginNamingAnUnknownConnection() throws {
         let error = try error(Self.header + "    transform_plugins:\n      - enricher\n")
         #expect(error.kind == .unknownReference)
-        #expect(error.description == "ferry.yaml:12:9: pipelines.orders.transform_plugins[0]: unknown connection 'enricher'; defined: events_file, warehouse")
+        #expect(
+            error.description
+                == "ferry.yaml:12:9: pipelines.orders.transform_plugins[0]: unknown connection 'enricher'; defined: events_file, warehouse"
+        )
     }
 
     @Test func duplicateKeyPointsAtTheSecondOccurrence() throws {
         let error = try error(Self.header + "    write: upsert\n    sync: full\n    write: append\n")
         #expect(error.kind == .duplicateKey)
-        #expect(error.description == "ferry.yaml:13:5: pipelines.orders.write: duplicate key 'write' (first defined on line 11)")
-        let inList = try self.error(Self.header + "    transforms:\n      - op: a\n      - op: b\n        to: x\n        op: c\n")
-        #expect(inList.description == "ferry.yaml:15:9: pipelines.orders.transforms[1].op: duplicate key 'op' (first defined on line 13)")
+        #expect(
+            error.description
+                == "ferry.yaml:13:5: pipelines.orders.write: duplicate key 'write' (first defined on line 11)")
+        let inList = try self.error(
+            Self.header + "    transforms:\n      - op: a\n      - op: b\n        to: x\n        op: c\n")
+        #expect(
+            inList.description
+                == "ferry.yaml:15:9: pipelines.orders.transforms[1].op: duplicate key 'op' (first defined on line 13)")
         let connection = try self.error(Self.header + "connections: {}\n")
-        #expect(connection.description == "ferry.yaml:11:1: connections: duplicate key 'connections' (first defined on line 1)")
+        #expect(
+            connection.description
+                == "ferry.yaml:11:1: connections: duplicate key 'connections' (first defined on line 1)")
     }
 
     @Test func emptyFile() throws {
@@ -143,9 +177,12 @@ import Testing
     }
 
     @Test func unsetVariableNamesFileLineAndVariable() throws {
-        let error = try error(Self.header.replacingOccurrences(of: "path: data/events.jsonl", with: "path: \"${DATA_DIR}/events.jsonl\""))
+        let error = try error(
+            Self.header.replacingOccurrences(of: "path: data/events.jsonl", with: "path: \"${DATA_DIR}/events.jsonl\""))
         #expect(error.kind == .unsetVariable)
-        #expect(error.description.hasPrefix("ferry.yaml:4:21: connections.events_file.config.path: variable 'DATA_DIR' is not set"))
+        #expect(
+            error.description.hasPrefix(
+                "ferry.yaml:4:21: connections.events_file.config.path: variable 'DATA_DIR' is not set"))
         let malformed = try self.error(Self.header.replacingOccurrences(of: "plugin: file", with: "plugin: ${file"))
         #expect(malformed.description.hasPrefix("ferry.yaml:3:13: connections.events_file.plugin: unterminated '${'"))
     }
@@ -153,25 +190,34 @@ import Testing
     @Test func emptyPrimaryKeyList() throws {
         let error = try error(Self.header + "    write: upsert\n    primary_key: []\n")
         #expect(error.kind == .invalidValue)
-        #expect(error.description.hasPrefix("ferry.yaml:12:5: pipelines.orders.primary_key: must name at least one field"))
+        #expect(
+            error.description.hasPrefix("ferry.yaml:12:5: pipelines.orders.primary_key: must name at least one field"))
     }
 
     @Test func otherValueChecks() throws {
         let version = try error("version: 2\n" + Self.header)
         #expect(version.description == "ferry.yaml:1:1: version: unsupported version 2; this Ferry reads version 1")
         let schedule = try error(Self.header + "    schedule: \"*/15 * * *\"\n")
-        #expect(schedule.description.hasPrefix("ferry.yaml:11:5: pipelines.orders.schedule: expected a cron expression with 5 fields"))
+        #expect(
+            schedule.description.hasPrefix(
+                "ferry.yaml:11:5: pipelines.orders.schedule: expected a cron expression with 5 fields"))
         let level = try error("log_level: verbose\n" + Self.header)
-        #expect(level.description.hasPrefix("ferry.yaml:1:1: log_level: expected one of trace, debug, info, notice, warning, error, critical, got 'verbose'"))
+        #expect(
+            level.description.hasPrefix(
+                "ferry.yaml:1:1: log_level: expected one of trace, debug, info, notice, warning, error, critical, got 'verbose'"
+            ))
         let empty = try error(Self.header.replacingOccurrences(of: "plugin: file", with: "plugin: \"\""))
         #expect(empty.description == "ferry.yaml:3:5: connections.events_file.plugin: must not be empty")
     }
 
     @Test func secretsAreRedactedFromErrorMessages() throws {
         let error = try error(
-            Self.header.replacingOccurrences(of: "    plugin: sqlite\n", with: "    plugin: sqlite\n    budget: ${API_KEY}\n")
+            Self.header.replacingOccurrences(
+                of: "    plugin: sqlite\n", with: "    plugin: sqlite\n    budget: ${API_KEY}\n")
                 + "    write: ${API_KEY}\n",
             environment: ["API_KEY": "hunter2-secret"])
-        #expect(error.description == "ferry.yaml:12:5: pipelines.orders.write: expected one of append, upsert, mirror, got '***'")
+        #expect(
+            error.description
+                == "ferry.yaml:12:5: pipelines.orders.write: expected one of append, upsert, mirror, got '***'")
     }
 }

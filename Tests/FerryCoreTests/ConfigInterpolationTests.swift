@@ -37,8 +37,11 @@ import Testing
     }
 
     @Test func secretNamesAreRecognisedCaseInsensitively() {
-        for name in ["API_KEY", "github_token", "ClientSecret", "DB_PASSWORD", "PGPASS", "GCP_CREDENTIALS", "BasicAuth", "session_cookie",
-                     "private_key", "primary_key_token"] {
+        for name in [
+            "API_KEY", "github_token", "ClientSecret", "DB_PASSWORD", "PGPASS", "GCP_CREDENTIALS", "BasicAuth",
+            "session_cookie",
+            "private_key", "primary_key_token",
+        ] {
             #expect(FerryConfig.isSecretName(name), "\(name)")
         }
         // The names of key fields are not keys: their values (a column name) must not be masked everywhere.
@@ -48,30 +51,33 @@ import Testing
     }
 
     @Test func secretValuesCoverEveryInterpolatedScalarAndDefaults() throws {
-        let config = try FerryConfig.parse(yaml: """
-            connections:
-              a:
-                plugin: demo
-                budget: ${BUDGET_KEY}
-                config: { password: "${DB_PASSWORD:-fallback-pw}", user: "${DB_USER}", none: "${EMPTY_TOKEN:-}" }
-            pipelines: {}
-            """, environment: ["BUDGET_KEY": "budget-key-1", "DB_USER": "ferry"])
+        let config = try FerryConfig.parse(
+            yaml: """
+                connections:
+                  a:
+                    plugin: demo
+                    budget: ${BUDGET_KEY}
+                    config: { password: "${DB_PASSWORD:-fallback-pw}", user: "${DB_USER}", none: "${EMPTY_TOKEN:-}" }
+                pipelines: {}
+                """, environment: ["BUDGET_KEY": "budget-key-1", "DB_USER": "ferry"])
         #expect(config.secretValues == ["budget-key-1", "fallback-pw"])
         #expect(config.redacting("login ferry/fallback-pw failed") == "login ferry/*** failed")
     }
 
     @Test func interpolationFeedsTypedKeys() throws {
-        let config = try FerryConfig.parse(yaml: """
-            state: ${STATE_DIR}/state.db
-            connections:
-              a: { plugin: "${PLUGIN}" }
-            pipelines:
-              p:
-                source: { connection: a, stream: s }
-                destination: { connection: a }
-                batch_size: ${BATCH}
-                write: ${WRITE:-upsert}
-            """, file: "/x/ferry.yaml", environment: ["STATE_DIR": "/var/lib/ferry", "PLUGIN": "demo", "BATCH": "250"])
+        let config = try FerryConfig.parse(
+            yaml: """
+                state: ${STATE_DIR}/state.db
+                connections:
+                  a: { plugin: "${PLUGIN}" }
+                pipelines:
+                  p:
+                    source: { connection: a, stream: s }
+                    destination: { connection: a }
+                    batch_size: ${BATCH}
+                    write: ${WRITE:-upsert}
+                """, file: "/x/ferry.yaml",
+            environment: ["STATE_DIR": "/var/lib/ferry", "PLUGIN": "demo", "BATCH": "250"])
         #expect(config.statePath == "/var/lib/ferry/state.db")
         #expect(config.connections["a"]?.plugin == "demo")
         #expect(config.pipelines.first?.batchSize == 250)
@@ -79,7 +85,8 @@ import Testing
     }
 
     @Test func dotEnvHandlesQuotesCommentsAndExport() throws {
-        let variables = try DotEnv.parse("""
+        let variables = try DotEnv.parse(
+            """
             # a comment
 
             export TOKEN=abc123

@@ -71,8 +71,11 @@ import Testing
 
         #expect(config.pipelines.map(\.name) == ["events_to_sqlite", "minimal"])
         let pipeline = try #require(config.pipeline(named: "events_to_sqlite"))
-        #expect(pipeline.source == PipelineConfig.Endpoint(
-            connection: "events_file", stream: "events", location: FerryCore.SourceLocation(file: "/srv/ferry/ferry.yaml", line: 18, column: 5)))
+        #expect(
+            pipeline.source
+                == PipelineConfig.Endpoint(
+                    connection: "events_file", stream: "events",
+                    location: FerryCore.SourceLocation(file: "/srv/ferry/ferry.yaml", line: 18, column: 5)))
         #expect(pipeline.destination.connection == "warehouse")
         #expect(pipeline.destination.stream == "events")
         #expect(pipeline.sync == .full)
@@ -82,10 +85,11 @@ import Testing
         #expect(pipeline.lookback == 7200)
         #expect(pipeline.batchSize == 500)
         #expect(pipeline.onError == .fail)
-        #expect(pipeline.transforms.map(\.value) == [
-            ["op": "rename", "from": "a", "to": "b"],
-            ["op": "drop", "fields": ["debug", "1"]],
-        ])
+        #expect(
+            pipeline.transforms.map(\.value) == [
+                ["op": "rename", "from": "a", "to": "b"],
+                ["op": "drop", "fields": ["debug", "1"]],
+            ])
         #expect(pipeline.transforms.map(\.location.line) == [28, 29])
         #expect(pipeline.transforms.first?.op == "rename")
         #expect(pipeline.transformPlugins == ["enricher"])
@@ -99,24 +103,31 @@ import Testing
         #expect(minimal.write == .append)
         #expect(minimal.onError == .deadLetter)
         #expect(minimal.batchSize == 1000)
-        #expect(minimal.primaryKey == nil && minimal.cursorField == nil && minimal.lookback == nil && minimal.schedule == nil)
+        #expect(
+            minimal.primaryKey == nil && minimal.cursorField == nil && minimal.lookback == nil
+                && minimal.schedule == nil)
         #expect(minimal.transforms.isEmpty && minimal.transformPlugins.isEmpty)
 
         #expect(config.sites.keys.sorted() == ["acme", "globex"])
         #expect(config.siteNames == ["acme", "globex"])
         #expect(config.site(named: "acme")?.pipelines == ["minimal"])
-        #expect(config.site(named: "globex") == SiteConfig(name: "globex", location: FerryCore.SourceLocation(file: "/srv/ferry/ferry.yaml", line: 41, column: 3)))
+        #expect(
+            config.site(named: "globex")
+                == SiteConfig(
+                    name: "globex",
+                    location: FerryCore.SourceLocation(file: "/srv/ferry/ferry.yaml", line: 41, column: 3)))
     }
 
     @Test func defaultsApplyToAMinimalConfig() throws {
-        let config = try FerryConfig.parse(yaml: """
-            connections:
-              a: { plugin: demo }
-            pipelines:
-              p:
-                source: { connection: a, stream: s }
-                destination: { connection: a }
-            """, file: "/etc/ferry/ferry.yaml")
+        let config = try FerryConfig.parse(
+            yaml: """
+                connections:
+                  a: { plugin: demo }
+                pipelines:
+                  p:
+                    source: { connection: a, stream: s }
+                    destination: { connection: a }
+                """, file: "/etc/ferry/ferry.yaml")
         #expect(config.version == 1)
         #expect(config.statePath == "/etc/ferry/ferry-state.db")
         #expect(config.pluginPaths.isEmpty)
@@ -129,42 +140,45 @@ import Testing
     }
 
     @Test func destinationCursorNamesAStreamOfTheDestination() throws {
-        let config = try FerryConfig.parse(yaml: """
-            connections:
-              a: { plugin: demo }
-            pipelines:
-              p:
-                source: { connection: a, stream: s }
-                destination: { connection: a }
-                destination_cursor: latest
-            """, file: "/etc/ferry/ferry.yaml")
-        #expect(config.pipelines.first?.destinationCursor == "latest")
-        #expect(throws: ConfigError.self) {
-            try FerryConfig.parse(yaml: """
+        let config = try FerryConfig.parse(
+            yaml: """
                 connections:
                   a: { plugin: demo }
                 pipelines:
                   p:
                     source: { connection: a, stream: s }
                     destination: { connection: a }
-                    destination_cursor: [latest]
-                """)
+                    destination_cursor: latest
+                """, file: "/etc/ferry/ferry.yaml")
+        #expect(config.pipelines.first?.destinationCursor == "latest")
+        #expect(throws: ConfigError.self) {
+            try FerryConfig.parse(
+                yaml: """
+                    connections:
+                      a: { plugin: demo }
+                    pipelines:
+                      p:
+                        source: { connection: a, stream: s }
+                        destination: { connection: a }
+                        destination_cursor: [latest]
+                    """)
         }
     }
 
     @Test func changeDetectionCanBeTurnedOffExceptForMirror() throws {
         func parse(_ write: String) throws -> FerryConfig {
-            try FerryConfig.parse(yaml: """
-                connections:
-                  a: { plugin: demo }
-                pipelines:
-                  p:
-                    source: { connection: a, stream: s }
-                    destination: { connection: a }
-                    write: \(write)
-                    primary_key: id
-                    change_detection: false
-                """)
+            try FerryConfig.parse(
+                yaml: """
+                    connections:
+                      a: { plugin: demo }
+                    pipelines:
+                      p:
+                        source: { connection: a, stream: s }
+                        destination: { connection: a }
+                        write: \(write)
+                        primary_key: id
+                        change_detection: false
+                    """)
         }
         #expect(try parse("upsert").pipelines.first?.changeDetection == false)
         #expect {
@@ -177,7 +191,8 @@ import Testing
     @Test func siteOverridesAreDeepMerged() throws {
         let config = try FerryConfig.parse(yaml: Self.example, file: "/srv/ferry/ferry.yaml")
         let acme = config.connections(for: "acme")
-        #expect(acme["warehouse"]?.config == ["path": "out/acme.db", "pragmas": ["journal_mode": "wal", "busy_ms": 100]])
+        #expect(
+            acme["warehouse"]?.config == ["path": "out/acme.db", "pragmas": ["journal_mode": "wal", "busy_ms": 100]])
         #expect(acme["events_file"] == config.connections["events_file"])
         #expect(config.connections(for: "globex") == config.connections)
         #expect(config.connections["warehouse"]?.config["path"] == "out/warehouse.db")
@@ -208,7 +223,8 @@ import Testing
             connections: {}
             pipelines: {}
             """
-        let config = try FerryConfig.parse(yaml: yaml, file: "/srv/ferry/conf/ferry.yaml", environment: ["HOME": "/home/op"])
+        let config = try FerryConfig.parse(
+            yaml: yaml, file: "/srv/ferry/conf/ferry.yaml", environment: ["HOME": "/home/op"])
         #expect(config.baseDirectory == "/srv/ferry/conf")
         #expect(config.statePath == "/srv/ferry/state/ferry.db")
         #expect(config.pluginPaths == ["/srv/ferry/conf/plugins", "/home/op/ferry-plugins", "/abs/plugins"])
@@ -225,44 +241,51 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try """
-            connections:
-              api: { plugin: rest, config: { token: "${API_TOKEN}", base: "${BASE_URL}" } }
-            pipelines: {}
-            """.write(toFile: folder + "/ferry.yaml", atomically: true, encoding: .utf8)
+        connections:
+          api: { plugin: rest, config: { token: "${API_TOKEN}", base: "${BASE_URL}" } }
+        pipelines: {}
+        """.write(toFile: folder + "/ferry.yaml", atomically: true, encoding: .utf8)
         try "export API_TOKEN='s3cr3t-from-file'\nBASE_URL=https://file.example # comment\n"
             .write(toFile: folder + "/.env", atomically: true, encoding: .utf8)
 
-        let config = try FerryConfig.load(path: folder + "/ferry.yaml", environment: ["BASE_URL": "https://env.example"])
+        let config = try FerryConfig.load(
+            path: folder + "/ferry.yaml", environment: ["BASE_URL": "https://env.example"])
         #expect(config.connections["api"]?.config == ["token": "s3cr3t-from-file", "base": "https://env.example"])
         #expect(config.secretValues == ["s3cr3t-from-file"])
         #expect(config.statePath == URL(fileURLWithPath: folder + "/ferry-state.db").standardizedFileURL.path)
 
-        let missing = try #require(throws: ConfigError.self) { try FerryConfig.load(path: folder + "/nope.yaml", environment: [:]) }
+        let missing = try #require(throws: ConfigError.self) {
+            try FerryConfig.load(path: folder + "/nope.yaml", environment: [:])
+        }
         #expect(missing.kind == .unreadableFile)
         #expect(missing.description.hasPrefix(folder + "/nope.yaml: "))
     }
 
     @Test func scalarsInPluginConfigKeepTheirYAMLTypes() throws {
-        let config = try FerryConfig.parse(yaml: """
-            connections:
-              c:
-                plugin: demo
-                config: { n: 42, big: 9007199254740993, f: 1.5, t: true, s: "42", z: ~, d: 2024-01-02, list: [1, two] }
-            pipelines: {}
-            """)
-        #expect(config.connections["c"]?.config == [
-            "n": 42, "big": .int(9_007_199_254_740_993), "f": 1.5, "t": true, "s": "42", "z": nil, "d": "2024-01-02",
-            "list": [1, "two"],
-        ])
+        let config = try FerryConfig.parse(
+            yaml: """
+                connections:
+                  c:
+                    plugin: demo
+                    config: { n: 42, big: 9007199254740993, f: 1.5, t: true, s: "42", z: ~, d: 2024-01-02, list: [1, two] }
+                pipelines: {}
+                """)
+        #expect(
+            config.connections["c"]?.config == [
+                "n": 42, "big": .int(9_007_199_254_740_993), "f": 1.5, "t": true, "s": "42", "z": nil,
+                "d": "2024-01-02",
+                "list": [1, "two"],
+            ])
     }
 
     @Test func anchorsAndAliasesAreResolved() throws {
-        let config = try FerryConfig.parse(yaml: """
-            connections:
-              a: { plugin: sqlite, config: &shared { path: out/a.db, timeout: 5 } }
-              b: { plugin: sqlite, config: *shared }
-            pipelines: {}
-            """)
+        let config = try FerryConfig.parse(
+            yaml: """
+                connections:
+                  a: { plugin: sqlite, config: &shared { path: out/a.db, timeout: 5 } }
+                  b: { plugin: sqlite, config: *shared }
+                pipelines: {}
+                """)
         #expect(config.connections["b"]?.config == config.connections["a"]?.config)
     }
 }

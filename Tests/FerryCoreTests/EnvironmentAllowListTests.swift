@@ -19,20 +19,25 @@ import Testing
     static let environment = ["ACME_REGION": "eu", "API_TOKEN": "tok-1234", "AWS_SECRET_ACCESS_KEY": "aws-Secret-9911"]
 
     @Test func withoutAListEveryVariableMayBeRead() throws {
-        let config = try FerryConfig.parse(yaml: Self.config(allowed: nil, value: "${AWS_SECRET_ACCESS_KEY}"), environment: Self.environment)
+        let config = try FerryConfig.parse(
+            yaml: Self.config(allowed: nil, value: "${AWS_SECRET_ACCESS_KEY}"), environment: Self.environment)
         #expect(config.pipelines.first?.transforms.first?.value["value"] == .string("aws-Secret-9911"))
     }
 
     @Test func aFileListAllowsNamesAndPrefixesOnly() throws {
-        let allowed = try FerryConfig.parse(yaml: Self.config(allowed: "[ACME_*, API_TOKEN]", value: "${ACME_REGION}-${API_TOKEN}"),
-                                            environment: Self.environment)
+        let allowed = try FerryConfig.parse(
+            yaml: Self.config(allowed: "[ACME_*, API_TOKEN]", value: "${ACME_REGION}-${API_TOKEN}"),
+            environment: Self.environment)
         #expect(allowed.pipelines.first?.transforms.first?.value["value"] == .string("eu-tok-1234"))
         let error = try #require(throws: ConfigError.self) {
-            try FerryConfig.parse(yaml: Self.config(allowed: "[ACME_*, API_TOKEN]", value: "${AWS_SECRET_ACCESS_KEY:-none}"),
-                                  file: "tenant.yaml", environment: Self.environment)
+            try FerryConfig.parse(
+                yaml: Self.config(allowed: "[ACME_*, API_TOKEN]", value: "${AWS_SECRET_ACCESS_KEY:-none}"),
+                file: "tenant.yaml", environment: Self.environment)
         }
         #expect(error.description.hasPrefix("tenant.yaml:8:"), "\(error)")
-        #expect(error.message.contains("variable 'AWS_SECRET_ACCESS_KEY' may not be read here: the allowed variables are ACME_*, API_TOKEN"))
+        #expect(
+            error.message.contains(
+                "variable 'AWS_SECRET_ACCESS_KEY' may not be read here: the allowed variables are ACME_*, API_TOKEN"))
         #expect(!error.description.contains("aws-Secret-9911"))
     }
 
@@ -40,10 +45,12 @@ import Testing
         var environment = Self.environment
         environment["FERRY_ALLOWED_ENV"] = "ACME_*"
         let error = try #require(throws: ConfigError.self) {
-            try FerryConfig.parse(yaml: Self.config(allowed: "['*']", value: "${AWS_SECRET_ACCESS_KEY}"), environment: environment)
+            try FerryConfig.parse(
+                yaml: Self.config(allowed: "['*']", value: "${AWS_SECRET_ACCESS_KEY}"), environment: environment)
         }
         #expect(error.message.contains("the allowed variables are ACME_*"), "\(error)")
-        let fine = try FerryConfig.parse(yaml: Self.config(allowed: nil, value: "${ACME_REGION}"), environment: environment)
+        let fine = try FerryConfig.parse(
+            yaml: Self.config(allowed: nil, value: "${ACME_REGION}"), environment: environment)
         #expect(fine.pipelines.first?.transforms.first?.value["value"] == .string("eu"))
     }
 

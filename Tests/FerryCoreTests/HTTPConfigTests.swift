@@ -18,7 +18,9 @@ import Testing
                 source: { connection: api, stream: items }
                 destination: { connection: out }
             """
-        return try FerryConfig.parse(yaml: yaml, file: "ferry.yaml", environment: ["VCOM_KEY": "k-123456", "VCOM_PASSWORD": "pw-98765"], dotEnv: [:])
+        return try FerryConfig.parse(
+            yaml: yaml, file: "ferry.yaml", environment: ["VCOM_KEY": "k-123456", "VCOM_PASSWORD": "pw-98765"],
+            dotEnv: [:])
     }
 
     func error(_ http: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> ConfigError {
@@ -26,7 +28,8 @@ import Testing
     }
 
     @Test func parsesEveryKey() throws {
-        let parsed = try config("""
+        let parsed = try config(
+            """
             endpoint: https://api.meteocontrol.de/v2
             headers: { X-API-KEY: "${VCOM_KEY}", Accept: application/json }
             auth:
@@ -50,20 +53,30 @@ import Testing
         #expect(http.budget == HTTPBudgetConfig(name: "vcom-1", limits: .init(perMinute: 90, perDay: 10_000)))
         #expect(http.timeoutSeconds == 2.5 && http.connectTimeoutSeconds == 1 && http.maxAttempts == 3)
         #expect(http.maxRetryWaitSeconds == 60 && http.maxResponseBytes == 1_000_000 && http.insecureSkipTLSVerify)
-        #expect(http.auth == .oauth2(tokenURL: "/login", credentials: .init(
-            grant: .password, clientID: "vcom-api", username: "someone", password: "pw-98765")))
+        #expect(
+            http.auth
+                == .oauth2(
+                    tokenURL: "/login",
+                    credentials: .init(
+                        grant: .password, clientID: "vcom-api", username: "someone", password: "pw-98765")))
         #expect(Set(http.secretValues) == ["k-123456", "pw-98765"])
     }
 
     @Test func eachAuthType() throws {
-        #expect(try config("auth: { type: api_key, key: abcd1234, query: apikey }").connections["api"]?.http?.auth
+        #expect(
+            try config("auth: { type: api_key, key: abcd1234, query: apikey }").connections["api"]?.http?.auth
                 == .apiKey(key: "abcd1234", header: nil, query: "apikey"))
-        #expect(try config("auth: { type: basic, username: u, password: secretpw }").connections["api"]?.http?.auth
+        #expect(
+            try config("auth: { type: basic, username: u, password: secretpw }").connections["api"]?.http?.auth
                 == .basic(username: "u", password: "secretpw"))
-        #expect(try config("auth: { type: bearer, token: tok-1234 }").connections["api"]?.http?.auth == .bearer(token: "tok-1234"))
-        let cookie = try config("""
+        #expect(
+            try config("auth: { type: bearer, token: tok-1234 }").connections["api"]?.http?.auth
+                == .bearer(token: "tok-1234"))
+        let cookie = try config(
+            """
             auth: { type: cookie, login_url: /rest/$directory/login, login_headers: { username-4D: erp, password-4D: pw4d-1234 } }
-            """).connections["api"]?.http?.auth
+            """
+        ).connections["api"]?.http?.auth
         guard case .cookie(let login)? = cookie else { Issue.record("expected a cookie login"); return }
         #expect(login.method == "POST" && login.headers.count == 2)
         #expect(cookie?.secretValues == ["pw4d-1234"])
@@ -76,9 +89,15 @@ import Testing
 
     @Test func errorsNameLineKeyPathAndChoices() throws {
         let unknown = try error("timeut_seconds: 3")
-        #expect(unknown.description == "ferry.yaml:5:7: connections.api.http.timeut_seconds: unknown key 'timeut_seconds'; did you mean 'timeout_seconds'?")
+        #expect(
+            unknown.description
+                == "ferry.yaml:5:7: connections.api.http.timeut_seconds: unknown key 'timeut_seconds'; did you mean 'timeout_seconds'?"
+        )
         let type = try error("auth: { type: oauth, token_url: /t }")
-        #expect(type.description.hasPrefix("ferry.yaml:5:15: connections.api.http.auth.type: expected one of api_key, basic, bearer, cookie, none, oauth2, got 'oauth'; did you mean 'oauth2'?"))
+        #expect(
+            type.description.hasPrefix(
+                "ferry.yaml:5:15: connections.api.http.auth.type: expected one of api_key, basic, bearer, cookie, none, oauth2, got 'oauth'; did you mean 'oauth2'?"
+            ))
         let missing = try error("auth: { type: oauth2, grant: password, token_url: /t, username: u }")
         #expect(missing.description.contains("connections.api.http.auth: missing required key 'password'"))
         let wrongKey = try error("auth: { type: bearer, key: x }")

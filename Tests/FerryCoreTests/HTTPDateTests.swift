@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct HTTPDateTests {
     @Test func parsesTheThreeHTTPDateForms() {
-        let expected = 784_111_777.0  // Sun, 06 Nov 1994 08:49:37 GMT
+        let expected = 784_111_777.0 // Sun, 06 Nov 1994 08:49:37 GMT
         #expect(HTTPDate.secondsSince1970("Sun, 06 Nov 1994 08:49:37 GMT") == expected)
         #expect(HTTPDate.secondsSince1970("Sunday, 06-Nov-94 08:49:37 GMT") == expected)
         #expect(HTTPDate.secondsSince1970("Sun Nov  6 08:49:37 1994") == expected)

@@ -7,8 +7,9 @@ import Testing
     func machine(_ method: String = "GET", retrySafe: Bool = false, renew: Bool = false, attempts: Int = 4)
         -> HTTPRetryStateMachine
     {
-        HTTPRetryStateMachine(method: method, retrySafe: retrySafe, canRenewCredentials: renew,
-                              schedule: RetrySchedule(maxAttempts: attempts, baseDelay: 1, maxTotalWait: 100, random: { 0.5 }))
+        HTTPRetryStateMachine(
+            method: method, retrySafe: retrySafe, canRenewCredentials: renew,
+            schedule: RetrySchedule(maxAttempts: attempts, baseDelay: 1, maxTotalWait: 100, random: { 0.5 }))
     }
 
     @Test func successAndClientErrorsAreDelivered() {
@@ -34,7 +35,8 @@ import Testing
         var limited = none
         limited.remainingDay = 0
         limited.resetDay = 10_000
-        #expect(retry.event(.response(status: 429, rateLimit: limited), now: 0)
+        #expect(
+            retry.event(.response(status: 429, rateLimit: limited), now: 0)
                 == .fail(.rateLimited("the API's daily limit is used up", retryAfter: 10_000)))
     }
 

@@ -4,7 +4,8 @@ import Testing
 /// `after:` puts parents before children, keeps the file's order otherwise, and names a cycle.
 @Suite struct PipelineOrderTests {
     func pipeline(_ name: String, after: [String] = []) -> PipelineConfig {
-        var pipeline = PipelineConfig(name: name, source: .init(connection: "s", stream: name), destination: .init(connection: "d", stream: name))
+        var pipeline = PipelineConfig(
+            name: name, source: .init(connection: "s", stream: name), destination: .init(connection: "d", stream: name))
         pipeline.after = after
         return pipeline
     }
@@ -24,7 +25,9 @@ import Testing
 
     @Test func aCycleIsNamed() {
         #expect(throws: PipelineCycle(names: ["a", "b", "c", "a"])) {
-            try PipelineOrder.sorted([pipeline("a", after: ["b"]), pipeline("b", after: ["c"]), pipeline("c", after: ["a"]), pipeline("d")])
+            try PipelineOrder.sorted([
+                pipeline("a", after: ["b"]), pipeline("b", after: ["c"]), pipeline("c", after: ["a"]), pipeline("d"),
+            ])
         }
     }
 }

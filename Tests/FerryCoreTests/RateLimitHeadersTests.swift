@@ -35,11 +35,13 @@ import Testing
         ])
         let limits = RateLimitHeaders(headers, now: now)
         #expect(limits.dayExhausted)
-        #expect(limits.wait(now: now, limited: true) == HTTPDate.secondsSince1970("Fri, 26 Feb 2016 00:00:00 GMT")! - now)
+        #expect(
+            limits.wait(now: now, limited: true) == HTTPDate.secondsSince1970("Fri, 26 Feb 2016 00:00:00 GMT")! - now)
     }
 
     @Test func genericResetAsEpochOrDelta() {
-        let epoch = RateLimitHeaders(HTTPHeaders(pairs: [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "\(Int(now) + 42)")]), now: now)
+        let epoch = RateLimitHeaders(
+            HTTPHeaders(pairs: [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "\(Int(now) + 42)")]), now: now)
         #expect(epoch.wait(now: now, limited: true) == 42)
         let delta = RateLimitHeaders(HTTPHeaders(pairs: [("RateLimit-Reset", "7")]), now: now)
         #expect(delta.wait(now: now, limited: true) == 7)
@@ -48,10 +50,14 @@ import Testing
     }
 
     @Test func headerBlocksParseCaseInsensitivelyAndKeepDuplicates() {
-        let headers = HTTPHeaders(parsing: "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nset-cookie: b=2; Path=/\r\nContent-Type:  text/plain \r\n\r\n")
+        let headers = HTTPHeaders(
+            parsing:
+                "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nset-cookie: b=2; Path=/\r\nContent-Type:  text/plain \r\n\r\n")
         #expect(headers.values(for: "SET-COOKIE") == ["a=1", "b=2; Path=/"])
         #expect(headers["content-type"] == "text/plain")
         #expect(headers.text == "Set-Cookie: a=1\nset-cookie: b=2; Path=/\nContent-Type: text/plain\n")
-        #expect(HTTPHeaders.isSensitive("Authorization") && HTTPHeaders.isSensitive("X-API-KEY") && !HTTPHeaders.isSensitive("Accept"))
+        #expect(
+            HTTPHeaders.isSensitive("Authorization") && HTTPHeaders.isSensitive("X-API-KEY")
+                && !HTTPHeaders.isSensitive("Accept"))
     }
 }

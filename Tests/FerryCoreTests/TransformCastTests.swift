@@ -1,5 +1,6 @@
 import FerryJSON
 import Testing
+
 @testable import FerryCore
 
 /// Casts `value` (JSON text) with the options (JSON members text) and returns the result's JSON or the rejection.
@@ -19,7 +20,9 @@ func cast(_ value: String, to target: String, _ options: String = "") throws -> 
         #expect(try cast("3.0", to: "integer") == "3")
         #expect(try cast("\"9223372036854775807\"", to: "integer") == "9223372036854775807")
         #expect(try cast("\"-9223372036854775808\"", to: "integer") == "-9223372036854775808")
-        #expect(try cast("\"9223372036854775808\"", to: "integer") == #"field 'v' value "9223372036854775808" is not an integer"#)
+        #expect(
+            try cast("\"9223372036854775808\"", to: "integer")
+                == #"field 'v' value "9223372036854775808" is not an integer"#)
         #expect(try cast("\"12.5\"", to: "integer") == #"field 'v' value "12.5" is not an integer"#)
         #expect(try cast("\"abc\"", to: "integer") == #"field 'v' value "abc" is not an integer"#)
         #expect(try cast("true", to: "integer") == "field 'v' value true is not an integer")
@@ -28,7 +31,9 @@ func cast(_ value: String, to target: String, _ options: String = "") throws -> 
 
     @Test func nullIfTurnsNoValueMarkersIntoNull() throws {
         #expect(try cast(#""0!0!0""#, to: "timestamp", #""format":"%d!%m!%Y","null_if":["0!0!0"]"#) == "null")
-        #expect(try cast(#""5!10!2013""#, to: "timestamp", #""format":"%d!%m!%Y","timezone":"UTC","null_if":["0!0!0"]"#) == #""2013-10-05T00:00:00Z""#)
+        #expect(
+            try cast(#""5!10!2013""#, to: "timestamp", #""format":"%d!%m!%Y","timezone":"UTC","null_if":["0!0!0"]"#)
+                == #""2013-10-05T00:00:00Z""#)
         #expect(try cast(#""n/a""#, to: "decimal", #""null_if":["n/a",""]"#) == "null")
         #expect(try cast(#""n/a""#, to: "decimal") == #"field 'v' value "n/a" is not a decimal number"#)
         #expect(throws: TransformConfigError.self) {
@@ -49,10 +54,13 @@ func cast(_ value: String, to target: String, _ options: String = "") throws -> 
         #expect(try cast("\"12,5\"", to: "decimal", #""decimal_separator":",""#) == "12.5")
         #expect(try cast("\"0012.340\"", to: "decimal", #""as_string":true"#) == #""12.340""#)
         #expect(try cast("\"+1e-3\"", to: "decimal", #""as_string":true"#) == #""0.001""#)
-        #expect(try cast("\"123456789012345678901234.5\"", to: "decimal", #""as_string":true"#) == #""123456789012345678901234.5""#)
+        #expect(
+            try cast("\"123456789012345678901234.5\"", to: "decimal", #""as_string":true"#)
+                == #""123456789012345678901234.5""#)
         #expect(try cast("0.1", to: "decimal", #""as_string":true"#) == #""0.1""#)
         #expect(try cast("12", to: "decimal", #""as_string":true"#) == #""12""#)
-        #expect(try cast("\"1e400\"", to: "decimal") == #"field 'v' value "1e400" is out of range for a decimal number"#)
+        #expect(
+            try cast("\"1e400\"", to: "decimal") == #"field 'v' value "1e400" is out of range for a decimal number"#)
         #expect(try cast("\"\"", to: "decimal") == #"field 'v' value "" is not a decimal number"#)
     }
 
@@ -98,7 +106,9 @@ func cast(_ value: String, to target: String, _ options: String = "") throws -> 
             #expect(try cast(text, to: "boolean") == "false", "\(text)")
         }
         #expect(try cast("2", to: "boolean") == "field 'v' value 2 is not a boolean (true/false, yes/no, 1/0)")
-        #expect(try cast("\"maybe\"", to: "boolean") == #"field 'v' value "maybe" is not a boolean (true/false, yes/no, 1/0)"#)
+        #expect(
+            try cast("\"maybe\"", to: "boolean")
+                == #"field 'v' value "maybe" is not a boolean (true/false, yes/no, 1/0)"#)
     }
 
     @Test func string() throws {

@@ -16,12 +16,14 @@ import Testing
     @Test(arguments: ["append", "upsert", "mirror"])
     func theDestinationMatchesTheSourceAfterEveryKill(mode: String) throws {
         var random = SystemRandomNumberGenerator()
-        let sandbox = try NothingLostTests.flakySandbox(write: mode, sync: mode == "upsert" ? "full" : "incremental", batchSize: 7)
+        let sandbox = try NothingLostTests.flakySandbox(
+            write: mode, sync: mode == "upsert" ? "full" : "incremental", batchSize: 7)
         var source = (1...60).map { SourceRecord(seq: $0, value: "v\($0)-0") }
         var everServed = Set(source)
         var nextSeq = 61
         func save() throws {
-            try sandbox.write("data/records.txt", source.map { #"{"seq":\#($0.seq),"value":"\#($0.value)"}"# + "\n" }.joined())
+            try sandbox.write(
+                "data/records.txt", source.map { #"{"seq":\#($0.seq),"value":"\#($0.value)"}"# + "\n" }.joined())
             everServed.formUnion(source)
         }
         try save()
@@ -37,9 +39,12 @@ import Testing
             try save()
             // A run that may lose a page and may be killed at any point of a batch's life.
             let lostPage = Int.random(in: 0...3, using: &random) == 0
-            try sandbox.write("data/records.txt.faults", lostPage ? "fail_after_progress \(Int.random(in: 1...6, using: &random))\n" : "\n")
+            try sandbox.write(
+                "data/records.txt.faults",
+                lostPage ? "fail_after_progress \(Int.random(in: 1...6, using: &random))\n" : "\n")
             let point = ["after_read", "after_write", "after_commit"].randomElement(using: &random)!
-            let killed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "\(point):kill:\(Int.random(in: 1...3, using: &random))"])
+            let killed = try sandbox.ferry(
+                ["run"], environment: ["FERRY_FAILPOINTS": "\(point):kill:\(Int.random(in: 1...3, using: &random))"])
             #expect(killed.status != 1 && killed.status != 2, "iteration \(iteration) (\(mode)): \(killed.stderr)")
 
             // The source changes before the rerun: a few records vanish (for append, from
@@ -67,7 +72,8 @@ import Testing
             let rerun = try sandbox.ferry(["run"])
             #expect(rerun.status == 0, "iteration \(iteration) (\(mode)) rerun: \(rerun.stderr)")
 
-            let rows = try sandbox.sql("out/db.sqlite", "SELECT seq, value FROM records ORDER BY seq;").map { line -> SourceRecord in
+            let rows = try sandbox.sql("out/db.sqlite", "SELECT seq, value FROM records ORDER BY seq;").map {
+                line -> SourceRecord in
                 let parts = line.split(separator: "|", maxSplits: 1)
                 return SourceRecord(seq: Int(parts[0])!, value: parts.count > 1 ? String(parts[1]) : "")
             }
@@ -84,7 +90,9 @@ import Testing
                 #expect(missing.isEmpty, "iteration \(iteration): missing or stale \(missing)")
             default:
                 let extra = Set(rows).subtracting(source).map(\.seq).sorted()
-                #expect(missing.isEmpty && extra.isEmpty, "iteration \(iteration): the mirror lacks \(missing) and has \(extra)")
+                #expect(
+                    missing.isEmpty && extra.isEmpty,
+                    "iteration \(iteration): the mirror lacks \(missing) and has \(extra)")
             }
             if !missing.isEmpty { return }
         }

@@ -13,10 +13,13 @@ import Testing
         let sandbox = try Sandbox()
         var lines = ""
         for id in 1...recordCount {
-            lines += #"{"id":\#(id),"value":\#(id * 3),"name":"record \#(id)","updated_at":"2025-01-01T00:00:00Z"}"# + "\n"
+            lines +=
+                #"{"id":\#(id),"value":\#(id * 3),"name":"record \#(id)","updated_at":"2025-01-01T00:00:00Z"}"# + "\n"
         }
         try sandbox.write("data/input.jsonl", lines)
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               input: { plugin: file, config: { path: data/input.jsonl, primary_key: id } }
@@ -49,15 +52,20 @@ import Testing
         #expect(copied == source, "file copy content and order after \(context)")
         let checkpoints = try sandbox.sql("state.db", "SELECT checkpoint FROM checkpoints ORDER BY pipeline;")
         let size = try FileManager.default.attributesOfItem(atPath: sandbox.path("data/input.jsonl"))[.size] as! Int
-        #expect(checkpoints.count == 2 && checkpoints.allSatisfy { $0.contains(#""offset":\#(size)"#) }, "checkpoints after \(context): \(checkpoints)")
+        #expect(
+            checkpoints.count == 2 && checkpoints.allSatisfy { $0.contains(#""offset":\#(size)"#) },
+            "checkpoints after \(context): \(checkpoints)")
     }
 
     @Test(arguments: ["after_read", "after_write", "after_commit"])
     func aKillAtAnyPointLosesAndDuplicatesNothing(point: String) throws {
         for hit in [1, 5] {
             let sandbox = try Self.makeSandbox()
-            let crashed = try sandbox.ferry(["run", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "\(point):kill:\(hit)"])
-            #expect(crashed.status == -SIGKILL, "the first run must die at \(point) #\(hit), got \(crashed.status): \(crashed.stderr)")
+            let crashed = try sandbox.ferry(
+                ["run", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "\(point):kill:\(hit)"])
+            #expect(
+                crashed.status == -SIGKILL,
+                "the first run must die at \(point) #\(hit), got \(crashed.status): \(crashed.stderr)")
             let rerun = try sandbox.ferry(["run", "--config", "ferry.yaml"])
             #expect(rerun.status == 0, "rerun: \(rerun.stderr)")
             try Self.expectComplete(sandbox, "a kill at \(point) #\(hit)")
@@ -68,7 +76,8 @@ import Testing
         let sandbox = try Self.makeSandbox()
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<4 {
-            let process = try sandbox.start(["run", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "after_write:sleep:15"])
+            let process = try sandbox.start(
+                ["run", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "after_write:sleep:15"])
             usleep(UInt32.random(in: 150_000...600_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -80,14 +89,17 @@ import Testing
 
     @Test func sigtermStopsAtABatchBoundaryAndTheNextRunFinishes() throws {
         let sandbox = try Self.makeSandbox()
-        let process = try sandbox.start(["run", "to_file", "--config", "ferry.yaml"],
-                                        environment: sandbox.failPoints("after_commit:sleep:100,after_commit:mark:2"))
+        let process = try sandbox.start(
+            ["run", "to_file", "--config", "ferry.yaml"],
+            environment: sandbox.failPoints("after_commit:sleep:100,after_commit:mark:2"))
         try sandbox.waitForMark("after_commit")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 130)
         let partial = try sandbox.read("out/copy.jsonl").split(separator: "\n").count
-        #expect(partial > 0 && partial < Self.recordCount && partial % 250 == 0, "stopped at a batch boundary: \(partial) lines")
+        #expect(
+            partial > 0 && partial < Self.recordCount && partial % 250 == 0,
+            "stopped at a batch boundary: \(partial) lines")
         let rest = try sandbox.ferry(["run", "--config", "ferry.yaml"])
         #expect(rest.status == 0, "\(rest.stderr)")
         try Self.expectComplete(sandbox, "SIGTERM")
@@ -95,8 +107,9 @@ import Testing
 
     @Test func aSecondRunOfTheSamePipelineRefusesWhileTheFirstHoldsItsLease() throws {
         let sandbox = try Self.makeSandbox()
-        let first = try sandbox.start(["run", "to_sqlite", "--config", "ferry.yaml"],
-                                      environment: sandbox.failPoints("after_commit:sleep:150,after_commit:mark:1"))
+        let first = try sandbox.start(
+            ["run", "to_sqlite", "--config", "ferry.yaml"],
+            environment: sandbox.failPoints("after_commit:sleep:150,after_commit:mark:1"))
         try sandbox.waitForMark("after_commit")
         let second = try sandbox.ferry(["run", "to_sqlite", "--config", "ferry.yaml"])
         #expect(second.status == 1)

@@ -9,9 +9,12 @@ import Testing
     static func sandbox(onMissing: String, deferLimit: Int? = nil) throws -> Sandbox {
         let sandbox = try Sandbox()
         try sandbox.write("data/sites.jsonl", "")
-        try sandbox.write("data/equipment.jsonl", #"{"id":"E1","site":"S1"}"# + "\n" + #"{"id":"E2","site":"S2"}"# + "\n")
+        try sandbox.write(
+            "data/equipment.jsonl", #"{"id":"E1","site":"S1"}"# + "\n" + #"{"id":"E2","site":"S2"}"# + "\n")
         let limit = deferLimit.map { ", defer_limit: \($0)" } ?? ""
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               sites: { plugin: file, config: { path: data/sites.jsonl, primary_key: id } }
@@ -47,7 +50,10 @@ import Testing
         try sandbox.write("data/sites.jsonl", #"{"id":"S1"}"# + "\n" + #"{"id":"S2"}"# + "\n")
         let second = try sandbox.ferry(["run"])
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
-        #expect(try sandbox.sql("out/db.sqlite", "SELECT id, site_id FROM equipment ORDER BY id;") == [#"E1|demo-"S1""#, #"E2|demo-"S2""#])
+        #expect(
+            try sandbox.sql("out/db.sqlite", "SELECT id, site_id FROM equipment ORDER BY id;") == [
+                #"E1|demo-"S1""#, #"E2|demo-"S2""#,
+            ])
         #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM parked_records;") == ["0"])
         #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters;") == ["0"])
     }
@@ -73,7 +79,10 @@ import Testing
 
         let nulls = try Self.sandbox(onMissing: "null")
         #expect(try nulls.ferry(["run"]).status == 0)
-        #expect(try nulls.sql("out/db.sqlite", "SELECT id, site_id IS NULL FROM equipment ORDER BY id;") == ["E1|1", "E2|1"])
+        #expect(
+            try nulls.sql("out/db.sqlite", "SELECT id, site_id IS NULL FROM equipment ORDER BY id;") == [
+                "E1|1", "E2|1",
+            ])
     }
 
     @Test func deferLimitWithoutDeferIsAConfigError() throws {

@@ -24,7 +24,9 @@ import Testing
     static func setUp(write: String, extra: String = "") throws -> Sandbox {
         let sandbox = try Sandbox()
         try sandbox.write("people.jsonl", first.joined(separator: "\n") + "\n")
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               file: { plugin: file, config: { path: people.jsonl, primary_key: id } }
@@ -45,7 +47,8 @@ import Testing
     static func databaseBytes(_ sandbox: Sandbox) throws -> [String: Data] {
         #expect(try sandbox.ferry(["status"]).status == 0)
         var files: [String: Data] = [:]
-        for name in ["out.db", "out.db-wal", "state.db", "state.db-wal"] where FileManager.default.fileExists(atPath: sandbox.path(name)) {
+        for name in ["out.db", "out.db-wal", "state.db", "state.db-wal"]
+        where FileManager.default.fileExists(atPath: sandbox.path(name)) {
             files[name] = try Data(contentsOf: URL(fileURLWithPath: sandbox.path(name)))
         }
         return files
@@ -57,13 +60,15 @@ import Testing
         let run = try sandbox.ferry(["run", "--dry-run", "--diff"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.prefix(4) == [
-            "Diff of people (dry run, nothing written): 1 to create, 2 to update, 1 unchanged",
-            #"  ~ update 1: address.street: "Kauppa 1" → "Kauppa 9""#,
-            #"  ~ update 3: name: "Liisa" → "Liisa M""#,
-            "  + create 5",
-        ], "\(run.stdout)")
-        #expect(try Self.databaseBytes(sandbox) == before, "a dry run leaves the destination and the state byte for byte")
+        #expect(
+            lines.prefix(4) == [
+                "Diff of people (dry run, nothing written): 1 to create, 2 to update, 1 unchanged",
+                #"  ~ update 1: address.street: "Kauppa 1" → "Kauppa 9""#,
+                #"  ~ update 3: name: "Liisa" → "Liisa M""#,
+                "  + create 5",
+            ], "\(run.stdout)")
+        #expect(
+            try Self.databaseBytes(sandbox) == before, "a dry run leaves the destination and the state byte for byte")
         #expect(try sandbox.sql("out.db", "SELECT name FROM people ORDER BY id") == ["Aino", "Eero", "Liisa", "Ville"])
     }
 
@@ -85,21 +90,25 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let diff = try #require(try Self.diffs(run.stdout).first)
         #expect(diff["pipeline"] as? String == "people")
-        #expect(diff["create"] as? Int == 1 && diff["update"] as? Int == 2 && diff["unchanged"] as? Int == 1
+        #expect(
+            diff["create"] as? Int == 1 && diff["update"] as? Int == 2 && diff["unchanged"] as? Int == 1
                 && diff["delete"] as? Int == 1 && diff["conflict"] as? Int == 0, "\(diff)")
         #expect(diff["deletes"] as? String == "computed" && diff["omitted"] as? Int == 1, "\(diff)")
         let changes = try #require(diff["changes"] as? [[String: Any]])
         #expect(changes.map { $0["kind"] as? String } == ["update", "update", "create"])
         #expect(changes.map { $0["key"] as? Int } == [1, 3, 5])
         let fields = try #require(changes[0]["fields"] as? [[String: Any]])
-        #expect(fields.count == 1 && fields[0]["path"] as? String == "address.street"
+        #expect(
+            fields.count == 1 && fields[0]["path"] as? String == "address.street"
                 && fields[0]["old"] as? String == "Kauppa 1" && fields[0]["new"] as? String == "Kauppa 9", "\(fields)")
         #expect((changes[2]["record"] as? [String: Any])?["name"] as? String == "Satu")
         #expect(try Self.databaseBytes(sandbox) == before)
 
         let text = try sandbox.ferry(["run", "--diff"])
-        #expect(text.stdout.contains("1 to create, 2 to update, 1 unchanged, 1 to delete\n") && text.stdout.contains("  - delete 4\n"),
-                "\(text.stdout)")
+        #expect(
+            text.stdout.contains("1 to create, 2 to update, 1 unchanged, 1 to delete\n")
+                && text.stdout.contains("  - delete 4\n"),
+            "\(text.stdout)")
         #expect(try Self.databaseBytes(sandbox) == before)
     }
 
@@ -112,7 +121,8 @@ import Testing
         #expect(diff["deletes"] as? String == "refused" && diff["delete"] as? Int == 1, "\(diff)")
         #expect((diff["deletes_refused"] as? String)?.contains("more than max_delete 0") == true, "\(diff)")
         let text = try sandbox.ferry(["run", "--diff", "--max-delete", "0"])
-        #expect(text.stdout.contains("  deletes refused: mirror refused to delete 1 of the 4 records"), "\(text.stdout)")
+        #expect(
+            text.stdout.contains("  deletes refused: mirror refused to delete 1 of the 4 records"), "\(text.stdout)")
         #expect(try Self.databaseBytes(sandbox) == before)
     }
 
@@ -120,7 +130,9 @@ import Testing
         // The table does not exist yet, so the destination offers no such stream to read back.
         let sandbox = try Sandbox()
         try sandbox.write("people.jsonl", Self.first.joined(separator: "\n") + "\n")
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               file: { plugin: file, config: { path: people.jsonl, primary_key: id } }
@@ -131,15 +143,18 @@ import Testing
         let run = try sandbox.ferry(["run", "--diff", "--json"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let diff = try #require(try Self.diffs(run.stdout).first)
-        #expect(diff["create"] as? Int == 4 && diff["update"] as? Int == 0 && diff["destination_read"] as? Bool == false, "\(diff)")
+        #expect(
+            diff["create"] as? Int == 4 && diff["update"] as? Int == 0 && diff["destination_read"] as? Bool == false,
+            "\(diff)")
         #expect(try sandbox.sql("state.db", "SELECT count(*) FROM runs") == ["0"], "a dry run records no run")
     }
 
     @Test func diffLimitBoundsTheListing() throws {
         let sandbox = try Self.setUp(write: "upsert")
         let run = try sandbox.ferry(["run", "--diff", "--diff-limit", "1"])
-        #expect(run.stdout.contains("  ~ update 1: address.street") && run.stdout.contains("  … 2 more (--diff-limit)\n"),
-                "\(run.stdout)")
+        #expect(
+            run.stdout.contains("  ~ update 1: address.street") && run.stdout.contains("  … 2 more (--diff-limit)\n"),
+            "\(run.stdout)")
         #expect(!run.stdout.contains("update 3"))
         #expect(try sandbox.ferry(["run", "--diff-limit", "5"]).status == 64, "--diff-limit needs --diff")
         #expect(try sandbox.ferry(["run", "--diff", "--diff-limit", "-1"]).status == 64)

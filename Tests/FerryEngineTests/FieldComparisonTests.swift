@@ -1,7 +1,8 @@
 import FerryCore
-@testable import FerryEngine
 import FerryJSON
 import Testing
+
+@testable import FerryEngine
 
 /// The field comparison behind the dry-run diff: values that mean the same once stored
 /// are equal, nested objects give dotted paths, the destination's own columns are ignored.
@@ -11,7 +12,8 @@ import Testing
     }
 
     @Test func storedFormsOfTheSameValueAreEqual() throws {
-        let stored = try Self.object(#"{"id":1,"n":2.0,"flag":1,"tags":"[\"a\"]","meta":"{\"x\":1}","gone":null,"rowid_extra":7}"#)
+        let stored = try Self.object(
+            #"{"id":1,"n":2.0,"flag":1,"tags":"[\"a\"]","meta":"{\"x\":1}","gone":null,"rowid_extra":7}"#)
         let sent = try Self.object(#"{"id":1,"n":2,"flag":true,"tags":["a"],"meta":{"x":1}}"#)
         #expect(FieldComparison.changes(from: stored, to: sent).isEmpty)
     }

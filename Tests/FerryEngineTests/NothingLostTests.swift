@@ -8,12 +8,16 @@ import Testing
 /// bundled connectors, and checks the destination.
 @Suite(.serialized) struct NothingLostTests {
     /// A sandbox with the flaky source feeding SQLite.
-    static func flakySandbox(write: String = "upsert", destinationStream: String = "records", sync: String = "incremental",
-                             batchSize: Int = 10) throws -> Sandbox {
+    static func flakySandbox(
+        write: String = "upsert", destinationStream: String = "records", sync: String = "incremental",
+        batchSize: Int = 10
+    ) throws -> Sandbox {
         let sandbox = try Sandbox()
         try FlakySource.install(in: sandbox)
         try sandbox.write("data/records.txt", FlakySource.records(1...100))
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               api: { plugin: flaky, config: { path: \(sandbox.path("data/records.txt")) } }
@@ -46,11 +50,16 @@ import Testing
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try Self.rowCount(sandbox) == 100, "the page the failed call moved past must be read again")
-        #expect(try sandbox.sql("out/db.sqlite", "SELECT COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM records;") == ["100|1|100"])
+        #expect(
+            try sandbox.sql("out/db.sqlite", "SELECT COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM records;") == [
+                "100|1|100"
+            ])
     }
 
-    @Test(arguments: [("malformed 2", "is not a JSON object"), ("count_mismatch 2", "record_count is 11"),
-                      ("no_newline 2", "does not end with a newline")])
+    @Test(arguments: [
+        ("malformed 2", "is not a JSON object"), ("count_mismatch 2", "record_count is 11"),
+        ("no_newline 2", "does not end with a newline"),
+    ])
     func aSourceThatBreaksTheProtocolFailsTheBatchAndKeepsTheCheckpoint(fault: String, message: String) throws {
         let sandbox = try Self.flakySandbox()
         try Self.faults(sandbox, fault)
@@ -59,7 +68,9 @@ import Testing
         #expect(run.stderr.contains("'api' (plugin flaky) stream 'records' broke the batch protocol"), "\(run.stderr)")
         #expect(run.stderr.contains(message), "\(run.stderr)")
         #expect(try sandbox.sql("state.db", "SELECT checkpoint FROM checkpoints;") == [#"{"after":10}"#])
-        #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters;") == ["0"], "a source's bad line is no dead letter")
+        #expect(
+            try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters;") == ["0"],
+            "a source's bad line is no dead letter")
         try Self.faults(sandbox, "")
         let rerun = try sandbox.ferry(["run"])
         #expect(rerun.status == 0, "\(rerun.stderr)")
@@ -138,7 +149,9 @@ import Testing
         var lines = ""
         for day in 1...9 { lines += #"{"id":\#(day),"updated_at":"2025-01-0\#(day)T00:00:00Z"}"# + "\n" }
         try sandbox.write("data/input.jsonl", lines)
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               input: { plugin: file, config: { path: data/input.jsonl, primary_key: id, cursor_field: updated_at } }
@@ -198,7 +211,9 @@ import Testing
         let sandbox = try Self.deadLetterSandbox()
         #expect(try sandbox.ferry(["run"]).status == 3)
         #expect(try sandbox.read("out/copy.jsonl").split(separator: "\n").count == 30)
-        try sandbox.write("ferry.yaml", Self.deadLetterConfig(transforms: "[{ op: cast, field: amount, to: integer, null_if: [n/a] }]"))
+        try sandbox.write(
+            "ferry.yaml",
+            Self.deadLetterConfig(transforms: "[{ op: cast, field: amount, to: integer, null_if: [n/a] }]"))
         // Dead letters are replayed in batches of 4: die after the second batch is written, before its commit.
         let killed = try sandbox.ferry(["errors", "replay"], environment: ["FERRY_FAILPOINTS": "after_write:kill:2"])
         #expect(killed.status == -SIGKILL)
@@ -226,7 +241,8 @@ import Testing
         let discard = try sandbox.ferry(["errors", "discard", "--id", ids[0], "--id", ids[1]])
         #expect(discard.status == 0, "\(discard.stderr)")
         #expect(discard.stdout.contains("Discarded 2"))
-        #expect(discard.stderr.contains(#""discarded":\#(ids[0])"#), "the discarded records are printed: \(discard.stderr)")
+        #expect(
+            discard.stderr.contains(#""discarded":\#(ids[0])"#), "the discarded records are printed: \(discard.stderr)")
         #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM dead_letters;") == ["8"])
         let unknown = try sandbox.ferry(["errors", "discard", "--id", "99999"])
         #expect(unknown.status == 64)
@@ -279,7 +295,8 @@ import Testing
 
     @Test func aStateDatabaseDeletedDuringARunStopsIt() throws {
         let sandbox = try Self.flakySandbox()
-        let process = try sandbox.start(["run"], environment: sandbox.failPoints("after_commit:sleep:150,after_commit:mark:1"))
+        let process = try sandbox.start(
+            ["run"], environment: sandbox.failPoints("after_commit:sleep:150,after_commit:mark:1"))
         try sandbox.waitForMark("after_commit")
         try FileManager.default.removeItem(atPath: sandbox.path("state.db"))
         process.waitUntilExit()
@@ -290,7 +307,9 @@ import Testing
 
     @Test func keysThatAreNotExactBecomeDeadLettersAndTextAndIntegerKeysStayApart() throws {
         let sandbox = try Sandbox()
-        try sandbox.write("data/input.jsonl", """
+        try sandbox.write(
+            "data/input.jsonl",
+            """
             {"id":1,"v":"int"}
             {"id":"1","v":"text"}
             {"id":1.5,"v":"fraction"}
@@ -299,7 +318,9 @@ import Testing
             {"id":"VC1","v":"text"}
 
             """)
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               input: { plugin: file, config: { path: data/input.jsonl, primary_key: id } }
@@ -323,9 +344,13 @@ import Testing
 
     @Test func idMappingsAreFoundByTextKeysAndKeptPerSite() throws {
         let sandbox = try Sandbox()
-        try sandbox.write("data/systems.jsonl", #"{"id":"VC1","name":"Plant one"}"# + "\n" + #"{"id":7,"name":"Plant seven"}"# + "\n")
-        try sandbox.write("data/tickets.jsonl", #"{"ticket":1,"system":"VC1"}"# + "\n" + #"{"ticket":2,"system":7}"# + "\n")
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "data/systems.jsonl", #"{"id":"VC1","name":"Plant one"}"# + "\n" + #"{"id":7,"name":"Plant seven"}"# + "\n")
+        try sandbox.write(
+            "data/tickets.jsonl", #"{"ticket":1,"system":"VC1"}"# + "\n" + #"{"ticket":2,"system":7}"# + "\n")
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               systems: { plugin: file, config: { path: data/systems.jsonl, primary_key: id } }
@@ -352,9 +377,11 @@ import Testing
         #expect(north.status == 0, "\(north.stderr)")
         let south = try sandbox.ferry(["run", "work_orders", "--site", "south"])
         #expect(south.status == 0, "\(south.stderr)")
-        let southColumns = try sandbox.sql("out/south.sqlite", "SELECT group_concat(name) FROM pragma_table_info('work_orders');")
+        let southColumns = try sandbox.sql(
+            "out/south.sqlite", "SELECT group_concat(name) FROM pragma_table_info('work_orders');")
         #expect(southColumns == ["ticket,system"], "south must not see north's mappings: \(southColumns)")
-        let mapped = try sandbox.sql("state.db", "SELECT scope, source_id, destination_id FROM id_map ORDER BY source_id;")
+        let mapped = try sandbox.sql(
+            "state.db", "SELECT scope, source_id, destination_id FROM id_map ORDER BY source_id;")
         #expect(mapped == [#"north::yuman/sites|7|demo-7"#, #"north::yuman/sites|VC1|demo-"VC1""#], "\(mapped)")
         let northRows = try sandbox.sql("out/db.sqlite", "SELECT ticket, site_id FROM work_orders ORDER BY ticket;")
         #expect(northRows == [#"1|demo-"VC1""#, "2|demo-7"], "\(northRows)")
@@ -377,7 +404,9 @@ import Testing
     @Test func appendToAnAtLeastOnceDestinationWarns() throws {
         let sandbox = try Sandbox()
         try sandbox.write("input.jsonl", #"{"id":1}"# + "\n")
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               input: { plugin: file, config: { path: input.jsonl } }
@@ -397,7 +426,9 @@ import Testing
     @Test func aDestinationWithoutTheCursorStreamSaysSo() throws {
         let sandbox = try Sandbox()
         try sandbox.write("input.jsonl", #"{"id":1}"# + "\n")
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               input: { plugin: file, config: { path: input.jsonl, primary_key: id } }
@@ -411,6 +442,8 @@ import Testing
             """)
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 1)
-        #expect(run.stdout.contains("connection 'db' offers no stream 'latest' with a cursor_field"), "\(run.stdout)\(run.stderr)")
+        #expect(
+            run.stdout.contains("connection 'db' offers no stream 'latest' with a cursor_field"),
+            "\(run.stdout)\(run.stderr)")
     }
 }

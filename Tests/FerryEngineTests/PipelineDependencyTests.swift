@@ -8,9 +8,12 @@ import Testing
     /// `failingParent`: the sites pipeline stops at its first rejected record (`on_error: fail`).
     static func sandbox(failingParent: Bool = false) throws -> Sandbox {
         let sandbox = try Sandbox()
-        try sandbox.write("data/sites.jsonl", failingParent ? #"{"id":"S1","bad":true}"# + "\n" : #"{"id":"S1"}"# + "\n")
+        try sandbox.write(
+            "data/sites.jsonl", failingParent ? #"{"id":"S1","bad":true}"# + "\n" : #"{"id":"S1"}"# + "\n")
         try sandbox.write("data/equipment.jsonl", #"{"id":"E1","site":"S1"}"# + "\n")
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               sites: { plugin: file, config: { path: data/sites.jsonl, primary_key: id } }
@@ -51,12 +54,14 @@ import Testing
 
     @Test func aCycleIsAConfigErrorNamingIt() throws {
         let sandbox = try Self.sandbox()
-        let text = try sandbox.read("ferry.yaml").replacingOccurrences(of: "    on_error: fail", with: "    on_error: fail\n    after: [equipment]")
+        let text = try sandbox.read("ferry.yaml").replacingOccurrences(
+            of: "    on_error: fail", with: "    on_error: fail\n    after: [equipment]")
         try sandbox.write("ferry.yaml", String(text))
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("cycle: equipment → sites → equipment"), "\(run.stderr)")
-        let unknown = try sandbox.read("ferry.yaml").replacingOccurrences(of: "after: [equipment]", with: "after: [stes]")
+        let unknown = try sandbox.read("ferry.yaml").replacingOccurrences(
+            of: "after: [equipment]", with: "after: [stes]")
         try sandbox.write("ferry.yaml", unknown)
         let typo = try sandbox.ferry(["check"])
         #expect(typo.status == 2)

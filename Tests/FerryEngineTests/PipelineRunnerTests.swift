@@ -1,10 +1,11 @@
 import FerryCore
-@testable import FerryEngine
 import FerryJSON
 import FerryPluginSDK
 import FerryTesting
 import Foundation
 import Testing
+
+@testable import FerryEngine
 
 /// The runner against real plugins (the Swift `demo` and C `cdemo` libraries
 /// the build leaves beside the test bundle) and a real SQLite state store.
@@ -62,7 +63,9 @@ import Testing
         let limited = try run(workspace, "numbers", options: RunOptions(limit: 150))
         #expect(limited.counts.read == 150)
         // The second batch was cut at 50 of 100: its checkpoint must not be stored.
-        #expect(try workspace.store.checkpoint(for: PipelineID(pipeline: "numbers"), stream: "numbers") == #"{"last_id":100}"#)
+        #expect(
+            try workspace.store.checkpoint(for: PipelineID(pipeline: "numbers"), stream: "numbers")
+                == #"{"last_id":100}"#)
         let rest = try run(workspace, "numbers")
         #expect(rest.counts.read == 400)
     }
@@ -79,14 +82,16 @@ import Testing
 
     @Test func transformRejectionsBecomeDeadLettersAndReplayDeliversThemAfterAFix() throws {
         let sandbox = try Sandbox()
-        let broken = Self.demoConfig(count: 30, batch: 10, extra: """
-            labelled:
-              source: { connection: counter, stream: numbers }
-              destination: { connection: sink, stream: numbers }
-              batch_size: 10
-              transforms:
-                - { op: cast, field: label, to: integer }
-            """)
+        let broken = Self.demoConfig(
+            count: 30, batch: 10,
+            extra: """
+                labelled:
+                  source: { connection: counter, stream: numbers }
+                  destination: { connection: sink, stream: numbers }
+                  batch_size: 10
+                  transforms:
+                    - { op: cast, field: label, to: integer }
+                """)
         let config = try sandbox.write("ferry.yaml", broken)
         let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
         let report = try run(workspace, "labelled")
@@ -114,34 +119,43 @@ import Testing
 
     @Test func destinationRejectionsBecomeDeadLettersAndTheRestIsWritten() throws {
         let sandbox = try Sandbox()
-        let config = try sandbox.write("ferry.yaml", Self.demoConfig(count: 20, batch: 10, sink: "{ reject_field: bad }", extra: """
-            flagged:
-              source: { connection: counter, stream: numbers }
-              destination: { connection: sink, stream: numbers }
-              batch_size: 10
-              transforms:
-                - { op: set, field: bad, value: true }
-                - { op: filter, where: { field: id, less_than: 16 } }
-            """))
+        let config = try sandbox.write(
+            "ferry.yaml",
+            Self.demoConfig(
+                count: 20, batch: 10, sink: "{ reject_field: bad }",
+                extra: """
+                    flagged:
+                      source: { connection: counter, stream: numbers }
+                      destination: { connection: sink, stream: numbers }
+                      batch_size: 10
+                      transforms:
+                        - { op: set, field: bad, value: true }
+                        - { op: filter, where: { field: id, less_than: 16 } }
+                    """))
         let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
         let report = try run(workspace, "flagged")
         #expect(report.counts.read == 20)
         #expect(report.counts.rejected == 15)
         #expect(report.counts.written == 0)
-        let letters = try workspace.store.deadLetters(for: PipelineID(pipeline: "flagged"), includeReplayed: false, limit: 100)
+        let letters = try workspace.store.deadLetters(
+            for: PipelineID(pipeline: "flagged"), includeReplayed: false, limit: 100)
         #expect(letters.allSatisfy { $0.stage == "destination" && $0.error.contains("bad") })
     }
 
     @Test func upsertSkipsUnchangedRecordsByContentHash() throws {
         let sandbox = try Sandbox()
-        let config = try sandbox.write("ferry.yaml", Self.demoConfig(count: 40, batch: 15, extra: """
-            keyed:
-              source: { connection: counter, stream: numbers }
-              destination: { connection: sink, stream: numbers }
-              write: upsert
-              sync: full
-              batch_size: 15
-            """))
+        let config = try sandbox.write(
+            "ferry.yaml",
+            Self.demoConfig(
+                count: 40, batch: 15,
+                extra: """
+                    keyed:
+                      source: { connection: counter, stream: numbers }
+                      destination: { connection: sink, stream: numbers }
+                      write: upsert
+                      sync: full
+                      batch_size: 15
+                    """))
         let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
         let first = try run(workspace, "keyed")
         #expect(first.counts.written == 40)
@@ -155,12 +169,16 @@ import Testing
 
     @Test func theCSourceFeedsTheSwiftSink() throws {
         let sandbox = try Sandbox()
-        let config = try sandbox.write("ferry.yaml", Self.demoConfig(count: 1000, extra: """
-            mixed:
-              source: { connection: ccounter, stream: numbers }
-              destination: { connection: sink, stream: numbers }
-              batch_size: 64
-            """))
+        let config = try sandbox.write(
+            "ferry.yaml",
+            Self.demoConfig(
+                count: 1000,
+                extra: """
+                    mixed:
+                      source: { connection: ccounter, stream: numbers }
+                      destination: { connection: sink, stream: numbers }
+                      batch_size: 64
+                    """))
         let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
         let report = try run(workspace, "mixed")
         #expect(report.counts.read == 1000)
@@ -183,7 +201,7 @@ import Testing
             _ = try reader.next()
             Issue.record("a cancelled read must fail")
         } catch let error as PluginCallError {
-            #expect(error.status == -5)  // FERRY_ERR_CANCELLED
+            #expect(error.status == -5) // FERRY_ERR_CANCELLED
             #expect(error.slot == "read_next")
         }
     }

@@ -1,6 +1,6 @@
-import FerryTesting
 import FerryCore
 import FerryHTTP
+import FerryTesting
 import Testing
 
 @Suite struct HTTPServiceBudgetTests {
@@ -29,7 +29,8 @@ import Testing
         let next = factory.make(server) { $0.budget = budget }
         let error = try #require(throws: HTTPError.self) { try next.send(.init(url: "/x")) }
         #expect(error.kind == .rateLimited)
-        #expect(error.message.hasPrefix("the daily request budget 'daily' (3 requests per day) is used up; it resets at "))
+        #expect(
+            error.message.hasPrefix("the daily request budget 'daily' (3 requests per day) is used up; it resets at "))
         #expect(error.message.contains("GMT, in 24h 0m; checkpoints are kept"))
         #expect(error.retryAfter.map { $0 > 86_000 } == true)
         #expect(server.requests.count == 3)
@@ -38,10 +39,13 @@ import Testing
     @Test func serverReportedDayExhaustionStopsAtOnce() throws {
         let clock = TestClock()
         let server = try LoopbackServer { _ in
-            .response(status: 429, headers: [
-                ("X-RateLimit-Remaining-Day", "0"), ("X-RateLimit-Reset-Day", HTTPDate.format(clock.now + 7200)),
-                ("X-RateLimit-Remaining-Minute", "0"), ("X-RateLimit-Reset-Minute", HTTPDate.format(clock.now + 30)),
-            ])
+            .response(
+                status: 429,
+                headers: [
+                    ("X-RateLimit-Remaining-Day", "0"), ("X-RateLimit-Reset-Day", HTTPDate.format(clock.now + 7200)),
+                    ("X-RateLimit-Remaining-Minute", "0"),
+                    ("X-RateLimit-Reset-Minute", HTTPDate.format(clock.now + 30)),
+                ])
         }
         var factory = ServiceFactory()
         factory.clock = clock

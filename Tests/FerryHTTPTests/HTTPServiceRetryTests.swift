@@ -1,7 +1,7 @@
-import FerryTesting
 import FerryCore
 import FerryHTTP
 import FerryJSON
+import FerryTesting
 import Synchronization
 import Testing
 
@@ -12,12 +12,17 @@ import Testing
         let hits = Mutex<[String: Int]>([:])
         let server = try LoopbackServer { request in
             let page = Int(request.query["page"] ?? "1")!
-            let count = hits.withLock { $0[request.target, default: 0] += 1; return $0[request.target]! }
+            let count = hits.withLock {
+                $0[request.target, default: 0] += 1; return $0[request.target]!
+            }
             if count <= 3 {
                 let reset = HTTPDate.format(clock.now + 20)
-                return .response(status: 429, headers: [
-                    ("X-RateLimit-Remaining-Minute", "0"), ("X-RateLimit-Reset-Minute", reset), ("X-RateLimit-Limit-Minute", "90"),
-                ])
+                return .response(
+                    status: 429,
+                    headers: [
+                        ("X-RateLimit-Remaining-Minute", "0"), ("X-RateLimit-Reset-Minute", reset),
+                        ("X-RateLimit-Limit-Minute", "90"),
+                    ])
             }
             let ids = (0..<5).map { "{\"id\":\((page - 1) * 5 + $0)}" }.joined(separator: ",")
             return .json("{\"data\":[\(ids)],\"next\":\(page < 3 ? "\(page + 1)" : "null")}")
@@ -35,12 +40,14 @@ import Testing
         }
         #expect(ids == Array(0..<15))
         #expect(server.requests.count == 12)
-        #expect(clock.slept >= 9 * 19)  // each 429 waited for the reset (about 20 s)
+        #expect(clock.slept >= 9 * 19) // each 429 waited for the reset (about 20 s)
         #expect(factory.logs.raw.filter { $0.contains("retrying") }.count == 9)
     }
 
     @Test func a5xxBurstIsRetriedWithBackoff() throws {
-        let script = Script([.response(status: 503), .response(status: 502), .response(status: 500)]) { _ in .json(#"{"ok":true}"#) }
+        let script = Script([.response(status: 503), .response(status: 502), .response(status: 500)]) { _ in
+            .json(#"{"ok":true}"#)
+        }
         let server = try LoopbackServer(handler: script.reply)
         var factory = ServiceFactory()
         let response = try factory.make(server).send(.init(url: "/status"))
@@ -54,7 +61,9 @@ import Testing
         let server = try LoopbackServer(handler: script.reply)
         var factory = ServiceFactory()
         let service = factory.make(server)
-        let error = try #require(throws: HTTPError.self) { try service.send(.init(method: "POST", url: "/tickets", body: [1])) }
+        let error = try #require(throws: HTTPError.self) {
+            try service.send(.init(method: "POST", url: "/tickets", body: [1]))
+        }
         #expect(error.kind == .retryable)
         #expect(error.message.contains("not idempotent"))
         #expect(server.requests.count == 1)
@@ -65,7 +74,9 @@ import Testing
     @Test func aSlowResponsePastTheTimeoutFailsRetryable() throws {
         let server = try LoopbackServer { _ in .delayed(seconds: 1.2, .json("{}")) }
         var factory = ServiceFactory()
-        let service = factory.make(server) { $0.timeoutSeconds = 0.3; $0.maxAttempts = 2 }
+        let service = factory.make(server) {
+            $0.timeoutSeconds = 0.3; $0.maxAttempts = 2
+        }
         let error = try #require(throws: HTTPError.self) { try service.send(.init(url: "/slow")) }
         #expect(error.kind == .retryable)
         #expect(error.message.contains("GET http://127.0.0.1:\(server.port)/v2/slow"))
@@ -73,7 +84,9 @@ import Testing
     }
 
     @Test func aTruncatedBodyGivesAClearError() throws {
-        let server = try LoopbackServer { _ in .truncated(status: 200, body: Array(#"{"data":[{"id":1},"#.utf8), declaredLength: 4096) }
+        let server = try LoopbackServer { _ in
+            .truncated(status: 200, body: Array(#"{"data":[{"id":1},"#.utf8), declaredLength: 4096)
+        }
         var factory = ServiceFactory()
         let service = factory.make(server) { $0.maxAttempts = 3 }
         let error = try #require(throws: HTTPError.self) { try service.send(.init(url: "/items")) }

@@ -1,8 +1,8 @@
-import FerryTesting
 import CFerryPlugin
 import FerryCore
 import FerryHTTP
 import FerryPluginSDK
+import FerryTesting
 import Logging
 import Testing
 
@@ -11,22 +11,27 @@ import Testing
 /// `http_request` through the real host table, called the way a connector calls it: via the SDK.
 @Suite struct HostServicesHTTPTests {
     func host(_ service: HTTPService, store: any StateStore) -> (HostServices, PluginContext) {
-        let context = PluginContext(pluginName: "rest", connectionName: "api", site: "", logger: Logger(label: "test"),
-                                    store: store, secrets: [:], cancellation: Cancellation(), http: service)
-        let services = HostServices(table: HostServicesTable.pointer, context: OpaquePointer(Unmanaged.passUnretained(context).toOpaque()))
+        let context = PluginContext(
+            pluginName: "rest", connectionName: "api", site: "", logger: Logger(label: "test"),
+            store: store, secrets: [:], cancellation: Cancellation(), http: service)
+        let services = HostServices(
+            table: HostServicesTable.pointer, context: OpaquePointer(Unmanaged.passUnretained(context).toOpaque()))
         return (services, context)
     }
 
     @Test func aConnectorSeesStatusHeadersAndBody() throws {
         let server = try LoopbackServer { request in
-            .json(#"{"got":"\#(request.method) \#(request.target) \#(request.header("X-Trace") ?? "") \#(request.text)"}"#,
-                  status: 201, headers: [("Link", "<\(request.path)?page=2>; rel=\"next\"")])
+            .json(
+                #"{"got":"\#(request.method) \#(request.target) \#(request.header("X-Trace") ?? "") \#(request.text)"}"#,
+                status: 201, headers: [("Link", "<\(request.path)?page=2>; rel=\"next\"")])
         }
         var factory = ServiceFactory()
         let (services, context) = host(factory.make(server), store: factory.store)
         let response = try withExtendedLifetime(context) {
-            try services.http(HTTPRequest(method: "POST", url: HTTPRequest.path("items", query: [("q", "a b&c")]),
-                                          headers: [("X-Trace", "t1")], body: Array("hello".utf8), retrySafe: true))
+            try services.http(
+                HTTPRequest(
+                    method: "POST", url: HTTPRequest.path("items", query: [("q", "a b&c")]),
+                    headers: [("X-Trace", "t1")], body: Array("hello".utf8), retrySafe: true))
         }
         #expect(response.status == 201)
         #expect(response[header: "link"] == "</v2/items?page=2>; rel=\"next\"")
@@ -40,8 +45,11 @@ import Testing
                 : .response(status: 401)
         }
         var factory = ServiceFactory()
-        let (services, context) = host(factory.make(server) { $0.auth = .bearer(token: "tok-12345"); $0.maxRetryWaitSeconds = 10 },
-                                       store: factory.store)
+        let (services, context) = host(
+            factory.make(server) {
+                $0.auth = .bearer(token: "tok-12345"); $0.maxRetryWaitSeconds = 10
+            },
+            store: factory.store)
         try withExtendedLifetime(context) {
             let limited = try #require(throws: PluginError.self) { try services.http(.get("limited")) }
             #expect(limited.status == FERRY_ERR_RATE_LIMITED)

@@ -1,9 +1,10 @@
 import FerryCore
-@testable import FerryEngine
 import FerryJSON
 import FerryTesting
 import Foundation
 import Testing
+
+@testable import FerryEngine
 
 /// `ferry run --record DIR`: every exchange saved as JSON, with no credential in it.
 @Suite struct RecordingTests {
@@ -17,7 +18,9 @@ import Testing
             return .json(page <= 2 ? #"{"data":[{"id":\#(page),"echo":"\#(token)"}]}"# : #"{"data":[]}"#)
         }
         let sandbox = try Sandbox()
-        let config = try sandbox.write("ferry.yaml", """
+        let config = try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               api:
@@ -30,7 +33,8 @@ import Testing
             pipelines:
               items: { source: { connection: api, stream: items }, destination: { connection: out } }
             """)
-        let outcome = try sandbox.ferry(["run", "--config", config, "--record", "traffic"], environment: ["API_TOKEN": token])
+        let outcome = try sandbox.ferry(
+            ["run", "--config", config, "--record", "traffic"], environment: ["API_TOKEN": token])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("traffic")).sorted()
         #expect(files.count == 3, "\(files)")
@@ -52,13 +56,17 @@ extension RecordingTests {
         let access = "at-Fresh-Access-5521", rotated = "rt-Rotated-Refresh-7730", first = "rt-First-Refresh-1184"
         let server = try LoopbackServer { request in
             if request.path == "/token" {
-                return .json(#"{"access_token":"\#(access)","token_type":"Bearer","expires_in":3600,"refresh_token":"\#(rotated)"}"#)
+                return .json(
+                    #"{"access_token":"\#(access)","token_type":"Bearer","expires_in":3600,"refresh_token":"\#(rotated)"}"#
+                )
             }
             guard request.header("authorization") == "Bearer \(access)" else { return .response(status: 401) }
             return .json(#"{"data":[{"id":1}]}"#)
         }
         let sandbox = try Sandbox()
-        let config = try sandbox.write("ferry.yaml", """
+        let config = try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               api:
@@ -73,8 +81,9 @@ extension RecordingTests {
             pipelines:
               items: { source: { connection: api, stream: items }, destination: { connection: out } }
             """)
-        let outcome = try sandbox.ferry(["run", "--config", config, "--record", "traffic", "--log-level", "debug"],
-                                        environment: ["FIRST_REFRESH": first])
+        let outcome = try sandbox.ferry(
+            ["run", "--config", config, "--record", "traffic", "--log-level", "debug"],
+            environment: ["FIRST_REFRESH": first])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("traffic")).sorted()
         let texts = try files.map { try sandbox.read("traffic/\($0)") }

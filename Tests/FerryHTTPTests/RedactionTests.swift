@@ -1,6 +1,6 @@
-import FerryTesting
 import FerryCore
 import FerryHTTP
+import FerryTesting
 import Foundation
 import Synchronization
 import Testing
@@ -16,10 +16,18 @@ import Testing
         let tokens = FlakyRoute()
         let server = try LoopbackServer { request in
             switch request.path.replacingOccurrences(of: "/v2", with: "") {
-            case "/token": return .json(#"{"access_token":"planted-access-4242","expires_in":60,"refresh_token":"planted-refresh-4242-next"}"#)
+            case "/token":
+                return .json(
+                    #"{"access_token":"planted-access-4242","expires_in":60,"refresh_token":"planted-refresh-4242-next"}"#
+                )
             case "/login": return .response(status: 200, headers: [("Set-Cookie", "SID=planted-cookie-4242; Path=/")])
             case "/flaky": return tokens.next()
-            default: return .response(status: 401, body: Array("denied for \(request.header("Authorization") ?? "") \(request.header("X-API-KEY") ?? "")".utf8))
+            default:
+                return .response(
+                    status: 401,
+                    body: Array(
+                        "denied for \(request.header("Authorization") ?? "") \(request.header("X-API-KEY") ?? "")".utf8)
+                )
             }
         }
         var factory = ServiceFactory()
@@ -29,12 +37,17 @@ import Testing
             .apiKey(key: "planted-api-key-4242", header: nil, query: "key"),
             .basic(username: "user", password: "planted-password-4242"),
             .bearer(token: "planted-bearer-4242"),
-            .oauth2(tokenURL: "/token", credentials: .init(grant: .refreshToken, clientID: "id", clientSecret: "planted-client-secret-4242",
-                                                           refreshToken: "planted-refresh-4242")),
+            .oauth2(
+                tokenURL: "/token",
+                credentials: .init(
+                    grant: .refreshToken, clientID: "id", clientSecret: "planted-client-secret-4242",
+                    refreshToken: "planted-refresh-4242")),
             .cookie(CookieLogin(url: "/login", headers: [.init(name: "password-4D", value: "planted-password-4242")])),
         ]
         for auth in schemes {
-            let service = factory.make(server) { $0.auth = auth; $0.maxAttempts = 2 }
+            let service = factory.make(server) {
+                $0.auth = auth; $0.maxAttempts = 2
+            }
             for path in ["/flaky", "/denied"] {
                 do { _ = try service.send(.init(url: path)) } catch { errors.append("\(error)") }
             }
@@ -55,6 +68,8 @@ import Testing
 final class FlakyRoute: Sendable {
     private let count = Mutex(0)
     func next() -> LoopbackServer.Reply {
-        count.withLock { $0 += 1; return $0 }.isMultiple(of: 2) ? .json("{}") : .response(status: 503)
+        count.withLock {
+            $0 += 1; return $0
+        }.isMultiple(of: 2) ? .json("{}") : .response(status: 503)
     }
 }

@@ -9,7 +9,9 @@ import Testing
 @Suite struct RetryBudgetTests {
     static func sandbox(_ server: LoopbackServer, attempts: Int, timeout: Int) throws -> Sandbox {
         let sandbox = try Sandbox()
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               api:

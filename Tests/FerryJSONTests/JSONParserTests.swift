@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FerryJSON
 
 private func parse(_ text: String, allowNonFinite: Bool = false) throws -> JSONValue {
@@ -69,7 +70,10 @@ private func parseError(_ text: String, allowNonFinite: Bool = false) -> JSONPar
         #expect(nan[0].doubleValue?.isNaN == true)
         #expect(nan[1] == .double(.infinity))
         #expect(nan[2] == .double(-.infinity))
-        #expect(parseError("NaN")?.description == "unexpected character 'N', expected a JSON value (NaN and Infinity are not JSON) at byte 0 (line 1, column 1)")
+        #expect(
+            parseError("NaN")?.description
+                == "unexpected character 'N', expected a JSON value (NaN and Infinity are not JSON) at byte 0 (line 1, column 1)"
+        )
         #expect(parseError("[1,-Infinity]")?.description == "expected a digit after '-' at byte 4 (line 1, column 5)")
         #expect(parseError("Nan", allowNonFinite: true)?.message == "invalid literal, expected 'NaN'")
     }

@@ -1,7 +1,10 @@
 import Testing
+
 @testable import FerryJSON
 
-private let alphabet: [Unicode.Scalar] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{0}", "\u{1F}", "\u{7F}", "é", "€", "😀", "\u{FFFF}", "{", "}"]
+private let alphabet: [Unicode.Scalar] = [
+    "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{0}", "\u{1F}", "\u{7F}", "é", "€", "😀", "\u{FFFF}", "{", "}",
+]
 
 private func randomString(_ rng: inout SeededGenerator) -> String {
     var scalars = String.UnicodeScalarView()

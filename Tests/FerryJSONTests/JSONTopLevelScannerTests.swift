@@ -9,7 +9,10 @@ import Testing
 
     @Test func picksTopLevelFieldsAndSkipsTheRest() throws {
         let line = #"{"a":{"id":9,"s":"x}]\"y"},"id":42,"name":"Aino","tags":["{",1],"n":null,"f":1.5e2}"#
-        #expect(try values(["id", "name", "n", "f", "missing"], line) == [.int(42), .string("Aino"), .null, .double(150), nil])
+        #expect(
+            try values(["id", "name", "n", "f", "missing"], line) == [
+                .int(42), .string("Aino"), .null, .double(150), nil,
+            ])
     }
 
     @Test func nestedKeysWithTheSameNameAreNotTopLevel() throws {
@@ -26,7 +29,9 @@ import Testing
             let keys = (0..<5).map { "k\($0)" }
             var object = JSONObject()
             for key in keys where generator.next() % 3 != 0 {
-                object[key] = generator.next() % 2 == 0 ? .string("v \(generator.next() % 100) \"q\" \\ ,}]") : .array([.int(1), .object(["x": .null])])
+                object[key] =
+                    generator.next() % 2 == 0
+                    ? .string("v \(generator.next() % 100) \"q\" \\ ,}]") : .array([.int(1), .object(["x": .null])])
             }
             let text = JSONValue.object(object).encodedString()
             #expect(try values(keys, text) == keys.map { object[$0] })

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FerryJSON
 
 @Suite struct NDJSONTests {
@@ -6,7 +7,9 @@ import Testing
         let text = "{\"a\":1}\r\n\r\n  \n{\"a\":2}\n\t\r\n{\"a\":3}"
         var bytes = Array(text.utf8)
         let lines = bytes.withUnsafeMutableBytes { buffer in
-            NDJSONLines(UnsafeRawBufferPointer(buffer)).map { ($0.index, $0.lineNumber, $0.range, String(decoding: $0.bytes, as: UTF8.self)) }
+            NDJSONLines(UnsafeRawBufferPointer(buffer)).map {
+                ($0.index, $0.lineNumber, $0.range, String(decoding: $0.bytes, as: UTF8.self))
+            }
         }
         #expect(lines.map(\.0) == [0, 1, 2])
         #expect(lines.map(\.1) == [1, 4, 6])
@@ -26,9 +29,11 @@ import Testing
         #expect(result.records == [["id": 1], ["id": 4]])
         #expect(result.errors.map(\.index) == [1, 2, 3])
         #expect(result.errors.map(\.lineNumber) == [2, 4, 5])
-        #expect(result.errors[0].message == "expected '\"' to begin an object key after ',' at byte 8 (line 1, column 9)")
+        #expect(
+            result.errors[0].message == "expected '\"' to begin an object key after ',' at byte 8 (line 1, column 9)")
         #expect(result.errors[0].parseError?.offset == 8)
-        #expect(result.errors[1].message == "expected a JSON object (a record), got an array at byte 0 (line 1, column 1)")
+        #expect(
+            result.errors[1].message == "expected a JSON object (a record), got an array at byte 0 (line 1, column 1)")
         #expect(result.errors[1].parseError?.offset == 0)
         #expect(result.errors[2].description.hasPrefix("line 5: unexpected character 'N'"))
     }
@@ -43,7 +48,11 @@ import Testing
         var seen: [Int] = []
         var failed: [Int] = []
         Array("{}\nx\n{}\n".utf8).withUnsafeBytes { buffer in
-            NDJSON.forEachObject(in: buffer) { index, _ in seen.append(index) } onError: { failed.append($0.index) }
+            NDJSON.forEachObject(in: buffer) { index, _ in
+                seen.append(index)
+            } onError: {
+                failed.append($0.index)
+            }
         }
         #expect(seen == [0, 2])
         #expect(failed == [1])

@@ -112,7 +112,9 @@ import Testing
         let host = TestHost()
         var instance: OpaquePointer?
         var error = makeError()
-        _ = withFerryString(#"{"count": 5, "batch_size": 2}"#) { api.open!(host.table, host.context, $0, &instance, &error) }
+        _ = withFerryString(#"{"count": 5, "batch_size": 2}"#) {
+            api.open!(host.table, host.context, $0, &instance, &error)
+        }
         defer { api.close!(instance) }
 
         var catalog = ferry_buffer()
@@ -150,7 +152,9 @@ import Testing
         let host = TestHost()
         var instance: OpaquePointer?
         var error = makeError()
-        _ = withFerryString(#"{"count": 4, "batch_size": 2}"#) { api.open!(host.table, host.context, $0, &instance, &error) }
+        _ = withFerryString(#"{"count": 4, "batch_size": 2}"#) {
+            api.open!(host.table, host.context, $0, &instance, &error)
+        }
         defer { api.close!(instance) }
         var reader: OpaquePointer?
         _ = withFerryString(#"{"stream":"numbers"}"#) { api.read_open!(instance, $0, &reader, &error) }
@@ -207,7 +211,9 @@ import Testing
         defer { api.close!(instance) }
         var result = ferry_transform_result()
         let status = withFerryString(#"{"stream":"numbers"}"#) { request in
-            withFerryString("{\"a\":1}\n{\"drop\":true}\n{\"b\":2}\n") { api.transform!(instance, request, $0, &result, &error) }
+            withFerryString("{\"a\":1}\n{\"drop\":true}\n{\"b\":2}\n") {
+                api.transform!(instance, request, $0, &result, &error)
+            }
         }
         #expect(status == FERRY_OK)
         #expect(result.record_count == 2)
@@ -221,7 +227,9 @@ import Testing
         let host = TestHost()
         var instance: OpaquePointer?
         var error = makeError()
-        _ = withFerryString(#"{"count":100,"batch_size":10}"#) { api.open!(host.table, host.context, $0, &instance, &error) }
+        _ = withFerryString(#"{"count":100,"batch_size":10}"#) {
+            api.open!(host.table, host.context, $0, &instance, &error)
+        }
         defer { api.close!(instance) }
         var reader: OpaquePointer?
         _ = withFerryString(#"{"stream":"numbers"}"#) { api.read_open!(instance, $0, &reader, &error) }

@@ -9,131 +9,131 @@ enum FixtureSources {
     /// `$FX_SECRET` pointed at by registers, as a real crash may have), FX_LOADED_MARKER
     /// (a constructor appends the name to the file `$FX_LOADED_MARKER` names: proof of a `dlopen`).
     static let plugin = #"""
-    #include <ferry_plugin.h>
-    #include <stdlib.h>
-    #include <string.h>
+        #include <ferry_plugin.h>
+        #include <stdlib.h>
+        #include <string.h>
 
-    #ifndef FX_NAME
-    #define FX_NAME "fixture"
-    #endif
-    #ifndef FX_MAJOR
-    #define FX_MAJOR FERRY_ABI_MAJOR
-    #endif
-    #ifndef FX_MINOR
-    #define FX_MINOR FERRY_ABI_MINOR
-    #endif
-    #ifndef FX_RUNTIME
-    #define FX_RUNTIME "c"
-    #endif
-    #ifndef FX_CAPS
-    #define FX_CAPS (FERRY_CAP_SOURCE | FERRY_CAP_DESTINATION)
-    #endif
+        #ifndef FX_NAME
+        #define FX_NAME "fixture"
+        #endif
+        #ifndef FX_MAJOR
+        #define FX_MAJOR FERRY_ABI_MAJOR
+        #endif
+        #ifndef FX_MINOR
+        #define FX_MINOR FERRY_ABI_MINOR
+        #endif
+        #ifndef FX_RUNTIME
+        #define FX_RUNTIME "c"
+        #endif
+        #ifndef FX_CAPS
+        #define FX_CAPS (FERRY_CAP_SOURCE | FERRY_CAP_DESTINATION)
+        #endif
 
-    #ifdef FX_NEEDS_DEP
-    extern int ferry_fixture_dep(void);  /* defined in libdep.so */
-    #endif
-    #ifdef FX_UNDEFINED
-    extern int ferry_fixture_nowhere(void);  /* defined nowhere: dlopen fails */
-    #endif
+        #ifdef FX_NEEDS_DEP
+        extern int ferry_fixture_dep(void);  /* defined in libdep.so */
+        #endif
+        #ifdef FX_UNDEFINED
+        extern int ferry_fixture_nowhere(void);  /* defined nowhere: dlopen fails */
+        #endif
 
-    #ifdef FX_LOADED_MARKER
-    #include <stdio.h>
-    __attribute__((constructor)) static void fx_loaded(void) {
-        const char *marker = getenv("FX_LOADED_MARKER");
-        FILE *file = marker ? fopen(marker, "a") : NULL;
-        if (file) { fputs(FX_NAME "\n", file); fclose(file); }
-    }
-    #endif
+        #ifdef FX_LOADED_MARKER
+        #include <stdio.h>
+        __attribute__((constructor)) static void fx_loaded(void) {
+            const char *marker = getenv("FX_LOADED_MARKER");
+            FILE *file = marker ? fopen(marker, "a") : NULL;
+            if (file) { fputs(FX_NAME "\n", file); fclose(file); }
+        }
+        #endif
 
-    static void free_buffer(ferry_buffer *self) { free(self->private_data); self->release = NULL; }
+        static void free_buffer(ferry_buffer *self) { free(self->private_data); self->release = NULL; }
 
-    static ferry_status fx_spec(ferry_buffer *out, ferry_error *err) {
-        (void)err;
-        char *copy = malloc(2);
-        memcpy(copy, "{}", 2);
-        out->ptr = copy; out->len = 2; out->private_data = copy; out->release = free_buffer;
-        return FERRY_OK;
-    }
-    static ferry_status fx_open(const ferry_host_api *host, ferry_host_ctx *ctx, ferry_str config,
-                                ferry_instance **out, ferry_error *err) {
-        (void)host; (void)ctx; (void)config; (void)err;
-    #ifdef FX_OPEN_CRASHES
-        const char *secret = getenv("FX_SECRET");
-    #if defined(__x86_64__)
-        __asm__ volatile("mov %0, %%rbx\n\tmov %0, %%r12\n\tmov %0, %%r13\n\tmov %0, %%r14\n\tmov %0, %%r15"
-                         :: "r"(secret) : "rbx", "r12", "r13", "r14", "r15");
-    #else
-        (void)secret;
-    #endif
-        *(volatile int *)0 = 1;
-    #endif
-        *out = (ferry_instance *)malloc(1);
-        return FERRY_OK;
-    }
-    static void fx_close(ferry_instance *instance) { free(instance); }
-    static ferry_status fx_discover(ferry_instance *i, ferry_buffer *out, ferry_error *err) { (void)i; return fx_spec(out, err); }
-    static ferry_status fx_read_open(ferry_instance *i, ferry_str rq, ferry_reader **out, ferry_error *err) {
-        (void)i; (void)rq; (void)err; *out = (ferry_reader *)malloc(1); return FERRY_OK;
-    }
-    static ferry_status fx_read_next(ferry_reader *r, ferry_batch *out, ferry_error *err) { (void)r; (void)out; (void)err; return FERRY_END; }
-    static void fx_read_close(ferry_reader *r) { free(r); }
-    #ifndef FX_NO_WRITE
-    static ferry_status fx_write(ferry_instance *i, ferry_str rq, ferry_str records, ferry_write_result *out, ferry_error *err) {
-        (void)i; (void)rq; (void)records; (void)err;
-        memset(out, 0, sizeof *out); out->struct_size = sizeof *out; return FERRY_OK;
-    }
-    #endif
+        static ferry_status fx_spec(ferry_buffer *out, ferry_error *err) {
+            (void)err;
+            char *copy = malloc(2);
+            memcpy(copy, "{}", 2);
+            out->ptr = copy; out->len = 2; out->private_data = copy; out->release = free_buffer;
+            return FERRY_OK;
+        }
+        static ferry_status fx_open(const ferry_host_api *host, ferry_host_ctx *ctx, ferry_str config,
+                                    ferry_instance **out, ferry_error *err) {
+            (void)host; (void)ctx; (void)config; (void)err;
+        #ifdef FX_OPEN_CRASHES
+            const char *secret = getenv("FX_SECRET");
+        #if defined(__x86_64__)
+            __asm__ volatile("mov %0, %%rbx\n\tmov %0, %%r12\n\tmov %0, %%r13\n\tmov %0, %%r14\n\tmov %0, %%r15"
+                             :: "r"(secret) : "rbx", "r12", "r13", "r14", "r15");
+        #else
+            (void)secret;
+        #endif
+            *(volatile int *)0 = 1;
+        #endif
+            *out = (ferry_instance *)malloc(1);
+            return FERRY_OK;
+        }
+        static void fx_close(ferry_instance *instance) { free(instance); }
+        static ferry_status fx_discover(ferry_instance *i, ferry_buffer *out, ferry_error *err) { (void)i; return fx_spec(out, err); }
+        static ferry_status fx_read_open(ferry_instance *i, ferry_str rq, ferry_reader **out, ferry_error *err) {
+            (void)i; (void)rq; (void)err; *out = (ferry_reader *)malloc(1); return FERRY_OK;
+        }
+        static ferry_status fx_read_next(ferry_reader *r, ferry_batch *out, ferry_error *err) { (void)r; (void)out; (void)err; return FERRY_END; }
+        static void fx_read_close(ferry_reader *r) { free(r); }
+        #ifndef FX_NO_WRITE
+        static ferry_status fx_write(ferry_instance *i, ferry_str rq, ferry_str records, ferry_write_result *out, ferry_error *err) {
+            (void)i; (void)rq; (void)records; (void)err;
+            memset(out, 0, sizeof *out); out->struct_size = sizeof *out; return FERRY_OK;
+        }
+        #endif
 
-    static ferry_plugin_api api = {
-        .struct_size = sizeof(ferry_plugin_api),
-        .spec = fx_spec, .open = fx_open, .close = fx_close,
-        .discover = fx_discover, .read_open = fx_read_open, .read_next = fx_read_next, .read_close = fx_read_close,
-    #ifndef FX_NO_WRITE
-        .write = fx_write,
-    #endif
-    };
+        static ferry_plugin_api api = {
+            .struct_size = sizeof(ferry_plugin_api),
+            .spec = fx_spec, .open = fx_open, .close = fx_close,
+            .discover = fx_discover, .read_open = fx_read_open, .read_next = fx_read_next, .read_close = fx_read_close,
+        #ifndef FX_NO_WRITE
+            .write = fx_write,
+        #endif
+        };
 
-    static ferry_status fx_init(uint32_t host_minor, const ferry_plugin_api **out, ferry_error *err) {
-    #ifdef FX_NEEDS_DEP
-        if (ferry_fixture_dep() != 42) return FERRY_ERR_INTERNAL;
-    #endif
-    #ifdef FX_UNDEFINED
-        if (ferry_fixture_nowhere() != 42) return FERRY_ERR_INTERNAL;
-    #endif
-    #ifdef FX_INIT_FAILS
-        static const char text[] = "no licence key in FX_LICENCE";
-        char *copy = malloc(sizeof text - 1);
-        memcpy(copy, text, sizeof text - 1);
-        err->status = FERRY_ERR_INVALID;
-        err->message.ptr = copy; err->message.len = sizeof text - 1;
-        err->message.private_data = copy; err->message.release = free_buffer;
-        (void)host_minor; (void)out;
-        return FERRY_ERR_INVALID;
-    #else
-        (void)err;
-        uint32_t mine = FX_MINOR;
-        api.abi_minor = host_minor < mine ? host_minor : mine;
-        *out = &api;
-        return FERRY_OK;
-    #endif
-    }
+        static ferry_status fx_init(uint32_t host_minor, const ferry_plugin_api **out, ferry_error *err) {
+        #ifdef FX_NEEDS_DEP
+            if (ferry_fixture_dep() != 42) return FERRY_ERR_INTERNAL;
+        #endif
+        #ifdef FX_UNDEFINED
+            if (ferry_fixture_nowhere() != 42) return FERRY_ERR_INTERNAL;
+        #endif
+        #ifdef FX_INIT_FAILS
+            static const char text[] = "no licence key in FX_LICENCE";
+            char *copy = malloc(sizeof text - 1);
+            memcpy(copy, text, sizeof text - 1);
+            err->status = FERRY_ERR_INVALID;
+            err->message.ptr = copy; err->message.len = sizeof text - 1;
+            err->message.private_data = copy; err->message.release = free_buffer;
+            (void)host_minor; (void)out;
+            return FERRY_ERR_INVALID;
+        #else
+            (void)err;
+            uint32_t mine = FX_MINOR;
+            api.abi_minor = host_minor < mine ? host_minor : mine;
+            *out = &api;
+            return FERRY_OK;
+        #endif
+        }
 
-    static const ferry_plugin_descriptor descriptor = {
-        .struct_size = sizeof(ferry_plugin_descriptor),
-        .abi_major = FX_MAJOR, .abi_minor = FX_MINOR, .capabilities = FX_CAPS,
-        .name = FX_NAME, .version = "0.1.0", .runtime = FX_RUNTIME,
-        .description = "A loader test fixture.", .init = fx_init,
-    };
+        static const ferry_plugin_descriptor descriptor = {
+            .struct_size = sizeof(ferry_plugin_descriptor),
+            .abi_major = FX_MAJOR, .abi_minor = FX_MINOR, .capabilities = FX_CAPS,
+            .name = FX_NAME, .version = "0.1.0", .runtime = FX_RUNTIME,
+            .description = "A loader test fixture.", .init = fx_init,
+        };
 
-    #ifndef FX_NO_ENTRY
-    FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_v1(void) { return &descriptor; }
-    #else
-    FERRY_EXPORT const ferry_plugin_descriptor *some_other_entry(void) { return &descriptor; }
-    #endif
-    """#
+        #ifndef FX_NO_ENTRY
+        FERRY_EXPORT const ferry_plugin_descriptor *ferry_plugin_v1(void) { return &descriptor; }
+        #else
+        FERRY_EXPORT const ferry_plugin_descriptor *some_other_entry(void) { return &descriptor; }
+        #endif
+        """#
 
     /// The library `FX_NEEDS_DEP` links against; the test deletes it afterwards.
     static let dependency = #"""
-    __attribute__((visibility("default"))) int ferry_fixture_dep(void) { return 42; }
-    """#
+        __attribute__((visibility("default"))) int ferry_fixture_dep(void) { return 42; }
+        """#
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Builds test plugins with the system C compiler into temporary folders.
@@ -35,8 +35,10 @@ enum Fixtures {
     static let sourceFolder: Result<URL, BuildError> = {
         do {
             let folder = try makeTemporaryFolder()
-            try FixtureSources.plugin.write(to: folder.appendingPathComponent("fixture.c"), atomically: true, encoding: .utf8)
-            try FixtureSources.dependency.write(to: folder.appendingPathComponent("dep.c"), atomically: true, encoding: .utf8)
+            try FixtureSources.plugin.write(
+                to: folder.appendingPathComponent("fixture.c"), atomically: true, encoding: .utf8)
+            try FixtureSources.dependency.write(
+                to: folder.appendingPathComponent("dep.c"), atomically: true, encoding: .utf8)
             return .success(folder)
         } catch {
             return .failure(BuildError(description: "cannot write fixture sources: \(error)"))
@@ -45,7 +47,8 @@ enum Fixtures {
 
     /// A new empty folder (mode 0755) under the system's temporary folder.
     static func makeTemporaryFolder() throws -> URL {
-        var template = Array(FileManager.default.temporaryDirectory.appendingPathComponent("ferry-loader-XXXXXX").path.utf8CString)
+        var template = Array(
+            FileManager.default.temporaryDirectory.appendingPathComponent("ferry-loader-XXXXXX").path.utf8CString)
         guard let made = mkdtemp(&template) else { throw BuildError(description: "mkdtemp failed") }
         let path = String(cString: made)
         chmod(path, 0o755)
@@ -86,11 +89,14 @@ enum Fixtures {
     ///   - name: the plugin name.
     ///   - defines: further `-D` switches, e.g. `"FX_MAJOR=2"`.
     ///   - linkArguments: extra arguments placed after the source (libraries).
-    static func buildFixture(at output: URL, name: String, defines: [String] = [], linkArguments: [String] = []) throws {
+    static func buildFixture(at output: URL, name: String, defines: [String] = [], linkArguments: [String] = []) throws
+    {
         let source = try sourceFolder.get().appendingPathComponent("fixture.c").path
         try cc(
-            ["-std=c11", "-Wall", "-shared", "-fPIC", "-fvisibility=hidden", "-I", includeDirectory,
-             "-DFX_NAME=\"\(name)\""] + defines.map { "-D\($0)" }
+            [
+                "-std=c11", "-Wall", "-shared", "-fPIC", "-fvisibility=hidden", "-I", includeDirectory,
+                "-DFX_NAME=\"\(name)\"",
+            ] + defines.map { "-D\($0)" }
                 + ["-o", output.path, source] + linkArguments)
     }
 

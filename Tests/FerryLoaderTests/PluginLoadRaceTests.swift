@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Another user swapping a plugin file while the host checks and loads it: what
@@ -66,7 +66,7 @@ import Glibc
         for _ in 0..<Self.attempts {
             do {
                 loaded.append(try PluginLoader().probe(path: link.path).descriptor.name)
-            } catch where error.kind == .unsafeLocation {
+            } catch  where error.kind == .unsafeLocation {
                 refusals += 1
                 #expect(error.description.contains(open.path), "\(error)")
             } catch {
@@ -92,7 +92,7 @@ import Glibc
         for _ in 0..<Self.attempts {
             do {
                 names.insert(try PluginLoader().probe(path: target.path).descriptor.name)
-            } catch where error.kind == .unsafeLocation {
+            } catch  where error.kind == .unsafeLocation {
                 refusals += 1
             } catch {
                 // A rename in flight can make the path vanish for an instant.

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every way a plugin file or folder can be refused: each error is one line
@@ -21,7 +21,8 @@ import Glibc
     ) throws -> PluginLoadError? {
         if good == nil { try Fixtures.copyGoodPlugin(into: folder) }
         let found = PluginRegistry.discover(searchPath: PluginSearchPath(folders: [folder.path]), loader: loader)
-        #expect(found.plugins.map(\.name) == ["good"], "the good plugin must still load", sourceLocation: sourceLocation)
+        #expect(
+            found.plugins.map(\.name) == ["good"], "the good plugin must still load", sourceLocation: sourceLocation)
         #expect(found.errors.count == 1, "\(found.errors)", sourceLocation: sourceLocation)
         let error = try #require(found.errors.first, sourceLocation: sourceLocation)
         let line = error.description
@@ -99,7 +100,9 @@ import Glibc
         let folder = try Fixtures.makeTemporaryFolder()
         let bad = folder.appendingPathComponent("major2.so")
         try Fixtures.buildFixture(at: bad, name: "major2", defines: ["FX_MAJOR=2"])
-        try expectRefusal(of: bad, in: folder, kind: .incompatibleABI, mentions: ["built for Ferry ABI 2.", "this host speaks ABI 1."])
+        try expectRefusal(
+            of: bad, in: folder, kind: .incompatibleABI,
+            mentions: ["built for Ferry ABI 2.", "this host speaks ABI 1."])
     }
 
     @Test func minorBelowFloor() throws {
@@ -138,7 +141,7 @@ import Glibc
     @Test func runtimeTagIsThisCompilersVersion() {
         #expect(SwiftRuntime.tag.hasPrefix("swift-6."))
         #if compiler(>=6.3.1) && !compiler(>=6.3.2)
-        #expect(SwiftRuntime.tag == "swift-6.3.1")
+            #expect(SwiftRuntime.tag == "swift-6.3.1")
         #endif
     }
 
@@ -217,7 +220,8 @@ import Glibc
         let folder = try Fixtures.makeTemporaryFolder()
         let bad = try Fixtures.copyGoodPlugin(into: folder, as: "open.so")
         chmod(bad.path, 0o666)
-        try expectRefusal(of: bad, in: folder, kind: .unsafeLocation, mentions: ["refusing plugin file", "world-writable"])
+        try expectRefusal(
+            of: bad, in: folder, kind: .unsafeLocation, mentions: ["refusing plugin file", "world-writable"])
     }
 
     @Test(.enabled(if: geteuid() == 0, "chown to another user needs root"))
@@ -238,7 +242,8 @@ import Glibc
     @Test func selectionInitialisesOnlyWantedPlugins() throws {
         let folder = try Fixtures.makeTemporaryFolder()
         try Fixtures.copyGoodPlugin(into: folder)
-        try Fixtures.buildFixture(at: folder.appendingPathComponent("libfailing.so"), name: "failing", defines: ["FX_INIT_FAILS"])
+        try Fixtures.buildFixture(
+            at: folder.appendingPathComponent("libfailing.so"), name: "failing", defines: ["FX_INIT_FAILS"])
         let found = PluginRegistry.discover(
             searchPath: PluginSearchPath(folders: [folder.path]), only: ["good", "absent"])
         #expect(found.plugins.map(\.name) == ["good"])

@@ -10,10 +10,11 @@ import Testing
             configFile: "/etc/ferry/ferry.yaml",
             environment: ["FERRY_PLUGIN_PATH": "/env/one::/env/two:/opt/a"],
             executablePath: "/usr/local/bin/ferry")
-        #expect(path.folders == [
-            "/opt/a", "/etc/ferry/rel", "/env/one", "/env/two", "/etc/ferry/plugins",
-            "/usr/local/bin", "/usr/local/lib/ferry/plugins",
-        ])
+        #expect(
+            path.folders == [
+                "/opt/a", "/etc/ferry/rel", "/env/one", "/env/two", "/etc/ferry/plugins",
+                "/usr/local/bin", "/usr/local/lib/ferry/plugins",
+            ])
         #expect(path.entries.map(\.kind) == [.plugins, .plugins, .plugins, .plugins, .plugins, .executable, .plugins])
     }
 

@@ -26,11 +26,13 @@ import Testing
         let sandbox = try Sandbox()
         try sandbox.write("ferry.yaml", config)
         try FileManager.default.createDirectory(atPath: sandbox.path("spies"), withIntermediateDirectories: true)
-        try Fixtures.buildFixture(at: URL(fileURLWithPath: sandbox.path("spies/libspy.so")), name: "spy",
-                                  defines: ["FX_LOADED_MARKER"])
+        try Fixtures.buildFixture(
+            at: URL(fileURLWithPath: sandbox.path("spies/libspy.so")), name: "spy",
+            defines: ["FX_LOADED_MARKER"])
         // A second plugin whose file name does not say its name: only a full scan opens it.
-        try Fixtures.buildFixture(at: URL(fileURLWithPath: sandbox.path("spies/connector-1.2.so")), name: "hidden",
-                                  defines: ["FX_LOADED_MARKER"])
+        try Fixtures.buildFixture(
+            at: URL(fileURLWithPath: sandbox.path("spies/connector-1.2.so")), name: "hidden",
+            defines: ["FX_LOADED_MARKER"])
         return (sandbox, ["FX_LOADED_MARKER": sandbox.path("loaded.txt")])
     }
 

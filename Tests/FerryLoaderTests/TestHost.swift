@@ -66,7 +66,8 @@ func text(_ string: ferry_str) -> String {
 func withFerryString<R>(_ value: String, _ body: (ferry_str) throws -> R) rethrows -> R {
     var copy = value
     return try copy.withUTF8 { bytes in
-        try body(ferry_str(ptr: UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), len: bytes.count))
+        try body(
+            ferry_str(ptr: UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), len: bytes.count))
     }
 }
 

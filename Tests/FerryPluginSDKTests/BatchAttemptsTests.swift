@@ -61,7 +61,9 @@ import Testing
     @Test func aRecordThatLandsReleasesItsSavepoint() throws {
         var sql: [String] = []
         var wrote = false
-        let refused = try BatchAttempts.savepoint(execute: { sql.append($0) }, recordError: Self.reason) { wrote = true }
+        let refused = try BatchAttempts.savepoint(execute: { sql.append($0) }, recordError: Self.reason) {
+            wrote = true
+        }
         #expect(refused == nil)
         #expect(wrote)
         #expect(sql == ["SAVEPOINT ferry_record", "RELEASE SAVEPOINT ferry_record"])
@@ -73,7 +75,8 @@ import Testing
             throw Refused(reason: "UNIQUE constraint failed")
         }
         #expect(refused == "UNIQUE constraint failed")
-        #expect(sql == ["SAVEPOINT ferry_record", "ROLLBACK TO SAVEPOINT ferry_record; RELEASE SAVEPOINT ferry_record"])
+        #expect(
+            sql == ["SAVEPOINT ferry_record", "ROLLBACK TO SAVEPOINT ferry_record; RELEASE SAVEPOINT ferry_record"])
     }
 
     @Test func anErrorOfTheBatchPropagatesAndLeavesTheSavepointToTheBatchRollback() {

@@ -7,8 +7,9 @@ import Testing
 @Suite struct MessagesTests {
     @Test func aCatalogRoundTrips() throws {
         let catalog = Catalog(streams: [
-            StreamDescriptor(name: "orders", schema: ["type": "object", "properties": ["id": ["type": "integer"]]],
-                             primaryKey: ["id"], cursorField: "updated_at"),
+            StreamDescriptor(
+                name: "orders", schema: ["type": "object", "properties": ["id": ["type": "integer"]]],
+                primaryKey: ["id"], cursorField: "updated_at"),
             StreamDescriptor(name: "lines"),
         ])
         let read = try Catalog(json: catalog.json)
@@ -17,16 +18,20 @@ import Testing
     }
 
     @Test func aReadRequestRoundTripsWithEveryOption() throws {
-        let request = ReadRequest(stream: "orders", checkpoint: ["last_id": 41], fullRefresh: true, since: "2025-01-01",
-                                  until: "2025-02-01T00:00:00Z", lookback: 3600, cursorField: "updated_at", batchSize: 250)
+        let request = ReadRequest(
+            stream: "orders", checkpoint: ["last_id": 41], fullRefresh: true, since: "2025-01-01",
+            until: "2025-02-01T00:00:00Z", lookback: 3600, cursorField: "updated_at", batchSize: 250)
         #expect(try ReadRequest(json: request.json) == request)
         #expect(try ReadRequest(json: ReadRequest(stream: "orders").json) == ReadRequest(stream: "orders"))
     }
 
     @Test func aWriteRequestRoundTripsWithItsCheckpoint() throws {
-        let request = WriteRequest(stream: "orders", operation: .upsert, primaryKey: ["shop", "id"], schema: ["type": "object"],
-                                   batchID: "b-7", checkpoint: DurableCheckpoint(scope: "site/orders/orders", sequence: 7,
-                                                                                 value: ["cursor": "2025-01-01"]))
+        let request = WriteRequest(
+            stream: "orders", operation: .upsert, primaryKey: ["shop", "id"], schema: ["type": "object"],
+            batchID: "b-7",
+            checkpoint: DurableCheckpoint(
+                scope: "site/orders/orders", sequence: 7,
+                value: ["cursor": "2025-01-01"]))
         #expect(try WriteRequest(json: request.json) == request)
     }
 

@@ -16,8 +16,8 @@ import Testing
 
     @Test func dayOfMonthAndDayOfWeekMatchEitherWhenBothAreRestricted() throws {
         let either = try CronExpression(parsing: "0 9 1 * mon")
-        #expect(either.matchesDay(month: 6, day: 1, weekday: 3))   // the 1st, a Wednesday
-        #expect(either.matchesDay(month: 6, day: 9, weekday: 1))   // a Monday
+        #expect(either.matchesDay(month: 6, day: 1, weekday: 3)) // the 1st, a Wednesday
+        #expect(either.matchesDay(month: 6, day: 9, weekday: 1)) // a Monday
         #expect(!either.matchesDay(month: 6, day: 10, weekday: 2))
         let both = try CronExpression(parsing: "0 9 * * mon")
         #expect(!both.matchesDay(month: 6, day: 1, weekday: 3))

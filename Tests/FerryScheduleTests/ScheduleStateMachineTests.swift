@@ -4,10 +4,12 @@ import Foundation
 import Testing
 
 private let utc = TimeZone(identifier: "UTC")!
-private let t0: Int64 = 1_780_000_000 - 1_780_000_000 % 3600  // a whole hour, UTC
+private let t0: Int64 = 1_780_000_000 - 1_780_000_000 % 3600 // a whole hour, UTC
 
 private func entry(_ pipeline: String, _ schedule: String?, site: String = "") throws -> ScheduleStateMachine.Entry {
-    .init(key: PipelineID(site: site, pipeline: pipeline), schedule: try schedule.map { try CronSchedule(parsing: $0, defaultTimeZone: utc) })
+    .init(
+        key: PipelineID(site: site, pipeline: pipeline),
+        schedule: try schedule.map { try CronSchedule(parsing: $0, defaultTimeZone: utc) })
 }
 
 @Suite struct ScheduleStateMachineTests {
@@ -36,7 +38,9 @@ private func entry(_ pipeline: String, _ schedule: String?, site: String = "") t
     @Test func aRunMissedWhileTheServiceWasDownRunsOnceAtStart() throws {
         var machine = ScheduleStateMachine()
         let lastRuns = [a: t0 - 6 * 3600, b: t0 + 5]
-        machine.load([try entry("a", "0 * * * *"), try entry("b", "0 * * * *"), try entry("c", "0 * * * *")], lastRuns: lastRuns, now: t0 + 30)
+        machine.load(
+            [try entry("a", "0 * * * *"), try entry("b", "0 * * * *"), try entry("c", "0 * * * *")], lastRuns: lastRuns,
+            now: t0 + 30)
         // a last ran six hours ago: due (once); b ran at this hour's time; c never ran: waits.
         #expect(machine.tick(now: t0 + 30) == [.start(a, due: t0 - 5 * 3600)])
         #expect(machine.nextRun(of: b) == t0 + 3600)
@@ -76,7 +80,7 @@ private func entry(_ pipeline: String, _ schedule: String?, site: String = "") t
         #expect(machine.nextRun(of: b) == t0 + 3600)
         #expect(machine.trigger(a) == .unknown)
         #expect(machine.tick(now: t0 + 3600) == [.start(b, due: t0 + 3600)])
-        machine.finished(a)  // the removed run ends: forgotten
+        machine.finished(a) // the removed run ends: forgotten
         machine.load([try entry("a", "*/10 * * * *"), try entry("b", "0 * * * *")], lastRuns: [:], now: t0 + 3601)
         #expect(!machine.isRunning(a))
         #expect(machine.isRunning(b))
@@ -84,7 +88,9 @@ private func entry(_ pipeline: String, _ schedule: String?, site: String = "") t
 
     @Test func sitesAreSeparatePipelines() throws {
         var machine = ScheduleStateMachine()
-        machine.load([try entry("a", "0 * * * *", site: "acme"), try entry("a", "30 * * * *", site: "globex")], lastRuns: [:], now: t0)
+        machine.load(
+            [try entry("a", "0 * * * *", site: "acme"), try entry("a", "30 * * * *", site: "globex")], lastRuns: [:],
+            now: t0)
         #expect(machine.tick(now: t0 + 1800) == [.start(PipelineID(site: "globex", pipeline: "a"), due: t0 + 1800)])
         #expect(machine.tick(now: t0 + 3600) == [.start(PipelineID(site: "acme", pipeline: "a"), due: t0 + 3600)])
     }

@@ -27,12 +27,20 @@ import Testing
         let a = PipelineID(pipeline: "a")
         for _ in 0..<3 {
             let run = try store.beginRun(a)
-            try store.commit(BatchCommit(run: run, pipeline: a, stream: "s", checkpoint: nil, counts: BatchCounts(read: 4, written: 3, rejected: 1),
-                                         deadLetters: [DeadLetter(pipeline: a, stream: "s", stage: "destination", error: "<b>refused</b>",
-                                                                  record: #"{"id": 1}"#, createdAt: Date().timeIntervalSince1970)]))
+            try store.commit(
+                BatchCommit(
+                    run: run, pipeline: a, stream: "s", checkpoint: nil,
+                    counts: BatchCounts(read: 4, written: 3, rejected: 1),
+                    deadLetters: [
+                        DeadLetter(
+                            pipeline: a, stream: "s", stage: "destination", error: "<b>refused</b>",
+                            record: #"{"id": 1}"#, createdAt: Date().timeIntervalSince1970)
+                    ]))
             try store.finishRun(run, outcome: RunOutcome(status: .deadLettered))
         }
-        fixture.backend.budgets = [BudgetState(name: "vcom-account", perMinute: 90, perDay: 10_000, minuteRemaining: 42, dayRemaining: 9_000)]
+        fixture.backend.budgets = [
+            BudgetState(name: "vcom-account", perMinute: 90, perDay: 10_000, minuteRemaining: 42, dayRemaining: 9_000)
+        ]
         try await fixture.app.test(.router) { client in
             let (status, html, headers) = try await page(client, authorization: Self.basic(Self.token))
             #expect(status == 200)
@@ -40,12 +48,14 @@ import Testing
             #expect(headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
             #expect(html.contains(#"<tr data-pipeline="a">"#) && html.contains(#"<tr data-pipeline="b">"#))
             #expect(html.contains(#"<td class="status dead_lettered">dead_lettered</td>"#))
-            #expect(html.contains("2026-06-01 00:10:00 UTC"))  // a's next run, on the fixture's clock
-            #expect(html.contains("on demand"))                 // b has no schedule
+            #expect(html.contains("2026-06-01 00:10:00 UTC")) // a's next run, on the fixture's clock
+            #expect(html.contains("on demand")) // b has no schedule
             #expect(html.components(separatedBy: #"<rect class="records""#).count - 1 == 3)
             #expect(html.contains("Dead letters (3)") && html.contains("Replay 3 of a"))
             #expect(html.contains("&lt;b&gt;refused&lt;/b&gt;") && !html.contains("<b>refused"))
-            #expect(html.contains(#"<tr data-budget="vcom-account">"#) && html.contains("42 of 90") && html.contains("9000 of 10000"))
+            #expect(
+                html.contains(#"<tr data-budget="vcom-account">"#) && html.contains("42 of 90")
+                    && html.contains("9000 of 10000"))
             #expect(!html.contains("<script"))
         }
     }
@@ -57,7 +67,9 @@ import Testing
             let (status, _, headers) = try await page(client, authorization: Self.basic("wrong"))
             #expect(status == 401)
             #expect(headers[.wwwAuthenticate]?.hasPrefix("Basic realm=") == true)
-            let api = try await client.execute(uri: "/v1/pipelines", method: .get, headers: [.authorization: Self.basic(Self.token)]) { $0.status }
+            let api = try await client.execute(
+                uri: "/v1/pipelines", method: .get, headers: [.authorization: Self.basic(Self.token)]
+            ) { $0.status }
             #expect(api == .unauthorized)
         }
     }
@@ -67,20 +79,28 @@ import Testing
         defer { fixture.scheduler.stop() }
         try await fixture.app.test(.router) { client in
             let form = ByteBuffer(string: "site=&pipeline=a")
-            var foreign: HTTPFields = [.authorization: Self.basic(Self.token), .contentType: "application/x-www-form-urlencoded"]
+            var foreign: HTTPFields = [
+                .authorization: Self.basic(Self.token), .contentType: "application/x-www-form-urlencoded",
+            ]
             foreign[HTTPFields.Element.Name("Sec-Fetch-Site")!] = "cross-site"
-            let refused = try await client.execute(uri: "/dashboard/replay", method: .post, headers: foreign, body: form) { $0.status }
+            let refused = try await client.execute(
+                uri: "/dashboard/replay", method: .post, headers: foreign, body: form
+            ) { $0.status }
             #expect(refused == .forbidden)
             #expect(fixture.backend.requests.isEmpty)
             // Whatever the body holds, a form is only text.
             var own = foreign
             own[HTTPFields.Element.Name("Sec-Fetch-Site")!] = "same-origin"
             for junk in ["{}", "%zz=%", "=&&=", "pipeline=%E0%A4%A"] {
-                let status = try await client.execute(uri: "/dashboard/replay", method: .post, headers: own, body: ByteBuffer(string: junk)) { $0.status }
+                let status = try await client.execute(
+                    uri: "/dashboard/replay", method: .post, headers: own, body: ByteBuffer(string: junk)
+                ) { $0.status }
                 #expect(status == .badRequest || status == .seeOther, "\(junk)")
             }
             own[HTTPFields.Element.Name("Sec-Fetch-Site")!] = "same-origin"
-            let replayed = try await client.execute(uri: "/dashboard/replay", method: .post, headers: own, body: form) { $0 }
+            let replayed = try await client.execute(uri: "/dashboard/replay", method: .post, headers: own, body: form) {
+                $0
+            }
             #expect(replayed.status == .seeOther && replayed.headers[.location] == "/dashboard")
             #expect(fixture.scheduler.waitForEvent { $0.finishedKey == PipelineID(pipeline: "a") } != nil)
             #expect(fixture.backend.requests.first?.trigger == .replay([]))

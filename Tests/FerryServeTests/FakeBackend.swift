@@ -15,16 +15,17 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
     private var executed: [RunRequest] = []
     private var cancelled = false
     var holdRuns = false
-    var outcomes: [String: String] = [:]          // pipeline → status
-    var after: [String: [String]] = [:]           // pipeline → the pipelines it runs after
+    var outcomes: [String: String] = [:] // pipeline → status
+    var after: [String: [String]] = [:] // pipeline → the pipelines it runs after
     var lastStarts: [PipelineID: Int64] = [:]
     var failureMessage = "it broke"
     var openDeadLetters = 0
 
     init(_ schedules: [(String, String?)], site: String = "") throws {
         entries = try schedules.map { name, text in
-            .init(key: PipelineID(site: site, pipeline: name),
-                  schedule: try text.map { try CronSchedule(parsing: $0, defaultTimeZone: TimeZone(identifier: "UTC")!) })
+            .init(
+                key: PipelineID(site: site, pipeline: name),
+                schedule: try text.map { try CronSchedule(parsing: $0, defaultTimeZone: TimeZone(identifier: "UTC")!) })
         }
     }
 
@@ -32,7 +33,11 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
     var wasCancelled: Bool { lock.withLock { cancelled } }
 
     /// Lets one held run finish.
-    func release() { lock.withLock { released += 1; lock.broadcast() } }
+    func release() {
+        lock.withLock {
+            released += 1; lock.broadcast()
+        }
+    }
 
     func lastRunStarts() -> [PipelineID: Int64] { lastStarts }
     func dependencies(of key: PipelineID) -> [String] { after[key.pipeline] ?? [] }
@@ -47,19 +52,26 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
         }
         if wasCancelled { return RunResult(status: "cancelled") }
         let status = outcomes[request.key.pipeline] ?? "succeeded"
-        return RunResult(status: status, counts: BatchCounts(read: 3, written: 2, rejected: 1), seconds: 0.5,
-                         message: status == "failed" ? failureMessage : nil)
+        return RunResult(
+            status: status, counts: BatchCounts(read: 3, written: 2, rejected: 1), seconds: 0.5,
+            message: status == "failed" ? failureMessage : nil)
     }
 
-    func cancelAll() { lock.withLock { cancelled = true; lock.broadcast() } }
+    func cancelAll() {
+        lock.withLock {
+            cancelled = true; lock.broadcast()
+        }
+    }
 
     func recentRuns(of key: PipelineID?, site: String?, limit: Int) throws -> [RunRecord] {
         try store.recentRuns(of: key, limit: limit)
     }
 
     func deadLetters(site: String, pipeline: String?, includeReplayed: Bool, limit: Int) throws -> [DeadLetter] {
-        try store.deadLetters(for: pipeline.map { PipelineID(site: site, pipeline: $0) }, includeReplayed: includeReplayed, limit: limit)
-            .filter { $0.pipeline.site == site }
+        try store.deadLetters(
+            for: pipeline.map { PipelineID(site: site, pipeline: $0) }, includeReplayed: includeReplayed, limit: limit
+        )
+        .filter { $0.pipeline.site == site }
     }
 
     func discardDeadLetters(site: String, ids: [Int64]) throws -> Int { try store.discardDeadLetters(ids) }

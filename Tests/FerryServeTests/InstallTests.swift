@@ -6,21 +6,31 @@ import Testing
 /// installed `ferry` must find the plugins under PREFIX/lib/ferry/plugins, not beside
 /// the build.
 @Suite struct InstallTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test func theInstalledFerryRunsTheDemoWithItsPlugins() throws {
         let sandbox = try Sandbox()
         let prefix = sandbox.path("prefix")
         // The build the tests run on is installed as is (a release build is what users install).
         let configuration = Sandbox.buildFolder.lastPathComponent == "release" ? "release" : "debug"
-        let install = try Self.run("/bin/bash", [Self.repository.appendingPathComponent("scripts/install.sh").path,
-                                                 "--prefix", prefix, "--configuration", configuration, "--no-build"])
+        let install = try Self.run(
+            "/bin/bash",
+            [
+                Self.repository.appendingPathComponent("scripts/install.sh").path,
+                "--prefix", prefix, "--configuration", configuration, "--no-build",
+            ])
         #expect(install.status == 0, "\(install.output)")
         let ferry = prefix + "/bin/ferry"
         let version = try Self.run(ferry, ["--version"])
-        #expect(version.output.wholeMatch(of: #/\d+\.\d+\.\d+ \(plugin ABI 1\.\d+, runtime swift-\d+\.\d+\.\d+\)\n/#) != nil, "\(version.output)")
-        for file in ["share/man/man1/ferry.1", "share/bash-completion/completions/ferry", "share/zsh/site-functions/_ferry",
-                     "share/fish/vendor_completions.d/ferry.fish", "share/ferry/ferry.service", "lib/ferry/plugins/libferry-sqlite.so"] {
+        #expect(
+            version.output.wholeMatch(of: #/\d+\.\d+\.\d+ \(plugin ABI 1\.\d+, runtime swift-\d+\.\d+\.\d+\)\n/#)
+                != nil, "\(version.output)")
+        for file in [
+            "share/man/man1/ferry.1", "share/bash-completion/completions/ferry", "share/zsh/site-functions/_ferry",
+            "share/fish/vendor_completions.d/ferry.fish", "share/ferry/ferry.service",
+            "lib/ferry/plugins/libferry-sqlite.so",
+        ] {
             #expect(FileManager.default.fileExists(atPath: prefix + "/" + file), "\(file)")
         }
         let manual = try sandbox.read("prefix/share/man/man1/ferry.1")
@@ -29,9 +39,12 @@ import Testing
         #expect(unit.contains("ExecStart=\(prefix)/bin/ferry serve") && unit.contains("NoNewPrivileges=yes"))
 
         // The demo, from the installed copy.
-        try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("examples/demo/data"), to: sandbox.folder.appendingPathComponent("demo/data"))
-        try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("examples/demo/ferry.yaml"),
-                                        to: sandbox.folder.appendingPathComponent("demo/ferry.yaml"))
+        try FileManager.default.copyItem(
+            at: Self.repository.appendingPathComponent("examples/demo/data"),
+            to: sandbox.folder.appendingPathComponent("demo/data"))
+        try FileManager.default.copyItem(
+            at: Self.repository.appendingPathComponent("examples/demo/ferry.yaml"),
+            to: sandbox.folder.appendingPathComponent("demo/ferry.yaml"))
         let plugins = try Self.run(ferry, ["plugins", "--config", sandbox.path("demo/ferry.yaml")])
         #expect(plugins.output.contains(prefix + "/lib/ferry/plugins/libferry-file.so"), "\(plugins.output)")
         let demo = try Self.run(ferry, ["run", "--config", sandbox.path("demo/ferry.yaml")])
@@ -44,7 +57,8 @@ import Testing
         let (status, _) = try serve.request("GET", "/healthz", token: nil)
         #expect(status == 200)
         let (documentStatus, document) = try serve.raw("GET", "/openapi.yaml")
-        #expect(documentStatus == 200 && String(decoding: document ?? Data(), as: UTF8.self).hasPrefix("openapi: 3.1.0"))
+        #expect(
+            documentStatus == 200 && String(decoding: document ?? Data(), as: UTF8.self).hasPrefix("openapi: 3.1.0"))
         serve.signal(SIGTERM)
         #expect(serve.waitForExit() == 0)
     }

@@ -10,7 +10,10 @@ import Testing
 
     @Test func failuresAreToldOnceAndRecoveriesOnce() {
         var policy = NotificationPolicy(deadLetterThreshold: 10)
-        #expect(policy.finished(a, RunResult(status: "failed", message: "boom"), openDeadLetters: nil) == [.failed(a, message: "boom")])
+        #expect(
+            policy.finished(a, RunResult(status: "failed", message: "boom"), openDeadLetters: nil) == [
+                .failed(a, message: "boom")
+            ])
         #expect(policy.finished(a, RunResult(status: "failed", message: "boom"), openDeadLetters: nil).isEmpty)
         #expect(policy.finished(a, RunResult(status: "busy"), openDeadLetters: nil).isEmpty)
         #expect(policy.finished(a, RunResult(status: "succeeded"), openDeadLetters: nil) == [.recovered(a)])
@@ -29,10 +32,13 @@ import Testing
 
     @Test func theSummaryCountsWhatRanSinceTheLastOne() {
         var policy = NotificationPolicy(deadLetterThreshold: 3)
-        _ = policy.finished(a, RunResult(status: "succeeded", counts: BatchCounts(read: 10, written: 9, rejected: 1)), openDeadLetters: nil)
+        _ = policy.finished(
+            a, RunResult(status: "succeeded", counts: BatchCounts(read: 10, written: 9, rejected: 1)),
+            openDeadLetters: nil)
         _ = policy.finished(PipelineID(pipeline: "b"), RunResult(status: "failed"), openDeadLetters: nil)
         var expected = NotificationPolicy.Summary()
-        expected.runs = 2; expected.failures = 1; expected.recordsRead = 10; expected.recordsWritten = 9; expected.deadLetters = 1
+        expected.runs = 2; expected.failures = 1; expected.recordsRead = 10; expected.recordsWritten = 9;
+        expected.deadLetters = 1
         expected.failing = ["b"]
         #expect(policy.summary() == .summary(expected))
         var next = NotificationPolicy.Summary()
@@ -56,10 +62,17 @@ import Testing
         backend.failureMessage = "upstream said: \(webhookURL) rejected \(password)"
         let scheduler = try ServeScheduler(clock: clock, logger: quietLogger()) { backend }
         let notifier = Notifier(
-            channels: [WebhookChannel(url: webhookURL),
-                       EmailChannel(settings: .init(url: mail.url, from: "ferry@example.com", to: ["ops@example.com"], username: "ferry", password: password))],
-            deadLetterThreshold: 2, summary: try CronSchedule(parsing: "0 8 * * *", defaultTimeZone: TimeZone(identifier: "UTC")!),
-            clock: clock, secrets: [webhookURL, password], logger: quietLogger()) { _ in backend.openDeadLetters }
+            channels: [
+                WebhookChannel(url: webhookURL),
+                EmailChannel(
+                    settings: .init(
+                        url: mail.url, from: "ferry@example.com", to: ["ops@example.com"], username: "ferry",
+                        password: password)),
+            ],
+            deadLetterThreshold: 2,
+            summary: try CronSchedule(parsing: "0 8 * * *", defaultTimeZone: TimeZone(identifier: "UTC")!),
+            clock: clock, secrets: [webhookURL, password], logger: quietLogger()
+        ) { _ in backend.openDeadLetters }
         scheduler.observe { notifier.finished($0, $1) }
         scheduler.start()
         notifier.start()
@@ -68,23 +81,29 @@ import Testing
         func run(_ pipeline: String) {
             let before = scheduler.events.filter { $0.finishedKey == PipelineID(pipeline: pipeline) }.count
             #expect(scheduler.trigger(RunRequest(key: PipelineID(pipeline: pipeline), trigger: .api)) == .start)
-            #expect(scheduler.waitForEvents { $0.filter { $0.finishedKey == PipelineID(pipeline: pipeline) }.count > before })
+            #expect(
+                scheduler.waitForEvents {
+                    $0.filter { $0.finishedKey == PipelineID(pipeline: pipeline) }.count > before
+                })
         }
-        run("a")                                  // failure
+        run("a") // failure
         #expect(notifier.waitUntilSent(1))
-        run("a")                                  // still failing: nothing new
+        run("a") // still failing: nothing new
         backend.outcomes = [:]
-        run("a")                                  // recovery
+        run("a") // recovery
         #expect(notifier.waitUntilSent(2))
         backend.openDeadLetters = 2
-        run("b")                                  // dead letters at the threshold (FakeBackend's runs reject one record)
+        run("b") // dead letters at the threshold (FakeBackend's runs reject one record)
         #expect(notifier.waitUntilSent(3))
-        clock.advance(to: start.addingTimeInterval(8 * 3600))  // the summary's time
+        clock.advance(to: start.addingTimeInterval(8 * 3600)) // the summary's time
         #expect(notifier.waitUntilSent(4))
 
         let posts = hook.requests
-        let texts = posts.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.body))) as? [String: Any] }.compactMap { $0["text"] as? String }
-        #expect(posts.count == 4 && posts.allSatisfy { $0.method == "POST" && $0.header("Content-Type") == "application/json" })
+        let texts = posts.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.body))) as? [String: Any] }
+            .compactMap { $0["text"] as? String }
+        #expect(
+            posts.count == 4
+                && posts.allSatisfy { $0.method == "POST" && $0.header("Content-Type") == "application/json" })
         #expect(texts.count == 4)
         #expect(texts[0].hasPrefix("*Ferry: a failed*") && texts[0].contains("upstream said: *** rejected ***"))
         #expect(texts[1].hasPrefix("*Ferry: a recovered*"))
@@ -92,7 +111,10 @@ import Testing
         #expect(texts[3].hasPrefix("*Ferry: summary*") && texts[3].contains("4 runs, 2 failed"))
 
         let messages = mail.wait(for: 4)
-        #expect(messages.map(\.subject) == ["Ferry: a failed", "Ferry: a recovered", "Ferry: b has 2 dead letters", "Ferry: summary"])
+        #expect(
+            messages.map(\.subject) == [
+                "Ferry: a failed", "Ferry: a recovered", "Ferry: b has 2 dead letters", "Ferry: summary",
+            ])
         #expect(messages.allSatisfy { $0.from == "<ferry@example.com>" && $0.recipients == ["<ops@example.com>"] })
         for text in texts + messages.map(\.data) {
             #expect(!text.contains("s3cretHookToken") && !text.contains(password))
@@ -105,9 +127,13 @@ import Testing
         let backend = try FakeBackend([("a", nil)])
         backend.outcomes = ["a": "failed"]
         let scheduler = try ServeScheduler(clock: ManualClock(start), logger: quietLogger()) { backend }
-        let notifier = Notifier(channels: [WebhookChannel(url: broken.url + "/hook"),
-                                           EmailChannel(settings: .init(url: mail.url, from: "f@example.com", to: ["o@example.com"]))],
-                                deadLetterThreshold: 100, summary: nil, clock: ManualClock(start), secrets: [], logger: quietLogger()) { _ in 0 }
+        let notifier = Notifier(
+            channels: [
+                WebhookChannel(url: broken.url + "/hook"),
+                EmailChannel(settings: .init(url: mail.url, from: "f@example.com", to: ["o@example.com"])),
+            ],
+            deadLetterThreshold: 100, summary: nil, clock: ManualClock(start), secrets: [], logger: quietLogger()
+        ) { _ in 0 }
         scheduler.observe { notifier.finished($0, $1) }
         scheduler.start()
         defer { notifier.stop(); scheduler.stop() }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An SMTP server on 127.0.0.1 that accepts every message and keeps it: enough of
@@ -26,11 +27,15 @@ final class SMTPSink: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard fd >= 0, bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         port = Int(UInt16(bigEndian: address.sin_port))
         listener = fd
         Thread.detachNewThread { [self] in
@@ -87,7 +92,9 @@ final class SMTPSink: @unchecked Sendable {
             case "DATA":
                 reply("354 go ahead")
                 var lines: [String] = []
-                while let dataLine = nextLine(), dataLine != "." { lines.append(dataLine.hasPrefix("..") ? String(dataLine.dropFirst()) : dataLine) }
+                while let dataLine = nextLine(), dataLine != "." {
+                    lines.append(dataLine.hasPrefix("..") ? String(dataLine.dropFirst()) : dataLine)
+                }
                 message.data = lines.joined(separator: "\r\n")
                 condition.withLock {
                     received.append(message)

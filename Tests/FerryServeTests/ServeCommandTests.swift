@@ -57,14 +57,16 @@ import Testing
         let (status, _) = try serve.request("POST", "/v1/pipelines/to_sqlite/runs")
         #expect(status == 202)
         try serve.waitForLog("Run finished.")
-        try serve.waitUntilIdle("to_sqlite")  // the run's connections are closed (and SQLite's WAL checkpointed)
+        try serve.waitUntilIdle("to_sqlite") // the run's connections are closed (and SQLite's WAL checkpointed)
         #expect(try sandbox.sql("out/warehouse.db", "SELECT COUNT(*) FROM records;") == ["400"])
         let (_, runs) = try serve.request("GET", "/v1/runs")
         let run = try #require((runs["runs"] as? [[String: Any]])?.first)
         #expect(run["status"] as? String == "succeeded")
         let (logStatus, log) = try serve.request("GET", "/v1/runs/\(run["id"] as? Int ?? -1)/log")
         let lines = log["lines"] as? [String] ?? []
-        #expect(logStatus == 200 && lines.contains { $0.contains("Run started.") } && lines.contains { $0.contains("Run finished.") }, "\(log)")
+        #expect(
+            logStatus == 200 && lines.contains { $0.contains("Run started.") }
+                && lines.contains { $0.contains("Run finished.") }, "\(log)")
         serve.signal(SIGTERM)
         #expect(serve.waitForExit() == 0)
         #expect(serve.log.contains("Stopped."))
@@ -81,7 +83,8 @@ import Testing
         #expect(try serve.pipeline("to_sqlite") != nil)
         try sandbox.write("ferry.yaml", Self.config(extra: Self.second(schedule: "TZ=Mars/Base 0 * * * *")))
         serve.signal(SIGHUP)
-        #expect(try serve.waitForLog("Configuration not reloaded", occurrence: 2).contains("unknown time zone 'Mars/Base'"))
+        #expect(
+            try serve.waitForLog("Configuration not reloaded", occurrence: 2).contains("unknown time zone 'Mars/Base'"))
         #expect(try serve.pipeline("second") == nil)
         try sandbox.write("ferry.yaml", Self.config(extra: Self.second(schedule: "*/5 * * * *")))
         serve.signal(SIGHUP)
@@ -95,10 +98,13 @@ import Testing
         let sandbox = try Self.makeSandbox()
         let serve = try ServeProcess(sandbox)
         // A slow `ferry run` (as from cron) holds the pipeline's lease…
-        let cron = try sandbox.start(["run", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "after_commit:sleep:400"])
+        let cron = try sandbox.start(
+            ["run", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "after_commit:sleep:400"])
         defer { if cron.isRunning { cron.terminate() }; cron.waitUntilExit() }
         let deadline = Date().addingTimeInterval(60)
-        while (try? sandbox.sql("state.db", "SELECT COUNT(*) FROM leases;")) != ["1"] && Date() < deadline { usleep(20_000) }
+        while (try? sandbox.sql("state.db", "SELECT COUNT(*) FROM leases;")) != ["1"] && Date() < deadline {
+            usleep(20_000)
+        }
         // …so serve's run is refused by the same lease, not run beside it.
         #expect(try serve.request("POST", "/v1/pipelines/to_sqlite/runs").0 == 202)
         try serve.waitForLog("Run not started: the pipeline is running elsewhere.")
@@ -125,12 +131,12 @@ import Testing
     @Test func aFailedRunIsToldToTheWebhook() throws {
         let hook = try LoopbackServer { _ in .json(#"{"ok":true}"#) }
         let sandbox = try Self.makeSandbox()
-        try FileManager.default.removeItem(atPath: sandbox.path("data/input.jsonl"))  // the source cannot be read
+        try FileManager.default.removeItem(atPath: sandbox.path("data/input.jsonl")) // the source cannot be read
         let serve = try ServeProcess(sandbox, environment: ["FERRY_NOTIFY_WEBHOOK_URL": hook.url + "/hook/s3cret"])
         try serve.waitForLog("Notifications on.")
         #expect(try serve.request("POST", "/v1/pipelines/to_sqlite/runs").0 == 202)
         try serve.waitForLog("Run failed.")
-        serve.signal(SIGTERM)  // queued notifications are sent before the exit
+        serve.signal(SIGTERM) // queued notifications are sent before the exit
         #expect(serve.waitForExit() == 0)
         let texts = hook.requests.map(\.text)
         #expect(texts.count == 1 && texts.first?.contains("Ferry: to_sqlite failed") == true, "\(texts)")
@@ -138,15 +144,16 @@ import Testing
     }
 
     @Test func eachSiteRunsItsOwnPipelinesAndATriggerNamesOneSiteOrAll() throws {
-        let sandbox = try Self.makeSandbox(extra: """
-            sites:
-              acme:
-                connections:
-                  warehouse: { path: out/acme.db }
-              globex:
-                connections:
-                  warehouse: { path: out/globex.db }
-            """)
+        let sandbox = try Self.makeSandbox(
+            extra: """
+                sites:
+                  acme:
+                    connections:
+                      warehouse: { path: out/acme.db }
+                  globex:
+                    connections:
+                      warehouse: { path: out/globex.db }
+                """)
         let serve = try ServeProcess(sandbox)
         let listed = try #require(try serve.request("GET", "/v1/pipelines").1["pipelines"] as? [[String: Any]])
         #expect(listed.map { "\($0["site"] ?? "")/\($0["pipeline"] ?? "")" } == ["acme/to_sqlite", "globex/to_sqlite"])

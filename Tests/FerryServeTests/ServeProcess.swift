@@ -1,7 +1,8 @@
 import FerryTesting
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A real `ferry serve` process in a sandbox: its log in a file, its URL read from
@@ -13,7 +14,10 @@ final class ServeProcess: @unchecked Sendable {
     private(set) var url = ""
     static let token = "serve-e2e-token-7f3a9c"
 
-    init(_ sandbox: Sandbox, arguments: [String] = [], environment: [String: String] = [:], executable: String = Sandbox.ferryExecutable) throws {
+    init(
+        _ sandbox: Sandbox, arguments: [String] = [], environment: [String: String] = [:],
+        executable: String = Sandbox.ferryExecutable
+    ) throws {
         self.sandbox = sandbox
         logPath = sandbox.path("serve-\(UUID().uuidString.prefix(6)).log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -36,7 +40,9 @@ final class ServeProcess: @unchecked Sendable {
 
     deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
 
-    struct Failure: Error, CustomStringConvertible { var description: String; init(_ text: String) { description = text } }
+    struct Failure: Error, CustomStringConvertible {
+        var description: String; init(_ text: String) { description = text }
+    }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
@@ -64,7 +70,9 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// One HTTP request; returns the status and the JSON object in the body.
-    func request(_ method: String, _ path: String, body: String? = nil, token: String? = token) throws -> (Int, [String: Any]) {
+    func request(_ method: String, _ path: String, body: String? = nil, token: String? = token) throws -> (
+        Int, [String: Any]
+    ) {
         let (status, data) = try raw(method, path, body: body, token: token)
         return (status, data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:])
     }

@@ -43,7 +43,9 @@ import Testing
     @Test func aRunMissedWhileStoppedRunsOnceAtStart() throws {
         let clock = ManualClock(start.addingTimeInterval(30))
         let backend = try FakeBackend([("a", "0 * * * *"), ("b", "0 * * * *")])
-        backend.lastStarts = [a: Int64(start.timeIntervalSince1970) - 5 * 3600, b: Int64(start.timeIntervalSince1970) + 2]
+        backend.lastStarts = [
+            a: Int64(start.timeIntervalSince1970) - 5 * 3600, b: Int64(start.timeIntervalSince1970) + 2,
+        ]
         let scheduler = try ServeScheduler(clock: clock, logger: quietLogger()) { backend }
         scheduler.start()
         defer { scheduler.stop() }
@@ -124,9 +126,12 @@ import Testing
         scheduler.start()
         #expect(scheduler.trigger(RunRequest(key: a, trigger: .api)) == .start)
         #expect(scheduler.waitForEvent { $0.startedKey == a } != nil)
-        scheduler.stop()  // returns only once the held run saw the cancellation
+        scheduler.stop() // returns only once the held run saw the cancellation
         #expect(backend.wasCancelled)
-        #expect(scheduler.events.contains { if case .finished(a, let result) = $0 { result.status == "cancelled" } else { false } })
+        #expect(
+            scheduler.events.contains {
+                if case .finished(a, let result) = $0 { result.status == "cancelled" } else { false }
+            })
         #expect(!scheduler.isAcceptingRuns)
         #expect(scheduler.trigger(RunRequest(key: a, trigger: .api)) == .busy)
     }

@@ -11,15 +11,22 @@ struct SQLiteDatabaseTests {
         let db = try SQLiteDatabase(path: directory.path("t.db"))
         try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)", purpose: "create a table")
         let text = "nul\0inside, ünïcode 🚢, 'quotes'"
-        try db.run("INSERT INTO t VALUES (?, ?, ?, ?, ?)", Int64.min, 2.5, text, [UInt8]([0, 1, 255]), String?.none,
-                   purpose: "insert a row")
-        try db.run("INSERT INTO t VALUES (?, ?, ?, ?, ?)", UInt64.max, true, "", [UInt8](), Optional("x"), purpose: "insert a row")
+        try db.run(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?)", Int64.min, 2.5, text, [UInt8]([0, 1, 255]), String?.none,
+            purpose: "insert a row")
+        try db.run(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?)", UInt64.max, true, "", [UInt8](), Optional("x"),
+            purpose: "insert a row")
         let rows = try db.query("SELECT i, r, s, b, n FROM t ORDER BY rowid", purpose: "read rows") { row in
             (row.int64(at: 0), row.double(at: 1), row.string(at: 2), row.blob(at: 3), row.optionalString(at: 4))
         }
         #expect(rows.count == 2)
-        #expect(rows[0].0 == Int64.min && rows[0].1 == 2.5 && rows[0].2 == text && rows[0].3 == [0, 1, 255] && rows[0].4 == nil)
-        #expect(UInt64(bitPattern: rows[1].0) == UInt64.max && rows[1].1 == 1 && rows[1].2 == "" && rows[1].3 == [] && rows[1].4 == "x")
+        #expect(
+            rows[0].0 == Int64.min && rows[0].1 == 2.5 && rows[0].2 == text && rows[0].3 == [0, 1, 255]
+                && rows[0].4 == nil)
+        #expect(
+            UInt64(bitPattern: rows[1].0) == UInt64.max && rows[1].1 == 1 && rows[1].2 == "" && rows[1].3 == []
+                && rows[1].4 == "x")
         #expect(db.changes == 1 && db.lastInsertRowID == 2)
     }
 
@@ -28,7 +35,9 @@ struct SQLiteDatabaseTests {
         let db = try SQLiteDatabase(path: directory.path("t.db"))
         try db.execute("CREATE TABLE t (k TEXT PRIMARY KEY)", purpose: "create a table")
         try db.run("INSERT INTO t VALUES ('a')", purpose: "insert a")
-        let duplicate = #expect(throws: SQLiteError.self) { try db.run("INSERT INTO t VALUES (?)", "a", purpose: "insert a again") }
+        let duplicate = #expect(throws: SQLiteError.self) {
+            try db.run("INSERT INTO t VALUES (?)", "a", purpose: "insert a again")
+        }
         #expect(duplicate?.description.contains("Could not insert a again: UNIQUE constraint failed: t.k") == true)
         let syntax = #expect(throws: SQLiteError.self) { try db.run("SELEC nonsense", purpose: "run nonsense") }
         #expect(syntax?.purpose == "run nonsense" && syntax?.message.contains("syntax error") == true)
@@ -83,7 +92,9 @@ struct SQLiteDatabaseTests {
         try first.transaction("hold the write lock") {
             try first.run("INSERT INTO t VALUES (1)", purpose: "insert")
             let busy = #expect(throws: SQLiteError.self) {
-                try impatient.transaction("write too") { try impatient.run("INSERT INTO t VALUES (2)", purpose: "insert") }
+                try impatient.transaction("write too") {
+                    try impatient.run("INSERT INTO t VALUES (2)", purpose: "insert")
+                }
             }
             #expect(busy?.isBusy == true)
         }
@@ -96,7 +107,8 @@ struct SQLiteDatabaseTests {
         let path = directory.path("t.db")
         let steps = [
             SQLiteMigration(version: 1, purpose: "create t", sql: "CREATE TABLE t (v INTEGER)"),
-            SQLiteMigration(version: 2, purpose: "add w", sql: "ALTER TABLE t ADD COLUMN w TEXT; INSERT INTO t VALUES (1, 'x')"),
+            SQLiteMigration(
+                version: 2, purpose: "add w", sql: "ALTER TABLE t ADD COLUMN w TEXT; INSERT INTO t VALUES (1, 'x')"),
         ]
         let db = try SQLiteDatabase(path: path)
         #expect(try db.migrate(Array(steps.prefix(1)), what: "test db") == 1)
@@ -106,7 +118,9 @@ struct SQLiteDatabaseTests {
         let broken = steps + [SQLiteMigration(version: 3, purpose: "break", sql: "CREATE TABLE u (x); SELEC")]
         #expect(throws: SQLiteError.self) { try db.migrate(broken, what: "test db") }
         #expect(try db.userVersion == 2)
-        #expect(try db.query("SELECT count(*) FROM sqlite_master WHERE name = 'u'", purpose: "look for u") { $0.int(at: 0) } == [0])
+        #expect(
+            try db.query("SELECT count(*) FROM sqlite_master WHERE name = 'u'", purpose: "look for u") { $0.int(at: 0) }
+                == [0])
         let newer = #expect(throws: SQLiteError.self) { try db.migrate(Array(steps.prefix(1)), what: "test db") }
         #expect(newer?.message.contains("newer") == true)
     }

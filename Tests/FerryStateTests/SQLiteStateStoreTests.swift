@@ -1,8 +1,9 @@
 import FerryCore
 import FerrySQLite
-@testable import FerryState
 import Foundation
 import Testing
+
+@testable import FerryState
 
 /// What only the SQLite store has: a file, its mode, its schema and durability.
 @Suite("SQLiteStateStore")
@@ -21,7 +22,8 @@ struct SQLiteStateStoreTests {
         defer { umask(previous) }
         let store = try SQLiteStateStore(path: path)
         let run = try store.beginRun(orders)
-        try store.commit(BatchCommit(run: run, pipeline: orders, stream: "s", checkpoint: "c", counts: BatchCounts(read: 1)))
+        try store.commit(
+            BatchCommit(run: run, pipeline: orders, stream: "s", checkpoint: "c", counts: BatchCounts(read: 1)))
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         #expect(try mode(of: path) == 0o600)
         #expect(try mode(of: path + "-wal") == 0o600)
@@ -33,7 +35,8 @@ struct SQLiteStateStoreTests {
     @Test func anExistingFileKeepsItsMode() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("state.db")
-        #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o400 | 0o200]))
+        #expect(
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o400 | 0o200]))
         _ = try SQLiteStateStore(path: path)
         #expect(try mode(of: path) == 0o600)
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path)
@@ -53,7 +56,7 @@ struct SQLiteStateStoreTests {
         let settings = try store.withConnectionForTesting { db in
             (try db.pragma("synchronous"), try db.pragma("foreign_keys"), try db.pragma("busy_timeout"))
         }
-        #expect(settings.0 == "2")      // FULL
+        #expect(settings.0 == "2") // FULL
         #expect(settings.1 == "1")
         #expect(settings.2 == "5000")
     }
@@ -74,7 +77,8 @@ struct SQLiteStateStoreTests {
 
         let database = try SQLiteDatabase(path: path)
         #expect(try database.userVersion == SQLiteStateStore.schemaVersion)
-        try database.execute("PRAGMA user_version = \(SQLiteStateStore.schemaVersion + 1)", purpose: "pretend a newer ferry wrote it")
+        try database.execute(
+            "PRAGMA user_version = \(SQLiteStateStore.schemaVersion + 1)", purpose: "pretend a newer ferry wrote it")
         database.close()
         let error = #expect(throws: StateError.self) { _ = try SQLiteStateStore(path: path) }
         #expect(error?.kind == .storage)
@@ -95,11 +99,17 @@ struct SQLiteStateStoreTests {
         let path = directory.path("state.db")
         let store = try SQLiteStateStore(path: path)
         let finished = try store.beginRun(orders)
-        try store.commit(BatchCommit(run: finished, pipeline: orders, stream: "items", checkpoint: "cp", counts: BatchCounts(read: 3, written: 2),
-                                     idMappings: [("scope", "src", "dst")],
-                                     deadLetters: [DeadLetter(pipeline: orders, stream: "items", stage: "transform", error: "bad",
-                                                              record: "{}", createdAt: 5)],
-                                     hashes: [("a", UInt64.max), ("b", 2)]))
+        try store.commit(
+            BatchCommit(
+                run: finished, pipeline: orders, stream: "items", checkpoint: "cp",
+                counts: BatchCounts(read: 3, written: 2),
+                idMappings: [("scope", "src", "dst")],
+                deadLetters: [
+                    DeadLetter(
+                        pipeline: orders, stream: "items", stage: "transform", error: "bad",
+                        record: "{}", createdAt: 5)
+                ],
+                hashes: [("a", UInt64.max), ("b", 2)]))
         try store.finishRun(finished, outcome: RunOutcome(status: .deadLettered, message: "1 rejected"))
         try store.setValue("token", scope: "api", key: "refresh")
         let running = try store.beginRun(PipelineID(site: "x", pipeline: "y"))
@@ -108,12 +118,15 @@ struct SQLiteStateStoreTests {
         let reopened = try SQLiteStateStore(path: path)
         #expect(try reopened.checkpoint(for: orders, stream: "items") == "cp")
         #expect(try reopened.destinationID(scope: "scope", sourceID: "src") == "dst")
-        #expect(try reopened.recordHashes(for: orders, stream: "items", keys: ["a", "b"]) == ["a": UInt64.max, "b": 2])
+        #expect(
+            try reopened.recordHashes(for: orders, stream: "items", keys: ["a", "b"]) == ["a": UInt64.max, "b": 2])
         #expect(try reopened.value(scope: "api", key: "refresh") == "token")
         #expect(try reopened.deadLetters(for: orders, includeReplayed: false, limit: 5).map(\.error) == ["bad"])
         let runs = try reopened.recentRuns(of: nil, limit: 5)
         #expect(runs.map(\.id) == [running, finished])
-        #expect(runs[1].status == .deadLettered && runs[1].message == "1 rejected" && runs[1].counts == BatchCounts(read: 3, written: 2))
+        #expect(
+            runs[1].status == .deadLettered && runs[1].message == "1 rejected"
+                && runs[1].counts == BatchCounts(read: 3, written: 2))
         // The lease of the still-running run (this live process) survives too.
         let busy = #expect(throws: StateError.self) { _ = try reopened.beginRun(PipelineID(site: "x", pipeline: "y")) }
         #expect(busy?.kind == .pipelineBusy)
@@ -128,13 +141,17 @@ struct SQLiteStateStoreTests {
         let path = try #require(ProcessInfo.processInfo.environment["FERRY_STATE_CRASH_CHILD"])
         let store = try SQLiteStateStore(path: path)
         let run = try store.beginRun(orders)
-        try store.commit(BatchCommit(run: run, pipeline: orders, stream: "items", checkpoint: "batch-1", counts: BatchCounts(read: 1),
-                                     hashes: [("k1", 1)]))
+        try store.commit(
+            BatchCommit(
+                run: run, pipeline: orders, stream: "items", checkpoint: "batch-1", counts: BatchCounts(read: 1),
+                hashes: [("k1", 1)]))
         store.commitFaultHook = { step in
             if step == "removedHashKeys" { _ = kill(getpid(), SIGKILL) }
         }
-        try store.commit(BatchCommit(run: run, pipeline: orders, stream: "items", checkpoint: "batch-2", counts: BatchCounts(read: 1),
-                                     hashes: [("k2", 2)]))
+        try store.commit(
+            BatchCommit(
+                run: run, pipeline: orders, stream: "items", checkpoint: "batch-2", counts: BatchCounts(read: 1),
+                hashes: [("k2", 2)]))
         Issue.record("the child should have been killed")
     }
 
@@ -149,8 +166,9 @@ struct SQLiteStateStoreTests {
         child.standardError = FileHandle.nullDevice
         try child.run()
         child.waitUntilExit()
-        try #require(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL,
-                     "child ended with \(child.terminationReason) \(child.terminationStatus)")
+        try #require(
+            child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL,
+            "child ended with \(child.terminationReason) \(child.terminationStatus)")
 
         let store = try SQLiteStateStore(path: path)
         #expect(try store.checkpoint(for: orders, stream: "items") == "batch-1")
@@ -169,8 +187,10 @@ struct SQLiteStateStoreTests {
         // Drop the filters and outputs this run was given; keep the rest (such as the testing library).
         var kept: [String] = []
         var index = 0
-        let valued: Set<String> = ["--filter", "--skip", "--xunit-output", "--event-stream-output-path", "--event-stream-version",
-                                   "--attachments-path", "--configuration-path"]
+        let valued: Set<String> = [
+            "--filter", "--skip", "--xunit-output", "--event-stream-output-path", "--event-stream-version",
+            "--attachments-path", "--configuration-path",
+        ]
         while index < arguments.count {
             if valued.contains(arguments[index]) { index += 2; continue }
             kept.append(arguments[index])

@@ -8,28 +8,36 @@ struct StateStoreConformanceTests {
     let orders = PipelineID(pipeline: "orders")
     let otherSite = PipelineID(site: "plant-7", pipeline: "orders")
 
-    private func batch(_ run: RunID, _ pipeline: PipelineID, stream: String = "items", checkpoint: String? = nil,
-                       counts: BatchCounts = BatchCounts(), idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],
-                       deadLetters: [DeadLetter] = [], hashes: [(key: String, hash: UInt64)] = [],
-                       removedHashKeys: [String] = []) -> BatchCommit {
-        BatchCommit(run: run, pipeline: pipeline, stream: stream, checkpoint: checkpoint, counts: counts, idMappings: idMappings,
-                    deadLetters: deadLetters, hashes: hashes, removedHashKeys: removedHashKeys)
+    private func batch(
+        _ run: RunID, _ pipeline: PipelineID, stream: String = "items", checkpoint: String? = nil,
+        counts: BatchCounts = BatchCounts(),
+        idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],
+        deadLetters: [DeadLetter] = [], hashes: [(key: String, hash: UInt64)] = [],
+        removedHashKeys: [String] = []
+    ) -> BatchCommit {
+        BatchCommit(
+            run: run, pipeline: pipeline, stream: stream, checkpoint: checkpoint, counts: counts,
+            idMappings: idMappings,
+            deadLetters: deadLetters, hashes: hashes, removedHashKeys: removedHashKeys)
     }
 
     private func letter(_ pipeline: PipelineID, _ error: String, stream: String = "items") -> DeadLetter {
-        DeadLetter(pipeline: pipeline, stream: stream, stage: "destination", error: error, record: #"{"id":1,"name":"é \"q\""}"#,
-                   createdAt: 1_700_000_000.5)
+        DeadLetter(
+            pipeline: pipeline, stream: stream, stage: "destination", error: error,
+            record: #"{"id":1,"name":"é \"q\""}"#,
+            createdAt: 1_700_000_000.5)
     }
 
     // MARK: Runs
 
     @Test(arguments: StoreKind.allCases)
     func runLifecycleAddsUpCountsAndListsNewestFirst(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         let before = Date().timeIntervalSince1970
         let first = try store.beginRun(orders)
-        try store.commit(batch(first, orders, counts: BatchCounts(read: 10, written: 7, unchanged: 2, deleted: 0, rejected: 1)))
+        try store.commit(
+            batch(first, orders, counts: BatchCounts(read: 10, written: 7, unchanged: 2, deleted: 0, rejected: 1)))
         try store.commit(batch(first, orders, stream: "other", counts: BatchCounts(read: 5, written: 5, deleted: 3)))
         try store.finishRun(first, outcome: RunOutcome(status: .succeeded, message: "ok"))
 
@@ -54,14 +62,18 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func finishRunRejectsUnknownFinishedAndStillRunningOutcomes(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         let run = try store.beginRun(orders)
         #expect(throws: StateError.self) { try store.finishRun(run, outcome: RunOutcome(status: .running)) }
         try store.finishRun(run, outcome: RunOutcome(status: .failed, message: "boom"))
-        let again = #expect(throws: StateError.self) { try store.finishRun(run, outcome: RunOutcome(status: .succeeded)) }
+        let again = #expect(throws: StateError.self) {
+            try store.finishRun(run, outcome: RunOutcome(status: .succeeded))
+        }
         #expect(again?.kind == .storage)
-        let unknown = #expect(throws: StateError.self) { try store.finishRun(9_999, outcome: RunOutcome(status: .succeeded)) }
+        let unknown = #expect(throws: StateError.self) {
+            try store.finishRun(9_999, outcome: RunOutcome(status: .succeeded))
+        }
         #expect(unknown?.kind == .notFound)
         #expect(try store.recentRuns(of: orders, limit: 1).first?.status == .failed)
         #expect(try store.recentRuns(of: orders, limit: 1).first?.message == "boom")
@@ -110,7 +122,9 @@ struct StateStoreConformanceTests {
 
         // The interrupted run can no longer commit or finish; the new one holds the lease.
         #expect(throws: StateError.self) { try fixture.store.commit(batch(crashed, orders, checkpoint: "late")) }
-        #expect(throws: StateError.self) { try fixture.store.finishRun(crashed, outcome: RunOutcome(status: .succeeded)) }
+        #expect(throws: StateError.self) {
+            try fixture.store.finishRun(crashed, outcome: RunOutcome(status: .succeeded))
+        }
         #expect(try survivor.checkpoint(for: orders, stream: "items") == "c1")
         let busy = #expect(throws: StateError.self) { _ = try fixture.secondStore().beginRun(orders) }
         #expect(busy?.kind == .pipelineBusy)
@@ -160,7 +174,7 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func checkpointsArePerStreamAndANilCheckpointKeepsThePrevious(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         #expect(try store.checkpoint(for: orders, stream: "items") == nil)
         let run = try store.beginRun(orders)
@@ -178,7 +192,7 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func valuesAreSetReplacedAndRemovedPerScope(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         #expect(try store.value(scope: "yuman", key: "refresh_token") == nil)
         try store.setValue("t1", scope: "yuman", key: "refresh_token")
@@ -209,20 +223,27 @@ struct StateStoreConformanceTests {
         }
         #expect(try fixture.store.value(scope: "http.budget", key: "count") == String(rounds * stores.count))
         // Returning nil removes the value.
-        let removed = try fixture.store.updateValue(scope: "http.budget", key: "count") { _ -> (String?, Bool) in (nil, true) }
+        let removed = try fixture.store.updateValue(scope: "http.budget", key: "count") { _ -> (String?, Bool) in
+            (nil, true)
+        }
         #expect(removed)
         #expect(try fixture.store.value(scope: "http.budget", key: "count") == nil)
     }
 
     @Test(arguments: StoreKind.allCases)
     func idMappingsComeFromCommitsAndDirectSets(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         #expect(try store.destinationID(scope: "yuman.sites", sourceID: "VC-1") == nil)
         try store.setDestinationID("42", scope: "yuman.sites", sourceID: "VC-1")
         let run = try store.beginRun(orders)
-        try store.commit(batch(run, orders, idMappings: [("yuman.sites", "VC-2", "43"), ("yuman.sites", "VC-1", "44"),
-                                                        ("other", "VC-1", "x")]))
+        try store.commit(
+            batch(
+                run, orders,
+                idMappings: [
+                    ("yuman.sites", "VC-2", "43"), ("yuman.sites", "VC-1", "44"),
+                    ("other", "VC-1", "x"),
+                ]))
         #expect(try store.destinationID(scope: "yuman.sites", sourceID: "VC-1") == "44")
         #expect(try store.destinationID(scope: "yuman.sites", sourceID: "VC-2") == "43")
         #expect(try store.destinationID(scope: "other", sourceID: "VC-1") == "x")
@@ -234,17 +255,20 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func hashesRoundTripTheFullRangeAndAreLookedUpInBulk(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         let run = try store.beginRun(orders)
         let keys = (0..<2_345).map { "key-\($0)" }
         var hashes = keys.enumerated().map { (key: $0.element, hash: UInt64($0.offset) &* 0x9E37_79B9_7F4A_7C15) }
-        hashes += [(key: "max", hash: UInt64.max), (key: "high-bit", hash: 1 << 63), (key: "zero", hash: 0),
-                   (key: "quote ' and \"", hash: 7), (key: "ünïcode 🚢", hash: 8), (key: "", hash: 9)]
+        hashes += [
+            (key: "max", hash: UInt64.max), (key: "high-bit", hash: 1 << 63), (key: "zero", hash: 0),
+            (key: "quote ' and \"", hash: 7), (key: "ünïcode 🚢", hash: 8), (key: "", hash: 9),
+        ]
         try store.commit(batch(run, orders, hashes: hashes))
         try store.commit(batch(run, orders, stream: "other", hashes: [(key: "key-1", hash: 1)]))
 
-        var asked = keys + ["missing-1", "max", "high-bit", "zero", "quote ' and \"", "ünïcode 🚢", "", "key-5", "missing-2"]
+        var asked =
+            keys + ["missing-1", "max", "high-bit", "zero", "quote ' and \"", "ünïcode 🚢", "", "key-5", "missing-2"]
         asked.shuffle()
         let found = try store.recordHashes(for: orders, stream: "items", keys: asked)
         #expect(found.count == hashes.count)
@@ -258,7 +282,7 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func hashesAreReplacedAndRemovedAndAllKeysListedInByteOrder(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         let run = try store.beginRun(orders)
         #expect(try store.allHashedKeys(for: orders, stream: "items").isEmpty)
@@ -274,22 +298,29 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func deadLettersAreListedOldestFirstAndMarkedReplayed(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         let run = try store.beginRun(orders)
         let elsewhere = try store.beginRun(otherSite)
-        try store.commit(batch(run, orders, counts: BatchCounts(rejected: 2), deadLetters: [letter(orders, "e1"), letter(orders, "e2")]))
+        try store.commit(
+            batch(
+                run, orders, counts: BatchCounts(rejected: 2),
+                deadLetters: [letter(orders, "e1"), letter(orders, "e2")]))
         try store.commit(batch(elsewhere, otherSite, deadLetters: [letter(otherSite, "e3")]))
         try store.commit(batch(run, orders, stream: "lines", deadLetters: [letter(orders, "e4", stream: "lines")]))
 
         let all = try store.deadLetters(for: nil, includeReplayed: false, limit: 100)
         #expect(all.map(\.error) == ["e1", "e2", "e3", "e4"])
-        #expect(all.map(\.id) == all.map(\.id).sorted() && Set(all.map(\.id)).count == 4 && all.allSatisfy { $0.id > 0 })
+        #expect(
+            all.map(\.id) == all.map(\.id).sorted() && Set(all.map(\.id)).count == 4 && all.allSatisfy { $0.id > 0 })
         let first = all[0]
         #expect(first.pipeline == orders && first.stream == "items" && first.stage == "destination")
-        #expect(first.record == #"{"id":1,"name":"é \"q\""}"# && first.createdAt == 1_700_000_000.5 && first.replayedAt == nil)
+        #expect(
+            first.record == #"{"id":1,"name":"é \"q\""}"# && first.createdAt == 1_700_000_000.5
+                && first.replayedAt == nil)
 
-        #expect(try store.deadLetters(for: orders, includeReplayed: false, limit: 100).map(\.error) == ["e1", "e2", "e4"])
+        #expect(
+            try store.deadLetters(for: orders, includeReplayed: false, limit: 100).map(\.error) == ["e1", "e2", "e4"])
         #expect(try store.deadLetters(for: orders, includeReplayed: false, limit: 2).map(\.error) == ["e1", "e2"])
         #expect(try store.deadLetters(for: otherSite, includeReplayed: true, limit: 100).map(\.error) == ["e3"])
         #expect(try store.deadLetters(for: nil, includeReplayed: true, limit: 0).isEmpty)
@@ -310,13 +341,16 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func resetForgetsCheckpointsHashesAndDeadLettersOfOnePipelineOnly(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         let run = try store.beginRun(orders)
         let elsewhere = try store.beginRun(otherSite)
         for (id, pipeline) in [(run, orders), (elsewhere, otherSite)] {
-            try store.commit(batch(id, pipeline, checkpoint: "c", counts: BatchCounts(read: 1), idMappings: [("s\(pipeline)", "a", "b")],
-                                   deadLetters: [letter(pipeline, "e")], hashes: [("k", 1)]))
+            try store.commit(
+                batch(
+                    id, pipeline, checkpoint: "c", counts: BatchCounts(read: 1),
+                    idMappings: [("s\(pipeline)", "a", "b")],
+                    deadLetters: [letter(pipeline, "e")], hashes: [("k", 1)]))
         }
         try store.reset(orders)
 
@@ -340,7 +374,7 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func aBatchForAFinishedOrForeignRunLeavesNothingBehind(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         let run = try store.beginRun(orders)
         try store.commit(batch(run, orders, checkpoint: "before", hashes: [("k", 1)]))
@@ -348,8 +382,9 @@ struct StateStoreConformanceTests {
         try store.finishRun(run, outcome: RunOutcome(status: .succeeded))
 
         let everything = { (target: RunID, pipeline: PipelineID) in
-            self.batch(target, pipeline, checkpoint: "after", counts: BatchCounts(read: 5), idMappings: [("s", "a", "b")],
-                       deadLetters: [self.letter(pipeline, "e")], hashes: [("k", 2), ("n", 3)], removedHashKeys: ["k"])
+            self.batch(
+                target, pipeline, checkpoint: "after", counts: BatchCounts(read: 5), idMappings: [("s", "a", "b")],
+                deadLetters: [self.letter(pipeline, "e")], hashes: [("k", 2), ("n", 3)], removedHashKeys: ["k"])
         }
         let finished = #expect(throws: StateError.self) { try store.commit(everything(run, orders)) }
         #expect(finished?.kind == .storage)
@@ -370,26 +405,38 @@ struct StateStoreConformanceTests {
         let fixture = try kind.makeStore()
         let store = fixture.store
         let run = try store.beginRun(orders)
-        try store.commit(batch(run, orders, checkpoint: "c1", counts: BatchCounts(read: 1), idMappings: [("s", "a", "1")],
-                               deadLetters: [letter(orders, "old")], hashes: [("k", 1), ("gone", 9)]))
+        try store.commit(
+            batch(
+                run, orders, checkpoint: "c1", counts: BatchCounts(read: 1), idMappings: [("s", "a", "1")],
+                deadLetters: [letter(orders, "old")], hashes: [("k", 1), ("gone", 9)]))
         let steps = ["checkpoint", "counts", "idMappings", "deadLetters", "hashes", "removedHashKeys"]
         for step in steps {
             fixture.failCommit(after: step)
             #expect(throws: InjectedFailure(step: step)) {
-                try store.commit(batch(run, orders, checkpoint: "c2", counts: BatchCounts(read: 100), idMappings: [("s", "a", "2"), ("s", "b", "3")],
-                                       deadLetters: [letter(orders, "new")], hashes: [("k", 2), ("n", 3)], removedHashKeys: ["gone"]))
+                try store.commit(
+                    batch(
+                        run, orders, checkpoint: "c2", counts: BatchCounts(read: 100),
+                        idMappings: [("s", "a", "2"), ("s", "b", "3")],
+                        deadLetters: [letter(orders, "new")], hashes: [("k", 2), ("n", 3)], removedHashKeys: ["gone"]))
             }
             #expect(try store.checkpoint(for: orders, stream: "items") == "c1", "after failing at \(step)")
-            #expect(try store.recentRuns(of: orders, limit: 1).first?.counts == BatchCounts(read: 1), "after failing at \(step)")
+            #expect(
+                try store.recentRuns(of: orders, limit: 1).first?.counts == BatchCounts(read: 1),
+                "after failing at \(step)")
             #expect(try store.destinationID(scope: "s", sourceID: "a") == "1", "after failing at \(step)")
             #expect(try store.destinationID(scope: "s", sourceID: "b") == nil, "after failing at \(step)")
-            #expect(try store.deadLetters(for: orders, includeReplayed: true, limit: 10).map(\.error) == ["old"], "after failing at \(step)")
-            #expect(try store.recordHashes(for: orders, stream: "items", keys: ["k", "n", "gone"]) == ["k": 1, "gone": 9],
-                    "after failing at \(step)")
+            #expect(
+                try store.deadLetters(for: orders, includeReplayed: true, limit: 10).map(\.error) == ["old"],
+                "after failing at \(step)")
+            #expect(
+                try store.recordHashes(for: orders, stream: "items", keys: ["k", "n", "gone"]) == ["k": 1, "gone": 9],
+                "after failing at \(step)")
         }
         fixture.failCommit(after: nil)
-        try store.commit(batch(run, orders, checkpoint: "c2", counts: BatchCounts(read: 100), deadLetters: [letter(orders, "new")],
-                               hashes: [("k", 2)], removedHashKeys: ["gone"]))
+        try store.commit(
+            batch(
+                run, orders, checkpoint: "c2", counts: BatchCounts(read: 100), deadLetters: [letter(orders, "new")],
+                hashes: [("k", 2)], removedHashKeys: ["gone"]))
         #expect(try store.checkpoint(for: orders, stream: "items") == "c2")
         #expect(try store.recentRuns(of: orders, limit: 1).first?.counts.read == 101)
         #expect(try store.deadLetters(for: orders, includeReplayed: true, limit: 10).map(\.error) == ["old", "new"])
@@ -400,7 +447,7 @@ struct StateStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func concurrentCommitsFromManyThreadsAreAllKept(kind: StoreKind) throws {
-        let fixture = try kind.makeStore()  // keeps the SQLite file's folder while the test runs
+        let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store
         let pipelines = (0..<4).map { PipelineID(site: "s\($0)", pipeline: "p") }
         let runs = try pipelines.map { try store.beginRun($0) }
@@ -408,8 +455,10 @@ struct StateStoreConformanceTests {
         DispatchQueue.concurrentPerform(iterations: 4) { index in
             for round in 0..<25 {
                 do {
-                    try store.commit(batch(runs[index], pipelines[index], checkpoint: "\(round)", counts: BatchCounts(read: 1),
-                                           hashes: [(key: "k\(round)", hash: UInt64(round))]))
+                    try store.commit(
+                        batch(
+                            runs[index], pipelines[index], checkpoint: "\(round)", counts: BatchCounts(read: 1),
+                            hashes: [(key: "k\(round)", hash: UInt64(round))]))
                     try store.setValue("\(round)", scope: "t\(index)", key: "round")
                     _ = try store.recordHashes(for: pipelines[index], stream: "items", keys: ["k\(round)"])
                 } catch {

@@ -28,17 +28,25 @@ struct StateStoreThroughput {
         }
         var start = Stopwatch()
         for batch in stride(from: 0, to: total, by: batchSize) {
-            let hashes = keys[batch..<batch + batchSize].map { (key: $0, hash: UInt64(truncatingIfNeeded: $0.hashValue)) }
-            try store.commit(BatchCommit(run: run, pipeline: pipeline, stream: "measurements", checkpoint: "\(batch)",
-                                         counts: BatchCounts(read: batchSize, written: batchSize), hashes: hashes))
+            let hashes = keys[batch..<batch + batchSize].map {
+                (key: $0, hash: UInt64(truncatingIfNeeded: $0.hashValue))
+            }
+            try store.commit(
+                BatchCommit(
+                    run: run, pipeline: pipeline, stream: "measurements", checkpoint: "\(batch)",
+                    counts: BatchCounts(read: batchSize, written: batchSize), hashes: hashes))
         }
         let insert = start.elapsed
 
         start = Stopwatch()
         for batch in stride(from: 0, to: total, by: batchSize) {
-            let hashes = keys[batch..<batch + batchSize].map { (key: $0, hash: UInt64(truncatingIfNeeded: $0.hashValue) &+ 1) }
-            try store.commit(BatchCommit(run: run, pipeline: pipeline, stream: "measurements", checkpoint: "\(batch)",
-                                         counts: BatchCounts(read: batchSize, written: batchSize), hashes: hashes))
+            let hashes = keys[batch..<batch + batchSize].map {
+                (key: $0, hash: UInt64(truncatingIfNeeded: $0.hashValue) &+ 1)
+            }
+            try store.commit(
+                BatchCommit(
+                    run: run, pipeline: pipeline, stream: "measurements", checkpoint: "\(batch)",
+                    counts: BatchCounts(read: batchSize, written: batchSize), hashes: hashes))
         }
         let update = start.elapsed
 
@@ -47,7 +55,9 @@ struct StateStoreThroughput {
         start = Stopwatch()
         var found = 0
         for batch in stride(from: 0, to: total, by: batchSize) {
-            found += try store.recordHashes(for: pipeline, stream: "measurements", keys: Array(shuffled[batch..<batch + batchSize])).count
+            found += try store.recordHashes(
+                for: pipeline, stream: "measurements", keys: Array(shuffled[batch..<batch + batchSize])
+            ).count
         }
         let lookup = start.elapsed
         #expect(found == total)
@@ -55,8 +65,10 @@ struct StateStoreThroughput {
         start = Stopwatch()
         var missing = 0
         for batch in stride(from: 0, to: total, by: batchSize) {
-            missing += try store.recordHashes(for: pipeline, stream: "measurements",
-                                              keys: (batch..<batch + batchSize).map { "absent-\($0)" }).count
+            missing += try store.recordHashes(
+                for: pipeline, stream: "measurements",
+                keys: (batch..<batch + batchSize).map { "absent-\($0)" }
+            ).count
         }
         let misses = start.elapsed
         #expect(missing == 0)
@@ -64,7 +76,8 @@ struct StateStoreThroughput {
         func rate(_ seconds: (wall: Double, cpu: Double)) -> String {
             "\(Int(Double(total) / seconds.wall)) keys/s wall, \(Int(Double(total) / seconds.cpu)) keys/s CPU"
         }
-        print("""
+        print(
+            """
             state store throughput, \(total) keys in batches of \(batchSize):
               commit new hashes:      \(rate(insert))
               commit changed hashes:  \(rate(update))

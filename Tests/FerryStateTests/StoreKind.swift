@@ -1,7 +1,8 @@
-@testable import FerryCore
-@testable import FerryState
 import Foundation
 import Testing
+
+@testable import FerryCore
+@testable import FerryState
 
 /// The state store implementations every conformance test runs against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
@@ -17,8 +18,9 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
             return StoreFixture(kind: self, store: InMemoryStateStore(holder: holder), directory: nil)
         case .sqlite:
             let directory = try TemporaryDirectory()
-            return StoreFixture(kind: self, store: try SQLiteStateStore(path: directory.path("state.db"), holder: holder),
-                                directory: directory)
+            return StoreFixture(
+                kind: self, store: try SQLiteStateStore(path: directory.path("state.db"), holder: holder),
+                directory: directory)
         }
     }
 }

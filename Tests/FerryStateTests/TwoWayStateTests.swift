@@ -11,12 +11,22 @@ import Testing
         let fixture = try kind.makeStore()
         let store = fixture.store
         let run = try store.beginRun(people)
-        var commit = BatchCommit(run: run, pipeline: people, stream: "p", checkpoint: nil, counts: BatchCounts(), hashes: [("1", 7), ("2", 8)])
-        commit.syncedVersions = [SyncedVersion(key: "1", sourceRecord: #"{"id":1,"e":"s"}"#, writtenRecord: #"{"id":1,"e":"d"}"#)]
-        commit.conflicts = [ConflictRecord(pipeline: people, stream: "p", key: "1", field: "e", base: #""a""#, sourceValue: #""s""#,
-                                           destinationValue: #""d""#, seenAt: 1)]
+        var commit = BatchCommit(
+            run: run, pipeline: people, stream: "p", checkpoint: nil, counts: BatchCounts(),
+            hashes: [("1", 7), ("2", 8)])
+        commit.syncedVersions = [
+            SyncedVersion(key: "1", sourceRecord: #"{"id":1,"e":"s"}"#, writtenRecord: #"{"id":1,"e":"d"}"#)
+        ]
+        commit.conflicts = [
+            ConflictRecord(
+                pipeline: people, stream: "p", key: "1", field: "e", base: #""a""#, sourceValue: #""s""#,
+                destinationValue: #""d""#, seenAt: 1)
+        ]
         try store.commit(commit)
-        #expect(try store.syncedVersions(for: people, stream: "p", keys: ["1", "2"]).map(\.value.writtenRecord) == [#"{"id":1,"e":"d"}"#])
+        #expect(
+            try store.syncedVersions(for: people, stream: "p", keys: ["1", "2"]).map(\.value.writtenRecord) == [
+                #"{"id":1,"e":"d"}"#
+            ])
         let open = try store.pendingConflicts(for: people, stream: "p", keys: ["1"])
         #expect(open.map(\.field) == ["e"] && open.first?.status == .open && open.first?.base == #""a""#)
 
@@ -32,7 +42,8 @@ import Testing
         #expect(try store.recordHashes(for: people, stream: "p", keys: ["1", "2"]) == ["2": 8])
         #expect(throws: StateError.self) { try store.resolveConflict(id + 100, resolution: "null") }
 
-        var apply = BatchCommit(run: run, pipeline: people, stream: "p", checkpoint: nil, counts: BatchCounts(), removedHashKeys: ["1"])
+        var apply = BatchCommit(
+            run: run, pipeline: people, stream: "p", checkpoint: nil, counts: BatchCounts(), removedHashKeys: ["1"])
         apply.closedConflicts = [(id, .applied)]
         try store.commit(apply)
         #expect(try store.conflicts(for: people, includeClosed: false, limit: 10).isEmpty)

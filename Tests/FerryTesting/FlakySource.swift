@@ -18,9 +18,11 @@ public enum FlakySource {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-flaky-\(getpid()).so")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Werror", "-shared", "-fPIC", "-fvisibility=hidden",
-                             "-I", repositoryRoot.appendingPathComponent("PluginAPI/CFerryPlugin/include").path,
-                             "-o", output.path, repositoryRoot.appendingPathComponent("Tests/Fixtures/flaky_source.c").path]
+        process.arguments = [
+            "cc", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Werror", "-shared", "-fPIC", "-fvisibility=hidden",
+            "-I", repositoryRoot.appendingPathComponent("PluginAPI/CFerryPlugin/include").path,
+            "-o", output.path, repositoryRoot.appendingPathComponent("Tests/Fixtures/flaky_source.c").path,
+        ]
         let errors = Pipe()
         process.standardError = errors
         try process.run()

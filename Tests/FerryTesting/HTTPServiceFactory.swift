@@ -18,7 +18,13 @@ public final class TestClock: @unchecked Sendable {
     public var slept: Double { state.withLock { $0.slept } }
 
     public var clock: HTTPClock {
-        HTTPClock(now: { [self] in now }, sleep: { [self] seconds in state.withLock { $0.now += seconds; $0.slept += seconds } })
+        HTTPClock(
+            now: { [self] in now },
+            sleep: { [self] seconds in
+                state.withLock {
+                    $0.now += seconds; $0.slept += seconds
+                }
+            })
     }
 }
 
@@ -47,7 +53,9 @@ public final class LogCapture: @unchecked Sendable {
             set { metadata[key] = newValue }
         }
         func log(event: LogEvent) {
-            let fields = metadata.merging(event.metadata ?? [:]) { $1 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            let fields = metadata.merging(event.metadata ?? [:]) { $1 }.sorted { $0.key < $1.key }.map {
+                "\($0.key)=\($0.value)"
+            }
             capture.append(([event.level.rawValue, "\(event.message)"] + fields).joined(separator: " "))
         }
     }
@@ -65,16 +73,19 @@ public struct ServiceFactory {
         if budgets { self.budgets = RateBudgetRegistry(store: store) }
     }
 
-    public mutating func make(_ server: LoopbackServer, name: String = "api", _ configure: (inout HTTPConnectionConfig) -> Void = { _ in })
+    public mutating func make(
+        _ server: LoopbackServer, name: String = "api", _ configure: (inout HTTPConnectionConfig) -> Void = { _ in }
+    )
         -> HTTPService
     {
         var config = HTTPConnectionConfig(endpoint: server.url + "/v2")
         config.timeoutSeconds = 5
         config.connectTimeoutSeconds = 2
         configure(&config)
-        return HTTPService(config: config, connectionName: name, transport: CurlTransport(), store: store,
-                           stateScope: "http.connection:\(name)", budgets: budgets, redactor: redactor, logger: logs.logger,
-                           clock: clock.clock, random: { 0.5 })
+        return HTTPService(
+            config: config, connectionName: name, transport: CurlTransport(), store: store,
+            stateScope: "http.connection:\(name)", budgets: budgets, redactor: redactor, logger: logs.logger,
+            clock: clock.clock, random: { 0.5 })
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small HTTP/1.1 server on 127.0.0.1 and an ephemeral port, for simulators
@@ -29,7 +30,9 @@ public final class LoopbackServer: @unchecked Sendable {
             guard let question = target.firstIndex(of: "?") else { return [:] }
             var result: [String: String] = [:]
             for pair in target[target.index(after: question)...].split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    String($0).removingPercentEncoding ?? String($0)
+                }
                 result[parts[0]] = parts.count > 1 ? parts[1] : ""
             }
             return result
@@ -40,7 +43,9 @@ public final class LoopbackServer: @unchecked Sendable {
         public var form: [String: String] {
             var result: [String: String] = [:]
             for pair in text.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    String($0).removingPercentEncoding ?? String($0)
+                }
                 result[parts[0]] = parts.count > 1 ? parts[1] : ""
             }
             return result
@@ -83,7 +88,9 @@ public final class LoopbackServer: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 64) == 0 else { close(fd); throw ServerError("bind/listen failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -198,7 +205,9 @@ public final class LoopbackServer: @unchecked Sendable {
     private func send(_ socket: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { return }
             offset += sent
         }
@@ -211,7 +220,10 @@ public final class Script: @unchecked Sendable {
     private let queue: Mutex<[LoopbackServer.Reply]>
     private let otherwise: @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply
 
-    public init(_ replies: [LoopbackServer.Reply], otherwise: @escaping @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply) {
+    public init(
+        _ replies: [LoopbackServer.Reply],
+        otherwise: @escaping @Sendable (LoopbackServer.Request) -> LoopbackServer.Reply
+    ) {
         queue = Mutex(replies)
         self.otherwise = otherwise
     }

@@ -24,7 +24,9 @@ public final class Sandbox {
         return url.path
     }
 
-    public func read(_ relative: String) throws -> String { try String(contentsOfFile: path(relative), encoding: .utf8) }
+    public func read(_ relative: String) throws -> String {
+        try String(contentsOfFile: path(relative), encoding: .utf8)
+    }
 
     /// The build folder: where the test bundle, `ferry` and the plugins are.
     public static var buildFolder: URL {
@@ -74,9 +76,11 @@ public final class Sandbox {
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
         process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? -process.terminationStatus : process.terminationStatus
-        return Outcome(status: status, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        let status =
+            process.terminationReason == .uncaughtSignal ? -process.terminationStatus : process.terminationStatus
+        return Outcome(
+            status: status, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 
     /// Runs a SQL query with the sqlite3 shell and returns its output lines.

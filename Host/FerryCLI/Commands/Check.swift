@@ -29,7 +29,8 @@ struct Check: ParsableCommand {
                 let opened = try workspace.openConnection(name)
                 let report = try opened.check()
                 opened.close()
-                connections.append(Result(name: name, plugin: connection.plugin, ok: report.ok, message: report.message))
+                connections.append(
+                    Result(name: name, plugin: connection.plugin, ok: report.ok, message: report.message))
                 if !report.ok { exitStatus = max(exitStatus, ExitStatus.failure) }
             } catch {
                 connections.append(Result(name: name, plugin: connection.plugin, ok: false, message: failed(error)))
@@ -38,7 +39,7 @@ struct Check: ParsableCommand {
         var pipelines: [Result] = []
         for pipeline in try workspace.pipelines(named: []) {
             do {
-                _ = try workspace.plan(pipeline)  // its connections close when the plan is released
+                _ = try workspace.plan(pipeline) // its connections close when the plan is released
                 pipelines.append(Result(name: pipeline.name, plugin: "", ok: true, message: "Ready to run."))
             } catch {
                 pipelines.append(Result(name: pipeline.name, plugin: "", ok: false, message: failed(error)))
@@ -46,12 +47,16 @@ struct Check: ParsableCommand {
         }
         if global.json {
             printJSON([
-                "connections": connections.map { ["connection": $0.name, "plugin": $0.plugin, "ok": $0.ok, "message": $0.message] },
+                "connections": connections.map {
+                    ["connection": $0.name, "plugin": $0.plugin, "ok": $0.ok, "message": $0.message]
+                },
                 "pipelines": pipelines.map { ["pipeline": $0.name, "ok": $0.ok, "message": $0.message] },
             ])
         } else {
             var table = Table("CONNECTION", "PLUGIN", "OK", "MESSAGE")
-            for result in connections { table.add(result.name, result.plugin, result.ok ? "yes" : "NO", result.message) }
+            for result in connections {
+                table.add(result.name, result.plugin, result.ok ? "yes" : "NO", result.message)
+            }
             var plans = Table("PIPELINE", "OK", "MESSAGE")
             for result in pipelines { plans.add(result.name, result.ok ? "yes" : "NO", result.message) }
             print(table.rendered)

@@ -22,19 +22,29 @@ struct ConflictsCommand: ParsableCommand {
             let conflicts = try workspace.store.conflicts(for: id, includeClosed: all, limit: limit)
                 .filter { $0.pipeline.site == workspace.site }
             if global.json {
-                printJSON(["conflicts": conflicts.map {
-                    ["id": $0.id, "pipeline": $0.pipeline.pipeline, "stream": $0.stream, "key": $0.key, "field": $0.field,
-                     "base": $0.base ?? "", "source": $0.sourceValue ?? "", "destination": $0.destinationValue ?? "",
-                     "seen": Timestamps.text($0.seenAt), "status": $0.status.rawValue, "resolution": $0.resolution ?? ""] as [String: Any]
-                }])
+                printJSON([
+                    "conflicts": conflicts.map {
+                        [
+                            "id": $0.id, "pipeline": $0.pipeline.pipeline, "stream": $0.stream, "key": $0.key,
+                            "field": $0.field,
+                            "base": $0.base ?? "", "source": $0.sourceValue ?? "",
+                            "destination": $0.destinationValue ?? "",
+                            "seen": Timestamps.text($0.seenAt), "status": $0.status.rawValue,
+                            "resolution": $0.resolution ?? "",
+                        ] as [String: Any]
+                    }
+                ])
                 return
             }
             if conflicts.isEmpty { print("No conflicts."); return }
             var table = Table("ID", "PIPELINE", "KEY", "FIELD", "BASE", "SOURCE", "DESTINATION", "SEEN", "STATUS")
             for conflict in conflicts {
-                let status = conflict.resolution.map { "\(conflict.status.rawValue): \($0)" } ?? conflict.status.rawValue
-                table.add("\(conflict.id)", conflict.pipeline.pipeline, conflict.key, conflict.field, conflict.base ?? "-",
-                          conflict.sourceValue ?? "-", conflict.destinationValue ?? "-", Timestamps.text(conflict.seenAt), status)
+                let status =
+                    conflict.resolution.map { "\(conflict.status.rawValue): \($0)" } ?? conflict.status.rawValue
+                table.add(
+                    "\(conflict.id)", conflict.pipeline.pipeline, conflict.key, conflict.field, conflict.base ?? "-",
+                    conflict.sourceValue ?? "-", conflict.destinationValue ?? "-", Timestamps.text(conflict.seenAt),
+                    status)
             }
             print(table.rendered)
         }
@@ -42,8 +52,10 @@ struct ConflictsCommand: ParsableCommand {
 
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Decide a conflict; the decision is written the next time its record passes through the pipeline.",
-            discussion: "The record's hash is forgotten, so the next run sends it again (for an incremental source, when it "
+            abstract:
+                "Decide a conflict; the decision is written the next time its record passes through the pipeline.",
+            discussion:
+                "The record's hash is forgotten, so the next run sends it again (for an incremental source, when it "
                 + "reads the record again). If the source sent another value by then, the field is decided afresh.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The conflict's id (`ferry conflicts list`).") var id: Int64
@@ -63,9 +75,12 @@ struct ConflictsCommand: ParsableCommand {
 
         func run() throws {
             let workspace = try global.workspace()
-            guard let conflict = try workspace.store.conflicts(for: nil, includeClosed: false, limit: Int.max)
-                .first(where: { $0.id == id && $0.pipeline.site == workspace.site }) else {
-                printError("No open conflict with id \(id) in site '\(workspace.site)'; `ferry conflicts list` shows them")
+            guard
+                let conflict = try workspace.store.conflicts(for: nil, includeClosed: false, limit: Int.max)
+                    .first(where: { $0.id == id && $0.pipeline.site == workspace.site })
+            else {
+                printError(
+                    "No open conflict with id \(id) in site '\(workspace.site)'; `ferry conflicts list` shows them")
                 throw ExitCode(ExitStatus.badArguments)
             }
             let resolution: String
@@ -75,7 +90,9 @@ struct ConflictsCommand: ParsableCommand {
             case nil: resolution = JSONWriter().encodeString(try JSONParser().parse(Array((value ?? "null").utf8)))
             }
             _ = try workspace.store.resolveConflict(id, resolution: resolution)
-            print("Conflict \(id) resolved: \(conflict.field) of \(conflict.key) becomes \(resolution) on the next run of \(conflict.pipeline.pipeline).")
+            print(
+                "Conflict \(id) resolved: \(conflict.field) of \(conflict.key) becomes \(resolution) on the next run of \(conflict.pipeline.pipeline)."
+            )
         }
     }
 }

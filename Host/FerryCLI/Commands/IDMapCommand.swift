@@ -13,7 +13,8 @@ struct IDMapCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Export.self, Import.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the site's ID-map scopes and how many mappings each holds.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the site's ID-map scopes and how many mappings each holds.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -41,9 +42,13 @@ struct IDMapCommand: ParsableCommand {
 
         func run() throws {
             let workspace = try global.workspace()
-            let pairs = try workspace.store.idMappings(scope: IDMapScope.qualified(scope, site: workspace.site), limit: limit)
+            let pairs = try workspace.store.idMappings(
+                scope: IDMapScope.qualified(scope, site: workspace.site), limit: limit)
             if global.json {
-                printJSON(["scope": scope, "mappings": pairs.map { ["source_id": $0.sourceID, "destination_id": $0.destinationID] }])
+                printJSON([
+                    "scope": scope,
+                    "mappings": pairs.map { ["source_id": $0.sourceID, "destination_id": $0.destinationID] },
+                ])
                 return
             }
             if pairs.isEmpty { print("No mappings in '\(scope)'."); return }
@@ -54,16 +59,21 @@ struct IDMapCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write one scope's mappings as CSV (source_id,destination_id).")
+        static let configuration = CommandConfiguration(
+            abstract: "Write one scope's mappings as CSV (source_id,destination_id).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The scope, e.g. yuman/sites.") var scope: String
-        @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output: String?
+        @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file")) var output:
+            String?
 
         func run() throws {
             let workspace = try global.workspace()
-            let pairs = try workspace.store.idMappings(scope: IDMapScope.qualified(scope, site: workspace.site), limit: Int.max)
+            let pairs = try workspace.store.idMappings(
+                scope: IDMapScope.qualified(scope, site: workspace.site), limit: Int.max)
             var text = "source_id,destination_id\n"
-            for pair in pairs { text += CSVField.quoted(pair.sourceID) + "," + CSVField.quoted(pair.destinationID) + "\n" }
+            for pair in pairs {
+                text += CSVField.quoted(pair.sourceID) + "," + CSVField.quoted(pair.destinationID) + "\n"
+            }
             guard let output else {
                 print(text, terminator: "")
                 return
@@ -78,7 +88,8 @@ struct IDMapCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import mappings into a scope from any source stream (a CSV or JSONL file through the file connector, a table, an API).",
+            abstract:
+                "Import mappings into a scope from any source stream (a CSV or JSONL file through the file connector, a table, an API).",
             discussion: """
                 Reads the stream through its connection, as a run would, and stores each record's \
                 --source-field → --destination-field. Example: the mapping table another tool keeps, \
@@ -102,8 +113,9 @@ struct IDMapCommand: ParsableCommand {
                         case .string(let text)?: return text
                         case .int(let integer)?: return String(integer)
                         default:
-                            throw ImportProblem(description: "record \(number) of \(connection)/\(stream): field '\(field)' "
-                                                + "is missing or not a string or integer id; nothing was imported")
+                            throw ImportProblem(
+                                description: "record \(number) of \(connection)/\(stream): field '\(field)' "
+                                    + "is missing or not a string or integer id; nothing was imported")
                         }
                     }
                     pairs.append((try id(sourceField), try id(destinationField)))

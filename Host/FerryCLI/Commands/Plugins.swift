@@ -14,14 +14,16 @@ struct Plugins: ParsableCommand {
     /// Discovers every plugin on the search path of the configuration (when there is one).
     static func discover(_ global: GlobalOptions) -> (PluginDiscovery, [String]) {
         let config = try? FerryConfig.load(path: global.configPath, environment: ProcessInfo.processInfo.environment)
-        let searchPath = PluginSearchPath(configFolders: config?.pluginPaths ?? [],
-                                          configFile: config?.sourceFile,
-                                          environment: ProcessInfo.processInfo.environment)
+        let searchPath = PluginSearchPath(
+            configFolders: config?.pluginPaths ?? [],
+            configFile: config?.sourceFile,
+            environment: ProcessInfo.processInfo.environment)
         return (PluginRegistry.discover(searchPath: searchPath, only: nil), searchPath.folders)
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List plugins: name, version, ABI, runtime, capabilities, path.")
+        static let configuration = CommandConfiguration(
+            abstract: "List plugins: name, version, ABI, runtime, capabilities, path.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -30,8 +32,11 @@ struct Plugins: ParsableCommand {
             if global.json {
                 printJSON([
                     "plugins": plugins.map {
-                        ["name": $0.name, "version": $0.version, "abi": "\($0.abiMajor).\($0.abiMinor)", "runtime": $0.runtime,
-                         "capabilities": $0.capabilities.names, "path": $0.path, "description": $0.summary]
+                        [
+                            "name": $0.name, "version": $0.version, "abi": "\($0.abiMajor).\($0.abiMinor)",
+                            "runtime": $0.runtime,
+                            "capabilities": $0.capabilities.names, "path": $0.path, "description": $0.summary,
+                        ]
                     },
                     "errors": discovery.errors.map { "\($0)" },
                     "search_path": folders,
@@ -40,8 +45,9 @@ struct Plugins: ParsableCommand {
             }
             var table = Table("NAME", "VERSION", "ABI", "RUNTIME", "CAPABILITIES", "PATH")
             for plugin in plugins {
-                table.add(plugin.name, plugin.version, "\(plugin.abiMajor).\(plugin.abiMinor)", plugin.runtime,
-                          plugin.capabilities.names.joined(separator: ","), plugin.path)
+                table.add(
+                    plugin.name, plugin.version, "\(plugin.abiMajor).\(plugin.abiMinor)", plugin.runtime,
+                    plugin.capabilities.names.joined(separator: ","), plugin.path)
             }
             print(plugins.isEmpty ? "No plugins found in: \(folders.joined(separator: ":"))" : table.rendered)
             for error in discovery.errors { print("refused: \(error)") }
@@ -56,7 +62,9 @@ struct Plugins: ParsableCommand {
         func run() throws {
             let (discovery, _) = Plugins.discover(global)
             guard let plugin = discovery.plugins.first(where: { $0.name == name }) else {
-                printError("no plugin named '\(name)'; found: \(discovery.plugins.map(\.name).sorted().joined(separator: ", "))")
+                printError(
+                    "no plugin named '\(name)'; found: \(discovery.plugins.map(\.name).sorted().joined(separator: ", "))"
+                )
                 throw ExitCode(ExitStatus.usage)
             }
             let spec: JSONValue
@@ -65,16 +73,21 @@ struct Plugins: ParsableCommand {
                 throw ExitCode(ExitStatus.failure)
             }
             if global.json {
-                print(JSONText.pretty([
-                    "name": .string(plugin.name), "version": .string(plugin.version), "path": .string(plugin.path),
-                    "abi": .string("\(plugin.abiMajor).\(plugin.abiMinor)"), "runtime": .string(plugin.runtime),
-                    "capabilities": .array(plugin.capabilities.names.map(JSONValue.string)), "spec": spec,
-                    "delivery": .object(JSONObject(DeliveryGuarantee.lines(for: plugin).map { ($0.mode, JSONValue.string($0.guarantee)) })),
-                ]))
+                print(
+                    JSONText.pretty([
+                        "name": .string(plugin.name), "version": .string(plugin.version), "path": .string(plugin.path),
+                        "abi": .string("\(plugin.abiMajor).\(plugin.abiMinor)"), "runtime": .string(plugin.runtime),
+                        "capabilities": .array(plugin.capabilities.names.map(JSONValue.string)), "spec": spec,
+                        "delivery": .object(
+                            JSONObject(
+                                DeliveryGuarantee.lines(for: plugin).map { ($0.mode, JSONValue.string($0.guarantee)) })),
+                    ]))
                 return
             }
             print("\(plugin.name) \(plugin.version) — \(plugin.summary)")
-            print("path: \(plugin.path)\nabi: \(plugin.abiMajor).\(plugin.abiMinor)  runtime: \(plugin.runtime)  capabilities: \(plugin.capabilities.names.joined(separator: ", "))")
+            print(
+                "path: \(plugin.path)\nabi: \(plugin.abiMajor).\(plugin.abiMinor)  runtime: \(plugin.runtime)  capabilities: \(plugin.capabilities.names.joined(separator: ", "))"
+            )
             let delivery = DeliveryGuarantee.lines(for: plugin)
             if !delivery.isEmpty {
                 print("delivery after a crash, per write mode:")

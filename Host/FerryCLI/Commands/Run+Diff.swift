@@ -8,7 +8,9 @@ import Foundation
 /// table, or as the `diffs` member of the `--json` document (docs/relational.md).
 extension Run {
     func validateDiff() throws {
-        if let diffLimit, diffLimit < 0 { throw ValidationError("--diff-limit must be zero or a positive number, got \(diffLimit)") }
+        if let diffLimit, diffLimit < 0 {
+            throw ValidationError("--diff-limit must be zero or a positive number, got \(diffLimit)")
+        }
         if diffLimit != nil && !diff { throw ValidationError("--diff-limit needs --diff") }
     }
 
@@ -27,7 +29,9 @@ extension Run {
             case .refused(let reason): print("  deletes refused: \(reason)")
             }
             if !diff.destinationRead && diff.updated > 0 {
-                print("  (the destination cannot be read back: updates are known from the ID map and stored hashes, without fields)")
+                print(
+                    "  (the destination cannot be read back: updates are known from the ID map and stored hashes, without fields)"
+                )
             }
         }
     }
@@ -95,7 +99,8 @@ extension Run {
         case .double(let number): return number
         case .string(let text): return text
         case .array(let items): return items.map(foundation)
-        case .object(let object): return Dictionary(object.members.map { ($0.key, foundation($0.value)) }, uniquingKeysWith: { $1 })
+        case .object(let object):
+            return Dictionary(object.members.map { ($0.key, foundation($0.value)) }, uniquingKeysWith: { $1 })
         }
     }
 }

@@ -31,33 +31,42 @@ struct Run: ParsableCommand {
     @Flag(help: "Read and transform, but write nothing and store no state.")
     var dryRun = false
 
-    @Flag(help: "Show what a run would change, per record: create, update (field: old → new), delete. Implies --dry-run.")
+    @Flag(
+        help: "Show what a run would change, per record: create, update (field: old → new), delete. Implies --dry-run.")
     var diff = false
 
-    @Option(help: ArgumentHelp("With --diff: list at most this many changes per pipeline (default 100); the rest are counted.",
-                               valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "With --diff: list at most this many changes per pipeline (default 100); the rest are counted.",
+            valueName: "n"))
     var diffLimit: Int?
 
     @Option(help: "Stop each pipeline after this many source records.")
     var limit: Int?
 
-    @Option(help: ArgumentHelp(
-        "For mirror pipelines: allow deleting up to this many records (a count, or a share such as 100%) in this run, instead of their max_delete.",
-        valueName: "limit"))
+    @Option(
+        help: ArgumentHelp(
+            "For mirror pipelines: allow deleting up to this many records (a count, or a share such as 100%) in this run, instead of their max_delete.",
+            valueName: "limit"))
     var maxDelete: String?
 
-    @Option(help: ArgumentHelp("Save every HTTP request and response, redacted, as JSON files in this folder.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Save every HTTP request and response, redacted, as JSON files in this folder.", valueName: "dir"))
     var record: String?
 
     func validate() throws {
         if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of records, got \(limit)") }
         try validateDiff()
         if let maxDelete, DeleteLimit(parsing: maxDelete) == nil {
-            throw ValidationError("--max-delete must be a whole number of records or a share from 0% to 100%, got '\(maxDelete)'")
+            throw ValidationError(
+                "--max-delete must be a whole number of records or a share from 0% to 100%, got '\(maxDelete)'")
         }
         for (name, value) in [("--since", since), ("--until", until)] {
             if let value, !DateArgument.isValid(value) {
-                throw ValidationError("\(name) must be a date (2025-01-31) or an ISO 8601 date-time (2025-01-31T12:00:00Z), got '\(value)'")
+                throw ValidationError(
+                    "\(name) must be a date (2025-01-31) or an ISO 8601 date-time (2025-01-31T12:00:00Z), got '\(value)'"
+                )
             }
         }
     }
@@ -72,8 +81,9 @@ struct Run: ParsableCommand {
         }
         let signals = SignalWatcher { workspace.cancelAll() }
         defer { signals.stop() }
-        let options = RunOptions(fullRefresh: full, since: since, until: until, dryRun: dryRun || diff, limit: limit,
-                                 maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)), diffLimit: diff ? diffLimit ?? 100 : nil)
+        let options = RunOptions(
+            fullRefresh: full, since: since, until: until, dryRun: dryRun || diff, limit: limit,
+            maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)), diffLimit: diff ? diffLimit ?? 100 : nil)
         var diffs: [PipelineDiff] = []
         var reports: [RunReport] = []
         var failures: [(String, String)] = []
@@ -85,7 +95,8 @@ struct Run: ParsableCommand {
             if workspace.cancellation.isCancelled { break }
             if let parent = pipeline.after.first(where: { unfinished[$0] != nil }) {
                 let reason = "skipped: runs after '\(parent)', which \(unfinished[parent]!)"
-                workspace.logger.warning("Pipeline skipped.", metadata: ["pipeline": "\(pipeline.name)", "reason": "\(reason)"])
+                workspace.logger.warning(
+                    "Pipeline skipped.", metadata: ["pipeline": "\(pipeline.name)", "reason": "\(reason)"])
                 skipped.append((pipeline.name, reason))
                 unfinished[pipeline.name] = "was skipped"
                 exitStatus = max(exitStatus, ExitStatus.failure)
@@ -96,12 +107,16 @@ struct Run: ParsableCommand {
             let progress = ProgressLine(pipeline: pipeline.name)
             do {
                 let plan = try workspace.plan(pipeline)
-                let runner = PipelineRunner(plan: plan, store: workspace.store, options: options,
-                                            cancellation: workspace.cancellation, logger: logger) { progress.update($0) }
+                let runner = PipelineRunner(
+                    plan: plan, store: workspace.store, options: options,
+                    cancellation: workspace.cancellation, logger: logger
+                ) { progress.update($0) }
                 defer { if let diff = runner.diff { diffs.append(diff) } }
                 let report = try runner.run()
                 progress.finish()
-                logger.info("Run finished.", metadata: ["status": "\(report.status.rawValue)", "summary": "\(report.summaryLine)"])
+                logger.info(
+                    "Run finished.",
+                    metadata: ["status": "\(report.status.rawValue)", "summary": "\(report.summaryLine)"])
                 reports.append(report)
                 if report.status != .succeeded && report.status != .deadLettered {
                     unfinished[pipeline.name] = "ended \(report.status.rawValue)"
@@ -123,15 +138,21 @@ struct Run: ParsableCommand {
         if reports.contains(where: { $0.status == .deadLettered }) { throw ExitCode(ExitStatus.deadLetters) }
     }
 
-    private func printSummary(_ reports: [RunReport], _ failures: [(String, String)], _ skipped: [(String, String)],
-                              diffs: [PipelineDiff], stateFile: String) {
+    private func printSummary(
+        _ reports: [RunReport], _ failures: [(String, String)], _ skipped: [(String, String)],
+        diffs: [PipelineDiff], stateFile: String
+    ) {
         if global.json {
             var document: [String: Any] = [
                 "runs": reports.map { report -> [String: Any] in
-                    ["pipeline": report.pipeline.pipeline, "site": report.pipeline.site, "status": report.status.rawValue,
-                     "read": report.counts.read, "written": report.counts.written, "unchanged": report.counts.unchanged,
-                     "deleted": report.counts.deleted, "dead_letters": report.counts.rejected,
-                     "seconds": (report.seconds * 1000).rounded() / 1000]
+                    [
+                        "pipeline": report.pipeline.pipeline, "site": report.pipeline.site,
+                        "status": report.status.rawValue,
+                        "read": report.counts.read, "written": report.counts.written,
+                        "unchanged": report.counts.unchanged,
+                        "deleted": report.counts.deleted, "dead_letters": report.counts.rejected,
+                        "seconds": (report.seconds * 1000).rounded() / 1000,
+                    ]
                 },
                 "failures": failures.map { ["pipeline": $0.0, "error": $0.1] },
                 "skipped": skipped.map { ["pipeline": $0.0, "reason": $0.1] },
@@ -143,15 +164,18 @@ struct Run: ParsableCommand {
         var table = Table("PIPELINE", "STATUS", "READ", "WRITTEN", "UNCHANGED", "DELETED", "DEAD", "SECONDS", "REC/S")
         for report in reports {
             let rate = report.seconds > 0 ? Int(Double(report.counts.read) / report.seconds) : 0
-            table.add(report.pipeline.pipeline, report.status.rawValue, "\(report.counts.read)", "\(report.counts.written)",
-                      "\(report.counts.unchanged)", "\(report.counts.deleted)", "\(report.counts.rejected)",
-                      String(format: "%.2f", report.seconds), "\(rate)")
+            table.add(
+                report.pipeline.pipeline, report.status.rawValue, "\(report.counts.read)", "\(report.counts.written)",
+                "\(report.counts.unchanged)", "\(report.counts.deleted)", "\(report.counts.rejected)",
+                String(format: "%.2f", report.seconds), "\(rate)")
         }
         for (name, _) in failures { table.add(name, "failed", "-", "-", "-", "-", "-", "-", "-") }
         for (name, _) in skipped { table.add(name, "skipped", "-", "-", "-", "-", "-", "-", "-") }
         print(table.rendered)
         for (name, message) in failures + skipped { print("\(name): \(message)") }
-        for report in reports where report.status == .rateLimited { print("\(report.pipeline.pipeline): \(report.message ?? "")") }
+        for report in reports where report.status == .rateLimited {
+            print("\(report.pipeline.pipeline): \(report.message ?? "")")
+        }
         print("State: \(stateFile)")
     }
 }
@@ -179,7 +203,8 @@ final class SignalWatcher {
             source.setEventHandler { [unowned self] in
                 received += 1
                 if received == 1 {
-                    FileHandle.standardError.write(Data("\nStopping at the next batch boundary (signal again to abort).\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("\nStopping at the next batch boundary (signal again to abort).\n".utf8))
                     onFirst()
                 } else {
                     _exit(ExitStatus.interrupted)

@@ -22,13 +22,16 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("Where the HTTP API listens (port 0 picks a free one).", valueName: "host:port"))
     var listen = "127.0.0.1:8080"
 
-    @Option(help: ArgumentHelp("The time zone of schedules that name none (default: $TZ, else the system's).", valueName: "zone"))
+    @Option(
+        help: ArgumentHelp(
+            "The time zone of schedules that name none (default: $TZ, else the system's).", valueName: "zone"))
     var timeZone: String?
 
     @Option(help: ArgumentHelp("Notify when a pipeline's open dead letters reach this many.", valueName: "count"))
     var notifyDeadLetters = 100
 
-    @Option(help: ArgumentHelp("Send a summary at these times (a cron schedule, e.g. \"0 8 * * *\").", valueName: "cron"))
+    @Option(
+        help: ArgumentHelp("Send a summary at these times (a cron schedule, e.g. \"0 8 * * *\").", valueName: "cron"))
     var summary: String?
 
     func validate() throws {
@@ -53,35 +56,46 @@ struct Serve: ParsableCommand {
         let site = global.site
         let json = global.json
         let metrics = ServeMetrics()
-        var logger = Logger(label: "ferry") { ConsoleLogHandler(label: $0, level: level, json: json, redactor: Redactor(secrets: [])) }
+        var logger = Logger(label: "ferry") {
+            ConsoleLogHandler(label: $0, level: level, json: json, redactor: Redactor(secrets: []))
+        }
         logger.logLevel = level
         let scheduler: ServeScheduler
         let logBook = RunLogBook()
         do {
             scheduler = try ServeScheduler(clock: SystemClock(), logger: logger, metrics: metrics) {
-                try ServeSites(configPath: configPath, site: site, defaultTimeZone: zone, logLevel: level, jsonLogs: json, logBook: logBook)
+                try ServeSites(
+                    configPath: configPath, site: site, defaultTimeZone: zone, logLevel: level, jsonLogs: json,
+                    logBook: logBook)
             }
         } catch {
             printError("\(error)")
             throw ExitCode(ExitStatus.usage)
         }
         let (host, port) = ServeService.address(listen)!
-        logger.notice("Serving.", metadata: ["config": "\(scheduler.current.configFile)", "pipelines": "\(scheduler.pipelines.count)",
-                                             "time_zone": "\(zone.identifier)"])
+        logger.notice(
+            "Serving.",
+            metadata: [
+                "config": "\(scheduler.current.configFile)", "pipelines": "\(scheduler.pipelines.count)",
+                "time_zone": "\(zone.identifier)",
+            ])
         let environment = ProcessInfo.processInfo.environment
         let token = environment["FERRY_API_TOKEN"]
         let notifier = try notifier(environment: environment, scheduler: scheduler, zone: zone, logger: logger)
         notifier?.start()
         defer { notifier?.stop() }
-        let status = ServeService.run(scheduler: scheduler, metrics: metrics,
-                                      options: .init(host: host, port: port, token: token, logger: logger))
+        let status = ServeService.run(
+            scheduler: scheduler, metrics: metrics,
+            options: .init(host: host, port: port, token: token, logger: logger))
         if status != 0 { throw ExitCode(status) }
     }
 
     /// Notifications, when the environment names a channel: `FERRY_NOTIFY_WEBHOOK_URL`
     /// (Slack-compatible), or `FERRY_NOTIFY_EMAIL_TO` with `FERRY_SMTP_URL`,
     /// `FERRY_SMTP_FROM` and optionally `FERRY_SMTP_USER`, `FERRY_SMTP_PASSWORD`.
-    private func notifier(environment: [String: String], scheduler: ServeScheduler, zone: TimeZone, logger: Logger) throws -> Notifier? {
+    private func notifier(environment: [String: String], scheduler: ServeScheduler, zone: TimeZone, logger: Logger)
+        throws -> Notifier?
+    {
         var channels: [any NotificationChannel] = []
         var secrets: [String] = []
         if let url = environment["FERRY_NOTIFY_WEBHOOK_URL"], !url.isEmpty {
@@ -90,13 +104,18 @@ struct Serve: ParsableCommand {
         }
         if let to = environment["FERRY_NOTIFY_EMAIL_TO"], !to.isEmpty {
             guard let url = environment["FERRY_SMTP_URL"], let from = environment["FERRY_SMTP_FROM"] else {
-                printError("FERRY_NOTIFY_EMAIL_TO needs FERRY_SMTP_URL (smtp://host:587 or smtps://host:465) and FERRY_SMTP_FROM")
+                printError(
+                    "FERRY_NOTIFY_EMAIL_TO needs FERRY_SMTP_URL (smtp://host:587 or smtps://host:465) and FERRY_SMTP_FROM"
+                )
                 throw ExitCode(ExitStatus.usage)
             }
             let password = environment["FERRY_SMTP_PASSWORD"]
-            channels.append(EmailChannel(settings: .init(
-                url: url, from: from, to: to.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                username: environment["FERRY_SMTP_USER"], password: password)))
+            channels.append(
+                EmailChannel(
+                    settings: .init(
+                        url: url, from: from,
+                        to: to.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                        username: environment["FERRY_SMTP_USER"], password: password)))
             secrets += [password].compactMap { $0 }
         }
         guard !channels.isEmpty else { return nil }
@@ -104,9 +123,12 @@ struct Serve: ParsableCommand {
         let notifier = Notifier(
             channels: channels, deadLetterThreshold: threshold,
             summary: try summary.map { try CronSchedule(parsing: $0, defaultTimeZone: zone) }, clock: SystemClock(),
-            secrets: secrets, logger: logger) { key in
-                try? scheduler.current.deadLetters(site: key.site, pipeline: key.pipeline, includeReplayed: false, limit: 100_000).count
-            }
+            secrets: secrets, logger: logger
+        ) { key in
+            try? scheduler.current.deadLetters(
+                site: key.site, pipeline: key.pipeline, includeReplayed: false, limit: 100_000
+            ).count
+        }
         scheduler.observe { notifier.finished($0, $1) }
         logger.notice("Notifications on.", metadata: ["channels": "\(channels.map(\.name).joined(separator: ","))"])
         return notifier

@@ -21,16 +21,23 @@ struct StateCommand: ParsableCommand {
                 output.append([
                     "pipeline": pipeline.name,
                     "stream": pipeline.source.stream,
-                    "checkpoint": try workspace.store.checkpoint(for: id, stream: pipeline.source.stream) ?? NSNullText.value,
-                    "runs": runs.map { ["id": $0.id, "status": $0.status.rawValue, "started": Timestamps.text($0.startedAt),
-                                        "read": $0.counts.read, "written": $0.counts.written, "dead_letters": $0.counts.rejected] },
+                    "checkpoint": try workspace.store.checkpoint(for: id, stream: pipeline.source.stream)
+                        ?? NSNullText.value,
+                    "runs": runs.map {
+                        [
+                            "id": $0.id, "status": $0.status.rawValue, "started": Timestamps.text($0.startedAt),
+                            "read": $0.counts.read, "written": $0.counts.written, "dead_letters": $0.counts.rejected,
+                        ]
+                    },
                 ])
             }
             if global.json { printJSON(["pipelines": output]); return }
             for item in output {
                 print("\(item["pipeline"]!) (stream \(item["stream"]!)): checkpoint \(item["checkpoint"]!)")
                 for run in item["runs"] as! [[String: Any]] {
-                    print("  run \(run["id"]!) \(run["status"]!) \(run["started"]!) read \(run["read"]!) written \(run["written"]!) dead \(run["dead_letters"]!)")
+                    print(
+                        "  run \(run["id"]!) \(run["status"]!) \(run["started"]!) read \(run["read"]!) written \(run["written"]!) dead \(run["dead_letters"]!)"
+                    )
                 }
             }
         }
@@ -38,7 +45,8 @@ struct StateCommand: ParsableCommand {
 
     struct Reset: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Forget a pipeline's checkpoints, record hashes and dead letters (ID mappings and run history stay).")
+            abstract:
+                "Forget a pipeline's checkpoints, record hashes and dead letters (ID mappings and run history stay).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The pipelines to reset.") var pipelines: [String]
 

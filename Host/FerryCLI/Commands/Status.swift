@@ -5,7 +5,8 @@ import Foundation
 
 /// `ferry status`: last runs, cursors and dead letters per pipeline.
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the last runs, cursors and dead letters of each pipeline.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show the last runs, cursors and dead letters of each pipeline.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -31,8 +32,9 @@ struct Status: ParsableCommand {
         }
         var table = Table("PIPELINE", "LAST RUN", "STARTED", "DEAD LETTERS", "WAITING", "CHECKPOINT")
         for row in rows {
-            table.add(row["pipeline"] as! String, row["last_status"] as! String, row["last_started"] as! String,
-                      "\(row["dead_letters"]!)", "\(row["waiting_for_mapping"]!)", row["checkpoint"] as! String)
+            table.add(
+                row["pipeline"] as! String, row["last_status"] as! String, row["last_started"] as! String,
+                "\(row["dead_letters"]!)", "\(row["waiting_for_mapping"]!)", row["checkpoint"] as! String)
         }
         print(table.rendered)
     }
@@ -41,7 +43,8 @@ struct Status: ParsableCommand {
 /// Formats stored times (seconds since 1970) as UTC ISO 8601.
 enum Timestamps {
     static func text(_ seconds: Double) -> String {
-        ISO8601DateFormatter.string(from: Date(timeIntervalSince1970: seconds), timeZone: TimeZone(identifier: "UTC")!,
-                                    formatOptions: [.withInternetDateTime])
+        ISO8601DateFormatter.string(
+            from: Date(timeIntervalSince1970: seconds), timeZone: TimeZone(identifier: "UTC")!,
+            formatOptions: [.withInternetDateTime])
     }
 }

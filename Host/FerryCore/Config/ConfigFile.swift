@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Reads a configuration (or `.env`) file, refusing with one plain line anything
@@ -30,27 +30,32 @@ enum ConfigFile {
             switch errno {
             case ENOENT: throw refuse("no such \(what); pass the right one with --config FILE or FERRY_CONFIG")
             case EACCES: throw refuse("permission denied reading the \(what); give the user running ferry read access")
-            case EISDIR: throw refuse("is a folder, not a \(what); pass the YAML file in it, e.g. --config \(path)/ferry.yaml")
+            case EISDIR:
+                throw refuse("is a folder, not a \(what); pass the YAML file in it, e.g. --config \(path)/ferry.yaml")
             default: throw refuse("cannot open the \(what): \(String(cString: strerror(errno)))")
             }
         }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw refuse("cannot read the \(what): \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &info) == 0 else {
+            throw refuse("cannot read the \(what): \(String(cString: strerror(errno)))")
+        }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
             break
         case S_IFDIR:
             throw refuse("is a folder, not a \(what); pass the YAML file in it, e.g. --config \(path)/ferry.yaml")
         case S_IFIFO:
-            throw refuse("is a FIFO (named pipe), not a \(what); write the configuration to a regular file and pass that")
+            throw refuse(
+                "is a FIFO (named pipe), not a \(what); write the configuration to a regular file and pass that")
         case S_IFCHR, S_IFBLK:
             throw refuse("is a device, not a \(what); pass a YAML file with --config FILE")
         default:
             throw refuse("is not a regular file; pass a YAML file with --config FILE")
         }
         guard info.st_size <= sizeLimit else {
-            throw refuse("is \(info.st_size) bytes; a \(what) may have at most \(sizeLimit) bytes (is it the right file?)")
+            throw refuse(
+                "is \(info.st_size) bytes; a \(what) may have at most \(sizeLimit) bytes (is it the right file?)")
         }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         var count = 0

@@ -11,11 +11,14 @@ extension ConfigParser {
             throw failure(.invalidValue, field, "needs write: upsert or mirror: records are merged by primary key")
         }
         guard pipeline.changeDetection else {
-            throw failure(.invalidValue, field, "needs change_detection: true, which sends a record again once its conflict is resolved")
+            throw failure(
+                .invalidValue, field,
+                "needs change_detection: true, which sends a record again once its conflict is resolved")
         }
         var settings = ConflictSettings()
         if let readFrom = fields.optional("read_from") {
-            settings.readFrom = try endpoint(readFrom, connections: connections, defaultStream: pipeline.destination.stream)
+            settings.readFrom = try endpoint(
+                readFrom, connections: connections, defaultStream: pipeline.destination.stream)
         }
         if let policies = fields.optional("policies") {
             for (name, entry) in try mapping(policies).entries {
@@ -25,7 +28,9 @@ extension ConfigParser {
         if let policy = fields.optional("default") { settings.defaultPolicy = try choice(policy, FieldPolicy.self) }
         settings.timestampField = try fields.optional("timestamp_field").map(string)
         if settings.usesTimestamps && settings.timestampField == nil {
-            throw failure(.missingKey, field, "newest_wins needs timestamp_field: the field holding each record's last change time")
+            throw failure(
+                .missingKey, field,
+                "newest_wins needs timestamp_field: the field holding each record's last change time")
         }
         return settings
     }

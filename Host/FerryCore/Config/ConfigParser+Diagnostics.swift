@@ -9,18 +9,23 @@ extension ConfigParser {
             .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             var message = "YAML syntax error: \(problem)"
-            if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            if let context {
+                message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+            }
             return ConfigError(.syntax, at: location(mark, or: .unknown), message: message)
         case .reader(let problem, let offset, _, _):
             var line = 1, column = 1
             for character in yaml.prefix(offset ?? 0) {
                 if character.isNewline { line += 1; column = 1 } else { column += 1 }
             }
-            return ConfigError(.syntax, at: SourceLocation(file: file, line: line, column: column), message: "cannot read YAML: \(problem)")
+            return ConfigError(
+                .syntax, at: SourceLocation(file: file, line: line, column: column),
+                message: "cannot read YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return duplicateKey(duplicates.first ?? "", first: context.mark, yaml: yaml)
         default:
-            return ConfigError(.syntax, at: SourceLocation(file: file, line: 0, column: 0), message: "YAML error: \(error)")
+            return ConfigError(
+                .syntax, at: SourceLocation(file: file, line: 0, column: 0), message: "YAML error: \(error)")
         }
     }
 

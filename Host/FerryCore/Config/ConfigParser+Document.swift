@@ -4,11 +4,14 @@ import Logging
 import Yams
 
 extension ConfigParser {
-    static let topLevelKeys = ["version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites", "allowed_env"]
+    static let topLevelKeys = [
+        "version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites", "allowed_env",
+    ]
     static let connectionKeys = ["plugin", "config", "budget", "http"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
-        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection", "max_delete", "after",
+        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection",
+        "max_delete", "after",
         "conflicts",
     ]
     static let endpointKeys = ["connection", "stream"]
@@ -29,7 +32,8 @@ extension ConfigParser {
                 message: "the configuration is empty; it needs at least 'connections' and 'pipelines'")
         }
         try checkExpansion(root)
-        let top = try mapping(Field(node: root, path: "", location: location(root.mark, or: start)), allowed: Self.topLevelKeys)
+        let top = try mapping(
+            Field(node: root, path: "", location: location(root.mark, or: start)), allowed: Self.topLevelKeys)
 
         // Before any other value is expanded: it decides which ${VAR} may be read.
         if let field = top.optional("allowed_env") { try allowedEnvironment(field) }
@@ -38,7 +42,9 @@ extension ConfigParser {
         if let field = top.optional("version") {
             version = try integer(field)
             guard version == FerryConfig.currentVersion else {
-                throw failure(.invalidValue, field, "unsupported version \(version); this Ferry reads version \(FerryConfig.currentVersion)")
+                throw failure(
+                    .invalidValue, field,
+                    "unsupported version \(version); this Ferry reads version \(FerryConfig.currentVersion)")
             }
         }
         let home = interpolator.environment["HOME"]
@@ -60,20 +66,23 @@ extension ConfigParser {
             _ = try PipelineOrder.sorted(pipelines)
         } catch let cycle as PipelineCycle {
             let first = pipelines.first { $0.name == cycle.names[0] }
-            throw ConfigError(.invalidValue, at: first?.location ?? pipelinesField.location,
-                              keyPath: "pipelines.\(cycle.names[0]).after", message: cycle.description)
+            throw ConfigError(
+                .invalidValue, at: first?.location ?? pipelinesField.location,
+                keyPath: "pipelines.\(cycle.names[0]).after", message: cycle.description)
         }
-        let sites = try top.optional("sites").map { sitesField in
-            try named(sitesField, what: "site") { name, field in
-                try site(name, field, pipelines: pipelines.map(\.name), connections: connectionNames)
-            }
-        } ?? []
+        let sites =
+            try top.optional("sites").map { sitesField in
+                try named(sitesField, what: "site") { name, field in
+                    try site(name, field, pipelines: pipelines.map(\.name), connections: connectionNames)
+                }
+            } ?? []
 
         return FerryConfig(
             version: version, sourceFile: file, baseDirectory: baseDirectory,
             statePath: Self.absolutePath(state, base: baseDirectory, home: home),
             pluginPaths: pluginPaths.map { Self.absolutePath($0, base: baseDirectory, home: home) },
-            logLevel: logLevel, connections: connections, pipelines: pipelines, sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
+            logLevel: logLevel, connections: connections, pipelines: pipelines,
+            sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
             secretValues: interpolator.secretValues)
     }
 
@@ -112,16 +121,20 @@ extension ConfigParser {
     func pipeline(_ name: String, _ field: Field, connections: [String], pipelines: [String]) throws -> PipelineConfig {
         let fields = try mapping(field, allowed: Self.pipelineKeys)
         let source = try endpoint(required(fields, "source"), connections: connections, defaultStream: nil)
-        let destination = try endpoint(required(fields, "destination"), connections: connections, defaultStream: source.stream)
+        let destination = try endpoint(
+            required(fields, "destination"), connections: connections, defaultStream: source.stream)
         var pipeline = PipelineConfig(name: name, source: source, destination: destination, location: field.location)
 
         if let field = fields.optional("sync") { pipeline.sync = try choice(field, PipelineConfig.SyncMode.self) }
         if let field = fields.optional("write") { pipeline.write = try choice(field, PipelineConfig.WriteMode.self) }
-        if let field = fields.optional("on_error") { pipeline.onError = try choice(field, PipelineConfig.ErrorPolicy.self) }
+        if let field = fields.optional("on_error") {
+            pipeline.onError = try choice(field, PipelineConfig.ErrorPolicy.self)
+        }
         if let field = fields.optional("primary_key") {
             let names = try strings(field).map(\.value)
             guard !names.isEmpty else {
-                throw failure(.invalidValue, field, "must name at least one field; leave primary_key out to use the source's key")
+                throw failure(
+                    .invalidValue, field, "must name at least one field; leave primary_key out to use the source's key")
             }
             pipeline.primaryKey = names
         }
@@ -131,14 +144,17 @@ extension ConfigParser {
             let size = try integer(field)
             let range = PipelineConfig.batchSizeRange
             guard range.contains(size) else {
-                throw failure(.invalidValue, field, "must be between \(range.lowerBound) and \(range.upperBound), got \(size)")
+                throw failure(
+                    .invalidValue, field, "must be between \(range.lowerBound) and \(range.upperBound), got \(size)")
             }
             pipeline.batchSize = size
         }
         if let field = fields.optional("transforms") {
             let steps = try sequence(field)
             pipeline.transforms = try steps.map { step in
-                guard case .mapping = step.node else { throw mismatch(step, expected: "a mapping such as { op: rename, from: a, to: b }") }
+                guard case .mapping = step.node else {
+                    throw mismatch(step, expected: "a mapping such as { op: rename, from: a, to: b }")
+                }
                 return TransformStep(value: try json(step), location: step.location)
             }
             // Compiled here, not first by the run: every command (`ferry check` above all) sees a bad step.
@@ -153,7 +169,9 @@ extension ConfigParser {
         }
         if let field = fields.optional("transform_plugins") {
             pipeline.transformPlugins = try strings(field).map { name, element in
-                guard connections.contains(name) else { throw unknownReference(element, "connection", name, known: connections) }
+                guard connections.contains(name) else {
+                    throw unknownReference(element, "connection", name, known: connections)
+                }
                 return name
             }
         }
@@ -162,18 +180,24 @@ extension ConfigParser {
         if let field = fields.optional("change_detection") {
             pipeline.changeDetection = try boolean(field)
             if !pipeline.changeDetection && pipeline.write == .mirror {
-                throw failure(.invalidValue, field, "must be true with write: mirror, which finds deletions through the stored record hashes")
+                throw failure(
+                    .invalidValue, field,
+                    "must be true with write: mirror, which finds deletions through the stored record hashes")
             }
         }
         if let field = fields.optional("max_delete") { pipeline.maxDelete = try deleteLimit(field) }
         if let field = fields.optional("after") {
             pipeline.after = try strings(field).map { other, element in
-                guard pipelines.contains(other) else { throw unknownReference(element, "pipeline", other, known: pipelines) }
+                guard pipelines.contains(other) else {
+                    throw unknownReference(element, "pipeline", other, known: pipelines)
+                }
                 guard other != name else { throw failure(.invalidValue, element, "a pipeline cannot run after itself") }
                 return other
             }
         }
-        if let field = fields.optional("conflicts") { pipeline.conflicts = try conflicts(field, pipeline: pipeline, connections: connections) }
+        if let field = fields.optional("conflicts") {
+            pipeline.conflicts = try conflicts(field, pipeline: pipeline, connections: connections)
+        }
         return pipeline
     }
 
@@ -181,7 +205,9 @@ extension ConfigParser {
     func deleteLimit(_ field: Field) throws -> DeleteLimit {
         let text = try string(field)
         guard let limit = DeleteLimit(parsing: text) else {
-            throw failure(.invalidValue, field, "must be a whole number of records (0 or more) or a share from 0% to 100%, got '\(text)'")
+            throw failure(
+                .invalidValue, field,
+                "must be a whole number of records (0 or more) or a share from 0% to 100%, got '\(text)'")
         }
         return limit
     }
@@ -208,15 +234,21 @@ extension ConfigParser {
         let fields = try mapping(field, allowed: Self.siteKeys)
         if let field = fields.optional("pipelines") {
             site.pipelines = try strings(field).map { name, element in
-                guard pipelines.contains(name) else { throw unknownReference(element, "pipeline", name, known: pipelines) }
+                guard pipelines.contains(name) else {
+                    throw unknownReference(element, "pipeline", name, known: pipelines)
+                }
                 return name
             }
         }
         if let field = fields.optional("connections") {
             for (name, entry) in try mapping(field).entries {
-                guard connections.contains(name) else { throw unknownReference(entry, "connection", name, known: connections) }
+                guard connections.contains(name) else {
+                    throw unknownReference(entry, "connection", name, known: connections)
+                }
                 if Self.isNull(entry.node) { continue }
-                guard case .mapping = entry.node else { throw mismatch(entry, expected: "a mapping of config overrides") }
+                guard case .mapping = entry.node else {
+                    throw mismatch(entry, expected: "a mapping of config overrides")
+                }
                 site.connectionOverrides[name] = try object(entry)
             }
         }
@@ -257,7 +289,8 @@ extension ConfigParser {
     static func absolutePath(_ path: String, base: String, home: String?) -> String {
         var path = path
         if let home, path == "~" || path.hasPrefix("~/") { path = home + path.dropFirst() }
-        let url = path.hasPrefix("/")
+        let url =
+            path.hasPrefix("/")
             ? URL(fileURLWithPath: path)
             : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
         return url.standardizedFileURL.path

@@ -41,7 +41,8 @@ extension ConfigParser {
         if size > Self.expandedNodeLimit {
             throw ConfigError(
                 .invalidValue, at: location(node.mark, or: SourceLocation(file: file, line: 1, column: 1)),
-                message: "this value expands to more than \(Self.expandedNodeLimit) values through YAML aliases (*name); "
+                message:
+                    "this value expands to more than \(Self.expandedNodeLimit) values through YAML aliases (*name); "
                     + "Ferry refuses to expand it: write the repeated parts out, or use fewer nested aliases")
         }
         if let position { sizes[position] = size }

@@ -11,8 +11,10 @@ extension ConfigParser {
         "api_key": ["type", "key", "header", "query"],
         "basic": ["type", "username", "password"],
         "bearer": ["type", "token"],
-        "oauth2": ["type", "grant", "token_url", "client_id", "client_secret", "username", "password", "refresh_token",
-                   "refresh_token_file", "scope"],
+        "oauth2": [
+            "type", "grant", "token_url", "client_id", "client_secret", "username", "password", "refresh_token",
+            "refresh_token_file", "scope",
+        ],
         "cookie": ["type", "value", "login_url", "login_method", "login_headers", "login_body"],
     ]
 
@@ -35,9 +37,11 @@ extension ConfigParser {
             guard let name = try budget.optional("name").map(string) ?? budgetName else {
                 throw failure(.missingKey, field, "missing required key 'name' (or set the connection's 'budget')")
             }
-            config.budget = HTTPBudgetConfig(name: name, limits: RateBudget.Limits(
-                perMinute: try budget.optional("per_minute").map { try positive($0) },
-                perDay: try budget.optional("per_day").map { try positive($0) }))
+            config.budget = HTTPBudgetConfig(
+                name: name,
+                limits: RateBudget.Limits(
+                    perMinute: try budget.optional("per_minute").map { try positive($0) },
+                    perDay: try budget.optional("per_day").map { try positive($0) }))
         } else if let budgetName {
             config.budget = HTTPBudgetConfig(name: budgetName, limits: RateBudget.Limits())
         }
@@ -46,7 +50,9 @@ extension ConfigParser {
         if let field = fields.optional("max_retry_wait_seconds") { config.maxRetryWaitSeconds = try seconds(field) }
         if let field = fields.optional("max_attempts") {
             let attempts = try integer(field)
-            guard (1...100).contains(attempts) else { throw failure(.invalidValue, field, "must be between 1 and 100, got \(attempts)") }
+            guard (1...100).contains(attempts) else {
+                throw failure(.invalidValue, field, "must be between 1 and 100, got \(attempts)")
+            }
             config.maxAttempts = attempts
         }
         if let field = fields.optional("max_response_bytes") { config.maxResponseBytes = try positive(field) }
@@ -61,7 +67,9 @@ extension ConfigParser {
         guard let allowed = Self.authKeysByType[type] else {
             let options = Self.authKeysByType.keys.sorted()
             var message = "expected one of \(options.joined(separator: ", ")), got '\(type)'"
-            if let suggestion = Suggestion.closest(to: type, in: options) { message += "; did you mean '\(suggestion)'?" }
+            if let suggestion = Suggestion.closest(to: type, in: options) {
+                message += "; did you mean '\(suggestion)'?"
+            }
             throw failure(.invalidValue, typeField, message)
         }
         let fields = try mapping(field, allowed: allowed)
@@ -79,7 +87,8 @@ extension ConfigParser {
         case "bearer":
             return .bearer(token: try need("token"))
         case "oauth2":
-            let grant = try fields.optional("grant").map { try choice($0, OAuth2Session.Grant.self) } ?? .clientCredentials
+            let grant =
+                try fields.optional("grant").map { try choice($0, OAuth2Session.Grant.self) } ?? .clientCredentials
             let credentials = OAuth2Session.Credentials(
                 grant: grant, clientID: try text("client_id"), clientSecret: try text("client_secret"),
                 username: try text("username"), password: try text("password"), refreshToken: try text("refresh_token"),

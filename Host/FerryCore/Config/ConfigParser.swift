@@ -112,7 +112,8 @@ final class ConfigParser {
         for (keyNode, value) in mapping {
             let keyLocation = location(keyNode.mark, or: field.location)
             guard case .scalar(let keyScalar) = keyNode else {
-                throw ConfigError(.typeMismatch, at: keyLocation, keyPath: field.path, message: "mapping keys must be strings")
+                throw ConfigError(
+                    .typeMismatch, at: keyLocation, keyPath: field.path, message: "mapping keys must be strings")
             }
             let key = keyScalar.string
             let entry = Field(node: value, path: Self.child(field.path, key), location: keyLocation)
@@ -160,14 +161,17 @@ final class ConfigParser {
         } catch Interpolator.Failure.unset(let name) {
             throw ConfigError(
                 .unsetVariable, at: location(scalar.mark, or: field.location), keyPath: field.path,
-                message: "variable '\(name)' is not set in the environment or in .env (write ${\(name):-default} to give a default)")
+                message:
+                    "variable '\(name)' is not set in the environment or in .env (write ${\(name):-default} to give a default)"
+            )
         } catch Interpolator.Failure.notAllowed(let name, let list) {
             throw ConfigError(
                 .invalidValue, at: location(scalar.mark, or: field.location), keyPath: field.path,
                 message: "variable '\(name)' may not be read here: the allowed variables are \(list) "
                     + "(allowed_env in the file, FERRY_ALLOWED_ENV in the environment)")
         } catch Interpolator.Failure.malformed(let problem) {
-            throw ConfigError(.invalidValue, at: location(scalar.mark, or: field.location), keyPath: field.path, message: problem)
+            throw ConfigError(
+                .invalidValue, at: location(scalar.mark, or: field.location), keyPath: field.path, message: problem)
         }
         if text == scalar.string { return (text, Self.name(of: Node.scalar(scalar).tag)) }
         guard Self.implicitTag(of: scalar) != nil, !text.isEmpty else { return (text, .str) }
@@ -195,7 +199,9 @@ final class ConfigParser {
 
     /// An integer too large for 64 bits: the error says the range rather than "not an integer".
     func outOfRange(_ field: Field, _ text: String) -> ConfigError {
-        failure(.invalidValue, field, "integer \(text) is out of range: integers must be between \(Int64.min) and \(Int64.max)"
+        failure(
+            .invalidValue, field,
+            "integer \(text) is out of range: integers must be between \(Int64.min) and \(Int64.max)"
                 + " (quote it to pass it as text)")
     }
 

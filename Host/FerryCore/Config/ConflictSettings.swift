@@ -36,8 +36,10 @@ public struct ConflictSettings: Sendable, Equatable {
     ///   - policies: Policies by field.
     ///   - defaultPolicy: The policy of every other field.
     ///   - timestampField: The change-time field `newest_wins` compares.
-    public init(readFrom: PipelineConfig.Endpoint? = nil, policies: [String: FieldPolicy] = [:],
-                defaultPolicy: FieldPolicy = .record, timestampField: String? = nil) {
+    public init(
+        readFrom: PipelineConfig.Endpoint? = nil, policies: [String: FieldPolicy] = [:],
+        defaultPolicy: FieldPolicy = .record, timestampField: String? = nil
+    ) {
         self.readFrom = readFrom
         self.policies = policies
         self.defaultPolicy = defaultPolicy

@@ -14,7 +14,9 @@ public enum DotEnv {
     /// - Throws: ``ConfigError`` with kind `syntax` naming the line of a malformed entry.
     public static func parse(_ contents: String, file: String = ".env") throws -> [String: String] {
         var variables: [String: String] = [:]
-        for (offset, rawLine) in contents.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        for (offset, rawLine) in contents.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            .enumerated()
+        {
             let lineNumber = offset + 1
             var line = rawLine.drop { $0 == " " || $0 == "\t" }
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -40,9 +42,10 @@ public enum DotEnv {
     private static func value(_ text: Substring, fail: (String) -> ConfigError) throws -> String {
         guard let quote = text.first, quote == "\"" || quote == "'" else {
             var bare = text
-            if let hash = bare.indices.first(where: { bare[$0] == "#" && $0 > bare.startIndex
-                && (bare[bare.index(before: $0)] == " " || bare[bare.index(before: $0)] == "\t") })
-            {
+            if let hash = bare.indices.first(where: {
+                bare[$0] == "#" && $0 > bare.startIndex
+                    && (bare[bare.index(before: $0)] == " " || bare[bare.index(before: $0)] == "\t")
+            }) {
                 bare = bare[..<hash]
             }
             return String(bare.trimmingSpaces())

@@ -119,7 +119,8 @@ public struct FerryConfig: Sendable, Equatable {
         if sites.isEmpty && site == Self.defaultSiteName { return pipelines }
         guard let definition = self.site(named: site) else {
             let known = sites.isEmpty ? [] : siteNames
-            var message = known.isEmpty
+            var message =
+                known.isEmpty
                 ? "unknown site '\(site)': this config defines no sites"
                 : "unknown site '\(site)'; defined sites: \(known.joined(separator: ", "))"
             if let suggestion = Suggestion.closest(to: site, in: known) { message += "; did you mean '\(suggestion)'?" }
@@ -138,8 +139,10 @@ public struct FerryConfig: Sendable, Equatable {
     public static func isSecretName(_ name: String) -> Bool {
         var upper = name.uppercased().replacing("-", with: "_")
         // Names of key *fields* are not keys: `primary_key: order_id` must not mask every "order_id".
-        for fieldName in ["PRIMARY_KEY", "SORT_KEY", "PARTITION_KEY", "FOREIGN_KEY", "CURSOR_KEY", "KEY_PARAM", "KEY_FILTER",
-                          "KEY_FIELD", "KEY_PATH", "KEY_COLUMN", "KEYSET"] {
+        for fieldName in [
+            "PRIMARY_KEY", "SORT_KEY", "PARTITION_KEY", "FOREIGN_KEY", "CURSOR_KEY", "KEY_PARAM", "KEY_FILTER",
+            "KEY_FIELD", "KEY_PATH", "KEY_COLUMN", "KEYSET",
+        ] {
             upper = upper.replacing(fieldName, with: "")
         }
         return ["KEY", "TOKEN", "SECRET", "PASS", "CREDENTIAL", "AUTH", "COOKIE"].contains { upper.contains($0) }

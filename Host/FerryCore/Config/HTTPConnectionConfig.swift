@@ -101,7 +101,9 @@ public enum HTTPAuthConfig: Sendable, Equatable {
         case .oauth2(_, let credentials):
             return [credentials.clientSecret, credentials.password, credentials.refreshToken].compactMap { $0 }
         case .cookie(let login):
-            return ([login.value] + login.headers.filter { HTTPHeaders.isSensitive($0.name) || $0.name.lowercased().contains("password") }
+            return
+                ([login.value]
+                + login.headers.filter { HTTPHeaders.isSensitive($0.name) || $0.name.lowercased().contains("password") }
                 .map(\.value) + [login.body]).compactMap { $0 }
         }
     }
@@ -127,8 +129,10 @@ public struct CookieLogin: Sendable, Equatable {
     ///   - method: The login method.
     ///   - headers: The login headers.
     ///   - body: The login body.
-    public init(value: String? = nil, url: String? = nil, method: String = "POST", headers: [HTTPHeaders.Field] = [],
-                body: String? = nil) {
+    public init(
+        value: String? = nil, url: String? = nil, method: String = "POST", headers: [HTTPHeaders.Field] = [],
+        body: String? = nil
+    ) {
         self.value = value
         self.url = url
         self.method = method
@@ -148,7 +152,8 @@ public enum Base64 {
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
         while index < bytes.count {
-            let b0 = bytes[index], b1 = index + 1 < bytes.count ? bytes[index + 1] : 0, b2 = index + 2 < bytes.count ? bytes[index + 2] : 0
+            let b0 = bytes[index], b1 = index + 1 < bytes.count ? bytes[index + 1] : 0,
+                b2 = index + 2 < bytes.count ? bytes[index + 2] : 0
             out.append(alphabet[Int(b0 >> 2)])
             out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
             out.append(index + 1 < bytes.count ? alphabet[Int((b1 & 0x0f) << 2 | b2 >> 6)] : UInt8(ascii: "="))

@@ -62,7 +62,8 @@ struct Interpolator {
                 fallback = nil
             }
             guard Self.isValidName(name) else {
-                throw Failure.malformed("'${\(body)}' is not a valid variable reference (names are letters, digits and '_')")
+                throw Failure.malformed(
+                    "'${\(body)}' is not a valid variable reference (names are letters, digits and '_')")
             }
             let key = String(name)
             if let refusing = allowLists.first(where: { !$0.allows(key) }) { throw Failure.notAllowed(key, refusing) }
@@ -80,6 +81,8 @@ struct Interpolator {
     static func isValidName<S: StringProtocol>(_ name: S) -> Bool {
         guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
         else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }
+        return name.unicodeScalars.allSatisfy {
+            $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0)
+        }
     }
 }

@@ -148,7 +148,8 @@ public struct PipelineConfig: Sendable, Equatable {
     public var connectionNames: [String] {
         var names: [String] = []
         let twoWay = conflicts?.readFrom.map { [$0.connection] } ?? []
-        for name in [source.connection, destination.connection] + transformPlugins + twoWay where !names.contains(name) {
+        for name in [source.connection, destination.connection] + transformPlugins + twoWay where !names.contains(name)
+        {
             names.append(name)
         }
         return names

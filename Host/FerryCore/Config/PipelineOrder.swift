@@ -14,9 +14,11 @@ public enum PipelineOrder {
         var ordered: [PipelineConfig] = []
         var waiting = pipelines
         while !waiting.isEmpty {
-            guard let next = waiting.firstIndex(where: { pipeline in
-                pipeline.after.allSatisfy { !present.contains($0) || done.contains($0) }
-            }) else {
+            guard
+                let next = waiting.firstIndex(where: { pipeline in
+                    pipeline.after.allSatisfy { !present.contains($0) || done.contains($0) }
+                })
+            else {
                 throw PipelineCycle(names: cycle(in: waiting))
             }
             let pipeline = waiting.remove(at: next)

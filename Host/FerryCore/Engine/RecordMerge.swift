@@ -117,8 +117,10 @@ public struct RecordMerge {
     ///   - destination: The destination's current record, nil when it holds none.
     ///   - resolutions: Decisions on this record's conflicts, by field.
     /// - Returns: The record to write and what was decided.
-    public func merge(source: JSONObject, base: Base?, destination: JSONObject?,
-                      resolutions: [String: Resolution] = [:]) -> Outcome {
+    public func merge(
+        source: JSONObject, base: Base?, destination: JSONObject?,
+        resolutions: [String: Resolution] = [:]
+    ) -> Outcome {
         var outcome = Outcome(merged: source)
         guard let destination else { return outcome }
         for (field, sourceValue) in source where !keyFields.contains(field) {
@@ -132,14 +134,18 @@ public struct RecordMerge {
                 outcome.staleResolutions.append(field)
             }
             let keep: Bool
-            switch decide(field, source: sourceValue, destination: destinationValue, base: base,
-                          sourceRecord: source, destinationRecord: destination) {
+            switch decide(
+                field, source: sourceValue, destination: destinationValue, base: base,
+                sourceRecord: source, destinationRecord: destination)
+            {
             case .source: keep = false
             case .destination: keep = true
             case .conflict:
                 keep = true
-                outcome.conflicts.append(Conflict(field: field, base: base?.written[field], source: sourceValue,
-                                                  destination: destinationValue))
+                outcome.conflicts.append(
+                    Conflict(
+                        field: field, base: base?.written[field], source: sourceValue,
+                        destination: destinationValue))
             }
             if keep && !Self.same(sourceValue, destinationValue) {
                 outcome.merged[field] = destinationValue ?? .null
@@ -151,8 +157,10 @@ public struct RecordMerge {
 
     private enum Decision { case source, destination, conflict }
 
-    private func decide(_ field: String, source: JSONValue, destination: JSONValue?, base: Base?,
-                        sourceRecord: JSONObject, destinationRecord: JSONObject) -> Decision {
+    private func decide(
+        _ field: String, source: JSONValue, destination: JSONValue?, base: Base?,
+        sourceRecord: JSONObject, destinationRecord: JSONObject
+    ) -> Decision {
         let policy = settings.policy(of: field)
         if policy == .fillIfEmpty { return Self.isEmpty(destination) ? .source : .destination }
         if Self.same(source, destination) { return .source }
@@ -174,7 +182,8 @@ public struct RecordMerge {
         case .destinationWins: return .destination
         case .newestWins:
             guard let field = settings.timestampField,
-                  let order = Self.order(sourceRecord[field], destinationRecord[field]) else { return .conflict }
+                let order = Self.order(sourceRecord[field], destinationRecord[field])
+            else { return .conflict }
             return order == .orderedAscending ? .destination : .source
         case .record, .fillIfEmpty: return .conflict
         }

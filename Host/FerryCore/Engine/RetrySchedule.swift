@@ -22,8 +22,10 @@ public struct RetrySchedule: Sendable {
     ///   - maxDelay: cap of one wait.
     ///   - maxTotalWait: cap of all waits together; a `Retry-After` past it gives up.
     ///   - random: a source of values in 0..<1 (injectable for tests).
-    public init(maxAttempts: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 30, maxTotalWait: Double = 300,
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    public init(
+        maxAttempts: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 30, maxTotalWait: Double = 300,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay

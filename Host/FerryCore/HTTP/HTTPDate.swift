@@ -1,4 +1,5 @@
 import FerryTime
+
 /// Parses the date formats HTTP allows (RFC 9110 §5.6.7) without Foundation
 /// formatters: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete
 /// RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
@@ -28,7 +29,8 @@ public enum HTTPDate {
         guard let day, let month, let year, let time else { return nil }
         let clock = time.split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3, (1...31).contains(day), (0...23).contains(clock[0]), (0...59).contains(clock[1]),
-              (0...60).contains(clock[2]) else { return nil }
+            (0...60).contains(clock[2])
+        else { return nil }
         let days = CivilCalendar.days(year: year, month: month, day: day)
         return Double(days * 86_400 + clock[0] * 3600 + clock[1] * 60 + clock[2])
     }
@@ -42,12 +44,12 @@ public enum HTTPDate {
         let (year, month, day) = CivilCalendar.date(days: days)
         let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(weekday), \(two(day)) \(months[month - 1].capitalized) \(year) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) GMT"
+        return
+            "\(weekday), \(two(day)) \(months[month - 1].capitalized) \(year) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) GMT"
     }
 
     private static func monthNumber(_ name: String) -> Int? {
         months.firstIndex(of: name.lowercased().prefix(3).description).map { $0 + 1 }
     }
-
 
 }

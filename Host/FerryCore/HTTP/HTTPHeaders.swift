@@ -41,11 +41,14 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     /// - Parameter block: The raw text.
     public init(parsing block: String) {
         var fields: [Field] = []
-        for line in block.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+        for line in block.split(
+            omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        {
             guard !line.hasPrefix("HTTP/"), let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].trimmingWhitespace()
             guard !name.isEmpty else { continue }
-            fields.append(Field(name: String(name), value: String(line[line.index(after: colon)...].trimmingWhitespace())))
+            fields.append(
+                Field(name: String(name), value: String(line[line.index(after: colon)...].trimmingWhitespace())))
         }
         self.fields = fields
     }

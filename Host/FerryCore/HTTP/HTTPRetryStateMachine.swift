@@ -99,7 +99,8 @@ public struct HTTPRetryStateMachine: Sendable {
                 switch schedule.failed(retryable: true, retryAfter: wait) {
                 case .retry(let delay): return .retry(afterSeconds: delay)
                 case .giveUp:
-                    return .fail(.rateLimited("still rate limited (HTTP 429) after \(attempts) attempts", retryAfter: wait))
+                    return .fail(
+                        .rateLimited("still rate limited (HTTP 429) after \(attempts) attempts", retryAfter: wait))
                 }
             case 500...599:
                 return backOff(repeatable, "HTTP \(status)")
@@ -119,7 +120,9 @@ public struct HTTPRetryStateMachine: Sendable {
         switch schedule.failed(retryable: allowed) {
         case .retry(let delay): return .retry(afterSeconds: delay)
         case .giveUp:
-            let suffix = allowed ? " after \(attempts) attempt\(attempts == 1 ? "" : "s")"
+            let suffix =
+                allowed
+                ? " after \(attempts) attempt\(attempts == 1 ? "" : "s")"
                 : " (not retried: the request is not idempotent; a connector may mark it retry-safe)"
             return .fail(.retryable(reason + suffix))
         }

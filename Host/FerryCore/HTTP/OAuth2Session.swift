@@ -48,9 +48,11 @@ public struct OAuth2Session: Sendable {
         ///   - refreshToken: The initial refresh token.
         ///   - scope: The scope.
         ///   - refreshTokenFile: A file holding the first refresh token.
-        public init(grant: Grant, clientID: String? = nil, clientSecret: String? = nil, username: String? = nil,
-                    password: String? = nil, refreshToken: String? = nil, scope: String? = nil,
-                    refreshTokenFile: String? = nil) {
+        public init(
+            grant: Grant, clientID: String? = nil, clientSecret: String? = nil, username: String? = nil,
+            password: String? = nil, refreshToken: String? = nil, scope: String? = nil,
+            refreshTokenFile: String? = nil
+        ) {
             self.grant = grant
             self.clientID = clientID
             self.clientSecret = clientSecret
@@ -117,7 +119,9 @@ public struct OAuth2Session: Sendable {
     /// - Parameter now: The current time in seconds since 1970.
     public mutating func prepare(now: Double) -> Action {
         if let pendingRefreshToken { return .persist(refreshToken: pendingRefreshToken) }
-        if let accessToken, expiresAt.map({ now < $0 - expirySkew }) ?? true { return .authorize(accessToken: accessToken) }
+        if let accessToken, expiresAt.map({ now < $0 - expirySkew }) ?? true {
+            return .authorize(accessToken: accessToken)
+        }
         accessToken = nil
         return nextTokenRequest()
     }
@@ -131,11 +135,12 @@ public struct OAuth2Session: Sendable {
         let grant = requestedGrant ?? credentials.grant
         requestedGrant = nil
         guard (200..<300).contains(status), case .object(let object)? = body,
-              let token = object["access_token"]?.stringValue, !token.isEmpty
+            let token = object["access_token"]?.stringValue, !token.isEmpty
         else {
             let reason = Self.errorDescription(status: status, body: body)
             if grant == .refreshToken, !triedConfiguredRefreshToken, let configured = credentials.refreshToken,
-               configured != refreshToken {
+                configured != refreshToken
+            {
                 // The stored token was rejected, but the configuration (or its file) holds another one, perhaps
                 // freshly obtained by the user: try it once before giving up.
                 triedConfiguredRefreshToken = true
@@ -148,8 +153,9 @@ public struct OAuth2Session: Sendable {
                 refreshFailed = true
                 return nextTokenRequest()
             }
-            return .fail(message: "the token endpoint rejected the \(grant.rawValue) grant (\(reason)); "
-                + advice(for: grant))
+            return .fail(
+                message: "the token endpoint rejected the \(grant.rawValue) grant (\(reason)); "
+                    + advice(for: grant))
         }
         accessToken = token
         expiresAt = object["expires_in"]?.doubleValue.map { now + $0 }
@@ -180,8 +186,9 @@ public struct OAuth2Session: Sendable {
     /// the caller obtains a new one and retries once; a second in a row fails.
     public mutating func unauthorized() -> Action {
         guard !retriedAfterUnauthorized else {
-            return .fail(message: "the API rejected a freshly obtained access token (HTTP 401); check that the account "
-                + "may use this API and that http.auth in the connection names the right credentials")
+            return .fail(
+                message: "the API rejected a freshly obtained access token (HTTP 401); check that the account "
+                    + "may use this API and that http.auth in the connection names the right credentials")
         }
         retriedAfterUnauthorized = true
         accessToken = nil
@@ -205,17 +212,21 @@ public struct OAuth2Session: Sendable {
             form.append(FormField(name: "refresh_token", value: refreshToken))
         } else if credentials.grant == .refreshToken && !canUsePassword {
             if let file = credentials.refreshTokenFile {
-                return .fail(message: "no refresh token: write one to \(file) (http.auth.refresh_token_file) or set "
-                    + "http.auth.refresh_token in the connection (it is rotated and kept in the state database afterwards)")
+                return .fail(
+                    message: "no refresh token: write one to \(file) (http.auth.refresh_token_file) or set "
+                        + "http.auth.refresh_token in the connection (it is rotated and kept in the state database afterwards)"
+                )
             }
-            return .fail(message: "no refresh token: set http.auth.refresh_token in the connection (it is rotated and kept "
-                + "in the state database afterwards)")
+            return .fail(
+                message: "no refresh token: set http.auth.refresh_token in the connection (it is rotated and kept "
+                    + "in the state database afterwards)")
         } else if credentials.grant == .clientCredentials {
             grant = .clientCredentials
             form.append(FormField(name: "grant_type", value: "client_credentials"))
         } else {
             guard let username = credentials.username, let password = credentials.password else {
-                return .fail(message: "the password grant needs http.auth.username and http.auth.password in the connection")
+                return .fail(
+                    message: "the password grant needs http.auth.username and http.auth.password in the connection")
             }
             grant = .password
             form.append(FormField(name: "grant_type", value: "password"))
@@ -223,7 +234,9 @@ public struct OAuth2Session: Sendable {
             form.append(FormField(name: "password", value: password))
         }
         if let clientID = credentials.clientID { form.append(FormField(name: "client_id", value: clientID)) }
-        if let clientSecret = credentials.clientSecret { form.append(FormField(name: "client_secret", value: clientSecret)) }
+        if let clientSecret = credentials.clientSecret {
+            form.append(FormField(name: "client_secret", value: clientSecret))
+        }
         if let scope = credentials.scope { form.append(FormField(name: "scope", value: scope)) }
         requestedGrant = grant
         return .requestToken(form: form)

@@ -123,13 +123,15 @@ public struct RateBudget: Sendable, Equatable {
 
     /// The state as a JSON object, for the state store's key-value table.
     public var serialized: String {
-        JSONWriter().encodeString(.object(JSONObject([
-            (key: "minute_tokens", value: .double(minuteTokens)),
-            (key: "refilled_at", value: .double(refilledAt)),
-            (key: "day_used", value: .int(Int64(dayUsed))),
-            (key: "day_start", value: .double(dayStart)),
-            (key: "paused_until", value: .double(pausedUntil)),
-        ])))
+        JSONWriter().encodeString(
+            .object(
+                JSONObject([
+                    (key: "minute_tokens", value: .double(minuteTokens)),
+                    (key: "refilled_at", value: .double(refilledAt)),
+                    (key: "day_used", value: .int(Int64(dayUsed))),
+                    (key: "day_start", value: .double(dayStart)),
+                    (key: "paused_until", value: .double(pausedUntil)),
+                ])))
     }
 
     /// Restores saved state under (possibly changed) limits; nil when `text` is not a saved budget.
@@ -138,8 +140,8 @@ public struct RateBudget: Sendable, Equatable {
     ///   - limits: The limits to enforce now.
     public init?(serialized text: String, limits: Limits) {
         guard case .object(let object)? = try? JSONParser().parse(Array(text.utf8)),
-              let tokens = object["minute_tokens"]?.doubleValue, let refilledAt = object["refilled_at"]?.doubleValue,
-              let dayUsed = object["day_used"]?.doubleValue, let dayStart = object["day_start"]?.doubleValue
+            let tokens = object["minute_tokens"]?.doubleValue, let refilledAt = object["refilled_at"]?.doubleValue,
+            let dayUsed = object["day_used"]?.doubleValue, let dayStart = object["day_start"]?.doubleValue
         else { return nil }
         self.limits = limits
         self.minuteTokens = min(tokens, Double(limits.perMinute ?? 0))

@@ -25,24 +25,29 @@ public struct ConsoleLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let fields = metadata.merging(event.metadata ?? [:]) { $1 }
-        let time = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
-                                               formatOptions: [.withInternetDateTime])
+        let time = ISO8601DateFormatter.string(
+            from: Date(), timeZone: TimeZone(identifier: "UTC")!,
+            formatOptions: [.withInternetDateTime])
         var line: String
         if json {
-            var object: JSONObject = ["time": .string(time), "level": .string(event.level.rawValue), "message": .string("\(event.message)")]
+            var object: JSONObject = [
+                "time": .string(time), "level": .string(event.level.rawValue), "message": .string("\(event.message)"),
+            ]
             for (key, value) in fields { object[key] = .string("\(value)") }
             line = JSONWriter(canonical: true).encodeString(.object(object))
         } else {
             let scope = fields["pipeline"].map { " [\($0)]" } ?? ""
             let rest = fields.filter { $0.key != "pipeline" }.sorted { $0.key < $1.key }
                 .map { "\($0.key)=\(quoted("\($0.value)"))" }.joined(separator: " ")
-            line = "\(time) \(event.level.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))\(scope) \(event.message)"
+            line =
+                "\(time) \(event.level.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))\(scope) \(event.message)"
             if !rest.isEmpty { line += " " + rest }
         }
         FileHandle.standardError.write(Data((redactor.redact(line) + "\n").utf8))
     }
 
     private func quoted(_ value: String) -> String {
-        value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? "\"\(value.replacingOccurrences(of: "\"", with: "\\\""))\"" : value
+        value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
+            ? "\"\(value.replacingOccurrences(of: "\"", with: "\\\""))\"" : value
     }
 }

@@ -15,7 +15,7 @@ public struct ConflictRecord: Sendable, Equatable {
         case superseded
     }
 
-    public var id: Int64            // assigned by the store; 0 before it is stored
+    public var id: Int64 // assigned by the store; 0 before it is stored
     public var pipeline: PipelineID
     /// The source stream (as hashes and checkpoints are filed).
     public var stream: String
@@ -32,9 +32,11 @@ public struct ConflictRecord: Sendable, Equatable {
     public var resolution: String?
     public var resolvedAt: Double?
 
-    public init(id: Int64 = 0, pipeline: PipelineID, stream: String, key: String, field: String, base: String?,
-                sourceValue: String?, destinationValue: String?, seenAt: Double, status: Status = .open,
-                resolution: String? = nil, resolvedAt: Double? = nil) {
+    public init(
+        id: Int64 = 0, pipeline: PipelineID, stream: String, key: String, field: String, base: String?,
+        sourceValue: String?, destinationValue: String?, seenAt: Double, status: Status = .open,
+        resolution: String? = nil, resolvedAt: Double? = nil
+    ) {
         self.id = id; self.pipeline = pipeline; self.stream = stream; self.key = key; self.field = field
         self.base = base; self.sourceValue = sourceValue; self.destinationValue = destinationValue
         self.seenAt = seenAt; self.status = status; self.resolution = resolution; self.resolvedAt = resolvedAt

@@ -40,7 +40,9 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
         try storage.withLock { state in
             let now = Date().timeIntervalSince1970
             if let lease = state.leases[pipeline] {
-                guard lease.holder.hasEnded else { throw StateError.pipelineBusy(pipeline, holder: lease.holder.description) }
+                guard lease.holder.hasEnded else {
+                    throw StateError.pipelineBusy(pipeline, holder: lease.holder.description)
+                }
                 if var run = state.runs[lease.run], run.status == .running {
                     run.status = .failed
                     run.finishedAt = now
@@ -50,8 +52,9 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
             }
             let id = state.nextRunID
             state.nextRunID += 1
-            state.runs[id] = RunRecord(id: id, pipeline: pipeline, startedAt: now, finishedAt: nil,
-                                       status: .running, message: nil, counts: BatchCounts())
+            state.runs[id] = RunRecord(
+                id: id, pipeline: pipeline, startedAt: now, finishedAt: nil,
+                status: .running, message: nil, counts: BatchCounts())
             state.leases[pipeline] = Lease(run: id, holder: holder)
             return id
         }
@@ -103,7 +106,8 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
             let stream = StreamKey(batch.pipeline, batch.stream)
             if let checkpoint = batch.checkpoint {
                 next.checkpoints[stream] = checkpoint
-                next.checkpointSequences[stream] = batch.checkpointSequence ?? (next.checkpointSequences[stream] ?? 0) + 1
+                next.checkpointSequences[stream] =
+                    batch.checkpointSequence ?? (next.checkpointSequences[stream] ?? 0) + 1
             }
             try hook?("checkpoint")
 
@@ -111,10 +115,13 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
                 throw StateError(.notFound, "Run \(batch.run) does not exist.")
             }
             guard run.pipeline == batch.pipeline else {
-                throw StateError(.storage, "Run \(batch.run) belongs to pipeline '\(run.pipeline)', not '\(batch.pipeline)'.")
+                throw StateError(
+                    .storage, "Run \(batch.run) belongs to pipeline '\(run.pipeline)', not '\(batch.pipeline)'.")
             }
             guard run.status == .running else {
-                throw StateError(.storage, "Run \(batch.run) has already finished (\(run.status.rawValue)); its batch is not committed.")
+                throw StateError(
+                    .storage,
+                    "Run \(batch.run) has already finished (\(run.status.rawValue)); its batch is not committed.")
             }
             run.counts += batch.counts
             next.runs[batch.run] = run
@@ -149,7 +156,8 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
 
             let replayed = Set(batch.replayedDeadLetters)
             let now = Date().timeIntervalSince1970
-            for index in next.deadLetters.indices where replayed.contains(next.deadLetters[index].id) && next.deadLetters[index].replayedAt == nil {
+            for index in next.deadLetters.indices
+            where replayed.contains(next.deadLetters[index].id) && next.deadLetters[index].replayedAt == nil {
                 next.deadLetters[index].replayedAt = now
             }
             try hook?("replayedDeadLetters")
@@ -166,12 +174,16 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
             try hook?("parked")
 
             for closed in batch.closedConflicts {
-                if let index = next.conflicts.firstIndex(where: { $0.id == closed.id }) { next.conflicts[index].status = closed.status }
+                if let index = next.conflicts.firstIndex(where: { $0.id == closed.id }) {
+                    next.conflicts[index].status = closed.status
+                }
             }
             for conflict in batch.conflicts {
-                for index in next.conflicts.indices where next.conflicts[index].pipeline == batch.pipeline
+                for index in next.conflicts.indices
+                where next.conflicts[index].pipeline == batch.pipeline
                     && next.conflicts[index].stream == batch.stream && next.conflicts[index].key == conflict.key
-                    && next.conflicts[index].field == conflict.field && Self.isPending(next.conflicts[index]) {
+                    && next.conflicts[index].field == conflict.field && Self.isPending(next.conflicts[index])
+                {
                     next.conflicts[index].status = .superseded
                 }
                 var stored = conflict
@@ -236,10 +248,11 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
 
     public func idMappings(scope: String, limit: Int) throws -> [(sourceID: String, destinationID: String)] {
         storage.withLock { state in
-            Array(state.idMap.filter { $0.key.scope == scope }
-                .map { (sourceID: $0.key.key, destinationID: $0.value) }
-                .sorted { $0.sourceID.utf8.lexicographicallyPrecedes($1.sourceID.utf8) }
-                .prefix(limit))
+            Array(
+                state.idMap.filter { $0.key.scope == scope }
+                    .map { (sourceID: $0.key.key, destinationID: $0.value) }
+                    .sorted { $0.sourceID.utf8.lexicographicallyPrecedes($1.sourceID.utf8) }
+                    .prefix(limit))
         }
     }
 
@@ -258,7 +271,9 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
 
     public func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] {
         storage.withLock { state in
-            (state.hashes[StreamKey(pipeline, stream)]?.keys).map { $0.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } } ?? []
+            (state.hashes[StreamKey(pipeline, stream)]?.keys).map {
+                $0.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            } ?? []
         }
     }
 
@@ -306,9 +321,13 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
 
     // MARK: Two-way sync
 
-    private static func isPending(_ conflict: ConflictRecord) -> Bool { conflict.status == .open || conflict.status == .resolved }
+    private static func isPending(_ conflict: ConflictRecord) -> Bool {
+        conflict.status == .open || conflict.status == .resolved
+    }
 
-    public func syncedVersions(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: SyncedVersion] {
+    public func syncedVersions(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String:
+        SyncedVersion]
+    {
         storage.withLock { state in
             guard let versions = state.synced[StreamKey(pipeline, stream)] else { return [:] }
             var found: [String: SyncedVersion] = [:]
@@ -319,7 +338,10 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
 
     public func conflicts(for pipeline: PipelineID?, includeClosed: Bool, limit: Int) throws -> [ConflictRecord] {
         storage.withLock { state in
-            Array(state.conflicts.filter { (pipeline == nil || $0.pipeline == pipeline) && (includeClosed || Self.isPending($0)) }
+            Array(
+                state.conflicts.filter {
+                    (pipeline == nil || $0.pipeline == pipeline) && (includeClosed || Self.isPending($0))
+                }
                 .prefix(max(limit, 0)))
         }
     }
@@ -327,7 +349,9 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
     public func pendingConflicts(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [ConflictRecord] {
         let wanted = Set(keys)
         return storage.withLock { state in
-            state.conflicts.filter { $0.pipeline == pipeline && $0.stream == stream && wanted.contains($0.key) && Self.isPending($0) }
+            state.conflicts.filter {
+                $0.pipeline == pipeline && $0.stream == stream && wanted.contains($0.key) && Self.isPending($0)
+            }
         }
     }
 
@@ -380,17 +404,17 @@ extension InMemoryStateStore {
         var runs: [RunID: RunRecord] = [:]
         var leases: [PipelineID: Lease] = [:]
         var checkpoints: [StreamKey: String] = [:]
-        var checkpointSequences: [StreamKey: Int64] = [:]   // never reset
+        var checkpointSequences: [StreamKey: Int64] = [:] // never reset
         var nextParkedID: Int64 = 1
-        var parked: [ParkedRecord] = []   // in id order
+        var parked: [ParkedRecord] = [] // in id order
         var values: [ScopedKey: String] = [:]
         var idMap: [ScopedKey: String] = [:]
         var hashes: [StreamKey: [String: UInt64]] = [:]
         var nextDeadLetterID: Int64 = 1
-        var deadLetters: [DeadLetter] = []   // in id order
+        var deadLetters: [DeadLetter] = [] // in id order
         var synced: [StreamKey: [String: SyncedVersion]] = [:]
         var nextConflictID: Int64 = 1
-        var conflicts: [ConflictRecord] = []   // in id order
+        var conflicts: [ConflictRecord] = [] // in id order
     }
 
     /// The state that stores sharing it see, behind one lock.

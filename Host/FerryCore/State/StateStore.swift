@@ -40,7 +40,6 @@ public protocol StateStore: AnyObject, Sendable {
     func setValue(_ value: String, scope: String, key: String) throws
     func removeValue(scope: String, key: String) throws
 
-
     // MARK: ID mappings
 
     func destinationID(scope: String, sourceID: String) throws -> String?
@@ -150,13 +149,16 @@ public struct RunOutcome: Sendable, Equatable {
 public struct RunRecord: Sendable, Equatable {
     public var id: RunID
     public var pipeline: PipelineID
-    public var startedAt: Double   // seconds since 1970
+    public var startedAt: Double // seconds since 1970
     public var finishedAt: Double?
     public var status: RunOutcome.Status
     public var message: String?
     public var counts: BatchCounts
 
-    public init(id: RunID, pipeline: PipelineID, startedAt: Double, finishedAt: Double?, status: RunOutcome.Status, message: String?, counts: BatchCounts) {
+    public init(
+        id: RunID, pipeline: PipelineID, startedAt: Double, finishedAt: Double?, status: RunOutcome.Status,
+        message: String?, counts: BatchCounts
+    ) {
         self.id = id; self.pipeline = pipeline; self.startedAt = startedAt; self.finishedAt = finishedAt
         self.status = status; self.message = message; self.counts = counts
     }
@@ -164,15 +166,16 @@ public struct RunRecord: Sendable, Equatable {
 
 /// Record counts of one batch or one run.
 public struct BatchCounts: Sendable, Equatable {
-    public var read = 0       // records the source produced
-    public var written = 0    // records the destination accepted
-    public var unchanged = 0  // records skipped because their hash had not changed
-    public var deleted = 0    // records deleted by mirror mode
-    public var rejected = 0   // records sent to dead letters
-    public var parked = 0     // records waiting for a parent's mapping (not stored with the run)
+    public var read = 0 // records the source produced
+    public var written = 0 // records the destination accepted
+    public var unchanged = 0 // records skipped because their hash had not changed
+    public var deleted = 0 // records deleted by mirror mode
+    public var rejected = 0 // records sent to dead letters
+    public var parked = 0 // records waiting for a parent's mapping (not stored with the run)
 
     public init(read: Int = 0, written: Int = 0, unchanged: Int = 0, deleted: Int = 0, rejected: Int = 0) {
-        self.read = read; self.written = written; self.unchanged = unchanged; self.deleted = deleted; self.rejected = rejected
+        self.read = read; self.written = written; self.unchanged = unchanged; self.deleted = deleted;
+        self.rejected = rejected
     }
 
     public static func += (lhs: inout BatchCounts, rhs: BatchCounts) {
@@ -183,10 +186,10 @@ public struct BatchCounts: Sendable, Equatable {
 
 /// A record that a transform or destination rejected, kept for inspection and replay.
 public struct DeadLetter: Sendable, Equatable {
-    public var id: Int64            // assigned by the store; 0 before it is stored
+    public var id: Int64 // assigned by the store; 0 before it is stored
     public var pipeline: PipelineID
     public var stream: String
-    public var stage: String        // "transform", "destination", or a transform plugin's connection name
+    public var stage: String // "transform", "destination", or a transform plugin's connection name
     public var error: String
     /// The record's bytes as they entered the failing stage, kept exactly (even bytes
     /// that are not UTF-8), so a replay sends what the destination refused.
@@ -197,22 +200,27 @@ public struct DeadLetter: Sendable, Equatable {
     /// The record as text, for people (bytes that are not UTF-8 show as U+FFFD).
     public var record: String { String(decoding: recordBytes, as: UTF8.self) }
 
-    public init(id: Int64 = 0, pipeline: PipelineID, stream: String, stage: String, error: String, recordBytes: [UInt8],
-                createdAt: Double, replayedAt: Double? = nil) {
+    public init(
+        id: Int64 = 0, pipeline: PipelineID, stream: String, stage: String, error: String, recordBytes: [UInt8],
+        createdAt: Double, replayedAt: Double? = nil
+    ) {
         self.id = id; self.pipeline = pipeline; self.stream = stream; self.stage = stage
         self.error = error; self.recordBytes = recordBytes; self.createdAt = createdAt; self.replayedAt = replayedAt
     }
 
-    public init(id: Int64 = 0, pipeline: PipelineID, stream: String, stage: String, error: String, record: String,
-                createdAt: Double, replayedAt: Double? = nil) {
-        self.init(id: id, pipeline: pipeline, stream: stream, stage: stage, error: error, recordBytes: Array(record.utf8),
-                  createdAt: createdAt, replayedAt: replayedAt)
+    public init(
+        id: Int64 = 0, pipeline: PipelineID, stream: String, stage: String, error: String, record: String,
+        createdAt: Double, replayedAt: Double? = nil
+    ) {
+        self.init(
+            id: id, pipeline: pipeline, stream: stream, stage: stage, error: error, recordBytes: Array(record.utf8),
+            createdAt: createdAt, replayedAt: replayedAt)
     }
 }
 
 /// A record that waits for a parent's ID mapping before it can be written.
 public struct ParkedRecord: Sendable, Equatable {
-    public var id: Int64            // assigned by the store; 0 before it is stored
+    public var id: Int64 // assigned by the store; 0 before it is stored
     public var pipeline: PipelineID
     public var stream: String
     /// Why it waits ("no 'yuman/sites' mapping for field 'site' value \"S9\"").
@@ -223,8 +231,10 @@ public struct ParkedRecord: Sendable, Equatable {
     public var attempts: Int
     public var parkedAt: Double
 
-    public init(id: Int64 = 0, pipeline: PipelineID, stream: String, reason: String, recordBytes: [UInt8], attempts: Int,
-                parkedAt: Double) {
+    public init(
+        id: Int64 = 0, pipeline: PipelineID, stream: String, reason: String, recordBytes: [UInt8], attempts: Int,
+        parkedAt: Double
+    ) {
         self.id = id; self.pipeline = pipeline; self.stream = stream; self.reason = reason
         self.recordBytes = recordBytes; self.attempts = attempts; self.parkedAt = parkedAt
     }
@@ -263,10 +273,12 @@ public struct BatchCommit: Sendable {
     /// Two-way sync: pending conflicts this batch closed, with their new status.
     public var closedConflicts: [(id: Int64, status: ConflictRecord.Status)] = []
 
-    public init(run: RunID, pipeline: PipelineID, stream: String, checkpoint: String?, checkpointSequence: Int64? = nil,
-                counts: BatchCounts, idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],
-                deadLetters: [DeadLetter] = [], hashes: [(key: String, hash: UInt64)] = [], removedHashKeys: [String] = [],
-                replayedDeadLetters: [Int64] = [], parked: [ParkedRecord] = [], unparked: [Int64] = []) {
+    public init(
+        run: RunID, pipeline: PipelineID, stream: String, checkpoint: String?, checkpointSequence: Int64? = nil,
+        counts: BatchCounts, idMappings: [(scope: String, sourceID: String, destinationID: String)] = [],
+        deadLetters: [DeadLetter] = [], hashes: [(key: String, hash: UInt64)] = [], removedHashKeys: [String] = [],
+        replayedDeadLetters: [Int64] = [], parked: [ParkedRecord] = [], unparked: [Int64] = []
+    ) {
         self.run = run; self.pipeline = pipeline; self.stream = stream; self.checkpoint = checkpoint
         self.checkpointSequence = checkpointSequence
         self.counts = counts; self.idMappings = idMappings; self.deadLetters = deadLetters
@@ -287,7 +299,9 @@ public struct StateError: Error, CustomStringConvertible, Equatable {
     }
 
     public static func pipelineBusy(_ pipeline: PipelineID, holder: String) -> StateError {
-        StateError(.pipelineBusy, "Pipeline '\(pipeline)' is already running (\(holder)); wait for it to finish or stop it first.")
+        StateError(
+            .pipelineBusy,
+            "Pipeline '\(pipeline)' is already running (\(holder)); wait for it to finish or stop it first.")
     }
 }
 
@@ -344,7 +358,8 @@ public struct LeaseHolder: Sendable, Equatable, CustomStringConvertible {
     /// State letter and start time of a process from `/proc/<pid>/stat` (Linux only).
     private static func processStatus(of pid: Int32) -> (state: Character, startTime: Int64)? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         // After "pid (comm)" come the fields from 3 (state) on; starttime is field 22.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 19, let state = fields[0].first, let start = Int64(fields[19]) else { return nil }

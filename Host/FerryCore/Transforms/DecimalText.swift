@@ -28,7 +28,8 @@ struct DecimalText: Equatable {
                 expNegative = expText.first == "-"
                 expText = expText.dropFirst()
             }
-            guard !expText.isEmpty, expText.count < 5, expText.allSatisfy(\.isASCIIDigit), let value = Int(expText) else { return nil }
+            guard !expText.isEmpty, expText.count < 5, expText.allSatisfy(\.isASCIIDigit), let value = Int(expText)
+            else { return nil }
             exponent = expNegative ? -value : value
         }
         var integer = mantissa
@@ -38,7 +39,9 @@ struct DecimalText: Equatable {
             fraction = mantissa[mantissa.index(after: point)...]
             guard !fraction.isEmpty else { return nil }
         }
-        guard !integer.isEmpty, integer.allSatisfy(\.isASCIIDigit), fraction.allSatisfy(\.isASCIIDigit) else { return nil }
+        guard !integer.isEmpty, integer.allSatisfy(\.isASCIIDigit), fraction.allSatisfy(\.isASCIIDigit) else {
+            return nil
+        }
         var digits = String(integer) + String(fraction)
         var pointPosition = integer.count + exponent
         if pointPosition < 0 {

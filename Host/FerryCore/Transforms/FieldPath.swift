@@ -62,7 +62,7 @@ public struct FieldPath: Hashable, Sendable, CustomStringConvertible {
         switch object[key] {
         case .object(let existing)?:
             child = existing
-            object[key] = .null  // keeps the position and lets `child` be mutated without a copy
+            object[key] = .null // keeps the position and lets `child` be mutated without a copy
         case nil, .null?:
             if value == nil { return }
             child = JSONObject()

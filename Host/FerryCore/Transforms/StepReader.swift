@@ -50,13 +50,17 @@ struct StepReader {
 
     mutating func int(_ key: String) throws(TransformConfigError) -> Int? {
         guard let value = value(key) else { return nil }
-        guard case .int(let number) = value, let integer = Int(exactly: number) else { throw error(key, "expected a whole number") }
+        guard case .int(let number) = value, let integer = Int(exactly: number) else {
+            throw error(key, "expected a whole number")
+        }
         return integer
     }
 
     mutating func path(_ key: String) throws(TransformConfigError) -> FieldPath? {
         guard let text = try string(key) else { return nil }
-        guard let path = FieldPath(text) else { throw error(key, "expected a field path like 'a' or 'a.b', got \"\(text)\"") }
+        guard let path = FieldPath(text) else {
+            throw error(key, "expected a field path like 'a' or 'a.b', got \"\(text)\"")
+        }
         return path
     }
 

@@ -1,5 +1,5 @@
-import FerryTime
 import FerryJSON
+import FerryTime
 import Foundation
 
 /// The compiled `cast … to: timestamp` conversion: any accepted time text or
@@ -22,7 +22,7 @@ struct TimestampCast: Sendable {
     /// A wall-clock reading before it is placed on the time line.
     struct Fields {
         var year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0
-        var fraction = ""  // digits after the point, as written
+        var fraction = "" // digits after the point, as written
         var offsetSeconds: Int?
     }
 
@@ -37,7 +37,7 @@ struct TimestampCast: Sendable {
         case .string(let raw):
             let text = ValueCast.trimmed(raw)
             if format == nil, !text.isEmpty, text.allSatisfy({ $0.isASCIIDigit || $0 == "." || $0 == "-" }),
-               !text.dropFirst().contains("-"), let decimal = DecimalText(text)
+                !text.dropFirst().contains("-"), let decimal = DecimalText(text)
             {
                 return try fromEpoch(decimal)
             }
@@ -72,7 +72,9 @@ struct TimestampCast: Sendable {
             if integer.isEmpty { integer = "0" }
         }
         while fraction.hasSuffix("0") { fraction.removeLast() }
-        guard var seconds = Int64(integer), seconds < 253_402_300_800 else { throw CastFailure("is out of range for a timestamp") }
+        guard var seconds = Int64(integer), seconds < 253_402_300_800 else {
+            throw CastFailure("is out of range for a timestamp")
+        }
         if decimal.negative {
             seconds = -seconds
             if !fraction.isEmpty {
@@ -100,10 +102,11 @@ struct TimestampCast: Sendable {
     /// Places wall-clock fields on the UTC time line.
     private func place(_ fields: Fields) throws(CastFailure) -> String {
         guard (1...9999).contains(fields.year), (1...12).contains(fields.month),
-              (1...Self.daysInMonth(fields.year, fields.month)).contains(fields.day),
-              (0...23).contains(fields.hour), (0...59).contains(fields.minute), (0...59).contains(fields.second)
+            (1...Self.daysInMonth(fields.year, fields.month)).contains(fields.day),
+            (0...23).contains(fields.hour), (0...59).contains(fields.minute), (0...59).contains(fields.second)
         else { throw CastFailure("is not a valid date and time") }
-        let local = Int64(CivilCalendar.days(year: fields.year, month: fields.month, day: fields.day)) * 86_400
+        let local =
+            Int64(CivilCalendar.days(year: fields.year, month: fields.month, day: fields.day)) * 86_400
             + Int64(fields.hour * 3600 + fields.minute * 60 + fields.second)
         if let offset = fields.offsetSeconds {
             return Self.format(utcSeconds: local - Int64(offset), fraction: fields.fraction)
@@ -119,7 +122,8 @@ struct TimestampCast: Sendable {
         }
         let instants = candidates.compactMap { offset -> Int64? in
             let instant = local - Int64(offset)
-            return timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant))) == offset ? instant : nil
+            return timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant))) == offset
+                ? instant : nil
         }.sorted()
         guard let first = instants.first, let last = instants.last else {
             throw CastFailure("does not exist in \(timeZone.identifier) (skipped by a daylight saving change)")
@@ -135,11 +139,13 @@ struct TimestampCast: Sendable {
         var scanner = DigitScanner(text)
         var fields = Fields()
         guard let year = scanner.number(4), scanner.skip("-"), let month = scanner.number(2), scanner.skip("-"),
-              let day = scanner.number(2) else { return nil }
+            let day = scanner.number(2)
+        else { return nil }
         (fields.year, fields.month, fields.day) = (year, month, day)
         if scanner.isAtEnd { return fields }
         guard scanner.skip("T") || scanner.skip("t") || scanner.skip(" "),
-              let hour = scanner.number(2), scanner.skip(":"), let minute = scanner.number(2) else { return nil }
+            let hour = scanner.number(2), scanner.skip(":"), let minute = scanner.number(2)
+        else { return nil }
         (fields.hour, fields.minute) = (hour, minute)
         if scanner.skip(":") {
             guard let second = scanner.number(2) else { return nil }
@@ -157,8 +163,6 @@ struct TimestampCast: Sendable {
     }
 
     // MARK: Calendar arithmetic (proleptic Gregorian, Howard Hinnant's algorithms)
-
-
 
     static func daysInMonth(_ year: Int, _ month: Int) -> Int {
         switch month {

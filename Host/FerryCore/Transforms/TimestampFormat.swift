@@ -14,7 +14,9 @@ struct TimestampFormat: Sendable {
     let pattern: String
     let pieces: [Piece]
 
-    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    private static let monthNames = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
 
     /// Compiles `pattern`; returns the unknown directive when there is one.
     init(_ pattern: String) throws(FormatError) {
@@ -58,14 +60,17 @@ struct TimestampFormat: Sendable {
             case .month: guard let value = scanner.flexibleNumber(maximum: 2) else { return nil }; fields.month = value
             case .day: guard let value = scanner.flexibleNumber(maximum: 2) else { return nil }; fields.day = value
             case .hour: guard let value = scanner.flexibleNumber(maximum: 2) else { return nil }; fields.hour = value
-            case .minute: guard let value = scanner.flexibleNumber(maximum: 2) else { return nil }; fields.minute = value
-            case .second: guard let value = scanner.flexibleNumber(maximum: 2) else { return nil }; fields.second = value
+            case .minute:
+                guard let value = scanner.flexibleNumber(maximum: 2) else { return nil }; fields.minute = value
+            case .second:
+                guard let value = scanner.flexibleNumber(maximum: 2) else { return nil }; fields.second = value
             case .fraction:
                 let digits = scanner.digits()
                 guard !digits.isEmpty else { return nil }
                 fields.fraction = digits
             case .offset: guard let value = scanner.offset() else { return nil }; fields.offsetSeconds = value
-            case .monthName: guard let index = scanner.word(from: Self.monthNames) else { return nil }; fields.month = index + 1
+            case .monthName:
+                guard let index = scanner.word(from: Self.monthNames) else { return nil }; fields.month = index + 1
             }
         }
         return scanner.isAtEnd ? fields : nil

@@ -16,7 +16,9 @@ indirect enum TransformCondition: Sendable {
     case all([TransformCondition])
     case any([TransformCondition])
 
-    static func compile(_ value: JSONValue, key: String, reader: StepReader) throws(TransformConfigError) -> TransformCondition {
+    static func compile(_ value: JSONValue, key: String, reader: StepReader) throws(TransformConfigError)
+        -> TransformCondition
+    {
         guard case .object(let object) = value else {
             throw reader.error(key, "expected a condition object like {field: status, equals: active}")
         }
@@ -41,10 +43,14 @@ indirect enum TransformCondition: Sendable {
             case "equals": tests.append(.equals(path, operand))
             case "not_equals": tests.append(.notEquals(path, operand))
             case "in":
-                guard case .array(let options) = operand else { throw reader.error("\(key).in", "expected a list of values") }
+                guard case .array(let options) = operand else {
+                    throw reader.error("\(key).in", "expected a list of values")
+                }
                 tests.append(.isIn(path, options))
             case "exists":
-                guard case .bool(let flag) = operand else { throw reader.error("\(key).exists", "expected true or false") }
+                guard case .bool(let flag) = operand else {
+                    throw reader.error("\(key).exists", "expected true or false")
+                }
                 tests.append(.exists(path, flag))
             case "greater_than", "less_than":
                 switch operand {
@@ -53,7 +59,9 @@ indirect enum TransformCondition: Sendable {
                 }
                 tests.append(name == "greater_than" ? .greaterThan(path, operand) : .lessThan(path, operand))
             default:
-                throw reader.error("\(key).\(name)", "unknown test; expected equals, not_equals, in, exists, greater_than or less_than")
+                throw reader.error(
+                    "\(key).\(name)", "unknown test; expected equals, not_equals, in, exists, greater_than or less_than"
+                )
             }
         }
         guard !tests.isEmpty else {

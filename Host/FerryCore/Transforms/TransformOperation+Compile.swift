@@ -2,15 +2,20 @@ import FerryJSON
 import Foundation
 
 extension TransformOperation {
-    static let names = ["select", "drop", "rename", "set", "template", "default", "cast", "filter", "clean_numbers", "lookup"]
+    static let names = [
+        "select", "drop", "rename", "set", "template", "default", "cast", "filter", "clean_numbers", "lookup",
+    ]
 
     /// Compiles one `transforms:` entry (1-based `index`) into an operation.
     static func compile(_ step: JSONValue, index: Int) throws(TransformConfigError) -> TransformOperation {
         guard case .object(let object) = step else {
-            throw TransformConfigError(stepIndex: index, op: nil, key: nil, message: "expected an object with an 'op' key")
+            throw TransformConfigError(
+                stepIndex: index, op: nil, key: nil, message: "expected an object with an 'op' key")
         }
         guard let opValue = object["op"] else {
-            throw TransformConfigError(stepIndex: index, op: nil, key: "op", message: "is required; expected one of \(names.joined(separator: ", "))")
+            throw TransformConfigError(
+                stepIndex: index, op: nil, key: "op",
+                message: "is required; expected one of \(names.joined(separator: ", "))")
         }
         guard case .string(let op) = opValue, names.contains(op) else {
             throw TransformConfigError(
@@ -59,10 +64,11 @@ extension TransformOperation {
         case "cast":
             operation = try compileCast(&reader)
         case "filter":
-            operation = .filter(try TransformCondition.compile(try reader.requiredValue("where"), key: "where", reader: reader))
+            operation = .filter(
+                try TransformCondition.compile(try reader.requiredValue("where"), key: "where", reader: reader))
         case "clean_numbers":
             operation = .cleanNumbers(try reader.paths("fields"))
-        default:  // lookup
+        default: // lookup
             let field = try reader.requiredPath("field")
             let scope = try reader.requiredString("scope")
             guard !scope.isEmpty else { throw reader.error("scope", "must not be empty") }
@@ -74,13 +80,16 @@ extension TransformOperation {
             let missingChoice: String?
             switch reader.value("on_missing") {
             case nil: missingChoice = nil
-            case .null?: missingChoice = "null"  // YAML reads a bare `null` as null, not as the word
+            case .null?: missingChoice = "null" // YAML reads a bare `null` as null, not as the word
             case .string(let text)? where choices.contains(text): missingChoice = text
             case let other?:
-                throw reader.error("on_missing", "expected one of \(choices.joined(separator: ", ")), got \(other.encodedString())")
+                throw reader.error(
+                    "on_missing", "expected one of \(choices.joined(separator: ", ")), got \(other.encodedString())")
             }
             if let choice = missingChoice {
-                guard !required else { throw reader.error("on_missing", "give either required or on_missing, not both") }
+                guard !required else {
+                    throw reader.error("on_missing", "give either required or on_missing, not both")
+                }
                 switch choice {
                 case "null": onMissing = .null
                 case "dead_letter": onMissing = .deadLetter
@@ -89,7 +98,8 @@ extension TransformOperation {
                 default: onMissing = .skip
                 }
             }
-            if limit != nil, case .deferRecord = onMissing {} else if limit != nil {
+            if limit != nil, case .deferRecord = onMissing {
+            } else if limit != nil {
                 throw reader.error("defer_limit", "only goes with on_missing: defer")
             }
             if let limit, !(1...1000).contains(limit) {
@@ -102,7 +112,9 @@ extension TransformOperation {
     }
 
     /// `fields: {path: value, ...}` with each key checked as a path.
-    private static func pathMap(_ reader: inout StepReader, key: String) throws(TransformConfigError) -> [(FieldPath, JSONValue)] {
+    private static func pathMap(_ reader: inout StepReader, key: String) throws(TransformConfigError) -> [(
+        FieldPath, JSONValue
+    )] {
         guard case .object(let map)? = reader.value(key), !map.isEmpty else {
             throw reader.error(key, "expected a non-empty mapping of field paths")
         }
@@ -119,7 +131,9 @@ extension TransformOperation {
     private static func compileCast(_ reader: inout StepReader) throws(TransformConfigError) -> TransformOperation {
         let paths: [FieldPath]
         if reader.has("fields") {
-            guard let list = try reader.paths("fields"), !list.isEmpty else { throw reader.error("fields", "expected a list of field paths") }
+            guard let list = try reader.paths("fields"), !list.isEmpty else {
+                throw reader.error("fields", "expected a list of field paths")
+            }
             paths = list
         } else {
             paths = [try reader.requiredPath("field")]
@@ -134,7 +148,8 @@ extension TransformOperation {
         let cast: ValueCast
         switch target {
         case "integer": cast = .integer
-        case "decimal": cast = .decimal(asString: try reader.bool("as_string", default: false), separator: try separator(&reader))
+        case "decimal":
+            cast = .decimal(asString: try reader.bool("as_string", default: false), separator: try separator(&reader))
         case "money_cents": cast = .moneyCents(separator: try separator(&reader))
         case "boolean": cast = .boolean
         case "string": cast = .string
@@ -142,7 +157,8 @@ extension TransformOperation {
             var timeZone: TimeZone?
             if let name = try reader.string("timezone") {
                 guard let zone = TimeZone(identifier: name) else {
-                    throw reader.error("timezone", "unknown time zone \"\(name)\"; expected an IANA name like Europe/Helsinki or UTC")
+                    throw reader.error(
+                        "timezone", "unknown time zone \"\(name)\"; expected an IANA name like Europe/Helsinki or UTC")
                 }
                 timeZone = zone
             }
@@ -151,18 +167,22 @@ extension TransformOperation {
                 do {
                     format = try TimestampFormat(pattern)
                 } catch {
-                    throw reader.error("format", "unknown directive '\(error.directive)'; expected %Y %m %d %H %M %S %f %z %b or %%")
+                    throw reader.error(
+                        "format", "unknown directive '\(error.directive)'; expected %Y %m %d %H %M %S %f %z %b or %%")
                 }
             }
             let epoch = try reader.choice("epoch", of: ["seconds", "milliseconds"]) ?? "seconds"
             let fold = try reader.choice("fold", of: ["earlier", "later"]) ?? "earlier"
-            cast = .timestamp(TimestampCast(
-                timeZone: timeZone, format: format, epoch: epoch == "seconds" ? .seconds : .milliseconds,
-                preferLater: fold == "later"))
+            cast = .timestamp(
+                TimestampCast(
+                    timeZone: timeZone, format: format, epoch: epoch == "seconds" ? .seconds : .milliseconds,
+                    preferLater: fold == "later"))
         }
         var nullIf: [JSONValue] = []
         if let markers = reader.value("null_if") {
-            guard case .array(let list) = markers else { throw reader.error("null_if", "expected a list of values that mean 'no value'") }
+            guard case .array(let list) = markers else {
+                throw reader.error("null_if", "expected a list of values that mean 'no value'")
+            }
             nullIf = list
         }
         return .cast(paths, cast, nullIf: nullIf)

@@ -46,7 +46,8 @@ enum TransformOperation: Sendable {
             switch template.render(record, fallback: fallback) {
             case .success(let text): try write(.string(text), at: field, in: &record)
             case .failure(let missing):
-                throw StepFailure("field '\(missing.path)' used by the template is missing (set 'default' to allow this)")
+                throw StepFailure(
+                    "field '\(missing.path)' used by the template is missing (set 'default' to allow this)")
             }
         case .fillDefault(let assignments):
             for (path, value) in assignments {

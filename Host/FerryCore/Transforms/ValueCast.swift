@@ -18,7 +18,8 @@ enum ValueCast: Sendable {
         if case .null = value { return .null }
         switch self {
         case .integer: return try Self.integer(value)
-        case .decimal(let asString, let separator): return try Self.decimal(value, asString: asString, separator: separator)
+        case .decimal(let asString, let separator):
+            return try Self.decimal(value, asString: asString, separator: separator)
         case .moneyCents(let separator): return try Self.moneyCents(value, separator: separator)
         case .boolean: return try Self.boolean(value)
         case .string: return Self.string(value)
@@ -30,7 +31,9 @@ enum ValueCast: Sendable {
         switch value {
         case .int: return value
         case .double(let double):
-            guard double.isFinite, let decimal = DecimalText(Substring(double.description)), let integer = decimal.scaled(by: 0) else {
+            guard double.isFinite, let decimal = DecimalText(Substring(double.description)),
+                let integer = decimal.scaled(by: 0)
+            else {
                 throw CastFailure("is not an integer")
             }
             return .int(integer)
@@ -43,23 +46,31 @@ enum ValueCast: Sendable {
         }
     }
 
-    private static func decimal(_ value: JSONValue, asString: Bool, separator: Character) throws(CastFailure) -> JSONValue {
+    private static func decimal(_ value: JSONValue, asString: Bool, separator: Character) throws(CastFailure)
+        -> JSONValue
+    {
         let decimal: DecimalText
         switch value {
         case .int(let integer): return asString ? .string(String(integer)) : .double(Double(integer))
         case .double(let double):
             guard double.isFinite else { throw CastFailure("is not a decimal number") }
             if !asString { return value }
-            guard let parsed = DecimalText(Substring(double.description)) else { throw CastFailure("is not a decimal number") }
+            guard let parsed = DecimalText(Substring(double.description)) else {
+                throw CastFailure("is not a decimal number")
+            }
             decimal = parsed
         case .string(let text):
-            guard let parsed = DecimalText(trimmed(text), separator: separator) else { throw CastFailure("is not a decimal number") }
+            guard let parsed = DecimalText(trimmed(text), separator: separator) else {
+                throw CastFailure("is not a decimal number")
+            }
             decimal = parsed
         default: throw CastFailure("is not a decimal number")
         }
         let normalized = decimal.normalized
         if asString { return .string(normalized) }
-        guard let double = Double(normalized), double.isFinite else { throw CastFailure("is out of range for a decimal number") }
+        guard let double = Double(normalized), double.isFinite else {
+            throw CastFailure("is out of range for a decimal number")
+        }
         return .double(double)
     }
 
@@ -77,12 +88,15 @@ enum ValueCast: Sendable {
             }
             decimal = parsed
         case .string(let text):
-            guard let parsed = moneyText(text, separator: separator) else { throw CastFailure("is not an amount of money") }
+            guard let parsed = moneyText(text, separator: separator) else {
+                throw CastFailure("is not an amount of money")
+            }
             decimal = parsed
         default: throw CastFailure("is not an amount of money")
         }
         guard let cents = decimal.scaled(by: 2) else {
-            throw CastFailure(decimal.fractionDigits.count > 2 ? "has more than 2 decimal places" : "is out of range for cents")
+            throw CastFailure(
+                decimal.fractionDigits.count > 2 ? "has more than 2 decimal places" : "is out of range for cents")
         }
         return .int(cents)
     }
@@ -94,7 +108,9 @@ enum ValueCast: Sendable {
         var body = Substring(text)
         var negative = false
         func stripDecoration() {
-            while let first = body.first, first.isWhitespace || first.isLetter || first.isCurrencySymbol || first == "+" || first == "-" {
+            while let first = body.first,
+                first.isWhitespace || first.isLetter || first.isCurrencySymbol || first == "+" || first == "-"
+            {
                 if first == "-" { if negative { return }; negative = true }
                 body = body.dropFirst()
             }

@@ -86,16 +86,19 @@ struct BatchLedger {
             deadLetter(index, stage: "transform", "\(reason); still no mapping after \(limit) runs (defer_limit)")
             return
         }
-        parked.append(ParkedRecord(pipeline: plan.id, stream: plan.sourceStream, reason: reason, recordBytes: bytes,
-                                   attempts: attempts, parkedAt: Date().timeIntervalSince1970))
+        parked.append(
+            ParkedRecord(
+                pipeline: plan.id, stream: plan.sourceStream, reason: reason, recordBytes: bytes,
+                attempts: attempts, parkedAt: Date().timeIntervalSince1970))
         if let key { parkedKeys.append(key) }
         counts.parked += 1
     }
 
     /// Rejects the source record at `index`, keeping its exact bytes for replay.
     mutating func deadLetter(_ index: Int, stage: String, _ error: String) {
-        let letter = DeadLetter(pipeline: plan.id, stream: plan.sourceStream, stage: stage, error: error,
-                                recordBytes: sourceLines.bytes(of: index), createdAt: Date().timeIntervalSince1970)
+        let letter = DeadLetter(
+            pipeline: plan.id, stream: plan.sourceStream, stage: stage, error: error,
+            recordBytes: sourceLines.bytes(of: index), createdAt: Date().timeIntervalSince1970)
         if knownDeadLetters.insert(DeadLetterFingerprint.of(letter)).inserted {
             deadLetters.append(letter)
         }

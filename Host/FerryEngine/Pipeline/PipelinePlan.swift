@@ -42,11 +42,13 @@ public struct PipelinePlan {
     /// Two-way sync (config `conflicts:`), or nil.
     public var conflicts: ConflictPlan?
 
-    public init(id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
-                destinationStream: String, fullSync: Bool = false, writeMode: WriteMode = .append, primaryKey: [String] = [],
-                cursorField: String? = nil, lookback: Int? = nil, batchSize: Int = 1000, failOnReject: Bool = false,
-                transform: RecordTransform? = nil, transformPlugins: [PluginConnection] = [], schema: JSONValue? = nil,
-                idMapScope: String? = nil) {
+    public init(
+        id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
+        destinationStream: String, fullSync: Bool = false, writeMode: WriteMode = .append, primaryKey: [String] = [],
+        cursorField: String? = nil, lookback: Int? = nil, batchSize: Int = 1000, failOnReject: Bool = false,
+        transform: RecordTransform? = nil, transformPlugins: [PluginConnection] = [], schema: JSONValue? = nil,
+        idMapScope: String? = nil
+    ) {
         self.id = id; self.source = source; self.sourceStream = sourceStream
         self.destination = destination; self.destinationStream = destinationStream
         self.fullSync = fullSync; self.writeMode = writeMode; self.primaryKey = primaryKey
@@ -108,8 +110,10 @@ public struct RunOptions: Sendable {
     public var maxDelete: DeleteLimit?
     /// A dry run collects a diff (`PipelineDiff`) listing at most this many changes.
     public var diffLimit: Int?
-    public init(fullRefresh: Bool = false, since: String? = nil, until: String? = nil, dryRun: Bool = false, limit: Int? = nil,
-                maxDelete: DeleteLimit? = nil, diffLimit: Int? = nil) {
+    public init(
+        fullRefresh: Bool = false, since: String? = nil, until: String? = nil, dryRun: Bool = false, limit: Int? = nil,
+        maxDelete: DeleteLimit? = nil, diffLimit: Int? = nil
+    ) {
         self.fullRefresh = fullRefresh; self.since = since; self.until = until; self.dryRun = dryRun; self.limit = limit
         self.maxDelete = maxDelete; self.diffLimit = diffLimit
     }

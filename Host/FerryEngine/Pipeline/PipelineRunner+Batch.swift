@@ -8,9 +8,12 @@ import Foundation
 /// unchanged ones are skipped, the rest are delivered to the destination, and what the
 /// batch changed is returned as a `BatchCommit`.
 extension PipelineRunner {
-    func process(_ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<UInt64>,
-                 checkpoint: DurableCheckpoint?, priorAttempts: [UInt64: Int] = [:]) throws -> BatchCommit {
-        var ledger = BatchLedger(batch: batch, plan: plan, knownDeadLetters: knownDeadLetters, priorAttempts: priorAttempts)
+    func process(
+        _ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<UInt64>,
+        checkpoint: DurableCheckpoint?, priorAttempts: [UInt64: Int] = [:]
+    ) throws -> BatchCommit {
+        var ledger = BatchLedger(
+            batch: batch, plan: plan, knownDeadLetters: knownDeadLetters, priorAttempts: priorAttempts)
         defer { knownDeadLetters = ledger.knownDeadLetters }
         var outgoing = try shape(batch, ledger: &ledger)
         if plan.writeMode == .mirror {
@@ -20,10 +23,12 @@ extension PipelineRunner {
         try applyTransformPlugins(to: &outgoing, ledger: &ledger)
         var hashes = try skipUnchanged(in: &outgoing, seenKeys: &seenKeys, ledger: &ledger)
         let twoWay = try reconcileConflicts(in: &outgoing)
-        let idMappings = try deliver(outgoing, batchID: batchID, checkpoint: checkpoint, hashes: &hashes, ledger: &ledger)
-        var commit = BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
-                                 counts: ledger.counts, idMappings: idMappings, deadLetters: ledger.deadLetters, hashes: hashes,
-                                 parked: ledger.parked)
+        let idMappings = try deliver(
+            outgoing, batchID: batchID, checkpoint: checkpoint, hashes: &hashes, ledger: &ledger)
+        var commit = BatchCommit(
+            run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
+            counts: ledger.counts, idMappings: idMappings, deadLetters: ledger.deadLetters, hashes: hashes,
+            parked: ledger.parked)
         twoWay.record(in: &commit, delivered: hashes)
         return commit
     }
@@ -33,7 +38,9 @@ extension PipelineRunner {
     /// JSON object breaks the source protocol; a record without a usable key, or one a
     /// transform refuses, is the record's own fault and becomes a dead letter.
     func shape(_ batch: SourceBatch, ledger: inout BatchLedger) throws -> OutgoingBatch {
-        guard plan.transform != nil || plan.detectsChanges else { return OutgoingBatch(untouched: batch, lines: ledger.sourceLines) }
+        guard plan.transform != nil || plan.detectsChanges else {
+            return OutgoingBatch(untouched: batch, lines: ledger.sourceLines)
+        }
         var records: [OutgoingRecord] = []
         records.reserveCapacity(batch.count)
         for index in 0..<ledger.sourceLines.count {
@@ -52,7 +59,8 @@ extension PipelineRunner {
                     throw SourceProtocolViolation(plan: plan, record: index, "is not a JSON object")
                 }
                 guard let kept = try transform.apply(record) else { continue }
-                records.append(OutgoingRecord(sourceIndex: index, key: try recordKey(kept), line: writer.encode(.object(kept))))
+                records.append(
+                    OutgoingRecord(sourceIndex: index, key: try recordKey(kept), line: writer.encode(.object(kept))))
             } catch let violation as SourceProtocolViolation {
                 throw violation
             } catch let stop as TransformStopped {
@@ -84,16 +92,19 @@ extension PipelineRunner {
             let survivors = records.enumerated().filter { !rejected.contains($0.offset) }.map(\.element)
             let output = LineIndex(result.records)
             let oneToOne = output.count == survivors.count
-            outgoing = OutgoingBatch(records: try (0..<output.count).map { offset in
-                let line = output.bytes(of: offset)
-                let origin = oneToOne ? survivors[offset].sourceIndex : survivors.first?.sourceIndex ?? 0
-                guard needsKeys else { return OutgoingRecord(sourceIndex: origin, line: line) }
-                do {
-                    return OutgoingRecord(sourceIndex: origin, key: try key(ofLine: line), line: line)
-                } catch {
-                    throw RecordRejected("transform plugin \(plugin.connectionName) returned a line that is not a JSON object with a key: \(error)")
-                }
-            })
+            outgoing = OutgoingBatch(
+                records: try (0..<output.count).map { offset in
+                    let line = output.bytes(of: offset)
+                    let origin = oneToOne ? survivors[offset].sourceIndex : survivors.first?.sourceIndex ?? 0
+                    guard needsKeys else { return OutgoingRecord(sourceIndex: origin, line: line) }
+                    do {
+                        return OutgoingRecord(sourceIndex: origin, key: try key(ofLine: line), line: line)
+                    } catch {
+                        throw RecordRejected(
+                            "transform plugin \(plugin.connectionName) returned a line that is not a JSON object with a key: \(error)"
+                        )
+                    }
+                })
         }
     }
 
@@ -101,8 +112,10 @@ extension PipelineRunner {
     /// returns the hashes of the others, to commit once they are delivered. Hashes are
     /// filed under the source stream, like the checkpoint they are committed with, and
     /// mirror mode notes every key it saw.
-    func skipUnchanged(in outgoing: inout OutgoingBatch, seenKeys: inout Set<UInt64>,
-                       ledger: inout BatchLedger) throws -> [(key: String, hash: UInt64)] {
+    func skipUnchanged(
+        in outgoing: inout OutgoingBatch, seenKeys: inout Set<UInt64>,
+        ledger: inout BatchLedger
+    ) throws -> [(key: String, hash: UInt64)] {
         guard plan.detectsChanges, outgoing.count > 0 else { return [] }
         let records = outgoing.materialized()
         let keys = records.compactMap(\.key)
@@ -111,26 +124,29 @@ extension PipelineRunner {
         }
         let stored = try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys)
         var hashes: [(key: String, hash: UInt64)] = []
-        outgoing = OutgoingBatch(records: records.filter { record in
-            guard let key = record.key else { return true }
-            // The hash of the bytes that would be sent: exactly what the destination would see,
-            // and several times cheaper than re-encoding the record canonically.
-            let hash = XXHash64.hash(record.line)
-            if !options.fullRefresh, stored[key] == hash {
-                ledger.counts.unchanged += 1
-                return false
-            }
-            hashes.append((key, hash))
-            return true
-        })
+        outgoing = OutgoingBatch(
+            records: records.filter { record in
+                guard let key = record.key else { return true }
+                // The hash of the bytes that would be sent: exactly what the destination would see,
+                // and several times cheaper than re-encoding the record canonically.
+                let hash = XXHash64.hash(record.line)
+                if !options.fullRefresh, stored[key] == hash {
+                    ledger.counts.unchanged += 1
+                    return false
+                }
+                hashes.append((key, hash))
+                return true
+            })
         return hashes
     }
 
     /// Stage 4: the destination. Rejected records become dead letters (and keep no hash,
     /// so they are sent again); ids the destination assigned become ID mappings.
-    func deliver(_ outgoing: OutgoingBatch, batchID: String, checkpoint: DurableCheckpoint?,
-                 hashes: inout [(key: String, hash: UInt64)],
-                 ledger: inout BatchLedger) throws -> [(scope: String, sourceID: String, destinationID: String)] {
+    func deliver(
+        _ outgoing: OutgoingBatch, batchID: String, checkpoint: DurableCheckpoint?,
+        hashes: inout [(key: String, hash: UInt64)],
+        ledger: inout BatchLedger
+    ) throws -> [(scope: String, sourceID: String, destinationID: String)] {
         guard !options.dryRun else {
             try diffBatch(outgoing, ledger: ledger)
             ledger.counts.written = outgoing.count
@@ -159,9 +175,10 @@ extension PipelineRunner {
     }
 
     func write(_ payload: [UInt8], batchID: String, checkpoint: DurableCheckpoint?) throws -> WriteOutcome {
-        let request = WriteRequest(stream: plan.destinationStream, operation: plan.writeMode == .append ? .append : .upsert,
-                                   primaryKey: plan.primaryKey, schema: plan.schema, batchID: batchID, checkpoint: checkpoint,
-                                   idMapScope: plan.idMapScopeName)
+        let request = WriteRequest(
+            stream: plan.destinationStream, operation: plan.writeMode == .append ? .append : .upsert,
+            primaryKey: plan.primaryKey, schema: plan.schema, batchID: batchID, checkpoint: checkpoint,
+            idMapScope: plan.idMapScopeName)
         return try withRetries("write") { try plan.destination.write(request, records: payload) }
     }
 
@@ -197,14 +214,19 @@ extension PipelineRunner {
 enum RecordKey {
     static func text(of values: [JSONValue?], fields: [String], writer: JSONWriter) throws -> String {
         let present = try zip(fields, values).map { field, value -> JSONValue in
-            guard let value, !value.isNull else { throw RecordRejected("primary key field '\(field)' is missing or null") }
+            guard let value, !value.isNull else {
+                throw RecordRejected("primary key field '\(field)' is missing or null")
+            }
             switch value {
             case .string, .int: return value
             case .double(let number):
-                throw RecordRejected("primary key field '\(field)' is \(number): a key must be a string or an integer "
-                                     + "within 64 bits (a fraction or a larger number is not stored exactly)")
+                throw RecordRejected(
+                    "primary key field '\(field)' is \(number): a key must be a string or an integer "
+                        + "within 64 bits (a fraction or a larger number is not stored exactly)")
             case .bool, .array, .object, .null:
-                throw RecordRejected("primary key field '\(field)' is \(writer.encodeString(value)): a key must be a string or an integer")
+                throw RecordRejected(
+                    "primary key field '\(field)' is \(writer.encodeString(value)): a key must be a string or an integer"
+                )
             }
         }
         return writer.encodeString(present.count == 1 ? present[0] : .array(present))

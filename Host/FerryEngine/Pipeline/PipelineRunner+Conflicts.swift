@@ -29,7 +29,8 @@ extension PipelineRunner {
         let records = outgoing.materialized()
         let keys = records.compactMap(\.key)
         let bases = try store.syncedVersions(for: plan.id, stream: plan.sourceStream, keys: keys)
-        let pending = Dictionary(grouping: try store.pendingConflicts(for: plan.id, stream: plan.sourceStream, keys: keys), by: \.key)
+        let pending = Dictionary(
+            grouping: try store.pendingConflicts(for: plan.id, stream: plan.sourceStream, keys: keys), by: \.key)
         if twoWay.destinationRecords == nil { twoWay.destinationRecords = try readDestination(twoWay) }
         var changes = TwoWayChanges()
         let now = Date().timeIntervalSince1970
@@ -42,35 +43,45 @@ extension PipelineRunner {
                 continue
             }
             let base = try bases[key].map { version in
-                RecordMerge.Base(source: try parser.parse(version.sourceRecord).objectValue ?? JSONObject(),
-                                 written: try parser.parse(version.writtenRecord).objectValue ?? JSONObject())
+                RecordMerge.Base(
+                    source: try parser.parse(version.sourceRecord).objectValue ?? JSONObject(),
+                    written: try parser.parse(version.writtenRecord).objectValue ?? JSONObject())
             }
             var resolutions: [String: RecordMerge.Resolution] = [:]
             for conflict in pending[key] ?? [] where conflict.status == .resolved {
-                resolutions[conflict.field] = RecordMerge.Resolution(sourceValue: try conflict.sourceValue.map { try parser.parse($0) },
-                                                                     value: try conflict.resolution.map { try parser.parse($0) })
+                resolutions[conflict.field] = RecordMerge.Resolution(
+                    sourceValue: try conflict.sourceValue.map { try parser.parse($0) },
+                    value: try conflict.resolution.map { try parser.parse($0) })
             }
             let destination = twoWay.destinationRecords?[key]
-            let outcome = twoWay.merge.merge(source: source, base: base, destination: destination, resolutions: resolutions)
-            changes.versions.append(SyncedVersion(key: key, sourceRecord: String(decoding: record.line, as: UTF8.self),
-                                                  writtenRecord: writer.encodeString(.object(outcome.merged))))
+            let outcome = twoWay.merge.merge(
+                source: source, base: base, destination: destination, resolutions: resolutions)
+            changes.versions.append(
+                SyncedVersion(
+                    key: key, sourceRecord: String(decoding: record.line, as: UTF8.self),
+                    writtenRecord: writer.encodeString(.object(outcome.merged))))
             if outcome.merged != source { record.line = writer.encode(.object(outcome.merged)) }
             kept += outcome.keptDestination.count
             for conflict in pending[key] ?? [] {
-                let sourceMovedOn = !RecordMerge.same(try conflict.sourceValue.map { try parser.parse($0) }, source[conflict.field])
+                let sourceMovedOn = !RecordMerge.same(
+                    try conflict.sourceValue.map { try parser.parse($0) }, source[conflict.field])
                 let foundAgain = outcome.conflicts.contains { $0.field == conflict.field }
                 if outcome.appliedResolutions.contains(conflict.field) && conflict.status == .resolved {
                     changes.closed.append((key, conflict.id, .applied))
-                } else if outcome.staleResolutions.contains(conflict.field) || (conflict.status == .open && !foundAgain && sourceMovedOn) {
+                } else if outcome.staleResolutions.contains(conflict.field)
+                    || (conflict.status == .open && !foundAgain && sourceMovedOn)
+                {
                     // The source moved on since the conflict was seen: the field was decided afresh.
                     changes.closed.append((key, conflict.id, .superseded))
                 }
             }
             for conflict in outcome.conflicts {
-                changes.conflicts.append(ConflictRecord(
-                    pipeline: plan.id, stream: plan.sourceStream, key: key, field: conflict.field,
-                    base: conflict.base.map(writer.encodeString), sourceValue: conflict.source.map(writer.encodeString),
-                    destinationValue: conflict.destination.map(writer.encodeString), seenAt: now))
+                changes.conflicts.append(
+                    ConflictRecord(
+                        pipeline: plan.id, stream: plan.sourceStream, key: key, field: conflict.field,
+                        base: conflict.base.map(writer.encodeString),
+                        sourceValue: conflict.source.map(writer.encodeString),
+                        destinationValue: conflict.destination.map(writer.encodeString), seenAt: now))
             }
             // A key met again in this run compares with what this run wrote.
             var written = destination ?? JSONObject()
@@ -79,9 +90,11 @@ extension PipelineRunner {
             merged.append(record)
         }
         if kept > 0 || !changes.conflicts.isEmpty {
-            logger.info("Merged records with the destination's.", metadata: [
-                "kept_destination_fields": "\(kept)", "conflicts": "\(changes.conflicts.count)",
-            ])
+            logger.info(
+                "Merged records with the destination's.",
+                metadata: [
+                    "kept_destination_fields": "\(kept)", "conflicts": "\(changes.conflicts.count)",
+                ])
         }
         outgoing = OutgoingBatch(records: merged)
         return changes
@@ -91,9 +104,11 @@ extension PipelineRunner {
     /// does not list the stream yet (a first run, before the table exists).
     private func readDestination(_ twoWay: ConflictPlan) throws -> [String: JSONObject] {
         guard try twoWay.connection.discover().stream(named: twoWay.stream) != nil else {
-            logger.info("The destination holds no such stream yet; every record is new to it.", metadata: [
-                "connection": "\(twoWay.connection.connectionName)", "stream": "\(twoWay.stream)",
-            ])
+            logger.info(
+                "The destination holds no such stream yet; every record is new to it.",
+                metadata: [
+                    "connection": "\(twoWay.connection.connectionName)", "stream": "\(twoWay.stream)",
+                ])
             return [:]
         }
         let reader = try twoWay.connection.read(ReadRequest(stream: twoWay.stream, fullRefresh: true, batchSize: 5000))
@@ -103,14 +118,18 @@ extension PipelineRunner {
             let lines = LineIndex(batch.records)
             for index in 0..<lines.count {
                 guard case .object(let record) = try parser.parse(lines.bytes(of: index)),
-                      let key = try? RecordKey.text(of: plan.primaryKey.map { record[$0] }, fields: plan.primaryKey, writer: writer)
+                    let key = try? RecordKey.text(
+                        of: plan.primaryKey.map { record[$0] }, fields: plan.primaryKey, writer: writer)
                 else { continue }
                 records[key] = record
             }
         }
-        logger.debug("Read the destination's records for two-way sync.", metadata: [
-            "connection": "\(twoWay.connection.connectionName)", "stream": "\(twoWay.stream)", "records": "\(records.count)",
-        ])
+        logger.debug(
+            "Read the destination's records for two-way sync.",
+            metadata: [
+                "connection": "\(twoWay.connection.connectionName)", "stream": "\(twoWay.stream)",
+                "records": "\(records.count)",
+            ])
         return records
     }
 }

@@ -23,7 +23,9 @@ extension PipelineRunner {
         let records = outgoing.materialized()
         guard plan.writeMode != .append, !plan.primaryKey.isEmpty else {
             // Appends (or records without a key) are always new rows.
-            for record in records { diff.add(RecordDiff(kind: .create, key: record.key, record: parsedLine(record.line))) }
+            for record in records {
+                diff.add(RecordDiff(kind: .create, key: record.key, record: parsedLine(record.line)))
+            }
             return
         }
         let keyed = records.map { record in (record, record.key ?? (try? key(ofLine: record.line))) }
@@ -36,11 +38,17 @@ extension PipelineRunner {
                 continue
             }
             if let old = current[key] {
-                let changes = parsedLine(record.line)?.objectValue.map { FieldComparison.changes(from: old, to: $0) } ?? []
-                if changes.isEmpty { diff.unchanged += 1 } else { diff.add(RecordDiff(kind: .update, key: key, changes: changes)) }
+                let changes =
+                    parsedLine(record.line)?.objectValue.map { FieldComparison.changes(from: old, to: $0) } ?? []
+                if changes.isEmpty {
+                    diff.unchanged += 1
+                } else {
+                    diff.add(RecordDiff(kind: .update, key: key, changes: changes))
+                }
                 continue
             }
-            let mapped = try stored[key] != nil
+            let mapped =
+                try stored[key] != nil
                 || store.destinationID(scope: plan.idMapScope, sourceID: RecordKey.idMapText(ofKey: key)) != nil
             if mapped {
                 diff.add(RecordDiff(kind: .update, key: key))
@@ -54,7 +62,8 @@ extension PipelineRunner {
     func diffVanished(_ vanished: [String], known: Int, limit: DeleteLimit) {
         guard var diff else { return }
         for key in vanished { diff.add(RecordDiff(kind: .delete, key: key)) }
-        diff.deletes = limit.allows(deleting: vanished.count, of: known)
+        diff.deletes =
+            limit.allows(deleting: vanished.count, of: known)
             ? .computed
             : .refused(MassDeleteRefused(plan: plan, deleting: vanished.count, known: known, limit: limit).description)
         self.diff = diff
@@ -67,19 +76,25 @@ extension PipelineRunner {
             let catalog = plan.destination.api.pointee.read_open == nil ? nil : try? plan.destination.discover()
             diff.readable = catalog?.stream(named: plan.destinationStream) != nil
             if diff.readable == false {
-                logger.info("The destination cannot be read: the diff tells creates from updates by the ID map and stored hashes.",
-                            metadata: ["destination": "\(plan.destination.connectionName)", "stream": "\(plan.destinationStream)"])
+                logger.info(
+                    "The destination cannot be read: the diff tells creates from updates by the ID map and stored hashes.",
+                    metadata: [
+                        "destination": "\(plan.destination.connectionName)", "stream": "\(plan.destinationStream)",
+                    ])
             }
         }
         guard diff.readable == true, !keys.isEmpty else { return [:] }
-        let reader = try plan.destination.read(ReadRequest(stream: plan.destinationStream, fullRefresh: true, batchSize: plan.batchSize))
+        let reader = try plan.destination.read(
+            ReadRequest(stream: plan.destinationStream, fullRefresh: true, batchSize: plan.batchSize))
         defer { reader.close() }
         var found: [String: JSONObject] = [:]
         while found.count < keys.count, let batch = try reader.next() {
             let lines = LineIndex(batch.records)
             for index in 0..<lines.count {
                 let line = lines.bytes(of: index)
-                guard let key = try? key(ofLine: line), keys.contains(key), case .object(let record)? = try? parser.parse(line) else { continue }
+                guard let key = try? key(ofLine: line), keys.contains(key),
+                    case .object(let record)? = try? parser.parse(line)
+                else { continue }
                 found[key] = record
             }
         }

@@ -19,18 +19,22 @@ extension PipelineRunner {
             let chunk = Array(vanished[start..<min(start + plan.batchSize, vanished.count)])
             let payload = joinedLines(chunk.map { writer.encode(.object(keyRecord(fromKey: $0))) })
             if !options.dryRun {
-                let request = WriteRequest(stream: plan.destinationStream, operation: .delete, primaryKey: plan.primaryKey,
-                                           schema: plan.schema, batchID: "\(plan.id)/delete/\(stableDigest(chunk.joined(separator: "\n")))",
-                                           idMapScope: plan.idMapScopeName)
+                let request = WriteRequest(
+                    stream: plan.destinationStream, operation: .delete, primaryKey: plan.primaryKey,
+                    schema: plan.schema, batchID: "\(plan.id)/delete/\(stableDigest(chunk.joined(separator: "\n")))",
+                    idMapScope: plan.idMapScopeName)
                 _ = try withRetries("write") { try plan.destination.write(request, records: payload) }
-                var commit = BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil,
-                                         counts: BatchCounts(deleted: chunk.count), removedHashKeys: chunk)
+                var commit = BatchCommit(
+                    run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil,
+                    counts: BatchCounts(deleted: chunk.count), removedHashKeys: chunk)
                 commit.removedIDMappings = chunk.map { (plan.idMapScope, RecordKey.idMapText(ofKey: $0)) }
                 try store.commit(commit)
             }
             counts.deleted += chunk.count
         }
-        if counts.deleted > 0 && !options.dryRun { logger.info("Deleted records that vanished from the source.", metadata: ["deleted": "\(counts.deleted)"]) }
+        if counts.deleted > 0 && !options.dryRun {
+            logger.info("Deleted records that vanished from the source.", metadata: ["deleted": "\(counts.deleted)"])
+        }
         return counts
     }
 }

@@ -30,14 +30,18 @@ public final class PipelineRunner {
     lazy var keyFieldBytes: [[UInt8]] = plan.primaryKey.map { Array($0.utf8) }
     let writer = JSONWriter()
     /// A dry run's diff (`RunOptions.diffLimit`), filled batch by batch (PipelineRunner+Diff.swift).
-    public internal(set) lazy var diff: PipelineDiff? = options.dryRun ? options.diffLimit.map {
-        PipelineDiff(pipeline: plan.id, limit: $0, mirror: plan.writeMode == .mirror)
-    } : nil
+    public internal(set) lazy var diff: PipelineDiff? =
+        options.dryRun
+        ? options.diffLimit.map {
+            PipelineDiff(pipeline: plan.id, limit: $0, mirror: plan.writeMode == .mirror)
+        } : nil
     /// Sleeps between retries; tests replace it.
     var sleep: (Double) -> Void = { seconds in Thread.sleep(forTimeInterval: seconds) }
 
-    public init(plan: PipelinePlan, store: any StateStore, options: RunOptions = RunOptions(),
-                cancellation: Cancellation = Cancellation(), logger: Logger, onProgress: ((BatchCounts) -> Void)? = nil) {
+    public init(
+        plan: PipelinePlan, store: any StateStore, options: RunOptions = RunOptions(),
+        cancellation: Cancellation = Cancellation(), logger: Logger, onProgress: ((BatchCounts) -> Void)? = nil
+    ) {
         self.plan = plan
         self.store = store
         self.options = options
@@ -53,18 +57,23 @@ public final class PipelineRunner {
         var totals = BatchCounts()
         do {
             let status = try runBatches(runID: runID, totals: &totals)
-            let report = RunReport(pipeline: plan.id, runID: runID, status: status, counts: totals,
-                                   seconds: Date().timeIntervalSince(started), message: nil)
-            if !options.dryRun { try store.finishRun(runID, outcome: RunOutcome(status: status, message: report.summaryLine)) }
+            let report = RunReport(
+                pipeline: plan.id, runID: runID, status: status, counts: totals,
+                seconds: Date().timeIntervalSince(started), message: nil)
+            if !options.dryRun {
+                try store.finishRun(runID, outcome: RunOutcome(status: status, message: report.summaryLine))
+            }
             return report
         } catch let error as PluginCallError where error.status == FERRY_ERR_RATE_LIMITED {
             // A quota that retries cannot outwait (a daily budget): stop cleanly, keeping every
             // committed checkpoint, and say when to come back.
             let message = "stopped: rate budget used up: \(error.message)"
-            logger.warning("Run stopped by a rate limit; committed batches are kept.", metadata: ["error": "\(error.message)"])
+            logger.warning(
+                "Run stopped by a rate limit; committed batches are kept.", metadata: ["error": "\(error.message)"])
             if !options.dryRun { finish(runID, RunOutcome(status: .rateLimited, message: message)) }
-            return RunReport(pipeline: plan.id, runID: runID, status: .rateLimited, counts: totals,
-                             seconds: Date().timeIntervalSince(started), message: message)
+            return RunReport(
+                pipeline: plan.id, runID: runID, status: .rateLimited, counts: totals,
+                seconds: Date().timeIntervalSince(started), message: message)
         } catch {
             if !options.dryRun { finish(runID, RunOutcome(status: .failed, message: String(describing: error))) }
             throw PipelineFailure(pipeline: plan.id, counts: totals, underlying: error)
@@ -77,7 +86,9 @@ public final class PipelineRunner {
         do {
             try store.finishRun(run, outcome: outcome)
         } catch {
-            logger.error("Could not record how the run ended.", metadata: ["status": "\(outcome.status.rawValue)", "error": "\(error)"])
+            logger.error(
+                "Could not record how the run ended.",
+                metadata: ["status": "\(outcome.status.rawValue)", "error": "\(error)"])
         }
     }
 
@@ -89,17 +100,22 @@ public final class PipelineRunner {
             since = try startFromDestination(cursorStream)
         }
         func readRequest(from checkpoint: String?) throws -> ReadRequest {
-            ReadRequest(stream: plan.sourceStream, checkpoint: try checkpoint.map { try parser.parse($0) },
-                        fullRefresh: checkpoint == nil && fullRefresh, since: since, until: options.until,
-                        lookback: plan.lookback, cursorField: plan.cursorField, batchSize: plan.batchSize)
+            ReadRequest(
+                stream: plan.sourceStream, checkpoint: try checkpoint.map { try parser.parse($0) },
+                fullRefresh: checkpoint == nil && fullRefresh, since: since, until: options.until,
+                lookback: plan.lookback, cursorField: plan.cursorField, batchSize: plan.batchSize)
         }
         if plan.writeMode == .append && DeliveryGuarantee.appendIsAtLeastOnce(plan.destination) && !options.dryRun {
-            logger.warning("\("Append to this destination is at least once: it keeps no checkpoints with its rows, so a crash between its commit and Ferry's can send a batch twice (see `ferry plugins info`).")",
-                           metadata: ["destination": "\(plan.destination.connectionName)"])
+            logger.warning(
+                "\("Append to this destination is at least once: it keeps no checkpoints with its rows, so a crash between its commit and Ferry's can send a batch twice (see `ferry plugins info`).")",
+                metadata: ["destination": "\(plan.destination.connectionName)"])
         }
-        logger.info("Run started.", metadata: [
-            "checkpoint": "\(position.checkpoint ?? "none")", "mode": "\(plan.writeMode.rawValue)", "full_refresh": "\(fullRefresh)",
-        ])
+        logger.info(
+            "Run started.",
+            metadata: [
+                "checkpoint": "\(position.checkpoint ?? "none")", "mode": "\(plan.writeMode.rawValue)",
+                "full_refresh": "\(fullRefresh)",
+            ])
         let firstCheckpoint = position.checkpoint
         var reader = try plan.source.read(readRequest(from: firstCheckpoint))
         defer { reader.close() }
@@ -108,7 +124,8 @@ public final class PipelineRunner {
         // than the key itself keeps memory small for millions of records.
         var seenKeys = Set<UInt64>()
         knownDeadLetters = try openDeadLetterFingerprints()
-        let priorAttempts = try takeUpParkedRecords(runID: runID, fullRefresh: fullRefresh, seenKeys: &seenKeys, totals: &totals)
+        let priorAttempts = try takeUpParkedRecords(
+            runID: runID, fullRefresh: fullRefresh, seenKeys: &seenKeys, totals: &totals)
         // A batch is named by the checkpoint it starts from (and its place among batches that
         // carried no new checkpoint), so a batch re-read after a crash gets the same id and an
         // idempotent destination can recognise it.
@@ -121,11 +138,14 @@ public final class PipelineRunner {
             do {
                 next = try reader.next()
             } catch let error as PluginCallError where error.isRetryable && !error.retriesSpent {
-                guard case .retry(let seconds) = readFailures.failed(retryable: true, retryAfter: error.retryAfter) else { throw error }
-                logger.warning("Retrying a failed read.", metadata: [
-                    "attempt": "\(readFailures.attempts)", "wait_s": "\(seconds)", "error": "\(error.message)",
-                    "reopen": "\(!plan.source.repeatableReads)",
-                ])
+                guard case .retry(let seconds) = readFailures.failed(retryable: true, retryAfter: error.retryAfter)
+                else { throw error }
+                logger.warning(
+                    "Retrying a failed read.",
+                    metadata: [
+                        "attempt": "\(readFailures.attempts)", "wait_s": "\(seconds)", "error": "\(error.message)",
+                        "reopen": "\(!plan.source.repeatableReads)",
+                    ])
                 if cancellation.isCancelled { throw error }
                 sleep(seconds)
                 if !plan.source.repeatableReads {
@@ -149,17 +169,20 @@ public final class PipelineRunner {
                 batch = truncated(batch, to: limit - totals.read)
                 complete = false
             }
-            let batchID = "\(plan.id)/\(plan.sourceStream)/\(stableDigest(lastCheckpoint ?? ""))/\(batchesSinceCheckpoint)"
+            let batchID =
+                "\(plan.id)/\(plan.sourceStream)/\(stableDigest(lastCheckpoint ?? ""))/\(batchesSinceCheckpoint)"
             // A cut batch has records past the limit that were never delivered, and a ranged run
             // must leave the stored checkpoint where it was: neither moves the checkpoint.
             let outgoing = complete && !options.isRanged && !options.dryRun ? batch.checkpoint : nil
             var durable: DurableCheckpoint?
             if let outgoing {
                 position.sequence += 1
-                durable = DurableCheckpoint(scope: plan.checkpointScope, sequence: position.sequence, value: try parser.parse(outgoing))
+                durable = DurableCheckpoint(
+                    scope: plan.checkpointScope, sequence: position.sequence, value: try parser.parse(outgoing))
             }
-            var commit = try process(batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: durable,
-                                     priorAttempts: priorAttempts)
+            var commit = try process(
+                batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: durable,
+                priorAttempts: priorAttempts)
             commit.checkpoint = outgoing
             commit.checkpointSequence = durable?.sequence
             FailPoints.hit("after_write")
@@ -172,9 +195,13 @@ public final class PipelineRunner {
             totals += commit.counts
             onProgress?(totals)
             if plan.failOnReject && commit.counts.rejected > 0 {
-                throw RecordRejected("\(commit.counts.rejected) record(s) rejected and on_error is 'fail': \(commit.deadLetters.first?.error ?? "")")
+                throw RecordRejected(
+                    "\(commit.counts.rejected) record(s) rejected and on_error is 'fail': \(commit.deadLetters.first?.error ?? "")"
+                )
             }
-            if !complete || options.limit.map({ totals.read >= $0 }) == true { return totals.rejected > 0 ? .deadLettered : .succeeded }
+            if !complete || options.limit.map({ totals.read >= $0 }) == true {
+                return totals.rejected > 0 ? .deadLettered : .succeeded
+            }
         }
         if plan.writeMode == .mirror && !cancellation.isCancelled {
             guard reader.isComplete else { throw IncompleteSnapshot(plan: plan) }
@@ -197,17 +224,23 @@ public final class PipelineRunner {
         var checkpoint = fullRefresh ? nil : try store.checkpoint(for: plan.id, stream: plan.sourceStream)
         var sequence = try store.checkpointSequence(for: plan.id, stream: plan.sourceStream)
         guard !options.dryRun, plan.destination.storesCheckpoints,
-              let stored = try plan.destination.storedCheckpoint(scope: plan.checkpointScope), stored.sequence > sequence else {
+            let stored = try plan.destination.storedCheckpoint(scope: plan.checkpointScope), stored.sequence > sequence
+        else {
             return (checkpoint, sequence)
         }
         let adopt = plan.writeMode == .append && !fullRefresh && !options.isRanged
-        logger.warning("The destination holds a later checkpoint than the state: the last run stopped between the two commits.",
-                       metadata: ["state_sequence": "\(sequence)", "destination_sequence": "\(stored.sequence)",
-                                  "action": "\(adopt ? "resume where the destination's data ends" : "re-send the last batch")"])
+        logger.warning(
+            "The destination holds a later checkpoint than the state: the last run stopped between the two commits.",
+            metadata: [
+                "state_sequence": "\(sequence)", "destination_sequence": "\(stored.sequence)",
+                "action": "\(adopt ? "resume where the destination's data ends" : "re-send the last batch")",
+            ])
         if adopt {
             let text = writer.encodeString(stored.value)
-            try store.commit(BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: text,
-                                         checkpointSequence: stored.sequence, counts: BatchCounts()))
+            try store.commit(
+                BatchCommit(
+                    run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: text,
+                    checkpointSequence: stored.sequence, counts: BatchCounts()))
             checkpoint = text
         }
         // Later checkpoints are numbered past the destination's either way, so its copy never looks ahead again.
@@ -222,24 +255,29 @@ public final class PipelineRunner {
     /// without a mapping are parked anew, one run older); a full run reads them from the
     /// source anyway, so it only forgets the old copies. Returns how many runs each
     /// waited, by the hash of its bytes, so a record re-read in a full run keeps its count.
-    private func takeUpParkedRecords(runID: RunID, fullRefresh: Bool, seenKeys: inout Set<UInt64>,
-                                     totals: inout BatchCounts) throws -> [UInt64: Int] {
+    private func takeUpParkedRecords(
+        runID: RunID, fullRefresh: Bool, seenKeys: inout Set<UInt64>,
+        totals: inout BatchCounts
+    ) throws -> [UInt64: Int] {
         guard !options.dryRun else { return [:] }
         let waiting = try store.parkedRecords(for: plan.id, limit: Int.max)
         guard !waiting.isEmpty else { return [:] }
         let attempts = Dictionary(waiting.map { (XXHash64.hash($0.recordBytes), $0.attempts) }, uniquingKeysWith: max)
         logger.info("Taking up records that wait for a mapping.", metadata: ["parked": "\(waiting.count)"])
         if fullRefresh {
-            try store.commit(BatchCommit(run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil,
-                                         counts: BatchCounts(), unparked: waiting.map(\.id)))
+            try store.commit(
+                BatchCommit(
+                    run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil,
+                    counts: BatchCounts(), unparked: waiting.map(\.id)))
             return attempts
         }
         for start in stride(from: 0, to: waiting.count, by: plan.batchSize) {
             let chunk = Array(waiting[start..<min(start + plan.batchSize, waiting.count)])
             let batch = SourceBatch(records: joinedLines(chunk.map(\.recordBytes)), count: chunk.count, checkpoint: nil)
             let batchID = "\(plan.id)/parked/\(stableDigest(chunk.map { String($0.id) }.joined(separator: ",")))"
-            var commit = try process(batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: nil,
-                                     priorAttempts: attempts)
+            var commit = try process(
+                batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: nil,
+                priorAttempts: attempts)
             commit.unparked = chunk.map(\.id)
             try store.commit(commit)
             totals += commit.counts
@@ -263,8 +301,9 @@ public final class PipelineRunner {
             var seenKeys = Set<UInt64>()
             // A letter that fails again must be stored again, not matched against itself.
             let replaying = Set(letters.map(\.id))
-            knownDeadLetters = Set(try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max)
-                .filter { !replaying.contains($0.id) }.map(DeadLetterFingerprint.of))
+            knownDeadLetters = Set(
+                try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max)
+                    .filter { !replaying.contains($0.id) }.map(DeadLetterFingerprint.of))
             for start in stride(from: 0, to: letters.count, by: plan.batchSize) {
                 let chunk = Array(letters[start..<min(start + plan.batchSize, letters.count)])
                 var bytes: [UInt8] = []
@@ -282,8 +321,9 @@ public final class PipelineRunner {
                 totals += commit.counts
             }
             let status: RunOutcome.Status = totals.rejected > 0 ? .deadLettered : .succeeded
-            let report = RunReport(pipeline: plan.id, runID: runID, status: status, counts: totals,
-                                   seconds: Date().timeIntervalSince(started), message: "replay")
+            let report = RunReport(
+                pipeline: plan.id, runID: runID, status: status, counts: totals,
+                seconds: Date().timeIntervalSince(started), message: "replay")
             try store.finishRun(runID, outcome: RunOutcome(status: status, message: "replay: " + report.summaryLine))
             return report
         } catch {
@@ -300,31 +340,37 @@ public final class PipelineRunner {
     private func startFromDestination(_ stream: String) throws -> String? {
         let connection = plan.destination.connectionName
         guard let field = try plan.destination.discover().stream(named: stream)?.cursorField else {
-            throw DestinationCursorError("destination_cursor: connection '\(connection)' offers no stream '\(stream)' with a "
-                                         + "cursor_field in its catalog (`ferry discover \(connection)` lists its streams)")
+            throw DestinationCursorError(
+                "destination_cursor: connection '\(connection)' offers no stream '\(stream)' with a "
+                    + "cursor_field in its catalog (`ferry discover \(connection)` lists its streams)")
         }
         let reader = try plan.destination.read(ReadRequest(stream: stream, batchSize: 1))
         defer { reader.close() }
         guard let batch = try reader.next(), let line = LineIndex(batch.records).first,
-              case .object(let record) = try parser.parse(line), let time = record[field]?.stringValue else {
-            logger.info("The destination holds no data yet; the source starts as on a first run.", metadata: ["cursor_stream": "\(stream)"])
+            case .object(let record) = try parser.parse(line), let time = record[field]?.stringValue
+        else {
+            logger.info(
+                "The destination holds no data yet; the source starts as on a first run.",
+                metadata: ["cursor_stream": "\(stream)"])
             return nil
         }
         guard let end = ISO8601DateFormatter().date(from: time) else {
-            throw DestinationCursorError("destination_cursor: stream '\(stream)' of connection '\(connection)' gave "
-                                         + "\(field) '\(time)', which is not an ISO 8601 time")
+            throw DestinationCursorError(
+                "destination_cursor: stream '\(stream)' of connection '\(connection)' gave "
+                    + "\(field) '\(time)', which is not an ISO 8601 time")
         }
         let start = end.addingTimeInterval(-Double(plan.lookback ?? 0))
         let since = ISO8601DateFormatter().string(from: start)
-        logger.info("Starting from where the destination's data ends.", metadata: ["latest": "\(time)", "since": "\(since)"])
+        logger.info(
+            "Starting from where the destination's data ends.", metadata: ["latest": "\(time)", "since": "\(since)"])
         return since
     }
 
     private func openDeadLetterFingerprints() throws -> Set<UInt64> {
         guard !options.dryRun else { return [] }
-        return Set(try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max).map(DeadLetterFingerprint.of))
+        return Set(
+            try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max).map(DeadLetterFingerprint.of))
     }
-
 
     private func truncated(_ batch: SourceBatch, to count: Int) -> SourceBatch {
         let lines = LineIndex(batch.records)
@@ -344,9 +390,12 @@ public final class PipelineRunner {
                 switch schedule.failed(retryable: error.isRetryable, retryAfter: error.retryAfter) {
                 case .giveUp: throw error
                 case .retry(let seconds):
-                    logger.warning("Retrying after a transient failure.", metadata: [
-                        "call": "\(what)", "attempt": "\(schedule.attempts)", "wait_s": "\(seconds)", "error": "\(error.message)",
-                    ])
+                    logger.warning(
+                        "Retrying after a transient failure.",
+                        metadata: [
+                            "call": "\(what)", "attempt": "\(schedule.attempts)", "wait_s": "\(seconds)",
+                            "error": "\(error.message)",
+                        ])
                     if cancellation.isCancelled { throw error }
                     sleep(seconds)
                 }

@@ -115,7 +115,9 @@ public enum FieldComparison {
         if case .object(let newObject)? = new, let oldObject = structured(old)?.objectValue {
             var names = newObject.keys
             for name in oldObject.keys where newObject[name] == nil { names.append(name) }
-            for name in names { compare(path: path + "." + name, old: oldObject[name], new: newObject[name], into: &changes) }
+            for name in names {
+                compare(path: path + "." + name, old: oldObject[name], new: newObject[name], into: &changes)
+            }
             return
         }
         if !equivalent(old, new) { changes.append(FieldChange(path: path, old: old, new: new)) }

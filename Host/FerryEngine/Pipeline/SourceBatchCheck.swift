@@ -14,12 +14,14 @@ struct SourceBatchCheck {
     func validate(_ batch: SourceBatch) throws {
         guard !batch.records.isEmpty else {
             guard batch.count == 0 else {
-                throw SourceProtocolViolation(plan: plan, "record_count is \(batch.count) but the batch holds no records")
+                throw SourceProtocolViolation(
+                    plan: plan, "record_count is \(batch.count) but the batch holds no records")
             }
             return
         }
         guard batch.records.last == UInt8(ascii: "\n") else {
-            throw SourceProtocolViolation(plan: plan, "the batch does not end with a newline (its last record may be cut off)")
+            throw SourceProtocolViolation(
+                plan: plan, "the batch does not end with a newline (its last record may be cut off)")
         }
         var lines = 0
         try batch.records.withUnsafeBytes { bytes in
@@ -34,7 +36,8 @@ struct SourceBatchCheck {
             }
         }
         guard lines == batch.count else {
-            throw SourceProtocolViolation(plan: plan, "record_count is \(batch.count) but the batch holds \(lines) record lines")
+            throw SourceProtocolViolation(
+                plan: plan, "record_count is \(batch.count) but the batch holds \(lines) record lines")
         }
     }
 }
@@ -46,7 +49,8 @@ public struct SourceProtocolViolation: Error, CustomStringConvertible {
     init(plan: PipelinePlan, record: Int? = nil, _ problem: String) {
         let source = plan.source
         let what = record.map { "record \($0 + 1) of a batch \(problem)" } ?? problem
-        description = "source connection '\(source.connectionName)' (plugin \(source.pluginName)) stream '\(plan.sourceStream)' "
+        description =
+            "source connection '\(source.connectionName)' (plugin \(source.pluginName)) stream '\(plan.sourceStream)' "
             + "broke the batch protocol: \(what); the checkpoint stays before this batch"
     }
 }
@@ -56,7 +60,8 @@ public struct IncompleteSnapshot: Error, CustomStringConvertible {
     public var description: String
 
     init(plan: PipelinePlan) {
-        description = "mirror deleted nothing: source connection '\(plan.source.connectionName)' (plugin \(plan.source.pluginName)) "
+        description =
+            "mirror deleted nothing: source connection '\(plan.source.connectionName)' (plugin \(plan.source.pluginName)) "
             + "ended stream '\(plan.sourceStream)' without declaring the snapshot complete (a short or empty page proves nothing); "
             + "the records it returned were written. Give the source a way to know the end (rest: pagination.total_path, "
             + "a next-page cursor or Link headers), or use write: upsert"
@@ -69,7 +74,8 @@ public struct MassDeleteRefused: Error, CustomStringConvertible {
 
     init(plan: PipelinePlan, deleting: Int, known: Int, limit: DeleteLimit) {
         let share = known > 0 ? " (\(Int((Double(deleting) / Double(known) * 100).rounded()))%)" : ""
-        description = "mirror refused to delete \(deleting) of the \(known) records it knows\(share) in stream "
+        description =
+            "mirror refused to delete \(deleting) of the \(known) records it knows\(share) in stream "
             + "'\(plan.destinationStream)': more than max_delete \(limit), so nothing was deleted. If the source really lost "
             + "them, run once with --max-delete \(deleting) (or 100%), or raise max_delete for pipeline '\(plan.id.pipeline)'"
     }

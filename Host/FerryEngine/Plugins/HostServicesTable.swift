@@ -70,8 +70,9 @@ enum HostServicesTable {
         api.id_map_put = { ctx, scope, sourceID, destinationID, error in
             PluginError.guarded(error) {
                 let context = pluginContext(ctx)
-                try context.store.setDestinationID(destinationID.string, scope: IDMapScope.qualified(scope.string, site: context.site),
-                                                   sourceID: sourceID.string)
+                try context.store.setDestinationID(
+                    destinationID.string, scope: IDMapScope.qualified(scope.string, site: context.site),
+                    sourceID: sourceID.string)
                 return FERRY_OK
             }
         }
@@ -84,9 +85,12 @@ enum HostServicesTable {
         }
         api.metric = { ctx, kind, name, value, _ in
             let context = pluginContext(ctx)
-            context.logger.trace("Metric.", metadata: [
-                "metric": "\(name.string)", "kind": "\(kind == FERRY_METRIC_GAUGE ? "gauge" : "counter")", "value": "\(value)",
-            ])
+            context.logger.trace(
+                "Metric.",
+                metadata: [
+                    "metric": "\(name.string)", "kind": "\(kind == FERRY_METRIC_GAUGE ? "gauge" : "counter")",
+                    "value": "\(value)",
+                ])
         }
         api.is_cancelled = { ctx in pluginContext(ctx).cancellation.isCancelled ? 1 : 0 }
         api.http_request = { ctx, request, out, error in
@@ -101,7 +105,9 @@ enum HostServicesTable {
                 let response: HTTPTransportResponse
                 do {
                     response = try HTTPBridge.send(request.pointee, through: http)
-                } catch let error as PluginError where error.status == FERRY_ERR_RETRYABLE || error.status == FERRY_ERR_RATE_LIMITED {
+                } catch let error as PluginError
+                    where error.status == FERRY_ERR_RETRYABLE || error.status == FERRY_ERR_RATE_LIMITED
+                {
                     context.httpRetriesSpent = true
                     throw error
                 }
@@ -119,7 +125,6 @@ enum HostServicesTable {
 private func pluginContext(_ pointer: OpaquePointer?) -> PluginContext {
     Unmanaged<PluginContext>.fromOpaque(UnsafeRawPointer(pointer!)).takeUnretainedValue()
 }
-
 
 /// Maps ABI log levels to swift-log's.
 enum LogLevelMapping {

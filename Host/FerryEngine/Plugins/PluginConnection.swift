@@ -21,19 +21,26 @@ public final class PluginConnection {
     /// otherwise the engine reopens the stream at its last committed checkpoint.
     public let repeatableReads: Bool
 
-    init(pluginName: String, connectionName: String, api: UnsafePointer<ferry_plugin_api>, config: JSONObject, context: PluginContext,
-         repeatableReads: Bool = false) throws {
+    init(
+        pluginName: String, connectionName: String, api: UnsafePointer<ferry_plugin_api>, config: JSONObject,
+        context: PluginContext,
+        repeatableReads: Bool = false
+    ) throws {
         self.pluginName = pluginName
         self.connectionName = connectionName
         self.api = api
         self.context = context
         self.repeatableReads = repeatableReads
-        guard let open = api.pointee.open else { throw callError("open", FERRY_ERR_UNSUPPORTED, "the plugin has no open slot") }
+        guard let open = api.pointee.open else {
+            throw callError("open", FERRY_ERR_UNSUPPORTED, "the plugin has no open slot")
+        }
         let configText = JSONWriter().encodeString(.object(config))
         var handle: OpaquePointer?
         var error = ferry_error.empty
         let status = withBorrowedString(configText) { text in
-            open(HostServicesTable.pointer, OpaquePointer(Unmanaged.passUnretained(context).toOpaque()), text, &handle, &error)
+            open(
+                HostServicesTable.pointer, OpaquePointer(Unmanaged.passUnretained(context).toOpaque()), text, &handle,
+                &error)
         }
         try check("open", status, &error)
         instance = handle
@@ -63,14 +70,19 @@ public final class PluginConnection {
 
     /// The streams the source offers.
     public func discover() throws -> Catalog {
-        guard let slot = api.pointee.discover else { throw callError("discover", FERRY_ERR_UNSUPPORTED, "the plugin is not a source") }
+        guard let slot = api.pointee.discover else {
+            throw callError("discover", FERRY_ERR_UNSUPPORTED, "the plugin is not a source")
+        }
         let json = try receiveJSON("discover") { out, error in slot(try handle("discover"), out, error) }
-        do { return try Catalog(json: json) } catch { throw callError("discover", FERRY_ERR_INVALID, "malformed catalog: \(error)") }
+        do { return try Catalog(json: json) } catch {
+            throw callError("discover", FERRY_ERR_INVALID, "malformed catalog: \(error)")
+        }
     }
 
     /// Starts reading a stream.
     public func read(_ request: ReadRequest) throws -> PluginReader {
-        guard let open = api.pointee.read_open, let next = api.pointee.read_next, let close = api.pointee.read_close else {
+        guard let open = api.pointee.read_open, let next = api.pointee.read_next, let close = api.pointee.read_close
+        else {
             throw callError("read_open", FERRY_ERR_UNSUPPORTED, "the plugin is not a source")
         }
         var reader: OpaquePointer?
@@ -84,30 +96,49 @@ public final class PluginConnection {
 
     /// Writes one batch of NDJSON records; returns when the destination acknowledged it.
     public func write(_ request: WriteRequest, records: [UInt8]) throws -> WriteOutcome {
-        guard let slot = api.pointee.write else { throw callError("write", FERRY_ERR_UNSUPPORTED, "the plugin is not a destination") }
+        guard let slot = api.pointee.write else {
+            throw callError("write", FERRY_ERR_UNSUPPORTED, "the plugin is not a destination")
+        }
         var result = ferry_write_result()
         var error = ferry_error.empty
         let instance = try handle("write")
         let status = withBorrowedString(JSONWriter().encodeString(request.json)) { requestText in
             records.withUnsafeBytes { bytes in
-                slot(instance, requestText, ferry_str(ptr: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), len: bytes.count), &result, &error)
+                slot(
+                    instance, requestText,
+                    ferry_str(ptr: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), len: bytes.count), &result,
+                    &error)
             }
         }
         try check("write", status, &error)
         defer { result.release?(&result) }
-        return WriteOutcome(acceptedCount: Int(result.accepted_count),
-                            rejections: try rejections(result.rejects, slot: "write"),
-                            assignedIDs: try assignedIDs(result.id_mappings))
+        return WriteOutcome(
+            acceptedCount: Int(result.accepted_count),
+            rejections: try rejections(result.rejects, slot: "write"),
+            assignedIDs: try assignedIDs(result.id_mappings))
     }
 
     /// The plugin's `checkpoint_get` slot, when its table is large enough to have one (ABI 1.1).
-    private var checkpointGetSlot: (@convention(c) (OpaquePointer?, ferry_str, UnsafeMutablePointer<ferry_buffer>?, UnsafeMutablePointer<ferry_error>?) -> ferry_status)? {
+    private var checkpointGetSlot:
+        (
+            @convention(c) (
+                OpaquePointer?, ferry_str, UnsafeMutablePointer<ferry_buffer>?, UnsafeMutablePointer<ferry_error>?
+            ) -> ferry_status
+        )?
+    {
         Self.checkpointGetSlot(of: api)
     }
 
     static func checkpointGetSlot(of api: UnsafePointer<ferry_plugin_api>)
-        -> (@convention(c) (OpaquePointer?, ferry_str, UnsafeMutablePointer<ferry_buffer>?, UnsafeMutablePointer<ferry_error>?) -> ferry_status)? {
-        let end = MemoryLayout<ferry_plugin_api>.offset(of: \ferry_plugin_api.checkpoint_get)! + MemoryLayout<UnsafeRawPointer>.size
+        -> (
+            @convention(c) (
+                OpaquePointer?, ferry_str, UnsafeMutablePointer<ferry_buffer>?, UnsafeMutablePointer<ferry_error>?
+            ) -> ferry_status
+        )?
+    {
+        let end =
+            MemoryLayout<ferry_plugin_api>.offset(of: \ferry_plugin_api.checkpoint_get)!
+            + MemoryLayout<UnsafeRawPointer>.size
         guard Int(api.pointee.struct_size) >= end, api.pointee.abi_minor >= 1 else { return nil }
         return api.pointee.checkpoint_get
     }
@@ -138,19 +169,28 @@ public final class PluginConnection {
     }
 
     /// Maps one batch of NDJSON records through a transform plugin.
-    public func transform(_ request: TransformRequest, records: [UInt8]) throws -> (records: [UInt8], count: Int, rejections: [RecordRejection]) {
-        guard let slot = api.pointee.transform else { throw callError("transform", FERRY_ERR_UNSUPPORTED, "the plugin is not a transform") }
+    public func transform(_ request: TransformRequest, records: [UInt8]) throws -> (
+        records: [UInt8], count: Int, rejections: [RecordRejection]
+    ) {
+        guard let slot = api.pointee.transform else {
+            throw callError("transform", FERRY_ERR_UNSUPPORTED, "the plugin is not a transform")
+        }
         var result = ferry_transform_result()
         var error = ferry_error.empty
         let instance = try handle("transform")
         let status = withBorrowedString(JSONWriter().encodeString(request.json)) { requestText in
             records.withUnsafeBytes { bytes in
-                slot(instance, requestText, ferry_str(ptr: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), len: bytes.count), &result, &error)
+                slot(
+                    instance, requestText,
+                    ferry_str(ptr: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), len: bytes.count), &result,
+                    &error)
             }
         }
         try check("transform", status, &error)
         defer { result.release?(&result) }
-        return (Array(result.records.rawBytes), Int(result.record_count), try rejections(result.rejects, slot: "transform"))
+        return (
+            Array(result.records.rawBytes), Int(result.record_count), try rejections(result.rejects, slot: "transform")
+        )
     }
 
     // MARK: Plumbing
@@ -160,8 +200,12 @@ public final class PluginConnection {
         return instance
     }
 
-    func callError(_ slot: String, _ status: ferry_status, _ message: String, retryAfter: Double? = nil) -> PluginCallError {
-        PluginCallError(plugin: pluginName, connection: connectionName, slot: slot, status: status, message: message, retryAfter: retryAfter)
+    func callError(_ slot: String, _ status: ferry_status, _ message: String, retryAfter: Double? = nil)
+        -> PluginCallError
+    {
+        PluginCallError(
+            plugin: pluginName, connection: connectionName, slot: slot, status: status, message: message,
+            retryAfter: retryAfter)
     }
 
     /// Throws when `status` is a failure, consuming the error's buffers.
@@ -175,19 +219,26 @@ public final class PluginConnection {
         throw thrown
     }
 
-    private func receiveJSON(_ slot: String, _ body: (UnsafeMutablePointer<ferry_buffer>, UnsafeMutablePointer<ferry_error>) throws -> ferry_status) throws -> JSONValue {
+    private func receiveJSON(
+        _ slot: String,
+        _ body: (UnsafeMutablePointer<ferry_buffer>, UnsafeMutablePointer<ferry_error>) throws -> ferry_status
+    ) throws -> JSONValue {
         var buffer = ferry_buffer()
         var error = ferry_error.empty
         let status = try body(&buffer, &error)
         try check(slot, status, &error)
         let bytes = buffer.consumeBytes()
-        do { return try JSONParser().parse(bytes) } catch { throw callError(slot, FERRY_ERR_INVALID, "returned invalid JSON: \(error)") }
+        do { return try JSONParser().parse(bytes) } catch {
+            throw callError(slot, FERRY_ERR_INVALID, "returned invalid JSON: \(error)")
+        }
     }
 
     private func rejections(_ text: ferry_str, slot: String) throws -> [RecordRejection] {
         try NDJSONLines(text.rawBytes).map { line in
             let value = try JSONParser().parse(line.bytes)
-            guard let index = value["index"]?.intValue else { throw callError(slot, FERRY_ERR_INVALID, "a reject without an 'index'") }
+            guard let index = value["index"]?.intValue else {
+                throw callError(slot, FERRY_ERR_INVALID, "a reject without an 'index'")
+            }
             return RecordRejection(index: Int(index), error: value["error"]?.stringValue ?? "rejected without a reason")
         }
     }
@@ -208,12 +259,19 @@ public final class PluginConnection {
 public final class PluginReader {
     private let connection: PluginConnection
     private var reader: OpaquePointer?
-    private let nextSlot: @convention(c) (OpaquePointer?, UnsafeMutablePointer<ferry_batch>?, UnsafeMutablePointer<ferry_error>?) -> ferry_status
+    private let nextSlot:
+        @convention(c) (OpaquePointer?, UnsafeMutablePointer<ferry_batch>?, UnsafeMutablePointer<ferry_error>?) ->
+            ferry_status
     private let closeSlot: @convention(c) (OpaquePointer?) -> Void
 
-    init(connection: PluginConnection, reader: OpaquePointer,
-         next: @escaping @convention(c) (OpaquePointer?, UnsafeMutablePointer<ferry_batch>?, UnsafeMutablePointer<ferry_error>?) -> ferry_status,
-         close: @escaping @convention(c) (OpaquePointer?) -> Void) {
+    init(
+        connection: PluginConnection, reader: OpaquePointer,
+        next:
+            @escaping @convention(c) (
+                OpaquePointer?, UnsafeMutablePointer<ferry_batch>?, UnsafeMutablePointer<ferry_error>?
+            ) -> ferry_status,
+        close: @escaping @convention(c) (OpaquePointer?) -> Void
+    ) {
         self.connection = connection
         self.reader = reader
         self.nextSlot = next
@@ -247,7 +305,8 @@ public final class PluginReader {
         defer { batch.release?(&batch) }
         var checkpoint: String?
         if batch.checkpoint.len > 0 { checkpoint = batch.checkpoint.string }
-        return SourceBatch(records: Array(batch.records.rawBytes), count: Int(batch.record_count), checkpoint: checkpoint)
+        return SourceBatch(
+            records: Array(batch.records.rawBytes), count: Int(batch.record_count), checkpoint: checkpoint)
     }
 }
 

@@ -24,8 +24,10 @@ final class PluginContext: Sendable {
         set { httpRetriesSpentFlag.store(newValue, ordering: .releasing) }
     }
 
-    init(pluginName: String, connectionName: String, site: String, logger: Logger, store: any StateStore,
-         secrets: [String: String], cancellation: Cancellation, http: HTTPService? = nil) {
+    init(
+        pluginName: String, connectionName: String, site: String, logger: Logger, store: any StateStore,
+        secrets: [String: String], cancellation: Cancellation, http: HTTPService? = nil
+    ) {
         self.pluginName = pluginName
         self.connectionName = connectionName
         self.site = site

@@ -13,7 +13,8 @@ public enum PluginSpec {
         var error = ferry_error.empty
         let status = spec(&buffer, &error)
         guard status == FERRY_OK else {
-            throw WorkspaceError("\(plugin.path): spec failed: \(PluginError(consuming: &error, status: status).message)")
+            throw WorkspaceError(
+                "\(plugin.path): spec failed: \(PluginError(consuming: &error, status: status).message)")
         }
         let bytes = buffer.consumeBytes()
         do { return try JSONParser().parse(bytes) } catch {

@@ -10,7 +10,8 @@ import Testing
         let path = directory.file("sink.jsonl")
         let lines = [#"{"id":1,"s":"a\nb \"q\" ✓"}"#, #"{"id":2,  "nested":{"k":[1,2]}}"#]
         let destination = try FileTest.open(["path": .string(path)])
-        let result = try destination.write(WriteRequest(stream: "sink", operation: .append, batchID: "b1"), lines: lines)
+        let result = try destination.write(
+            WriteRequest(stream: "sink", operation: .append, batchID: "b1"), lines: lines)
         #expect(result.accepted == 2)
         #expect(FileTest.contents(path) == lines.joined(separator: "\n") + "\n")
         let source = try FileTest.open(["path": .string(path)])
@@ -28,7 +29,8 @@ import Testing
         // A new instance (a restarted host) reads the sidecar.
         let restarted = try FileTest.open(["path": .string(path)])
         _ = try restarted.write(request, lines: [#"{"n":1}"#])
-        _ = try restarted.write(WriteRequest(stream: "idem", operation: .append, batchID: "batch-2"), lines: [#"{"n":2}"#])
+        _ = try restarted.write(
+            WriteRequest(stream: "idem", operation: .append, batchID: "batch-2"), lines: [#"{"n":2}"#])
         #expect(FileTest.contents(path) == "{\"n\":1}\n{\"n\":2}\n")
         #expect(FileTest.contents(path + ".ferry-batches").contains("batch-2"))
     }
@@ -50,7 +52,9 @@ import Testing
         let destination = try FileTest.open(["path": .string(directory.file("x.jsonl"))])
         for operation in [WriteOperation.upsert, .delete] {
             #expect {
-                _ = try destination.write(WriteRequest(stream: "x", operation: operation, primaryKey: ["id"], batchID: "1"), lines: [#"{"id":1}"#])
+                _ = try destination.write(
+                    WriteRequest(stream: "x", operation: operation, primaryKey: ["id"], batchID: "1"),
+                    lines: [#"{"id":1}"#])
             } throws: { error in
                 (error as? PluginError)?.status == FERRY_ERR_UNSUPPORTED
             }

@@ -13,9 +13,11 @@ import Testing
     @Test func aByteOrderMarkIsNotPartOfTheFirstRecordOrHeader() throws {
         let directory = TemporaryDirectory()
         let jsonl = directory.file("events.jsonl"), csv = directory.file("rows.csv")
-        _ = FileManager.default.createFile(atPath: jsonl, contents: Data(Self.byteOrderMark + Array("{\"id\":1}\n{\"id\":2}\n".utf8)))
+        _ = FileManager.default.createFile(
+            atPath: jsonl, contents: Data(Self.byteOrderMark + Array("{\"id\":1}\n{\"id\":2}\n".utf8)))
         _ = FileManager.default.createFile(atPath: csv, contents: Data(Self.byteOrderMark + Array("id,v\n1,a\n".utf8)))
-        let lines = try FileTest.readAll(try FileTest.open(["path": .string(jsonl)]), ReadRequest(stream: "events")).lines
+        let lines = try FileTest.readAll(try FileTest.open(["path": .string(jsonl)]), ReadRequest(stream: "events"))
+            .lines
         #expect(lines == [#"{"id":1}"#, #"{"id":2}"#])
         let rows = try FileTest.readAll(try FileTest.open(["path": .string(csv)]), ReadRequest(stream: "rows")).batches
         #expect(rows.flatMap(\.records) == [["id": 1, "v": "a"]])
@@ -26,10 +28,14 @@ import Testing
     @Test(arguments: [true, false])
     func aFileWithAByteOrderMarkSyncsTheSameWithAndWithoutChangeDetection(changeDetection: Bool) throws {
         let sandbox = try Sandbox()
-        _ = FileManager.default.createFile(atPath: sandbox.path("in.jsonl"),
-                                       contents: Data(Self.byteOrderMark + Array("{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n".utf8)))
-        _ = FileManager.default.createFile(atPath: sandbox.path("in.csv"), contents: Data(Self.byteOrderMark + Array("id,v\n1,a\n2,b\n".utf8)))
-        try sandbox.write("ferry.yaml", """
+        _ = FileManager.default.createFile(
+            atPath: sandbox.path("in.jsonl"),
+            contents: Data(Self.byteOrderMark + Array("{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n".utf8)))
+        _ = FileManager.default.createFile(
+            atPath: sandbox.path("in.csv"), contents: Data(Self.byteOrderMark + Array("id,v\n1,a\n2,b\n".utf8)))
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               jsonl: { plugin: file, config: { path: in.jsonl, primary_key: id } }
@@ -56,11 +62,15 @@ import Testing
         let limited = try FileTest.open(["path": .string(path), "max_record_bytes": .int(1 << 20)])
         let error = try #require(throws: PluginError.self) { try limited.read(ReadRequest(stream: "big")) }
         #expect(error.status == FERRY_ERR_INVALID)
-        #expect(error.message.contains("record at byte 9 of '\(path)' is larger than max_record_bytes (1048576 bytes)"), "\(error)")
+        #expect(
+            error.message.contains("record at byte 9 of '\(path)' is larger than max_record_bytes (1048576 bytes)"),
+            "\(error)")
         // The default (16 MiB) reads it.
         let lines = try FileTest.readAll(try FileTest.open(["path": .string(path)]), ReadRequest(stream: "big")).lines
         #expect(lines.count == 3)
-        let bad = try #require(throws: PluginError.self) { try FileTest.open(["path": .string(path), "max_record_bytes": .int(10)]) }
+        let bad = try #require(throws: PluginError.self) {
+            try FileTest.open(["path": .string(path), "max_record_bytes": .int(10)])
+        }
         #expect(bad.message.contains("between 1024 and 1073741824"), "\(bad)")
     }
 }

@@ -30,7 +30,9 @@ import Testing
     @Test func discoverInfersTheSchemaAndDeclaredKeys() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("orders.jsonl")
-        FileTest.write(path, """
+        FileTest.write(
+            path,
+            """
             {"id": 1, "total": 3, "paid": true, "tags": ["a"], "meta": {"x": 1}, "note": null}
             {"id": 2, "total": 4.5, "paid": false, "note": "late"}
             """)
@@ -83,10 +85,12 @@ import Testing
         let first = try instance.read(ReadRequest(stream: "log", batchSize: 4), limit: 1)
         #expect(first[0].lines.count == 4)
         FileTest.append(path, (11...12).map { #"{"n":\#($0)}"# + "\n" }.joined())
-        let (rest, _) = try FileTest.readAll(instance, ReadRequest(stream: "log", checkpoint: first[0].checkpoint, batchSize: 4))
+        let (rest, _) = try FileTest.readAll(
+            instance, ReadRequest(stream: "log", checkpoint: first[0].checkpoint, batchSize: 4))
         #expect(rest == (5...12).map { #"{"n":\#($0)}"# })
         // A full refresh ignores the checkpoint.
-        let (all, _) = try FileTest.readAll(instance, ReadRequest(stream: "log", checkpoint: first[0].checkpoint, fullRefresh: true))
+        let (all, _) = try FileTest.readAll(
+            instance, ReadRequest(stream: "log", checkpoint: first[0].checkpoint, fullRefresh: true))
         #expect(all.count == 12)
     }
 
@@ -98,7 +102,8 @@ import Testing
         let batches = try instance.read(ReadRequest(stream: "live"))
         #expect(batches.flatMap(\.lines) == [#"{"n":1}"#])
         FileTest.append(path, "tial\":true}\n")
-        let (rest, _) = try FileTest.readAll(instance, ReadRequest(stream: "live", checkpoint: batches.last?.checkpoint))
+        let (rest, _) = try FileTest.readAll(
+            instance, ReadRequest(stream: "live", checkpoint: batches.last?.checkpoint))
         #expect(rest == [#"{"n":2,"partial":true}"#])
     }
 
@@ -112,11 +117,13 @@ import Testing
         let checkpoint = try #require(first.last?.checkpoint)
         #expect(checkpoint["cursor"] == "2024-05-01T05:00:00Z")
         // The file is replaced by a shorter export holding later readings and some old ones.
-        FileTest.write(path, ["03", "04", "05", "06"].map { #"{"at":"2024-05-01T\#($0):00:00+00:00","v":2}"# + "\n" }.joined())
+        FileTest.write(
+            path, ["03", "04", "05", "06"].map { #"{"at":"2024-05-01T\#($0):00:00+00:00","v":2}"# + "\n" }.joined())
         let (plain, _) = try FileTest.readAll(instance, ReadRequest(stream: "readings", checkpoint: checkpoint))
         #expect(plain.count == 1)
         #expect(plain.first?.contains("T06") == true)
-        let (withLookback, batches) = try FileTest.readAll(instance, ReadRequest(stream: "readings", checkpoint: checkpoint, lookback: 3600))
+        let (withLookback, batches) = try FileTest.readAll(
+            instance, ReadRequest(stream: "readings", checkpoint: checkpoint, lookback: 3600))
         #expect(withLookback.count == 2)
         #expect(batches.last?.checkpoint?["cursor"] == "2024-05-01T06:00:00+00:00")
     }
@@ -137,7 +144,8 @@ import Testing
         let path = directory.file("days.jsonl")
         FileTest.write(path, (1...9).map { #"{"day":"2024-01-0\#($0)","seq":\#($0)}"# + "\n" }.joined() + "not json\n")
         let instance = try FileTest.open(["path": .string(path), "cursor_field": "day"])
-        let (lines, _) = try FileTest.readAll(instance, ReadRequest(stream: "days", since: "2024-01-03", until: "2024-01-06T00:00:00Z"))
+        let (lines, _) = try FileTest.readAll(
+            instance, ReadRequest(stream: "days", since: "2024-01-03", until: "2024-01-06T00:00:00Z"))
         // Malformed lines still flow (the host dead-letters them).
         #expect(lines.count == 4)
         #expect(lines.last == "not json")
@@ -146,4 +154,3 @@ import Testing
         #expect(numbers.count == 4)
     }
 }
-

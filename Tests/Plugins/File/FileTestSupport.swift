@@ -22,7 +22,9 @@ enum FileTest {
     }
 
     /// Every record line of a full read.
-    static func readAll(_ instance: PluginInstance, _ request: ReadRequest) throws -> (lines: [String], batches: [ReceivedBatch]) {
+    static func readAll(_ instance: PluginInstance, _ request: ReadRequest) throws -> (
+        lines: [String], batches: [ReceivedBatch]
+    ) {
         let batches = try instance.read(request)
         return (batches.flatMap(\.lines), batches)
     }

@@ -1,7 +1,7 @@
 import CFerryPlugin
-import Foundation
 import FerryJSON
 import FerryPluginSDK
+import Foundation
 import Testing
 
 @Suite(.enabled(if: !InfluxTest.skipped, "FERRY_SKIP_INFLUX=1"))
@@ -9,10 +9,14 @@ struct InfluxDBDestinationTests {
     @Test func escapesMeasurementTagsFieldKeysAndStrings() throws {
         let scratch = try InfluxScratch()
         let destination = try scratch.open(["measurement": "power, meter", "tags": ["site id", "k=v,w"]])
-        let result = try destination.write(.influx(), records: [[
-            "time": "2024-01-02T03:04:05Z", "site id": "Pori, plant=1", "k=v,w": "a b",
-            "field, key=x": "say \"hi\" \\ back\\slash", "n": 1,
-        ]])
+        let result = try destination.write(
+            .influx(),
+            records: [
+                [
+                    "time": "2024-01-02T03:04:05Z", "site id": "Pori, plant=1", "k=v,w": "a b",
+                    "field, key=x": "say \"hi\" \\ back\\slash", "n": 1,
+                ]
+            ])
         #expect(result.accepted == 1)
         let rows = try scratch.rows(#"SELECT * FROM "power, meter""#)
         #expect(rows.count == 1)
@@ -27,18 +31,27 @@ struct InfluxDBDestinationTests {
     @Test func fuzzedTagValuesAndStringsReadBackExactly() throws {
         let scratch = try InfluxScratch()
         let destination = try scratch.open(["measurement": "fuzz", "tags": ["t", "n"], "batch_points": 50])
-        let alphabet: [String] = [",", " ", "=", "\"", "\\", "'", "a", "Z", "0", "é", "ß", "日本", "🚀", "\t", "{", "}", "#", ":", "ä", "\u{301}"]
+        let alphabet: [String] = [
+            ",", " ", "=", "\"", "\\", "'", "a", "Z", "0", "é", "ß", "日本", "🚀", "\t", "{", "}", "#", ":", "ä",
+            "\u{301}",
+        ]
         var generator = SystemRandomNumberGenerator()
         var records: [JSONValue] = []
         var expected: [Int64: (tag: String, text: String)] = [:]
         var refused: Set<Int> = []
         for index in 0..<200 {
-            func random() -> String { (0..<Int.random(in: 1...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined() }
+            func random() -> String {
+                (0..<Int.random(in: 1...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+                    .joined()
+            }
             let tag = random()
             let text = random() + (index % 7 == 0 ? "\n second line" : "")
             // A backslash before a comma, space or equals sign, or at the end, cannot be written as a tag value.
             if Self.unwritableTag(tag) { refused.insert(index) } else { expected[Int64(index)] = (tag, text) }
-            records.append(["time": .int(1_700_000_000 + Int64(index)), "t": .string(tag), "n": .int(Int64(index)), "text": .string(text)])
+            records.append([
+                "time": .int(1_700_000_000 + Int64(index)), "t": .string(tag), "n": .int(Int64(index)),
+                "text": .string(text),
+            ])
         }
         let result = try destination.write(.influx(), records: records)
         #expect(Set(result.rejectedIndexes.map(Int.init)) == refused)
@@ -69,13 +82,21 @@ struct InfluxDBDestinationTests {
     @Test func writesIntegersFloatsBooleansAndStringsWithTheirTypes() throws {
         let scratch = try InfluxScratch()
         let destination = try scratch.open(["measurement": "types", "precision": "ms"])
-        let result = try destination.write(.influx(), records: [
-            ["time": "2024-03-31T03:15:00.250+03:00", "i": 42, "f": 2.5, "b": true, "s": "text", "big": 9_007_199_254_740_993, "skip": nil],
-            ["time": 1_711_844_100_500, "i": -7, "f": 1e-5, "b": false, "s": "", "big": 1],
-        ])
+        let result = try destination.write(
+            .influx(),
+            records: [
+                [
+                    "time": "2024-03-31T03:15:00.250+03:00", "i": 42, "f": 2.5, "b": true, "s": "text",
+                    "big": 9_007_199_254_740_993, "skip": nil,
+                ],
+                ["time": 1_711_844_100_500, "i": -7, "f": 1e-5, "b": false, "s": "", "big": 1],
+            ])
         #expect(result.accepted == 2)
         let types = try scratch.rows("SHOW FIELD KEYS FROM \"types\"")
-        let typeOf = Dictionary(uniqueKeysWithValues: types.compactMap { row in row["fieldKey"]?.stringValue.map { ($0, row["fieldType"]?.stringValue ?? "") } })
+        let typeOf = Dictionary(
+            uniqueKeysWithValues: types.compactMap { row in
+                row["fieldKey"]?.stringValue.map { ($0, row["fieldType"]?.stringValue ?? "") }
+            })
         #expect(typeOf == ["i": "integer", "f": "float", "b": "boolean", "s": "string", "big": "integer"])
         let rows = try scratch.rows("SELECT * FROM \"types\"", epoch: "ms")
         #expect(rows.count == 2)
@@ -90,12 +111,16 @@ struct InfluxDBDestinationTests {
 
     @Test func fieldTypesPinAFieldsType() throws {
         let scratch = try InfluxScratch()
-        let destination = try scratch.open(["measurement": "pinned", "field_types": ["kwh": "float", "n": "integer", "s": "string"]])
-        let result = try destination.write(.influx(), records: [
-            ["time": 1_700_000_000, "kwh": 0, "n": 3.0, "s": 12],
-            ["time": 1_700_000_001, "kwh": 0.25, "n": 4, "s": true],
-            ["time": 1_700_000_002, "kwh": "much", "n": 5],
+        let destination = try scratch.open([
+            "measurement": "pinned", "field_types": ["kwh": "float", "n": "integer", "s": "string"],
         ])
+        let result = try destination.write(
+            .influx(),
+            records: [
+                ["time": 1_700_000_000, "kwh": 0, "n": 3.0, "s": 12],
+                ["time": 1_700_000_001, "kwh": 0.25, "n": 4, "s": true],
+                ["time": 1_700_000_002, "kwh": "much", "n": 5],
+            ])
         #expect(result.accepted == 2)
         #expect(result.rejectedIndexes == [2])
         #expect(result.rejects.first?["error"]?.stringValue?.contains("config.field_types makes it float") == true)
@@ -107,7 +132,8 @@ struct InfluxDBDestinationTests {
     @Test func splitsBatchesAtBatchPoints() throws {
         let scratch = try InfluxScratch()
         let counter = WriteCounter()
-        let destination = try scratch.open(["measurement": "split", "batch_points": 4], handler: counter.handler(scratch.client))
+        let destination = try scratch.open(
+            ["measurement": "split", "batch_points": 4], handler: counter.handler(scratch.client))
         let records: [JSONValue] = (0..<10).map { ["time": .int(1_700_000_000 + $0), "v": .int($0)] }
         let result = try destination.write(.influx(), records: records)
         #expect(result.accepted == 10)
@@ -118,14 +144,16 @@ struct InfluxDBDestinationTests {
     @Test func rejectsRecordsWithoutTimeOrFieldsWithAReason() throws {
         let scratch = try InfluxScratch()
         let destination = try scratch.open(["measurement": "r", "tags": ["site"]])
-        let result = try destination.write(.influx(), records: [
-            ["time": "2024-01-01T00:00:00Z", "v": 1],
-            ["v": 2],
-            ["time": "2024-01-01T00:00:01Z", "site": "a"],
-            ["time": "2024-01-01 00:00:02", "v": 3],
-            ["time": "2024-01-01T00:00:03.5Z", "v": 4],
-            ["time": "2024-01-01T00:00:04Z", "site": "ends with \\", "v": 5],
-        ])
+        let result = try destination.write(
+            .influx(),
+            records: [
+                ["time": "2024-01-01T00:00:00Z", "v": 1],
+                ["v": 2],
+                ["time": "2024-01-01T00:00:01Z", "site": "a"],
+                ["time": "2024-01-01 00:00:02", "v": 3],
+                ["time": "2024-01-01T00:00:03.5Z", "v": 4],
+                ["time": "2024-01-01T00:00:04Z", "site": "ends with \\", "v": 5],
+            ])
         #expect(result.accepted == 1)
         #expect(result.rejectedIndexes == [1, 2, 3, 4, 5])
         let errors = result.rejects.compactMap { $0["error"]?.stringValue }
@@ -140,9 +168,12 @@ struct InfluxDBDestinationTests {
         let scratch = try InfluxScratch()
         let destination = try scratch.open(["measurement": "c"])
         _ = try destination.write(.influx(), records: [["time": 1_700_000_000, "v": 1.5]])
-        let result = try destination.write(.influx(batch: "2"), records: [
-            ["time": 1_700_000_001, "v": 2.5], ["time": 1_700_000_002, "v": "text"], ["time": 1_700_000_003, "v": 3.5],
-        ])
+        let result = try destination.write(
+            .influx(batch: "2"),
+            records: [
+                ["time": 1_700_000_001, "v": 2.5], ["time": 1_700_000_002, "v": "text"],
+                ["time": 1_700_000_003, "v": 3.5],
+            ])
         #expect(result.accepted == 2)
         #expect(result.rejectedIndexes == [1])
         #expect(result.rejects.first?["error"]?.stringValue?.contains("field type conflict") == true)
@@ -188,7 +219,9 @@ struct InfluxDBDestinationTests {
         #expect(try scratch.open().check().ok)
     }
 
-    @Test(arguments: [(401, FERRY_ERR_AUTH), (403, FERRY_ERR_AUTH), (503, FERRY_ERR_RETRYABLE), (500, FERRY_ERR_RETRYABLE)])
+    @Test(arguments: [
+        (401, FERRY_ERR_AUTH), (403, FERRY_ERR_AUTH), (503, FERRY_ERR_RETRYABLE), (500, FERRY_ERR_RETRYABLE),
+    ])
     func httpErrorsMapToStatuses(status: Int, expected: ferry_status) throws {
         let scratch = try InfluxScratch()
         let body = Array(#"{"error":"authorization failed or server trouble"}"#.utf8)
@@ -204,7 +237,8 @@ struct InfluxDBDestinationTests {
 
     @Test func writesTheV2APIWithOrgBucketAndPrecision() throws {
         let seen = RequestLog()
-        let destination = try PluginInstance("influxdb", config: ["api": "v2", "org": "my org", "bucket": "b/1", "precision": "ms", "measurement": "m"])
+        let destination = try PluginInstance(
+            "influxdb", config: ["api": "v2", "org": "my org", "bucket": "b/1", "precision": "ms", "measurement": "m"])
         destination.host.http = { request in
             seen.append(request)
             return HTTPResponse(status: 204)

@@ -1,5 +1,5 @@
-import Foundation
 import FerryJSON
+import Foundation
 import Testing
 
 /// The real `ferry` executable loads the built plugin and writes through the
@@ -14,33 +14,36 @@ struct InfluxDBEndToEndTests {
             let minutes = index * 15
             let time = String(format: "2024-10-26T%02d:%02d:00+03:00", minutes / 60 % 24, minutes % 60)
             let kwh = Double(index) / 100
-            lines.append(#"{"metering_point":"1234567","time":"\#(time)","consumption_kwh":\#(kwh),"consumption_wh":\#(kwh * 1000),"resolution":"PT15MIN"}"#)
+            lines.append(
+                #"{"metering_point":"1234567","time":"\#(time)","consumption_kwh":\#(kwh),"consumption_wh":\#(kwh * 1000),"resolution":"PT15MIN"}"#
+            )
         }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: directory.file("readings.jsonl"), atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(
+            toFile: directory.file("readings.jsonl"), atomically: true, encoding: .utf8)
         try """
-            version: 1
-            state: state.db
-            connections:
-              readings:
-                plugin: file
-                config: { path: readings.jsonl, primary_key: [metering_point, time] }
-              influx:
-                plugin: influxdb
-                http: { endpoint: "\(scratch.url)" }
-                config:
-                  database: \(scratch.database)
-                  measurement: electricity_consumption
-                  tags: [metering_point]
-                  fields: [consumption_kwh, consumption_wh, resolution]
-                  batch_points: 40
-            pipelines:
-              consumption:
-                source: { connection: readings, stream: readings }
-                destination: { connection: influx, stream: electricity_consumption }
-                write: upsert
-                primary_key: [metering_point, time]
-                batch_size: 50
-            """.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
+        version: 1
+        state: state.db
+        connections:
+          readings:
+            plugin: file
+            config: { path: readings.jsonl, primary_key: [metering_point, time] }
+          influx:
+            plugin: influxdb
+            http: { endpoint: "\(scratch.url)" }
+            config:
+              database: \(scratch.database)
+              measurement: electricity_consumption
+              tags: [metering_point]
+              fields: [consumption_kwh, consumption_wh, resolution]
+              batch_points: 40
+        pipelines:
+          consumption:
+            source: { connection: readings, stream: readings }
+            destination: { connection: influx, stream: electricity_consumption }
+            write: upsert
+            primary_key: [metering_point, time]
+            batch_size: 50
+        """.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
 
         let first = try Self.ferry(["run", "--config", directory.file("ferry.yaml")], in: directory.path)
         #expect(first.status == 0, "\(first.output)")
@@ -56,7 +59,9 @@ struct InfluxDBEndToEndTests {
     }
 
     /// Runs the `ferry` built beside this test bundle.
-    static func ferry(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    static func ferry(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> (
+        status: Int32, output: String
+    ) {
         let build = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         let process = Process()
         process.executableURL = build.appendingPathComponent("ferry")

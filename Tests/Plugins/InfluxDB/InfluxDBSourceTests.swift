@@ -15,9 +15,18 @@ struct InfluxDBSourceTests {
         let scratch = try InfluxScratch()
         let connection = try scratch.open(config)
         let points: [JSONValue] = [
-            ["time": "2024-10-27T03:00:00+03:00", "metering_point": "1234567", "consumption_kwh": 0.25, "consumption_wh": 250.0, "resolution": "PT15MIN"],
-            ["time": "2024-10-27T03:00:00+02:00", "metering_point": "1234567", "consumption_kwh": 0.5, "consumption_wh": 500.0, "resolution": "PT15MIN"],
-            ["time": "2024-10-28T00:00:00Z", "metering_point": "7654321", "consumption_kwh": 1.0, "consumption_wh": 1000.0, "resolution": "PT1H"],
+            [
+                "time": "2024-10-27T03:00:00+03:00", "metering_point": "1234567", "consumption_kwh": 0.25,
+                "consumption_wh": 250.0, "resolution": "PT15MIN",
+            ],
+            [
+                "time": "2024-10-27T03:00:00+02:00", "metering_point": "1234567", "consumption_kwh": 0.5,
+                "consumption_wh": 500.0, "resolution": "PT15MIN",
+            ],
+            [
+                "time": "2024-10-28T00:00:00Z", "metering_point": "7654321", "consumption_kwh": 1.0,
+                "consumption_wh": 1000.0, "resolution": "PT1H",
+            ],
         ]
         #expect(try connection.write(.influx("electricity_consumption"), records: points).accepted == 3)
 
@@ -44,9 +53,13 @@ struct InfluxDBSourceTests {
 
     @Test func quotesInTheSeriesFilterAreEscaped() throws {
         let scratch = try InfluxScratch()
-        let connection = try scratch.open(["measurement": "it's \"m\"", "tags": ["p"], "fields": ["v"],
-                                          "series": ["tags": ["p": "o'clock \\x \"y\""]]])
-        #expect(try connection.write(.influx(), records: [["time": 1_700_000_000, "p": "o'clock \\x \"y\"", "v": 1]]).accepted == 1)
+        let connection = try scratch.open([
+            "measurement": "it's \"m\"", "tags": ["p"], "fields": ["v"],
+            "series": ["tags": ["p": "o'clock \\x \"y\""]],
+        ])
+        #expect(
+            try connection.write(.influx(), records: [["time": 1_700_000_000, "p": "o'clock \\x \"y\"", "v": 1]])
+                .accepted == 1)
         let record = try #require(try connection.read(ReadRequest(stream: "latest")).first?.records.first)
         #expect(record["time"] == "2023-11-14T22:13:20Z")
     }
@@ -58,12 +71,17 @@ struct InfluxDBSourceTests {
 
     @Test func latestOnV2UsesFluxAndTakesTheNewestRow() throws {
         let seen = RequestLog()
-        let connection = try PluginInstance("influxdb", config: ["api": "v2", "org": "o", "bucket": "electricity",
-                                                                 "measurement": "electricity_consumption", "fields": ["consumption_kwh"],
-                                                                 "series": ["tags": ["metering_point": "1234567"]]])
+        let connection = try PluginInstance(
+            "influxdb",
+            config: [
+                "api": "v2", "org": "o", "bucket": "electricity",
+                "measurement": "electricity_consumption", "fields": ["consumption_kwh"],
+                "series": ["tags": ["metering_point": "1234567"]],
+            ])
         connection.host.http = { request in
             seen.append(request)
-            let csv = ",result,table,_time\r\n,_result,0,2024-10-27T01:00:00Z\r\n,_result,1,2024-10-27T01:15:00.5Z\r\n\r\n"
+            let csv =
+                ",result,table,_time\r\n,_result,0,2024-10-27T01:00:00Z\r\n,_result,1,2024-10-27T01:15:00.5Z\r\n\r\n"
             return HTTPResponse(status: 200, body: Array(csv.utf8))
         }
         let record = try #require(try connection.read(ReadRequest(stream: "latest")).first?.records.first)

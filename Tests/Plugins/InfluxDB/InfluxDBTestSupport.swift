@@ -1,6 +1,6 @@
-import Foundation
 import FerryJSON
 import FerryPluginSDK
+import Foundation
 import Testing
 
 /// Shortcuts for the influxdb connector tests: the server comes from
@@ -14,7 +14,8 @@ enum InfluxTest {
     /// The test server's base URL. Missing, the tests fail: they never skip quietly.
     static func url() throws -> String {
         guard let url = ProcessInfo.processInfo.environment["FERRY_TEST_INFLUX_URL"], !url.isEmpty else {
-            throw HarnessError("""
+            throw HarnessError(
+                """
                 FERRY_TEST_INFLUX_URL is not set: run scripts/test.sh (it starts an InfluxDB server), or \
                 eval "$(scripts/influxdb-test-server.sh start)" before swift test; FERRY_SKIP_INFLUX=1 skips these tests
                 """)
@@ -26,8 +27,11 @@ enum InfluxTest {
     static func authServer() throws -> (url: String, user: String, password: String) {
         let environment = ProcessInfo.processInfo.environment
         guard let url = environment["FERRY_TEST_INFLUX_AUTH_URL"], !url.isEmpty,
-              let user = environment["FERRY_TEST_INFLUX_AUTH_USER"], let password = environment["FERRY_TEST_INFLUX_AUTH_PASSWORD"] else {
-            throw HarnessError("""
+            let user = environment["FERRY_TEST_INFLUX_AUTH_USER"],
+            let password = environment["FERRY_TEST_INFLUX_AUTH_PASSWORD"]
+        else {
+            throw HarnessError(
+                """
                 FERRY_TEST_INFLUX_AUTH_URL/_USER/_PASSWORD are not set: run scripts/test.sh, or \
                 eval "$(scripts/influxdb-test-server.sh start)" before swift test; FERRY_SKIP_INFLUX=1 skips these tests
                 """)
@@ -65,7 +69,9 @@ final class InfluxScratch {
 
     /// An instance of the plugin on this database, its HTTP going to the test server
     /// through `handler` (default: straight to the server).
-    func open(_ extra: JSONObject = [:], handler: (@Sendable (HTTPRequest) throws -> HTTPResponse)? = nil) throws -> PluginInstance {
+    func open(_ extra: JSONObject = [:], handler: (@Sendable (HTTPRequest) throws -> HTTPResponse)? = nil) throws
+        -> PluginInstance
+    {
         var config: JSONObject = ["database": .string(database)]
         for (key, value) in extra { config[key] = value }
         let instance = try PluginInstance("influxdb", config: .object(config))
@@ -77,7 +83,8 @@ final class InfluxScratch {
     /// Runs a management statement (POST /query).
     @discardableResult
     func admin(_ statement: String) throws -> JSONValue {
-        let response = try client.send(HTTPRequest(method: "POST", url: HTTPRequest.path("query", query: [("q", statement)])))
+        let response = try client.send(
+            HTTPRequest(method: "POST", url: HTTPRequest.path("query", query: [("q", statement)])))
         guard response.isSuccess else { throw HarnessError("\(statement): HTTP \(response.status) \(response.text)") }
         return try response.json()
     }
@@ -128,7 +135,9 @@ final class WriteCounter: @unchecked Sendable {
 
 extension WriteRequest {
     /// A write to `stream` with `operation`.
-    static func influx(_ stream: String = "m", _ operation: WriteOperation = .append, batch: String = "1") -> WriteRequest {
+    static func influx(_ stream: String = "m", _ operation: WriteOperation = .append, batch: String = "1")
+        -> WriteRequest
+    {
         WriteRequest(stream: stream, operation: operation, batchID: batch)
     }
 }

@@ -9,7 +9,8 @@ struct PostgRESTSourceTests {
     /// 2,500 events, ten per minute (cursor ties), every seventh one 'archived'.
     private func events() throws -> PostgRESTScratch {
         let scratch = try PostgRESTScratch()
-        try scratch.db.query("""
+        try scratch.db.query(
+            """
             CREATE TABLE events (id bigint PRIMARY KEY, updated_at timestamptz NOT NULL, status text);
             INSERT INTO events SELECT i, timestamptz '2026-01-01 00:00:00+00' + (i / 10) * interval '1 minute',
                                       CASE WHEN i % 7 = 0 THEN 'archived' ELSE 'active' END
@@ -19,8 +20,10 @@ struct PostgRESTSourceTests {
         return scratch
     }
 
-    private let streams: JSONValue = [["name": "events", "primary_key": "id", "cursor_field": "updated_at"],
-                                      ["name": "active", "table": "events", "primary_key": ["id"], "filters": ["status": "eq.active"]]]
+    private let streams: JSONValue = [
+        ["name": "events", "primary_key": "id", "cursor_field": "updated_at"],
+        ["name": "active", "table": "events", "primary_key": ["id"], "filters": ["status": "eq.active"]],
+    ]
 
     @Test func readsEverythingPastTheServersRowCap() throws {
         let scratch = try events()
@@ -53,7 +56,9 @@ struct PostgRESTSourceTests {
     @Test func sinceAndUntilBoundTheCursor() throws {
         let scratch = try events()
         let source = try scratch.open(["streams": streams])
-        let rows = try source.read(ReadRequest(stream: "events", since: "2026-01-01T01:00:00Z", until: "2026-01-01T01:02:00Z")).flatMap(\.records)
+        let rows = try source.read(
+            ReadRequest(stream: "events", since: "2026-01-01T01:00:00Z", until: "2026-01-01T01:02:00Z")
+        ).flatMap(\.records)
         #expect(rows.compactMap { $0["id"]?.intValue } == Array(600...619))
         #expect(scratch.simulator.requests.allSatisfy { $0 == "GET /events" })
     }

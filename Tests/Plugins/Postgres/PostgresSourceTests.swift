@@ -5,7 +5,8 @@ import Testing
 @Suite(.enabled(if: !PostgresTest.skipped, "FERRY_SKIP_POSTGRES=1 skips the PostgreSQL tests"))
 struct PostgresSourceTests {
     func makeTables(_ db: PostgresScratch) throws {
-        try db.query("""
+        try db.query(
+            """
             CREATE TABLE events (id integer PRIMARY KEY, kind text, amount double precision, price numeric(8,2),
                                  payload jsonb, flag boolean, at timestamptz, day date, updated bigint);
             INSERT INTO events VALUES (1, 'a', 1.5, 2.25, '{"x": [1, 2]}', true, '2025-01-02 03:04:05.5+00', '2025-01-02', 10);
@@ -42,10 +43,16 @@ struct PostgresSourceTests {
         try makeTables(db)
         let records = try db.open().read(ReadRequest(stream: "events", batchSize: 3)).flatMap(\.records)
         #expect(records.count == 4)
-        #expect(records[0] == ["id": 1, "kind": "a", "amount": 1.5, "price": 2.25, "payload": ["x": [1, 2]], "flag": true,
-                               "at": "2025-01-02T03:04:05.5Z", "day": "2025-01-02", "updated": 10])
-        #expect(records[1] == ["id": 2, "kind": "b", "amount": nil, "price": nil, "payload": nil, "flag": nil,
-                               "at": nil, "day": nil, "updated": 20])
+        #expect(
+            records[0] == [
+                "id": 1, "kind": "a", "amount": 1.5, "price": 2.25, "payload": ["x": [1, 2]], "flag": true,
+                "at": "2025-01-02T03:04:05.5Z", "day": "2025-01-02", "updated": 10,
+            ])
+        #expect(
+            records[1] == [
+                "id": 2, "kind": "b", "amount": nil, "price": nil, "payload": nil, "flag": nil,
+                "at": nil, "day": nil, "updated": 20,
+            ])
         #expect(records[2]["at"] == "2025-01-02T03:04:05Z")
         #expect(records[2]["payload"] == "s")
     }
@@ -69,12 +76,15 @@ struct PostgresSourceTests {
         let late = try instance.read(ReadRequest(stream: "events", checkpoint: rest.last?.checkpoint, lookback: 15))
         #expect(late.flatMap(\.records).map { $0["id"] } == [4, 5])
         // A full refresh ignores the checkpoint.
-        #expect(try instance.read(ReadRequest(stream: "events", checkpoint: rest.last?.checkpoint, fullRefresh: true)).flatMap(\.records).count == 5)
+        #expect(
+            try instance.read(ReadRequest(stream: "events", checkpoint: rest.last?.checkpoint, fullRefresh: true))
+                .flatMap(\.records).count == 5)
     }
 
     @Test func timestampCursorsRoundTripThroughTheCheckpoint() throws {
         let db = try PostgresScratch()
-        try db.query("""
+        try db.query(
+            """
             CREATE TABLE ticks (id serial PRIMARY KEY, at timestamptz NOT NULL);
             INSERT INTO ticks (at) SELECT timestamptz '2025-01-01 00:00:00+00' + n * interval '90 seconds' FROM generate_series(1, 10) n;
             """)
@@ -106,11 +116,14 @@ struct PostgresSourceTests {
         let instance = try db.open()
         let records: [JSONValue] = (1...1_050).map { (n: Int) -> JSONValue in
             let doc: JSONValue = ["n": .int(Int64(n)), "list": ["a", nil]]
-            let record: JSONObject = ["id": .int(Int64(n)), "name": .string("n\(n) ✓"), "score": .double(Double(n) / 4),
-                                      "on": .bool(n % 2 == 0), "doc": doc]
+            let record: JSONObject = [
+                "id": .int(Int64(n)), "name": .string("n\(n) ✓"), "score": .double(Double(n) / 4),
+                "on": .bool(n % 2 == 0), "doc": doc,
+            ]
             return .object(record)
         }
-        let written = try instance.write(WriteRequest(stream: "trip", operation: .upsert, primaryKey: ["id"], batchID: "1"), records: records)
+        let written = try instance.write(
+            WriteRequest(stream: "trip", operation: .upsert, primaryKey: ["id"], batchID: "1"), records: records)
         #expect(written.accepted == 1_050)
         let read = try instance.read(ReadRequest(stream: "trip", batchSize: 400))
         #expect(read.count == 3)

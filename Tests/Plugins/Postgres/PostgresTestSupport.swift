@@ -1,7 +1,7 @@
 import CLibPQ
-import Foundation
 import FerryJSON
 import FerryPluginSDK
+import Foundation
 import Testing
 
 /// Shortcuts for the postgres connector tests: the server comes from
@@ -14,7 +14,8 @@ enum PostgresTest {
     /// The test server's DSN. Missing, the tests fail: they never skip quietly.
     static func dsn() throws -> String {
         guard let dsn = ProcessInfo.processInfo.environment["FERRY_TEST_PG_DSN"], !dsn.isEmpty else {
-            throw HarnessError("""
+            throw HarnessError(
+                """
                 FERRY_TEST_PG_DSN is not set: run scripts/test.sh (it starts a PostgreSQL server), or \
                 eval "$(scripts/postgres-test-server.sh start)" before swift test; FERRY_SKIP_POSTGRES=1 skips these tests
                 """)
@@ -70,9 +71,11 @@ final class PostgresScratch {
 
     /// `column: data_type` of a table in this schema, in column order.
     func columnTypes(_ table: String, schema: String? = nil) throws -> [String] {
-        try query("""
+        try query(
+            """
             SELECT column_name || ': ' || data_type FROM information_schema.columns
             WHERE table_schema = '\(schema ?? self.schema)' AND table_name = '\(table)' ORDER BY ordinal_position
-            """).map { $0[0]! }
+            """
+        ).map { $0[0]! }
     }
 }

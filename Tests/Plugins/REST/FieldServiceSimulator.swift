@@ -43,7 +43,8 @@ final class FieldServiceSimulator: Sendable {
         case ("GET", nil):
             let code = request.query["code"]
             let found = sites.withLock { $0.filter { code == nil || $0.fields["code"]?.stringValue == code } }
-            return .json(#"{"items":[\#(found.map(Self.text).joined(separator: ","))],"total_entries":\#(found.count)}"#)
+            return .json(
+                #"{"items":[\#(found.map(Self.text).joined(separator: ","))],"total_entries":\#(found.count)}"#)
         case ("POST", nil):
             let failed = failedCreates.withLock { count in
                 defer { count = max(0, count - 1) }
@@ -57,7 +58,11 @@ final class FieldServiceSimulator: Sendable {
                 return .json(#"{"message":"Validation failed: Name can't be blank"}"#, status: 422)
             }
             let created: Site? = sites.withLock { sites in
-                if let code = fields["code"]?.stringValue, sites.contains(where: { $0.fields["code"]?.stringValue == code }) { return nil }
+                if let code = fields["code"]?.stringValue,
+                    sites.contains(where: { $0.fields["code"]?.stringValue == code })
+                {
+                    return nil
+                }
                 let site = Site(id: 1000 + sites.count + 1, fields: fields)
                 sites.append(site)
                 return site
@@ -73,7 +78,9 @@ final class FieldServiceSimulator: Sendable {
             guard case .object(let fields)? = try? JSONParser().parse(request.body) else {
                 return .json(#"{"message":"Body is not JSON"}"#, status: 400)
             }
-            if fields["name"]?.stringValue == "" { return .json(#"{"message":"Validation failed: Name can't be blank"}"#, status: 422) }
+            if fields["name"]?.stringValue == "" {
+                return .json(#"{"message":"Validation failed: Name can't be blank"}"#, status: 422)
+            }
             let updated: Site? = sites.withLock { sites in
                 guard let index = sites.firstIndex(where: { $0.id == id }) else { return nil }
                 for (key, value) in fields { sites[index].fields[key] = value }
@@ -102,7 +109,9 @@ final class FieldServiceSimulator: Sendable {
 
     /// Stored sites by code.
     var byCode: [String: Site] {
-        Dictionary(sites.withLock { $0 }.map { ($0.fields["code"]?.stringValue ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+        Dictionary(
+            sites.withLock { $0 }.map { ($0.fields["code"]?.stringValue ?? "", $0) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// How many requests had this `METHOD path` prefix.

@@ -1,18 +1,20 @@
 import FerryCore
-@testable import FerryEngine
 import FerryJSON
 import FerryTesting
 import Foundation
 import Testing
+
+@testable import FerryEngine
 
 /// The third way to pass a cursor: inside the JSON body of a POST search.
 @Suite struct RESTBodyCursorTests {
     @Test func thePostBodyCarriesTheCursorAcrossRuns() throws {
         let server = try LoopbackServer { request in
             guard request.method == "POST", request.path == "/search",
-                  request.header("content-type") == "application/json",
-                  case .object(let body)? = try? JSONParser().parse(request.body),
-                  let after = body["filter"]?["updated_after"]?.stringValue else {
+                request.header("content-type") == "application/json",
+                case .object(let body)? = try? JSONParser().parse(request.body),
+                let after = body["filter"]?["updated_after"]?.stringValue
+            else {
                 return .response(status: 400)
             }
             let page = Int(request.query["page"] ?? "1")!
@@ -21,7 +23,9 @@ import Testing
             return .json(#"{"results":[\#(items.joined(separator: ","))]}"#)
         }
         let sandbox = try Sandbox()
-        let config = try sandbox.write("ferry.yaml", """
+        let config = try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               api:
@@ -44,8 +48,10 @@ import Testing
             """)
         let workspace = try Workspace(configPath: config, site: nil, logLevel: .error)
         func run() throws -> RunReport {
-            try PipelineRunner(plan: try workspace.plan(try workspace.pipelines(named: ["search"])[0]), store: workspace.store,
-                               logger: workspace.logger).run()
+            try PipelineRunner(
+                plan: try workspace.plan(try workspace.pipelines(named: ["search"])[0]), store: workspace.store,
+                logger: workspace.logger
+            ).run()
         }
         #expect(try run().counts.read == RESTConnectorTests.total)
         #expect(try JSONParser().parse(server.requests[0].body)["filter"]?["updated_after"] == "1970-01-01T00:00:00Z")

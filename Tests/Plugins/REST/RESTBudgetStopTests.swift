@@ -11,7 +11,9 @@ import Testing
     @Test func aUsedUpDayBudgetStopsTheRunAndKeepsItsCheckpoints() throws {
         let server = try RESTConnectorTests.simulator()
         let sandbox = try Sandbox()
-        try sandbox.write("ferry.yaml", """
+        try sandbox.write(
+            "ferry.yaml",
+            """
             state: state.db
             connections:
               api:
@@ -27,9 +29,12 @@ import Testing
         let first = try sandbox.ferry(["run"])
         #expect(first.status == 75, "\(first.stdout)\(first.stderr)")
         #expect(first.stdout.contains("rate_limited"), "\(first.stdout)")
-        #expect(first.stdout.contains("daily request budget 'vendor-account' (2 requests per day) is used up; it resets at"), "\(first.stdout)")
+        #expect(
+            first.stdout.contains(
+                "daily request budget 'vendor-account' (2 requests per day) is used up; it resets at"),
+            "\(first.stdout)")
         let landed = try sandbox.read("out.jsonl").split(separator: "\n").count
-        #expect(landed == 10)  // two pages of five
+        #expect(landed == 10) // two pages of five
         #expect(server.requests.count == 2)
         let status = try sandbox.ferry(["status"])
         #expect(status.stdout.contains("rate_limited"), "\(status.stdout)")

@@ -17,10 +17,14 @@ import Testing
         /// Drops a record from the page with this number, when set.
         let lossyPage = Mutex<Int?>(nil)
 
-        init(change: @escaping @Sendable (Int, inout [(id: Int, updated: Int)]) -> Void = { _, _ in }) { self.change = change }
+        init(change: @escaping @Sendable (Int, inout [(id: Int, updated: Int)]) -> Void = { _, _ in }) {
+            self.change = change
+        }
 
         func reply(_ request: LoopbackServer.Request) -> LoopbackServer.Reply {
-            let number = requests.withLock { $0 += 1; return $0 }
+            let number = requests.withLock {
+                $0 += 1; return $0
+            }
             let all = items.withLock { items in
                 change(number, &items)
                 return items.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }
@@ -56,15 +60,19 @@ import Testing
     @Test func keysetLoadsEveryRecordWhileRecordsAreUpdatedDuringTheLoad() throws {
         // Before the third page, records 1…3 (already read) are updated and move to the end.
         let api = API { number, items in
-            if number == 3 { for index in items.indices where items[index].id <= 3 { items[index].updated = 100 + items[index].id } }
+            if number == 3 {
+                for index in items.indices where items[index].id <= 3 { items[index].updated = 100 + items[index].id }
+            }
         }
         let server = try LoopbackServer { api.reply($0) }
         let sandbox = try Sandbox()
-        _ = try sandbox.write("ferry.yaml", Self.config(server, pagination: "{ type: keyset, size_param: limit, page_size: 5 }"))
+        _ = try sandbox.write(
+            "ferry.yaml", Self.config(server, pagination: "{ type: keyset, size_param: limit, page_size: 5 }"))
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(try sandbox.sql("out.db", "SELECT count(*), count(DISTINCT id) FROM items") == ["40|40"])
-        #expect(try sandbox.sql("out.db", "SELECT updated FROM items WHERE id <= 3 ORDER BY id") == ["101", "102", "103"])
+        #expect(
+            try sandbox.sql("out.db", "SELECT updated FROM items WHERE id <= 3 ORDER BY id") == ["101", "102", "103"])
     }
 
     @Test func aPageThatDisagreesWithTheTotalStopsTheRunBeforeItsCheckpoint() throws {
@@ -72,7 +80,10 @@ import Testing
         api.lossyPage.withLock { $0 = 3 }
         let server = try LoopbackServer { api.reply($0) }
         let sandbox = try Sandbox()
-        _ = try sandbox.write("ferry.yaml", Self.config(server, pagination: "{ type: page, size_param: per_page, page_size: 10, total_path: meta.total }"))
+        _ = try sandbox.write(
+            "ferry.yaml",
+            Self.config(
+                server, pagination: "{ type: page, size_param: per_page, page_size: 10, total_path: meta.total }"))
         let failed = try sandbox.ferry(["run"])
         #expect(failed.status != 0, "\(failed.stdout)\(failed.stderr)")
         #expect((failed.stdout + failed.stderr).contains("pagination.total_path"), "\(failed.stdout)\(failed.stderr)")

@@ -6,8 +6,10 @@ import Testing
 /// page numbers then skip records, keyset paging does not.
 @Suite struct RESTKeysetTests {
     static func connector(_ simulator: RESTSimulator, pagination: JSONValue) throws -> PluginInstance {
-        let stream: JSONObject = ["name": "items", "path": "items", "records_path": "data", "primary_key": "id", "cursor_field": "updated",
-                                  "cursor_param": "updated_since", "pagination": pagination]
+        let stream: JSONObject = [
+            "name": "items", "path": "items", "records_path": "data", "primary_key": "id", "cursor_field": "updated",
+            "cursor_param": "updated_since", "pagination": pagination,
+        ]
         let instance = try PluginInstance("rest", config: ["streams": [.object(stream)]])
         instance.host.http = simulator.handler
         return instance
@@ -24,7 +26,8 @@ import Testing
     }
 
     @Test func keysetLosesNoRecordUpdatedDuringTheLoad() throws {
-        let source = try Self.connector(Self.updatingSimulator(), pagination: ["type": "keyset", "size_param": "limit", "page_size": 5])
+        let source = try Self.connector(
+            Self.updatingSimulator(), pagination: ["type": "keyset", "size_param": "limit", "page_size": 5])
         let ids = try source.read(ReadRequest(stream: "items")).flatMap(\.ids)
         #expect(Set(ids) == Set(1...40))
         // The three moved records come again, with their new version, at the end.
@@ -33,7 +36,8 @@ import Testing
 
     @Test func pageNumbersSkipRecordsWhenOthersMove() throws {
         // The documented limitation of `page` (and `offset`): three records shift into pages already read.
-        let source = try Self.connector(Self.updatingSimulator(), pagination: ["type": "page", "size_param": "per_page", "page_size": 5])
+        let source = try Self.connector(
+            Self.updatingSimulator(), pagination: ["type": "page", "size_param": "per_page", "page_size": 5])
         let ids = Set(try source.read(ReadRequest(stream: "items")).flatMap(\.ids))
         #expect(Set(1...40).subtracting(ids) == [11, 12, 13])
     }
@@ -42,9 +46,12 @@ import Testing
         // Records 4…7 share one timestamp across the first page's end; the API's filter is inclusive (updated >= since).
         let simulator = RESTSimulator(count: 30)
         simulator.beforeAnswer = { number, _, items in
-            if number == 1 { for index in items.indices where (4...7).contains(items[index].id) { items[index].updated = 4 } }
+            if number == 1 {
+                for index in items.indices where (4...7).contains(items[index].id) { items[index].updated = 4 }
+            }
         }
-        let source = try Self.connector(simulator, pagination: ["type": "keyset", "size_param": "limit", "page_size": 5])
+        let source = try Self.connector(
+            simulator, pagination: ["type": "keyset", "size_param": "limit", "page_size": 5])
         let batches = try source.read(ReadRequest(stream: "items"))
         #expect(batches.flatMap(\.ids) == Array(1...30))
         #expect(source.lastReadWasComplete)
@@ -61,10 +68,13 @@ import Testing
         simulator.beforeAnswer = { number, _, items in
             if number == 1 { for index in items.indices { items[index].updated = 1 } }
         }
-        let source = try Self.connector(simulator, pagination: ["type": "keyset", "size_param": "limit", "page_size": 5, "key_param": "after_id"])
+        let source = try Self.connector(
+            simulator, pagination: ["type": "keyset", "size_param": "limit", "page_size": 5, "key_param": "after_id"])
         let batches = try source.read(ReadRequest(stream: "items"))
         #expect(batches.flatMap(\.ids) == Array(1...12))
-        #expect(simulator.queries[1]["after_id"] == "5" && simulator.queries[1]["updated_since"] == RESTSimulator.timestamp(1))
+        #expect(
+            simulator.queries[1]["after_id"] == "5"
+                && simulator.queries[1]["updated_since"] == RESTSimulator.timestamp(1))
         // A new run resumes after the checkpoint's last key.
         let resumed = try source.read(ReadRequest(stream: "items", checkpoint: batches[0].checkpoint))
         #expect(resumed.flatMap(\.ids) == Array(6...12))
@@ -76,9 +86,13 @@ import Testing
         simulator.beforeAnswer = { number, _, items in
             if number == 1 { for index in items.indices { items[index].updated = 1 } }
         }
-        let stream: JSONObject = ["name": "items", "path": "items", "records_path": "data", "primary_key": "id", "cursor_field": "updated",
-                                  "cursor_filter": "from {cursor}",
-                                  "pagination": ["type": "keyset", "size_param": "limit", "page_size": 5, "key_filter": "after {cursor} {key}"]]
+        let stream: JSONObject = [
+            "name": "items", "path": "items", "records_path": "data", "primary_key": "id", "cursor_field": "updated",
+            "cursor_filter": "from {cursor}",
+            "pagination": [
+                "type": "keyset", "size_param": "limit", "page_size": 5, "key_filter": "after {cursor} {key}",
+            ],
+        ]
         let source = try PluginInstance("rest", config: ["streams": [.object(stream)]])
         source.host.http = simulator.handler
         let since = ReadRequest(stream: "items", since: RESTSimulator.timestamp(0))
@@ -93,8 +107,10 @@ import Testing
 
     @Test func anAPIThatIgnoresTheCursorFailsInsteadOfLoopingOrEndingEarly() throws {
         let simulator = RESTSimulator(count: 12)
-        let stream: JSONObject = ["name": "items", "path": "items", "records_path": "data", "primary_key": "id", "cursor_field": "updated",
-                                  "cursor_param": "not_understood", "pagination": ["type": "keyset", "size_param": "limit", "page_size": 5]]
+        let stream: JSONObject = [
+            "name": "items", "path": "items", "records_path": "data", "primary_key": "id", "cursor_field": "updated",
+            "cursor_param": "not_understood", "pagination": ["type": "keyset", "size_param": "limit", "page_size": 5],
+        ]
         let source = try PluginInstance("rest", config: ["streams": [.object(stream)]])
         source.host.http = simulator.handler
         let error = try #require(throws: PluginError.self) { _ = try source.read(ReadRequest(stream: "items")) }
@@ -106,7 +122,8 @@ import Testing
         simulator.beforeAnswer = { number, _, items in
             if number == 1 { for index in items.indices { items[index].updated = 1 } }
         }
-        let source = try Self.connector(simulator, pagination: ["type": "keyset", "size_param": "limit", "page_size": 5])
+        let source = try Self.connector(
+            simulator, pagination: ["type": "keyset", "size_param": "limit", "page_size": 5])
         let error = try #require(throws: PluginError.self) { _ = try source.read(ReadRequest(stream: "items")) }
         #expect(error.message.contains("more than pagination.page_size records share one cursor value"))
     }

@@ -45,19 +45,26 @@ final class RESTSimulator: @unchecked Sendable {
             var sorted = items.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }
             if let since = query["updated_since"].flatMap(Self.seconds) {
                 let afterID = query["after_id"].flatMap { Int($0) }
-                sorted = sorted.filter { item in item.updated > since || (item.updated == since && afterID.map { item.id > $0 } ?? true) }
+                sorted = sorted.filter { item in
+                    item.updated > since || (item.updated == since && afterID.map { item.id > $0 } ?? true)
+                }
             }
             // A toy filter language: `from T` (updated >= T), `after T K` (after (T, K) in sort order).
             if let filter = query["filter"]?.split(separator: " ").map(String.init) {
                 let since = Self.seconds(filter[1]) ?? 0
                 let afterID = filter.count > 2 ? Int(filter[2]) : nil
-                sorted = sorted.filter { item in item.updated > since || (item.updated == since && afterID.map { item.id > $0 } ?? true) }
+                sorted = sorted.filter { item in
+                    item.updated > since || (item.updated == since && afterID.map { item.id > $0 } ?? true)
+                }
             }
-            if let until = query["updated_before"].flatMap(Self.seconds) { sorted = sorted.filter { $0.updated < until } }
+            if let until = query["updated_before"].flatMap(Self.seconds) {
+                sorted = sorted.filter { $0.updated < until }
+            }
             let size = Int(query["per_page"] ?? query["limit"] ?? "") ?? sorted.count
             let start = query["page"].map { (Int($0)! - 1) * size } ?? Int(query["offset"] ?? "0")!
             let page = trim(queries.count, query, Array(sorted.dropFirst(start).prefix(size)))
-            let records = page.map { #"{"id":\#($0.id),"updated":"\#(Self.timestamp($0.updated))"}"# }.joined(separator: ",")
+            let records = page.map { #"{"id":\#($0.id),"updated":"\#(Self.timestamp($0.updated))"}"# }.joined(
+                separator: ",")
             let pages = (sorted.count + size - 1) / max(1, size)
             return #"{"data":[\#(records)],"meta":{"total":\#(sorted.count),"pages":\#(pages)}}"#
         }
@@ -72,7 +79,9 @@ final class RESTSimulator: @unchecked Sendable {
         guard let mark = url.firstIndex(of: "?") else { return [:] }
         var result: [String: String] = [:]
         for pair in url[url.index(after: mark)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).removingPercentEncoding ?? String($0)
+            }
             result[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
         return result

@@ -1,15 +1,19 @@
 import CFerryPlugin
-import Foundation
 import FerryJSON
 import FerryPluginSDK
+import Foundation
 import Testing
 
 /// The rest connector against a peer that drops records from pages: totals make
 /// it ask again and then fail before the page, and only a declared end is complete.
 @Suite struct RESTTotalsTests {
-    static func connector(_ simulator: RESTSimulator, pagination: String, extra: JSONObject = [:]) throws -> PluginInstance {
-        var stream: JSONObject = ["name": "items", "path": "items", "records_path": "data", "primary_key": "id",
-                                  "cursor_field": "updated", "pagination": try JSONValue(parsing: pagination)]
+    static func connector(_ simulator: RESTSimulator, pagination: String, extra: JSONObject = [:]) throws
+        -> PluginInstance
+    {
+        var stream: JSONObject = [
+            "name": "items", "path": "items", "records_path": "data", "primary_key": "id",
+            "cursor_field": "updated", "pagination": try JSONValue(parsing: pagination),
+        ]
         for (key, value) in extra { stream[key] = value }
         let instance = try PluginInstance("rest", config: ["streams": [.object(stream)]])
         instance.host.http = simulator.handler
@@ -21,7 +25,9 @@ import Testing
     @Test func aPageThatStaysShortIsAskedForAgainThenFailsBeforeItsCheckpoint() throws {
         let simulator = RESTSimulator(count: 23)
         // Page 2 always loses its middle record.
-        simulator.trim = { _, query, page in query["page"] == "2" ? page.enumerated().filter { $0.offset != 2 }.map(\.element) : page }
+        simulator.trim = { _, query, page in
+            query["page"] == "2" ? page.enumerated().filter { $0.offset != 2 }.map(\.element) : page
+        }
         let source = try Self.connector(simulator, pagination: Self.pageWithTotals)
         var batches: [ReceivedBatch] = []
         let error = try #require(throws: PluginError.self) {
@@ -51,7 +57,8 @@ import Testing
         // Page 3 is short for its first four requests: the reader gives up after three, the host
         // calls next() again, and each call asks for the page once more instead of ending the stream.
         simulator.trim = { _, query, page in
-            query["page"] == "3" && simulator.queries.filter({ $0["page"] == "3" }).count <= 4 ? Array(page.prefix(1)) : page
+            query["page"] == "3" && simulator.queries.filter({ $0["page"] == "3" }).count <= 4
+                ? Array(page.prefix(1)) : page
         }
         let source = try Self.connector(simulator, pagination: Self.pageWithTotals)
         #expect(try PluginHarness.descriptor("rest").pointee.capabilities & UInt32(FERRY_CAP_REPEATABLE_READ) != 0)
@@ -63,7 +70,8 @@ import Testing
     @Test func withoutTotalsAShortPageEndsTheStreamButNotAsComplete() throws {
         let simulator = RESTSimulator(count: 23)
         simulator.trim = { _, query, page in query["page"] == "2" ? Array(page.prefix(3)) : page }
-        let source = try Self.connector(simulator, pagination: #"{"type":"page","size_param":"per_page","page_size":5}"#)
+        let source = try Self.connector(
+            simulator, pagination: #"{"type":"page","size_param":"per_page","page_size":5}"#)
         let batches = try source.read(ReadRequest(stream: "items"))
         #expect(batches.flatMap(\.ids) == Array(1...8))
         #expect(!source.lastReadWasComplete)
@@ -83,7 +91,8 @@ import Testing
             #"{"type":"keyset","size_param":"limit","page_size":5}"#,
         ]
         for style in styles {
-            let source = try Self.connector(RESTSimulator(count: 23), pagination: style, extra: ["cursor_param": "updated_since"])
+            let source = try Self.connector(
+                RESTSimulator(count: 23), pagination: style, extra: ["cursor_param": "updated_since"])
             #expect(try source.read(ReadRequest(stream: "items")).flatMap(\.ids) == Array(1...23), "\(style)")
             #expect(source.lastReadWasComplete, "\(style)")
         }
@@ -92,7 +101,9 @@ import Testing
     @Test func aPageCountThatDisagreesFailsNamingTotalPagesPath() throws {
         let simulator = RESTSimulator(count: 23)
         simulator.trim = { _, query, page in query["page"] == "4" ? [] : page }
-        let source = try Self.connector(simulator, pagination: #"{"type":"page","size_param":"per_page","page_size":5,"total_pages_path":"meta.pages"}"#)
+        let source = try Self.connector(
+            simulator,
+            pagination: #"{"type":"page","size_param":"per_page","page_size":5,"total_pages_path":"meta.pages"}"#)
         let error = try #require(throws: PluginError.self) { _ = try source.read(ReadRequest(stream: "items")) }
         #expect(error.message.contains("page 4 returned 0 records"))
         #expect(error.message.contains("pagination.total_pages_path 'meta.pages'"))
@@ -102,7 +113,11 @@ import Testing
         let items = (1...12).map { #"{"__KEY":"\#($0)","id":\#($0)}"# }
         let drop = NSLockedFlag()
         func source() throws -> PluginInstance {
-            let instance = try PluginInstance("rest", config: ["streams": [["name": "fourd", "path": "Items", "pagination": ["type": "4d", "page_size": 5]]]])
+            let instance = try PluginInstance(
+                "rest",
+                config: [
+                    "streams": [["name": "fourd", "path": "Items", "pagination": ["type": "4d", "page_size": 5]]]
+                ])
             instance.host.http = { request in
                 let query = RESTSimulator.query(of: request.url)
                 let skip = Int(query["$skip"]!)!, top = Int(query["$top"]!)!

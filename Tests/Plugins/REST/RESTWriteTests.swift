@@ -12,7 +12,9 @@ import Testing
         names.map { #"{"code":"\#($0.code)","name":"\#($0.name)","city":"Lyon"}"# }.joined(separator: "\n") + "\n"
     }
 
-    static let fiveSites = sites([("VC1", "Plant 1"), ("VC2", "Plant 2"), ("VC3", "Plant 3"), ("VC4", "Plant 4"), ("VC5", "Plant 5")])
+    static let fiveSites = sites([
+        ("VC1", "Plant 1"), ("VC2", "Plant 2"), ("VC3", "Plant 3"), ("VC4", "Plant 4"), ("VC5", "Plant 5"),
+    ])
 
     static func config(_ server: LoopbackServer, lookup: Bool = true, write: String = "upsert") -> String {
         """
@@ -38,7 +40,9 @@ import Testing
         """
     }
 
-    static func sandbox(_ server: LoopbackServer, lookup: Bool = true, write: String = "upsert", name: String = #function) throws -> Sandbox {
+    static func sandbox(
+        _ server: LoopbackServer, lookup: Bool = true, write: String = "upsert", name: String = #function
+    ) throws -> Sandbox {
         let sandbox = try Sandbox(name)
         try sandbox.write("ferry.yaml", config(server, lookup: lookup, write: write))
         try sandbox.write("data/sites.jsonl", fiveSites)
@@ -46,7 +50,9 @@ import Testing
     }
 
     static func idMap(_ sandbox: Sandbox) throws -> [String] {
-        try sandbox.sql("state.db", "SELECT source_id || '=' || destination_id FROM id_map WHERE scope = 'yuman/sites' ORDER BY source_id")
+        try sandbox.sql(
+            "state.db",
+            "SELECT source_id || '=' || destination_id FROM id_map WHERE scope = 'yuman/sites' ORDER BY source_id")
     }
 
     @Test func createsOnceUpdatesChangesAndDeadLettersWhatTheAPIRefuses() throws {
@@ -59,7 +65,10 @@ import Testing
         #expect(try Self.idMap(sandbox) == ["VC1=1001", "VC2=1002", "VC3=1003", "VC4=1004", "VC5=1005"])
         #expect(api.byCode["VC3"]?.fields["address"] == "Lyon, France")
         // Only the last batch's intents wait for the next write to see their ids in the ID map.
-        #expect(try sandbox.sql("state.db", "SELECT value FROM kv WHERE key = 'rest.intents.sites'") == [#"{"VC5":{"id":"1005"}}"#])
+        #expect(
+            try sandbox.sql("state.db", "SELECT value FROM kv WHERE key = 'rest.intents.sites'") == [
+                #"{"VC5":{"id":"1005"}}"#
+            ])
 
         // A second run sends nothing: every record is unchanged.
         let before = api.requests.count
@@ -68,8 +77,12 @@ import Testing
         #expect(api.requests.count == before, "\(api.requests.dropFirst(before))")
 
         // A changed site is updated in place; a new one without a name is refused with the API's words.
-        try sandbox.write("data/sites.jsonl", Self.sites([("VC1", "Plant 1"), ("VC2", "Plant 2 (extended)"), ("VC3", "Plant 3"),
-                                                          ("VC4", "Plant 4"), ("VC5", "Plant 5"), ("VC6", "")]))
+        try sandbox.write(
+            "data/sites.jsonl",
+            Self.sites([
+                ("VC1", "Plant 1"), ("VC2", "Plant 2 (extended)"), ("VC3", "Plant 3"),
+                ("VC4", "Plant 4"), ("VC5", "Plant 5"), ("VC6", ""),
+            ]))
         let third = try sandbox.ferry(["run"])
         #expect(third.status == 3, "\(third.stdout)\(third.stderr)")
         #expect(api.sites.withLock { $0.count } == 5)
@@ -77,7 +90,9 @@ import Testing
         #expect(api.requests.dropFirst(before).filter { $0.hasPrefix("PATCH") } == ["PATCH /sites/1002"])
         let letters = try sandbox.sql("state.db", "SELECT error FROM dead_letters")
         #expect(letters.count == 1)
-        #expect(letters.first?.contains("HTTP 422") == true && letters.first?.contains("Name can't be blank") == true, "\(letters)")
+        #expect(
+            letters.first?.contains("HTTP 422") == true && letters.first?.contains("Name can't be blank") == true,
+            "\(letters)")
         #expect(try Self.idMap(sandbox).count == 5)
     }
 
@@ -94,7 +109,11 @@ import Testing
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
         #expect(api.sites.withLock { $0.map(\.id) } == [1001, 1002, 1003, 1004, 1005])
         // The re-sent batch updates the two sites through the ids its intents recorded after the 201s: no search, no create.
-        #expect(api.requests == ["POST /sites", "POST /sites", "PATCH /sites/1001", "PATCH /sites/1002", "POST /sites", "POST /sites", "POST /sites"])
+        #expect(
+            api.requests == [
+                "POST /sites", "POST /sites", "PATCH /sites/1001", "PATCH /sites/1002", "POST /sites", "POST /sites",
+                "POST /sites",
+            ])
         #expect(try Self.idMap(sandbox) == ["VC1=1001", "VC2=1002", "VC3=1003", "VC4=1004", "VC5=1005"])
     }
 
@@ -109,7 +128,11 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(api.sites.withLock { $0.count } == 5)
         // VC1's create got no answer: it is searched for by its code, found and updated; the rest are created.
-        #expect(api.requests == ["POST /sites", "GET /sites", "PATCH /sites/1001", "POST /sites", "POST /sites", "POST /sites", "POST /sites"])
+        #expect(
+            api.requests == [
+                "POST /sites", "GET /sites", "PATCH /sites/1001", "POST /sites", "POST /sites", "POST /sites",
+                "POST /sites",
+            ])
         #expect(try Self.idMap(sandbox) == ["VC1=1001", "VC2=1002", "VC3=1003", "VC4=1004", "VC5=1005"])
     }
 
@@ -121,7 +144,10 @@ import Testing
         var run = try sandbox.ferry(["run"])
         if run.status != 0 { run = try sandbox.ferry(["run"]) }
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(api.requests == ["POST /sites", "GET /sites", "POST /sites", "POST /sites", "POST /sites", "POST /sites", "POST /sites"])
+        #expect(
+            api.requests == [
+                "POST /sites", "GET /sites", "POST /sites", "POST /sites", "POST /sites", "POST /sites", "POST /sites",
+            ])
         #expect(try Self.idMap(sandbox) == ["VC1=1001", "VC2=1002", "VC3=1003", "VC4=1004", "VC5=1005"])
     }
 
@@ -142,15 +168,21 @@ import Testing
         let server = try LoopbackServer { api.reply($0) }
         let sandbox = try Self.sandbox(server, write: "mirror")
         #expect(try sandbox.ferry(["run"]).status == 0)
-        try sandbox.write("data/sites.jsonl", Self.sites([("VC1", "Plant 1"), ("VC2", "Plant 2"), ("VC3", "Plant 3"), ("VC4", "Plant 4")]))
+        try sandbox.write(
+            "data/sites.jsonl",
+            Self.sites([("VC1", "Plant 1"), ("VC2", "Plant 2"), ("VC3", "Plant 3"), ("VC4", "Plant 4")]))
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(api.requests.contains("DELETE /sites/1005"), "\(api.requests)")
         #expect(api.sites.withLock { $0.map(\.id) } == [1001, 1002, 1003, 1004])
 
         // The deleted record comes back: its mapping went with the object, so it is created anew.
-        try sandbox.write("data/sites.jsonl", Self.sites([("VC1", "Plant 1"), ("VC2", "Plant 2"), ("VC3", "Plant 3"), ("VC4", "Plant 4"),
-                                                          ("VC5", "Plant 5")]))
+        try sandbox.write(
+            "data/sites.jsonl",
+            Self.sites([
+                ("VC1", "Plant 1"), ("VC2", "Plant 2"), ("VC3", "Plant 3"), ("VC4", "Plant 4"),
+                ("VC5", "Plant 5"),
+            ]))
         let back = try sandbox.ferry(["run"])
         #expect(back.status == 0, "\(back.stdout)\(back.stderr)")
         #expect(!api.requests.contains("PATCH /sites/1005"), "\(api.requests)")
@@ -162,7 +194,9 @@ import Testing
         let api = FieldServiceSimulator()
         let server = try LoopbackServer { api.reply($0) }
         let sandbox = try Self.sandbox(server)
-        try sandbox.write("ferry.yaml", Self.config(server).replacing("delete: true", with: "delete: true\n          id_map_scope: other/sites"))
+        try sandbox.write(
+            "ferry.yaml",
+            Self.config(server).replacing("delete: true", with: "delete: true\n          id_map_scope: other/sites"))
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect((run.stdout + run.stderr).contains("set id_map_scope to"), "\(run.stdout)\(run.stderr)")
@@ -171,9 +205,15 @@ import Testing
     }
 
     @Test(arguments: [
-        ("delete: true", "delete: true\n          update_method: POST", "config.writes[0].update_method must be PATCH or PUT, got 'POST'"),
+        (
+            "delete: true", "delete: true\n          update_method: POST",
+            "config.writes[0].update_method must be PATCH or PUT, got 'POST'"
+        ),
         ("delete: true", "delete: true\n          upsert_method: PUT", "config.writes[0]: unknown key 'upsert_method'"),
-        ("delete: true", "delete: true\n          item_path: sites/one", "config.writes[0].item_path must contain {id}"),
+        (
+            "delete: true", "delete: true\n          item_path: sites/one",
+            "config.writes[0].item_path must contain {id}"
+        ),
     ])
     func aBadWriteConfigIsAConfigurationErrorNamingTheKey(old: String, new: String, message: String) throws {
         let server = try LoopbackServer { _ in .json("{}") }

@@ -15,14 +15,20 @@ import Testing
     @Test func idsComeBackPerIndexWhenTheBatchIsAppliedRecordByRecord() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("db.sqlite")
-        try SQLiteTest.query(path, "CREATE TABLE sites (id INTEGER PRIMARY KEY, external_id TEXT UNIQUE, name TEXT NOT NULL)")
+        try SQLiteTest.query(
+            path, "CREATE TABLE sites (id INTEGER PRIMARY KEY, external_id TEXT UNIQUE, name TEXT NOT NULL)")
         let destination = try SQLiteTest.open(path, ["assigned_id": "id"])
-        let result = try destination.write(AssignedIDScenario.upsert, records: [["external_id": "a", "name": "A"], ["external_id": "b"],
-                                                                 ["external_id": "c", "name": "C"]])
+        let result = try destination.write(
+            AssignedIDScenario.upsert,
+            records: [
+                ["external_id": "a", "name": "A"], ["external_id": "b"],
+                ["external_id": "c", "name": "C"],
+            ])
         #expect(result.rejectedIndexes == [1])
         #expect(result.assignedIDs == [0: "1", 2: "2"])
-        let append = try destination.write(WriteRequest(stream: "sites", operation: .append, batchID: "x"),
-                                           records: [["external_id": "d", "name": "D"]])
+        let append = try destination.write(
+            WriteRequest(stream: "sites", operation: .append, batchID: "x"),
+            records: [["external_id": "d", "name": "D"]])
         #expect(append.assignedIDs == [0: "3"])
     }
 }

@@ -31,14 +31,17 @@ import Testing
         _ = FileManager.default.createFile(atPath: existing, contents: nil, attributes: [.posixPermissions: 0o644])
         _ = try SQLiteTest.open(existing)
         #expect(try permissions(of: existing) == 0o644, "an existing file keeps its mode")
-        let bad = try #require(throws: PluginError.self) { try SQLiteTest.open(directory.file("x.sqlite"), ["file_mode": "rw-r--r--"]) }
+        let bad = try #require(throws: PluginError.self) {
+            try SQLiteTest.open(directory.file("x.sqlite"), ["file_mode": "rw-r--r--"])
+        }
         #expect(bad.message.contains("octal mode"), "\(bad)")
     }
 
     @Test func aFileThatIsNotADatabaseIsAConfigurationError() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("notes.txt")
-        _ = FileManager.default.createFile(atPath: path, contents: Data(String(repeating: "not a database\n", count: 100).utf8))
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data(String(repeating: "not a database\n", count: 100).utf8))
         let error = try #require(throws: PluginError.self) { try SQLiteTest.open(path) }
         #expect(error.status == FERRY_ERR_INVALID)
         #expect(error.message.contains("'\(path)' is not a SQLite database"), "\(error)")

@@ -4,7 +4,9 @@ import Testing
 
 @Suite struct SQLiteSourceTests {
     func makeDatabase(_ path: String) throws {
-        try SQLiteTest.query(path, """
+        try SQLiteTest.query(
+            path,
+            """
             CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, amount REAL, payload TEXT, raw BLOB, updated INTEGER);
             INSERT INTO events VALUES (1, 'a', 1.5, '{"x":1}', x'00ff10', 10);
             INSERT INTO events VALUES (2, 'b', NULL, NULL, NULL, 20);
@@ -38,7 +40,8 @@ import Testing
         let instance = try SQLiteTest.open(path)
         let records = try instance.read(ReadRequest(stream: "events", batchSize: 3)).flatMap(\.records)
         #expect(records.count == 4)
-        #expect(records[0] == ["id": 1, "kind": "a", "amount": 1.5, "payload": #"{"x":1}"#, "raw": "AP8Q", "updated": 10])
+        #expect(
+            records[0] == ["id": 1, "kind": "a", "amount": 1.5, "payload": #"{"x":1}"#, "raw": "AP8Q", "updated": 10])
         #expect(records[1] == ["id": 2, "kind": "b", "amount": nil, "payload": nil, "raw": nil, "updated": 20])
         #expect(records[2]["raw"] == "YWJj")
     }
@@ -65,8 +68,12 @@ import Testing
         let directory = TemporaryDirectory()
         let path = directory.file("src.sqlite")
         try makeDatabase(path)
-        let instance = try SQLiteTest.open(path, ["query": "SELECT id, kind, updated FROM events WHERE kind <> 'b'",
-                                                  "stream": "picked", "cursor_column": "updated"])
+        let instance = try SQLiteTest.open(
+            path,
+            [
+                "query": "SELECT id, kind, updated FROM events WHERE kind <> 'b'",
+                "stream": "picked", "cursor_column": "updated",
+            ])
         let streams = try instance.discover().streams
         #expect(streams.map(\.name) == ["picked"])
         let batches = try instance.read(ReadRequest(stream: "picked", checkpoint: ["cursor": 10]))
@@ -77,8 +84,11 @@ import Testing
         let directory = TemporaryDirectory()
         let path = directory.file("trip.sqlite")
         let instance = try SQLiteTest.open(path)
-        let records: [JSONValue] = (1...50).map { ["id": .int($0), "name": .string("n\($0) ✓"), "score": .double(Double($0) / 4)] }
-        _ = try instance.write(WriteRequest(stream: "trip", operation: .upsert, primaryKey: ["id"], batchID: "1"), records: records)
+        let records: [JSONValue] = (1...50).map {
+            ["id": .int($0), "name": .string("n\($0) ✓"), "score": .double(Double($0) / 4)]
+        }
+        _ = try instance.write(
+            WriteRequest(stream: "trip", operation: .upsert, primaryKey: ["id"], batchID: "1"), records: records)
         let read = try instance.read(ReadRequest(stream: "trip", batchSize: 16)).flatMap(\.records)
         #expect(read.map { JSONValue.object($0) } == records)
     }

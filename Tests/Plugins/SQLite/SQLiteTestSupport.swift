@@ -1,7 +1,7 @@
 import CSQLite
-import Foundation
 import FerryJSON
 import FerryPluginSDK
+import Foundation
 
 /// Shortcuts for the sqlite connector tests, with a direct sqlite3 connection
 /// to set up and inspect databases behind the plugin's back.
@@ -36,9 +36,10 @@ enum SQLiteTest {
                 let code = sqlite3_step(statement)
                 if code == SQLITE_DONE { break }
                 guard code == SQLITE_ROW else { throw HarnessError(String(cString: sqlite3_errmsg(db))) }
-                rows.append((0..<sqlite3_column_count(statement)).map { index in
-                    sqlite3_column_text(statement, index).map { String(cString: $0) }
-                })
+                rows.append(
+                    (0..<sqlite3_column_count(statement)).map { index in
+                        sqlite3_column_text(statement, index).map { String(cString: $0) }
+                    })
             }
         }
         return rows

@@ -16,13 +16,18 @@ enum AssignedIDScenario {
         func ids() throws -> [String: String] {
             Dictionary(uniqueKeysWithValues: try rows().map { ($0[1]!, $0[0]!) })
         }
-        let first = try destination.write(upsert, records: [["external_id": "VC1", "name": "a"], ["external_id": "VC2", "name": "b"],
-                                                           ["external_id": 1.5, "name": "bad"], ["external_id": "VC3", "name": "c"]])
+        let first = try destination.write(
+            upsert,
+            records: [
+                ["external_id": "VC1", "name": "a"], ["external_id": "VC2", "name": "b"],
+                ["external_id": 1.5, "name": "bad"], ["external_id": "VC3", "name": "c"],
+            ])
         #expect(first.rejectedIndexes == [2])
         let stored = try ids()
         #expect(first.assignedIDs == [0: stored["VC1"]!, 1: stored["VC2"]!, 3: stored["VC3"]!])
         // An update keeps its row's id; a record with nothing to update still reports it.
-        let second = try destination.write(upsert, records: [["external_id": "VC4", "name": "d"], ["external_id": "VC2", "name": "b2"]])
+        let second = try destination.write(
+            upsert, records: [["external_id": "VC4", "name": "d"], ["external_id": "VC2", "name": "b2"]])
         let after = try ids()
         #expect(after["VC2"] == stored["VC2"])
         #expect(second.assignedIDs == [0: after["VC4"]!, 1: stored["VC2"]!])

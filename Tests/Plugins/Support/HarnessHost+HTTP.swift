@@ -8,8 +8,10 @@ extension HarnessHost {
     ///   - request: The borrowed request.
     ///   - out: The response to fill.
     ///   - error: The error to fill on failure.
-    func perform(_ request: UnsafePointer<ferry_http_request>?, into out: UnsafeMutablePointer<ferry_http_response>?,
-                 error: UnsafeMutablePointer<ferry_error>?) -> ferry_status {
+    func perform(
+        _ request: UnsafePointer<ferry_http_request>?, into out: UnsafeMutablePointer<ferry_http_response>?,
+        error: UnsafeMutablePointer<ferry_error>?
+    ) -> ferry_status {
         guard let request, let out else {
             PluginError.invalid("http_request needs a request and a response").fill(error)
             return FERRY_ERR_INVALID
@@ -23,9 +25,10 @@ extension HarnessHost {
         for index in 0..<c.header_count {
             headers.append((c.headers[index].name.string, c.headers[index].value.string))
         }
-        let swiftRequest = HTTPRequest(method: c.method.string, url: c.url.string, headers: headers, body: Array(c.body.rawBytes),
-                                       timeoutSeconds: c.timeout_ms > 0 ? Double(c.timeout_ms) / 1000 : nil,
-                                       retrySafe: c.flags & UInt32(FERRY_HTTP_RETRY_SAFE) != 0)
+        let swiftRequest = HTTPRequest(
+            method: c.method.string, url: c.url.string, headers: headers, body: Array(c.body.rawBytes),
+            timeoutSeconds: c.timeout_ms > 0 ? Double(c.timeout_ms) / 1000 : nil,
+            retrySafe: c.flags & UInt32(FERRY_HTTP_RETRY_SAFE) != 0)
         do {
             let response = try handler(swiftRequest)
             out.pointee.status_code = Int32(response.status)

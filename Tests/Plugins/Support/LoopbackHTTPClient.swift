@@ -42,11 +42,17 @@ struct LoopbackHTTPClient: Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw HarnessError("not an IPv4 address: \(host)") }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            throw HarnessError("not an IPv4 address: \(host)")
         }
-        guard connected == 0 else { throw PluginError.retryable("connection to \(host):\(port) refused (errno \(errno))") }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            throw PluginError.retryable("connection to \(host):\(port) refused (errno \(errno))")
+        }
 
         var head = "\(request.method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
         head += "Content-Length: \(request.body.count)\r\n"
@@ -55,7 +61,9 @@ struct LoopbackHTTPClient: Sendable {
         let outgoing = Array(head.utf8) + request.body
         var sent = 0
         while sent < outgoing.count {
-            let count = outgoing[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = outgoing[sent...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard count > 0 else { throw PluginError.retryable("send failed (errno \(errno))") }
             sent += count
         }
@@ -76,21 +84,27 @@ struct LoopbackHTTPClient: Sendable {
         guard let end = bytes.firstRange(of: separator) else { throw HarnessError("truncated HTTP response") }
         let lines = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n")
         guard let statusLine = lines.first, statusLine.split(separator: " ").count >= 2,
-              let status = Int(statusLine.split(separator: " ")[1]) else { throw HarnessError("bad status line") }
+            let status = Int(statusLine.split(separator: " ")[1])
+        else { throw HarnessError("bad status line") }
         var headers: [(name: String, value: String)] = []
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers.append((String(line[..<colon]), String(line[line.index(after: colon)...].drop { $0 == " " })))
         }
         var body = Array(bytes[end.upperBound...])
-        let chunked = headers.contains { $0.name.lowercased() == "transfer-encoding" && $0.value.lowercased().contains("chunked") }
+        let chunked = headers.contains {
+            $0.name.lowercased() == "transfer-encoding" && $0.value.lowercased().contains("chunked")
+        }
         if chunked {
             var decoded: [UInt8] = []
             var index = 0
             while index < body.count {
                 guard let lineEnd = body[index...].firstRange(of: [13, 10]) else { break }
-                let sizeText = String(decoding: body[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-                guard let size = Int(sizeText.trimmingCharacters(), radix: 16) else { throw HarnessError("bad chunk size") }
+                let sizeText =
+                    String(decoding: body[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+                guard let size = Int(sizeText.trimmingCharacters(), radix: 16) else {
+                    throw HarnessError("bad chunk size")
+                }
                 if size == 0 { break }
                 let start = lineEnd.upperBound
                 guard start + size <= body.count else { throw HarnessError("truncated chunk") }

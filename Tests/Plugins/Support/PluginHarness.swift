@@ -15,11 +15,15 @@ enum PluginHarness {
         lock.lock()
         defer { lock.unlock() }
         if let known = descriptors[name] { return known }
-        guard let path = locate(name) else { throw HarnessError("libferry-\(name).so not found; run `swift build` first") }
+        guard let path = locate(name) else {
+            throw HarnessError("libferry-\(name).so not found; run `swift build` first")
+        }
         guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             throw HarnessError("dlopen \(path): \(String(cString: dlerror()))")
         }
-        guard let symbol = dlsym(library, FERRY_PLUGIN_ENTRY_SYMBOL) else { throw HarnessError("\(path) has no ferry_plugin_v1") }
+        guard let symbol = dlsym(library, FERRY_PLUGIN_ENTRY_SYMBOL) else {
+            throw HarnessError("\(path) has no ferry_plugin_v1")
+        }
         let entry = unsafeBitCast(symbol, to: ferry_plugin_entry_fn.self)
         guard let descriptor = entry() else { throw HarnessError("ferry_plugin_v1 returned NULL") }
         descriptors[name] = descriptor
@@ -42,7 +46,9 @@ enum PluginHarness {
         let file = "libferry-\(name).so"
         let manager = FileManager.default
         var candidates: [String] = []
-        if let directory = ProcessInfo.processInfo.environment["FERRY_PLUGIN_DIR"] { candidates.append(directory + "/" + file) }
+        if let directory = ProcessInfo.processInfo.environment["FERRY_PLUGIN_DIR"] {
+            candidates.append(directory + "/" + file)
+        }
         var bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
             candidates.append(bundleDirectory.appendingPathComponent(file).path)
@@ -55,8 +61,11 @@ enum PluginHarness {
         var newest: (path: String, date: Date)?
         for build in builds {
             for configuration in ["debug", "release"] {
-                let path = root.appendingPathComponent(build).appendingPathComponent(configuration).appendingPathComponent(file).path
-                guard let date = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { continue }
+                let path = root.appendingPathComponent(build).appendingPathComponent(configuration)
+                    .appendingPathComponent(file).path
+                guard let date = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+                    continue
+                }
                 if newest == nil || date > newest!.date { newest = (path, date) }
             }
         }
@@ -207,7 +216,7 @@ final class PluginInstance {
             let status = api.pointee.read_next!(reader, &batch, &error)
             if status == FERRY_ERR_RETRYABLE && retriesLeft > 0 {
                 retriesLeft -= 1
-                _ = PluginError(consuming: &error, status: status)  // releases the error's buffers
+                _ = PluginError(consuming: &error, status: status) // releases the error's buffers
                 continue
             }
             if status == FERRY_END { break }
@@ -220,9 +229,13 @@ final class PluginInstance {
             let checkpointText = batch.checkpoint.string
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.last == "" { lines.removeLast() }
-            if lines.count != Int(batch.record_count) { throw HarnessError("record_count \(batch.record_count) but \(lines.count) lines") }
+            if lines.count != Int(batch.record_count) {
+                throw HarnessError("record_count \(batch.record_count) but \(lines.count) lines")
+            }
             batch.release?(&batch)
-            batches.append(ReceivedBatch(lines: lines, checkpoint: checkpointText.isEmpty ? nil : try JSONValue(parsing: checkpointText)))
+            batches.append(
+                ReceivedBatch(
+                    lines: lines, checkpoint: checkpointText.isEmpty ? nil : try JSONValue(parsing: checkpointText)))
         }
         return batches
     }
@@ -254,11 +267,15 @@ final class PluginInstance {
         guard let get = api.pointee.checkpoint_get else { throw HarnessError("the plugin has no checkpoint_get") }
         var buffer = ferry_buffer()
         var error = ferry_error.empty
-        let status = withBorrowedString(JSONWriter().encodeString(["scope": .string(scope)] as JSONValue)) { get(handle, $0, &buffer, &error) }
+        let status = withBorrowedString(JSONWriter().encodeString(["scope": .string(scope)] as JSONValue)) {
+            get(handle, $0, &buffer, &error)
+        }
         if status == FERRY_ERR_NOT_FOUND { return nil }
         guard status == FERRY_OK else { throw PluginError(consuming: &error, status: status) }
         let json = try JSONValue(parsing: buffer.consumeString())
-        guard let sequence = json["sequence"]?.intValue, let value = json["value"] else { throw HarnessError("checkpoint_get answered \(json)") }
+        guard let sequence = json["sequence"]?.intValue, let value = json["value"] else {
+            throw HarnessError("checkpoint_get answered \(json)")
+        }
         return DurableCheckpoint(scope: scope, sequence: sequence, value: value)
     }
 

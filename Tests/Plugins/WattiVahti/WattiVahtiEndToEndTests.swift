@@ -10,10 +10,13 @@ struct WattiVahtiEndToEndTests {
     static let hourly = WattiVahtiSimulator.Meter(code: "1000001", quarterHourFrom: .max)
     static let quarter = WattiVahtiSimulator.Meter(code: "1000002", quarterHourFrom: 0)
     /// Hourly until 2025-10-22 12:00 local, quarter-hourly after.
-    static let switched = WattiVahtiSimulator.Meter(code: "1000003", quarterHourFrom: WattiVahtiTimeTests.utc("2025-10-22T09:00:00Z"))
+    static let switched = WattiVahtiSimulator.Meter(
+        code: "1000003", quarterHourFrom: WattiVahtiTimeTests.utc("2025-10-22T09:00:00Z"))
 
     /// A config with one pipeline per meter, each connection importing its token from `<code>.token`.
-    static func config(_ simulator: WattiVahtiSimulator, _ influx: WattiVahtiInflux, meters: [WattiVahtiSimulator.Meter]) -> String {
+    static func config(
+        _ simulator: WattiVahtiSimulator, _ influx: WattiVahtiInflux, meters: [WattiVahtiSimulator.Meter]
+    ) -> String {
         var connections = ""
         var pipelines = ""
         for meter in meters {
@@ -70,8 +73,9 @@ struct WattiVahtiEndToEndTests {
 
     @Test func dstDaysLandWithTheRightPointsOnceAcrossConsecutiveRuns() throws {
         let influx = try WattiVahtiInflux()
-        let simulator = try WattiVahtiSimulator(meters: [Self.hourly, Self.quarter], refreshTokens: ["seed-h", "seed-q"],
-                                                dataEnd: WattiVahtiTimeTests.utc("2025-11-01T00:00:00Z"))
+        let simulator = try WattiVahtiSimulator(
+            meters: [Self.hourly, Self.quarter], refreshTokens: ["seed-h", "seed-q"],
+            dataEnd: WattiVahtiTimeTests.utc("2025-11-01T00:00:00Z"))
         let sandbox = try Sandbox()
         try sandbox.write("ferry.yaml", Self.config(simulator, influx, meters: [Self.hourly, Self.quarter]))
         try sandbox.write("1000001.token", "seed-h\n")
@@ -105,8 +109,14 @@ struct WattiVahtiEndToEndTests {
         }
         let repeatedFirst = try #require(autumnHours.first { $0.time == "2025-10-26T00:00:00Z" })
         let repeatedSecond = try #require(autumnHours.first { $0.time == "2025-10-26T01:00:00Z" })
-        #expect(abs(repeatedFirst.kilowattHours - WattiVahtiSimulator.hourValue(WattiVahtiTimeTests.utc("2025-10-26T00:00:00Z"))) < 1e-9)
-        #expect(abs(repeatedSecond.kilowattHours - WattiVahtiSimulator.hourValue(WattiVahtiTimeTests.utc("2025-10-26T01:00:00Z"))) < 1e-9)
+        #expect(
+            abs(
+                repeatedFirst.kilowattHours
+                    - WattiVahtiSimulator.hourValue(WattiVahtiTimeTests.utc("2025-10-26T00:00:00Z"))) < 1e-9)
+        #expect(
+            abs(
+                repeatedSecond.kilowattHours
+                    - WattiVahtiSimulator.hourValue(WattiVahtiTimeTests.utc("2025-10-26T01:00:00Z"))) < 1e-9)
 
         // Incremental, twice. The ranged runs above kept no checkpoint (a --since run never moves it), so the
         // first starts initial_sync_days (7) before --until; the second from its checkpoint minus the 2 h lookback.
@@ -151,8 +161,9 @@ struct WattiVahtiEndToEndTests {
         let sandbox = try Sandbox()
         try sandbox.write("ferry.yaml", Self.config(simulator, influx, meters: [Self.quarter]))
         try sandbox.write("1000002.token", "seed")
-        let killed = try sandbox.ferry(["run", "--since", "2025-10-26", "--until", "2025-10-27"],
-                                       environment: ["FERRY_FAILPOINTS": "after_token_persist:kill:1"])
+        let killed = try sandbox.ferry(
+            ["run", "--since", "2025-10-26", "--until", "2025-10-27"],
+            environment: ["FERRY_FAILPOINTS": "after_token_persist:kill:1"])
         #expect(killed.status == -9, "\(killed.stdout)\(killed.stderr)")
         #expect(simulator.tokenRequests == 1)
         #expect(simulator.meterRequests.isEmpty)
@@ -174,7 +185,9 @@ struct WattiVahtiEndToEndTests {
 
         let missing = try sandbox.ferry(["run", "--since", "2025-10-26", "--until", "2025-10-27"])
         #expect(missing.status == 1)
-        #expect((missing.stdout + missing.stderr).contains(sandbox.path("1000002.token")), "\(missing.stdout)\(missing.stderr)")
+        #expect(
+            (missing.stdout + missing.stderr).contains(sandbox.path("1000002.token")),
+            "\(missing.stdout)\(missing.stderr)")
 
         try sandbox.write("1000002.token", "seed")
         #expect(try sandbox.ferry(["run", "--since", "2025-10-26", "--until", "2025-10-27"]).status == 0)
@@ -202,13 +215,17 @@ struct WattiVahtiDestinationCursorTests {
     @Test func aRunWithoutACheckpointStartsAtTheLatestPointInInfluxLessTheLookback() throws {
         let meter = WattiVahtiEndToEndTests.quarter
         let influx = try WattiVahtiInflux()
-        let simulator = try WattiVahtiSimulator(meters: [meter], refreshTokens: ["seed-q"],
-                                                dataEnd: WattiVahtiTimeTests.utc("2025-11-01T00:00:00Z"))
+        let simulator = try WattiVahtiSimulator(
+            meters: [meter], refreshTokens: ["seed-q"],
+            dataEnd: WattiVahtiTimeTests.utc("2025-11-01T00:00:00Z"))
         let sandbox = try Sandbox()
         let config = WattiVahtiEndToEndTests.config(simulator, influx, meters: [meter])
             .replacingOccurrences(of: "    lookback: 2h", with: "    lookback: 2h\n    destination_cursor: latest")
-            .replacingOccurrences(of: "  field_types: { consumption_kwh: float, consumption_wh: float }",
-                                  with: "  field_types: { consumption_kwh: float, consumption_wh: float }\n      series: { tags: { metering_point: \"\(meter.code)\" } }")
+            .replacingOccurrences(
+                of: "  field_types: { consumption_kwh: float, consumption_wh: float }",
+                with:
+                    "  field_types: { consumption_kwh: float, consumption_wh: float }\n      series: { tags: { metering_point: \"\(meter.code)\" } }"
+            )
         try sandbox.write("ferry.yaml", config)
         try sandbox.write("\(meter.code).token", "seed-q\n")
 

@@ -2,6 +2,7 @@ import FerryCore
 import FerryJSON
 import Foundation
 import Testing
+
 @testable import WattiVahtiPlugin
 
 /// `examples/wattivahti/ferry.yaml` parses with the seed's variables, and its
@@ -12,10 +13,12 @@ import Testing
         .appendingPathComponent("examples/wattivahti/ferry.yaml").path
 
     @Test func theExampleParsesWithTheSeedsVariables() throws {
-        let config = try FerryConfig.load(path: Self.example, environment: [
-            "WATTIVAHTI_METERING_POINT": "1234567", "WATTIVAHTI_CLIENT_ID": "client-id",
-            "INFLUXDB_TOKEN": "influx-token", "SYNC_BUFFER_HOURS": "3", "INITIAL_SYNC_DAYS": "14",
-        ])
+        let config = try FerryConfig.load(
+            path: Self.example,
+            environment: [
+                "WATTIVAHTI_METERING_POINT": "1234567", "WATTIVAHTI_CLIENT_ID": "client-id",
+                "INFLUXDB_TOKEN": "influx-token", "SYNC_BUFFER_HOURS": "3", "INITIAL_SYNC_DAYS": "14",
+            ])
         let source = try #require(config.connections["wattivahti"])
         #expect(source.plugin == "wattivahti")
         guard case .oauth2(let tokenURL, let credentials)? = source.http?.auth else {
@@ -39,10 +42,12 @@ import Testing
     }
 
     @Test func theTokenFileFollowsRefreshTokenFile() throws {
-        let config = try FerryConfig.load(path: Self.example, environment: [
-            "WATTIVAHTI_METERING_POINT": "1234567", "WATTIVAHTI_CLIENT_ID": "client-id", "INFLUXDB_TOKEN": "t",
-            "REFRESH_TOKEN_FILE": "/etc/wattivahti/token",
-        ])
+        let config = try FerryConfig.load(
+            path: Self.example,
+            environment: [
+                "WATTIVAHTI_METERING_POINT": "1234567", "WATTIVAHTI_CLIENT_ID": "client-id", "INFLUXDB_TOKEN": "t",
+                "REFRESH_TOKEN_FILE": "/etc/wattivahti/token",
+            ])
         guard case .oauth2(_, let credentials)? = config.connections["wattivahti"]?.http?.auth else {
             Issue.record("the wattivahti connection has no oauth2 auth")
             return
@@ -52,7 +57,8 @@ import Testing
 
     @Test func aMissingMeteringPointNamesTheVariable() {
         #expect(throws: (any Error).self) {
-            let config = try FerryConfig.load(path: Self.example, environment: ["WATTIVAHTI_CLIENT_ID": "c", "INFLUXDB_TOKEN": "t"])
+            let config = try FerryConfig.load(
+                path: Self.example, environment: ["WATTIVAHTI_CLIENT_ID": "c", "INFLUXDB_TOKEN": "t"])
             _ = try WattiVahtiConfig(config.connections["wattivahti"]?.config ?? [:])
         }
     }

@@ -1,7 +1,7 @@
-import FerryTesting
 import FerryHTTP
 import FerryJSON
 import FerryPluginSDK
+import FerryTesting
 import Foundation
 
 /// A database of one test's own on the InfluxDB test server (`FERRY_TEST_INFLUX_URL`,
@@ -15,7 +15,8 @@ final class WattiVahtiInflux {
 
     init() throws {
         guard let url = ProcessInfo.processInfo.environment["FERRY_TEST_INFLUX_URL"], !url.isEmpty else {
-            throw ServerError("""
+            throw ServerError(
+                """
                 FERRY_TEST_INFLUX_URL is not set: run scripts/test.sh (it starts an InfluxDB server), or \
                 eval "$(scripts/influxdb-test-server.sh start)" before swift test; FERRY_SKIP_INFLUX=1 skips these tests
                 """)
@@ -32,7 +33,9 @@ final class WattiVahtiInflux {
     func query(_ statement: String, post: Bool = false) throws -> JSONValue {
         let path = HTTPRequest.path(url + "/query", query: [("db", database), ("q", statement)])
         let response: HTTPTransportResponse
-        do { response = try CurlTransport().perform(HTTPTransportRequest(method: post ? "POST" : "GET", url: path)) } catch {
+        do {
+            response = try CurlTransport().perform(HTTPTransportRequest(method: post ? "POST" : "GET", url: path))
+        } catch {
             throw ServerError("InfluxDB at \(url) did not answer: \(error)")
         }
         guard (200..<300).contains(response.status) else {
@@ -53,15 +56,17 @@ final class WattiVahtiInflux {
 
     /// The points of a metering point in a UTC range, oldest first.
     func points(_ meteringPoint: String, from: String, to: String) throws -> [Point] {
-        let result = try query("""
+        let result = try query(
+            """
             SELECT "consumption_kwh", "consumption_wh", "resolution" FROM "electricity_consumption" \
             WHERE "metering_point" = '\(meteringPoint)' AND time >= '\(from)' AND time < '\(to)'
             """)
         let rows = result["series"]?.arrayValue?.first?["values"]?.arrayValue ?? []
         return rows.compactMap { row in
             guard let values = row.arrayValue, values.count == 4, let time = values[0].stringValue else { return nil }
-            return Point(time: time, kilowattHours: values[1].doubleValue ?? .nan, wattHours: values[2].doubleValue ?? .nan,
-                         resolution: values[3].stringValue ?? "")
+            return Point(
+                time: time, kilowattHours: values[1].doubleValue ?? .nan, wattHours: values[2].doubleValue ?? .nan,
+                resolution: values[3].stringValue ?? "")
         }
     }
 

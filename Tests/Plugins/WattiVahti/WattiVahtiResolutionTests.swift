@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WattiVahtiPlugin
 
 /// PT15MIN first, PT1H where there is none, and a meter that switched inside a chunk.
@@ -9,7 +10,8 @@ import Testing
         { resolution, range in
             calls.append(resolution, range)
             return stride(from: range.lowerBound, to: range.upperBound, by: resolution.seconds).compactMap { time in
-                resolution == .quarterHour && time < switchAt ? nil : MeterPoint(time: time, kilowattHours: 1, resolution: resolution)
+                resolution == .quarterHour && time < switchAt
+                    ? nil : MeterPoint(time: time, kilowattHours: 1, resolution: resolution)
             }
         }
     }
@@ -18,7 +20,9 @@ import Testing
         private let lock = NSLock()
         private var list: [(Resolution, Range<Int>)] = []
         var resolutions: [Resolution] { lock.withLock { list.map(\.0) } }
-        func append(_ resolution: Resolution, _ range: Range<Int>) { lock.withLock { list.append((resolution, range)) } }
+        func append(_ resolution: Resolution, _ range: Range<Int>) {
+            lock.withLock { list.append((resolution, range)) }
+        }
     }
 
     let day = WattiVahtiTimeTests.utc("2025-10-21T21:00:00Z")..<WattiVahtiTimeTests.utc("2025-10-22T21:00:00Z")
@@ -41,7 +45,7 @@ import Testing
 
     @Test func aSwitchInsideTheDayKeepsTheHoursBeforeAndTheQuartersAfter() throws {
         let calls = Calls()
-        let noon = WattiVahtiTimeTests.utc("2025-10-22T09:00:00Z")  // 12:00 local
+        let noon = WattiVahtiTimeTests.utc("2025-10-22T09:00:00Z") // 12:00 local
         let points = try ResolutionFallback.points(in: day, fetch: Self.fetcher(switchAt: noon, calls: calls))
         #expect(points.filter { $0.resolution == .hour }.count == 12)
         #expect(points.filter { $0.resolution == .quarterHour }.count == 48)

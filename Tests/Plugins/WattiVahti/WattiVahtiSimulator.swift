@@ -87,15 +87,21 @@ final class WattiVahtiSimulator: @unchecked Sendable {
     private func token(_ form: [String: String]) -> LoopbackServer.Reply {
         state.withLock { state in
             state.tokenRequests += 1
-            guard form["grant_type"] == "refresh_token", let used = form["refresh_token"], state.refreshTokens.remove(used) != nil else {
-                return .json(#"{"error":"invalid_grant","error_description":"AADB2C90085: The service has encountered an internal error. The refresh token has expired or was already used."}"#, status: 400)
+            guard form["grant_type"] == "refresh_token", let used = form["refresh_token"],
+                state.refreshTokens.remove(used) != nil
+            else {
+                return .json(
+                    #"{"error":"invalid_grant","error_description":"AADB2C90085: The service has encountered an internal error. The refresh token has expired or was already used."}"#,
+                    status: 400)
             }
             state.issued += 1
             let refresh = "rt-\(state.issued)-\(UUID().uuidString.prefix(8))"
             let access = "at-\(state.issued)-\(UUID().uuidString.prefix(8))"
             state.refreshTokens.insert(refresh)
             state.accessTokens.insert(access)
-            return .json(#"{"access_token":"\#(access)","token_type":"Bearer","expires_in":3600,"refresh_token":"\#(refresh)","refresh_token_expires_in":1209600}"#)
+            return .json(
+                #"{"access_token":"\#(access)","token_type":"Bearer","expires_in":3600,"refresh_token":"\#(refresh)","refresh_token_expires_in":1209600}"#
+            )
         }
     }
 
@@ -103,12 +109,15 @@ final class WattiVahtiSimulator: @unchecked Sendable {
         let query = request.query
         let authorized = state.withLock { state in
             state.meterRequests.append(query)
-            return request.header("Authorization").map { $0.hasPrefix("Bearer ") && state.accessTokens.contains(String($0.dropFirst(7))) } ?? false
+            return request.header("Authorization").map {
+                $0.hasPrefix("Bearer ") && state.accessTokens.contains(String($0.dropFirst(7)))
+            } ?? false
         }
         guard authorized else { return .json(#"{"Message":"Unauthorized"}"#, status: 401) }
         guard let code = query["meteringPointCode"], let meter = meters[code], query["measurementType"] == "1",
-              let start = Self.parse(query["start"] ?? ""), let stop = Self.parse(query["stop"] ?? ""),
-              let step = ["PT15MIN": 900, "PT1H": 3600][query["resultStep"] ?? ""] else {
+            let start = Self.parse(query["start"] ?? ""), let stop = Self.parse(query["stop"] ?? ""),
+            let step = ["PT15MIN": 900, "PT1H": 3600][query["resultStep"] ?? ""]
+        else {
             return .json(#"{"Message":"The request is invalid."}"#, status: 400)
         }
         var times: [Int] = []
@@ -121,10 +130,12 @@ final class WattiVahtiSimulator: @unchecked Sendable {
         let values = times.map { utc in
             let value = step == 900 ? Self.quarterValue(utc) : Self.hourValue(utc)
             let local = Self.localText(utc)
-            return #"{"time":"\#(local)","quantity":\#(value),"unit":"kWh","start":"\#(local)","stop":"\#(Self.localText(utc + step))"}"#
+            return
+                #"{"time":"\#(local)","quantity":\#(value),"unit":"kWh","start":"\#(local)","stop":"\#(Self.localText(utc + step))"}"#
         }
         let resolution = step == 900 ? "PT15M" : "PT1H"
-        let body = #"{"getconsumptionsresult":{"consumptiondata":{"meteringpointcode":"\#(code)","#
+        let body =
+            #"{"getconsumptionsresult":{"consumptiondata":{"meteringpointcode":"\#(code)","#
             + #""sum":{"quantity":0,"start":"\#(Self.localText(start))","stop":"\#(Self.localText(stop))","unit":"kWh"},"#
             + #""timeseries":{"start":"\#(Self.localText(start))","stop":"\#(Self.localText(stop))","resolution":"\#(resolution)","#
             + #""values":{"tsv":[\#(values.joined(separator: ","))]}}}}}"#

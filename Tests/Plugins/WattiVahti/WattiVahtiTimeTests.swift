@@ -1,7 +1,8 @@
-import Foundation
 import FerryJSON
 import FerryPluginSDK
+import Foundation
 import Testing
+
 @testable import WattiVahtiPlugin
 
 /// Finnish local time to UTC: both daylight-saving changes, the repeated autumn
@@ -13,10 +14,14 @@ import Testing
     }
 
     /// The simulator's (Foundation's tz database) local texts of a UTC range, in order.
-    static func entries(from start: String, to end: String, step: Int, order: WattiVahtiSimulator.RepeatOrder) -> [MeterEntry] {
+    static func entries(from start: String, to end: String, step: Int, order: WattiVahtiSimulator.RepeatOrder)
+        -> [MeterEntry]
+    {
         var times = Array(stride(from: utc(start), to: utc(end), by: step))
         if order == .pairs { times = WattiVahtiSimulator.pairingRepeatedHour(times) }
-        return times.map { MeterEntry(time: WattiVahtiSimulator.localText($0), quantity: WattiVahtiSimulator.quarterValue($0)) }
+        return times.map {
+            MeterEntry(time: WattiVahtiSimulator.localText($0), quantity: WattiVahtiSimulator.quarterValue($0))
+        }
     }
 
     @Test func offsetsFollowTheEURulesAgainstTheTimeZoneDatabase() throws {
@@ -34,7 +39,10 @@ import Testing
 
     @Test func aRepeatedLocalTimeHasTwoInstantsAndASkippedOneNone() throws {
         let repeated = try #require(HelsinkiTime.parseNaive("2025-10-26T03:15:00"))
-        #expect(HelsinkiTime.utcCandidates(forLocal: repeated) == [Self.utc("2025-10-26T00:15:00Z"), Self.utc("2025-10-26T01:15:00Z")])
+        #expect(
+            HelsinkiTime.utcCandidates(forLocal: repeated) == [
+                Self.utc("2025-10-26T00:15:00Z"), Self.utc("2025-10-26T01:15:00Z"),
+            ])
         let skipped = try #require(HelsinkiTime.parseNaive("2025-03-30T03:30:00"))
         #expect(HelsinkiTime.utcCandidates(forLocal: skipped).isEmpty)
         let summer = try #require(HelsinkiTime.parseNaive("2025-07-01T12:00:00"))
@@ -47,14 +55,18 @@ import Testing
     func theAutumnDayHas25HoursAnd100QuartersInUTCOrder(order: WattiVahtiSimulator.RepeatOrder) throws {
         let range = Self.utc("2025-10-25T21:00:00Z")..<Self.utc("2025-10-26T22:00:00Z")
         for (step, resolution, count) in [(3600, Resolution.hour, 25), (900, .quarterHour, 100)] {
-            let entries = Self.entries(from: "2025-10-25T21:00:00Z", to: "2025-10-26T22:00:00Z", step: step, order: order)
+            let entries = Self.entries(
+                from: "2025-10-25T21:00:00Z", to: "2025-10-26T22:00:00Z", step: step, order: order)
             let converted = MeterEntry.points(from: entries, resolution: resolution, in: range)
             #expect(converted.skipped == 0)
             #expect(converted.points.count == count)
-            #expect(converted.points.map(\.time) == Array(stride(from: range.lowerBound, to: range.upperBound, by: step)))
+            #expect(
+                converted.points.map(\.time) == Array(stride(from: range.lowerBound, to: range.upperBound, by: step)))
             // Each value sits at the instant the simulator produced it for: the two 03:xx are not swapped.
             for point in converted.points {
-                #expect(point.kilowattHours == WattiVahtiSimulator.quarterValue(point.time), "\(HelsinkiTime.formatUTC(point.time))")
+                #expect(
+                    point.kilowattHours == WattiVahtiSimulator.quarterValue(point.time),
+                    "\(HelsinkiTime.formatUTC(point.time))")
             }
         }
     }
@@ -62,17 +74,21 @@ import Testing
     @Test func theSpringDayHas23HoursAnd92Quarters() {
         let range = Self.utc("2025-03-29T22:00:00Z")..<Self.utc("2025-03-30T21:00:00Z")
         for (step, resolution, count) in [(3600, Resolution.hour, 23), (900, .quarterHour, 92)] {
-            let entries = Self.entries(from: "2025-03-29T22:00:00Z", to: "2025-03-30T21:00:00Z", step: step, order: .pairs)
+            let entries = Self.entries(
+                from: "2025-03-29T22:00:00Z", to: "2025-03-30T21:00:00Z", step: step, order: .pairs)
             let converted = MeterEntry.points(from: entries, resolution: resolution, in: range)
             #expect(converted.points.count == count)
             #expect(Set(converted.points.map(\.time)).count == count)
             #expect(converted.points.first?.time == range.lowerBound)
         }
         // 02:00 EET is 00:00Z and 04:00 EEST is 01:00Z: no hole in UTC.
-        let hours = MeterEntry.points(from: [MeterEntry(time: "2025-03-30T02:00:00", quantity: 1),
-                                             MeterEntry(time: "2025-03-30T03:00:00", quantity: 9),
-                                             MeterEntry(time: "2025-03-30T04:00:00", quantity: 2)],
-                                      resolution: .hour, in: range)
+        let hours = MeterEntry.points(
+            from: [
+                MeterEntry(time: "2025-03-30T02:00:00", quantity: 1),
+                MeterEntry(time: "2025-03-30T03:00:00", quantity: 9),
+                MeterEntry(time: "2025-03-30T04:00:00", quantity: 2),
+            ],
+            resolution: .hour, in: range)
         #expect(hours.points.map(\.time) == [Self.utc("2025-03-30T00:00:00Z"), Self.utc("2025-03-30T01:00:00Z")])
         #expect(hours.skipped == 1)
     }
@@ -87,10 +103,16 @@ import Testing
 
     @Test func nullQuantitiesAreNoPointButKeepTheirPlace() {
         let range = Self.utc("2025-10-26T00:00:00Z")..<Self.utc("2025-10-26T02:00:00Z")
-        let converted = MeterEntry.points(from: [MeterEntry(time: "2025-10-26T03:00:00", quantity: nil),
-                                                 MeterEntry(time: "2025-10-26T03:00:00", quantity: 0.5)],
-                                          resolution: .hour, in: range)
-        #expect(converted.points == [MeterPoint(time: Self.utc("2025-10-26T01:00:00Z"), kilowattHours: 0.5, resolution: .hour)])
+        let converted = MeterEntry.points(
+            from: [
+                MeterEntry(time: "2025-10-26T03:00:00", quantity: nil),
+                MeterEntry(time: "2025-10-26T03:00:00", quantity: 0.5),
+            ],
+            resolution: .hour, in: range)
+        #expect(
+            converted.points == [
+                MeterPoint(time: Self.utc("2025-10-26T01:00:00Z"), kilowattHours: 0.5, resolution: .hour)
+            ])
     }
 
     @Test func sinceAndUntilAcceptDatesAndDateTimesAsTheSeedDoes() throws {
@@ -100,7 +122,8 @@ import Testing
         #expect(try ReadWindow.instant("2024-01-31T23:59", what: "until") == Self.utc("2024-01-31T21:59:00Z"))
         #expect(try ReadWindow.instant("2025-10-26T01:00:00Z", what: "since") == Self.utc("2025-10-26T01:00:00Z"))
         #expect(try ReadWindow.instant("2025-10-26T03:00:00+02:00", what: "since") == Self.utc("2025-10-26T01:00:00Z"))
-        #expect(try ReadWindow.instant("2025-10-26T03:00:00.000+0300", what: "since") == Self.utc("2025-10-26T00:00:00Z"))
+        #expect(
+            try ReadWindow.instant("2025-10-26T03:00:00.000+0300", what: "since") == Self.utc("2025-10-26T00:00:00Z"))
         #expect(throws: PluginError.self) { try ReadWindow.instant("yesterday", what: "since") }
     }
 
@@ -109,12 +132,15 @@ import Testing
         let first = try ReadWindow(ReadRequest(stream: "consumption"), initialSyncDays: 7, now: now)
         #expect(first.range == Self.utc("2025-10-25T10:00:00Z")..<now)
         let checkpoint: JSONValue = ["time": "2025-11-01T08:45:00Z"]
-        let next = try ReadWindow(ReadRequest(stream: "consumption", checkpoint: checkpoint), initialSyncDays: 7, now: now)
+        let next = try ReadWindow(
+            ReadRequest(stream: "consumption", checkpoint: checkpoint), initialSyncDays: 7, now: now)
         #expect(next.range == Self.utc("2025-11-01T06:00:00Z")..<now)
-        let lookback = try ReadWindow(ReadRequest(stream: "consumption", checkpoint: checkpoint, lookback: 86400), initialSyncDays: 7, now: now)
+        let lookback = try ReadWindow(
+            ReadRequest(stream: "consumption", checkpoint: checkpoint, lookback: 86400), initialSyncDays: 7, now: now)
         #expect(lookback.range.lowerBound == Self.utc("2025-10-31T08:00:00Z"))
-        let manual = try ReadWindow(ReadRequest(stream: "consumption", checkpoint: checkpoint, since: "2025-03-30", until: "2025-03-31"),
-                                    initialSyncDays: 7, now: now)
+        let manual = try ReadWindow(
+            ReadRequest(stream: "consumption", checkpoint: checkpoint, since: "2025-03-30", until: "2025-03-31"),
+            initialSyncDays: 7, now: now)
         #expect(manual.range == Self.utc("2025-03-29T22:00:00Z")..<Self.utc("2025-03-30T21:00:00Z"))
     }
 }

@@ -9,23 +9,30 @@ import Testing
 /// token endpoint: `refresh_token_file` imported once, rotations persisted and
 /// used by the next process, and a rejected stored token replaced by the file's.
 @Suite struct WattiVahtiTokenTests {
-    static func service(_ factory: inout ServiceFactory, _ simulator: WattiVahtiSimulator, file: String) -> HTTPService {
+    static func service(_ factory: inout ServiceFactory, _ simulator: WattiVahtiSimulator, file: String) -> HTTPService
+    {
         var config = HTTPConnectionConfig(endpoint: simulator.url + "/api/onlineapi/v1")
         config.maxAttempts = 1
         config.timeoutSeconds = 5
-        config.auth = .oauth2(tokenURL: simulator.url + "/token", credentials: OAuth2Session.Credentials(
-            grant: .refreshToken, clientID: "client", scope: "openid offline_access", refreshTokenFile: file))
-        return HTTPService(config: config, connectionName: "wattivahti", transport: CurlTransport(), store: factory.store,
-                           stateScope: "http.connection:wattivahti", budgets: nil, redactor: factory.redactor,
-                           logger: factory.logs.logger, clock: factory.clock.clock, random: { 0.5 })
+        config.auth = .oauth2(
+            tokenURL: simulator.url + "/token",
+            credentials: OAuth2Session.Credentials(
+                grant: .refreshToken, clientID: "client", scope: "openid offline_access", refreshTokenFile: file))
+        return HTTPService(
+            config: config, connectionName: "wattivahti", transport: CurlTransport(), store: factory.store,
+            stateScope: "http.connection:wattivahti", budgets: nil, redactor: factory.redactor,
+            logger: factory.logs.logger, clock: factory.clock.clock, random: { 0.5 })
     }
 
-    static let request = HTTPService.Request(url: "meterdata2?meteringPointCode=1000002&measurementType=1"
-        + "&start=2025-10-26T00%3A00%3A00%2B03%3A00&stop=2025-10-26T02%3A00%3A00%2B03%3A00&resultStep=PT1H")
+    static let request = HTTPService.Request(
+        url: "meterdata2?meteringPointCode=1000002&measurementType=1"
+            + "&start=2025-10-26T00%3A00%3A00%2B03%3A00&stop=2025-10-26T02%3A00%3A00%2B03%3A00&resultStep=PT1H")
 
     @Test func theFileIsImportedOnceAndEveryRotationIsUsedByTheNextProcess() throws {
-        let simulator = try WattiVahtiSimulator(meters: [.init(code: "1000002", quarterHourFrom: 0)], refreshTokens: ["from-file"])
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("watti-token-\(UUID().uuidString)").path
+        let simulator = try WattiVahtiSimulator(
+            meters: [.init(code: "1000002", quarterHourFrom: 0)], refreshTokens: ["from-file"])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("watti-token-\(UUID().uuidString)")
+            .path
         try "from-file\n".write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         var factory = ServiceFactory()
@@ -43,7 +50,8 @@ import Testing
 
     @Test func aRejectedStoredTokenFallsBackToTheFileOnceThenNamesIt() throws {
         let simulator = try WattiVahtiSimulator(meters: [.init(code: "1000002", quarterHourFrom: 0)], refreshTokens: [])
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("watti-token-\(UUID().uuidString)").path
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("watti-token-\(UUID().uuidString)")
+            .path
         try "old-token".write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         var factory = ServiceFactory()
@@ -53,7 +61,8 @@ import Testing
             try failing.send(Self.request)
         } throws: { error in
             let text = "\(error)"
-            return text.contains("invalid_grant") && text.contains(file) && !text.contains("revoked") && !text.contains("old-token")
+            return text.contains("invalid_grant") && text.contains(file) && !text.contains("revoked")
+                && !text.contains("old-token")
         }
         #expect(simulator.tokenRequests == 2)
 

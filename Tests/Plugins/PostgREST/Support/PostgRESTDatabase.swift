@@ -47,8 +47,9 @@ final class PostgRESTDatabase: @unchecked Sendable {
             func field(_ code: Character) -> String? {
                 PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
             }
-            throw Failure(code: field("C") ?? "XX000", message: field("M") ?? String(cString: PQerrorMessage(connection)),
-                          details: field("D"), hint: field("H"))
+            throw Failure(
+                code: field("C") ?? "XX000", message: field("M") ?? String(cString: PQerrorMessage(connection)),
+                details: field("D"), hint: field("H"))
         }
         return (0..<PQntuples(result)).map { row in
             (0..<PQnfields(result)).map { column in

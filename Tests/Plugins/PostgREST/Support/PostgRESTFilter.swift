@@ -24,21 +24,27 @@ struct PostgRESTFilter {
     static func identifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     private static func group(_ logic: String, _ text: String, _ parameters: inout [String?]) throws -> String {
-        guard text.hasPrefix("("), text.hasSuffix(")") else { throw FilterError("\(logic) needs a parenthesised list: \(text)") }
+        guard text.hasPrefix("("), text.hasSuffix(")") else {
+            throw FilterError("\(logic) needs a parenthesised list: \(text)")
+        }
         let terms = try split(String(text.dropFirst().dropLast()))
         let parts = try terms.map { term -> String in
             for nested in ["and", "or"] where term.hasPrefix(nested + "(") {
                 return try group(nested, String(term.dropFirst(nested.count)), &parameters)
             }
             guard let dot = term.firstIndex(of: ".") else { throw FilterError("bad filter term '\(term)'") }
-            return try condition(column: String(term[..<dot]), operation: String(term[term.index(after: dot)...]), inTree: true, &parameters)
+            return try condition(
+                column: String(term[..<dot]), operation: String(term[term.index(after: dot)...]), inTree: true,
+                &parameters)
         }
         return "(" + parts.joined(separator: logic == "or" ? " OR " : " AND ") + ")"
     }
 
     /// One `column op value` condition; only values inside `or`/`and` trees are unquoted, as in PostgREST
     /// (a simple filter's value is taken as it is).
-    private static func condition(column: String, operation: String, inTree: Bool, _ parameters: inout [String?]) throws -> String {
+    private static func condition(column: String, operation: String, inTree: Bool, _ parameters: inout [String?]) throws
+        -> String
+    {
         var operation = Substring(operation)
         var negated = false
         if operation.hasPrefix("not.") { negated = true; operation = operation.dropFirst(4) }
@@ -99,7 +105,13 @@ struct PostgRESTFilter {
         var out = ""
         var escaped = false
         for character in text.dropFirst().dropLast() {
-            if escaped { out.append(character); escaped = false } else if character == "\\" { escaped = true } else { out.append(character) }
+            if escaped {
+                out.append(character); escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else {
+                out.append(character)
+            }
         }
         return out
     }

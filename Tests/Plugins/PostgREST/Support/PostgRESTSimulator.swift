@@ -51,32 +51,50 @@ final class PostgRESTSimulator: @unchecked Sendable {
     func serve(_ request: HTTPRequest) -> HTTPResponse {
         let (path, query) = Self.split(request.url)
         lock.withLock { log.append("\(request.method) \(path)") }
-        func header(_ name: String) -> String? { request.headers.last { $0.name.lowercased() == name.lowercased() }?.value }
-        guard let key = header("apikey") else {
-            return Self.json(401, ["message": "No API key found in request", "hint": "No `apikey` request header or url param was found."])
+        func header(_ name: String) -> String? {
+            request.headers.last { $0.name.lowercased() == name.lowercased() }?.value
         }
-        guard key == apiKey else { return Self.json(401, ["message": "Invalid API key", "hint": "Double check your Supabase `anon` or `service_role` API key."]) }
+        guard let key = header("apikey") else {
+            return Self.json(
+                401,
+                [
+                    "message": "No API key found in request",
+                    "hint": "No `apikey` request header or url param was found.",
+                ])
+        }
+        guard key == apiKey else {
+            return Self.json(
+                401,
+                ["message": "Invalid API key", "hint": "Double check your Supabase `anon` or `service_role` API key."])
+        }
         if let authorization = header("Authorization"), authorization != "Bearer \(apiKey)" {
             return Self.error(401, "PGRST301", "JWSError JWSInvalidSignature")
         }
         let writing = request.method != "GET" && request.method != "HEAD"
         let schema = header(writing ? "Content-Profile" : "Accept-Profile") ?? schemas[0]
         guard schemas.contains(schema) else {
-            return Self.error(406, "PGRST106", "The schema must be one of the following: \(schemas.joined(separator: ", "))")
+            return Self.error(
+                406, "PGRST106", "The schema must be one of the following: \(schemas.joined(separator: ", "))")
         }
         let table = String(path.dropFirst()).removingPercentEncoding ?? ""
-        if table.isEmpty && request.method == "GET" { return HTTPResponse(status: 200, body: Array("{\"swagger\":\"2.0\"}".utf8)) }
+        if table.isEmpty && request.method == "GET" {
+            return HTTPResponse(status: 200, body: Array("{\"swagger\":\"2.0\"}".utf8))
+        }
         do {
-            let columns = try database.query("""
+            let columns = try database.query(
+                """
                 SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position
-                """, [schema, table]).map { $0[0]! }
+                """, [schema, table]
+            ).map { $0[0]! }
             guard !columns.isEmpty else {
                 return Self.error(404, "PGRST205", "Could not find the table '\(schema).\(table)' in the schema cache")
             }
             let target = PostgRESTFilter.identifier(schema) + "." + PostgRESTFilter.identifier(table)
             switch request.method {
-            case "POST": return try insert(request, into: target, named: "\(schema).\(table)", columns: columns, query: query,
-                                           prefer: header("Prefer") ?? "")
+            case "POST":
+                return try insert(
+                    request, into: target, named: "\(schema).\(table)", columns: columns, query: query,
+                    prefer: header("Prefer") ?? "")
             case "DELETE": return try delete(from: target, query: query)
             case "GET": return try select(from: target, query: query, prefer: header("Prefer") ?? "")
             default: return Self.error(405, "PGRST117", "Unsupported HTTP method: \(request.method)")
@@ -91,19 +109,23 @@ final class PostgRESTSimulator: @unchecked Sendable {
         }
     }
 
-    private func insert(_ request: HTTPRequest, into target: String, named: String, columns: [String], query: [(String, String)],
-                        prefer: String) throws -> HTTPResponse {
+    private func insert(
+        _ request: HTTPRequest, into target: String, named: String, columns: [String], query: [(String, String)],
+        prefer: String
+    ) throws -> HTTPResponse {
         guard let body = try? JSONParser().parse(request.body) else {
             return Self.error(400, "PGRST102", "Empty or invalid json")
         }
         let rows = body.arrayValue ?? [body]
         guard let first = rows.first else { return HTTPResponse(status: 200, body: Array("[]".utf8)) }
         guard let keys = first.objectValue?.keys,
-              rows.allSatisfy({ Set($0.objectValue?.keys ?? ["\u{0}"]) == Set(keys) }) else {
+            rows.allSatisfy({ Set($0.objectValue?.keys ?? ["\u{0}"]) == Set(keys) })
+        else {
             return Self.error(400, "PGRST102", "All object keys must match")
         }
         if let unknown = keys.first(where: { !columns.contains($0) }) {
-            return Self.error(400, "PGRST204", "Could not find the '\(unknown)' column of '\(named)' in the schema cache")
+            return Self.error(
+                400, "PGRST204", "Could not find the '\(unknown)' column of '\(named)' in the schema cache")
         }
         let list = keys.map(PostgRESTFilter.identifier).joined(separator: ", ")
         var sql = "INSERT INTO \(target) (\(list)) SELECT \(list) FROM json_populate_recordset(null::\(target), $1)"
@@ -113,25 +135,43 @@ final class PostgRESTSimulator: @unchecked Sendable {
             let conflict = query.first { $0.0 == "on_conflict" }?.1.split(separator: ",").map(String.init) ?? []
             let targetColumns = conflict.isEmpty ? try primaryKey(of: target) : conflict
             sql += " ON CONFLICT (" + targetColumns.map(PostgRESTFilter.identifier).joined(separator: ", ") + ")"
-            sql += merge ? " DO UPDATE SET " + keys.map { "\(PostgRESTFilter.identifier($0)) = EXCLUDED.\(PostgRESTFilter.identifier($0))" }
-                .joined(separator: ", ") : " DO NOTHING"
+            sql +=
+                merge
+                ? " DO UPDATE SET "
+                    + keys.map { "\(PostgRESTFilter.identifier($0)) = EXCLUDED.\(PostgRESTFilter.identifier($0))" }
+                    .joined(separator: ", ") : " DO NOTHING"
         }
         // xmax = 0 marks a freshly inserted row: 201 when any row was inserted, 200 when an upsert only updated.
         // With return=representation the affected rows come back, in insert order, as `select=` names them.
-        let selected = query.first { $0.0 == "select" }?.1.split(separator: ",").map { PostgRESTFilter.identifier(String($0)) }
+        let selected = query.first { $0.0 == "select" }?.1.split(separator: ",").map {
+            PostgRESTFilter.identifier(String($0))
+        }
         let representation = preferences.contains("return=representation")
-        let rowsJSON = representation ? "(SELECT coalesce(json_agg(json_build_object(\((selected ?? []).map { "'\($0.replacingOccurrences(of: "\"", with: ""))', w.\($0)" }.joined(separator: ", ")))), '[]'::json)::text FROM w)" : "'[]'"
-        let inserted = try database.query("WITH w AS (\(sql) RETURNING *, (xmax = 0) AS fresh) SELECT count(*) FILTER (WHERE fresh), \(rowsJSON) FROM w",
-                                          [String(decoding: JSONWriter().encode(.array(rows)), as: UTF8.self)])
+        let rowsJSON =
+            representation
+            ? "(SELECT coalesce(json_agg(json_build_object(\((selected ?? []).map { "'\($0.replacingOccurrences(of: "\"", with: ""))', w.\($0)" }.joined(separator: ", ")))), '[]'::json)::text FROM w)"
+            : "'[]'"
+        let inserted = try database.query(
+            "WITH w AS (\(sql) RETURNING *, (xmax = 0) AS fresh) SELECT count(*) FILTER (WHERE fresh), \(rowsJSON) FROM w",
+            [String(decoding: JSONWriter().encode(.array(rows)), as: UTF8.self)])
         let status = merge && inserted.first?.first == "0" ? 200 : 201
-        return HTTPResponse(status: status, headers: [("Preference-Applied", preferences.filter { $0.hasPrefix("resolution=") || $0.hasPrefix("return=") }
-            .joined(separator: ", "))], body: representation ? Array((inserted.first?[1] ?? "[]").utf8) : [])
+        return HTTPResponse(
+            status: status,
+            headers: [
+                (
+                    "Preference-Applied",
+                    preferences.filter { $0.hasPrefix("resolution=") || $0.hasPrefix("return=") }
+                        .joined(separator: ", ")
+                )
+            ], body: representation ? Array((inserted.first?[1] ?? "[]").utf8) : [])
     }
 
     private func delete(from target: String, query: [(String, String)]) throws -> HTTPResponse {
         var parameters: [String?] = []
         let conditions = try filters(query, &parameters)
-        try database.query("DELETE FROM \(target)" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")), parameters)
+        try database.query(
+            "DELETE FROM \(target)" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")),
+            parameters)
         return HTTPResponse(status: 204)
     }
 
@@ -141,10 +181,13 @@ final class PostgRESTSimulator: @unchecked Sendable {
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         var sql = "SELECT row_to_json(t)::text FROM \(target) t" + whereClause
         if let order = query.first(where: { $0.0 == "order" })?.1 {
-            sql += " ORDER BY " + order.split(separator: ",").map { term in
-                let parts = term.split(separator: ".")
-                return PostgRESTFilter.identifier(String(parts[0])) + (parts.dropFirst().contains("desc") ? " DESC" : " ASC")
-            }.joined(separator: ", ")
+            sql +=
+                " ORDER BY "
+                + order.split(separator: ",").map { term in
+                    let parts = term.split(separator: ".")
+                    return PostgRESTFilter.identifier(String(parts[0]))
+                        + (parts.dropFirst().contains("desc") ? " DESC" : " ASC")
+                }.joined(separator: ", ")
         }
         let offset = query.first { $0.0 == "offset" }.flatMap { Int($0.1) } ?? 0
         let limit = [query.first { $0.0 == "limit" }.flatMap { Int($0.1) }, maxRows].compactMap { $0 }.min()
@@ -157,21 +200,27 @@ final class PostgRESTSimulator: @unchecked Sendable {
         }
         let range = rows.isEmpty ? "*" : "\(offset)-\(offset + rows.count - 1)"
         let partial = Int(total).map { offset + rows.count < $0 } ?? false
-        return HTTPResponse(status: partial ? 206 : 200, headers: [("Content-Type", "application/json"), ("Content-Range", "\(range)/\(total)")],
-                            body: Array(("[" + rows.joined(separator: ",") + "]").utf8))
+        return HTTPResponse(
+            status: partial ? 206 : 200,
+            headers: [("Content-Type", "application/json"), ("Content-Range", "\(range)/\(total)")],
+            body: Array(("[" + rows.joined(separator: ",") + "]").utf8))
     }
 
     private static let reserved: Set<String> = ["select", "order", "limit", "offset", "on_conflict", "columns"]
 
     private func filters(_ query: [(String, String)], _ parameters: inout [String?]) throws -> [String] {
-        try query.filter { !Self.reserved.contains($0.0) }.map { try PostgRESTFilter(name: $0.0, value: $0.1, parameters: &parameters).sql }
+        try query.filter { !Self.reserved.contains($0.0) }.map {
+            try PostgRESTFilter(name: $0.0, value: $0.1, parameters: &parameters).sql
+        }
     }
 
     private func primaryKey(of target: String) throws -> [String] {
-        try database.query("""
+        try database.query(
+            """
             SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
             WHERE i.indrelid = $1::regclass AND i.indisprimary
-            """, [target]).map { $0[0]! }
+            """, [target]
+        ).map { $0[0]! }
     }
 
     /// PostgREST's SQLSTATE → HTTP table (PGR `errors.rst`), the parts tests reach.
@@ -193,7 +242,9 @@ final class PostgRESTSimulator: @unchecked Sendable {
         let path = parts.first.map(String.init) ?? "/"
         guard parts.count == 2 else { return (path, []) }
         let query = parts[1].split(separator: "&").map { pair -> (String, String) in
-            let halves = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            let halves = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).removingPercentEncoding ?? String($0)
+            }
             return (halves[0], halves.count > 1 ? halves[1] : "")
         }
         return (path, query)
@@ -204,6 +255,7 @@ final class PostgRESTSimulator: @unchecked Sendable {
     }
 
     private static func json(_ status: Int, _ body: JSONObject) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: JSONWriter().encode(.object(body)))
+        HTTPResponse(
+            status: status, headers: [("Content-Type", "application/json")], body: JSONWriter().encode(.object(body)))
     }
 }
