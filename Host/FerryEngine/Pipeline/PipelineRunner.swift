@@ -138,16 +138,7 @@ public final class PipelineRunner {
             do {
                 next = try reader.next()
             } catch let error as PluginCallError where error.isRetryable && !error.retriesSpent {
-                guard case .retry(let seconds) = readFailures.failed(retryable: true, retryAfter: error.retryAfter)
-                else { throw error }
-                logger.warning(
-                    "Retrying a failed read.",
-                    metadata: [
-                        "attempt": "\(readFailures.attempts)", "wait_s": "\(seconds)", "error": "\(error.message)",
-                        "reopen": "\(!plan.source.repeatableReads)",
-                    ])
-                if cancellation.isCancelled { throw error }
-                sleep(seconds)
+                try waitToRetry(&readFailures, after: error, call: "read_next")
                 if !plan.source.repeatableReads {
                     // The reader may have moved past the batch it failed to deliver: start again where
                     // the delivered data ends, never where the reader happens to be. A ranged run keeps
@@ -386,21 +377,26 @@ public final class PipelineRunner {
             do {
                 return try body()
             } catch let error as PluginCallError {
-                guard !error.retriesSpent else { throw error }
-                switch schedule.failed(retryable: error.isRetryable, retryAfter: error.retryAfter) {
-                case .giveUp: throw error
-                case .retry(let seconds):
-                    logger.warning(
-                        "Retrying after a transient failure.",
-                        metadata: [
-                            "call": "\(what)", "attempt": "\(schedule.attempts)", "wait_s": "\(seconds)",
-                            "error": "\(error.message)",
-                        ])
-                    if cancellation.isCancelled { throw error }
-                    sleep(seconds)
-                }
+                try waitToRetry(&schedule, after: error, call: what)
             }
         }
+    }
+
+    /// After a plugin call failed: logs it and sleeps the schedule's wait, or throws the error
+    /// when it is not transient, the host's HTTP service already spent the request's retries,
+    /// the schedule gives up, or the run was cancelled.
+    func waitToRetry(_ schedule: inout RetrySchedule, after error: PluginCallError, call: String) throws {
+        guard !error.retriesSpent,
+            case .retry(let seconds) = schedule.failed(retryable: error.isRetryable, retryAfter: error.retryAfter)
+        else { throw error }
+        logger.warning(
+            "Retrying after a transient failure.",
+            metadata: [
+                "call": "\(call)", "attempt": "\(schedule.attempts)", "wait_s": "\(seconds)",
+                "error": "\(error.message)",
+            ])
+        if cancellation.isCancelled { throw error }
+        sleep(seconds)
     }
 }
 

@@ -100,17 +100,9 @@ public final class PluginConnection {
             throw callError("write", FERRY_ERR_UNSUPPORTED, "the plugin is not a destination")
         }
         var result = ferry_write_result()
-        var error = ferry_error.empty
-        let instance = try handle("write")
-        let status = withBorrowedString(JSONWriter().encodeString(request.json)) { requestText in
-            records.withUnsafeBytes { bytes in
-                slot(
-                    instance, requestText,
-                    ferry_str(ptr: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), len: bytes.count), &result,
-                    &error)
-            }
+        try callWithRecords("write", request: request.json, records: records) { instance, requestText, records, error in
+            slot(instance, requestText, records, &result, error)
         }
-        try check("write", status, &error)
         defer { result.release?(&result) }
         return WriteOutcome(
             acceptedCount: Int(result.accepted_count),
@@ -176,17 +168,10 @@ public final class PluginConnection {
             throw callError("transform", FERRY_ERR_UNSUPPORTED, "the plugin is not a transform")
         }
         var result = ferry_transform_result()
-        var error = ferry_error.empty
-        let instance = try handle("transform")
-        let status = withBorrowedString(JSONWriter().encodeString(request.json)) { requestText in
-            records.withUnsafeBytes { bytes in
-                slot(
-                    instance, requestText,
-                    ferry_str(ptr: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), len: bytes.count), &result,
-                    &error)
-            }
+        try callWithRecords("transform", request: request.json, records: records) {
+            instance, requestText, records, error in
+            slot(instance, requestText, records, &result, error)
         }
-        try check("transform", status, &error)
         defer { result.release?(&result) }
         return (
             Array(result.records.rawBytes), Int(result.record_count), try rejections(result.rejects, slot: "transform")
@@ -194,6 +179,25 @@ public final class PluginConnection {
     }
 
     // MARK: Plumbing
+
+    /// Calls a slot that takes a request and a batch of records (`write`, `transform`): both
+    /// are borrowed for the call; a failure status becomes a `PluginCallError`.
+    private func callWithRecords(
+        _ slotName: String, request: JSONValue, records: [UInt8],
+        _ slot: (OpaquePointer, ferry_str, ferry_str, UnsafeMutablePointer<ferry_error>) -> ferry_status
+    ) throws {
+        var error = ferry_error.empty
+        let instance = try handle(slotName)
+        let status = withBorrowedString(JSONWriter().encodeString(request)) { requestText in
+            records.withUnsafeBytes { bytes in
+                slot(
+                    instance, requestText,
+                    ferry_str(ptr: bytes.baseAddress?.assumingMemoryBound(to: CChar.self), len: bytes.count),
+                    &error)
+            }
+        }
+        try check(slotName, status, &error)
+    }
 
     private func handle(_ slot: String) throws -> OpaquePointer {
         guard let instance else { throw callError(slot, FERRY_ERR_INTERNAL, "the connection is closed") }
