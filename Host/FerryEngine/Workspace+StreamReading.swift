@@ -1,3 +1,4 @@
+import FerryCore
 import FerryJSON
 import FerryPluginSDK
 
@@ -9,7 +10,24 @@ extension Workspace {
         connection name: String, stream: String,
         _ body: (_ record: JSONValue, _ number: Int) throws -> Void
     ) throws {
-        let source = try openConnection(name)
+        try forEachRecord(of: try openConnection(name), stream: stream, body)
+    }
+
+    /// Reads a CSV or JSON Lines file (by its extension) through the `file` connector, as
+    /// `forEachRecord(connection:stream:_:)` reads a configured connection.
+    /// - Parameter path: an absolute path.
+    public func forEachRecord(
+        inFile path: String, _ body: (_ record: JSONValue, _ number: Int) throws -> Void
+    ) throws {
+        let connection = ConnectionConfig(
+            name: "file", plugin: "file", config: ["path": .string(path), "stream": "records"])
+        try forEachRecord(of: try openConnection(connection), stream: "records", body)
+    }
+
+    private func forEachRecord(
+        of source: PluginConnection, stream: String,
+        _ body: (_ record: JSONValue, _ number: Int) throws -> Void
+    ) throws {
         let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, batchSize: 5000))
         defer { reader.close() }
         var number = 0

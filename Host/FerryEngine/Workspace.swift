@@ -91,6 +91,12 @@ public final class Workspace {
         guard let connection = config.connections(for: site)[name] else {
             throw WorkspaceError("no connection named '\(name)' in \(config.sourceFile)")
         }
+        return try openConnection(connection)
+    }
+
+    /// Opens a connection the configuration need not name (a file given on the command line).
+    public func openConnection(_ connection: ConnectionConfig) throws -> PluginConnection {
+        let name = connection.name
         guard let plugin = plugin(named: connection.plugin) else {
             guard let reason = pluginErrors.first(where: { $0.description.contains(connection.plugin) }) else {
                 // No file provides the name: a mistake in the configuration, which says where.

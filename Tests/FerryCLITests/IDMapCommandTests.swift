@@ -67,4 +67,20 @@ import Testing
         #expect(bad.stderr.contains("record 1 of mapping/mapping: field 'yuman' is missing"), "\(bad.stderr)")
         #expect(try sandbox.ferry(["idmap", "list", "--site", "north"]).stdout.contains("No ID mappings."))
     }
+
+    @Test func aCSVFileImportsWithoutAConnection() throws {
+        let sandbox = try Self.sandbox()
+        let imported = try sandbox.ferry([
+            "idmap", "import", "yuman/sites", "--file", "mapping.csv",
+            "--source-field", "vcom_key", "--destination-field", "yuman_id",
+        ])
+        #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+        let export = try sandbox.ferry(["idmap", "export", "yuman/sites"])
+        #expect(export.stdout == "source_id,destination_id\n\"VC,2\",102\nVC1,101\n", "\(export.stdout)")
+        let both = try sandbox.ferry([
+            "idmap", "import", "yuman/sites", "--file", "mapping.csv", "--connection", "mapping",
+            "--stream", "mapping", "--source-field", "vcom_key", "--destination-field", "yuman_id",
+        ])
+        #expect(both.status == 64, "one source at a time: \(both.stderr)")
+    }
 }

@@ -91,34 +91,50 @@ struct IDMapCommand: ParsableCommand {
             abstract:
                 "Import mappings into a scope from any source stream (a CSV or JSONL file through the file connector, a table, an API).",
             discussion: """
-                Reads the stream through its connection, as a run would, and stores each record's \
-                --source-field → --destination-field. Example: the mapping table another tool keeps, \
-                `ferry idmap import yuman/sites --connection supabase --stream sites_mapping \
+                Reads a CSV or JSON Lines file (--file), or a stream through its connection as a run \
+                would (--connection and --stream), and stores each record's --source-field → \
+                --destination-field. Examples: `ferry idmap import yuman/sites --file sites.csv \
+                --source-field vcom_key --destination-field yuman_id`; the mapping table another tool \
+                keeps: `ferry idmap import yuman/sites --connection supabase --stream sites_mapping \
                 --source-field vcom_system_key --destination-field yuman_site_id`.
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The scope to fill, e.g. yuman/sites.") var scope: String
-        @Option(help: "The connection to read (defined in the config).") var connection: String
-        @Option(help: "Its stream.") var stream: String
+        @Option(help: "A CSV (with a header) or JSON Lines file to read.") var file: String?
+        @Option(help: "Or: the connection to read (defined in the config).") var connection: String?
+        @Option(help: "Its stream.") var stream: String?
         @Option(help: "The field holding the source key.") var sourceField: String
         @Option(help: "The field holding the destination id.") var destinationField: String
+
+        func validate() throws {
+            guard (file != nil) != (connection != nil), (connection != nil) == (stream != nil) else {
+                throw ValidationError("name what to read: --file PATH, or --connection NAME with --stream NAME")
+            }
+        }
 
         func run() throws {
             let workspace = try global.workspace()
             var pairs: [(sourceID: String, destinationID: String)] = []
+            let origin = file ?? "\(connection ?? "")/\(stream ?? "")"
             do {
-                try workspace.forEachRecord(connection: connection, stream: stream) { record, number in
+                let add: (JSONValue, Int) throws -> Void = { record, number in
                     func id(_ field: String) throws -> String {
                         switch record[field] {
                         case .string(let text)?: return text
                         case .int(let integer)?: return String(integer)
                         default:
                             throw ImportProblem(
-                                description: "record \(number) of \(connection)/\(stream): field '\(field)' "
+                                description: "record \(number) of \(origin): field '\(field)' "
                                     + "is missing or not a string or integer id; nothing was imported")
                         }
                     }
                     pairs.append((try id(sourceField), try id(destinationField)))
+                }
+                if let file {
+                    let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+                    try workspace.forEachRecord(inFile: path, add)
+                } else if let connection, let stream {
+                    try workspace.forEachRecord(connection: connection, stream: stream, add)
                 }
             } catch let problem as ImportProblem {
                 printError(problem.description)
