@@ -262,19 +262,37 @@ public final class PipelineRunner {
                     counts: BatchCounts(), unparked: waiting.map(\.id)))
             return attempts
         }
-        for start in stride(from: 0, to: waiting.count, by: plan.batchSize) {
-            let chunk = Array(waiting[start..<min(start + plan.batchSize, waiting.count)])
-            let batch = SourceBatch(records: joinedLines(chunk.map(\.recordBytes)), count: chunk.count, checkpoint: nil)
-            let batchID = "\(plan.id)/parked/\(stableDigest(chunk.map { String($0.id) }.joined(separator: ",")))"
+        totals += try resend(
+            waiting.map { ($0.id, $0.recordBytes) }, as: "parked", runID: runID, seenKeys: &seenKeys,
+            priorAttempts: attempts
+        ) { commit, ids in commit.unparked = ids }
+        return attempts
+    }
+
+    /// Sends stored records (dead letters, parked records) through the pipeline again, in
+    /// batches. Each batch's write, its new dead letters and parked records, and the marks
+    /// `mark` sets on its stored ids commit in one transaction; a batch's id comes from its
+    /// records' ids, so one repeated after a crash is recognised by an idempotent destination.
+    private func resend(
+        _ records: [(id: Int64, bytes: [UInt8])], as kind: String, runID: RunID, seenKeys: inout Set<UInt64>,
+        priorAttempts: [UInt64: Int] = [:], mark: (inout BatchCommit, [Int64]) -> Void
+    ) throws -> BatchCounts {
+        var totals = BatchCounts()
+        for start in stride(from: 0, to: records.count, by: plan.batchSize) {
+            let chunk = records[start..<min(start + plan.batchSize, records.count)]
+            let batch = SourceBatch(records: joinedLines(chunk.map(\.bytes)), count: chunk.count, checkpoint: nil)
+            let batchID = "\(plan.id)/\(kind)/\(stableDigest(chunk.map { String($0.id) }.joined(separator: ",")))"
             var commit = try process(
                 batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: nil,
-                priorAttempts: attempts)
-            commit.unparked = chunk.map(\.id)
+                priorAttempts: priorAttempts)
+            mark(&commit, chunk.map(\.id))
+            FailPoints.hit("after_write")
             try store.commit(commit)
+            FailPoints.hit("after_commit")
             totals += commit.counts
             onProgress?(totals)
         }
-        return attempts
+        return totals
     }
 
     // MARK: Replay
@@ -295,21 +313,10 @@ public final class PipelineRunner {
             knownDeadLetters = Set(
                 try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max)
                     .filter { !replaying.contains($0.id) }.map(DeadLetterFingerprint.of))
-            for start in stride(from: 0, to: letters.count, by: plan.batchSize) {
-                let chunk = Array(letters[start..<min(start + plan.batchSize, letters.count)])
-                var bytes: [UInt8] = []
-                for letter in chunk {
-                    bytes += letter.recordBytes
-                    bytes.append(UInt8(ascii: "\n"))
-                }
-                let batch = SourceBatch(records: bytes, count: chunk.count, checkpoint: nil)
-                let batchID = "\(plan.id)/replay/\(stableDigest(chunk.map { String($0.id) }.joined(separator: ",")))"
-                var commit = try process(batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: nil)
-                commit.replayedDeadLetters = chunk.map(\.id)
-                FailPoints.hit("after_write")
-                try store.commit(commit)
-                FailPoints.hit("after_commit")
-                totals += commit.counts
+            totals += try resend(
+                letters.map { ($0.id, $0.recordBytes) }, as: "replay", runID: runID, seenKeys: &seenKeys
+            ) {
+                commit, ids in commit.replayedDeadLetters = ids
             }
             let status: RunOutcome.Status = totals.rejected > 0 ? .deadLettered : .succeeded
             let report = RunReport(
