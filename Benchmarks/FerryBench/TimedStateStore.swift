@@ -24,6 +24,10 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
     func recentRuns(of pipeline: PipelineID?, limit: Int) throws -> [RunRecord] {
         try base.recentRuns(of: pipeline, limit: limit)
     }
+    func saveRunLog(_ run: RunID, lines: [String], keepingLatest: Int) throws {
+        try base.saveRunLog(run, lines: lines, keepingLatest: keepingLatest)
+    }
+    func runLog(_ run: RunID) throws -> [String]? { try base.runLog(run) }
     func checkpoint(for pipeline: PipelineID, stream: String) throws -> String? {
         try base.checkpoint(for: pipeline, stream: stream)
     }

@@ -31,6 +31,8 @@ public final class Workspace {
     private let searchPath: PluginSearchPath
     /// When set, every HTTP exchange is saved here, redacted (`ferry run --record DIR`).
     public var recordFolder: String?
+    /// Told of every HTTP attempt of every connection opened from now on (serve's metrics).
+    public var httpObserver: (any HTTPTrafficObserver)?
     /// Connections opened so far, so a stop request reaches the plugins too.
     private var openConnections: [WeakConnection] = []
     private let connectionsLock = NSLock()
@@ -133,7 +135,8 @@ public final class Workspace {
             config: httpConfig,
             connectionName: name, transport: transport, store: store,
             stateScope: PluginContext.httpStateScope(site: site, connection: name),
-            budgets: budgets, redactor: redactor, logger: logger, isCancelled: { cancellation.isCancelled })
+            budgets: budgets, redactor: redactor, logger: logger, isCancelled: { cancellation.isCancelled },
+            observer: httpObserver)
         let context = PluginContext(
             pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
             secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)

@@ -57,6 +57,7 @@ public final class HTTPService: Sendable {
     let budgets: RateBudgetRegistry?
     let redactor: Redactor
     let logger: Logger
+    let observer: (any HTTPTrafficObserver)?
     let clock: HTTPClock
     let isCancelled: @Sendable () -> Bool
     let random: @Sendable () -> Double
@@ -79,12 +80,15 @@ public final class HTTPService: Sendable {
     ///   - clock: Time and sleeping.
     ///   - isCancelled: Polled while waiting.
     ///   - random: Jitter source in 0..<1.
+    ///   - observer: Told of every attempt and retry (serve's metrics), if anyone listens.
     public init(
         config: HTTPConnectionConfig, connectionName: String, transport: any HTTPTransport = CurlTransport(),
         store: any StateStore, stateScope: String, budgets: RateBudgetRegistry?, redactor: Redactor,
         logger: Logger, clock: HTTPClock = .system, isCancelled: @escaping @Sendable () -> Bool = { false },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        observer: (any HTTPTrafficObserver)? = nil
     ) {
+        self.observer = observer
         self.config = config
         self.connectionName = connectionName
         self.transport = transport
@@ -165,8 +169,10 @@ public final class HTTPService: Sendable {
                 outcome = .response(status: received.status, rateLimit: rateLimit)
                 feedBudget(rateLimit, now: now)
                 captureCookies(received.headers)
+                observer?.answered(connection: connectionName, status: received.status)
             } catch {
                 outcome = .transportFailure(error.failure)
+                observer?.failed(connection: connectionName)
             }
             switch machine.event(outcome, now: now) {
             case .deliver:
@@ -181,6 +187,7 @@ public final class HTTPService: Sendable {
                 if (200..<300).contains(received.status) { oauth.withLock { $0?.authorized() } }
                 return received
             case .retry(let delay):
+                observer?.retrying(connection: connectionName)
                 let reason = response.map { "HTTP \($0.status)" } ?? (outcome.failureMessage ?? "failure")
                 logger.warning(
                     "HTTP request failed; retrying.",

@@ -162,7 +162,7 @@ enum OpenAPIDocument {
                 "403": { $ref: "#/components/responses/Error" }
           /v1/runs/{run}/log:
             get:
-              summary: The log lines of a run this process started (kept in memory, the latest 200 runs).
+              summary: The log lines of a run (kept in the state store for the latest 500 runs, whichever process ran them).
               parameters:
                 - { name: run, in: path, required: true, schema: { type: integer } }
               responses:

@@ -66,7 +66,8 @@ public struct ServeAPI: Sendable {
             guard let lines = scheduler.current.runLog(run) else {
                 throw APIError(
                     .notFound,
-                    "no log kept for run \(run): logs are kept in memory for the latest 200 runs this process started")
+                    "no log kept for run \(run): logs are kept in the state store for the latest \(RunLog.keptRuns) runs"
+                )
             }
             return json(["run": run, "lines": lines])
         }

@@ -1,4 +1,5 @@
 import FerryCore
+import FerryHTTP
 import FerrySchedule
 import Foundation
 import Prometheus
@@ -83,6 +84,41 @@ public final class ServeMetrics: Sendable {
     /// - Parameter status: its status code.
     public func httpRequest(status: Int) {
         registry.makeCounter(descriptor: Self.requestsName, labels: [("status", "\(status)")]).increment()
+    }
+
+    private static var connectorRequestsName: MetricNameDescriptor {
+        name(
+            "connector_http_requests", "total",
+            "HTTP requests connectors made, by connection and response status (\"error\": no response).")
+    }
+    private static var connectorRetriesName: MetricNameDescriptor {
+        name("connector_http_retries", "total", "HTTP requests connectors repeated after a 429, a 5xx or a failure.")
+    }
+
+    /// What counts one site's connector HTTP traffic, for its workspace.
+    /// - Parameter site: the site's name ("" for the default site).
+    public func connectorTraffic(site: String) -> any HTTPTrafficObserver {
+        ConnectorTraffic(site: site, metrics: self)
+    }
+
+    private struct ConnectorTraffic: HTTPTrafficObserver {
+        let site: String
+        let metrics: ServeMetrics
+
+        func answered(connection: String, status: Int) { count(connection, status: "\(status)") }
+        func failed(connection: String) { count(connection, status: "error") }
+        func retrying(connection: String) {
+            metrics.registry.makeCounter(
+                descriptor: ServeMetrics.connectorRetriesName, labels: [("site", site), ("connection", connection)]
+            ).increment()
+        }
+
+        private func count(_ connection: String, status: String) {
+            metrics.registry.makeCounter(
+                descriptor: ServeMetrics.connectorRequestsName,
+                labels: [("site", site), ("connection", connection), ("status", status)]
+            ).increment()
+        }
     }
 
     /// The metrics in Prometheus's text format.

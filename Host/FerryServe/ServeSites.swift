@@ -26,8 +26,6 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
     public let sites: [Site]
     public let entries: [ScheduleStateMachine.Entry]
     public let configFile: String
-    /// Where runs' log lines are kept (shared across reloads).
-    public let logBook: RunLogBook
 
     /// Loads a configuration.
     /// - Parameters:
@@ -37,14 +35,13 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
     ///   - logLevel: the log level of every workspace.
     ///   - jsonLogs: log as JSON lines.
     ///   - environment: the variables `${VAR}` reads.
-    ///   - logBook: where runs' log lines are kept.
+    ///   - metrics: counts the connectors' HTTP requests and retries, when given.
     /// - Throws: `ConfigError` or `WorkspaceError`, naming the file and line.
     public init(
         configPath: String, site: String?, defaultTimeZone: TimeZone, logLevel: Logger.Level = .info,
         jsonLogs: Bool = false,
-        environment: [String: String] = ProcessInfo.processInfo.environment, logBook: RunLogBook = RunLogBook()
+        environment: [String: String] = ProcessInfo.processInfo.environment, metrics: ServeMetrics? = nil
     ) throws {
-        self.logBook = logBook
         let first = try Workspace(
             configPath: configPath, site: site, logLevel: logLevel, jsonLogs: jsonLogs, environment: environment)
         let names = site.map { [$0] } ?? first.config.siteNames
@@ -56,6 +53,7 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
                 : try Workspace(
                     configPath: configPath, site: name, logLevel: logLevel, jsonLogs: jsonLogs, environment: environment
                 )
+            workspace.httpObserver = metrics?.connectorTraffic(site: workspace.site)
             // `pipelines(named: [])` gives the site's pipelines in the order they must run.
             sites.append(
                 Site(name: workspace.site, workspace: workspace, pipelines: try workspace.pipelines(named: [])))
@@ -112,26 +110,15 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
             return RunResult(status: "failed", message: "no pipeline '\(request.key)' in \(configFile)")
         }
         let workspace = site.workspace
-        // The run's lines go to the console as usual and to the run's log (GET /v1/runs/{id}/log).
-        let capture = RunLogCapture()
-        let console = workspace.logger
-        var logger = Logger(label: console.label) { _ in
-            MultiplexLogHandler([
-                console.handler,
-                CapturingLogHandler(logLevel: console.logLevel, capture: capture, redactor: workspace.redactor),
-            ])
-        }
-        logger.logLevel = console.logLevel
+        // The run's lines go to the console as usual and, kept in the state store, to the run's log
+        // (GET /v1/runs/{id}/log, `ferry logs`).
+        let capture = RunLog(redactor: workspace.redactor)
+        var logger = capture.logger(teeing: workspace.logger)
         logger[metadataKey: "pipeline"] = "\(pipeline.name)"
         let started = Date()
+        var runID: RunID?
         defer {
-            // The run this call made: the pipeline's latest, begun no earlier than this call.
-            let id = PipelineID(site: site.name, pipeline: pipeline.name)
-            if let run = try? workspace.store.recentRuns(of: id, limit: 1).first,
-                run.startedAt >= started.timeIntervalSince1970 - 1
-            {
-                logBook.keep(capture, as: run.id)
-            }
+            capture.keep(run: runID, of: PipelineID(site: site.name, pipeline: pipeline.name), in: workspace.store)
         }
         do {
             let plan = try workspace.plan(pipeline)
@@ -147,6 +134,7 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
             } else {
                 report = try runner.run()
             }
+            runID = report.runID
             logger.info(
                 "Run finished.", metadata: ["status": "\(report.status.rawValue)", "summary": "\(report.summaryLine)"])
             return RunResult(
@@ -196,7 +184,7 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         .map { workspace.redactor.masking($0) }
     }
 
-    public func runLog(_ run: RunID) -> [String]? { logBook.lines(of: run) }
+    public func runLog(_ run: RunID) -> [String]? { try? sites.first?.workspace.store.runLog(run) }
 
     public func rateBudgets() -> [BudgetState] {
         var seen = Set<String>()

@@ -261,6 +261,37 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func saveRunLog(_ run: RunID, lines: [String], keepingLatest: Int) throws {
+        // A JSON array: log lines may hold newlines of their own.
+        let text = String(decoding: try JSONEncoder().encode(lines), as: UTF8.self)
+        try withDatabase { db in
+            try db.transaction("keep the log of run \(run)") {
+                try db.run(
+                    "INSERT OR REPLACE INTO run_logs (run_id, lines) VALUES (?, ?)", run, text,
+                    purpose: "keep the log of run \(run)")
+                try db.run(
+                    """
+                    DELETE FROM run_logs WHERE run_id NOT IN (SELECT run_id FROM run_logs ORDER BY run_id DESC LIMIT ?)
+                    """, max(keepingLatest, 0), purpose: "forget the logs of older runs")
+            }
+        }
+    }
+
+    public func runLog(_ run: RunID) throws -> [String]? {
+        let text = try withDatabase { db in
+            try db.query(
+                "SELECT lines FROM run_logs WHERE run_id = ?", run, purpose: "read the log of run \(run)",
+                row: { $0.string(at: 0) }
+            ).first
+        }
+        guard let text else { return nil }
+        do {
+            return try JSONDecoder().decode([String].self, from: Data(text.utf8))
+        } catch {
+            throw StateError(.storage, "the kept log of run \(run) is not a JSON array of lines: \(error)")
+        }
+    }
+
     // MARK: Checkpoints and the atomic batch commit
 
     public func checkpoint(for pipeline: PipelineID, stream: String) throws -> String? {

@@ -153,5 +153,14 @@ enum StateSchema {
                 );
                 CREATE INDEX conflicts_pending ON conflicts (site, pipeline, stream, key) WHERE status IN ('open', 'resolved');
                 """),
+        SQLiteMigration(
+            version: 5, purpose: "keep the log lines of runs",
+            sql: """
+                -- A JSON array of a run's redacted log lines, for the latest runs only.
+                CREATE TABLE run_logs (
+                    run_id INTEGER PRIMARY KEY,
+                    lines TEXT NOT NULL
+                );
+                """),
     ]
 }

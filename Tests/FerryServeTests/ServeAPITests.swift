@@ -212,7 +212,7 @@ struct APIFixture {
             #expect(
                 kept.status == 200 && (kept.json["lines"] as? [String])?.count == 2 && kept.json["run"] as? Int == 7)
             let gone = try await call(client, .get, "/v1/runs/8/log")
-            #expect(gone.status == 404 && (gone.json["error"] as? String)?.contains("latest 200 runs") == true)
+            #expect(gone.status == 404 && (gone.json["error"] as? String)?.contains("latest 500 runs") == true)
             #expect(try await call(client, .get, "/v1/runs/x/log").status == 400)
         }
     }

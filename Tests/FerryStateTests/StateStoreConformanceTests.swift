@@ -31,6 +31,25 @@ struct StateStoreConformanceTests {
     // MARK: Runs
 
     @Test(arguments: StoreKind.allCases)
+    func runLogsRoundTripExactlyAndOnlyTheLatestAreKept(kind: StoreKind) throws {
+        let fixture = try kind.makeStore()
+        let store = fixture.store
+        var runs: [RunID] = []
+        for _ in 0..<4 {
+            let run = try store.beginRun(orders)
+            try store.finishRun(run, outcome: RunOutcome(status: .succeeded, message: nil))
+            runs.append(run)
+        }
+        let lines = ["first line", "a message\nspanning two lines", "é \"quoted\" \\ and tabs\t", ""]
+        for run in runs { try store.saveRunLog(run, lines: lines + ["run \(run)"], keepingLatest: 3) }
+        #expect(try store.runLog(runs[0]) == nil) // beyond the latest three
+        for run in runs.dropFirst() { #expect(try store.runLog(run) == lines + ["run \(run)"]) }
+        try store.saveRunLog(runs[3], lines: ["replaced"], keepingLatest: 3)
+        #expect(try store.runLog(runs[3]) == ["replaced"])
+        #expect(try store.runLog(9999) == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func runLifecycleAddsUpCountsAndListsNewestFirst(kind: StoreKind) throws {
         let fixture = try kind.makeStore() // keeps the SQLite file's folder while the test runs
         let store = fixture.store

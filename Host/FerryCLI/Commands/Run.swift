@@ -102,9 +102,18 @@ struct Run: ParsableCommand {
                 exitStatus = max(exitStatus, ExitStatus.failure)
                 continue
             }
-            var logger = workspace.logger
+            // Kept with the run in the state store, for `ferry logs RUN` and serve's API.
+            let capture = RunLog(redactor: workspace.redactor)
+            var logger = capture.logger(teeing: workspace.logger)
             logger[metadataKey: "pipeline"] = "\(pipeline.name)"
             let progress = ProgressLine(pipeline: pipeline.name)
+            var runID: RunID?
+            defer {
+                if !options.dryRun {
+                    capture.keep(
+                        run: runID, of: PipelineID(site: workspace.site, pipeline: pipeline.name), in: workspace.store)
+                }
+            }
             do {
                 let plan = try workspace.plan(pipeline)
                 let runner = PipelineRunner(
@@ -113,6 +122,7 @@ struct Run: ParsableCommand {
                 ) { progress.update($0) }
                 defer { if let diff = runner.diff { diffs.append(diff) } }
                 let report = try runner.run()
+                runID = report.runID
                 progress.finish()
                 logger.info(
                     "Run finished.",

@@ -61,12 +61,11 @@ struct Serve: ParsableCommand {
         }
         logger.logLevel = level
         let scheduler: ServeScheduler
-        let logBook = RunLogBook()
         do {
             scheduler = try ServeScheduler(clock: SystemClock(), logger: logger, metrics: metrics) {
                 try ServeSites(
                     configPath: configPath, site: site, defaultTimeZone: zone, logLevel: level, jsonLogs: json,
-                    logBook: logBook)
+                    metrics: metrics)
             }
         } catch {
             printError("\(error)")

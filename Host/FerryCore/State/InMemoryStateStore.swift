@@ -90,6 +90,15 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func saveRunLog(_ run: RunID, lines: [String], keepingLatest: Int) throws {
+        storage.withLock { state in
+            state.runLogs[run] = lines
+            for old in state.runLogs.keys.sorted().dropLast(max(keepingLatest, 0)) { state.runLogs[old] = nil }
+        }
+    }
+
+    public func runLog(_ run: RunID) throws -> [String]? { storage.withLock { $0.runLogs[run] } }
+
     // MARK: Checkpoints and the atomic batch commit
 
     public func checkpoint(for pipeline: PipelineID, stream: String) throws -> String? {
@@ -402,6 +411,7 @@ extension InMemoryStateStore {
     private struct State {
         var nextRunID: RunID = 1
         var runs: [RunID: RunRecord] = [:]
+        var runLogs: [RunID: [String]] = [:]
         var leases: [PipelineID: Lease] = [:]
         var checkpoints: [StreamKey: String] = [:]
         var checkpointSequences: [StreamKey: Int64] = [:] // never reset

@@ -20,6 +20,14 @@ public protocol StateStore: AnyObject, Sendable {
     /// The latest runs of a pipeline (or of every pipeline when `pipeline` is nil), newest first.
     func recentRuns(of pipeline: PipelineID?, limit: Int) throws -> [RunRecord]
 
+    /// Keeps a run's log lines (already redacted), so `ferry logs` and `serve`'s API
+    /// show them after the process that ran it has gone. Only the logs of the
+    /// latest `keepingLatest` runs are kept; older ones are deleted here.
+    func saveRunLog(_ run: RunID, lines: [String], keepingLatest: Int) throws
+
+    /// A run's kept log lines, or nil when none are kept.
+    func runLog(_ run: RunID) throws -> [String]?
+
     // MARK: Checkpoints and the atomic batch commit
 
     /// The checkpoint (opaque JSON text) last committed for a stream, or nil.

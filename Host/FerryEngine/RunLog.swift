@@ -1,0 +1,97 @@
+import FerryCore
+import Foundation
+import Logging
+
+/// The log lines of one run, captured while it runs and kept with the run in the
+/// state store, so `ferry logs RUN` and `serve`'s `GET /v1/runs/{id}/log` show
+/// them after the process that ran it has gone (a cron `ferry run` included).
+///
+/// Lines are redacted as the console's are, at most ``maxLines`` a run; the store
+/// keeps the logs of the latest ``keptRuns`` runs.
+public final class RunLog: @unchecked Sendable {
+    /// How many lines one run keeps; the rest are counted, not kept.
+    public static let maxLines = 2000
+    /// How many runs' logs the state store keeps.
+    public static let keptRuns = 500
+
+    private let lock = NSLock()
+    private var kept: [String] = []
+    private var dropped = 0
+    private let redactor: Redactor
+    private let started = Date()
+
+    /// Starts an empty capture.
+    /// - Parameter redactor: masks secrets in every line.
+    public init(redactor: Redactor) { self.redactor = redactor }
+
+    /// A logger that writes to `console` as before and to this capture.
+    /// - Parameter console: the logger the run would use otherwise.
+    public func logger(teeing console: Logger) -> Logger {
+        var logger = Logger(label: console.label) { [self] _ in
+            MultiplexLogHandler([
+                console.handler, CapturingLogHandler(logLevel: console.logLevel, capture: self, redactor: redactor),
+            ])
+        }
+        logger.logLevel = console.logLevel
+        return logger
+    }
+
+    func append(_ line: String) {
+        lock.withLock {
+            if kept.count < Self.maxLines { kept.append(line) } else { dropped += 1 }
+        }
+    }
+
+    /// The captured lines, with a last line counting those not kept.
+    public var lines: [String] {
+        lock.withLock { dropped == 0 ? kept : kept + ["… \(dropped) more lines not kept"] }
+    }
+
+    /// Keeps the lines with the pipeline's run this capture saw, in the state store.
+    ///
+    /// - Parameters:
+    ///   - run: the run's id when known (from its report); otherwise the pipeline's
+    ///     latest run begun since this capture started (a run that failed early).
+    ///   - pipeline: the pipeline that ran.
+    ///   - store: the state store the run was recorded in.
+    /// - Returns: the run id the lines were kept under, or nil when no run was recorded (a dry run, a busy lease).
+    @discardableResult
+    public func keep(run: RunID?, of pipeline: PipelineID, in store: any StateStore) -> RunID? {
+        let id: RunID?
+        if let run, run > 0 {
+            id = run
+        } else if let latest = try? store.recentRuns(of: pipeline, limit: 1).first,
+            latest.startedAt >= started.timeIntervalSince1970 - 1
+        {
+            id = latest.id
+        } else {
+            id = nil
+        }
+        guard let id else { return nil }
+        // A log that cannot be kept must not turn a finished run into a failure.
+        try? store.saveRunLog(id, lines: lines, keepingLatest: Self.keptRuns)
+        return id
+    }
+}
+
+/// A log handler that adds each line, redacted, to a run's capture.
+struct CapturingLogHandler: LogHandler {
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+    let capture: RunLog
+    let redactor: Redactor
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = metadata.merging(event.metadata ?? [:]) { $1 }.filter { $0.key != "pipeline" && $0.key != "site" }
+            .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let time = ISO8601DateFormatter.string(
+            from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
+        capture.append(
+            redactor.redact("\(time) \(event.level.rawValue) \(event.message)" + (fields.isEmpty ? "" : " " + fields)))
+    }
+}
