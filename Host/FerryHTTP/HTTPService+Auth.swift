@@ -45,7 +45,7 @@ extension HTTPService {
                 throw HTTPError(.auth, redactor.redact("connection '\(connectionName)': \(message)"))
             }
         case .cookie(let login) where login.url != nil:
-            cookie.withLock { $0 = nil }
+            dropSession()
         default:
             return
         }
@@ -146,8 +146,21 @@ extension HTTPService {
         do { response = try transport.perform(request) } catch {
             throw HTTPError(.retryable, redactor.redact("login request failed: \(error)"))
         }
+        observer?.answered(connection: connectionName, status: response.status)
         let json = try? JSONParser().parse(response.body)
         guard (200..<300).contains(response.status), json?["result"]?.boolValue != false else {
+            if Self.isSessionLimit(
+                status: response.status, body: json, text: String(decoding: response.body.prefix(2048), as: UTF8.self))
+            {
+                // Sessions free up when the server's session timeout ends; retrying later can succeed.
+                throw HTTPError(
+                    .retryable,
+                    "connection '\(connectionName)': the server at \(CurlTransport.withoutQuery(loginURL)) has no free "
+                        + "session (its session or licence limit is reached, HTTP \(response.status)); sessions free up "
+                        + "when they time out. Keep sessions across runs (http.auth.keep_session) so runs do not open new ones",
+                    retryAfter: RateLimitHeaders(response.headers, now: clock.now()).wait(
+                        now: clock.now(), limited: true))
+            }
             throw HTTPError(
                 .auth,
                 "connection '\(connectionName)': the login at \(CurlTransport.withoutQuery(loginURL)) was "
@@ -158,6 +171,7 @@ extension HTTPService {
         }
         registerCookieSecrets(value)
         cookie.withLock { $0 = value }
+        keepSession(force: true)
         return value
     }
 
@@ -165,7 +179,8 @@ extension HTTPService {
     func captureCookies(_ headers: HTTPHeaders) {
         guard case .cookie = config.auth, let pairs = Self.cookiePairs(headers) else { return }
         registerCookieSecrets(pairs)
-        cookie.withLock { current in
+        let changed = cookie.withLock { current in
+            let before = current
             var merged: [(String, String)] = []
             for part in ((current ?? "") + "; " + pairs).split(separator: ";") {
                 let pair = String(part).trimming(" ")
@@ -175,16 +190,14 @@ extension HTTPService {
                 merged.append((name, String(pair[pair.index(after: equals)...])))
             }
             current = merged.map { "\($0.0)=\($0.1)" }.joined(separator: "; ")
+            return current != before
         }
+        // A new or changed cookie is kept for later runs at once; an unchanged one only on use.
+        if changed { keepSession(force: true) }
     }
 
     /// Registers the values of `name=value; …` cookie pairs with the redactor.
-    private func registerCookieSecrets(_ pairs: String) {
-        redactor.add(
-            pairs.split(separator: ";").compactMap { pair in
-                pair.firstIndex(of: "=").map { String(pair[pair.index(after: $0)...]) }
-            })
-    }
+    private func registerCookieSecrets(_ pairs: String) { redactor.add(cookieValues(pairs)) }
 
     /// `name=value` pairs of a response's `Set-Cookie` fields, joined with `; `.
     private static func cookiePairs(_ headers: HTTPHeaders) -> String? {

@@ -63,6 +63,8 @@ public final class HTTPService: Sendable {
     let random: @Sendable () -> Double
     let oauth: Mutex<OAuth2Session?>
     let cookie = Mutex<String?>(nil)
+    /// When the kept cookie session was last written to the store (nil: not yet).
+    let sessionTouchedAt = Mutex<Double?>(nil)
 
     /// The state-store key of a connection's rotated OAuth2 refresh token.
     public static let refreshTokenKey = "oauth2.refresh_token"
@@ -116,6 +118,7 @@ public final class HTTPService: Sendable {
             oauth = Mutex(nil)
         }
         if case .cookie(let login) = config.auth, let value = login.value { cookie.withLock { $0 = value } }
+        restoreKeptSession()
         if config.insecureSkipTLSVerify {
             logger.warning(
                 "TLS verification is off for this connection; use insecure_skip_tls_verify only with test servers.",
@@ -184,7 +187,10 @@ public final class HTTPService: Sendable {
                             "\(label): the API rejected the credentials (HTTP 401); check http.auth of connection '\(connectionName)'"
                         ))
                 }
-                if (200..<300).contains(received.status) { oauth.withLock { $0?.authorized() } }
+                if (200..<300).contains(received.status) {
+                    oauth.withLock { $0?.authorized() }
+                    keepSession(force: false)
+                }
                 return received
             case .retry(let delay):
                 observer?.retrying(connection: connectionName)

@@ -96,8 +96,9 @@ struct FourDExampleTests {
                 == ["10002|Kunde 2|Köln"])
         let errors = try sandbox.ferry(["errors", "list"], environment: environment)
         #expect(errors.stdout.contains(#"'base_price' value "n/a" is not a decimal number"#), "\(errors.stdout)")
-        // One login per pipeline's connection, not one per request: the cookie carried the session.
-        #expect(server.requests.filter { $0.path == "/rest/$directory/login" }.count == 2)
+        // One login for the whole run: the session is kept in the state store, and the second
+        // pipeline's connection reuses it (each login holds a 4D licence for its timeout).
+        #expect(server.requests.filter { $0.path == "/rest/$directory/login" }.count == 1)
 
         // Incremental: the next run asks only for what changed after the checkpoint.
         let second = try sandbox.ferry(["run"], environment: environment)
@@ -105,5 +106,7 @@ struct FourDExampleTests {
         let lastProducts = server.requests.last { $0.path == "/rest/Artikel_Variante" }
         #expect(lastProducts?.query["$filter"] == #"modified_date > "2025-01-01T00:00:25Z""#)
         #expect(try Self.psql(dsn, "SELECT count(*) FROM \(schema).products") == ["24"])
+        // …and a five-minute cron's next run opens no new session either.
+        #expect(server.requests.filter { $0.path == "/rest/$directory/login" }.count == 1)
     }
 }

@@ -15,7 +15,10 @@ extension ConfigParser {
             "type", "grant", "token_url", "client_id", "client_secret", "username", "password", "refresh_token",
             "refresh_token_file", "scope",
         ],
-        "cookie": ["type", "value", "login_url", "login_method", "login_headers", "login_body"],
+        "cookie": [
+            "type", "value", "login_url", "login_method", "login_headers", "login_body", "keep_session",
+            "session_ttl_seconds", "logout_url",
+        ],
     ]
 
     /// A connection's `http:` object.
@@ -105,7 +108,10 @@ extension ConfigParser {
             let login = CookieLogin(
                 value: try text("value"), url: try text("login_url"),
                 method: try text("login_method")?.uppercased() ?? "POST",
-                headers: try fields.optional("login_headers").map(headerList) ?? [], body: try text("login_body"))
+                headers: try fields.optional("login_headers").map(headerList) ?? [], body: try text("login_body"),
+                keepSession: try fields.optional("keep_session").map(boolean) ?? true,
+                sessionTTL: try fields.optional("session_ttl_seconds").map(seconds) ?? 3600,
+                logoutURL: try text("logout_url"))
             guard login.value != nil || login.url != nil else {
                 throw failure(.missingKey, field, "a cookie session needs 'value' (a fixed cookie) or 'login_url'")
             }

@@ -121,6 +121,15 @@ public struct CookieLogin: Sendable, Equatable {
     public var headers: [HTTPHeaders.Field]
     /// The login request's body (`login_body`), if any.
     public var body: String?
+    /// Whether an obtained session is kept in the state store and reused by later runs
+    /// (`keep_session`, default true): a 4D server holds a licence per session for its
+    /// whole timeout, so a five-minute cron must not open a new one each run.
+    public var keepSession: Bool
+    /// How long a kept session stays usable after its last use (`session_ttl_seconds`,
+    /// default 3,600: 4D's default session timeout). Set it to the server's timeout.
+    public var sessionTTL: Double
+    /// Where a session is ended when it is not kept (`logout_url`, as 4D's `$directory/logout`).
+    public var logoutURL: String?
 
     /// Creates a cookie session configuration.
     /// - Parameters:
@@ -129,10 +138,16 @@ public struct CookieLogin: Sendable, Equatable {
     ///   - method: The login method.
     ///   - headers: The login headers.
     ///   - body: The login body.
+    ///   - keepSession: Whether sessions are reused across runs.
+    ///   - sessionTTL: Seconds a kept session stays usable after its last use.
+    ///   - logoutURL: Where a session that is not kept is ended.
     public init(
         value: String? = nil, url: String? = nil, method: String = "POST", headers: [HTTPHeaders.Field] = [],
-        body: String? = nil
+        body: String? = nil, keepSession: Bool = true, sessionTTL: Double = 3600, logoutURL: String? = nil
     ) {
+        self.keepSession = keepSession
+        self.sessionTTL = sessionTTL
+        self.logoutURL = logoutURL
         self.value = value
         self.url = url
         self.method = method

@@ -53,6 +53,8 @@ public final class PluginConnection {
         guard let instance else { return }
         api.pointee.close?(instance)
         self.instance = nil
+        // After the plugin's last request: a session not kept for later runs is logged out.
+        context.http?.close()
     }
 
     /// Asks the running call to stop soon. Any thread.
