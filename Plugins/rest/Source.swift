@@ -299,10 +299,10 @@ final class RESTReader: BatchReader {
     /// A cursor value as it goes into a URL or filter: strings bare, the rest as JSON.
     static func text(_ value: JSONValue) -> String { value.stringValue ?? JSONWriter().encodeString(value) }
 
-    /// The stream's static query plus the cursor (a parameter or inside a filter
+    /// The stream's static query and the current list's (`requests:`) plus the cursor (a parameter or inside a filter
     /// expression), keyset's last key, and the range's end.
     private func baseQuery() -> [(String, String)] {
-        var query = stream.query
+        var query = stream.query + stream.requests[request]
         var conditions: [String] = []
         var keyFilter: String?
         if case .keyset(_, _, let keyParam, let filter) = stream.pagination, let key = keyset?.lastKey {
