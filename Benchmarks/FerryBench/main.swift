@@ -41,7 +41,9 @@ do {
         try RESTDetailBenchmark(
             records: Int(option("rest-detail-records") ?? "") ?? 2000,
             latencyMs: Int(option("rest-detail-latency") ?? "") ?? 20,
-            concurrencies: (option("rest-detail-concurrency") ?? "1,4,8,16").split(separator: ",").compactMap { Int($0) }
+            concurrencies: (option("rest-detail-concurrency") ?? "1,4,8,16").split(separator: ",").compactMap {
+                Int($0)
+            }
         ).run()
     }
 } catch {

@@ -46,7 +46,9 @@ struct ChildStream {
         parentField = field.split(separator: ".").map(String.init)
         let paginationObject = object["pagination"]?.objectValue ?? JSONObject()
         pagination = try Pagination.Style(paginationObject, at: "\(where_).pagination")
-        if pagination.isKeyset { throw PluginError.invalid("\(where_).pagination cannot be keyset: a child list has no cursor") }
+        if pagination.isKeyset {
+            throw PluginError.invalid("\(where_).pagination cannot be keyset: a child list has no cursor")
+        }
         totals = Pagination.Totals(paginationObject)
         endsOnEmptyPage = try Pagination.endsOnEmptyPage(paginationObject, at: "\(where_).pagination")
         concurrency = try fields.concurrency(default: Self.defaultConcurrency)
@@ -84,8 +86,11 @@ struct ChildStream {
             }
             let response = try host.http(.get(url))
             guard response.isSuccess else {
-                let what = "stream '\(name)': GET \(base) answered HTTP \(response.status): \(response.text.prefix(200))"
-                if rejectStatuses.contains(response.status) { return ([SourceRejection.mark(parent, error: what)], true) }
+                let what =
+                    "stream '\(name)': GET \(base) answered HTTP \(response.status): \(response.text.prefix(200))"
+                if rejectStatuses.contains(response.status) {
+                    return ([SourceRejection.mark(parent, error: what)], true)
+                }
                 if response.status >= 500 { throw PluginError.retryable(what) }
                 throw PluginError.invalid(what + " (only reject_statuses reject the parent alone)")
             }
@@ -100,7 +105,8 @@ struct ChildStream {
             switch next {
             case .repeatPage: continue
             case .inconsistent(let reason):
-                throw PluginError.retryable("stream '\(name)': GET \(base): \(reason); the read stops before this parent")
+                throw PluginError.retryable(
+                    "stream '\(name)': GET \(base): \(reason); the read stops before this parent")
             default: break
             }
             for item in page {

@@ -139,7 +139,8 @@ struct RESTStream {
         requests = [[]]
         if let list = object["requests"], !list.isNull {
             guard let items = list.arrayValue, !items.isEmpty else {
-                throw PluginError.invalid("\(where_).requests must be a list of query objects, e.g. [{board: ACTIVE}, {board: POSTED}]")
+                throw PluginError.invalid(
+                    "\(where_).requests must be a list of query objects, e.g. [{board: ACTIVE}, {board: POSTED}]")
             }
             requests = try items.enumerated().map { index, item in
                 guard let object = item.objectValue else {
@@ -148,12 +149,17 @@ struct RESTStream {
                 return try ConfigFields.parameters(object, at: "\(where_).requests[\(index)]")
             }
             guard !primaryKey.isEmpty else {
-                throw PluginError.invalid("\(where_).requests needs primary_key, to keep one record per key across the lists")
+                throw PluginError.invalid(
+                    "\(where_).requests needs primary_key, to keep one record per key across the lists")
             }
-            if pagination.isKeyset { throw PluginError.invalid("\(where_).requests cannot be combined with keyset pagination") }
+            if pagination.isKeyset {
+                throw PluginError.invalid("\(where_).requests cannot be combined with keyset pagination")
+            }
         }
         detail = try object["detail"].flatMap { $0.isNull ? nil : $0 }.map { value in
-            guard let object = value.objectValue else { throw PluginError.invalid("\(where_).detail must be an object") }
+            guard let object = value.objectValue else {
+                throw PluginError.invalid("\(where_).detail must be an object")
+            }
             return try Detail(object, at: "\(where_).detail")
         }
         children = []

@@ -9,7 +9,8 @@ struct ConfigFields {
     /// Checks that `object` holds only `keys`.
     init(_ object: JSONObject, at location: String, keys: [String]) throws {
         for key in object.keys where !keys.contains(key) {
-            throw PluginError.invalid("\(location): unknown key '\(key)'; valid keys are \(keys.joined(separator: ", "))")
+            throw PluginError.invalid(
+                "\(location): unknown key '\(key)'; valid keys are \(keys.joined(separator: ", "))")
         }
         self.object = object
         self.location = location
@@ -22,7 +23,9 @@ struct ConfigFields {
     }
 
     func requiredText(_ key: String) throws -> String {
-        guard let text = try text(key), !text.isEmpty else { throw PluginError.invalid("\(location).\(key) is required") }
+        guard let text = try text(key), !text.isEmpty else {
+            throw PluginError.invalid("\(location).\(key) is required")
+        }
         return text
     }
 
@@ -59,7 +62,8 @@ struct ConfigFields {
             statuses.allSatisfy({ (400..<500).contains($0) && $0 != 401 && $0 != 429 })
         else {
             throw PluginError.invalid(
-                "\(location).\(key) must be a list of 4xx statuses other than 401 and 429 (those fail the read), e.g. [404, 410]")
+                "\(location).\(key) must be a list of 4xx statuses other than 401 and 429 (those fail the read), e.g. [404, 410]"
+            )
         }
         return Set(statuses)
     }

@@ -56,12 +56,15 @@ struct Detail {
         case .failure(let missing):
             return SourceRejection.mark(
                 record,
-                error: "stream '\(stream)': the listed record has no usable '\(missing.name)' for detail.path '\(self.path.text)'")
+                error:
+                    "stream '\(stream)': the listed record has no usable '\(missing.name)' for detail.path '\(self.path.text)'"
+            )
         case .success(let filled): path = filled
         }
         let response = try host.http(.get(HTTPRequest.path(path, query: query)))
         guard response.isSuccess else {
-            let what = "stream '\(stream)': detail GET \(path) answered HTTP \(response.status): \(response.text.prefix(200))"
+            let what =
+                "stream '\(stream)': detail GET \(path) answered HTTP \(response.status): \(response.text.prefix(200))"
             if rejectStatuses.contains(response.status) { return SourceRejection.mark(record, error: what) }
             if response.status >= 500 { throw PluginError.retryable(what) }
             throw PluginError.invalid(what + " (only detail.reject_statuses reject the record alone)")
@@ -70,7 +73,8 @@ struct Detail {
         for key in recordsPath {
             guard let next = value[key] else {
                 throw PluginError.invalid(
-                    "stream '\(stream)': the detail response of GET \(path) has no '\(recordsPath.joined(separator: "."))'")
+                    "stream '\(stream)': the detail response of GET \(path) has no '\(recordsPath.joined(separator: "."))'"
+                )
             }
             value = next
         }

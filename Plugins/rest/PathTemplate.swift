@@ -24,7 +24,8 @@ struct PathTemplate {
             rest = rest[rest.index(after: close)...]
         }
         guard !fields.isEmpty else {
-            throw PluginError.invalid("\(where_) must name a field of the listed record, e.g. 'items/{id}', got '\(text)'")
+            throw PluginError.invalid(
+                "\(where_) must name a field of the listed record, e.g. 'items/{id}', got '\(text)'")
         }
         self.fields = fields
     }

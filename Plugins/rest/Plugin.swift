@@ -30,7 +30,8 @@ public enum RESTPlugin: FerryPlugin {
                         + "total_path, total_pages_path, stop short_page|empty_page), requests (lists of extra query parameters, "
                         + "de-duplicated by primary_key), detail (path with {field}, query, records_path, mode merge|replace, into, "
                         + "concurrency, reject_statuses), children (name, path with {field}, query, records_path, primary_key, "
-                        + "parent_key, parent_field, pagination, concurrency, reject_statuses). See Plugins/rest/README.md."),
+                        + "parent_key, parent_field, pagination, concurrency, reject_statuses). See Plugins/rest/README.md."
+                ),
                 "items": ["type": "object"],
             ],
             "writes": [

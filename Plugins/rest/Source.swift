@@ -125,7 +125,8 @@ final class RESTReader: BatchReader {
             case .done:
                 guard request + 1 < stream.requests.count else { return nil }
                 request += 1
-                pagination = Pagination(stream.pagination, totals: stream.totals, endsOnEmptyPage: stream.endsOnEmptyPage)
+                pagination = Pagination(
+                    stream.pagination, totals: stream.totals, endsOnEmptyPage: stream.endsOnEmptyPage)
                 pending = pagination.first()
                 previousPage = []
                 continue

@@ -25,10 +25,13 @@ struct Run: ParsableCommand {
     // Unconditional: a relative value starts with '-' and must not be taken for an option.
     @Option(
         parsing: .unconditional,
-        help: "Read from this date or date-time (ISO 8601), or a relative time (-30d, -2w, -12h, today, yesterday), passed to the source.")
+        help:
+            "Read from this date or date-time (ISO 8601), or a relative time (-30d, -2w, -12h, today, yesterday), passed to the source."
+    )
     var since: String?
 
-    @Option(parsing: .unconditional, help: "Read up to this date or date-time, or a relative time, passed to the source.")
+    @Option(
+        parsing: .unconditional, help: "Read up to this date or date-time, or a relative time, passed to the source.")
     var until: String?
 
     @Flag(help: "Read and transform, but write nothing and store no state.")

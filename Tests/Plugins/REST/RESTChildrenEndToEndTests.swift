@@ -61,7 +61,8 @@ import Testing
         }
 
         func ferry() throws -> Sandbox.Outcome {
-            try sandbox.ferry(["run"], environment: ["PIANO_URL": server.url, "PIANO_TOKEN": PianoServiceSimulator.token])
+            try sandbox.ferry(
+                ["run"], environment: ["PIANO_URL": server.url, "PIANO_TOKEN": PianoServiceSimulator.token])
         }
 
         var rows: [String] {
@@ -86,7 +87,10 @@ import Testing
         #expect(requests.filter { $0.hasPrefix("/clients/c1/") } == (1...4).map { "/clients/c1/pianos?\($0)" })
         #expect(requests.filter { $0.hasPrefix("/clients?") } == (1...4).map { "/clients?\($0)" })
         let letters = try setup.sandbox.sql("state.db", "SELECT stage, error FROM dead_letters")
-        #expect(letters == ["source|stream 'pianos': GET clients/c3/pianos answered HTTP 404: {\"error\":\"client not found\"}"], "\(letters)")
+        #expect(
+            letters == [
+                "source|stream 'pianos': GET clients/c3/pianos answered HTTP 404: {\"error\":\"client not found\"}"
+            ], "\(letters)")
         for text in [first.stdout, first.stderr] + letters { #expect(!text.contains(PianoServiceSimulator.token)) }
 
         let rerun = try setup.ferry()

@@ -59,7 +59,8 @@ import Testing
         }
 
         func ferry(_ arguments: [String] = ["run"]) throws -> Sandbox.Outcome {
-            try sandbox.ferry(arguments, environment: ["TM_BASE_URL": server.url, "TM_TOKEN": TekmetricSimulator.token])
+            try sandbox.ferry(
+                arguments, environment: ["TM_BASE_URL": server.url, "TM_TOKEN": TekmetricSimulator.token])
         }
 
         var rows: [String] {
@@ -70,7 +71,9 @@ import Testing
         }
 
         var deadLetters: [String] {
-            get throws { try sandbox.sql("state.db", "SELECT stage || ' ' || error || ' ' || record FROM dead_letters") }
+            get throws {
+                try sandbox.sql("state.db", "SELECT stage || ' ' || error || ' ' || record FROM dead_letters")
+            }
         }
     }
 
@@ -101,7 +104,10 @@ import Testing
         #expect((2...4).contains(setup.api.mostInFlight), "\(setup.api.mostInFlight)")
         let letters = try setup.deadLetters
         #expect(letters.count == 1, "\(letters)")
-        #expect(letters.first?.hasPrefix("source stream 'repair_orders': detail GET shop/42/repair-order/1005 answered HTTP 404") == true, "\(letters)")
+        #expect(
+            letters.first?.hasPrefix(
+                "source stream 'repair_orders': detail GET shop/42/repair-order/1005 answered HTTP 404") == true,
+            "\(letters)")
         #expect(letters.first?.contains(#""id":1005"#) == true)
         for text in [first.stdout, first.stderr] + letters { #expect(!text.contains(TekmetricSimulator.token)) }
 
