@@ -7,7 +7,7 @@ import Synchronization
 /// paged from 0 until an empty page, with no totals and with short pages before the end;
 /// boards that overlap (ACTIVE holds COMPLETE orders too); `GET /api/shop/{shop}/repair-order/{id}`
 /// for the full repair order, 404 for one deleted after it was listed; 429 with `Retry-After`
-/// every `rateLimitEvery`-th detail call, and a 503 storm on demand.
+/// every `rateLimitEvery`-th detail call, and a storm of one status on demand.
 final class TekmetricSimulator: Sendable {
     static let token = "tm-jwt-secret-4711"
     static let shop = 42
@@ -34,8 +34,8 @@ final class TekmetricSimulator: Sendable {
     let rateLimitEvery: Int
     /// Microseconds each detail call takes.
     let detailLatency: UInt32 = 30_000
-    /// Every detail call answers 503 while set.
-    let failDetails = Mutex(false)
+    /// While set, every detail call answers this status (a storm: 503, 429 or 401).
+    let detailStorm = Mutex<Int?>(nil)
 
     init(rateLimitEvery: Int = 0) { self.rateLimitEvery = rateLimitEvery }
 
@@ -99,7 +99,10 @@ final class TekmetricSimulator: Sendable {
             // A real API takes a while: long enough for concurrent calls to overlap.
             usleep(detailLatency)
             defer { state.withLock { $0.inFlight -= 1 } }
-            if failDetails.withLock({ $0 }) { return .json(#"{"message":"Service Unavailable"}"#, status: 503) }
+            if let storm = detailStorm.withLock({ $0 }) {
+                return .json(
+                    #"{"message":"storm"}"#, status: storm, headers: storm == 429 ? [("Retry-After", "1")] : [])
+            }
             if rateLimitEvery > 0, call % rateLimitEvery == 0 {
                 state.withLock { $0.rateLimited.append(id) }
                 return .json(#"{"message":"Too Many Requests"}"#, status: 429, headers: [("Retry-After", "1")])
