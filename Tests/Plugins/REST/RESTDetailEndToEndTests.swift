@@ -48,14 +48,23 @@ import Testing
         let sandbox: Sandbox
         let warehouse: TestWarehouse
 
-        init?(_ kind: TestWarehouse.Kind, rateLimitEvery: Int = 0, name: String = #function) throws {
+        init?(
+            _ kind: TestWarehouse.Kind, rateLimitEvery: Int = 0, plainAppend: Bool = false, name: String = #function
+        ) throws {
             api = TekmetricSimulator(rateLimitEvery: rateLimitEvery)
             let api = api
             server = try LoopbackServer { api.reply($0) }
             sandbox = try Sandbox("\(name)-\(kind)")
             guard let warehouse = TestWarehouse(kind, sandbox: sandbox) else { return nil }
             self.warehouse = warehouse
-            try sandbox.write("ferry.yaml", RESTDetailEndToEndTests.config(warehouse))
+            var config = RESTDetailEndToEndTests.config(warehouse)
+            if plainAppend {
+                // No transforms and no change detection: the host passes the source's bytes on as
+                // they came, except the records the source marked.
+                config = config.replacing("write: upsert", with: "write: append")
+                config = String(config[..<config.range(of: "    transforms:")!.lowerBound])
+            }
+            try sandbox.write("ferry.yaml", config)
         }
 
         func ferry(_ arguments: [String] = ["run"]) throws -> Sandbox.Outcome {
@@ -123,6 +132,17 @@ import Testing
         #expect(try setup.deadLetters == letters)
         let runs = try setup.sandbox.sql("state.db", "SELECT written_count FROM runs ORDER BY id")
         #expect(runs.last == "0", "\(runs)")
+    }
+
+    @Test func withoutTransformsTheMarkedRecordIsStillTakenOutOfTheBatch() throws {
+        guard let setup = try Setup(.sqlite, plainAppend: true) else { return }
+        let run = try setup.ferry()
+        #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+        let ids = try setup.warehouse.rows("SELECT id, repairOrderNumber FROM repair_orders ORDER BY id")
+        #expect(ids == setup.api.expectedIDs.map { "\($0)|\($0 - 1000 + 20000)" })
+        let columns = try setup.warehouse.rows("SELECT name FROM pragma_table_info('repair_orders')")
+        #expect(!columns.contains("__ferry_reject"), "\(columns)")
+        #expect(try setup.deadLetters.count == 1)
     }
 
     /// A storm of 503s, 429s or 401s on the detail calls is not the records' fault: after the

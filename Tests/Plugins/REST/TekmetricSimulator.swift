@@ -26,7 +26,6 @@ final class TekmetricSimulator: Sendable {
         var rateLimited: [Int] = []
         var boardRequests: [String] = []
         var detailRequests = 0
-        var refusedAuth = 0
         var inFlight = 0
         var mostInFlight = 0
     }
@@ -73,7 +72,6 @@ final class TekmetricSimulator: Sendable {
 
     func reply(_ request: LoopbackServer.Request) -> LoopbackServer.Reply {
         guard request.header("x-auth-token") == Self.token else {
-            state.withLock { $0.refusedAuth += 1 }
             return .json(#"{"message":"Unauthorized"}"#, status: 401)
         }
         let prefix = "/api/shop/\(Self.shop)/"
