@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A paging JSON API for `ferry-bench rest`: GET /items?page=N&per_page=M returns
-{"data": [...]} with `total` records of 12 fields in all, generated on the fly.
+{"data": [...]} with `total` records of 12 fields in all, generated on the fly, and
+GET /items/{id} one record after a delay (`ferry-bench rest-detail`: argv[2] milliseconds).
 Listens on 127.0.0.1 on a free port and prints the port on its first line."""
 import json
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 TOTAL = int(sys.argv[1]) if len(sys.argv) > 1 else 200000
+DETAIL_DELAY = (int(sys.argv[2]) if len(sys.argv) > 2 else 0) / 1000
 
 
 def record(i):
@@ -19,12 +22,21 @@ def record(i):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm on, the body waits for
+    # the client's delayed ACK (40 ms), which would dwarf a small detail response.
+    disable_nagle_algorithm = True
 
     def do_GET(self):
-        query = parse_qs(urlparse(self.path).query)
-        page, size = int(query.get("page", ["1"])[0]), int(query.get("per_page", ["1000"])[0])
-        first = (page - 1) * size + 1
-        body = json.dumps({"data": [record(i) for i in range(first, min(first + size, TOTAL + 1))]}).encode()
+        url = urlparse(self.path)
+        if url.path.startswith("/items/"):
+            time.sleep(DETAIL_DELAY)
+            body = json.dumps(record(int(url.path.rsplit("/", 1)[1]))).encode()
+        else:
+            query = parse_qs(url.query)
+            page, size = int(query.get("page", ["1"])[0]), int(query.get("per_page", ["1000"])[0])
+            first = (page - 1) * size + 1
+            body = json.dumps({"data": [{"id": i} for i in range(first, min(first + size, TOTAL + 1))]
+                               if DETAIL_DELAY else [record(i) for i in range(first, min(first + size, TOTAL + 1))]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

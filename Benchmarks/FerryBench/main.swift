@@ -7,6 +7,7 @@
 //   swift run -c release ferry-bench postgres   # JSONL → PostgreSQL upsert, 1M records, vs psql \copy
 //                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
 //   swift run -c release ferry-bench rest       # a paging JSON API → rest connector → SQLite, 200k records
+//   swift run -c release ferry-bench rest-detail  # a list + a 20 ms detail call per record, concurrency 1, 4, 8, 16
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -35,6 +36,15 @@ do {
     }
     if wants("rest") {
         try RESTLoadBenchmark(records: Int(option("rest-records") ?? "") ?? 200_000).run()
+    }
+    if wants("rest-detail") {
+        try RESTDetailBenchmark(
+            records: Int(option("rest-detail-records") ?? "") ?? 2000,
+            latencyMs: Int(option("rest-detail-latency") ?? "") ?? 20,
+            concurrencies: (option("rest-detail-concurrency") ?? "1,4,8,16").split(separator: ",").compactMap {
+                Int($0)
+            }
+        ).run()
     }
 } catch {
     FileHandle.standardError.write(Data("ferry-bench: \(error)\n".utf8))

@@ -219,6 +219,9 @@ public final class Workspace {
         plan.destinationCursor = pipeline.destinationCursor
         plan.changeDetection = pipeline.changeDetection
         plan.maxDelete = pipeline.maxDelete
+        plan.since = pipeline.since
+        plan.until = pipeline.until
+        plan.timeZone = pipeline.timeZone.flatMap(TimeZone.init(identifier:))
         if let settings = pipeline.conflicts {
             let readFrom = settings.readFrom ?? pipeline.destination
             plan.conflicts = ConflictPlan(

@@ -25,6 +25,10 @@ struct RESTConfig {
             }
         }
         streams = try list("streams").enumerated().map { try RESTStream($1, at: "config.streams[\($0)]") }
+        var names = Set<String>()
+        for name in streams.flatMap({ [$0.name] + $0.children.map(\.name) }) where !names.insert(name).inserted {
+            throw PluginError.invalid("config: two streams are named '\(name)' (children count as streams)")
+        }
         writes = try list("writes").enumerated().map { try RESTWrite($1, at: "config.writes[\($0)]") }
         guard !streams.isEmpty || !writes.isEmpty else {
             throw PluginError.invalid(
@@ -37,7 +41,8 @@ struct RESTConfig {
 struct RESTStream {
     static let keys = [
         "name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
-        "filter_param", "pagination", "method", "body", "cursor_default", "until_param", "until_filter",
+        "filter_param", "pagination", "method", "body", "cursor_default", "until_param", "until_filter", "requests",
+        "detail", "children",
     ]
 
     var name: String
@@ -65,6 +70,15 @@ struct RESTStream {
     var body: JSONValue?
     /// What `{cursor}` becomes in the body before the first checkpoint.
     var cursorDefault: String
+    /// `pagination.stop: empty_page`.
+    var endsOnEmptyPage: Bool
+    /// `requests:`: several lists over one path, each with its own extra query parameters,
+    /// read one after the other and de-duplicated by primary key; one empty list without it.
+    var requests: [[(String, String)]]
+    /// `detail:`: one more request per listed record.
+    var detail: Detail?
+    /// `children:`: per-record lists read as streams of their own.
+    var children: [ChildStream]
 
     init(_ object: JSONObject, at where_: String) throws {
         for key in object.keys where !Self.keys.contains(key) {
@@ -91,6 +105,7 @@ struct RESTStream {
         let paginationObject = object["pagination"]?.objectValue ?? JSONObject()
         pagination = try Pagination.Style(paginationObject, at: "\(where_).pagination")
         totals = Pagination.Totals(paginationObject)
+        endsOnEmptyPage = try Pagination.endsOnEmptyPage(paginationObject, at: "\(where_).pagination")
         let defaultRecords = pagination.isFourD ? "__ENTITIES" : ""
         recordsPath = (try text("records_path") ?? defaultRecords).split(separator: ".").map(String.init)
         if let key = object["primary_key"] {
@@ -120,6 +135,42 @@ struct RESTStream {
         let bodyUsesCursor = body.map { JSONWriter().encodeString($0).contains("{cursor}") } ?? false
         if (cursorParam != nil || cursorFilter != nil || bodyUsesCursor) && cursorField == nil {
             throw PluginError.invalid("\(where_): cursor_param, cursor_filter and a {cursor} in body need cursor_field")
+        }
+        requests = [[]]
+        if let list = object["requests"], !list.isNull {
+            guard let items = list.arrayValue, !items.isEmpty else {
+                throw PluginError.invalid(
+                    "\(where_).requests must be a list of query objects, e.g. [{board: ACTIVE}, {board: POSTED}]")
+            }
+            requests = try items.enumerated().map { index, item in
+                guard let object = item.objectValue else {
+                    throw PluginError.invalid("\(where_).requests[\(index)] must be an object of query parameters")
+                }
+                return try ConfigFields.parameters(object, at: "\(where_).requests[\(index)]")
+            }
+            guard !primaryKey.isEmpty else {
+                throw PluginError.invalid(
+                    "\(where_).requests needs primary_key, to keep one record per key across the lists")
+            }
+            if pagination.isKeyset {
+                throw PluginError.invalid("\(where_).requests cannot be combined with keyset pagination")
+            }
+        }
+        detail = try object["detail"].flatMap { $0.isNull ? nil : $0 }.map { value in
+            guard let object = value.objectValue else {
+                throw PluginError.invalid("\(where_).detail must be an object")
+            }
+            return try Detail(object, at: "\(where_).detail")
+        }
+        children = []
+        if let list = object["children"], !list.isNull {
+            guard let items = list.arrayValue else { throw PluginError.invalid("\(where_).children must be a list") }
+            children = try items.enumerated().map { index, item in
+                guard let object = item.objectValue else {
+                    throw PluginError.invalid("\(where_).children[\(index)] must be an object")
+                }
+                return try ChildStream(object, at: "\(where_).children[\(index)]", parentKey: primaryKey)
+            }
         }
         if case .keyset(_, _, let keyParam, let keyFilter) = pagination {
             guard cursorField != nil, cursorParam != nil || cursorFilter != nil || keyFilter != nil || bodyUsesCursor
@@ -153,6 +204,11 @@ struct RESTStream {
 
     /// The records array of a response body.
     func records(in body: JSONValue) throws -> [JSONValue] {
+        try Self.records(in: body, at: recordsPath, stream: name)
+    }
+
+    /// The records array at a dotted path of a response body.
+    static func records(in body: JSONValue, at recordsPath: [String], stream name: String) throws -> [JSONValue] {
         var value = body
         for key in recordsPath {
             guard let next = value[key] else {

@@ -41,6 +41,9 @@ struct Pagination {
 
     let style: Style
     let totals: Totals
+    /// `pagination.stop: empty_page`: only an empty page ends the stream (page and offset
+    /// styles), for APIs that send short pages before the end and no totals.
+    let endsOnEmptyPage: Bool
     /// The page number about to be (or just) read, for `page`.
     private var page = 0
     /// Records on the pages read before the current one.
@@ -48,9 +51,10 @@ struct Pagination {
     private var repeats = 0
     private var lastToken: String?
 
-    init(_ style: Style, totals: Totals = Totals()) {
+    init(_ style: Style, totals: Totals = Totals(), endsOnEmptyPage: Bool = false) {
         self.style = style
         self.totals = totals
+        self.endsOnEmptyPage = endsOnEmptyPage
     }
 
     /// The first request's paging parameters.
@@ -152,6 +156,8 @@ struct Pagination {
             return .more
         }
         if total != nil { return .more }
+        // An API whose documented end is an empty page declares it with one.
+        if endsOnEmptyPage { return count > 0 ? .more : .end(declared: true) }
         return count >= size && count > 0 ? .more : .end(declared: false)
     }
 

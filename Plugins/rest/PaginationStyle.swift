@@ -26,8 +26,8 @@ extension Pagination {
 
         static let allowedKeys: [String: [String]] = [
             "none": ["total_path"],
-            "page": ["page_param", "size_param", "page_size", "start_page", "total_path", "total_pages_path"],
-            "offset": ["offset_param", "limit_param", "page_size", "total_path"],
+            "page": ["page_param", "size_param", "page_size", "start_page", "total_path", "total_pages_path", "stop"],
+            "offset": ["offset_param", "limit_param", "page_size", "total_path", "stop"],
             "cursor": ["cursor_param", "next_path", "size_param", "page_size", "total_path"],
             "link": ["total_path"], "4d": ["page_size"],
             "keyset": ["size_param", "page_size", "key_param", "key_filter"],
@@ -77,6 +77,16 @@ extension Pagination {
                     keyFilter: keyFilter)
             default: self = .none
             }
+        }
+    }
+
+    /// What ends a page or offset stream without totals (`pagination.stop`): a page shorter
+    /// than `page_size` (`short_page`, the default) or only an empty one (`empty_page`).
+    static func endsOnEmptyPage(_ object: JSONObject, at where_: String) throws -> Bool {
+        switch object["stop"]?.stringValue ?? (object["stop"] == nil ? "short_page" : "") {
+        case "short_page": return false
+        case "empty_page": return true
+        default: throw PluginError.invalid("\(where_).stop must be short_page or empty_page")
         }
     }
 

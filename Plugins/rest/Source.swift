@@ -35,48 +35,101 @@ public final class RESTConnector: SourceConnector, DestinationConnector {
 
     /// The configured streams.
     public func discover() throws -> [StreamDescriptor] {
-        config.streams.map { StreamDescriptor(name: $0.name, primaryKey: $0.primaryKey, cursorField: $0.cursorField) }
+        config.streams.flatMap { stream in
+            [StreamDescriptor(name: stream.name, primaryKey: stream.primaryKey, cursorField: stream.cursorField)]
+                + stream.children.map { StreamDescriptor(name: $0.name, primaryKey: $0.primaryKey, cursorField: nil) }
+        }
     }
+
+    /// Every stream a read can name: the configured ones and their children.
+    private var streamNames: [String] { config.streams.flatMap { [$0.name] + $0.children.map(\.name) } }
 
     /// Starts reading a stream from the checkpoint's cursor, or the request's range.
     public func read(_ request: ReadRequest) throws -> any BatchReader {
-        guard let stream = config.streams.first(where: { $0.name == request.stream }) else {
-            throw PluginError.invalid(
-                "unknown stream '\(request.stream)'; configured: \(config.streams.map(\.name).joined(separator: ", "))")
+        if let stream = config.streams.first(where: { $0.name == request.stream }) {
+            return RESTReader(stream: stream, host: host, window: try ReadWindow(request: request, stream: stream))
         }
-        return RESTReader(stream: stream, host: host, window: try ReadWindow(request: request, stream: stream))
+        guard let parent = config.streams.first(where: { $0.children.contains { $0.name == request.stream } }),
+            let child = parent.children.first(where: { $0.name == request.stream })
+        else {
+            throw PluginError.invalid(
+                "unknown stream '\(request.stream)'; configured: \(streamNames.joined(separator: ", "))")
+        }
+        let parents = RESTReader(
+            stream: parent, host: host, window: try ReadWindow(request: request, stream: parent), withDetail: false)
+        return ChildReader(parents: parents, child: child, host: host)
     }
 }
 
 /// Reads one stream: a page per `next()`, the checkpoint carrying the highest
 /// cursor value seen so far (the API should return records in cursor order).
+///
+/// With `requests:`, the lists are read one after the other, records already delivered in
+/// this run are dropped by key, and only the last list's pages carry the checkpoint (the
+/// cursor must not pass records an earlier list has but a later one has not read yet).
+/// With `detail:`, each page's records are completed before the page is returned.
 final class RESTReader: BatchReader {
+    /// One page as delivered: its records (rejected ones marked) and its checkpoint.
+    struct Delivery {
+        var records: [JSONObject]
+        var checkpoint: JSONValue?
+    }
+
     let stream: RESTStream
     let host: HostServices
     private let window: ReadWindow
+    /// Nil when the records are read only as parents of a child stream.
+    private let detail: Detail?
     private var pagination: Pagination
     private var pending: Pagination.Next
     private var cursor: JSONValue?
     /// Keyset paging's position; nil for the other styles.
     private var keyset: Keyset?
+    /// The index of the list (`requests:`) being read.
+    private var request = 0
+    /// Keys delivered in this run, when several lists may hold the same record.
+    private var delivered = Set<String>()
+    /// The last accepted page's records, to catch an API that ignores the page parameter.
+    private var previousPage: [JSONValue] = []
+    /// The last checkpoint handed to the host (or the one the read started from).
+    private var deliveredCheckpoint: JSONValue?
+    /// Whether every list read so far declared its end.
+    private var everyListComplete = true
     private(set) var isComplete = false
 
-    init(stream: RESTStream, host: HostServices, window: ReadWindow) {
+    init(stream: RESTStream, host: HostServices, window: ReadWindow, withDetail: Bool = true) {
         self.stream = stream
         self.host = host
         self.window = window
+        detail = withDetail ? stream.detail : nil
         cursor = window.checkpointCursor
-        pagination = Pagination(stream.pagination, totals: stream.totals)
+        pagination = Pagination(stream.pagination, totals: stream.totals, endsOnEmptyPage: stream.endsOnEmptyPage)
         pending = pagination.first()
         if stream.pagination.isKeyset { keyset = Keyset(cursor: window.start, keys: window.checkpointKeys) }
+        deliveredCheckpoint = checkpoint()
     }
 
     func next() throws -> RecordBatch? {
+        guard let page = try nextPage() else { return nil }
+        var batch = RecordBatch(checkpoint: page.checkpoint)
+        for record in page.records { batch.append(record) }
+        return batch
+    }
+
+    /// The next page's records, or nil at the end of the stream.
+    func nextPage() throws -> Delivery? {
         while true {
             if host.isCancelled { throw PluginError.cancelled() }
             let url: String
             switch pending {
-            case .done: return nil
+            case .done:
+                guard request + 1 < stream.requests.count else { return nil }
+                request += 1
+                pagination = Pagination(
+                    stream.pagination, totals: stream.totals, endsOnEmptyPage: stream.endsOnEmptyPage)
+                pending = pagination.first()
+                previousPage = []
+                continue
             case .repeatPage, .inconsistent:
                 // Never pending: both are handled where the page is read. A plugin never traps.
                 throw PluginError.invalid("stream '\(stream.name)': internal paging state \(pending)")
@@ -84,13 +137,15 @@ final class RESTReader: BatchReader {
             case .query(let paging):
                 url = HTTPRequest.path(stream.path, query: baseQuery() + paging.map { ($0.name, $0.value) })
             }
-            if let batch = try read(url) { return batch }
+            if let page = try read(url) { return page }
         }
     }
 
+    private var isLastList: Bool { request == stream.requests.count - 1 }
+
     /// Reads one page (again, while it disagrees with the API's totals); nil when it
     /// ended the stream without records or must be followed by another request.
-    private func read(_ url: String) throws -> RecordBatch? {
+    private func read(_ url: String) throws -> Delivery? {
         while true {
             let response = try host.http(request(url))
             guard response.isSuccess else {
@@ -101,8 +156,10 @@ final class RESTReader: BatchReader {
             }
             let body = try response.json()
             let records = try stream.records(in: body)
-            var page = try Page(records, stream: stream, window: window, cursor: cursor, keyset: keyset)
+            let page = try Page(records, stream: stream, window: window, cursor: cursor, keyset: keyset)
             if let keyset { try checkProgress(of: page, records: records.count, from: keyset) }
+            try checkMoved(records, url: url)
+            let accepted = pagination
             let next = pagination.next(
                 afterPageOf: keyset == nil ? records.count : page.fresh, body: body,
                 linkHeader: response[header: "Link"], startedAtBeginning: window.start == nil)
@@ -119,20 +176,65 @@ final class RESTReader: BatchReader {
                     "stream '\(stream.name)': \(reason). Records changed or vanished between pages (or the API "
                         + "caps pages below pagination.page_size: lower it); the read stops before this page, "
                         + "so the next run reads it again.")
-            case .done(let complete):
-                // Complete means the whole stream: a read from a cursor or inside a range never is.
-                isComplete = complete && window.isWhole
             default:
                 break
+            }
+            let (fresh, keys) = unseen(page.records)
+            let completed: [JSONObject]
+            do {
+                completed = try detail?.complete(fresh, stream: stream.name, host: host) ?? fresh
+            } catch {
+                // Nothing moved: a `next()` called again reads this page again.
+                pagination = accepted
+                throw error
+            }
+            if case .done(let complete) = next {
+                // Complete means the whole stream: a read from a cursor or inside a range never is.
+                everyListComplete = everyListComplete && complete
+                isComplete = everyListComplete && window.isWhole && isLastList
             }
             // Only now, with the page accepted, do the cursor and keyset move past it.
             pending = next
             cursor = page.cursor
             keyset = page.keyset
-            page.batch.checkpoint = checkpoint()
-            if page.batch.isEmpty, case .done = pending { return nil }
-            return page.batch
+            previousPage = records
+            delivered.formUnion(keys)
+            let checkpoint = isLastList ? checkpoint() : nil
+            if completed.isEmpty, case .done = pending, checkpoint == nil || checkpoint == deliveredCheckpoint {
+                return nil
+            }
+            if checkpoint != nil { deliveredCheckpoint = checkpoint }
+            return Delivery(records: completed, checkpoint: checkpoint)
         }
+    }
+
+    /// With `requests:`, the records whose key no earlier page of this run delivered (the
+    /// first of each key on the page), and their keys.
+    private func unseen(_ records: [JSONObject]) -> ([JSONObject], [String]) {
+        guard stream.requests.count > 1 else { return (records, []) }
+        var keys: [String] = []
+        var onPage = Set<String>()
+        let fresh = records.filter { record in
+            let key = JSONWriter().encodeString(.array(stream.primaryKey.map { record[$0] ?? .null }))
+            guard !delivered.contains(key), onPage.insert(key).inserted else { return false }
+            keys.append(key)
+            return true
+        }
+        return (fresh, keys)
+    }
+
+    /// A page or offset that returns the very records of the page before (the API ignores
+    /// the page parameter) would be read forever, most of all with `stop: empty_page`.
+    private func checkMoved(_ records: [JSONValue], url: String) throws {
+        switch stream.pagination {
+        case .page, .offset, .fourD: break
+        default: return
+        }
+        guard !records.isEmpty, records == previousPage else { return }
+        throw PluginError.invalid(
+            "stream '\(stream.name)': \(url.split(separator: "?").first ?? "") returned the same \(records.count) records as "
+                + "the page before: the API ignores the paging parameter (check pagination.page_param, offset_param or start_page)"
+        )
     }
 
     /// Keyset paging must move forward: records before the position mean the API ignores the
@@ -198,10 +300,10 @@ final class RESTReader: BatchReader {
     /// A cursor value as it goes into a URL or filter: strings bare, the rest as JSON.
     static func text(_ value: JSONValue) -> String { value.stringValue ?? JSONWriter().encodeString(value) }
 
-    /// The stream's static query plus the cursor (a parameter or inside a filter
+    /// The stream's static query and the current list's (`requests:`) plus the cursor (a parameter or inside a filter
     /// expression), keyset's last key, and the range's end.
     private func baseQuery() -> [(String, String)] {
-        var query = stream.query
+        var query = stream.query + stream.requests[request]
         var conditions: [String] = []
         var keyFilter: String?
         if case .keyset(_, _, let keyParam, let filter) = stream.pagination, let key = keyset?.lastKey {
@@ -240,7 +342,7 @@ final class RESTReader: BatchReader {
 /// One page's records as they will be delivered: inside the read window, not
 /// read before (keyset), with the cursor and keyset position they lead to.
 struct Page {
-    var batch = RecordBatch()
+    var records: [JSONObject] = []
     /// Records on the page not read before (keyset), counted before the window drops any.
     var fresh = 0
     /// Records before the keyset position (an API that ignores the cursor).
@@ -277,7 +379,7 @@ struct Page {
             if let value, self.cursor.map({ RESTReader.isAfter(value, $0) }) ?? true {
                 self.cursor = value
             }
-            batch.append(object)
+            self.records.append(object)
         }
     }
 }

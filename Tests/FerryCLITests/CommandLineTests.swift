@@ -52,7 +52,7 @@ import Testing
         let outcome = try Sandbox().ferry(["run", "--limit", "0"])
         #expect(outcome.status == 64)
         #expect(outcome.stderr.contains("--limit must be a positive number of records, got 0"))
-        let since = try Sandbox().ferry(["run", "--since", "yesterday"])
+        let since = try Sandbox().ferry(["run", "--since", "last week"])
         #expect(since.status == 64)
         #expect(since.stderr.contains("--since must be a date"))
     }

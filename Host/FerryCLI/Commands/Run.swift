@@ -22,10 +22,16 @@ struct Run: ParsableCommand {
     @Flag(help: "Ignore stored cursors and read everything.")
     var full = false
 
-    @Option(help: "Read from this date or date-time (ISO 8601), passed to the source.")
+    // Unconditional: a relative value starts with '-' and must not be taken for an option.
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Read from this date or date-time (ISO 8601), or a relative time (-30d, -2w, -12h, today, yesterday), passed to the source."
+    )
     var since: String?
 
-    @Option(help: "Read up to this date or date-time (ISO 8601), passed to the source.")
+    @Option(
+        parsing: .unconditional, help: "Read up to this date or date-time, or a relative time, passed to the source.")
     var until: String?
 
     @Flag(help: "Read and transform, but write nothing and store no state.")
@@ -63,10 +69,8 @@ struct Run: ParsableCommand {
                 "--max-delete must be a whole number of records or a share from 0% to 100%, got '\(maxDelete)'")
         }
         for (name, value) in [("--since", since), ("--until", until)] {
-            if let value, !DateArgument.isValid(value) {
-                throw ValidationError(
-                    "\(name) must be a date (2025-01-31) or an ISO 8601 date-time (2025-01-31T12:00:00Z), got '\(value)'"
-                )
+            if let value, DateBound(parsing: value) == nil {
+                throw ValidationError("\(name) must be \(DateBound.forms), got '\(value)'")
             }
         }
     }
@@ -187,15 +191,6 @@ struct Run: ParsableCommand {
             print("\(report.pipeline.pipeline): \(report.message ?? "")")
         }
         print("State: \(stateFile)")
-    }
-}
-
-/// Accepts the date forms `--since`/`--until` take.
-enum DateArgument {
-    static func isValid(_ text: String) -> Bool {
-        let date = #/^\d{4}-\d{2}-\d{2}$/#
-        let dateTime = #/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/#
-        return text.wholeMatch(of: date) != nil || text.wholeMatch(of: dateTime) != nil
     }
 }
 

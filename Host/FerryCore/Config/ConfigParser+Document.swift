@@ -12,7 +12,7 @@ extension ConfigParser {
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
         "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection",
         "max_delete", "after",
-        "conflicts",
+        "conflicts", "since", "until", "timezone",
     ]
     static let endpointKeys = ["connection", "stream"]
     static let siteKeys = ["pipelines", "connections"]
@@ -140,6 +140,15 @@ extension ConfigParser {
         }
         pipeline.cursorField = try fields.optional("cursor_field").map(string)
         pipeline.lookback = try fields.optional("lookback").map(duration)
+        pipeline.since = try fields.optional("since").map(dateBound)
+        pipeline.until = try fields.optional("until").map(dateBound)
+        if let field = fields.optional("timezone") {
+            let name = try string(field)
+            guard TimeZone(identifier: name) != nil else {
+                throw failure(.invalidValue, field, "expected an IANA time zone such as Europe/Helsinki, got '\(name)'")
+            }
+            pipeline.timeZone = name
+        }
         if let field = fields.optional("batch_size") {
             let size = try integer(field)
             let range = PipelineConfig.batchSizeRange
@@ -268,6 +277,15 @@ extension ConfigParser {
         let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit)
         guard !overflow else { throw failure(.invalidValue, field, "duration '\(text)' is too long") }
         return seconds
+    }
+
+    /// A `since`/`until` value (``DateBound``), kept as written: relative ones resolve per run.
+    func dateBound(_ field: Field) throws -> String {
+        let text = try string(field)
+        guard DateBound(parsing: text) != nil else {
+            throw failure(.invalidValue, field, "expected \(DateBound.forms), got '\(text)'")
+        }
+        return text
     }
 
     /// A five-field cron expression, optionally after `CRON_TZ=Zone` (or `TZ=Zone`),

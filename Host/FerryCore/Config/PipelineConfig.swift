@@ -99,6 +99,14 @@ public struct PipelineConfig: Sendable, Equatable {
     public var maxDelete = DeleteLimit.default
     /// Two-way sync: merge each record with the destination's current one, field by field.
     public var conflicts: ConflictSettings?
+    /// Where each run starts reading (`since:`), as written: a date, a date-time, or a
+    /// relative time such as `-30d` (``DateBound``); `--since` replaces it.
+    public var since: String?
+    /// Where each run stops reading (`until:`, exclusive), in the same forms; `--until` replaces it.
+    public var until: String?
+    /// The IANA time zone relative `since`/`until` days are counted in (`timezone:`);
+    /// nil: the host's.
+    public var timeZone: String?
     /// Where the pipeline is defined.
     public var location: SourceLocation
 

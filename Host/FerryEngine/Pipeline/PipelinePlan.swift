@@ -1,6 +1,7 @@
 import FerryCore
 import FerryJSON
 import FerryPluginSDK
+import Foundation
 
 /// A pipeline ready to run: its open connections and every setting resolved.
 /// `Workspace.plan(_:)` makes one from the configuration; tests may build one by hand.
@@ -41,6 +42,11 @@ public struct PipelinePlan {
     public var maxDelete = DeleteLimit.default
     /// Two-way sync (config `conflicts:`), or nil.
     public var conflicts: ConflictPlan?
+    /// The config's `since:`/`until:` as written (``DateBound``), used when the run's options
+    /// give none, and the time zone their relative days count in (nil: the host's).
+    public var since: String?
+    public var until: String?
+    public var timeZone: TimeZone?
 
     public init(
         id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
@@ -123,4 +129,30 @@ public struct RunOptions: Sendable {
     /// whatever lies between the stored checkpoint and `--since`. `--until` alone continues
     /// from the checkpoint, so its progress is stored as usual.
     public var isRanged: Bool { since != nil }
+
+    /// These options with the pipeline's own `since`/`until` where they give none, relative
+    /// values resolved against `now` in the pipeline's zone: once per run, so every reader
+    /// the run opens (after a retry, too) reads the same window.
+    /// - Throws: A value that is none of ``DateBound/forms`` (the CLI and the config parser
+    ///   check them first, so only a caller that skipped them gets here).
+    public func resolved(for plan: PipelinePlan, now: Date) throws -> RunOptions {
+        var options = self
+        let zone = plan.timeZone ?? .current
+        func resolve(_ text: String?, _ name: String) throws -> String? {
+            guard let text else { return nil }
+            guard let bound = DateBound(parsing: text) else {
+                throw RunOptionError("\(name) must be \(DateBound.forms), got '\(text)'")
+            }
+            return bound.resolved(now: now, timeZone: zone)
+        }
+        options.since = try resolve(since ?? plan.since, "since")
+        options.until = try resolve(until ?? plan.until, "until")
+        return options
+    }
+}
+
+/// A run option no source can use.
+public struct RunOptionError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -36,17 +36,27 @@ extension PipelineRunner {
     /// Stage 1: keys and config transforms. When nothing needs to look inside the records,
     /// the source's bytes go on as they came (no parsing, no copy). A line that is not a
     /// JSON object breaks the source protocol; a record without a usable key, or one a
-    /// transform refuses, is the record's own fault and becomes a dead letter.
+    /// transform refuses, is the record's own fault and becomes a dead letter, like one the
+    /// source marked as rejected (`SourceRejection`: a detail call answered 404, say).
     func shape(_ batch: SourceBatch, ledger: inout BatchLedger) throws -> OutgoingBatch {
-        guard plan.transform != nil || plan.detectsChanges else {
+        let rejections = SourceRejections.find(in: batch.records, lines: ledger.sourceLines)
+        guard plan.transform != nil || plan.detectsChanges || !rejections.isEmpty else {
             return OutgoingBatch(untouched: batch, lines: ledger.sourceLines)
         }
         var records: [OutgoingRecord] = []
         records.reserveCapacity(batch.count)
         for index in 0..<ledger.sourceLines.count {
             let line = ledger.sourceLines.bytes(of: index)
+            if let error = rejections[index] {
+                ledger.deadLetter(index, stage: "source", error)
+                continue
+            }
             do {
                 guard let transform = plan.transform else {
+                    guard plan.detectsChanges else {
+                        records.append(OutgoingRecord(sourceIndex: index, line: line))
+                        continue
+                    }
                     // Only the key is needed: read just those fields, and send the bytes as they came.
                     records.append(OutgoingRecord(sourceIndex: index, key: try key(ofLine: line), line: line))
                     continue

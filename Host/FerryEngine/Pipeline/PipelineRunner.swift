@@ -18,7 +18,8 @@ import Logging
 public final class PipelineRunner {
     let plan: PipelinePlan
     let store: any StateStore
-    let options: RunOptions
+    /// The run's options; `run()` resolves relative `since`/`until` in them once.
+    private(set) var options: RunOptions
     let cancellation: Cancellation
     let logger: Logger
     /// Called after each committed batch with the run's totals so far.
@@ -53,6 +54,7 @@ public final class PipelineRunner {
     /// Runs to the end of the stream, a cancellation, the `--limit`, or an error.
     public func run() throws -> RunReport {
         let started = Date()
+        options = try options.resolved(for: plan, now: started)
         let runID = options.dryRun ? 0 : try store.beginRun(plan.id)
         var totals = BatchCounts()
         do {

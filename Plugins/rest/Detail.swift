@@ -1,0 +1,98 @@
+import FerryJSON
+import FerryPluginSDK
+
+/// `detail:` of a stream: one request per listed record (`repair-order/{id}`), its object
+/// merged over the listed record, merged under a key, or put in its place.
+struct Detail {
+    static let keys = ["path", "query", "records_path", "mode", "into", "concurrency", "reject_statuses"]
+    static let defaultConcurrency = 4
+    /// Statuses that mean "this record is gone": the record is dead-lettered, the read goes on.
+    static let defaultRejectStatuses: Set<Int> = [404, 410]
+
+    enum Mode: String { case merge, replace }
+
+    let path: PathTemplate
+    let query: [(String, String)]
+    /// Dotted path to the object in the response; empty: the body is the object.
+    let recordsPath: [String]
+    let mode: Mode
+    /// With `merge`: the key the detail goes under; nil: its fields go over the listed record's.
+    let into: String?
+    let concurrency: Int
+    let rejectStatuses: Set<Int>
+
+    init(_ object: JSONObject, at where_: String) throws {
+        let fields = try ConfigFields(object, at: where_, keys: Self.keys)
+        path = try PathTemplate(try fields.requiredText("path"), at: "\(where_).path")
+        query = try fields.query()
+        recordsPath = (try fields.text("records_path") ?? "").split(separator: ".").map(String.init)
+        let modeText = try fields.text("mode") ?? "merge"
+        guard let mode = Mode(rawValue: modeText) else {
+            throw PluginError.invalid("\(where_).mode must be merge or replace, got '\(modeText)'")
+        }
+        self.mode = mode
+        into = try fields.text("into")
+        if into != nil && mode == .replace { throw PluginError.invalid("\(where_).into needs mode: merge") }
+        concurrency = try fields.concurrency(default: Self.defaultConcurrency)
+        rejectStatuses = try fields.statuses("reject_statuses") ?? Self.defaultRejectStatuses
+    }
+
+    /// The listed records, each completed by its detail request, `concurrency` at a time.
+    /// A record whose request answered one of `reject_statuses`, or that lacks a field the
+    /// path needs, comes back marked (`SourceRejection`) for the host to dead-letter.
+    /// - Throws: When a request failed for another reason (401, 429 or 5xx after the host's
+    ///   retries, another status, a body that is not the expected object): the read fails
+    ///   before the page, so no checkpoint passes it.
+    func complete(_ records: [JSONObject], stream: String, host: HostServices) throws -> [JSONObject] {
+        try Concurrently.map(records.count, width: concurrency) { index in
+            if host.isCancelled { throw PluginError.cancelled() }
+            return try complete(records[index], stream: stream, host: host)
+        }
+    }
+
+    private func complete(_ record: JSONObject, stream: String, host: HostServices) throws -> JSONObject {
+        let path: String
+        switch self.path.path(for: record) {
+        case .failure(let missing):
+            return SourceRejection.mark(
+                record,
+                error:
+                    "stream '\(stream)': the listed record has no usable '\(missing.name)' for detail.path '\(self.path.text)'"
+            )
+        case .success(let filled): path = filled
+        }
+        let response = try host.http(.get(HTTPRequest.path(path, query: query)))
+        guard response.isSuccess else {
+            let what =
+                "stream '\(stream)': detail GET \(path) answered HTTP \(response.status): \(response.text.prefix(200))"
+            if rejectStatuses.contains(response.status) { return SourceRejection.mark(record, error: what) }
+            if response.status >= 500 { throw PluginError.retryable(what) }
+            throw PluginError.invalid(what + " (only detail.reject_statuses reject the record alone)")
+        }
+        var value = try response.json()
+        for key in recordsPath {
+            guard let next = value[key] else {
+                throw PluginError.invalid(
+                    "stream '\(stream)': the detail response of GET \(path) has no '\(recordsPath.joined(separator: "."))'"
+                )
+            }
+            value = next
+        }
+        guard let detail = value.objectValue else {
+            throw PluginError.invalid(
+                "stream '\(stream)': the detail response of GET \(path) is not an object\(recordsPath.isEmpty ? " (set detail.records_path)" : "")"
+            )
+        }
+        switch (mode, into) {
+        case (.replace, _): return detail
+        case (.merge, let key?):
+            var merged = record
+            merged[key] = .object(detail)
+            return merged
+        case (.merge, nil):
+            var merged = record
+            for (key, value) in detail { merged[key] = value }
+            return merged
+        }
+    }
+}
