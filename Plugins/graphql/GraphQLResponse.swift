@@ -56,7 +56,8 @@ struct GraphQLResponse {
         }
         guard response.isSuccess else {
             let snippet = String(response.text.prefix(200))
-            throw PluginError.invalid("stream '\(stream)': the GraphQL endpoint answered HTTP \(response.status): \(snippet)")
+            throw PluginError.invalid(
+                "stream '\(stream)': the GraphQL endpoint answered HTTP \(response.status): \(snippet)")
         }
         guard let body else {
             throw PluginError.invalid(

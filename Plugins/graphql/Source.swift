@@ -51,7 +51,8 @@ final class GraphQLReader: BatchReader {
         if stream.recordsPath.expandsLists { return values }
         guard let list = values.first?.arrayValue else {
             throw PluginError.invalid(
-                "stream '\(stream.name)': records_path '\(stream.recordsPath)' is not a list (use nodes, or edges[].node)")
+                "stream '\(stream.name)': records_path '\(stream.recordsPath)' is not a list (use nodes, or edges[].node)"
+            )
         }
         return list
     }

@@ -92,10 +92,12 @@ struct GraphQLStream {
         self.order = order
         if cursorField == nil {
             for key in ["cursor_variable", "until_variable"] where object[key] != nil {
-                throw PluginError.invalid("\(place).\(key) needs cursor_field: the record field whose newest value is kept")
+                throw PluginError.invalid(
+                    "\(place).\(key) needs cursor_field: the record field whose newest value is kept")
             }
             if order != .any {
-                throw PluginError.invalid("\(place).order \(order.rawValue) needs cursor_field, the field the API sorts by")
+                throw PluginError.invalid(
+                    "\(place).order \(order.rawValue) needs cursor_field, the field the API sorts by")
             }
         }
         pageCursorVariable = try path("page_cursor_variable") ?? FieldPath("after", at: place)

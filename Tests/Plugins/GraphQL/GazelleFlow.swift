@@ -16,7 +16,9 @@ enum GazelleFlow {
             state.pianos = (1...pianos).map {
                 GazelleSimulator.piano($0, client: 1 + $0 % 3, updated: GazelleSimulator.time($0))
             }
-            state.timeline = (1...entries).map { GazelleSimulator.timelineEntry($0, occurred: GazelleSimulator.time($0 * 10)) }
+            state.timeline = (1...entries).map {
+                GazelleSimulator.timelineEntry($0, occurred: GazelleSimulator.time($0 * 10))
+            }
         }
     }
 

@@ -63,7 +63,8 @@ final class GazelleSimulator: @unchecked Sendable {
         self.defaultPageSize = defaultPageSize
         state = Mutex(State(refreshTokens: Set(refreshTokens)))
         server = try LoopbackServer { [unowned self] request in
-            self.handle(Incoming(method: request.method, path: request.path, headers: request.headers, body: request.body))
+            self.handle(
+                Incoming(method: request.method, path: request.path, headers: request.headers, body: request.body))
         }
     }
 
@@ -95,7 +96,8 @@ final class GazelleSimulator: @unchecked Sendable {
     func handler(headers: [(name: String, value: String)]) -> @Sendable (HTTPRequest) throws -> HTTPResponse {
         { [self] request in
             let path = request.url.isEmpty ? "/graphql/private/" : request.url
-            let reply = handle(Incoming(method: request.method, path: path, headers: headers + request.headers, body: request.body))
+            let reply = handle(
+                Incoming(method: request.method, path: path, headers: headers + request.headers, body: request.body))
             guard case .response(let status, let replyHeaders, let body) = reply else {
                 throw PluginError.retryable("the simulator dropped the request")
             }
@@ -306,13 +308,16 @@ final class GazelleSimulator: @unchecked Sendable {
         let page = Array(all.dropFirst(offset).prefix(size))
         let end = offset + page.count - 1
         let endCursor: JSONValue =
-            repeating ? after.map(JSONValue.string) ?? .string(Self.cursor(end)) : page.isEmpty ? .null : .string(Self.cursor(end))
+            repeating
+            ? after.map(JSONValue.string) ?? .string(Self.cursor(end))
+            : page.isEmpty ? .null : .string(Self.cursor(end))
         let type = Self.typeNames[field.name]!
         var result = JSONObject()
         for selection in field.selections {
             switch selection.name {
             case "nodes":
-                result[selection.responseKey] = .array(page.map { .object(Self.project($0, selection.selections, type)) })
+                result[selection.responseKey] = .array(
+                    page.map { .object(Self.project($0, selection.selections, type)) })
             case "edges":
                 result[selection.responseKey] = .array(
                     page.enumerated().map { index, node in

@@ -78,7 +78,9 @@ import Testing
         // 10 records, 4 a page: three pages, newest first.
         #expect(nodes.map(\.lines.count) == [4, 4, 2])
         #expect(nodes.map(\.lines) == edges.map(\.lines))
-        #expect(nodes.flatMap(\.records).map { $0["id"]?.stringValue ?? "" } == (1...10).reversed().map { "cli_" + String(format: "%04d", $0) })
+        #expect(
+            nodes.flatMap(\.records).map { $0["id"]?.stringValue ?? "" }
+                == (1...10).reversed().map { "cli_" + String(format: "%04d", $0) })
         #expect(
             nodes[0].lines[0]
                 == #"{"id":"cli_0010","companyName":"Company 10","status":"ACTIVE","updatedAt":"2026-03-01T08:10:00Z","defaultContact":{"firstName":"First10","lastName":"Last10"}}"#
@@ -97,10 +99,56 @@ import Testing
         // Clients 15…20 are newer than the checkpoint (minute 14): two pages hold them.
         let batches = try instance.read(
             ReadRequest(stream: "clients", checkpoint: ["cursor": .string(GazelleSimulator.time(14))]))
-        #expect(batches.flatMap(\.records).map { $0["id"]?.stringValue ?? "" } == (15...20).reversed().map { "cli_" + String(format: "%04d", $0) } + ["cli_0014"])
+        #expect(
+            batches.flatMap(\.records).map { $0["id"]?.stringValue ?? "" } == (15...20).reversed().map {
+                "cli_" + String(format: "%04d", $0)
+            } + ["cli_0014"])
         #expect(simulator.queries(of: "allClients").count == 2)
         #expect(!instance.lastReadWasComplete)
         #expect(batches.last?.checkpoint == ["cursor": "2026-03-01T08:20:00Z"])
+    }
+
+    @Test func sinceAndUntilGoIntoTheVariablesAndBoundTheRecords() throws {
+        let simulator = try GazelleSimulator()
+        simulator.state.withLock { state in
+            state.timeline = (1...9).map {
+                GazelleSimulator.timelineEntry($0, occurred: GazelleSimulator.time($0 * 10))
+            }
+        }
+        let timeline: JSONValue = [
+            "name": "timeline",
+            "query": """
+            query T($first: Int, $after: String, $since: CoreDateTime) {
+              allTimelineEntries(first: $first, after: $after, occurredAtGet: $since) {
+                nodes { id occurredAt } pageInfo { hasNextPage endCursor }
+              }
+            }
+            """,
+            "variables": ["first": 2], "records_path": "data.allTimelineEntries.nodes", "primary_key": "id",
+            "cursor_field": "occurredAt", "cursor_variable": "since", "until_variable": "until", "order": "ascending",
+        ]
+        let instance = try Self.open(simulator, streams: [timeline])
+        // Entries at minutes 30…90 match occurredAtGet; --until drops 70 and later.
+        let batches = try instance.read(
+            ReadRequest(stream: "timeline", since: GazelleSimulator.time(30), until: GazelleSimulator.time(70)))
+        #expect(batches.flatMap(\.records).map { $0["id"]?.stringValue ?? "" } == ["tle_3", "tle_4", "tle_5", "tle_6"])
+        let sent = simulator.queries(of: "allTimelineEntries")
+        #expect(sent.allSatisfy { $0.variables["since"] == .string(GazelleSimulator.time(30)) })
+        #expect(sent.allSatisfy { $0.variables["until"] == .string(GazelleSimulator.time(70)) })
+        // Ascending: every page moves the checkpoint to the newest value so far.
+        #expect(
+            batches.map(\.checkpoint)
+                == [
+                    ["cursor": .string(GazelleSimulator.time(40))], ["cursor": .string(GazelleSimulator.time(60))],
+                    ["cursor": .string(GazelleSimulator.time(60))], ["cursor": .string(GazelleSimulator.time(60))],
+                ])
+        #expect(!instance.lastReadWasComplete)
+        // From a checkpoint, the checkpoint's value goes into `since`.
+        let incremental = try instance.read(
+            ReadRequest(stream: "timeline", checkpoint: ["cursor": .string(GazelleSimulator.time(80))]))
+        #expect(incremental.flatMap(\.records).map { $0["id"]?.stringValue ?? "" } == ["tle_8", "tle_9"])
+        #expect(
+            simulator.queries(of: "allTimelineEntries").last?.variables["since"] == .string(GazelleSimulator.time(80)))
     }
 
     @Test func aThrottledQueryIsRetryableAndTheSamePageIsAskedForAgain() throws {
@@ -116,7 +164,9 @@ import Testing
         simulator.state.withLock { $0.throttled = [$0.queries.count + 1] }
         let failure = #expect(throws: PluginError.self) { try instance.read(ReadRequest(stream: "clients")) }
         #expect(failure?.status == PluginError.retryable("").status)
-        #expect(failure?.message.contains("Too many requests; slow down. (code THROTTLED)") == true, "\(String(describing: failure))")
+        #expect(
+            failure?.message.contains("Too many requests; slow down. (code THROTTLED)") == true,
+            "\(String(describing: failure))")
     }
 
     @Test func anUnknownFieldFailsWithTheServersMessage() throws {
@@ -160,7 +210,9 @@ import Testing
         var message = ""
         do { _ = try instance.read(ReadRequest(stream: "clients")) } catch { message = "\(error)" }
         #expect(
-            message.contains("stream 'clients' is declared order: newest_first, but a record with updatedAt 2026-03-01T08:02:00Z came after one with 2026-03-01T08:01:00Z"),
+            message.contains(
+                "stream 'clients' is declared order: newest_first, but a record with updatedAt 2026-03-01T08:02:00Z came after one with 2026-03-01T08:01:00Z"
+            ),
             "\(message)")
     }
 

@@ -46,16 +46,18 @@ import Testing
             try Self.rows(
                 sandbox,
                 "SELECT id, make, model, serialNumber, type, year, json_extract(client, '$.id'), updatedAt FROM gazelle_pianos ORDER BY id"
-            ) == (1...7).map {
-                "pno_\($0)|Yamaha|U\($0)|SN\($0)|\($0 % 2 == 0 ? "GRAND" : "UPRIGHT")|\(1980 + $0)|cli_000\(1 + $0 % 3)|\(GazelleSimulator.time($0))"
-            })
+            )
+                == (1...7).map {
+                    "pno_\($0)|Yamaha|U\($0)|SN\($0)|\($0 % 2 == 0 ? "GRAND" : "UPRIGHT")|\(1980 + $0)|cli_000\(1 + $0 % 3)|\(GazelleSimulator.time($0))"
+                })
         #expect(
             try Self.rows(
                 sandbox,
                 "SELECT id, occurredAt, summary, coalesce(comment, 'NULL'), json_extract(client, '$.id'), coalesce(json_extract(piano, '$.id'), 'NULL') FROM gazelle_timeline_entries ORDER BY id"
-            ) == (1...9).map {
-                "tle_\($0)|\(GazelleSimulator.time($0 * 10))|Tuning \($0)|\($0 % 3 == 0 ? "NULL" : "Note \($0)")|cli_0001|\($0 % 2 == 0 ? "NULL" : "pno_1")"
-            })
+            )
+                == (1...9).map {
+                    "tle_\($0)|\(GazelleSimulator.time($0 * 10))|Tuning \($0)|\($0 % 3 == 0 ? "NULL" : "Note \($0)")|cli_0001|\($0 % 2 == 0 ? "NULL" : "pno_1")"
+                })
         // Pages: 12 clients and 7 pianos by 5, 9 entries by 4.
         #expect(simulator.queries(of: "allClients").count == 3)
         #expect(simulator.queries(of: "allPianos").count == 2)
@@ -73,7 +75,8 @@ import Testing
         }
 
         // A rerun asks one page of each stream and changes nothing.
-        let tables = "SELECT * FROM gazelle_clients ORDER BY id; SELECT * FROM gazelle_pianos ORDER BY id; SELECT * FROM gazelle_timeline_entries ORDER BY id"
+        let tables =
+            "SELECT * FROM gazelle_clients ORDER BY id; SELECT * FROM gazelle_pianos ORDER BY id; SELECT * FROM gazelle_timeline_entries ORDER BY id"
         let before = try Self.rows(sandbox, tables)
         let second = try Self.run(sandbox)
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
@@ -81,11 +84,35 @@ import Testing
         #expect(simulator.queries(of: "allClients").count == 4)
         #expect(simulator.queries(of: "allPianos").count == 3)
         #expect(simulator.queries(of: "allTimelineEntries").count == 4)
-        #expect(simulator.queries(of: "allTimelineEntries").last?.variables["since"] == .string(GazelleSimulator.time(90)))
+        #expect(
+            simulator.queries(of: "allTimelineEntries").last?.variables["since"] == .string(GazelleSimulator.time(90)))
         #expect(try GazelleFlow.checkpoint(sandbox, "clients") == [GazelleFlow.cursor(12)])
         // The refresh token was not rotated, so the old one was kept and used again.
         #expect(simulator.tokenForms.count == 6)
         #expect(simulator.tokenForms.allSatisfy { $0["refresh_token"] == GazelleFlow.refreshToken })
+    }
+
+    @Test func checkAndDiscoverGoThroughTheRealBinary() throws {
+        let (simulator, sandbox) = try Self.start()
+        let check = try sandbox.ferry(["check"], environment: GazelleFlow.environment)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(
+            check.stdout.contains("The GraphQL endpoint answered { __typename } with PrivateQuery."), "\(check.stdout)")
+        let discover = try sandbox.ferry(["discover", "gazelle", "--json"], environment: GazelleFlow.environment)
+        #expect(discover.status == 0, "\(discover.stdout)\(discover.stderr)")
+        for stream in ["clients", "pianos", "timeline"] {
+            #expect(discover.stdout.contains("\"\(stream)\""), "\(discover.stdout)")
+        }
+        #expect(discover.stdout.contains("occurredAt"), "\(discover.stdout)")
+        #expect(simulator.queries.isEmpty)
+        // A server that answers the check with errors fails it with the server's words.
+        try sandbox.write(
+            "ferry.yaml",
+            try sandbox.read("ferry.yaml").replacingOccurrences(
+                of: "client_secret: \"${GAZELLE_CLIENT_SECRET}\"", with: "client_secret: wrong-secret"))
+        let refused = try sandbox.ferry(["check"], environment: GazelleFlow.environment)
+        #expect(refused.status != 0)
+        #expect((refused.stdout + refused.stderr).contains("invalid_client"), "\(refused.stdout)\(refused.stderr)")
     }
 
     @Test func newestFirstStopsAtTheFirstRecordOlderThanTheCheckpoint() throws {
@@ -101,7 +128,10 @@ import Testing
         // Two pages, not three: page two reaches client 12 (the checkpoint) and then 11, older: stop.
         #expect(simulator.queries(of: "allClients").count == 5)
         #expect(
-            try Self.rows(sandbox, "SELECT id, companyName, updatedAt FROM gazelle_clients WHERE companyName LIKE 'Renamed%' OR id = 'cli_0013' ORDER BY id")
+            try Self.rows(
+                sandbox,
+                "SELECT id, companyName, updatedAt FROM gazelle_clients WHERE companyName LIKE 'Renamed%' OR id = 'cli_0013' ORDER BY id"
+            )
                 == [
                     "cli_0002|Renamed 2|2026-03-01T08:20:00Z", "cli_0004|Renamed 4|2026-03-01T08:21:00Z",
                     "cli_0006|Renamed 6|2026-03-01T08:22:00Z", "cli_0008|Renamed 8|2026-03-01T08:23:00Z",
@@ -126,13 +156,17 @@ import Testing
         #expect(try GazelleFlow.checkpoint(sandbox, "clients") == [GazelleFlow.cursor(12)])
         // The page with the error delivered nothing: clients 2 and 1 keep their old names (and 1 its contact).
         #expect(
-            try Self.rows(sandbox, "SELECT companyName FROM gazelle_clients WHERE id IN ('cli_0001', 'cli_0002') ORDER BY id")
+            try Self.rows(
+                sandbox, "SELECT companyName FROM gazelle_clients WHERE id IN ('cli_0001', 'cli_0002') ORDER BY id")
                 == ["Company 1", "Company 2"])
         // The server recovers: the next run reads the newer part again from the top, and all of it lands.
         let again = try Self.run(sandbox, ["clients"])
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
         #expect(
-            try Self.rows(sandbox, "SELECT count(*) FROM gazelle_clients WHERE companyName LIKE 'Renamed%' AND json_extract(defaultContact, '$.firstName') IS NOT NULL")
+            try Self.rows(
+                sandbox,
+                "SELECT count(*) FROM gazelle_clients WHERE companyName LIKE 'Renamed%' AND json_extract(defaultContact, '$.firstName') IS NOT NULL"
+            )
                 == ["7"])
         #expect(try GazelleFlow.checkpoint(sandbox, "clients") == [GazelleFlow.cursor(37)])
     }
@@ -181,14 +215,17 @@ import Testing
         // Every client changes: the newer part is three pages.
         for n in 1...12 { GazelleFlow.update(simulator, client: n, minute: 40 + n) }
         let killed = try sandbox.ferry(
-            ["run", "clients"], environment: GazelleFlow.environment.merging(["FERRY_FAILPOINTS": "after_commit:kill:2"]) { $1 })
+            ["run", "clients"],
+            environment: GazelleFlow.environment.merging(["FERRY_FAILPOINTS": "after_commit:kill:2"]) { $1 })
         #expect(killed.status == -9, "\(killed.stdout)\(killed.stderr)")
         // Two pages were committed, but the checkpoint did not move: the older part of the newer records is not read yet.
         #expect(try GazelleFlow.checkpoint(sandbox, "clients") == [GazelleFlow.cursor(12)])
-        #expect(try Self.rows(sandbox, "SELECT count(*) FROM gazelle_clients WHERE companyName LIKE 'Renamed%'") == ["10"])
+        #expect(
+            try Self.rows(sandbox, "SELECT count(*) FROM gazelle_clients WHERE companyName LIKE 'Renamed%'") == ["10"])
         let again = try Self.run(sandbox, ["clients"])
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
-        #expect(try Self.rows(sandbox, "SELECT count(*) FROM gazelle_clients WHERE companyName LIKE 'Renamed%'") == ["12"])
+        #expect(
+            try Self.rows(sandbox, "SELECT count(*) FROM gazelle_clients WHERE companyName LIKE 'Renamed%'") == ["12"])
         #expect(try GazelleFlow.checkpoint(sandbox, "clients") == [GazelleFlow.cursor(52)])
     }
 }

@@ -39,9 +39,10 @@ struct GraphQLPostgresTests {
             FROM \(schema).gazelle_clients ORDER BY id
             """)
         #expect(
-            clients == (1...12).map {
-                "cli_\(String(format: "%04d", $0))|Company \($0)|ACTIVE|\(GazelleSimulator.time($0))|Last\($0)|H2X \($0)A\($0)"
-            })
+            clients
+                == (1...12).map {
+                    "cli_\(String(format: "%04d", $0))|Company \($0)|ACTIVE|\(GazelleSimulator.time($0))|Last\($0)|H2X \($0)A\($0)"
+                })
         #expect(
             try Self.psql(
                 dsn,
@@ -71,13 +72,18 @@ struct GraphQLPostgresTests {
         // Two clients change and a timeline entry is added: only the newer part is read and written.
         GazelleFlow.update(simulator, client: 5, minute: 30)
         GazelleFlow.update(simulator, client: 9, minute: 31)
-        simulator.state.withLock { $0.timeline.append(GazelleSimulator.timelineEntry(10, occurred: GazelleSimulator.time(100))) }
+        simulator.state.withLock {
+            $0.timeline.append(GazelleSimulator.timelineEntry(10, occurred: GazelleSimulator.time(100)))
+        }
         let before3 = simulator.queries(of: "allClients").count
         let third = try sandbox.ferry(["run"], environment: environment)
         #expect(third.status == 0, "\(third.stdout)\(third.stderr)")
         #expect(simulator.queries(of: "allClients").count == before3 + 1)
         #expect(
-            try Self.psql(dsn, #"SELECT id, "companyName", "updatedAt" FROM \#(schema).gazelle_clients WHERE "companyName" LIKE 'Renamed%' ORDER BY id"#)
+            try Self.psql(
+                dsn,
+                #"SELECT id, "companyName", "updatedAt" FROM \#(schema).gazelle_clients WHERE "companyName" LIKE 'Renamed%' ORDER BY id"#
+            )
                 == ["cli_0005|Renamed 5|2026-03-01T08:30:00Z", "cli_0009|Renamed 9|2026-03-01T08:31:00Z"])
         #expect(try Self.psql(dsn, "SELECT count(*) FROM \(schema).gazelle_clients") == ["12"])
         #expect(try Self.psql(dsn, "SELECT count(*) FROM \(schema).gazelle_timeline_entries") == ["10"])
