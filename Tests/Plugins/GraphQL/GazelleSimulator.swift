@@ -20,7 +20,8 @@ import Synchronization
 /// - A field the type does not have fails before execution at HTTP 200 with
 ///   `extensions.code: undefinedField` and no data; only requested fields are returned.
 /// Faults: throttling (`THROTTLED` at 200, the code is an assumption: Gazelle documents no
-/// limits), an error beside partial data, a page cursor that repeats, expired access tokens.
+/// limits), an error beside partial data, a page cursor that repeats or is missing, expired
+/// access tokens, HTTP 503.
 final class GazelleSimulator: @unchecked Sendable {
     static let clientID = "gz-client-id"
     static let clientSecret = "gz-client-secret-7Q2"
@@ -51,6 +52,10 @@ final class GazelleSimulator: @unchecked Sendable {
         var repeatCursor = false
         /// Once this many queries were answered, every access token issued so far expires.
         var expireAfterQueries: Int?
+        /// Pages say hasNextPage without an endCursor.
+        var omitEndCursor = false
+        /// The queries with these numbers answer HTTP 503 (an overloaded server, before GraphQL runs).
+        var unavailable: Set<Int> = []
     }
 
     let state: Mutex<State>
@@ -256,6 +261,9 @@ final class GazelleSimulator: @unchecked Sendable {
             let (throttled, partialHere, repeating) = state.withLock { state -> (Bool, Bool, Bool) in
                 (state.throttled.contains(number), state.partialErrorAt == number, state.repeatCursor)
             }
+            if state.withLock({ $0.unavailable.contains(number) }) {
+                return .response(status: 503, headers: [("Retry-After", "0")], body: Array("Service Unavailable".utf8))
+            }
             if throttled {
                 return Self.errors([
                     ["message": "Too many requests; slow down.", "extensions": ["code": "THROTTLED"]]
@@ -335,7 +343,8 @@ final class GazelleSimulator: @unchecked Sendable {
                 for part in selection.selections {
                     switch part.name {
                     case "hasNextPage": info[part.responseKey] = .bool(offset + page.count < all.count)
-                    case "endCursor": info[part.responseKey] = endCursor
+                    case "endCursor":
+                        info[part.responseKey] = state.withLock { $0.omitEndCursor } ? .null : endCursor
                     case "hasPreviousPage": info[part.responseKey] = .bool(offset > 0)
                     case "startCursor": info[part.responseKey] = page.isEmpty ? .null : .string(Self.cursor(offset))
                     default: break

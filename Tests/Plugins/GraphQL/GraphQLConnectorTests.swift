@@ -203,6 +203,16 @@ import Testing
         #expect(simulator.queries(of: "allClients").count == 2)
     }
 
+    @Test func hasNextPageWithoutAnEndCursorStopsTheRead() throws {
+        let simulator = try Self.simulator(clients: 9)
+        simulator.state.withLock { $0.omitEndCursor = true }
+        let instance = try Self.open(simulator, streams: [Self.clientsStream()])
+        var message = ""
+        do { _ = try instance.read(ReadRequest(stream: "clients")) } catch { message = "\(error)" }
+        #expect(message.contains("page 1 says hasNextPage but gives no endCursor"), "\(message)")
+        #expect(simulator.queries(of: "allClients").count == 1)
+    }
+
     @Test func aSortThatContradictsTheDeclaredOrderIsAnError() throws {
         let simulator = try Self.simulator(clients: 5)
         // Sorted by id (oldest first here) while the stream says newest_first: an early stop would skip records.

@@ -184,13 +184,23 @@ import Testing
         #expect(try Self.rows(sandbox, "SELECT count(*) FROM gazelle_timeline_entries") == ["9"])
     }
 
-    @Test func aThrottledQueryIsRetriedAndTheRunCompletes() throws {
+    @Test func aThrottledQueryAndA503AreRetriedAndTheRunCompletes() throws {
         let (simulator, sandbox) = try Self.start()
-        simulator.state.withLock { $0.throttled = [2] }
+        // Page two is throttled (GraphQL error at 200: the engine calls the reader again), then its
+        // retry meets a 503 (the host's HTTP service retries the POST, a query being retry-safe).
+        simulator.state.withLock {
+            $0.throttled = [2]
+            $0.unavailable = [3]
+        }
         let run = try Self.run(sandbox, ["clients"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let afters = simulator.queries(of: "allClients").map { $0.variables["after"]?.stringValue }
-        #expect(afters == [nil, GazelleSimulator.cursor(4), GazelleSimulator.cursor(4), GazelleSimulator.cursor(9)])
+        #expect(
+            afters == [
+                nil, GazelleSimulator.cursor(4), GazelleSimulator.cursor(4), GazelleSimulator.cursor(4),
+                GazelleSimulator.cursor(9),
+            ])
+        #expect(run.stderr.contains("Too many requests; slow down. (code THROTTLED)"), "\(run.stderr)")
         #expect(try Self.rows(sandbox, "SELECT count(*) FROM gazelle_clients") == ["12"])
     }
 
