@@ -29,6 +29,7 @@ let swiftPlugins = [
     connector("influxdb", target: "InfluxDBPlugin"),
     connector("postgrest", target: "PostgRESTPlugin"),
     connector("wattivahti", target: "WattiVahtiPlugin"),
+    connector("graphql", target: "GraphQLPlugin"),
 ]
 
 let package = Package(

@@ -1,4 +1,5 @@
 import FerryCore
+import FerryJSON
 import Foundation
 import Logging
 import Synchronization
@@ -126,11 +127,18 @@ public final class HTTPService: Sendable {
         }
     }
 
-    /// The trimmed contents of a refresh-token file, or nil when it is missing or empty.
+    /// The refresh token in a refresh-token file, or nil when it is missing or empty: the
+    /// trimmed text of a plain file (WattiVahti's `refresh_token.txt`), or the `refresh_token`
+    /// of a JSON object (the Gazelle seed's `config/token.json`, as OAuth2 token endpoints answer).
     /// - Parameter path: The file (`http.auth.refresh_token_file`, made absolute by the workspace).
     static func readRefreshTokenFile(_ path: String) -> String? {
         guard let bytes = FileManager.default.contents(atPath: path), bytes.count < 1 << 20 else { return nil }
-        let token = String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.drop(while: \.isWhitespace).first == "{" {
+            guard let token = (try? JSONParser().parse(text))?["refresh_token"]?.stringValue else { return nil }
+            return token.isEmpty ? nil : token
+        }
+        let token = text.filter { !$0.isWhitespace }
         return token.isEmpty ? nil : token
     }
 
