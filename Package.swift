@@ -112,9 +112,17 @@ let package = Package(
             path: "Host/FerryServe",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The conformance kit and the crash kit (`ferry plugins test`): any plugin file, through the ABI.
+        .target(
+            name: "FerryKit",
+            dependencies: ["FerryCore", "FerryLoader", sdk("CFerryPlugin"), sdk("FerryPluginSDK"), sdk("FerrySQLite")],
+            path: "Host/FerryKit"),
+        // The C headers `ferry plugins new --lang c` writes, embedded at build time.
+        .target(name: "CFerryTemplates", path: "Host/CFerryTemplates"),
         .target(
             name: "FerryCLI",
             dependencies: [
+                "CFerryTemplates", "FerryKit",
                 "FerryEngine", sdk("FerryBuild"), "FerryServe", "FerrySchedule", sdk("CFerryPlugin"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -151,6 +159,8 @@ let package = Package(
         .testTarget(
             name: "FerryPluginSDKTests", dependencies: [sdk("FerryPluginSDK"), sdk("FerryJSON")],
             path: "Tests/FerryPluginSDKTests"),
+        // `ferry plugins test` and `ferry plugins new` through the real binary.
+        .testTarget(name: "FerryKitTests", dependencies: ["FerryTesting"], path: "Tests/FerryKitTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
         .testTarget(
             name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"],
