@@ -76,7 +76,7 @@ import Testing
         #expect(kit.stdout.contains("\(name): every check passed."), "\(kit.stdout)")
     }
 
-    @Test func aBadNameOrAnExistingFolderIsRefused() throws {
+    @Test func aBadNameAnExistingFolderOrAMissingSDKIsRefused() throws {
         let sandbox = try Sandbox()
         let bad = try sandbox.ferry(["plugins", "new", "Acme", "--lang", "c"])
         #expect(bad.status == 64, "\(bad.stderr)")
@@ -86,5 +86,11 @@ import Testing
         #expect(taken.status == 1)
         #expect(taken.stderr.contains("\(sandbox.path("taken")) already exists"), "\(taken.stderr)")
         #expect(try sandbox.read("taken/keep.txt") == "mine")
+        let noSDK = try sandbox.ferry(["plugins", "new", "lost", "--lang", "swift", "--sdk", sandbox.path("nowhere")])
+        #expect(noSDK.status == 2)
+        #expect(
+            noSDK.stderr.contains("the plugin SDK package is not at \(sandbox.path("nowhere")) (no Package.swift)"),
+            "\(noSDK.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("lost")), "nothing is written")
     }
 }
