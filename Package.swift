@@ -1,7 +1,16 @@
 // swift-tools-version:6.1
-// The whole build: the stable plugin ABI (PluginAPI/), the host (Host/), every
+// The whole build: the host (Host/), every
 // first-party connector as its own dynamic library (Plugins/), and the tests.
+// The stable plugin ABI and SDK (PluginAPI/) are their own package, depended on by path.
 import PackageDescription
+
+/// A module of the plugin SDK package (PluginAPI/Package.swift).
+func sdk(_ module: String) -> Target.Dependency { .product(name: module, package: "PluginAPI") }
+
+/// Every first-party connector exports `ferry_plugin_v1` and nothing else (Plugins/ferry-plugin.exports says why).
+let exportsOnlyTheEntryPoint = LinkerSetting.unsafeFlags([
+    "-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/ferry-plugin.exports",
+])
 
 /// A first-party connector: one folder under Plugins/, one `libferry-<name>.so`.
 /// The host finds these beside its own executable, so `swift build` is enough.
@@ -13,9 +22,10 @@ func connector(_ folder: String, target: String, dependencies: [Target.Dependenc
         .library(name: "ferry-\(folder)", type: .dynamic, targets: [target]),
         .target(
             name: target,
-            dependencies: ["FerryPluginSDK", "FerryTime", "FerryBuild"] + dependencies,
+            dependencies: [sdk("FerryPluginSDK"), sdk("FerryTime"), sdk("FerryBuild")] + dependencies,
             path: "Plugins/\(folder)",
-            exclude: ["README.md"] + exclude
+            exclude: ["README.md"] + exclude,
+            linkerSettings: [exportsOnlyTheEntryPoint]
         )
     )
 }
@@ -23,7 +33,7 @@ func connector(_ folder: String, target: String, dependencies: [Target.Dependenc
 let swiftPlugins = [
     connector("demo", target: "DemoPlugin"),
     connector("file", target: "FilePlugin"),
-    connector("sqlite", target: "SQLitePlugin", dependencies: ["CSQLite", "FerrySQLite"]),
+    connector("sqlite", target: "SQLitePlugin", dependencies: [sdk("CSQLite"), sdk("FerrySQLite")]),
     connector("rest", target: "RESTPlugin"),
     connector("postgres", target: "PostgresPlugin", dependencies: ["CLibPQ"], exclude: ["CLibPQ"]),
     connector("influxdb", target: "InfluxDBPlugin"),
@@ -37,11 +47,12 @@ let package = Package(
     products: [
         .executable(name: "ferry", targets: ["ferry"]),
         .executable(name: "ferry-bench", targets: ["FerryBench"]),
-        .library(name: "FerryPluginSDK", targets: ["FerryPluginSDK"]),
         // The C reference connector, built by SwiftPM's clang from plain C.
         .library(name: "ferry-cdemo", type: .dynamic, targets: ["CDemoPlugin"]),
     ] + swiftPlugins.map(\.0),
     dependencies: [
+        // The plugin SDK and the leaf modules host and plugins share: its own package (PluginAPI/Package.swift).
+        .package(path: "PluginAPI"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -51,29 +62,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // MARK: PluginAPI: the C ABI, the JSON codec and the Swift SDK for connector authors.
-        .target(name: "CFerryPlugin", path: "PluginAPI/CFerryPlugin"),
-        .target(name: "FerryJSON", path: "PluginAPI/FerryJSON"),
-        .target(name: "FerryTime", path: "PluginAPI/FerryTime"),
-        .target(name: "FerryURL", path: "PluginAPI/FerryURL"),
-        // Ferry's version (one header, read by C and Swift) and the Swift runtime tag.
-        .target(name: "CFerryVersion", path: "PluginAPI/CFerryVersion"),
-        .target(name: "FerryBuild", dependencies: ["CFerryVersion"], path: "PluginAPI/FerryBuild"),
-        // SQLite's C API and one small wrapper of it, for the host's state store and the sqlite connector alike.
-        .systemLibrary(
-            name: "CSQLite", path: "PluginAPI/CSQLite", pkgConfig: "sqlite3",
-            providers: [.apt(["libsqlite3-dev"])]
-        ),
-        .target(name: "FerrySQLite", dependencies: ["CSQLite"], path: "PluginAPI/FerrySQLite"),
-        .target(
-            name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild", "FerryURL"],
-            path: "PluginAPI/FerryPluginSDK"),
-
         // MARK: Host: the ferry executable and its modules, lightest first.
         .target(
             name: "FerryCore",
             dependencies: [
-                "FerryJSON", "FerryTime", .product(name: "Yams", package: "Yams"),
+                sdk("FerryJSON"), sdk("FerryTime"), .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/FerryCore"
@@ -82,32 +75,36 @@ let package = Package(
             name: "CCurl", path: "Host/CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite", "FerrySQLite"], path: "Host/FerryState"),
+        .target(
+            name: "FerryState", dependencies: ["FerryCore", sdk("CSQLite"), sdk("FerrySQLite")], path: "Host/FerryState"
+        ),
         .target(
             name: "FerryHTTP",
             dependencies: [
-                "FerryCore", "CCurl", "FerryJSON", "FerryURL", .product(name: "Logging", package: "swift-log"),
+                "FerryCore", "CCurl", sdk("FerryJSON"), sdk("FerryURL"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/FerryHTTP"
         ),
         .target(
-            name: "FerryLoader", dependencies: ["FerryCore", "CFerryPlugin", "FerryBuild"], path: "Host/FerryLoader"),
+            name: "FerryLoader", dependencies: ["FerryCore", sdk("CFerryPlugin"), sdk("FerryBuild")],
+            path: "Host/FerryLoader"),
         .target(
             name: "FerryEngine",
             dependencies: [
-                "FerryCore", "FerryState", "FerryHTTP", "FerryLoader", "CFerryPlugin", "FerryPluginSDK",
+                "FerryCore", "FerryState", "FerryHTTP", "FerryLoader", sdk("CFerryPlugin"), sdk("FerryPluginSDK"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/FerryEngine"
         ),
         // `ferry serve`: the schedule (pure, clock-injected) and the service around it.
         .target(
-            name: "FerrySchedule", dependencies: ["FerryCore", "FerryTime"], path: "Host/FerrySchedule",
+            name: "FerrySchedule", dependencies: ["FerryCore", sdk("FerryTime")], path: "Host/FerrySchedule",
             swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "FerryServe",
             dependencies: [
-                "FerrySchedule", "FerryEngine", "FerryCore", "FerryJSON", "FerryHTTP", "CCurl",
+                "FerrySchedule", "FerryEngine", "FerryCore", sdk("FerryJSON"), "FerryHTTP", "CCurl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,10 +113,18 @@ let package = Package(
             path: "Host/FerryServe",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The conformance kit and the crash kit (`ferry plugins test`): any plugin file, through the ABI.
+        .target(
+            name: "FerryKit",
+            dependencies: ["FerryCore", "FerryLoader", sdk("CFerryPlugin"), sdk("FerryPluginSDK"), sdk("FerrySQLite")],
+            path: "Host/FerryKit"),
+        // The C headers `ferry plugins new --lang c` writes, embedded at build time.
+        .target(name: "CFerryTemplates", path: "Host/CFerryTemplates"),
         .target(
             name: "FerryCLI",
             dependencies: [
-                "FerryEngine", "FerryBuild", "FerryServe", "FerrySchedule", "CFerryPlugin",
+                "CFerryTemplates", "FerryKit",
+                "FerryEngine", sdk("FerryBuild"), "FerryServe", "FerrySchedule", sdk("CFerryPlugin"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Host/FerryCLI"
@@ -133,13 +138,17 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         .target(
-            name: "CDemoPlugin", dependencies: ["CFerryPlugin", "CFerryVersion"], path: "Plugins/cdemo",
-            exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
+            name: "CDemoPlugin", dependencies: [sdk("CFerryPlugin"), sdk("CFerryVersion")], path: "Plugins/cdemo",
+            exclude: ["README.md"], publicHeadersPath: ".", cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
+            // The version script also hides the linker's own `_edata`, `_end` and `__bss_start`.
+            linkerSettings: [exportsOnlyTheEntryPoint]),
 
         // MARK: Benchmarks
         .executableTarget(
             name: "FerryBench",
-            dependencies: ["FerryEngine", "FerryCore", "FerryLoader", "FerryPluginSDK", "CFerryPlugin", "FerryJSON"],
+            dependencies: [
+                "FerryEngine", "FerryCore", "FerryLoader", sdk("FerryPluginSDK"), sdk("CFerryPlugin"), sdk("FerryJSON"),
+            ],
             path: "Benchmarks/FerryBench"),
 
         // MARK: Tests
@@ -147,23 +156,25 @@ let package = Package(
         .target(
             name: "FerryTesting", dependencies: ["FerryHTTP", .product(name: "Logging", package: "swift-log")],
             path: "Tests/FerryTesting"),
-        .testTarget(name: "FerryJSONTests", dependencies: ["FerryJSON"], path: "Tests/FerryJSONTests"),
+        .testTarget(name: "FerryJSONTests", dependencies: [sdk("FerryJSON")], path: "Tests/FerryJSONTests"),
         .testTarget(
-            name: "FerryPluginSDKTests", dependencies: ["FerryPluginSDK", "FerryJSON"],
+            name: "FerryPluginSDKTests", dependencies: [sdk("FerryPluginSDK"), sdk("FerryJSON")],
             path: "Tests/FerryPluginSDKTests"),
+        // `ferry plugins test` and `ferry plugins new` through the real binary.
+        .testTarget(name: "FerryKitTests", dependencies: ["FerryTesting"], path: "Tests/FerryKitTests"),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
         .testTarget(
             name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"],
             path: "Tests/FerryHTTPTests"),
         .testTarget(
-            name: "FerryStateTests", dependencies: ["FerryState", "FerrySQLite"], path: "Tests/FerryStateTests"),
+            name: "FerryStateTests", dependencies: ["FerryState", sdk("FerrySQLite")], path: "Tests/FerryStateTests"),
         .testTarget(
             name: "FerryLoaderTests",
-            dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", "FerryBuild"],
+            dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", sdk("FerryBuild")],
             path: "Tests/FerryLoaderTests"),
         .testTarget(
             name: "FerryEngineTests",
-            dependencies: ["FerryEngine", "FerryCore", "FerryJSON", "FerryPluginSDK", "FerryTesting"],
+            dependencies: ["FerryEngine", "FerryCore", sdk("FerryJSON"), sdk("FerryPluginSDK"), "FerryTesting"],
             path: "Tests/FerryEngineTests"),
         // The command line as a user meets it: the real `ferry` in a sandbox, help texts against golden files.
         .testTarget(

@@ -5,11 +5,12 @@ import FerryJSON
 import FerryLoader
 import Foundation
 
-/// `ferry plugins` and `ferry plugins info NAME`.
+/// `ferry plugins`, `ferry plugins info NAME`, `ferry plugins new NAME` (Plugins+New.swift),
+/// `ferry plugins test PATH.so` (Plugins+Test.swift).
 struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the plugins Ferry finds, and the files it refused.",
-        subcommands: [List.self, Info.self], defaultSubcommand: List.self)
+        abstract: "List the plugins Ferry finds (and the files it refused), create and test plugins.",
+        subcommands: [List.self, Info.self, New.self, Test.self], defaultSubcommand: List.self)
 
     /// Discovers every plugin on the search path of the configuration (when there is one).
     static func discover(_ global: GlobalOptions) -> (PluginDiscovery, [String]) {

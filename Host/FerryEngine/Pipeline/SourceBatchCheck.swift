@@ -2,8 +2,8 @@ import FerryCore
 import FerryJSON
 import FerryPluginSDK
 
-/// Checks that a source kept the batch protocol: `record_count` lines, each a
-/// JSON object, the last one ending in a newline.
+/// Checks that a source kept the batch protocol (`BatchProtocol`: `record_count` lines,
+/// each a JSON object, the last one ending in a newline).
 ///
 /// A batch that breaks it fails the run and leaves the checkpoint where it was:
 /// dead letters are for records a transform or destination refused, and a line
@@ -12,33 +12,8 @@ struct SourceBatchCheck {
     let plan: PipelinePlan
 
     func validate(_ batch: SourceBatch) throws {
-        guard !batch.records.isEmpty else {
-            guard batch.count == 0 else {
-                throw SourceProtocolViolation(
-                    plan: plan, "record_count is \(batch.count) but the batch holds no records")
-            }
-            return
-        }
-        guard batch.records.last == UInt8(ascii: "\n") else {
-            throw SourceProtocolViolation(
-                plan: plan, "the batch does not end with a newline (its last record may be cut off)")
-        }
-        var lines = 0
-        try batch.records.withUnsafeBytes { bytes in
-            for line in NDJSONLines(bytes) {
-                lines += 1
-                // Only the structure, cheaply: every later stage that reads a record parses it fully.
-                do {
-                    try JSONTopLevelScanner.forEachMember(in: line.bytes) { _, _ in }
-                } catch {
-                    throw SourceProtocolViolation(plan: plan, record: line.index, "is not a JSON object: \(error)")
-                }
-            }
-        }
-        guard lines == batch.count else {
-            throw SourceProtocolViolation(
-                plan: plan, "record_count is \(batch.count) but the batch holds \(lines) record lines")
-        }
+        let problem = batch.records.withUnsafeBytes { BatchProtocol.problem(records: $0, count: batch.count) }
+        if let problem { throw SourceProtocolViolation(plan: plan, record: problem.record, problem.text) }
     }
 }
 
