@@ -169,6 +169,12 @@ public final class Workspace {
         let destination = try openConnection(pipeline.destination.connection)
         let stream = try? source.discover().stream(named: pipeline.source.stream)
         let primaryKey = pipeline.primaryKey ?? stream?.primaryKey ?? []
+        if !pipeline.outputs.isEmpty && primaryKey.isEmpty {
+            throw ConfigError(
+                .missingKey, at: pipeline.location, keyPath: "pipelines.\(pipeline.name)",
+                message: "a pipeline with outputs needs the source record's key (it groups each record's rows and "
+                    + "names its dead letters), and the source declares none; set primary_key")
+        }
         if pipeline.write != .append && primaryKey.isEmpty {
             throw ConfigError(
                 .missingKey, at: pipeline.location, keyPath: "pipelines.\(pipeline.name)",
@@ -176,36 +182,15 @@ public final class Workspace {
                     "write: \(pipeline.write.rawValue) needs a primary key and the source declares none; set primary_key"
             )
         }
-        let store = self.store
-        var transform: RecordTransform?
-        if !pipeline.transforms.isEmpty {
-            let chain: TransformChain
-            do {
-                chain = try TransformChain(steps: pipeline.transforms.map(\.value))
-            } catch {
-                throw WorkspaceError(
-                    "\(config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).transforms: \(error)")
-            }
-            transform = RecordTransform { record in
-                let site = self.site
-                let lookup: TransformChain.Lookup = { scope, id in
-                    try store.destinationID(scope: IDMapScope.qualified(scope, site: site), sourceID: id)
-                }
-                switch chain.apply(to: record, lookup: lookup) {
-                case .kept(let output): return output
-                case .dropped: return nil
-                case .rejected(let reason): throw RecordRejected(reason)
-                case .deferred(let reason, let limit): throw RecordDeferred(reason: reason, limit: limit)
-                case .failed(let reason): throw TransformStopped(description: reason)
-                }
-            }
-        }
+        let transform = try recordTransform(
+            pipeline.transforms, keyPath: "pipelines.\(pipeline.name).transforms", location: pipeline.location)
         let id = PipelineID(site: site, pipeline: pipeline.name)
         var plan = PipelinePlan(
             id: id, source: source, sourceStream: pipeline.source.stream,
             destination: destination, destinationStream: pipeline.destination.stream,
             fullSync: pipeline.sync == .full,
-            writeMode: PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append,
+            writeMode: pipeline.outputs.isEmpty
+                ? PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append : .upsert,
             primaryKey: primaryKey, cursorField: pipeline.cursorField ?? stream?.cursorField,
             lookback: pipeline.lookback,
             batchSize: pipeline.batchSize, failOnReject: pipeline.onError == .fail, transform: transform,
@@ -216,6 +201,10 @@ public final class Workspace {
         plan.destinationCursor = pipeline.destinationCursor
         plan.changeDetection = pipeline.changeDetection
         plan.maxDelete = pipeline.maxDelete
+        if !pipeline.outputs.isEmpty {
+            plan.outputs = try outputPlans(of: pipeline, destination: destination, sourceKey: primaryKey)
+            plan.schema = nil
+        }
         if let settings = pipeline.conflicts {
             let readFrom = settings.readFrom ?? pipeline.destination
             plan.conflicts = ConflictPlan(

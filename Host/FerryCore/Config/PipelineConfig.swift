@@ -99,6 +99,10 @@ public struct PipelineConfig: Sendable, Equatable {
     public var maxDelete = DeleteLimit.default
     /// Two-way sync: merge each record with the destination's current one, field by field.
     public var conflicts: ConflictSettings?
+    /// Fan-out (`outputs:`): several destination tables fed from each source record, parents
+    /// first. Empty for a pipeline with one `destination:`; otherwise ``destination`` is the
+    /// first output's.
+    public var outputs: [OutputConfig] = []
     /// Where the pipeline is defined.
     public var location: SourceLocation
 
@@ -148,8 +152,9 @@ public struct PipelineConfig: Sendable, Equatable {
     public var connectionNames: [String] {
         var names: [String] = []
         let twoWay = conflicts?.readFrom.map { [$0.connection] } ?? []
-        for name in [source.connection, destination.connection] + transformPlugins + twoWay where !names.contains(name)
-        {
+        let fanOut = outputs.map(\.destination.connection)
+        for name in [source.connection, destination.connection] + fanOut + transformPlugins + twoWay
+        where !names.contains(name) {
             names.append(name)
         }
         return names
