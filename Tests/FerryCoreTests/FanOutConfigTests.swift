@@ -57,7 +57,7 @@ import Testing
                 outputs:
                   - { name: orders, destination: { connection: warehouse } }
             """)
-        #expect(error.description.hasPrefix("ferry.yaml:10:"), "\(error)")
+        #expect(error.description.hasPrefix("ferry.yaml:9:"), "\(error)")
         #expect(error.description.contains("output 'orders' needs write: upsert"))
         #expect(error.description.contains("only upserts by key make that harmless"))
     }
@@ -96,7 +96,7 @@ import Testing
                     primary_key: [sku]
                     parent_key: { from: "lines[*].id", as: job_id }
             """)
-        #expect(wrongLevel.description.hasPrefix("ferry.yaml:15:"), "\(wrongLevel)")
+        #expect(wrongLevel.description.hasPrefix("ferry.yaml:14:"), "\(wrongLevel)")
         #expect(wrongLevel.description.contains("does not follow explode: jobs[*].parts[*]"))
         let badPath = try Self.error(
             """
@@ -158,7 +158,7 @@ import Testing
                     transforms:
                       - { op: renam, from: a, to: b }
             """)
-        #expect(error.description.hasPrefix("ferry.yaml:14:"), "\(error)")
+        #expect(error.description.hasPrefix("ferry.yaml:13:"), "\(error)")
         #expect(error.description.contains("pipelines.orders.outputs[0].transforms[0]"), "\(error)")
     }
 }

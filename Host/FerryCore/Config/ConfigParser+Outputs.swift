@@ -31,7 +31,10 @@ extension ConfigParser {
             if outputs.contains(where: { $0.name == output.name }) {
                 throw failure(.invalidValue, entry, "a second output named '\(output.name)'; output names must differ")
             }
-            if let other = outputs.first(where: { $0.destination == output.destination }) {
+            if let other = outputs.first(where: {
+                $0.destination.connection == output.destination.connection
+                    && $0.destination.stream == output.destination.stream
+            }) {
                 throw failure(
                     .invalidValue, entry,
                     "output '\(output.name)' writes stream '\(output.destination.stream)' of connection "
