@@ -38,7 +38,8 @@ extension ConfigParser {
                 throw failure(
                     .invalidValue, entry,
                     "output '\(output.name)' writes stream '\(output.destination.stream)' of connection "
-                        + "'\(output.destination.connection)' like output '\(other.name)'; give each output its own stream")
+                        + "'\(output.destination.connection)' like output '\(other.name)'; give each output its own stream"
+                )
             }
             outputs.append(output)
         }
@@ -92,7 +93,11 @@ extension ConfigParser {
                 throw failure(.invalidValue, parentField, "needs explode: only exploded rows have parents")
             }
             let entries: [Field]
-            if case .sequence = parentField.node { entries = try sequence(parentField) } else { entries = [parentField] }
+            if case .sequence = parentField.node {
+                entries = try sequence(parentField)
+            } else {
+                entries = [parentField]
+            }
             output.parentKeys = try entries.map { entry in
                 let parts = try mapping(entry, allowed: Self.parentKeyKeys)
                 let from = try string(required(parts, "from"))

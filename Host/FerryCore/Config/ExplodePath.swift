@@ -83,7 +83,8 @@ public struct ParentKeyField: Sendable, Equatable {
         }
         for index in 0..<level where FieldPath(parts[index]) != explode.levels[index] {
             throw ParentKeyError(
-                "'\(from)' does not follow explode: \(explode): its level \(index + 1) must be '\(explode.levels[index])'")
+                "'\(from)' does not follow explode: \(explode): its level \(index + 1) must be '\(explode.levels[index])'"
+            )
         }
         return ParentKeyField(level: level, path: path, name: name)
     }

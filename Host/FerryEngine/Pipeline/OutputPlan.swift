@@ -76,7 +76,9 @@ extension PipelinePlan {
     public var outputSummary: String {
         outputs.map { output in
             "\(output.name) → \(output.destination.connectionName)/\(output.destinationStream)"
-                + (output.explosion.explode.map { " (explode \($0)\(output.replaceChildren ? ", replace children" : ""))" }
+                + (output.explosion.explode.map {
+                    " (explode \($0)\(output.replaceChildren ? ", replace children" : ""))"
+                }
                     ?? "")
         }.joined(separator: ", ")
     }

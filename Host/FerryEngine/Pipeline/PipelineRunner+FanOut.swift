@@ -101,12 +101,14 @@ extension PipelineRunner {
         }
         var rows: [FanOutRow] = []
         for (offset, row) in exploded.enumerated() {
-            let place = output.explosion.explode == nil ? "output '\(output.name)'" : "output '\(output.name)' row \(offset)"
+            let place =
+                output.explosion.explode == nil ? "output '\(output.name)'" : "output '\(output.name)' row \(offset)"
             do {
                 guard let kept = try output.transform.map({ try $0.apply(row) }) ?? row else { continue }
                 let key = try RecordKey.text(
                     of: output.primaryKey.map { kept[$0] }, fields: output.primaryKey, writer: writer)
-                rows.append(FanOutRow(sourceIndex: sourceIndex, rootKey: rootKey, key: key, line: writer.encode(.object(kept))))
+                rows.append(
+                    FanOutRow(sourceIndex: sourceIndex, rootKey: rootKey, key: key, line: writer.encode(.object(kept))))
             } catch let stop as TransformStopped {
                 throw TransformStopped(description: "\(place): \(stop.description)")
             } catch let deferral as RecordDeferred {

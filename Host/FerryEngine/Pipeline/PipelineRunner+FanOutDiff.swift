@@ -19,7 +19,8 @@ extension PipelineRunner {
             if known {
                 diff.add(RecordDiff(kind: .update, key: row.key, output: output.name))
             } else {
-                diff.add(RecordDiff(kind: .create, key: row.key, record: try? parser.parse(row.line), output: output.name))
+                diff.add(
+                    RecordDiff(kind: .create, key: row.key, record: try? parser.parse(row.line), output: output.name))
             }
         }
     }

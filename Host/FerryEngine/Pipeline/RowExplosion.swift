@@ -51,7 +51,8 @@ struct RowExplosion {
                     "explode \(explode): '\(position)' is \(Self.kind(of: element)), not an object holding "
                         + "'\(explode.levels[level + 1])'")
             }
-            try collect(level: level + 1, ancestors: ancestors + [object], place: position, explode: explode, into: &rows)
+            try collect(
+                level: level + 1, ancestors: ancestors + [object], place: position, explode: explode, into: &rows)
         }
     }
 
