@@ -142,7 +142,8 @@ public final class Workspace {
             opened = try PluginConnection(
                 pluginName: plugin.name, connectionName: name, api: plugin.api,
                 config: resolvingPaths(in: connection.config), context: context,
-                repeatableReads: plugin.capabilities.contains(.repeatableRead))
+                repeatableReads: plugin.capabilities.contains(.repeatableRead),
+                transactionalWrites: plugin.capabilities.contains(.writeTransaction))
         } catch let error as PluginCallError where error.status == FERRY_ERR_INVALID {
             // The plugin refused its config (an unknown key, a path that is not a database): point at the connection.
             throw ConfigError(

@@ -25,12 +25,15 @@ import Testing
 
     /// The pipeline, its destination connection given as YAML. `parts` is listed before
     /// `jobs` on purpose: outputs are written parents first whatever their order here.
-    static func config(warehouse: String) -> String {
+    /// With `labor` set, the labor output goes to a connection of its own (YAML given), so the
+    /// outputs no longer share one transaction: each output is then written alone.
+    static func config(warehouse: String, labor: String? = nil) -> String {
         """
         state: state.db
         connections:
           orders_file: { plugin: file, config: { path: data/orders.jsonl, primary_key: id } }
           warehouse: \(warehouse)
+          labor_db: \(labor ?? warehouse)
         pipelines:
           repair_orders:
             source: { connection: orders_file, stream: orders }
@@ -60,7 +63,7 @@ import Testing
                 replace_children: true
                 transforms: [{ op: drop, fields: [parts, labor] }]
               - name: labor
-                destination: { connection: warehouse, stream: job_labor }
+                destination: { connection: \(labor == nil ? "warehouse" : "labor_db"), stream: job_labor }
                 explode: jobs[*].labor
                 primary_key: [job_id, position]
                 parent_key: { from: "jobs[*].id", as: job_id }
@@ -69,21 +72,29 @@ import Testing
         """
     }
 
-    static func sandbox(_ lines: [String] = firstExport) throws -> Sandbox {
+    static func sandbox(_ lines: [String] = firstExport, separateLabor: Bool = false) throws -> Sandbox {
         let sandbox = try Sandbox()
-        try sandbox.write("ferry.yaml", config(warehouse: "{ plugin: sqlite, config: { path: out/warehouse.db } }"))
+        try sandbox.write(
+            "ferry.yaml",
+            config(
+                warehouse: "{ plugin: sqlite, config: { path: out/warehouse.db } }",
+                labor: separateLabor ? "{ plugin: sqlite, config: { path: out/labor.db } }" : nil))
         try sandbox.write("data/orders.jsonl", lines.joined(separator: "\n") + "\n")
         return sandbox
     }
 
     /// Every table's rows, in a fixed order, as `sqlite3` prints them.
-    static func tables(_ query: (String) throws -> [String]) throws -> [String: [String]] {
-        [
+    static func tables(_ query: (String) throws -> [String], labor: ((String) throws -> [String])? = nil) throws
+        -> [String: [String]]
+    {
+        let laborSQL = "SELECT job_id, position, tech, hours FROM job_labor ORDER BY job_id, position"
+        let laborRows = try labor.map { try $0(laborSQL) } ?? query(laborSQL)
+        return [
             "repair_orders": try query("SELECT id, shop_id, ro_number, status FROM repair_orders ORDER BY id"),
             "jobs": try query("SELECT repair_order_id, position, id, name FROM jobs ORDER BY id"),
             "job_parts": try query(
                 "SELECT repair_order_id, job_id, sku, qty, price FROM job_parts ORDER BY job_id, sku"),
-            "job_labor": try query("SELECT job_id, position, tech, hours FROM job_labor ORDER BY job_id, position"),
+            "job_labor": laborRows,
         ]
     }
 
@@ -162,22 +173,41 @@ import Testing
 
     @Test(arguments: [1, 2, 3, 5])
     func aKillBetweenTwoOutputsWritesLosesAndDuplicatesNothing(hit: Int) throws {
+        // One SQLite connection for every output: the batch's writes are one transaction (ABI 1.2).
         let sandbox = try Self.sandbox(Self.secondExport)
         let query = { (sql: String) in try sandbox.sql("out/warehouse.db", sql) }
         let crashed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "between_outputs:kill:\(hit)"])
         #expect(crashed.status == -SIGKILL, "\(crashed.stderr)")
-        // Batch 1 (RO-1, RO-2) hits the point three times; hit 5 is in batch 2, after batch 1 committed.
-        #expect(
-            try query("SELECT COUNT(*) FROM repair_orders") == [hit <= 3 ? "2" : "4"],
-            "the kill came after a batch's orders were written")
+        // Batch 1 (RO-1, RO-2) hits the point three times: the kill rolled all of it back. Hit 5 is
+        // in batch 2, after batch 1 committed: only batch 1's orders are there.
+        let orders =
+            try query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'repair_orders'") == ["1"]
+            ? try query("SELECT id FROM repair_orders ORDER BY id") : []
+        #expect(orders == (hit <= 3 ? [] : ["RO-1", "RO-2"]), "nothing of the killed batch is in the warehouse")
         let rerun = try sandbox.ferry(["run"])
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
         #expect(try Self.tables(query) == Self.afterSecondRun)
         for table in ["jobs", "job_parts", "job_labor"] {
             #expect(try query("SELECT COUNT(*) FROM \(table)") == ["\(Self.afterSecondRun[table]!.count)"])
         }
-        let checkpoint = try sandbox.sql("state.db", "SELECT COUNT(*) FROM checkpoints")
-        #expect(checkpoint == ["1"])
+        #expect(try sandbox.sql("state.db", "SELECT COUNT(*) FROM checkpoints") == ["1"])
+    }
+
+    @Test(arguments: [1, 3])
+    func outputsOnTwoConnectionsAreWrittenOneByOneAndAKillBetweenThemLosesNothing(hit: Int) throws {
+        let sandbox = try Self.sandbox(Self.secondExport, separateLabor: true)
+        let query = { (sql: String) in try sandbox.sql("out/warehouse.db", sql) }
+        let labor = { (sql: String) in try sandbox.sql("out/labor.db", sql) }
+        let crashed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "between_outputs:kill:\(hit)"])
+        #expect(crashed.status == -SIGKILL, "\(crashed.stderr)")
+        // Each output committed alone: batch 1's orders landed before the kill.
+        #expect(try query("SELECT id FROM repair_orders ORDER BY id") == ["RO-1", "RO-2"])
+        let rerun = try sandbox.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        #expect(try Self.tables(query, labor: labor) == Self.afterSecondRun)
+        let again = try sandbox.ferry(["run"])
+        #expect(again.status == 0)
+        #expect(try Self.tables(query, labor: labor) == Self.afterSecondRun)
     }
 
     @Test func aKillAfterTheDeletesBeforeTheCommitDeletesOnceAndTheRerunFinishes() throws {
@@ -272,6 +302,8 @@ import Testing
         let crashed = try sandbox.ferry(
             ["run"], environment: environment.merging(["FERRY_FAILPOINTS": "between_outputs:kill:2"]) { $1 })
         #expect(crashed.status == -SIGKILL, "\(crashed.stderr)")
+        // The killed batch's orders were written in a transaction the kill rolled back.
+        #expect(try psql("SELECT status FROM \(schema).repair_orders WHERE id = 'RO-2'") == ["open"])
         let second = try sandbox.ferry(["run"], environment: environment)
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         #expect(try Self.tables(query) == Self.afterSecondRun)

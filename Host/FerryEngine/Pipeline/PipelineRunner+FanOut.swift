@@ -7,12 +7,16 @@ import Foundation
 /// destination streams, written parents first, and the batch commits once, after every
 /// output acknowledged its rows.
 ///
-/// Why per-output writes are safe without one transaction across them: every output is
-/// written with upsert by its key, and the source checkpoint, hashes and ID mappings commit
-/// only after the last output's write. A crash between two outputs' writes leaves the batch
-/// uncommitted; the rerun reads it again and sends every output's rows again, which replace
-/// themselves. Append could not promise that (the first output's rows would land twice),
-/// so the configuration refuses it.
+/// One transaction where the destination supports it: when every output writes to one
+/// connection whose plugin commits the writes of one `transaction` id together (ABI 1.2,
+/// sqlite and postgres), the batch's writes share a transaction that a last, empty write
+/// commits with the checkpoint: a crash anywhere leaves the destination without any of the
+/// batch's rows. Otherwise (outputs on several connections, an older plugin) each output is
+/// its own transaction, and that is safe too: every output is written with upsert by its key,
+/// and the source checkpoint, hashes and ID mappings commit only after the last output's
+/// write, so a crash between two outputs' writes leaves the batch uncommitted and the rerun
+/// sends every output's rows again, which replace themselves. Append could promise neither
+/// (the first output's rows would land twice), so the configuration refuses it.
 extension PipelineRunner {
     /// `process` for a fan-out pipeline: the same stages, with the record split into rows
     /// between the transforms and change detection.
@@ -29,7 +33,7 @@ extension PipelineRunner {
         try loadStoredChildren()
         let deletions = try plannedDeletions(split)
 
-        var delivery = FanOutDelivery()
+        var delivery = FanOutDelivery(transaction: sharedTransaction(batchID))
         for (index, output) in plan.outputs.enumerated() {
             if index > 0 { FailPoints.hit("between_outputs") }
             let rows = split.rows[index].filter { !delivery.rejectedSources.contains($0.sourceIndex) }
@@ -39,6 +43,7 @@ extension PipelineRunner {
         for deletion in deletions.reversed() {
             try delete(deletion, batchID: batchID, checkpoint: checkpoint, into: &delivery, ledger: &ledger)
         }
+        try commitSharedTransaction(delivery, batchID: batchID, checkpoint: checkpoint)
         rememberChildren(split, rejected: delivery.rejectedSources)
 
         var commit = BatchCommit(
@@ -153,10 +158,13 @@ extension PipelineRunner {
         guard !sending.isEmpty else { return }
         let request = WriteRequest(
             stream: output.destinationStream, operation: .upsert, primaryKey: output.primaryKey,
-            batchID: "\(batchID)/\(output.name)", checkpoint: checkpoint, idMapScope: output.idMapScopeName)
+            batchID: "\(batchID)/\(output.name)", checkpoint: delivery.transaction == nil ? checkpoint : nil,
+            idMapScope: output.idMapScopeName,
+            transaction: delivery.transaction.map { WriteTransaction(id: $0, commit: false) })
         let outcome = try withRetries("write") {
             try output.destination.write(request, records: joinedLines(sending.map(\.line)))
         }
+        delivery.wroteInTransaction = delivery.transaction != nil
         var rejectedRows = 0
         for rejection in outcome.rejections where sending.indices.contains(rejection.index) {
             let row = sending[rejection.index]
@@ -197,8 +205,11 @@ extension PipelineRunner {
                 vanished.map { writer.encode(.object(keyRecord(fromKey: $0.key, fields: output.primaryKey))) })
             let request = WriteRequest(
                 stream: output.destinationStream, operation: .delete, primaryKey: output.primaryKey,
-                batchID: "\(batchID)/\(output.name)/delete", checkpoint: checkpoint, idMapScope: output.idMapScopeName)
+                batchID: "\(batchID)/\(output.name)/delete", checkpoint: delivery.transaction == nil ? checkpoint : nil,
+                idMapScope: output.idMapScopeName,
+                transaction: delivery.transaction.map { WriteTransaction(id: $0, commit: false) })
             _ = try withRetries("write") { try output.destination.write(request, records: payload) }
+            delivery.wroteInTransaction = delivery.transaction != nil
             logger.info(
                 "Deleted children their record no longer has.",
                 metadata: ["output": "\(output.name)", "deleted": "\(vanished.count)"])
@@ -207,6 +218,30 @@ extension PipelineRunner {
         delivery.removedIDMappings += vanished.map { (output.idMapScope, RecordKey.idMapText(ofKey: $0.key)) }
         ledger.counts.deleted += vanished.count
         fanOutChildren.deleted[deletion.output] += vanished.count
+    }
+
+    /// The id of the transaction the batch's writes share, when every output writes to one
+    /// connection that commits a transaction's writes together; nil for per-output writes.
+    private func sharedTransaction(_ batchID: String) -> String? {
+        guard !options.dryRun, let first = plan.outputs.first?.destination, first.transactionalWrites,
+            plan.outputs.allSatisfy({ $0.destination === first })
+        else { return nil }
+        return batchID
+    }
+
+    /// Commits the shared transaction, with the batch's checkpoint, by a last write without
+    /// records (the outputs' writes may each have had nothing to send).
+    private func commitSharedTransaction(_ delivery: FanOutDelivery, batchID: String, checkpoint: DurableCheckpoint?)
+        throws
+    {
+        guard let transaction = delivery.transaction, delivery.wroteInTransaction, let first = plan.outputs.first else {
+            return
+        }
+        let request = WriteRequest(
+            stream: first.destinationStream, operation: .upsert, primaryKey: first.primaryKey,
+            batchID: "\(batchID)/commit", checkpoint: checkpoint, idMapScope: first.idMapScopeName,
+            transaction: WriteTransaction(id: transaction, commit: true))
+        _ = try withRetries("write") { try first.destination.write(request, records: []) }
     }
 
     /// The record (of the given key fields) a delete sends for a key.
@@ -241,6 +276,10 @@ struct FanOutSplit {
 
 /// What one batch's writes leave to commit.
 struct FanOutDelivery {
+    /// The transaction the writes share (ABI 1.2), or nil for per-output writes.
+    var transaction: String?
+    /// Whether a write joined that transaction, which must then be committed.
+    var wroteInTransaction = false
     struct Hash {
         var sourceIndex: Int
         var key: String
