@@ -59,6 +59,7 @@ final class PostgresDestination {
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         try client.reconnectIfBroken()
         let name = try tableName(for: request.stream)
+        try joinTransaction(of: request)
         let usesConstraint = request.operation == .upsert && config.conflictConstraint != nil
         if request.operation != .append && request.primaryKey.isEmpty && !usesConstraint {
             throw PluginError.invalid("\(request.operation.rawValue) into '\(name.description)' needs a primary key")
@@ -81,7 +82,6 @@ final class PostgresDestination {
             }
         }
 
-        try joinTransaction(of: request)
         if request.transaction != nil && objects.isEmpty {
             // The write that only ends the transaction: no table to prepare.
             if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }

@@ -47,6 +47,8 @@ final class SQLiteDestination {
         if request.operation != .append && request.primaryKey.isEmpty {
             throw PluginError.invalid("\(request.operation.rawValue) into '\(table)' needs a primary key")
         }
+        // First: rolling back an abandoned transaction resets the statement cache the rows below rely on.
+        try joinTransaction(of: request)
         // Records whose columns are exactly those of the statement the last record used are
         // bound straight from their bytes (most of a stream); the others are parsed whole,
         // which also lets the table gain their new columns.
@@ -79,7 +81,6 @@ final class SQLiteDestination {
             }
         }
 
-        try joinTransaction(of: request)
         if request.transaction != nil && rows.isEmpty {
             // The write that only ends the transaction: no table to prepare.
             if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
