@@ -249,6 +249,37 @@ import Testing
         #expect(try Self.tables(query) == expected)
     }
 
+    @Test func eachOutputKeepsItsOwnIDMapOfTheIdsTheDestinationAssigned() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write(
+            "ferry.yaml",
+            Self.config(warehouse: "{ plugin: sqlite, config: { path: out/warehouse.db, assigned_id: wid } }"))
+        try sandbox.write("data/orders.jsonl", Self.secondExport.joined(separator: "\n") + "\n")
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let scopes = try sandbox.ferry(["idmap", "list"])
+        for (scope, count) in [
+            ("warehouse/repair_orders", 4), ("warehouse/jobs", 3), ("warehouse/job_parts", 3),
+            ("warehouse/job_labor", 2),
+        ] {
+            #expect(
+                scopes.stdout.split(separator: "\n").contains {
+                    $0.split(separator: " ").map(String.init) == [scope, "\(count)"]
+                },
+                "\(scope): \(scopes.stdout)")
+        }
+        // Each mapping names the row's own key and the row SQLite numbered.
+        let shown = try sandbox.ferry(["idmap", "show", "warehouse/jobs", "--json"])
+        let document = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        let pairs = (document?["mappings"] as? [[String: Any]] ?? []).map {
+            "\($0["source_id"] ?? "")|\($0["destination_id"] ?? "")"
+        }
+        let rows = try sandbox.sql("out/warehouse.db", "SELECT id, wid FROM jobs")
+        #expect(pairs.sorted() == rows.sorted() && rows.count == 3, "\(shown.stdout)")
+        let composite = try sandbox.ferry(["idmap", "show", "warehouse/job_parts"])
+        #expect(composite.stdout.contains(#"[41,"P5"]"#), "\(composite.stdout)")
+    }
+
     @Test func replaceChildrenStaysWithinMaxDelete() throws {
         let sandbox = try Self.sandbox(Self.secondExport)
         #expect(try sandbox.ferry(["run"]).status == 0)
