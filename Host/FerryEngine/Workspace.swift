@@ -145,7 +145,8 @@ public final class Workspace {
             opened = try PluginConnection(
                 pluginName: plugin.name, connectionName: name, api: plugin.api,
                 config: resolvingPaths(in: connection.config), context: context,
-                repeatableReads: plugin.capabilities.contains(.repeatableRead))
+                repeatableReads: plugin.capabilities.contains(.repeatableRead),
+                transactionalWrites: plugin.capabilities.contains(.writeTransaction))
         } catch let error as PluginCallError where error.status == FERRY_ERR_INVALID {
             // The plugin refused its config (an unknown key, a path that is not a database): point at the connection.
             throw ConfigError(
@@ -172,6 +173,12 @@ public final class Workspace {
         let destination = try openConnection(pipeline.destination.connection)
         let stream = try? source.discover().stream(named: pipeline.source.stream)
         let primaryKey = pipeline.primaryKey ?? stream?.primaryKey ?? []
+        if !pipeline.outputs.isEmpty && primaryKey.isEmpty {
+            throw ConfigError(
+                .missingKey, at: pipeline.location, keyPath: "pipelines.\(pipeline.name)",
+                message: "a pipeline with outputs needs the source record's key (it groups each record's rows and "
+                    + "names its dead letters), and the source declares none; set primary_key")
+        }
         if pipeline.write != .append && primaryKey.isEmpty {
             throw ConfigError(
                 .missingKey, at: pipeline.location, keyPath: "pipelines.\(pipeline.name)",
@@ -179,36 +186,15 @@ public final class Workspace {
                     "write: \(pipeline.write.rawValue) needs a primary key and the source declares none; set primary_key"
             )
         }
-        let store = self.store
-        var transform: RecordTransform?
-        if !pipeline.transforms.isEmpty {
-            let chain: TransformChain
-            do {
-                chain = try TransformChain(steps: pipeline.transforms.map(\.value))
-            } catch {
-                throw WorkspaceError(
-                    "\(config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).transforms: \(error)")
-            }
-            transform = RecordTransform { record in
-                let site = self.site
-                let lookup: TransformChain.Lookup = { scope, id in
-                    try store.destinationID(scope: IDMapScope.qualified(scope, site: site), sourceID: id)
-                }
-                switch chain.apply(to: record, lookup: lookup) {
-                case .kept(let output): return output
-                case .dropped: return nil
-                case .rejected(let reason): throw RecordRejected(reason)
-                case .deferred(let reason, let limit): throw RecordDeferred(reason: reason, limit: limit)
-                case .failed(let reason): throw TransformStopped(description: reason)
-                }
-            }
-        }
+        let transform = try recordTransform(
+            pipeline.transforms, keyPath: "pipelines.\(pipeline.name).transforms", location: pipeline.location)
         let id = PipelineID(site: site, pipeline: pipeline.name)
         var plan = PipelinePlan(
             id: id, source: source, sourceStream: pipeline.source.stream,
             destination: destination, destinationStream: pipeline.destination.stream,
             fullSync: pipeline.sync == .full,
-            writeMode: PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append,
+            writeMode: pipeline.outputs.isEmpty
+                ? PipelinePlan.WriteMode(rawValue: pipeline.write.rawValue) ?? .append : .upsert,
             primaryKey: primaryKey, cursorField: pipeline.cursorField ?? stream?.cursorField,
             lookback: pipeline.lookback,
             batchSize: pipeline.batchSize, failOnReject: pipeline.onError == .fail, transform: transform,
@@ -222,6 +208,10 @@ public final class Workspace {
         plan.since = pipeline.since
         plan.until = pipeline.until
         plan.timeZone = pipeline.timeZone.flatMap(TimeZone.init(identifier:))
+        if !pipeline.outputs.isEmpty {
+            plan.outputs = try outputPlans(of: pipeline, destination: destination, sourceKey: primaryKey)
+            plan.schema = nil
+        }
         if let settings = pipeline.conflicts {
             let readFrom = settings.readFrom ?? pipeline.destination
             plan.conflicts = ConflictPlan(

@@ -22,8 +22,13 @@ public struct PluginCapabilities: OptionSet, Hashable, Sendable, CustomStringCon
     /// A source whose failed `read_next` may be repeated in place (ABI 1.1).
     public static let repeatableRead = PluginCapabilities(rawValue: 1 << 3)
 
-    /// Every bit ABI 1.1 defines; any other bit makes a descriptor invalid.
-    public static let known: PluginCapabilities = [.source, .destination, .transform, .repeatableRead]
+    /// A destination that commits the writes of one transaction id together (ABI 1.2).
+    public static let writeTransaction = PluginCapabilities(rawValue: 1 << 4)
+
+    /// Every bit ABI 1.2 defines; any other bit makes a descriptor invalid.
+    public static let known: PluginCapabilities = [
+        .source, .destination, .transform, .repeatableRead, .writeTransaction,
+    ]
     /// The bits that name a role; a plugin must declare at least one.
     public static let roles: PluginCapabilities = [.source, .destination, .transform]
 
@@ -34,6 +39,7 @@ public struct PluginCapabilities: OptionSet, Hashable, Sendable, CustomStringCon
         if contains(.destination) { words.append("destination") }
         if contains(.transform) { words.append("transform") }
         if contains(.repeatableRead) { words.append("repeatable reads") }
+        if contains(.writeTransaction) { words.append("transactional writes") }
         return words
     }
 

@@ -100,6 +100,12 @@ public protocol CheckpointingDestination: DestinationConnector {
 }
 
 /// A connector that maps batches.
+/// A destination that commits the writes of one `WriteRequest.transaction` together (ABI
+/// 1.2, `FERRY_CAP_WRITE_TRANSACTION`): it keeps one transaction open from the first write
+/// with an id to the write whose `transaction.commit` is true, and rolls back what an id it
+/// no longer hears of left open (a write with another id or none, or `close`).
+public protocol TransactionalDestination: DestinationConnector {}
+
 public protocol TransformConnector: Connector {
     func transform(_ request: TransformRequest, records: RecordsView) throws -> TransformOutcome
 }

@@ -125,13 +125,17 @@ public struct WriteRequest: Sendable, Equatable {
     /// The ID-map scope the host files this stream's assigned ids under (ABI 1.1), as
     /// `id_map_get` takes it: a destination that updates what it created looks ids up there.
     public var idMapScope: String?
+    /// The transaction this write belongs to (ABI 1.2, sent only to a `TransactionalDestination`),
+    /// or nil for a write that commits alone.
+    public var transaction: WriteTransaction?
 
     public init(
         stream: String, operation: WriteOperation, primaryKey: [String] = [], schema: JSONValue? = nil, batchID: String,
-        checkpoint: DurableCheckpoint? = nil, idMapScope: String? = nil
+        checkpoint: DurableCheckpoint? = nil, idMapScope: String? = nil, transaction: WriteTransaction? = nil
     ) {
         self.stream = stream; self.operation = operation; self.primaryKey = primaryKey
         self.schema = schema; self.batchID = batchID; self.checkpoint = checkpoint; self.idMapScope = idMapScope
+        self.transaction = transaction
     }
 
     public var json: JSONValue {
@@ -142,6 +146,9 @@ public struct WriteRequest: Sendable, Equatable {
         if let schema { o["schema"] = schema }
         if let checkpoint { o["checkpoint"] = checkpoint.json }
         if let idMapScope { o["id_map_scope"] = .string(idMapScope) }
+        if let transaction {
+            o["transaction"] = .object(["id": .string(transaction.id), "commit": .bool(transaction.commit)])
+        }
         return .object(o)
     }
 
@@ -155,7 +162,30 @@ public struct WriteRequest: Sendable, Equatable {
             stream: stream, operation: operation, primaryKey: try stringList(json["primary_key"], key: "primary_key"),
             schema: json["schema"], batchID: json["batch_id"]?.stringValue ?? "",
             checkpoint: try json["checkpoint"].flatMap { $0.isNull ? nil : try DurableCheckpoint(json: $0) },
-            idMapScope: json["id_map_scope"]?.stringValue)
+            idMapScope: json["id_map_scope"]?.stringValue,
+            transaction: try json["transaction"].flatMap { $0.isNull ? nil : try WriteTransaction(json: $0) })
+    }
+}
+
+/// Several writes (of several streams) committed as one (ABI 1.2): a fan-out batch's
+/// outputs into one database. The destination keeps one transaction open across the
+/// writes with this `id` and commits it on the one whose `commit` is true.
+public struct WriteTransaction: Sendable, Equatable {
+    /// Names the transaction (the host's batch id).
+    public var id: String
+    /// Whether this write ends the transaction: commit everything written under `id`.
+    public var commit: Bool
+
+    public init(id: String, commit: Bool) {
+        self.id = id
+        self.commit = commit
+    }
+
+    init(json: JSONValue) throws {
+        guard let id = json["id"]?.stringValue, !id.isEmpty else {
+            throw MessageError("write request 'transaction' needs a non-empty 'id'")
+        }
+        self.init(id: id, commit: json["commit"]?.boolValue ?? false)
     }
 }
 

@@ -39,6 +39,7 @@ final class Registration: @unchecked Sendable {
         if Plugin.Instance.self is any DestinationConnector.Type { capabilities |= FERRY_CAP_DESTINATION }
         if Plugin.Instance.self is any TransformConnector.Type { capabilities |= FERRY_CAP_TRANSFORM }
         if Plugin.repeatableReads { capabilities |= FERRY_CAP_REPEATABLE_READ }
+        if Plugin.Instance.self is any TransactionalDestination.Type { capabilities |= FERRY_CAP_WRITE_TRANSACTION }
         storesCheckpoints = Plugin.Instance.self is any CheckpointingDestination.Type
         let descriptor = UnsafeMutablePointer<ferry_plugin_descriptor>.allocate(capacity: 1)
         // The strings and the descriptor live as long as the library, which is never unloaded.

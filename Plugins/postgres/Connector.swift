@@ -2,7 +2,7 @@ import FerryJSON
 import FerryPluginSDK
 
 /// One PostgreSQL connection serving as source and destination.
-public final class PostgresConnector: SourceConnector, CheckpointingDestination {
+public final class PostgresConnector: SourceConnector, CheckpointingDestination, TransactionalDestination {
     private let client: PostgresClient
     private let source: PostgresSource
     private let destination: PostgresDestination

@@ -1,3 +1,4 @@
+import CFerryPlugin
 import FerryJSON
 import FerryPluginSDK
 
@@ -12,6 +13,11 @@ import FerryPluginSDK
 /// savepoint, so the bad records are rejected and the others kept. Appends
 /// record their batch id in `_ferry_batches` in the same transaction, and the
 /// request's checkpoint goes to `_ferry_checkpoints` in it too.
+///
+/// Writes that carry one `transaction` id (ABI 1.2: a fan-out batch's streams) share one
+/// transaction instead: opened by the first, each write applied under a savepoint of its
+/// own, committed by the write whose `transaction.commit` is true. One the host abandoned
+/// is rolled back by the next write, or by the server when the connection closes.
 final class PostgresDestination {
     private let client: PostgresClient
     private let config: PostgresConfig
@@ -20,6 +26,8 @@ final class PostgresDestination {
     private var conflictTargets: [TableSchema.Name: [String]] = [:]
     private var statementNames: [String: String] = [:]
     private var batchesReady = false
+    /// The id of the multi-write transaction kept open (ABI 1.2), if any.
+    private var openTransaction: String?
     /// Where checkpoints are kept with the rows.
     var checkpoints: CheckpointTable { CheckpointTable(schema: config.schema) }
 
@@ -51,6 +59,7 @@ final class PostgresDestination {
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         try client.reconnectIfBroken()
         let name = try tableName(for: request.stream)
+        try joinTransaction(of: request)
         let usesConstraint = request.operation == .upsert && config.conflictConstraint != nil
         if request.operation != .append && request.primaryKey.isEmpty && !usesConstraint {
             throw PluginError.invalid("\(request.operation.rawValue) into '\(name.description)' needs a primary key")
@@ -73,11 +82,18 @@ final class PostgresDestination {
             }
         }
 
-        return try BatchAttempts.run(rollBack: rollBack) { perRecord in
-            try client.execute("BEGIN")
+        if request.transaction != nil && objects.isEmpty {
+            // The write that only ends the transaction: no table to prepare.
+            if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
+            try endWrite(request, savepoint: false)
+            return WriteOutcome(acceptedCount: 0, rejections: [])
+        }
+        let joined = request.transaction != nil
+        return try BatchAttempts.run(rollBack: { rollBack(toSavepoint: joined) }) { perRecord in
+            try client.execute(joined ? "SAVEPOINT ferry_write" : "BEGIN")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                 if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
-                try client.execute("COMMIT")
+                try endWrite(request, savepoint: joined)
                 host.log(
                     .debug, "Batch already written; accepted without writing again.",
                     ["batch_id": .string(request.batchID)])
@@ -108,7 +124,7 @@ final class PostgresDestination {
                 try markCommitted(request.batchID, stream: request.stream)
             }
             if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
-            try client.execute("COMMIT")
+            try endWrite(request, savepoint: joined)
             rejections.sort { $0.index < $1.index }
             host.count("postgres.rows_written", by: Double(objects.count - rejections.count))
             if !rejections.isEmpty { host.count("postgres.records_rejected", by: Double(rejections.count)) }
@@ -117,9 +133,54 @@ final class PostgresDestination {
         }
     }
 
-    /// Rolls back and forgets cached schema, which the rollback may have undone.
-    private func rollBack() {
-        if client.isInTransaction { try? client.execute("ROLLBACK") }
+    /// Opens the request's multi-write transaction when it is new, after rolling back one the
+    /// host abandoned (a write with another id, or without one, arrived instead).
+    private func joinTransaction(of request: WriteRequest) throws {
+        if let open = openTransaction, open != request.transaction?.id {
+            host.log(.warning, "Rolled back a transaction the host left open.", ["transaction": .string(open)])
+            openTransaction = nil
+            rollBack(toSavepoint: false)
+        }
+        if let open = openTransaction, !client.isInTransaction {
+            // The connection lost the transaction (and the earlier writes in it): committing
+            // the rest would record a batch that is not all there. Not retryable: the host
+            // must re-send the whole batch, which a new run does.
+            openTransaction = nil
+            throw PluginError(
+                status: FERRY_ERR_INTERNAL,
+                message:
+                    "the transaction '\(open)' was lost (the connection was reset); its earlier writes were rolled back"
+            )
+        }
+        if let transaction = request.transaction, openTransaction == nil {
+            try client.execute("BEGIN")
+            openTransaction = transaction.id
+        }
+    }
+
+    /// Ends one write: commits its transaction, or releases its savepoint inside the open
+    /// multi-write transaction and commits that when the request says so.
+    private func endWrite(_ request: WriteRequest, savepoint: Bool) throws {
+        guard let transaction = request.transaction else {
+            try client.execute("COMMIT")
+            return
+        }
+        if savepoint { try client.execute("RELEASE SAVEPOINT ferry_write") }
+        if transaction.commit {
+            try client.execute("COMMIT")
+            openTransaction = nil
+        }
+    }
+
+    /// Rolls back (the whole transaction, or only the current write inside a multi-write
+    /// one) and forgets cached schema, which the rollback may have undone.
+    private func rollBack(toSavepoint: Bool) {
+        if toSavepoint {
+            try? client.execute("ROLLBACK TO SAVEPOINT ferry_write")
+            try? client.execute("RELEASE SAVEPOINT ferry_write")
+        } else if client.isInTransaction {
+            try? client.execute("ROLLBACK")
+        }
         tables.removeAll()
         conflictTargets.removeAll()
         batchesReady = false

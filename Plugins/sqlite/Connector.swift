@@ -3,7 +3,7 @@ import FerryPluginSDK
 import FerrySQLite
 
 /// One database connection serving as source and destination.
-public final class SQLiteConnector: SourceConnector, CheckpointingDestination {
+public final class SQLiteConnector: SourceConnector, CheckpointingDestination, TransactionalDestination {
     private let database: SQLiteDatabase
     private let source: SQLiteSource
     private let destination: SQLiteDestination

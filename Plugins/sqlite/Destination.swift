@@ -1,3 +1,4 @@
+import CFerryPlugin
 import CSQLite
 import FerryJSON
 import FerryPluginSDK
@@ -14,6 +15,13 @@ import Glibc
 /// `_ferry_batches` in the same transaction, so a replayed batch is accepted
 /// without being written twice, and the request's checkpoint goes to
 /// `_ferry_checkpoints` in that transaction too.
+///
+/// Writes that carry one `transaction` id (ABI 1.2: a fan-out batch's streams) share one
+/// transaction instead: opened by the first, each write applied under a savepoint of its
+/// own (so its record-by-record retry undoes only itself), committed by the write whose
+/// `transaction.commit` is true. A transaction the host abandoned (it died, or failed
+/// between two writes) is rolled back by the next write, or by SQLite when the connection
+/// closes.
 final class SQLiteDestination {
     private let database: SQLiteDatabase
     private let config: SQLiteConfig
@@ -22,6 +30,8 @@ final class SQLiteDestination {
     private var uniqueKeys: Set<String> = []
     private var statements: [String: SQLiteStatement] = [:]
     private var batchesReady = false
+    /// The id of the multi-write transaction kept open (ABI 1.2), if any.
+    private var openTransaction: String?
 
     init(database: SQLiteDatabase, config: SQLiteConfig, host: HostServices) {
         self.database = database
@@ -37,6 +47,8 @@ final class SQLiteDestination {
         if request.operation != .append && request.primaryKey.isEmpty {
             throw PluginError.invalid("\(request.operation.rawValue) into '\(table)' needs a primary key")
         }
+        // First: rolling back an abandoned transaction resets the statement cache the rows below rely on.
+        try joinTransaction(of: request)
         // Records whose columns are exactly those of the statement the last record used are
         // bound straight from their bytes (most of a stream); the others are parsed whole,
         // which also lets the table gain their new columns.
@@ -69,11 +81,18 @@ final class SQLiteDestination {
             }
         }
 
-        return try BatchAttempts.run(rollBack: rollBack) { perRecord in
-            try database.execute("BEGIN IMMEDIATE", purpose: "begin the batch")
+        if request.transaction != nil && rows.isEmpty {
+            // The write that only ends the transaction: no table to prepare.
+            if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
+            try endWrite(request, savepoint: false)
+            return WriteOutcome(acceptedCount: 0, rejections: [])
+        }
+        let joined = request.transaction != nil
+        return try BatchAttempts.run(rollBack: { rollBack(toSavepoint: joined) }) { perRecord in
+            try database.execute(joined ? "SAVEPOINT ferry_write" : "BEGIN IMMEDIATE", purpose: "begin the batch")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                 if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
-                try database.execute("COMMIT", purpose: "commit the batch")
+                try endWrite(request, savepoint: joined)
                 host.log(
                     .debug, "Batch already written; accepted without writing again.",
                     ["batch_id": .string(request.batchID)])
@@ -131,7 +150,7 @@ final class SQLiteDestination {
                 try markCommitted(request.batchID, stream: request.stream)
             }
             if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
-            try database.execute("COMMIT", purpose: "commit the batch")
+            try endWrite(request, savepoint: joined)
             rejections.sort { $0.index < $1.index }
             return WriteOutcome(
                 acceptedCount: rows.count - rejections.count, rejections: rejections, assignedIDs: assigned)
@@ -147,8 +166,53 @@ final class SQLiteDestination {
     }
 
     /// Rolls back and forgets cached schema, which the rollback may have undone.
-    private func rollBack() {
-        if database.isInTransaction { try? database.execute("ROLLBACK", purpose: "roll back the batch") }
+    /// Opens the request's multi-write transaction when it is new, after rolling back one the
+    /// host abandoned (a write with another id, or without one, arrived instead).
+    private func joinTransaction(of request: WriteRequest) throws {
+        if let open = openTransaction, open != request.transaction?.id {
+            host.log(.warning, "Rolled back a transaction the host left open.", ["transaction": .string(open)])
+            openTransaction = nil
+            rollBack(toSavepoint: false)
+        }
+        if let open = openTransaction, !database.isInTransaction {
+            // The connection lost the transaction (and the earlier writes in it): committing
+            // the rest would record a batch that is not all there. Not retryable: the host
+            // must re-send the whole batch, which a new run does.
+            openTransaction = nil
+            throw PluginError(
+                status: FERRY_ERR_INTERNAL,
+                message:
+                    "the transaction '\(open)' was lost (the connection was reset); its earlier writes were rolled back"
+            )
+        }
+        if let transaction = request.transaction, openTransaction == nil {
+            try database.execute("BEGIN IMMEDIATE", purpose: "begin the transaction")
+            openTransaction = transaction.id
+        }
+    }
+
+    /// Ends one write: commits its transaction, or releases its savepoint inside the open
+    /// multi-write transaction and commits that when the request says so.
+    private func endWrite(_ request: WriteRequest, savepoint: Bool) throws {
+        guard let transaction = request.transaction else {
+            try database.execute("COMMIT", purpose: "commit the batch")
+            return
+        }
+        if savepoint { try database.execute("RELEASE SAVEPOINT ferry_write", purpose: "end the write") }
+        if transaction.commit {
+            try database.execute("COMMIT", purpose: "commit the transaction")
+            openTransaction = nil
+        }
+    }
+
+    private func rollBack(toSavepoint: Bool) {
+        if toSavepoint {
+            // Only this write is undone; the multi-write transaction stays open.
+            try? database.execute(
+                "ROLLBACK TO SAVEPOINT ferry_write; RELEASE SAVEPOINT ferry_write", purpose: "roll back the write")
+        } else if database.isInTransaction {
+            try? database.execute("ROLLBACK", purpose: "roll back the batch")
+        }
         tables.removeAll()
         uniqueKeys.removeAll()
         statements.removeAll()

@@ -103,7 +103,7 @@ import Testing
         #expect(Set(byName.keys).isSuperset(of: ["demo", "cdemo", "file", "sqlite"]))
         #expect(byName["cdemo"]?["runtime"] as? String == "c")
         #expect((byName["demo"]?["runtime"] as? String)?.hasPrefix("swift-6.") == true)
-        #expect(byName["sqlite"]?["capabilities"] as? [String] == ["source", "destination"])
+        #expect(byName["sqlite"]?["capabilities"] as? [String] == ["source", "destination", "transactional writes"])
         let info = try sandbox.ferry(["plugins", "info", "demo"])
         #expect(info.status == 0)
         #expect(info.stdout.contains("\"reject_field\""))

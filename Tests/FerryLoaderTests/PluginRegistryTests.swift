@@ -172,8 +172,8 @@ import Testing
     @Test func unknownCapabilityBits() throws {
         let folder = try Fixtures.makeTemporaryFolder()
         let bad = folder.appendingPathComponent("caps.so")
-        try Fixtures.buildFixture(at: bad, name: "caps", defines: ["FX_CAPS=17"])
-        try expectRefusal(of: bad, in: folder, kind: .invalidDescriptor, mentions: ["unknown capability bits 0x11"])
+        try Fixtures.buildFixture(at: bad, name: "caps", defines: ["FX_CAPS=33"])
+        try expectRefusal(of: bad, in: folder, kind: .invalidDescriptor, mentions: ["unknown capability bits 0x21"])
     }
 
     @Test func duplicateNameNamesBothFiles() throws {

@@ -39,8 +39,9 @@ struct Check: ParsableCommand {
         var pipelines: [Result] = []
         for pipeline in try workspace.pipelines(named: []) {
             do {
-                _ = try workspace.plan(pipeline) // its connections close when the plan is released
-                pipelines.append(Result(name: pipeline.name, plugin: "", ok: true, message: "Ready to run."))
+                let plan = try workspace.plan(pipeline) // its connections close when the plan is released
+                let outputs = pipeline.outputs.isEmpty ? "" : " Outputs, parents first: " + plan.outputSummary + "."
+                pipelines.append(Result(name: pipeline.name, plugin: "", ok: true, message: "Ready to run." + outputs))
             } catch {
                 pipelines.append(Result(name: pipeline.name, plugin: "", ok: false, message: failed(error)))
             }

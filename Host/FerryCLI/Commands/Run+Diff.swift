@@ -37,7 +37,7 @@ extension Run {
     }
 
     static func line(_ change: RecordDiff) -> String {
-        let key = change.key ?? "(no key)"
+        let key = (change.output.map { "\($0) " } ?? "") + (change.key ?? "(no key)")
         switch change.kind {
         case .create: return "+ create \(key)"
         case .delete: return "- delete \(key)"
@@ -75,6 +75,7 @@ extension Run {
         }
         document["changes"] = diff.listed.map { change -> [String: Any] in
             var entry: [String: Any] = ["kind": change.kind.rawValue]
+            if let output = change.output { entry["output"] = output }
             entry["key"] = change.key.map { key in (try? JSONParser().parse(key)).map(Self.foundation) ?? key }
             if change.kind == .update {
                 entry["fields"] = change.changes.map { field -> [String: Any] in

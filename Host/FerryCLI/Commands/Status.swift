@@ -19,12 +19,23 @@ struct Status: ParsableCommand {
             let cursor = try workspace.store.checkpoint(for: id, stream: pipeline.source.stream)
             let dead = try workspace.store.deadLetters(for: id, includeReplayed: false, limit: 100_000).count
             let parked = try workspace.store.parkedCount(for: id)
-            rows.append([
+            var row: [String: Any] = [
                 "pipeline": pipeline.name, "last_status": last?.status.rawValue ?? "never run",
                 "last_started": last.map { Timestamps.text($0.startedAt) } ?? "",
                 "last_summary": last?.message ?? "", "checkpoint": cursor ?? "", "dead_letters": dead,
                 "waiting_for_mapping": parked,
-            ])
+            ]
+            if !pipeline.outputs.isEmpty {
+                row["outputs"] = pipeline.outputs.map { output -> [String: Any] in
+                    var entry: [String: Any] = [
+                        "name": output.name, "connection": output.destination.connection,
+                        "stream": output.destination.stream, "replace_children": output.replaceChildren,
+                    ]
+                    if let explode = output.explode { entry["explode"] = explode.description }
+                    return entry
+                }
+            }
+            rows.append(row)
         }
         if global.json {
             printJSON(["pipelines": rows])
@@ -37,6 +48,9 @@ struct Status: ParsableCommand {
                 "\(row["dead_letters"]!)", "\(row["waiting_for_mapping"]!)", row["checkpoint"] as! String)
         }
         print(table.rendered)
+        for pipeline in try workspace.pipelines(named: []) where !pipeline.outputs.isEmpty {
+            print("\(pipeline.name) outputs: " + pipeline.outputs.map(\.summary).joined(separator: "; "))
+        }
     }
 }
 

@@ -12,7 +12,7 @@ extension ConfigParser {
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
         "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection",
         "max_delete", "after",
-        "conflicts", "since", "until", "timezone",
+        "conflicts", "since", "until", "timezone", "outputs",
     ]
     static let endpointKeys = ["connection", "stream"]
     static let siteKeys = ["pipelines", "connections"]
@@ -121,8 +121,16 @@ extension ConfigParser {
     func pipeline(_ name: String, _ field: Field, connections: [String], pipelines: [String]) throws -> PipelineConfig {
         let fields = try mapping(field, allowed: Self.pipelineKeys)
         let source = try endpoint(required(fields, "source"), connections: connections, defaultStream: nil)
-        let destination = try endpoint(
-            required(fields, "destination"), connections: connections, defaultStream: source.stream)
+        let outputsField = fields.optional("outputs")
+        if outputsField != nil, let given = fields.optional("destination") {
+            throw failure(
+                .invalidValue, given, "give either destination (one table) or outputs (several, fan-out), not both")
+        }
+        // A fan-out pipeline's destination is its first output's, set once the outputs are parsed.
+        let destination =
+            outputsField != nil
+            ? PipelineConfig.Endpoint(connection: "", stream: "", location: field.location)
+            : try endpoint(required(fields, "destination"), connections: connections, defaultStream: source.stream)
         var pipeline = PipelineConfig(name: name, source: source, destination: destination, location: field.location)
 
         if let field = fields.optional("sync") { pipeline.sync = try choice(field, PipelineConfig.SyncMode.self) }
@@ -158,24 +166,7 @@ extension ConfigParser {
             }
             pipeline.batchSize = size
         }
-        if let field = fields.optional("transforms") {
-            let steps = try sequence(field)
-            pipeline.transforms = try steps.map { step in
-                guard case .mapping = step.node else {
-                    throw mismatch(step, expected: "a mapping such as { op: rename, from: a, to: b }")
-                }
-                return TransformStep(value: try json(step), location: step.location)
-            }
-            // Compiled here, not first by the run: every command (`ferry check` above all) sees a bad step.
-            do {
-                _ = try TransformChain(steps: pipeline.transforms.map(\.value))
-            } catch {
-                let step = steps[min(max(error.stepIndex - 1, 0), steps.count - 1)]
-                throw ConfigError(
-                    .invalidValue, at: step.location, keyPath: step.path + (error.key.map { ".\($0)" } ?? ""),
-                    message: error.op.map { "\($0): \(error.message)" } ?? error.message)
-            }
-        }
+        if let field = fields.optional("transforms") { pipeline.transforms = try transformSteps(field) }
         if let field = fields.optional("transform_plugins") {
             pipeline.transformPlugins = try strings(field).map { name, element in
                 guard connections.contains(name) else {
@@ -206,6 +197,10 @@ extension ConfigParser {
         }
         if let field = fields.optional("conflicts") {
             pipeline.conflicts = try conflicts(field, pipeline: pipeline, connections: connections)
+        }
+        if let outputsField {
+            pipeline.outputs = try outputs(outputsField, pipeline: pipeline, connections: connections)
+            pipeline.destination = pipeline.outputs[0].destination
         }
         return pipeline
     }

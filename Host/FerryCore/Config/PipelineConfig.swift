@@ -107,6 +107,10 @@ public struct PipelineConfig: Sendable, Equatable {
     /// The IANA time zone relative `since`/`until` days are counted in (`timezone:`);
     /// nil: the host's.
     public var timeZone: String?
+    /// Fan-out (`outputs:`): several destination tables fed from each source record, parents
+    /// first. Empty for a pipeline with one `destination:`; otherwise ``destination`` is the
+    /// first output's.
+    public var outputs: [OutputConfig] = []
     /// Where the pipeline is defined.
     public var location: SourceLocation
 
@@ -156,8 +160,9 @@ public struct PipelineConfig: Sendable, Equatable {
     public var connectionNames: [String] {
         var names: [String] = []
         let twoWay = conflicts?.readFrom.map { [$0.connection] } ?? []
-        for name in [source.connection, destination.connection] + transformPlugins + twoWay where !names.contains(name)
-        {
+        let fanOut = outputs.map(\.destination.connection)
+        for name in [source.connection, destination.connection] + fanOut + transformPlugins + twoWay
+        where !names.contains(name) {
             names.append(name)
         }
         return names

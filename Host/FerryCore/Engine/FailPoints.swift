@@ -10,6 +10,7 @@ import Foundation
 /// `$FERRY_FAILPOINT_MARKS/after_commit` holding the number of hits, so a test can
 /// wait for a point instead of guessing a delay. The points are:
 /// - `after_read`: a batch was read, nothing written yet;
+/// - `between_outputs`: a fan-out batch's output was written, the next one not yet;
 /// - `after_write`: the destination acknowledged the batch, state not committed;
 /// - `after_commit`: the batch's checkpoint and state are committed;
 /// - `after_token_persist`: the HTTP service stored a rotated OAuth2 refresh token, not yet used.

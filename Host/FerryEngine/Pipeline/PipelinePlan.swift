@@ -47,6 +47,10 @@ public struct PipelinePlan {
     public var since: String?
     public var until: String?
     public var timeZone: TimeZone?
+    /// Fan-out (config `outputs:`): the outputs, parents first; empty for one destination.
+    /// With outputs, `destination` is the first output's connection (whose stored checkpoint
+    /// is reconciled on start), `writeMode` is upsert and `primaryKey` the source record's key.
+    public var outputs: [OutputPlan] = []
 
     public init(
         id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
@@ -67,6 +71,9 @@ public struct PipelinePlan {
 
     /// Where the destination keeps this pipeline's checkpoints (`WriteRequest.checkpoint`).
     var checkpointScope: String { "\(id)/\(sourceStream)" }
+
+    /// Whether the pipeline writes several outputs (docs/fan-out.md).
+    var fansOut: Bool { !outputs.isEmpty }
 
     /// Change detection needs a key to hash records by.
     var detectsChanges: Bool { changeDetection && writeMode != .append && !primaryKey.isEmpty }

@@ -12,6 +12,10 @@ extension PipelineRunner {
         _ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<UInt64>,
         checkpoint: DurableCheckpoint?, priorAttempts: [UInt64: Int] = [:]
     ) throws -> BatchCommit {
+        if plan.fansOut {
+            return try processFanOut(
+                batch, batchID: batchID, runID: runID, checkpoint: checkpoint, priorAttempts: priorAttempts)
+        }
         var ledger = BatchLedger(
             batch: batch, plan: plan, knownDeadLetters: knownDeadLetters, priorAttempts: priorAttempts)
         defer { knownDeadLetters = ledger.knownDeadLetters }

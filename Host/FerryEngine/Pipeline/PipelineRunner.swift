@@ -36,6 +36,8 @@ public final class PipelineRunner {
         ? options.diffLimit.map {
             PipelineDiff(pipeline: plan.id, limit: $0, mirror: plan.writeMode == .mirror)
         } : nil
+    /// Fan-out: the rows each replace-children output holds per record, read once per run.
+    var fanOutChildren = FanOutChildren()
     /// Sleeps between retries; tests replace it.
     var sleep: (Double) -> Void = { seconds in Thread.sleep(forTimeInterval: seconds) }
 

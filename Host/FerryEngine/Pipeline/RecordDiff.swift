@@ -24,9 +24,13 @@ public struct RecordDiff: Sendable, Equatable {
     public var changes: [FieldChange]
     /// The record as it would be sent (creates only).
     public var record: JSONValue?
+    /// The output the change belongs to, in a fan-out pipeline (`outputs:`); nil otherwise.
+    public var output: String?
 
-    public init(kind: Kind, key: String?, changes: [FieldChange] = [], record: JSONValue? = nil) {
-        self.kind = kind; self.key = key; self.changes = changes; self.record = record
+    public init(
+        kind: Kind, key: String?, changes: [FieldChange] = [], record: JSONValue? = nil, output: String? = nil
+    ) {
+        self.kind = kind; self.key = key; self.changes = changes; self.record = record; self.output = output
     }
 }
 

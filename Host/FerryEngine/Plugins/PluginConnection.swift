@@ -20,17 +20,22 @@ public final class PluginConnection {
     /// The source may repeat a `read_next` that failed as retryable (`FERRY_CAP_REPEATABLE_READ`);
     /// otherwise the engine reopens the stream at its last committed checkpoint.
     public let repeatableReads: Bool
+    /// The destination commits the writes of one `WriteRequest.transaction` together
+    /// (`FERRY_CAP_WRITE_TRANSACTION`, negotiated ABI 1.2 or later): a fan-out batch's outputs
+    /// into this connection are then one transaction.
+    public let transactionalWrites: Bool
 
     init(
         pluginName: String, connectionName: String, api: UnsafePointer<ferry_plugin_api>, config: JSONObject,
         context: PluginContext,
-        repeatableReads: Bool = false
+        repeatableReads: Bool = false, transactionalWrites: Bool = false
     ) throws {
         self.pluginName = pluginName
         self.connectionName = connectionName
         self.api = api
         self.context = context
         self.repeatableReads = repeatableReads
+        self.transactionalWrites = transactionalWrites && api.pointee.abi_minor >= 2
         guard let open = api.pointee.open else {
             throw callError("open", FERRY_ERR_UNSUPPORTED, "the plugin has no open slot")
         }

@@ -47,7 +47,7 @@ extern "C" {
  * both sides use the smaller of the two. A minor only adds fields at the end
  * of structs and slots at the end of tables. */
 #define FERRY_ABI_MAJOR 1
-#define FERRY_ABI_MINOR 1
+#define FERRY_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define FERRY_EXPORT __declspec(dllexport)
@@ -246,6 +246,12 @@ typedef struct ferry_reader ferry_reader;      /* plugin-owned, opaque to the ho
  * and then returns the batch it could not return. Without this bit the host closes
  * the reader and reopens it at the last committed checkpoint, so no page is skipped. */
 #define FERRY_CAP_REPEATABLE_READ (1u << 3)
+/* ABI 1.2: writes whose requests carry one `transaction` id commit together: the
+ * destination keeps one transaction open across them and commits it (with the last
+ * write's checkpoint) on the write whose `transaction.commit` is true; a write with
+ * another id, one without, or `close` first rolls back what an abandoned id left
+ * open. Without this bit the host writes each stream in a transaction of its own. */
+#define FERRY_CAP_WRITE_TRANSACTION (1u << 4)
 
 /* The plugin's routines. `spec`, `open` and `close` are required; the others
  * are required by the capabilities the descriptor declares, and NULL
@@ -282,7 +288,9 @@ typedef struct ferry_plugin_api {
      * batch_id (stable across retries of the same batch), and (ABI 1.1)
      * checkpoint: {"scope": "...", "sequence": N, "value": <JSON>} -- a
      * destination with checkpoint_get stores it in the same transaction as the
-     * batch's rows, replacing the scope's earlier one. */
+     * batch's rows, replacing the scope's earlier one -- and (ABI 1.2, only to a
+     * plugin with FERRY_CAP_WRITE_TRANSACTION) transaction: {"id": "...",
+     * "commit": bool}: rows of several writes (streams) committed as one. */
     ferry_status (*write)(ferry_instance *instance, ferry_str request_json, ferry_str records,
                           ferry_write_result *out_result, ferry_error *err);
 

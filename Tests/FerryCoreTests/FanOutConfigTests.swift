@@ -1,0 +1,164 @@
+import Testing
+
+@testable import FerryCore
+
+/// `outputs:` (fan-out): what parses, and what is refused with file, line and reason.
+@Suite struct FanOutConfigTests {
+    static let header = """
+        connections:
+          orders_file: { plugin: file, config: { path: data/orders.jsonl } }
+          warehouse: { plugin: sqlite }
+        pipelines:
+          orders:
+            source: { connection: orders_file, stream: orders }
+            primary_key: [id]
+
+        """
+
+    static func config(_ pipelineLines: String) throws -> FerryConfig {
+        try FerryConfig.parse(yaml: header + pipelineLines, file: "ferry.yaml", environment: [:], dotEnv: [:])
+    }
+
+    static func error(_ pipelineLines: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws
+        -> ConfigError
+    {
+        try #require(throws: ConfigError.self, sourceLocation: sourceLocation) { try config(pipelineLines) }
+    }
+
+    @Test func outputsParseWithNestedExplodesAndParentKeys() throws {
+        let config = try Self.config(
+            """
+                write: upsert
+                outputs:
+                  - { name: orders, destination: { connection: warehouse, stream: repair_orders } }
+                  - name: parts
+                    destination: { connection: warehouse, stream: job_parts }
+                    explode: jobs[*].parts
+                    primary_key: [job_id, position]
+                    parent_key: [{ from: id, as: repair_order_id }, { from: "jobs[*].id", as: job_id }]
+                    index_as: position
+                    replace_children: true
+                    transforms: [{ op: drop, fields: [internal] }]
+            """)
+        let pipeline = try #require(config.pipelines.first)
+        #expect(pipeline.outputs.map(\.name) == ["orders", "parts"])
+        #expect(pipeline.destination.stream == "repair_orders")
+        let parts = pipeline.outputs[1]
+        #expect(parts.explode?.description == "jobs[*].parts[*]")
+        #expect(parts.parentKeys.map(\.level) == [0, 1])
+        #expect(parts.parentKeys.map(\.name) == ["repair_order_id", "job_id"])
+        #expect(parts.indexAs == "position" && parts.replaceChildren && parts.transforms.count == 1)
+        #expect(pipeline.connectionNames == ["orders_file", "warehouse"])
+    }
+
+    @Test func appendIsRefusedBecauseACrashBetweenOutputsWouldDuplicateRows() throws {
+        let error = try Self.error(
+            """
+                outputs:
+                  - { name: orders, destination: { connection: warehouse } }
+            """)
+        #expect(error.description.hasPrefix("ferry.yaml:9:"), "\(error)")
+        #expect(error.description.contains("output 'orders' needs write: upsert"))
+        #expect(error.description.contains("only upserts by key make that harmless"))
+    }
+
+    @Test func mirrorConflictsAndAPlainDestinationBesideOutputsAreRefused() throws {
+        let mirror = try Self.error(
+            """
+                write: mirror
+                outputs: [{ name: orders, destination: { connection: warehouse } }]
+            """)
+        #expect(mirror.description.contains("pipelines.orders.outputs: cannot be used with write: mirror"))
+        let both = try Self.error(
+            """
+                write: upsert
+                destination: { connection: warehouse }
+                outputs: [{ name: orders, destination: { connection: warehouse } }]
+            """)
+        #expect(both.description.contains("give either destination (one table) or outputs"), "\(both)")
+    }
+
+    @Test func explodedOutputsNeedTheirOwnKeyAndParentKeysMustFollowTheExplodePath() throws {
+        let noKey = try Self.error(
+            """
+                write: upsert
+                outputs:
+                  - { name: jobs, destination: { connection: warehouse }, explode: jobs }
+            """)
+        #expect(noKey.description.contains("output 'jobs' explodes jobs[*] and needs its own primary_key"))
+        let wrongLevel = try Self.error(
+            """
+                write: upsert
+                outputs:
+                  - name: parts
+                    destination: { connection: warehouse }
+                    explode: jobs[*].parts
+                    primary_key: [sku]
+                    parent_key: { from: "lines[*].id", as: job_id }
+            """)
+        #expect(wrongLevel.description.hasPrefix("ferry.yaml:14:"), "\(wrongLevel)")
+        #expect(wrongLevel.description.contains("does not follow explode: jobs[*].parts[*]"))
+        let badPath = try Self.error(
+            """
+                write: upsert
+                outputs: [{ name: jobs, destination: { connection: warehouse }, explode: "jobs[0]", primary_key: [id] }]
+            """)
+        #expect(badPath.description.contains("'jobs[0]' is not an array path"))
+    }
+
+    @Test func replaceChildrenNeedsExplodeAndChangeDetection() throws {
+        let top = try Self.error(
+            """
+                write: upsert
+                outputs: [{ name: orders, destination: { connection: warehouse }, replace_children: true }]
+            """)
+        #expect(top.description.contains("needs explode: only exploded rows are a record's children"))
+        let noHashes = try Self.error(
+            """
+                write: upsert
+                change_detection: false
+                outputs:
+                  - { name: jobs, destination: { connection: warehouse }, explode: jobs, primary_key: [id], replace_children: true }
+            """)
+        #expect(noHashes.description.contains("needs change_detection: true"))
+    }
+
+    @Test func outputNamesAndStreamsMustDiffer() throws {
+        let names = try Self.error(
+            """
+                write: upsert
+                outputs:
+                  - { name: orders, destination: { connection: warehouse, stream: a } }
+                  - { name: orders, destination: { connection: warehouse, stream: b } }
+            """)
+        #expect(names.description.contains("a second output named 'orders'"))
+        let streams = try Self.error(
+            """
+                write: upsert
+                outputs:
+                  - { name: a, destination: { connection: warehouse, stream: same } }
+                  - { name: b, destination: { connection: warehouse, stream: same } }
+            """)
+        #expect(streams.description.contains("give each output its own stream"))
+        let invalid = try Self.error(
+            """
+                write: upsert
+                outputs: [{ name: "bad name", destination: { connection: warehouse } }]
+            """)
+        #expect(invalid.description.contains("is not a valid output name"))
+    }
+
+    @Test func aBadTransformStepOfAnOutputPointsAtTheStep() throws {
+        let error = try Self.error(
+            """
+                write: upsert
+                outputs:
+                  - name: orders
+                    destination: { connection: warehouse }
+                    transforms:
+                      - { op: renam, from: a, to: b }
+            """)
+        #expect(error.description.hasPrefix("ferry.yaml:13:"), "\(error)")
+        #expect(error.description.contains("pipelines.orders.outputs[0].transforms[0]"), "\(error)")
+    }
+}
