@@ -205,6 +205,7 @@ public final class Workspace {
         plan.destinationCursor = pipeline.destinationCursor
         plan.changeDetection = pipeline.changeDetection
         plan.maxDelete = pipeline.maxDelete
+        plan.sourceReadsByID = stream?.readsByID ?? false
         plan.since = pipeline.since
         plan.until = pipeline.until
         plan.timeZone = pipeline.timeZone.flatMap(TimeZone.init(identifier:))

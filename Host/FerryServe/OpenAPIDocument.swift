@@ -138,6 +138,8 @@ enum OpenAPIDocument {
                         until: { type: string }
                         limit: { type: integer, minimum: 1 }
                         days_back: { type: integer, minimum: 0, description: "Read from midnight UTC this many days ago (sets since)." }
+                        record_id: { oneOf: [{ type: string }, { type: integer }], description: "Sync only this source record, by primary key (the stream must read single records); the checkpoint is left alone." }
+                        record_ids: { type: array, minItems: 1, maxItems: 1000, items: { oneOf: [{ type: string }, { type: integer }] } }
               responses:
                 "202": { description: Queued, content: { application/json: { schema: { $ref: "#/components/schemas/Accepted" } } } }
                 "400": { $ref: "#/components/responses/Error" }

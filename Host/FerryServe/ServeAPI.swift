@@ -173,7 +173,7 @@ public struct ServeAPI: Sendable {
     }
 
     private func trigger(pipeline: String, body: [String: Any]) throws -> Response {
-        let allowed: Set = ["site", "full", "since", "until", "limit", "days_back"]
+        let allowed: Set = ["site", "full", "since", "until", "limit", "days_back", "record_id", "record_ids"]
         if let unknown = body.keys.filter({ !allowed.contains($0) }).sorted().first {
             throw APIError(
                 .badRequest, "unknown key '\(unknown)'; a run takes \(allowed.sorted().joined(separator: ", "))")
@@ -200,6 +200,11 @@ public struct ServeAPI: Sendable {
         }
         if let limit = options.limit, limit <= 0 {
             throw APIError(.badRequest, "limit must be a positive number of records")
+        }
+        options.recordIDs = try recordIDs(body)
+        if !options.recordIDs.isEmpty, options.fullRefresh || options.since != nil || options.until != nil {
+            throw APIError(
+                .badRequest, "record_id reads only that record: it cannot be combined with full, since or until")
         }
         let keys = try keys(pipeline: pipeline, site: try field(body, "site", as: String.self))
         var accepted: [[String: String]] = []
@@ -289,6 +294,29 @@ public struct ServeAPI: Sendable {
             throw APIError(.badRequest, "the body must be a JSON object")
         }
         return object
+    }
+
+    /// `record_id` (one, text or number) or `record_ids` (a list): "sync this repair order now".
+    private func recordIDs(_ body: [String: Any]) throws -> [String] {
+        func text(_ value: Any, _ name: String) throws -> String {
+            if let string = value as? String, !string.isEmpty, string.count <= 200 { return string }
+            // JSON numbers arrive as NSNumber, booleans too ("c"): only whole numbers are keys.
+            if let number = value as? NSNumber, String(cString: number.objCType) != "c",
+                let whole = Int64(exactly: number.doubleValue)
+            {
+                return String(whole)
+            }
+            throw APIError(.badRequest, "'\(name)' must hold record keys as text or whole numbers")
+        }
+        var ids: [String] = []
+        if let one = body["record_id"], !(one is NSNull) { ids.append(try text(one, "record_id")) }
+        if let many = body["record_ids"], !(many is NSNull) {
+            guard let list = many as? [Any], !list.isEmpty, list.count <= 1000 else {
+                throw APIError(.badRequest, "'record_ids' must be a list of 1 to 1000 record keys")
+            }
+            ids += try list.map { try text($0, "record_ids") }
+        }
+        return ids
     }
 
     private func field<T>(_ body: [String: Any], _ name: String, as type: T.Type) throws -> T? {

@@ -10,14 +10,19 @@ public struct StreamDescriptor: Sendable, Equatable {
     public var schema: JSONValue
     public var primaryKey: [String]
     public var cursorField: String?
+    /// Whether a read can ask for single records by primary key (`reads_by_id`; the
+    /// request's `ids`), as "sync this repair order now" needs.
+    public var readsByID: Bool
 
     public init(
-        name: String, schema: JSONValue = ["type": "object"], primaryKey: [String] = [], cursorField: String? = nil
+        name: String, schema: JSONValue = ["type": "object"], primaryKey: [String] = [], cursorField: String? = nil,
+        readsByID: Bool = false
     ) {
         self.name = name
         self.schema = schema
         self.primaryKey = primaryKey
         self.cursorField = cursorField
+        self.readsByID = readsByID
     }
 
     public var json: JSONValue {
@@ -26,6 +31,7 @@ public struct StreamDescriptor: Sendable, Equatable {
             ("primary_key", .array(primaryKey.map(JSONValue.string))),
         ])
         if let cursorField { object["cursor_field"] = .string(cursorField) }
+        if readsByID { object["reads_by_id"] = .bool(true) }
         return .object(object)
     }
 
@@ -35,6 +41,7 @@ public struct StreamDescriptor: Sendable, Equatable {
         self.schema = json["schema"] ?? ["type": "object"]
         self.primaryKey = try stringList(json["primary_key"], key: "primary_key")
         self.cursorField = json["cursor_field"]?.stringValue
+        self.readsByID = json["reads_by_id"]?.boolValue ?? false
     }
 }
 
@@ -64,14 +71,18 @@ public struct ReadRequest: Sendable, Equatable {
     public var lookback: Int?
     public var cursorField: String?
     public var batchSize: Int
+    /// Only these records, by primary key (`ids`), for a stream whose catalog entry says
+    /// `reads_by_id`; nil: the stream as usual. Such a read never moves the checkpoint.
+    public var ids: [String]?
 
     public init(
         stream: String, checkpoint: JSONValue? = nil, fullRefresh: Bool = false, since: String? = nil,
-        until: String? = nil, lookback: Int? = nil, cursorField: String? = nil, batchSize: Int = 1000
+        until: String? = nil, lookback: Int? = nil, cursorField: String? = nil, batchSize: Int = 1000,
+        ids: [String]? = nil
     ) {
         self.stream = stream; self.checkpoint = checkpoint; self.fullRefresh = fullRefresh
         self.since = since; self.until = until; self.lookback = lookback; self.cursorField = cursorField
-        self.batchSize = batchSize
+        self.batchSize = batchSize; self.ids = ids
     }
 
     public var json: JSONValue {
@@ -83,6 +94,7 @@ public struct ReadRequest: Sendable, Equatable {
         if let until { o["until"] = .string(until) }
         if let lookback { o["lookback"] = .int(Int64(lookback)) }
         if let cursorField { o["cursor_field"] = .string(cursorField) }
+        if let ids { o["ids"] = .array(ids.map(JSONValue.string)) }
         return .object(o)
     }
 
@@ -95,7 +107,8 @@ public struct ReadRequest: Sendable, Equatable {
             since: json["since"]?.stringValue, until: json["until"]?.stringValue,
             lookback: json["lookback"]?.intValue.map(Int.init),
             cursorField: json["cursor_field"]?.stringValue,
-            batchSize: json["batch_size"]?.intValue.map(Int.init) ?? 1000)
+            batchSize: json["batch_size"]?.intValue.map(Int.init) ?? 1000,
+            ids: try json["ids"].map { try stringList($0, key: "ids") })
     }
 }
 

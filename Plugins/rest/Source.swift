@@ -36,7 +36,11 @@ public final class RESTConnector: SourceConnector, DestinationConnector {
     /// The configured streams.
     public func discover() throws -> [StreamDescriptor] {
         config.streams.flatMap { stream in
-            [StreamDescriptor(name: stream.name, primaryKey: stream.primaryKey, cursorField: stream.cursorField)]
+            [
+                StreamDescriptor(
+                    name: stream.name, primaryKey: stream.primaryKey, cursorField: stream.cursorField,
+                    readsByID: stream.detail?.mode == .replace && stream.primaryKey.count == 1)
+            ]
                 + stream.children.map { StreamDescriptor(name: $0.name, primaryKey: $0.primaryKey, cursorField: nil) }
         }
     }
@@ -47,6 +51,9 @@ public final class RESTConnector: SourceConnector, DestinationConnector {
     /// Starts reading a stream from the checkpoint's cursor, or the request's range.
     public func read(_ request: ReadRequest) throws -> any BatchReader {
         if let stream = config.streams.first(where: { $0.name == request.stream }) {
+            if let ids = request.ids {
+                return try ByIDReader(ids: ids, stream: stream, host: host, batchSize: request.batchSize)
+            }
             return RESTReader(stream: stream, host: host, window: try ReadWindow(request: request, stream: stream))
         }
         guard let parent = config.streams.first(where: { $0.children.contains { $0.name == request.stream } }),
@@ -54,6 +61,11 @@ public final class RESTConnector: SourceConnector, DestinationConnector {
         else {
             throw PluginError.invalid(
                 "unknown stream '\(request.stream)'; configured: \(streamNames.joined(separator: ", "))")
+        }
+        if request.ids != nil {
+            throw PluginError.invalid(
+                "stream '\(request.stream)' is a children: stream and cannot read single records; read its parent "
+                    + "stream '\(parent.name)' by id")
         }
         let parents = RESTReader(
             stream: parent, host: host, window: try ReadWindow(request: request, stream: parent), withDetail: false)

@@ -159,6 +159,25 @@ struct APIFixture {
         }
     }
 
+    @Test func aTriggerCanNameSingleRecordsToSyncNow() async throws {
+        let fixture = try APIFixture()
+        defer { fixture.scheduler.stop() }
+        try await fixture.app.test(.router) { client in
+            for bad in [
+                #"{"record_id": ""}"#, #"{"record_id": 1.5}"#, #"{"record_ids": []}"#, #"{"record_ids": [true]}"#,
+                #"{"record_id": 7, "full": true}"#, #"{"record_id": 7, "since": "2026-01-01"}"#,
+            ] {
+                let refused = try await call(client, .post, "/v1/pipelines/a/runs", body: bad)
+                #expect(refused.status == 400, "\(bad)")
+            }
+            let accepted = try await call(
+                client, .post, "/v1/pipelines/a/runs", body: #"{"record_id": 4711, "record_ids": ["RO-9", 12]}"#)
+            #expect(accepted.status == 202)
+            #expect(fixture.scheduler.waitForEvent { $0.startedKey == PipelineID(pipeline: "a") } != nil)
+            #expect(fixture.backend.requests.first?.options.recordIDs == ["4711", "RO-9", "12"])
+        }
+    }
+
     @Test func runsAndDeadLettersComeFromTheStoreAndCanBeReplayedOrDiscarded() async throws {
         let fixture = try APIFixture()
         defer { fixture.scheduler.stop() }

@@ -51,6 +51,13 @@ struct Run: ParsableCommand {
     var limit: Int?
 
     @Option(
+        name: .customLong("id"),
+        help: ArgumentHelp(
+            "Sync only this source record, by primary key (repeatable), through a stream that reads single records (rest: detail:); the checkpoint stays.",
+            valueName: "key"))
+    var recordIDs: [String] = []
+
+    @Option(
         help: ArgumentHelp(
             "For mirror pipelines: allow deleting up to this many records (a count, or a share such as 100%) in this run, instead of their max_delete.",
             valueName: "limit"))
@@ -63,6 +70,11 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of records, got \(limit)") }
+        if !recordIDs.isEmpty, full || since != nil || until != nil {
+            throw ValidationError(
+                "--id syncs only those records: it cannot be combined with --full, --since or --until")
+        }
+        if recordIDs.contains(where: \.isEmpty) { throw ValidationError("--id needs a record key, got an empty one") }
         try validateDiff()
         if let maxDelete, DeleteLimit(parsing: maxDelete) == nil {
             throw ValidationError(
@@ -87,7 +99,8 @@ struct Run: ParsableCommand {
         defer { signals.stop() }
         let options = RunOptions(
             fullRefresh: full, since: since, until: until, dryRun: dryRun || diff, limit: limit,
-            maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)), diffLimit: diff ? diffLimit ?? 100 : nil)
+            maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)), diffLimit: diff ? diffLimit ?? 100 : nil,
+            recordIDs: recordIDs)
         var diffs: [PipelineDiff] = []
         var reports: [RunReport] = []
         var failures: [(String, String)] = []

@@ -51,6 +51,8 @@ public struct PipelinePlan {
     /// With outputs, `destination` is the first output's connection (whose stored checkpoint
     /// is reconciled on start), `writeMode` is upsert and `primaryKey` the source record's key.
     public var outputs: [OutputPlan] = []
+    /// Whether the source stream reads single records by id (its catalog's `reads_by_id`).
+    public var sourceReadsByID = false
 
     public init(
         id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,
@@ -123,19 +125,23 @@ public struct RunOptions: Sendable {
     public var maxDelete: DeleteLimit?
     /// A dry run collects a diff (`PipelineDiff`) listing at most this many changes.
     public var diffLimit: Int?
+    /// Only these source records, by primary key (`--id`, serve's `record_ids`): read through
+    /// a stream that declares `reads_by_id`; empty: the stream as usual.
+    public var recordIDs: [String] = []
     public init(
         fullRefresh: Bool = false, since: String? = nil, until: String? = nil, dryRun: Bool = false, limit: Int? = nil,
-        maxDelete: DeleteLimit? = nil, diffLimit: Int? = nil
+        maxDelete: DeleteLimit? = nil, diffLimit: Int? = nil, recordIDs: [String] = []
     ) {
         self.fullRefresh = fullRefresh; self.since = since; self.until = until; self.dryRun = dryRun; self.limit = limit
-        self.maxDelete = maxDelete; self.diffLimit = diffLimit
+        self.maxDelete = maxDelete; self.diffLimit = diffLimit; self.recordIDs = recordIDs
     }
 
     /// A run over an explicit range (`--since`, with or without `--until`): it reads what it
     /// is told and leaves the stored checkpoint as it was, since storing its end would skip
     /// whatever lies between the stored checkpoint and `--since`. `--until` alone continues
     /// from the checkpoint, so its progress is stored as usual.
-    public var isRanged: Bool { since != nil }
+    /// A run of single records (`--id`) is ranged too: it must not move the stream's cursor.
+    public var isRanged: Bool { since != nil || !recordIDs.isEmpty }
 
     /// These options with the pipeline's own `since`/`until` where they give none, relative
     /// values resolved against `now` in the pipeline's zone: once per run, so every reader
@@ -151,6 +157,20 @@ public struct RunOptions: Sendable {
                 throw RunOptionError("\(name) must be \(DateBound.forms), got '\(text)'")
             }
             return bound.resolved(now: now, timeZone: zone)
+        }
+        if !recordIDs.isEmpty {
+            // Single records: no window, no full read; the source fetches exactly these.
+            guard plan.sourceReadsByID else {
+                throw RunOptionError(
+                    "stream '\(plan.sourceStream)' of connection '\(plan.source.connectionName)' cannot read single "
+                        + "records (its catalog entry does not declare reads_by_id; for rest, configure detail:)")
+            }
+            guard plan.writeMode != .mirror, since == nil, until == nil, !fullRefresh else {
+                throw RunOptionError(
+                    "a run of single records (--id) reads only those records: it cannot be combined with --full, "
+                        + "--since, --until or a mirror pipeline")
+            }
+            return options
         }
         options.since = try resolve(since ?? plan.since, "since")
         options.until = try resolve(until ?? plan.until, "until")

@@ -100,14 +100,15 @@ public final class PipelineRunner {
         let fullRefresh = options.fullRefresh || plan.fullSync || plan.writeMode == .mirror
         var position = try startingPosition(runID: runID, fullRefresh: fullRefresh)
         var since = options.since
-        if since == nil, !fullRefresh, let cursorStream = plan.destinationCursor {
+        if since == nil, !fullRefresh, options.recordIDs.isEmpty, let cursorStream = plan.destinationCursor {
             since = try startFromDestination(cursorStream)
         }
         func readRequest(from checkpoint: String?) throws -> ReadRequest {
             ReadRequest(
                 stream: plan.sourceStream, checkpoint: try checkpoint.map { try parser.parse($0) },
                 fullRefresh: checkpoint == nil && fullRefresh, since: since, until: options.until,
-                lookback: plan.lookback, cursorField: plan.cursorField, batchSize: plan.batchSize)
+                lookback: plan.lookback, cursorField: plan.cursorField, batchSize: plan.batchSize,
+                ids: options.recordIDs.isEmpty ? nil : options.recordIDs)
         }
         if plan.writeMode == .append && DeliveryGuarantee.appendIsAtLeastOnce(plan.destination) && !options.dryRun {
             logger.warning(
