@@ -30,6 +30,13 @@ extension TransformOperation {
             guard let paths = try reader.paths("fields"), !paths.isEmpty else {
                 throw reader.error("fields", "is required (a list of field paths)")
             }
+            if op == "select",
+                let partial = paths.first(where: {
+                    $0.components.contains { if case .index = $0 { true } else { false } }
+                })
+            {
+                throw reader.error("fields", "'\(partial)': select cannot keep part of an array; use compute")
+            }
             operation = op == "select" ? .select(paths) : .drop(paths)
         case "rename":
             var pairs: [(from: FieldPath, to: FieldPath)] = []
@@ -82,7 +89,8 @@ extension TransformOperation {
                 }
             } else {
                 let path = try reader.requiredPath("field")
-                assignments.append((path, try compileExpression(try reader.requiredString("expr"), key: "expr", reader: reader)))
+                assignments.append(
+                    (path, try compileExpression(try reader.requiredString("expr"), key: "expr", reader: reader)))
             }
             operation = .compute(assignments)
         case "validate":
@@ -163,7 +171,9 @@ extension TransformOperation {
             for name in rule.keys where name != "expr" && name != "reason" {
                 throw reader.error("\(key).\(name)", "unknown option for a rule; expected expr and reason")
             }
-            guard case .string(let text)? = rule["expr"] else { throw reader.error("\(key).expr", "is required (text)") }
+            guard case .string(let text)? = rule["expr"] else {
+                throw reader.error("\(key).expr", "is required (text)")
+            }
             guard case .string(let reason)? = rule["reason"], !reason.isEmpty else {
                 throw reader.error("\(key).reason", "is required (the dead letter's reason)")
             }

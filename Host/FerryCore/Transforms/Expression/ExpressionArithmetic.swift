@@ -80,7 +80,8 @@ enum ExpressionArithmetic {
             if text.trimmingCharacters(in: .whitespaces).lowercased() == "nan" { return nil }
             throw ExpressionFailure(column: column, message: "\(context) expects numbers, got text \(value.quoted)")
         default:
-            throw ExpressionFailure(column: column, message: "\(context) expects numbers, got \(value.kind) \(value.quoted)")
+            throw ExpressionFailure(
+                column: column, message: "\(context) expects numbers, got \(value.kind) \(value.quoted)")
         }
     }
 
@@ -114,7 +115,9 @@ enum ExpressionComparison {
             return .bool(op == .equal ? same : !same)
         }
         if left == .null || right == .null { return .bool(false) }
-        guard let order = try order(left, right, column: column, context: "'\(op.rawValue)'") else { return .bool(false) }
+        guard let order = try order(left, right, column: column, context: "'\(op.rawValue)'") else {
+            return .bool(false)
+        }
         switch op {
         case .less: return .bool(order < 0)
         case .lessOrEqual: return .bool(order <= 0)
@@ -142,7 +145,8 @@ enum ExpressionComparison {
             return a < b ? -1 : a > b ? 1 : 0
         }
         throw ExpressionFailure(
-            column: column, message: "\(context) cannot order \(left.kind) \(left.quoted) and \(right.kind) \(right.quoted)")
+            column: column,
+            message: "\(context) cannot order \(left.kind) \(left.quoted) and \(right.kind) \(right.quoted)")
     }
 
     /// The value as a Decimal when it is a number, or numeric text compared with a number.

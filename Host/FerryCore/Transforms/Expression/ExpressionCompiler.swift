@@ -31,7 +31,9 @@ enum ExpressionCompiler {
             switch op {
             case .and:
                 return { scope throws(ExpressionFailure) in
-                    guard try truth(try left(scope), column: leftNode.column, context: "'and'") else { return .bool(false) }
+                    guard try truth(try left(scope), column: leftNode.column, context: "'and'") else {
+                        return .bool(false)
+                    }
                     return .bool(try truth(try right(scope), column: rightNode.column, context: "'and'"))
                 }
             case .or:
@@ -94,7 +96,9 @@ enum ExpressionCompiler {
     }
 
     /// The values a path with `[*]` reaches; missing levels contribute nothing.
-    private static func collect(_ value: JSONValue, _ steps: ArraySlice<ExpressionNode.PathStep>, into found: inout [JSONValue]) {
+    private static func collect(
+        _ value: JSONValue, _ steps: ArraySlice<ExpressionNode.PathStep>, into found: inout [JSONValue]
+    ) {
         guard let step = steps.first else {
             found.append(value)
             return

@@ -34,7 +34,9 @@ enum ExpressionFunctions {
         var arguments: [ExpressionEvaluator] = []
         for node in nodes { arguments.append(try ExpressionCompiler.compile(node)) }
         let context = "\(name)()"
-        @Sendable func fail(_ message: String) -> ExpressionFailure { ExpressionFailure(column: column, message: message) }
+        @Sendable func fail(_ message: String) -> ExpressionFailure {
+            ExpressionFailure(column: column, message: message)
+        }
         @Sendable func text(_ value: ExpressionValue) throws(ExpressionFailure) -> String? {
             switch value {
             case .null: return nil
@@ -95,7 +97,8 @@ enum ExpressionFunctions {
             do {
                 regex = CompiledRegex(try NSRegularExpression(pattern: pattern))
             } catch {
-                throw ExpressionError(column: patternColumn, message: "\(name)(): not a valid regular expression: \(pattern)")
+                throw ExpressionError(
+                    column: patternColumn, message: "\(name)(): not a valid regular expression: \(pattern)")
             }
             let value = arguments[0]
             if name == "matches" {
@@ -171,7 +174,8 @@ enum ExpressionFunctions {
             let argument = arguments[0]
             let scale = places ?? 0
             return { scope throws(ExpressionFailure) in
-                guard let number = try ExpressionArithmetic.number(try argument(scope), column: column, context: context)
+                guard
+                    let number = try ExpressionArithmetic.number(try argument(scope), column: column, context: context)
                 else { return .null }
                 guard case .decimal(var value) = number else { return number.value }
                 var rounded = Decimal()
@@ -207,7 +211,8 @@ enum ExpressionFunctions {
             case .array(let list): elements = list
             case let other:
                 throw ExpressionFailure(
-                    column: column, message: "\(context) expects an array such as jobs[*].total, got \(other.kind) \(other.quoted)")
+                    column: column,
+                    message: "\(context) expects an array such as jobs[*].total, got \(other.kind) \(other.quoted)")
             }
             if name == "count" { return .int(Int64(elements.count { $0 != .null })) }
             var result: ExpressionValue = name == "sum" ? .int(0) : .null
@@ -220,7 +225,8 @@ enum ExpressionFunctions {
                 default:
                     if result == .null {
                         result = number.value
-                    } else if let order = try ExpressionComparison.order(number.value, result, column: column, context: context),
+                    } else if let order = try ExpressionComparison.order(
+                        number.value, result, column: column, context: context),
                         name == "min" ? order < 0 : order > 0
                     {
                         result = number.value
@@ -237,7 +243,7 @@ enum ExpressionFunctions {
     private static func compileTimestampPart(
         _ name: String, _ nodes: [ExpressionNode], _ arguments: [ExpressionEvaluator], column: Int
     ) throws(ExpressionError) -> ExpressionEvaluator {
-        var named: TimeZone? = nil
+        var named: (zone: TimeZone, name: String)? = nil
         if nodes.count == 2 {
             guard case .literal(.string(let identifier), let zoneColumn) = nodes[1] else {
                 throw ExpressionError(column: nodes[1].column, message: "\(name)(): the time zone must be quoted text")
@@ -245,9 +251,10 @@ enum ExpressionFunctions {
             guard let found = TimeZone(identifier: identifier) else {
                 throw ExpressionError(
                     column: zoneColumn,
-                    message: "\(name)(): unknown time zone \"\(identifier)\"; expected an IANA name like Europe/Helsinki")
+                    message:
+                        "\(name)(): unknown time zone \"\(identifier)\"; expected an IANA name like Europe/Helsinki")
             }
-            named = found
+            named = (found, identifier)
         }
         let argument = arguments[0]
         let wantsDate = name == "date"
@@ -265,14 +272,15 @@ enum ExpressionFunctions {
                     message: "\(name)() expects a timestamp like 2025-03-01T09:30:00Z, got \(value.quoted)")
             }
             let hasTime = text.count > 10
-            if let zone {
+            if case let (zone, zoneName)? = zone {
                 guard let offset = fields.offsetSeconds else {
                     throw ExpressionFailure(
                         column: column,
-                        message: "\(name)(): \(value.quoted) has no offset to move into \(zone.identifier)")
+                        message: "\(name)(): \(value.quoted) has no offset to move into \(zoneName)")
                 }
                 let days = CivilCalendar.days(year: fields.year, month: fields.month, day: fields.day)
-                let utc = Int64(days) * 86_400 + Int64(fields.hour * 3600 + fields.minute * 60 + fields.second)
+                let utc =
+                    Int64(days) * 86_400 + Int64(fields.hour * 3600 + fields.minute * 60 + fields.second)
                     - Int64(offset)
                 let local = utc + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(utc))))
                 let formatted = TimestampCast.format(utcSeconds: local, fraction: "")

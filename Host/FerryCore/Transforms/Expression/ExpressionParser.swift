@@ -185,7 +185,8 @@ struct ExpressionParser {
             position += 1
             return .path(try pathRest(first: name), column: at)
         default:
-            throw ExpressionError(column: at, message: "expected a value, a field or a function, found \(describeCurrent)")
+            throw ExpressionError(
+                column: at, message: "expected a value, a field or a function, found \(describeCurrent)")
         }
     }
 
@@ -198,7 +199,8 @@ struct ExpressionParser {
                     position += 1
                     steps.append(.key(name))
                 default:
-                    throw ExpressionError(column: column, message: "expected a field name after '.', found \(describeCurrent)")
+                    throw ExpressionError(
+                        column: column, message: "expected a field name after '.', found \(describeCurrent)")
                 }
             } else if take("[") {
                 if take("*") {
@@ -208,7 +210,8 @@ struct ExpressionParser {
                     steps.append(.index(index))
                 } else {
                     throw ExpressionError(
-                        column: column, message: "expected an array index (0, 1, …) or '*' inside '[ ]', found \(describeCurrent)")
+                        column: column,
+                        message: "expected an array index (0, 1, …) or '*' inside '[ ]', found \(describeCurrent)")
                 }
                 try expect("]", "after the array index")
             } else {
@@ -219,7 +222,9 @@ struct ExpressionParser {
 
     // MARK: Tokens
 
-    private static let symbols = ["==", "!=", "<=", ">=", "&&", "||", "<", ">", "=", "!", "&", "+", "-", "*", "/", "(", ")", "[", "]", ",", "."]
+    private static let symbols = [
+        "==", "!=", "<=", ">=", "&&", "||", "<", ">", "=", "!", "&", "+", "-", "*", "/", "(", ")", "[", "]", ",", ".",
+    ]
 
     private static func tokenize(_ text: String) throws(ExpressionError) -> [(token: Token, column: Int)] {
         let characters = Array(text)
@@ -244,7 +249,8 @@ struct ExpressionParser {
                 var end = index + 1
                 while true {
                     guard end < characters.count else {
-                        throw ExpressionError(column: column, message: "text started here is not closed with \(character)")
+                        throw ExpressionError(
+                            column: column, message: "text started here is not closed with \(character)")
                     }
                     let next = characters[end]
                     if next == character { break }
@@ -270,7 +276,9 @@ struct ExpressionParser {
                 index = close + 1
             } else if character.isLetter || character == "_" {
                 var end = index
-                while end < characters.count, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" {
+                while end < characters.count,
+                    characters[end].isLetter || characters[end].isNumber || characters[end] == "_"
+                {
                     end += 1
                 }
                 tokens.append((.identifier(String(characters[index..<end])), column))
