@@ -7,6 +7,7 @@
 //   swift run -c release ferry-bench postgres   # JSONL → PostgreSQL upsert, 1M records, vs psql \copy
 //                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
 //   swift run -c release ferry-bench rest       # a paging JSON API → rest connector → SQLite, 200k records
+//   swift run -c release ferry-bench transform  # a 10-step expression transform chain, 1M records in memory
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -35,6 +36,9 @@ do {
     }
     if wants("rest") {
         try RESTLoadBenchmark(records: Int(option("rest-records") ?? "") ?? 200_000).run()
+    }
+    if wants("transform") {
+        try TransformBenchmark(records: Int(option("transform-records") ?? "") ?? 1_000_000).run()
     }
 } catch {
     FileHandle.standardError.write(Data("ferry-bench: \(error)\n".utf8))
