@@ -31,9 +31,7 @@ enum ExpressionArithmetic {
     static func apply(
         _ op: ExpressionNode.BinaryOperator, _ left: ExpressionValue, _ right: ExpressionValue, column: Int
     ) throws(ExpressionFailure) -> ExpressionValue {
-        let context = "'\(op.rawValue)'"
-        guard let a = try number(left, column: column, context: context),
-            let b = try number(right, column: column, context: context)
+        guard let a = try number(left, column: column, operator: op), let b = try number(right, column: column, operator: op)
         else { return .null }
         if case .int(let x) = a, case .int(let y) = b {
             switch op {
@@ -63,9 +61,21 @@ enum ExpressionArithmetic {
             result = x / y
         }
         guard result.isFinite else {
-            throw ExpressionFailure(column: column, message: "\(context): the result is too large")
+            throw ExpressionFailure(column: column, message: "'\(op.rawValue)': the result is too large")
         }
         return .decimal(result)
+    }
+
+    /// An operand as a number; the message (built only on failure) names the operator.
+    private static func number(_ value: ExpressionValue, column: Int, operator op: ExpressionNode.BinaryOperator)
+        throws(ExpressionFailure) -> Number?
+    {
+        switch value {
+        case .int(let integer): return .int(integer)
+        case .decimal(let decimal): return .decimal(decimal)
+        case .null: return nil
+        default: return try number(value, column: column, context: "'\(op.rawValue)'")
+        }
     }
 
     /// The value as a number; nil for null, NaN and `"NaN"`.
@@ -134,7 +144,9 @@ enum ExpressionComparison {
 
     /// -1, 0 or 1; nil when either side is not a number (NaN text).
     /// - Throws: `ExpressionFailure` when the kinds cannot be ordered (text against a boolean).
-    static func order(_ left: ExpressionValue, _ right: ExpressionValue, column: Int, context: String)
+    static func order(
+        _ left: ExpressionValue, _ right: ExpressionValue, column: Int, context: @autoclosure () -> String
+    )
         throws(ExpressionFailure) -> Int?
     {
         if case .string(let a) = left, case .string(let b) = right {
@@ -146,7 +158,7 @@ enum ExpressionComparison {
         }
         throw ExpressionFailure(
             column: column,
-            message: "\(context) cannot order \(left.kind) \(left.quoted) and \(right.kind) \(right.quoted)")
+            message: "\(context()) cannot order \(left.kind) \(left.quoted) and \(right.kind) \(right.quoted)")
     }
 
     /// The value as a Decimal when it is a number, or numeric text compared with a number.

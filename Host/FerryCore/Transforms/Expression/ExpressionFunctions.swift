@@ -53,7 +53,7 @@ enum ExpressionFunctions {
         }
 
         switch name {
-        case "trim": return textFunction { .string($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        case "trim": return textFunction { .string(trimmed($0)) }
         case "lower": return textFunction { .string($0.lowercased()) }
         case "upper": return textFunction { .string($0.uppercased()) }
         case "length":
@@ -198,6 +198,19 @@ enum ExpressionFunctions {
         default: // date, time
             return try compileTimestampPart(name, nodes, arguments, column: column)
         }
+    }
+
+    /// The text without white space (Unicode's, new lines included) at either end;
+    /// the text itself, without a copy, when there is none.
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last else { return text }
+        if !first.properties.isWhitespace && !last.properties.isWhitespace { return text }
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, scalars[start].properties.isWhitespace { scalars.formIndex(after: &start) }
+        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace { scalars.formIndex(before: &end) }
+        return String(scalars[start..<end])
     }
 
     private static func compileAggregate(_ name: String, _ argument: @escaping ExpressionEvaluator, column: Int)

@@ -40,14 +40,18 @@ enum ExpressionValue: Sendable, Equatable {
     /// Exact decimal text (`"12.50"`, `"-3"`, `"1e3"`) as a Decimal, or nil.
     static func decimal(fromText text: Substring) -> Decimal? {
         guard let parsed = DecimalText(text) else { return nil }
-        var digits = parsed.integerDigits + parsed.fractionDigits
+        let digits = (parsed.integerDigits + parsed.fractionDigits).drop(while: { $0 == "0" })
         let scale = parsed.fractionDigits.count
-        // Decimal keeps 38 significant digits; refuse what it would round.
-        digits = String(digits.drop(while: { $0 == "0" }))
-        guard digits.count <= 38 else { return nil }
-        guard var mantissa = Decimal(string: digits.isEmpty ? "0" : digits, locale: nil) else { return nil }
-        if parsed.negative { mantissa.negate() }
-        return Decimal(sign: mantissa.sign, exponent: -scale, significand: mantissa.magnitude)
+        var magnitude: Decimal
+        if digits.count <= 19, let small = UInt64(digits.isEmpty ? "0" : digits) {
+            magnitude = Decimal(small) // the common case, without Decimal's text parser
+        } else {
+            // Decimal keeps 38 significant digits; refuse what it would round.
+            guard digits.count <= 38, let large = Decimal(string: String(digits), locale: nil) else { return nil }
+            magnitude = large
+        }
+        if scale > 0 { magnitude = Decimal(sign: .plus, exponent: -scale, significand: magnitude) }
+        return parsed.negative ? -magnitude : magnitude
     }
 
     /// The value written back into a record: integral decimals become integers,
@@ -58,21 +62,14 @@ enum ExpressionValue: Sendable, Equatable {
         case .bool(let flag): return .bool(flag)
         case .int(let integer): return .int(integer)
         case .decimal(let decimal):
-            if let integer = Self.int64(exactly: decimal) { return .int(integer) }
-            return .double(Double(decimal.description) ?? .nan)
+            // One conversion to text decides: no point means a whole number.
+            let text = decimal.description
+            if !text.contains("."), let integer = Int64(text) { return .int(integer) }
+            return .double(Double(text) ?? .nan)
         case .string(let text): return .string(text)
         case .array(let elements): return .array(elements)
         case .object(let object): return .object(object)
         }
-    }
-
-    static func int64(exactly decimal: Decimal) -> Int64? {
-        guard decimal.isFinite else { return nil }
-        var value = decimal
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 0, .plain)
-        guard rounded == decimal else { return nil }
-        return Int64(rounded.description)
     }
 
     /// True for null and the empty string: what `coalesce` and `if_empty` skip.
