@@ -137,6 +137,12 @@ import Testing
             try run(#"[{"op":"compute","field":"d","expr":"date(start)"}]"#, #"{"start":"01.03.2025"}"#)
                 == #"rejected: transform 1 (compute): field 'd': column 1: date() expects a timestamp like 2025-03-01T09:30:00Z, got "01.03.2025""#
         )
+        for impossible in ["2025-13-01", "2025-02-29T10:00:00Z", "2025-03-01T24:00:00", "2025-03-01T10:00:00+0x:00"] {
+            #expect(
+                try run(#"[{"op":"compute","field":"d","expr":"date(start)"}]"#, #"{"start":"\#(impossible)"}"#)
+                    .hasPrefix("rejected: transform 1 (compute): field 'd': column 1: date() expects a timestamp"),
+                "\(impossible)")
+        }
         #expect(
             try run(#"[{"op":"compute","field":"d","expr":"date(start, 'UTC')"}]"#, #"{"start":"2025-03-01 10:00"}"#)
                 == #"rejected: transform 1 (compute): field 'd': column 1: date(): "2025-03-01 10:00" has no offset to move into UTC"#

@@ -128,6 +128,9 @@ private func compute(_ expr: String, _ input: String = "{}", now: Date = Date(ti
         #expect(try compute("date(start)", #"{"start":"2025-03-01T23:30:00Z"}"#) == #""2025-03-01""#)
         #expect(try compute("time(start)", #"{"start":"2025-03-01T23:30:00Z"}"#) == #""23:30:00""#)
         #expect(try compute("time(start)", #"{"start":"2025-03-01 08:05"}"#) == #""08:05:00""#)
+        #expect(try compute("time(start)", #"{"start":"2025-03-01T08:05:09.123+02:00"}"#) == #""08:05:09""#)
+        #expect(try compute("date(start)", #"{"start":"2024-02-29 23:59:59"}"#) == #""2024-02-29""#)
+        #expect(try compute("sum(h[*])", #"{"h":[0.1,0.7,1e-7,123456.789]}"#) == "123457.5890001")
         #expect(try compute("date(day)", #"{"day":"2025-03-30"}"#) == #""2025-03-30""#, "no zone shift")
         #expect(try compute("time(day)", #"{"day":"2025-03-30"}"#) == "null", "a date has no time")
         #expect(

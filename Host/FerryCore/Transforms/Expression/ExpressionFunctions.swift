@@ -279,12 +279,15 @@ enum ExpressionFunctions {
                 throw ExpressionFailure(
                     column: column, message: "\(name)() expects a timestamp text, got \(value.kind) \(value.quoted)")
             }
-            guard var fields = TimestampCast.parseISO8601(Substring(text)) else {
+            guard var fields = quickTimestamp(text) ?? TimestampCast.parseISO8601(Substring(text)),
+                (1...12).contains(fields.month), (1...TimestampCast.daysInMonth(fields.year, fields.month)).contains(fields.day),
+                fields.hour < 24, fields.minute < 60, fields.second < 61
+            else {
                 throw ExpressionFailure(
                     column: column,
                     message: "\(name)() expects a timestamp like 2025-03-01T09:30:00Z, got \(value.quoted)")
             }
-            let hasTime = text.count > 10
+            let hasTime = text.utf8.count > 10
             if case let (zone, zoneName)? = zone {
                 guard let offset = fields.offsetSeconds else {
                     throw ExpressionFailure(
@@ -309,6 +312,39 @@ enum ExpressionFunctions {
             return .string("\(pad(fields.hour)):\(pad(fields.minute)):\(pad(fields.second))")
         }
     }
+}
+
+/// `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS` and the same with `Z`, read from the
+/// bytes (the shapes APIs send almost always); nil for anything else, which
+/// `TimestampCast.parseISO8601` then reads.
+private func quickTimestamp(_ text: String) -> TimestampCast.Fields? {
+    let utf8 = text.utf8
+    return utf8.withContiguousStorageIfAvailable { bytes -> TimestampCast.Fields? in
+        func number(_ start: Int, _ count: Int) -> Int? {
+            var value = 0
+            for index in start..<(start + count) {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        let length = bytes.count
+        guard length == 10 || length == 19 || (length == 20 && bytes[19] == UInt8(ascii: "Z")),
+            bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
+        else { return nil }
+        var fields = TimestampCast.Fields()
+        (fields.year, fields.month, fields.day) = (year, month, day)
+        if length == 10 { return fields }
+        guard bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":"),
+            bytes[16] == UInt8(ascii: ":"), let hour = number(11, 2), let minute = number(14, 2),
+            let second = number(17, 2)
+        else { return nil }
+        (fields.hour, fields.minute, fields.second) = (hour, minute, second)
+        if length == 20 { fields.offsetSeconds = 0 }
+        return fields
+    } ?? nil
 }
 
 /// An `NSRegularExpression`, compiled once and shared by every record.

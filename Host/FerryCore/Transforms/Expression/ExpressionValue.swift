@@ -33,7 +33,16 @@ enum ExpressionValue: Sendable, Equatable {
 
     static func decimal(from double: Double) -> Decimal? {
         guard double.isFinite else { return nil }
-        if double == double.rounded(), abs(double) < 9e15 { return Decimal(Int64(double)) }
+        // Fast path: the fewest decimal places (up to 6) whose digits read back as
+        // exactly this double, which is the value its shortest text shows.
+        var scale = 1.0
+        for places in 0...6 {
+            let scaled = double * scale
+            if abs(scaled) < 9e15, scaled == scaled.rounded(), Double(Int64(scaled)) / scale == double {
+                return Decimal(sign: .plus, exponent: -places, significand: Decimal(Int64(scaled)))
+            }
+            scale *= 10
+        }
         return decimal(fromText: Substring(double.description))
     }
 
