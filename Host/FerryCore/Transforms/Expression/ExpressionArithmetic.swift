@@ -31,7 +31,8 @@ enum ExpressionArithmetic {
     static func apply(
         _ op: ExpressionNode.BinaryOperator, _ left: ExpressionValue, _ right: ExpressionValue, column: Int
     ) throws(ExpressionFailure) -> ExpressionValue {
-        guard let a = try number(left, column: column, operator: op), let b = try number(right, column: column, operator: op)
+        guard let a = try number(left, column: column, operator: op),
+            let b = try number(right, column: column, operator: op)
         else { return .null }
         if case .int(let x) = a, case .int(let y) = b {
             switch op {

@@ -209,7 +209,9 @@ enum ExpressionFunctions {
         var start = scalars.startIndex
         var end = scalars.endIndex
         while start < end, scalars[start].properties.isWhitespace { scalars.formIndex(after: &start) }
-        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace { scalars.formIndex(before: &end) }
+        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace {
+            scalars.formIndex(before: &end)
+        }
         return String(scalars[start..<end])
     }
 
@@ -280,7 +282,8 @@ enum ExpressionFunctions {
                     column: column, message: "\(name)() expects a timestamp text, got \(value.kind) \(value.quoted)")
             }
             guard var fields = quickTimestamp(text) ?? TimestampCast.parseISO8601(Substring(text)),
-                (1...12).contains(fields.month), (1...TimestampCast.daysInMonth(fields.year, fields.month)).contains(fields.day),
+                (1...12).contains(fields.month),
+                (1...TimestampCast.daysInMonth(fields.year, fields.month)).contains(fields.day),
                 fields.hour < 24, fields.minute < 60, fields.second < 61
             else {
                 throw ExpressionFailure(
