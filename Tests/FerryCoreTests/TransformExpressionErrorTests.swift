@@ -166,6 +166,30 @@ import Testing
                 == "rejected: transform 1 (compute): cannot write 'a.b': 'a' is not an object")
     }
 
+    @Test func eachFunctionRefusesTheWrongType() throws {
+        let cases: [(String, String, String)] = [
+            ("number(a)", #"{"a":"abc"}"#, #"column 1: number() expects numbers, got text "abc""#),
+            ("join(a, ',')", #"{"a":"x"}"#, #"column 1: join() expects an array, got text "x""#),
+            ("length(a)", #"{"a":5}"#, "column 1: length() expects text or an array, got a number 5"),
+            (
+                "contains(a, 'x')", #"{"a":{"k":1}}"#,
+                #"column 1: contains() expects text or an array, got an object {"k":1}"#
+            ),
+            ("if(a, 1, 2)", #"{"a":"yes"}"#, #"column 4: if() expects true or false, got text "yes""#),
+            ("-a", #"{"a":"x"}"#, #"column 1: '-' expects numbers, got text "x""#),
+            ("round(a, 2)", #"{"a":[1]}"#, "column 1: round() expects numbers, got an array [1]"),
+            ("time(a)", #"{"a":20250301}"#, "column 1: time() expects a timestamp text, got a number 20250301"),
+            ("lower(a)", #"{"a":true}"#, "column 1: lower() expects text, got a boolean true"),
+            ("max(a[*])", #"{"a":["x"]}"#, #"column 1: max() expects numbers, got text "x""#),
+        ]
+        for (expr, input, reason) in cases {
+            let steps: JSONValue = [["op": "compute", "field": "out", "expr": .string(expr)]]
+            #expect(
+                try run(steps.encodedString(), input) == "rejected: transform 1 (compute): field 'out': \(reason)",
+                "\(expr): \((try? run(steps.encodedString(), input)) ?? "")")
+        }
+    }
+
     @Test func badFieldPathsWithIndexesAreRefused() {
         #expect(compileError(#"[{"op":"drop","fields":["a[x]"]}]"#) != nil)
         #expect(compileError(#"[{"op":"drop","fields":["a[1"]}]"#) != nil)
