@@ -8,6 +8,7 @@
 //                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
 //   swift run -c release ferry-bench rest       # a paging JSON API → rest connector → SQLite, 200k records
 //   swift run -c release ferry-bench rest-detail  # a list + a 20 ms detail call per record, concurrency 1, 4, 8, 16
+//   swift run -c release ferry-bench transform  # a 10-step expression transform chain, 1M records in memory
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -45,6 +46,9 @@ do {
                 Int($0)
             }
         ).run()
+    }
+    if wants("transform") {
+        try TransformBenchmark(records: Int(option("transform-records") ?? "") ?? 1_000_000).run()
     }
 } catch {
     FileHandle.standardError.write(Data("ferry-bench: \(error)\n".utf8))

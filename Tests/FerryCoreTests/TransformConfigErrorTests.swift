@@ -7,11 +7,11 @@ import Testing
         (#"[1]"#, "transform 1: expected an object with an 'op' key"),
         (
             #"[{"fields":["a"]}]"#,
-            "transform 1: 'op': is required; expected one of select, drop, rename, set, template, default, cast, filter, clean_numbers, lookup"
+            "transform 1: 'op': is required; expected one of select, drop, rename, set, template, default, cast, filter, clean_numbers, lookup, compute, validate"
         ),
         (
             #"[{"op":"explode"}]"#,
-            "transform 1: 'op': expected one of select, drop, rename, set, template, default, cast, filter, clean_numbers, lookup, got \"explode\""
+            "transform 1: 'op': expected one of select, drop, rename, set, template, default, cast, filter, clean_numbers, lookup, compute, validate, got \"explode\""
         ),
         (
             #"[{"op":"drop","fields":["a"]},{"op":"select"}]"#,
@@ -92,8 +92,12 @@ import Testing
         ),
         (#"[{"op":"filter"}]"#, "transform 1 (filter): 'where': is required"),
         (
-            #"[{"op":"filter","where":"status = 1"}]"#,
+            #"[{"op":"filter","where":5}]"#,
             "transform 1 (filter): 'where': expected a condition object like {field: status, equals: active}"
+        ),
+        (
+            #"[{"op":"filter","where":"status = 1"}]"#,
+            "transform 1 (filter): 'where': column 8: '=' is not an operator; compare with '=='"
         ),
         (
             #"[{"op":"filter","where":{"equals":1}}]"#,

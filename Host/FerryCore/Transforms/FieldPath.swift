@@ -1,43 +1,105 @@
 import FerryJSON
 
-/// A dotted path to a field (`customer.address.city`), compiled once.
+/// A path to a field (`customer.address.city`, `nodes[0].piano.id`), compiled once.
 ///
 /// Records from APIs nest; transforms read and write nested members with the
-/// same spelling users see in the source JSON. A dot always separates levels,
-/// so a key that itself contains a dot cannot be addressed.
+/// same spelling users see in the source JSON. A dot always separates levels
+/// and `[n]` picks the n-th element (from 0) of an array, so a key that itself
+/// contains a dot or a `[` cannot be addressed.
 public struct FieldPath: Hashable, Sendable, CustomStringConvertible {
-    /// The keys from the record's top level down to the field.
-    public let components: [String]
+    /// One level of a path: an object member or an array element.
+    public enum Component: Hashable, Sendable {
+        /// The member with this key.
+        case key(String)
+        /// The element at this position (0-based).
+        case index(Int)
+    }
 
-    /// Parses a dotted path; nil when it is empty or has an empty component (`a..b`).
+    /// The levels from the record's top level down to the field; the first is always a key.
+    public let components: [Component]
+
+    /// Parses a path; nil when it is empty, has an empty key (`a..b`) or a bad index (`a[x]`, `a[-1]`).
     /// - Parameter text: the path as written in the config.
     public init?(_ text: String) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard !parts.isEmpty, !parts.contains(where: \.isEmpty) else { return nil }
-        components = parts
+        var components: [Component] = []
+        for part in text.split(separator: ".", omittingEmptySubsequences: false) {
+            guard let bracket = part.firstIndex(of: "[") else {
+                guard !part.isEmpty else { return nil }
+                components.append(.key(String(part)))
+                continue
+            }
+            guard bracket > part.startIndex else { return nil }
+            components.append(.key(String(part[..<bracket])))
+            var rest = part[bracket...]
+            while !rest.isEmpty {
+                guard rest.first == "[", let close = rest.firstIndex(of: "]") else { return nil }
+                let digits = rest[rest.index(after: rest.startIndex)..<close]
+                guard !digits.isEmpty, digits.count < 10, digits.allSatisfy(\.isASCIIDigit), let index = Int(digits)
+                else { return nil }
+                components.append(.index(index))
+                rest = rest[rest.index(after: close)...]
+            }
+        }
+        guard !components.isEmpty else { return nil }
+        self.components = components
+    }
+
+    /// A path from components whose first one is a key.
+    init(components: [Component]) {
+        precondition(components.first.map { if case .key = $0 { true } else { false } } ?? false)
+        self.components = components
     }
 
     /// The path as written, for messages.
-    public var description: String { components.joined(separator: ".") }
+    public var description: String { Self.describe(components[...]) }
 
-    /// The value at this path, or nil when a level is missing or not an object.
-    /// - Parameter object: the record.
-    public func value(in object: JSONObject) -> JSONValue? {
-        var current = object
-        for component in components.dropLast() {
-            guard case .object(let child)? = current[component] else { return nil }
-            current = child
+    static func describe(_ components: ArraySlice<Component>) -> String {
+        var text = ""
+        for component in components {
+            switch component {
+            case .key(let key): text += text.isEmpty ? key : "." + key
+            case .index(let index): text += "[\(index)]"
+            }
         }
-        return current[components[components.count - 1]]
+        return text
     }
 
-    /// Writes `value` at this path, creating missing intermediate objects.
+    /// The value at this path, or nil when a level is missing, not an object
+    /// (for a key) or not an array long enough (for an index).
+    /// - Parameter object: the record.
+    public func value(in object: JSONObject) -> JSONValue? {
+        guard case .key(let first) = components[0], var current = object[first] else { return nil }
+        for component in components.dropFirst() {
+            switch (component, current) {
+            case (.key(let key), .object(let child)):
+                guard let next = child[key] else { return nil }
+                current = next
+            case (.index(let index), .array(let elements)) where index < elements.count:
+                current = elements[index]
+            default: return nil
+            }
+        }
+        return current
+    }
+
+    /// Writes `value` at this path, creating missing intermediate objects
+    /// (never arrays: an index must name an element that exists).
     /// - Parameters:
-    ///   - value: the value to write; nil removes the field.
+    ///   - value: the value to write; nil removes the field (or the array element).
     ///   - object: the record.
-    /// - Throws: `FieldPathError` when an intermediate level exists but is not an object.
+    /// - Throws: `FieldPathError` when an intermediate level exists but is not an
+    ///   object, or an index is past the end of its array.
     public func setValue(_ value: JSONValue?, in object: inout JSONObject) throws(FieldPathError) {
-        try Self.set(value, components: components[...], in: &object, path: self)
+        guard case .key(let first) = components[0] else { return }
+        if components.count == 1 {
+            object[first] = value
+            return
+        }
+        var child = object[first]
+        if child == nil && value == nil { return }
+        object[first] = .null // lets `child` be mutated without a copy; keeps the key's position
+        defer { object[first] = child }
+        try Self.set(value, at: 1, of: components, in: &child, path: self)
     }
 
     /// Removes the field at this path and returns its value; missing levels are not an error.
@@ -50,43 +112,84 @@ public struct FieldPath: Hashable, Sendable, CustomStringConvertible {
         return old
     }
 
+    /// Writes below `container` (the value at `components[..<position]`), which may be missing (nil).
     private static func set(
-        _ value: JSONValue?, components: ArraySlice<String>, in object: inout JSONObject, path: FieldPath
+        _ value: JSONValue?, at position: Int, of components: [Component], in container: inout JSONValue?,
+        path: FieldPath
     ) throws(FieldPathError) {
-        let key = components[components.startIndex]
-        if components.count == 1 {
-            object[key] = value
-            return
+        let last = position == components.count - 1
+        switch components[position] {
+        case .key(let key):
+            var object: JSONObject
+            switch container {
+            case .object(let existing)?:
+                object = existing
+                container = .null
+            case nil, .null?:
+                if value == nil { return }
+                object = JSONObject()
+            case .some:
+                throw FieldPathError(path: path, blocking: describe(components[..<position]), reason: .notAnObject)
+            }
+            defer { container = .object(object) }
+            if last {
+                object[key] = value
+            } else {
+                var child = object[key]
+                if child == nil && value == nil { return }
+                object[key] = .null
+                defer { object[key] = child }
+                try set(value, at: position + 1, of: components, in: &child, path: path)
+            }
+        case .index(let index):
+            guard case .array(var elements)? = container else {
+                if value == nil, container == nil || container == .null { return }
+                throw FieldPathError(path: path, blocking: describe(components[..<position]), reason: .notAnArray)
+            }
+            guard index < elements.count else {
+                if value == nil { return }
+                throw FieldPathError(
+                    path: path, blocking: describe(components[..<position]), reason: .noElement(index))
+            }
+            container = .null
+            defer { container = .array(elements) }
+            if last {
+                if let value { elements[index] = value } else { elements.remove(at: index) }
+            } else {
+                var child: JSONValue? = elements[index]
+                elements[index] = .null
+                defer { elements[index] = child ?? .null }
+                try set(value, at: position + 1, of: components, in: &child, path: path)
+            }
         }
-        var child: JSONObject
-        switch object[key] {
-        case .object(let existing)?:
-            child = existing
-            object[key] = .null // keeps the position and lets `child` be mutated without a copy
-        case nil, .null?:
-            if value == nil { return }
-            child = JSONObject()
-        case .some:
-            let depth = path.components.count - components.count + 1
-            throw FieldPathError(path: path, blocking: path.components.prefix(depth).joined(separator: "."))
-        }
-        do {
-            try set(value, components: components.dropFirst(), in: &child, path: path)
-        } catch {
-            object[key] = .object(child)
-            throw error
-        }
-        object[key] = .object(child)
     }
 }
 
-/// A write through a path whose intermediate level holds a non-object value.
+/// A write through a path whose intermediate level does not hold what the path needs.
 public struct FieldPathError: Error, CustomStringConvertible, Sendable {
+    /// What the blocking level holds instead.
+    public enum Reason: Sendable, Equatable {
+        /// A key follows, but the level is a scalar or an array.
+        case notAnObject
+        /// An index follows, but the level is not an array.
+        case notAnArray
+        /// An index follows that is past the end of the array.
+        case noElement(Int)
+    }
+
     /// The path being written.
     public var path: FieldPath
-    /// The prefix of the path that holds a scalar or array.
+    /// The prefix of the path that blocks the write.
     public var blocking: String
+    /// Why it blocks.
+    public var reason: Reason = .notAnObject
 
     /// "cannot write 'a.b.c': 'a.b' is not an object", for rejection reasons.
-    public var description: String { "cannot write '\(path)': '\(blocking)' is not an object" }
+    public var description: String {
+        switch reason {
+        case .notAnObject: return "cannot write '\(path)': '\(blocking)' is not an object"
+        case .notAnArray: return "cannot write '\(path)': '\(blocking)' is not an array"
+        case .noElement(let index): return "cannot write '\(path)': '\(blocking)' has no element \(index)"
+        }
+    }
 }

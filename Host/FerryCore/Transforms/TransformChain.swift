@@ -1,4 +1,5 @@
 import FerryJSON
+import Foundation
 
 /// A pipeline's `transforms:` list, compiled once and applied to every record.
 ///
@@ -15,6 +16,8 @@ public struct TransformChain: Sendable {
     public typealias Lookup = (_ scope: String, _ sourceID: String) throws -> String?
 
     private let operations: [TransformOperation]
+    /// What `now()` gives: the moment the chain was compiled, which the engine does once per run.
+    private let now: String
 
     /// The number of compiled steps.
     public var count: Int { operations.count }
@@ -26,9 +29,13 @@ public struct TransformChain: Sendable {
     }
 
     /// Compiles a pipeline's steps.
-    /// - Parameter steps: the `transforms:` entries, each an object with an `op` key.
+    /// - Parameters:
+    ///   - steps: the `transforms:` entries, each an object with an `op` key.
+    ///   - now: the run's clock reading, which `now()` in expressions gives for
+    ///     every record of the run (tests pass a fixed one).
     /// - Throws: `TransformConfigError` for the first step that is not valid.
-    public init(steps: [JSONValue]) throws(TransformConfigError) {
+    public init(steps: [JSONValue], now: Date = Date()) throws(TransformConfigError) {
+        self.now = TimestampCast.format(utcSeconds: Int64(now.timeIntervalSince1970.rounded(.down)), fraction: "")
         var operations: [TransformOperation] = []
         operations.reserveCapacity(steps.count)
         for (offset, step) in steps.enumerated() {
@@ -47,7 +54,7 @@ public struct TransformChain: Sendable {
         var record = record
         for (offset, operation) in operations.enumerated() {
             do {
-                guard try operation.apply(to: &record, lookup: lookup) else { return .dropped }
+                guard try operation.apply(to: &record, lookup: lookup, now: now) else { return .dropped }
             } catch {
                 let reason = "transform \(offset + 1) (\(operation.name)): \(error.reason)"
                 switch error.kind {

@@ -4,6 +4,7 @@ import Foundation
 extension TransformOperation {
     static let names = [
         "select", "drop", "rename", "set", "template", "default", "cast", "filter", "clean_numbers", "lookup",
+        "compute", "validate",
     ]
 
     /// Compiles one `transforms:` entry (1-based `index`) into an operation.
@@ -28,6 +29,13 @@ extension TransformOperation {
         case "select", "drop":
             guard let paths = try reader.paths("fields"), !paths.isEmpty else {
                 throw reader.error("fields", "is required (a list of field paths)")
+            }
+            if op == "select",
+                let partial = paths.first(where: {
+                    $0.components.contains { if case .index = $0 { true } else { false } }
+                })
+            {
+                throw reader.error("fields", "'\(partial)': select cannot keep part of an array; use compute")
             }
             operation = op == "select" ? .select(paths) : .drop(paths)
         case "rename":
@@ -64,8 +72,29 @@ extension TransformOperation {
         case "cast":
             operation = try compileCast(&reader)
         case "filter":
-            operation = .filter(
-                try TransformCondition.compile(try reader.requiredValue("where"), key: "where", reader: reader))
+            let condition = try reader.requiredValue("where")
+            if case .string(let text) = condition {
+                operation = .filterExpression(try compileExpression(text, key: "where", reader: reader))
+            } else {
+                operation = .filter(try TransformCondition.compile(condition, key: "where", reader: reader))
+            }
+        case "compute":
+            var assignments: [(path: FieldPath, expression: CompiledExpression)] = []
+            if reader.has("fields") {
+                for (path, value) in try pathMap(&reader, key: "fields") {
+                    guard case .string(let text) = value else {
+                        throw reader.error("fields.\(path)", "expected an expression as text")
+                    }
+                    assignments.append((path, try compileExpression(text, key: "fields.\(path)", reader: reader)))
+                }
+            } else {
+                let path = try reader.requiredPath("field")
+                assignments.append(
+                    (path, try compileExpression(try reader.requiredString("expr"), key: "expr", reader: reader)))
+            }
+            operation = .compute(assignments)
+        case "validate":
+            operation = .validate(try compileRules(&reader))
         case "clean_numbers":
             operation = .cleanNumbers(try reader.paths("fields"))
         default: // lookup
@@ -109,6 +138,48 @@ extension TransformOperation {
         }
         try reader.finish()
         return operation
+    }
+
+    /// Parses and compiles one expression; its errors name `key` and the column.
+    private static func compileExpression(_ text: String, key: String, reader: StepReader) throws(TransformConfigError)
+        -> CompiledExpression
+    {
+        do {
+            return try CompiledExpression(text)
+        } catch {
+            throw reader.error(key, error.description)
+        }
+    }
+
+    /// `rules: [{expr: "...", reason: "..."}, ...]`, or one rule as `expr` and `reason` on the step.
+    private static func compileRules(_ reader: inout StepReader) throws(TransformConfigError) -> [(
+        expression: CompiledExpression, reason: String
+    )] {
+        guard reader.has("rules") else {
+            let expression = try compileExpression(try reader.requiredString("expr"), key: "expr", reader: reader)
+            return [(expression, try reader.requiredString("reason"))]
+        }
+        guard case .array(let list)? = reader.value("rules"), !list.isEmpty else {
+            throw reader.error("rules", "expected a non-empty list of {expr: \"...\", reason: \"...\"}")
+        }
+        var rules: [(expression: CompiledExpression, reason: String)] = []
+        for (offset, item) in list.enumerated() {
+            let key = "rules[\(offset)]"
+            guard case .object(let rule) = item else {
+                throw reader.error(key, "expected {expr: \"...\", reason: \"...\"}")
+            }
+            for name in rule.keys where name != "expr" && name != "reason" {
+                throw reader.error("\(key).\(name)", "unknown option for a rule; expected expr and reason")
+            }
+            guard case .string(let text)? = rule["expr"] else {
+                throw reader.error("\(key).expr", "is required (text)")
+            }
+            guard case .string(let reason)? = rule["reason"], !reason.isEmpty else {
+                throw reader.error("\(key).reason", "is required (the dead letter's reason)")
+            }
+            rules.append((try compileExpression(text, key: "\(key).expr", reader: reader), reason))
+        }
+        return rules
     }
 
     /// `fields: {path: value, ...}` with each key checked as a path.

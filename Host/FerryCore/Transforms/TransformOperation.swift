@@ -23,10 +23,46 @@ enum TransformOperation: Sendable {
     case cleanNumbers([FieldPath]?)
     /// Map a source id to a destination id through the ID-mapping store.
     case lookup(field: FieldPath, scope: String, to: FieldPath, onMissing: LookupMissing)
+    /// Write each expression's value, in order (a later one sees the earlier ones' results).
+    case compute([(path: FieldPath, expression: CompiledExpression)])
+    /// Reject the record with the first rule's reason whose expression is not true.
+    case validate([(expression: CompiledExpression, reason: String)])
+    /// Drop records for which the expression is not true (`filter` with `where: "text"`).
+    case filterExpression(CompiledExpression)
 
     /// Runs the step on `record`; returns false when the record is filtered out.
-    func apply(to record: inout JSONObject, lookup: TransformChain.Lookup?) throws(StepFailure) -> Bool {
+    /// - Parameters:
+    ///   - lookup: the ID map, for `lookup` steps.
+    ///   - now: what `now()` gives in expressions: the run's start.
+    func apply(to record: inout JSONObject, lookup: TransformChain.Lookup?, now: String) throws(StepFailure) -> Bool {
         switch self {
+        case .compute(let assignments):
+            for (path, expression) in assignments {
+                let value: ExpressionValue
+                do {
+                    value = try expression.evaluate(ExpressionScope(record: record, now: now))
+                } catch {
+                    throw StepFailure("field '\(path)': column \(error.column): \(error.message)")
+                }
+                try write(value.json, at: path, in: &record)
+            }
+        case .validate(let rules):
+            let scope = ExpressionScope(record: record, now: now)
+            for (offset, (expression, reason)) in rules.enumerated() {
+                let holds: Bool
+                do {
+                    holds = try expression.holds(scope)
+                } catch {
+                    throw StepFailure("rule \(offset + 1): column \(error.column): \(error.message)")
+                }
+                if !holds { throw StepFailure(reason) }
+            }
+        case .filterExpression(let expression):
+            do {
+                return try expression.holds(ExpressionScope(record: record, now: now))
+            } catch {
+                throw StepFailure("'where': column \(error.column): \(error.message)")
+            }
         case .select(let paths):
             var selected = JSONObject()
             for path in paths {
@@ -168,6 +204,9 @@ enum TransformOperation: Sendable {
         case .filter: return "filter"
         case .cleanNumbers: return "clean_numbers"
         case .lookup: return "lookup"
+        case .compute: return "compute"
+        case .validate: return "validate"
+        case .filterExpression: return "filter"
         }
     }
 }
