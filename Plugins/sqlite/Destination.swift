@@ -165,7 +165,6 @@ final class SQLiteDestination {
         return (error as? PluginError)?.message
     }
 
-    /// Rolls back and forgets cached schema, which the rollback may have undone.
     /// Opens the request's multi-write transaction when it is new, after rolling back one the
     /// host abandoned (a write with another id, or without one, arrived instead).
     private func joinTransaction(of request: WriteRequest) throws {
@@ -205,6 +204,7 @@ final class SQLiteDestination {
         }
     }
 
+    /// Rolls back and forgets cached schema, which the rollback may have undone.
     private func rollBack(toSavepoint: Bool) {
         if toSavepoint {
             // Only this write is undone; the multi-write transaction stays open.
