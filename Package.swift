@@ -82,6 +82,8 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "FerryState", dependencies: ["FerryCore", "CSQLite", "FerrySQLite"], path: "Host/FerryState"),
+        // The shared state store on PostgreSQL (`state: postgres://…`); the connector's libpq module, reused.
+        .target(name: "FerryStatePostgres", dependencies: ["FerryCore", "CLibPQ"], path: "Host/FerryStatePostgres"),
         .target(
             name: "FerryHTTP",
             dependencies: [
@@ -94,8 +96,8 @@ let package = Package(
         .target(
             name: "FerryEngine",
             dependencies: [
-                "FerryCore", "FerryState", "FerryHTTP", "FerryLoader", "CFerryPlugin", "FerryPluginSDK",
-                .product(name: "Logging", package: "swift-log"),
+                "FerryCore", "FerryState", "FerryStatePostgres", "FerryHTTP", "FerryLoader", "CFerryPlugin",
+                "FerryPluginSDK", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/FerryEngine"
         ),
@@ -138,7 +140,10 @@ let package = Package(
         // MARK: Benchmarks
         .executableTarget(
             name: "FerryBench",
-            dependencies: ["FerryEngine", "FerryCore", "FerryLoader", "FerryPluginSDK", "CFerryPlugin", "FerryJSON"],
+            dependencies: [
+                "FerryEngine", "FerryCore", "FerryLoader", "FerryPluginSDK", "CFerryPlugin", "FerryJSON", "FerryState",
+                "FerryStatePostgres",
+            ],
             path: "Benchmarks/FerryBench"),
 
         // MARK: Tests
@@ -155,7 +160,8 @@ let package = Package(
             name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"],
             path: "Tests/FerryHTTPTests"),
         .testTarget(
-            name: "FerryStateTests", dependencies: ["FerryState", "FerrySQLite"], path: "Tests/FerryStateTests"),
+            name: "FerryStateTests", dependencies: ["FerryState", "FerryStatePostgres", "FerrySQLite", "CLibPQ"],
+            path: "Tests/FerryStateTests"),
         .testTarget(
             name: "FerryLoaderTests",
             dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", "FerryBuild"],

@@ -7,6 +7,8 @@
 //   swift run -c release ferry-bench postgres   # JSONL → PostgreSQL upsert, 1M records, vs psql \copy
 //                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
 //   swift run -c release ferry-bench rest       # a paging JSON API → rest connector → SQLite, 200k records
+//   swift run -c release ferry-bench state      # state-store batch commits per second, SQLite vs PostgreSQL
+//                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -35,6 +37,9 @@ do {
     }
     if wants("rest") {
         try RESTLoadBenchmark(records: Int(option("rest-records") ?? "") ?? 200_000).run()
+    }
+    if wants("state") {
+        try StateCommitBenchmark(commits: Int(option("state-commits") ?? "") ?? 2_000).run()
     }
 } catch {
     FileHandle.standardError.write(Data("ferry-bench: \(error)\n".utf8))
