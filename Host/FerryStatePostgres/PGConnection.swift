@@ -22,7 +22,8 @@ final class PGConnection {
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = Self.redacted(String(cString: PQerrorMessage(connection)), url: url)
             PQfinish(connection)
-            throw PGError(sqlState: nil, message: "cannot connect to \(url.endpoint): \(message)", isConnectionFailure: true)
+            throw PGError(
+                sqlState: nil, message: "cannot connect to \(url.endpoint): \(message)", isConnectionFailure: true)
         }
         self.connection = connection
         PQsetNoticeProcessor(connection, { _, _ in }, nil)

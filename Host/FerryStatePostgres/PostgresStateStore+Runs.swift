@@ -39,14 +39,16 @@ extension PostgresStateStore {
                     [now.pgValue, reason.pgValue, lease.run.pgValue],
                     purpose: "mark the interrupted run \(lease.run) of \(pipeline) as failed")
                 try db.query(
-                    "DELETE FROM leases WHERE site = $1 AND pipeline = $2", [pipeline.site.pgValue, pipeline.pipeline.pgValue],
+                    "DELETE FROM leases WHERE site = $1 AND pipeline = $2",
+                    [pipeline.site.pgValue, pipeline.pipeline.pgValue],
                     purpose: "take over the lease of \(pipeline)")
             }
-            let run = try db.query(
-                "INSERT INTO runs (site, pipeline, started_at, status) VALUES ($1, $2, $3, 'running') RETURNING id",
-                [pipeline.site.pgValue, pipeline.pipeline.pgValue, now.pgValue],
-                purpose: "record a new run of \(pipeline)"
-            ).first?.int64(0) ?? 0
+            let run =
+                try db.query(
+                    "INSERT INTO runs (site, pipeline, started_at, status) VALUES ($1, $2, $3, 'running') RETURNING id",
+                    [pipeline.site.pgValue, pipeline.pipeline.pgValue, now.pgValue],
+                    purpose: "record a new run of \(pipeline)"
+                ).first?.int64(0) ?? 0
             try db.query(
                 """
                 INSERT INTO leases (site, pipeline, run_id, holder_pid, hostname, holder_started, acquired_at, expires_at)
@@ -81,7 +83,8 @@ extension PostgresStateStore {
                 "UPDATE runs SET status = $1, message = $2, finished_at = $3 WHERE id = $4",
                 [outcome.status.rawValue.pgValue, outcome.message.pgValue, Self.now.pgValue, run.pgValue],
                 purpose: "record the end of run \(run)")
-            try db.query("DELETE FROM leases WHERE run_id = $1", [run.pgValue], purpose: "release the lease of run \(run)")
+            try db.query(
+                "DELETE FROM leases WHERE run_id = $1", [run.pgValue], purpose: "release the lease of run \(run)")
             releaseLease(of: run)
         }
     }
@@ -102,7 +105,8 @@ extension PostgresStateStore {
                     [pipeline.site.pgValue, pipeline.pipeline.pgValue, limit.pgValue],
                     purpose: "list the runs of \(pipeline)")
             }
-            return try db.query("\(columns) ORDER BY id DESC LIMIT $1", [limit.pgValue], purpose: "list the latest runs")
+            return try db.query(
+                "\(columns) ORDER BY id DESC LIMIT $1", [limit.pgValue], purpose: "list the latest runs")
         }
         return rows.map { row in
             var status = RunOutcome.Status(rawValue: row.string(5)) ?? .failed
@@ -147,8 +151,10 @@ extension PostgresStateStore {
 
     public func runLog(_ run: RunID) throws -> [String]? {
         let text = try transaction("read the log of run \(run)") { db in
-            try db.query("SELECT lines FROM run_logs WHERE run_id = $1", [run.pgValue], purpose: "read the log of run \(run)")
-                .first?.string(0)
+            try db.query(
+                "SELECT lines FROM run_logs WHERE run_id = $1", [run.pgValue], purpose: "read the log of run \(run)"
+            )
+            .first?.string(0)
         }
         guard let text else { return nil }
         do {

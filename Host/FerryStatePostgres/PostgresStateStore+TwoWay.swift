@@ -29,7 +29,12 @@ extension PostgresStateStore {
                 """, [pipeline.site.pgValue, pipeline.pipeline.pgValue, stream.pgValue, PGArray.text(keys).pgValue],
                 purpose: "read the synced versions of \(pipeline) stream \(stream)")
             return Dictionary(
-                rows.map { ($0.string(0), SyncedVersion(key: $0.string(0), sourceRecord: $0.string(1), writtenRecord: $0.string(2))) },
+                rows.map {
+                    (
+                        $0.string(0),
+                        SyncedVersion(key: $0.string(0), sourceRecord: $0.string(1), writtenRecord: $0.string(2))
+                    )
+                },
                 uniquingKeysWith: { first, _ in first })
         }
     }
@@ -82,7 +87,8 @@ extension PostgresStateStore {
                 [resolution.pgValue, now.pgValue, id.pgValue], purpose: "resolve conflict \(id)")
             if let streamID = try hashStreamID(conflict.pipeline, conflict.stream, creating: false, in: db) {
                 try db.query(
-                    "DELETE FROM record_hashes WHERE stream_id = $1 AND key = $2", [streamID.pgValue, conflict.key.pgValue],
+                    "DELETE FROM record_hashes WHERE stream_id = $1 AND key = $2",
+                    [streamID.pgValue, conflict.key.pgValue],
                     purpose: "forget the hash of the record of conflict \(id), so that it is sent again")
             }
             conflict.status = .resolved

@@ -48,7 +48,10 @@ struct PostgresStateCommandTests {
         let second = try sandbox.ferry(["run", "--json"], environment: environment)
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         let secondRun = try Self.onlyRun(second.stdout)
-        #expect(secondRun["written"] as? Int == 0 && secondRun["unchanged"] as? Int == 50, "\(second.stdout)")
+        // The file's checkpoint came back from PostgreSQL: nothing new to read.
+        #expect(secondRun["read"] as? Int == 0 && secondRun["written"] as? Int == 0, "\(second.stdout)")
+        let checkpoints = try sandbox.ferry(["state", "show"], environment: environment)
+        #expect(checkpoints.status == 0 && checkpoints.stdout.contains("orders"), "\(checkpoints.stdout)")
 
         let status = try sandbox.ferry(["status"], environment: environment)
         #expect(status.status == 0, "\(status.stdout)\(status.stderr)")
@@ -59,7 +62,8 @@ struct PostgresStateCommandTests {
 
         // Without the variable the same config uses its own file and starts afresh.
         let local = try sandbox.ferry(["run", "--json"])
-        #expect(try Self.onlyRun(local.stdout)["unchanged"] as? Int == 0, "\(local.stdout)")
+        let localRun = try Self.onlyRun(local.stdout)
+        #expect(localRun["read"] as? Int == 50 && localRun["unchanged"] as? Int == 0, "\(local.stdout)")
         #expect(FileManager.default.fileExists(atPath: sandbox.path("local-state.db")))
     }
 

@@ -106,7 +106,9 @@ struct PostgresStateStoreTests {
         try schema.execute(
             "INSERT INTO \"\(schema.url.schema)\".ferry_schema_migrations (version, purpose) VALUES (999, 'future')")
         let error = #expect(throws: StateError.self) { _ = try PostgresStateStore(url: schema.url) }
-        #expect(error?.description.contains("schema version 999, newer than the \(PostgresStateStore.schemaVersion)") == true)
+        #expect(
+            error?.description.contains("schema version 999, newer than the \(PostgresStateStore.schemaVersion)")
+                == true)
         #expect(error?.description.contains(schema.url.schema) == true)
     }
 
