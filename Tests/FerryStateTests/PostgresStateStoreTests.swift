@@ -45,12 +45,13 @@ struct PostgresStateStoreTests {
     }
 
     @Test func theHeartbeatKeepsALeaseAliveLongAfterItsDuration() throws {
-        let schema = try PostgresTestServer.freshSchema(leaseSeconds: 1)
+        // Two seconds, renewed every 0.67 s: a busy machine may delay a renewal, but not by 1.3 s.
+        let schema = try PostgresTestServer.freshSchema(leaseSeconds: 2)
         let working = try PostgresStateStore(url: schema.url, holder: remote)
         let run = try working.beginRun(orders)
         let other = try PostgresStateStore(url: schema.url)
         for _ in 0..<3 {
-            Thread.sleep(forTimeInterval: 0.9)
+            Thread.sleep(forTimeInterval: 1.5)
             let busy = #expect(throws: StateError.self) { _ = try other.beginRun(orders) }
             #expect(busy?.kind == .pipelineBusy)
         }
