@@ -49,7 +49,9 @@ struct StateCommitBenchmark {
         let run = try store.beginRun(pipeline)
         defer { try? store.finishRun(run, outcome: RunOutcome(status: .succeeded)) }
         func commit(_ index: Int) throws {
-            let batch = (0..<hashes).map { (key: "key-\(index)-\($0)", hash: UInt64(index &* 31 &+ $0)) }
+            let batch = (0..<hashes).map {
+                (key: "key-\(index)-\($0)", hash: UInt64(bitPattern: Int64(index &* 31 &+ $0)))
+            }
             try store.commit(
                 BatchCommit(
                     run: run, pipeline: pipeline, stream: "records", checkpoint: #"{"offset":\#(index)}"#,

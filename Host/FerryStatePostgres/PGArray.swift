@@ -3,19 +3,18 @@
 enum PGArray {
     /// `{"a","b\"c"}`: every element quoted, `"` and `\` escaped.
     static func text(_ values: some Sequence<String>) -> String {
-        var literal = "{"
-        var first = true
+        var literal: [UInt8] = [UInt8(ascii: "{")]
         for value in values {
-            if !first { literal += "," }
-            first = false
-            literal += "\""
-            for character in value.unicodeScalars {
-                if character == "\"" || character == "\\" { literal += "\\" }
-                literal.unicodeScalars.append(character)
+            if literal.count > 1 { literal.append(UInt8(ascii: ",")) }
+            literal.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { literal.append(UInt8(ascii: "\\")) }
+                literal.append(byte)
             }
-            literal += "\""
+            literal.append(UInt8(ascii: "\""))
         }
-        return literal + "}"
+        literal.append(UInt8(ascii: "}"))
+        return String(decoding: literal, as: UTF8.self)
     }
 
     /// `{1,2,3}` (NULL for nil).

@@ -113,11 +113,14 @@ extension PostgresStateStore {
     public func reset(_ pipeline: PipelineID) throws {
         try transaction("reset \(pipeline)") { db in
             let parameters = [pipeline.site.pgValue, pipeline.pipeline.pgValue]
+            try db.query(
+                """
+                DELETE FROM record_hashes WHERE stream_id IN (SELECT id FROM hash_streams WHERE site = $1 AND pipeline = $2)
+                """, parameters, purpose: "forget the record hashes of \(pipeline)")
             for (table, what) in [
-                ("checkpoints", "checkpoints"), ("hash_streams", "record hashes"), ("dead_letters", "dead letters"),
+                ("checkpoints", "checkpoints"), ("hash_streams", "hashed streams"), ("dead_letters", "dead letters"),
                 ("parked_records", "parked records"),
             ] {
-                // Deleting a hash stream deletes its hashes (ON DELETE CASCADE).
                 try db.query(
                     "DELETE FROM \(table) WHERE site = $1 AND pipeline = $2", parameters,
                     purpose: "forget the \(what) of \(pipeline)")

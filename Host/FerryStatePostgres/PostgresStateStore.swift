@@ -59,15 +59,6 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         heartbeat?.start { [weak self] in self?.renewLeases() }
     }
 
-    /// Opens the store a `postgres://` URL names.
-    public convenience init(url text: String, holder: LeaseHolder = .current) throws {
-        do {
-            try self.init(url: try PostgresStateURL(text), holder: holder)
-        } catch let error as PostgresStateURLError {
-            throw StateError(.storage, "The state URL \(error)")
-        }
-    }
-
     /// Closes the connection and stops renewing leases; later calls throw. Leases this store
     /// holds stay until they expire or are taken over.
     public func close() {
