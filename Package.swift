@@ -78,6 +78,8 @@ let package = Package(
         .target(
             name: "FerryState", dependencies: ["FerryCore", sdk("CSQLite"), sdk("FerrySQLite")], path: "Host/FerryState"
         ),
+        // The shared state store on PostgreSQL (`state: postgres://…`); the connector's libpq module, reused.
+        .target(name: "FerryStatePostgres", dependencies: ["FerryCore", "CLibPQ"], path: "Host/FerryStatePostgres"),
         .target(
             name: "FerryHTTP",
             dependencies: [
@@ -92,8 +94,8 @@ let package = Package(
         .target(
             name: "FerryEngine",
             dependencies: [
-                "FerryCore", "FerryState", "FerryHTTP", "FerryLoader", sdk("CFerryPlugin"), sdk("FerryPluginSDK"),
-                .product(name: "Logging", package: "swift-log"),
+                "FerryCore", "FerryState", "FerryStatePostgres", "FerryHTTP", "FerryLoader", sdk("CFerryPlugin"),
+                sdk("FerryPluginSDK"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/FerryEngine"
         ),
@@ -148,6 +150,7 @@ let package = Package(
             name: "FerryBench",
             dependencies: [
                 "FerryEngine", "FerryCore", "FerryLoader", sdk("FerryPluginSDK"), sdk("CFerryPlugin"), sdk("FerryJSON"),
+                "FerryState", "FerryStatePostgres",
             ],
             path: "Benchmarks/FerryBench"),
 
@@ -167,7 +170,8 @@ let package = Package(
             name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"],
             path: "Tests/FerryHTTPTests"),
         .testTarget(
-            name: "FerryStateTests", dependencies: ["FerryState", sdk("FerrySQLite")], path: "Tests/FerryStateTests"),
+            name: "FerryStateTests", dependencies: ["FerryState", "FerryStatePostgres", sdk("FerrySQLite"), "CLibPQ"],
+            path: "Tests/FerryStateTests"),
         .testTarget(
             name: "FerryLoaderTests",
             dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", sdk("FerryBuild")],

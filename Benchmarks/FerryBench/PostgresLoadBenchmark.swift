@@ -165,7 +165,7 @@ struct PostgresLoadBenchmark {
     }
 
     /// Starts the test server and returns its DSN.
-    private static func startServer(_ script: String) throws -> String {
+    static func startServer(_ script: String) throws -> String {
         let output = try capture(script, ["start"])
         guard let line = output.split(separator: "\n").first(where: { $0.contains("FERRY_TEST_PG_DSN=") }),
             let value = line.split(separator: "=", maxSplits: 1).last

@@ -9,6 +9,8 @@
 //   swift run -c release ferry-bench rest       # a paging JSON API → rest connector → SQLite, 200k records
 //   swift run -c release ferry-bench rest-detail  # a list + a 20 ms detail call per record, concurrency 1, 4, 8, 16
 //   swift run -c release ferry-bench transform  # a 10-step expression transform chain, 1M records in memory
+//   swift run -c release ferry-bench state      # state-store batch commits per second, SQLite vs PostgreSQL
+//                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -49,6 +51,9 @@ do {
     }
     if wants("transform") {
         try TransformBenchmark(records: Int(option("transform-records") ?? "") ?? 1_000_000).run()
+    }
+    if wants("state") {
+        try StateCommitBenchmark(commits: Int(option("state-commits") ?? "") ?? 2_000).run()
     }
 } catch {
     FileHandle.standardError.write(Data("ferry-bench: \(error)\n".utf8))

@@ -61,6 +61,8 @@ public final class Workspace {
             redactor.add(Workspace.secretValues(of: connection.config).values)
             redactor.add(connection.http?.secretValues ?? [])
         }
+        // A password in the state URL (config or FERRY_STATE_URL) is masked like any other secret.
+        redactor.add(config.stateURL?.secretValues ?? [])
         self.redactor = redactor
         var logger = Logger(label: "ferry") { label in
             ConsoleLogHandler(label: label, level: logLevel, json: jsonLogs, redactor: redactor)
@@ -68,7 +70,7 @@ public final class Workspace {
         logger.logLevel = logLevel
         if let site { logger[metadataKey: "site"] = "\(site)" }
         self.logger = logger
-        store = try SQLiteStateStore(path: config.statePath)
+        store = try Self.openStateStore(config)
         budgets = RateBudgetRegistry(store: store)
         searchPath = PluginSearchPath(
             configFolders: config.pluginPaths, configFile: config.sourceFile, environment: environment)

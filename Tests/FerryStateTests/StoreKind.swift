@@ -3,11 +3,19 @@ import Testing
 
 @testable import FerryCore
 @testable import FerryState
+@testable import FerryStatePostgres
 
 /// The state store implementations every conformance test runs against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     case inMemory
     case sqlite
+    /// On the server `FERRY_TEST_PG_DSN` names (scripts/test.sh starts one), a schema per store.
+    case postgres
+
+    /// The kinds under test: PostgreSQL too unless FERRY_SKIP_POSTGRES=1.
+    static var allCases: [StoreKind] {
+        PostgresTestServer.skipped ? [.inMemory, .sqlite] : [.inMemory, .sqlite, .postgres]
+    }
 
     var testDescription: String { rawValue }
 
@@ -21,6 +29,11 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
             return StoreFixture(
                 kind: self, store: try SQLiteStateStore(path: directory.path("state.db"), holder: holder),
                 directory: directory)
+        case .postgres:
+            let schema = try PostgresTestServer.freshSchema()
+            return StoreFixture(
+                kind: self, store: try PostgresStateStore(url: schema.url, holder: holder), directory: nil,
+                schema: schema)
         }
     }
 }
@@ -30,11 +43,13 @@ final class StoreFixture: @unchecked Sendable {
     let kind: StoreKind
     let store: any StateStore
     let directory: TemporaryDirectory?
+    let schema: PostgresTestSchema?
 
-    init(kind: StoreKind, store: any StateStore, directory: TemporaryDirectory?) {
+    init(kind: StoreKind, store: any StateStore, directory: TemporaryDirectory?, schema: PostgresTestSchema? = nil) {
         self.kind = kind
         self.store = store
         self.directory = directory
+        self.schema = schema
     }
 
     /// Another store on the same state (another connection to the same file), taking leases as `holder`.
@@ -44,6 +59,8 @@ final class StoreFixture: @unchecked Sendable {
             return InMemoryStateStore(sharingStateWith: memory, holder: holder)
         case let sqlite as SQLiteStateStore:
             return try SQLiteStateStore(path: sqlite.path, holder: holder)
+        case let postgres as PostgresStateStore:
+            return try PostgresStateStore(url: postgres.url, holder: holder)
         default:
             fatalError("unknown store \(type(of: store))")
         }
@@ -57,6 +74,7 @@ final class StoreFixture: @unchecked Sendable {
         switch store {
         case let memory as InMemoryStateStore: memory.commitFaultHook = hook
         case let sqlite as SQLiteStateStore: sqlite.commitFaultHook = hook
+        case let postgres as PostgresStateStore: postgres.commitFaultHook = hook
         default: fatalError("unknown store \(type(of: store))")
         }
     }

@@ -36,7 +36,7 @@ struct Logs: ParsableCommand {
                 scope != nil || $0.pipeline.site == workspace.site
             }
             guard let latest = runs.first else {
-                printError("No run recorded yet in \(workspace.config.statePath).")
+                printError("No run recorded yet in \(workspace.config.stateDescription).")
                 throw ExitCode(ExitStatus.failure)
             }
             id = latest.id

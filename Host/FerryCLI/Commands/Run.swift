@@ -158,7 +158,7 @@ struct Run: ParsableCommand {
             }
         }
         if !global.json { printDiffs(diffs) }
-        printSummary(reports, failures, skipped, diffs: diffs, stateFile: workspace.config.statePath)
+        printSummary(reports, failures, skipped, diffs: diffs, stateFile: workspace.config.stateDescription)
         if workspace.cancellation.isCancelled { throw ExitCode(ExitStatus.interrupted) }
         if !failures.isEmpty || !skipped.isEmpty { throw ExitCode(exitStatus) }
         if reports.contains(where: { $0.status == .rateLimited }) { throw ExitCode(ExitStatus.rateLimited) }

@@ -48,7 +48,7 @@ extension ConfigParser {
             }
         }
         let home = interpolator.environment["HOME"]
-        let state = try top.optional("state").map(string) ?? FerryConfig.defaultStatePath
+        let state = try stateLocation(top.optional("state"), home: home, baseDirectory: baseDirectory)
         let pluginPaths = try top.optional("plugin_paths").map(strings)?.map(\.value) ?? []
         let logLevel = try top.optional("log_level").map { try choice($0, Logger.Level.self) }
 
@@ -79,7 +79,7 @@ extension ConfigParser {
 
         return FerryConfig(
             version: version, sourceFile: file, baseDirectory: baseDirectory,
-            statePath: Self.absolutePath(state, base: baseDirectory, home: home),
+            statePath: state,
             pluginPaths: pluginPaths.map { Self.absolutePath($0, base: baseDirectory, home: home) },
             logLevel: logLevel, connections: connections, pipelines: pipelines,
             sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),

@@ -21,7 +21,8 @@ public struct FerryConfig: Sendable, Equatable {
     public var sourceFile: String
     /// The absolute folder holding the config file; relative paths resolve against it.
     public var baseDirectory: String
-    /// The absolute path of the state database.
+    /// The absolute path of the state database, or a `postgres://` URL (see ``stateURL``),
+    /// which may hold a password: show ``stateDescription`` instead.
     public var statePath: String
     /// Absolute extra plugin folders, in the order written.
     public var pluginPaths: [String]
@@ -37,6 +38,16 @@ public struct FerryConfig: Sendable, Equatable {
     ///
     /// The host redacts these from logs and error messages.
     public var secretValues: Set<String>
+
+    /// The PostgreSQL state store, when `state:` (or `FERRY_STATE_URL`) is a `postgres://` URL.
+    public var stateURL: PostgresStateURL? {
+        PostgresStateURL.isPostgresURL(statePath) ? try? PostgresStateURL(statePath) : nil
+    }
+
+    /// Where the state is, for people: the file's path, or the URL without user and password.
+    public var stateDescription: String {
+        PostgresStateURL.isPostgresURL(statePath) ? stateURL?.description ?? "postgres://…" : statePath
+    }
 
     /// Creates a config in code; most callers use ``load(path:environment:)`` instead.
     ///
