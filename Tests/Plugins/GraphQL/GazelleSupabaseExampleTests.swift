@@ -20,7 +20,7 @@ struct GazelleSupabaseExampleTests {
 
         // The company-name rule's dead letters, with the validate step's reason.
         let letters = try flow.sandbox.sql(
-            "state.db",
+            "ferry-state.db",
             """
             SELECT pipeline, coalesce(json_extract(record, '$.external_id'), json_extract(record, '$.id')) AS k, error
             FROM dead_letters ORDER BY pipeline, k
@@ -58,11 +58,11 @@ struct GazelleSupabaseExampleTests {
         #expect(flow.gazelle.tokenForms.allSatisfy { $0["grant_type"] == "refresh_token" })
         #expect(flow.gazelle.tokenForms.allSatisfy { $0["refresh_token"] == GazelleSupabaseFlow.refreshToken })
         #expect(flow.gazelle.tokenForms.allSatisfy { $0["client_secret"] == GazelleSimulator.clientSecret })
-        // Pages: 12 clients by 5 (twice: clients and contacts), 7 pianos, 6 events, 9 entries.
+        // Pages of 5: 12 clients (twice: clients and contacts), 7 pianos, 6 events, 9 entries.
         #expect(flow.gazelle.queries(of: "allClients").count == 6)
         #expect(flow.gazelle.queries(of: "allPianos").count == 2)
         #expect(flow.gazelle.queries(of: "allEventsBatched").count == 2)
-        #expect(flow.gazelle.queries(of: "allTimelineEntries").count == 3)
+        #expect(flow.gazelle.queries(of: "allTimelineEntries").count == 2)
         for secret in [GazelleSimulator.clientSecret, GazelleSupabaseFlow.refreshToken, flow.scratch.simulator.apiKey] {
             #expect(!first.stdout.contains(secret) && !first.stderr.contains(secret), "a secret in the output")
         }

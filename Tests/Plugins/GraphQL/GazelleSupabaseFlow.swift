@@ -208,7 +208,7 @@ final class GazelleSupabaseFlow {
         var differences: [String] = []
         for (table, columns, expected) in tables {
             let actual = try rows("SELECT \(columns) FROM gazelle_\(table) ORDER BY external_id COLLATE \"C\"")
-            let sorted = expected.sorted()
+            let sorted = expected.sorted { $0.prefix { $0 != "|" } < $1.prefix { $0 != "|" } }
             if actual != sorted {
                 let first = zip(actual, sorted).first { $0 != $1 }
                 differences.append(
