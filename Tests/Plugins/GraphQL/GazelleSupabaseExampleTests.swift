@@ -46,7 +46,7 @@ struct GazelleSupabaseExampleTests {
         #expect(lastPianos < order.firstIndex(of: "POST /gazelle_appointments")!, "\(order)")
 
         // Bulk: one POST per page (5 records), not one per record as the seed did.
-        #expect(flow.posts("gazelle_clients") == 2, "\(order)")  // pages of 5 and 5; the third had only dead letters
+        #expect(flow.posts("gazelle_clients") == 2, "\(order)") // pages of 5 and 5; the third had only dead letters
         #expect(flow.posts("gazelle_pianos") == 2, "\(order)")
         #expect(flow.posts("gazelle_appointments") == 2, "\(order)")
         let landed = 10 + 10 + 7 + 6 + 9

@@ -102,7 +102,9 @@ final class GazelleSupabaseFlow {
             blank["defaultContact"] = contact(12, first: "", last: "  ")
             state.clients = clients + [nobody, blank]
 
-            var pianos = (1...7).map { GazelleSimulator.piano($0, client: 1 + $0 % 3, updated: GazelleSimulator.time($0)) }
+            var pianos = (1...7).map {
+                GazelleSimulator.piano($0, client: 1 + $0 % 3, updated: GazelleSimulator.time($0))
+            }
             pianos[1]["type"] = .null // type defaults to upright
             pianos[2]["make"] = .null // make and location default to ''
             pianos[2]["location"] = .null
