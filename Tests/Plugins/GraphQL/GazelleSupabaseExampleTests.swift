@@ -67,6 +67,11 @@ struct GazelleSupabaseExampleTests {
             #expect(!first.stdout.contains(secret) && !first.stderr.contains(secret), "a secret in the output")
         }
 
+        // `ferry check` plans every pipeline of the example and reaches both systems.
+        let check = try flow.ferry(["check"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(!(check.stdout + check.stderr).contains(GazelleSimulator.clientSecret))
+
         // A rerun writes nothing and changes no row.
         let before = try flow.snapshot()
         let posts = flow.allPosts
