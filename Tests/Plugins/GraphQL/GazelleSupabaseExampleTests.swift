@@ -81,6 +81,24 @@ struct GazelleSupabaseExampleTests {
         #expect(flow.allPosts == posts, "\(flow.scratch.simulator.requests.dropFirst(posts))")
     }
 
+    @Test func aRotatedRefreshTokenIsKeptAndUsedInsteadOfTokenJSON() throws {
+        let flow = try GazelleSupabaseFlow(rotates: true)
+        let first = try flow.ferry()
+        #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
+        #expect(try flow.mappingDifferences().isEmpty)
+        // Each grant revokes the token it used: every later grant must use the newest one,
+        // and token.json's (now revoked) is never sent again.
+        let second = try flow.ferry()
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        let used = flow.gazelle.tokenForms.map { $0["refresh_token"] ?? "" }
+        #expect(used.count >= 2)
+        #expect(used.first == GazelleSupabaseFlow.refreshToken)
+        #expect(used.dropFirst() == ArraySlice((1..<used.count).map { "gz-refresh-\($0)" }), "\(used)")
+        for output in [first.stdout, first.stderr, second.stdout, second.stderr] {
+            #expect(!output.contains("gz-refresh-"), "a refresh token in the output")
+        }
+    }
+
     @Test func anIncrementalRunReadsOnlyWhatChanged() throws {
         let flow = try GazelleSupabaseFlow()
         #expect(try flow.ferry().status == 3)

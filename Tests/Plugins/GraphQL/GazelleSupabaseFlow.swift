@@ -21,8 +21,10 @@ final class GazelleSupabaseFlow {
     let supabase: LoopbackServer
     let sandbox: Sandbox
 
-    init(name: String = #function) throws {
-        gazelle = try GazelleSimulator(refreshTokens: [Self.refreshToken])
+    /// - Parameter rotates: Whether Gazelle answers each refresh grant with a new refresh token
+    ///   (and revokes the old one).
+    init(name: String = #function, rotates: Bool = false) throws {
+        gazelle = try GazelleSimulator(refreshTokens: [Self.refreshToken], rotates: rotates)
         Self.seed(gazelle)
         scratch = try PostgRESTScratch()
         try scratch.db.query(
