@@ -57,6 +57,13 @@ enum TransformTestError: Error { case notAList, notAnObject }
         #expect(try run(#"[{"op":"drop","fields":"a"}]"#, #"{"a":1,"b":2}"#) == #"{"b":2}"#)
     }
 
+    @Test func dropIfEmptyRemovesOnlyBlankValues() throws {
+        let steps = #"[{"op":"drop","fields":["title","description","tags","n","z"],"if_empty":true}]"#
+        #expect(try run(steps, #"{"title":"","description":null,"tags":[],"n":0,"z":" "}"#) == #"{"n":0,"z":" "}"#)
+        #expect(try run(steps, #"{"title":"Tuning","tags":["a"]}"#) == #"{"title":"Tuning","tags":["a"]}"#)
+        #expect(compileError(#"[{"op":"drop","fields":["a"],"if_empty":"yes"}]"#)?.contains("if_empty") == true)
+    }
+
     @Test func renameMovesValuesAcrossLevels() throws {
         #expect(try run(#"[{"op":"rename","from":"a","to":"b"}]"#, #"{"a":1,"c":2}"#) == #"{"c":2,"b":1}"#)
         #expect(

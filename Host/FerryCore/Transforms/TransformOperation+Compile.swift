@@ -37,7 +37,11 @@ extension TransformOperation {
             {
                 throw reader.error("fields", "'\(partial)': select cannot keep part of an array; use compute")
             }
-            operation = op == "select" ? .select(paths) : .drop(paths)
+            if op == "select" {
+                operation = .select(paths)
+            } else {
+                operation = .drop(paths, onlyIfEmpty: try reader.bool("if_empty", default: false))
+            }
         case "rename":
             var pairs: [(from: FieldPath, to: FieldPath)] = []
             if reader.has("fields") {

@@ -4,8 +4,9 @@ import FerryJSON
 enum TransformOperation: Sendable {
     /// Keep only these fields (nested paths keep their parents, nothing else).
     case select([FieldPath])
-    /// Remove these fields.
-    case drop([FieldPath])
+    /// Remove these fields; with `onlyIfEmpty`, only where the value is null, `""` or `[]`
+    /// (a source's blank title must not overwrite the stored one).
+    case drop([FieldPath], onlyIfEmpty: Bool)
     /// Move each field's value to a new path; a missing source field is skipped.
     case rename([(from: FieldPath, to: FieldPath)])
     /// Write constants.
@@ -69,8 +70,10 @@ enum TransformOperation: Sendable {
                 if let value = path.value(in: record) { try write(value, at: path, in: &selected) }
             }
             record = selected
-        case .drop(let paths):
-            for path in paths { path.removeValue(in: &record) }
+        case .drop(let paths, let onlyIfEmpty):
+            for path in paths where !onlyIfEmpty || Self.isEmpty(path.value(in: record)) {
+                path.removeValue(in: &record)
+            }
         case .rename(let pairs):
             for (from, to) in pairs {
                 guard let value = from.removeValue(in: &record) else { continue }
@@ -160,6 +163,16 @@ enum TransformOperation: Sendable {
             try path.setValue(value, in: &record)
         } catch {
             throw StepFailure(error.description)
+        }
+    }
+
+    /// What `drop` with `if_empty` removes: missing, null, `""` and `[]` (as `is_empty`).
+    private static func isEmpty(_ value: JSONValue?) -> Bool {
+        switch value {
+        case nil, .null?: return true
+        case .string(let text)?: return text.isEmpty
+        case .array(let elements)?: return elements.isEmpty
+        default: return false
         }
     }
 

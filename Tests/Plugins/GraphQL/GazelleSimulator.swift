@@ -13,6 +13,7 @@ import Synchronization
 ///   new `refresh_token` only when `rotates` (Gazelle does not promise rotation, so the seed
 ///   keeps the old one); `client_credentials` is 400 `unsupported_grant_type`.
 /// - `allClients(first, after, sortBy, filters)`, `allPianos(first, after, sortBy)`,
+///   `allEventsBatched(first, after, filters: {startOn, endOn}, sortBy: [START_DESC])`,
 ///   `allTimelineEntries(first, after, occurredAtGet, clientId)`: Relay connections with
 ///   `nodes`, `edges { cursor node }`, `pageInfo { hasNextPage endCursor }` and
 ///   `totalCount`; `sortBy: [UPDATED_AT_DESC]` or `[CREATED_AT_DESC]` is newest first,
@@ -38,6 +39,7 @@ final class GazelleSimulator: @unchecked Sendable {
         var clients: [JSONObject] = []
         var pianos: [JSONObject] = []
         var timeline: [JSONObject] = []
+        var events: [JSONObject] = []
         var refreshTokens: Set<String>
         var accessTokens: Set<String> = []
         var issued = 0
@@ -132,11 +134,17 @@ final class GazelleSimulator: @unchecked Sendable {
         return [
             "id": .string(id), "companyName": company.map(JSONValue.string) ?? .string("Company \(n)"),
             "status": "ACTIVE", "createdAt": "2025-01-01T00:00:00Z", "updatedAt": .string(updated),
+            "personalNotes": .string("Personal \(n)"), "preferenceNotes": "", "tags": ["piano"],
+            "defaultClientLocalization": ["locale": "fr_CA"],
             "defaultContact": [
                 "id": .string("con_\(n)"), "firstName": .string("First\(n)"), "lastName": .string("Last\(n)"),
+                "title": .null, "wantsEmail": true,
                 "defaultEmail": ["email": .string("c\(n)@example.com")],
                 "defaultPhone": ["phoneNumber": .string("+1555000\(n)")],
-                "defaultLocation": ["municipality": "Montréal", "postalCode": .string("H2X \(n)A\(n)")],
+                "defaultLocation": [
+                    "street1": .string("\(n) rue Principale"), "municipality": "Montréal",
+                    "postalCode": .string("H2X \(n)A\(n)"), "region": "QC",
+                ],
             ],
         ]
     }
@@ -146,7 +154,7 @@ final class GazelleSimulator: @unchecked Sendable {
             "id": .string("pno_\(n)"), "make": "Yamaha", "model": .string("U\(n)"), "serialNumber": .string("SN\(n)"),
             "type": n % 2 == 0 ? "GRAND" : "UPRIGHT", "year": .int(Int64(1980 + n)),
             "client": ["id": .string("cli_" + String(format: "%04d", client))], "createdAt": "2025-01-01T00:00:00Z",
-            "updatedAt": .string(updated),
+            "updatedAt": .string(updated), "location": "Salon", "notes": .null,
         ]
     }
 
@@ -155,6 +163,18 @@ final class GazelleSimulator: @unchecked Sendable {
             "id": .string("tle_\(n)"), "occurredAt": .string(occurred), "type": "SERVICE",
             "summary": .string("Tuning \(n)"), "comment": n % 3 == 0 ? .null : .string("Note \(n)"),
             "client": ["id": "cli_0001"], "piano": n % 2 == 0 ? .null : ["id": "pno_1"],
+            "invoice": .null, "estimate": .null, "user": ["id": "usr_1"],
+        ]
+    }
+
+    /// An appointment (`PrivateEvent`) of client `client` on piano `piano` (none: no piano).
+    static func event(_ n: Int, start: String, client: Int, piano: Int?) -> JSONObject {
+        [
+            "id": .string("evt_\(n)"), "title": .string("Tuning visit \(n)"), "start": .string(start),
+            "duration": 60, "isAllDay": false, "notes": .string("Bring mutes \(n)"), "type": "APPOINTMENT",
+            "status": "ACTIVE", "client": ["id": .string("cli_" + String(format: "%04d", client))],
+            "user": ["id": "usr_1"], "createdAt": "2026-02-01T00:00:00Z", "confirmedByClient": true,
+            "allEventPianos": ["nodes": .array(piano.map { [["piano": ["id": .string("pno_\($0)")]]] } ?? [])],
         ]
     }
 
@@ -166,9 +186,11 @@ final class GazelleSimulator: @unchecked Sendable {
     private static let templates: [String: JSONObject] = [
         "allClients": client(0, updated: ""), "allPianos": piano(0, client: 0, updated: ""),
         "allTimelineEntries": timelineEntry(1, occurred: ""),
+        "allEventsBatched": event(0, start: "", client: 0, piano: 0),
     ]
     private static let typeNames = [
         "allClients": "PrivateClient", "allPianos": "PrivatePiano", "allTimelineEntries": "PrivateTimelineEntry",
+        "allEventsBatched": "PrivateEvent",
     ]
 
     // MARK: HTTP
@@ -296,14 +318,25 @@ final class GazelleSimulator: @unchecked Sendable {
             switch field.name {
             case "allClients": return state.clients
             case "allPianos": return state.pianos
+            case "allEventsBatched": return state.events
             default: return state.timeline
             }
         }
         if let since = arguments["occurredAtGet"]?.stringValue {
             all = all.filter { ($0["occurredAt"]?.stringValue ?? "") >= since }
         }
+        // Events by day (YYYY-MM-DD, inclusive), as PrivateAllEventsFilter's startOn and endOn.
+        let filters = arguments["filters"]?.objectValue ?? [:]
+        if let startOn = filters["startOn"]?.stringValue {
+            all = all.filter { String(($0["start"]?.stringValue ?? "").prefix(10)) >= startOn }
+        }
+        if let endOn = filters["endOn"]?.stringValue {
+            all = all.filter { String(($0["start"]?.stringValue ?? "").prefix(10)) <= endOn }
+        }
         let sort = arguments["sortBy"]?.arrayValue?.first?.stringValue ?? ""
-        let sortField = sort == "UPDATED_AT_DESC" ? "updatedAt" : sort == "CREATED_AT_DESC" ? "createdAt" : nil
+        let sortField = [
+            "UPDATED_AT_DESC": "updatedAt", "CREATED_AT_DESC": "createdAt", "START_DESC": "start",
+        ][sort]
         all.sort { a, b in
             let (ida, idb) = (a["id"]?.stringValue ?? "", b["id"]?.stringValue ?? "")
             guard let sortField else { return ida < idb }
@@ -379,6 +412,10 @@ final class GazelleSimulator: @unchecked Sendable {
             let value = node[field.name] ?? .null
             if let object = value.objectValue, !field.selections.isEmpty {
                 out[field.responseKey] = .object(project(object, field.selections, type))
+            } else if let list = value.arrayValue, !field.selections.isEmpty {
+                // A list of objects (allEventPianos.nodes): each projected.
+                out[field.responseKey] = .array(
+                    list.map { $0.objectValue.map { .object(project($0, field.selections, type)) } ?? $0 })
             } else {
                 out[field.responseKey] = value
             }
