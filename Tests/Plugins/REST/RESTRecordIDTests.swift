@@ -47,7 +47,7 @@ import Testing
         #expect(runs.last == "1|0", "\(runs)")
 
         // A repair order deleted in Tekmetric: a dead letter naming it, as in a full read.
-        try setup.sandbox.sql("state.db", "DELETE FROM dead_letters")
+        _ = try setup.sandbox.sql("state.db", "DELETE FROM dead_letters")
         let gone = try setup.ferry(["run", "repair_orders", "--id", "1005"])
         #expect(gone.status == 3, "\(gone.stdout)\(gone.stderr)")
         #expect(try setup.deadLetters.contains { $0.contains("repair-order/1005 answered HTTP 404") })
