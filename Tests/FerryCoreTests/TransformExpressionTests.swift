@@ -57,10 +57,13 @@ private func compute(_ expr: String, _ input: String = "{}", now: Date = Date(ti
         #expect(try compute("pick(Coll, 'Art', 'Empf', 'Preis')", prices) == "null", "no such element")
         #expect(try compute("pick(Coll, 'Art', 'Laden', 'Rabatt')", prices) == "null", "no such member")
         #expect(try compute("pick(missing, 'Art', 'Laden', 'Preis')") == "null")
-        #expect(try compute("pick(Coll, 'Art', 'x', 'Preis')", #"{"Coll":[1,"a",null]}"#) == "null", "non-objects are skipped")
+        #expect(
+            try compute("pick(Coll, 'Art', 'x', 'Preis')", #"{"Coll":[1,"a",null]}"#) == "null",
+            "non-objects are skipped")
         #expect(
             try compute("pick(Coll, 'Art', 'x', 'Preis')", #"{"Coll":"x"}"#)
-                == "rejected: transform 1 (compute): field 'out': column 1: pick() expects an array of objects, got text \"x\"")
+                == "rejected: transform 1 (compute): field 'out': column 1: pick() expects an array of objects, got text \"x\""
+        )
     }
 
     @Test func coalesceSkipsNullMissingAndEmptyText() throws {

@@ -111,7 +111,8 @@ struct FourDExampleTests {
                 "SELECT count(*) FROM {s}.products_variantproduct v JOIN {s}.products_parentproduct p ON p.id = v.parent_id AND p.sku = v.base_sku"
             ) == ["\(FourDERPFixtures.writtenVariants)"])
         #expect(
-            try setup.query("SELECT sku FROM {s}.products_variantproduct WHERE sku IN ('11500-99', '11500-02', '90000-XL')")
+            try setup.query(
+                "SELECT sku FROM {s}.products_variantproduct WHERE sku IN ('11500-99', '11500-02', '90000-XL')")
                 == [])
 
         // Customers by customer_number, amounts exact, '' for missing text, inactive left out.
@@ -187,7 +188,10 @@ struct FourDExampleTests {
         changed["last_modified"] = "2025-02-05T10:00:00Z"
         simulator.upsert("Kunden", [changed])
         #expect(try setup.ferry(["run", "customers"]).status == 0)
-        #expect(try setup.query("SELECT discount_percentage FROM {s}.sales_customer WHERE customer_number = '10002'") == ["3.75"])
+        #expect(
+            try setup.query("SELECT discount_percentage FROM {s}.sales_customer WHERE customer_number = '10002'") == [
+                "3.75"
+            ])
         let after = try setup.database.versions()
         #expect(
             Set(after).subtracting(versionsAfterFull).map { $0.split(separator: "|")[0] } == ["sales_customer"],
@@ -295,7 +299,8 @@ struct FourDExampleTests {
         #expect(simulator.logins == 2)
         #expect(try setup.query("SELECT count(*) FROM {s}.sales_address") == ["2"])
         // An unknown table is 4D's __ERROR, named in the failure.
-        let broken = try setup.sandbox.read("ferry.yaml").replacingOccurrences(of: "path: Adressen", with: "path: Adresse")
+        let broken = try setup.sandbox.read("ferry.yaml").replacingOccurrences(
+            of: "path: Adressen", with: "path: Adresse")
         try setup.sandbox.write("ferry.yaml", broken)
         let failed = try setup.ferry(["run", "addresses", "--full"])
         #expect(failed.status != 0)

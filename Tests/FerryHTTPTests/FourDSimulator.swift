@@ -223,7 +223,9 @@ struct FourDFilter {
             let character = filter[index]
             if let open = quote {
                 if character == open { quote = nil }
-            } else if character == "\"" || (character == "'" && depth == 0 && current.trimmingCharacters(in: .whitespaces).isEmpty) {
+            } else if character == "\""
+                || (character == "'" && depth == 0 && current.trimmingCharacters(in: .whitespaces).isEmpty)
+            {
                 quote = character
             } else if character == "(" {
                 depth += 1

@@ -12,7 +12,8 @@ enum ExpressionFunctions {
     static let arity: [String: (Int, Int)] = [
         "trim": (1, 1), "lower": (1, 1), "upper": (1, 1), "length": (1, 1),
         "split": (2, 2), "join": (2, 2), "replace": (3, 3), "matches": (2, 2), "contains": (2, 2),
-        "switch": (3, .max), "pick": (4, 4), "coalesce": (1, .max), "if_empty": (2, 2), "is_empty": (1, 1), "if": (3, 3),
+        "switch": (3, .max), "pick": (4, 4), "coalesce": (1, .max), "if_empty": (2, 2), "is_empty": (1, 1),
+        "if": (3, 3),
         "sum": (1, 1), "min": (1, 1), "max": (1, 1), "count": (1, 1), "round": (1, 2),
         "number": (1, 1), "string": (1, 1), "now": (0, 0), "date": (1, 2), "time": (1, 2),
     ]
