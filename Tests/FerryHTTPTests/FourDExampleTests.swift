@@ -43,6 +43,7 @@ struct FourDExampleTests {
             return outcome
         }
 
+        @discardableResult
         func query(_ sql: String) throws -> [String] {
             try database.query(sql.replacingOccurrences(of: "{s}", with: database.schema))
         }
@@ -283,6 +284,7 @@ struct FourDExampleTests {
         let refused = try setup.ferry(["run", "customers"])
         #expect(refused.status != 0)
         #expect((refused.stdout + refused.stderr).contains("no free session"), "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("[retryable]"), "\(refused.stderr)")
         #expect(try setup.query("SELECT count(*) FROM {s}.sales_customer") == ["0"])
 
         // The licences free up: the next run (cron's next turn) goes through.
