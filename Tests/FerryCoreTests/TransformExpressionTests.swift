@@ -49,6 +49,23 @@ private func compute(_ expr: String, _ input: String = "{}", now: Date = Date(ti
         #expect(try compute("switch(code, 1, 'one')", #"{"code":3}"#) == "null", "no default gives null")
     }
 
+    @Test func pickTakesOneMemberOfTheObjectWhoseKeyMatches() throws {
+        let prices = #"{"Coll":[{"Art":"Laden","Preis":129.9},{"Art":"Handel","Preis":"64,95"},{"Art":7,"Preis":1}]}"#
+        #expect(try compute("pick(Coll, 'Art', 'Laden', 'Preis')", prices) == "129.9")
+        #expect(try compute("pick(Coll, 'Art', 'Handel', 'Preis')", prices) == #""64,95""#, "the value as it is")
+        #expect(try compute("pick(Coll, 'Art', 7.0, 'Preis')", prices) == "1", "keys compare as values do")
+        #expect(try compute("pick(Coll, 'Art', 'Empf', 'Preis')", prices) == "null", "no such element")
+        #expect(try compute("pick(Coll, 'Art', 'Laden', 'Rabatt')", prices) == "null", "no such member")
+        #expect(try compute("pick(missing, 'Art', 'Laden', 'Preis')") == "null")
+        #expect(
+            try compute("pick(Coll, 'Art', 'x', 'Preis')", #"{"Coll":[1,"a",null]}"#) == "null",
+            "non-objects are skipped")
+        #expect(
+            try compute("pick(Coll, 'Art', 'x', 'Preis')", #"{"Coll":"x"}"#)
+                == "rejected: transform 1 (compute): field 'out': column 1: pick() expects an array of objects, got text \"x\""
+        )
+    }
+
     @Test func coalesceSkipsNullMissingAndEmptyText() throws {
         #expect(try compute("coalesce(a, b, c, 'none')", #"{"a":null,"b":"","c":"x"}"#) == #""x""#)
         #expect(try compute("coalesce(a, b)", #"{"b":""}"#) == "null")

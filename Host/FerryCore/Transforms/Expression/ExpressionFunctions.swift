@@ -12,7 +12,8 @@ enum ExpressionFunctions {
     static let arity: [String: (Int, Int)] = [
         "trim": (1, 1), "lower": (1, 1), "upper": (1, 1), "length": (1, 1),
         "split": (2, 2), "join": (2, 2), "replace": (3, 3), "matches": (2, 2), "contains": (2, 2),
-        "switch": (3, .max), "coalesce": (1, .max), "if_empty": (2, 2), "is_empty": (1, 1), "if": (3, 3),
+        "switch": (3, .max), "pick": (4, 4), "coalesce": (1, .max), "if_empty": (2, 2), "is_empty": (1, 1),
+        "if": (3, 3),
         "sum": (1, 1), "min": (1, 1), "max": (1, 1), "count": (1, 1), "round": (1, 2),
         "number": (1, 1), "string": (1, 1), "now": (0, 0), "date": (1, 2), "time": (1, 2),
     ]
@@ -136,6 +137,27 @@ enum ExpressionFunctions {
                     return try result(scope)
                 }
                 return try fallback?(scope) ?? .null
+            }
+        case "pick":
+            // One value out of an array of objects by a key member, such as 4D's price
+            // list `Coll: [{Art: "VK", Preis: 12.5}, …]` → `pick(Coll, 'Art', 'VK', 'Preis')`.
+            let (list, keyName, wanted, valueName) = (arguments[0], arguments[1], arguments[2], arguments[3])
+            return { scope throws(ExpressionFailure) in
+                let elements: [JSONValue]
+                switch try list(scope) {
+                case .null: return .null
+                case .array(let found): elements = found
+                case let other: throw fail("\(context) expects an array of objects, got \(other.kind) \(other.quoted)")
+                }
+                guard let key = try text(try keyName(scope)), let member = try text(try valueName(scope)) else {
+                    throw fail("\(context): the key and value member names must be text")
+                }
+                let needle = try wanted(scope)
+                for case .object(let object) in elements
+                where ExpressionComparison.equal(ExpressionValue(object[key]), needle) {
+                    return ExpressionValue(object[member])
+                }
+                return .null
             }
         case "coalesce", "if_empty":
             let candidates = arguments
