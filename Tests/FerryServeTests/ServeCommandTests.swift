@@ -99,7 +99,7 @@ import Testing
         let serve = try ServeProcess(sandbox)
         // A slow `ferry run` (as from cron) holds the pipeline's lease…
         let cron = try sandbox.start(
-            ["run", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "after_commit:sleep:400"])
+            ["run", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "after_commit:sleep:3000"])
         defer { if cron.isRunning { cron.terminate() }; cron.waitUntilExit() }
         let deadline = Date().addingTimeInterval(60)
         while (try? sandbox.sql("state.db", "SELECT COUNT(*) FROM leases;")) != ["1"] && Date() < deadline {
@@ -124,8 +124,14 @@ import Testing
         #expect(serve.waitForExit() == 0)
         let runs = try sandbox.sql("state.db", "SELECT status FROM runs;")
         #expect(runs == ["cancelled"])
-        let landed = Int(try sandbox.sql("out/warehouse.db", "SELECT COUNT(*) FROM records;").first ?? "") ?? -1
-        #expect(landed % 50 == 0 && landed < 400, "a whole number of batches, not all: \(landed)")
+        // On a busy machine the signal can come before the first batch created the table: none landed.
+        let tableExists =
+            (try? sandbox.sql("out/warehouse.db", "SELECT COUNT(*) FROM sqlite_master WHERE name = 'records';"))
+            == ["1"]
+        let landed =
+            tableExists
+            ? Int(try sandbox.sql("out/warehouse.db", "SELECT COUNT(*) FROM records;").first ?? "") ?? -1 : 0
+        #expect(landed % 50 == 0 && landed >= 0 && landed < 400, "a whole number of batches, not all: \(landed)")
     }
 
     @Test func aFailedRunIsToldToTheWebhook() throws {
