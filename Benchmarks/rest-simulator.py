@@ -90,7 +90,7 @@ if not DETAIL_DELAY:
     writer = None
     csv_file = open(CSV_PATH, "w", newline="") if CSV_PATH else None
     if csv_file:
-        writer = csv.writer(csv_file)
+        writer = csv.writer(csv_file, lineterminator="\n")
         writer.writerow(list(record_of(1, 0).keys()))
     for first in range(0, TOTAL, CACHED_PAGE_SIZE):
         rows = records_after(first, CACHED_PAGE_SIZE)

@@ -53,7 +53,8 @@ enum Bench {
     /// The machine's load averages (1, 5, 15 minutes) and core count: the figures beside them are noisy when they are high.
     static func loadAverage() -> String {
         let averages = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
-        return "load average \(averages?.joined(separator: ", ") ?? "unknown") on \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        return
+            "load average \(averages?.joined(separator: ", ") ?? "unknown") on \(ProcessInfo.processInfo.activeProcessorCount) cores"
     }
 }
 

@@ -16,7 +16,20 @@ struct RESTLoadBenchmark {
         guard FileManager.default.isExecutableFile(atPath: ferry) else {
             throw BenchError("build ferry first: \(ferry) not found")
         }
+        try ensureRequests()
         for records in recordCounts { try run(records: records, ferry: ferry) }
+    }
+
+    /// The peer needs Python's `requests`: installed from the distribution when missing.
+    private func ensureRequests() throws {
+        let check = ["python3", "-c", "import requests"]
+        if try Bench.run("/usr/bin/env", check).status == 0 { return }
+        print("rest: installing python3-requests for the peer (apt-get)")
+        _ = try Bench.run("/usr/bin/env", ["apt-get", "install", "-y", "-q", "python3-requests"])
+        guard try Bench.run("/usr/bin/env", check).status == 0 else {
+            throw BenchError(
+                "the peer needs Python's requests: apt-get install python3-requests (or pip install requests)")
+        }
     }
 
     private func run(records: Int, ferry: String) throws {
@@ -31,14 +44,17 @@ struct RESTLoadBenchmark {
         print("  load: \(Bench.loadAverage())")
 
         // The limit: SQLite's own import of the same rows in the same order, into a table keyed like Ferry's.
-        let columns = try String(contentsOf: csv, encoding: .utf8).prefix { $0 != "\n" }.split(separator: ",")
+        let header = try FileHandle(forReadingFrom: csv).read(upToCount: 4096) ?? Data()
+        let columns = String(decoding: header, as: UTF8.self).prefix { !$0.isNewline }.split(separator: ",")
         let create =
             "CREATE TABLE items (id INTEGER PRIMARY KEY, "
             + columns.dropFirst().map { "\"\($0)\"" }.joined(separator: ", ") + ")"
         var imports: [(label: String, seconds: Double)] = []
         for (label, cacheKiB) in [("default page cache", 0), ("256 MiB page cache", 262_144)] {
             let database = folder.appendingPathComponent("import-\(cacheKiB).db").path
-            let pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" + (cacheKiB > 0 ? " PRAGMA cache_size=-\(cacheKiB);" : "")
+            let pragmas =
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                + (cacheKiB > 0 ? " PRAGMA cache_size=-\(cacheKiB);" : "")
             let run = try Bench.run(
                 "/usr/bin/sqlite3", [database, pragmas + create, ".import --csv --skip 1 \(csv.path) items"])
             guard run.status == 0 else { throw BenchError("sqlite3 .import exited \(run.status)") }
