@@ -43,6 +43,19 @@ enum Bench {
     }
 
     static func format(_ value: Double) -> String { String(format: "%.0f", value) }
+
+    /// A script in Benchmarks/, beside this benchmark's sources.
+    static func script(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(name).path
+    }
+
+    /// The machine's load averages (1, 5, 15 minutes) and core count: the figures beside them are noisy when they are high.
+    static func loadAverage() -> String {
+        let averages = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
+        return
+            "load average \(averages?.joined(separator: ", ") ?? "unknown") on \(ProcessInfo.processInfo.activeProcessorCount) cores"
+    }
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -1,58 +1,134 @@
 import Foundation
 
-/// Reads records in pages of 1,000 from a local paging API (Benchmarks/rest-simulator.py)
-/// through the `rest` connector and the host's libcurl service into SQLite with
-/// upsert, in a child `ferry run`, printing records/s and peak RSS.
+/// The shape of issue 15: records of 13 fields (a nested object, an array) read in pages of
+/// 1,000 from a local paging API (Benchmarks/rest-simulator.py) that sorts by `updated_at`,
+/// so ids arrive in random order, through the `rest` connector into SQLite with upsert, in
+/// a child `ferry run`. In the same run, for the ratios: the hand-written peer
+/// (Benchmarks/rest-peer.py: requests + sqlite3, one upsert transaction per page) and
+/// `sqlite3 .import` of the same rows in the same order into a table keyed by id, with
+/// SQLite's default page cache and with a large one. Then the incremental runs: 1% of the
+/// records changed, and nothing changed.
 struct RESTLoadBenchmark {
-    var records: Int
+    var recordCounts: [Int]
 
     func run() throws {
         let ferry = Bench.binFolder.appendingPathComponent("ferry").path
         guard FileManager.default.isExecutableFile(atPath: ferry) else {
             throw BenchError("build ferry first: \(ferry) not found")
         }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("rest-simulator.py").path
-        let simulator = Process()
-        simulator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        simulator.arguments = ["python3", script, String(records)]
-        let output = Pipe()
-        simulator.standardOutput = output
-        try simulator.run()
-        defer { simulator.terminate() }
-        var portText = ""
-        while !portText.hasSuffix("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw BenchError("the simulator did not start") }
-            portText += String(decoding: chunk, as: UTF8.self)
-        }
-        let port = portText.trimmingCharacters(in: .whitespacesAndNewlines)
+        try ensureRequests()
+        for records in recordCounts { try run(records: records, ferry: ferry) }
+    }
 
-        let folder = try Bench.temporaryFolder("rest")
+    /// The peer needs Python's `requests`: installed from the distribution when missing.
+    private func ensureRequests() throws {
+        let check = ["python3", "-c", "import requests"]
+        if try Bench.run("/usr/bin/env", check).status == 0 { return }
+        print("rest: installing python3-requests for the peer (apt-get)")
+        _ = try Bench.run("/usr/bin/env", ["apt-get", "install", "-y", "-q", "python3-requests"])
+        guard try Bench.run("/usr/bin/env", check).status == 0 else {
+            throw BenchError(
+                "the peer needs Python's requests: apt-get install python3-requests (or pip install requests)")
+        }
+    }
+
+    private func run(records: Int, ferry: String) throws {
+        let folder = try Bench.temporaryFolder("rest-\(records)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let config = folder.appendingPathComponent("ferry.yaml")
+        let csv = folder.appendingPathComponent("rows.csv")
+        let simulator = try RESTSimulator(arguments: [String(records), "--csv", csv.path])
+        defer { simulator.stop() }
+        print(
+            "rest: \(records) records (13 fields, nested, ids in random order) in pages of 1,000 from a local API → SQLite upsert"
+        )
+        print("  load: \(Bench.loadAverage())")
+
+        // The limit: SQLite's own import of the same rows in the same order, into a table keyed like Ferry's.
+        let header = try FileHandle(forReadingFrom: csv).read(upToCount: 4096) ?? Data()
+        let columns = String(decoding: header, as: UTF8.self).prefix { !$0.isNewline }.split(separator: ",")
+        let create =
+            "CREATE TABLE items (id INTEGER PRIMARY KEY, "
+            + columns.dropFirst().map { "\"\($0)\"" }.joined(separator: ", ") + ")"
+        var imports: [(label: String, seconds: Double)] = []
+        for (label, cacheKiB) in [("default page cache", 0), ("256 MiB page cache", 262_144)] {
+            let database = folder.appendingPathComponent("import-\(cacheKiB).db").path
+            let pragmas =
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                + (cacheKiB > 0 ? " PRAGMA cache_size=-\(cacheKiB);" : "")
+            let run = try Bench.run(
+                "/usr/bin/sqlite3", [database, pragmas + create, ".import --csv --skip 1 \(csv.path) items"])
+            guard run.status == 0 else { throw BenchError("sqlite3 .import exited \(run.status)") }
+            imports.append((label, run.seconds))
+            print("  sqlite3 .import, \(label): \(figures(records, run))")
+        }
+        let limit = imports.last!.seconds
+
+        let peer = try Bench.run(
+            "/usr/bin/env",
+            ["python3", Bench.script("rest-peer.py"), simulator.base, folder.appendingPathComponent("peer.db").path])
+        guard peer.status == 0 else { throw BenchError("rest-peer.py exited \(peer.status)") }
+        print("  hand-written peer (requests + sqlite3, a transaction per page): \(figures(records, peer))")
+
+        for changeDetection in [true, false] {
+            let config = try writeConfig(in: folder, port: simulator.port, changeDetection: changeDetection)
+            let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
+            guard run.status == 0 else { throw BenchError("ferry run exited \(run.status)") }
+            print(
+                "  ferry, change detection \(changeDetection ? "on (default)" : "off"): \(figures(records, run)); "
+                    + "\(ratio(peer.seconds / run.seconds))× the peer's speed, \(ratio(run.seconds / limit))× .import's time"
+            )
+            guard changeDetection else { continue }
+            // Incremental runs against the same state: 1% changed, then nothing.
+            try simulator.touch(records / 100)
+            let changed = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
+            guard changed.status == 0 else { throw BenchError("ferry run (1% changed) exited \(changed.status)") }
+            print("  ferry, incremental with 1% (\(records / 100)) changed: \(seconds(changed))")
+            let unchanged = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
+            guard unchanged.status == 0 else { throw BenchError("ferry run (no change) exited \(unchanged.status)") }
+            print("  ferry, incremental with nothing changed: \(seconds(unchanged))")
+        }
+    }
+
+    /// A `ferry.yaml` reading the API's `items` incrementally by `updated_at` into `out-<mode>.db`.
+    private func writeConfig(in folder: URL, port: String, changeDetection: Bool) throws -> URL {
+        let config = folder.appendingPathComponent("ferry-\(changeDetection).yaml")
         try """
-        state: state.db
+        state: state-\(changeDetection).db
         connections:
           api:
             plugin: rest
             http: { endpoint: "http://127.0.0.1:\(port)" }
             config:
               streams:
-                - { name: items, path: items, records_path: data, primary_key: id, pagination: { type: page, size_param: per_page, page_size: 1000 } }
-          warehouse: { plugin: sqlite, config: { path: out.db } }
+                - name: items
+                  path: items
+                  records_path: data
+                  primary_key: id
+                  cursor_field: updated_at
+                  cursor_param: updated_since
+                  pagination: { type: page, size_param: per_page, page_size: 1000 }
+          warehouse: { plugin: sqlite, config: { path: out-\(changeDetection).db } }
         pipelines:
           items:
             source: { connection: api, stream: items }
             destination: { connection: warehouse, stream: items }
             write: upsert
+        \(changeDetection ? "" : "    change_detection: false")
         """.write(to: config, atomically: true, encoding: .utf8)
-        let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
-        guard run.status == 0 else { throw BenchError("ferry run exited \(run.status)") }
-        print("rest: \(records) records in pages of 1,000 from a local API → rest connector → SQLite upsert")
-        print(
-            "  ferry: \(Bench.format(Double(records) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s), "
-                + "\(Bench.format(Double(records) / run.cpuSeconds)) records per CPU-second, peak RSS \(String(format: "%.1f", run.peakMiB)) MiB"
-        )
+        return config
     }
+
+    private func figures(_ records: Int, _ run: (seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32))
+        -> String
+    {
+        "\(Bench.format(Double(records) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s wall, "
+            + "\(String(format: "%.2f", run.cpuSeconds)) s CPU), peak RSS \(String(format: "%.1f", run.peakMiB)) MiB"
+    }
+
+    private func seconds(_ run: (seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32)) -> String {
+        "\(String(format: "%.3f", run.seconds)) s wall, \(String(format: "%.3f", run.cpuSeconds)) s CPU, "
+            + "peak RSS \(String(format: "%.1f", run.peakMiB)) MiB"
+    }
+
+    private func ratio(_ value: Double) -> String { String(format: "%.2f", value) }
 }

@@ -6,7 +6,8 @@
 //   swift run -c release ferry-bench sqlite     # JSONL → SQLite upsert, 1M and 5M records, vs sqlite3 .import
 //   swift run -c release ferry-bench postgres   # JSONL → PostgreSQL upsert, 1M records, vs psql \copy
 //                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
-//   swift run -c release ferry-bench rest       # a paging JSON API → rest connector → SQLite, 200k records
+//   swift run -c release ferry-bench rest       # a paging JSON API (random id order) → rest connector → SQLite, 1M records,
+//                                               # vs a requests + sqlite3 script and sqlite3 .import; 1% and no-change runs
 //   swift run -c release ferry-bench rest-detail  # a list + a 20 ms detail call per record, concurrency 1, 4, 8, 16
 //   swift run -c release ferry-bench transform  # a 10-step expression transform chain, 1M records in memory
 //   swift run -c release ferry-bench state      # state-store batch commits per second, SQLite vs PostgreSQL
@@ -38,7 +39,8 @@ do {
         try PostgresLoadBenchmark(recordCounts: counts).run()
     }
     if wants("rest") {
-        try RESTLoadBenchmark(records: Int(option("rest-records") ?? "") ?? 200_000).run()
+        let counts = (option("rest-records") ?? "1000000").split(separator: ",").compactMap { Int($0) }
+        try RESTLoadBenchmark(recordCounts: counts).run()
     }
     if wants("rest-detail") {
         try RESTDetailBenchmark(

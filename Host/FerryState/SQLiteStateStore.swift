@@ -626,7 +626,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                     purpose: "read the record hashes of \(pipeline) stream \(stream)"
                 ) { statement in
                     try statement.bind(integer: streamID, at: 1)
-                    for key in keys {
+                    // In key order, as the hashes are stored: neighbouring lookups share b-tree pages.
+                    for key in keys.sorted() {
                         try statement.bind(text: key, at: 2)
                         if try statement.step() {
                             found[key] = UInt64(bitPattern: statement.int64(at: 0))

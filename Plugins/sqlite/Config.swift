@@ -22,6 +22,13 @@ struct SQLiteConfig {
     var cursorColumn: String?
     /// The mode a database file this connector creates gets (its WAL and journal files follow it).
     var fileMode = FileMode.ownerOnly
+    /// SQLite's page cache for this connection, in MiB. Upserts with keys in random order
+    /// touch pages all over the table's B-tree; SQLite's default 2 MiB cache then reads and
+    /// writes the same pages again for nearly every record (docs/performance.md).
+    var cacheSizeMiB = SQLiteConfig.defaultCacheSizeMiB
+
+    static let defaultCacheSizeMiB = 32
+    static let cacheSizeRange = 1...65_536
 
     static let journalModes: Set<String> = ["wal", "delete", "truncate", "persist", "memory", "off"]
     static let synchronousModes: Set<String> = ["off", "normal", "full", "extra"]
@@ -33,6 +40,15 @@ struct SQLiteConfig {
         for (key, value) in object {
             if key == "file_mode" {
                 fileMode = try FileMode(config: value)
+                continue
+            }
+            if key == "cache_size_mib" {
+                guard case .int(let size) = value, Self.cacheSizeRange.contains(Int(size)) else {
+                    throw PluginError.invalid(
+                        "config.cache_size_mib must be a whole number of MiB from \(Self.cacheSizeRange.lowerBound) to \(Self.cacheSizeRange.upperBound)"
+                    )
+                }
+                cacheSizeMiB = Int(size)
                 continue
             }
             guard let text = value.stringValue else { throw PluginError.invalid("config.\(key) must be a string") }

@@ -15,8 +15,9 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination, T
             database = try SQLiteDatabase.retryingWhileBusy {
                 let database = try SQLiteDatabase.open(connectorPath: config.path, fileMode: config.fileMode)
                 try database.execute(
-                    "PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous);",
-                    purpose: "set the journal mode and synchronous level")
+                    "PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous); "
+                        + "PRAGMA cache_size=-\(config.cacheSizeMiB * 1024);",
+                    purpose: "set the journal mode, synchronous level and page cache")
                 return database
             }
         } catch let error as SQLiteError {

@@ -88,6 +88,7 @@ final class SQLiteDestination {
             return WriteOutcome(acceptedCount: 0, rejections: [])
         }
         let joined = request.transaction != nil
+        let writeOrder = upsertOrder(rows, values: values, fastKeys: fastKeys, request: request)
         return try BatchAttempts.run(rollBack: { rollBack(toSavepoint: joined) }) { perRecord in
             try database.execute(joined ? "SAVEPOINT ferry_write" : "BEGIN IMMEDIATE", purpose: "begin the batch")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
@@ -108,7 +109,8 @@ final class SQLiteDestination {
             // Each field's key rule by position, found once rather than by name for every record.
             let fastKeyColumns = fastKeys.map { $0.map { keyColumns[$0] } } ?? []
             var assigned: [AssignedID] = []
-            for (index, row) in rows.enumerated() {
+            for index in writeOrder {
+                let row = rows[index]
                 if case .malformed = row { continue }
                 if !skipped.isEmpty && skipped.contains(index) { continue }
                 var id: String?
@@ -152,9 +154,35 @@ final class SQLiteDestination {
             if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
             try endWrite(request, savepoint: joined)
             rejections.sort { $0.index < $1.index }
+            assigned.sort { $0.index < $1.index }
             return WriteOutcome(
                 acceptedCount: rows.count - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
+    }
+
+    /// An upsert's records by primary key (see `WriteOrder`); other writes keep the batch's order.
+    private func upsertOrder(
+        _ rows: [Row], values: [UnsafeRawBufferPointer], fastKeys: [String]?, request: WriteRequest
+    ) -> [Int] {
+        // With `assigned_id`, SQLite hands out ids in the order records are written: keep the batch's.
+        guard request.operation == .upsert, request.primaryKey.count == 1, rows.count > 1, config.assignedID == nil
+        else {
+            return Array(rows.indices)
+        }
+        let key = request.primaryKey[0]
+        let rawPosition = fastKeys?.firstIndex(of: key)
+        return WriteOrder.sorted(
+            rows.map { row in
+                switch row {
+                case .raw(let first):
+                    guard let rawPosition else { return nil }
+                    let value = values[first + rawPosition]
+                    return value.first == UInt8(ascii: "n") ? WriteOrder.refused : WriteOrder.Key(raw: value)
+                case .parsed(let object):
+                    return object[key]?.isNull ?? true ? WriteOrder.refused : WriteOrder.Key(object[key])
+                case .malformed: return WriteOrder.refused
+                }
+            })
     }
 
     /// A record's own error as its rejection: SQLite's constraint, type and size

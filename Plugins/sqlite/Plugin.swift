@@ -27,6 +27,11 @@ public enum SQLitePlugin: FerryPlugin {
                 "type": "string", "enum": ["off", "normal", "full", "extra"], "default": "full",
                 "description": "SQLite synchronous level; full makes each acknowledged batch durable.",
             ],
+            "cache_size_mib": [
+                "type": "integer", "minimum": 1, "maximum": 65536, "default": 32,
+                "description":
+                    "SQLite's page cache for the connection, in MiB: upserts with keys in random order need the table's hot pages cached.",
+            ],
             "table": [
                 "type": "string", "description": "Source: the table to read (default: the requested stream's name).",
             ],

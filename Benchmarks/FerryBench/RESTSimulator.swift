@@ -1,0 +1,39 @@
+import Foundation
+
+/// Benchmarks/rest-simulator.py in a child process, on a free loopback port.
+final class RESTSimulator {
+    let port: String
+    private let process = Process()
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the simulator and waits for its port (it prints it once its pages are encoded).
+    init(arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Bench.script("rest-simulator.py")] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var portText = ""
+        while !portText.hasSuffix("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else {
+                process.terminate()
+                throw BenchError("the simulator did not start")
+            }
+            portText += String(decoding: chunk, as: UTF8.self)
+        }
+        port = portText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Gives `count` records a new version, updated after all the others.
+    func touch(_ count: Int) throws {
+        let run = try Bench.run("/usr/bin/curl", ["-sf", "-X", "POST", "\(base)/touch?count=\(count)"])
+        guard run.status == 0 else { throw BenchError("the simulator refused /touch (curl exited \(run.status))") }
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
