@@ -33,7 +33,8 @@ final class FourDSimulator: @unchecked Sendable {
 
     init(licences: Int = 2) throws {
         self.licences = licences
-        server = try LoopbackServer { [unowned self] request in self.reply(request) }
+        // Weak: a request answered while the test releases the simulator must not read freed memory.
+        server = try LoopbackServer { [weak self] request in self?.reply(request) ?? .drop }
     }
 
     var url: String { server.url }

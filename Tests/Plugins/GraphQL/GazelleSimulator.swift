@@ -69,8 +69,11 @@ final class GazelleSimulator: @unchecked Sendable {
         self.rotates = rotates
         self.defaultPageSize = defaultPageSize
         state = Mutex(State(refreshTokens: Set(refreshTokens)))
-        server = try LoopbackServer { [unowned self] request in
-            self.handle(
+        // Weak: a request still being answered while the test releases the simulator gets a
+        // closed connection, not a read of a freed object.
+        server = try LoopbackServer { [weak self] request in
+            guard let self else { return .drop }
+            return self.handle(
                 Incoming(method: request.method, path: request.path, headers: request.headers, body: request.body))
         }
     }

@@ -48,7 +48,8 @@ final class WattiVahtiSimulator: @unchecked Sendable {
         self.order = order
         self.dataEnd = dataEnd
         state = Mutex(State(refreshTokens: Set(refreshTokens)))
-        server = try LoopbackServer { [unowned self] request in self.handle(request) }
+        // Weak: a request answered while the test releases the simulator must not read freed memory.
+        server = try LoopbackServer { [weak self] request in self?.handle(request) ?? .drop }
     }
 
     deinit { server.stop() }
