@@ -40,7 +40,8 @@ struct Detail {
         rejectStatuses = try fields.statuses("reject_statuses") ?? Self.defaultRejectStatuses
         also = try Self.also(object["also"], at: "\(where_).also", nested: nested)
         if nested && mode == .replace {
-            throw PluginError.invalid("\(where_).mode must be merge: a further request completes the record, it cannot replace it")
+            throw PluginError.invalid(
+                "\(where_).mode must be merge: a further request completes the record, it cannot replace it")
         }
     }
 
@@ -50,7 +51,9 @@ struct Detail {
         guard !nested else { throw PluginError.invalid("\(where_) is only allowed on the stream's detail itself") }
         guard let items = value.arrayValue else { throw PluginError.invalid("\(where_) must be a list of requests") }
         return try items.enumerated().map { index, item in
-            guard let object = item.objectValue else { throw PluginError.invalid("\(where_)[\(index)] must be an object") }
+            guard let object = item.objectValue else {
+                throw PluginError.invalid("\(where_)[\(index)] must be an object")
+            }
             let detail = try Detail(object, at: "\(where_)[\(index)]", nested: true)
             if detail.into == nil {
                 throw PluginError.invalid("\(where_)[\(index)] needs into: (the key its response goes under)")

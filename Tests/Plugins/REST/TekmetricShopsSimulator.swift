@@ -180,7 +180,9 @@ final class TekmetricShopsSimulator: Sendable {
 
     static let employees = [77, 78, 79]
     static func employee(_ id: Int) -> String {
-        let role = id == 79 ? #"{"code":"SERVICE_WRITER","name":"Service Writer"}"# : #"{"code":"TECHNICIAN","name":"Technician"}"#
+        let role =
+            id == 79
+            ? #"{"code":"SERVICE_WRITER","name":"Service Writer"}"# : #"{"code":"TECHNICIAN","name":"Technician"}"#
         return
             #"{"id":\#(id),"firstName":"Tech","lastName":"No\#(id)","email":"t\#(id)@shop.example","employeeRole":\#(role),"hourlyRate":\#(id * 100),"salary":0,"employeePayType":{"code":"HOURLY"},"canPerformWork":\#(id != 79),"disabled":false}"#
     }

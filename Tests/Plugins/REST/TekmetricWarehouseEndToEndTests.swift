@@ -56,7 +56,8 @@ import Testing
         }
 
         func dropSchema() {
-            _ = try? Sandbox.outputLines(of: "/usr/bin/psql", [dsn, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
+            _ = try? Sandbox.outputLines(
+                of: "/usr/bin/psql", [dsn, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
         }
 
         func ferry(_ arguments: [String], environment: [String: String] = [:]) throws -> Sandbox.Outcome {
@@ -143,7 +144,9 @@ import Testing
                   total_profit_cents, labor_profit_cents, parts_profit_cents, gp_percent, labor_gp_percent,
                   amount_paid_cents, balance_due_cents
                 FROM repair_orders WHERE shop_id = 6212 AND tm_id = 501
-                """) == ["30501|POSTED|601|701|77|44000|9100|23500|9900|1500|2.00|113000|3|53000|18750|34250|46.90|57.69|56500|56500"])
+                """) == [
+                    "30501|POSTED|601|701|77|44000|9100|23500|9900|1500|2.00|113000|3|53000|18750|34250|46.90|57.69|56500|56500"
+                ])
         // 502's total margin is "NaN": no GP %, as the seed ignores it; its one job is declined.
         #expect(
             try setup.rows(
@@ -166,26 +169,38 @@ import Testing
         #expect(
             try setup.rows(
                 "SELECT tm_id, job_tm_id, ro_tm_id, name, quantity, retail_cents, cost_cents, total_retail_cents, profit_cents FROM job_parts WHERE shop_id = 6212 AND ro_tm_id = 501 ORDER BY tm_id"
-            ) == ["70001|9001|501|Brake pads|2.00|4550|2000|9100|5100", "70002|9002|501|Tire|4.00|15000|9000|60000|24000"])
+            ) == [
+                "70001|9001|501|Brake pads|2.00|4550|2000|9100|5100", "70002|9002|501|Tire|4.00|15000|9000|60000|24000",
+            ])
         #expect(
             try setup.rows(
                 "SELECT tm_id, job_tm_id, hours, rate_cents, total_cents, labor_cost_cents, technician_tm_id FROM job_labor WHERE shop_id = 6212 AND ro_tm_id = 501 ORDER BY tm_id"
-            ) == ["80001|9001|1.50|12000|18000|18000|77", "80002|9002|0.75|12000|9000|9000|78", "80003|9003|0.50|11000|5500|5500|77"])
+            ) == [
+                "80001|9001|1.50|12000|18000|18000|77", "80002|9002|0.75|12000|9000|9000|78",
+                "80003|9003|0.50|11000|5500|5500|77",
+            ])
         #expect(
             try setup.rows("SELECT tm_id, job_tm_id, ro_tm_id, name, retail_cents, cost_cents FROM job_sublets")
                 == ["96001|9003|501|Alignment|9900|6000"])
-        #expect(try setup.rows("SELECT shop_id, tm_id, job_tm_id, total_cents FROM job_fees") == ["6212|95001|9001|1500"])
-        // Child rows per shop: 501 (3 jobs), 502 and 503 (1 each) in 6212; 501, 601, 602 in 7001.
-        #expect(try setup.rows("SELECT shop_id, count(*) FROM jobs GROUP BY shop_id ORDER BY 1") == ["6212|5", "7001|3"])
         #expect(
-            try setup.rows("SELECT shop_id, count(*) FROM job_parts GROUP BY shop_id ORDER BY 1") == ["6212|4", "7001|3"])
+            try setup.rows("SELECT shop_id, tm_id, job_tm_id, total_cents FROM job_fees") == ["6212|95001|9001|1500"])
+        // Child rows per shop: 501 (3 jobs), 502 and 503 (1 each) in 6212; 501, 601, 602 in 7001.
+        #expect(
+            try setup.rows("SELECT shop_id, count(*) FROM jobs GROUP BY shop_id ORDER BY 1") == ["6212|5", "7001|3"])
+        #expect(
+            try setup.rows("SELECT shop_id, count(*) FROM job_parts GROUP BY shop_id ORDER BY 1") == [
+                "6212|4", "7001|3",
+            ])
 
         // Employees (list, then each one), customers (Spring pages of 5: 5, 5, 2) and vehicles per shop.
         #expect(
             try setup.rows(
                 "SELECT shop_id, tm_id, last_name, role_code, hourly_rate_cents, can_perform_work FROM employees WHERE tm_id = 79"
             ) == ["6212|79|No79|SERVICE_WRITER|7900|f", "7001|79|No79|SERVICE_WRITER|7900|f"])
-        #expect(try setup.rows("SELECT shop_id, count(*) FROM customers GROUP BY shop_id ORDER BY 1") == ["6212|12", "7001|12"])
+        #expect(
+            try setup.rows("SELECT shop_id, count(*) FROM customers GROUP BY shop_id ORDER BY 1") == [
+                "6212|12", "7001|12",
+            ])
         #expect(
             try setup.rows("SELECT email, phone FROM customers WHERE shop_id = 6212 AND tm_id = 601")
                 == ["c601@mail.example|555-0601"])
@@ -265,7 +280,8 @@ import Testing
                 "GET /api/shop/6212/repair-order/501", "GET /api/repair-order/501/estimate",
                 "GET /api/repair-order/501/profit/labor",
             ])
-        #expect(try setup.rows("SELECT shop_id, tm_id, authorized_total_cents FROM repair_orders") == ["6212|501|44000"])
+        #expect(
+            try setup.rows("SELECT shop_id, tm_id, authorized_total_cents FROM repair_orders") == ["6212|501|44000"])
         #expect(try setup.rows("SELECT count(*) FROM jobs") == ["3"])
     }
 }

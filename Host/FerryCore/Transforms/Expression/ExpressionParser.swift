@@ -221,7 +221,8 @@ struct ExpressionParser {
                 } else {
                     throw ExpressionError(
                         column: column,
-                        message: "expected an array index (0, 1, …), '*' or '?flag' inside '[ ]', found \(describeCurrent)")
+                        message:
+                            "expected an array index (0, 1, …), '*' or '?flag' inside '[ ]', found \(describeCurrent)")
                 }
                 try expect("]", "after the array index")
             } else {
@@ -233,7 +234,8 @@ struct ExpressionParser {
     // MARK: Tokens
 
     private static let symbols = [
-        "==", "!=", "<=", ">=", "&&", "||", "<", ">", "=", "!", "&", "+", "-", "*", "/", "(", ")", "[", "]", ",", ".", "?",
+        "==", "!=", "<=", ">=", "&&", "||", "<", ">", "=", "!", "&", "+", "-", "*", "/", "(", ")", "[", "]", ",", ".",
+        "?",
     ]
 
     private static func tokenize(_ text: String) throws(ExpressionError) -> [(token: Token, column: Int)] {
