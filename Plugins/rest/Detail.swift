@@ -4,7 +4,7 @@ import FerryPluginSDK
 /// `detail:` of a stream: one request per listed record (`repair-order/{id}`), its object
 /// merged over the listed record, merged under a key, or put in its place.
 struct Detail {
-    static let keys = ["path", "query", "records_path", "mode", "into", "concurrency", "reject_statuses"]
+    static let keys = ["path", "query", "records_path", "mode", "into", "concurrency", "reject_statuses", "also"]
     static let defaultConcurrency = 4
     /// Statuses that mean "this record is gone": the record is dead-lettered, the read goes on.
     static let defaultRejectStatuses: Set<Int> = [404, 410]
@@ -20,8 +20,11 @@ struct Detail {
     let into: String?
     let concurrency: Int
     let rejectStatuses: Set<Int>
+    /// `also:`: further requests per record, each merged into what the ones before made
+    /// (Tekmetric's estimate and labor profit after the repair order), in order.
+    let also: [Detail]
 
-    init(_ object: JSONObject, at where_: String) throws {
+    init(_ object: JSONObject, at where_: String, nested: Bool = false) throws {
         let fields = try ConfigFields(object, at: where_, keys: Self.keys)
         path = try PathTemplate(try fields.requiredText("path"), at: "\(where_).path")
         query = try fields.query()
@@ -35,6 +38,28 @@ struct Detail {
         if into != nil && mode == .replace { throw PluginError.invalid("\(where_).into needs mode: merge") }
         concurrency = try fields.concurrency(default: Self.defaultConcurrency)
         rejectStatuses = try fields.statuses("reject_statuses") ?? Self.defaultRejectStatuses
+        also = try Self.also(object["also"], at: "\(where_).also", nested: nested)
+        if nested && mode == .replace {
+            throw PluginError.invalid(
+                "\(where_).mode must be merge: a further request completes the record, it cannot replace it")
+        }
+    }
+
+    private static func also(_ value: JSONValue?, at where_: String, nested: Bool) throws -> [Detail] {
+        guard let value, !value.isNull else { return [] }
+        // One level: the record one request built is what the next one's path reads.
+        guard !nested else { throw PluginError.invalid("\(where_) is only allowed on the stream's detail itself") }
+        guard let items = value.arrayValue else { throw PluginError.invalid("\(where_) must be a list of requests") }
+        return try items.enumerated().map { index, item in
+            guard let object = item.objectValue else {
+                throw PluginError.invalid("\(where_)[\(index)] must be an object")
+            }
+            let detail = try Detail(object, at: "\(where_)[\(index)]", nested: true)
+            if detail.into == nil {
+                throw PluginError.invalid("\(where_)[\(index)] needs into: (the key its response goes under)")
+            }
+            return detail
+        }
     }
 
     /// The listed records, each completed by its detail request, `concurrency` at a time.
@@ -51,6 +76,16 @@ struct Detail {
     }
 
     private func complete(_ record: JSONObject, stream: String, host: HostServices) throws -> JSONObject {
+        var completed = try fetch(record, stream: stream, host: host)
+        for further in also {
+            // A record rejected by an earlier request is not asked about again.
+            guard SourceRejection.error(in: completed) == nil else { break }
+            completed = try further.fetch(completed, stream: stream, host: host)
+        }
+        return completed
+    }
+
+    private func fetch(_ record: JSONObject, stream: String, host: HostServices) throws -> JSONObject {
         let path: String
         switch self.path.path(for: record) {
         case .failure(let missing):

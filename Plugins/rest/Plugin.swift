@@ -29,7 +29,7 @@ public enum RESTPlugin: FerryPlugin {
                         + "page_size, size_param, page_param, start_page, offset_param, limit_param, cursor_param, next_path, key_param, "
                         + "total_path, total_pages_path, stop short_page|empty_page), requests (lists of extra query parameters, "
                         + "de-duplicated by primary_key), detail (path with {field}, query, records_path, mode merge|replace, into, "
-                        + "concurrency, reject_statuses), children (name, path with {field}, query, records_path, primary_key, "
+                        + "concurrency, reject_statuses, also: further requests merged into the record under their into), children (name, path with {field}, query, records_path, primary_key, "
                         + "parent_key, parent_field, pagination, concurrency, reject_statuses). See Plugins/rest/README.md."
                 ),
                 "items": ["type": "object"],

@@ -61,7 +61,11 @@ import Testing
         )
         #expect(
             computeError(#"a[x]"#)
-                == "transform 2 (compute): 'expr': column 3: expected an array index (0, 1, …) or '*' inside '[ ]', found 'x'"
+                == "transform 2 (compute): 'expr': column 3: expected an array index (0, 1, …), '*' or '?flag' inside '[ ]', found 'x'"
+        )
+        #expect(
+            computeError(#"sum(jobs[?1].total)"#)
+                == "transform 2 (compute): 'expr': column 11: expected a field name after '[?', found number 1"
         )
         #expect(computeError(#"a $ b"#) == "transform 2 (compute): 'expr': column 3: unexpected character '$'")
         #expect(computeError(#"a b"#) == "transform 2 (compute): 'expr': column 3: unexpected 'b'")

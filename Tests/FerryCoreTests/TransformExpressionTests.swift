@@ -107,6 +107,20 @@ private func compute(_ expr: String, _ input: String = "{}", now: Date = Date(ti
         #expect(try compute("sum(m[*])", #"{"m":[0.1,"NaN",0.2]}"#) == "0.3", "NaN is skipped")
     }
 
+    /// `[?flag]` keeps the elements whose `flag` is true (Tekmetric's authorized jobs),
+    /// `[?!flag]` the others; a missing or non-boolean flag counts as not true.
+    @Test func flaggedElements() throws {
+        let estimate = #"""
+            {"jobs":[{"authorized":true,"total":28600,"parts":[{"retail":4550}]},{"authorized":false,"total":69000},
+                     {"authorized":true,"total":15400,"parts":[{"retail":100},{"retail":1}]},{"total":5},{"authorized":"yes","total":7}]}
+            """#
+        #expect(try compute("sum(jobs[?authorized].total)", estimate) == "44000")
+        #expect(try compute("sum(jobs[?!authorized].total)", estimate) == "69012")
+        #expect(try compute("count(jobs[?authorized].parts[*].retail)", estimate) == "3", "levels after a filter")
+        #expect(try compute("sum(jobs[?declined].total)", estimate) == "0", "nothing flagged: sum of nothing")
+        #expect(try compute("sum(jobs[?`authorized`].total)", estimate) == "44000", "a quoted flag name")
+    }
+
     @Test func roundHalfAwayFromZero() throws {
         #expect(try compute("round(m * 100, 2)", #"{"m":0.123456}"#) == "12.35")
         #expect(try compute("round(x, 2)", #"{"x":2.675}"#) == "2.68", "exact: 2.675 is not 2.67499… here")

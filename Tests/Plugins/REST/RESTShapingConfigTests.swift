@@ -37,6 +37,22 @@ import Testing
                 "config.streams[0].detail.into needs mode: merge"
             ),
             (
+                #"{"name":"ro","path":"x","detail":{"path":"ro/{id}","also":{"path":"e/{id}"}}}"#,
+                "config.streams[0].detail.also must be a list of requests"
+            ),
+            (
+                #"{"name":"ro","path":"x","detail":{"path":"ro/{id}","also":[{"path":"e/{id}"}]}}"#,
+                "config.streams[0].detail.also[0] needs into: (the key its response goes under)"
+            ),
+            (
+                #"{"name":"ro","path":"x","detail":{"path":"ro/{id}","also":[{"path":"e/{id}","mode":"replace"}]}}"#,
+                "config.streams[0].detail.also[0].mode must be merge: a further request completes the record, it cannot replace it"
+            ),
+            (
+                #"{"name":"ro","path":"x","detail":{"path":"ro/{id}","also":[{"path":"e/{id}","into":"e","also":[]}]}}"#,
+                "config.streams[0].detail.also[0].also is only allowed on the stream's detail itself"
+            ),
+            (
                 #"{"name":"ro","path":"x","detail":{"path":"ro/{id}","fields":"a"}}"#,
                 "config.streams[0].detail: unknown key 'fields'"
             ),

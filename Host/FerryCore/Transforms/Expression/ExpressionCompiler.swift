@@ -78,7 +78,13 @@ enum ExpressionCompiler {
     }
 
     private static func compilePath(_ steps: [ExpressionNode.PathStep]) -> ExpressionEvaluator {
-        if !steps.contains(.every) {
+        let fansOut = steps.contains { step in
+            switch step {
+            case .every, .everyWhere: return true
+            case .key, .index: return false
+            }
+        }
+        if !fansOut {
             // The common case: one value, read through FieldPath's loop.
             let path = FieldPath(
                 components: steps.map { step in
@@ -110,6 +116,10 @@ enum ExpressionCompiler {
             collect(elements[index], steps.dropFirst(), into: &found)
         case (.every, .array(let elements)):
             for element in elements { collect(element, steps.dropFirst(), into: &found) }
+        case (.everyWhere(let flag, let wanted), .array(let elements)):
+            for element in elements where (element[flag]?.boolValue == true) == wanted {
+                collect(element, steps.dropFirst(), into: &found)
+            }
         default: break
         }
     }

@@ -3,11 +3,13 @@
 /// Every node keeps the column (1-based) where it starts in the expression
 /// text, so compile and run-time errors can point at it.
 indirect enum ExpressionNode: Sendable {
-    /// A level of a field path: a key, an array index, or `[*]` (every element).
+    /// A level of a field path: a key, an array index, `[*]` (every element), or `[?flag]` /
+    /// `[?!flag]` (the elements whose field `flag` is, or is not, `true`: authorized jobs).
     enum PathStep: Sendable, Equatable {
         case key(String)
         case index(Int)
         case every
+        case everyWhere(String, Bool)
     }
 
     enum BinaryOperator: String, Sendable {
@@ -39,6 +41,7 @@ indirect enum ExpressionNode: Sendable {
             case .key(let key): text += text.isEmpty ? key : "." + key
             case .index(let index): text += "[\(index)]"
             case .every: text += "[*]"
+            case .everyWhere(let flag, let wanted): text += "[?\(wanted ? "" : "!")\(flag)]"
             }
         }
         return text

@@ -205,13 +205,24 @@ struct ExpressionParser {
             } else if take("[") {
                 if take("*") {
                     steps.append(.every)
+                } else if take("?") {
+                    let wanted = !take("!")
+                    switch current {
+                    case .identifier(let name), .quotedIdentifier(let name):
+                        position += 1
+                        steps.append(.everyWhere(name, wanted))
+                    default:
+                        throw ExpressionError(
+                            column: column, message: "expected a field name after '[?', found \(describeCurrent)")
+                    }
                 } else if case .number(let text) = current, let index = Int(text), index < 1_000_000_000 {
                     position += 1
                     steps.append(.index(index))
                 } else {
                     throw ExpressionError(
                         column: column,
-                        message: "expected an array index (0, 1, …) or '*' inside '[ ]', found \(describeCurrent)")
+                        message:
+                            "expected an array index (0, 1, …), '*' or '?flag' inside '[ ]', found \(describeCurrent)")
                 }
                 try expect("]", "after the array index")
             } else {
@@ -224,6 +235,7 @@ struct ExpressionParser {
 
     private static let symbols = [
         "==", "!=", "<=", ">=", "&&", "||", "<", ">", "=", "!", "&", "+", "-", "*", "/", "(", ")", "[", "]", ",", ".",
+        "?",
     ]
 
     private static func tokenize(_ text: String) throws(ExpressionError) -> [(token: Token, column: Int)] {

@@ -1,0 +1,287 @@
+import FerryTesting
+import Foundation
+import Testing
+
+/// `examples/tekmetric/` as a user runs it: its own `ferry.yaml` and `schema.sql`, the real
+/// `ferry` and rest `.so`, two shops of the Tekmetric simulator (their own JWTs) as two sites,
+/// into the real PostgreSQL that scripts/test.sh starts. Repair orders from three overlapping
+/// job boards paged to an empty page, inside a `-3d` window, each completed by its detail,
+/// estimate and labor profit, fanned out into six tables keyed by `(shop_id, tm_id)`, with the
+/// derived totals checked against figures computed by hand; employees, customers and vehicles;
+/// a rerun that changes nothing; a kill -9 between two tables' writes that loses and doubles
+/// nothing; an expired JWT that stops one shop and not the other; one repair order by id.
+@Suite(.serialized) struct TekmetricWarehouseEndToEndTests {
+    static let example = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples/tekmetric")
+
+    static let tables = [
+        "repair_orders", "jobs", "job_parts", "job_labor", "job_sublets", "job_fees", "employees", "customers",
+        "vehicles",
+    ]
+
+    struct Setup {
+        let api: TekmetricShopsSimulator
+        let server: LoopbackServer
+        let sandbox: Sandbox
+        let dsn: String
+        let schema: String
+
+        init?(rateLimitEvery: Int = 0, name: String = #function) throws {
+            guard !TestWarehouse.kinds.filter({ $0 == .postgres }).isEmpty else { return nil }
+            guard let dsn = ProcessInfo.processInfo.environment["FERRY_TEST_PG_DSN"], !dsn.isEmpty else {
+                Issue.record("FERRY_TEST_PG_DSN is not set: run scripts/test.sh; FERRY_SKIP_POSTGRES=1 skips this test")
+                return nil
+            }
+            self.dsn = dsn
+            schema = "tekmetric_\(UInt32.random(in: 0...UInt32.max))"
+            api = TekmetricShopsSimulator(rateLimitEvery: rateLimitEvery)
+            let api = api
+            server = try LoopbackServer { api.reply($0) }
+            sandbox = try Sandbox(name)
+            for file in ["ferry.yaml", "schema.sql"] {
+                try sandbox.write(
+                    file,
+                    try String(
+                        contentsOf: TekmetricWarehouseEndToEndTests.example.appendingPathComponent(file),
+                        encoding: .utf8))
+            }
+            // The README's set-up step: the tables, in the warehouse's schema.
+            _ = try Sandbox.outputLines(
+                of: "/usr/bin/psql",
+                [
+                    dsn, "-q", "-v", "ON_ERROR_STOP=1", "-c", "CREATE SCHEMA \(schema)", "-c",
+                    "SET search_path TO \(schema)", "-f", sandbox.path("schema.sql"),
+                ])
+        }
+
+        func dropSchema() {
+            _ = try? Sandbox.outputLines(
+                of: "/usr/bin/psql", [dsn, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
+        }
+
+        func ferry(_ arguments: [String], environment: [String: String] = [:]) throws -> Sandbox.Outcome {
+            try sandbox.ferry(
+                arguments,
+                environment: environment.merging(
+                    [
+                        "TM_BASE_URL": server.url, "TM_JWT_TOKEN_6212": TekmetricShopsSimulator.token(6212),
+                        "TM_JWT_TOKEN_7001": TekmetricShopsSimulator.token(7001), "WAREHOUSE_DSN": dsn,
+                        "WAREHOUSE_SCHEMA": schema,
+                        // Pages of 5 customers and vehicles: Spring paging over several pages.
+                        "TM_PAGE_SIZE": "5",
+                    ], uniquingKeysWith: { $1 }))
+        }
+
+        /// Rows of a query, columns joined by `|`.
+        func rows(_ sql: String) throws -> [String] {
+            // psql prints the SET's tag first, then the query's rows.
+            Array(
+                try Sandbox.outputLines(
+                    of: "/usr/bin/psql",
+                    [dsn, "-At", "-v", "ON_ERROR_STOP=1", "-c", "SET search_path TO \(schema)", "-c", sql]
+                ).dropFirst())
+        }
+
+        /// Every table's rows without the warehouse UUIDs, in key order: what two runs compare.
+        var snapshot: [String] {
+            get throws {
+                try TekmetricWarehouseEndToEndTests.tables.flatMap { table in
+                    try rows(
+                        "SELECT '\(table)', to_jsonb(t) - 'id' FROM \(table) t ORDER BY shop_id, tm_id")
+                }
+            }
+        }
+
+        /// The warehouse UUIDs by table and key: an upsert must keep them.
+        var uuids: [String] {
+            get throws {
+                try TekmetricWarehouseEndToEndTests.tables.flatMap { table in
+                    try rows("SELECT '\(table)', shop_id, tm_id, id FROM \(table) ORDER BY shop_id, tm_id")
+                }
+            }
+        }
+
+        func deadLetters(_ site: String) throws -> [String] {
+            try sandbox.sql("state.db", "SELECT error FROM dead_letters WHERE site = '\(site)'")
+        }
+    }
+
+    @Test func twoShopsLandWithHandCheckedTotalsAndARerunChangesNothing() throws {
+        guard let setup = try Setup(rateLimitEvery: 9) else { return }
+        defer { setup.dropSchema() }
+
+        let north = try setup.ferry(["run", "--site", "shop_6212"])
+        // Repair order 505 was deleted after it was listed: one dead letter, exit 3.
+        #expect(north.status == 3, "\(north.stdout)\(north.stderr)")
+        let south = try setup.ferry(["run", "--site", "shop_7001"])
+        #expect(south.status == 0, "\(south.stdout)\(south.stderr)")
+        #expect(setup.api.rateLimited > 0)
+
+        // Each shop's repair orders in the window, once, with its shop id; 501 exists in both.
+        for shop in TekmetricShopsSimulator.shops {
+            #expect(
+                try setup.rows("SELECT tm_id FROM repair_orders WHERE shop_id = \(shop) ORDER BY tm_id")
+                    == TekmetricShopsSimulator.expectedOrders(shop).map(String.init))
+        }
+        // The order updated 40 days ago is outside `-3d`: not even its detail was asked for.
+        #expect(!setup.api.calls.contains { $0.contains("repair-order/\(TekmetricShopsSimulator.old)") })
+        // Every board to its empty page (ACTIVE's short pages did not end it).
+        let boardCalls = setup.api.calls.filter { $0.contains("job-board-group-by") }.count
+        #expect(boardCalls >= 4 + 2 + 1 + 3 + 2 + 1, "\(boardCalls)")
+
+        // Repair order 501 of shop 6212, by hand: jobs 9001 (authorized: parts 2 × 4550, labor
+        // 1.5 h × 12000, fee 1500 = 28600), 9002 (declined: 4 × 15000 + 0.75 h × 12000 = 69000),
+        // 9003 (authorized: sublet 9900 + 0.5 h × 11000 = 15400). Authorized 28600 + 15400 =
+        // 44000 of a potential 113000; profit 53000 of which labor 18750, parts 34250; GP
+        // 0.469026548 → 46.90 %, labor 0.576923 → 57.69 %.
+        #expect(
+            try setup.rows(
+                """
+                SELECT ro_number, status_code, customer_tm_id, vehicle_tm_id, service_writer_tm_id,
+                  authorized_total_cents, authorized_parts_cents, authorized_labor_cents, authorized_sublet_cents,
+                  authorized_fees_cents, authorized_labor_hours, potential_total_cents, job_count,
+                  total_profit_cents, labor_profit_cents, parts_profit_cents, gp_percent, labor_gp_percent,
+                  amount_paid_cents, balance_due_cents
+                FROM repair_orders WHERE shop_id = 6212 AND tm_id = 501
+                """) == [
+                    "30501|POSTED|601|701|77|44000|9100|23500|9900|1500|2.00|113000|3|53000|18750|34250|46.90|57.69|56500|56500"
+                ])
+        // 502's total margin is "NaN": no GP %, as the seed ignores it; its one job is declined.
+        #expect(
+            try setup.rows(
+                "SELECT authorized_total_cents, potential_total_cents, gp_percent IS NULL, labor_gp_percent FROM repair_orders WHERE shop_id = 6212 AND tm_id = 502"
+            ) == ["0|11502|t|60.00"])
+        // Shop 7001 answers nested ids; its 501 is another order than shop 6212's.
+        #expect(
+            try setup.rows(
+                "SELECT customer_tm_id, vehicle_tm_id, authorized_total_cents, gp_percent FROM repair_orders WHERE shop_id = 7001 AND tm_id = 501"
+            ) == ["601|701|11501|25.00"])
+
+        #expect(
+            try setup.rows(
+                "SELECT tm_id, ro_tm_id, name, authorized, declined, total_cents, subtotal_cents, parts_price_cents, parts_cost_cents, labor_price_cents, labor_hours, sublet_price_cents, fee_price_cents, gp_percent, sort_order FROM jobs WHERE shop_id = 6212 AND ro_tm_id = 501 ORDER BY tm_id"
+            ) == [
+                "9001|501|Front brakes|t|f|28600|27100|9100|4000|18000|1.50|0|1500|42.86|0",
+                "9002|501|Tires|f|t|69000|69000|60000|36000|9000|0.75|0|0|30.00|1",
+                "9003|501|Alignment|t|f|15400|15400|0|0|5500|0.50|9900|0|28.50|2",
+            ])
+        #expect(
+            try setup.rows(
+                "SELECT tm_id, job_tm_id, ro_tm_id, name, quantity, retail_cents, cost_cents, total_retail_cents, profit_cents FROM job_parts WHERE shop_id = 6212 AND ro_tm_id = 501 ORDER BY tm_id"
+            ) == [
+                "70001|9001|501|Brake pads|2.00|4550|2000|9100|5100", "70002|9002|501|Tire|4.00|15000|9000|60000|24000",
+            ])
+        #expect(
+            try setup.rows(
+                "SELECT tm_id, job_tm_id, hours, rate_cents, total_cents, labor_cost_cents, technician_tm_id FROM job_labor WHERE shop_id = 6212 AND ro_tm_id = 501 ORDER BY tm_id"
+            ) == [
+                "80001|9001|1.50|12000|18000|18000|77", "80002|9002|0.75|12000|9000|9000|78",
+                "80003|9003|0.50|11000|5500|5500|77",
+            ])
+        #expect(
+            try setup.rows("SELECT tm_id, job_tm_id, ro_tm_id, name, retail_cents, cost_cents FROM job_sublets")
+                == ["96001|9003|501|Alignment|9900|6000"])
+        #expect(
+            try setup.rows("SELECT shop_id, tm_id, job_tm_id, total_cents FROM job_fees") == ["6212|95001|9001|1500"])
+        // Child rows per shop: 501 (3 jobs), 502 and 503 (1 each) in 6212; 501, 601, 602 in 7001.
+        #expect(
+            try setup.rows("SELECT shop_id, count(*) FROM jobs GROUP BY shop_id ORDER BY 1") == ["6212|5", "7001|3"])
+        #expect(
+            try setup.rows("SELECT shop_id, count(*) FROM job_parts GROUP BY shop_id ORDER BY 1") == [
+                "6212|4", "7001|3",
+            ])
+
+        // Employees (list, then each one), customers (Spring pages of 5: 5, 5, 2) and vehicles per shop.
+        #expect(
+            try setup.rows(
+                "SELECT shop_id, tm_id, last_name, role_code, hourly_rate_cents, can_perform_work FROM employees WHERE tm_id = 79"
+            ) == ["6212|79|No79|SERVICE_WRITER|7900|f", "7001|79|No79|SERVICE_WRITER|7900|f"])
+        #expect(
+            try setup.rows("SELECT shop_id, count(*) FROM customers GROUP BY shop_id ORDER BY 1") == [
+                "6212|12", "7001|12",
+            ])
+        #expect(
+            try setup.rows("SELECT email, phone FROM customers WHERE shop_id = 6212 AND tm_id = 601")
+                == ["c601@mail.example|555-0601"])
+        #expect(
+            try setup.rows("SELECT tm_id, make FROM vehicles WHERE shop_id = 7001 AND tm_id IN (701, 702) ORDER BY 1")
+                == ["701|Honda", "702|Toyota"])
+
+        let letters = try setup.deadLetters("shop_6212")
+        #expect(letters.count == 1 && letters[0].contains("repair-order/505 answered HTTP 404"), "\(letters)")
+        #expect(try setup.deadLetters("shop_7001").isEmpty)
+        for text in [north.stdout, north.stderr, south.stdout, south.stderr] + letters {
+            for shop in TekmetricShopsSimulator.shops { #expect(!text.contains(TekmetricShopsSimulator.token(shop))) }
+        }
+
+        // A rerun of both shops reads everything again and changes nothing, UUIDs included.
+        let before = try setup.snapshot
+        let ids = try setup.uuids
+        #expect(try setup.ferry(["run", "--site", "shop_6212"]).status == 3)
+        #expect(try setup.ferry(["run", "--site", "shop_7001"]).status == 0)
+        #expect(try setup.snapshot == before)
+        #expect(try setup.uuids == ids)
+        let written = try setup.sandbox.sql(
+            "state.db", "SELECT sum(written_count) FROM runs WHERE id > (SELECT max(id) - 8 FROM runs)")
+        #expect(written == ["0"], "\(written)")
+    }
+
+    /// kill -9 between two tables' writes of a batch (one repair order per batch), at several
+    /// points: the rerun leaves exactly what an uninterrupted run leaves, without a duplicate
+    /// child or a lost one.
+    @Test(arguments: [2, 7, 13])
+    func aKillBetweenTwoTablesLosesAndDoublesNothing(_ hit: Int) throws {
+        guard let clean = try Setup(name: "clean\(hit)"), let killed = try Setup(name: "killed\(hit)") else { return }
+        defer {
+            clean.dropSchema()
+            killed.dropSchema()
+        }
+        let small = ["TM_BATCH_SIZE": "1"]
+        #expect(try clean.ferry(["run", "--site", "shop_6212", "repair_orders_6212"], environment: small).status == 3)
+
+        let crashed = try killed.ferry(
+            ["run", "--site", "shop_6212", "repair_orders_6212"],
+            environment: small.merging(["FERRY_FAILPOINTS": "between_outputs:kill:\(hit)"]) { $1 })
+        #expect(crashed.status == -9, "\(crashed.stdout)\(crashed.stderr)")
+        let rerun = try killed.ferry(["run", "--site", "shop_6212", "repair_orders_6212"], environment: small)
+        #expect(rerun.status == 3, "\(rerun.stdout)\(rerun.stderr)")
+        #expect(try killed.snapshot == clean.snapshot)
+        #expect(try killed.rows("SELECT count(*) FROM job_parts") == ["4"])
+        #expect(try killed.deadLetters("shop_6212").count == 1)
+    }
+
+    /// An expired JWT stops that shop's run with the 401 named and no token shown; the other
+    /// shop, with its own token, syncs on.
+    @Test func anExpiredJWTStopsOneShopAndNotTheOther() throws {
+        guard let setup = try Setup() else { return }
+        defer { setup.dropSchema() }
+        setup.api.expire(7001)
+        let expired = try setup.ferry(["run", "--site", "shop_7001", "repair_orders_7001"])
+        #expect(expired.status == 1, "\(expired.stdout)\(expired.stderr)")
+        #expect((expired.stdout + expired.stderr).contains("401"), "\(expired.stdout)\(expired.stderr)")
+        #expect(!(expired.stdout + expired.stderr).contains(TekmetricShopsSimulator.token(7001)))
+        #expect(try setup.rows("SELECT count(*) FROM repair_orders") == ["0"])
+
+        let other = try setup.ferry(["run", "--site", "shop_6212", "repair_orders_6212"])
+        #expect(other.status == 3, "\(other.stdout)\(other.stderr)")
+        #expect(try setup.rows("SELECT DISTINCT shop_id FROM repair_orders") == ["6212"])
+    }
+
+    /// The seed's `/api/sync/repair-orders/{ro_id}`: one repair order by id, through its
+    /// detail, estimate and labor profit, without reading a job board.
+    @Test func oneRepairOrderByID() throws {
+        guard let setup = try Setup() else { return }
+        defer { setup.dropSchema() }
+        let one = try setup.ferry(["run", "--site", "shop_6212", "repair_orders_6212", "--id", "501"])
+        #expect(one.status == 0, "\(one.stdout)\(one.stderr)")
+        #expect(
+            setup.api.calls == [
+                "GET /api/shop/6212/repair-order/501", "GET /api/repair-order/501/estimate",
+                "GET /api/repair-order/501/profit/labor",
+            ])
+        #expect(
+            try setup.rows("SELECT shop_id, tm_id, authorized_total_cents FROM repair_orders") == ["6212|501|44000"])
+        #expect(try setup.rows("SELECT count(*) FROM jobs") == ["3"])
+    }
+}
