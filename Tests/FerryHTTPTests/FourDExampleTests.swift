@@ -159,7 +159,8 @@ struct FourDExampleTests {
         let simulator = try FourDERPFixtures.simulator()
         defer { simulator.stop() }
         let setup = try Setup(simulator)
-        #expect(try setup.ferry(["run"]).status == 3)
+        let first = try setup.ferry(["run"])
+        #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
         let versions = try setup.database.versions()
 
         // Incremental: each table asked only for what changed after its checkpoint.
