@@ -18,7 +18,6 @@ public final class RunLog: @unchecked Sendable {
     private var kept: [String] = []
     private var dropped = 0
     private let redactor: Redactor
-    private let started = Date()
 
     /// Starts an empty capture.
     /// - Parameter redactor: masks secrets in every line.
@@ -47,31 +46,21 @@ public final class RunLog: @unchecked Sendable {
         lock.withLock { dropped == 0 ? kept : kept + ["… \(dropped) more lines not kept"] }
     }
 
-    /// Keeps the lines with the pipeline's run this capture saw, in the state store.
+    /// Keeps the lines with their run in the state store.
     ///
     /// - Parameters:
-    ///   - run: the run's id when known (from its report); otherwise the pipeline's
-    ///     latest run begun since this capture started (a run that failed early).
-    ///   - pipeline: the pipeline that ran.
+    ///   - run: the run's id, from its report or its ``PipelineFailure``; nil (or 0, a dry
+    ///     run's) when no run was recorded: a busy lease, a plan that failed, a dry run.
     ///   - store: the state store the run was recorded in.
-    /// - Returns: the run id the lines were kept under, or nil when no run was recorded (a dry run, a busy lease).
-    @discardableResult
-    public func keep(run: RunID?, of pipeline: PipelineID, in store: any StateStore) -> RunID? {
-        let id: RunID?
-        if let run, run > 0 {
-            id = run
-        } else if let latest = try? store.recentRuns(of: pipeline, limit: 1).first,
-            latest.startedAt >= started.timeIntervalSince1970 - 1
-        {
-            id = latest.id
-        } else {
-            id = nil
-        }
-        guard let id else { return nil }
+    public func keep(run: RunID?, in store: any StateStore) {
+        guard let run, run > 0 else { return }
         // A log that cannot be kept must not turn a finished run into a failure.
-        try? store.saveRunLog(id, lines: lines, keepingLatest: Self.keptRuns)
-        return id
+        try? store.saveRunLog(run, lines: lines, keepingLatest: Self.keptRuns)
     }
+
+    /// The id of the run an error of `PipelineRunner` ended, if it recorded one.
+    /// - Parameter error: what `run()` or `replay(_:)` threw.
+    public static func runID(of error: any Error) -> RunID? { (error as? PipelineFailure)?.runID }
 }
 
 /// A log handler that adds each line, redacted, to a run's capture.

@@ -117,9 +117,7 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         logger[metadataKey: "pipeline"] = "\(pipeline.name)"
         let started = Date()
         var runID: RunID?
-        defer {
-            capture.keep(run: runID, of: PipelineID(site: site.name, pipeline: pipeline.name), in: workspace.store)
-        }
+        defer { capture.keep(run: runID, in: workspace.store) }
         do {
             let plan = try workspace.plan(pipeline)
             let runner = PipelineRunner(
@@ -141,6 +139,7 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
                 status: report.status.rawValue, counts: report.counts, seconds: report.seconds,
                 message: report.message.map(workspace.redactor.redact))
         } catch {
+            runID = RunLog.runID(of: error)
             let message = workspace.redactor.redact("\(error)")
             let busy = (error as? StateError)?.kind == .pipelineBusy
             if busy {

@@ -40,6 +40,38 @@ import Testing
         #expect(serve.waitForExit() == 0)
     }
 
+    @Test func aFailedRunKeepsItsLogUnderItsOwnRun() throws {
+        let api = try LoopbackServer { _ in .json(#"{"error":"down"}"#, status: 503) }
+        defer { api.stop() }
+        let sandbox = try Sandbox()
+        try sandbox.write(
+            "ferry.yaml",
+            """
+            state: state.db
+            connections:
+              api:
+                plugin: rest
+                http: { endpoint: "\(api.url)", max_attempts: 1, timeout_seconds: 5 }
+                config: { streams: [{ name: items, path: items, records_path: data, primary_key: id }] }
+              warehouse: { plugin: sqlite, config: { path: out/warehouse.db } }
+            pipelines:
+              items:
+                source: { connection: api, stream: items }
+                destination: { connection: warehouse, stream: items }
+                primary_key: [id]
+            """)
+        let failed = try sandbox.ferry(["run", "--config", "ferry.yaml"])
+        #expect(failed.status == 1, "\(failed.stderr)")
+        let run = try #require(try sandbox.sql("state.db", "SELECT id || '|' || status FROM runs;").first)
+        #expect(run.hasSuffix("|failed"), "\(run)")
+        let log = try sandbox.ferry(["logs", "--config", "ferry.yaml", String(run.prefix { $0 != "|" })])
+        #expect(log.status == 0, "\(log.stderr)")
+        #expect(log.stdout.contains("Run started.") && log.stdout.contains("Run failed."), "\(log.stdout)")
+        // A dry run records no run, so it keeps no log.
+        _ = try sandbox.ferry(["run", "--config", "ferry.yaml", "--dry-run"])
+        #expect(try sandbox.sql("state.db", "SELECT count(*) FROM run_logs;") == ["1"])
+    }
+
     @Test func connectorRequestsAndRetriesAreCountedByStatus() throws {
         // The API fails the first page once with a 503, then serves two records.
         let failures = Mutex(1)

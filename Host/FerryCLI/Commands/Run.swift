@@ -125,12 +125,7 @@ struct Run: ParsableCommand {
             logger[metadataKey: "pipeline"] = "\(pipeline.name)"
             let progress = ProgressLine(pipeline: pipeline.name)
             var runID: RunID?
-            defer {
-                if !options.dryRun {
-                    capture.keep(
-                        run: runID, of: PipelineID(site: workspace.site, pipeline: pipeline.name), in: workspace.store)
-                }
-            }
+            defer { capture.keep(run: runID, in: workspace.store) }
             do {
                 let plan = try workspace.plan(pipeline)
                 let runner = PipelineRunner(
@@ -149,6 +144,7 @@ struct Run: ParsableCommand {
                     unfinished[pipeline.name] = "ended \(report.status.rawValue)"
                 }
             } catch {
+                runID = RunLog.runID(of: error)
                 progress.finish()
                 let message = workspace.redactor.redact("\(error)")
                 logger.error("Run failed.", metadata: ["error": "\(message)"])

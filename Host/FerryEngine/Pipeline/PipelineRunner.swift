@@ -80,7 +80,8 @@ public final class PipelineRunner {
                 seconds: Date().timeIntervalSince(started), message: message)
         } catch {
             if !options.dryRun { finish(runID, RunOutcome(status: .failed, message: String(describing: error))) }
-            throw PipelineFailure(pipeline: plan.id, counts: totals, underlying: error)
+            throw PipelineFailure(
+                pipeline: plan.id, runID: options.dryRun ? nil : runID, counts: totals, underlying: error)
         }
     }
 
@@ -331,7 +332,7 @@ public final class PipelineRunner {
             return report
         } catch {
             finish(runID, RunOutcome(status: .failed, message: "replay: \(error)"))
-            throw PipelineFailure(pipeline: plan.id, counts: totals, underlying: error)
+            throw PipelineFailure(pipeline: plan.id, runID: runID, counts: totals, underlying: error)
         }
     }
 
@@ -441,6 +442,8 @@ public struct RunReport: Sendable {
 /// A run that stopped on an error, with what it had committed before.
 public struct PipelineFailure: Error, CustomStringConvertible {
     public var pipeline: PipelineID
+    /// The run it recorded, nil for a dry run (which records none).
+    public var runID: RunID?
     public var counts: BatchCounts
     public var underlying: Error
     public var description: String { "pipeline '\(pipeline)' failed: \(underlying)" }
