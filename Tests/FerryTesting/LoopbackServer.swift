@@ -74,7 +74,12 @@ public final class LoopbackServer: @unchecked Sendable {
     private let handler: @Sendable (Request) -> Reply
     private let log = Mutex<[Request]>([])
     private let connections = Mutex<Int>(0)
-    private let stopped = Mutex(false)
+    /// Who may still touch `listener`. Only the accept thread closes it, and only once it can no
+    /// longer call `accept`: were `stop` to close it, a new socket elsewhere in the test process
+    /// could take the same number and this thread's next `accept` would steal that socket's
+    /// connections, answering them with this (perhaps finished) test's handler.
+    private let listenerState = Mutex(ListenerState.listening)
+    private enum ListenerState { case listening, stopping, closed }
 
     /// Starts listening; the handler runs on the connection's thread.
     public init(handler: @escaping @Sendable (Request) -> Reply) throws {
@@ -114,23 +119,34 @@ public final class LoopbackServer: @unchecked Sendable {
     /// Connections accepted so far (keep-alive reuses one).
     public var connectionCount: Int { connections.withLock { $0 } }
 
-    /// Stops accepting connections. Closes the socket once only: a second
-    /// `close` of the same number could close whatever file reused it (another
-    /// test's socket or database).
+    /// Stops accepting connections: wakes the accept thread, which closes the socket.
     public func stop() {
-        let first = stopped.withLock { stopped in
-            defer { stopped = true }
-            return !stopped
+        listenerState.withLock { state in
+            guard state == .listening else { return }
+            state = .stopping
+            shutdown(listener, Int32(SHUT_RDWR))
         }
-        guard first else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop() {
+        defer {
+            listenerState.withLock { state in
+                close(listener)
+                state = .closed
+            }
+        }
         while true {
             let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
+            let failure = errno
+            let stopping = listenerState.withLock { $0 != .listening }
+            if client < 0 {
+                if !stopping && (failure == EINTR || failure == ECONNABORTED) { continue }
+                return
+            }
+            if stopping {
+                close(client)
+                return
+            }
             connections.withLock { $0 += 1 }
             let thread = Thread { [self] in serve(client) }
             thread.start()
@@ -172,7 +188,8 @@ public final class LoopbackServer: @unchecked Sendable {
 
     private func receive(_ socket: Int32, _ buffer: inout [UInt8]) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16_384)
-        let count = recv(socket, &chunk, chunk.count, 0)
+        var count = recv(socket, &chunk, chunk.count, 0)
+        while count < 0 && errno == EINTR { count = recv(socket, &chunk, chunk.count, 0) }
         guard count > 0 else { return false }
         buffer.append(contentsOf: chunk[..<count])
         return true
@@ -208,6 +225,7 @@ public final class LoopbackServer: @unchecked Sendable {
             let sent = bytes[offset...].withUnsafeBytes {
                 Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
             }
+            if sent < 0 && errno == EINTR { continue }
             guard sent > 0 else { return }
             offset += sent
         }

@@ -99,13 +99,15 @@ import Testing
         #expect(problems.isEmpty, "\(problems)")
         // The parents exist before their children: customers, then sites, then the rest.
         let order = setup.creates().map { $0.dropFirst("POST /".count) }
-        #expect(order.lastIndex(of: "customers")! < order.firstIndex(of: "sites")!, "\(order)")
-        #expect(order.lastIndex(of: "sites")! < order.firstIndex(of: "equipment")!, "\(order)")
-        #expect(order.lastIndex(of: "sites")! < order.firstIndex(of: "work_orders")!, "\(order)")
+        let lastCustomer = try #require(order.lastIndex(of: "customers"), "\(order)")
+        let lastSite = try #require(order.lastIndex(of: "sites"), "\(order)")
+        #expect(lastCustomer < (order.firstIndex(of: "sites") ?? -1), "\(order)")
+        #expect(lastSite < (order.firstIndex(of: "equipment") ?? -1), "\(order)")
+        #expect(lastSite < (order.firstIndex(of: "work_orders") ?? -1), "\(order)")
         // The ID map holds the API's ids under each destination's scope.
         let mapped = try setup.sandbox.sql(
             "state.db", "SELECT destination_id FROM id_map WHERE scope = 'fieldservice/sites' AND source_id = 'S3'")
-        #expect(mapped == [String(setup.api.object("sites", ref: "S3")!.id)])
+        #expect(mapped == [setup.api.object("sites", ref: "S3").map { String($0.id) } ?? "none"])
 
         let before = setup.api.requests.count
         let rerun = try setup.ferry()
@@ -117,9 +119,9 @@ import Testing
     @Test func changesOnEitherSideFollowThePolicies() throws {
         let setup = try Setup(rateLimitEvery: 5)
         #expect(try setup.ferry().status == 0)
-        let s2 = setup.api.object("sites", ref: "S2")!.id
-        let wo1 = setup.api.object("work_orders", ref: "WO1")!.id
-        let wo2 = setup.api.object("work_orders", ref: "WO2")!.id
+        let s2 = try #require(setup.api.object("sites", ref: "S2")).id
+        let wo1 = try #require(setup.api.object("work_orders", ref: "WO1")).id
+        let wo2 = try #require(setup.api.object("work_orders", ref: "WO2")).id
 
         // A renamed site in the CRM's file; a technician closes WO2 in the field-service tool;
         // the dispatcher retitles WO1 and WO2 and moves WO2 to another status; a new work order
