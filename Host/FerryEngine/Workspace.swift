@@ -5,6 +5,7 @@ import FerryJSON
 import FerryLoader
 import FerryPluginSDK
 import FerryState
+import FerryStatePostgres
 import Foundation
 import Logging
 
@@ -138,7 +139,7 @@ public final class Workspace {
             connectionName: name, transport: transport, store: store,
             stateScope: PluginContext.httpStateScope(site: site, connection: name),
             budgets: budgets, redactor: redactor, logger: logger, isCancelled: { cancellation.isCancelled },
-            observer: httpObserver)
+            observer: httpObserver, credentialLookup: PostgresCredentialLookup())
         let context = PluginContext(
             pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
             secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)

@@ -5,6 +5,7 @@ import FerryURL
 extension HTTPService {
     /// Whether a 401 can be answered by obtaining new credentials.
     var canRenewCredentials: Bool {
+        if config.credentialQuery != nil { return true }
         switch config.auth {
         case .oauth2: return true
         case .cookie(let login): return login.url != nil
@@ -13,20 +14,26 @@ extension HTTPService {
     }
 
     /// Adds the connection's credentials to one attempt.
-    func authorize(_ request: inout HTTPTransportRequest) throws(HTTPError) {
+    /// - Returns: The credential read by the connection's query, when it has one: what a 401 refused.
+    @discardableResult
+    func authorize(_ request: inout HTTPTransportRequest) throws(HTTPError) -> String? {
         switch config.auth {
         case .none:
-            return
-        case .apiKey(let key, let header, let query):
+            return nil
+        case .apiKey(let configured, let header, let query):
+            let key = try credential(configured)
             if let query {
                 request.url = PercentEncoding.url(request.url, appendingQuery: [(name: query, value: key)])
             } else {
                 request.headers.set(header ?? "X-API-KEY", key)
             }
+            return config.credentialQuery == nil ? nil : key
         case .basic(let username, let password):
             request.headers.set("Authorization", "Basic " + Base64.encode(Array("\(username):\(password)".utf8)))
-        case .bearer(let token):
+        case .bearer(let configured):
+            let token = try credential(configured)
             request.headers.set("Authorization", "Bearer " + token)
+            return config.credentialQuery == nil ? nil : token
         case .oauth2(let tokenURL, _):
             let token = try accessToken(tokenURL: tokenURL)
             request.headers.set("Authorization", "Bearer " + token)
@@ -34,10 +41,16 @@ extension HTTPService {
             let value = try sessionCookie(login)
             request.headers.set("Cookie", value)
         }
+        return nil
     }
 
     /// Drops the credentials a 401 rejected, so the next attempt obtains new ones.
-    func renewCredentials() throws(HTTPError) {
+    /// - Parameter rejectedCredential: The queried credential the rejected attempt carried, if any.
+    func renewCredentials(rejectedCredential: String? = nil) throws(HTTPError) {
+        if config.credentialQuery != nil {
+            try rereadCredential(rejected: rejectedCredential)
+            return
+        }
         switch config.auth {
         case .oauth2:
             let action = oauth.withLock { $0?.unauthorized() }
@@ -49,6 +62,73 @@ extension HTTPService {
         default:
             return
         }
+    }
+
+    /// The configured credential, or the one the connection's credential query reads (once,
+    /// then again only after a 401).
+    private func credential(_ configured: String) throws(HTTPError) -> String {
+        guard let query = config.credentialQuery else { return configured }
+        if let known = queriedCredential.withLock({ $0 }) { return known }
+        let value = try readCredential(query)
+        queriedCredential.withLock { $0 = value }
+        return value
+    }
+
+    /// After a 401: reads the row again; another tool may have stored a fresh token. The tool
+    /// may write it a moment after the old one stopped working, so the same token is read up
+    /// to ``credentialRereads`` times, a second apart; still the same means nothing newer
+    /// exists, and the request fails naming the query. Requests in flight together may all be
+    /// refused: the first renews, the others retry with its value.
+    private func rereadCredential(rejected: String?) throws(HTTPError) {
+        guard let query = config.credentialQuery else { return }
+        let outcome: Result<Bool, HTTPError> = queriedCredential.withLock { current in
+            if let current, current != rejected { return .success(false) }
+            do throws(HTTPError) {
+                for read in 1...Self.credentialRereads {
+                    let fresh = try readCredential(query)
+                    if fresh != rejected {
+                        current = fresh
+                        return .success(true)
+                    }
+                    if read < Self.credentialRereads { try sleep(1) }
+                }
+                return .failure(
+                    HTTPError(
+                        .auth,
+                        "connection '\(connectionName)': the API rejected the credential read by http.auth's "
+                            + "query (HTTP 401), and the database holds no newer one; store a fresh one where "
+                            + "the query reads it (\(Self.summary(of: query.sql)))"))
+            } catch { return .failure(error) }
+        }
+        if try outcome.get() {
+            logger.info(
+                "The credential in the database changed since the last read; retrying with it.",
+                metadata: ["connection": "\(connectionName)"])
+        }
+    }
+
+    /// Reads of a credential query after a 401 before the refused value counts as the latest.
+    static let credentialRereads = 3
+
+    private func readCredential(_ query: CredentialQuery) throws(HTTPError) -> String {
+        guard let credentialLookup else {
+            throw HTTPError(.invalid, "connection '\(connectionName)': no database access for http.auth's query")
+        }
+        do {
+            let value = try credentialLookup.credential(for: query)
+            redactor.add(value)
+            return value
+        } catch {
+            throw HTTPError(
+                .auth,
+                redactor.redact("connection '\(connectionName)': could not read the credential of http.auth: \(error)"))
+        }
+    }
+
+    /// The query's first line, shortened: enough to say which row is meant.
+    static func summary(of sql: String) -> String {
+        let line = sql.split(whereSeparator: \.isNewline).first.map(String.init) ?? sql
+        return line.count > 120 ? String(line.prefix(117)) + "…" : line
     }
 
     /// A valid access token, obtaining (and persisting a rotated refresh token) as the session says.
@@ -101,6 +181,10 @@ extension HTTPService {
                     for header in config.headers { request.headers.add(header.name, header.value) }
                     request.headers.set("Content-Type", "application/x-www-form-urlencoded")
                     request.headers.set("Accept", "application/json")
+                    if let authorization = Self.basicClientAuthorization(session!.credentials) {
+                        redactor.add(String(authorization.dropFirst("Basic ".count)))
+                        request.headers.set("Authorization", authorization)
+                    }
                     let response: HTTPTransportResponse
                     do { response = try transport.perform(request) } catch {
                         return .failure(
@@ -128,6 +212,14 @@ extension HTTPService {
                 HTTPError(.auth, "connection '\(connectionName)': the token endpoint did not yield a usable token"))
         }
         return try outcome.get()
+    }
+
+    /// `Authorization` of a token request when the client authenticates with Basic (RFC 6749
+    /// §2.3.1): `client_id:client_secret`, each form-encoded first, in Base64. Nil for `form`.
+    static func basicClientAuthorization(_ credentials: OAuth2Session.Credentials) -> String? {
+        guard credentials.clientAuthentication == .basic, let clientID = credentials.clientID else { return nil }
+        let pair = PercentEncoding.encode(clientID) + ":" + PercentEncoding.encode(credentials.clientSecret ?? "")
+        return "Basic " + Base64.encode(Array(pair.utf8))
     }
 
     /// The session cookie: the configured one, or one obtained by the login request.

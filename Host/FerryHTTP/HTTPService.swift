@@ -66,6 +66,10 @@ public final class HTTPService: Sendable {
     let cookie = Mutex<String?>(nil)
     /// When the kept cookie session was last written to the store (nil: not yet).
     let sessionTouchedAt = Mutex<Double?>(nil)
+    /// Reads `http.auth.key_query` / `token_query` credentials (nil: no database reachable).
+    let credentialLookup: (any CredentialLookup)?
+    /// The credential last read by the connection's credential query.
+    let queriedCredential = Mutex<String?>(nil)
 
     /// The state-store key of a connection's rotated OAuth2 refresh token.
     public static let refreshTokenKey = "oauth2.refresh_token"
@@ -84,14 +88,16 @@ public final class HTTPService: Sendable {
     ///   - isCancelled: Polled while waiting.
     ///   - random: Jitter source in 0..<1.
     ///   - observer: Told of every attempt and retry (serve's metrics), if anyone listens.
+    ///   - credentialLookup: Runs the connection's credential query, if it has one.
     public init(
         config: HTTPConnectionConfig, connectionName: String, transport: any HTTPTransport = CurlTransport(),
         store: any StateStore, stateScope: String, budgets: RateBudgetRegistry?, redactor: Redactor,
         logger: Logger, clock: HTTPClock = .system, isCancelled: @escaping @Sendable () -> Bool = { false },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        observer: (any HTTPTrafficObserver)? = nil
+        observer: (any HTTPTrafficObserver)? = nil, credentialLookup: (any CredentialLookup)? = nil
     ) {
         self.observer = observer
+        self.credentialLookup = credentialLookup
         self.config = config
         self.connectionName = connectionName
         self.transport = transport
@@ -168,7 +174,7 @@ public final class HTTPService: Sendable {
             for header in config.headers where !attempt.headers.contains(header.name) {
                 attempt.headers.add(header.name, header.value)
             }
-            try authorize(&attempt)
+            let sentCredential = try authorize(&attempt)
 
             var response: HTTPTransportResponse?
             let outcome: HTTPRetryStateMachine.Outcome
@@ -214,7 +220,7 @@ public final class HTTPService: Sendable {
                 }
                 try sleep(delay)
             case .renewCredentialsAndRetry:
-                try renewCredentials()
+                try renewCredentials(rejectedCredential: sentCredential)
             case .fail(let failure):
                 throw error(for: failure, label: label)
             }
@@ -267,7 +273,7 @@ public final class HTTPService: Sendable {
         try? budgets.observe(budget, rateLimit, now: now)
     }
 
-    private func sleep(_ seconds: Double) throws(HTTPError) {
+    func sleep(_ seconds: Double) throws(HTTPError) {
         var left = seconds
         while left > 0 {
             try checkCancelled()

@@ -10,9 +10,16 @@ final class PGConnection {
     private var connection: OpaquePointer?
     private let url: PostgresStateURL
 
+    private let usesStateSchema: Bool
+
     /// Connects to `url` (its libpq part), with a 10 s connect timeout unless the URL sets one.
-    init(url: PostgresStateURL) throws(PGError) {
+    /// - Parameters:
+    ///   - url: The database.
+    ///   - usesStateSchema: Puts the URL's schema first on the search path (the state store's
+    ///     tables); false leaves the server's default search path (a user's own tables).
+    init(url: PostgresStateURL, usesStateSchema: Bool = true) throws(PGError) {
         self.url = url
+        self.usesStateSchema = usesStateSchema
         let keywords = ["fallback_application_name", "connect_timeout", "dbname"]
         let values = ["ferry-state", "10", url.connectionString]
         let connection: OpaquePointer? = Self.withCStrings(keywords) { keywordPointers in
@@ -39,6 +46,10 @@ final class PGConnection {
 
     /// UTF-8 text, hex bytea, and the schema first on the search path (created by the migrations).
     private func configureSession() throws(PGError) {
+        guard usesStateSchema else {
+            try execute("SET client_encoding = 'UTF8'", purpose: "configure the session")
+            return
+        }
         try execute(
             """
             SET client_encoding = 'UTF8'; SET bytea_output = 'hex'; SET extra_float_digits = 3;

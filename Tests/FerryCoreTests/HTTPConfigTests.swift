@@ -109,3 +109,50 @@ import Testing
         #expect(try error("max_attempts: 0").description.contains("must be between 1 and 100"))
     }
 }
+
+/// Credentials kept elsewhere: an `api_key`/`bearer` read from a database row, and OAuth2
+/// client authentication by HTTP Basic.
+@Suite struct HTTPCredentialSourceConfigTests {
+    let base = HTTPConfigTests()
+
+    @Test func aKeyQueryAndBasicClientAuthParse() throws {
+        let queried = try base.config(
+            """
+            auth:
+              type: api_key
+              header: x-auth-token
+              key_query: { url: "postgres://sync:dbpw-4711@db.internal/ops", sql: "SELECT jwt_token FROM jwt_tokens WHERE shop_id = 6212" }
+            """
+        ).connections["api"]?.http
+        #expect(queried?.auth == .apiKey(key: "", header: "x-auth-token", query: nil))
+        #expect(
+            queried?.credentialQuery
+                == CredentialQuery(
+                    url: "postgres://sync:dbpw-4711@db.internal/ops",
+                    sql: "SELECT jwt_token FROM jwt_tokens WHERE shop_id = 6212"))
+        #expect(queried?.secretValues.contains("dbpw-4711") == true)
+
+        let basic = try base.config(
+            "auth: { type: oauth2, token_url: /oauth/token, client_id: c1, client_secret: cs-1, client_auth: basic }"
+        ).connections["api"]?.http?.auth
+        guard case .oauth2(_, let credentials)? = basic else { Issue.record("expected oauth2"); return }
+        #expect(credentials.clientAuthentication == .basic && credentials.grant == .clientCredentials)
+    }
+
+    @Test func mistakesNameTheKey() throws {
+        let both = try base.error(
+            "auth: { type: bearer, token: t-1, token_query: { url: 'postgres://h/db', sql: 'SELECT 1' } }")
+        #expect(both.description.contains("connections.api.http.auth: set either 'token' or 'token_query', not both"))
+        let neither = try base.error("auth: { type: api_key, header: x-auth-token }")
+        #expect(neither.description.contains("missing required key 'key' (or 'key_query')"))
+        let badURL = try base.error(
+            "auth: { type: api_key, key_query: { url: 'mysql://h/db', sql: 'SELECT 1' } }")
+        #expect(badURL.description.contains("http.auth.key_query.url"), "\(badURL)")
+        #expect(badURL.description.contains("must start with postgres://"), "\(badURL)")
+        let noSQL = try base.error("auth: { type: api_key, key_query: { url: 'postgres://h/db' } }")
+        #expect(noSQL.description.contains("missing required key 'sql'"), "\(noSQL)")
+        let clientAuth = try base.error(
+            "auth: { type: oauth2, token_url: /t, client_id: c, client_secret: s, client_auth: basci }")
+        #expect(clientAuth.description.contains("expected one of form, basic, got 'basci'; did you mean 'basic'?"))
+    }
+}

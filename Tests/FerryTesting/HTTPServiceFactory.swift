@@ -74,7 +74,8 @@ public struct ServiceFactory {
     }
 
     public mutating func make(
-        _ server: LoopbackServer, name: String = "api", _ configure: (inout HTTPConnectionConfig) -> Void = { _ in }
+        _ server: LoopbackServer, name: String = "api", credentialLookup: (any CredentialLookup)? = nil,
+        _ configure: (inout HTTPConnectionConfig) -> Void = { _ in }
     )
         -> HTTPService
     {
@@ -85,7 +86,7 @@ public struct ServiceFactory {
         return HTTPService(
             config: config, connectionName: name, transport: CurlTransport(), store: store,
             stateScope: "http.connection:\(name)", budgets: budgets, redactor: redactor, logger: logs.logger,
-            clock: clock.clock, random: { 0.5 })
+            clock: clock.clock, random: { 0.5 }, credentialLookup: credentialLookup)
     }
 }
 

@@ -8,12 +8,12 @@ extension ConfigParser {
     static let budgetKeys = ["name", "per_minute", "per_day"]
     static let authKeysByType: [String: [String]] = [
         "none": ["type"],
-        "api_key": ["type", "key", "header", "query"],
+        "api_key": ["type", "key", "key_query", "header", "query"],
         "basic": ["type", "username", "password"],
-        "bearer": ["type", "token"],
+        "bearer": ["type", "token", "token_query"],
         "oauth2": [
-            "type", "grant", "token_url", "client_id", "client_secret", "username", "password", "refresh_token",
-            "refresh_token_file", "scope",
+            "type", "grant", "token_url", "client_id", "client_secret", "client_auth", "username", "password",
+            "refresh_token", "refresh_token_file", "scope",
         ],
         "cookie": [
             "type", "value", "login_url", "login_method", "login_headers", "login_body", "keep_session",
@@ -34,7 +34,10 @@ extension ConfigParser {
             config.endpoint = endpoint
         }
         if let field = fields.optional("headers") { config.headers = try headerList(field).map { ($0.name, $0.value) } }
-        if let field = fields.optional("auth") { config.auth = try auth(field) }
+        if let field = fields.optional("auth") {
+            config.auth = try auth(field)
+            config.credentialQuery = try credentialQuery(in: field)
+        }
         if let field = fields.optional("budget") {
             let budget = try mapping(field, allowed: Self.budgetKeys)
             guard let name = try budget.optional("name").map(string) ?? budgetName else {
@@ -78,24 +81,37 @@ extension ConfigParser {
         let fields = try mapping(field, allowed: allowed)
         func text(_ key: String) throws -> String? { try fields.optional(key).map(string) }
         func need(_ key: String) throws -> String { try string(required(fields, key)) }
+        /// The fixed credential under `key`, or "" when `query` reads it from a database instead.
+        func credential(_ key: String, orQuery query: String) throws -> String {
+            switch (fields.optional(key), fields.optional(query)) {
+            case (let value?, nil): return try string(value)
+            case (nil, _?): return ""
+            case (_?, _?): throw failure(.invalidValue, field, "set either '\(key)' or '\(query)', not both")
+            case (nil, nil): throw failure(.missingKey, field, "missing required key '\(key)' (or '\(query)')")
+            }
+        }
         switch type {
         case "api_key":
             let header = try text("header"), query = try text("query")
             if header != nil && query != nil {
                 throw failure(.invalidValue, field, "set either 'header' or 'query', not both")
             }
-            return .apiKey(key: try need("key"), header: header, query: query)
+            return .apiKey(key: try credential("key", orQuery: "key_query"), header: header, query: query)
         case "basic":
             return .basic(username: try need("username"), password: try need("password"))
         case "bearer":
-            return .bearer(token: try need("token"))
+            return .bearer(token: try credential("token", orQuery: "token_query"))
         case "oauth2":
             let grant =
                 try fields.optional("grant").map { try choice($0, OAuth2Session.Grant.self) } ?? .clientCredentials
             let credentials = OAuth2Session.Credentials(
                 grant: grant, clientID: try text("client_id"), clientSecret: try text("client_secret"),
                 username: try text("username"), password: try text("password"), refreshToken: try text("refresh_token"),
-                scope: try text("scope"), refreshTokenFile: try text("refresh_token_file"))
+                scope: try text("scope"), refreshTokenFile: try text("refresh_token_file"),
+                clientAuthentication: try fields.optional("client_auth").map {
+                    try choice($0, OAuth2Session.ClientAuthentication.self)
+                } ?? .form)
+            if credentials.clientAuthentication == .basic { _ = try need("client_id") }
             switch grant {
             case .password: _ = (try need("username"), try need("password"))
             case .refreshToken:
@@ -119,6 +135,23 @@ extension ConfigParser {
         default:
             return .none
         }
+    }
+
+    /// `auth.key_query` or `auth.token_query`: `{url: postgres://…, sql: SELECT …}`.
+    func credentialQuery(in auth: Field) throws -> CredentialQuery? {
+        let all = try mapping(auth)
+        guard let field = all.optional("key_query") ?? all.optional("token_query") else { return nil }
+        let query = try mapping(field, allowed: ["url", "sql"])
+        let urlField = try required(query, "url")
+        let url = try string(urlField)
+        do { _ = try PostgresStateURL(url) } catch {
+            throw failure(.invalidValue, urlField, "the credential database URL \(error)")
+        }
+        let sql = try string(required(query, "sql"))
+        guard !sql.allSatisfy(\.isWhitespace) else {
+            throw failure(.invalidValue, field, "'sql' is empty; it must select the credential")
+        }
+        return CredentialQuery(url: url, sql: sql)
     }
 
     /// A mapping of header names to string values.

@@ -21,6 +21,9 @@ public struct HTTPConnectionConfig: Sendable, Equatable {
     public var maxResponseBytes: Int
     /// Skips TLS certificate verification; for self-signed test servers only (`insecure_skip_tls_verify`).
     public var insecureSkipTLSVerify: Bool
+    /// Where an `api_key` or `bearer` credential is read from when it lives in a database row
+    /// (`auth.key_query` / `auth.token_query`) rather than in the configuration.
+    public var credentialQuery: CredentialQuery?
 
     /// The defaults used when a connection has no `http:` object.
     /// - Parameters:
@@ -38,12 +41,13 @@ public struct HTTPConnectionConfig: Sendable, Equatable {
         self.maxRetryWaitSeconds = 300
         self.maxResponseBytes = 64 << 20
         self.insecureSkipTLSVerify = false
+        self.credentialQuery = nil
     }
 
     /// Every value in this configuration that must never be printed: credentials,
     /// and the values of credential-carrying headers.
     public var secretValues: [String] {
-        var values = auth.secretValues
+        var values = auth.secretValues + (credentialQuery?.secretValues ?? [])
         for header in headers where HTTPHeaders.isSensitive(header.name) { values.append(header.value) }
         return values
     }
@@ -54,6 +58,7 @@ public struct HTTPConnectionConfig: Sendable, Equatable {
             && lhs.timeoutSeconds == rhs.timeoutSeconds && lhs.connectTimeoutSeconds == rhs.connectTimeoutSeconds
             && lhs.maxAttempts == rhs.maxAttempts && lhs.maxRetryWaitSeconds == rhs.maxRetryWaitSeconds
             && lhs.maxResponseBytes == rhs.maxResponseBytes && lhs.insecureSkipTLSVerify == rhs.insecureSkipTLSVerify
+            && lhs.credentialQuery == rhs.credentialQuery
     }
 }
 

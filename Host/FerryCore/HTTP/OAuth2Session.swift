@@ -17,6 +17,15 @@ public struct OAuth2Session: Sendable {
         case refreshToken = "refresh_token"
     }
 
+    /// How the client id and secret reach the token endpoint (RFC 6749 §2.3.1).
+    public enum ClientAuthentication: String, Sendable, CaseIterable {
+        /// In the form body (`client_secret_post`), as most servers accept.
+        case form
+        /// As HTTP Basic (`client_secret_basic`), each part form-encoded first; Tekmetric's
+        /// public API accepts only this.
+        case basic
+    }
+
     /// What the connection's configuration supplies.
     public struct Credentials: Sendable, Equatable {
         /// The configured grant.
@@ -37,6 +46,8 @@ public struct OAuth2Session: Sendable {
         /// `refresh_token.txt`) or written by the user: the HTTP service reads it as the configured token,
         /// used when none is stored yet and tried once when the stored one is rejected.
         public var refreshTokenFile: String?
+        /// How the client id and secret are sent (`client_auth`).
+        public var clientAuthentication: ClientAuthentication
 
         /// Creates credentials.
         /// - Parameters:
@@ -48,10 +59,11 @@ public struct OAuth2Session: Sendable {
         ///   - refreshToken: The initial refresh token.
         ///   - scope: The scope.
         ///   - refreshTokenFile: A file holding the first refresh token.
+        ///   - clientAuthentication: How the client id and secret are sent.
         public init(
             grant: Grant, clientID: String? = nil, clientSecret: String? = nil, username: String? = nil,
             password: String? = nil, refreshToken: String? = nil, scope: String? = nil,
-            refreshTokenFile: String? = nil
+            refreshTokenFile: String? = nil, clientAuthentication: ClientAuthentication = .form
         ) {
             self.grant = grant
             self.clientID = clientID
@@ -61,6 +73,7 @@ public struct OAuth2Session: Sendable {
             self.refreshToken = refreshToken
             self.scope = scope
             self.refreshTokenFile = refreshTokenFile
+            self.clientAuthentication = clientAuthentication
         }
     }
 
@@ -233,9 +246,11 @@ public struct OAuth2Session: Sendable {
             form.append(FormField(name: "username", value: username))
             form.append(FormField(name: "password", value: password))
         }
-        if let clientID = credentials.clientID { form.append(FormField(name: "client_id", value: clientID)) }
-        if let clientSecret = credentials.clientSecret {
-            form.append(FormField(name: "client_secret", value: clientSecret))
+        if credentials.clientAuthentication == .form {
+            if let clientID = credentials.clientID { form.append(FormField(name: "client_id", value: clientID)) }
+            if let clientSecret = credentials.clientSecret {
+                form.append(FormField(name: "client_secret", value: clientSecret))
+            }
         }
         if let scope = credentials.scope { form.append(FormField(name: "scope", value: scope)) }
         requestedGrant = grant

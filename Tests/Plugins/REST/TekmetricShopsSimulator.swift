@@ -13,7 +13,10 @@ import Synchronization
 /// Spring pages `{content,totalPages}`; 429 with `Retry-After` every `rateLimitEvery`-th call.
 final class TekmetricShopsSimulator: Sendable {
     static let shops = [6212, 7001]
-    static func token(_ shop: Int) -> String { "tm-jwt-\(shop)-s3cr3t" }
+    /// The JWT of `shop`'s `login`-th browser login (the first is 0).
+    static func token(_ shop: Int, login: Int = 0) -> String {
+        login == 0 ? "tm-jwt-\(shop)-s3cr3t" : "tm-jwt-\(shop)-login\(login)-s3cr3t"
+    }
     /// Listed on shop 6212's ACTIVE board but deleted since: its detail answers 404.
     static let deleted = 505
     /// On shop 6212's POSTED board, updated 40 days ago: outside a `-3d` window.
@@ -91,6 +94,8 @@ final class TekmetricShopsSimulator: Sendable {
         var rateLimited = 0
         var expired: Set<Int> = []
         var requests = 0
+        var logins: [Int: Int] = [:]
+        var reloginAt: (call: Int, shop: Int, stored: @Sendable (String) -> Void)?
     }
     private let state = Mutex(State())
     let rateLimitEvery: Int
@@ -103,6 +108,13 @@ final class TekmetricShopsSimulator: Sendable {
 
     /// From now on `shop`'s JWT is expired: every call with it answers 401.
     func expire(_ shop: Int) { state.withLock { _ = $0.expired.insert(shop) } }
+
+    /// At the `call`-th request, the user logs in to `shop` again in the browser: earlier JWTs
+    /// of the shop answer 401 from then on, and `stored` receives the new one (the browser
+    /// extension writing it to `jwt_tokens`) before that request is answered.
+    func relogin(_ shop: Int, atCall call: Int, stored: @escaping @Sendable (String) -> Void) {
+        state.withLock { $0.reloginAt = (call, shop, stored) }
+    }
 
     /// The simulated "now", fixed for the test process: two runs see the same dates.
     static let now = Date()
@@ -208,14 +220,29 @@ final class TekmetricShopsSimulator: Sendable {
     // MARK: Routing
 
     func reply(_ request: LoopbackServer.Request) -> LoopbackServer.Reply {
+        // The extension stores the new JWT; from then on only it is accepted.
+        let due = state.withLock { state -> (shop: Int, stored: @Sendable (String) -> Void)? in
+            guard let due = state.reloginAt, due.call == state.requests + 1 else { return nil }
+            state.reloginAt = nil
+            return (due.shop, due.stored)
+        }
+        if let due {
+            let login = state.withLock { $0.logins[due.shop, default: 0] } + 1
+            due.stored(Self.token(due.shop, login: login))
+            state.withLock { $0.logins[due.shop] = login }
+        }
         let count = state.withLock { state in
             state.calls.append("GET \(request.path)")
             state.requests += 1
             return state.requests
         }
         let token = request.header("x-auth-token")
-        guard let shop = Self.shops.first(where: { Self.token($0) == token }) else {
-            return .json(#"{"message":"Unauthorized"}"#, status: 401)
+        let current = state.withLock { $0.logins }
+        guard let shop = Self.shops.first(where: { Self.token($0, login: current[$0] ?? 0) == token }) else {
+            let known = Self.shops.contains { shop in
+                (0...(current[shop] ?? 0)).contains { Self.token(shop, login: $0) == token }
+            }
+            return .json(known ? #"{"message":"JWT expired"}"# : #"{"message":"Unauthorized"}"#, status: 401)
         }
         if state.withLock({ $0.expired.contains(shop) }) {
             return .json(#"{"message":"JWT expired"}"#, status: 401)

@@ -52,7 +52,19 @@ import Testing
                 [
                     dsn, "-q", "-v", "ON_ERROR_STOP=1", "-c", "CREATE SCHEMA \(schema)", "-c",
                     "SET search_path TO \(schema)", "-f", sandbox.path("schema.sql"),
+                    // The seed's token table, which the browser extension writes and the config reads.
+                    "-c", "CREATE TABLE jwt_tokens (shop_id bigint PRIMARY KEY, jwt_token text NOT NULL)",
+                    "-c",
+                    "INSERT INTO jwt_tokens VALUES (6212, '\(TekmetricShopsSimulator.token(6212))'), "
+                        + "(7001, '\(TekmetricShopsSimulator.token(7001))')",
                 ])
+        }
+
+        /// What the browser extension does after a fresh login: the shop's row gets the new JWT.
+        static func storeToken(_ token: String, shop: Int, dsn: String, schema: String) {
+            _ = try? Sandbox.outputLines(
+                of: "/usr/bin/psql",
+                [dsn, "-q", "-c", "UPDATE \(schema).jwt_tokens SET jwt_token = '\(token)' WHERE shop_id = \(shop)"])
         }
 
         func dropSchema() {
@@ -65,8 +77,8 @@ import Testing
                 arguments,
                 environment: environment.merging(
                     [
-                        "TM_BASE_URL": server.url, "TM_JWT_TOKEN_6212": TekmetricShopsSimulator.token(6212),
-                        "TM_JWT_TOKEN_7001": TekmetricShopsSimulator.token(7001), "WAREHOUSE_DSN": dsn,
+                        "TM_BASE_URL": server.url, "JWT_TOKENS_DSN": dsn, "TM_JWT_TABLE": "\(schema).jwt_tokens",
+                        "WAREHOUSE_DSN": dsn,
                         "WAREHOUSE_SCHEMA": schema,
                         // Pages of 5 customers and vehicles: Spring paging over several pages.
                         "TM_PAGE_SIZE": "5",
@@ -266,6 +278,32 @@ import Testing
         let other = try setup.ferry(["run", "--site", "shop_6212", "repair_orders_6212"])
         #expect(other.status == 3, "\(other.stdout)\(other.stderr)")
         #expect(try setup.rows("SELECT DISTINCT shop_id FROM repair_orders") == ["6212"])
+    }
+
+    /// The user logs in again in the browser mid-run: the JWT the run read from `jwt_tokens`
+    /// starts answering 401, the extension stores the new one, and the run reads the row again
+    /// and carries on with it, losing nothing; no token appears in the output.
+    @Test func aJWTRenewedInTheTokenTableMidRunIsPickedUp() throws {
+        guard let setup = try Setup() else { return }
+        defer { setup.dropSchema() }
+        let fresh = TekmetricShopsSimulator.token(6212, login: 1)
+        let (dsn, schema) = (setup.dsn, setup.schema)
+        setup.api.relogin(6212, atCall: 4) { Setup.storeToken($0, shop: 6212, dsn: dsn, schema: schema) }
+        let run = try setup.ferry(["run", "--site", "shop_6212", "repair_orders_6212"])
+        let output = run.stdout + run.stderr
+        #expect(run.status == 3, "\(output)")
+        #expect(
+            try setup.rows("SELECT tm_id FROM repair_orders ORDER BY tm_id")
+                == TekmetricShopsSimulator.expectedOrders(6212).map(String.init), "\(output)")
+        #expect(setup.api.calls.count > 4)
+        #expect(!output.contains(fresh) && !output.contains(TekmetricShopsSimulator.token(6212)), "\(output)")
+
+        // A row that still holds a rejected token stops the run, naming the query's table.
+        setup.api.relogin(6212, atCall: setup.api.calls.count + 1) { _ in }
+        let stale = try setup.ferry(["run", "--site", "shop_6212", "repair_orders_6212", "--full"])
+        #expect(stale.status == 1, "\(stale.stdout)\(stale.stderr)")
+        #expect((stale.stdout + stale.stderr).contains("jwt_tokens"), "\(stale.stdout)\(stale.stderr)")
+        #expect(!(stale.stdout + stale.stderr).contains(fresh))
     }
 
     /// The seed's `/api/sync/repair-orders/{ro_id}`: one repair order by id, through its
