@@ -197,7 +197,7 @@ struct RESTStream {
         switch pagination {
         case .page(_, _, let size, _), .offset(_, _, let size), .fourD(let size), .keyset(_, let size, _, _):
             return size
-        case .cursor(_, _, _, let size): return size ?? 0
+        case .cursor(let cursor): return cursor.size ?? 0
         case .none, .link: return 0
         }
     }

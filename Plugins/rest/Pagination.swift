@@ -66,8 +66,8 @@ struct Pagination {
             return .query([Parameter(param, "\(start)")] + (sizeParam.map { [Parameter($0, "\(size)")] } ?? []))
         case .offset(let param, let limitParam, let size):
             return .query([Parameter(param, "0"), Parameter(limitParam, "\(size)")])
-        case .cursor(_, _, let sizeParam, let size):
-            return .query(sizeParam.flatMap { name in size.map { [Parameter(name, "\($0)")] } } ?? [])
+        case .cursor(let cursor):
+            return .query(cursor.sizeParam.flatMap { name in cursor.size.map { [Parameter(name, "\($0)")] } } ?? [])
         case .keyset(let sizeParam, let size, _, _):
             return .query(sizeParam.map { [Parameter($0, "\(size)")] } ?? [])
         case .fourD(let size):
@@ -95,10 +95,8 @@ struct Pagination {
                 pages: totals.pages(in: body).map { (read: page - start + 1, total: $0) })
         case .offset(_, _, let size), .fourD(let size):
             verdict = sized(count: count, size: size, total: total, pages: nil)
-        case .cursor(_, let nextPath, _, _):
-            var value = body
-            for key in nextPath { value = value[key] ?? .null }
-            let token = value.stringValue ?? value.intValue.map(String.init)
+        case .cursor(let cursor):
+            let token = cursor.hasMore(in: body) == false ? nil : cursor.token(in: body)
             if let token, !token.isEmpty {
                 // A token handed back twice would page forever.
                 if token == lastToken { return .inconsistent("the API sent the next-page token '\(token)' twice") }
@@ -178,10 +176,10 @@ struct Pagination {
             return .query([Parameter(param, "\(page)")] + (sizeParam.map { [Parameter($0, "\(size)")] } ?? []))
         case .offset(let param, let limitParam, let size):
             return .query([Parameter(param, "\(received)"), Parameter(limitParam, "\(size)")])
-        case .cursor(let param, _, let sizeParam, let size):
+        case .cursor(let cursor):
             return .query(
-                [Parameter(param, lastToken ?? "")]
-                    + (sizeParam.flatMap { name in size.map { [Parameter(name, "\($0)")] } } ?? []))
+                [Parameter(cursor.param, lastToken ?? "")]
+                    + (cursor.sizeParam.flatMap { name in cursor.size.map { [Parameter(name, "\($0)")] } } ?? []))
         case .keyset(let sizeParam, let size, _, _):
             return .query(sizeParam.map { [Parameter($0, "\(size)")] } ?? [])
         case .link:

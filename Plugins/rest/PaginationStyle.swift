@@ -10,7 +10,7 @@ extension Pagination {
         /// `?offset=N&limit=S`.
         case offset(param: String, limitParam: String, size: Int)
         /// A token from the body (`next_path`) sent back as `param`.
-        case cursor(param: String, nextPath: [String], sizeParam: String?, size: Int?)
+        case cursor(CursorPaging)
         /// RFC 8288 `Link: <…>; rel="next"`.
         case link
         /// 4D REST: `$skip`/`$top`, `__COUNT`/`__SENT`, `__ENTITIES`.
@@ -28,7 +28,7 @@ extension Pagination {
             "none": ["total_path"],
             "page": ["page_param", "size_param", "page_size", "start_page", "total_path", "total_pages_path", "stop"],
             "offset": ["offset_param", "limit_param", "page_size", "total_path", "stop"],
-            "cursor": ["cursor_param", "next_path", "size_param", "page_size", "total_path"],
+            "cursor": ["cursor_param", "next_path", "has_more_path", "size_param", "page_size", "total_path"],
             "link": ["total_path"], "4d": ["page_size"],
             "keyset": ["size_param", "page_size", "key_param", "key_filter"],
         ]
@@ -59,9 +59,13 @@ extension Pagination {
                     throw PluginError.invalid("\(where_).next_path is required for type cursor")
                 }
                 self = .cursor(
-                    param: object["cursor_param"]?.stringValue ?? "cursor",
-                    nextPath: next.split(separator: ".").map(String.init), sizeParam: object["size_param"]?.stringValue,
-                    size: size)
+                    CursorPaging(
+                        param: object["cursor_param"]?.stringValue ?? "cursor",
+                        nextPath: next.split(separator: ".").map(String.init),
+                        hasMorePath: object["has_more_path"]?.stringValue.map {
+                            $0.split(separator: ".").map(String.init)
+                        },
+                        sizeParam: object["size_param"]?.stringValue, size: size))
             case "link": self = .link
             case "4d": self = .fourD(size: size ?? 1000)
             case "keyset":
@@ -77,6 +81,39 @@ extension Pagination {
                     keyFilter: keyFilter)
             default: self = .none
             }
+        }
+    }
+
+    /// `pagination.type: cursor`: where the next page's token is, and how it goes back.
+    struct CursorPaging {
+        /// The query parameter that carries the token (`cursor_param`).
+        var param: String
+        /// The token's dotted path in each page's body (`next_path`).
+        var nextPath: [String]
+        /// A boolean saying whether more pages follow (`has_more_path`, Tekmetric's `hasNext`):
+        /// false ends the stream even when a token is present.
+        var hasMorePath: [String]?
+        var sizeParam: String?
+        var size: Int?
+
+        /// The token in a page's body, as sent back: a string or number as it is; an object
+        /// or array (Tekmetric's `nextKeys`) as its compact JSON text. Nil when there is none.
+        func token(in body: JSONValue) -> String? {
+            var value = body
+            for key in nextPath { value = value[key] ?? .null }
+            switch value {
+            case .object(let object) where !object.isEmpty: return JSONWriter().encodeString(value)
+            case .array(let array) where !array.isEmpty: return JSONWriter().encodeString(value)
+            default: return value.stringValue ?? value.intValue.map(String.init)
+            }
+        }
+
+        /// False when the body says no page follows; nil when it does not say.
+        func hasMore(in body: JSONValue) -> Bool? {
+            guard let hasMorePath else { return nil }
+            var value = body
+            for key in hasMorePath { value = value[key] ?? .null }
+            return value.boolValue
         }
     }
 

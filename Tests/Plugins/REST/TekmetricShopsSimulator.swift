@@ -1,3 +1,4 @@
+import FerryJSON
 import FerryTesting
 import Foundation
 import Synchronization
@@ -28,6 +29,10 @@ final class TekmetricShopsSimulator: Sendable {
         // Shop 7001 has a repair order 501 too: the same Tekmetric id in another shop.
         7001: ["ACTIVE": [[501], [601]], "POSTED": [[601, 602]], "COMPLETE": []],
     ]
+
+    /// Posted long ago, on no job board: only the profit-details report (the historical
+    /// backfill) lists them, oldest 60 days back.
+    static let history: [Int: [Int]] = [6212: Array(451...457), 7001: [481, 482]]
 
     /// The repair orders a `-3d` read of `shop` should deliver.
     static func expectedOrders(_ shop: Int) -> [Int] {
@@ -127,9 +132,13 @@ final class TekmetricShopsSimulator: Sendable {
     }
 
     /// Days since the repair order was updated.
-    static func age(of order: Int) -> Int { order == old ? 40 : order % 3 }
+    static func age(of order: Int) -> Int {
+        if history.values.contains(where: { $0.contains(order) }) { return 60 - (order % 10) * 3 }
+        return order == old ? 40 : order % 3
+    }
 
     static func status(of order: Int) -> (id: Int, code: String, name: String) {
+        if history.values.contains(where: { $0.contains(order) }) { return (5, "POSTED", "Posted") }
         switch order % 3 {
         case 0: return (5, "POSTED", "Posted")
         case 1: return (2, "WORKINPROGRESS", "Work-in-Progress")
@@ -153,7 +162,7 @@ final class TekmetricShopsSimulator: Sendable {
             : #""customer":{"id":\#(order + 100)},"vehicle":{"id":\#(order + 200)},"serviceWriter":{"id":77}"#
         let paid = jobs(shop: shop, order: order).reduce(0) { $0 + $1.total }
         return
-            #"{"id":\#(order),"repairOrderNumber":\#(order + 30000),"repairOrderStatus":{"id":\#(status.id),"code":"\#(status.code)","name":"\#(status.name)"},"repairOrderLabel":{"id":1,"name":"Waiting"},\#(ids),"createdDate":"\#(day(10))","updatedDate":"\#(updated)","postedDate":null,"amountPaid":\#(paid / 2),"balanceDue":\#(paid - paid / 2)}"#
+            #"{"id":\#(order),"repairOrderNumber":\#(order + 30000),"repairOrderStatus":{"id":\#(status.id),"code":"\#(status.code)","name":"\#(status.name)"},"repairOrderLabel":{"id":1,"name":"Waiting"},\#(ids),"createdDate":"\#(day(10))","updatedDate":"\#(updated)","postedDate":\#(status.code == "POSTED" ? "\"\(updated)\"" : "null"),"amountPaid":\#(paid / 2),"balanceDue":\#(paid - paid / 2)}"#
     }
 
     static func estimate(shop: Int, order: Int) -> String {
@@ -211,6 +220,41 @@ final class TekmetricShopsSimulator: Sendable {
             #"{"id":\#(id),"customerId":\#(id - 100),"year":2019,"make":\#(make),"model":"M\#(id)","vin":"VIN\#(id)","licensePlate":"ABC\#(id)"}"#
     }
 
+    /// `/api/reporting/profit-details-report`: the shop's posted repair orders in the window
+    /// `start`…`end` on `postedDate`, `size` a page, sorted by `sortOrder`; `nextKeys` is an
+    /// object (the last row's sort keys) sent back as JSON text; the last page still carries
+    /// `nextKeys` but says `hasNext: false`.
+    static func profitReport(_ request: LoopbackServer.Request, shop: Int) -> LoopbackServer.Reply {
+        let query = request.query
+        guard query["shopIds"] == String(shop), query["sortBy"] == "POSTED_DATE",
+            let size = query["size"].flatMap(Int.init), size > 0
+        else { return .json(#"{"message":"Bad request"}"#, status: 400) }
+        let posted = (Set(boards[shop]!.values.flatMap { $0.joined() }).union(history[shop]!))
+            .filter { status(of: $0).code == "POSTED" && $0 != deleted }
+            .map { (order: $0, date: day(age(of: $0))) }
+            .filter { row in
+                query["start"].map { row.date >= $0 } ?? true && query["end"].map { row.date < $0 } ?? true
+            }
+        let descending = query["sortOrder"] == "DESC"
+        let sorted = posted.sorted { ($0.date, $0.order) < ($1.date, $1.order) }
+        var rows = descending ? Array(sorted.reversed()) : sorted
+        if let text = query["nextKeys"] {
+            guard let keys = try? JSONParser().parse(text).objectValue, let date = keys["postedDate"]?.stringValue,
+                let after = keys["repairOrderId"]?.intValue.map(Int.init)
+            else { return .json(#"{"message":"nextKeys is not valid"}"#, status: 400) }
+            rows = rows.filter {
+                descending ? ($0.date, $0.order) < (date, after) : ($0.date, $0.order) > (date, after)
+            }
+        }
+        let page = rows.prefix(size)
+        let content = page.map {
+            #"{"repairOrderId":\#($0.order),"repairOrderNumber":\#($0.order + 30000),"customerId":\#($0.order + 100),"vehicleId":\#($0.order + 200),"serviceWriterId":77,"postedDate":"\#($0.date)","laborProfit":6000,"partsTotalProfit":500,"subletProfit":0,"feesProfit":0,"totalProfit":6500,"totalProfitMargin":0.3}"#
+        }
+        let last = page.last.map { #"{"postedDate":"\#($0.date)","repairOrderId":\#($0.order)}"# } ?? "null"
+        return .json(
+            #"{"content":[\#(content.joined(separator: ","))],"hasNext":\#(rows.count > size),"nextKeys":\#(last)}"#)
+    }
+
     static func springPage(_ items: [String], page: Int, size: Int) -> String {
         let pages = max(1, (items.count + size - 1) / size)
         let slice = items.dropFirst(page * size).prefix(size)
@@ -252,7 +296,8 @@ final class TekmetricShopsSimulator: Sendable {
             return .json(#"{"message":"Too Many Requests"}"#, status: 429, headers: [("Retry-After", "1")])
         }
         let parts = request.path.split(separator: "/").map(String.init)
-        let orders = Set(Self.boards[shop]!.values.flatMap { $0.joined() })
+        let orders = Set(Self.boards[shop]!.values.flatMap { $0.joined() } + Self.history[shop]!)
+        if request.path == "/api/reporting/profit-details-report" { return Self.profitReport(request, shop: shop) }
         switch parts.count {
         case 4 where parts[0...1] == ["api", "repair-order"], 5 where parts[0...1] == ["api", "repair-order"]:
             guard let order = Int(parts[2]), orders.contains(order), order != Self.deleted else {

@@ -306,6 +306,37 @@ import Testing
         #expect(!(stale.stdout + stale.stderr).contains(fresh))
     }
 
+    /// The seed's full backfill: the profit-details report, paged by its `nextKeys` object
+    /// until `hasNext` is false, then each repair order in full: orders on no job board land
+    /// with their jobs; a narrower window reads nothing older.
+    @Test func theHistoricalBackfillPagesTheProfitReportByItsNextKeys() throws {
+        guard let setup = try Setup() else { return }
+        defer { setup.dropSchema() }
+        let small = ["TM_REPORT_PAGE_SIZE": "3"]
+        let run = try setup.ferry(["run", "repair_orders_history_6212", "--since", "-70d"], environment: small)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let posted = (TekmetricShopsSimulator.history[6212]! + [501, 504]).sorted()
+        #expect(
+            try setup.rows("SELECT tm_id FROM repair_orders WHERE shop_id = 6212 ORDER BY tm_id")
+                == posted.map(String.init))
+        #expect(try setup.rows("SELECT count(*) FROM jobs WHERE ro_tm_id = 451") == ["1"])
+        // Nine posted orders, three a page: three report pages, the last saying hasNext: false.
+        let reports = setup.api.calls.filter { $0.contains("profit-details-report") }
+        #expect(reports.count == 3, "\(setup.api.calls)")
+
+        // A narrower window asks the report from its start: nothing older is read again, and
+        // the warehouse keeps every row.
+        let before = setup.api.calls.count
+        let narrower = try setup.ferry(["run", "repair_orders_history_6212", "--since", "-47d"], environment: small)
+        #expect(narrower.status == 0, "\(narrower.stdout)\(narrower.stderr)")
+        let again = setup.api.calls.dropFirst(before)
+        #expect(
+            !again.contains { call in (451...454).contains { call.hasSuffix("repair-order/\($0)") } },
+            "older orders were read again: \(Array(again))")
+        #expect(again.contains { $0.hasSuffix("repair-order/455") }, "\(Array(again))")
+        #expect(try setup.rows("SELECT count(*) FROM repair_orders WHERE shop_id = 6212") == ["\(posted.count)"])
+    }
+
     /// The seed's `/api/sync/repair-orders/{ro_id}`: one repair order by id, through its
     /// detail, estimate and labor profit, without reading a job board.
     @Test func oneRepairOrderByID() throws {
