@@ -337,6 +337,47 @@ import Testing
         #expect(try setup.rows("SELECT count(*) FROM repair_orders WHERE shop_id = 6212") == ["\(posted.count)"])
     }
 
+    /// The seed's `sync_log`, `sync_cursors` and per-entity errors, queryable in the warehouse:
+    /// Ferry's state in the same database (`FERRY_STATE=postgres://…`) and `sync_views.sql`'s
+    /// views over it show each run with its counts, the cursors, and the dead letters.
+    @Test func theSyncLogIsAViewOverTheStateKeptInTheWarehouse() throws {
+        guard let setup = try Setup() else { return }
+        let stateSchema = "ferrystate_\(UInt32.random(in: 0...UInt32.max))"
+        defer {
+            setup.dropSchema()
+            _ = try? Sandbox.outputLines(
+                of: "/usr/bin/psql", [setup.dsn, "-q", "-c", "DROP SCHEMA IF EXISTS \(stateSchema) CASCADE"])
+        }
+        let state = ["FERRY_STATE": setup.dsn + (setup.dsn.contains("?") ? "&" : "?") + "schema=\(stateSchema)"]
+        let run = try setup.ferry(["run", "--site", "shop_6212"], environment: state)
+        #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+        try setup.sandbox.write(
+            "sync_views.sql",
+            try String(
+                contentsOf: TekmetricWarehouseEndToEndTests.example.appendingPathComponent("sync_views.sql"),
+                encoding: .utf8))
+        _ = try Sandbox.outputLines(
+            of: "/usr/bin/psql",
+            [
+                setup.dsn, "-q", "-v", "ON_ERROR_STOP=1", "-v", "state_schema=\(stateSchema)", "-c",
+                "SET search_path TO \(setup.schema)", "-f", setup.sandbox.path("sync_views.sql"),
+            ])
+        let log = try setup.rows(
+            "SELECT shop_id, entity_type, status, records_written > 0 FROM sync_log ORDER BY entity_type")
+        #expect(
+            log == [
+                "6212|customers|succeeded|t", "6212|employees|succeeded|t", "6212|repair_orders|dead_lettered|t",
+                "6212|vehicles|succeeded|t",
+            ], "\(log)")
+        let errors = try setup.rows("SELECT shop_id, entity_type, error FROM sync_errors")
+        #expect(errors.count == 1 && errors[0].hasPrefix("6212|repair_orders|"), "\(errors)")
+        #expect(errors.first?.contains("repair-order/505") == true, "\(errors)")
+        let synced = try setup.rows(
+            "SELECT entity_type FROM sync_cursors WHERE shop_id = 6212 AND last_synced_at > now() - interval '1 hour' "
+                + "ORDER BY entity_type")
+        #expect(synced == ["customers", "employees", "repair_orders", "vehicles"], "\(synced)")
+    }
+
     /// The seed's `/api/sync/repair-orders/{ro_id}`: one repair order by id, through its
     /// detail, estimate and labor profit, without reading a job board.
     @Test func oneRepairOrderByID() throws {
