@@ -18,6 +18,8 @@ struct PostgresConfig {
     var assignedID: String?
     /// Destination: rows per multi-row statement.
     var rowsPerStatement = 500
+    /// Destination: per stream, columns filled from other tables after each batch.
+    var references: [String: [Reference]] = [:]
 
     /// Source: the table to read (default: the requested stream's name).
     var table: String?
@@ -35,6 +37,10 @@ struct PostgresConfig {
     init(_ object: JSONObject) throws {
         var dsn: String?
         for (key, value) in object {
+            if key == "references" {
+                references = try Reference.parse(value)
+                continue
+            }
             if key == "rows_per_statement" {
                 guard let count = value.intValue, (1...5_000).contains(count) else {
                     throw PluginError.invalid("config.rows_per_statement must be an integer from 1 to 5000")

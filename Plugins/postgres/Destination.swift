@@ -119,6 +119,17 @@ final class PostgresDestination {
                     try perRecord
                     ? writeEach(objects, with: &writer, assigned: &assigned)
                     : writeAll(objects, with: &writer, assigned: &assigned)
+                if let references = config.references[request.stream] {
+                    let refused = Set(rejections.map(\.index))
+                    let written = objects.enumerated().compactMap { refused.contains($0.offset) ? nil : $0.element }
+                    let key = target.isEmpty ? request.primaryKey : target
+                    let unresolved = try resolve(references, in: table, rows: written, key: key, client: client)
+                    if unresolved > 0 {
+                        host.log(
+                            .warning, "Rows written without a value for a reference: no matching row yet.",
+                            ["table": .string(name.description), "rows": .int(Int64(unresolved))])
+                    }
+                }
             }
             if request.operation == .append && !request.batchID.isEmpty {
                 try markCommitted(request.batchID, stream: request.stream)

@@ -39,6 +39,11 @@ public enum PostgresPlugin: FerryPlugin {
                 "description":
                     "Destination: the column PostgreSQL fills itself (identity, serial or a default); each written record's value of it is reported as its destination id.",
             ],
+            "references": [
+                "type": "object",
+                "description":
+                    "Destination: per stream, a list of {column, table, match: {this_column: other_column}, select}: after each batch, the column of the rows written is set to the other table's select column of the row whose columns match (a child's link to its parent's generated uuid).",
+            ],
             "rows_per_statement": [
                 "type": "integer", "default": 500, "minimum": 1, "maximum": 5000,
                 "description": "Destination: rows per multi-row INSERT.",

@@ -19,6 +19,11 @@ CREATE TABLE IF NOT EXISTS repair_orders (
     customer_tm_id bigint,
     vehicle_tm_id bigint,
     service_writer_tm_id bigint,
+    -- The warehouse UUIDs of the rows the Tekmetric ids name, filled by the warehouse
+    -- connection's `references` (null while that customer, vehicle or employee is not synced).
+    customer_id uuid,
+    vehicle_id uuid,
+    service_writer_id uuid,
     created_date timestamptz,
     updated_date timestamptz,
     posted_date timestamptz,
@@ -46,6 +51,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     shop_id bigint NOT NULL,
     tm_id bigint NOT NULL,
     ro_tm_id bigint NOT NULL,
+    repair_order_id uuid REFERENCES repair_orders (id) ON DELETE CASCADE,
     name text,
     authorized boolean,
     declined boolean,
@@ -70,6 +76,7 @@ CREATE TABLE IF NOT EXISTS job_parts (
     tm_id bigint NOT NULL,
     job_tm_id bigint NOT NULL,
     ro_tm_id bigint NOT NULL,
+    job_id uuid REFERENCES jobs (id) ON DELETE CASCADE,
     name text,
     part_number text,
     quantity numeric(10, 2),
@@ -88,12 +95,14 @@ CREATE TABLE IF NOT EXISTS job_labor (
     tm_id bigint NOT NULL,
     job_tm_id bigint NOT NULL,
     ro_tm_id bigint NOT NULL,
+    job_id uuid REFERENCES jobs (id) ON DELETE CASCADE,
     name text,
     hours numeric(10, 2),
     rate_cents bigint,
     total_cents bigint,
     labor_cost_cents bigint,
     technician_tm_id bigint,
+    technician_id uuid,
     UNIQUE (shop_id, tm_id)
 );
 
@@ -103,6 +112,7 @@ CREATE TABLE IF NOT EXISTS job_sublets (
     tm_id bigint NOT NULL,
     job_tm_id bigint NOT NULL,
     ro_tm_id bigint NOT NULL,
+    job_id uuid REFERENCES jobs (id) ON DELETE CASCADE,
     name text,
     retail_cents bigint,
     cost_cents bigint,
@@ -115,6 +125,7 @@ CREATE TABLE IF NOT EXISTS job_fees (
     tm_id bigint NOT NULL,
     job_tm_id bigint NOT NULL,
     ro_tm_id bigint NOT NULL,
+    job_id uuid REFERENCES jobs (id) ON DELETE CASCADE,
     name text,
     total_cents bigint,
     UNIQUE (shop_id, tm_id)

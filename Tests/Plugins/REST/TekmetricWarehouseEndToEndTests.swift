@@ -100,8 +100,35 @@ import Testing
             get throws {
                 try TekmetricWarehouseEndToEndTests.tables.flatMap { table in
                     try rows(
-                        "SELECT '\(table)', to_jsonb(t) - 'id' FROM \(table) t ORDER BY shop_id, tm_id")
+                        "SELECT '\(table)', to_jsonb(t) - 'id' - \(Self.links.map { "'\($0.column)'" }.joined(separator: " - ")) "
+                            + "FROM \(table) t ORDER BY shop_id, tm_id")
                 }
+            }
+        }
+
+        /// Each child's link to its parent's warehouse UUID, each repair order's to its
+        /// customer's, vehicle's and service writer's, within its shop (the `references` of the
+        /// warehouse connection), with the Tekmetric ids they follow.
+        static let links: [(child: String, column: String, parent: String, match: String)] = [
+            ("jobs", "repair_order_id", "repair_orders", "p.tm_id = c.ro_tm_id"),
+            ("job_parts", "job_id", "jobs", "p.tm_id = c.job_tm_id"),
+            ("job_labor", "job_id", "jobs", "p.tm_id = c.job_tm_id"),
+            ("job_labor", "technician_id", "employees", "p.tm_id = c.technician_tm_id"),
+            ("job_sublets", "job_id", "jobs", "p.tm_id = c.job_tm_id"),
+            ("job_fees", "job_id", "jobs", "p.tm_id = c.job_tm_id"),
+            ("repair_orders", "customer_id", "customers", "p.tm_id = c.customer_tm_id"),
+            ("repair_orders", "vehicle_id", "vehicles", "p.tm_id = c.vehicle_tm_id"),
+            ("repair_orders", "service_writer_id", "employees", "p.tm_id = c.service_writer_tm_id"),
+        ]
+
+        /// The links that are not the id of the row their Tekmetric ids name (null where that
+        /// row exists, or set where it does not); empty when every link is right.
+        func unlinkedRows() throws -> [String] {
+            try Self.links.flatMap { link in
+                try rows(
+                    "SELECT '\(link.child).\(link.column)', c.shop_id, c.tm_id FROM \(link.child) c "
+                        + "LEFT JOIN \(link.parent) p ON p.shop_id = c.shop_id AND \(link.match) "
+                        + "WHERE c.\(link.column) IS DISTINCT FROM p.id")
             }
         }
 
@@ -220,6 +247,11 @@ import Testing
             try setup.rows("SELECT tm_id, make FROM vehicles WHERE shop_id = 7001 AND tm_id IN (701, 702) ORDER BY 1")
                 == ["701|Honda", "702|Toyota"])
 
+        // Links by warehouse UUID, as the seed stored them.
+        let unlinked = try setup.unlinkedRows()
+        #expect(unlinked.isEmpty, "\(unlinked)")
+        #expect(try setup.rows("SELECT count(*) FROM jobs WHERE repair_order_id IS NULL") == ["0"])
+
         let letters = try setup.deadLetters("shop_6212")
         #expect(letters.count == 1 && letters[0].contains("repair-order/505 answered HTTP 404"), "\(letters)")
         #expect(try setup.deadLetters("shop_7001").isEmpty)
@@ -259,6 +291,8 @@ import Testing
         let rerun = try killed.ferry(["run", "--site", "shop_6212", "repair_orders_6212"], environment: small)
         #expect(rerun.status == 3, "\(rerun.stdout)\(rerun.stderr)")
         #expect(try killed.snapshot == clean.snapshot)
+        let unlinked = try killed.unlinkedRows()
+        #expect(unlinked.isEmpty, "\(unlinked)")
         #expect(try killed.rows("SELECT count(*) FROM job_parts") == ["4"])
         #expect(try killed.deadLetters("shop_6212").count == 1)
     }
