@@ -72,17 +72,18 @@ import Testing
                 of: "/usr/bin/psql", [dsn, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
         }
 
+        /// The variables the example reads, pointed at the simulator and the test warehouse.
+        func environment(_ extra: [String: String] = [:]) -> [String: String] {
+            [
+                "TM_BASE_URL": server.url, "JWT_TOKENS_DSN": dsn, "TM_JWT_TABLE": "\(schema).jwt_tokens",
+                "WAREHOUSE_DSN": dsn, "WAREHOUSE_SCHEMA": schema,
+                // Pages of 5 customers and vehicles: Spring paging over several pages.
+                "TM_PAGE_SIZE": "5",
+            ].merging(extra, uniquingKeysWith: { $1 })
+        }
+
         func ferry(_ arguments: [String], environment: [String: String] = [:]) throws -> Sandbox.Outcome {
-            try sandbox.ferry(
-                arguments,
-                environment: environment.merging(
-                    [
-                        "TM_BASE_URL": server.url, "JWT_TOKENS_DSN": dsn, "TM_JWT_TABLE": "\(schema).jwt_tokens",
-                        "WAREHOUSE_DSN": dsn,
-                        "WAREHOUSE_SCHEMA": schema,
-                        // Pages of 5 customers and vehicles: Spring paging over several pages.
-                        "TM_PAGE_SIZE": "5",
-                    ], uniquingKeysWith: { $1 }))
+            try sandbox.ferry(arguments, environment: self.environment(environment))
         }
 
         /// Rows of a query, columns joined by `|`.
@@ -347,7 +348,7 @@ import Testing
         guard let setup = try Setup() else { return }
         defer { setup.dropSchema() }
         let small = ["TM_REPORT_PAGE_SIZE": "3"]
-        let run = try setup.ferry(["run", "repair_orders_history_6212", "--since", "-70d"], environment: small)
+        let run = try setup.ferry(["run", "--site", "shop_6212_backfill", "--since", "-70d"], environment: small)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let posted = (TekmetricShopsSimulator.history[6212]! + [501, 504]).sorted()
         #expect(
@@ -361,7 +362,7 @@ import Testing
         // A narrower window asks the report from its start: nothing older is read again, and
         // the warehouse keeps every row.
         let before = setup.api.calls.count
-        let narrower = try setup.ferry(["run", "repair_orders_history_6212", "--since", "-47d"], environment: small)
+        let narrower = try setup.ferry(["run", "--site", "shop_6212_backfill", "--since", "-47d"], environment: small)
         #expect(narrower.status == 0, "\(narrower.stdout)\(narrower.stderr)")
         let again = setup.api.calls.dropFirst(before)
         #expect(
@@ -410,6 +411,48 @@ import Testing
             "SELECT entity_type FROM sync_cursors WHERE shop_id = 6212 AND last_synced_at > now() - interval '1 hour' "
                 + "ORDER BY entity_type")
         #expect(synced == ["customers", "employees", "repair_orders", "vehicles"], "\(synced)")
+    }
+
+    /// The seed's trigger endpoints, served by `ferry serve`: one repair order by id, the
+    /// boards of the last days with a limit, and the historical backfill, each a POST.
+    @Test func theSeedsTriggersAreServeRuns() throws {
+        guard let setup = try Setup() else { return }
+        defer { setup.dropSchema() }
+        let serve = try ServeProcess(setup.sandbox, environment: setup.environment())
+        defer {
+            serve.signal(SIGTERM)
+            _ = serve.waitForExit()
+        }
+        func trigger(_ pipeline: String, _ body: String, site: String) throws {
+            let finished = serve.log.components(separatedBy: "Run finished.").count - 1
+            let (status, answer) = try serve.request("POST", "/v1/pipelines/\(pipeline)/runs", body: body)
+            #expect(status == 202, "\(status) \(answer)")
+            try serve.waitForLog("Run finished.", occurrence: finished + 1)
+            try serve.waitUntilIdle(pipeline, site: site)
+        }
+
+        // GET /api/sync/repair-orders/501?shop_id=6212
+        try trigger("repair_orders_6212", #"{"site": "shop_6212", "record_id": 501}"#, site: "shop_6212")
+        #expect(try setup.rows("SELECT shop_id, tm_id FROM repair_orders") == ["6212|501"], "\(serve.log)")
+        #expect(!setup.api.calls.contains { $0.contains("job-board") })
+
+        // GET /api/sync/repair-orders?shop_id=6212&days_back=7&limit=2
+        try trigger("repair_orders_6212", #"{"site": "shop_6212", "days_back": 7, "limit": 2}"#, site: "shop_6212")
+        let limited = try setup.rows("SELECT tm_id FROM repair_orders ORDER BY tm_id")
+        // The first two orders of the ACTIVE board (501 again, then 502), not the third.
+        #expect(limited == ["501", "502"], "\(limited) \(serve.log)")
+
+        // GET /api/sync/full-backfill?shop_id=6212 (the report, from 70 days back)
+        let since = TekmetricShopsSimulator.day(70).prefix(10)
+        try trigger(
+            "repair_orders_history_6212", #"{"site": "shop_6212_backfill", "since": "\#(since)"}"#,
+            site: "shop_6212_backfill")
+        #expect(
+            try setup.rows("SELECT count(*) FROM repair_orders WHERE tm_id BETWEEN 451 AND 457") == ["7"],
+            "\(serve.log)")
+        for shop in TekmetricShopsSimulator.shops {
+            #expect(!serve.log.contains(TekmetricShopsSimulator.token(shop)))
+        }
     }
 
     /// The seed's `/api/sync/repair-orders/{ro_id}`: one repair order by id, through its

@@ -1,4 +1,3 @@
-import FerryTesting
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -7,14 +6,14 @@ import Foundation
 
 /// A real `ferry serve` process in a sandbox: its log in a file, its URL read from
 /// the log's "Listening." line, and plain HTTP calls to it.
-final class ServeProcess: @unchecked Sendable {
-    let sandbox: Sandbox
-    let process: Process
-    let logPath: String
-    private(set) var url = ""
-    static let token = "serve-e2e-token-7f3a9c"
+public final class ServeProcess: @unchecked Sendable {
+    public let sandbox: Sandbox
+    public let process: Process
+    public let logPath: String
+    public private(set) var url = ""
+    public static let token = "serve-e2e-token-7f3a9c"
 
-    init(
+    public init(
         _ sandbox: Sandbox, arguments: [String] = [], environment: [String: String] = [:],
         executable: String = Sandbox.ferryExecutable
     ) throws {
@@ -40,15 +39,16 @@ final class ServeProcess: @unchecked Sendable {
 
     deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String; init(_ text: String) { description = text }
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ text: String) { description = text }
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Waits (at most `timeout` seconds) for the `occurrence`-th log line containing `marker`; returns it.
     @discardableResult
-    func waitForLog(_ marker: String, occurrence: Int = 1, timeout: TimeInterval = 60) throws -> String {
+    public func waitForLog(_ marker: String, occurrence: Int = 1, timeout: TimeInterval = 60) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let lines = log.split(separator: "\n").filter { $0.contains(marker) }
@@ -62,15 +62,15 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// Sends a signal and, for SIGTERM, waits for the exit; returns the exit status.
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
-    func waitForExit() -> Int32 {
+    public func waitForExit() -> Int32 {
         process.waitUntilExit()
         return process.terminationStatus
     }
 
     /// One HTTP request; returns the status and the JSON object in the body.
-    func request(_ method: String, _ path: String, body: String? = nil, token: String? = token) throws -> (
+    public func request(_ method: String, _ path: String, body: String? = nil, token: String? = token) throws -> (
         Int, [String: Any]
     ) {
         let (status, data) = try raw(method, path, body: body, token: token)
@@ -78,7 +78,9 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// One HTTP request; returns the status and the body as it came.
-    func raw(_ method: String, _ path: String, body: String? = nil, token: String? = token) throws -> (Int, Data?) {
+    public func raw(_ method: String, _ path: String, body: String? = nil, token: String? = token) throws -> (
+        Int, Data?
+    ) {
         var request = URLRequest(url: URL(string: url + path)!)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -96,7 +98,7 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// Waits until the API says a pipeline is not running (a run's log line comes just before).
-    func waitUntilIdle(_ name: String, site: String = "", timeout: TimeInterval = 60) throws {
+    public func waitUntilIdle(_ name: String, site: String = "", timeout: TimeInterval = 60) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let entry = try pipeline(name, site: site), entry["running"] as? Bool == false { return }
@@ -106,7 +108,7 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// The `/v1/pipelines` entry of a pipeline.
-    func pipeline(_ name: String, site: String = "") throws -> [String: Any]? {
+    public func pipeline(_ name: String, site: String = "") throws -> [String: Any]? {
         (try request("GET", "/v1/pipelines").1["pipelines"] as? [[String: Any]])?
             .first { $0["pipeline"] as? String == name && $0["site"] as? String == site }
     }
