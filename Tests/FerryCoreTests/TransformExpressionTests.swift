@@ -155,6 +155,11 @@ private func compute(_ expr: String, _ input: String = "{}", now: Date = Date(ti
         #expect(try compute("date(now())", now: now) == #""2025-03-01""#)
     }
 
+    @Test func recordIsTheWholeRecordAsTheEarlierStepsLeftIt() throws {
+        #expect(try compute("record()", #"{"id":7,"jobs":[{"t":1}]}"#) == #"{"id":7,"jobs":[{"t":1}]}"#)
+        #expect(throws: (any Error).self) { try compute("record(1)") }
+    }
+
     @Test func dateAndTimePartsKeepTheWrittenDay() throws {
         #expect(try compute("date(start)", #"{"start":"2025-03-01T23:30:00Z"}"#) == #""2025-03-01""#)
         #expect(try compute("time(start)", #"{"start":"2025-03-01T23:30:00Z"}"#) == #""23:30:00""#)

@@ -174,3 +174,14 @@ CREATE TABLE IF NOT EXISTS vehicles (
     license_plate text,
     UNIQUE (shop_id, tm_id)
 );
+
+-- The seed's store_raw (TM_STORE_RAW=true): each repair order as fetched, the latest copy.
+CREATE TABLE IF NOT EXISTS tm_raw_payloads (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    shop_id bigint NOT NULL,
+    entity_type text NOT NULL,
+    tm_id bigint NOT NULL,
+    payload jsonb NOT NULL,
+    fetched_at timestamptz NOT NULL,
+    UNIQUE (shop_id, entity_type, tm_id)
+);

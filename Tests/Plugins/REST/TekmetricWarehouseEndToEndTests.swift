@@ -455,6 +455,27 @@ import Testing
         }
     }
 
+    /// The seed's `store_raw`: with `TM_STORE_RAW=true` each repair order is kept as fetched
+    /// (detail, estimate, labor profit) in `tm_raw_payloads`; without it nothing is.
+    @Test func rawPayloadsAreKeptOnlyWhenAsked() throws {
+        guard let setup = try Setup() else { return }
+        defer { setup.dropSchema() }
+        let plain = try setup.ferry(["run", "--site", "shop_6212", "repair_orders_6212", "--id", "501"])
+        #expect(plain.status == 0, "\(plain.stdout)\(plain.stderr)")
+        #expect(try setup.rows("SELECT count(*) FROM tm_raw_payloads") == ["0"])
+
+        let raw = try setup.ferry(
+            ["run", "--site", "shop_6212", "repair_orders_6212", "--id", "501"],
+            environment: ["TM_STORE_RAW": "true"])
+        #expect(raw.status == 0, "\(raw.stdout)\(raw.stderr)")
+        #expect(
+            try setup.rows(
+                "SELECT shop_id, entity_type, tm_id, payload->>'repairOrderNumber', jsonb_array_length(payload->'estimate'->'jobs'), "
+                    + "payload->'profit'->'totalProfit'->>'profit' FROM tm_raw_payloads") == [
+                    "6212|repair_order|501|30501|3|53000"
+                ])
+    }
+
     /// The seed's `/api/sync/repair-orders/{ro_id}`: one repair order by id, through its
     /// detail, estimate and labor profit, without reading a job board.
     @Test func oneRepairOrderByID() throws {

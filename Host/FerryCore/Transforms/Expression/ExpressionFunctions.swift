@@ -15,7 +15,8 @@ enum ExpressionFunctions {
         "switch": (3, .max), "pick": (4, 4), "coalesce": (1, .max), "if_empty": (2, 2), "is_empty": (1, 1),
         "if": (3, 3),
         "sum": (1, 1), "min": (1, 1), "max": (1, 1), "count": (1, 1), "round": (1, 2),
-        "number": (1, 1), "string": (1, 1), "now": (0, 0), "date": (1, 2), "time": (1, 2),
+        "number": (1, 1), "string": (1, 1), "now": (0, 0), "record": (0, 0), "date": (1, 2),
+        "time": (1, 2),
     ]
 
     static func compile(_ name: String, _ nodes: [ExpressionNode], column: Int) throws(ExpressionError)
@@ -217,6 +218,8 @@ enum ExpressionFunctions {
             }
         case "now":
             return { scope in .string(scope.now) }
+        case "record":
+            return { scope in .object(scope.record) }
         default: // date, time
             return try compileTimestampPart(name, nodes, arguments, column: column)
         }
