@@ -158,7 +158,8 @@ public struct ServeAPI: Sendable {
             var item: [String: Any] = [
                 "site": state.key.site, "pipeline": state.key.pipeline, "running": state.running,
                 "schedule": state.schedule ?? NSNull(), "next_run": state.nextRun.map(iso) ?? NSNull(),
-                "full_schedule": state.fullSchedule ?? NSNull(), "next_full_run": state.nextFullRun.map(iso) ?? NSNull(),
+                "full_schedule": state.fullSchedule ?? NSNull(),
+                "next_full_run": state.nextFullRun.map(iso) ?? NSNull(),
             ]
             item["last_result"] =
                 state.lastResult.map { ["status": $0.status, "message": $0.message ?? NSNull()] as [String: Any] }
@@ -328,7 +329,8 @@ public struct ServeAPI: Sendable {
     private func filters(_ body: [String: Any]) throws -> [RecordFilter] {
         guard let value = body["filters"], !(value is NSNull) else { return [] }
         guard let object = value as? [String: Any], !object.isEmpty, object.count <= 100 else {
-            throw APIError(.badRequest, "'filters' must be an object of 1 to 100 fields, e.g. {\"Nummer\": \"11400-BE\"}")
+            throw APIError(
+                .badRequest, "'filters' must be an object of 1 to 100 fields, e.g. {\"Nummer\": \"11400-BE\"}")
         }
         return try object.keys.sorted().map { field in
             guard !field.isEmpty else { throw APIError(.badRequest, "'filters' names an empty field") }
@@ -337,7 +339,9 @@ public struct ServeAPI: Sendable {
             case let number as NSNumber where String(cString: number.objCType) == "c":
                 return RecordFilter(field: field, value: number.boolValue ? "true" : "false")
             case let number as NSNumber:
-                if let whole = Int64(exactly: number.doubleValue) { return RecordFilter(field: field, value: String(whole)) }
+                if let whole = Int64(exactly: number.doubleValue) {
+                    return RecordFilter(field: field, value: String(whole))
+                }
                 return RecordFilter(field: field, value: "\(number.doubleValue)")
             default:
                 throw APIError(.badRequest, "filter '\(field)' must be text, a number or a boolean")

@@ -107,7 +107,8 @@ public final class ServeScheduler: @unchecked Sendable {
         for action in actions {
             switch action {
             case .start(let key, let due, let full):
-                starts.append((key, RunRequest(key: key, options: RunOptions(fullRefresh: full), trigger: .schedule(due: due))))
+                starts.append(
+                    (key, RunRequest(key: key, options: RunOptions(fullRefresh: full), trigger: .schedule(due: due))))
             case .skip(let key, let due):
                 logger.notice(
                     "Scheduled run not started: the previous one is still running.", metadata: ["pipeline": "\(key)"])
@@ -236,7 +237,9 @@ public final class ServeScheduler: @unchecked Sendable {
                     key: entry.key, schedule: entry.schedule?.description,
                     nextRun: machine.nextRun(of: entry.key).map { Date(timeIntervalSince1970: TimeInterval($0)) },
                     fullSchedule: entry.fullSchedule?.description,
-                    nextFullRun: machine.nextFullRun(of: entry.key).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                    nextFullRun: machine.nextFullRun(of: entry.key).map {
+                        Date(timeIntervalSince1970: TimeInterval($0))
+                    },
                     running: machine.isRunning(entry.key), lastResult: lastResults[entry.key])
             }
         }

@@ -17,7 +17,7 @@ import Testing
         scheduler.start()
         defer { scheduler.stop() }
         #expect(scheduler.pipelines.first?.nextFullRun == start.addingTimeInterval(2 * 3600))
-        #expect(scheduler.pipelines.first?.fullSchedule == "CRON_TZ=UTC 0 2 * * *")
+        #expect(scheduler.pipelines.first?.fullSchedule?.hasSuffix(" 0 2 * * *") == true)
         clock.advance(to: start.addingTimeInterval(300))
         #expect(scheduler.waitForEvents { $0.filter { $0.finishedKey == a }.count == 1 })
         clock.advance(to: start.addingTimeInterval(2 * 3600))

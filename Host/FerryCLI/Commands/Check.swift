@@ -76,8 +76,8 @@ struct Check: ParsableCommand {
     static func schedules(of pipeline: PipelineConfig, in file: String) throws -> String {
         var parts: [String] = []
         for (key, text, what) in [
-            ("schedule", pipeline.schedule, "ferry serve runs it at"),
-            ("full_schedule", pipeline.fullSchedule, "in full at"),
+            ("schedule", pipeline.schedule, "schedule"),
+            ("full_schedule", pipeline.fullSchedule, "full schedule"),
         ] {
             guard let text else { continue }
             do {
@@ -87,12 +87,8 @@ struct Check: ParsableCommand {
             }
             parts.append("\(what) '\(text)'")
         }
-        return parts.isEmpty ? "" : " " + parts.joined(separator: ", ").capitalizedFirst + "."
+        return parts.isEmpty ? "" : " ferry serve: " + parts.joined(separator: ", ") + "."
     }
-}
-
-extension String {
-    fileprivate var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }
 
 /// `ferry discover CONNECTION`: the streams a source offers.

@@ -113,7 +113,8 @@ public final class PipelineRunner {
                 fullRefresh: checkpoint == nil && readsFromStart, since: since, until: options.until,
                 lookback: plan.lookback, cursorField: plan.cursorField, batchSize: plan.batchSize,
                 ids: options.recordIDs.isEmpty ? nil : options.recordIDs,
-                filters: options.filters.isEmpty ? nil : options.filters.map { ReadFilter(field: $0.field, value: $0.value) })
+                filters: options.filters.isEmpty
+                    ? nil : options.filters.map { ReadFilter(field: $0.field, value: $0.value) })
         }
         if plan.writeMode == .append && DeliveryGuarantee.appendIsAtLeastOnce(plan.destination) && !options.dryRun {
             logger.warning(

@@ -1,5 +1,5 @@
-import Foundation
 import FerryJSON
+import Foundation
 
 /// One `--filter FIELD=VALUE` (serve's `filters: {FIELD: VALUE}`): keep only source records
 /// whose top-level field `FIELD` equals `VALUE`, as the seed scripts' `--filters` did.
