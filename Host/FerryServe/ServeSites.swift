@@ -143,9 +143,11 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         defer { capture.keep(run: runID, in: workspace.store) }
         do {
             let plan = try workspace.plan(pipeline)
-            if request.options.fullRefresh && !request.options.dryRun {
+            let options = request.options
+            if options.fullRefresh && !options.dryRun && !options.isRanged && options.limit == nil {
                 // Kept before the run, as the run log keeps its start: a full run that fails or is
                 // stopped still counts, so a restart does not start the same missed full run again.
+                // A partial one (filters, ids, a range, a limit) is no full run.
                 try workspace.store.setValue(
                     String(Int64(started.timeIntervalSince1970)), scope: Self.fullRunScope, key: "\(plan.id)")
             }
