@@ -63,7 +63,7 @@ public enum Dashboard {
                 <td>\(escape(state.key.pipeline))</td><td class="status \(escape(status))">\(escape(status))</td>\
                 <td>\(last.map { escape(time(Date(timeIntervalSince1970: $0.startedAt))) } ?? "–")</td><td>\(escape(records))</td>\
                 <td>\(state.nextRun.map { escape(time($0)) } ?? "on demand")</td>\
-                <td><code>\(escape(state.schedule ?? "–"))</code></td></tr>
+                <td><code>\(escape(state.schedule ?? "–"))</code>\(fullSchedule(state))</td></tr>
 
                 """
         }
@@ -183,6 +183,13 @@ public enum Dashboard {
             \(rows)</tbody></table></section>
 
             """
+    }
+
+    /// The full schedule under the schedule, with the next full run, when the pipeline has one.
+    private static func fullSchedule(_ state: ServeScheduler.PipelineState) -> String {
+        guard let schedule = state.fullSchedule else { return "" }
+        let next = state.nextFullRun.map { ", next " + escape(time($0)) } ?? ""
+        return "<br>full: <code>\(escape(schedule))</code>\(next)"
     }
 
     /// Text safe in HTML content and attribute values.

@@ -110,6 +110,8 @@ enum OpenAPIDocument {
                                 pipeline: { type: string }
                                 schedule: { type: [string, "null"], description: "With its zone: CRON_TZ=Europe/Helsinki 0 6 * * *" }
                                 next_run: { type: [string, "null"], format: date-time }
+                                full_schedule: { type: [string, "null"], description: "When it runs in full (full_schedule), with its zone." }
+                                next_full_run: { type: [string, "null"], format: date-time }
                                 running: { type: boolean }
                                 last_run: { oneOf: [{ $ref: "#/components/schemas/Run" }, { type: "null" }] }
                                 last_result:
@@ -140,6 +142,12 @@ enum OpenAPIDocument {
                         days_back: { type: integer, minimum: 0, description: "Read from midnight UTC this many days ago (sets since)." }
                         record_id: { oneOf: [{ type: string }, { type: integer }], description: "Sync only this source record, by primary key (the stream must read single records); the checkpoint is left alone." }
                         record_ids: { type: array, minItems: 1, maxItems: 1000, items: { oneOf: [{ type: string }, { type: integer }] } }
+                        filters:
+                          type: object
+                          minProperties: 1
+                          maxProperties: 100
+                          additionalProperties: { oneOf: [{ type: string }, { type: number }, { type: boolean }] }
+                          description: "Sync only the source records whose fields have these values ({\"Nummer\": \"11400-BE\"}, all must hold): the checkpoint is left alone, nothing is deleted."
               responses:
                 "202": { description: Queued, content: { application/json: { schema: { $ref: "#/components/schemas/Accepted" } } } }
                 "400": { $ref: "#/components/responses/Error" }

@@ -158,6 +158,8 @@ public struct ServeAPI: Sendable {
             var item: [String: Any] = [
                 "site": state.key.site, "pipeline": state.key.pipeline, "running": state.running,
                 "schedule": state.schedule ?? NSNull(), "next_run": state.nextRun.map(iso) ?? NSNull(),
+                "full_schedule": state.fullSchedule ?? NSNull(),
+                "next_full_run": state.nextFullRun.map(iso) ?? NSNull(),
             ]
             item["last_result"] =
                 state.lastResult.map { ["status": $0.status, "message": $0.message ?? NSNull()] as [String: Any] }
@@ -173,7 +175,9 @@ public struct ServeAPI: Sendable {
     }
 
     private func trigger(pipeline: String, body: [String: Any]) throws -> Response {
-        let allowed: Set = ["site", "full", "since", "until", "limit", "days_back", "record_id", "record_ids"]
+        let allowed: Set = [
+            "site", "full", "since", "until", "limit", "days_back", "record_id", "record_ids", "filters",
+        ]
         if let unknown = body.keys.filter({ !allowed.contains($0) }).sorted().first {
             throw APIError(
                 .badRequest, "unknown key '\(unknown)'; a run takes \(allowed.sorted().joined(separator: ", "))")
@@ -206,6 +210,7 @@ public struct ServeAPI: Sendable {
             throw APIError(
                 .badRequest, "record_id reads only that record: it cannot be combined with full, since or until")
         }
+        options.filters = try filters(body)
         let keys = try keys(pipeline: pipeline, site: try field(body, "site", as: String.self))
         var accepted: [[String: String]] = []
         var busy: [[String: String]] = []
@@ -317,6 +322,31 @@ public struct ServeAPI: Sendable {
             ids += try list.map { try text($0, "record_ids") }
         }
         return ids
+    }
+
+    /// `filters`: `{"Nummer": "11400-BE"}`, as the seed's `run_sync --filters`; values text,
+    /// whole numbers or booleans (compared as JSON writes them).
+    private func filters(_ body: [String: Any]) throws -> [RecordFilter] {
+        guard let value = body["filters"], !(value is NSNull) else { return [] }
+        guard let object = value as? [String: Any], !object.isEmpty, object.count <= 100 else {
+            throw APIError(
+                .badRequest, "'filters' must be an object of 1 to 100 fields, e.g. {\"Nummer\": \"11400-BE\"}")
+        }
+        return try object.keys.sorted().map { field in
+            guard !field.isEmpty else { throw APIError(.badRequest, "'filters' names an empty field") }
+            switch object[field] {
+            case let text as String: return RecordFilter(field: field, value: text)
+            case let number as NSNumber where String(cString: number.objCType) == "c":
+                return RecordFilter(field: field, value: number.boolValue ? "true" : "false")
+            case let number as NSNumber:
+                if let whole = Int64(exactly: number.doubleValue) {
+                    return RecordFilter(field: field, value: String(whole))
+                }
+                return RecordFilter(field: field, value: "\(number.doubleValue)")
+            default:
+                throw APIError(.badRequest, "filter '\(field)' must be text, a number or a boolean")
+            }
+        }
     }
 
     private func field<T>(_ body: [String: Any], _ name: String, as type: T.Type) throws -> T? {

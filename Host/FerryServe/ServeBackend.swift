@@ -99,6 +99,9 @@ public protocol ServeBackend: AnyObject, Sendable {
     var configFile: String { get }
     /// When each pipeline last started, from the state store: missed runs are run once.
     func lastRunStarts() -> [PipelineID: Int64]
+    /// When each pipeline last started a full run that `ferry serve` began (its
+    /// `full_schedule` or the API's `full`): a missed full run is run once.
+    func lastFullRunStarts() -> [PipelineID: Int64]
     /// The pipelines of the same site that `key` runs after (`after:`); when one of
     /// them fails in the same round, `key` is skipped.
     func dependencies(of key: PipelineID) -> [String]
@@ -116,4 +119,9 @@ public protocol ServeBackend: AnyObject, Sendable {
     func runLog(_ run: RunID) -> [String]?
     /// The rate budgets the served connections name, as they stand now.
     func rateBudgets() -> [BudgetState]
+}
+
+extension ServeBackend {
+    /// No full runs recorded: a backend without full schedules.
+    public func lastFullRunStarts() -> [PipelineID: Int64] { [:] }
 }

@@ -49,7 +49,9 @@ public final class ServeScheduler: @unchecked Sendable {
         self.logger = logger
         self.metrics = metrics
         backend = try loader()
-        machine.load(backend.entries, lastRuns: backend.lastRunStarts(), now: Self.seconds(clock.now()))
+        machine.load(
+            backend.entries, lastRuns: backend.lastRunStarts(), lastFullRuns: backend.lastFullRunStarts(),
+            now: Self.seconds(clock.now()))
     }
 
     private static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
@@ -104,8 +106,9 @@ public final class ServeScheduler: @unchecked Sendable {
         var starts: [(PipelineID, RunRequest)] = []
         for action in actions {
             switch action {
-            case .start(let key, let due):
-                starts.append((key, RunRequest(key: key, trigger: .schedule(due: due))))
+            case .start(let key, let due, let full):
+                starts.append(
+                    (key, RunRequest(key: key, options: RunOptions(fullRefresh: full), trigger: .schedule(due: due))))
             case .skip(let key, let due):
                 logger.notice(
                     "Scheduled run not started: the previous one is still running.", metadata: ["pipeline": "\(key)"])
@@ -195,10 +198,12 @@ public final class ServeScheduler: @unchecked Sendable {
             return reason
         }
         let lastRuns = loaded.lastRunStarts()
+        let lastFullRuns = loaded.lastFullRunStarts()
         lock.withLock {
             retired = retired.filter { $0.backend != nil } + [WeakBackend(backend: backend)]
             backend = loaded
-            machine.load(loaded.entries, lastRuns: lastRuns, now: Self.seconds(clock.now()))
+            machine.load(
+                loaded.entries, lastRuns: lastRuns, lastFullRuns: lastFullRuns, now: Self.seconds(clock.now()))
         }
         logger.notice("Configuration reloaded.", metadata: ["pipelines": "\(loaded.entries.count)"])
         eventLog.append(.reloaded(pipelines: loaded.entries.count))
@@ -214,6 +219,10 @@ public final class ServeScheduler: @unchecked Sendable {
         public var schedule: String?
         /// When it next runs on its schedule.
         public var nextRun: Date?
+        /// Its full schedule (`full_schedule`) with its zone, if it has one.
+        public var fullSchedule: String?
+        /// When it next runs in full on its full schedule.
+        public var nextFullRun: Date?
         /// True while it runs (or waits in its site's queue).
         public var running: Bool
         /// How its latest run started by this process ended.
@@ -227,6 +236,10 @@ public final class ServeScheduler: @unchecked Sendable {
                 PipelineState(
                     key: entry.key, schedule: entry.schedule?.description,
                     nextRun: machine.nextRun(of: entry.key).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                    fullSchedule: entry.fullSchedule?.description,
+                    nextFullRun: machine.nextFullRun(of: entry.key).map {
+                        Date(timeIntervalSince1970: TimeInterval($0))
+                    },
                     running: machine.isRunning(entry.key), lastResult: lastResults[entry.key])
             }
         }

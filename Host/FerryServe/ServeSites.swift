@@ -61,17 +61,21 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         var entries: [ScheduleStateMachine.Entry] = []
         for site in sites {
             for pipeline in site.pipelines {
-                var schedule: CronSchedule?
-                if let text = pipeline.schedule {
+                func parsed(_ text: String?, key: String) throws -> CronSchedule? {
+                    guard let text else { return nil }
                     do {
-                        schedule = try CronSchedule(parsing: text, defaultTimeZone: defaultTimeZone)
+                        return try CronSchedule(parsing: text, defaultTimeZone: defaultTimeZone)
                     } catch {
                         throw WorkspaceError(
-                            "\(first.config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).schedule: \(error)"
+                            "\(first.config.sourceFile):\(pipeline.location.line): pipelines.\(pipeline.name).\(key): \(error)"
                         )
                     }
                 }
-                entries.append(.init(key: PipelineID(site: site.name, pipeline: pipeline.name), schedule: schedule))
+                entries.append(
+                    .init(
+                        key: PipelineID(site: site.name, pipeline: pipeline.name),
+                        schedule: try parsed(pipeline.schedule, key: "schedule"),
+                        fullSchedule: try parsed(pipeline.fullSchedule, key: "full_schedule")))
             }
         }
         self.sites = sites
@@ -88,6 +92,25 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
                 let id = PipelineID(site: site.name, pipeline: pipeline.name)
                 if let run = try? site.workspace.store.recentRuns(of: id, limit: 1).first {
                     starts[PipelineID(site: site.name, pipeline: pipeline.name)] = Int64(run.startedAt)
+                }
+            }
+        }
+        return starts
+    }
+
+    /// Where the start of each full run serve began is kept, by pipeline, in the state
+    /// store's values (the run log does not say whether a run was full).
+    static let fullRunScope = "ferry.serve.full_runs"
+
+    public func lastFullRunStarts() -> [PipelineID: Int64] {
+        var starts: [PipelineID: Int64] = [:]
+        for site in sites {
+            for pipeline in site.pipelines {
+                let id = PipelineID(site: site.name, pipeline: pipeline.name)
+                if let text = try? site.workspace.store.value(scope: Self.fullRunScope, key: "\(id)"),
+                    let seconds = Int64(text)
+                {
+                    starts[id] = seconds
                 }
             }
         }
@@ -120,6 +143,14 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         defer { capture.keep(run: runID, in: workspace.store) }
         do {
             let plan = try workspace.plan(pipeline)
+            let options = request.options
+            if options.fullRefresh && !options.dryRun && !options.isRanged && options.limit == nil {
+                // Kept before the run, as the run log keeps its start: a full run that fails or is
+                // stopped still counts, so a restart does not start the same missed full run again.
+                // A partial one (filters, ids, a range, a limit) is no full run.
+                try workspace.store.setValue(
+                    String(Int64(started.timeIntervalSince1970)), scope: Self.fullRunScope, key: "\(plan.id)")
+            }
             let runner = PipelineRunner(
                 plan: plan, store: workspace.store, options: request.options,
                 cancellation: workspace.cancellation, logger: logger)

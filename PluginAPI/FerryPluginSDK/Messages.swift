@@ -57,6 +57,18 @@ public struct Catalog: Sendable, Equatable {
     public func stream(named name: String) -> StreamDescriptor? { streams.first { $0.name == name } }
 }
 
+/// One condition of a filtered read (`ferry run --filter FIELD=VALUE`): the source record's
+/// top-level field equals the text. A source may narrow its reading with it; the host checks
+/// every record it delivers anyway, so a source that ignores it is still correct.
+public struct ReadFilter: Sendable, Equatable {
+    public var field: String
+    public var value: String
+    public init(field: String, value: String) {
+        self.field = field
+        self.value = value
+    }
+}
+
 /// What `read_open` receives.
 public struct ReadRequest: Sendable, Equatable {
     public var stream: String
@@ -74,15 +86,18 @@ public struct ReadRequest: Sendable, Equatable {
     /// Only these records, by primary key (`ids`), for a stream whose catalog entry says
     /// `reads_by_id`; nil: the stream as usual. Such a read never moves the checkpoint.
     public var ids: [String]?
+    /// Only records whose fields equal these values (`filters`, a JSON object), all of them;
+    /// nil: every record. Such a read never moves the checkpoint.
+    public var filters: [ReadFilter]?
 
     public init(
         stream: String, checkpoint: JSONValue? = nil, fullRefresh: Bool = false, since: String? = nil,
         until: String? = nil, lookback: Int? = nil, cursorField: String? = nil, batchSize: Int = 1000,
-        ids: [String]? = nil
+        ids: [String]? = nil, filters: [ReadFilter]? = nil
     ) {
         self.stream = stream; self.checkpoint = checkpoint; self.fullRefresh = fullRefresh
         self.since = since; self.until = until; self.lookback = lookback; self.cursorField = cursorField
-        self.batchSize = batchSize; self.ids = ids
+        self.batchSize = batchSize; self.ids = ids; self.filters = filters
     }
 
     public var json: JSONValue {
@@ -95,6 +110,7 @@ public struct ReadRequest: Sendable, Equatable {
         if let lookback { o["lookback"] = .int(Int64(lookback)) }
         if let cursorField { o["cursor_field"] = .string(cursorField) }
         if let ids { o["ids"] = .array(ids.map(JSONValue.string)) }
+        if let filters { o["filters"] = .object(JSONObject(filters.map { (key: $0.field, value: .string($0.value)) })) }
         return .object(o)
     }
 
@@ -108,7 +124,16 @@ public struct ReadRequest: Sendable, Equatable {
             lookback: json["lookback"]?.intValue.map(Int.init),
             cursorField: json["cursor_field"]?.stringValue,
             batchSize: json["batch_size"]?.intValue.map(Int.init) ?? 1000,
-            ids: try json["ids"].map { try stringList($0, key: "ids") })
+            ids: try json["ids"].map { try stringList($0, key: "ids") },
+            filters: try json["filters"].map { value in
+                guard let object = value.objectValue else { throw MessageError("'filters' must be an object") }
+                return try object.map { entry in
+                    guard let text = entry.value.stringValue else {
+                        throw MessageError("filter '\(entry.key)' must be text")
+                    }
+                    return ReadFilter(field: entry.key, value: text)
+                }
+            })
     }
 }
 

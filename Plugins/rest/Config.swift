@@ -42,7 +42,7 @@ struct RESTStream {
     static let keys = [
         "name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
         "filter_param", "pagination", "method", "body", "cursor_default", "until_param", "until_filter", "requests",
-        "detail", "children",
+        "detail", "children", "field_filter",
     ]
 
     var name: String
@@ -57,6 +57,9 @@ struct RESTStream {
     /// Filter expression with `{cursor}` (`modified_date > "{cursor}"`), sent in `filterParam`.
     var cursorFilter: String?
     var filterParam: String
+    /// Filter expression with `{field}` and `{value}` (`{field} = "{value}"`, the default for
+    /// 4d) that carries each of a filtered run's conditions (`ferry run --filter`) in `filterParam`.
+    var fieldFilter: String?
     var pagination: Pagination.Style
     /// Where the API states its totals, checked against what each page holds.
     var totals: Pagination.Totals
@@ -119,6 +122,11 @@ struct RESTStream {
         filterParam = try text("filter_param") ?? (pagination.isFourD ? "$filter" : "filter")
         if cursorFilter.map({ !$0.contains("{cursor}") }) == true {
             throw PluginError.invalid("\(where_).cursor_filter must contain {cursor}, where the last cursor value goes")
+        }
+        fieldFilter = try text("field_filter") ?? (pagination.isFourD ? #"{field} = "{value}""# : nil)
+        if let fieldFilter, !fieldFilter.contains("{field}") || !fieldFilter.contains("{value}") {
+            throw PluginError.invalid(
+                "\(where_).field_filter must contain {field} and {value}, where a --filter's field and value go")
         }
         method = (try text("method") ?? "GET").uppercased()
         guard method == "GET" || method == "POST" else {

@@ -24,7 +24,7 @@ public enum RESTPlugin: FerryPlugin {
             "streams": [
                 "type": "array",
                 "description": .string(
-                    "Streams: name, path, query, records_path, primary_key, cursor_field, cursor_param, cursor_filter, filter_param, "
+                    "Streams: name, path, query, records_path, primary_key, cursor_field, cursor_param, cursor_filter, filter_param, field_filter, "
                         + "until_param, until_filter, method, body, cursor_default, pagination (type none|page|offset|cursor|link|4d|keyset; "
                         + "page_size, size_param, page_param, start_page, offset_param, limit_param, cursor_param, next_path, has_more_path, key_param, "
                         + "total_path, total_pages_path, stop short_page|empty_page), requests (lists of extra query parameters, "

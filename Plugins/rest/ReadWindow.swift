@@ -17,6 +17,8 @@ struct ReadWindow {
     var checkpointKeys: [JSONValue]
     var since: JSONValue?
     var until: JSONValue?
+    /// A filtered run's conditions (`ferry run --filter`), for `field_filter`.
+    var filters: [ReadFilter] = []
 
     init(request: ReadRequest, stream: RESTStream) throws {
         let checkpoint = request.fullRefresh ? nil : request.checkpoint
@@ -24,6 +26,7 @@ struct ReadWindow {
         since = request.since.map(JSONValue.string)
         until = request.until.map(JSONValue.string)
         checkpointKeys = []
+        filters = request.filters ?? []
         if (since != nil || until != nil) && stream.cursorField == nil {
             throw PluginError.invalid(
                 "stream '\(stream.name)' has no cursor_field, so --since and --until cannot select a range of it")

@@ -334,6 +334,17 @@ final class RESTReader: BatchReader {
             if let param = stream.untilParam { query.append((param, text)) }
             if let template = stream.untilFilter { conditions.append(template.replacing("{until}", with: text)) }
         }
+        if let template = stream.fieldFilter {
+            // A value holding a quote, or a field that is not a plain name, is not pushed down (it could
+            // end the template's quoting); the host checks every record against the filters anyway.
+            for filter in window.filters
+            where !filter.value.contains("\"") && !filter.value.contains("'")
+                && filter.field.wholeMatch(of: #/[A-Za-z_][A-Za-z0-9_.]*/#) != nil
+            {
+                conditions.append(
+                    template.replacing("{field}", with: filter.field).replacing("{value}", with: filter.value))
+            }
+        }
         guard !conditions.isEmpty else { return query }
         let condition = conditions.count == 1 ? conditions[0] : conditions.map { "(\($0))" }.joined(separator: " AND ")
         if let index = query.firstIndex(where: { $0.0 == stream.filterParam }) {

@@ -18,14 +18,21 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
     var outcomes: [String: String] = [:] // pipeline → status
     var after: [String: [String]] = [:] // pipeline → the pipelines it runs after
     var lastStarts: [PipelineID: Int64] = [:]
+    var lastFullStarts: [PipelineID: Int64] = [:]
     var failureMessage = "it broke"
     var openDeadLetters = 0
 
-    init(_ schedules: [(String, String?)], site: String = "") throws {
+    /// - Parameters:
+    ///   - schedules: each pipeline with its schedule.
+    ///   - fullSchedules: pipelines' full schedules (`full_schedule`), by name.
+    ///   - site: the site of every pipeline.
+    init(_ schedules: [(String, String?)], fullSchedules: [String: String] = [:], site: String = "") throws {
+        let utc = TimeZone(identifier: "UTC")!
         entries = try schedules.map { name, text in
             .init(
                 key: PipelineID(site: site, pipeline: name),
-                schedule: try text.map { try CronSchedule(parsing: $0, defaultTimeZone: TimeZone(identifier: "UTC")!) })
+                schedule: try text.map { try CronSchedule(parsing: $0, defaultTimeZone: utc) },
+                fullSchedule: try fullSchedules[name].map { try CronSchedule(parsing: $0, defaultTimeZone: utc) })
         }
     }
 
@@ -40,6 +47,7 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
     }
 
     func lastRunStarts() -> [PipelineID: Int64] { lastStarts }
+    func lastFullRunStarts() -> [PipelineID: Int64] { lastFullStarts }
     func dependencies(of key: PipelineID) -> [String] { after[key.pipeline] ?? [] }
 
     func execute(_ request: RunRequest) -> RunResult {

@@ -1,5 +1,8 @@
 import ArgumentParser
+import FerryCore
 import FerryEngine
+import FerrySchedule
+import Foundation
 
 /// `ferry check`: opens every connection of the site and runs its health check,
 /// then prepares every pipeline as `run` would (source stream, key, transform
@@ -41,7 +44,9 @@ struct Check: ParsableCommand {
             do {
                 let plan = try workspace.plan(pipeline) // its connections close when the plan is released
                 let outputs = pipeline.outputs.isEmpty ? "" : " Outputs, parents first: " + plan.outputSummary + "."
-                pipelines.append(Result(name: pipeline.name, plugin: "", ok: true, message: "Ready to run." + outputs))
+                let schedules = try Self.schedules(of: pipeline, in: workspace.config.sourceFile)
+                pipelines.append(
+                    Result(name: pipeline.name, plugin: "", ok: true, message: "Ready to run." + outputs + schedules))
             } catch {
                 pipelines.append(Result(name: pipeline.name, plugin: "", ok: false, message: failed(error)))
             }
@@ -64,6 +69,25 @@ struct Check: ParsableCommand {
             print(plans.rendered)
         }
         if exitStatus != ExitStatus.success { throw ExitCode(exitStatus) }
+    }
+
+    /// What `ferry serve` does with the pipeline's schedules, checked as serve checks them
+    /// (fields and zone; serve's `--time-zone` applies to those that name none).
+    static func schedules(of pipeline: PipelineConfig, in file: String) throws -> String {
+        var parts: [String] = []
+        for (key, text, what) in [
+            ("schedule", pipeline.schedule, "schedule"),
+            ("full_schedule", pipeline.fullSchedule, "full schedule"),
+        ] {
+            guard let text else { continue }
+            do {
+                _ = try CronSchedule(parsing: text, defaultTimeZone: .current)
+            } catch {
+                throw WorkspaceError("\(file):\(pipeline.location.line): pipelines.\(pipeline.name).\(key): \(error)")
+            }
+            parts.append("\(what) '\(text)'")
+        }
+        return parts.isEmpty ? "" : " ferry serve: " + parts.joined(separator: ", ") + "."
     }
 }
 

@@ -58,6 +58,13 @@ struct Run: ParsableCommand {
     var recordIDs: [String] = []
 
     @Option(
+        name: .customLong("filter"),
+        help: ArgumentHelp(
+            "Sync only the source records whose field has this value (repeatable; all must hold), e.g. Nummer=11400-BE; the checkpoint stays, nothing is deleted.",
+            valueName: "field=value"))
+    var filterArguments: [String] = []
+
+    @Option(
         help: ArgumentHelp(
             "For mirror pipelines: allow deleting up to this many records (a count, or a share such as 100%) in this run, instead of their max_delete.",
             valueName: "limit"))
@@ -75,6 +82,19 @@ struct Run: ParsableCommand {
                 "--id syncs only those records: it cannot be combined with --full, --since or --until")
         }
         if recordIDs.contains(where: \.isEmpty) { throw ValidationError("--id needs a record key, got an empty one") }
+        if !filterArguments.isEmpty {
+            do {
+                try RecordFilter.validate(try filters())
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            // Field names belong to one source's records: a filter over every pipeline is a slip.
+            if pipelines.isEmpty {
+                throw ValidationError(
+                    "--filter applies to the source records of the pipelines named: name them (ferry run products --filter Nummer=11400-BE)"
+                )
+            }
+        }
         try validateDiff()
         if let maxDelete, DeleteLimit(parsing: maxDelete) == nil {
             throw ValidationError(
@@ -86,6 +106,8 @@ struct Run: ParsableCommand {
             }
         }
     }
+
+    private func filters() throws -> [RecordFilter] { try filterArguments.map(RecordFilter.init(parsing:)) }
 
     func run() throws {
         let workspace = try global.workspace()
@@ -100,7 +122,7 @@ struct Run: ParsableCommand {
         let options = RunOptions(
             fullRefresh: full, since: since, until: until, dryRun: dryRun || diff, limit: limit,
             maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)), diffLimit: diff ? diffLimit ?? 100 : nil,
-            recordIDs: recordIDs)
+            recordIDs: recordIDs, filters: try filters())
         var diffs: [PipelineDiff] = []
         var reports: [RunReport] = []
         var failures: [(String, String)] = []

@@ -10,7 +10,8 @@ extension ConfigParser {
     static let connectionKeys = ["plugin", "config", "budget", "http"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
-        "on_error", "transforms", "transform_plugins", "schedule", "destination_cursor", "change_detection",
+        "on_error", "transforms", "transform_plugins", "schedule", "full_schedule", "destination_cursor",
+        "change_detection",
         "max_delete", "after",
         "conflicts", "since", "until", "timezone", "outputs",
     ]
@@ -176,6 +177,7 @@ extension ConfigParser {
             }
         }
         if let field = fields.optional("schedule") { pipeline.schedule = try schedule(field) }
+        if let field = fields.optional("full_schedule") { pipeline.fullSchedule = try schedule(field) }
         pipeline.destinationCursor = try fields.optional("destination_cursor").map(string)
         if let field = fields.optional("change_detection") {
             pipeline.changeDetection = try boolean(field)

@@ -84,6 +84,10 @@ public struct PipelineConfig: Sendable, Equatable {
     public var transformPlugins: [String]
     /// A five-field cron expression for serve mode, if any.
     public var schedule: String?
+    /// A five-field cron expression at which serve mode runs the pipeline in full (as
+    /// `ferry run --full`), if any; when it and ``schedule`` are due together, the full run
+    /// wins and the pipeline runs once.
+    public var fullSchedule: String?
     /// A stream of the destination connection whose record says where the data stored
     /// there ends (`{"time": "<ISO 8601>"}`, e.g. the `influxdb` plugin's `latest`): the
     /// run then reads from that time minus ``lookback`` instead of from its checkpoint.

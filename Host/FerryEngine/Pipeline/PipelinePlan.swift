@@ -128,12 +128,15 @@ public struct RunOptions: Sendable {
     /// Only these source records, by primary key (`--id`, serve's `record_ids`): read through
     /// a stream that declares `reads_by_id`; empty: the stream as usual.
     public var recordIDs: [String] = []
+    /// Only source records whose fields equal these values (`--filter`, serve's `filters`):
+    /// a partial run, like `recordIDs` (see `isRanged`); empty: every record.
+    public var filters: [RecordFilter] = []
     public init(
         fullRefresh: Bool = false, since: String? = nil, until: String? = nil, dryRun: Bool = false, limit: Int? = nil,
-        maxDelete: DeleteLimit? = nil, diffLimit: Int? = nil, recordIDs: [String] = []
+        maxDelete: DeleteLimit? = nil, diffLimit: Int? = nil, recordIDs: [String] = [], filters: [RecordFilter] = []
     ) {
         self.fullRefresh = fullRefresh; self.since = since; self.until = until; self.dryRun = dryRun; self.limit = limit
-        self.maxDelete = maxDelete; self.diffLimit = diffLimit; self.recordIDs = recordIDs
+        self.maxDelete = maxDelete; self.diffLimit = diffLimit; self.recordIDs = recordIDs; self.filters = filters
     }
 
     /// A run over an explicit range (`--since`, with or without `--until`): it reads what it
@@ -141,7 +144,9 @@ public struct RunOptions: Sendable {
     /// whatever lies between the stored checkpoint and `--since`. `--until` alone continues
     /// from the checkpoint, so its progress is stored as usual.
     /// A run of single records (`--id`) is ranged too: it must not move the stream's cursor.
-    public var isRanged: Bool { since != nil || !recordIDs.isEmpty }
+    /// So is a filtered run (`--filter`): it skips records, and a checkpoint past them would
+    /// lose them for every later incremental run.
+    public var isRanged: Bool { since != nil || !recordIDs.isEmpty || !filters.isEmpty }
 
     /// These options with the pipeline's own `since`/`until` where they give none, relative
     /// values resolved against `now` in the pipeline's zone: once per run, so every reader
@@ -157,6 +162,16 @@ public struct RunOptions: Sendable {
                 throw RunOptionError("\(name) must be \(DateBound.forms), got '\(text)'")
             }
             return bound.resolved(now: now, timeZone: zone)
+        }
+        if !filters.isEmpty {
+            try RecordFilter.validate(filters)
+            // A mirror run deletes what it did not see: a filtered one sees almost nothing.
+            guard plan.writeMode != .mirror else {
+                throw RunOptionError(
+                    "a filtered run (--filter) reads only the matching records: pipeline '\(plan.id.pipeline)' "
+                        + "mirrors its source (write: mirror) and would delete every other record; run it without --filter"
+                )
+            }
         }
         if !recordIDs.isEmpty {
             // Single records: no window, no full read; the source fetches exactly these.

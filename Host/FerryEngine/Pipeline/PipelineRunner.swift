@@ -99,17 +99,22 @@ public final class PipelineRunner {
 
     private func runBatches(runID: RunID, totals: inout BatchCounts) throws -> RunOutcome.Status {
         let fullRefresh = options.fullRefresh || plan.fullSync || plan.writeMode == .mirror
-        var position = try startingPosition(runID: runID, fullRefresh: fullRefresh)
+        // A filtered run looks at every record its filters name, wherever the checkpoint stands
+        // (as `--id` does); unchanged ones are still skipped unless it is `--full` too.
+        let readsFromStart = fullRefresh || !options.filters.isEmpty
+        var position = try startingPosition(runID: runID, fullRefresh: readsFromStart)
         var since = options.since
-        if since == nil, !fullRefresh, options.recordIDs.isEmpty, let cursorStream = plan.destinationCursor {
+        if since == nil, !fullRefresh, !options.isRanged, let cursorStream = plan.destinationCursor {
             since = try startFromDestination(cursorStream)
         }
         func readRequest(from checkpoint: String?) throws -> ReadRequest {
             ReadRequest(
                 stream: plan.sourceStream, checkpoint: try checkpoint.map { try parser.parse($0) },
-                fullRefresh: checkpoint == nil && fullRefresh, since: since, until: options.until,
+                fullRefresh: checkpoint == nil && readsFromStart, since: since, until: options.until,
                 lookback: plan.lookback, cursorField: plan.cursorField, batchSize: plan.batchSize,
-                ids: options.recordIDs.isEmpty ? nil : options.recordIDs)
+                ids: options.recordIDs.isEmpty ? nil : options.recordIDs,
+                filters: options.filters.isEmpty
+                    ? nil : options.filters.map { ReadFilter(field: $0.field, value: $0.value) })
         }
         if plan.writeMode == .append && DeliveryGuarantee.appendIsAtLeastOnce(plan.destination) && !options.dryRun {
             logger.warning(
@@ -160,6 +165,19 @@ public final class PipelineRunner {
             readFailures = RetrySchedule()
             FailPoints.hit("after_read")
             try SourceBatchCheck(plan: plan).validate(batch)
+            if !options.filters.isEmpty {
+                batch = try keepingMatches(of: batch)
+                if batch.count == 0 {
+                    // Nothing of this batch is for this run (a ranged run: no checkpoint to store).
+                    if let next = batch.checkpoint {
+                        lastCheckpoint = next
+                        batchesSinceCheckpoint = 0
+                    } else {
+                        batchesSinceCheckpoint += 1
+                    }
+                    continue
+                }
+            }
             batchesSinceCheckpoint += 1
             var complete = true
             if let limit = options.limit, totals.read + batch.count > limit {
@@ -256,7 +274,8 @@ public final class PipelineRunner {
         runID: RunID, fullRefresh: Bool, seenKeys: inout Set<UInt64>,
         totals: inout BatchCounts
     ) throws -> [UInt64: Int] {
-        guard !options.dryRun else { return [:] }
+        // A filtered run writes only what its filters name; waiting records wait for the next run.
+        guard !options.dryRun, options.filters.isEmpty else { return [:] }
         let waiting = try store.parkedRecords(for: plan.id, limit: Int.max)
         guard !waiting.isEmpty else { return [:] }
         let attempts = Dictionary(waiting.map { (XXHash64.hash($0.recordBytes), $0.attempts) }, uniquingKeysWith: max)
@@ -374,6 +393,19 @@ public final class PipelineRunner {
         guard !options.dryRun else { return [] }
         return Set(
             try store.deadLetters(for: plan.id, includeReplayed: false, limit: Int.max).map(DeadLetterFingerprint.of))
+    }
+
+    /// The batch's records that every `--filter` matches, with the batch's checkpoint (which
+    /// a filtered run never stores: it only marks where a retried read starts again).
+    private func keepingMatches(of batch: SourceBatch) throws -> SourceBatch {
+        let lines = LineIndex(batch.records)
+        var kept: [[UInt8]] = []
+        for index in 0..<lines.count {
+            let bytes = lines.bytes(of: index)
+            let record = try parser.parse(bytes)
+            if options.filters.allSatisfy({ $0.matches(record) }) { kept.append(bytes) }
+        }
+        return SourceBatch(records: joinedLines(kept), count: kept.count, checkpoint: batch.checkpoint)
     }
 
     private func truncated(_ batch: SourceBatch, to count: Int) -> SourceBatch {
