@@ -32,6 +32,9 @@ public final class Workspace {
     private let searchPath: PluginSearchPath
     /// When set, every HTTP exchange is saved here, redacted (`ferry run --record DIR`).
     public var recordFolder: String?
+    /// When set, every connection's HTTP requests are answered from the exchanges a
+    /// recording saved here, and none reaches the network (`ferry run --replay DIR`).
+    public var replayFolder: String?
     /// Told of every HTTP attempt of every connection opened from now on (serve's metrics).
     public var httpObserver: (any HTTPTrafficObserver)?
     /// Connections opened so far, so a stop request reaches the plugins too.
@@ -130,6 +133,7 @@ public final class Workspace {
             httpConfig.auth = .oauth2(tokenURL: tokenURL, credentials: credentials)
         }
         var transport: any HTTPTransport = CurlTransport(isCancelled: { cancellation.isCancelled })
+        if let replayFolder { transport = try ReplayTransport(folder: replayFolder, connectionName: name) }
         if let recordFolder {
             transport = try RecordingTransport(
                 base: transport, folder: recordFolder, connectionName: name, redactor: redactor)

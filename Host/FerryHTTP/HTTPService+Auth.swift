@@ -145,6 +145,11 @@ extension HTTPService {
                     return .success(token)
                 case .fail(let message):
                     return .failure(HTTPError(.auth, redactor.redact("connection '\(connectionName)': \(message)")))
+                case .persist(let refreshToken) where refreshToken.allSatisfy({ $0 == "*" }):
+                    // A replayed recording's masked token (`ferry run --replay`): keeping it would
+                    // replace the real one in the state store.
+                    session!.refreshTokenPersisted()
+                    action = session!.prepare(now: clock.now())
                 case .persist(let refreshToken):
                     redactor.add(refreshToken)
                     do {
