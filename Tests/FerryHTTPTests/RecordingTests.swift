@@ -52,6 +52,25 @@ import Testing
 }
 
 extension RecordingTests {
+    /// A rest source behind an OAuth 2 refresh-token grant (`FIRST_REFRESH`) into a file.
+    static func oauthConfig(endpoint: String) -> String {
+        """
+        state: state.db
+        connections:
+          api:
+            plugin: rest
+            http:
+              endpoint: "\(endpoint)"
+              auth: { type: oauth2, grant: refresh_token, token_url: /token, client_id: app, refresh_token: "${FIRST_REFRESH}" }
+            config:
+              streams:
+                - { name: items, path: items, records_path: data, primary_key: id }
+          out: { plugin: file, config: { path: out.jsonl } }
+        pipelines:
+          items: { source: { connection: api, stream: items }, destination: { connection: out } }
+        """
+    }
+
     @Test func tokenExchangesAreSavedWithTheirTokensMasked() throws {
         let access = "at-Fresh-Access-5521", rotated = "rt-Rotated-Refresh-7730", first = "rt-First-Refresh-1184"
         let server = try LoopbackServer { request in
@@ -64,23 +83,7 @@ extension RecordingTests {
             return .json(#"{"data":[{"id":1}]}"#)
         }
         let sandbox = try Sandbox()
-        let config = try sandbox.write(
-            "ferry.yaml",
-            """
-            state: state.db
-            connections:
-              api:
-                plugin: rest
-                http:
-                  endpoint: "\(server.url)"
-                  auth: { type: oauth2, grant: refresh_token, token_url: /token, client_id: app, refresh_token: "${FIRST_REFRESH}" }
-                config:
-                  streams:
-                    - { name: items, path: items, records_path: data, primary_key: id }
-              out: { plugin: file, config: { path: out.jsonl } }
-            pipelines:
-              items: { source: { connection: api, stream: items }, destination: { connection: out } }
-            """)
+        let config = try sandbox.write("ferry.yaml", Self.oauthConfig(endpoint: server.url))
         let outcome = try sandbox.ferry(
             ["run", "--config", config, "--record", "traffic", "--log-level", "debug"],
             environment: ["FIRST_REFRESH": first])

@@ -88,21 +88,7 @@ import Testing
             }
             return .json(#"{"data":[{"id":1}]}"#)
         }
-        let config = """
-            state: state.db
-            connections:
-              api:
-                plugin: rest
-                http:
-                  endpoint: "\(server.url)"
-                  auth: { type: oauth2, grant: refresh_token, token_url: /token, client_id: app, refresh_token: "${FIRST_REFRESH}" }
-                config:
-                  streams:
-                    - { name: items, path: items, records_path: data, primary_key: id }
-              out: { plugin: file, config: { path: out.jsonl } }
-            pipelines:
-              items: { source: { connection: api, stream: items }, destination: { connection: out } }
-            """
+        let config = RecordingTests.oauthConfig(endpoint: server.url)
         let recorded = try Sandbox()
         try recorded.write("ferry.yaml", config)
         #expect(try recorded.ferry(["run", "--record", "traffic"], environment: ["FIRST_REFRESH": "rt-1"]).status == 0)
