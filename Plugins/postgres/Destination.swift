@@ -28,6 +28,8 @@ final class PostgresDestination {
     private var batchesReady = false
     /// The id of the multi-write transaction kept open (ABI 1.2), if any.
     private var openTransaction: String?
+    /// Reference columns of rows written in the open transaction, filled before it commits.
+    private var pendingReferences: [PendingReferences] = []
     /// Where checkpoints are kept with the rows.
     var checkpoints: CheckpointTable { CheckpointTable(schema: config.schema) }
 
@@ -122,13 +124,13 @@ final class PostgresDestination {
                 if let references = config.references[request.stream] {
                     let refused = Set(rejections.map(\.index))
                     let written = objects.enumerated().compactMap { refused.contains($0.offset) ? nil : $0.element }
-                    let key = target.isEmpty ? request.primaryKey : target
-                    let unresolved = try resolve(references, in: table, rows: written, key: key, client: client)
-                    if unresolved > 0 {
-                        host.log(
-                            .warning, "Rows written without a value for a reference: no matching row yet.",
-                            ["table": .string(name.description), "rows": .int(Int64(unresolved))])
-                    }
+                    // In a multi-write transaction the links are filled before its commit, when every
+                    // output of the batch is written, whichever order the outputs came in.
+                    pendingReferences.append(
+                        PendingReferences(
+                            references: references, table: table, rows: written,
+                            key: target.isEmpty ? request.primaryKey : target))
+                    if !joined { try resolvePendingReferences() }
                 }
             }
             if request.operation == .append && !request.batchID.isEmpty {
@@ -178,6 +180,7 @@ final class PostgresDestination {
         }
         if savepoint { try client.execute("RELEASE SAVEPOINT ferry_write") }
         if transaction.commit {
+            try resolvePendingReferences()
             try client.execute("COMMIT")
             openTransaction = nil
         }
@@ -195,6 +198,21 @@ final class PostgresDestination {
         tables.removeAll()
         conflictTargets.removeAll()
         batchesReady = false
+        if !toSavepoint { pendingReferences.removeAll() }
+    }
+
+    /// Fills the reference columns of the rows written since the last call.
+    private func resolvePendingReferences() throws {
+        defer { pendingReferences.removeAll() }
+        for pending in pendingReferences {
+            let unresolved = try resolve(
+                pending.references, in: pending.table, rows: pending.rows, key: pending.key, client: client)
+            if unresolved > 0 {
+                host.log(
+                    .warning, "Rows written without a value for a reference: no matching row yet.",
+                    ["table": .string(pending.table.name.description), "rows": .int(Int64(unresolved))])
+            }
+        }
     }
 
     // MARK: Rows

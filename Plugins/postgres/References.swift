@@ -5,8 +5,9 @@ import FerryPluginSDK
 /// from a row of another table found by matching columns — a child's link to its parent's
 /// generated key (a job's `repair_order_id` = the `id` uuid of the repair order with the same
 /// `shop_id` and `tm_id` = the job's `ro_tm_id`), as warehouses that key rows by their own
-/// UUIDs want. Resolved in SQL inside the batch's transaction, so a parent written earlier in
-/// the same fan-out batch is found, and only the batch's rows are touched.
+/// UUIDs want. Resolved in SQL inside the batch's transaction, just before it commits, so a
+/// parent written by any output of the same fan-out batch is found, whatever the outputs'
+/// order, and only the batch's rows are touched.
 struct Reference: Equatable {
     /// The column to fill.
     var column: String
@@ -65,6 +66,14 @@ struct Reference: Equatable {
             return (this, column)
         }
     }
+}
+
+/// Rows of one write whose reference columns are still to fill.
+struct PendingReferences {
+    var references: [Reference]
+    var table: TableSchema
+    var rows: [JSONObject]
+    var key: [String]
 }
 
 extension PostgresDestination {

@@ -22,6 +22,12 @@ struct ConfigFields {
         return string
     }
 
+    func flag(_ key: String) throws -> Bool? {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let flag = value.boolValue else { throw PluginError.invalid("\(location).\(key) must be true or false") }
+        return flag
+    }
+
     func requiredText(_ key: String) throws -> String {
         guard let text = try text(key), !text.isEmpty else {
             throw PluginError.invalid("\(location).\(key) is required")

@@ -4,7 +4,9 @@ import FerryPluginSDK
 /// `detail:` of a stream: one request per listed record (`repair-order/{id}`), its object
 /// merged over the listed record, merged under a key, or put in its place.
 struct Detail {
-    static let keys = ["path", "query", "records_path", "mode", "into", "concurrency", "reject_statuses", "also"]
+    static let keys = [
+        "path", "query", "records_path", "mode", "into", "concurrency", "reject_statuses", "also", "optional",
+    ]
     static let defaultConcurrency = 4
     /// Statuses that mean "this record is gone": the record is dead-lettered, the read goes on.
     static let defaultRejectStatuses: Set<Int> = [404, 410]
@@ -23,6 +25,10 @@ struct Detail {
     /// `also:`: further requests per record, each merged into what the ones before made
     /// (Tekmetric's estimate and labor profit after the repair order), in order.
     let also: [Detail]
+    /// For an `also:` request: a record without the path's field, or whose request answers a
+    /// reject status, goes on without `into` instead of being rejected (a repair order whose
+    /// customer was deleted is still a repair order).
+    let optional: Bool
 
     init(_ object: JSONObject, at where_: String, nested: Bool = false) throws {
         let fields = try ConfigFields(object, at: where_, keys: Self.keys)
@@ -39,6 +45,10 @@ struct Detail {
         concurrency = try fields.concurrency(default: Self.defaultConcurrency)
         rejectStatuses = try fields.statuses("reject_statuses") ?? Self.defaultRejectStatuses
         also = try Self.also(object["also"], at: "\(where_).also", nested: nested)
+        optional = try fields.flag("optional") ?? false
+        if optional && !nested {
+            throw PluginError.invalid("\(where_).optional is for also: requests; the detail itself is the record")
+        }
         if nested && mode == .replace {
             throw PluginError.invalid(
                 "\(where_).mode must be merge: a further request completes the record, it cannot replace it")
@@ -88,6 +98,8 @@ struct Detail {
     private func fetch(_ record: JSONObject, stream: String, host: HostServices) throws -> JSONObject {
         let path: String
         switch self.path.path(for: record) {
+        case .failure where optional:
+            return record
         case .failure(let missing):
             return SourceRejection.mark(
                 record,
@@ -100,7 +112,9 @@ struct Detail {
         guard response.isSuccess else {
             let what =
                 "stream '\(stream)': detail GET \(path) answered HTTP \(response.status): \(response.text.prefix(200))"
-            if rejectStatuses.contains(response.status) { return SourceRejection.mark(record, error: what) }
+            if rejectStatuses.contains(response.status) {
+                return optional ? record : SourceRejection.mark(record, error: what)
+            }
             if response.status >= 500 { throw PluginError.retryable(what) }
             throw PluginError.invalid(what + " (only detail.reject_statuses reject the record alone)")
         }

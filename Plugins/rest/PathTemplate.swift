@@ -4,23 +4,28 @@ import FerryURL
 
 /// A request path with `{field}` placeholders filled from a record (`repair-order/{id}`,
 /// `systems/{key}/technical-data`, `clients/{customer.id}/pianos`): each value is
-/// percent-encoded, so a key cannot add path segments or a query.
+/// percent-encoded, so a key cannot add path segments or a query. A placeholder may name
+/// alternatives, the first with a value used: `customer/{customerId|customer.id}` for an API
+/// that sends the id flat in some answers and nested in others (Tekmetric).
 struct PathTemplate {
     let text: String
-    /// The dotted field paths of the placeholders, in order.
-    let fields: [[String]]
+    /// Per placeholder, in order: its text and the dotted field paths it may take its value from.
+    let fields: [(placeholder: String, alternatives: [[String]])]
 
     init(_ text: String, at where_: String) throws {
         self.text = text
-        var fields: [[String]] = []
+        var fields: [(placeholder: String, alternatives: [[String]])] = []
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "{") {
             guard let close = rest[open...].firstIndex(of: "}") else {
                 throw PluginError.invalid("\(where_): '{' without '}' in '\(text)'")
             }
             let name = rest[rest.index(after: open)..<close]
-            guard !name.isEmpty else { throw PluginError.invalid("\(where_): an empty {} in '\(text)'") }
-            fields.append(name.split(separator: ".").map(String.init))
+            let alternatives = name.split(separator: "|", omittingEmptySubsequences: false)
+            guard !name.isEmpty, !alternatives.contains(where: \.isEmpty) else {
+                throw PluginError.invalid("\(where_): an empty {} or alternative in '\(text)'")
+            }
+            fields.append((String(name), alternatives.map { $0.split(separator: ".").map(String.init) }))
             rest = rest[rest.index(after: close)...]
         }
         guard !fields.isEmpty else {
@@ -34,10 +39,9 @@ struct PathTemplate {
     func path(for record: JSONObject) -> Result<String, MissingField> {
         var path = text
         for field in fields {
-            guard let value = Self.value(at: field, in: record), let text = Self.text(value) else {
-                return .failure(MissingField(name: field.joined(separator: ".")))
-            }
-            path = path.replacing("{\(field.joined(separator: "."))}", with: PercentEncoding.encode(text))
+            let found = field.alternatives.lazy.compactMap { Self.value(at: $0, in: record).flatMap(Self.text) }.first
+            guard let found else { return .failure(MissingField(name: field.placeholder)) }
+            path = path.replacing("{\(field.placeholder)}", with: PercentEncoding.encode(found))
         }
         return .success(path)
     }

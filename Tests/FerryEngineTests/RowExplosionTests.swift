@@ -74,6 +74,19 @@ import Testing
         }
     }
 
+    /// A one-to-one part of the record (a customer fetched with a repair order) is one row;
+    /// an object where an outer array belongs is still refused.
+    @Test func anObjectAtTheLastLevelIsOneRow() throws {
+        let record = try JSONParser().parse(Array(#"{"id":1,"customer":{"id":601,"name":"Ann"}}"#.utf8)).objectValue!
+        let rows = try Self.explosion("customer", parents: [("id", "ro_id")]).rows(of: record)
+        #expect(Self.text(rows) == [#"{"ro_id":1,"id":601,"name":"Ann"}"#])
+        let outer = try JSONParser().parse(Array(#"{"jobs":{"parts":[{"sku":"A"}]}}"#.utf8)).objectValue!
+        let error = try #require(throws: RowExplosionError.self) {
+            try Self.explosion("jobs[*].parts").rows(of: outer)
+        }
+        #expect(error.description.contains("'jobs' is an object, not an array"), "\(error)")
+    }
+
     @Test func aValueThatIsNotAnArrayRejectsTheRecordNamingWhere() throws {
         let record = try JSONParser().parse(Array(#"{"id":1,"jobs":[{"id":2,"parts":"none"}]}"#.utf8)).objectValue!
         let error = try #require(throws: RowExplosionError.self) {

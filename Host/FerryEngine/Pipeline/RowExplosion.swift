@@ -7,6 +7,8 @@ import FerryJSON
 ///
 /// Pure and without I/O, so the rules are tested alone (`RowExplosionTests`):
 /// - a missing or null array gives no rows (a repair order without jobs has none);
+/// - an object where the innermost array would be is one row: a one-to-one part of the
+///   record (the customer fetched with a repair order) written as a table of its own;
 /// - anything else that is not an array, or an element of an outer array that is not an
 ///   object, rejects the record: the source's shape is not what the config says;
 /// - an element that is not an object becomes `{"value": element}` (a list of tags);
@@ -32,14 +34,17 @@ struct RowExplosion {
         let path = explode.levels[level]
         let here = place.isEmpty ? "\(path)" : "\(place).\(path)"
         let elements: [JSONValue]
+        let innermost = level + 1 == explode.depth
         switch path.value(in: ancestors[level]) {
         case nil, .null?: return
         case .array(let array)?: elements = array
+        case .object(let object)? where innermost:
+            rows.append(try row(from: .object(object), index: 0, ancestors: ancestors, place: here))
+            return
         case let other?:
             throw RowExplosionError(
                 "explode \(explode): '\(here)' is \(Self.kind(of: other)), not an array")
         }
-        let innermost = level + 1 == explode.depth
         for (index, element) in elements.enumerated() {
             let position = "\(here)[\(index)]"
             if innermost {

@@ -79,3 +79,59 @@ import Testing
         #expect(!calls.all.contains("orders/1/profit?kind=labor"))
     }
 }
+
+/// `optional: true` on a further request, and placeholders with alternatives: a customer
+/// named flat (`customerId`) or nested (`customer.id`) is fetched; one that answers 404, or a
+/// record naming none, leaves the record as it is instead of rejecting it.
+@Suite struct RESTDetailOptionalTests {
+    @Test func anOptionalRequestThatFindsNothingLeavesTheRecordAsItIs() throws {
+        let instance = try PluginInstance(
+            "rest",
+            config: [
+                "streams": [
+                    [
+                        "name": "orders", "path": "board", "primary_key": "id",
+                        "detail": [
+                            "path": "orders/{id}", "mode": "merge", "concurrency": 1,
+                            "also": [
+                                [
+                                    "path": "customer/{customerId|customer.id}", "into": "customer_detail",
+                                    "optional": true,
+                                ]
+                            ],
+                        ],
+                    ]
+                ]
+            ])
+        instance.host.http = { request in
+            switch String(request.url.split(separator: "?")[0]) {
+            case "board": return HTTPResponse(status: 200, body: Array(#"[{"id":1},{"id":2},{"id":3},{"id":4}]"#.utf8))
+            case "orders/1": return HTTPResponse(status: 200, body: Array(#"{"customerId":7}"#.utf8))
+            case "orders/2": return HTTPResponse(status: 200, body: Array(#"{"customer":{"id":8}}"#.utf8))
+            case "orders/3": return HTTPResponse(status: 200, body: Array(#"{"customerId":9}"#.utf8))
+            case "orders/4": return HTTPResponse(status: 200, body: Array(#"{"note":"walk-in"}"#.utf8))
+            case "customer/7": return HTTPResponse(status: 200, body: Array(#"{"name":"Ann"}"#.utf8))
+            case "customer/8": return HTTPResponse(status: 200, body: Array(#"{"name":"Bo"}"#.utf8))
+            case "customer/9": return HTTPResponse(status: 404, body: Array(#"{"message":"gone"}"#.utf8))
+            default: return HTTPResponse(status: 500, body: [])
+            }
+        }
+        let records = try instance.read(ReadRequest(stream: "orders")).flatMap(\.records)
+        #expect(records.map { $0["customer_detail"]?["name"]?.stringValue } == ["Ann", "Bo", nil, nil])
+        #expect(records.allSatisfy { $0["__ferry_reject"] == nil }, "\(records)")
+
+        let detailOptional = #expect(throws: PluginError.self) {
+            try PluginInstance(
+                "rest",
+                config: [
+                    "streams": [
+                        [
+                            "name": "o", "path": "b", "primary_key": "id",
+                            "detail": ["path": "o/{id}", "optional": true],
+                        ]
+                    ]
+                ])
+        }
+        #expect(detailOptional?.message.contains("optional is for also: requests") == true)
+    }
+}

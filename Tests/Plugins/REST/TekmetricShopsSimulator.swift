@@ -213,6 +213,11 @@ final class TekmetricShopsSimulator: Sendable {
         #"{"id":\#(id),"firstName":"Cu\#(id)","lastName":"Stomer","email":["c\#(id)@mail.example","alt\#(id)@mail.example"],"phone":[{"number":"555-0\#(id)","primary":true}],"customerType":{"id":1,"name":"Customer"},"okForMarketing":true}"#
     }
     static let vehicles = Array(701...707)
+    /// The customers and vehicles of the historical orders: not in the paged lists (made
+    /// inactive since), only fetched one by one, as the seed did for a repair order naming
+    /// one the warehouse lacks. Shop 7001's 601 and 602 name customers that answer 404.
+    static let unlistedCustomers = history.values.flatMap { $0 }.map { $0 + 100 }
+    static let unlistedVehicles = history.values.flatMap { $0 }.map { $0 + 200 }
     static func vehicle(_ id: Int) -> String {
         // `make` is an object on some vehicles and a string on others.
         let make = id % 2 == 0 ? #"{"id":3,"name":"Toyota"}"# : #""Honda""#
@@ -341,7 +346,7 @@ final class TekmetricShopsSimulator: Sendable {
             let size = request.query["size"].flatMap { Int($0) } ?? 100
             return .json(Self.springPage(Self.customers.map(Self.customer), page: page, size: size))
         case "customer" where resource.count == 2:
-            guard let id = Int(resource[1]), Self.customers.contains(id) else {
+            guard let id = Int(resource[1]), Self.customers.contains(id) || Self.unlistedCustomers.contains(id) else {
                 return .json(#"{"message":"Not found"}"#, status: 404)
             }
             return .json(Self.customer(id))
@@ -349,7 +354,7 @@ final class TekmetricShopsSimulator: Sendable {
             let size = request.query["size"].flatMap { Int($0) } ?? 100
             return .json(Self.springPage(Self.vehicles.map(Self.vehicle), page: page, size: size))
         case "vehicle" where resource.count == 2:
-            guard let id = Int(resource[1]), Self.vehicles.contains(id) else {
+            guard let id = Int(resource[1]), Self.vehicles.contains(id) || Self.unlistedVehicles.contains(id) else {
                 return .json(#"{"message":"Not found"}"#, status: 404)
             }
             return .json(Self.vehicle(id))

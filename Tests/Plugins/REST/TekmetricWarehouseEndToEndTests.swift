@@ -355,6 +355,16 @@ import Testing
             try setup.rows("SELECT tm_id FROM repair_orders WHERE shop_id = 6212 ORDER BY tm_id")
                 == posted.map(String.init))
         #expect(try setup.rows("SELECT count(*) FROM jobs WHERE ro_tm_id = 451") == ["1"])
+        // Their customers and vehicles are in no paged list: fetched with each order, as the seed
+        // did for one the warehouse lacked, and linked by UUID.
+        #expect(try setup.rows("SELECT count(*) FROM customers WHERE tm_id BETWEEN 551 AND 557") == ["7"])
+        #expect(try setup.rows("SELECT count(*) FROM vehicles WHERE tm_id BETWEEN 651 AND 657") == ["7"])
+        #expect(
+            try setup.rows(
+                "SELECT c.tm_id, v.tm_id FROM repair_orders r JOIN customers c ON c.id = r.customer_id "
+                    + "JOIN vehicles v ON v.id = r.vehicle_id WHERE r.tm_id = 451") == ["551|651"])
+        let unlinked = try setup.unlinkedRows()
+        #expect(unlinked.isEmpty, "\(unlinked)")
         // Nine posted orders, three a page: three report pages, the last saying hasNext: false.
         let reports = setup.api.calls.filter { $0.contains("profit-details-report") }
         #expect(reports.count == 3, "\(setup.api.calls)")
@@ -486,7 +496,8 @@ import Testing
         #expect(
             setup.api.calls == [
                 "GET /api/shop/6212/repair-order/501", "GET /api/repair-order/501/estimate",
-                "GET /api/repair-order/501/profit/labor",
+                "GET /api/repair-order/501/profit/labor", "GET /api/shop/6212/customer/601",
+                "GET /api/shop/6212/vehicle/701",
             ])
         #expect(
             try setup.rows("SELECT shop_id, tm_id, authorized_total_cents FROM repair_orders") == ["6212|501|44000"])
