@@ -78,6 +78,10 @@ struct RESTStream {
     /// `requests:`: several lists over one path, each with its own extra query parameters,
     /// read one after the other and de-duplicated by primary key; one empty list without it.
     var requests: [[(String, String)]]
+    /// Per list of `requests:`, the field its records' read window applies to, when not the
+    /// stream's `cursor_field` (`{query: {board: POSTED}, cursor_field: postedDate}`: Tekmetric's
+    /// posted board is windowed by the posting date, as the seed did).
+    var requestCursorFields: [String?] = [nil]
     /// `detail:`: one more request per listed record.
     var detail: Detail?
     /// `children:`: per-record lists read as streams of their own.
@@ -150,12 +154,28 @@ struct RESTStream {
                 throw PluginError.invalid(
                     "\(where_).requests must be a list of query objects, e.g. [{board: ACTIVE}, {board: POSTED}]")
             }
+            var cursorFields: [String?] = []
+            let streamCursorField = cursorField
             requests = try items.enumerated().map { index, item in
+                let at = "\(where_).requests[\(index)]"
                 guard let object = item.objectValue else {
-                    throw PluginError.invalid("\(where_).requests[\(index)] must be an object of query parameters")
+                    throw PluginError.invalid("\(at) must be an object of query parameters")
                 }
-                return try ConfigFields.parameters(object, at: "\(where_).requests[\(index)]")
+                // `{query: {…}, cursor_field: …}`: a query value is never an object, so this form
+                // cannot be mistaken for parameters.
+                guard case .object(let query)? = object["query"] else {
+                    cursorFields.append(nil)
+                    return try ConfigFields.parameters(object, at: at)
+                }
+                let fields = try ConfigFields(object, at: at, keys: ["query", "cursor_field"])
+                let field = try fields.text("cursor_field")
+                if field != nil && streamCursorField == nil {
+                    throw PluginError.invalid("\(at).cursor_field needs the stream's cursor_field (its checkpoint)")
+                }
+                cursorFields.append(field)
+                return try ConfigFields.parameters(query, at: "\(at).query")
             }
+            requestCursorFields = cursorFields
             guard !primaryKey.isEmpty else {
                 throw PluginError.invalid(
                     "\(where_).requests needs primary_key, to keep one record per key across the lists")

@@ -168,7 +168,9 @@ final class RESTReader: BatchReader {
             }
             let body = try response.json()
             let records = try stream.records(in: body)
-            let page = try Page(records, stream: stream, window: window, cursor: cursor, keyset: keyset)
+            let page = try Page(
+                records, stream: stream, window: window, cursor: cursor, keyset: keyset,
+                windowField: stream.requestCursorFields[request])
             if let keyset { try checkProgress(of: page, records: records.count, from: keyset) }
             try checkMoved(records, url: url)
             let accepted = pagination
@@ -373,7 +375,12 @@ struct Page {
     var cursor: JSONValue?
     var keyset: Keyset?
 
-    init(_ records: [JSONValue], stream: RESTStream, window: ReadWindow, cursor: JSONValue?, keyset: Keyset?) throws {
+    /// - Parameter windowField: The field the read window applies to, when not the cursor field
+    ///   (a list of `requests:` with a `cursor_field` of its own).
+    init(
+        _ records: [JSONValue], stream: RESTStream, window: ReadWindow, cursor: JSONValue?, keyset: Keyset?,
+        windowField: String? = nil
+    ) throws {
         self.cursor = cursor
         self.keyset = keyset
         for record in records {
@@ -398,7 +405,8 @@ struct Page {
                     continue
                 }
             }
-            guard window.admits(value) else { continue }
+            let windowed = windowField.map { object[$0] } ?? value
+            guard window.admits(windowed) else { continue }
             if let value, self.cursor.map({ RESTReader.isAfter(value, $0) }) ?? true {
                 self.cursor = value
             }

@@ -22,10 +22,13 @@ final class TekmetricShopsSimulator: Sendable {
     static let deleted = 505
     /// On shop 6212's POSTED board, updated 40 days ago: outside a `-3d` window.
     static let old = 504
+    /// On shop 6212's POSTED board only, updated today but posted 40 days ago: the seed windows
+    /// the posted board by `postedDate`, so it is not read.
+    static let postedLongAgo = 506
 
     /// Shop → board → pages of repair-order ids (an empty page follows the last).
     static let boards: [Int: [String: [[Int]]]] = [
-        6212: ["ACTIVE": [[501, 502], [503], [505]], "POSTED": [[502, 504]], "COMPLETE": [[503]]],
+        6212: ["ACTIVE": [[501, 502], [503], [505]], "POSTED": [[502, 504, 506]], "COMPLETE": [[503]]],
         // Shop 7001 has a repair order 501 too: the same Tekmetric id in another shop.
         7001: ["ACTIVE": [[501], [601]], "POSTED": [[601, 602]], "COMPLETE": []],
     ]
@@ -36,7 +39,7 @@ final class TekmetricShopsSimulator: Sendable {
 
     /// The repair orders a `-3d` read of `shop` should deliver.
     static func expectedOrders(_ shop: Int) -> [Int] {
-        Set(boards[shop]!.values.flatMap { $0.joined() }).subtracting([deleted, old]).sorted()
+        Set(boards[shop]!.values.flatMap { $0.joined() }).subtracting([deleted, old, postedLongAgo]).sorted()
     }
 
     struct Part {
@@ -148,8 +151,9 @@ final class TekmetricShopsSimulator: Sendable {
 
     static func listed(shop: Int, order: Int) -> String {
         let updated = day(age(of: order))
+        let posted = order == postedLongAgo ? day(40) : updated
         return
-            #"{"id":\#(order),"updatedDate":"\#(updated)","postedDate":"\#(updated)","completedDate":null,"customerId":\#(order + 100),"vehicleId":\#(order + 200),"serviceWriterId":77}"#
+            #"{"id":\#(order),"updatedDate":"\#(updated)","postedDate":"\#(posted)","completedDate":null,"customerId":\#(order + 100),"vehicleId":\#(order + 200),"serviceWriterId":77}"#
     }
 
     static func detail(shop: Int, order: Int) -> String {

@@ -166,6 +166,9 @@ import Testing
         }
         // The order updated 40 days ago is outside `-3d`: not even its detail was asked for.
         #expect(!setup.api.calls.contains { $0.contains("repair-order/\(TekmetricShopsSimulator.old)") })
+        // 506 is on the posted board only, updated today but posted 40 days ago: each board is
+        // windowed by its own date, as the seed did, so it is not read either.
+        #expect(!setup.api.calls.contains { $0.contains("repair-order/\(TekmetricShopsSimulator.postedLongAgo)") })
         // Every board to its empty page (ACTIVE's short pages did not end it).
         let boardCalls = setup.api.calls.filter { $0.contains("job-board-group-by") }.count
         #expect(boardCalls >= 4 + 2 + 1 + 3 + 2 + 1, "\(boardCalls)")
