@@ -55,7 +55,9 @@ enum Bench {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw BenchError("\(executable) \(arguments.dropFirst().joined(separator: " ")) exited with \(process.terminationStatus)")
+            throw BenchError(
+                "\(executable) \(arguments.dropFirst().joined(separator: " ")) exited with \(process.terminationStatus)"
+            )
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }

@@ -110,7 +110,8 @@ public final class ServeWorker: @unchecked Sendable {
                     metadata: ["site": "\(lost.site)", "pipeline": "\(lost.pipeline)"])
             }
         } catch {
-            logger.error("Heartbeat failed; units are lost if this lasts a lease period.", metadata: ["error": "\(error)"])
+            logger.error(
+                "Heartbeat failed; units are lost if this lasts a lease period.", metadata: ["error": "\(error)"])
         }
     }
 
@@ -243,5 +244,9 @@ final class WorkerHeartbeat: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() { condition.withLock { isStopped = true; condition.signal() } }
+    func stop() {
+        condition.withLock {
+            isStopped = true; condition.signal()
+        }
+    }
 }

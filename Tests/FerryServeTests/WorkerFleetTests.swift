@@ -16,9 +16,12 @@ struct WorkerFleetTests {
 
     /// One VCOM account, `sites` plants each synced to its own file, on a schedule that does
     /// not fire again during the test (a new unit is due at once).
-    static func config(_ simulator: PlantReadingsSimulator, sites: Int, extraPipelines: String = "") -> String {
+    static func config(
+        _ simulator: PlantReadingsSimulator, sites: Int, extraPipelines: String = "",
+        plantPath: (Int) -> String = { "\($0)" }
+    ) -> String {
         func stream(_ plant: Int) -> String {
-            "{ name: readings, path: plants/\(plant)/readings, records_path: data, primary_key: id, "
+            "{ name: readings, path: plants/\(plantPath(plant))/readings, records_path: data, primary_key: id, "
                 + "cursor_field: updated, cursor_param: since, "
                 + "pagination: { type: page, size_param: per_page, page_size: \(pageSize) } }"
         }
@@ -37,6 +40,7 @@ struct WorkerFleetTests {
                   streams:
                     - \(stream(0))
               out: { plugin: file, config: { path: out/none.jsonl, stream: readings } }
+              out_child: { plugin: file, config: { path: out/none-child.jsonl, stream: readings } }
             pipelines:
               readings:
                 source: { connection: vcom, stream: readings }
@@ -53,6 +57,7 @@ struct WorkerFleetTests {
                     connections:
                       vcom: { streams: [\(stream(plant))] }
                       out: { path: out/\(name).jsonl }
+                      out_child: { path: out/\(name)-child.jsonl }
 
                 """
         }
@@ -140,9 +145,14 @@ struct WorkerFleetTests {
         let document = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
         let workers = (document?["workers"] as? [String: Any])?["workers"] as? [[String: Any]] ?? []
         #expect(workers.compactMap { $0["id"] as? String } == ["w1", "w2", "w3"], "\(status.stdout)")
+        // The killed worker's heartbeat is older than the lease; the live ones' are not.
+        #expect(workers.map { $0["stale"] as? Bool } == [true, false, false], "\(status.stdout)")
         #expect(((document?["workers"] as? [String: Any])?["units_waiting"] as? Int) == 0, "\(status.stdout)")
         let text = try sandbox.ferry(["status"], environment: environment)
         #expect(text.stdout.contains("Workers:") && text.stdout.contains("w2"), "\(text.stdout)")
+        #expect(
+            text.stdout.contains("(stale)") && text.stdout.contains("due and waiting for a worker: 0"), "\(text.stdout)"
+        )
 
         // SIGTERM: the survivors leave the queue cleanly; the killed one's row stays, its heartbeat stale.
         for worker in others {
@@ -151,6 +161,55 @@ struct WorkerFleetTests {
         }
         #expect(try database.rows("SELECT id FROM workers ORDER BY id").map { $0[0] } == ["w1"])
         print("WorkerFleetTests: \(sites) units on 3 workers (one killed) in \(Int(seconds)) s")
+    }
+
+    /// `after:` across workers: a child starts only after its parent's run ended, wherever
+    /// each ran, and is skipped for the round when its parent failed (plant 2's route is wrong).
+    @Test func dependentsWaitForTheirParentsOnAnyWorkerAndSkipAfterAFailure() throws {
+        let database = try #require(TestDatabase.fresh(prefix: "ferry_worker_deps_"))
+        let simulator = try PlantReadingsSimulator(apiKey: Self.apiKey, perMinute: 600, readingsPerPlant: 6)
+        defer { simulator.stop() }
+        let sandbox = try Sandbox()
+        let child = """
+              child:
+                source: { connection: vcom, stream: readings }
+                destination: { connection: out_child }
+                after: [readings]
+                schedule: "0 0 1 1 *"
+            """
+        try sandbox.write(
+            "ferry.yaml",
+            Self.config(simulator, sites: 4, extraPipelines: child) { $0 == 2 ? "no-such-plant" : "\($0)" })
+        let environment = ["FERRY_STATE_URL": database.stateURL(leaseSeconds: 3), "VCOM_API_KEY": Self.apiKey]
+        let workers = try ["d1", "d2"].map { try WorkerProcess(sandbox, id: $0, environment: environment) }
+        let deadline = Date().addingTimeInterval(40)
+        var units: [[String]] = []
+        while Date() < deadline {
+            units = try database.rows(
+                "SELECT site, pipeline, COALESCE(last_status, '') FROM work_units WHERE holder IS NULL AND last_status IS NOT NULL ORDER BY site, pipeline"
+            )
+            if units.count == 8 { break }
+            usleep(200_000)
+        }
+        let expected = (1...4).flatMap { plant -> [[String]] in
+            let site = String(format: "plant-%02d", plant)
+            return plant == 2
+                ? [[site, "child", "skipped"], [site, "readings", "failed"]]
+                : [[site, "child", "succeeded"], [site, "readings", "succeeded"]]
+        }
+        #expect(units == expected, "\(workers.map(\.log).joined(separator: "\n"))")
+        let runs = try database.rows(
+            "SELECT site, pipeline, started_at, COALESCE(finished_at, 1e12) FROM runs ORDER BY site, started_at")
+        for plant in [1, 3, 4] {
+            let site = String(format: "plant-%02d", plant)
+            let parent = try #require(runs.first { $0[0] == site && $0[1] == "readings" })
+            let dependent = try #require(runs.first { $0[0] == site && $0[1] == "child" })
+            #expect(Double(parent[3])! <= Double(dependent[2])!, "\(site): \(runs)")
+            #expect(try sandbox.read("out/\(site)-child.jsonl").split(separator: "\n").count == 6)
+        }
+        #expect(!runs.contains { $0[0] == "plant-02" && $0[1] == "child" }, "a skipped unit does not run: \(runs)")
+        #expect(workers.contains { $0.count("Unit skipped: a pipeline it runs after failed") == 1 })
+        for worker in workers { #expect(worker.terminate() == 0, "\(worker.log)") }
     }
 }
 
@@ -172,7 +231,8 @@ struct WorkerFleetTests {
         #expect(simulator.served == 0)
 
         let listening = try sandbox.ferry(["serve", "--worker", "--listen", "127.0.0.1:0", "--config", "ferry.yaml"])
-        #expect(listening.status == 64 && listening.stderr.contains("a worker answers no HTTP API"), "\(listening.stderr)")
+        #expect(
+            listening.status == 64 && listening.stderr.contains("a worker answers no HTTP API"), "\(listening.stderr)")
         let lonelyID = try sandbox.ferry(["serve", "--worker-id", "w9", "--config", "ferry.yaml"])
         #expect(lonelyID.status == 64 && lonelyID.stderr.contains("--worker-id needs --worker"), "\(lonelyID.stderr)")
     }

@@ -7,6 +7,8 @@ struct WorkerStatus {
     var workers: [WorkerRecord]
     var units: [WorkUnitRecord]
     var now: Double
+    /// A heartbeat older than this belongs to a worker that stopped without leaving (killed, frozen, cut off).
+    var leaseSeconds: Double
 
     /// Reads the queue when the state store is one (PostgreSQL); nil otherwise or when no worker ever ran.
     init?(store: any StateStore, now: Double = Date().timeIntervalSince1970) throws {
@@ -14,8 +16,11 @@ struct WorkerStatus {
         workers = try queue.workers()
         units = try queue.workUnits()
         self.now = now
+        leaseSeconds = queue.unitLeaseSeconds
         if workers.isEmpty && units.isEmpty { return nil }
     }
+
+    func isStale(_ worker: WorkerRecord) -> Bool { worker.heartbeatAge > leaseSeconds }
 
     /// Seconds a unit is overdue (0 when not due yet or unscheduled).
     func lag(_ unit: WorkUnitRecord) -> Double { unit.due.map { max(0, now - $0) } ?? 0 }
@@ -30,7 +35,7 @@ struct WorkerStatus {
                     "id": worker.id, "host": worker.hostname, "pid": Int(worker.pid),
                     "started": Timestamps.text(worker.startedAt),
                     "heartbeat_seconds_ago": (worker.heartbeatAge * 10).rounded() / 10,
-                    "max_units": worker.maxUnits,
+                    "max_units": worker.maxUnits, "stale": isStale(worker),
                     "holds": units.filter { $0.holder == worker.id }.map(unitJSON),
                 ]
             },
@@ -58,7 +63,8 @@ struct WorkerStatus {
             let held = units.filter { $0.holder == worker.id }
                 .map { "\($0.pipeline)\($0.leaseExpired ? " expired" : "") (\(Int(lag($0))) s)" }
             table.add(
-                worker.id, worker.hostname, "\(worker.pid)", "\(Int(worker.heartbeatAge.rounded())) s ago",
+                worker.id, worker.hostname, "\(worker.pid)",
+                "\(Int(worker.heartbeatAge.rounded())) s ago" + (isStale(worker) ? " (stale)" : ""),
                 held.isEmpty ? "-" : held.joined(separator: ", "))
         }
         var lines = ["Workers:", table.rendered]
