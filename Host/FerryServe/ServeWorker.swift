@@ -122,9 +122,15 @@ public final class ServeWorker: @unchecked Sendable {
             if stop { return }
             if free > 0 {
                 do {
+                    // A site's pipelines run one at a time, in order, as in `serve` and `ferry run`:
+                    // a site busy here is not claimed, and a site's units claimed together share a thread.
+                    let busySites = lock.withLock { Set(running.map(\.site)) }
                     let claimed = try queue.claimUnits(
-                        worker: options.id, among: units, now: Date().timeIntervalSince1970, limit: free)
-                    claimed.forEach(run)
+                        worker: options.id, among: units.filter { !busySites.contains($0.site) },
+                        now: Date().timeIntervalSince1970, limit: free)
+                    var sites: [String] = []
+                    for unit in claimed where !sites.contains(unit.pipeline.site) { sites.append(unit.pipeline.site) }
+                    for site in sites { run(claimed.filter { $0.pipeline.site == site }) }
                     // A full claim may leave more due units: ask again at once.
                     if claimed.count == free { continue }
                 } catch {
@@ -135,18 +141,21 @@ public final class ServeWorker: @unchecked Sendable {
         }
     }
 
-    private func run(_ unit: ClaimedUnit) {
-        lock.withLock { _ = running.insert(unit.pipeline) }
+    /// Runs units of one site, in the order claimed, on a thread of their own.
+    private func run(_ siteUnits: [ClaimedUnit]) {
+        lock.withLock { running.formUnion(siteUnits.map(\.pipeline)) }
         work.enter()
         let thread = Thread { [self] in
             defer {
-                lock.withLock { _ = running.remove(unit.pipeline) }
                 work.leave()
                 wakeup.signal()
             }
-            execute(unit)
+            for unit in siteUnits {
+                execute(unit)
+                lock.withLock { _ = running.remove(unit.pipeline) }
+            }
         }
-        thread.name = "ferry-worker-unit"
+        thread.name = "ferry-worker-site"
         thread.start()
     }
 
@@ -155,6 +164,11 @@ public final class ServeWorker: @unchecked Sendable {
         var metadata: Logger.Metadata = [
             "site": "\(key.site)", "pipeline": "\(key.pipeline)", "due": "\(Timestamp.text(unit.due))",
         ]
+        if lock.withLock({ stopping }) {
+            // Claimed with a unit of its site that ran first; another worker runs it.
+            release(key, nextDue: unit.due, notBefore: nil, status: nil)
+            return
+        }
         if let blocker = unit.blockedBy {
             metadata["after"] = "\(blocker)"
             logger.warning("Unit skipped: a pipeline it runs after failed in this round.", metadata: metadata)
