@@ -44,6 +44,24 @@ enum Bench {
 
     static func format(_ value: Double) -> String { String(format: "%.0f", value) }
 
+    /// Runs a command to its end and returns its standard output's lines.
+    static func output(_ executable: String, _ arguments: [String]) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchError(
+                "\(executable) \(arguments.dropFirst().joined(separator: " ")) exited with \(process.terminationStatus)"
+            )
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
     /// A script in Benchmarks/, beside this benchmark's sources.
     static func script(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -12,6 +12,8 @@
 //   swift run -c release ferry-bench transform  # a 10-step expression transform chain, 1M records in memory
 //   swift run -c release ferry-bench state      # state-store batch commits per second, SQLite vs PostgreSQL
 //                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
+//   swift run -c release ferry-bench workers    # serve --worker: units/s and state transactions/s for 1, 2, 3 workers
+//                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -56,6 +58,12 @@ do {
     }
     if wants("state") {
         try StateCommitBenchmark(commits: Int(option("state-commits") ?? "") ?? 2_000).run()
+    }
+    if wants("workers") {
+        try WorkerBenchmark(
+            units: Int(option("workers-units") ?? "") ?? 120, records: Int(option("workers-records") ?? "") ?? 2_000,
+            batchSize: Int(option("workers-batch") ?? "") ?? 500
+        ).run()
     }
 } catch {
     FileHandle.standardError.write(Data("ferry-bench: \(error)\n".utf8))

@@ -49,9 +49,11 @@ public final class Workspace {
     /// - Parameters:
     ///   - configPath: the YAML file.
     ///   - site: the site to act for; nil means the default site (every pipeline).
+    ///   - sharedStore: the state store of another site's workspace of the same configuration, to
+    ///     use instead of opening one more (`serve` keeps one connection for all its sites).
     public init(
         configPath: String, site: String?, logLevel: Logger.Level = .info, jsonLogs: Bool = false,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment, sharedStore: (any StateStore)? = nil
     ) throws {
         config = try FerryConfig.load(path: configPath, environment: environment)
         if let site, !config.sites.isEmpty, config.sites[site] == nil {
@@ -74,7 +76,7 @@ public final class Workspace {
         logger.logLevel = logLevel
         if let site { logger[metadataKey: "site"] = "\(site)" }
         self.logger = logger
-        store = try Self.openStateStore(config)
+        store = try sharedStore ?? Self.openStateStore(config)
         budgets = RateBudgetRegistry(store: store)
         searchPath = PluginSearchPath(
             configFolders: config.pluginPaths, configFile: config.sourceFile, environment: environment)

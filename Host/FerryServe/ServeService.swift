@@ -115,7 +115,7 @@ private final class ExitBox: @unchecked Sendable {
 }
 
 /// Signal handlers on a queue of their own (Dispatch sources, not `signal(2)` handlers).
-private final class SignalHandlers: @unchecked Sendable {
+final class SignalHandlers: @unchecked Sendable {
     private let queue = DispatchQueue(label: "ferry-serve-signals")
     private var sources: [DispatchSourceSignal] = []
     private var stops = 0

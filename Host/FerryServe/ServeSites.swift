@@ -50,9 +50,11 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
             let workspace =
                 name == first.site || (site == nil && names.count == 1)
                 ? first
+                // One state store for every site: one database connection per process, not per site.
                 : try Workspace(
-                    configPath: configPath, site: name, logLevel: logLevel, jsonLogs: jsonLogs, environment: environment
-                )
+                    configPath: configPath, site: name, logLevel: logLevel, jsonLogs: jsonLogs,
+                    environment: environment,
+                    sharedStore: first.store)
             workspace.httpObserver = metrics?.connectorTraffic(site: workspace.site)
             // `pipelines(named: [])` gives the site's pipelines in the order they must run.
             sites.append(

@@ -159,6 +159,40 @@ enum PostgresStateSchema {
                     run_id BIGINT PRIMARY KEY,
                     lines TEXT NOT NULL
                 );
-                """)
+                """),
+        Migration(
+            version: 2, purpose: "add the work queue of serve --worker",
+            sql: """
+                -- One row per (site, pipeline): when it is next due and which worker holds it.
+                -- A worker claims due rows FOR UPDATE SKIP LOCKED and renews lease_expires
+                -- (the database's clock) while it runs the unit; an expired lease is claimable.
+                CREATE TABLE work_units (
+                    site TEXT COLLATE "C" NOT NULL,
+                    pipeline TEXT COLLATE "C" NOT NULL,
+                    position INTEGER NOT NULL DEFAULT 0,
+                    after_pipelines TEXT[] NOT NULL DEFAULT '{}',
+                    schedule TEXT,
+                    due_at DOUBLE PRECISION,
+                    not_before DOUBLE PRECISION,
+                    holder TEXT,
+                    lease_expires TIMESTAMPTZ,
+                    claimed_at DOUBLE PRECISION,
+                    last_status TEXT,
+                    last_finished DOUBLE PRECISION,
+                    PRIMARY KEY (site, pipeline)
+                );
+                CREATE INDEX work_units_by_due ON work_units (due_at);
+
+                -- The worker processes, with their heartbeat (the database's clock).
+                CREATE TABLE workers (
+                    id TEXT COLLATE "C" PRIMARY KEY,
+                    hostname TEXT NOT NULL,
+                    pid BIGINT NOT NULL,
+                    holder_started BIGINT,
+                    started_at DOUBLE PRECISION NOT NULL,
+                    heartbeat_at TIMESTAMPTZ NOT NULL,
+                    max_units INTEGER NOT NULL
+                );
+                """),
     ]
 }

@@ -9,7 +9,8 @@ import Glibc
 /// after the data is fsync'd. A batch id already listed is accepted without
 /// writing; bytes past the last committed end (a write that crashed before
 /// its sidecar line) are truncated before the next append, so a replay never
-/// duplicates. The file is therefore owned by this destination: other writers
+/// duplicates. Before the first append the sidecar records where the data
+/// starts, so that holds for a crash in the very first batch too. The file is therefore owned by this destination: other writers
 /// must not append to it.
 final class FileDestination {
     let config: FileConfig
@@ -63,6 +64,13 @@ final class FileDestination {
                 throw PluginError.retryable("cannot truncate '\(config.path)': \(Self.lastError())")
             }
             size = committedEnd
+        }
+        if committedEnd == nil {
+            // Nothing recorded yet (a new file, or one that existed before this destination): note
+            // where its data starts before appending, so a crash in the middle of this first write
+            // is undone like any other instead of leaving its records to be written again.
+            try appendSidecar(batchID: "", start: size, end: size)
+            committedEnd = size
         }
 
         var bytes: [UInt8] = []

@@ -15,12 +15,28 @@ struct Serve: ParsableCommand {
             leases as `ferry run`. SIGTERM stops at the next batch boundary; SIGHUP reloads the configuration \
             (a configuration that does not load is refused and the running one stays). The API needs \
             FERRY_API_TOKEN (Authorization: Bearer …); without it only /healthz answers. See docs/serve.md.
+
+            With --worker, several processes (on one or many machines) share the pipelines through a state \
+            store on PostgreSQL: each claims due (site, pipeline) units with a lease, and a worker that dies \
+            loses its units to the others after lease_seconds. Workers answer no HTTP API; `ferry status` \
+            shows them. See docs/scale-out.md.
             """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("Where the HTTP API listens (port 0 picks a free one).", valueName: "host:port"))
-    var listen = "127.0.0.1:8080"
+    @Option(
+        help: ArgumentHelp(
+            "Where the HTTP API listens (port 0 picks a free one; default: 127.0.0.1:8080).", valueName: "host:port"))
+    var listen: String?
+
+    @Flag(help: "Share the pipelines with other workers through the PostgreSQL state store (no HTTP API).")
+    var worker = false
+
+    @Option(help: ArgumentHelp("This worker's id (default: HOST-PID); unique among live workers.", valueName: "name"))
+    var workerID: String?
+
+    @Option(help: ArgumentHelp("With --worker: how many units (site, pipeline) to run at once.", valueName: "count"))
+    var maxUnits = 4
 
     @Option(
         help: ArgumentHelp(
@@ -41,8 +57,17 @@ struct Serve: ParsableCommand {
                 throw ValidationError("--summary: \(error)")
             }
         }
-        guard ServeService.address(listen) != nil else {
+        if let listen, ServeService.address(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080; got '\(listen)'")
+        }
+        if worker {
+            if listen != nil { throw ValidationError("--listen: a worker answers no HTTP API; use `ferry status`") }
+            if maxUnits < 1 { throw ValidationError("--max-units must be at least 1") }
+            if let workerID, workerID.isEmpty || workerID.contains(where: \.isWhitespace) {
+                throw ValidationError("--worker-id must be a non-empty name without spaces; got '\(workerID)'")
+            }
+        } else if workerID != nil {
+            throw ValidationError("--worker-id needs --worker")
         }
         if let timeZone, TimeZone(identifier: timeZone) == nil {
             throw ValidationError("--time-zone '\(timeZone)' is not an IANA time zone such as Europe/Helsinki or UTC")
@@ -60,6 +85,10 @@ struct Serve: ParsableCommand {
             ConsoleLogHandler(label: $0, level: level, json: json, redactor: Redactor(secrets: []))
         }
         logger.logLevel = level
+        if worker {
+            try runWorker(zone: zone, level: level, logger: logger)
+            return
+        }
         let scheduler: ServeScheduler
         do {
             scheduler = try ServeScheduler(clock: SystemClock(), logger: logger, metrics: metrics) {
@@ -71,7 +100,7 @@ struct Serve: ParsableCommand {
             printError("\(error)")
             throw ExitCode(ExitStatus.usage)
         }
-        let (host, port) = ServeService.address(listen)!
+        let (host, port) = ServeService.address(listen ?? "127.0.0.1:8080")!
         logger.notice(
             "Serving.",
             metadata: [

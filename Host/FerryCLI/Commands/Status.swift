@@ -37,8 +37,11 @@ struct Status: ParsableCommand {
             }
             rows.append(row)
         }
+        let workers = try WorkerStatus(store: workspace.store)
         if global.json {
-            printJSON(["pipelines": rows])
+            var document: [String: Any] = ["pipelines": rows]
+            if let workers { document["workers"] = workers.json }
+            printJSON(document)
             return
         }
         var table = Table("PIPELINE", "LAST RUN", "STARTED", "DEAD LETTERS", "WAITING", "CHECKPOINT")
@@ -51,6 +54,7 @@ struct Status: ParsableCommand {
         for pipeline in try workspace.pipelines(named: []) where !pipeline.outputs.isEmpty {
             print("\(pipeline.name) outputs: " + pipeline.outputs.map(\.summary).joined(separator: "; "))
         }
+        if let workers { print("\n" + workers.rendered) }
     }
 }
 

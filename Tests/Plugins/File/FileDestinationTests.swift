@@ -47,6 +47,23 @@ import Testing
         #expect(FileTest.contents(path) == "{\"n\":1}\n{\"n\":2}\n")
     }
 
+    @Test func aCrashInTheVeryFirstWriteIsUndoneToo() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("first.jsonl")
+        try "{\"kept\":true}\n".write(toFile: path, atomically: true, encoding: .utf8) // there before Ferry
+        let destination = try FileTest.open(["path": .string(path)])
+        _ = try destination.write(WriteRequest(stream: "first", operation: .append, batchID: "1"), lines: [#"{"n":1}"#])
+        // Batch 1's data landed, then the process died before its sidecar line: simulate by
+        // dropping that line, leaving only the start the sidecar noted before the write.
+        let sidecar = path + ".ferry-batches"
+        let lines = FileTest.contents(sidecar).split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].contains(#""end":14"#), "\(lines)")
+        try (String(lines[0]) + "\n").write(toFile: sidecar, atomically: true, encoding: .utf8)
+        let restarted = try FileTest.open(["path": .string(path)])
+        _ = try restarted.write(WriteRequest(stream: "first", operation: .append, batchID: "1"), lines: [#"{"n":1}"#])
+        #expect(FileTest.contents(path) == "{\"kept\":true}\n{\"n\":1}\n")
+    }
+
     @Test func upsertAndDeleteAreUnsupported() throws {
         let directory = TemporaryDirectory()
         let destination = try FileTest.open(["path": .string(directory.file("x.jsonl"))])
