@@ -73,7 +73,7 @@ struct WorkerFleetTests {
         defer { simulator.stop() }
         let sandbox = try Sandbox()
         try sandbox.write("ferry.yaml", Self.config(simulator, sites: sites))
-        let environment = ["FERRY_STATE_URL": database.stateURL(leaseSeconds: 3), "VCOM_API_KEY": Self.apiKey]
+        let environment = ["FERRY_STATE_URL": database.stateURL(leaseSeconds: 6), "VCOM_API_KEY": Self.apiKey]
         let started = Date()
 
         // Worker 1 dawdles 400 ms after each batch's write (acknowledged, not yet committed)
@@ -88,7 +88,7 @@ struct WorkerFleetTests {
         let finishedByVictim = victim.count("Unit finished.")
         #expect(claimedByVictim > finishedByVictim, "the victim held units when it died:\n\(victim.log)")
 
-        // Every unit ends succeeded, the victim's after its lease (3 s) ran out.
+        // Every unit ends succeeded, the victim's after its lease (6 s: long enough that a heartbeat delayed by a loaded machine does not hand a live unit over) ran out.
         let deadline = Date().addingTimeInterval(50)
         var done = 0
         while Date() < deadline {
@@ -180,7 +180,7 @@ struct WorkerFleetTests {
         try sandbox.write(
             "ferry.yaml",
             Self.config(simulator, sites: 4, extraPipelines: child) { $0 == 2 ? "no-such-plant" : "\($0)" })
-        let environment = ["FERRY_STATE_URL": database.stateURL(leaseSeconds: 3), "VCOM_API_KEY": Self.apiKey]
+        let environment = ["FERRY_STATE_URL": database.stateURL(leaseSeconds: 6), "VCOM_API_KEY": Self.apiKey]
         let workers = try ["d1", "d2"].map { try WorkerProcess(sandbox, id: $0, environment: environment) }
         let deadline = Date().addingTimeInterval(40)
         var units: [[String]] = []
