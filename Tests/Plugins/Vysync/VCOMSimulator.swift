@@ -121,7 +121,8 @@ final class VCOMSimulator: Sendable {
             return (allowed, headers, limits.window)
         }
         guard allowed else {
-            return refuse(label, .json(#"{"error":{"code":429,"message":"Too Many Requests"}}"#, status: 429, headers: headers))
+            return refuse(
+                label, .json(#"{"error":{"code":429,"message":"Too Many Requests"}}"#, status: 429, headers: headers))
         }
         guard request.method == "GET", let data = data(for: request.path) else {
             return refuse(label, .json(#"{"error":{"code":404,"message":"Not found"}}"#, status: 404, headers: headers))
@@ -197,7 +198,9 @@ final class VCOMSimulator: Sendable {
         return [
             "nominalPower": .double(Double(plant.inverters) * 25 + Double(number) / 10),
             "siteArea": 1200,
-            "panels": [["vendor": "Trina Solar", "model": "TSM-DE09.08 400", "count": .int(Int64(40 * plant.inverters))]],
+            "panels": [
+                ["vendor": "Trina Solar", "model": "TSM-DE09.08 400", "count": .int(Int64(40 * plant.inverters))]
+            ],
             "inverters": [["vendor": "SMA", "model": "STP 25000TL-30", "count": .int(Int64(plant.inverters))]],
             "systemConfigurations": .array(configurations),
         ]

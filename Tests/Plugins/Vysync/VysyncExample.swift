@@ -20,10 +20,17 @@ struct VysyncExample {
     /// The VCOM tier the run is told about (`VCOM_PER_MINUTE`, `VCOM_PER_DAY`).
     let tier: [String: String]
 
-    init(vcom: VCOMSimulator, yuman: YumanSimulator = YumanSimulator(), name: String = #function) throws {
+    /// - Parameters:
+    ///   - clientPerMinute: Ferry's own per-minute budget for VCOM (per real minute), default
+    ///     the simulator's tier; with a simulated minute shorter than a real one, the server's
+    ///     `X-RateLimit-*-Minute` headers are what must hold the run to the tier.
+    init(
+        vcom: VCOMSimulator, yuman: YumanSimulator = YumanSimulator(), clientPerMinute: Int? = nil,
+        name: String = #function
+    ) throws {
         self.vcom = vcom
         self.yuman = yuman
-        tier = ["VCOM_PER_MINUTE": "\(vcom.perMinute)", "VCOM_PER_DAY": "\(vcom.perDay)"]
+        tier = ["VCOM_PER_MINUTE": "\(clientPerMinute ?? vcom.perMinute)", "VCOM_PER_DAY": "\(vcom.perDay)"]
         servers = [try LoopbackServer { vcom.reply($0) }, try LoopbackServer { yuman.reply($0) }]
         sandbox = try Sandbox(name)
         for file in ["ferry.yaml", "data/site_clients.csv"] {
@@ -90,7 +97,8 @@ struct VysyncExample {
         let plants = Array(vcom.plants.prefix(plants ?? vcom.plants.count))
         let codes = try clientCodes()
         let clientIDs = Dictionary(
-            yuman.objects("clients").map { ($0.fields["code"]?.stringValue ?? "", $0.id) }, uniquingKeysWith: { a, _ in a })
+            yuman.objects("clients").map { ($0.fields["code"]?.stringValue ?? "", $0.id) },
+            uniquingKeysWith: { a, _ in a })
         var problems: [String] = []
         let sites = yuman.objects("sites")
         let materials = yuman.objects("materials")
@@ -114,7 +122,8 @@ struct VysyncExample {
                     continue
                 }
                 if material.fields["site_id"].map(YumanSimulator.text) != String(site.id) {
-                    problems.append("\(serial): site_id \(material.fields["site_id"].map(YumanSimulator.text) ?? "none")")
+                    problems.append(
+                        "\(serial): site_id \(material.fields["site_id"].map(YumanSimulator.text) ?? "none")")
                 }
                 if material.fields["category_id"]?.intValue != category { problems.append("\(serial): category") }
             }

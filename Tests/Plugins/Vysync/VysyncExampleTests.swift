@@ -27,7 +27,8 @@ import Testing
         #expect(lastSite < (order.firstIndex(of: "materials") ?? -1), "\(order)")
         let site = try #require(example.yuman.objects("sites").first { $0.fields["code"] == "PV004" })
         #expect(
-            try example.sandbox.sql("state.db", "SELECT destination_id FROM id_map WHERE scope = 'yuman/sites' AND source_id = 'PV004'")
+            try example.sandbox.sql(
+                "state.db", "SELECT destination_id FROM id_map WHERE scope = 'yuman/sites' AND source_id = 'PV004'")
                 == [String(site.id)])
         // The site carries VCOM's data in Yuman's shapes.
         #expect(site.fields["address"] == "4 rue du Soleil, 69004 Lyon")
@@ -46,25 +47,37 @@ import Testing
         #expect(try example.problems().isEmpty)
     }
 
-    @Test func theVCOMBudgetHoldsInEverySimulatedMinuteAndA429IsWaitedOut() throws {
-        // A tier of 20 requests per simulated minute of 3 s: a run needs 50 requests, so
-        // Ferry must pause at the end of each window the headers announce.
-        let vcom = VCOMSimulator(plants: 12, perMinute: 20, minuteLength: 3)
-        let example = try VysyncExample(vcom: vcom, yuman: YumanSimulator(perMinute: 1000))
+    @Test func theVCOMBudgetHoldsInEverySimulatedMinute() throws {
+        // A tier of 20 requests per simulated minute of 3 s, and a run that needs 34: Ferry's
+        // own budget (90 a real minute) would let them all go at once, so only by following
+        // the headers (Remaining, then a pause until Reset) can it keep every window to 20.
+        let vcom = VCOMSimulator(plants: 8, perMinute: 20, minuteLength: 3)
+        let example = try VysyncExample(vcom: vcom, yuman: YumanSimulator(perMinute: 1000), clientPerMinute: 90)
         _ = try example.importMappings()
-        // Another tool of the account used up the minute: the first request meets a 429.
+        let first = try example.ferry()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(try example.problems().isEmpty)
+        #expect(vcom.served.count == 2 + 4 * 8)
+        // The first window was used to its limit and not past it; VCOM refused nothing.
+        #expect(vcom.busiestMinute == 20, "\(vcom.busiestMinute)")
+        #expect(vcom.refusals.isEmpty, "\(vcom.refusals)")
+    }
+
+    @Test func a429FromVCOMIsWaitedOutUntilItsReset() throws {
+        let vcom = VCOMSimulator(plants: 2)
+        let example = try VysyncExample(vcom: vcom)
+        _ = try example.importMappings()
+        // Another tool of the account used up the minute, which resets in 2 s: the run's first
+        // request meets a 429 and the next one waits for the reset it announced.
         vcom.exhaustMinute(resettingIn: 2)
         let started = Date().timeIntervalSince1970
         let first = try example.ferry()
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         #expect(try example.problems().isEmpty)
-        // The 429 was the only one, and the next request waited for the reset it announced.
-        #expect(vcom.refusals.count == 1 && vcom.refusals.first?.hasPrefix("429 GET /systems") == true, "\(vcom.refusals)")
+        #expect(vcom.refusals.count == 1, "\(vcom.refusals)")
+        #expect(vcom.refusals.first?.hasPrefix("429 GET /systems") == true, "\(vcom.refusals)")
         #expect((vcom.served.first?.at ?? 0) >= started + 1, "\(started) \(vcom.served.first?.at ?? 0)")
-        // 2 + 4 per plant: the list and two detail calls per system, for each pipeline.
-        #expect(vcom.served.count == 2 + 4 * 12)
-        #expect(vcom.busiestMinute <= 20, "\(vcom.busiestMinute)")
-        #expect(Set(vcom.served.map(\.window)).count >= 3)
+        #expect(vcom.served.count == 2 + 4 * 2)
     }
 
     @Test func theDailyBudgetStopsTheRunBeforeVCOMRefuses() throws {
@@ -90,9 +103,10 @@ import Testing
         // once, the equipment pipeline in four outputs (three points between them).
         for iteration in 1...8 {
             let point =
-                Bool.random() ? "after_write:kill:\(Int.random(in: 1...2))" : "between_outputs:kill:\(Int.random(in: 1...3))"
+                Bool.random()
+                ? "after_write:kill:\(Int.random(in: 1...2))" : "between_outputs:kill:\(Int.random(in: 1...3))"
             let example = try VysyncExample(
-                vcom: VCOMSimulator(plants: 6), yuman: YumanSimulator(perMinute: 1000, throttleEvery: 13))
+                vcom: VCOMSimulator(plants: 4), yuman: YumanSimulator(perMinute: 1000, throttleEvery: 13))
             _ = try example.importMappings()
             let killed = try example.ferry(environment: ["FERRY_FAILPOINTS": point])
             #expect(killed.status == -SIGKILL, "iteration \(iteration), \(point): \(killed.stdout)\(killed.stderr)")

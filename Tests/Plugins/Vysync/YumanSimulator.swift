@@ -100,7 +100,9 @@ final class YumanSimulator: Sendable {
             store.usedInWindow += 1
             return nil
         }
-        if let wait { return .json(#"{"message":"Too many requests"}"#, status: 429, headers: [("Retry-After", "\(wait)")]) }
+        if let wait {
+            return .json(#"{"message":"Too many requests"}"#, status: 429, headers: [("Retry-After", "\(wait)")])
+        }
         let parts = request.path.split(separator: "/").map(String.init)
         guard let collection = parts.first, Self.collections.contains(collection), parts.count <= 2 else {
             return .json(#"{"message":"Not found"}"#, status: 404)
