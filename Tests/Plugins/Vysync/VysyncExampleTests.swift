@@ -119,6 +119,26 @@ import Testing
         }
     }
 
+    @Test func createsWhoseAnswerWasLostAreFoundAgainNotMadeTwice() throws {
+        let example = try VysyncExample(vcom: VCOMSimulator(plants: 3))
+        _ = try example.importMappings()
+        // Yuman stores the first two sites but their answers are lost (502): Ferry cannot know
+        // their ids, and a POST is never retried after a 5xx; the batch fails with its intents kept.
+        example.yuman.loseAnswers(2)
+        var run = try example.ferry()
+        for _ in 0..<3 where run.status != 0 { run = try example.ferry() }
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let problems = try example.problems()
+        #expect(problems.isEmpty, "\(problems)")
+        // Each lost site was searched by the VCOM key Ferry wrote into `code` (a list without
+        // `page`, answered as a bare array), found and updated: three plants, three creates.
+        let requests = example.yuman.requests
+        #expect(requests.contains("GET /sites?code=PV001"), "\(requests)")
+        #expect(requests.contains("GET /sites?code=PV002"), "\(requests)")
+        #expect(requests.filter { $0 == "POST /sites" }.count == 3, "\(requests)")
+        #expect(example.yuman.refusals.filter { $0.hasPrefix("502") }.count == 2, "\(example.yuman.refusals)")
+    }
+
     @Test func aSystemWithoutAClientMappingIsADeadLetterNamingIt() throws {
         let example = try VysyncExample(vcom: VCOMSimulator(plants: 13), yuman: YumanSimulator(perMinute: 1000))
         _ = try example.importMappings()

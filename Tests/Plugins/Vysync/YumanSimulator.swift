@@ -22,6 +22,8 @@ import Synchronization
 /// - **Rate limit**: `perMinute` requests per window of `minuteLength` seconds; past it, 429
 ///   with `Retry-After` (seconds to the window's end). `throttleEvery` answers one request in
 ///   that many with 429 and `Retry-After: 0` besides, as a quota shared with other tools would.
+/// - **Lost answers**: ``loseAnswers(_:)`` makes the next creates store their object and then
+///   answer 502, as a gateway that lost Yuman's answer would.
 final class YumanSimulator: Sendable {
     struct Object: Sendable {
         var id: Int
@@ -51,6 +53,7 @@ final class YumanSimulator: Sendable {
     private let store = Mutex(Store())
     private let log = Mutex<[String]>([])
     private let refusalLog = Mutex<[String]>([])
+    private let answersToLose = Mutex(0)
 
     init(perMinute: Int = 60, minuteLength: Double = 60, throttleEvery: Int = 0) {
         self.perMinute = perMinute
@@ -66,6 +69,9 @@ final class YumanSimulator: Sendable {
 
     /// The objects of one collection, in creation order.
     func objects(_ collection: String) -> [Object] { store.withLock { $0.objects[collection] ?? [] } }
+
+    /// Makes the next `count` creates store their object and answer 502 instead of 201.
+    func loseAnswers(_ count: Int) { answersToLose.withLock { $0 = count } }
 
     /// Creates an object as a person would in Yuman; returns its id.
     @discardableResult
@@ -159,6 +165,11 @@ final class YumanSimulator: Sendable {
             }
             store.lastID += 1
             store.objects[collection, default: []].append(object)
+            let lost = answersToLose.withLock { count in
+                defer { count = max(0, count - 1) }
+                return count > 0
+            }
+            if lost { return .json(#"{"message":"Bad gateway"}"#, status: 502) }
             return .json(Self.json(object, embed: false), status: 201)
         }
     }
