@@ -24,18 +24,28 @@ struct VysyncExample {
     ///   - clientPerMinute: Ferry's own per-minute budget for VCOM (per real minute), default
     ///     the simulator's tier; with a simulated minute shorter than a real one, the server's
     ///     `X-RateLimit-*-Minute` headers are what must hold the run to the tier.
+    ///   - yumanPerMinute: Ferry's budget for Yuman, default the example's 55 a minute.
+    ///   - mapEveryPlant: Whether plants past the 12 of the example's client list get a client.
     init(
         vcom: VCOMSimulator, yuman: YumanSimulator = YumanSimulator(), clientPerMinute: Int? = nil,
-        name: String = #function
+        yumanPerMinute: Int? = nil, mapEveryPlant: Bool = true, name: String = #function
     ) throws {
         self.vcom = vcom
         self.yuman = yuman
         tier = ["VCOM_PER_MINUTE": "\(clientPerMinute ?? vcom.perMinute)", "VCOM_PER_DAY": "\(vcom.perDay)"]
+            .merging(yumanPerMinute.map { ["YUMAN_PER_MINUTE": "\($0)"] } ?? [:], uniquingKeysWith: { $1 })
         servers = [try LoopbackServer { vcom.reply($0) }, try LoopbackServer { yuman.reply($0) }]
         sandbox = try Sandbox(name)
         for file in ["ferry.yaml", "data/site_clients.csv"] {
             try sandbox.write(
                 file, try String(contentsOf: Self.folder.appendingPathComponent(file), encoding: .utf8))
+        }
+        if mapEveryPlant && vcom.plants.count > 12 {
+            // More plants than the example's list names: each goes to a client in turn.
+            let codes = Self.clients.keys.sorted()
+            let lines = vcom.plants.enumerated().map { "\($0.element.key),\(codes[$0.offset % codes.count])" }
+            try sandbox.write(
+                "data/site_clients.csv", (["system_key,client_code"] + lines).joined(separator: "\n") + "\n")
         }
         for (code, name) in Self.clients.sorted(by: { $0.key < $1.key }) {
             yuman.add("clients", ["name": .string(name), "code": .string(code), "address": "Lyon"])
