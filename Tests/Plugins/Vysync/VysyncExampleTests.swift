@@ -1,0 +1,179 @@
+import FerryJSON
+import FerryTesting
+import Foundation
+import Testing
+
+/// `examples/vysync/` end to end, on the real `ferry` and the real `rest` plugin: VCOM systems
+/// become Yuman sites linked to their clients and Yuman materials linked to their sites, each
+/// created once with the id Yuman assigned; a rerun creates nothing; the VCOM budget holds
+/// per (simulated) minute and per day; a 429 from VCOM is waited out; and a kill -9 at a random
+/// point of the first run never leaves a duplicate object in Yuman once a rerun finishes.
+@Suite struct VysyncExampleTests {
+    @Test func theFirstRunCreatesEverythingLinkedByYumansIdsAndARerunCreatesNothing() throws {
+        // Yuman answers one request in 9 with 429 (a quota other tools share).
+        let example = try VysyncExample(vcom: VCOMSimulator(plants: 6), yuman: YumanSimulator(throttleEvery: 9))
+        for outcome in try example.importMappings() {
+            #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+        }
+        let first = try example.ferry()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let problems = try example.problems()
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(example.yuman.refusals.allSatisfy { $0.hasPrefix("429") }, "\(example.yuman.refusals)")
+        #expect(example.vcom.refusals.isEmpty, "\(example.vcom.refusals)")
+        // Sites come before their materials; the ID map holds Yuman's ids under the write scopes.
+        let order = example.creates().map { $0.dropFirst("POST /".count) }
+        let lastSite = try #require(order.lastIndex(of: "sites"), "\(order)")
+        #expect(lastSite < (order.firstIndex(of: "materials") ?? -1), "\(order)")
+        let site = try #require(example.yuman.objects("sites").first { $0.fields["code"] == "PV004" })
+        #expect(
+            try example.sandbox.sql(
+                "state.db", "SELECT destination_id FROM id_map WHERE scope = 'yuman/sites' AND source_id = 'PV004'")
+                == [String(site.id)])
+        // The site carries VCOM's data in Yuman's shapes.
+        #expect(site.fields["address"] == "4 rue du Soleil, 69004 Lyon")
+        #expect(site.fields["fields"]?.arrayValue?.last?["value"] == "14/05/2021")
+        #expect(site.fields["fields"]?.arrayValue?.first?["value"] == "PV004")
+        // No secret reached the output.
+        for secret in [VCOMSimulator.password, VCOMSimulator.apiKey, YumanSimulator.token] {
+            #expect(!(first.stdout + first.stderr).contains(secret))
+        }
+
+        let before = example.yuman.requests.count
+        let rerun = try example.ferry()
+        #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        let sent = example.yuman.requests.dropFirst(before).filter { !$0.hasPrefix("GET") }
+        #expect(sent.isEmpty, "\(sent)")
+        #expect(try example.problems().isEmpty)
+    }
+
+    @Test func theVCOMBudgetHoldsInEverySimulatedMinute() throws {
+        // A tier of 20 requests per simulated minute of 3 s, and a run that needs 34: Ferry's
+        // own budget (90 a real minute) would let them all go at once, so only by following
+        // the headers (Remaining, then a pause until Reset) can it keep every window to 20.
+        let vcom = VCOMSimulator(plants: 8, perMinute: 20, minuteLength: 3)
+        let example = try VysyncExample(vcom: vcom, yuman: YumanSimulator(perMinute: 1000), clientPerMinute: 90)
+        _ = try example.importMappings()
+        let first = try example.ferry()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(try example.problems().isEmpty)
+        #expect(vcom.served.count == 2 + 4 * 8)
+        // The first window was used to its limit and not past it; VCOM refused nothing.
+        #expect(vcom.busiestMinute == 20, "\(vcom.busiestMinute)")
+        #expect(vcom.refusals.isEmpty, "\(vcom.refusals)")
+    }
+
+    @Test func fiftyPlantsCostADayTwoPercentOfTheVCOMTier() throws {
+        // 50 plants on the "API 10.000" tier, with simulated minutes of 1 s (and Ferry's own
+        // per-minute budgets opened wide) so that the day's runs take seconds, not minutes.
+        let vcom = VCOMSimulator(plants: 50, minuteLength: 1)
+        let example = try VysyncExample(
+            vcom: vcom, yuman: YumanSimulator(perMinute: 10_000), clientPerMinute: 100_000, yumanPerMinute: 100_000)
+        _ = try example.importMappings()
+        for run in 1...2 {
+            let outcome = try example.ferry()
+            #expect(outcome.status == 0, "run \(run): \(outcome.stdout)\(outcome.stderr)")
+        }
+        #expect(try example.problems().isEmpty)
+        // Two runs: 2 + 4 per plant each, every one within its minute and none refused.
+        #expect(vcom.served.count == 2 * 202)
+        #expect(vcom.busiestMinute <= 90, "\(vcom.busiestMinute)")
+        #expect(vcom.refusals.isEmpty, "\(vcom.refusals)")
+        // Ferry's own count of the day, kept in the state database for the next run.
+        let budget = try example.sandbox.sql(
+            "state.db", "SELECT value FROM kv WHERE scope = 'http.budget' AND key = 'vcom'")
+        let dayUsed = try JSONParser().parse(Array((budget.first ?? "{}").utf8))["day_used"]?.intValue
+        #expect(dayUsed == 404, "\(budget)")
+    }
+
+    @Test func a429FromVCOMIsWaitedOutUntilItsReset() throws {
+        let vcom = VCOMSimulator(plants: 2)
+        let example = try VysyncExample(vcom: vcom)
+        _ = try example.importMappings()
+        // Another tool of the account used up the minute, which resets in 2 s: the run's first
+        // request meets a 429 and the next one waits for the reset it announced.
+        vcom.exhaustMinute(resettingIn: 2)
+        let started = Date().timeIntervalSince1970
+        let first = try example.ferry()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(try example.problems().isEmpty)
+        #expect(vcom.refusals.count == 1, "\(vcom.refusals)")
+        #expect(vcom.refusals.first?.hasPrefix("429 GET /systems") == true, "\(vcom.refusals)")
+        #expect((vcom.served.first?.at ?? 0) >= started + 1, "\(started) \(vcom.served.first?.at ?? 0)")
+        #expect(vcom.served.count == 2 + 4 * 2)
+    }
+
+    @Test func theDailyBudgetStopsTheRunBeforeVCOMRefuses() throws {
+        // A day of 30 requests: the sites pipeline needs 25 (VCOM has no paging: one batch of
+        // every system), the equipment pipeline 25 more. The run stops itself at the budget
+        // (exit 75) with the sites committed; VCOM never refuses a request for the day.
+        let vcom = VCOMSimulator(plants: 12, perDay: 30)
+        let example = try VysyncExample(vcom: vcom)
+        _ = try example.importMappings()
+        let first = try example.ferry()
+        #expect(first.status == 75, "\(first.stdout)\(first.stderr)")
+        #expect((first.stdout + first.stderr).contains("daily request budget 'vcom'"), "\(first.stdout)\(first.stderr)")
+        #expect(vcom.served.count == 30, "\(vcom.served.count)")
+        #expect(vcom.refusals.isEmpty, "\(vcom.refusals)")
+        let sites = example.yuman.objects("sites")
+        #expect(Set(sites.compactMap { $0.fields["code"]?.stringValue }).count == 12, "\(sites.count)")
+        #expect(sites.count == 12)
+        #expect(example.yuman.objects("materials").isEmpty)
+    }
+
+    @Test func aKillAtARandomPointOfTheFirstRunNeverCreatesADuplicateInYuman() throws {
+        // VCOM has no paging, so each pipeline reads one batch: the sites pipeline writes it
+        // once, the equipment pipeline in four outputs (three points between them).
+        for iteration in 1...8 {
+            let point =
+                Bool.random()
+                ? "after_write:kill:\(Int.random(in: 1...2))" : "between_outputs:kill:\(Int.random(in: 1...3))"
+            let example = try VysyncExample(
+                vcom: VCOMSimulator(plants: 4), yuman: YumanSimulator(perMinute: 1000, throttleEvery: 13))
+            _ = try example.importMappings()
+            let killed = try example.ferry(environment: ["FERRY_FAILPOINTS": point])
+            #expect(killed.status == -SIGKILL, "iteration \(iteration), \(point): \(killed.stdout)\(killed.stderr)")
+            var rerun = try example.ferry()
+            for _ in 0..<3 where rerun.status != 0 { rerun = try example.ferry() }
+            #expect(rerun.status == 0, "iteration \(iteration), \(point): \(rerun.stdout)\(rerun.stderr)")
+            let problems = try example.problems()
+            #expect(problems.isEmpty, "iteration \(iteration), \(point): \(problems)")
+            #expect(try example.sandbox.sql("state.db", "SELECT count(*) FROM dead_letters") == ["0"])
+        }
+    }
+
+    @Test func createsWhoseAnswerWasLostAreFoundAgainNotMadeTwice() throws {
+        let example = try VysyncExample(vcom: VCOMSimulator(plants: 3))
+        _ = try example.importMappings()
+        // Yuman stores the first two sites but their answers are lost (502): Ferry cannot know
+        // their ids, and a POST is never retried after a 5xx; the batch fails with its intents kept.
+        example.yuman.loseAnswers(2)
+        var run = try example.ferry()
+        for _ in 0..<3 where run.status != 0 { run = try example.ferry() }
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let problems = try example.problems()
+        #expect(problems.isEmpty, "\(problems)")
+        // Each lost site was searched by the VCOM key Ferry wrote into `code` (a list without
+        // `page`, answered as a bare array), found and updated: three plants, three creates.
+        let requests = example.yuman.requests
+        #expect(requests.contains("GET /sites?code=PV001"), "\(requests)")
+        #expect(requests.contains("GET /sites?code=PV002"), "\(requests)")
+        #expect(requests.filter { $0 == "POST /sites" }.count == 3, "\(requests)")
+        #expect(example.yuman.refusals.filter { $0.hasPrefix("502") }.count == 2, "\(example.yuman.refusals)")
+    }
+
+    @Test func aSystemWithoutAClientMappingIsADeadLetterNamingIt() throws {
+        let example = try VysyncExample(
+            vcom: VCOMSimulator(plants: 13), yuman: YumanSimulator(perMinute: 1000), mapEveryPlant: false)
+        _ = try example.importMappings()
+        let run = try example.ferry()
+        // PV013 is in no line of site_clients.csv: its site and equipment wait, the rest land.
+        #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+        #expect(try example.problems(plants: 12).isEmpty)
+        let letters = try example.sandbox.sql("state.db", "SELECT pipeline || ': ' || error FROM dead_letters")
+        #expect(letters.count == 1 && letters.first?.contains("vysync/site_clients") == true, "\(letters)")
+        #expect(letters.first?.contains("PV013") == true, "\(letters)")
+        let waiting = try example.sandbox.sql("state.db", "SELECT count(*) FROM id_map WHERE scope = 'yuman/sites'")
+        #expect(waiting == ["12"])
+    }
+}
