@@ -21,6 +21,8 @@ public enum Dashboard {
         public var deadLetters: [DeadLetter]
         /// The rate budgets.
         public var budgets: [BudgetState]
+        /// The `serve --worker` fleet sharing the state, if any worker ever ran.
+        public var fleet: WorkerFleet? = nil
         /// The configuration file.
         public var configFile: String
         /// When the page was made.
@@ -47,6 +49,7 @@ public enum Dashboard {
         html += chartSection(model)
         html += deadLettersSection(model)
         html += budgetsSection(model)
+        html += workersSection(model)
         html += "</body></html>\n"
         return html
     }
@@ -181,6 +184,36 @@ public enum Dashboard {
             <table><thead><tr><th>Budget</th><th>This minute</th><th>Today</th><th>Paused</th></tr></thead>
             <tbody>
             \(rows)</tbody></table></section>
+
+            """
+    }
+
+    /// The workers of a `serve --worker` fleet on the same state: each one's heartbeat, the units
+    /// it holds with their lag, and the due units no live worker holds.
+    private static func workersSection(_ model: Model) -> String {
+        guard let fleet = model.fleet else { return "" }
+        var rows = ""
+        for worker in fleet.workers {
+            let stale = fleet.isStale(worker)
+            let held = fleet.units(heldBy: worker).map {
+                "\(escape($0.pipeline.description)) (\(Int(fleet.lag($0))) s late\($0.leaseExpired ? ", lease expired" : ""))"
+            }
+            rows += """
+                <tr data-worker="\(escape(worker.id))"><td>\(escape(worker.id))</td><td>\(escape(worker.hostname))</td>\
+                <td>\(worker.pid)</td><td class="status \(stale ? "failed" : "succeeded")">\(Int(worker.heartbeatAge.rounded())) s ago\(stale ? " (stale)" : "")</td>\
+                <td>\(held.isEmpty ? "–" : held.joined(separator: "<br>"))</td></tr>
+
+                """
+        }
+        let waiting = fleet.waiting
+        let late =
+            waiting.first.map { ", most late \(escape($0.pipeline.description)) by \(Int(fleet.lag($0))) s" } ?? ""
+        return """
+            <section id="workers"><h2>Workers (\(fleet.workers.count))</h2>
+            <table><thead><tr><th>Worker</th><th>Host</th><th>PID</th><th>Heartbeat</th><th>Holds (lag)</th></tr></thead>
+            <tbody>
+            \(rows)</tbody></table>
+            <p>\(fleet.units.count) units; due and waiting for a worker: \(waiting.count)\(late)</p></section>
 
             """
     }

@@ -34,6 +34,16 @@ enum OpenAPIDocument {
               type: object
               required: [error]
               properties: { error: { type: string } }
+            WorkUnit:
+              type: object
+              properties:
+                site: { type: string }
+                pipeline: { type: string }
+                due: { type: string, format: date-time }
+                lag_seconds: { type: integer }
+                holder: { type: string }
+                lease_expired: { type: boolean }
+                last_status: { type: string }
             Run:
               type: object
               required: [id, site, pipeline, status, started]
@@ -258,6 +268,34 @@ enum OpenAPIDocument {
                 "400": { $ref: "#/components/responses/Error" }
                 "401": { $ref: "#/components/responses/Error" }
                 "403": { $ref: "#/components/responses/Error" }
+          /v1/workers:
+            get:
+              summary: The serve --worker fleet sharing this (PostgreSQL) state, what each worker holds, and the units' lag.
+              responses:
+                "200":
+                  description: Workers and units (empty lists when no worker ever ran, or the state is SQLite).
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          workers:
+                            type: array
+                            items:
+                              type: object
+                              properties:
+                                id: { type: string }
+                                host: { type: string }
+                                pid: { type: integer }
+                                started: { type: string, format: date-time }
+                                heartbeat_seconds_ago: { type: number }
+                                max_units: { type: integer }
+                                stale: { type: boolean, description: Its heartbeat is older than the lease (killed, frozen, cut off). }
+                                holds: { type: array, items: { $ref: "#/components/schemas/WorkUnit" } }
+                          units_waiting: { type: integer, description: Units due that no live worker holds. }
+                          max_lag_seconds: { type: integer }
+                          units: { type: array, items: { $ref: "#/components/schemas/WorkUnit" } }
+                "401": { $ref: "#/components/responses/Error" }
           /v1/reload:
             post:
               summary: Read the configuration again, as SIGHUP does.

@@ -15,7 +15,8 @@ public struct ServeAPI: Sendable {
         ("GET", "/v1/pipelines"), ("POST", "/v1/pipelines/{pipeline}/runs"), ("GET", "/v1/runs"),
         ("GET", "/v1/runs/{run}/log"),
         ("GET", "/v1/dead-letters"), ("POST", "/v1/dead-letters/replay"), ("POST", "/v1/dead-letters/discard"),
-        ("POST", "/v1/reload"), ("GET", "/dashboard"), ("POST", "/dashboard/replay"), ("POST", "/dashboard/discard"),
+        ("GET", "/v1/workers"), ("POST", "/v1/reload"), ("GET", "/dashboard"), ("POST", "/dashboard/replay"),
+        ("POST", "/dashboard/discard"),
     ]
 
     let scheduler: ServeScheduler
@@ -74,6 +75,7 @@ public struct ServeAPI: Sendable {
         router.get("/v1/dead-letters") { request, _ in try deadLetters(request.uri.queryParameters) }
         router.post("/v1/dead-letters/replay") { request, _ in try replay(body: try await body(of: request)) }
         router.post("/v1/dead-letters/discard") { request, _ in try discard(body: try await body(of: request)) }
+        router.get("/v1/workers") { _, _ in try workers() }
         router.post("/v1/reload") { _, _ in
             if let reason = scheduler.reload() {
                 return json(["reloaded": false, "error": reason], status: .unprocessableContent)
@@ -117,7 +119,8 @@ public struct ServeAPI: Sendable {
             deadLetters: sites.sorted().flatMap {
                 (try? backend.deadLetters(site: $0, pipeline: nil, includeReplayed: false, limit: 1000)) ?? []
             },
-            budgets: backend.rateBudgets(), configFile: backend.configFile, now: Date())
+            budgets: backend.rateBudgets(), fleet: try? backend.workerFleet(), configFile: backend.configFile,
+            now: Date())
         return Response(
             status: .ok,
             headers: [
@@ -150,6 +153,12 @@ public struct ServeAPI: Sendable {
             fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
         }
         return fields
+    }
+
+    /// The `serve --worker` fleet sharing this state; empty lists when there is none.
+    private func workers() throws -> Response {
+        let fleet = try scheduler.current.workerFleet()
+        return json(fleet?.json ?? ["workers": [Any](), "units_waiting": 0, "max_lag_seconds": 0, "units": [Any]()])
     }
 
     private func pipelines() -> Response {

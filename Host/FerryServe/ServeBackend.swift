@@ -119,9 +119,12 @@ public protocol ServeBackend: AnyObject, Sendable {
     func runLog(_ run: RunID) -> [String]?
     /// The rate budgets the served connections name, as they stand now.
     func rateBudgets() -> [BudgetState]
+    /// The `serve --worker` fleet sharing this state (PostgreSQL), if any worker ever ran.
+    func workerFleet() throws -> WorkerFleet?
 }
 
 extension ServeBackend {
     /// No full runs recorded: a backend without full schedules.
     public func lastFullRunStarts() -> [PipelineID: Int64] { [:] }
+    public func workerFleet() throws -> WorkerFleet? { nil }
 }

@@ -218,6 +218,11 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
 
     public func runLog(_ run: RunID) -> [String]? { try? sites.first?.workspace.store.runLog(run) }
 
+    public func workerFleet() throws -> WorkerFleet? {
+        guard let store = sites.first?.workspace.store else { return nil }
+        return try WorkerFleet(store: store)
+    }
+
     public func rateBudgets() -> [BudgetState] {
         var seen = Set<String>()
         var states: [BudgetState] = []

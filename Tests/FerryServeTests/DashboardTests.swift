@@ -20,6 +20,49 @@ import Testing
         }
     }
 
+    /// With a `serve --worker` fleet on the same state: each worker with its heartbeat (a
+    /// stale one marked), what it holds and how late, and the units no live worker holds;
+    /// the same in `GET /v1/workers`. Without one, no section and empty lists.
+    @Test func thePageAndTheAPIShowTheWorkers() async throws {
+        let fixture = try APIFixture()
+        defer { fixture.scheduler.stop() }
+        try await fixture.app.test(.router) { client in
+            let (_, bare, _) = try await page(client, authorization: "Bearer \(Self.token)")
+            #expect(!bare.contains("id=\"workers\""))
+        }
+        let now = Date().timeIntervalSince1970
+        let unit = { (site: String, due: Double?, holder: String?, expired: Bool) in
+            WorkUnitRecord(
+                pipeline: PipelineID(site: site, pipeline: "readings"), due: due, holder: holder, leaseExpired: expired,
+                lastStatus: nil, lastFinished: nil)
+        }
+        fixture.backend.fleet = WorkerFleet(
+            workers: [
+                WorkerRecord(id: "w1", hostname: "node-a", pid: 41, startedAt: now - 90, heartbeatAge: 30, maxUnits: 4),
+                WorkerRecord(id: "w2", hostname: "node-b", pid: 42, startedAt: now - 90, heartbeatAge: 1, maxUnits: 4),
+            ],
+            units: [
+                unit("plant-01", now - 12, "w2", false), unit("plant-02", now - 40, "w1", true),
+                unit("plant-03", now + 600, nil, false),
+            ],
+            now: now, leaseSeconds: 10)
+        try await fixture.app.test(.router) { client in
+            let (status, html, _) = try await page(client, authorization: "Bearer \(Self.token)")
+            #expect(status == 200)
+            #expect(html.contains("<h2>Workers (2)</h2>"), "\(html)")
+            #expect(html.contains("30 s ago (stale)") && html.contains("1 s ago</td>"), "\(html)")
+            #expect(html.contains("plant-01/readings (12 s late)"), "\(html)")
+            #expect(html.contains("due and waiting for a worker: 1, most late plant-02/readings by 40 s"), "\(html)")
+            let body = try await client.execute(
+                uri: "/v1/workers", method: .get, headers: [.authorization: "Bearer \(Self.token)"]
+            ) { String(buffer: $0.body) }
+            let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            let workers = json?["workers"] as? [[String: Any]] ?? []
+            #expect(workers.map { $0["stale"] as? Bool } == [true, false], "\(body)")
+            #expect(json?["units_waiting"] as? Int == 1, "\(body)")
+        }
+    }
+
     @Test func thePageShowsPipelinesRunsDeadLettersAndBudgets() async throws {
         let fixture = try APIFixture()
         defer { fixture.scheduler.stop() }

@@ -89,6 +89,8 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
 
     var budgets: [BudgetState] = []
     func rateBudgets() -> [BudgetState] { budgets }
+    var fleet: WorkerFleet?
+    func workerFleet() throws -> WorkerFleet? { fleet }
 }
 
 /// 2026-06-01T00:00:00Z, a whole hour.

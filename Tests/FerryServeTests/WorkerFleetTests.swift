@@ -154,6 +154,21 @@ struct WorkerFleetTests {
             text.stdout.contains("(stale)") && text.stdout.contains("due and waiting for a worker: 0"), "\(text.stdout)"
         )
 
+        // A `ferry serve` on the same state shows the fleet: its API and its dashboard.
+        let serve = try ServeProcess(sandbox, environment: environment)
+        let (code, fleet) = try serve.request("GET", "/v1/workers")
+        #expect(code == 200, "\(fleet)")
+        let listed = fleet["workers"] as? [[String: Any]] ?? []
+        #expect(listed.compactMap { $0["id"] as? String } == ["w1", "w2", "w3"], "\(fleet)")
+        #expect(listed.map { $0["stale"] as? Bool } == [true, false, false], "\(fleet)")
+        let (pageStatus, page) = try serve.raw("GET", "/dashboard")
+        let html = page.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        #expect(pageStatus == 200)
+        #expect(html.contains("<h2>Workers (3)</h2>") && html.contains(#"data-worker="w2""#), "\(html)")
+        #expect(html.contains("(stale)") && html.contains("due and waiting for a worker: 0"), "\(html)")
+        serve.signal(SIGTERM)
+        _ = serve.waitForExit()
+
         // SIGTERM: the survivors leave the queue cleanly; the killed one's row stays, its heartbeat stale.
         for worker in others {
             #expect(worker.terminate() == 0, "\(worker.log)")

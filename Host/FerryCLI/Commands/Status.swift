@@ -1,6 +1,7 @@
 import ArgumentParser
 import FerryCore
 import FerryEngine
+import FerryServe
 import Foundation
 
 /// `ferry status`: last runs, cursors and dead letters per pipeline.
@@ -37,7 +38,7 @@ struct Status: ParsableCommand {
             }
             rows.append(row)
         }
-        let workers = try WorkerStatus(store: workspace.store)
+        let workers = try WorkerFleet(store: workspace.store)
         if global.json {
             var document: [String: Any] = ["pipelines": rows]
             if let workers { document["workers"] = workers.json }
