@@ -1,6 +1,7 @@
 import FerryCore
 import FerryJSON
 import FerryURL
+import Foundation
 
 extension HTTPService {
     /// Whether a 401 can be answered by obtaining new credentials.
@@ -138,6 +139,8 @@ extension HTTPService {
             guard session != nil else { return .failure(HTTPError(.auth, "no OAuth2 session")) }
             var action = session!.prepare(now: clock.now())
             var reloaded = false
+            var marked = false
+            defer { if marked { releaseRefreshMarker() } }
             // Each pass performs one step; the session guarantees progress (a token, a failure, or one renewal).
             for _ in 0..<8 {
                 switch action {
@@ -167,7 +170,13 @@ extension HTTPService {
                     session!.refreshTokenPersisted()
                     action = session!.prepare(now: clock.now())
                 case .requestToken(let form):
-                    // Another session of this connection (a second pipeline) may have rotated the refresh token.
+                    if !marked {
+                        // One refresh at a time across every process sharing the state: a rotated
+                        // refresh token used twice is refused by servers that rotate.
+                        do throws(HTTPError) { try acquireRefreshMarker() } catch { return .failure(error) }
+                        marked = true
+                    }
+                    // Another session of this connection (a second pipeline, another process) may have rotated the refresh token.
                     if !reloaded, let stored = try? store.value(scope: stateScope, key: Self.refreshTokenKey),
                         stored != session!.refreshToken
                     {
@@ -217,6 +226,54 @@ extension HTTPService {
                 HTTPError(.auth, "connection '\(connectionName)': the token endpoint did not yield a usable token"))
         }
         return try outcome.get()
+    }
+
+    /// Takes the connection's refresh marker in the state store (`oauth2.refreshing`: a holder
+    /// and a deadline), waiting while another process holds it. A marker past its deadline (a
+    /// process killed mid-refresh) is taken over.
+    private func acquireRefreshMarker() throws(HTTPError) {
+        let waitUntil = clock.now() + 2 * config.timeoutSeconds + 10
+        while true {
+            let now = clock.now()
+            let taken: Bool
+            do {
+                taken = try store.updateValue(scope: stateScope, key: Self.refreshMarkerKey) { current in
+                    if let current, !current.hasPrefix(refreshHolder + " "),
+                        let deadline = current.split(separator: " ").last.flatMap({ Double($0) }), deadline > now,
+                        !Self.holderIsGone(current)
+                    {
+                        return (current, false)
+                    }
+                    return ("\(refreshHolder) \(now + config.timeoutSeconds + 5)", true)
+                }
+            } catch {
+                throw HTTPError(.retryable, "connection '\(connectionName)': cannot mark the token refresh: \(error)")
+            }
+            if taken { return }
+            guard now < waitUntil else {
+                throw HTTPError(
+                    .retryable,
+                    "connection '\(connectionName)': another process has been refreshing the OAuth token for too long")
+            }
+            try sleep(0.1)
+        }
+    }
+
+    /// True when a marker's holder ran on this host and its process no longer exists (killed
+    /// mid-refresh): the marker need not be waited out.
+    static func holderIsGone(_ marker: String) -> Bool {
+        let parts = marker.split(separator: " ").first?.split(separator: ":") ?? []
+        guard parts.count == 3, "\(parts[0]):\(parts[1])" != processName, let pid = pid_t(parts[1]) else {
+            return false
+        }
+        guard processName.hasPrefix(parts[0] + ":") else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    private func releaseRefreshMarker() {
+        _ = try? store.updateValue(scope: stateScope, key: Self.refreshMarkerKey) { current in
+            (current?.hasPrefix(refreshHolder + " ") == true ? nil : current, ())
+        }
     }
 
     /// `Authorization` of a token request when the client authenticates with Basic (RFC 6749

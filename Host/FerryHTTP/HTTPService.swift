@@ -73,6 +73,16 @@ public final class HTTPService: Sendable {
 
     /// The state-store key of a connection's rotated OAuth2 refresh token.
     public static let refreshTokenKey = "oauth2.refresh_token"
+    /// The state-store key of the marker a process holds while it refreshes the connection's token.
+    static let refreshMarkerKey = "oauth2.refreshing"
+    /// Who this service is in a refresh marker: unique per service, so two in one process wait for each other too.
+    let refreshHolder = HTTPService.processName + ":" + UUID().uuidString.prefix(8)
+    /// `host:pid`, read once (a host name lookup is not free).
+    static let processName: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        return String(cString: name) + ":\(getpid())"
+    }()
 
     /// Creates the service of one connection.
     /// - Parameters:
