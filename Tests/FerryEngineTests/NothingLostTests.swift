@@ -42,6 +42,24 @@ import Testing
         Int(try sandbox.sql("out/db.sqlite", "SELECT COUNT(*) FROM \(table);").first ?? "") ?? -1
     }
 
+    /// Mirror: a batch a killed run wrote (the destination committed it, the state did not),
+    /// then one of its records vanishes from the source before the rerun. The rerun's snapshot
+    /// does not hold it, so the mirror must delete it: the keys a batch is about to write are
+    /// known to the state before the write.
+    @Test(arguments: ["after_write", "after_commit"])
+    func aRecordAKilledRunWroteAndTheSourceThenDroppedIsDeletedByTheMirror(point: String) throws {
+        let sandbox = try Self.flakySandbox(write: "mirror", sync: "incremental", batchSize: 7)
+        try sandbox.write("data/records.txt", FlakySource.records(1...20))
+        let killed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "\(point):kill:1"])
+        #expect(killed.status == -SIGKILL, "\(killed.stderr)")
+        #expect(try Self.rowCount(sandbox) == 7)
+        try sandbox.write("data/records.txt", FlakySource.records(Array(1...6) + Array(8...20)))
+        let rerun = try sandbox.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let seqs = try sandbox.sql("out/db.sqlite", "SELECT seq FROM records ORDER BY seq;").compactMap { Int($0) }
+        #expect(seqs == Array(1...6) + Array(8...20), "\(seqs)")
+    }
+
     // MARK: Reads
 
     @Test func aRetryableReadErrorAfterProgressLosesNoPage() throws {

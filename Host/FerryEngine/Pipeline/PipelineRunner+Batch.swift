@@ -25,7 +25,10 @@ extension PipelineRunner {
             for key in ledger.parkedKeys { seenKeys.insert(XXHash64.hash(Array(key.utf8))) }
         }
         try applyTransformPlugins(to: &outgoing, ledger: &ledger)
-        var hashes = try skipUnchanged(in: &outgoing, seenKeys: &seenKeys, ledger: &ledger)
+        var unknownKeys: [String] = []
+        var hashes = try skipUnchanged(
+            in: &outgoing, seenKeys: &seenKeys, ledger: &ledger, unknownKeys: &unknownKeys)
+        try noteKeysBeforeWriting(unknownKeys, runID: runID)
         let twoWay = try reconcileConflicts(in: &outgoing)
         let idMappings = try deliver(
             outgoing, batchID: batchID, checkpoint: checkpoint, hashes: &hashes, ledger: &ledger)
@@ -128,7 +131,7 @@ extension PipelineRunner {
     /// mirror mode notes every key it saw.
     func skipUnchanged(
         in outgoing: inout OutgoingBatch, seenKeys: inout Set<UInt64>,
-        ledger: inout BatchLedger
+        ledger: inout BatchLedger, unknownKeys: inout [String]
     ) throws -> [(key: String, hash: UInt64)] {
         guard plan.detectsChanges, outgoing.count > 0 else { return [] }
         let records = outgoing.materialized()
@@ -148,11 +151,29 @@ extension PipelineRunner {
                     ledger.counts.unchanged += 1
                     return false
                 }
+                if stored[key] == nil { unknownKeys.append(key) }
                 hashes.append((key, hash))
                 return true
             })
         return hashes
     }
+
+    /// Mirror mode: the keys a batch is about to write that the state does not know yet are
+    /// committed first, with a hash no content has. A run killed after the destination took
+    /// the batch but before its commit then leaves them known: if the source drops one before
+    /// the rerun, the rerun deletes it instead of keeping a record the source no longer has.
+    /// (Known keys the rerun sees again are written again, their placeholder hash differing.)
+    func noteKeysBeforeWriting(_ keys: [String], runID: RunID) throws {
+        guard plan.writeMode == .mirror, !options.dryRun, !keys.isEmpty else { return }
+        try store.commit(
+            BatchCommit(
+                run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil, counts: BatchCounts(),
+                hashes: keys.map { ($0, Self.unwrittenHash) }))
+    }
+
+    /// The hash of a key noted before its record was written (no record's content hashes to it
+    /// but by a 1-in-2^64 chance, which at worst writes an unchanged record once more).
+    static let unwrittenHash: UInt64 = 0
 
     /// Stage 4: the destination. Rejected records become dead letters (and keep no hash,
     /// so they are sent again); ids the destination assigned become ID mappings.
