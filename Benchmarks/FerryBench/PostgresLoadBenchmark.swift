@@ -24,17 +24,9 @@ struct PostgresLoadBenchmark {
         guard FileManager.default.isExecutableFile(atPath: psql) else {
             throw BenchError("psql not found (apt-get install postgresql-client)")
         }
-        var script: String?
-        let dsn: String
-        if let given = ProcessInfo.processInfo.environment["FERRY_TEST_PG_DSN"], !given.isEmpty {
-            dsn = given
-        } else {
-            let root = Bench.binFolder.deletingLastPathComponent().deletingLastPathComponent()
-            script = root.appendingPathComponent("scripts/postgres-test-server.sh").path
-            setenv("FERRY_PG_DIR", "/tmp/ferry-pg-bench-\(getpid())", 1)
-            dsn = try Self.startServer(script!)
-        }
-        defer { if let script { _ = try? Bench.run(script, ["stop"]) } }
+        let server = try BenchPostgres()
+        defer { server.stop() }
+        let dsn = server.dsn
 
         for count in recordCounts {
             let folder = try Bench.temporaryFolder("postgres-\(count)")

@@ -18,17 +18,9 @@ struct WorkerBenchmark {
     var maxUnits = 4
 
     func run() throws {
-        var script: String?
-        let dsn: String
-        if let given = ProcessInfo.processInfo.environment["FERRY_TEST_PG_DSN"], !given.isEmpty {
-            dsn = given
-        } else {
-            let root = Bench.binFolder.deletingLastPathComponent().deletingLastPathComponent()
-            script = root.appendingPathComponent("scripts/postgres-test-server.sh").path
-            setenv("FERRY_PG_DIR", "/tmp/ferry-pg-bench-\(getpid())", 1)
-            dsn = try PostgresLoadBenchmark.startServer(script!)
-        }
-        defer { if let script { _ = try? Bench.run(script, ["stop"]) } }
+        let server = try BenchPostgres()
+        defer { server.stop() }
+        let dsn = server.dsn
         let folder = try Bench.temporaryFolder("workers")
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = (1...records).map { #"{"id":\#($0),"kwh":\#($0 * 7)}"# }.joined(separator: "\n") + "\n"
