@@ -57,6 +57,7 @@ enum OpenAPIDocument {
                 message: { type: [string, "null"] }
                 read: { type: integer }
                 written: { type: integer }
+                created: { type: integer, description: "Of written, records written for the first time (new keys; every appended record)." }
                 unchanged: { type: integer }
                 deleted: { type: integer }
                 dead_letters: { type: integer }

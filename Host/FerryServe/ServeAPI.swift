@@ -377,7 +377,8 @@ private func runJSON(_ run: RunRecord) -> [String: Any] {
         "started": iso(Date(timeIntervalSince1970: run.startedAt)),
         "finished": run.finishedAt.map { iso(Date(timeIntervalSince1970: $0)) } ?? NSNull(),
         "message": run.message ?? NSNull(),
-        "read": run.counts.read, "written": run.counts.written, "unchanged": run.counts.unchanged,
+        "read": run.counts.read, "written": run.counts.written, "created": run.counts.created,
+        "unchanged": run.counts.unchanged,
         "deleted": run.counts.deleted, "dead_letters": run.counts.rejected,
     ]
 }

@@ -222,7 +222,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         let columns = """
             SELECT id, runs.site, runs.pipeline, started_at, finished_at, status, message,
                    read_count, written_count, unchanged_count, deleted_count, rejected_count,
-                   leases.holder_pid, leases.hostname, leases.holder_started
+                   leases.holder_pid, leases.hostname, leases.holder_started, created_count
             FROM runs LEFT JOIN leases ON leases.run_id = runs.id
             """
         return try withDatabase { db in
@@ -249,7 +249,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                     status: status, message: message,
                     counts: BatchCounts(
                         read: row.int(at: 7), written: row.int(at: 8), unchanged: row.int(at: 9),
-                        deleted: row.int(at: 10), rejected: row.int(at: 11)))
+                        deleted: row.int(at: 10), rejected: row.int(at: 11), created: row.int(at: 15)))
             }
             if let pipeline {
                 return try db.query(
@@ -340,9 +340,10 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 let updated = try db.run(
                     """
                     UPDATE runs SET read_count = read_count + ?, written_count = written_count + ?,
-                        unchanged_count = unchanged_count + ?, deleted_count = deleted_count + ?, rejected_count = rejected_count + ?
+                        unchanged_count = unchanged_count + ?, deleted_count = deleted_count + ?, rejected_count = rejected_count + ?,
+                        created_count = created_count + ?
                     WHERE id = ? AND site = ? AND pipeline = ? AND status = 'running'
-                    """, counts.read, counts.written, counts.unchanged, counts.deleted, counts.rejected,
+                    """, counts.read, counts.written, counts.unchanged, counts.deleted, counts.rejected, counts.created,
                     batch.run, pipeline.site, pipeline.pipeline, purpose: "add the batch's counts to run \(batch.run)")
                 if updated == 0 { try explainUncommittableRun(batch.run, pipeline: pipeline, in: db) }
                 try hook?("counts")

@@ -162,5 +162,11 @@ enum StateSchema {
                     lines TEXT NOT NULL
                 );
                 """),
+        SQLiteMigration(
+            version: 6, purpose: "count created records apart from updated ones",
+            sql: """
+                -- Of written_count, the records written for the first time (new keys, appends).
+                ALTER TABLE runs ADD COLUMN created_count INTEGER NOT NULL DEFAULT 0;
+                """),
     ]
 }

@@ -194,5 +194,11 @@ enum PostgresStateSchema {
                     max_units INTEGER NOT NULL
                 );
                 """),
+        Migration(
+            version: 3, purpose: "count created records apart from updated ones",
+            sql: """
+                -- Of written_count, the records written for the first time (new keys, appends).
+                ALTER TABLE runs ADD COLUMN created_count BIGINT NOT NULL DEFAULT 0;
+                """),
     ]
 }

@@ -49,12 +49,13 @@ extension PostgresStateStore {
             let updated = try db.query(
                 """
                 UPDATE runs SET read_count = read_count + $1, written_count = written_count + $2,
-                    unchanged_count = unchanged_count + $3, deleted_count = deleted_count + $4, rejected_count = rejected_count + $5
+                    unchanged_count = unchanged_count + $3, deleted_count = deleted_count + $4, rejected_count = rejected_count + $5,
+                    created_count = created_count + $9
                 WHERE id = $6 AND site = $7 AND pipeline = $8 AND status = 'running' RETURNING id
                 """,
                 [
                     counts.read.pgValue, counts.written.pgValue, counts.unchanged.pgValue, counts.deleted.pgValue,
-                    counts.rejected.pgValue, batch.run.pgValue, site, name,
+                    counts.rejected.pgValue, batch.run.pgValue, site, name, counts.created.pgValue,
                 ], purpose: "add the batch's counts to run \(batch.run)")
             if updated.count == 0 { try explainUncommittableRun(batch.run, pipeline: pipeline, in: db) }
             // A committing run is alive: its lease lasts another full period.

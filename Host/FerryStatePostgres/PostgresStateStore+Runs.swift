@@ -95,7 +95,7 @@ extension PostgresStateStore {
             SELECT id, runs.site, runs.pipeline, started_at, finished_at, status, message,
                    read_count, written_count, unchanged_count, deleted_count, rejected_count,
                    leases.holder_pid, leases.hostname, leases.holder_started,
-                   leases.expires_at < clock_timestamp()
+                   leases.expires_at < clock_timestamp(), created_count
             FROM runs LEFT JOIN leases ON leases.run_id = runs.id
             """
         let rows = try transaction("list the latest runs") { db in
@@ -129,7 +129,7 @@ extension PostgresStateStore {
                 startedAt: row.double(3), finishedAt: row.optionalDouble(4), status: status, message: message,
                 counts: BatchCounts(
                     read: row.int(7), written: row.int(8), unchanged: row.int(9), deleted: row.int(10),
-                    rejected: row.int(11)))
+                    rejected: row.int(11), created: row.int(16)))
         }
     }
 

@@ -60,6 +60,36 @@ import Testing
         #expect(seqs == Array(1...6) + Array(8...20), "\(seqs)")
     }
 
+    /// Written records split into created (new keys) and updated, per run, through
+    /// `ferry run --json` and the runs the state keeps; every appended record is created.
+    @Test func writtenRecordsAreCountedAsCreatedOrUpdated() throws {
+        let sandbox = try Self.flakySandbox(write: "upsert", sync: "full", batchSize: 4)
+        try sandbox.write("data/records.txt", FlakySource.records(1...10))
+        func run() throws -> (written: Int, created: Int) {
+            let outcome = try sandbox.ferry(["run", "--json"])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+            let report = (json?["runs"] as? [[String: Any]])?.first
+            return (report?["written"] as? Int ?? -1, report?["created"] as? Int ?? -1)
+        }
+        #expect(try run() == (10, 10))
+        // Three change, two arrive: five written, two of them created.
+        try sandbox.write(
+            "data/records.txt",
+            FlakySource.records(1...7) + FlakySource.records(8...10, tag: "b") + FlakySource.records(11...12))
+        #expect(try run() == (5, 2))
+        #expect(try run() == (0, 0))
+        #expect(
+            try sandbox.sql("state.db", "SELECT written_count, created_count FROM runs ORDER BY id")
+                == ["10|10", "5|2", "0|0"])
+
+        let appended = try Self.flakySandbox(write: "append", batchSize: 4)
+        try appended.write("data/records.txt", FlakySource.records(1...6))
+        let outcome = try appended.ferry(["run"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(try appended.sql("state.db", "SELECT written_count, created_count FROM runs") == ["6|6"])
+    }
+
     // MARK: Reads
 
     @Test func aRetryableReadErrorAfterProgressLosesNoPage() throws {

@@ -17,6 +17,8 @@ SELECT
     r.status,
     r.read_count AS records_read,
     r.written_count AS records_written,
+    r.created_count AS records_created,
+    r.written_count - r.created_count AS records_updated,
     r.unchanged_count AS records_unchanged,
     r.rejected_count AS records_failed,
     to_timestamp(r.started_at) AS started_at,

@@ -204,7 +204,7 @@ struct Run: ParsableCommand {
                         "pipeline": report.pipeline.pipeline, "site": report.pipeline.site,
                         "status": report.status.rawValue,
                         "read": report.counts.read, "written": report.counts.written,
-                        "unchanged": report.counts.unchanged,
+                        "created": report.counts.created, "unchanged": report.counts.unchanged,
                         "deleted": report.counts.deleted, "dead_letters": report.counts.rejected,
                         "seconds": (report.seconds * 1000).rounded() / 1000,
                     ]

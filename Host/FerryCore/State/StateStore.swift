@@ -176,18 +176,23 @@ public struct RunRecord: Sendable, Equatable {
 public struct BatchCounts: Sendable, Equatable {
     public var read = 0 // records the source produced
     public var written = 0 // records the destination accepted
+    /// Of `written`, records written for the first time: keys change detection had no hash for
+    /// (new to Ferry), and every appended record. The rest of `written` updated a record.
+    public var created = 0
     public var unchanged = 0 // records skipped because their hash had not changed
     public var deleted = 0 // records deleted by mirror mode
     public var rejected = 0 // records sent to dead letters
     public var parked = 0 // records waiting for a parent's mapping (not stored with the run)
 
-    public init(read: Int = 0, written: Int = 0, unchanged: Int = 0, deleted: Int = 0, rejected: Int = 0) {
+    public init(
+        read: Int = 0, written: Int = 0, unchanged: Int = 0, deleted: Int = 0, rejected: Int = 0, created: Int = 0
+    ) {
         self.read = read; self.written = written; self.unchanged = unchanged; self.deleted = deleted;
-        self.rejected = rejected
+        self.rejected = rejected; self.created = created
     }
 
     public static func += (lhs: inout BatchCounts, rhs: BatchCounts) {
-        lhs.read += rhs.read; lhs.written += rhs.written; lhs.unchanged += rhs.unchanged
+        lhs.read += rhs.read; lhs.written += rhs.written; lhs.created += rhs.created; lhs.unchanged += rhs.unchanged
         lhs.deleted += rhs.deleted; lhs.rejected += rhs.rejected; lhs.parked += rhs.parked
     }
 }

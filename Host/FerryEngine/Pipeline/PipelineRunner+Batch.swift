@@ -32,6 +32,13 @@ extension PipelineRunner {
         let twoWay = try reconcileConflicts(in: &outgoing)
         let idMappings = try deliver(
             outgoing, batchID: batchID, checkpoint: checkpoint, hashes: &hashes, ledger: &ledger)
+        if !plan.detectsChanges {
+            // Append adds every record; an upsert without hashes cannot tell, and counts none.
+            ledger.counts.created = plan.writeMode == .append ? ledger.counts.written : 0
+        } else {
+            let delivered = Set(hashes.map(\.key))
+            ledger.counts.created = unknownKeys.filter { options.dryRun || delivered.contains($0) }.count
+        }
         var commit = BatchCommit(
             run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
             counts: ledger.counts, idMappings: idMappings, deadLetters: ledger.deadLetters, hashes: hashes,

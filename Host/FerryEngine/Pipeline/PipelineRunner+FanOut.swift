@@ -135,6 +135,8 @@ extension PipelineRunner {
         var sending = rows
         var hashes: [FanOutDelivery.Hash] = []
         var stored: [String: UInt64] = [:]
+        // Rows of `sending` that change detection had no hash for: created, unless refused.
+        var new: Set<Int> = []
         if plan.changeDetection && !rows.isEmpty {
             let keys = rows.map { FanOutHashKey.make(output: output.name, root: $0.rootKey, row: $0.key) }
             stored = try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys)
@@ -145,6 +147,7 @@ extension PipelineRunner {
                     ledger.counts.unchanged += 1
                     continue
                 }
+                if stored[hashKey] == nil { new.insert(sending.count) }
                 sending.append(row)
                 hashes.append(FanOutDelivery.Hash(sourceIndex: row.sourceIndex, key: hashKey, hash: hash))
             }
@@ -152,6 +155,7 @@ extension PipelineRunner {
         guard !options.dryRun else {
             try diffRows(sending, of: output, stored: Set(stored.keys), unchanged: rows.count - sending.count)
             ledger.counts.written += sending.count
+            ledger.counts.created += new.count
             return
         }
         delivery.hashes += hashes
@@ -169,6 +173,7 @@ extension PipelineRunner {
         for rejection in outcome.rejections where sending.indices.contains(rejection.index) {
             let row = sending[rejection.index]
             rejectedRows += 1
+            new.remove(rejection.index)
             if delivery.rejectedSources.insert(row.sourceIndex).inserted {
                 ledger.deadLetter(
                     row.sourceIndex, stage: "destination", "output '\(output.name)' key \(row.key): \(rejection.error)")
@@ -180,6 +185,7 @@ extension PipelineRunner {
                 (output.idMapScope, RecordKey.idMapText(ofKey: row.key), assigned.destinationID))
         }
         ledger.counts.written += sending.count - rejectedRows
+        ledger.counts.created += new.count
         logger.debug(
             "Output written.",
             metadata: ["output": "\(output.name)", "rows": "\(sending.count)", "rejected": "\(rejectedRows)"])

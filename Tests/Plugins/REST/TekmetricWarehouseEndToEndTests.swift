@@ -417,6 +417,10 @@ import Testing
                 "6212|customers|succeeded|t", "6212|employees|succeeded|t", "6212|repair_orders|dead_lettered|t",
                 "6212|vehicles|succeeded|t",
             ], "\(log)")
+        // A first run creates every row it writes (the seed's created vs updated counts).
+        #expect(
+            try setup.rows("SELECT bool_and(records_created = records_written AND records_updated = 0) FROM sync_log")
+                == ["t"])
         let errors = try setup.rows("SELECT shop_id, entity_type, error FROM sync_errors")
         #expect(errors.count == 1 && errors[0].hasPrefix("6212|repair_orders|"), "\(errors)")
         #expect(errors.first?.contains("repair-order/505") == true, "\(errors)")
