@@ -42,6 +42,7 @@ struct RESTStream {
     static let keys = [
         "name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
         "filter_param", "pagination", "method", "body", "cursor_default", "until_param", "until_filter", "requests",
+        "request_fields",
         "detail", "children", "field_filter",
     ]
 
@@ -82,6 +83,10 @@ struct RESTStream {
     /// stream's `cursor_field` (`{query: {board: POSTED}, cursor_field: postedDate}`: Tekmetric's
     /// posted board is windowed by the posting date, as the seed did).
     var requestCursorFields: [String?] = [nil]
+    /// `request_fields:` parameters of the `requests:` lists set on each record a list gives
+    /// (after its detail), so a record says which list it came from (Tekmetric's `board`); a
+    /// run filtered on one (`--filter board=POSTED`) reads only the lists that match.
+    var requestFields: [String] = []
     /// `detail:`: one more request per listed record.
     var detail: Detail?
     /// `children:`: per-record lists read as streams of their own.
@@ -176,6 +181,15 @@ struct RESTStream {
                 return try ConfigFields.parameters(query, at: "\(at).query")
             }
             requestCursorFields = cursorFields
+            if let fields = object["request_fields"], !fields.isNull {
+                guard let names = fields.arrayValue?.compactMap(\.stringValue), names.count == fields.arrayValue?.count,
+                    !names.isEmpty
+                else { throw PluginError.invalid("\(where_).request_fields must be a list of parameter names") }
+                for name in names where !requests.contains(where: { $0.contains { $0.0 == name } }) {
+                    throw PluginError.invalid("\(where_).request_fields: no list of requests: sets '\(name)'")
+                }
+                requestFields = names
+            }
             guard !primaryKey.isEmpty else {
                 throw PluginError.invalid(
                     "\(where_).requests needs primary_key, to keep one record per key across the lists")

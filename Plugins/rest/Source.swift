@@ -132,6 +132,16 @@ final class RESTReader: BatchReader {
     func nextPage() throws -> Delivery? {
         while true {
             if host.isCancelled { throw PluginError.cancelled() }
+            if !listSelected(request) {
+                // A run filtered on a request field (`--filter board=POSTED`) skips the other lists.
+                guard request + 1 < stream.requests.count else { return nil }
+                request += 1
+                pagination = Pagination(
+                    stream.pagination, totals: stream.totals, endsOnEmptyPage: stream.endsOnEmptyPage)
+                pending = pagination.first()
+                previousPage = []
+                continue
+            }
             let url: String
             switch pending {
             case .done:
@@ -154,6 +164,29 @@ final class RESTReader: BatchReader {
     }
 
     private var isLastList: Bool { request == stream.requests.count - 1 }
+
+    /// False for a list a filter on one of `request_fields` rules out.
+    private func listSelected(_ list: Int) -> Bool {
+        window.filters.allSatisfy { filter in
+            guard stream.requestFields.contains(filter.field),
+                let value = stream.requests[list].first(where: { $0.0 == filter.field })?.1
+            else { return true }
+            return value == filter.value
+        }
+    }
+
+    /// The records of the current list with its `request_fields` set on them.
+    private func tagged(_ records: [JSONObject]) -> [JSONObject] {
+        let tags = stream.requestFields.compactMap { field in
+            stream.requests[request].first { $0.0 == field }.map { (field, JSONValue.string($0.1)) }
+        }
+        guard !tags.isEmpty else { return records }
+        return records.map { record in
+            var record = record
+            for (field, value) in tags { record[field] = value }
+            return record
+        }
+    }
 
     /// Reads one page (again, while it disagrees with the API's totals); nil when it
     /// ended the stream without records or must be followed by another request.
@@ -196,7 +229,7 @@ final class RESTReader: BatchReader {
             let (fresh, keys) = unseen(page.records)
             let completed: [JSONObject]
             do {
-                completed = try detail?.complete(fresh, stream: stream.name, host: host) ?? fresh
+                completed = tagged(try detail?.complete(fresh, stream: stream.name, host: host) ?? fresh)
             } catch {
                 // Nothing moved: a `next()` called again reads this page again.
                 pagination = accepted

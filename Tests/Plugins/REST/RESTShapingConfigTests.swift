@@ -17,6 +17,14 @@ import Testing
     @Test func mistakesNameTheKeyAndWhere() throws {
         let cases: [(stream: String, message: String)] = [
             (
+                #"{"name":"ro","path":"x","primary_key":"id","requests":[{"board":"A"}],"request_fields":["boards"]}"#,
+                "config.streams[0].request_fields: no list of requests: sets 'boards'"
+            ),
+            (
+                #"{"name":"ro","path":"x","primary_key":"id","requests":[{"query":{"board":"A"},"cursor_field":"d"}]}"#,
+                "config.streams[0].requests[0].cursor_field needs the stream's cursor_field"
+            ),
+            (
                 #"{"name":"ro","path":"x","primary_key":"id","detail":{"path":"ro/{id}","mode":"swap"}}"#,
                 "config.streams[0].detail.mode must be merge or replace, got 'swap'"
             ),

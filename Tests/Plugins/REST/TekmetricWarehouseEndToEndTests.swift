@@ -459,6 +459,16 @@ import Testing
         // The first two orders of the ACTIVE board (501 again, then 502), not the third.
         #expect(limited == ["501", "502"], "\(limited) \(serve.log)")
 
+        // GET /api/sync/repair-orders?shop_id=6212&board=POSTED: only that board is read.
+        let before = setup.server.requests.count
+        try trigger("repair_orders_6212", #"{"site": "shop_6212", "filters": {"board": "POSTED"}}"#, site: "shop_6212")
+        let asked = setup.server.requests.dropFirst(before).map(\.target)
+        let boards = asked.filter { $0.contains("job-board") }
+        #expect(!boards.isEmpty && boards.allSatisfy { $0.contains("board=POSTED") }, "\(asked)")
+        #expect(
+            asked.filter { $0.hasPrefix("/api/shop/6212/repair-order/") } == ["/api/shop/6212/repair-order/502"],
+            "\(asked)")
+
         // GET /api/sync/full-backfill?shop_id=6212 (the report, from 70 days back)
         let since = TekmetricShopsSimulator.day(70).prefix(10)
         try trigger(
