@@ -162,7 +162,8 @@ public final class ServeWorker: @unchecked Sendable {
     private func execute(_ unit: ClaimedUnit) {
         let key = unit.pipeline
         var metadata: Logger.Metadata = [
-            "site": "\(key.site)", "pipeline": "\(key.pipeline)", "due": "\(Timestamp.text(unit.due))",
+            "site": "\(key.site)", "pipeline": "\(key.pipeline)",
+            "due": "\(iso(Date(timeIntervalSince1970: unit.due)))",
         ]
         if lock.withLock({ stopping }) {
             // Claimed with a unit of its site that ran first; another worker runs it.
@@ -225,15 +226,6 @@ public final class ServeWorker: @unchecked Sendable {
             logger.error("The worker's row was not removed.", metadata: ["error": "\(error)"])
         }
         logger.notice("Worker stopped.")
-    }
-}
-
-/// UTC ISO 8601 for log lines.
-enum Timestamp {
-    static func text(_ seconds: Double) -> String {
-        ISO8601DateFormatter.string(
-            from: Date(timeIntervalSince1970: seconds), timeZone: TimeZone(identifier: "UTC")!,
-            formatOptions: [.withInternetDateTime])
     }
 }
 

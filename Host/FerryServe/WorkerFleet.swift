@@ -48,7 +48,7 @@ public struct WorkerFleet: Sendable {
             "workers": workers.map { worker -> [String: Any] in
                 [
                     "id": worker.id, "host": worker.hostname, "pid": Int(worker.pid),
-                    "started": Self.text(worker.startedAt),
+                    "started": iso(Date(timeIntervalSince1970: worker.startedAt)),
                     "heartbeat_seconds_ago": (worker.heartbeatAge * 10).rounded() / 10,
                     "max_units": worker.maxUnits, "stale": isStale(worker),
                     "holds": units(heldBy: worker).map(unitJSON),
@@ -65,16 +65,9 @@ public struct WorkerFleet: Sendable {
             "site": unit.pipeline.site, "pipeline": unit.pipeline.pipeline, "lag_seconds": Int(lag(unit)),
             "lease_expired": unit.leaseExpired,
         ]
-        if let due = unit.due { entry["due"] = Self.text(due) }
+        if let due = unit.due { entry["due"] = iso(Date(timeIntervalSince1970: due)) }
         if let holder = unit.holder { entry["holder"] = holder }
         if let status = unit.lastStatus { entry["last_status"] = status }
         return entry
-    }
-
-    /// A stored time (seconds since 1970) as UTC ISO 8601.
-    static func text(_ seconds: Double) -> String {
-        ISO8601DateFormatter.string(
-            from: Date(timeIntervalSince1970: seconds), timeZone: TimeZone(identifier: "UTC")!,
-            formatOptions: [.withInternetDateTime])
     }
 }
