@@ -1,7 +1,6 @@
 import FerryCore
 import FerryJSON
 import FerryURL
-import Foundation
 
 extension HTTPService {
     /// Whether a 401 can be answered by obtaining new credentials.
@@ -259,15 +258,12 @@ extension HTTPService {
         }
     }
 
-    /// True when a marker's holder ran on this host and its process no longer exists (killed
-    /// mid-refresh): the marker need not be waited out.
+    /// True when a marker's holder (`host:pid:token`) provably no longer runs — killed
+    /// mid-refresh — as the state store's leases decide it: the marker need not be waited out.
     static func holderIsGone(_ marker: String) -> Bool {
         let parts = marker.split(separator: " ").first?.split(separator: ":") ?? []
-        guard parts.count == 3, "\(parts[0]):\(parts[1])" != processName, let pid = pid_t(parts[1]) else {
-            return false
-        }
-        guard processName.hasPrefix(parts[0] + ":") else { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
+        guard parts.count == 3, let pid = Int32(parts[1]) else { return false }
+        return LeaseHolder(pid: pid, hostname: String(parts[0])).hasEnded
     }
 
     private func releaseRefreshMarker() {

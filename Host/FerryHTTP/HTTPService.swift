@@ -75,14 +75,9 @@ public final class HTTPService: Sendable {
     public static let refreshTokenKey = "oauth2.refresh_token"
     /// The state-store key of the marker a process holds while it refreshes the connection's token.
     static let refreshMarkerKey = "oauth2.refreshing"
-    /// Who this service is in a refresh marker: unique per service, so two in one process wait for each other too.
-    let refreshHolder = HTTPService.processName + ":" + UUID().uuidString.prefix(8)
-    /// `host:pid`, read once (a host name lookup is not free).
-    static let processName: String = {
-        var name = [CChar](repeating: 0, count: 256)
-        gethostname(&name, name.count)
-        return String(cString: name) + ":\(getpid())"
-    }()
+    /// Who this service is in a refresh marker, `host:pid:token`: unique per service, so two
+    /// in one process wait for each other too.
+    let refreshHolder = "\(LeaseHolder.currentHostname):\(getpid()):\(UUID().uuidString.prefix(8))"
 
     /// Creates the service of one connection.
     /// - Parameters:
