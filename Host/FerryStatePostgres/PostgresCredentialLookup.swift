@@ -1,4 +1,5 @@
 import FerryCore
+import Foundation
 
 /// Reads `http.auth.key_query` / `token_query` credentials from PostgreSQL. A connection per
 /// read: reads happen once per connection and run, and again only after a 401, so keeping
@@ -23,7 +24,7 @@ public struct PostgresCredentialLookup: CredentialLookup {
             guard let value, !value.allSatisfy(\.isWhitespace) else {
                 throw CredentialLookupError("the query on \(url.endpoint) returned an empty credential")
             }
-            return value.trimmingSpaces
+            return value.trimmingCharacters(in: .whitespacesAndNewlines)
         } catch let error as PGError {
             throw CredentialLookupError(error.description)
         }
@@ -34,13 +35,4 @@ public struct PostgresCredentialLookup: CredentialLookup {
 public struct CredentialLookupError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var text = Substring(self)
-        while text.first?.isWhitespace == true { text = text.dropFirst() }
-        while text.last?.isWhitespace == true { text = text.dropLast() }
-        return String(text)
-    }
 }
