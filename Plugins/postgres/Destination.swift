@@ -26,8 +26,8 @@ final class PostgresDestination {
     private var conflictTargets: [TableSchema.Name: [String]] = [:]
     private var statementNames: [String: String] = [:]
     private var batchesReady = false
-    /// The id of the multi-write transaction kept open (ABI 1.2), if any.
-    private var openTransaction: String?
+    /// The multi-write transaction kept open (ABI 1.2), if any.
+    private var openTransaction = OpenTransaction()
     /// Reference columns of rows written in the open transaction, filled before it commits.
     private var pendingReferences: [PendingReferences] = []
     /// Where checkpoints are kept with the rows.
@@ -146,29 +146,11 @@ final class PostgresDestination {
         }
     }
 
-    /// Opens the request's multi-write transaction when it is new, after rolling back one the
-    /// host abandoned (a write with another id, or without one, arrived instead).
+    /// Opens the request's multi-write transaction when it is new (see `OpenTransaction.join`).
     private func joinTransaction(of request: WriteRequest) throws {
-        if let open = openTransaction, open != request.transaction?.id {
-            host.log(.warning, "Rolled back a transaction the host left open.", ["transaction": .string(open)])
-            openTransaction = nil
-            rollBack(toSavepoint: false)
-        }
-        if let open = openTransaction, !client.isInTransaction {
-            // The connection lost the transaction (and the earlier writes in it): committing
-            // the rest would record a batch that is not all there. Not retryable: the host
-            // must re-send the whole batch, which a new run does.
-            openTransaction = nil
-            throw PluginError(
-                status: FERRY_ERR_INTERNAL,
-                message:
-                    "the transaction '\(open)' was lost (the connection was reset); its earlier writes were rolled back"
-            )
-        }
-        if let transaction = request.transaction, openTransaction == nil {
-            try client.execute("BEGIN")
-            openTransaction = transaction.id
-        }
+        try openTransaction.join(
+            request, host: host, isInTransaction: { client.isInTransaction },
+            rollBack: { rollBack(toSavepoint: false) }, begin: { try client.execute("BEGIN") })
     }
 
     /// Ends one write: commits its transaction, or releases its savepoint inside the open
@@ -182,7 +164,7 @@ final class PostgresDestination {
         if transaction.commit {
             try resolvePendingReferences()
             try client.execute("COMMIT")
-            openTransaction = nil
+            openTransaction.committed()
         }
     }
 

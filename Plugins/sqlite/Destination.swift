@@ -30,8 +30,8 @@ final class SQLiteDestination {
     private var uniqueKeys: Set<String> = []
     private var statements: [String: SQLiteStatement] = [:]
     private var batchesReady = false
-    /// The id of the multi-write transaction kept open (ABI 1.2), if any.
-    private var openTransaction: String?
+    /// The multi-write transaction kept open (ABI 1.2), if any.
+    private var openTransaction = OpenTransaction()
 
     init(database: SQLiteDatabase, config: SQLiteConfig, host: HostServices) {
         self.database = database
@@ -193,29 +193,12 @@ final class SQLiteDestination {
         return (error as? PluginError)?.message
     }
 
-    /// Opens the request's multi-write transaction when it is new, after rolling back one the
-    /// host abandoned (a write with another id, or without one, arrived instead).
+    /// Opens the request's multi-write transaction when it is new (see `OpenTransaction.join`).
     private func joinTransaction(of request: WriteRequest) throws {
-        if let open = openTransaction, open != request.transaction?.id {
-            host.log(.warning, "Rolled back a transaction the host left open.", ["transaction": .string(open)])
-            openTransaction = nil
-            rollBack(toSavepoint: false)
-        }
-        if let open = openTransaction, !database.isInTransaction {
-            // The connection lost the transaction (and the earlier writes in it): committing
-            // the rest would record a batch that is not all there. Not retryable: the host
-            // must re-send the whole batch, which a new run does.
-            openTransaction = nil
-            throw PluginError(
-                status: FERRY_ERR_INTERNAL,
-                message:
-                    "the transaction '\(open)' was lost (the connection was reset); its earlier writes were rolled back"
-            )
-        }
-        if let transaction = request.transaction, openTransaction == nil {
-            try database.execute("BEGIN IMMEDIATE", purpose: "begin the transaction")
-            openTransaction = transaction.id
-        }
+        try openTransaction.join(
+            request, host: host, isInTransaction: { database.isInTransaction },
+            rollBack: { rollBack(toSavepoint: false) },
+            begin: { try database.execute("BEGIN IMMEDIATE", purpose: "begin the transaction") })
     }
 
     /// Ends one write: commits its transaction, or releases its savepoint inside the open
@@ -228,7 +211,7 @@ final class SQLiteDestination {
         if savepoint { try database.execute("RELEASE SAVEPOINT ferry_write", purpose: "end the write") }
         if transaction.commit {
             try database.execute("COMMIT", purpose: "commit the transaction")
-            openTransaction = nil
+            openTransaction.committed()
         }
     }
 
