@@ -14,22 +14,9 @@ struct RESTDetailBenchmark {
         guard FileManager.default.isExecutableFile(atPath: ferry) else {
             throw BenchError("build ferry first: \(ferry) not found")
         }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("rest-simulator.py").path
-        let simulator = Process()
-        simulator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        simulator.arguments = ["python3", script, String(records), String(latencyMs)]
-        let output = Pipe()
-        simulator.standardOutput = output
-        try simulator.run()
-        defer { simulator.terminate() }
-        var portText = ""
-        while !portText.hasSuffix("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw BenchError("the simulator did not start") }
-            portText += String(decoding: chunk, as: UTF8.self)
-        }
-        let port = portText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let simulator = try RESTSimulator(arguments: [String(records), String(latencyMs)])
+        defer { simulator.stop() }
+        let port = simulator.port
         print("rest detail: \(records) listed records, one detail call each taking \(latencyMs) ms → SQLite upsert")
         for concurrency in concurrencies {
             let folder = try Bench.temporaryFolder("rest-detail")
