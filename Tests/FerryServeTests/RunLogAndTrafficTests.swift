@@ -6,6 +6,24 @@ import Testing
 /// Run logs kept in the state store (they outlive the process, and cover cron runs),
 /// and the connectors' HTTP requests and retries counted on `/metrics`.
 @Suite(.serialized) struct RunLogAndTrafficTests {
+    /// A rest `items` stream from `api` into SQLite, each request tried `maxAttempts` times.
+    static func itemsConfig(api: String, maxAttempts: Int) -> String {
+        """
+        state: state.db
+        connections:
+          api:
+            plugin: rest
+            http: { endpoint: "\(api)", max_attempts: \(maxAttempts), timeout_seconds: 5 }
+            config: { streams: [{ name: items, path: items, records_path: data, primary_key: id }] }
+          warehouse: { plugin: sqlite, config: { path: out/warehouse.db } }
+        pipelines:
+          items:
+            source: { connection: api, stream: items }
+            destination: { connection: warehouse, stream: items }
+            primary_key: [id]
+        """
+    }
+
     @Test func runLogsOutliveTheServeProcessAndIncludeCronRuns() throws {
         let sandbox = try ServeCommandTests.makeSandbox(records: 30)
         // A cron `ferry run` first: its log is kept with its run, read back by `ferry logs`.
@@ -44,22 +62,7 @@ import Testing
         let api = try LoopbackServer { _ in .json(#"{"error":"down"}"#, status: 503) }
         defer { api.stop() }
         let sandbox = try Sandbox()
-        try sandbox.write(
-            "ferry.yaml",
-            """
-            state: state.db
-            connections:
-              api:
-                plugin: rest
-                http: { endpoint: "\(api.url)", max_attempts: 1, timeout_seconds: 5 }
-                config: { streams: [{ name: items, path: items, records_path: data, primary_key: id }] }
-              warehouse: { plugin: sqlite, config: { path: out/warehouse.db } }
-            pipelines:
-              items:
-                source: { connection: api, stream: items }
-                destination: { connection: warehouse, stream: items }
-                primary_key: [id]
-            """)
+        try sandbox.write("ferry.yaml", Self.itemsConfig(api: api.url, maxAttempts: 1))
         let failed = try sandbox.ferry(["run", "--config", "ferry.yaml"])
         #expect(failed.status == 1, "\(failed.stderr)")
         let run = try #require(try sandbox.sql("state.db", "SELECT id || '|' || status FROM runs;").first)
@@ -85,22 +88,7 @@ import Testing
         }
         defer { api.stop() }
         let sandbox = try Sandbox()
-        try sandbox.write(
-            "ferry.yaml",
-            """
-            state: state.db
-            connections:
-              api:
-                plugin: rest
-                http: { endpoint: "\(api.url)", max_attempts: 3, timeout_seconds: 5 }
-                config: { streams: [{ name: items, path: items, records_path: data, primary_key: id }] }
-              warehouse: { plugin: sqlite, config: { path: out/warehouse.db } }
-            pipelines:
-              items:
-                source: { connection: api, stream: items }
-                destination: { connection: warehouse, stream: items }
-                primary_key: [id]
-            """)
+        try sandbox.write("ferry.yaml", Self.itemsConfig(api: api.url, maxAttempts: 3))
         let serve = try ServeProcess(sandbox)
         #expect(try serve.request("POST", "/v1/pipelines/items/runs").0 == 202)
         try serve.waitForLog("Run finished.")
