@@ -40,6 +40,8 @@ let swiftPlugins = [
     connector("postgrest", target: "PostgRESTPlugin"),
     connector("wattivahti", target: "WattiVahtiPlugin"),
     connector("graphql", target: "GraphQLPlugin"),
+    // vysync's ticket rules (seed 000): VCOM tickets ↔ Yuman work orders.
+    connector("vysync-tickets", target: "VysyncTicketsPlugin"),
 ]
 
 let package = Package(

@@ -52,6 +52,8 @@ final class VCOMSimulator: Sendable {
     let perMinute: Int
     let perDay: Int
     let minuteLength: Double
+    /// The ticket routes (VCOMTicketDesk.swift), behind the same auth and limits.
+    let tickets = VCOMTicketDesk()
     private let limits = Mutex(Limits())
     private let servedLog = Mutex<[Served]>([])
     private let refusedLog = Mutex<[String]>([])
@@ -124,11 +126,23 @@ final class VCOMSimulator: Sendable {
             return refuse(
                 label, .json(#"{"error":{"code":429,"message":"Too Many Requests"}}"#, status: 429, headers: headers))
         }
+        if let answer = tickets.answer(request) { return record(label, answer, at: now, window: window, headers) }
         guard request.method == "GET", let data = data(for: request.path) else {
             return refuse(label, .json(#"{"error":{"code":404,"message":"Not found"}}"#, status: 404, headers: headers))
         }
         servedLog.withLock { $0.append(Served(at: now, window: window, request: label)) }
         return .json(JSONWriter().encodeString(.object(["data": data])), headers: headers)
+    }
+
+    /// Logs a ticket answer as served or refused and adds the rate-limit headers.
+    private func record(
+        _ label: String, _ answer: LoopbackServer.Reply, at now: Double, window: Int, _ headers: [(String, String)]
+    ) -> LoopbackServer.Reply {
+        guard case .response(let status, let own, let body) = answer else { return answer }
+        let reply = LoopbackServer.Reply.response(status: status, headers: own + headers, body: body)
+        guard status < 300 else { return refuse(label, reply) }
+        servedLog.withLock { $0.append(Served(at: now, window: window, request: label)) }
+        return reply
     }
 
     private static func startWindow(_ limits: inout Limits, at now: Double, length: Double) {

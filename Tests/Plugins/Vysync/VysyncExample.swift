@@ -16,6 +16,8 @@ struct VysyncExample {
     let vcom: VCOMSimulator
     let yuman: YumanSimulator
     let servers: [LoopbackServer]
+    /// Kills the run right after a chosen write reached VCOM or Yuman (see ``Tripwire``).
+    let tripwire = Tripwire()
     let sandbox: Sandbox
     /// The VCOM tier the run is told about (`VCOM_PER_MINUTE`, `VCOM_PER_DAY`).
     let tier: [String: String]
@@ -34,7 +36,11 @@ struct VysyncExample {
         self.yuman = yuman
         tier = ["VCOM_PER_MINUTE": "\(clientPerMinute ?? vcom.perMinute)", "VCOM_PER_DAY": "\(vcom.perDay)"]
             .merging(yumanPerMinute.map { ["YUMAN_PER_MINUTE": "\($0)"] } ?? [:], uniquingKeysWith: { $1 })
-        servers = [try LoopbackServer { vcom.reply($0) }, try LoopbackServer { yuman.reply($0) }]
+        let tripwire = tripwire
+        servers = [
+            try LoopbackServer { tripwire.pass($0, vcom.reply($0)) },
+            try LoopbackServer { tripwire.pass($0, yuman.reply($0)) },
+        ]
         sandbox = try Sandbox(name)
         for file in ["ferry.yaml", "data/site_clients.csv"] {
             try sandbox.write(
@@ -54,6 +60,22 @@ struct VysyncExample {
 
     /// Runs `ferry` with the simulators' URLs and credentials.
     func ferry(_ arguments: [String] = ["run"], environment: [String: String] = [:]) throws -> Sandbox.Outcome {
+        try sandbox.ferry(arguments, environment: variables(environment))
+    }
+
+    /// Runs `ferry run` and kills it with SIGKILL right after the `write`th write (a request
+    /// other than GET) reached either simulator and was applied there, before its answer is
+    /// sent; returns whether the kill happened (false: the run ended with fewer writes).
+    func runKilled(afterWrite write: Int) throws -> Bool {
+        tripwire.arm(afterWrites: write)
+        let process = try sandbox.start(["run"], environment: variables([:]))
+        tripwire.aim(at: process.processIdentifier)
+        process.waitUntilExit()
+        return tripwire.disarm()
+    }
+
+    /// The variables `ferry.yaml` reads: the simulators' URLs and credentials.
+    private func variables(_ environment: [String: String]) -> [String: String] {
         var variables = tier
         variables["VCOM_URL"] = servers[0].url
         variables["YUMAN_URL"] = servers[1].url
@@ -61,7 +83,7 @@ struct VysyncExample {
         variables["VCOM_USERNAME"] = VCOMSimulator.username
         variables["VCOM_PASSWORD"] = VCOMSimulator.password
         variables["YUMAN_TOKEN"] = YumanSimulator.token
-        return try sandbox.ferry(arguments, environment: variables.merging(environment, uniquingKeysWith: { $1 }))
+        return variables.merging(environment, uniquingKeysWith: { $1 })
     }
 
     /// The README's set-up: the operator's system → client mapping, and Yuman's client ids.

@@ -37,9 +37,9 @@ final class YumanSimulator: Sendable {
     static let blueprints: [Int64: String] = [
         13583: "System Key (Vcom ID)", 13585: "Nominal Power (kWc)", 13586: "Commission Date",
     ]
-    static let collections: Set = ["clients", "sites", "materials"]
+    static let collections: Set = ["clients", "sites", "materials", "workorders", "users"]
 
-    private struct Store {
+    struct Store {
         var objects: [String: [Object]] = [:]
         var lastID = 500
         var windowEnd = -Double.infinity
@@ -50,15 +50,22 @@ final class YumanSimulator: Sendable {
     let perMinute: Int
     let minuteLength: Double
     let throttleEvery: Int
-    private let store = Mutex(Store())
+    let store = Mutex(Store())
     private let log = Mutex<[String]>([])
     private let refusalLog = Mutex<[String]>([])
     private let answersToLose = Mutex(0)
 
-    init(perMinute: Int = 60, minuteLength: Double = 60, throttleEvery: Int = 0) {
+    /// Whether work-order pages answer `{items, totalPages, totalEntries}` (the other spelling
+    /// the seed's client accepts) instead of `total_pages`/`total_entries`.
+    let camelCaseWorkOrderPages: Bool
+
+    init(perMinute: Int = 60, minuteLength: Double = 60, throttleEvery: Int = 0, camelCaseWorkOrderPages: Bool = false)
+    {
         self.perMinute = perMinute
         self.minuteLength = minuteLength
         self.throttleEvery = throttleEvery
+        self.camelCaseWorkOrderPages = camelCaseWorkOrderPages
+        addPeople()
     }
 
     /// `METHOD target` of every request, in order (refused ones included).
@@ -110,6 +117,7 @@ final class YumanSimulator: Sendable {
             return .json(#"{"message":"Too many requests"}"#, status: 429, headers: [("Retry-After", "\(wait)")])
         }
         let parts = request.path.split(separator: "/").map(String.init)
+        if let answer = workOrderAnswer(request, parts) { return answer }
         guard let collection = parts.first, Self.collections.contains(collection), parts.count <= 2 else {
             return .json(#"{"message":"Not found"}"#, status: 404)
         }
@@ -123,10 +131,11 @@ final class YumanSimulator: Sendable {
 
     private func list(_ collection: String, _ query: [String: String]) -> LoopbackServer.Reply {
         let found = objects(collection).filter { object in
-            ["code", "serial_number", "category_id"].allSatisfy { name in
-                guard let wanted = query[name] else { return true }
-                return object.fields[name].map(Self.text) == wanted
-            }
+            object.fields["deleted_at"] == nil
+                && ["code", "serial_number", "category_id", "site_id"].allSatisfy { name in
+                    guard let wanted = query[name] else { return true }
+                    return object.fields[name].map(Self.text) == wanted
+                }
         }
         let embed = query["embed"]?.split(separator: ",").contains("fields") == true
         let items = found.map { Self.json($0, embed: embed) }
@@ -136,8 +145,12 @@ final class YumanSimulator: Sendable {
         let size = min(max(Int(query["perPage"] ?? query["per_page"] ?? "") ?? 20, 1), 100)
         let slice = items.dropFirst((max(page, 1) - 1) * size).prefix(size)
         let pages = (items.count + size - 1) / size
+        let (pagesName, entriesName) =
+            collection == "workorders" && camelCaseWorkOrderPages
+            ? ("totalPages", "totalEntries") : ("total_pages", "total_entries")
         return .json(
-            #"{"items":[\#(slice.joined(separator: ","))],"total_pages":\#(pages),"total_entries":\#(items.count)}"#)
+            #"{"items":[\#(slice.joined(separator: ","))],"\#(pagesName)":\#(pages),"\#(entriesName)":\#(items.count)}"#
+        )
     }
 
     private func write(_ collection: String, id: Int?, _ body: [UInt8]) -> LoopbackServer.Reply {
@@ -154,6 +167,7 @@ final class YumanSimulator: Sendable {
                 for (key, value) in fields { object.fields[key] = value }
             } else {
                 object = Object(id: store.lastID + 1, fields: fields)
+                if collection == "workorders" { Self.stampNewWorkOrder(&object) }
             }
             if let problem = Self.problem(collection, object.fields, store) {
                 return .json(JSONWriter().encodeString(.object(["message": .string(problem)])), status: 422)
@@ -180,7 +194,9 @@ final class YumanSimulator: Sendable {
             guard let value, let id = Int(text(value)) else { return false }
             return store.objects[collection, default: []].contains { $0.id == id }
         }
-        if (fields["name"]?.stringValue ?? "").isEmpty { return "Validation failed: Name can't be blank" }
+        if collection != "workorders", (fields["name"]?.stringValue ?? "").isEmpty {
+            return "Validation failed: Name can't be blank"
+        }
         switch collection {
         case "sites":
             if !exists("clients", fields["client_id"]) { return "Validation failed: Client must exist" }
@@ -189,6 +205,7 @@ final class YumanSimulator: Sendable {
                     return "Validation failed: unknown custom field \(field["blueprint_id"].map(text) ?? "null")"
                 }
             }
+        case "workorders": return workOrderProblem(fields, store)
         case "materials":
             if !exists("sites", fields["site_id"]) { return "Validation failed: Site must exist" }
             guard let category = fields["category_id"]?.intValue, categories.contains(category) else {

@@ -1,0 +1,76 @@
+import FerryJSON
+import FerryPluginSDK
+import FerryTime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One connection of the plugin: the Yuman side (destination `tickets`, source
+/// `ticket_updates`) or the VCOM side (destination `ticket_updates`), by `config.side`.
+public final class VysyncTicketsConnector: SourceConnector, DestinationConnector {
+    let config: TicketsConfig
+    let host: HostServices
+
+    init(config: TicketsConfig, host: HostServices) throws {
+        self.config = config
+        self.host = host
+    }
+
+    public func discover() throws -> [StreamDescriptor] {
+        switch config.side {
+        case .yuman: [StreamDescriptor(name: "ticket_updates", primaryKey: ["ticket_id"])]
+        case .vcom: []
+        }
+    }
+
+    public func read(_ request: ReadRequest) throws -> any BatchReader {
+        guard config.side == .yuman, request.stream == "ticket_updates" else {
+            throw PluginError.invalid(
+                "stream '\(request.stream)' cannot be read from the \(config.side.rawValue) side; the yuman side has 'ticket_updates'"
+            )
+        }
+        return OneBatch { try self.workOrders().ticketUpdates() }
+    }
+
+    public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
+        switch (config.side, request.stream) {
+        case (.yuman, "tickets"): return try workOrders().write(records)
+        case (.vcom, "ticket_updates"): return try TicketDesk(host: host).write(records)
+        default:
+            throw PluginError.invalid(
+                "stream '\(request.stream)' cannot be written on the \(config.side.rawValue) side: the yuman side takes 'tickets', the vcom side 'ticket_updates'"
+            )
+        }
+    }
+
+    private func workOrders() -> WorkOrderDesk {
+        let today = Int(time(nil)) / 86_400
+        return WorkOrderDesk(
+            config: config, host: host, today: Self.isoDate(days: today),
+            horizon: Self.isoDate(days: today + config.plannedWithinDays))
+    }
+
+    /// Days since 1970-01-01 as `YYYY-MM-DD`.
+    static func isoDate(days: Int) -> String {
+        let date = CivilCalendar.date(days: days)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(date.year)-\(two(date.month))-\(two(date.day))"
+    }
+}
+
+/// A reader that returns one batch, made when first asked for.
+final class OneBatch: BatchReader {
+    private var make: (() throws -> RecordBatch)?
+    private(set) var isComplete = false
+
+    init(_ make: @escaping () throws -> RecordBatch) { self.make = make }
+
+    func next() throws -> RecordBatch? {
+        guard let make else { return nil }
+        self.make = nil
+        let batch = try make()
+        isComplete = true
+        return batch
+    }
+}

@@ -1,0 +1,101 @@
+import FerryJSON
+import FerryPluginSDK
+
+/// What Ferry keeps about a work order it linked tickets to (state key `workorder:<id>`):
+/// the tickets, the last status, planned date and technician it saw, and the change history
+/// (the seed's `wo_history`) the ticket comments are rendered from.
+struct FollowedWorkOrder: Equatable {
+    var id: Int64
+    var number: String
+    var tickets: [String] = []
+    var status: String?
+    var datePlanned: String?
+    var technician: String?
+    var history: [String] = []
+    /// Yuman no longer has it (the seed's ghost work orders, marked Deleted, kept for the record).
+    var deleted = false
+
+    static func key(_ id: Int64) -> String { "workorder:\(id)" }
+
+    init(id: Int64, number: String) {
+        self.id = id
+        self.number = number
+    }
+
+    init?(stateText: String) {
+        guard case .object(let object)? = try? JSONParser().parse(Array(stateText.utf8)),
+            let id = object["id"]?.intValue
+        else { return nil }
+        self.id = id
+        number = object["number"]?.stringValue ?? String(id)
+        tickets = (object["tickets"]?.arrayValue ?? []).compactMap(\.stringValue)
+        status = object["status"]?.stringValue
+        datePlanned = object["date_planned"]?.stringValue
+        technician = object["technician"]?.stringValue
+        history = (object["history"]?.arrayValue ?? []).compactMap(\.stringValue)
+        deleted = object["deleted"]?.boolValue ?? false
+    }
+
+    var stateText: String {
+        func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        return JSONWriter().encodeString([
+            "id": .int(id), "number": .string(number), "tickets": .array(tickets.map(JSONValue.string)),
+            "status": optional(status), "date_planned": optional(datePlanned), "technician": optional(technician),
+            "history": .array(history.map(JSONValue.string)), "deleted": .bool(deleted),
+        ])
+    }
+
+    /// Appends a history line for each of status, planned date and technician that changed
+    /// since last seen; returns whether anything did.
+    mutating func observe(_ workOrder: WorkOrder, technicianName: String?) -> Bool {
+        let before = self
+        let status = workOrder.status.capitalizedFirst
+        let date = workOrder.datePlanned.map(Self.french)
+        if self.status != status {
+            history.append(self.status.map { "Statut : \($0) → \(status)" } ?? "Statut : \(status)")
+            self.status = status
+        }
+        if datePlanned != date {
+            history.append("Date prévue : \(datePlanned ?? "—") → \(date ?? "—")")
+            datePlanned = date
+        }
+        if technician != technicianName {
+            history.append("Technicien : \(technician ?? "—") → \(technicianName ?? "—")")
+            technician = technicianName
+        }
+        number = workOrder.number
+        return self != before
+    }
+
+    mutating func markDeleted() {
+        guard !deleted else { return }
+        deleted = true
+        history.append("Ordre de travail supprimé dans Yuman")
+    }
+
+    /// The one follow-up comment of each of its tickets in VCOM.
+    var comment: String {
+        ([
+            Self.followUpMarker + " Ordre de travail Yuman n°\(number)",
+            "Statut actuel : \(deleted ? "Supprimé" : status ?? "—")",
+        ]
+            + (datePlanned.map { ["Date prévue : \($0)"] } ?? []) + (technician.map { ["Technicien : \($0)"] } ?? [])
+            + ["Historique :"] + history.map { "- \($0)" }).joined(separator: "\n")
+    }
+
+    /// Starts every follow-up comment Ferry writes, so a create whose answer was lost is found again.
+    static let followUpMarker = "[Ferry · suivi]"
+    /// Starts the closing report comment.
+    static let reportMarker = "[Ferry · rapport]"
+
+    /// `2026-12-05` as `05/12/2026`.
+    static func french(_ date: String) -> String {
+        let parts = date.split(separator: "-")
+        return parts.count == 3 ? "\(parts[2])/\(parts[1])/\(parts[0])" : date
+    }
+}
+
+extension String {
+    /// "in progress" → "In progress".
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

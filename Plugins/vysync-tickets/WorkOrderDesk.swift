@@ -1,0 +1,234 @@
+import FerryJSON
+import FerryPluginSDK
+
+/// The Yuman side: VCOM tickets in (stream `tickets`), attached to work orders by the seed's
+/// rules; ticket updates out (stream `ticket_updates`), rendered from each followed work
+/// order's history. State (this connection's): `workorder:<id>` per followed work order,
+/// `followed` (their ids) and `create-intent:<ticket>` while a create is in flight. The ID map
+/// scope `vysync/ticket_workorders` holds ticket id → work-order id.
+struct WorkOrderDesk {
+    static let ticketScope = "vysync/ticket_workorders"
+
+    let config: TicketsConfig
+    let host: HostServices
+    let api: API
+    let rules: WorkOrderRules
+
+    init(config: TicketsConfig, host: HostServices, today: String, horizon: String) {
+        self.config = config
+        self.host = host
+        api = API(host: host, name: "Yuman")
+        rules = WorkOrderRules(config: config, today: today, horizon: horizon)
+    }
+
+    // MARK: Tickets → work orders
+
+    /// Applies the rules to a batch of tickets, site by site; a ticket whose site has no Yuman
+    /// id yet is rejected with a message naming both.
+    func write(_ records: RecordsView) throws -> WriteOutcome {
+        var rejections: [RecordRejection] = []
+        var bySite: [(key: String, tickets: [(index: Int, ticket: Ticket)])] = []
+        for (index, result) in records.objects().enumerated() {
+            do {
+                let ticket = try Ticket(try result.get())
+                guard !["closed", "deleted"].contains(ticket.status) else { continue }
+                if let at = bySite.firstIndex(where: { $0.key == ticket.systemKey }) {
+                    bySite[at].tickets.append((index, ticket))
+                } else {
+                    bySite.append((ticket.systemKey, [(index, ticket)]))
+                }
+            } catch let error as PluginError {
+                rejections.append(RecordRejection(index: index, error: error.message))
+            }
+        }
+        for site in bySite {
+            guard let siteID = try host.destinationID(scope: config.siteScope, sourceID: site.key) else {
+                for (index, ticket) in site.tickets {
+                    rejections.append(
+                        RecordRejection(
+                            index: index,
+                            error:
+                                "ticket \(ticket.id): system \(site.key) has no Yuman site in \(config.siteScope) yet"))
+                }
+                continue
+            }
+            do {
+                try attach(site.tickets.map(\.ticket), systemKey: site.key, siteID: siteID)
+            } catch let error as PluginError where error.status == PluginError.invalid("").status {
+                rejections += site.tickets.map {
+                    RecordRejection(index: $0.index, error: "ticket \($0.ticket.id): \(error.message)")
+                }
+            }
+        }
+        return WriteOutcome(acceptedCount: records.count - rejections.count, rejections: rejections)
+    }
+
+    private func attach(_ tickets: [Ticket], systemKey: String, siteID: String) throws {
+        let pending = try tickets.filter { try !isLinked($0) }
+        guard !pending.isEmpty else { return }
+        var workOrders = try api.pages("workorders", query: [("site_id", siteID)]).compactMap(WorkOrder.init)
+        let pressing = pending.filter(\.isPressing)
+        if !pressing.isEmpty {
+            let target: WorkOrder
+            if let found = try foundAgain(pressing, in: workOrders) {
+                target = found
+            } else if let best = rules.bestReactive(workOrders) {
+                target = best
+            } else {
+                target = try create(pressing, systemKey: systemKey, siteID: siteID, siteWorkOrders: workOrders)
+                workOrders.append(target)
+            }
+            try link(pressing, to: target)
+        }
+        let normal = pending.filter { !$0.isPressing }
+        guard !normal.isEmpty else { return }
+        guard let target = rules.anyActive(workOrders) else {
+            for ticket in normal {
+                host.log(
+                    .warning,
+                    "Ticket \(ticket.id) (priority normal) of \(systemKey) waits: the site has no active work order to attach it to, and a normal ticket never creates one.",
+                    ["ticket": .string(ticket.id), "system": .string(systemKey)])
+            }
+            host.count("vysync.tickets_waiting", by: Double(normal.count))
+            return
+        }
+        try link(normal, to: target)
+    }
+
+    /// A work order created for one of these tickets whose answer was lost (its title carries the marker).
+    private func foundAgain(_ tickets: [Ticket], in workOrders: [WorkOrder]) throws -> WorkOrder? {
+        for ticket in tickets {
+            let marker = WorkOrder.marker(ticket: ticket.id)
+            guard let found = workOrders.first(where: { $0.title.contains(marker) }) else { continue }
+            let interrupted = try host.state("create-intent:\(ticket.id)") != nil
+            host.log(
+                .info,
+                "Work order n°\(found.number) created for ticket \(ticket.id) found again by its title\(interrupted ? " after an interrupted create" : ""); not created twice."
+            )
+            return found
+        }
+        return nil
+    }
+
+    private func isLinked(_ ticket: Ticket) throws -> Bool {
+        guard let id = try host.destinationID(scope: Self.ticketScope, sourceID: ticket.id).flatMap({ Int64($0) })
+        else {
+            return false
+        }
+        return try followed(id)?.deleted != true
+    }
+
+    private func create(
+        _ tickets: [Ticket], systemKey: String, siteID: String, siteWorkOrders: [WorkOrder]
+    ) throws -> WorkOrder {
+        let sites = try api.get("sites", query: [("code", systemKey)])
+        let site = (sites?.arrayValue ?? sites?["items"]?.arrayValue ?? []).compactMap(\.objectValue)
+            .first { text($0["id"]) == siteID }
+        guard let site, let clientID = site["client_id"] else {
+            throw PluginError.invalid(
+                "ticket \(tickets[0].id): Yuman site \(siteID) (\(systemKey)) was not found by its code")
+        }
+        let body: JSONValue = [
+            "workorder_type": "Reactive", "category_id": .int(rules.categoryForNew(siteWorkOrders)),
+            "title": .string(WorkOrderRules.title(for: tickets)),
+            "description": .string(WorkOrderRules.description(for: tickets, siteWorkOrders: siteWorkOrders)),
+            "client_id": clientID, "site_id": .int(Int64(siteID) ?? 0), "address": site["address"] ?? .null,
+            "manager_id": .int(config.managerID),
+        ]
+        // The intent first: a kill after Yuman stored the work order leaves it to be found by its title.
+        try host.setState(siteID, for: "create-intent:\(tickets[0].id)")
+        guard let object = try api.send("POST", "workorders", body: body).json?.objectValue,
+            let created = WorkOrder(object)
+        else { throw PluginError.invalid("Yuman answered a work-order create without an id") }
+        host.log(.info, "Created work order n°\(created.number) for ticket \(tickets[0].id) of \(systemKey).")
+        host.count("vysync.workorders_created")
+        return created
+    }
+
+    /// Lists the tickets in the work order's description (once), follows the work order, then maps the tickets.
+    private func link(_ tickets: [Ticket], to workOrder: WorkOrder) throws {
+        let unlisted = tickets.filter { !workOrder.description.contains("#\($0.id) ") }
+        if !unlisted.isEmpty {
+            let description = ([workOrder.description] + unlisted.map(\.line)).joined(separator: "\n")
+            try api.send("PATCH", "workorders/\(workOrder.id)", body: ["description": .string(description)])
+        }
+        var record = try followed(workOrder.id) ?? FollowedWorkOrder(id: workOrder.id, number: workOrder.number)
+        for ticket in tickets where !record.tickets.contains(ticket.id) { record.tickets.append(ticket.id) }
+        try host.setState(record.stateText, for: FollowedWorkOrder.key(workOrder.id))
+        var index = try followedIDs()
+        if !index.contains(workOrder.id) {
+            index.append(workOrder.id)
+            try host.setState(index.map(String.init).joined(separator: ","), for: "followed")
+        }
+        for ticket in tickets {
+            try host.setDestinationID(String(workOrder.id), scope: Self.ticketScope, sourceID: ticket.id)
+            try host.removeState("create-intent:\(ticket.id)")
+            host.log(.info, "Ticket \(ticket.id) attached to work order n°\(workOrder.number).")
+        }
+    }
+
+    // MARK: Work orders → ticket updates
+
+    /// One record per ticket of every followed work order: its follow-up comment and, once
+    /// the work order is closed, the report and summary to close the ticket with.
+    func ticketUpdates() throws -> RecordBatch {
+        var batch = RecordBatch()
+        var names: [Int64: String]?
+        var index = try followedIDs()
+        for id in index {
+            guard var record = try followed(id) else { continue }
+            let answer = try api.send("GET", "workorders/\(id)", accepting: [404])
+            guard answer.status != 404, let object = answer.json?.objectValue, let workOrder = WorkOrder(object) else {
+                record.markDeleted()
+                try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
+                index.removeAll { $0 == id }
+                try host.setState(index.map(String.init).joined(separator: ","), for: "followed")
+                host.log(
+                    .warning,
+                    "Work order n°\(record.number) is gone from Yuman: marked Deleted; its tickets \(record.tickets.joined(separator: ", ")) will be attached again."
+                )
+                continue
+            }
+            var technician: String?
+            if let technicianID = workOrder.technicianID {
+                if names == nil { names = try userNames() }
+                technician = names?[technicianID] ?? "#\(technicianID)"
+            }
+            if record.observe(workOrder, technicianName: technician) {
+                try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
+            }
+            for ticket in record.tickets {
+                // A ticket attached elsewhere since (its work order was deleted) follows its new one.
+                guard try host.destinationID(scope: Self.ticketScope, sourceID: ticket) == String(id) else { continue }
+                batch.append([
+                    "ticket_id": .string(ticket), "workorder_id": .int(id), "workorder_number": .string(record.number),
+                    "comment": .string(record.comment), "closed": .bool(workOrder.isClosed),
+                    "report": .string(
+                        "\(FollowedWorkOrder.reportMarker) Rapport d'intervention (OT n°\(record.number)) :\n\(workOrder.report.isEmpty ? "—" : workOrder.report)"
+                    ),
+                    "summary": .string("Clôturé dans Yuman, ordre de travail n°\(record.number)"),
+                ])
+            }
+        }
+        return batch
+    }
+
+    private func userNames() throws -> [Int64: String] {
+        var names: [Int64: String] = [:]
+        for user in try api.pages("users") {
+            guard let id = user["id"]?.intValue else { continue }
+            let full = [user["first_name"]?.stringValue, user["last_name"]?.stringValue].compactMap { $0 }
+                .joined(separator: " ")
+            names[id] = full.isEmpty ? user["name"]?.stringValue ?? "#\(id)" : full
+        }
+        return names
+    }
+
+    private func followed(_ id: Int64) throws -> FollowedWorkOrder? {
+        try host.state(FollowedWorkOrder.key(id)).flatMap(FollowedWorkOrder.init(stateText:))
+    }
+
+    private func followedIDs() throws -> [Int64] {
+        (try host.state("followed") ?? "").split(separator: ",").compactMap { Int64($0) }
+    }
+}

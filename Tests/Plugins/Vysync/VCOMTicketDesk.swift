@@ -1,0 +1,164 @@
+import FerryJSON
+import FerryTesting
+import Foundation
+import Synchronization
+
+/// VCOM's ticket routes (`reference/external-apis.md` §1, "Endpoints used by the seed"),
+/// served by ``VCOMSimulator`` after its key, credentials and rate limits were checked, so
+/// ticket requests draw on the same minute and day as the systems ones:
+///
+/// - `GET /tickets?status=&priority=&systemKey=` (comma lists) → `[{id, systemKey,
+///   designation, description, summary, createdAt, lastChangedAt, rectifiedAt, assignee,
+///   status, priority, fieldService, severity}]`, ids as strings as the docs show them;
+///   `GET /tickets/{id}` adds `cause`, `includeInReports` and `outage`.
+/// - `PATCH /tickets/{id}` (JSON: any of status, summary, …) → 204, empty body.
+/// - `DELETE /tickets/{id}/outage` → 204, or **400** when the ticket has no outage (the seed's
+///   reading of it).
+/// - `GET /tickets/{id}/comments` → `[{commentId, createdAt, comment, username, firstName,
+///   lastName}]`; `POST` `{"comment"}` → `{"data":{"commentId"}}`; `PATCH
+///   /tickets/{id}/comments/{cid}` → 204.
+/// - ``loseCommentAnswers(_:)``: the next comment creates are stored, then answered 502.
+final class VCOMTicketDesk: Sendable {
+    struct Comment: Sendable {
+        var id: Int
+        var text: String
+    }
+
+    private struct Desk {
+        var tickets: [JSONObject] = []
+        var comments: [String: [Comment]] = [:]
+        var outages: Set<String> = []
+        var lastCommentID = 100
+        var commentAnswersToLose = 0
+    }
+
+    private let desk = Mutex(Desk())
+    private let writeLog = Mutex<[String]>([])
+
+    /// Opens a ticket as VCOM's alarm rules or a person would; returns its id.
+    @discardableResult
+    func open(
+        system: String, designation: String, priority: String, status: String = "open", outage: Bool = false
+    ) -> String {
+        desk.withLock { desk in
+            let id = String(5000 + desk.tickets.count + 1)
+            desk.tickets.append([
+                "id": .string(id), "systemKey": .string(system), "designation": .string(designation),
+                "description": .string("Alarme: \(designation)"), "summary": nil,
+                "createdAt": "2026-11-20T08:00:00+01:00", "lastChangedAt": "2026-11-20T08:00:00+01:00",
+                "rectifiedAt": nil, "assignee": nil, "status": .string(status), "priority": .string(priority),
+                "fieldService": "false", "severity": "normal",
+            ])
+            if outage { desk.outages.insert(id) }
+            return id
+        }
+    }
+
+    /// The ticket as VCOM holds it now.
+    func ticket(_ id: String) -> JSONObject? { desk.withLock { $0.tickets.first { $0["id"]?.stringValue == id } } }
+
+    /// The ticket's comments, oldest first.
+    func comments(_ id: String) -> [Comment] { desk.withLock { $0.comments[id] ?? [] } }
+
+    /// Whether the ticket still has an outage.
+    func hasOutage(_ id: String) -> Bool { desk.withLock { $0.outages.contains(id) } }
+
+    /// `METHOD target` of every ticket request that changes something, answered or not.
+    var writes: [String] { writeLog.withLock { $0 } }
+
+    /// Makes the next `count` comment creates store their comment and answer 502.
+    func loseCommentAnswers(_ count: Int) { desk.withLock { $0.commentAnswersToLose = count } }
+
+    /// The answer to a `/tickets…` request, or nil for another path.
+    func answer(_ request: LoopbackServer.Request) -> LoopbackServer.Reply? {
+        let parts = request.path.split(separator: "/").map(String.init)
+        guard parts.first == "tickets" else { return nil }
+        if request.method != "GET" { writeLog.withLock { $0.append("\(request.method) \(request.target)") } }
+        let body = (try? JSONParser().parse(request.body))?.objectValue
+        return desk.withLock { desk -> LoopbackServer.Reply in
+            switch (request.method, parts.count) {
+            case ("GET", 1): return Self.data(.array(Self.list(desk.tickets, request.query)))
+            case (let method, _) where parts.count >= 2:
+                guard let index = desk.tickets.firstIndex(where: { $0["id"]?.stringValue == parts[1] }) else {
+                    return Self.error(404, "Ticket not found")
+                }
+                return Self.ticket(&desk, index, method, Array(parts.dropFirst(2)), body)
+            default: return Self.error(405, "Method not allowed")
+            }
+        }
+    }
+
+    private static func ticket(
+        _ desk: inout Desk, _ index: Int, _ method: String, _ rest: [String], _ body: JSONObject?
+    ) -> LoopbackServer.Reply {
+        let id = desk.tickets[index]["id"]?.stringValue ?? ""
+        switch (method, rest.first, rest.count) {
+        case ("GET", nil, 0):
+            var detail = desk.tickets[index]
+            detail["cause"] = .null
+            detail["includeInReports"] = "detail"
+            detail["outage"] =
+                desk.outages.contains(id)
+                ? ["startedAt": "2026-11-20T07:45:00+01:00", "endedAt": .null, "affectedPower": 25] : .null
+            return data(.object(detail))
+        case ("PATCH", nil, 0):
+            guard let body else { return error(400, "Invalid JSON") }
+            let allowed: Set = [
+                "designation", "description", "summary", "rectifiedAt", "status", "priority", "assignee",
+            ]
+            for (key, value) in body {
+                guard allowed.contains(key) else { return error(400, "Unknown field \(key)") }
+                desk.tickets[index][key] = value
+            }
+            return .response(status: 204)
+        case ("DELETE", "outage", 1):
+            guard desk.outages.remove(id) != nil else { return error(400, "Ticket has no outage") }
+            return .response(status: 204)
+        case ("GET", "comments", 1):
+            return data(
+                .array(
+                    (desk.comments[id] ?? []).map {
+                        [
+                            "commentId": .int(Int64($0.id)), "createdAt": "2026-11-21T09:00:00+01:00",
+                            "comment": .string($0.text), "username": "vysync", "firstName": "Vy", "lastName": "Sync",
+                        ]
+                    }))
+        case ("POST", "comments", 1):
+            guard let text = body?["comment"]?.stringValue, !text.isEmpty else { return error(400, "comment missing") }
+            desk.lastCommentID += 1
+            desk.comments[id, default: []].append(Comment(id: desk.lastCommentID, text: text))
+            if desk.commentAnswersToLose > 0 {
+                desk.commentAnswersToLose -= 1
+                return .json(#"{"error":{"code":502,"message":"Bad gateway"}}"#, status: 502)
+            }
+            return data(["commentId": .int(Int64(desk.lastCommentID))])
+        case ("PATCH", "comments", 2):
+            guard let text = body?["comment"]?.stringValue, let cid = Int(rest[1]),
+                let at = desk.comments[id]?.firstIndex(where: { $0.id == cid })
+            else { return error(404, "Comment not found") }
+            desk.comments[id]![at].text = text
+            return .response(status: 204)
+        default: return error(405, "Method not allowed")
+        }
+    }
+
+    /// Tickets matching the comma-list filters `status`, `priority` and `systemKey`.
+    private static func list(_ tickets: [JSONObject], _ query: [String: String]) -> [JSONValue] {
+        tickets.filter { ticket in
+            ["status", "priority", "systemKey"].allSatisfy { name in
+                guard let wanted = query[name] else { return true }
+                return wanted.split(separator: ",").contains { ticket[name]?.stringValue == String($0) }
+            }
+        }.map(JSONValue.object)
+    }
+
+    private static func data(_ value: JSONValue) -> LoopbackServer.Reply {
+        .json(JSONWriter().encodeString(.object(["data": value])))
+    }
+
+    private static func error(_ status: Int, _ message: String) -> LoopbackServer.Reply {
+        .json(
+            JSONWriter().encodeString(["error": ["code": .int(Int64(status)), "message": .string(message)]]),
+            status: status)
+    }
+}
