@@ -79,12 +79,13 @@ struct TicketFlow {
 
     /// What is wrong after the ticket flow: a ticket without exactly one follow-up comment
     /// or not assigned (closed, with exactly one report, when `closed`), not mapped to a live
-    /// work order, or a site with more than one work order made for it. Empty when right.
+    /// work order, or a site with more than one work order made for its tickets. Empty when right.
     func ticketProblems(_ tickets: [String], closed: Bool) -> [String] {
         var problems: [String] = []
         let live = yuman.liveWorkOrders
-        for site in Set(live.compactMap { $0.fields["site_id"]?.intValue }) {
-            let made = live.filter { $0.fields["site_id"]?.intValue == site }
+        let madeForTickets = live.filter { $0.fields["title"]?.stringValue?.hasPrefix("[VCOM #") == true }
+        for site in Set(madeForTickets.compactMap { $0.fields["site_id"]?.intValue }) {
+            let made = madeForTickets.filter { $0.fields["site_id"]?.intValue == site }
             if made.count != 1 { problems.append("site \(site): \(made.count) work orders") }
         }
         for ticket in tickets {
