@@ -245,6 +245,20 @@ import Testing
         #expect(try flow.rerunSendsNothing().status == 0)
     }
 
+    @Test func aTicketOfASystemWithoutAYumanSiteIsADeadLetterNamingBoth() throws {
+        let flow = try TicketFlow()
+        let orphan = flow.vcom.open(system: "PV404", designation: "Onduleur HS", priority: "urgent")
+        let fine = flow.vcom.open(system: "PV001", designation: "Onduleur HS", priority: "urgent")
+        let run = try flow.example.ferry()
+        #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+        let letters = try flow.example.sandbox.sql("state.db", "SELECT pipeline || ': ' || error FROM dead_letters")
+        #expect(
+            letters == ["tickets: ticket \(orphan): system PV404 has no Yuman site in yuman/sites yet"], "\(letters)")
+        // The other site's ticket went through.
+        #expect(flow.vcom.ticket(fine)?["status"] == "assigned")
+        #expect(flow.vcom.comments(orphan).isEmpty)
+    }
+
     @Test func theTicketFlowKeepsToTheSharedVCOMBudget() throws {
         // A tier of 20 requests per simulated minute of 3 s: the ticket pipelines read and write
         // through the same budget (and follow the same headers) as the systems ones.

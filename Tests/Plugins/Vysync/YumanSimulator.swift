@@ -13,7 +13,9 @@ import Synchronization
 ///   `per_page` (at most 100, default 20) answer `{"items": […], "total_pages": n,
 ///   "total_entries": m}`; without `page` the list is a bare JSON array of everything, the
 ///   other shape the seed's client accepts. Filters: `code` (sites and clients),
-///   `serial_number` and `category_id` (materials). `embed=fields` adds `_embed.fields`
+///   `serial_number` and `category_id` (materials), `site_id` (work orders); soft-deleted
+///   objects (`deleted_at`) are left out. Work orders, users and work-order categories:
+///   YumanSimulator+WorkOrders.swift. `embed=fields` adds `_embed.fields`
 ///   with each custom field's name.
 /// - **Writes**: `POST` creates and answers 201 with the object and its `id`; `PATCH
 ///   /<collection>/<id>` changes the fields sent and answers the object. 422 for a blank
