@@ -50,19 +50,31 @@ struct TicketDesk {
             done.comment = comment
             try save()
         }
-        guard closed, !done.closed else { return }
+        guard closed else { return }
+        if !done.closed {
+            try close(ticket, update, &done)
+            try save()
+            host.log(.info, "Ticket \(ticket) closed with its work order's report.")
+        }
+        // For the Yuman side, which stops reading a closed work order once all its tickets are
+        // closed (checked on every pass, so a kill before this line is made good by the next run).
+        if try host.destinationID(scope: WorkOrderDesk.closedScope, sourceID: ticket) == nil {
+            try host.setDestinationID("closed", scope: WorkOrderDesk.closedScope, sourceID: ticket)
+        }
+    }
+
+    /// The close flow: the report comment (once), the outage deleted, the ticket closed with a summary.
+    private func close(_ ticket: String, _ update: JSONObject, _ done: inout TicketProgress) throws {
         if done.reportID == nil {
             let report = update["report"]?.stringValue ?? FollowedWorkOrder.reportMarker
             done.reportID = try post(report, on: ticket, marker: FollowedWorkOrder.reportMarker, intent: "report")
-            try save()
+            try host.setState(done.stateText, for: TicketProgress.key(ticket))
         }
         // 400 is VCOM's "this ticket has no outage" (the seed reads it so).
         try api.send("DELETE", "tickets/\(ticket)/outage", accepting: [400])
         let summary = update["summary"]?.stringValue ?? "Clôturé dans Yuman"
         try api.send("PATCH", "tickets/\(ticket)", body: ["status": "closed", "summary": .string(summary)])
         done.closed = true
-        try save()
-        host.log(.info, "Ticket \(ticket) closed with its work order's report.")
     }
 
     /// Posts a comment once: with an intent stored first, a retry after a lost answer or a

@@ -8,6 +8,8 @@ import FerryPluginSDK
 /// scope `vysync/ticket_workorders` holds ticket id → work-order id.
 struct WorkOrderDesk {
     static let ticketScope = "vysync/ticket_workorders"
+    /// Tickets the VCOM side closed (ticket id → "closed"): their closed work orders are no longer read.
+    static let closedScope = "vysync/closed_tickets"
 
     let config: TicketsConfig
     let host: HostServices
@@ -177,12 +179,17 @@ struct WorkOrderDesk {
         var index = try followedIDs()
         for id in index {
             guard var record = try followed(id) else { continue }
+            if record.status == "Closed", try record.tickets.allSatisfy(isClosedInVCOM) {
+                // Its tickets were closed in VCOM (the VCOM side says so in the ID map): done with it.
+                try unfollow(id, from: &index)
+                host.log(.debug, "Work order n°\(record.number) and its tickets are closed; no longer followed.")
+                continue
+            }
             let answer = try api.send("GET", "workorders/\(id)", accepting: [404])
             guard answer.status != 404, let object = answer.json?.objectValue, let workOrder = WorkOrder(object) else {
                 record.markDeleted()
                 try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
-                index.removeAll { $0 == id }
-                try host.setState(index.map(String.init).joined(separator: ","), for: "followed")
+                try unfollow(id, from: &index)
                 host.log(
                     .warning,
                     "Work order n°\(record.number) is gone from Yuman: marked Deleted; its tickets \(record.tickets.joined(separator: ", ")) will be attached again."
@@ -211,6 +218,16 @@ struct WorkOrderDesk {
             }
         }
         return batch
+    }
+
+    /// Whether the VCOM side finished closing the ticket (ID map scope `vysync/closed_tickets`).
+    private func isClosedInVCOM(_ ticket: String) throws -> Bool {
+        try host.destinationID(scope: Self.closedScope, sourceID: ticket) != nil
+    }
+
+    private func unfollow(_ id: Int64, from index: inout [Int64]) throws {
+        index.removeAll { $0 == id }
+        try host.setState(index.map(String.init).joined(separator: ","), for: "followed")
     }
 
     private func userNames() throws -> [Int64: String] {

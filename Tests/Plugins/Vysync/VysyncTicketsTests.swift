@@ -159,7 +159,11 @@ import Testing
         }
         #expect(!flow.vcom.hasOutage(withOutage))
         #expect(flow.example.vcom.refusals == ["400 DELETE /tickets/\(without)/outage"])
+        // Its tickets closed, the work order is no longer read.
+        let before = flow.yuman.requests.count
         #expect(try flow.rerunSendsNothing().status == 0)
+        let read = flow.yuman.requests.dropFirst(before).filter { $0.hasPrefix("GET /workorders") }
+        #expect(read.isEmpty, "\(read)")
     }
 
     @Test func aKillAtARandomWriteOfTheTicketFlowNeverDuplicatesAWorkOrderOrAComment() throws {
