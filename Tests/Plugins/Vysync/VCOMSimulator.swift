@@ -53,7 +53,7 @@ final class VCOMSimulator: Sendable {
     let perDay: Int
     let minuteLength: Double
     /// The ticket routes (VCOMTicketDesk.swift), behind the same auth and limits.
-    let tickets = VCOMTicketDesk()
+    let tickets: VCOMTicketDesk
     private let limits = Mutex(Limits())
     private let servedLog = Mutex<[Served]>([])
     private let refusedLog = Mutex<[String]>([])
@@ -63,7 +63,12 @@ final class VCOMSimulator: Sendable {
     ///   - perMinute: The tier's requests per minute (90 for "API 10.000").
     ///   - perDay: The tier's requests per day.
     ///   - minuteLength: The length of a simulated minute, in seconds.
-    init(plants: Int, perMinute: Int = 90, perDay: Int = 10_000, minuteLength: Double = 60) {
+    ///   - numericTicketIDs: Whether ticket ids are answered as numbers (``VCOMTicketDesk/numericIDs``).
+    init(
+        plants: Int, perMinute: Int = 90, perDay: Int = 10_000, minuteLength: Double = 60,
+        numericTicketIDs: Bool = false
+    ) {
+        tickets = VCOMTicketDesk(numericIDs: numericTicketIDs)
         self.plants = (1...max(1, plants)).map { index in
             Plant(
                 key: "PV" + (index < 10 ? "00" : index < 100 ? "0" : "") + "\(index)",

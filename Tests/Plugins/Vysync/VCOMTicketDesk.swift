@@ -18,6 +18,8 @@ import Synchronization
 ///   lastName}]`; `POST` `{"comment"}` → `{"data":{"commentId"}}`; `PATCH
 ///   /tickets/{id}/comments/{cid}` → 204.
 /// - ``loseCommentAnswers(_:)``: the next comment creates are stored, then answered 502.
+/// - ``numericIDs``: ids and `fieldService` as a number and a boolean, as the PHP client's
+///   fixtures show them, instead of the docs' strings (a connector must take both).
 final class VCOMTicketDesk: Sendable {
     struct Comment: Sendable {
         var id: Int
@@ -32,8 +34,12 @@ final class VCOMTicketDesk: Sendable {
         var commentAnswersToLose = 0
     }
 
+    /// Whether tickets are answered with `id` a number and `fieldService` a boolean.
+    let numericIDs: Bool
     private let desk = Mutex(Desk())
     private let writeLog = Mutex<[String]>([])
+
+    init(numericIDs: Bool = false) { self.numericIDs = numericIDs }
 
     /// Opens a ticket as VCOM's alarm rules or a person would; returns its id.
     @discardableResult
@@ -77,7 +83,7 @@ final class VCOMTicketDesk: Sendable {
         let body = (try? JSONParser().parse(request.body))?.objectValue
         return desk.withLock { desk -> LoopbackServer.Reply in
             switch (request.method, parts.count) {
-            case ("GET", 1): return Self.data(.array(Self.list(desk.tickets, request.query)))
+            case ("GET", 1): return Self.data(.array(Self.list(desk.tickets, request.query).map(served)))
             case (let method, _) where parts.count >= 2:
                 guard let index = desk.tickets.firstIndex(where: { $0["id"]?.stringValue == parts[1] }) else {
                     return Self.error(404, "Ticket not found")
@@ -140,6 +146,14 @@ final class VCOMTicketDesk: Sendable {
             return .response(status: 204)
         default: return error(405, "Method not allowed")
         }
+    }
+
+    /// A ticket in the shape this desk answers (``numericIDs``).
+    private func served(_ ticket: JSONValue) -> JSONValue {
+        guard numericIDs, case .object(var object) = ticket else { return ticket }
+        object["id"] = object["id"]?.stringValue.flatMap { Int64($0) }.map(JSONValue.int) ?? .null
+        object["fieldService"] = .bool(object["fieldService"]?.stringValue == "true")
+        return .object(object)
     }
 
     /// Tickets matching the comma-list filters `status`, `priority` and `systemKey`.

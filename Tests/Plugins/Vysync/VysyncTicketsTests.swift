@@ -54,7 +54,8 @@ import Testing
     }
 
     @Test func anUrgentTicketAttachesToTheBestOpenReactiveWorkOrder() throws {
-        let flow = try TicketFlow()
+        // VCOM answers ticket ids as numbers here (the PHP client's fixtures), strings elsewhere.
+        let flow = try TicketFlow(vcom: VCOMSimulator(plants: 3, numericTicketIDs: true))
         // PV001: the nearest planned within 30 days wins over a later one, a closed one, one
         // planned too far ahead and one of another category.
         let later = flow.addWorkOrder(site: "PV001", category: 11138, status: "Open", planned: 10)
