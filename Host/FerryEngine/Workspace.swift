@@ -138,7 +138,8 @@ public final class Workspace {
         if let replayFolder { transport = try ReplayTransport(folder: replayFolder, connectionName: name) }
         if let recordFolder {
             transport = try RecordingTransport(
-                base: transport, folder: recordFolder, connectionName: name, redactor: redactor)
+                base: transport, folder: recordFolder, connectionName: name, endpoint: httpConfig.endpoint,
+                redactor: redactor)
         }
         let http = HTTPService(
             config: httpConfig,

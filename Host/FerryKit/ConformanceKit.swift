@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryHTTP
 import FerryJSON
 import FerryLoader
 import FerryPluginSDK
@@ -18,6 +19,13 @@ public struct ConformanceKit {
     public var batchSize = 7
     /// The most records a source check reads, so that an endless stream ends.
     public var recordLimit = 5_000
+    /// Makes the service answering the plugin's HTTP requests (`--replay`: from a recording)
+    /// for one host, given that host's cancellation flag; none by default.
+    public var makeHTTP: HTTPFactory?
+    /// Only the checks of this role (a plugin that is both a source and a destination tested as one).
+    public var role: PluginCapabilities?
+
+    public typealias HTTPFactory = @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) -> HTTPService
 
     /// - Parameters:
     ///   - config: the connection config as JSON text (default `{}`).
@@ -40,7 +48,8 @@ public struct ConformanceKit {
         }
         record("spec") { try checkSpec(subject) }
         record("open") { try checkOpen(subject) }
-        let capabilities = plugin.capabilities
+        let capabilities = role.map { plugin.capabilities.subtracting(PluginCapabilities.roles.subtracting($0)) }
+            ?? plugin.capabilities
         var source: SourceRun?
         if capabilities.contains(.source) {
             record("discover") { try checkDiscover(subject) }
@@ -84,7 +93,7 @@ public struct ConformanceKit {
 
     /// Opens an instance on a fresh host, runs `body`, closes it.
     func withInstance<T>(_ subject: PluginUnderTest, _ body: (OpaquePointer, KitHost) throws -> T) throws -> T {
-        let host = KitHost()
+        let host = KitHost(makeHTTP: makeHTTP)
         // The plugin holds the host's context until close: keep the host alive that long.
         return try withExtendedLifetime(host) {
             let instance = try subject.open(config: config, host: host)

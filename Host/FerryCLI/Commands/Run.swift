@@ -70,21 +70,9 @@ struct Run: ParsableCommand {
             valueName: "limit"))
     var maxDelete: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "Save every HTTP request and response, redacted, as JSON files in this folder.", valueName: "dir"))
-    var record: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "Answer every HTTP request from the exchanges --record saved in this folder, without the network (a connector tested offline, a failed sync run again as it happened).",
-            valueName: "dir"))
-    var replay: String?
+    @OptionGroup var traffic: TrafficOptions
 
     func validate() throws {
-        if record != nil && replay != nil && record == replay {
-            throw ValidationError("--record and --replay name the same folder: record into another one")
-        }
         if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of records, got \(limit)") }
         if !recordIDs.isEmpty, full || since != nil || until != nil {
             throw ValidationError(
@@ -120,8 +108,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let workspace = try global.workspace()
-        workspace.recordFolder = record
-        workspace.replayFolder = replay
+        traffic.apply(to: workspace)
         let selected: [PipelineConfig]
         do { selected = try workspace.pipelines(named: pipelines) } catch {
             printError("\(error)")
