@@ -100,6 +100,7 @@ public final class RecordingTransport: HTTPTransport, Sendable {
         let file = folder.appendingPathComponent(name)
         // Recording is for debugging: a full disk must not fail the sync itself.
         _ = FileManager.default.createFile(
-            atPath: file.path, contents: Data(JSONValue.object(record).encoded()), attributes: [.posixPermissions: 0o600])
+            atPath: file.path, contents: Data(JSONValue.object(record).encoded()),
+            attributes: [.posixPermissions: 0o600])
     }
 }

@@ -91,7 +91,8 @@ public final class ReplayTransport: HTTPTransport, Sendable {
         let body = String(decoding: request.body, as: UTF8.self)
         let answering = { (index: Int) in
             self.exchanges[index].method == request.method
-                && Self.matches(recorded: Self.url(self.exchanges[index].url, keepingMaskedIn: request.url), live: request.url)
+                && Self.matches(
+                    recorded: Self.url(self.exchanges[index].url, keepingMaskedIn: request.url), live: request.url)
                 && Self.matches(recorded: self.exchanges[index].body, live: body)
         }
         let found: Exchange? = used.withLock { used in

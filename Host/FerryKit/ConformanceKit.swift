@@ -25,6 +25,10 @@ public struct ConformanceKit {
     /// Only the checks of this role (a plugin that is both a source and a destination tested as one).
     public var role: PluginCapabilities?
 
+    /// Told the name of each check as it starts (`ferry plugins test` keeps it in a file,
+    /// to name the check a crash happened in).
+    public var onCheck: ((String) -> Void)?
+
     public typealias HTTPFactory = @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) -> HTTPService
 
     /// - Parameters:
@@ -40,6 +44,7 @@ public struct ConformanceKit {
         let subject = PluginUnderTest(plugin)
         var results: [KitResult] = []
         func record(_ check: String, _ body: () throws -> KitResult.Outcome) {
+            onCheck?(check)
             do { results.append(KitResult(check: check, outcome: try body())) } catch let error as NoStream {
                 results.append(KitResult(check: check, outcome: .skipped("\(error)")))
             } catch {
@@ -48,7 +53,8 @@ public struct ConformanceKit {
         }
         record("spec") { try checkSpec(subject) }
         record("open") { try checkOpen(subject) }
-        let capabilities = role.map { plugin.capabilities.subtracting(PluginCapabilities.roles.subtracting($0)) }
+        let capabilities =
+            role.map { plugin.capabilities.subtracting(PluginCapabilities.roles.subtracting($0)) }
             ?? plugin.capabilities
         var source: SourceRun?
         if capabilities.contains(.source) {
@@ -79,6 +85,20 @@ public struct ConformanceKit {
         record("memory") {
             subject.releaseBreaches.isEmpty
                 ? .passed : .failed(Self.unique(subject.releaseBreaches).joined(separator: "; "))
+        }
+        record("leaks") {
+            if capabilities.contains(.source) {
+                guard let source, source.problem == nil else { return .skipped("the read check did not pass") }
+                return try checkLeaks("reading '\(source.stream)' whole") {
+                    try readWhole(subject).batches.reduce(0) { $0 + $1.count }
+                }
+            }
+            guard capabilities.contains(.destination) else { return .skipped("not a source or a destination") }
+            let records = sample ?? Self.sampleRecords
+            return try checkLeaks("writing \(records.count) records") {
+                _ = try checkWrite(subject, records: records)
+                return records.count
+            }
         }
         return results
     }

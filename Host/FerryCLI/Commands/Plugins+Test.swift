@@ -19,6 +19,10 @@ extension Plugins {
                 releases; then, for a source, kills `ferry run` into a scratch SQLite database at random points \
                 and compares the rows with an uninterrupted run. Exit 0: every check passed; 1: one failed.
 
+                The checks run in a child process under glibc's checking allocator (libc_malloc_debug), so a \
+                plugin that writes past a block, frees one twice or frees what it did not allocate fails, naming \
+                the check; the leak check compares the heap between repeated reads (or writes).
+
                 With --replay DIR (a folder `ferry run --record DIR` wrote against the real API), the plugin's \
                 HTTP requests are answered from the recording: a source is tested offline on real traffic, and a \
                 request the recording does not hold fails its check, naming it.
@@ -45,6 +49,9 @@ extension Plugins {
                 valueName: "role"))
         var role: String?
 
+        @Flag(help: "Run the checks in this process with the usual allocator, not glibc's checking one.")
+        var noMallocCheck = false
+
         @Option(help: "Answer the plugin's HTTP requests from this `ferry run --record` folder.")
         var replay: String?
 
@@ -55,6 +62,9 @@ extension Plugins {
         var endpoint: String?
 
         func run() throws {
+            if !noMallocCheck, !CheckedAllocator.isActive, let library = CheckedAllocator.library {
+                try runChecked(preloading: library)
+            }
             let config = try readConfig()
             let plugin: LoadedPlugin
             do { plugin = try PluginLoader().load(path: path) } catch {
@@ -64,13 +74,23 @@ extension Plugins {
             print(
                 "Testing \(plugin.name) \(plugin.version) (\(plugin.capabilities.names.joined(separator: ", "))) at \(plugin.path)"
             )
+            print(
+                CheckedAllocator.isActive
+                    ? "Allocator: glibc's checking malloc (libc_malloc_debug, check=3, perturb)"
+                    : "Allocator: unchecked (\(noMallocCheck ? "--no-malloc-check" : "no libc_malloc_debug.so.0 here"))"
+            )
+            fflush(nil) // every stream: an abort in a check must not take these lines with it
             var kit = ConformanceKit(config: config, stream: stream)
+            kit.onCheck = { CheckedAllocator.note(check: $0) }
             let recording = try replay.map(openRecording)
             kit.makeHTTP = recording?.makeHTTP
             kit.role = try role.map(Self.capability)
             var results = kit.run(plugin)
             results.forEach { print($0.line) }
-            if plugin.capabilities.contains(.source), kit.role?.contains(.source) ?? true, crashRounds > 0, !results.contains(where: \.failed) {
+            if plugin.capabilities.contains(.source), kit.role?.contains(.source) ?? true, crashRounds > 0,
+                !results.contains(where: \.failed)
+            {
+                CheckedAllocator.note(check: "crash kit")
                 let crash = crashKit(kit, plugin, config: config, replay: recording?.crashKit)
                 print(crash.line)
                 results.append(crash)
@@ -78,6 +98,24 @@ extension Plugins {
             let failed = results.filter(\.failed).count
             print(failed == 0 ? "\(plugin.name): every check passed." : "\(plugin.name): \(failed) check(s) failed.")
             if failed > 0 { throw ExitCode(ExitStatus.failure) }
+        }
+
+        /// Runs the whole command again in a child under the checking allocator and ends with
+        /// its status; a crash there is reported as the failure of the check it happened in.
+        private func runChecked(preloading library: String) throws -> Never {
+            let outcome: CheckedAllocator.Outcome
+            do { outcome = try CheckedAllocator.rerun(preloading: library) } catch {
+                printError("cannot run the checks under the checking allocator: \(error.localizedDescription)")
+                throw ExitCode(ExitStatus.failure)
+            }
+            guard let signal = outcome.signal else { throw ExitCode(outcome.status ?? ExitStatus.failure) }
+            let check = outcome.lastCheck ?? "load"
+            print(
+                "FAIL  \(check): the checks died of \(CheckedAllocator.name(ofSignal: signal)) under glibc's checking "
+                    + "allocator: the plugin corrupted the heap or memory (a write past a block, a double free, a free "
+                    + "of memory it did not allocate) or crashed; glibc's message, if any, is above")
+            print("\(URL(fileURLWithPath: path).lastPathComponent): the checks stopped in '\(check)'.")
+            throw ExitCode(ExitStatus.failure)
         }
 
         /// The config file's JSON object, compacted (it is written into a YAML flow mapping).
@@ -119,7 +157,8 @@ extension Plugins {
                 }
                 guard let name = connection ?? (names.count == 1 ? names.first : nil) else {
                     throw ReplayError(
-                        "--replay \(folder) holds connections \(names.joined(separator: ", ")): name one with --connection")
+                        "--replay \(folder) holds connections \(names.joined(separator: ", ")): name one with --connection"
+                    )
                 }
                 guard names.contains(name) else {
                     throw ReplayError(
@@ -134,7 +173,8 @@ extension Plugins {
                         store: InMemoryStateStore(), stateScope: "kit", budgets: nil, redactor: Redactor(),
                         logger: Logger(label: "ferry.kit") { _ in SwiftLogNoOpLogHandler() }, isCancelled: isCancelled)
                 }
-                print("Answering HTTP from \(transport.count) recorded exchange(s) of connection '\(name)' in \(folder)")
+                print(
+                    "Answering HTTP from \(transport.count) recorded exchange(s) of connection '\(name)' in \(folder)")
                 return (makeHTTP, CrashKit.Replay(folder: folder, connection: name, endpoint: endpoint))
             } catch let error as ReplayError {
                 printError("\(error)")
