@@ -18,6 +18,9 @@ struct PostgresConfig {
     var assignedID: String?
     /// Destination: rows per multi-row statement.
     var rowsPerStatement = 500
+    /// Destination: load upserts and appends through COPY into a staging table and one
+    /// merge per run, rather than multi-row INSERT statements.
+    var copy = true
     /// Destination: per stream, columns filled from other tables after each batch.
     var references: [String: [Reference]] = [:]
 
@@ -46,6 +49,11 @@ struct PostgresConfig {
                     throw PluginError.invalid("config.rows_per_statement must be an integer from 1 to 5000")
                 }
                 rowsPerStatement = Int(count)
+                continue
+            }
+            if key == "copy" {
+                guard let flag = value.boolValue else { throw PluginError.invalid("config.copy must be true or false") }
+                copy = flag
                 continue
             }
             guard let text = value.stringValue else { throw PluginError.invalid("config.\(key) must be a string") }

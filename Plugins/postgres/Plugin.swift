@@ -46,7 +46,12 @@ public enum PostgresPlugin: FerryPlugin {
             ],
             "rows_per_statement": [
                 "type": "integer", "default": 500, "minimum": 1, "maximum": 5000,
-                "description": "Destination: rows per multi-row INSERT.",
+                "description": "Destination: rows per multi-row INSERT (with copy: false, or assigned_id).",
+            ],
+            "copy": [
+                "type": "boolean", "default": true,
+                "description":
+                    "Destination: load upserts and appends with COPY into a temporary staging table, merged into the table by one INSERT ... SELECT per run; false: multi-row INSERT statements. Not used with assigned_id.",
             ],
             "table": [
                 "type": "string", "description": "Source: the table to read (default: the requested stream's name).",
