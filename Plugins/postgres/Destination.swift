@@ -238,7 +238,9 @@ final class PostgresDestination {
     {
         var rejections: [RecordRejection] = []
         func load(_ run: CopyWriter.Run) throws {
-            do { try merge(run, into: copier.table, operation: copier.operation, target: copier.conflictTarget,
+            do {
+                try merge(
+                    run, into: copier.table, operation: copier.operation, target: copier.conflictTarget,
                     constraint: constraint)
             } catch let error as PostgresError where error.isRecordError {
                 throw BatchAttempts.RetryPerRecord()

@@ -129,7 +129,8 @@ struct RowWriter {
         let noChange =
             returning == nil || conflictTarget.isEmpty
             ? "NOTHING" : "UPDATE SET \(quote(conflictTarget[0])) = EXCLUDED.\(quote(conflictTarget[0]))"
-        return " ON CONFLICT \(target) DO " + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
+        return " ON CONFLICT \(target) DO "
+            + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
     }
 
     /// The record's upsert key (its conflict-target values, NUL-separated; empty for other

@@ -42,7 +42,8 @@ import Testing
         let destination = try db.open()
         let request = WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"], batchID: "1")
         _ = try destination.write(
-            request, records: (1...50).map { ["id": .int(Int64($0)), "name": .string("n\($0)"), "price": .int(Int64($0))] })
+            request,
+            records: (1...50).map { ["id": .int(Int64($0)), "name": .string("n\($0)"), "price": .int(Int64($0))] })
         let second = try destination.write(
             WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"], batchID: "2"),
             lines: [
@@ -71,7 +72,8 @@ import Testing
         }
         _ = try destination.write(upsert("orders", "t1"), records: (1...20).map { ["id": .int($0), "total": 1] })
         let mixed = try destination.write(
-            upsert("orders", "t1"), lines: [#"{"id":21,"total":2}"#, #"{"id":22,"total":"x"}"#, #"{"id":23,"total":2}"#])
+            upsert("orders", "t1"),
+            lines: [#"{"id":21,"total":2}"#, #"{"id":22,"total":"x"}"#, #"{"id":23,"total":2}"#])
         #expect(mixed.accepted == 2 && mixed.rejectedIndexes == [1], "\(mixed)")
         _ = try destination.write(upsert("lines", "t1"), records: (1...5).map { ["id": .int($0), "order": 1] })
         _ = try destination.write(upsert("orders", "t1", commit: true), records: [])
@@ -79,11 +81,15 @@ import Testing
         #expect(try db.query("SELECT count(*) FROM lines") == [["5"]])
 
         // t2 makes a staging table for a new shape and is abandoned: t3's first write rolls it back.
-        _ = try destination.write(upsert("orders", "t2"), records: [["id": 1, "note": "t2"], ["id": 2, "note": "t2"]])
-        _ = try destination.write(upsert("orders", "t3"), records: [["id": 1, "note": "t3"], ["id": 99, "note": "t3"]])
+        _ = try destination.write(
+            upsert("orders", "t2"), records: [["id": 1, "note": "t2"], ["id": 2, "note": "t2"]])
+        _ = try destination.write(
+            upsert("orders", "t3"), records: [["id": 1, "note": "t3"], ["id": 99, "note": "t3"]])
         _ = try destination.write(upsert("orders", "t3", commit: true), records: [])
         #expect(
-            try db.query("SELECT id, note FROM orders WHERE note IS NOT NULL ORDER BY id") == [["1", "t3"], ["99", "t3"]])
+            try db.query("SELECT id, note FROM orders WHERE note IS NOT NULL ORDER BY id") == [
+                ["1", "t3"], ["99", "t3"],
+            ])
     }
 
     @Test func copyFalseAndABadValueOfItAreHonoured() throws {
