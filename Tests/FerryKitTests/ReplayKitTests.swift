@@ -45,17 +45,19 @@ import Testing
 
     static var restPlugin: String { Sandbox.buildFolder.appendingPathComponent("libferry-rest.so").path }
 
+    /// `ferry plugins test` of the rest connector as a source, answered from `traffic`.
+    static func kit(_ sandbox: Sandbox, replaying traffic: String, _ extra: [String]) throws -> Sandbox.Outcome {
+        let config = try sandbox.write("config.json", restConfig)
+        return try sandbox.ferry(
+            ["plugins", "test", restPlugin, "--role", "source", "--config", config, "--replay", traffic] + extra)
+    }
+
     /// Every check and the crash kit pass on the recording alone: the kit's host resolves the
     /// connector's relative URLs with the recorded endpoint, and the key masked in the files
     /// never comes back.
     @Test func aSourcePassesTheKitOnRecordedTraffic() throws {
         let sandbox = try Sandbox()
-        let traffic = try Self.recordedTraffic(in: sandbox)
-        let config = try sandbox.write("config.json", Self.restConfig)
-        let run = try sandbox.ferry([
-            "plugins", "test", Self.restPlugin, "--role", "source", "--config", config, "--replay", traffic,
-            "--seed", "5",
-        ])
+        let run = try Self.kit(sandbox, replaying: try Self.recordedTraffic(in: sandbox), ["--seed", "5"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("recorded exchange(s) of connection 'api'"), "\(run.stdout)")
         #expect(run.stdout.contains("crash kit (seed 5)"), "\(run.stdout)")
@@ -74,11 +76,7 @@ import Testing
                 (try? String(contentsOfFile: "\(traffic)/\(name)", encoding: .utf8))?.contains("page=2") ?? false
             })
         try FileManager.default.removeItem(atPath: "\(traffic)/\(second)")
-        let config = try sandbox.write("config.json", Self.restConfig)
-        let run = try sandbox.ferry([
-            "plugins", "test", Self.restPlugin, "--role", "source", "--config", config, "--replay", traffic,
-            "--crash-rounds", "0",
-        ])
+        let run = try Self.kit(sandbox, replaying: traffic, ["--crash-rounds", "0"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("has no (more) answer for GET"), "\(run.stdout)")
         #expect(run.stdout.contains("/items"), "\(run.stdout)")
