@@ -79,7 +79,7 @@ import Testing
         (["dsn": "x", "count": -1], "config.count must be at least 0, got -1"),
         (["count": 1], "config.dsn is required: Connection string."),
         (["dsn": "x", "mode": "upsrt"], "config.mode must be one of append, upsert, got 'upsrt'"),
-        (["dsn": "x", "colour": "red"], "config has unknown key 'colour'; valid keys are dsn, count, ratio"),
+        (["dsn": "x", "colour": "red"], "config: unknown key 'colour'; valid keys are dsn, count, ratio"),
         (["dsn": "x", "fields": ["a", 2]], "config.fields[1] must be a string, got 2"),
         (["dsn": "x", "streams": [["pagination": ["type": "page"]]]], "config.streams[0].name is required"),
         (

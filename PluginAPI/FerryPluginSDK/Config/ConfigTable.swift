@@ -60,7 +60,7 @@ public struct ConfigTable: Sendable {
         if !allowsOtherKeys {
             for name in object.keys where key(name) == nil {
                 var message =
-                    "\(path) has unknown key '\(name)'; valid keys are "
+                    "\(path): unknown key '\(name)'; valid keys are "
                     + keys.map(\.name).joined(separator: ", ")
                 if let unknownKeyAdvice { message += " " + unknownKeyAdvice }
                 throw PluginError.invalid(message)
