@@ -86,11 +86,7 @@ struct FileConfig {
             delimiter = 0x09
         }
         infersTypes = try config.bool("infer_types")
-        if case .string(let single)? = try config.value("primary_key") {
-            primaryKey = [single]
-        } else {
-            primaryKey = try config.optionalStrings("primary_key") ?? []
-        }
+        primaryKey = try config.optionalStringList("primary_key") ?? []
         cursorField = try config.optionalString("cursor_field")
         if let mode = try config.value("file_mode") { fileMode = try FileMode(config: mode) }
         maxRecordBytes = Int(try config.integer("max_record_bytes"))

@@ -74,10 +74,7 @@ struct GraphQLStream {
             throw PluginError.invalid("\(place).records_path is required")
         }
         recordsPath = records
-        switch try config.value("primary_key") {
-        case .string(let key)?: primaryKey = [key]
-        default: primaryKey = try config.optionalStrings("primary_key") ?? []
-        }
+        primaryKey = try config.optionalStringList("primary_key") ?? []
         cursorField = try path("cursor_field")
         cursorVariable = try path("cursor_variable")
         untilVariable = try path("until_variable")

@@ -183,8 +183,7 @@ struct InfluxConfig {
 
     /// A list of field names, or one name alone.
     private static func fieldNames(_ config: ConfigValues, _ key: String) throws -> [String]? {
-        if case .string(let single)? = try config.value(key) { return [single] }
-        guard let names = try config.optionalStrings(key) else { return nil }
+        guard let names = try config.optionalStringList(key) else { return nil }
         guard !names.contains("") else { throw PluginError.invalid("config.\(key) must be a list of field names") }
         return names
     }

@@ -57,11 +57,7 @@ struct PostgRESTConfig {
             name = try config.string("name")
             guard !name.isEmpty else { throw PluginError.invalid("\(config.path).name is required") }
             table = try config.optionalString("table")
-            if case .string(let single)? = try config.value("primary_key") {
-                primaryKey = [single]
-            } else {
-                primaryKey = try config.optionalStrings("primary_key") ?? []
-            }
+            primaryKey = try config.optionalStringList("primary_key") ?? []
             cursorField = try config.optionalString("cursor_field")
             select = try config.optionalString("select")
             for (column, value) in try config.value("filters")?.objectValue ?? JSONObject() {

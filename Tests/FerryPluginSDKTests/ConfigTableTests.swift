@@ -25,6 +25,7 @@ import Testing
                         ConfigKey("pagination", .object(pagination), "Paging."),
                     ]))), "Streams."),
         ConfigKey("point", .anyOf([.string, .integer]), "Digits."),
+        ConfigKey("key", .anyOf([.string, .array(of: .string)]), "One field or several."),
     ])
 
     @Test func theSchemaComesFromTheTable() throws {
@@ -33,7 +34,7 @@ import Testing
         #expect(schema["additionalProperties"] == false)
         #expect(schema["required"] == ["dsn"])
         let properties = try #require(schema["properties"]?.objectValue)
-        #expect(properties.keys == ["dsn", "count", "ratio", "verbose", "mode", "fields", "streams", "point"])
+        #expect(properties.keys == ["dsn", "count", "ratio", "verbose", "mode", "fields", "streams", "point", "key"])
         #expect(
             properties["dsn"]
                 == [
@@ -60,6 +61,9 @@ import Testing
         #expect(try config.optionalStrings("fields") == nil)
         #expect(try config.optionalInteger("point") == 1_234_567)
         #expect(!config.isGiven("count"))
+        #expect(try config.optionalStringList("key") == nil)
+        #expect(try Self.table.parse(["dsn": "x", "key": "id"]).optionalStringList("key") == ["id"])
+        #expect(try Self.table.parse(["dsn": "x", "key": ["a", "b"]]).optionalStringList("key") == ["a", "b"])
     }
 
     @Test func nestedTablesAreReadWithTheirPaths() throws {

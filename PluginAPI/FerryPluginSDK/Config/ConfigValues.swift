@@ -64,6 +64,13 @@ public struct ConfigValues: Sendable {
         }
     }
 
+    /// A key given as one string or a list of them (`.anyOf([.string, .array(of: .string)])`,
+    /// `primary_key: id` or `[a, b]`), as a list; nil when absent and without default.
+    public func optionalStringList(_ key: String) throws -> [String]? {
+        if case .string(let single)? = try value(key) { return [single] }
+        return try optionalStrings(key)
+    }
+
     /// A nested object key, checked against its own table, or nil when absent.
     public func optionalTable(_ key: String) throws -> ConfigValues? {
         guard let value = try value(key) else { return nil }
