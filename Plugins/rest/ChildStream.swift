@@ -5,10 +5,6 @@ import FerryPluginSDK
 /// paged with its own pagination, read as a stream of its own whose records carry the
 /// parent's key in `parent_key`.
 struct ChildStream {
-    static let keys = [
-        "name", "path", "query", "records_path", "primary_key", "parent_key", "parent_field", "pagination",
-        "concurrency", "reject_statuses",
-    ]
     static let defaultConcurrency = 4
 
     let name: String
@@ -27,7 +23,7 @@ struct ChildStream {
     let rejectStatuses: Set<Int>
 
     init(_ object: JSONObject, at where_: String, parentKey parentPrimaryKey: [String]) throws {
-        let fields = try ConfigFields(object, at: where_, keys: Self.keys)
+        let fields = try ConfigFields(object, at: where_, table: RESTKeys.child)
         name = try fields.requiredText("name")
         path = try PathTemplate(try fields.requiredText("path"), at: "\(where_).path")
         query = try fields.query()

@@ -9,11 +9,7 @@ struct RESTConfig {
     var writes: [RESTWrite]
 
     init(_ object: JSONObject) throws {
-        for key in object.keys where key != "streams" && key != "writes" {
-            throw PluginError.invalid(
-                "config: unknown key '\(key)'; the rest connector takes 'streams' and 'writes' (auth and endpoint go in the connection's http:)"
-            )
-        }
+        _ = try RESTKeys.config.parse(object)
         func list(_ key: String) throws -> [JSONObject] {
             guard let value = object[key], !value.isNull else { return [] }
             guard let items = value.arrayValue else { throw PluginError.invalid("config.\(key) must be a list") }
@@ -39,13 +35,6 @@ struct RESTConfig {
 
 /// One configured stream: where its records are and how to page through them.
 struct RESTStream {
-    static let keys = [
-        "name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
-        "filter_param", "pagination", "method", "body", "cursor_default", "until_param", "until_filter", "requests",
-        "request_fields",
-        "detail", "children", "field_filter",
-    ]
-
     var name: String
     var path: String
     var query: [(String, String)]
@@ -93,10 +82,7 @@ struct RESTStream {
     var children: [ChildStream]
 
     init(_ object: JSONObject, at where_: String) throws {
-        for key in object.keys where !Self.keys.contains(key) {
-            throw PluginError.invalid(
-                "\(where_): unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
-        }
+        _ = try RESTKeys.stream.parse(object, at: where_)
         func text(_ key: String) throws -> String? {
             guard let value = object[key], !value.isNull else { return nil }
             guard let string = value.stringValue else { throw PluginError.invalid("\(where_).\(key) must be a string") }
@@ -172,7 +158,12 @@ struct RESTStream {
                     cursorFields.append(nil)
                     return try ConfigFields.parameters(object, at: at)
                 }
-                let fields = try ConfigFields(object, at: at, keys: ["query", "cursor_field"])
+                let fields = try ConfigFields(
+                    object, at: at,
+                    table: ConfigTable([
+                        ConfigKey("query", .map(of: .json), "The list's query parameters."),
+                        ConfigKey("cursor_field", .string, "The field this list's read window applies to."),
+                    ]))
                 let field = try fields.text("cursor_field")
                 if field != nil && streamCursorField == nil {
                     throw PluginError.invalid("\(at).cursor_field needs the stream's cursor_field (its checkpoint)")

@@ -6,12 +6,9 @@ struct ConfigFields {
     let object: JSONObject
     let location: String
 
-    /// Checks that `object` holds only `keys`.
-    init(_ object: JSONObject, at location: String, keys: [String]) throws {
-        for key in object.keys where !keys.contains(key) {
-            throw PluginError.invalid(
-                "\(location): unknown key '\(key)'; valid keys are \(keys.joined(separator: ", "))")
-        }
+    /// Checks `object` against its key table (RESTKeys): unknown keys, required keys, types, bounds.
+    init(_ object: JSONObject, at location: String, table: ConfigTable) throws {
+        _ = try table.parse(object, at: location)
         self.object = object
         self.location = location
     }

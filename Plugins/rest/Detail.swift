@@ -4,9 +4,6 @@ import FerryPluginSDK
 /// `detail:` of a stream: one request per listed record (`repair-order/{id}`), its object
 /// merged over the listed record, merged under a key, or put in its place.
 struct Detail {
-    static let keys = [
-        "path", "query", "records_path", "mode", "into", "concurrency", "reject_statuses", "also", "optional",
-    ]
     static let defaultConcurrency = 4
     /// Statuses that mean "this record is gone": the record is dead-lettered, the read goes on.
     static let defaultRejectStatuses: Set<Int> = [404, 410]
@@ -31,7 +28,7 @@ struct Detail {
     let optional: Bool
 
     init(_ object: JSONObject, at where_: String, nested: Bool = false) throws {
-        let fields = try ConfigFields(object, at: where_, keys: Self.keys)
+        let fields = try ConfigFields(object, at: where_, table: RESTKeys.detail(nested: nested))
         path = try PathTemplate(try fields.requiredText("path"), at: "\(where_).path")
         query = try fields.query()
         recordsPath = (try fields.text("records_path") ?? "").split(separator: ".").map(String.init)

@@ -64,6 +64,16 @@ public indirect enum ConfigType: Sendable {
         }
     }
 
+    /// The type's values in the plural, for "a list of …".
+    var plural: String {
+        switch self {
+        case .string, .integer, .number, .boolean, .object: return name + "s"
+        case .array: return "lists"
+        case .oneOf(let values): return "values among " + values.joined(separator: ", ")
+        default: return "values of type " + name
+        }
+    }
+
     /// What a value must be, as an error says it ("an integer", "one of a, b").
     var expectation: String {
         switch self {
@@ -73,7 +83,7 @@ public indirect enum ConfigType: Sendable {
         case .boolean: return "true or false"
         case .oneOf(let values): return "one of " + values.joined(separator: ", ")
         case .object: return "an object"
-        case .array(let item): return "a list of \(item.name)"
+        case .array(let item): return "a list of \(item.plural)"
         case .map(let value): return "an object whose values are \(value.expectation)"
         case .anyOf(let types): return types.map(\.expectation).joined(separator: " or ")
         case .json: return "a JSON value"

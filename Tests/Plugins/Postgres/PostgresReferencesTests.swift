@@ -63,7 +63,7 @@ import Testing
     @Test func mistakesAreNamed() throws {
         let scratch = try scratch()
         let bad: [(JSONValue, String)] = [
-            (["jobs": ["column": "order_id"]], "config.references.jobs must be a list of object"),
+            (["jobs": ["column": "order_id"]], "config.references.jobs must be a list of objects"),
             (
                 ["jobs": [["column": "order_id", "table": "orders", "select": "id"]]],
                 "config.references.jobs[0].match is required: This table's columns mapped to the other's"
