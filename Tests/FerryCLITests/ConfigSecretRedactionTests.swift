@@ -34,4 +34,28 @@ import Testing
             #expect(!output.contains(Self.password), "\(command): \(output)")
         }
     }
+
+    /// A key's name decides nothing: `primary_key` of the file connector is not secret, so its
+    /// value shows where an error quotes it.
+    @Test func aPrimaryKeyIsNotMasked() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write(
+            "ferry.yaml",
+            """
+            state: state.db
+            connections:
+              orders: { plugin: file, config: { path: orders.jsonl, primary_key: order_ref, format: order_ref } }
+              sink: { plugin: demo }
+            pipelines:
+              orders:
+                source: { connection: orders, stream: orders }
+                destination: { connection: sink, stream: orders }
+            """)
+        let outcome = try sandbox.ferry(["check"])
+        let output = outcome.stdout + outcome.stderr
+        #expect(outcome.status == 2, "\(output)")
+        #expect(
+            output.contains("connections.orders.config.format: expected one of jsonl, csv, got 'order_ref'"), "\(output)")
+        #expect(!output.contains("***"), "\(output)")
+    }
 }
