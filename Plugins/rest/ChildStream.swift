@@ -5,7 +5,6 @@ import FerryPluginSDK
 /// paged with its own pagination, read as a stream of its own whose records carry the
 /// parent's key in `parent_key`.
 struct ChildStream {
-    static let defaultConcurrency = 4
 
     let name: String
     let path: PathTemplate
@@ -33,7 +32,7 @@ struct ChildStream {
         } else {
             primaryKey = []
         }
-        parentKey = try fields.text("parent_key") ?? "parent_id"
+        parentKey = try fields.values.string("parent_key")
         guard let field = try fields.text("parent_field") ?? (parentPrimaryKey.count == 1 ? parentPrimaryKey[0] : nil)
         else {
             throw PluginError.invalid(
@@ -47,8 +46,8 @@ struct ChildStream {
         }
         totals = Pagination.Totals(paginationObject)
         endsOnEmptyPage = try Pagination.endsOnEmptyPage(paginationObject, at: "\(where_).pagination")
-        concurrency = try fields.concurrency(default: Self.defaultConcurrency)
-        rejectStatuses = try fields.statuses("reject_statuses") ?? Detail.defaultRejectStatuses
+        concurrency = try fields.concurrency()
+        rejectStatuses = try fields.statuses("reject_statuses") ?? []
     }
 
     /// One parent's children, every page of them, each carrying the parent's key; `complete`

@@ -82,17 +82,13 @@ struct RESTStream {
     var children: [ChildStream]
 
     init(_ object: JSONObject, at where_: String) throws {
-        _ = try RESTKeys.stream.parse(object, at: where_)
-        func text(_ key: String) throws -> String? {
-            guard let value = object[key], !value.isNull else { return nil }
-            guard let string = value.stringValue else { throw PluginError.invalid("\(where_).\(key) must be a string") }
-            return string
-        }
+        let fields = try ConfigFields(object, at: where_, table: RESTKeys.stream)
+        func text(_ key: String) throws -> String? { try fields.text(key) }
         guard let name = try text("name"), !name.isEmpty else {
             throw PluginError.invalid("\(where_).name is required")
         }
         self.name = name
-        path = try text("path") ?? ""
+        path = try fields.values.string("path")
         query = try (object["query"]?.objectValue ?? JSONObject()).map { key, value in
             guard let scalar = value.stringValue ?? value.intValue.map(String.init) ?? value.boolValue.map(String.init)
             else {
@@ -123,13 +119,13 @@ struct RESTStream {
             throw PluginError.invalid(
                 "\(where_).field_filter must contain {field} and {value}, where a --filter's field and value go")
         }
-        method = (try text("method") ?? "GET").uppercased()
+        method = try fields.values.string("method").uppercased()
         guard method == "GET" || method == "POST" else {
             throw PluginError.invalid("\(where_).method must be GET or POST, got '\(method)'")
         }
         body = object["body"].flatMap { $0.isNull ? nil : $0 }
         if body != nil && method == "GET" { throw PluginError.invalid("\(where_).body needs method: POST") }
-        cursorDefault = try text("cursor_default") ?? ""
+        cursorDefault = try fields.values.string("cursor_default")
         untilParam = try text("until_param")
         untilFilter = try text("until_filter")
         if untilFilter.map({ !$0.contains("{until}") }) == true {

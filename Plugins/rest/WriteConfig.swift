@@ -38,7 +38,7 @@ struct RESTWrite {
 
     init(_ object: JSONObject, at where_: String) throws {
         // Checks the lookup too (a sub-table); what follows reads values of the checked types.
-        _ = try RESTKeys.write.parse(object, at: where_)
+        let values = try RESTKeys.write.parse(object, at: where_)
         func text(_ key: String, in object: JSONObject = object, at place: String = where_) throws -> String? {
             guard let value = object[key], !value.isNull else { return nil }
             guard let string = value.stringValue else { throw PluginError.invalid("\(place).\(key) must be a string") }
@@ -56,15 +56,15 @@ struct RESTWrite {
         guard itemPath.contains("{id}") else {
             throw PluginError.invalid("\(where_).item_path must contain {id}, where the object's id goes")
         }
-        updateMethod = (try text("update_method") ?? "PATCH").uppercased()
+        updateMethod = try values.string("update_method").uppercased()
         guard updateMethod == "PATCH" || updateMethod == "PUT" else {
             throw PluginError.invalid("\(where_).update_method must be PATCH or PUT, got '\(updateMethod)'")
         }
-        idPath = Self.dotted(try text("id_path") ?? "id")
+        idPath = Self.dotted(try values.string("id_path"))
         body = object["body"].flatMap { $0.isNull ? nil : $0 }
         // Empty: the host names the scope in each write request (`WriteRequest.idMapScope`).
         idMapScope = try text("id_map_scope") ?? ""
-        allowsDelete = object["delete"]?.boolValue ?? false
+        allowsDelete = try values.bool("delete")
         if let value = object["lookup"], !value.isNull {
             guard let lookup = value.objectValue else {
                 throw PluginError.invalid("\(where_).lookup must be an object")

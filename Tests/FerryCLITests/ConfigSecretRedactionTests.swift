@@ -55,7 +55,8 @@ import Testing
         let output = outcome.stdout + outcome.stderr
         #expect(outcome.status == 2, "\(output)")
         #expect(
-            output.contains("connections.orders.config.format: expected one of jsonl, csv, got 'order_ref'"), "\(output)")
+            output.contains("connections.orders.config.format: expected one of jsonl, csv, got 'order_ref'"),
+            "\(output)")
         #expect(!output.contains("***"), "\(output)")
     }
 }
