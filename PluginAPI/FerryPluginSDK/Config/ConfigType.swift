@@ -77,16 +77,14 @@ public indirect enum ConfigType: Sendable {
     /// What a value must be, as an error says it ("an integer", "one of a, b").
     var expectation: String {
         switch self {
-        case .string: return "a string"
-        case .integer: return "an integer"
-        case .number: return "a number"
+        case .string, .number: return "a \(name)"
+        case .integer, .object: return "an \(name)"
         case .boolean: return "true or false"
-        case .oneOf(let values): return "one of " + values.joined(separator: ", ")
-        case .object: return "an object"
+        case .oneOf: return name
+        case .json: return "a JSON value"
         case .array(let item): return "a list of \(item.plural)"
         case .map(let value): return "an object whose values are \(value.expectation)"
         case .anyOf(let types): return types.map(\.expectation).joined(separator: " or ")
-        case .json: return "a JSON value"
         }
     }
 }
