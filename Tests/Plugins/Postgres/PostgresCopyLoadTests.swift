@@ -101,6 +101,6 @@ import Testing
         #expect(result.accepted == Self.awkward.count)
         #expect(try db.query("SELECT body FROM plain ORDER BY body").count == Self.awkward.count)
         let refused = #expect(throws: PluginError.self) { try db.open(["copy": "yes"]) }
-        #expect(refused?.message == "config.copy must be true or false")
+        #expect(refused?.message.contains("config.copy must be") == true, "\(String(describing: refused))")
     }
 }
