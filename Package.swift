@@ -120,10 +120,15 @@ let package = Package(
         // The conformance kit and the crash kit (`ferry plugins test`): any plugin file, through the ABI.
         .target(
             name: "FerryKit",
-            dependencies: ["FerryCore", "FerryLoader", sdk("CFerryPlugin"), sdk("FerryPluginSDK"), sdk("FerrySQLite")],
+            dependencies: [
+                "CHeapStats", "FerryCore", "FerryLoader", "FerryHTTP", "FerryEngine", sdk("CFerryPlugin"),
+                sdk("FerryPluginSDK"), sdk("FerrySQLite"),
+            ],
             path: "Host/FerryKit"),
         // The C headers `ferry plugins new --lang c` writes, embedded at build time.
         .target(name: "CFerryTemplates", path: "Host/CFerryTemplates"),
+        // glibc's heap statistics (mallinfo2), which Swift's Glibc module does not import.
+        .target(name: "CHeapStats", path: "Host/CHeapStats"),
         .target(
             name: "FerryCLI",
             dependencies: [

@@ -6,6 +6,8 @@
 #   PREFIX/share/bash-completion/completions/ferry, PREFIX/share/zsh/site-functions/_ferry,
 #   PREFIX/share/fish/vendor_completions.d/ferry.fish
 #   PREFIX/share/ferry/ferry.service         a systemd unit example with hardening options
+#   PREFIX/share/ferry/sdk/                  the plugin SDK package (PluginAPI/), which
+#                                            `ferry plugins new --lang swift` projects depend on
 #
 # Usage: scripts/install.sh [--prefix DIR] [--configuration release|debug] [--no-build]
 #   --no-build installs what an earlier `swift build` of that configuration left in .build/.
@@ -49,6 +51,12 @@ chmod 0644 "$root/share/man/man1/ferry.1"
 "$built/ferry" --generate-completion-script bash > "$root/share/bash-completion/completions/ferry"
 "$built/ferry" --generate-completion-script zsh > "$root/share/zsh/site-functions/_ferry"
 "$built/ferry" --generate-completion-script fish > "$root/share/fish/vendor_completions.d/ferry.fish"
+# The SDK package as sources, without a build of it: plugin projects build it themselves.
+rm -rf "$root/share/ferry/sdk"
+install -d -m 0755 "$root/share/ferry/sdk"
+tar -C PluginAPI --exclude='.build*' --exclude=Package.resolved --exclude='.swiftpm' -cf - . \
+    | tar -C "$root/share/ferry/sdk" --no-same-owner -xf -
+chmod -R u=rwX,go=rX "$root/share/ferry/sdk"
 sed "s|/usr/local/bin/ferry|$prefix/bin/ferry|" examples/systemd/ferry.service > "$root/share/ferry/ferry.service"
 chmod 0644 "$root/share/ferry/ferry.service"
 
@@ -56,3 +64,4 @@ echo "Installed $("$root/bin/ferry" --version | head -1) under $root:"
 echo "  $root/bin/ferry"
 echo "  $root/lib/ferry/plugins/ ($(ls "$root/lib/ferry/plugins" | wc -l) plugins)"
 echo "  $root/share/man/man1/ferry.1, shell completions, $root/share/ferry/ferry.service"
+echo "  $root/share/ferry/sdk/ (the plugin SDK package)"

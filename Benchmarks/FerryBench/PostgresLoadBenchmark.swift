@@ -14,6 +14,10 @@ import Foundation
 struct PostgresLoadBenchmark {
     var recordCounts: [Int]
     var batchSize = 5_000
+    /// The connector's `copy` key (nil: its default), to compare the two load paths.
+    var loadsWithCopy: Bool?
+
+    private var copyKey: String { loadsWithCopy.map { ", copy: \($0)" } ?? "" }
 
     func run() throws {
         let ferry = Bench.binFolder.appendingPathComponent("ferry").path
@@ -52,7 +56,9 @@ struct PostgresLoadBenchmark {
             // Last, since it holds the file in this process (a child's peak RSS
             // counts its parent's at fork time).
             let alone = try directWrites(count: count, jsonl: jsonl, dsn: dsn, schema: schema, folder: folder)
-            print("postgres: \(count) JSONL records (12 fields, nested) → PostgreSQL upsert, batches of \(batchSize)")
+            print(
+                "postgres: \(count) JSONL records (12 fields, nested) → PostgreSQL upsert, batches of \(batchSize), "
+                    + "load path \(loadsWithCopy.map { $0 ? "COPY + merge" : "multi-row INSERT" } ?? "the default")")
             print(
                 "  ferry run:   \(Bench.format(Double(count) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s), peak RSS \(String(format: "%.1f", run.peakMiB)) MiB"
             )
@@ -79,7 +85,7 @@ struct PostgresLoadBenchmark {
         state: state.db
         connections:
           input: { plugin: file, config: { path: \(jsonl.path), primary_key: id } }
-          warehouse: { plugin: postgres, config: { dsn: "\(dsn)", schema: \(schema) } }
+          warehouse: { plugin: postgres, config: { dsn: "\(dsn)", schema: \(schema)\(copyKey) } }
         pipelines:
           load:
             source: { connection: input, stream: records }
@@ -105,7 +111,7 @@ struct PostgresLoadBenchmark {
         try """
         state: state-direct.db
         connections:
-          warehouse: { plugin: postgres, config: { dsn: "\(dsn)", schema: \(schema) } }
+          warehouse: { plugin: postgres, config: { dsn: "\(dsn)", schema: \(schema)\(copyKey) } }
         pipelines: {}
         """.write(to: config, atomically: true, encoding: .utf8)
         let workspace = try Workspace(configPath: config.path, site: nil, logLevel: .warning)

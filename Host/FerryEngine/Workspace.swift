@@ -28,6 +28,8 @@ public final class Workspace {
     /// Plugins loaded so far, by name.
     public var plugins: [String: LoadedPlugin] { pluginsLock.withLock { loaded } }
     private var loaded: [String: LoadedPlugin] = [:]
+    /// The `config` schema of each loaded plugin's spec, by plugin name (absent when it declares none).
+    private var configSchemas: [String: JSONValue] = [:]
     private let pluginsLock = NSLock()
     private let searchPath: PluginSearchPath
     /// When set, every HTTP exchange is saved here, redacted (`ferry run --record DIR`).
@@ -64,7 +66,10 @@ public final class Workspace {
         self.site = site ?? ""
         let redactor = Redactor(secrets: config.secretValues)
         for connection in config.connections(for: site ?? "").values {
-            redactor.add(Workspace.secretValues(of: connection.config).values)
+            // Until its plugin is loaded and says which keys are secret (see `plugin(named:)`),
+            // a connection's values under secret-looking names are masked, so that commands that
+            // load no plugin (`status`) still mask what an earlier run's error may quote.
+            redactor.add(Workspace.guessedSecretValues(of: connection.config).values)
             redactor.add(connection.http?.secretValues ?? [])
         }
         // A password in the state URL (config or FERRY_STATE_URL) is masked like any other secret.
@@ -87,7 +92,11 @@ public final class Workspace {
         pluginsLock.withLock {
             if let known = loaded[name] { return known }
             let discovery = PluginRegistry.discover(searchPath: searchPath, only: [name])
-            for plugin in discovery.plugins { loaded[plugin.name] = plugin }
+            for plugin in discovery.plugins {
+                loaded[plugin.name] = plugin
+                configSchemas[plugin.name] = (try? PluginSpec.read(plugin))?["config"]
+                maskSecrets(of: plugin.name)
+            }
             for error in discovery.errors where !errors.contains(error) {
                 errors.append(error)
                 logger.warning("Plugin not loaded.", metadata: ["error": "\(error)"])
@@ -138,7 +147,8 @@ public final class Workspace {
         if let replayFolder { transport = try ReplayTransport(folder: replayFolder, connectionName: name) }
         if let recordFolder {
             transport = try RecordingTransport(
-                base: transport, folder: recordFolder, connectionName: name, redactor: redactor)
+                base: transport, folder: recordFolder, connectionName: name, endpoint: httpConfig.endpoint,
+                redactor: redactor)
         }
         let http = HTTPService(
             config: httpConfig,
@@ -146,9 +156,17 @@ public final class Workspace {
             stateScope: PluginContext.httpStateScope(site: site, connection: name),
             budgets: budgets, redactor: redactor, logger: logger, isCancelled: { cancellation.isCancelled },
             observer: httpObserver, credentialLookup: PostgresCredentialLookup())
+        let schema = pluginsLock.withLock { configSchemas[plugin.name] }
+        if let schema {
+            // Checked here, before the plugin sees it, so that the error says where in the file.
+            if let problem = ConfigSchemaValidator(schema: schema).problems(in: connection.config).first {
+                throw problem.error(in: connection)
+            }
+        }
         let context = PluginContext(
             pluginName: plugin.name, connectionName: name, site: site, logger: logger, store: store,
-            secrets: Workspace.secretValues(of: connection.config), cancellation: cancellation, http: http)
+            secrets: Workspace.secretValues(of: connection.config, schema: schema), cancellation: cancellation,
+            http: http)
         let opened: PluginConnection
         do {
             opened = try PluginConnection(
@@ -265,9 +283,26 @@ public final class Workspace {
         return resolved
     }
 
-    /// Values in a connection config that must never be printed: those whose
-    /// key names a secret. They are also what `secret_get` serves.
-    static func secretValues(of config: JSONObject) -> [String: String] {
+    /// Masks the secret values of every connection of the site served by `pluginName`, as its
+    /// schema marks them. Called with `pluginsLock` held, once the plugin is loaded.
+    private func maskSecrets(of pluginName: String) {
+        guard let schema = configSchemas[pluginName] else { return }
+        for connection in config.connections(for: site).values where connection.plugin == pluginName {
+            redactor.add(ConfigSecrets.values(in: connection.config, schema: schema).values)
+        }
+    }
+
+    /// Values in a connection config that must never be printed, by key: those under keys the
+    /// plugin's schema marks secret, or, for a plugin without a schema, whose key names a secret.
+    /// They are also what `secret_get` serves.
+    static func secretValues(of config: JSONObject, schema: JSONValue?) -> [String: String] {
+        guard let schema else { return guessedSecretValues(of: config) }
+        return ConfigSecrets.values(in: config, schema: schema)
+    }
+
+    /// Values whose key names a secret (`api_key`, `password`; not `primary_key`): the mask used
+    /// before the plugin says which keys are secret.
+    static func guessedSecretValues(of config: JSONObject) -> [String: String] {
         var secrets: [String: String] = [:]
         for (key, value) in config {
             if let text = value.stringValue, FerryConfig.isSecretName(key) { secrets[key] = text }

@@ -15,6 +15,7 @@ public final class RecordingTransport: HTTPTransport, Sendable {
     private let base: any HTTPTransport
     private let folder: URL
     private let connectionName: String
+    private let endpoint: String?
     private let redactor: Redactor
     private let sequence = Mutex(0)
 
@@ -28,11 +29,15 @@ public final class RecordingTransport: HTTPTransport, Sendable {
     ///   - base: The transport that really sends.
     ///   - folder: Where the files go (created when missing).
     ///   - connectionName: Part of each file name.
+    ///   - endpoint: The connection's `http.endpoint`, kept in each file for offline tests.
     ///   - redactor: The shared redactor.
-    public init(base: any HTTPTransport, folder: String, connectionName: String, redactor: Redactor) throws {
+    public init(
+        base: any HTTPTransport, folder: String, connectionName: String, endpoint: String? = nil, redactor: Redactor
+    ) throws {
         self.base = base
         self.folder = URL(fileURLWithPath: folder, isDirectory: true)
         self.connectionName = connectionName
+        self.endpoint = endpoint.map(redactor.redact)
         self.redactor = redactor
         try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
     }
@@ -76,7 +81,7 @@ public final class RecordingTransport: HTTPTransport, Sendable {
             value += 1
             return value
         }
-        let record: JSONValue = [
+        var record: JSONObject = [
             "connection": .string(connectionName),
             "started_at": .string(ISO8601DateFormatter().string(from: started)),
             "seconds": .double((Date().timeIntervalSince(started) * 1000).rounded() / 1000),
@@ -88,11 +93,14 @@ public final class RecordingTransport: HTTPTransport, Sendable {
             ],
             "response": .object(outcome),
         ]
+        // Lets `ferry plugins test --replay` resolve a plugin's relative URLs as the run did.
+        if let endpoint { record["endpoint"] = .string(endpoint) }
         let stamp = Int(started.timeIntervalSince1970 * 1000)
         let name = "\(stamp)-\(connectionName)-\(String(format: "%05d", number)).json"
         let file = folder.appendingPathComponent(name)
         // Recording is for debugging: a full disk must not fail the sync itself.
         _ = FileManager.default.createFile(
-            atPath: file.path, contents: Data(record.encoded()), attributes: [.posixPermissions: 0o600])
+            atPath: file.path, contents: Data(JSONValue.object(record).encoded()),
+            attributes: [.posixPermissions: 0o600])
     }
 }

@@ -11,7 +11,12 @@ import Synchronization
 /// method and URL (and body, when the recording kept one); a request the recording never
 /// saw fails at once, naming it, so a replay never invents data. URLs
 /// match after masking: where a recorded query value is `***` (a credential masked when
-/// it was saved), any value matches, since the live URL carries the real one.
+/// it was saved), any value matches, since the live URL carries the real one, and so does
+/// the parameter's absence (`ferry plugins test --replay` sends no credential at all).
+///
+/// With `repeatsAnswers` (the conformance kit, which reads a stream several times), a
+/// request whose exchanges are all used gets the last of them again: the same recorded
+/// answer, still nothing invented.
 public final class ReplayTransport: HTTPTransport, Sendable {
     /// One saved exchange.
     struct Exchange: Sendable {
@@ -24,19 +29,22 @@ public final class ReplayTransport: HTTPTransport, Sendable {
     private let connectionName: String
     private let exchanges: [Exchange]
     private let used: Mutex<[Bool]>
+    private let repeatsAnswers: Bool
+    /// The connection's `http.endpoint` as the recording kept it (older recordings have none).
+    public let endpoint: String?
 
     /// Loads the connection's exchanges.
     /// - Parameters:
     ///   - folder: The folder `--record` wrote.
     ///   - connectionName: The connection whose files to answer with.
+    ///   - repeatsAnswers: Answer a request again with its last exchange once all are used.
     /// - Throws: ``ReplayError`` when the folder cannot be read or a file is not a recording.
-    public init(folder: String, connectionName: String) throws {
+    public init(folder: String, connectionName: String, repeatsAnswers: Bool = false) throws {
         self.connectionName = connectionName
-        let files: [String]
-        do { files = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
-            throw ReplayError("cannot read the recording folder \(folder): \(error.localizedDescription)")
-        }
+        self.repeatsAnswers = repeatsAnswers
+        let files = try Self.files(in: folder)
         var exchanges: [Exchange] = []
+        var endpoint: String?
         // Names start with the millisecond and end with the sequence: sorted, they are in order.
         for file in files.sorted() where file.hasSuffix(".json") && file.contains("-\(connectionName)-") {
             let path = (folder as NSString).appendingPathComponent(file)
@@ -48,9 +56,32 @@ public final class ReplayTransport: HTTPTransport, Sendable {
                 throw ReplayError("\(path) is not an exchange saved by ferry run --record")
             }
             exchanges.append(exchange)
+            endpoint = endpoint ?? record["endpoint"]?.stringValue
         }
         self.exchanges = exchanges
+        self.endpoint = endpoint
         used = Mutex(Array(repeating: false, count: exchanges.count))
+    }
+
+    /// The names of the connections a recording folder holds exchanges of, sorted.
+    /// - Parameter folder: The folder `--record` wrote.
+    /// - Throws: ``ReplayError`` when the folder cannot be read.
+    public static func connectionNames(in folder: String) throws -> [String] {
+        var names = Set<String>()
+        for file in try files(in: folder) where file.hasSuffix(".json") {
+            let path = (folder as NSString).appendingPathComponent(file)
+            guard let data = FileManager.default.contents(atPath: path),
+                let name = (try? JSONParser().parse(Array(data)))?["connection"]?.stringValue
+            else { continue }
+            names.insert(name)
+        }
+        return names.sorted()
+    }
+
+    private static func files(in folder: String) throws -> [String] {
+        do { return try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
+            throw ReplayError("cannot read the recording folder \(folder): \(error.localizedDescription)")
+        }
     }
 
     /// How many exchanges the connection's recording holds.
@@ -58,15 +89,18 @@ public final class ReplayTransport: HTTPTransport, Sendable {
 
     public func perform(_ request: HTTPTransportRequest) throws(HTTPTransportError) -> HTTPTransportResponse {
         let body = String(decoding: request.body, as: UTF8.self)
+        let answering = { (index: Int) in
+            self.exchanges[index].method == request.method
+                && Self.matches(
+                    recorded: Self.url(self.exchanges[index].url, keepingMaskedIn: request.url), live: request.url)
+                && Self.matches(recorded: self.exchanges[index].body, live: body)
+        }
         let found: Exchange? = used.withLock { used in
-            guard
-                let index = exchanges.indices.first(where: { index in
-                    !used[index] && exchanges[index].method == request.method
-                        && Self.matches(recorded: exchanges[index].url, live: request.url)
-                        && Self.matches(recorded: exchanges[index].body, live: body)
-                })
-            else { return nil }
-            used[index] = true
+            if let index = exchanges.indices.first(where: { !used[$0] && answering($0) }) {
+                used[index] = true
+                return exchanges[index]
+            }
+            guard repeatsAnswers, let index = exchanges.indices.last(where: answering) else { return nil }
             return exchanges[index]
         }
         guard let found else {
@@ -78,6 +112,20 @@ public final class ReplayTransport: HTTPTransport, Sendable {
                         + "(replaying: no request reaches the network)"))
         }
         return try found.response.get()
+    }
+
+    /// The recorded URL without its masked query parameters that the live URL does not carry.
+    static func url(_ recorded: String, keepingMaskedIn live: String) -> String {
+        guard recorded.contains("=***"), let question = recorded.firstIndex(of: "?") else { return recorded }
+        let liveNames = Set(
+            (live.firstIndex(of: "?").map { live[live.index(after: $0)...] } ?? "").split(separator: "&").map {
+                $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            })
+        let kept = recorded[recorded.index(after: question)...].split(separator: "&").filter { item in
+            let parts = item.split(separator: "=", maxSplits: 1)
+            return !(parts.count == 2 && parts[1] == "***" && !liveNames.contains(String(parts[0])))
+        }
+        return String(recorded[..<question]) + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
     }
 
     /// True when a live URL or body is the recorded one, `***` in the recording standing for
@@ -130,5 +178,5 @@ public final class ReplayTransport: HTTPTransport, Sendable {
 /// A recording that cannot be replayed.
 public struct ReplayError: Error, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }

@@ -1,4 +1,5 @@
 import CFerryPlugin
+import FerryHTTP
 import FerryJSON
 import FerryLoader
 import FerryPluginSDK
@@ -18,6 +19,17 @@ public struct ConformanceKit {
     public var batchSize = 7
     /// The most records a source check reads, so that an endless stream ends.
     public var recordLimit = 5_000
+    /// Makes the service answering the plugin's HTTP requests (`--replay`: from a recording)
+    /// for one host, given that host's cancellation flag; none by default.
+    public var makeHTTP: HTTPFactory?
+    /// Only the checks of this role (a plugin that is both a source and a destination tested as one).
+    public var role: PluginCapabilities?
+
+    /// Told the name of each check as it starts (`ferry plugins test` keeps it in a file,
+    /// to name the check a crash happened in).
+    public var onCheck: ((String) -> Void)?
+
+    public typealias HTTPFactory = @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) -> HTTPService
 
     /// - Parameters:
     ///   - config: the connection config as JSON text (default `{}`).
@@ -32,6 +44,7 @@ public struct ConformanceKit {
         let subject = PluginUnderTest(plugin)
         var results: [KitResult] = []
         func record(_ check: String, _ body: () throws -> KitResult.Outcome) {
+            onCheck?(check)
             do { results.append(KitResult(check: check, outcome: try body())) } catch let error as NoStream {
                 results.append(KitResult(check: check, outcome: .skipped("\(error)")))
             } catch {
@@ -40,7 +53,9 @@ public struct ConformanceKit {
         }
         record("spec") { try checkSpec(subject) }
         record("open") { try checkOpen(subject) }
-        let capabilities = plugin.capabilities
+        let capabilities =
+            role.map { plugin.capabilities.subtracting(PluginCapabilities.roles.subtracting($0)) }
+            ?? plugin.capabilities
         var source: SourceRun?
         if capabilities.contains(.source) {
             record("discover") { try checkDiscover(subject) }
@@ -71,6 +86,20 @@ public struct ConformanceKit {
             subject.releaseBreaches.isEmpty
                 ? .passed : .failed(Self.unique(subject.releaseBreaches).joined(separator: "; "))
         }
+        record("leaks") {
+            if capabilities.contains(.source) {
+                guard let source, source.problem == nil else { return .skipped("the read check did not pass") }
+                return try checkLeaks("reading '\(source.stream)' whole") {
+                    try readWhole(subject).batches.reduce(0) { $0 + $1.count }
+                }
+            }
+            guard capabilities.contains(.destination) else { return .skipped("not a source or a destination") }
+            let records = sample ?? Self.sampleRecords
+            return try checkLeaks("writing \(records.count) records") {
+                _ = try checkWrite(subject, records: records)
+                return records.count
+            }
+        }
         return results
     }
 
@@ -84,7 +113,7 @@ public struct ConformanceKit {
 
     /// Opens an instance on a fresh host, runs `body`, closes it.
     func withInstance<T>(_ subject: PluginUnderTest, _ body: (OpaquePointer, KitHost) throws -> T) throws -> T {
-        let host = KitHost()
+        let host = KitHost(makeHTTP: makeHTTP)
         // The plugin holds the host's context until close: keep the host alive that long.
         return try withExtendedLifetime(host) {
             let instance = try subject.open(config: config, host: host)

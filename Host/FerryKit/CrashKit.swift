@@ -21,6 +21,24 @@ public struct CrashKit {
     public var seed: UInt64
     /// The `ferry` executable to run.
     public var ferry: String
+    /// Runs answered from a recording (`ferry run --replay`) instead of the network.
+    public var replay: Replay?
+
+    /// A recording the runs are answered from.
+    public struct Replay {
+        /// The folder `ferry run --record` wrote.
+        public var folder: String
+        /// The recorded connection: the source connection takes its name, as the files name it.
+        public var connection: String
+        /// The recorded `http.endpoint` relative URLs resolve against.
+        public var endpoint: String?
+
+        public init(folder: String, connection: String, endpoint: String?) {
+            self.folder = folder
+            self.connection = connection
+            self.endpoint = endpoint
+        }
+    }
 
     public init(
         pluginName: String, pluginFolder: String, config: String, stream: String, primaryKey: [String], seed: UInt64,
@@ -96,16 +114,18 @@ public struct CrashKit {
     private func configuration() -> String {
         let key =
             primaryKey.isEmpty ? "" : "\n    primary_key: [\(primaryKey.map(Self.quoted).joined(separator: ", "))]"
+        let source = Self.quoted(replay?.connection ?? "source")
+        let http = replay?.endpoint.map { ", http: { endpoint: \(Self.quoted($0)) }" } ?? ""
         return """
             state: state.db
             plugin_paths: [\(Self.quoted(pluginFolder))]
             connections:
-              source: { plugin: \(Self.quoted(pluginName)), config: \(config) }
-              scratch: { plugin: sqlite, config: { path: out.db } }
+              \(source): { plugin: \(Self.quoted(pluginName)), config: \(config)\(http) }
+              kit_scratch: { plugin: sqlite, config: { path: out.db } }
             pipelines:
               kit:
-                source: { connection: source, stream: \(Self.quoted(stream)) }
-                destination: { connection: scratch, stream: kit }
+                source: { connection: \(source), stream: \(Self.quoted(stream)) }
+                destination: { connection: kit_scratch, stream: kit }
                 write: \(primaryKey.isEmpty ? "append" : "upsert")\(key)
                 batch_size: 7
 
@@ -134,7 +154,9 @@ public struct CrashKit {
     private func runFerry(in folder: URL, failPoints: String?) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ferry)
-        process.arguments = ["run", "--config", folder.appendingPathComponent("ferry.yaml").path]
+        process.arguments =
+            ["run", "--config", folder.appendingPathComponent("ferry.yaml").path]
+            + (replay.map { ["--replay", $0.folder] } ?? [])
         process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         environment["FERRY_FAILPOINTS"] = failPoints

@@ -1,16 +1,26 @@
 import CFerryPlugin
+import FerryEngine
+import FerryHTTP
 import FerryPluginSDK
 import Foundation
 
 /// The host side of the conformance kit: an offline host table. Logs and plugin
 /// state are kept in memory, cancellation is a flag the kit raises, ID mappings and
-/// secrets are absent (`FERRY_ERR_NOT_FOUND`) and HTTP is unsupported: a plugin that
-/// needs the network is exercised by the crash kit, which runs the real `ferry`.
+/// secrets are absent (`FERRY_ERR_NOT_FOUND`), and HTTP is answered from a recording
+/// (`--replay`) or unsupported.
 final class KitHost: @unchecked Sendable {
+    private var http: HTTPService?
     private let lock = NSLock()
     private var state: [String: String] = [:]
     private var cancelled = false
     private(set) var logs: [String] = []
+
+    /// - Parameter makeHTTP: Makes the service answering the plugin's requests (from a
+    ///   recording), given this host's cancellation flag; nil: no HTTP.
+    init(makeHTTP: ConformanceKit.HTTPFactory? = nil) {
+        // A request after `cancel` fails as cancelled, as the real host's does.
+        http = makeHTTP? { [weak self] in self?.lock.withLock { self?.cancelled ?? true } ?? true }
+    }
 
     /// Raises or lowers the flag `is_cancelled` answers.
     func setCancelled(_ value: Bool) { lock.withLock { cancelled = value } }
@@ -52,10 +62,18 @@ final class KitHost: @unchecked Sendable {
             let host = host(context)
             return host.lock.withLock { host.cancelled } ? 1 : 0
         }
-        api.http_request = { _, _, _, error in
-            PluginError.unsupported("the conformance kit's host has no HTTP; the crash kit runs the real ferry")
-                .fill(error)
-            return FERRY_ERR_UNSUPPORTED
+        api.http_request = { context, request, out, error in
+            PluginError.guarded(error) {
+                guard let http = host(context).http else {
+                    throw PluginError.unsupported(
+                        "the conformance kit's host has no HTTP without --replay DIR (a recording of the API)")
+                }
+                guard let request, let out, request.pointee.struct_size > 0 else {
+                    throw PluginError.invalid("http_request needs a request and a response struct")
+                }
+                HTTPBridge.fill(out, with: try HTTPBridge.send(request.pointee, through: http))
+                return FERRY_OK
+            }
         }
         let table = UnsafeMutablePointer<ferry_host_api>.allocate(capacity: 1)
         table.initialize(to: api)

@@ -24,8 +24,11 @@ public protocol FerryPlugin {
     static var version: String { get }
     /// One line saying what the plugin connects to.
     static var summary: String { get }
-    /// JSON Schema of the connection's `config` object. Keys marked
-    /// `"secret": true` are redacted by the host.
+    /// The connection's `config` keys, declared once (``ConfigTable``): the SDK derives the
+    /// schema from it and `open` parses with `configKeys.parse(config)`.
+    static var configKeys: ConfigTable { get }
+    /// JSON Schema of the connection's `config` object; by default derived from ``configKeys``.
+    /// Keys marked `"x-ferry-secret": true` are redacted by the host.
     static var configSchema: JSONValue { get }
 
     /// Opens one connection. Throw `PluginError.invalid` for bad config.
@@ -39,6 +42,9 @@ public protocol FerryPlugin {
 
 extension FerryPlugin {
     public static var repeatableReads: Bool { false }
+    /// No table: a plugin that writes ``configSchema`` by hand and parses its config itself.
+    public static var configKeys: ConfigTable { .undeclared }
+    public static var configSchema: JSONValue { configKeys.schema }
 }
 
 /// What every connector instance can do.

@@ -7,11 +7,20 @@ import FerryJSON
 public struct HostServices: @unchecked Sendable {
     let table: UnsafePointer<ferry_host_api>
     let context: OpaquePointer?
+    /// Raised by the host's `cancel` slot for this instance (set by `PluginExport`).
+    let cancellation: CancellationFlag?
 
     /// Wraps a host table; the SDK does this for you in `open`.
     public init(table: UnsafePointer<ferry_host_api>, context: OpaquePointer?) {
         self.table = table
         self.context = context
+        cancellation = nil
+    }
+
+    init(table: UnsafePointer<ferry_host_api>, context: OpaquePointer?, cancellation: CancellationFlag) {
+        self.table = table
+        self.context = context
+        self.cancellation = cancellation
     }
 
     /// Log levels, as in the ABI.
@@ -83,8 +92,11 @@ public struct HostServices: @unchecked Sendable {
         withBorrowedString(name) { n in withBorrowedString("") { metric(context, kind, n, value, $0) } }
     }
 
-    /// True once the run was asked to stop; long loops should poll it.
-    public var isCancelled: Bool { (table.pointee.is_cancelled?(context) ?? 0) != 0 }
+    /// True once the run was asked to stop, by the host's flag or by its `cancel` call on this
+    /// instance; long loops should poll it.
+    public var isCancelled: Bool {
+        cancellation?.isRaised == true || (table.pointee.is_cancelled?(context) ?? 0) != 0
+    }
 
     // MARK: Plumbing
 

@@ -87,7 +87,11 @@ final class Mutex: @unchecked Sendable {
 /// One open connection on the plugin side.
 final class InstanceBox {
     let connector: any Connector
-    init(_ connector: any Connector) { self.connector = connector }
+    let cancellation: CancellationFlag
+    init(_ connector: any Connector, cancellation: CancellationFlag) {
+        self.connector = connector
+        self.cancellation = cancellation
+    }
 }
 
 /// One open stream read.
@@ -96,8 +100,10 @@ final class ReaderBox {
     init(_ reader: any BatchReader) { self.reader = reader }
 }
 
-private func instance(_ pointer: OpaquePointer?) -> any Connector {
-    Unmanaged<InstanceBox>.fromOpaque(UnsafeRawPointer(pointer!)).takeUnretainedValue().connector
+private func instance(_ pointer: OpaquePointer?) -> any Connector { box(pointer).connector }
+
+private func box(_ pointer: OpaquePointer?) -> InstanceBox {
+    Unmanaged<InstanceBox>.fromOpaque(UnsafeRawPointer(pointer!)).takeUnretainedValue()
 }
 
 private func parseRequest(_ text: ferry_str) throws -> JSONValue {
@@ -123,8 +129,11 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
             guard case .object(let object) = configValue else {
                 throw PluginError.invalid("config must be a JSON object")
             }
-            let connector = try registered!.open(object, HostServices(table: host, context: context))
-            out?.pointee = OpaquePointer(Unmanaged.passRetained(InstanceBox(connector)).toOpaque())
+            let cancellation = CancellationFlag()
+            let connector = try registered!.open(
+                object, HostServices(table: host, context: context, cancellation: cancellation))
+            out?.pointee = OpaquePointer(
+                Unmanaged.passRetained(InstanceBox(connector, cancellation: cancellation)).toOpaque())
             return FERRY_OK
         }
     }
@@ -209,7 +218,11 @@ private func makeTable(minor: UInt32) -> ferry_plugin_api {
             }
         }
     }
-    api.cancel = { handle in instance(handle).cancel() }
+    api.cancel = { handle in
+        let instance = box(handle)
+        instance.cancellation.raise()
+        instance.connector.cancel()
+    }
     api.close = { handle in
         guard let handle else { return }
         Unmanaged<InstanceBox>.fromOpaque(UnsafeRawPointer(handle)).release()

@@ -3,36 +3,27 @@ import FerryPluginSDK
 
 /// The demo connector's configuration.
 struct DemoConfig {
-    var count: Int64 = 100
-    var tag = "demo"
+    /// The keys, declared once: the spec's schema, the parsing below and the reference derive from them.
+    static let keys = ConfigTable([
+        ConfigKey("count", .integer, default: 100, minimum: 0, "How many records the counter source emits."),
+        ConfigKey("tag", .string, default: "demo", "Value the transform writes into each record's 'tag' field."),
+        ConfigKey("reject_field", .string, example: "bad", "The sink rejects records where this field is true."),
+        ConfigKey(
+            "quota_batches", .integer, minimum: 0,
+            "The source reports a used-up daily quota after this many batches."),
+    ])
+
+    var count: Int64
+    var tag: String
     var rejectField: String?
     /// After this many batches the counter source answers like an API whose daily quota is used up.
     var quotaBatches: Int?
 
     init(_ object: JSONObject) throws {
-        for (key, value) in object {
-            switch key {
-            case "count":
-                guard let count = value.intValue, count >= 0 else {
-                    throw PluginError.invalid("config.count must be a non-negative integer")
-                }
-                self.count = count
-            case "tag":
-                guard let tag = value.stringValue else { throw PluginError.invalid("config.tag must be a string") }
-                self.tag = tag
-            case "reject_field":
-                guard let field = value.stringValue else {
-                    throw PluginError.invalid("config.reject_field must be a string")
-                }
-                rejectField = field
-            case "quota_batches":
-                guard let batches = value.intValue, batches >= 0 else {
-                    throw PluginError.invalid("config.quota_batches must be a non-negative integer")
-                }
-                quotaBatches = Int(batches)
-            default:
-                throw PluginError.invalid("config has unknown key '\(key)'")
-            }
-        }
+        let config = try Self.keys.parse(object)
+        count = try config.integer("count")
+        tag = try config.string("tag")
+        rejectField = try config.optionalString("reject_field")
+        quotaBatches = try config.optionalInteger("quota_batches").map { Int($0) }
     }
 }

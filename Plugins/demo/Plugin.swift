@@ -11,19 +11,7 @@ public enum DemoPlugin: FerryPlugin {
     public static let name = "demo"
     public static let version = FerryVersion.current
     public static let summary = "Reference connector: counter source, discarding sink, tagging transform."
-    public static let configSchema: JSONValue = [
-        "type": "object",
-        "additionalProperties": false,
-        "properties": [
-            "count": ["type": "integer", "minimum": 0, "description": "How many records the counter source emits."],
-            "tag": ["type": "string", "description": "Value the transform writes into each record's 'tag' field."],
-            "reject_field": ["type": "string", "description": "The sink rejects records where this field is true."],
-            "quota_batches": [
-                "type": "integer", "minimum": 0,
-                "description": "The source reports a used-up daily quota after this many batches.",
-            ],
-        ],
-    ]
+    public static let configKeys = DemoConfig.keys
 
     public static func open(config: JSONObject, host: HostServices) throws -> DemoConnector {
         try DemoConnector(config: DemoConfig(config), host: host)

@@ -6,12 +6,30 @@ import FerryPluginSDK
 /// API key header, OAuth2 refresh), budgets and HTTP retries are the host's
 /// (`http:` in the connection), so none of them appear here.
 struct GraphQLConfig {
-    static let keys = ["streams", "path", "queries_dir", "retryable_error_codes"]
     /// `extensions.code` values that mean "try again later" in the APIs we know (Gazelle's
     /// throttling, Apollo Server's defaults, Shopify's `THROTTLED`).
     static let defaultRetryableCodes = [
         "THROTTLED", "RATE_LIMITED", "TOO_MANY_REQUESTS", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT",
     ]
+
+    /// The keys, declared once: the spec's schema, the parsing below and the reference derive from them.
+    static let keys = ConfigTable(
+        [
+            ConfigKey(
+                "streams", .array(of: .object(GraphQLStream.keys)), required: true,
+                "The streams to read; see Plugins/graphql/README.md."),
+            ConfigKey(
+                "path", .string, default: "",
+                "Path under http.endpoint the queries are posted to (empty: the endpoint itself)."),
+            ConfigKey(
+                "queries_dir", .string, example: "queries",
+                "Folder that relative query_file paths are read from (relative to the config file)."),
+            ConfigKey(
+                "retryable_error_codes", .array(of: .string),
+                default: .array(defaultRetryableCodes.map(JSONValue.string)),
+                "errors[].extensions.code values that make a failed query retryable."),
+        ],
+        unknownKeyAdvice: "(endpoint and auth go in the connection's http:)")
 
     var streams: [GraphQLStream]
     /// Path under `http.endpoint` the queries are posted to; empty: the endpoint itself.
@@ -20,35 +38,15 @@ struct GraphQLConfig {
     var retryableCodes: Set<String>
 
     init(_ object: JSONObject) throws {
-        for key in object.keys where !Self.keys.contains(key) {
-            throw PluginError.invalid(
-                "config: unknown key '\(key)'; the graphql connector takes \(Self.keys.joined(separator: ", ")) "
-                    + "(endpoint and auth go in the connection's http:)")
-        }
-        func text(_ key: String) throws -> String? {
-            guard let value = object[key], !value.isNull else { return nil }
-            guard let string = value.stringValue else { throw PluginError.invalid("config.\(key) must be a string") }
-            return string
-        }
-        path = try text("path") ?? ""
-        let queriesFolder = try text("queries_dir")
-        if let codes = object["retryable_error_codes"], !codes.isNull {
-            guard let list = codes.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
-                throw PluginError.invalid("config.retryable_error_codes must be a list of strings")
-            }
-            retryableCodes = Set(list.compactMap(\.stringValue))
-        } else {
-            retryableCodes = Set(Self.defaultRetryableCodes)
-        }
-        guard let list = object["streams"]?.arrayValue, !list.isEmpty else {
+        let config = try Self.keys.parse(object)
+        path = try config.string("path")
+        let queriesFolder = try config.optionalString("queries_dir")
+        retryableCodes = Set(try config.optionalStrings("retryable_error_codes") ?? [])
+        let list = try config.optionalTables("streams") ?? []
+        guard !list.isEmpty else {
             throw PluginError.invalid("config.streams must list at least one stream (name, query, records_path)")
         }
-        streams = try list.enumerated().map { index, item in
-            guard let entry = item.objectValue else {
-                throw PluginError.invalid("config.streams[\(index)] must be an object")
-            }
-            return try GraphQLStream(entry, at: "config.streams[\(index)]", queriesFolder: queriesFolder)
-        }
+        streams = try list.map { try GraphQLStream($0, queriesFolder: queriesFolder) }
         var names = Set<String>()
         for stream in streams where !names.insert(stream.name).inserted {
             throw PluginError.invalid("config.streams: the name '\(stream.name)' is used twice")

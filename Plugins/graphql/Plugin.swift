@@ -18,35 +18,7 @@ public enum GraphQLPlugin: FerryPlugin {
     /// A reader moves its page cursor and checkpoint only after a page is accepted, so a
     /// `next()` that failed (a throttled query) asks for the same page again.
     public static let repeatableReads = true
-    public static let configSchema: JSONValue = [
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["streams"],
-        "properties": [
-            "streams": [
-                "type": "array",
-                "description": .string(
-                    "Streams: name, query or query_file, variables, records_path (data.allClients.nodes or "
-                        + "data.allClients.edges[].node), primary_key, cursor_field, cursor_variable, until_variable, "
-                        + "order (ascending|newest_first|any), pagination (relay|none), page_info_path, "
-                        + "page_cursor_variable (after). See Plugins/graphql/README.md."),
-                "items": ["type": "object"],
-            ],
-            "path": [
-                "type": "string", "default": "",
-                "description": "Path under http.endpoint the queries are posted to (empty: the endpoint itself).",
-            ],
-            "queries_dir": [
-                "type": "string",
-                "description": "Folder that relative query_file paths are read from (relative to the config file).",
-            ],
-            "retryable_error_codes": [
-                "type": "array", "items": ["type": "string"],
-                "default": .array(GraphQLConfig.defaultRetryableCodes.map(JSONValue.string)),
-                "description": "errors[].extensions.code values that make a failed query retryable.",
-            ],
-        ],
-    ]
+    public static let configKeys = GraphQLConfig.keys
 
     /// Opens a connection.
     /// - Parameters:

@@ -4,10 +4,27 @@ import FerryPluginSDK
 /// One configured stream: the query, where its records and `pageInfo` are in the
 /// response, and how the checkpoint goes back into the variables.
 struct GraphQLStream {
-    static let keys = [
-        "name", "query", "query_file", "variables", "records_path", "primary_key", "cursor_field", "cursor_variable",
-        "until_variable", "order", "pagination", "page_info_path", "page_cursor_variable",
-    ]
+    /// A stream's keys: a sub-table of the connector's `streams` key.
+    static let keys = ConfigTable([
+        ConfigKey("name", .string, required: true, example: "clients", "The stream's name."),
+        ConfigKey("query", .string, "The GraphQL query text (or query_file)."),
+        ConfigKey("query_file", .string, example: "queries/clients.graphql", "A file holding the query."),
+        ConfigKey("variables", .map(of: .json), "Variables sent with the query (name: value)."),
+        ConfigKey(
+            "records_path", .string, required: true,
+            "Where the records are, like data.allClients.nodes or data.allClients.edges[].node."),
+        ConfigKey("primary_key", .anyOf([.string, .array(of: .string)]), "A field name or a list of them."),
+        ConfigKey("cursor_field", .string, "The record field whose newest value is the checkpoint."),
+        ConfigKey("cursor_variable", .string, "The variable receiving the checkpoint (or --since)."),
+        ConfigKey("until_variable", .string, "The variable receiving --until."),
+        ConfigKey(
+            "order", .oneOf(Order.allCases.map(\.rawValue)), default: "any",
+            "The order records come in by cursor_field; decides when the checkpoint moves."),
+        ConfigKey("pagination", .oneOf(["relay", "none"]), default: "relay", "Relay cursor paging, or one request."),
+        ConfigKey(
+            "page_info_path", .string, "Where pageInfo { hasNextPage endCursor } is (derived from records_path)."),
+        ConfigKey("page_cursor_variable", .string, default: "after", "The variable receiving pageInfo.endCursor."),
+    ])
 
     /// The order the API returns records in, by `cursor_field`: it decides when the
     /// checkpoint may move (docs in README.md, "Incremental reads").
@@ -37,61 +54,35 @@ struct GraphQLStream {
     /// The variable receiving `pageInfo.endCursor` (`after`).
     var pageCursorVariable: FieldPath
 
-    init(_ object: JSONObject, at place: String, queriesFolder: String?) throws {
-        for key in object.keys where !Self.keys.contains(key) {
-            throw PluginError.invalid(
-                "\(place): unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
-        }
-        func text(_ key: String) throws -> String? {
-            guard let value = object[key], !value.isNull else { return nil }
-            guard let string = value.stringValue else { throw PluginError.invalid("\(place).\(key) must be a string") }
-            return string
-        }
+    init(_ config: ConfigValues, queriesFolder: String?) throws {
+        let place = config.path
         func path(_ key: String) throws -> FieldPath? {
-            try text(key).map { try FieldPath($0, at: "\(place).\(key)") }
+            try config.optionalString(key).map { try FieldPath($0, at: "\(place).\(key)") }
         }
-        guard let name = try text("name"), !name.isEmpty else { throw PluginError.invalid("\(place).name is required") }
+        let name = try config.string("name")
+        guard !name.isEmpty else { throw PluginError.invalid("\(place).name is required") }
         self.name = name
-        switch (try text("query"), try text("query_file")) {
+        switch (try config.optionalString("query"), try config.optionalString("query_file")) {
         case (let inline?, nil): query = inline
         case (nil, let file?): query = try QueryText.read(file, folder: queriesFolder, at: "\(place).query_file")
         case (nil, nil): throw PluginError.invalid("\(place): set query (the GraphQL text) or query_file")
         case (_?, _?): throw PluginError.invalid("\(place): set either query or query_file, not both")
         }
         try QueryText.validate(query, at: "\(place).query")
-        if let value = object["variables"], !value.isNull {
-            guard let variables = value.objectValue else {
-                throw PluginError.invalid("\(place).variables must be an object (name: value)")
-            }
-            self.variables = variables
-        } else {
-            variables = JSONObject()
-        }
+        variables = try config.value("variables")?.objectValue ?? JSONObject()
         guard let records = try path("records_path") else {
-            throw PluginError.invalid(
-                "\(place).records_path is required: where the records are, like data.allClients.nodes or "
-                    + "data.allClients.edges[].node")
+            throw PluginError.invalid("\(place).records_path is required")
         }
         recordsPath = records
-        switch object["primary_key"] {
-        case nil, .null?: primaryKey = []
-        case .string(let key)?: primaryKey = [key]
-        case .array(let keys)? where keys.allSatisfy({ $0.stringValue != nil }):
-            primaryKey = keys.compactMap(\.stringValue)
-        default: throw PluginError.invalid("\(place).primary_key must be a field name or a list of them")
-        }
+        primaryKey = try config.optionalStringList("primary_key") ?? []
         cursorField = try path("cursor_field")
         cursorVariable = try path("cursor_variable")
         untilVariable = try path("until_variable")
-        let orderText = try text("order") ?? Order.any.rawValue
-        guard let order = Order(rawValue: orderText) else {
-            throw PluginError.invalid(
-                "\(place).order must be one of \(Order.allCases.map(\.rawValue).joined(separator: ", ")), got '\(orderText)'"
-            )
-        }
+        // The table allows only the cases' names.
+        let order = Order(rawValue: try config.string("order")) ?? .any
         self.order = order
         if cursorField == nil {
-            for key in ["cursor_variable", "until_variable"] where object[key] != nil {
+            for key in ["cursor_variable", "until_variable"] where config.isGiven(key) {
                 throw PluginError.invalid(
                     "\(place).\(key) needs cursor_field: the record field whose newest value is kept")
             }
@@ -101,22 +92,16 @@ struct GraphQLStream {
             }
         }
         pageCursorVariable = try path("page_cursor_variable") ?? FieldPath("after", at: place)
-        let pagination = try text("pagination") ?? "relay"
-        switch pagination {
-        case "none":
+        if try config.string("pagination") == "none" {
             pageInfoPath = nil
-        case "relay":
-            if let configured = try path("page_info_path") {
-                pageInfoPath = configured
-            } else if let derived = Self.pageInfoPath(besides: recordsPath) {
-                pageInfoPath = derived
-            } else {
-                throw PluginError.invalid(
-                    "\(place): records_path '\(recordsPath)' does not end in nodes or edges[].node, so set "
-                        + "page_info_path (where pageInfo { hasNextPage endCursor } is) or pagination: none")
-            }
-        default:
-            throw PluginError.invalid("\(place).pagination must be relay or none, got '\(pagination)'")
+        } else if let configured = try path("page_info_path") {
+            pageInfoPath = configured
+        } else if let derived = Self.pageInfoPath(besides: recordsPath) {
+            pageInfoPath = derived
+        } else {
+            throw PluginError.invalid(
+                "\(place): records_path '\(recordsPath)' does not end in nodes or edges[].node, so set "
+                    + "page_info_path (where pageInfo { hasNextPage endCursor } is) or pagination: none")
         }
         if pageInfoPath?.expandsLists == true {
             throw PluginError.invalid("\(place).page_info_path must name one object: no [] in it")

@@ -36,7 +36,7 @@ struct InfluxConfig {
         var tags: [(key: String, value: String)] = []
     }
 
-    var api = API.v1
+    var api: API
     /// v1: the database.
     var database: String?
     /// v1: the retention policy (`rp`), default the database's default.
@@ -45,7 +45,7 @@ struct InfluxConfig {
     var org: String?
     /// v2: the bucket (name or id).
     var bucket: String?
-    var precision = Precision.s
+    var precision: Precision
     /// A constant measurement.
     var measurement: String?
     /// The record field holding each point's measurement.
@@ -57,57 +57,76 @@ struct InfluxConfig {
     /// Field name → forced line-protocol type (`float`, `integer`, `string`, `boolean`).
     var fieldTypes: [String: String] = [:]
     /// The record field holding the time.
-    var timeField = "time"
+    var timeField: String
     /// Points per HTTP write.
-    var batchPoints = 5000
+    var batchPoints: Int
     /// The `latest` stream's series.
     var series: Series?
+
+    /// The `series` key's sub-table.
+    static let seriesKeys = ConfigTable([
+        ConfigKey("measurement", .string, "The measurement (default: the connection's measurement)."),
+        ConfigKey("field", .string, "The field whose LAST() gives the time (default: the first of fields)."),
+        ConfigKey("tags", .map(of: .anyOf([.string, .integer])), "Tag equalities selecting the series: {tag: value}."),
+    ])
+
+    /// The keys, declared once: the spec's schema, the parsing below and the reference derive from them.
+    static let keys = ConfigTable([
+        ConfigKey(
+            "api", .oneOf(["v1", "v2"]), default: "v1",
+            "v1: POST /write?db= and InfluxQL; v2: POST /api/v2/write?org=&bucket= and Flux."),
+        ConfigKey("database", .string, example: "metrics", "v1 (required): the database."),
+        ConfigKey("retention_policy", .string, "v1: the retention policy (default: the database's default)."),
+        ConfigKey("org", .string, "v2 (required): the organisation, by name or id."),
+        ConfigKey("bucket", .string, "v2 (required): the bucket, by name or id."),
+        ConfigKey(
+            "precision", .oneOf(Precision.allCases.map(\.rawValue)), default: "s",
+            "Precision of written times and of epoch-number times in records."),
+        ConfigKey("measurement", .string, "A constant measurement (default: the stream's name)."),
+        ConfigKey("measurement_field", .string, "The record field holding each point's measurement."),
+        ConfigKey("tags", .anyOf([.string, .array(of: .string)]), "Record fields written as tags."),
+        ConfigKey(
+            "fields", .anyOf([.string, .array(of: .string)]),
+            "Record fields written as fields (default: every field but the time, tags and measurement)."),
+        ConfigKey(
+            "field_types", .map(of: .oneOf(["float", "integer", "string", "boolean"])),
+            "Field → float, integer, string or boolean: converts JSON integers to floats and the like."),
+        ConfigKey(
+            "time_field", .string, default: "time",
+            "The record field holding the time: ISO 8601 with an offset, or an epoch number in 'precision'."),
+        ConfigKey(
+            "batch_points", .integer, default: 5000, minimum: 1, maximum: 1_000_000,
+            "Points per HTTP write; larger batches are split."),
+        ConfigKey(
+            "series", .object(seriesKeys), "The 'latest' stream's series: measurement, field and tags: {tag: value}."),
+    ])
 
     /// Reads and checks a config object; unknown keys are refused by name.
     /// - Parameter object: The connection's `config`.
     init(_ object: JSONObject) throws {
-        for (key, value) in object {
-            switch key {
-            case "api":
-                let text = try Self.string(value, key)
-                guard let api = API(rawValue: text.lowercased()) else {
-                    throw PluginError.invalid("config.api must be v1 or v2, got '\(text)'")
-                }
-                self.api = api
-            case "database": database = try Self.string(value, key)
-            case "retention_policy": retentionPolicy = try Self.string(value, key)
-            case "org": org = try Self.string(value, key)
-            case "bucket": bucket = try Self.string(value, key)
-            case "precision":
-                let text = try Self.string(value, key)
-                guard let precision = Precision(rawValue: text.lowercased()) else {
-                    throw PluginError.invalid("config.precision must be one of ns, us, ms, s, got '\(text)'")
-                }
-                self.precision = precision
-            case "measurement": measurement = try Self.string(value, key)
-            case "measurement_field": measurementField = try Self.string(value, key)
-            case "tags": tags = try Self.strings(value, key)
-            case "fields": fields = try Self.strings(value, key)
-            case "field_types":
-                guard let types = value.objectValue else {
-                    throw PluginError.invalid("config.field_types must be a mapping of field to type")
-                }
-                for (field, type) in types {
-                    guard let name = type.stringValue, ["float", "integer", "string", "boolean"].contains(name) else {
-                        throw PluginError.invalid(
-                            "config.field_types.\(field) must be float, integer, string or boolean")
-                    }
-                    fieldTypes[field] = name
-                }
-            case "time_field": timeField = try Self.string(value, key)
-            case "batch_points":
-                guard let count = value.intValue, count > 0, count <= 1_000_000 else {
-                    throw PluginError.invalid("config.batch_points must be an integer from 1 to 1000000")
-                }
-                batchPoints = Int(count)
-            case "series": series = try Self.series(value)
-            default: throw PluginError.invalid("config has unknown key '\(key)'")
-            }
+        let config = try Self.keys.parse(object)
+        // The table allows only the cases' names.
+        api = API(rawValue: try config.string("api")) ?? .v1
+        database = try config.optionalString("database")
+        retentionPolicy = try config.optionalString("retention_policy")
+        org = try config.optionalString("org")
+        bucket = try config.optionalString("bucket")
+        precision = Precision(rawValue: try config.string("precision")) ?? .s
+        measurement = try config.optionalString("measurement")
+        measurementField = try config.optionalString("measurement_field")
+        tags = try Self.fieldNames(config, "tags") ?? []
+        fields = try Self.fieldNames(config, "fields")
+        for (field, type) in try config.value("field_types")?.objectValue ?? [:] {
+            fieldTypes[field] = type.stringValue
+        }
+        timeField = try config.string("time_field")
+        batchPoints = Int(try config.integer("batch_points"))
+        if let values = try config.optionalTable("series") {
+            series = Series(
+                measurement: try values.optionalString("measurement"), field: try values.optionalString("field"),
+                tags: (try values.value("tags")?.objectValue ?? [:]).map { tag, value in
+                    (tag, value.stringValue ?? value.intValue.map { String($0) } ?? "")
+                })
         }
         switch api {
         case .v1:
@@ -162,45 +181,10 @@ struct InfluxConfig {
         }
     }
 
-    private static func string(_ value: JSONValue, _ key: String) throws -> String {
-        guard let text = value.stringValue else { throw PluginError.invalid("config.\(key) must be a string") }
-        return text
-    }
-
-    private static func strings(_ value: JSONValue, _ key: String) throws -> [String] {
-        if let single = value.stringValue { return [single] }
-        guard let list = value.arrayValue else {
-            throw PluginError.invalid("config.\(key) must be a list of field names")
-        }
-        return try list.map {
-            guard let name = $0.stringValue, !name.isEmpty else {
-                throw PluginError.invalid("config.\(key) must be a list of field names")
-            }
-            return name
-        }
-    }
-
-    private static func series(_ value: JSONValue) throws -> Series {
-        guard let object = value.objectValue else {
-            throw PluginError.invalid("config.series must be a mapping: { measurement, field, tags: { tag: value } }")
-        }
-        var series = Series()
-        for (key, member) in object {
-            switch key {
-            case "measurement": series.measurement = try string(member, "series.measurement")
-            case "field": series.field = try string(member, "series.field")
-            case "tags":
-                guard let tags = member.objectValue else {
-                    throw PluginError.invalid("config.series.tags must be a mapping of tag to value")
-                }
-                series.tags = try tags.map { tag, value in
-                    if let text = value.stringValue { return (tag, text) }
-                    if let number = value.intValue { return (tag, String(number)) }
-                    throw PluginError.invalid("config.series.tags.\(tag) must be a string")
-                }
-            default: throw PluginError.invalid("config.series has unknown key '\(key)'")
-            }
-        }
-        return series
+    /// A list of field names, or one name alone.
+    private static func fieldNames(_ config: ConfigValues, _ key: String) throws -> [String]? {
+        guard let names = try config.optionalStringList(key) else { return nil }
+        guard !names.contains("") else { throw PluginError.invalid("config.\(key) must be a list of field names") }
+        return names
     }
 }

@@ -14,6 +14,9 @@ final class PostgresClient {
     /// Host, port and database, for log lines (never the user or password).
     let endpoint: JSONObject
     private var prepared: Set<String> = []
+    /// The staging tables (temporary, so per session) created so far: a new session, or a
+    /// rolled-back transaction that created one, starts without them.
+    var stagingTables: Set<String> = []
 
     /// Connects. Extra keyword values (e.g. `sslmode`) override the DSN's own.
     /// - Parameters:
@@ -92,6 +95,43 @@ final class PostgresClient {
         return try owned(result)
     }
 
+    /// Runs `COPY … FROM STDIN` and sends `data` (rows in COPY's text format) as its input.
+    /// - Parameters:
+    ///   - sql: the COPY statement.
+    ///   - data: every row, each ending in a newline.
+    func copyIn(_ sql: String, _ data: [UInt8]) throws {
+        let started = PQexec(connection, sql)
+        guard PQresultStatus(started) == PGRES_COPY_IN else {
+            defer { PQclear(started) }
+            try check(started)
+            throw PostgresError(sqlState: nil, message: "COPY did not start", isConnectionFailure: isBroken)
+        }
+        PQclear(started)
+        // Sent in slices: libpq buffers what it is given, and a slice bounds that buffer.
+        let slice = 1 << 20
+        var sent = data.withUnsafeBufferPointer { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let length = min(slice, buffer.count - offset)
+                let pointer = UnsafeRawPointer(buffer.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
+                guard PQputCopyData(connection, pointer, Int32(length)) == 1 else { return false }
+                offset += length
+            }
+            return true
+        }
+        sent = PQputCopyEnd(connection, sent ? nil : "ferry: sending the rows failed") == 1 && sent
+        // The COPY's outcome, then the end of its results; the first error wins.
+        var failure: (any Error)?
+        while let result = PQgetResult(connection) {
+            defer { PQclear(result) }
+            if failure == nil {
+                do { try check(result) } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        if !sent { throw lastError() }
+    }
+
     /// Wraps a successful result; clears a failed one and throws its error.
     private func owned(_ result: OpaquePointer?) throws -> PostgresResult {
         do {
@@ -115,6 +155,7 @@ final class PostgresClient {
         guard isBroken else { return }
         PQreset(connection)
         prepared.removeAll()
+        stagingTables.removeAll()
         guard !isBroken else { throw lastError() }
         try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'")
     }

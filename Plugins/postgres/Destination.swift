@@ -117,10 +117,16 @@ final class PostgresDestination {
                     constraint: constraint, rowsPerStatement: perRecord ? 1 : config.rowsPerStatement,
                     keyColumns: ColumnRules.keyColumns(request.primaryKey + target, in: table),
                     returning: config.assignedID)
-                rejections +=
-                    try perRecord
-                    ? writeEach(objects, with: &writer, assigned: &assigned)
-                    : writeAll(objects, with: &writer, assigned: &assigned)
+                if perRecord {
+                    rejections += try writeEach(objects, with: &writer, assigned: &assigned)
+                } else if config.copy && config.assignedID == nil && objects.count > 1 {
+                    var copier = CopyWriter(
+                        table: table, operation: request.operation, conflictTarget: target,
+                        keyColumns: writer.keyColumns)
+                    rejections += try copyAll(objects, with: &copier, constraint: constraint)
+                } else {
+                    rejections += try writeAll(objects, with: &writer, assigned: &assigned)
+                }
                 if let references = config.references[request.stream] {
                     let refused = Set(rejections.map(\.index))
                     let written = objects.enumerated().compactMap { refused.contains($0.offset) ? nil : $0.element }
@@ -179,6 +185,8 @@ final class PostgresDestination {
         }
         tables.removeAll()
         conflictTargets.removeAll()
+        // A staging table made in the undone transaction is gone with it.
+        client.stagingTables.removeAll()
         batchesReady = false
         if !toSavepoint { pendingReferences.removeAll() }
     }
@@ -220,6 +228,66 @@ final class PostgresDestination {
             throw BatchAttempts.RetryPerRecord()
         }
         return rejections
+    }
+
+    /// Loads every record through COPY into a staging table and merges each run into the
+    /// target with one `INSERT … SELECT`; a record error aborts the attempt, which is then
+    /// retried record by record (`writeEach`) to reject only the records at fault.
+    private func copyAll(_ objects: [JSONObject?], with copier: inout CopyWriter, constraint: String?) throws
+        -> [RecordRejection]
+    {
+        var rejections: [RecordRejection] = []
+        func load(_ run: CopyWriter.Run) throws {
+            do {
+                try merge(
+                    run, into: copier.table, operation: copier.operation, target: copier.conflictTarget,
+                    constraint: constraint)
+            } catch let error as PostgresError where error.isRecordError {
+                throw BatchAttempts.RetryPerRecord()
+            }
+        }
+        for (index, object) in objects.enumerated() {
+            guard let object else { continue }
+            do {
+                if let run = try copier.add(object, index: index) { try load(run) }
+            } catch let error as PluginError {
+                rejections.append(RecordRejection(index: index, error: error.message))
+            }
+        }
+        if let run = copier.finish() { try load(run) }
+        return rejections
+    }
+
+    /// COPYs one run into the staging table of its columns, merges it into the target, and
+    /// empties the staging table for the next run of the transaction.
+    private func merge(
+        _ run: CopyWriter.Run, into table: TableSchema, operation: WriteOperation, target: [String],
+        constraint: String?
+    ) throws {
+        let columns = run.columns.map(quote).joined(separator: ", ")
+        let staging = try stagingTable(for: table, columns: columns)
+        try client.copyIn("COPY \(staging) (\(columns)) FROM STDIN", run.data)
+        var sql = "INSERT INTO \(table.name.sql) (\(columns)) SELECT \(columns) FROM \(staging)"
+        if operation == .upsert {
+            sql += RowWriter.onConflict(
+                columns: run.columns, conflictTarget: target, constraint: constraint, returning: nil)
+        }
+        try client.execute(sql + "; TRUNCATE \(staging)")
+    }
+
+    /// The temporary table a run of these columns of `table` is COPied into: the columns'
+    /// types and nothing else (no constraints, so a row is checked once, by the merge),
+    /// emptied at every commit, made once per session.
+    private func stagingTable(for table: TableSchema, columns: String) throws -> String {
+        let digest = XXHash64.hash(Array("\(table.name.sql)\u{0}\(columns)".utf8))
+        let name = "pg_temp.ferry_stage_\(String(digest, radix: 16))"
+        if !client.stagingTables.contains(name) {
+            try client.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS \(name.dropFirst("pg_temp.".count)) ON COMMIT DELETE ROWS AS "
+                    + "SELECT \(columns) FROM \(table.name.sql) WITH NO DATA")
+            client.stagingTables.insert(name)
+        }
+        return name
     }
 
     /// Sends each record alone under a savepoint, rejecting those the server refuses.

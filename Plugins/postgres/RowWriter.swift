@@ -57,19 +57,8 @@ struct RowWriter {
     ///   - object: The record.
     ///   - index: Its index in the batch.
     mutating func add(_ object: JSONObject, index: Int) throws -> [Statement] {
-        for (field, column) in keyColumns {
-            if let value = object[field] { try KeyIdentity.check(value, field: field, column: column) }
-        }
-        var key: [UInt8] = []
-        if operation == .upsert {
-            for field in conflictTarget {
-                guard let value = object[field], !value.isNull else {
-                    throw PluginError.invalid("record has no value for key field '\(field)'")
-                }
-                JSONWriter().write(value, into: &key)
-                key.append(0)
-            }
-        }
+        let key = try Self.checkedKey(
+            of: object, operation: operation, conflictTarget: conflictTarget, keyColumns: keyColumns)
         let members = object.members
         // Refused before the flush below: a record that throws must not take the statement before it along.
         for member in members { try Self.validate(member.value) }
@@ -116,17 +105,8 @@ struct RowWriter {
             sql += ")"
         }
         if operation == .upsert {
-            let target =
-                constraint.map { "ON CONSTRAINT \(quote($0))" }
-                ?? "(\(conflictTarget.map(quote).joined(separator: ", ")))"
-            let updates = columns.filter { !conflictTarget.contains($0) }.map(quote).map { "\($0) = EXCLUDED.\($0)" }
-            // RETURNING skips rows DO NOTHING leaves alone: with `returning`, touch the key instead.
-            let noChange =
-                returning == nil || conflictTarget.isEmpty
-                ? "NOTHING" : "UPDATE SET \(quote(conflictTarget[0])) = EXCLUDED.\(quote(conflictTarget[0]))"
-            sql +=
-                " ON CONFLICT \(target) DO "
-                + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
+            sql += Self.onConflict(
+                columns: columns, conflictTarget: conflictTarget, constraint: constraint, returning: returning)
         }
         if let returning { sql += " RETURNING \(quote(returning))" }
         let statement = Statement(
@@ -136,6 +116,42 @@ struct RowWriter {
         rows = 0
         keysInStatement.removeAll(keepingCapacity: true)
         return statement
+    }
+
+    /// An upsert's ` ON CONFLICT … DO …` clause for rows of `columns`.
+    static func onConflict(columns: [String], conflictTarget: [String], constraint: String?, returning: String?)
+        -> String
+    {
+        let target =
+            constraint.map { "ON CONSTRAINT \(quote($0))" } ?? "(\(conflictTarget.map(quote).joined(separator: ", ")))"
+        let updates = columns.filter { !conflictTarget.contains($0) }.map(quote).map { "\($0) = EXCLUDED.\($0)" }
+        // RETURNING skips rows DO NOTHING leaves alone: with `returning`, touch the key instead.
+        let noChange =
+            returning == nil || conflictTarget.isEmpty
+            ? "NOTHING" : "UPDATE SET \(quote(conflictTarget[0])) = EXCLUDED.\(quote(conflictTarget[0]))"
+        return " ON CONFLICT \(target) DO "
+            + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
+    }
+
+    /// The record's upsert key (its conflict-target values, NUL-separated; empty for other
+    /// operations), after checking each key field fits its column.
+    static func checkedKey(
+        of object: JSONObject, operation: WriteOperation, conflictTarget: [String],
+        keyColumns: [String: KeyIdentity.Column]
+    ) throws -> [UInt8] {
+        for (field, column) in keyColumns {
+            if let value = object[field] { try KeyIdentity.check(value, field: field, column: column) }
+        }
+        var key: [UInt8] = []
+        guard operation == .upsert else { return key }
+        for field in conflictTarget {
+            guard let value = object[field], !value.isNull else {
+                throw PluginError.invalid("record has no value for key field '\(field)'")
+            }
+            JSONWriter().write(value, into: &key)
+            key.append(0)
+        }
+        return key
     }
 
     /// True when the record's fields are `keys`, in order.

@@ -22,7 +22,18 @@ struct PostgRESTConfig {
 
     /// A stream the source offers: a table (or view) with its key, cursor and fixed filters.
     struct Stream {
-        static let keys = ["name", "table", "primary_key", "cursor_field", "filters", "select"]
+        /// A stream's keys: a sub-table of the connector's `streams` key.
+        static let keys = ConfigTable([
+            ConfigKey("name", .string, required: true, example: "clients", "The stream name."),
+            ConfigKey("table", .string, "The table or view (default: named after the stream like destination tables)."),
+            ConfigKey(
+                "primary_key", .anyOf([.string, .array(of: .string)]),
+                "Key columns: order rows and break cursor ties."),
+            ConfigKey("cursor_field", .string, "Column of incremental reads."),
+            ConfigKey(
+                "filters", .map(of: .string), example: ["status": "eq.active"], "Fixed filters, column: 'op.value'."),
+            ConfigKey("select", .string, "PostgREST's select (id,name,client:clients(name)); default every column."),
+        ])
         /// The stream name.
         var name: String
         /// The table; nil: named after the stream like destination tables.
@@ -41,37 +52,51 @@ struct PostgRESTConfig {
         init(name: String) { self.name = name }
 
         /// Reads one entry of `config.streams`.
-        /// - Parameters:
-        ///   - object: The entry.
-        ///   - path: Where it is, for messages.
-        init(_ object: JSONObject, at path: String) throws {
-            for key in object.keys where !Self.keys.contains(key) {
-                throw PluginError.invalid(
-                    "\(path) has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
-            }
-            guard let name = object["name"]?.stringValue, !name.isEmpty else {
-                throw PluginError.invalid("\(path).name is required")
-            }
-            self.name = name
-            table = object["table"]?.stringValue
-            if let key = object["primary_key"] {
-                primaryKey = key.stringValue.map { [$0] } ?? (key.arrayValue ?? []).compactMap(\.stringValue)
-            }
-            cursorField = object["cursor_field"]?.stringValue
-            select = object["select"]?.stringValue
-            for (column, value) in object["filters"]?.objectValue ?? JSONObject() {
-                guard let text = value.stringValue else {
-                    throw PluginError.invalid("\(path).filters.\(column) must be a string like 'eq.active'")
-                }
-                filters.append((column, text))
+        /// - Parameter config: The entry, checked against ``keys``.
+        init(_ config: ConfigValues) throws {
+            name = try config.string("name")
+            guard !name.isEmpty else { throw PluginError.invalid("\(config.path).name is required") }
+            table = try config.optionalString("table")
+            primaryKey = try config.optionalStringList("primary_key") ?? []
+            cursorField = try config.optionalString("cursor_field")
+            select = try config.optionalString("select")
+            for (column, value) in try config.value("filters")?.objectValue ?? JSONObject() {
+                filters.append((column, value.stringValue ?? ""))
             }
         }
     }
 
-    static let keys = [
-        "schema", "table_prefix", "tables", "on_conflict", "resolution", "batch_size", "missing_keys", "streams",
-        "assigned_id",
-    ]
+    /// The keys, declared once: the spec's schema, the parsing below and the reference derive from them.
+    static let keys = ConfigTable(
+        [
+            ConfigKey(
+                "schema", .string,
+                "Exposed schema to write to, sent as Content-Profile (writes) and Accept-Profile (reads); default: the server's first."
+            ),
+            ConfigKey("table_prefix", .string, example: "gazelle_", "Prepended to each stream name to name its table."),
+            ConfigKey(
+                "tables", .map(of: .string), "Stream name → table name, overriding table_prefix for the streams listed."
+            ),
+            ConfigKey(
+                "on_conflict", .anyOf([.string, .array(of: .string)]),
+                "Columns of the unique constraint upserts target (?on_conflict=); default: the stream's primary key."),
+            ConfigKey(
+                "resolution", .oneOf(["merge-duplicates", "ignore-duplicates"]), default: "merge-duplicates",
+                "Upsert: update existing rows (merge) or keep them (ignore)."),
+            ConfigKey(
+                "batch_size", .integer, default: 500, minimum: 1, maximum: 10000,
+                "Records per POST; larger batches are split."),
+            ConfigKey(
+                "missing_keys", .oneOf(["null", "group"]), default: "null",
+                "Records with fewer keys: 'null' fills them with null; 'group' sends one request per key set so absent columns keep their stored values."
+            ),
+            ConfigKey(
+                "assigned_id", .string,
+                "The column the database fills itself (identity, Supabase default); writes ask for it back (return=representation, select=) and report it as each record's destination id."
+            ),
+            ConfigKey("streams", .array(of: .object(Stream.keys)), "Source streams."),
+        ],
+        unknownKeyAdvice: "(endpoint, apikey and bearer token go in the connection's http:)")
 
     /// Source streams.
     var streams: [Stream] = []
@@ -97,63 +122,26 @@ struct PostgRESTConfig {
     /// Reads and checks a config object; unknown keys are refused by name.
     /// - Parameter object: The connection's `config`.
     init(_ object: JSONObject) throws {
-        for (key, value) in object {
-            switch key {
-            case "schema": schema = try Self.text(value, key)
-            case "table_prefix": tablePrefix = try Self.text(value, key)
-            case "tables":
-                guard let map = value.objectValue else {
-                    throw PluginError.invalid("config.tables must map stream names to table names")
-                }
-                for (stream, table) in map { tables[stream] = try Self.text(table, "tables.\(stream)") }
-            case "on_conflict":
-                if let list = value.arrayValue {
-                    onConflict = try list.map { try Self.text($0, key) }
-                } else {
-                    onConflict = try Self.text(value, key).split(separator: ",").map { String($0).trimmed }
-                }
-            case "resolution":
-                guard let parsed = Resolution(rawValue: try Self.text(value, key)) else {
-                    throw PluginError.invalid("config.resolution must be merge-duplicates or ignore-duplicates")
-                }
-                resolution = parsed
-            case "batch_size":
-                guard let count = value.intValue, (1...10_000).contains(count) else {
-                    throw PluginError.invalid("config.batch_size must be an integer from 1 to 10000")
-                }
-                batchSize = Int(count)
-            case "missing_keys":
-                guard let parsed = MissingKeys(rawValue: try Self.text(value, key)) else {
-                    throw PluginError.invalid("config.missing_keys must be null or group")
-                }
-                missingKeys = parsed
-            case "assigned_id":
-                let column = try Self.text(value, key)
-                guard !column.isEmpty else { throw PluginError.invalid("config.assigned_id must name a column") }
-                assignedID = column
-            case "streams":
-                guard let list = value.arrayValue else { throw PluginError.invalid("config.streams must be a list") }
-                streams = try list.enumerated().map { index, item in
-                    guard let object = item.objectValue else {
-                        throw PluginError.invalid("config.streams[\(index)] must be an object")
-                    }
-                    return try Stream(object, at: "config.streams[\(index)]")
-                }
-            default:
-                throw PluginError.invalid(
-                    "config has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", ")) "
-                        + "(endpoint, apikey and bearer token go in the connection's http:)")
-            }
-        }
+        let config = try Self.keys.parse(object)
+        schema = try config.optionalString("schema")
         if schema?.isEmpty == true { throw PluginError.invalid("config.schema must not be empty") }
+        tablePrefix = try config.optionalString("table_prefix") ?? ""
+        for (stream, table) in try config.value("tables")?.objectValue ?? [:] { tables[stream] = table.stringValue }
+        if case .string(let list)? = try config.value("on_conflict") {
+            onConflict = list.split(separator: ",").map { String($0).trimmed }
+        } else {
+            onConflict = try config.optionalStrings("on_conflict") ?? []
+        }
+        // The table allows only the cases' names.
+        resolution = Resolution(rawValue: try config.string("resolution")) ?? .mergeDuplicates
+        batchSize = Int(try config.integer("batch_size"))
+        missingKeys = MissingKeys(rawValue: try config.string("missing_keys")) ?? .null
+        assignedID = try config.optionalString("assigned_id")
+        if assignedID?.isEmpty == true { throw PluginError.invalid("config.assigned_id must name a column") }
+        streams = try (config.optionalTables("streams") ?? []).map(Stream.init)
     }
 
     /// The table a stream is written to.
     /// - Parameter stream: The stream name.
     func table(for stream: String) -> String { tables[stream] ?? tablePrefix + stream }
-
-    private static func text(_ value: JSONValue, _ key: String) throws -> String {
-        guard let text = value.stringValue else { throw PluginError.invalid("config.\(key) must be a string") }
-        return text
-    }
 }

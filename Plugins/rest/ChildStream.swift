@@ -5,11 +5,6 @@ import FerryPluginSDK
 /// paged with its own pagination, read as a stream of its own whose records carry the
 /// parent's key in `parent_key`.
 struct ChildStream {
-    static let keys = [
-        "name", "path", "query", "records_path", "primary_key", "parent_key", "parent_field", "pagination",
-        "concurrency", "reject_statuses",
-    ]
-    static let defaultConcurrency = 4
 
     let name: String
     let path: PathTemplate
@@ -27,7 +22,7 @@ struct ChildStream {
     let rejectStatuses: Set<Int>
 
     init(_ object: JSONObject, at where_: String, parentKey parentPrimaryKey: [String]) throws {
-        let fields = try ConfigFields(object, at: where_, keys: Self.keys)
+        let fields = try ConfigFields(object, at: where_, table: RESTKeys.child)
         name = try fields.requiredText("name")
         path = try PathTemplate(try fields.requiredText("path"), at: "\(where_).path")
         query = try fields.query()
@@ -37,7 +32,7 @@ struct ChildStream {
         } else {
             primaryKey = []
         }
-        parentKey = try fields.text("parent_key") ?? "parent_id"
+        parentKey = try fields.values.string("parent_key")
         guard let field = try fields.text("parent_field") ?? (parentPrimaryKey.count == 1 ? parentPrimaryKey[0] : nil)
         else {
             throw PluginError.invalid(
@@ -51,8 +46,8 @@ struct ChildStream {
         }
         totals = Pagination.Totals(paginationObject)
         endsOnEmptyPage = try Pagination.endsOnEmptyPage(paginationObject, at: "\(where_).pagination")
-        concurrency = try fields.concurrency(default: Self.defaultConcurrency)
-        rejectStatuses = try fields.statuses("reject_statuses") ?? Detail.defaultRejectStatuses
+        concurrency = try fields.concurrency()
+        rejectStatuses = try fields.statuses("reject_statuses") ?? []
     }
 
     /// One parent's children, every page of them, each carrying the parent's key; `complete`

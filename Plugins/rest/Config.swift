@@ -9,11 +9,7 @@ struct RESTConfig {
     var writes: [RESTWrite]
 
     init(_ object: JSONObject) throws {
-        for key in object.keys where key != "streams" && key != "writes" {
-            throw PluginError.invalid(
-                "config: unknown key '\(key)'; the rest connector takes 'streams' and 'writes' (auth and endpoint go in the connection's http:)"
-            )
-        }
+        _ = try RESTKeys.config.parse(object)
         func list(_ key: String) throws -> [JSONObject] {
             guard let value = object[key], !value.isNull else { return [] }
             guard let items = value.arrayValue else { throw PluginError.invalid("config.\(key) must be a list") }
@@ -39,13 +35,6 @@ struct RESTConfig {
 
 /// One configured stream: where its records are and how to page through them.
 struct RESTStream {
-    static let keys = [
-        "name", "path", "query", "records_path", "primary_key", "cursor_field", "cursor_param", "cursor_filter",
-        "filter_param", "pagination", "method", "body", "cursor_default", "until_param", "until_filter", "requests",
-        "request_fields",
-        "detail", "children", "field_filter",
-    ]
-
     var name: String
     var path: String
     var query: [(String, String)]
@@ -93,20 +82,13 @@ struct RESTStream {
     var children: [ChildStream]
 
     init(_ object: JSONObject, at where_: String) throws {
-        for key in object.keys where !Self.keys.contains(key) {
-            throw PluginError.invalid(
-                "\(where_): unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
-        }
-        func text(_ key: String) throws -> String? {
-            guard let value = object[key], !value.isNull else { return nil }
-            guard let string = value.stringValue else { throw PluginError.invalid("\(where_).\(key) must be a string") }
-            return string
-        }
+        let fields = try ConfigFields(object, at: where_, table: RESTKeys.stream)
+        func text(_ key: String) throws -> String? { try fields.text(key) }
         guard let name = try text("name"), !name.isEmpty else {
             throw PluginError.invalid("\(where_).name is required")
         }
         self.name = name
-        path = try text("path") ?? ""
+        path = try fields.values.string("path")
         query = try (object["query"]?.objectValue ?? JSONObject()).map { key, value in
             guard let scalar = value.stringValue ?? value.intValue.map(String.init) ?? value.boolValue.map(String.init)
             else {
@@ -137,13 +119,13 @@ struct RESTStream {
             throw PluginError.invalid(
                 "\(where_).field_filter must contain {field} and {value}, where a --filter's field and value go")
         }
-        method = (try text("method") ?? "GET").uppercased()
+        method = try fields.values.string("method").uppercased()
         guard method == "GET" || method == "POST" else {
             throw PluginError.invalid("\(where_).method must be GET or POST, got '\(method)'")
         }
         body = object["body"].flatMap { $0.isNull ? nil : $0 }
         if body != nil && method == "GET" { throw PluginError.invalid("\(where_).body needs method: POST") }
-        cursorDefault = try text("cursor_default") ?? ""
+        cursorDefault = try fields.values.string("cursor_default")
         untilParam = try text("until_param")
         untilFilter = try text("until_filter")
         if untilFilter.map({ !$0.contains("{until}") }) == true {
@@ -172,7 +154,12 @@ struct RESTStream {
                     cursorFields.append(nil)
                     return try ConfigFields.parameters(object, at: at)
                 }
-                let fields = try ConfigFields(object, at: at, keys: ["query", "cursor_field"])
+                let fields = try ConfigFields(
+                    object, at: at,
+                    table: ConfigTable([
+                        ConfigKey("query", .map(of: .json), "The list's query parameters."),
+                        ConfigKey("cursor_field", .string, "The field this list's read window applies to."),
+                    ]))
                 let field = try fields.text("cursor_field")
                 if field != nil && streamCursorField == nil {
                     throw PluginError.invalid("\(at).cursor_field needs the stream's cursor_field (its checkpoint)")

@@ -1,32 +1,23 @@
 import FerryJSON
 import FerryPluginSDK
 
-/// Typed reads of one config object's keys, with errors that name the key and where it is.
+/// One config object checked against its key table (RESTKeys), read with the table's defaults,
+/// plus the reads the rest connector shares (query parameters, concurrency, statuses).
 struct ConfigFields {
-    let object: JSONObject
-    let location: String
+    let values: ConfigValues
+    var object: JSONObject { values.object }
+    var location: String { values.path }
 
-    /// Checks that `object` holds only `keys`.
-    init(_ object: JSONObject, at location: String, keys: [String]) throws {
-        for key in object.keys where !keys.contains(key) {
-            throw PluginError.invalid(
-                "\(location): unknown key '\(key)'; valid keys are \(keys.joined(separator: ", "))")
-        }
-        self.object = object
-        self.location = location
+    /// Checks `object` against its key table: unknown keys, required keys, types, bounds.
+    init(_ object: JSONObject, at location: String, table: ConfigTable) throws {
+        values = try table.parse(object, at: location)
     }
 
-    func text(_ key: String) throws -> String? {
-        guard let value = object[key], !value.isNull else { return nil }
-        guard let string = value.stringValue else { throw PluginError.invalid("\(location).\(key) must be a string") }
-        return string
-    }
+    /// A string key, its table default when absent.
+    func text(_ key: String) throws -> String? { try values.optionalString(key) }
 
-    func flag(_ key: String) throws -> Bool? {
-        guard let value = object[key], !value.isNull else { return nil }
-        guard let flag = value.boolValue else { throw PluginError.invalid("\(location).\(key) must be true or false") }
-        return flag
-    }
+    /// A boolean key, its table default when absent.
+    func flag(_ key: String) throws -> Bool? { try values.optionalBool(key) }
 
     func requiredText(_ key: String) throws -> String {
         guard let text = try text(key), !text.isEmpty else {
@@ -51,18 +42,12 @@ struct ConfigFields {
         }
     }
 
-    /// `concurrency:`, requests in flight at once (1 to 32).
-    func concurrency(default value: Int) throws -> Int {
-        guard let raw = object["concurrency"], !raw.isNull else { return value }
-        guard let number = raw.intValue, (1...32).contains(number) else {
-            throw PluginError.invalid("\(location).concurrency must be a whole number from 1 to 32")
-        }
-        return Int(number)
-    }
+    /// `concurrency:`, requests in flight at once (the table bounds and defaults it).
+    func concurrency() throws -> Int { Int(try values.integer("concurrency")) }
 
-    /// A list of HTTP statuses.
+    /// A list of HTTP statuses, its table default when absent.
     func statuses(_ key: String) throws -> Set<Int>? {
-        guard let raw = object[key], !raw.isNull else { return nil }
+        guard let raw = try values.value(key) else { return nil }
         guard let items = raw.arrayValue,
             let statuses = Optional(items.compactMap { $0.intValue.map(Int.init) }), statuses.count == items.count,
             statuses.allSatisfy({ (400..<500).contains($0) && $0 != 401 && $0 != 429 })

@@ -4,12 +4,6 @@ import FerryPluginSDK
 /// `detail:` of a stream: one request per listed record (`repair-order/{id}`), its object
 /// merged over the listed record, merged under a key, or put in its place.
 struct Detail {
-    static let keys = [
-        "path", "query", "records_path", "mode", "into", "concurrency", "reject_statuses", "also", "optional",
-    ]
-    static let defaultConcurrency = 4
-    /// Statuses that mean "this record is gone": the record is dead-lettered, the read goes on.
-    static let defaultRejectStatuses: Set<Int> = [404, 410]
 
     enum Mode: String { case merge, replace }
 
@@ -31,21 +25,18 @@ struct Detail {
     let optional: Bool
 
     init(_ object: JSONObject, at where_: String, nested: Bool = false) throws {
-        let fields = try ConfigFields(object, at: where_, keys: Self.keys)
+        let fields = try ConfigFields(object, at: where_, table: RESTKeys.detail(nested: nested))
         path = try PathTemplate(try fields.requiredText("path"), at: "\(where_).path")
         query = try fields.query()
         recordsPath = (try fields.text("records_path") ?? "").split(separator: ".").map(String.init)
-        let modeText = try fields.text("mode") ?? "merge"
-        guard let mode = Mode(rawValue: modeText) else {
-            throw PluginError.invalid("\(where_).mode must be merge or replace, got '\(modeText)'")
-        }
-        self.mode = mode
+        // The table allows only the cases' names and defaults to merge.
+        mode = Mode(rawValue: try fields.values.string("mode")) ?? .merge
         into = try fields.text("into")
         if into != nil && mode == .replace { throw PluginError.invalid("\(where_).into needs mode: merge") }
-        concurrency = try fields.concurrency(default: Self.defaultConcurrency)
-        rejectStatuses = try fields.statuses("reject_statuses") ?? Self.defaultRejectStatuses
+        concurrency = try fields.concurrency()
+        rejectStatuses = try fields.statuses("reject_statuses") ?? []
         also = try Self.also(object["also"], at: "\(where_).also", nested: nested)
-        optional = try fields.flag("optional") ?? false
+        optional = try fields.values.bool("optional")
         if optional && !nested {
             throw PluginError.invalid("\(where_).optional is for also: requests; the detail itself is the record")
         }

@@ -34,7 +34,10 @@ extension Pagination {
         ]
 
         init(_ object: JSONObject, at where_: String) throws {
-            let type = object["type"]?.stringValue ?? "none"
+            // Types and unknown keys of any type are checked by the table; which keys go with
+            // which type, below. Defaults come from the table.
+            let values = try RESTKeys.pagination.parse(object, at: where_)
+            let type = try values.string("type")
             let size = object["page_size"]?.intValue.map(Int.init)
             guard let keys = Self.allowedKeys[type] else {
                 throw PluginError.invalid(
@@ -48,19 +51,19 @@ extension Pagination {
             switch type {
             case "page":
                 self = .page(
-                    param: object["page_param"]?.stringValue ?? "page", sizeParam: object["size_param"]?.stringValue,
-                    size: size ?? 100, start: object["start_page"]?.intValue.map(Int.init) ?? 1)
+                    param: try values.string("page_param"), sizeParam: object["size_param"]?.stringValue,
+                    size: size ?? 100, start: Int(try values.integer("start_page")))
             case "offset":
                 self = .offset(
-                    param: object["offset_param"]?.stringValue ?? "offset",
-                    limitParam: object["limit_param"]?.stringValue ?? "limit", size: size ?? 100)
+                    param: try values.string("offset_param"), limitParam: try values.string("limit_param"),
+                    size: size ?? 100)
             case "cursor":
                 guard let next = object["next_path"]?.stringValue else {
                     throw PluginError.invalid("\(where_).next_path is required for type cursor")
                 }
                 self = .cursor(
                     CursorPaging(
-                        param: object["cursor_param"]?.stringValue ?? "cursor",
+                        param: try values.string("cursor_param"),
                         nextPath: next.split(separator: ".").map(String.init),
                         hasMorePath: object["has_more_path"]?.stringValue.map {
                             $0.split(separator: ".").map(String.init)
@@ -120,7 +123,7 @@ extension Pagination {
     /// What ends a page or offset stream without totals (`pagination.stop`): a page shorter
     /// than `page_size` (`short_page`, the default) or only an empty one (`empty_page`).
     static func endsOnEmptyPage(_ object: JSONObject, at where_: String) throws -> Bool {
-        switch object["stop"]?.stringValue ?? (object["stop"] == nil ? "short_page" : "") {
+        switch try RESTKeys.pagination.parse(object, at: where_).string("stop") {
         case "short_page": return false
         case "empty_page": return true
         default: throw PluginError.invalid("\(where_).stop must be short_page or empty_page")

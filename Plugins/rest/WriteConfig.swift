@@ -6,10 +6,6 @@ import FerryPluginSDK
 /// updated (`PATCH` or `PUT` on `item_path`); the id comes from the host's ID map,
 /// filed under `id_map_scope`, or from an intent an earlier run left (`Intents`).
 struct RESTWrite {
-    static let keys = [
-        "name", "path", "item_path", "update_method", "id_path", "body", "id_map_scope", "lookup", "delete",
-    ]
-
     var name: String
     /// The collection: creates are `POST`ed here.
     var path: String
@@ -31,7 +27,6 @@ struct RESTWrite {
     /// A search for the object a create left without an answer: `GET path?query`, the
     /// records at `records_path`, the one whose `match_field` equals the key, its `id_path`.
     struct Lookup {
-        static let keys = ["path", "query", "records_path", "id_path", "match_field"]
         var path: String
         /// Query parameters; values may hold `{key}` and `{field}` placeholders.
         var query: [(String, String)]
@@ -42,10 +37,8 @@ struct RESTWrite {
     }
 
     init(_ object: JSONObject, at where_: String) throws {
-        for key in object.keys where !Self.keys.contains(key) {
-            throw PluginError.invalid(
-                "\(where_): unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", "))")
-        }
+        // Checks the lookup too (a sub-table); what follows reads values of the checked types.
+        let values = try RESTKeys.write.parse(object, at: where_)
         func text(_ key: String, in object: JSONObject = object, at place: String = where_) throws -> String? {
             guard let value = object[key], !value.isNull else { return nil }
             guard let string = value.stringValue else { throw PluginError.invalid("\(place).\(key) must be a string") }
@@ -63,24 +56,20 @@ struct RESTWrite {
         guard itemPath.contains("{id}") else {
             throw PluginError.invalid("\(where_).item_path must contain {id}, where the object's id goes")
         }
-        updateMethod = (try text("update_method") ?? "PATCH").uppercased()
+        updateMethod = try values.string("update_method").uppercased()
         guard updateMethod == "PATCH" || updateMethod == "PUT" else {
             throw PluginError.invalid("\(where_).update_method must be PATCH or PUT, got '\(updateMethod)'")
         }
-        idPath = Self.dotted(try text("id_path") ?? "id")
+        idPath = Self.dotted(try values.string("id_path"))
         body = object["body"].flatMap { $0.isNull ? nil : $0 }
         // Empty: the host names the scope in each write request (`WriteRequest.idMapScope`).
         idMapScope = try text("id_map_scope") ?? ""
-        allowsDelete = object["delete"]?.boolValue ?? false
+        allowsDelete = try values.bool("delete")
         if let value = object["lookup"], !value.isNull {
             guard let lookup = value.objectValue else {
                 throw PluginError.invalid("\(where_).lookup must be an object")
             }
             let place = "\(where_).lookup"
-            for key in lookup.keys where !Lookup.keys.contains(key) {
-                throw PluginError.invalid(
-                    "\(place): unknown key '\(key)'; valid keys are \(Lookup.keys.joined(separator: ", "))")
-            }
             let query = try (lookup["query"]?.objectValue ?? JSONObject()).map { key, value in
                 guard let scalar = value.stringValue ?? value.intValue.map(String.init) else {
                     throw PluginError.invalid("\(place).query.\(key) must be a string or an integer")

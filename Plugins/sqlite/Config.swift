@@ -6,9 +6,9 @@ struct SQLiteConfig {
     /// The database file, created when missing.
     var path: String
     /// Prepended to every stream name to form the destination table's name.
-    var tablePrefix = ""
-    var journalMode = "wal"
-    var synchronous = "full"
+    var tablePrefix: String
+    var journalMode: String
+    var synchronous: String
     /// Destination: the column SQLite fills itself (an `INTEGER PRIMARY KEY`), whose
     /// value each written record's id mapping reports.
     var assignedID: String?
@@ -25,57 +25,56 @@ struct SQLiteConfig {
     /// SQLite's page cache for this connection, in MiB. Upserts with keys in random order
     /// touch pages all over the table's B-tree; SQLite's default 2 MiB cache then reads and
     /// writes the same pages again for nearly every record (docs/performance.md).
-    var cacheSizeMiB = SQLiteConfig.defaultCacheSizeMiB
+    var cacheSizeMiB: Int
 
     static let defaultCacheSizeMiB = 32
     static let cacheSizeRange = 1...65_536
 
-    static let journalModes: Set<String> = ["wal", "delete", "truncate", "persist", "memory", "off"]
-    static let synchronousModes: Set<String> = ["off", "normal", "full", "extra"]
+    /// The keys, declared once: the spec's schema, the parsing below and the reference derive from them.
+    static let keys = ConfigTable([
+        ConfigKey(
+            "path", .string, required: true, example: "out/orders.db", "The database file; created when missing."),
+        ConfigKey("table_prefix", .string, "Destination: prepended to each stream name to name its table."),
+        ConfigKey(
+            "journal_mode", .oneOf(["wal", "delete", "truncate", "persist", "memory", "off"]), default: "wal",
+            "SQLite journal mode set on open."),
+        ConfigKey(
+            "synchronous", .oneOf(["off", "normal", "full", "extra"]), default: "full",
+            "SQLite synchronous level; full makes each acknowledged batch durable."),
+        ConfigKey(
+            "cache_size_mib", .integer, default: .int(Int64(defaultCacheSizeMiB)),
+            minimum: Double(cacheSizeRange.lowerBound), maximum: Double(cacheSizeRange.upperBound),
+            "SQLite's page cache for the connection, in MiB: upserts with keys in random order need the table's hot pages cached."
+        ),
+        ConfigKey("table", .string, "Source: the table to read (default: the requested stream's name)."),
+        ConfigKey("query", .string, "Source: a SELECT to read instead of a table, as one stream."),
+        ConfigKey("stream", .string, "Source: the stream name of 'query' (default 'query')."),
+        ConfigKey("cursor_column", .string, "Source: column ordering incremental reads (WHERE cursor > checkpoint)."),
+        ConfigKey(
+            "assigned_id", .string,
+            "Destination: the column SQLite fills itself (INTEGER PRIMARY KEY); each written record's value of it is reported as its destination id."
+        ),
+        ConfigKey(
+            "file_mode", .anyOf([.string, .integer]), default: "0600",
+            "Octal mode of a database file the connector creates, such as \"0640\" (quote it)."),
+    ])
 
     /// Reads and checks a config object; unknown keys are refused by name.
     /// - Parameter object: the connection's `config`.
     init(_ object: JSONObject) throws {
-        var path: String?
-        for (key, value) in object {
-            if key == "file_mode" {
-                fileMode = try FileMode(config: value)
-                continue
-            }
-            if key == "cache_size_mib" {
-                guard case .int(let size) = value, Self.cacheSizeRange.contains(Int(size)) else {
-                    throw PluginError.invalid(
-                        "config.cache_size_mib must be a whole number of MiB from \(Self.cacheSizeRange.lowerBound) to \(Self.cacheSizeRange.upperBound)"
-                    )
-                }
-                cacheSizeMiB = Int(size)
-                continue
-            }
-            guard let text = value.stringValue else { throw PluginError.invalid("config.\(key) must be a string") }
-            switch key {
-            case "path": path = text
-            case "table_prefix": tablePrefix = text
-            case "journal_mode":
-                guard Self.journalModes.contains(text.lowercased()) else {
-                    throw PluginError.invalid(
-                        "config.journal_mode must be one of \(Self.journalModes.sorted().joined(separator: ", "))")
-                }
-                journalMode = text.lowercased()
-            case "synchronous":
-                guard Self.synchronousModes.contains(text.lowercased()) else {
-                    throw PluginError.invalid("config.synchronous must be one of off, normal, full, extra")
-                }
-                synchronous = text.lowercased()
-            case "table": table = text
-            case "query": query = text
-            case "stream": stream = text
-            case "cursor_column": cursorColumn = text
-            case "assigned_id": assignedID = text
-            default: throw PluginError.invalid("config has unknown key '\(key)'")
-            }
-        }
-        guard let path, !path.isEmpty else { throw PluginError.invalid("config.path is required") }
-        self.path = path
+        let config = try Self.keys.parse(object)
+        path = try config.string("path")
+        guard !path.isEmpty else { throw PluginError.invalid("config.path is required") }
+        tablePrefix = try config.optionalString("table_prefix") ?? ""
+        journalMode = try config.string("journal_mode")
+        synchronous = try config.string("synchronous")
+        cacheSizeMiB = Int(try config.integer("cache_size_mib"))
+        table = try config.optionalString("table")
+        query = try config.optionalString("query")
+        stream = try config.optionalString("stream")
+        cursorColumn = try config.optionalString("cursor_column")
+        assignedID = try config.optionalString("assigned_id")
+        if let mode = try config.value("file_mode") { fileMode = try FileMode(config: mode) }
         if table != nil && query != nil {
             throw PluginError.invalid("config.table and config.query exclude each other")
         }

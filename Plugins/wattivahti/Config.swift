@@ -5,7 +5,25 @@ import FerryPluginSDK
 /// the OAuth2 refresh-token grant lives in the connection's `http.auth`, where
 /// the host refreshes, rotates and persists tokens.
 struct WattiVahtiConfig {
-    static let keys = ["metering_point", "measurement_type", "resource", "initial_sync_days", "chunk_days"]
+    /// The keys, declared once: the spec's schema, the parsing below and the reference derive from them.
+    /// Numbers may arrive as digits in a string (`${INITIAL_SYNC_DAYS}` quoted), so they allow strings too.
+    static let keys = ConfigTable(
+        [
+            ConfigKey(
+                "metering_point", .anyOf([.string, .integer]), required: true, example: "1234567",
+                "The metering point code (meteringPointCode), digits only; WATTIVAHTI_METERING_POINT in the example."),
+            ConfigKey(
+                "measurement_type", .anyOf([.integer, .string]), default: 1, minimum: 1, maximum: 99,
+                "measurementType: 1 consumption, 6 production."),
+            ConfigKey("resource", .string, default: "meterdata2", "The meter-data path under http.endpoint."),
+            ConfigKey(
+                "initial_sync_days", .anyOf([.integer, .string]), default: 7, minimum: 1, maximum: 3660,
+                "Days fetched on a first run."),
+            ConfigKey(
+                "chunk_days", .anyOf([.integer, .string]), default: 1, minimum: 1, maximum: 31,
+                "Local days per request; resolution is detected per chunk."),
+        ],
+        unknownKeyAdvice: "(the endpoint and the refresh token go in the connection's http:)")
 
     /// What an auth error adds: where a token goes and how to get one.
     static let tokenAdvice =
@@ -28,40 +46,31 @@ struct WattiVahtiConfig {
     /// Reads and checks the config object.
     /// - Parameter object: The connection's `config`.
     init(_ object: JSONObject) throws {
-        for key in object.keys where !Self.keys.contains(key) {
+        let config = try Self.keys.parse(object)
+        let given = try config.value("metering_point")
+        let point = given?.stringValue ?? given?.intValue.map { String($0) } ?? ""
+        guard !point.isEmpty, point.allSatisfy(\.isNumber) else {
             throw PluginError.invalid(
-                "config has unknown key '\(key)'; valid keys are \(Self.keys.joined(separator: ", ")) "
-                    + "(the endpoint and the refresh token go in the connection's http:)")
-        }
-        guard let point = Self.text(object["metering_point"]), !point.isEmpty, point.allSatisfy(\.isNumber) else {
-            throw PluginError.invalid(
-                "config.metering_point is required: the metering point code, digits only "
+                "config.metering_point must be the metering point code, digits only "
                     + "(WATTIVAHTI_METERING_POINT in the example)")
         }
         meteringPoint = point
-        measurementType = try Self.integer(object, "measurement_type", default: 1, in: 1...99)
-        resource = Self.text(object["resource"]) ?? "meterdata2"
-        initialSyncDays = try Self.integer(object, "initial_sync_days", default: 7, in: 1...3660)
-        chunkDays = try Self.integer(object, "chunk_days", default: 1, in: 1...31)
+        measurementType = try Self.integer(config, "measurement_type")
+        resource = try config.string("resource")
+        initialSyncDays = try Self.integer(config, "initial_sync_days")
+        chunkDays = try Self.integer(config, "chunk_days")
     }
 
-    /// A string, or a number's digits (YAML may type `1234567` as a number).
-    private static func text(_ value: JSONValue?) -> String? {
-        guard let value, !value.isNull else { return nil }
-        return value.stringValue ?? value.intValue.map { String($0) }
-    }
-
-    /// An integer given as a number or as digits (`${INITIAL_SYNC_DAYS}` may arrive as text).
-    private static func integer(_ object: JSONObject, _ key: String, default fallback: Int, in range: ClosedRange<Int>)
-        throws -> Int
-    {
-        guard let value = object[key], !value.isNull else { return fallback }
-        guard let number = value.intValue.map({ Int($0) }) ?? value.stringValue.flatMap({ Int($0) }),
-            range.contains(number)
-        else {
+    /// An integer given as a number or as digits, within the key's bounds (which a string escapes
+    /// the table's check).
+    private static func integer(_ config: ConfigValues, _ key: String) throws -> Int {
+        let number = try config.integer(key)
+        let declared = config.table.key(key)
+        let minimum = declared?.minimum ?? -.infinity, maximum = declared?.maximum ?? .infinity
+        guard Double(number) >= minimum, Double(number) <= maximum else {
             throw PluginError.invalid(
-                "config.\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                "config.\(key) must be a whole number from \(Int64(minimum)) to \(Int64(maximum)), got \(number)")
         }
-        return number
+        return Int(number)
     }
 }

@@ -11,29 +11,7 @@ public enum WattiVahtiPlugin: FerryPlugin {
     public static let name = "wattivahti"
     public static let version = FerryVersion.current
     public static let summary = "WattiVahti electricity consumption (Pori Energia meter data), PT15MIN or PT1H, in UTC."
-    public static let configSchema: JSONValue = [
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["metering_point"],
-        "properties": [
-            "metering_point": [
-                "type": ["string", "integer"], "description": "The metering point code (meteringPointCode).",
-            ],
-            "measurement_type": [
-                "type": "integer", "default": 1, "description": "measurementType: 1 consumption, 6 production.",
-            ],
-            "resource": [
-                "type": "string", "default": "meterdata2", "description": "The meter-data path under http.endpoint.",
-            ],
-            "initial_sync_days": [
-                "type": ["integer", "string"], "default": 7, "description": "Days fetched on a first run.",
-            ],
-            "chunk_days": [
-                "type": "integer", "default": 1,
-                "description": "Local days per request; resolution is detected per chunk.",
-            ],
-        ],
-    ]
+    public static let configKeys = WattiVahtiConfig.keys
 
     /// Opens a connection.
     /// - Parameters:

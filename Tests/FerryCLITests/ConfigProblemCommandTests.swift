@@ -56,7 +56,7 @@ import Testing
             #expect(status == 2, "\(command): \(output)")
             #expect(
                 output.contains(
-                    "ferry.yaml:4:3: connections.table.config: plugin 'sqlite' refused it: config has unknown key 'colour'"
+                    "ferry.yaml:4:60: connections.table.config.colour: unknown key 'colour'; valid keys are path, table_prefix"
                 ),
                 "\(output)")
         }

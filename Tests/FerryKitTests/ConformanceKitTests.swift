@@ -13,6 +13,7 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         for check in [
             "spec", "open", "discover", "read", "checkpoints", "cancel", "unknown stream", "write", "errors", "memory",
+            "leaks",
         ] {
             #expect(run.stdout.contains("ok    \(check)\n"), "\(check): \(run.stdout)")
         }
@@ -44,6 +45,38 @@ import Testing
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains(message), "\(run.stdout)")
         #expect(run.stdout.contains("kit: 1 check(s) failed."), "\(run.stdout)")
+    }
+
+    /// A batch release that never frees: the heap grows by the stream's size on every read.
+    @Test func aPluginThatLeaksItsBatchesFailsTheLeakCheck() throws {
+        let sandbox = try Sandbox()
+        let plugin = try KitPlugin.build(in: sandbox, breaking: "BREAK_LEAK")
+        let config = try sandbox.write("config.json", #"{"count": 200}"#)
+        let run = try sandbox.ferry(["plugins", "test", plugin, "--config", config, "--crash-rounds", "0"])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(
+            run.stdout.contains("FAIL  leaks: after each of 6 rounds of reading 'items' whole (200 records"),
+            "\(run.stdout)")
+        #expect(run.stdout.contains("the plugin keeps memory it no longer uses"), "\(run.stdout)")
+        #expect(run.stdout.contains("kit: 1 check(s) failed."), "\(run.stdout)")
+    }
+
+    /// One byte written past a block: unchecked it passes by luck; under glibc's checking
+    /// allocator (the default) the checks die at the faulty free, and the kit names the check.
+    @Test func aPluginThatWritesPastItsBlockFailsUnderTheCheckingAllocator() throws {
+        let sandbox = try Sandbox()
+        let plugin = try KitPlugin.build(in: sandbox, breaking: "BREAK_OVERFLOW")
+        let run = try sandbox.ferry(["plugins", "test", plugin, "--crash-rounds", "0"])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("Allocator: glibc's checking malloc"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains("FAIL  read: the checks died of SIGABRT under glibc's checking allocator"),
+            "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("libferry-kit.so: the checks stopped in 'read'."), "\(run.stdout)")
+
+        let unchecked = try sandbox.ferry(["plugins", "test", plugin, "--crash-rounds", "0", "--no-malloc-check"])
+        #expect(unchecked.stdout.contains("Allocator: unchecked (--no-malloc-check)"), "\(unchecked.stdout)")
+        #expect(!unchecked.stdout.contains("died of"), "\(unchecked.stdout)")
     }
 
     @Test func aSourceWhoseReReadDiffersFailsTheCrashKit() throws {

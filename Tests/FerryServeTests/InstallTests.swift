@@ -38,6 +38,16 @@ import Testing
         let unit = try sandbox.read("prefix/share/ferry/ferry.service")
         #expect(unit.contains("ExecStart=\(prefix)/bin/ferry serve") && unit.contains("NoNewPrivileges=yes"))
 
+        // A Swift plugin project made by the installed copy depends on the installed SDK package,
+        // not on the source tree the tests run from.
+        #expect(FileManager.default.fileExists(atPath: prefix + "/share/ferry/sdk/FerryPluginSDK/PluginExport.swift"))
+        #expect(!FileManager.default.fileExists(atPath: prefix + "/share/ferry/sdk/.build"))
+        let scaffold = try Self.run(
+            "/bin/sh", ["-c", "cd '\(sandbox.folder.path)' && '\(ferry)' plugins new acme --lang swift"])
+        #expect(scaffold.status == 0, "\(scaffold.output)")
+        let manifest = try sandbox.read("acme/Package.swift")
+        #expect(manifest.contains(#"path: "\#(prefix)/share/ferry/sdk""#), "\(manifest)")
+
         // The demo, from the installed copy.
         try FileManager.default.copyItem(
             at: Self.repository.appendingPathComponent("examples/demo/data"),

@@ -64,10 +64,16 @@ public final class Sandbox {
         return process
     }
 
-    /// Runs `ferry` with `arguments` to its end. A status killed by a signal is the negative signal number.
+    /// Runs `ferry` with `arguments` to its end, `input` on its standard input (default: empty).
+    /// A status killed by a signal is the negative signal number.
     @discardableResult
-    public func ferry(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    public func ferry(_ arguments: [String], environment: [String: String] = [:], input: String = "") throws
+        -> Outcome
+    {
         let process = process(arguments, environment: environment)
+        let stdin = folder.appendingPathComponent("stdin-\(UUID().uuidString.prefix(6)).txt")
+        _ = FileManager.default.createFile(atPath: stdin.path, contents: Data(input.utf8))
+        process.standardInput = try FileHandle(forReadingFrom: stdin)
         let out = folder.appendingPathComponent("stdout-\(UUID().uuidString.prefix(6)).txt")
         let err = folder.appendingPathComponent("stderr-\(UUID().uuidString.prefix(6)).txt")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)

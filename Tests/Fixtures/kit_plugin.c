@@ -12,6 +12,8 @@
  *   BREAK_RELEASE       a batch's release frees but does not mark it released
  *   BREAK_WRITE_COUNTS  write accepts one record fewer than it was given, rejecting none
  *   BREAK_REREAD        every record carries the reading process's id: a re-read differs
+ *   BREAK_LEAK          a batch's release marks it released but never frees its block
+ *   BREAK_OVERFLOW      read_next writes one byte past the end of the block it allocated
  *
  * Stream "items": {"id": N, "name": "item N"} for N in (checkpoint.last_id, count];
  * checkpoint {"last_id": N}. The destination accepts every record.
@@ -125,7 +127,9 @@ static ferry_status kit_read_open(ferry_instance *self, ferry_str request, ferry
 }
 
 static void free_batch(ferry_batch *self) {
+#ifndef BREAK_LEAK
     free(self->private_data);
+#endif
 #ifndef BREAK_RELEASE
     self->release = NULL;
 #endif
@@ -140,7 +144,11 @@ static ferry_status kit_read_next(ferry_reader *reader, ferry_batch *out, ferry_
     if (reader->next > self->count) return FERRY_END_COMPLETE;
     long end = reader->next + reader->batch_size - 1;
     if (end > self->count) end = self->count;
-    char *block = malloc((size_t)(end - reader->next + 1) * 64 + 64);
+    size_t capacity = (size_t)(end - reader->next + 1) * 64 + 64;
+    char *block = malloc(capacity);
+#ifdef BREAK_OVERFLOW
+    block[capacity] = '!';
+#endif
     size_t len = 0;
     for (long id = reader->next; id <= end; id++) {
 #ifdef BREAK_REREAD

@@ -11,6 +11,7 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Validate the configuration and check every connection.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var traffic: TrafficOptions
 
     private struct Result {
         var name: String
@@ -21,6 +22,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let workspace = try global.workspace()
+        traffic.apply(to: workspace)
         var exitStatus = ExitStatus.success
         func failed(_ error: any Error) -> String {
             exitStatus = max(exitStatus, ExitStatus.of(error))

@@ -60,13 +60,21 @@ extension Plugins {
             }
         }
 
-        /// The SDK package's folder, absolute: `--sdk`, else `PluginAPI/` of the source tree this
-        /// `ferry` was built from (a build-time fact, not a runtime search).
+        /// The SDK package's folder, absolute: `--sdk`; else the copy `scripts/install.sh` puts
+        /// beside an installed `ferry` (`PREFIX/share/ferry/sdk`, found from the executable);
+        /// else `PluginAPI/` of the source tree this `ferry` was built from.
         private func sdkFolder() throws -> String {
             let builtFrom = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("PluginAPI")
-            let folder = sdk.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? builtFrom
-            guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) else {
+            let installed = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+                .appendingPathComponent("../share/ferry/sdk").standardizedFileURL
+            let hasPackage = { (folder: URL) in
+                FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path)
+            }
+            let folder =
+                sdk.map { URL(fileURLWithPath: $0).standardizedFileURL }
+                ?? (hasPackage(installed) ? installed : builtFrom)
+            guard hasPackage(folder) else {
                 printError(
                     "the plugin SDK package is not at \(folder.path) (no Package.swift); pass --sdk with the path of "
                         + "Ferry's PluginAPI folder")

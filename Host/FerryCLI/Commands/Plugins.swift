@@ -56,9 +56,12 @@ struct Plugins: ParsableCommand {
     }
 
     struct Info: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a plugin's config schema (spec).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a plugin's config keys (name, type, default, required, secret, description).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The plugin name.") var name: String
+        @Flag(help: "Print the key reference as Markdown (what docs/connectors/NAME.md holds).")
+        var markdown = false
 
         func run() throws {
             let (discovery, _) = Plugins.discover(global)
@@ -73,9 +76,15 @@ struct Plugins: ParsableCommand {
                 printError("\(error)")
                 throw ExitCode(ExitStatus.failure)
             }
+            let reference = ConfigReference(schema: spec["config"] ?? .null)
+            if markdown {
+                print(reference.markdown(plugin: plugin.name, summary: plugin.summary), terminator: "")
+                return
+            }
             if global.json {
                 print(
                     JSONText.pretty([
+                        "keys": reference.json,
                         "name": .string(plugin.name), "version": .string(plugin.version), "path": .string(plugin.path),
                         "abi": .string("\(plugin.abiMajor).\(plugin.abiMinor)"), "runtime": .string(plugin.runtime),
                         "capabilities": .array(plugin.capabilities.names.map(JSONValue.string)), "spec": spec,
@@ -94,8 +103,19 @@ struct Plugins: ParsableCommand {
                 print("delivery after a crash, per write mode:")
                 for line in delivery { print("  \(line.mode): \(line.guarantee)") }
             }
-            print("config schema:")
-            print(JSONText.pretty(spec["config"] ?? .null))
+            print(reference.rows.isEmpty ? "config keys: none declared" : "config keys:")
+            if !reference.rows.isEmpty { print(Self.table(reference).rendered) }
+        }
+
+        /// The key table, one row per key; descriptions last, as they are the long column.
+        static func table(_ reference: ConfigReference) -> Table {
+            var table = Table("KEY", "TYPE", "DEFAULT", "REQUIRED", "SECRET", "DESCRIPTION")
+            for row in reference.rows {
+                table.add(
+                    row.name, row.type, row.defaultValue.map { JSONWriter().encodeString($0) } ?? "",
+                    row.isRequired ? "yes" : "", row.isSecret ? "yes" : "", row.description)
+            }
+            return table
         }
     }
 }

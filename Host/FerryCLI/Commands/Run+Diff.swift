@@ -11,7 +11,7 @@ extension Run {
         if let diffLimit, diffLimit < 0 {
             throw ValidationError("--diff-limit must be zero or a positive number, got \(diffLimit)")
         }
-        if diffLimit != nil && !diff { throw ValidationError("--diff-limit needs --diff") }
+        if diffLimit != nil && !diff && !confirm { throw ValidationError("--diff-limit needs --diff or --confirm") }
     }
 
     /// One block per pipeline: its counts, then one line per listed change, then "… N more".

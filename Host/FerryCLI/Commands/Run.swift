@@ -47,6 +47,18 @@ struct Run: ParsableCommand {
             valueName: "n"))
     var diffLimit: Int?
 
+    @Flag(
+        help:
+            "Show the run's changes per record (as --diff), then ask on standard input before applying them; no answer applies nothing."
+    )
+    var confirm = false
+
+    @Flag(help: "With --confirm: apply the changes shown without asking.")
+    var yes = false
+
+    @Flag(help: "Skip the remaining pipelines once one fails (a daily chain whose steps depend on each other).")
+    var stopOnFailure = false
+
     @Option(help: "Stop each pipeline after this many source records.")
     var limit: Int?
 
@@ -70,21 +82,9 @@ struct Run: ParsableCommand {
             valueName: "limit"))
     var maxDelete: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "Save every HTTP request and response, redacted, as JSON files in this folder.", valueName: "dir"))
-    var record: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "Answer every HTTP request from the exchanges --record saved in this folder, without the network (a connector tested offline, a failed sync run again as it happened).",
-            valueName: "dir"))
-    var replay: String?
+    @OptionGroup var traffic: TrafficOptions
 
     func validate() throws {
-        if record != nil && replay != nil && record == replay {
-            throw ValidationError("--record and --replay name the same folder: record into another one")
-        }
         if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of records, got \(limit)") }
         if !recordIDs.isEmpty, full || since != nil || until != nil {
             throw ValidationError(
@@ -105,6 +105,10 @@ struct Run: ParsableCommand {
             }
         }
         try validateDiff()
+        if confirm && (diff || dryRun) {
+            throw ValidationError("--confirm shows the changes and then applies them: it excludes --diff and --dry-run")
+        }
+        if yes && !confirm { throw ValidationError("--yes answers --confirm: give --confirm too") }
         if let maxDelete, DeleteLimit(parsing: maxDelete) == nil {
             throw ValidationError(
                 "--max-delete must be a whole number of records or a share from 0% to 100%, got '\(maxDelete)'")
@@ -120,8 +124,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let workspace = try global.workspace()
-        workspace.recordFolder = record
-        workspace.replayFolder = replay
+        traffic.apply(to: workspace)
         let selected: [PipelineConfig]
         do { selected = try workspace.pipelines(named: pipelines) } catch {
             printError("\(error)")
@@ -129,10 +132,56 @@ struct Run: ParsableCommand {
         }
         let signals = SignalWatcher { workspace.cancelAll() }
         defer { signals.stop() }
-        let options = RunOptions(
-            fullRefresh: full, since: since, until: until, dryRun: dryRun || diff, limit: limit,
-            maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)), diffLimit: diff ? diffLimit ?? 100 : nil,
+        let showsChanges = diff || confirm
+        let state = workspace.config.stateDescription
+        if confirm {
+            let preview = try runPipelines(selected, in: workspace, options: try options(diffing: true))
+            preview.show(by: self, diffs: true, state: state)
+            // A preview that failed, or found records a destination would refuse, is not offered.
+            try preview.finish(cancelled: workspace.cancellation.isCancelled)
+            guard approve(preview) else { return }
+        }
+        let outcome = try runPipelines(selected, in: workspace, options: try options(diffing: diff))
+        outcome.show(by: self, diffs: showsChanges && !confirm, state: state)
+        try outcome.finish(cancelled: workspace.cancellation.isCancelled)
+    }
+
+    /// The run's options; `diffing`: a dry run listing each record's change.
+    private func options(diffing: Bool) throws -> RunOptions {
+        RunOptions(
+            fullRefresh: full, since: since, until: until, dryRun: dryRun || diffing, limit: limit,
+            maxDelete: maxDelete.flatMap(DeleteLimit.init(parsing:)), diffLimit: diffing ? diffLimit ?? 100 : nil,
             recordIDs: recordIDs, filters: try filters())
+    }
+
+    /// What the pipelines of one pass did.
+    struct Outcome {
+        var diffs: [PipelineDiff] = []
+        var reports: [RunReport] = []
+        var failures: [(String, String)] = []
+        var skipped: [(String, String)] = []
+        var exitStatus = ExitStatus.success
+
+        /// Prints what the pass did: its diffs when asked, then the summary.
+        func show(by command: Run, diffs printsDiffs: Bool, state: String) {
+            if printsDiffs && !command.global.json { command.printDiffs(diffs) }
+            command.printSummary(reports, failures, skipped, diffs: printsDiffs ? diffs : [], stateFile: state)
+        }
+
+        /// Ends the command with the pass's exit status when that is not success.
+        func finish(cancelled: Bool) throws {
+            if cancelled { throw ExitCode(ExitStatus.interrupted) }
+            if !failures.isEmpty || !skipped.isEmpty { throw ExitCode(exitStatus) }
+            if reports.contains(where: { $0.status == .rateLimited }) { throw ExitCode(ExitStatus.rateLimited) }
+            if reports.contains(where: { $0.status == .deadLettered }) { throw ExitCode(ExitStatus.deadLetters) }
+        }
+    }
+
+    /// Runs the selected pipelines in order: a pipeline after one that did not finish waits,
+    /// and with `--stop-on-failure` every pipeline after a failed one does.
+    private func runPipelines(_ selected: [PipelineConfig], in workspace: Workspace, options: RunOptions) throws
+        -> Outcome
+    {
         var diffs: [PipelineDiff] = []
         var reports: [RunReport] = []
         var failures: [(String, String)] = []
@@ -142,8 +191,12 @@ struct Run: ParsableCommand {
         var exitStatus = ExitStatus.success
         for pipeline in selected {
             if workspace.cancellation.isCancelled { break }
-            if let parent = pipeline.after.first(where: { unfinished[$0] != nil }) {
-                let reason = "skipped: runs after '\(parent)', which \(unfinished[parent]!)"
+            let stopper = stopOnFailure ? failures.first?.0 : nil
+            if let parent = pipeline.after.first(where: { unfinished[$0] != nil }) ?? stopper {
+                let reason =
+                    parent == stopper && !pipeline.after.contains(parent)
+                    ? "skipped: '\(parent)' failed and --stop-on-failure is set"
+                    : "skipped: runs after '\(parent)', which \(unfinished[parent]!)"
                 workspace.logger.warning(
                     "Pipeline skipped.", metadata: ["pipeline": "\(pipeline.name)", "reason": "\(reason)"])
                 skipped.append((pipeline.name, reason))
@@ -185,15 +238,11 @@ struct Run: ParsableCommand {
                 exitStatus = max(exitStatus, ExitStatus.of(error))
             }
         }
-        if !global.json { printDiffs(diffs) }
-        printSummary(reports, failures, skipped, diffs: diffs, stateFile: workspace.config.stateDescription)
-        if workspace.cancellation.isCancelled { throw ExitCode(ExitStatus.interrupted) }
-        if !failures.isEmpty || !skipped.isEmpty { throw ExitCode(exitStatus) }
-        if reports.contains(where: { $0.status == .rateLimited }) { throw ExitCode(ExitStatus.rateLimited) }
-        if reports.contains(where: { $0.status == .deadLettered }) { throw ExitCode(ExitStatus.deadLetters) }
+        return Outcome(
+            diffs: diffs, reports: reports, failures: failures, skipped: skipped, exitStatus: exitStatus)
     }
 
-    private func printSummary(
+    fileprivate func printSummary(
         _ reports: [RunReport], _ failures: [(String, String)], _ skipped: [(String, String)],
         diffs: [PipelineDiff], stateFile: String
     ) {
@@ -212,7 +261,7 @@ struct Run: ParsableCommand {
                 "failures": failures.map { ["pipeline": $0.0, "error": $0.1] },
                 "skipped": skipped.map { ["pipeline": $0.0, "reason": $0.1] },
             ]
-            if diff { document["diffs"] = diffs.map(diffJSON) }
+            if diff || confirm { document["diffs"] = diffs.map(diffJSON) }
             printJSON(document)
             return
         }

@@ -19,15 +19,7 @@ extension SwiftPluginTemplate {
             fileprivate var cancelled = false
 
             init(config: JSONObject, host: HostServices) throws {
-                for key in config.keys where key != "count" { throw PluginError.invalid("config has unknown key '\\(key)'") }
-                if let value = config["count"] {
-                    guard let count = value.intValue, count >= 0 else {
-                        throw PluginError.invalid("config.count must be a non-negative integer")
-                    }
-                    self.count = count
-                } else {
-                    count = 10
-                }
+                count = try __TYPE__Plugin.configKeys.parse(config).integer("count")
                 self.host = host
             }
 
@@ -93,11 +85,7 @@ extension SwiftPluginTemplate {
             private var cancelled = false
 
             init(config: JSONObject, host: HostServices) throws {
-                for key in config.keys where key != "reject_field" { throw PluginError.invalid("config has unknown key '\\(key)'") }
-                if let field = config["reject_field"], field.stringValue == nil {
-                    throw PluginError.invalid("config.reject_field must be a string")
-                }
-                rejectField = config["reject_field"]?.stringValue
+                rejectField = try __TYPE__Plugin.configKeys.parse(config).optionalString("reject_field")
                 self.host = host
             }
 
@@ -134,12 +122,9 @@ extension SwiftPluginTemplate {
             let host: HostServices
 
             init(config: JSONObject, host: HostServices) throws {
-                for (key, value) in config {
-                    guard key == "field" || key == "value" else { throw PluginError.invalid("config has unknown key '\\(key)'") }
-                    guard value.stringValue != nil else { throw PluginError.invalid("config.\\(key) must be a string") }
-                }
-                field = config["field"]?.stringValue ?? "source"
-                value = config["value"]?.stringValue ?? "__NAME__"
+                let config = try __TYPE__Plugin.configKeys.parse(config)
+                field = try config.string("field")
+                value = try config.string("value")
                 self.host = host
             }
 

@@ -66,20 +66,20 @@ enum SwiftPluginTemplate {
         """
 
     static func plugin(_ kind: PluginKind) -> String {
-        let schema: String
+        let keys: String
         switch kind {
         case .source:
-            schema = """
-                        "count": ["type": "integer", "minimum": 0, "description": "How many items the source has."]
+            keys = """
+                        ConfigKey("count", .integer, default: 10, minimum: 0, "How many items the source has."),
                 """
         case .destination:
-            schema = """
-                        "reject_field": ["type": "string", "description": "Records where this field is true are rejected."]
+            keys = """
+                        ConfigKey("reject_field", .string, example: "bad", "Records where this field is true are rejected."),
                 """
         case .transform:
-            schema = """
-                        "field": ["type": "string", "description": "The field to set."],
-                        "value": ["type": "string", "description": "The value to set it to."],
+            keys = """
+                        ConfigKey("field", .string, default: "source", "The field to set."),
+                        ConfigKey("value", .string, default: "__NAME__", "The value to set it to."),
                 """
         }
         return """
@@ -93,13 +93,12 @@ enum SwiftPluginTemplate {
                 public static let name = "__NAME__"
                 public static let version = "0.1.0"
                 public static let summary = "__NAME__: a \(kind.rawValue) made by ferry plugins new."
-                public static let configSchema: JSONValue = [
-                    "type": "object",
-                    "additionalProperties": false,
-                    "properties": [
-            \(schema)
-                    ],
-                ]
+                /// The config's keys, declared once: the spec's JSON Schema, the host's check of every
+                /// connection's config (at its file:line), `ferry plugins info` and the parsing in
+                /// `init(config:host:)` all derive from this table.
+                public static let configKeys = ConfigTable([
+            \(keys)
+                ])
 
                 public static func open(config: JSONObject, host: HostServices) throws -> __TYPE__Connector {
                     try __TYPE__Connector(config: config, host: host)

@@ -110,13 +110,29 @@ extension ConfigParser {
     func connection(_ name: String, _ field: Field) throws -> ConnectionConfig {
         let fields = try mapping(field, allowed: Self.connectionKeys)
         let budget = try fields.optional("budget").map(string)
-        return ConnectionConfig(
+        var connection = ConnectionConfig(
             name: name,
             plugin: try string(required(fields, "plugin")),
             config: try fields.optional("config").map(object) ?? JSONObject(),
             budget: budget,
             http: try fields.optional("http").map { try http($0, budgetName: budget) },
             location: field.location)
+        if let configField = fields.optional("config") {
+            connection.configLocations = valueLocations(under: configField.path)
+            connection.configLocations[""] = configField.location
+        }
+        return connection
+    }
+
+    /// The locations recorded below `path`, keyed by their path relative to it (`streams[0].path`).
+    func valueLocations(under path: String) -> [String: SourceLocation] {
+        var found: [String: SourceLocation] = [:]
+        for (key, location) in valueLocations where key.hasPrefix(path) {
+            let rest = key.dropFirst(path.count)
+            if rest.hasPrefix(".") { found[String(rest.dropFirst())] = location }
+            if rest.hasPrefix("[") { found[String(rest)] = location }
+        }
+        return found
     }
 
     func pipeline(_ name: String, _ field: Field, connections: [String], pipelines: [String]) throws -> PipelineConfig {

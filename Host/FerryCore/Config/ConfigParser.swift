@@ -31,6 +31,9 @@ final class ConfigParser {
 
     let file: String
     var interpolator: Interpolator
+    /// Where each key and list item of the free-form objects read so far is written, by its dotted
+    /// path (`connections.orders.config.streams[0].path`), for errors found after parsing.
+    var valueLocations: [String: SourceLocation] = [:]
 
     init(file: String, environment: [String: String], dotEnv: [String: String]) {
         self.file = file
@@ -236,7 +239,9 @@ final class ConfigParser {
         case .mapping:
             return .object(try object(field))
         case .sequence:
-            return .array(try sequence(field).map(json))
+            let elements = try sequence(field)
+            for element in elements { valueLocations[element.path] = element.location }
+            return .array(try elements.map(json))
         case .alias:
             throw mismatch(field, expected: "a value")
         case .scalar(let scalar):
@@ -261,6 +266,7 @@ final class ConfigParser {
     /// A mapping as a JSON object, keys in the order written.
     func object(_ field: Field) throws -> JSONObject {
         let fields = try mapping(field)
+        for entry in fields.entries { valueLocations[entry.field.path] = entry.field.location }
         return JSONObject(try fields.entries.map { (key: $0.key, value: try json($0.field)) })
     }
 }

@@ -14,6 +14,9 @@ public struct ConnectionConfig: Sendable, Equatable {
     public var http: HTTPConnectionConfig?
     /// Where the connection is defined.
     public var location: SourceLocation
+    /// Where each key and list item of `config` is written, by its path below `config`
+    /// (`count`, `streams[0].path`; `""` is `config:` itself), for errors found by the plugin's schema.
+    public var configLocations: [String: SourceLocation] = [:]
 
     /// Creates a connection.
     ///

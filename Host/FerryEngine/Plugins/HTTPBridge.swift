@@ -5,9 +5,9 @@ import FerryPluginSDK
 
 /// Translates between the ABI's `ferry_http_request` and the host's
 /// ``HTTPService``, and maps ``HTTPError`` kinds to ABI statuses.
-enum HTTPBridge {
+public enum HTTPBridge {
     /// Copies a borrowed C request, sends it, and maps failures to `PluginError`s.
-    static func send(_ request: ferry_http_request, through http: HTTPService) throws -> HTTPTransportResponse {
+    public static func send(_ request: ferry_http_request, through http: HTTPService) throws -> HTTPTransportResponse {
         var headers = HTTPHeaders()
         if let fields = request.headers {
             for index in 0..<request.header_count { headers.add(fields[index].name.string, fields[index].value.string) }
@@ -25,6 +25,14 @@ enum HTTPBridge {
     }
 
     /// The ABI status for an HTTP failure.
+    /// Hands a response to the plugin, the buffers owned by it (released through their callbacks).
+    public static func fill(_ out: UnsafeMutablePointer<ferry_http_response>, with response: HTTPTransportResponse) {
+        out.pointee.struct_size = UInt32(MemoryLayout<ferry_http_response>.size)
+        out.pointee.status_code = Int32(response.status)
+        out.pointee.headers = .owning(response.headers.text)
+        out.pointee.body = .owning(response.body)
+    }
+
     static func status(of kind: HTTPError.Kind) -> ferry_status {
         switch kind {
         case .rateLimited: return FERRY_ERR_RATE_LIMITED

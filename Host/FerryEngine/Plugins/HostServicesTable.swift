@@ -111,10 +111,7 @@ enum HostServicesTable {
                     context.httpRetriesSpent = true
                     throw error
                 }
-                out.pointee.struct_size = UInt32(MemoryLayout<ferry_http_response>.size)
-                out.pointee.status_code = Int32(response.status)
-                out.pointee.headers = .owning(response.headers.text)
-                out.pointee.body = .owning(response.body)
+                HTTPBridge.fill(out, with: response)
                 return FERRY_OK
             }
         }

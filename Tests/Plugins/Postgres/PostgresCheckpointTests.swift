@@ -36,7 +36,7 @@ import Testing
         #expect(try scratch.query("SELECT id FROM items") == [["1"]])
     }
 
-    @Test(arguments: [500, 3])
+    @Test(arguments: [0, 500, 3])
     func aBatchWithRejectedRecordsStoresItsCheckpointOnce(rowsPerStatement: Int) throws {
         let scratch = try PostgresScratch()
         try scratch.query("CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL)")

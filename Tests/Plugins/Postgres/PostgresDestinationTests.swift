@@ -15,7 +15,7 @@ struct PostgresDestinationTests {
         ],
     ]
 
-    @Test(arguments: [500, 3])
+    @Test(arguments: [0, 500, 3])
     func createsTheTableFromTheSchemaWithMappedTypes(rowsPerStatement: Int) throws {
         let db = try PostgresScratch()
         let destination = try db.open(["table_prefix": "raw_", "rows_per_statement": .int(Int64(rowsPerStatement))])
@@ -89,7 +89,7 @@ struct PostgresDestinationTests {
         #expect(try db.columnTypes("t").count == 4)
     }
 
-    @Test(arguments: [500, 3])
+    @Test(arguments: [0, 500, 3])
     func upsertKeepsTheLastOfRepeatedKeysAcrossMultiRowStatements(rowsPerStatement: Int) throws {
         let db = try PostgresScratch()
         let destination = try db.open(["rows_per_statement": .int(Int64(rowsPerStatement))])
@@ -101,7 +101,7 @@ struct PostgresDestinationTests {
             try db.query("SELECT count(*), sum(v), max(v) FROM dups") == [["30", "\((70..<100).reduce(0, +))", "99"]])
     }
 
-    @Test(arguments: [500, 3])
+    @Test(arguments: [0, 500, 3])
     func upsertByANamedUniqueConstraint(rowsPerStatement: Int) throws {
         let db = try PostgresScratch()
         try db.query(
@@ -179,7 +179,7 @@ struct PostgresDestinationTests {
             ])
     }
 
-    @Test(arguments: [500, 3])
+    @Test(arguments: [0, 500, 3])
     func notNullForeignKeyAndTypeErrorsRejectOnlyTheBadRecords(rowsPerStatement: Int) throws {
         let db = try PostgresScratch()
         try db.query(

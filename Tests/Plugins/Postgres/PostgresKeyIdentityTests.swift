@@ -7,7 +7,7 @@ import Testing
 @Suite(.enabled(if: !PostgresTest.skipped)) struct PostgresKeyIdentityTests {
     static let upsert = WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"], batchID: "1")
 
-    @Test(arguments: [500, 1])
+    @Test(arguments: [0, 500, 1])
     func floatsBooleansHugeIntegersAndMistypedKeysRejectOnlyTheirRecord(rowsPerStatement: Int) throws {
         let scratch = try PostgresScratch()
         let destination = try scratch.open(["rows_per_statement": .int(Int64(rowsPerStatement))])
@@ -43,7 +43,7 @@ import Testing
         #expect(try scratch.query("SELECT id FROM items") == [["0042"]])
     }
 
-    @Test(arguments: [500, 1])
+    @Test(arguments: [0, 500, 1])
     func fieldNamesThatCannotBeColumnsRejectTheirRecordOnEveryRun(rowsPerStatement: Int) throws {
         let scratch = try PostgresScratch()
         let destination = try scratch.open(["rows_per_statement": .int(Int64(rowsPerStatement))])

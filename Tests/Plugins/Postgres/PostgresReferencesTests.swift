@@ -63,10 +63,10 @@ import Testing
     @Test func mistakesAreNamed() throws {
         let scratch = try scratch()
         let bad: [(JSONValue, String)] = [
-            (["jobs": ["column": "order_id"]], "config.references.jobs must be a list"),
+            (["jobs": ["column": "order_id"]], "config.references.jobs must be a list of objects"),
             (
                 ["jobs": [["column": "order_id", "table": "orders", "select": "id"]]],
-                "config.references.jobs[0].match must map this table's columns"
+                "config.references.jobs[0].match is required: This table's columns mapped to the other's"
             ),
             (
                 [
@@ -74,7 +74,7 @@ import Testing
                         ["column": "order_id", "table": "orders", "match": ["shop": "shop"], "select": "id", "on": 1]
                     ]
                 ],
-                "config.references.jobs[0] has unknown key 'on'"
+                "config.references.jobs[0]: unknown key 'on'"
             ),
         ]
         for (references, message) in bad {

@@ -46,10 +46,16 @@ final class PostgresScratch {
         PQfinish(connection)
     }
 
-    /// An instance of the plugin on this schema.
+    /// An instance of the plugin on this schema. Tests run over both load paths by passing
+    /// `rows_per_statement` 0 for COPY (the default) or N for multi-row INSERTs of N rows
+    /// (`copy: false`).
     func open(_ extra: JSONObject = [:]) throws -> PluginInstance {
         var config: JSONObject = ["dsn": .string(dsn), "schema": .string(schema)]
         for (key, value) in extra { config[key] = value }
+        if let rows = extra["rows_per_statement"]?.intValue, extra["assigned_id"] == nil {
+            config["rows_per_statement"] = rows == 0 ? nil : .int(rows)
+            if config["copy"] == nil { config["copy"] = .bool(rows == 0) }
+        }
         return try PluginInstance("postgres", config: .object(config))
     }
 

@@ -26,7 +26,7 @@ import Testing
             ),
             (
                 #"{"name":"ro","path":"x","primary_key":"id","detail":{"path":"ro/{id}","mode":"swap"}}"#,
-                "config.streams[0].detail.mode must be merge or replace, got 'swap'"
+                "config.streams[0].detail.mode must be one of merge, replace, got 'swap'"
             ),
             (
                 #"{"name":"ro","path":"x","detail":{"path":"ro/static"}}"#,
@@ -34,7 +34,7 @@ import Testing
             ),
             (
                 #"{"name":"ro","path":"x","detail":{"path":"ro/{id}","concurrency":0}}"#,
-                "config.streams[0].detail.concurrency must be a whole number from 1 to 32"
+                "config.streams[0].detail.concurrency must be at least 1, got 0"
             ),
             (
                 #"{"name":"ro","path":"x","detail":{"path":"ro/{id}","reject_statuses":[404,429]}}"#,
@@ -46,7 +46,7 @@ import Testing
             ),
             (
                 #"{"name":"ro","path":"x","detail":{"path":"ro/{id}","also":{"path":"e/{id}"}}}"#,
-                "config.streams[0].detail.also must be a list of requests"
+                "config.streams[0].detail.also must be a list of objects, got an object"
             ),
             (
                 #"{"name":"ro","path":"x","detail":{"path":"ro/{id}","also":[{"path":"e/{id}"}]}}"#,
@@ -74,7 +74,7 @@ import Testing
             ),
             (
                 #"{"name":"ro","path":"x","pagination":{"type":"page","stop":"never"}}"#,
-                "config.streams[0].pagination.stop must be short_page or empty_page"
+                "config.streams[0].pagination.stop must be one of short_page, empty_page, got 'never'"
             ),
             (
                 #"{"name":"ro","path":"x","pagination":{"type":"cursor","next_path":"n","stop":"empty_page"}}"#,

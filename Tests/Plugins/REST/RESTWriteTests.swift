@@ -209,7 +209,10 @@ import Testing
             "delete: true", "delete: true\n          update_method: POST",
             "config.writes[0].update_method must be PATCH or PUT, got 'POST'"
         ),
-        ("delete: true", "delete: true\n          upsert_method: PUT", "config.writes[0]: unknown key 'upsert_method'"),
+        (
+            "delete: true", "delete: true\n          upsert_method: PUT",
+            "connections.yuman.config.writes[0].upsert_method: unknown key 'upsert_method'"
+        ),
         (
             "delete: true", "delete: true\n          item_path: sites/one",
             "config.writes[0].item_path must contain {id}"

@@ -1,0 +1,113 @@
+import FerryJSON
+import FerryPluginSDK
+
+/// Groups records into runs loaded with `COPY … FROM STDIN` (text format) into a staging
+/// table, each then merged into the target by one `INSERT … SELECT`.
+///
+/// A run holds consecutive records with the same fields in the same order (a field a
+/// record lacks must not become NULL in the target), and never one key twice: as in
+/// `RowWriter`, a repeated key starts the next run, so runs merged in order leave the last
+/// record of each key, and `ON CONFLICT DO UPDATE` never meets a key twice in one command.
+struct CopyWriter {
+    /// One run, ready to load.
+    struct Run {
+        var columns: [String]
+        /// The rows in COPY's text format, each ending in a newline.
+        var data: [UInt8]
+        /// The batch index of each row.
+        var indexes: [Int]
+    }
+
+    let table: TableSchema
+    let operation: WriteOperation
+    let conflictTarget: [String]
+    /// What each key field's column holds exactly; a key value it cannot hold rejects the record.
+    let keyColumns: [String: KeyIdentity.Column]
+
+    private var columns: [String] = []
+    private var jsonColumns: [Bool] = []
+    private var data: [UInt8] = []
+    private var indexes: [Int] = []
+    private var keysInRun: Set<[UInt8]> = []
+
+    init(
+        table: TableSchema, operation: WriteOperation, conflictTarget: [String],
+        keyColumns: [String: KeyIdentity.Column] = [:]
+    ) {
+        self.table = table
+        self.operation = operation
+        self.conflictTarget = conflictTarget
+        self.keyColumns = keyColumns
+    }
+
+    /// Adds a record; returns the run it ended, if it ended one. Throws `PluginError` for a
+    /// record that cannot be sent (the others go on).
+    mutating func add(_ object: JSONObject, index: Int) throws -> Run? {
+        let key = try RowWriter.checkedKey(
+            of: object, operation: operation, conflictTarget: conflictTarget, keyColumns: keyColumns)
+        let members = object.members
+        for member in members { try RowWriter.validate(member.value) }
+        var ended: Run?
+        if !indexes.isEmpty && (!RowWriter.sameKeys(members, columns) || keysInRun.contains(key)) {
+            ended = finish()
+        }
+        if indexes.isEmpty {
+            columns = members.map(\.key)
+            jsonColumns = columns.map { table.column($0)?.isJSON ?? false }
+            keysInRun.removeAll(keepingCapacity: true)
+        }
+        for (position, member) in members.enumerated() {
+            if position > 0 { data.append(UInt8(ascii: "\t")) }
+            Self.append(member.value, asJSON: jsonColumns[position], to: &data)
+        }
+        data.append(UInt8(ascii: "\n"))
+        indexes.append(index)
+        if operation == .upsert { keysInRun.insert(key) }
+        return ended
+    }
+
+    /// The run of the records added since the last one, or nil when there are none.
+    mutating func finish() -> Run? {
+        guard !indexes.isEmpty else { return nil }
+        defer {
+            data.removeAll(keepingCapacity: true)
+            indexes.removeAll(keepingCapacity: true)
+            keysInRun.removeAll(keepingCapacity: true)
+        }
+        return Run(columns: columns, data: data, indexes: indexes)
+    }
+
+    /// One value in COPY's text format: `\N` for null; JSON text for json/jsonb columns and
+    /// for objects and arrays, else the scalar's text; backslash, tab, newline and carriage
+    /// return escaped (NUL and non-finite numbers were refused by `RowWriter.validate`).
+    static func append(_ value: JSONValue, asJSON: Bool, to data: inout [UInt8]) {
+        switch value {
+        case .null:
+            data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+        case .string(var text) where !asJSON:
+            text.withUTF8 { escape($0, into: &data) }
+        case .int(let integer) where !asJSON:
+            data.append(contentsOf: String(integer).utf8)
+        case .double(let double) where !asJSON:
+            data.append(contentsOf: double.description.utf8)
+        case .bool(let flag) where !asJSON:
+            data.append(contentsOf: (flag ? "true" : "false").utf8)
+        default:
+            var json: [UInt8] = []
+            JSONWriter().write(value, into: &json)
+            json.withUnsafeBufferPointer { escape($0, into: &data) }
+        }
+    }
+
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into data: inout [UInt8]) {
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\t"): data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case UInt8(ascii: "\n"): data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            default: data.append(byte)
+            }
+        }
+    }
+}
