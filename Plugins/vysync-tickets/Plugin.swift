@@ -19,17 +19,25 @@ public enum VysyncTicketsPlugin: FerryPlugin {
                 "enum": ["yuman", "vcom"],
                 "description": "Which API this connection's http: reaches: yuman (work orders) or vcom (tickets).",
             ],
-            "site_scope": ["type": "string", "description": "ID-map scope of VCOM key → Yuman site id (yuman/sites)."],
-            "manager_id": ["type": "integer", "description": "Yuman manager of a created work order (10338)."],
-            "reactive_category": ["type": "integer", "description": "SAV reactive category (11138)."],
-            "preventive_category": ["type": "integer", "description": "Preventive maintenance category (13135)."],
+            "site_scope": [
+                "type": "string", "default": "yuman/sites", "description": "ID-map scope of VCOM key → Yuman site id.",
+            ],
+            "manager_id": [
+                "type": "integer", "default": 10338, "description": "Yuman manager of a created work order.",
+            ],
+            "reactive_category": [
+                "type": "integer", "default": 11138, "description": "SAV reactive work-order category.",
+            ],
+            "preventive_category": [
+                "type": "integer", "default": 13135, "description": "Preventive maintenance category.",
+            ],
             "during_preventive_category": [
-                "type": "integer",
-                "description": "Category of a work order created while a preventive one is open (14804).",
+                "type": "integer", "default": 14804,
+                "description": "Category of a work order created while a preventive one is open or scheduled.",
             ],
             "planned_within_days": [
-                "type": "integer", "minimum": 0,
-                "description": "An open reactive work order planned within this many days is preferred (30).",
+                "type": "integer", "minimum": 0, "default": 30,
+                "description": "An open reactive work order planned within this many days is preferred.",
             ],
         ],
     ]
