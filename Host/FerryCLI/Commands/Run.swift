@@ -10,7 +10,8 @@ struct Run: ParsableCommand {
         abstract: "Run pipelines (all of the site's, or the ones named).",
         discussion: """
             Exit codes: 0 success, 1 a pipeline failed, 2 bad configuration, 3 finished with dead letters, \
-            64 bad command-line arguments, 75 stopped by a used-up rate budget (run again later), \
+            64 bad command-line arguments, 75 stopped by a used-up rate budget (run again later; so are the \
+            pipelines after it), \
             130 stopped by SIGINT/SIGTERM at a batch boundary.
             """)
 
@@ -160,6 +161,8 @@ struct Run: ParsableCommand {
         var reports: [RunReport] = []
         var failures: [(String, String)] = []
         var skipped: [(String, String)] = []
+        /// Skipped pipelines that only wait for a rate limit to reset (after one that ended rate limited).
+        var skippedForRateLimit: Set<String> = []
         var exitStatus = ExitStatus.success
 
         /// Prints what the pass did: its diffs when asked, then the summary.
@@ -171,7 +174,11 @@ struct Run: ParsableCommand {
         /// Ends the command with the pass's exit status when that is not success.
         func finish(cancelled: Bool) throws {
             if cancelled { throw ExitCode(ExitStatus.interrupted) }
-            if !failures.isEmpty || !skipped.isEmpty { throw ExitCode(exitStatus) }
+            // A step skipped because the one before it must wait for a rate limit is not a failure:
+            // the chain comes back later (75) like the rate-limited step itself.
+            if !failures.isEmpty || skipped.contains(where: { !skippedForRateLimit.contains($0.0) }) {
+                throw ExitCode(exitStatus)
+            }
             if reports.contains(where: { $0.status == .rateLimited }) { throw ExitCode(ExitStatus.rateLimited) }
             if reports.contains(where: { $0.status == .deadLettered }) { throw ExitCode(ExitStatus.deadLetters) }
         }
@@ -188,6 +195,7 @@ struct Run: ParsableCommand {
         var skipped: [(String, String)] = []
         // Pipelines that did not finish (failed, skipped, stopped by a rate limit): their dependents wait.
         var unfinished: [String: String] = [:]
+        var waitingForRateLimit: Set<String> = []
         var exitStatus = ExitStatus.success
         for pipeline in selected {
             if workspace.cancellation.isCancelled { break }
@@ -201,7 +209,11 @@ struct Run: ParsableCommand {
                     "Pipeline skipped.", metadata: ["pipeline": "\(pipeline.name)", "reason": "\(reason)"])
                 skipped.append((pipeline.name, reason))
                 unfinished[pipeline.name] = "was skipped"
-                exitStatus = max(exitStatus, ExitStatus.failure)
+                if parent != stopper, waitingForRateLimit.contains(parent) {
+                    waitingForRateLimit.insert(pipeline.name)
+                } else {
+                    exitStatus = max(exitStatus, ExitStatus.failure)
+                }
                 continue
             }
             // Kept with the run in the state store, for `ferry logs RUN` and serve's API.
@@ -227,6 +239,7 @@ struct Run: ParsableCommand {
                 reports.append(report)
                 if report.status != .succeeded && report.status != .deadLettered {
                     unfinished[pipeline.name] = "ended \(report.status.rawValue)"
+                    if report.status == .rateLimited { waitingForRateLimit.insert(pipeline.name) }
                 }
             } catch {
                 runID = RunLog.runID(of: error)
@@ -239,7 +252,9 @@ struct Run: ParsableCommand {
             }
         }
         return Outcome(
-            diffs: diffs, reports: reports, failures: failures, skipped: skipped, exitStatus: exitStatus)
+            diffs: diffs, reports: reports, failures: failures, skipped: skipped,
+            skippedForRateLimit: waitingForRateLimit.subtracting(reports.map(\.pipeline.pipeline)),
+            exitStatus: exitStatus)
     }
 
     fileprivate func printSummary(

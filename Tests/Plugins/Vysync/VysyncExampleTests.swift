@@ -111,9 +111,9 @@ import Testing
         let vcom = VCOMSimulator(plants: 12, perDay: 30)
         let example = try VysyncExample(vcom: vcom)
         _ = try example.importMappings()
-        // The asset pipelines only: in a full run the ticket pipelines stop at the budget too,
-        // and the one skipped after them makes the exit 1 rather than 75.
-        let first = try example.ferry(["run", "sites", "equipment"])
+        // Every pipeline: the ticket pipelines stop at the budget too, and the one skipped after
+        // them only waits for the budget, so the run still says "come back later" (75).
+        let first = try example.ferry(["run"])
         #expect(first.status == 75, "\(first.stdout)\(first.stderr)")
         #expect((first.stdout + first.stderr).contains("daily request budget 'vcom'"), "\(first.stdout)\(first.stderr)")
         #expect(vcom.served.count == 30, "\(vcom.served.count)")
@@ -178,5 +178,30 @@ import Testing
         #expect(letters.first?.contains("PV013") == true, "\(letters)")
         let waiting = try example.sandbox.sql("state.db", "SELECT count(*) FROM id_map WHERE scope = 'yuman/sites'")
         #expect(waiting == ["12"])
+    }
+}
+
+/// vysync's `db-to-yuman --site-key K --dry-run` / `--yes`, as Ferry says it: one site,
+/// previewed per record, then applied on a yes.
+@Suite struct VysyncOneSiteTests {
+    @Test func oneSiteIsPreviewedThenSyncedAloneAndTheCheckpointStays() throws {
+        let example = try VysyncExample(vcom: VCOMSimulator(plants: 4))
+        _ = try example.importMappings()
+        let key = try #require(example.vcom.plants.dropFirst().first?.key)
+        let declined = try example.ferry(["run", "sites", "--filter", "key=\(key)", "--confirm"])
+        #expect(declined.status == 0, "\(declined.stdout)\(declined.stderr)")
+        #expect(declined.stdout.contains("+ create \"\(key)\""), "\(declined.stdout)")
+        #expect(declined.stdout.contains("Apply these 1 change(s)?"), "\(declined.stdout)")
+        #expect(example.yuman.objects("sites").isEmpty)
+
+        let applied = try example.ferry(["run", "sites", "--filter", "key=\(key)", "--confirm", "--yes"])
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(example.yuman.objects("sites").compactMap { $0.fields["code"]?.stringValue } == [key])
+
+        // The filtered run kept no checkpoint: the next full run syncs the other three.
+        let full = try example.ferry(["run", "sites"])
+        #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
+        #expect(Set(example.yuman.objects("sites").compactMap { $0.fields["code"]?.stringValue }).count == 4)
+        #expect(example.yuman.objects("sites").count == 4)
     }
 }
