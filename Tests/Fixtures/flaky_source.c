@@ -15,6 +15,8 @@
  *   no_newline N            the N-th batch lacks its final newline
  *   incomplete              end with FERRY_END, never FERRY_END_COMPLETE
  *   empty                   serve nothing (a flaky API's empty first page)
+ *   segfault_at N           the N-th read_next of the process writes through a NULL
+ *                           pointer: the process dies of SIGSEGV (process isolation tests)
  *
  * Build: cc -std=c11 -shared -fPIC -fvisibility=hidden -I <include> -o libferry-flaky.so flaky_source.c
  */
@@ -38,6 +40,7 @@ typedef struct flaky_reader {
 } flaky_reader;
 
 static long fail_after_progress = -1, fail_rate = 0, malformed = -1, count_mismatch = -1, no_newline = -1;
+static long segfault_at = -1;
 static int incomplete = 0, empty = 0;
 static long read_calls = 0, batches_served = 0;
 static unsigned int random_state = 0;
@@ -85,6 +88,7 @@ static void load_faults(const char *path) {
         else if (!strcmp(name, "no_newline")) no_newline = value;
         else if (!strcmp(name, "incomplete")) incomplete = 1;
         else if (!strcmp(name, "empty")) empty = 1;
+        else if (!strcmp(name, "segfault_at")) segfault_at = value;
     }
     fclose(file);
     random_state = (unsigned int)getpid() * 2654435761u;
@@ -170,6 +174,10 @@ static void release_batch(ferry_batch *self) {
 static ferry_status flaky_read_next(ferry_reader *handle, ferry_batch *out, ferry_error *err) {
     flaky_reader *reader = (flaky_reader *)handle;
     read_calls += 1;
+    if (read_calls == segfault_at) {
+        volatile int *nowhere = NULL;
+        *nowhere = 1;
+    }
     if (reader->next >= reader->count) return incomplete ? FERRY_END : FERRY_END_COMPLETE;
     size_t first = reader->next, last = first + reader->batch_size;
     if (last > reader->count) last = reader->count;
