@@ -95,15 +95,42 @@ import Testing
 
     @Test func thePluginHostDiesWithAKilledFerry() throws {
         let sandbox = try Self.sandbox()
-        let killed = try sandbox.ferry(["run", "copy"], environment: ["FERRY_FAILPOINTS": "after_write:kill:1"])
-        #expect(killed.status == -SIGKILL, "\(killed.stderr)")
-        // The kernel kills the orphaned child (PR_SET_PDEATHSIG); this bound only ends a hung test.
+        // The child is inside read_next, not reading its socket, when its host is killed:
+        // only the death signal the kernel sends it (PR_SET_PDEATHSIG) ends it.
+        try sandbox.write("data/records.txt.faults", "hang_at 3\n")
+        let process = try sandbox.start(["run", "copy"])
+        try sandbox.waitForMark("data/records.txt.hanging")
+        #expect(Self.pluginHosts(under: sandbox.folder).count == 1)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // This bound only ends a hung test; the kernel kills the orphan at once.
         let deadline = Date().addingTimeInterval(30)
         while !Self.pluginHosts(under: sandbox.folder).isEmpty && Date() < deadline { usleep(10_000) }
         #expect(Self.pluginHosts(under: sandbox.folder).isEmpty)
+
+        try FileManager.default.removeItem(atPath: sandbox.path("data/records.txt.faults"))
         let rerun = try sandbox.ferry(["run", "copy"])
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        #expect(try Self.count(sandbox, "SELECT COUNT(*) FROM records") == 100)
         #expect(try Self.count(sandbox, "SELECT COUNT(DISTINCT seq) FROM records") == 100)
+    }
+
+    @Test func aCtrlCReachesTheIsolatedPluginAsCancel() throws {
+        let sandbox = try Self.sandbox()
+        // The third read_next waits until the plugin's cancel slot is called: only a cancel
+        // passed on to the child ends it.
+        try sandbox.write("data/records.txt.faults", "hang_at 3\n")
+        let process = try sandbox.start(["run", "copy"])
+        try sandbox.waitForMark("data/records.txt.hanging")
+        kill(process.processIdentifier, SIGINT)
+        // The bound only ends a hung test; a cancel reaches the plugin within milliseconds.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130)
+        #expect(try Self.count(sandbox, "SELECT COUNT(*) FROM records") == 20)
+        #expect(Self.pluginHosts(under: sandbox.folder).isEmpty)
     }
 
     @Test func aBadIsolationValueIsAConfigErrorAtItsLine() throws {

@@ -33,6 +33,13 @@ final class ChildProcess {
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) == 0 else {
             throw LaunchError(description: "socketpair failed: \(String(cString: strerror(errno)))")
         }
+        // Room for a whole batch of ordinary size in flight: fewer switches between the two processes.
+        var bufferSize: Int32 = 4 << 20
+        for socket in sockets {
+            for option in [SO_SNDBUF, SO_RCVBUF] {
+                _ = setsockopt(socket, SOL_SOCKET, option, &bufferSize, socklen_t(MemoryLayout<Int32>.size))
+            }
+        }
         var cancelPipe: [Int32] = [0, 0]
         guard pipe(&cancelPipe) == 0 else {
             close(sockets[0])

@@ -88,12 +88,13 @@ struct FrameWriter {
         if let value { data(value) }
     }
 
-    /// The frame with its length filled in.
-    func finished() -> [UInt8] {
-        var result = bytes
+    /// The frame with its length filled in, in place (no copy of a large batch).
+    mutating func finish() -> [UInt8] {
         let length = UInt32(bytes.count - 4).littleEndian
-        withUnsafeBytes(of: length) { for index in 0..<4 { result[index] = $0[index] } }
-        return result
+        withUnsafeBytes(of: length) { header in
+            bytes.withUnsafeMutableBytes { $0.copyMemory(from: header) }
+        }
+        return bytes
     }
 }
 
@@ -130,10 +131,21 @@ struct FrameReader {
     mutating func int64() throws -> Int64 { try fixed(Int64.self) }
     mutating func double() throws -> Double { Double(bitPattern: try uint64()) }
 
-    mutating func data() throws -> [UInt8] {
+    mutating func data() throws -> [UInt8] { Array(bytes[try span()]) }
+
+    /// Where the next bytes field lies in `bytes`, for a caller that borrows it instead of copying.
+    mutating func span() throws -> Range<Int> {
         let count = try uint64()
         guard count <= UInt64(bytes.count) else { throw MalformedFrame(description: "a field claims \(count) bytes") }
-        return Array(try take(Int(count)))
+        return try take(Int(count)).indices
+    }
+
+    /// Borrowed `ferry_str` views of fields of `bytes` (from `span()`), valid for the call only.
+    func withBorrowed<Result>(_ spans: [Range<Int>], _ body: ([ferry_str]) throws -> Result) rethrows -> Result {
+        try bytes.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            return try body(spans.map { ferry_str(ptr: base + $0.lowerBound, len: $0.count) })
+        }
     }
 
     mutating func string() throws -> String { String(decoding: try data(), as: UTF8.self) }

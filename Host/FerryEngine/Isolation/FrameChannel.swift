@@ -12,8 +12,8 @@ final class FrameChannel {
 
     init(descriptor: Int32) { self.descriptor = descriptor }
 
-    func send(_ frame: FrameWriter) throws(Closed) {
-        let bytes = frame.finished()
+    func send(_ frame: consuming FrameWriter) throws(Closed) {
+        let bytes = frame.finish()
         let delivered = bytes.withUnsafeBytes { raw in
             var sent = 0
             while sent < raw.count {
@@ -36,8 +36,12 @@ final class FrameChannel {
         guard length >= 1, length <= Self.maximumFrame else {
             throw MalformedFrame(description: "a frame of \(length) bytes")
         }
-        var body = [UInt8](repeating: 0, count: length)
-        try readFully(&body)
+        var filled = false
+        let body = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            filled = readFully(UnsafeMutableRawBufferPointer(buffer))
+            count = filled ? length : 0
+        }
+        guard filled else { throw Closed() }
         guard let kind = FrameKind(rawValue: body[0]) else {
             throw MalformedFrame(description: "a frame of unknown kind \(body[0])")
         }
@@ -45,16 +49,18 @@ final class FrameChannel {
     }
 
     private func readFully(_ buffer: inout [UInt8]) throws(Closed) {
-        let filled = buffer.withUnsafeMutableBytes { raw in
-            var received = 0
-            while received < raw.count {
-                let count = recv(descriptor, raw.baseAddress! + received, raw.count - received, 0)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
-                received += count
-            }
-            return true
+        guard buffer.withUnsafeMutableBytes({ readFully($0) }) else { throw Closed() }
+    }
+
+    /// Fills `raw` from the socket; false when the peer closed it first or it failed.
+    private func readFully(_ raw: UnsafeMutableRawBufferPointer) -> Bool {
+        var received = 0
+        while received < raw.count {
+            let count = recv(descriptor, raw.baseAddress! + received, raw.count - received, 0)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            received += count
         }
-        guard filled else { throw Closed() }
+        return true
     }
 }

@@ -123,7 +123,7 @@ enum ProxySlots {
                     .readNext, error, fields: { $0.uint64(reader.id) },
                     outputs: { reply in
                         let count = try reply.uint32()
-                        let block = OwnedBlock(try reply.data(), try reply.data())
+                        let block = OwnedBlock(reply, try reply.span(), try reply.span())
                         out?.pointee = ferry_batch(
                             struct_size: UInt32(MemoryLayout<ferry_batch>.size), record_count: count,
                             records: block.views[0], checkpoint: block.views[1],
@@ -152,7 +152,7 @@ enum ProxySlots {
                     outputs: { reply in
                         let accepted = try reply.uint32()
                         let rejected = try reply.uint32()
-                        let block = OwnedBlock(try reply.data(), try reply.data())
+                        let block = OwnedBlock(reply, try reply.span(), try reply.span())
                         out?.pointee = ferry_write_result(
                             struct_size: UInt32(MemoryLayout<ferry_write_result>.size), accepted_count: accepted,
                             rejected_count: rejected, rejects: block.views[0], id_mappings: block.views[1],
@@ -174,7 +174,7 @@ enum ProxySlots {
                     outputs: { reply in
                         let count = try reply.uint32()
                         let rejected = try reply.uint32()
-                        let block = OwnedBlock(try reply.data(), try reply.data())
+                        let block = OwnedBlock(reply, try reply.span(), try reply.span())
                         out?.pointee = ferry_transform_result(
                             struct_size: UInt32(MemoryLayout<ferry_transform_result>.size), record_count: count,
                             rejected_count: rejected, records: block.views[0], rejects: block.views[1],
@@ -203,27 +203,24 @@ private func instance(_ handle: OpaquePointer?) -> IsolatedInstance {
     Unmanaged<IsolatedInstance>.fromOpaque(UnsafeRawPointer(handle!)).takeUnretainedValue()
 }
 
-/// Two byte strings in one malloc'd block, freed with one `free(memory)` by the output's release.
+/// Two fields of a frame copied into one malloc'd block, freed with one `free(memory)` by
+/// the output's release.
 struct OwnedBlock {
     let memory: UnsafeMutableRawPointer?
     let views: [ferry_str]
 
-    init(_ first: [UInt8], _ second: [UInt8]) {
-        let total = first.count + second.count
-        let memory = malloc(max(total, 1))
-        if let memory {
-            first.withUnsafeBytes {
-                memory.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(memory), byteCount: $0.count)
-            }
-            second.withUnsafeBytes {
-                (memory + first.count).copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(memory), byteCount: $0.count)
-            }
-        }
-        let base = memory?.assumingMemoryBound(to: CChar.self)
+    init(_ frame: FrameReader, _ first: Range<Int>, _ second: Range<Int>) {
+        let memory = malloc(max(first.count + second.count, 1))
         self.memory = memory
-        views = [
-            ferry_str(ptr: base, len: memory == nil ? 0 : first.count),
-            ferry_str(ptr: base.map { $0 + first.count }, len: memory == nil ? 0 : second.count),
-        ]
+        guard let memory else {
+            views = [ferry_str(), ferry_str()]
+            return
+        }
+        frame.withBorrowed([first, second]) { fields in
+            memory.copyMemory(from: fields[0].ptr, byteCount: fields[0].len)
+            (memory + first.count).copyMemory(from: fields[1].ptr, byteCount: fields[1].len)
+        }
+        let base = memory.assumingMemoryBound(to: CChar.self)
+        views = [ferry_str(ptr: base, len: first.count), ferry_str(ptr: base + first.count, len: second.count)]
     }
 }

@@ -31,6 +31,7 @@ public final class PluginHostServer: @unchecked Sendable {
     /// Serves the plugin at `pluginPath` for the host process `parent`; returns the exit status.
     public static func run(pluginPath: String, parent: Int32) -> Int32 {
         ParentDeath.follow(parent)
+        closeInheritedDescriptors()
         let plugin: LoadedPlugin
         do { plugin = try PluginLoader().load(path: pluginPath) } catch {
             FileHandle.standardError.write(Data("ferry plugin-host: \(error)\n".utf8))
@@ -40,6 +41,15 @@ public final class PluginHostServer: @unchecked Sendable {
             api: plugin.api, link: ChildLink(channel: FrameChannel(descriptor: channelDescriptor)))
         server.forwardCancellation(from: cancelDescriptor)
         return server.serve()
+    }
+
+    /// Closes every descriptor above the cancel pipe that the host let through (its state
+    /// database, its HTTP sockets): the plugin gets only what it opens itself.
+    private static func closeInheritedDescriptors() {
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap({ Int32($0) }) where descriptor > cancelDescriptor {
+            close(descriptor)
+        }
     }
 
     /// Each byte on the cancel pipe is one `cancel` call on the instance, made at once
@@ -195,10 +205,10 @@ public final class PluginHostServer: @unchecked Sendable {
         _ request: inout FrameReader, _ error: inout ferry_error,
         _ call: (OpaquePointer, ferry_str, ferry_str, UnsafeMutablePointer<ferry_error>) -> ferry_status
     ) throws -> ferry_status {
-        let text = try request.data()
-        let records = try request.data()
+        let text = try request.span()
+        let records = try request.span()
         let instance = try live()
-        return withBorrowedStrs([text, records]) { call(instance, $0[0], $0[1], &error) }
+        return request.withBorrowed([text, records]) { call(instance, $0[0], $0[1], &error) }
     }
 }
 
