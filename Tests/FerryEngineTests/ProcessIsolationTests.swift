@@ -8,9 +8,7 @@ import Testing
 @Suite(.serialized) struct ProcessIsolationTests {
     /// The flaky C source (isolated) into SQLite, and a second pipeline (demo into SQLite) in the same run.
     static func sandbox(isolation: String = "process") throws -> Sandbox {
-        let sandbox = try Sandbox()
-        try FlakySource.install(in: sandbox)
-        try sandbox.write("data/records.txt", FlakySource.records(1...100))
+        let sandbox = try FlakySource.sandbox()
         try sandbox.write(
             "ferry.yaml",
             """

@@ -7,16 +7,10 @@ import FerryPluginSDK
 /// is the unretained `ChildLink`.
 enum ChildHostServices {
     // Safe to share: initialised once, thread-safely, and never written after.
-    nonisolated(unsafe) static let pointer: UnsafePointer<ferry_host_api> = {
-        let table = UnsafeMutablePointer<ferry_host_api>.allocate(capacity: 1)
-        table.initialize(to: make())
-        return UnsafePointer(table)
-    }()
+    nonisolated(unsafe) static let pointer = HostServicesTable.pinned(make())
 
     private static func make() -> ferry_host_api {
-        var api = ferry_host_api()
-        api.struct_size = UInt32(MemoryLayout<ferry_host_api>.size)
-        api.abi_minor = UInt32(FERRY_ABI_MINOR)
+        var api = HostServicesTable.empty()
         api.log = { ctx, level, message, fields in
             var frame = FrameWriter(.hostCall)
             frame.byte(HostService.log.rawValue)

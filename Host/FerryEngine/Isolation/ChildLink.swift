@@ -61,13 +61,7 @@ final class ChildLink: @unchecked Sendable {
         fields(&frame)
         do {
             var reader = try ask(frame)
-            let status = try reader.int32()
-            if status < 0 {
-                try reader.error(into: errorOut, status: status)
-            } else if status == FERRY_OK {
-                try outputs(&reader)
-            }
-            return status
+            return try reader.outcome(into: errorOut, outputs: outputs)
         } catch {
             PluginError(status: FERRY_ERR_INTERNAL, message: "the host's answer was malformed: \(error)").fill(errorOut)
             return FERRY_ERR_INTERNAL

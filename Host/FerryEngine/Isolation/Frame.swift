@@ -152,6 +152,20 @@ struct FrameReader {
 
     mutating func optionalData() throws -> [UInt8]? { try byte() == 0 ? nil : try data() }
 
+    /// Reads what `FrameWriter.outcome` wrote: the status, then the error (into `errorOut`)
+    /// when it failed, or the outputs (read by `outputs`) when it is `FERRY_OK`.
+    mutating func outcome(
+        into errorOut: UnsafeMutablePointer<ferry_error>?, outputs: (inout FrameReader) throws -> Void
+    ) throws -> ferry_status {
+        let status = try int32()
+        if status < 0 {
+            try error(into: errorOut, status: status)
+        } else if status == FERRY_OK {
+            try outputs(&self)
+        }
+        return status
+    }
+
     /// Fills a caller's `ferry_error` (may be NULL) from an error `FrameWriter.error` wrote.
     mutating func error(into out: UnsafeMutablePointer<ferry_error>?, status: ferry_status) throws {
         let message = try optionalData()

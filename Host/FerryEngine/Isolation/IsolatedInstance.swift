@@ -39,13 +39,7 @@ final class IsolatedInstance {
                 var (kind, reader) = try child.channel.receive()
                 switch kind {
                 case .reply:
-                    let status = try reader.int32()
-                    if status < 0 {
-                        try reader.error(into: errorOut, status: status)
-                    } else if status == FERRY_OK {
-                        try outputs(&reader)
-                    }
-                    return status
+                    return try reader.outcome(into: errorOut, outputs: outputs)
                 case .hostCall:
                     try answer(&reader)
                 default:

@@ -143,46 +143,28 @@ enum ProxySlots {
         }
         if original.pointee.write != nil {
             api.write = { handle, request, records, out, error in
-                instance(handle).call(
-                    .write, error,
-                    fields: {
-                        $0.data(request)
-                        $0.data(records)
-                    },
-                    outputs: { reply in
-                        let accepted = try reply.uint32()
-                        let rejected = try reply.uint32()
-                        let block = OwnedBlock(reply, try reply.span(), try reply.span())
-                        out?.pointee = ferry_write_result(
-                            struct_size: UInt32(MemoryLayout<ferry_write_result>.size), accepted_count: accepted,
-                            rejected_count: rejected, rejects: block.views[0], id_mappings: block.views[1],
-                            release: { result in
-                                free(result?.pointee.private_data)
-                                result?.pointee.release = nil
-                            }, private_data: block.memory)
-                    })
+                recordsCall(.write, handle, request, records, error) { accepted, rejected, block in
+                    out?.pointee = ferry_write_result(
+                        struct_size: UInt32(MemoryLayout<ferry_write_result>.size), accepted_count: accepted,
+                        rejected_count: rejected, rejects: block.views[0], id_mappings: block.views[1],
+                        release: { result in
+                            free(result?.pointee.private_data)
+                            result?.pointee.release = nil
+                        }, private_data: block.memory)
+                }
             }
         }
         if original.pointee.transform != nil {
             api.transform = { handle, request, records, out, error in
-                instance(handle).call(
-                    .transform, error,
-                    fields: {
-                        $0.data(request)
-                        $0.data(records)
-                    },
-                    outputs: { reply in
-                        let count = try reply.uint32()
-                        let rejected = try reply.uint32()
-                        let block = OwnedBlock(reply, try reply.span(), try reply.span())
-                        out?.pointee = ferry_transform_result(
-                            struct_size: UInt32(MemoryLayout<ferry_transform_result>.size), record_count: count,
-                            rejected_count: rejected, records: block.views[0], rejects: block.views[1],
-                            release: { result in
-                                free(result?.pointee.private_data)
-                                result?.pointee.release = nil
-                            }, private_data: block.memory)
-                    })
+                recordsCall(.transform, handle, request, records, error) { count, rejected, block in
+                    out?.pointee = ferry_transform_result(
+                        struct_size: UInt32(MemoryLayout<ferry_transform_result>.size), record_count: count,
+                        rejected_count: rejected, records: block.views[0], rejects: block.views[1],
+                        release: { result in
+                            free(result?.pointee.private_data)
+                            result?.pointee.release = nil
+                        }, private_data: block.memory)
+                }
             }
         }
         if PluginConnection.checkpointGetSlot(of: original) != nil {
@@ -195,6 +177,25 @@ enum ProxySlots {
         return api
     }
 
+}
+
+/// `write` and `transform`: a request and records in; two counts and two texts out, the
+/// texts in one block the output's release frees (`FrameWriter.recordsOutcome`).
+private func recordsCall(
+    _ slot: IsolatedSlot, _ handle: OpaquePointer?, _ request: ferry_str, _ records: ferry_str,
+    _ error: UnsafeMutablePointer<ferry_error>?, fill: (UInt32, UInt32, OwnedBlock) -> Void
+) -> ferry_status {
+    instance(handle).call(
+        slot, error,
+        fields: {
+            $0.data(request)
+            $0.data(records)
+        },
+        outputs: { reply in
+            let first = try reply.uint32()
+            let second = try reply.uint32()
+            fill(first, second, OwnedBlock(reply, try reply.span(), try reply.span()))
+        })
 }
 
 /// The `IsolatedInstance` an instance handle stands for (a free function: a C function

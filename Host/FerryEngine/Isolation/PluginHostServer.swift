@@ -150,20 +150,14 @@ public final class PluginHostServer: @unchecked Sendable {
             var result = ferry_write_result()
             let status = try recordsSlot(&request, &error) { api.pointee.write!($0, $1, $2, &result, $3) }
             if reply.outcome(status, &error) {
-                reply.uint32(result.accepted_count)
-                reply.uint32(result.rejected_count)
-                reply.data(result.rejects)
-                reply.data(result.id_mappings)
+                reply.recordsOutcome(result.accepted_count, result.rejected_count, result.rejects, result.id_mappings)
                 result.release?(&result)
             }
         case .transform:
             var result = ferry_transform_result()
             let status = try recordsSlot(&request, &error) { api.pointee.transform!($0, $1, $2, &result, $3) }
             if reply.outcome(status, &error) {
-                reply.uint32(result.record_count)
-                reply.uint32(result.rejected_count)
-                reply.data(result.records)
-                reply.data(result.rejects)
+                reply.recordsOutcome(result.record_count, result.rejected_count, result.records, result.rejects)
                 result.release?(&result)
             }
         case .close:
@@ -222,5 +216,13 @@ extension FrameWriter {
         }
         error.releaseContents()
         return status == FERRY_OK
+    }
+
+    /// The outputs of `write` and `transform`: two counts and two texts.
+    mutating func recordsOutcome(_ first: UInt32, _ second: UInt32, _ firstText: ferry_str, _ secondText: ferry_str) {
+        uint32(first)
+        uint32(second)
+        data(firstText)
+        data(secondText)
     }
 }

@@ -18,18 +18,6 @@ import Testing
         try sandbox.write("ferry.yaml", config)
         try sandbox.write("data/sites.jsonl", RESTWriteTests.fiveSites)
 
-        let run = try sandbox.ferry(["run"])
-        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(api.sites.withLock { $0.count } == 5)
-        #expect(try RESTWriteTests.idMap(sandbox) == ["VC1=1001", "VC2=1002", "VC3=1003", "VC4=1004", "VC5=1005"])
-        #expect(
-            try sandbox.sql("state.db", "SELECT value FROM kv WHERE key = 'rest.intents.sites'") == [
-                #"{"VC5":{"id":"1005"}}"#
-            ])
-        // A second run sends nothing: the host's record hashes saw every record unchanged.
-        let before = api.requests.count
-        let second = try sandbox.ferry(["run"])
-        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
-        #expect(api.requests.count == before)
+        _ = try RESTWriteTests.expectCreatedOnceThenUnchanged(api, sandbox)
     }
 }
