@@ -6,7 +6,8 @@ import Testing
 /// a child `ferry plugin-host`. A plugin that segfaults fails its own pipeline only, with
 /// its name and signal, and costs nothing committed; an isolated sync matches in-process.
 @Suite(.serialized) struct ProcessIsolationTests {
-    /// The flaky C source (isolated) into SQLite, and a second pipeline (demo into SQLite) in the same run.
+    /// The flaky C source (isolated) into SQLite, and a second pipeline in the same run: demo's
+    /// source through demo's transform (both isolated) into SQLite.
     static func sandbox(isolation: String = "process") throws -> Sandbox {
         let sandbox = try FlakySource.sandbox()
         try sandbox.write(
@@ -17,6 +18,7 @@ import Testing
               api: { plugin: flaky, isolation: \(isolation), config: { path: \(sandbox.path("data/records.txt")) } }
               db: { plugin: sqlite, config: { path: out/db.sqlite } }
               counter: { plugin: demo, isolation: \(isolation), config: { count: 30 } }
+              tagger: { plugin: demo, isolation: \(isolation), config: { tag: checked } }
             pipelines:
               copy:
                 source: { connection: api, stream: records }
@@ -28,6 +30,7 @@ import Testing
                 source: { connection: counter, stream: numbers }
                 destination: { connection: db, stream: numbers }
                 write: upsert
+                transform_plugins: [tagger]
             """)
         return sandbox
     }
@@ -88,6 +91,7 @@ import Testing
             #expect(opened.first.flatMap { Int($0) } ?? 0 >= 1, "\(isolation): \(opened)")
         }
         #expect(tables[0].count == 130)
+        #expect(tables[0].filter { $0.hasSuffix("|checked") }.count == 30, "\(tables[0].suffix(3))")
         #expect(tables[0] == tables[1])
     }
 
