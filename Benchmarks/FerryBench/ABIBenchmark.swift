@@ -8,7 +8,8 @@ import Logging
 
 /// Pushes records from the C reference source (cdemo) through the host's
 /// pipeline runner to cdemo's null sink, and compares with the same plugin
-/// calls made directly: the difference is the host's overhead per record.
+/// calls made directly: the difference is the host's overhead per record. Then the same
+/// pipeline with both connections under `isolation: process`: the price of a child process.
 struct ABIBenchmark {
     var records: Int
     var batchSize = 10_000
@@ -16,34 +17,17 @@ struct ABIBenchmark {
     func run() throws {
         let folder = try Bench.temporaryFolder("abi")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let config = folder.appendingPathComponent("ferry.yaml")
-        try """
-        state: state.db
-        connections:
-          counter: { plugin: cdemo, config: { count: \(records), batch_size: \(batchSize) } }
-          sink: { plugin: cdemo, config: { count: 0 } }
-        pipelines:
-          push:
-            source: { connection: counter, stream: numbers }
-            destination: { connection: sink, stream: numbers }
-            write: append
-            batch_size: \(batchSize)
-        """.write(to: config, atomically: true, encoding: .utf8)
-        let workspace = try Workspace(configPath: config.path, site: nil, logLevel: .warning)
+        let workspace = try self.workspace(in: folder.appendingPathComponent("in-process"), isolation: "in_process")
 
         // 1. The plugin alone: read_next + write through the C table, no host engine.
         let direct = try directCalls(workspace)
 
         // 2. The whole host path: runner, batch copy, state commit per batch.
-        let plan = try workspace.plan(try workspace.pipelines(named: ["push"])[0])
-        let store = TimedStateStore(workspace.store)
-        let runner = PipelineRunner(plan: plan, store: store, logger: workspace.logger)
-        let started = Date()
-        let report = try runner.run()
-        let seconds = Date().timeIntervalSince(started)
-        guard report.counts.written == records else {
-            throw BenchError("expected \(records) written, got \(report.counts.written)")
-        }
+        let (seconds, store) = try timedRun(workspace)
+
+        // 3. The same with both plugins in child processes (`isolation: process`).
+        let isolated = try self.workspace(in: folder.appendingPathComponent("isolated"), isolation: "process")
+        let (isolatedSeconds, _) = try timedRun(isolated)
 
         let overhead = (seconds - direct) / Double(records) * 1e9
         let cpuOverhead = (seconds - direct - store.commitSeconds) / Double(records) * 1e9
@@ -59,6 +43,44 @@ struct ABIBenchmark {
             "    of which durable state commits: \(store.commits) commits, \(String(format: "%.2f", store.commitSeconds * 1000 / Double(max(1, store.commits)))) ms each (fsync)"
         )
         print("    the rest (engine, copies, calls): \(String(format: "%.1f", cpuOverhead)) ns/record")
+        print(
+            "  isolation: process: \(Bench.format(Double(records) / isolatedSeconds)) records/s (\(String(format: "%.2f", isolatedSeconds)) s), "
+                + "\(String(format: "%.1f", (isolatedSeconds - seconds) / Double(records) * 1e9)) ns/record more than in-process "
+                + "(source and sink each in a child ferry plugin-host)"
+        )
+    }
+
+    /// A workspace whose `push` pipeline moves `records` from cdemo's source to its null sink.
+    private func workspace(in folder: URL, isolation: String) throws -> Workspace {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("ferry.yaml")
+        try """
+        state: state.db
+        connections:
+          counter: { plugin: cdemo, isolation: \(isolation), config: { count: \(records), batch_size: \(batchSize) } }
+          sink: { plugin: cdemo, isolation: \(isolation), config: { count: 0 } }
+        pipelines:
+          push:
+            source: { connection: counter, stream: numbers }
+            destination: { connection: sink, stream: numbers }
+            write: append
+            batch_size: \(batchSize)
+        """.write(to: config, atomically: true, encoding: .utf8)
+        return try Workspace(configPath: config.path, site: nil, logLevel: .warning)
+    }
+
+    /// Runs `push` through the pipeline runner; its seconds and the timed state store.
+    private func timedRun(_ workspace: Workspace) throws -> (Double, TimedStateStore) {
+        let plan = try workspace.plan(try workspace.pipelines(named: ["push"])[0])
+        let store = TimedStateStore(workspace.store)
+        let runner = PipelineRunner(plan: plan, store: store, logger: workspace.logger)
+        let started = Date()
+        let report = try runner.run()
+        let seconds = Date().timeIntervalSince(started)
+        guard report.counts.written == records else {
+            throw BenchError("expected \(records) written, got \(report.counts.written)")
+        }
+        return (seconds, store)
     }
 
     /// Times cdemo's read_next and write slots called directly through the C

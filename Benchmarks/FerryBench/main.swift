@@ -2,7 +2,7 @@
 // Figures are printed, never asserted: machines are noisy.
 //
 //   swift run -c release ferry-bench            # every benchmark
-//   swift run -c release ferry-bench abi        # C source → host → null sink, 10M records
+//   swift run -c release ferry-bench abi        # C source → host → null sink, 10M records, in-process and isolation: process
 //   swift run -c release ferry-bench sqlite     # JSONL → SQLite upsert, 1M and 5M records, vs sqlite3 .import
 //   swift run -c release ferry-bench postgres   # JSONL → PostgreSQL upsert, 1M records, vs psql \copy
 //                                               # (--postgres-copy true|false: the connector's load path)

@@ -169,11 +169,12 @@ public final class Workspace {
             http: http)
         let opened: PluginConnection
         do {
+            let isolated = connection.isolation == .process ? IsolatedPlugin(plugin: plugin) : nil
             opened = try PluginConnection(
-                pluginName: plugin.name, connectionName: name, api: plugin.api,
+                pluginName: plugin.name, connectionName: name, api: isolated?.api ?? plugin.api,
                 config: resolvingPaths(in: connection.config), context: context,
                 repeatableReads: plugin.capabilities.contains(.repeatableRead),
-                transactionalWrites: plugin.capabilities.contains(.writeTransaction))
+                transactionalWrites: plugin.capabilities.contains(.writeTransaction), isolated: isolated)
         } catch let error as PluginCallError where error.status == FERRY_ERR_INVALID {
             // The plugin refused its config (an unknown key, a path that is not a database): point at the connection.
             throw ConfigError(

@@ -12,9 +12,7 @@ import Testing
         write: String = "upsert", destinationStream: String = "records", sync: String = "incremental",
         batchSize: Int = 10
     ) throws -> Sandbox {
-        let sandbox = try Sandbox()
-        try FlakySource.install(in: sandbox)
-        try sandbox.write("data/records.txt", FlakySource.records(1...100))
+        let sandbox = try FlakySource.sandbox()
         try sandbox.write(
             "ferry.yaml",
             """

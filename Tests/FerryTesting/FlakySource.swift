@@ -6,6 +6,14 @@ public enum FlakySource {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// A sandbox with the plugin installed and records 1…100 in `data/records.txt`.
+    public static func sandbox(_ name: String = #function) throws -> Sandbox {
+        let sandbox = try Sandbox(name)
+        try install(in: sandbox)
+        try sandbox.write("data/records.txt", records(1...100))
+        return sandbox
+    }
+
     /// Compiles the plugin once per process and copies it into `sandbox`'s `plugins/`.
     public static func install(in sandbox: Sandbox) throws {
         let library = try built.get()

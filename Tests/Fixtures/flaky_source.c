@@ -15,6 +15,10 @@
  *   no_newline N            the N-th batch lacks its final newline
  *   incomplete              end with FERRY_END, never FERRY_END_COMPLETE
  *   empty                   serve nothing (a flaky API's empty first page)
+ *   segfault_at N           the N-th read_next of the process writes through a NULL
+ *                           pointer: the process dies of SIGSEGV (process isolation tests)
+ *   hang_at N               the N-th read_next creates `<path>.hanging` and waits until the
+ *                           host calls `cancel`, then fails FERRY_ERR_CANCELLED
  *
  * Build: cc -std=c11 -shared -fPIC -fvisibility=hidden -I <include> -o libferry-flaky.so flaky_source.c
  */
@@ -30,6 +34,7 @@ typedef struct flaky_instance {
 } flaky_instance;
 
 typedef struct flaky_reader {
+    char hanging[4200];  /* <path>.hanging: created while read_next waits for cancel */
     char **lines;      /* records with seq > after, in file order */
     long *seqs;
     size_t count;
@@ -38,6 +43,8 @@ typedef struct flaky_reader {
 } flaky_reader;
 
 static long fail_after_progress = -1, fail_rate = 0, malformed = -1, count_mismatch = -1, no_newline = -1;
+static long segfault_at = -1, hang_at = -1;
+static volatile int cancel_requested = 0;
 static int incomplete = 0, empty = 0;
 static long read_calls = 0, batches_served = 0;
 static unsigned int random_state = 0;
@@ -85,6 +92,8 @@ static void load_faults(const char *path) {
         else if (!strcmp(name, "no_newline")) no_newline = value;
         else if (!strcmp(name, "incomplete")) incomplete = 1;
         else if (!strcmp(name, "empty")) empty = 1;
+        else if (!strcmp(name, "segfault_at")) segfault_at = value;
+        else if (!strcmp(name, "hang_at")) hang_at = value;
     }
     fclose(file);
     random_state = (unsigned int)getpid() * 2654435761u;
@@ -138,6 +147,7 @@ static ferry_status flaky_read_open(ferry_instance *handle, ferry_str request, f
         return FERRY_ERR_RETRYABLE;
     }
     flaky_reader *reader = calloc(1, sizeof *reader);
+    snprintf(reader->hanging, sizeof reader->hanging, "%s.hanging", instance->path);
     reader->batch_size = batch > 0 ? (size_t)batch : 100;
     size_t capacity = 0;
     char *line = NULL;
@@ -170,6 +180,17 @@ static void release_batch(ferry_batch *self) {
 static ferry_status flaky_read_next(ferry_reader *handle, ferry_batch *out, ferry_error *err) {
     flaky_reader *reader = (flaky_reader *)handle;
     read_calls += 1;
+    if (read_calls == segfault_at) {
+        volatile int *nowhere = NULL;
+        *nowhere = 1;
+    }
+    if (read_calls == hang_at) {
+        FILE *mark = fopen(reader->hanging, "w");
+        if (mark) fclose(mark);
+        while (!cancel_requested) usleep(1000);
+        set_error(err, FERRY_ERR_CANCELLED, "cancelled while waiting");
+        return FERRY_ERR_CANCELLED;
+    }
     if (reader->next >= reader->count) return incomplete ? FERRY_END : FERRY_END_COMPLETE;
     size_t first = reader->next, last = first + reader->batch_size;
     if (last > reader->count) last = reader->count;
@@ -214,6 +235,11 @@ static void flaky_read_close(ferry_reader *handle) {
 
 static void flaky_close(ferry_instance *instance) { free(instance); }
 
+static void flaky_cancel(ferry_instance *instance) {
+    (void)instance;
+    cancel_requested = 1;
+}
+
 static ferry_status flaky_init(uint32_t host_minor, const ferry_plugin_api **out, ferry_error *err) {
     (void)err;
     static ferry_plugin_api api;
@@ -225,6 +251,7 @@ static ferry_status flaky_init(uint32_t host_minor, const ferry_plugin_api **out
     api.read_open = flaky_read_open;
     api.read_next = flaky_read_next;
     api.read_close = flaky_read_close;
+    api.cancel = flaky_cancel;
     api.close = flaky_close;
     *out = &api;
     return FERRY_OK;

@@ -7,7 +7,7 @@ extension ConfigParser {
     static let topLevelKeys = [
         "version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites", "allowed_env",
     ]
-    static let connectionKeys = ["plugin", "config", "budget", "http"]
+    static let connectionKeys = ["plugin", "config", "budget", "http", "isolation"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
         "on_error", "transforms", "transform_plugins", "schedule", "full_schedule", "destination_cursor",
@@ -116,6 +116,7 @@ extension ConfigParser {
             config: try fields.optional("config").map(object) ?? JSONObject(),
             budget: budget,
             http: try fields.optional("http").map { try http($0, budgetName: budget) },
+            isolation: try fields.optional("isolation").map { try choice($0, PluginIsolation.self) } ?? .inProcess,
             location: field.location)
         if let configField = fields.optional("config") {
             connection.configLocations = valueLocations(under: configField.path)

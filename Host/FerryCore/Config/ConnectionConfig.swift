@@ -12,6 +12,8 @@ public struct ConnectionConfig: Sendable, Equatable {
     public var budget: String?
     /// How the host's HTTP service talks to this connection's API (`http:`), if configured.
     public var http: HTTPConnectionConfig?
+    /// Where the plugin's code runs for this connection (`isolation:`): in the host, or in a child process.
+    public var isolation: PluginIsolation
     /// Where the connection is defined.
     public var location: SourceLocation
     /// Where each key and list item of `config` is written, by its path below `config`
@@ -26,16 +28,18 @@ public struct ConnectionConfig: Sendable, Equatable {
     ///   - config: The object handed to the plugin.
     ///   - budget: The rate-budget name, if any.
     ///   - http: The HTTP service settings, if any.
+    ///   - isolation: Where the plugin's code runs (default: in the host process).
     ///   - location: Where it is defined.
     public init(
         name: String, plugin: String, config: JSONObject = JSONObject(), budget: String? = nil,
-        http: HTTPConnectionConfig? = nil, location: SourceLocation = .unknown
+        http: HTTPConnectionConfig? = nil, isolation: PluginIsolation = .inProcess, location: SourceLocation = .unknown
     ) {
         self.name = name
         self.plugin = plugin
         self.config = config
         self.budget = budget
         self.http = http
+        self.isolation = isolation
         self.location = location
     }
 

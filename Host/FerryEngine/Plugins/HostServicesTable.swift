@@ -12,16 +12,25 @@ import Logging
 /// `PluginConnection` that owns the instance.
 enum HostServicesTable {
     // Safe to share: Swift initialises a static once, thread-safely, and the table is never written after.
-    nonisolated(unsafe) static let pointer: UnsafePointer<ferry_host_api> = {
-        let table = UnsafeMutablePointer<ferry_host_api>.allocate(capacity: 1)
-        table.initialize(to: make())
-        return UnsafePointer(table)
-    }()
+    nonisolated(unsafe) static let pointer = pinned(make())
 
-    private static func make() -> ferry_host_api {
+    /// A copy of `table` that is never freed: a host table stays valid for the life of the process.
+    static func pinned(_ table: ferry_host_api) -> UnsafePointer<ferry_host_api> {
+        let pointer = UnsafeMutablePointer<ferry_host_api>.allocate(capacity: 1)
+        pointer.initialize(to: table)
+        return UnsafePointer(pointer)
+    }
+
+    /// A table of this host's size and minor, with no slot set.
+    static func empty() -> ferry_host_api {
         var api = ferry_host_api()
         api.struct_size = UInt32(MemoryLayout<ferry_host_api>.size)
         api.abi_minor = UInt32(FERRY_ABI_MINOR)
+        return api
+    }
+
+    private static func make() -> ferry_host_api {
+        var api = empty()
         api.log = { ctx, level, message, fields in
             let context = pluginContext(ctx)
             var metadata: Logger.Metadata = [:]

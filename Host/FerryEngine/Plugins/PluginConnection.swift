@@ -25,10 +25,12 @@ public final class PluginConnection {
     /// into this connection are then one transaction.
     public let transactionalWrites: Bool
 
+    /// - Parameter isolated: set for `isolation: process`: `api` is then its forwarding table,
+    ///   and it opens the instance in a child process.
     init(
         pluginName: String, connectionName: String, api: UnsafePointer<ferry_plugin_api>, config: JSONObject,
         context: PluginContext,
-        repeatableReads: Bool = false, transactionalWrites: Bool = false
+        repeatableReads: Bool = false, transactionalWrites: Bool = false, isolated: IsolatedPlugin? = nil
     ) throws {
         self.pluginName = pluginName
         self.connectionName = connectionName
@@ -36,16 +38,24 @@ public final class PluginConnection {
         self.context = context
         self.repeatableReads = repeatableReads
         self.transactionalWrites = transactionalWrites && api.pointee.abi_minor >= 2
-        guard let open = api.pointee.open else {
-            throw callError("open", FERRY_ERR_UNSUPPORTED, "the plugin has no open slot")
-        }
         let configText = JSONWriter().encodeString(.object(config))
         var handle: OpaquePointer?
         var error = ferry_error.empty
-        let status = withBorrowedString(configText) { text in
-            open(
-                HostServicesTable.pointer, OpaquePointer(Unmanaged.passUnretained(context).toOpaque()), text, &handle,
-                &error)
+        let contextPointer = OpaquePointer(Unmanaged.passUnretained(context).toOpaque())
+        let status: ferry_status
+        if let isolated {
+            status = withBorrowedString(configText) { text in
+                isolated.open(
+                    host: HostServicesTable.pointer, context: contextPointer, config: text, instance: &handle,
+                    error: &error)
+            }
+        } else {
+            guard let open = api.pointee.open else {
+                throw callError("open", FERRY_ERR_UNSUPPORTED, "the plugin has no open slot")
+            }
+            status = withBorrowedString(configText) { text in
+                open(HostServicesTable.pointer, contextPointer, text, &handle, &error)
+            }
         }
         try check("open", status, &error)
         instance = handle

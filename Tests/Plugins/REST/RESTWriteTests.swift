@@ -55,10 +55,9 @@ import Testing
             "SELECT source_id || '=' || destination_id FROM id_map WHERE scope = 'yuman/sites' ORDER BY source_id")
     }
 
-    @Test func createsOnceUpdatesChangesAndDeadLettersWhatTheAPIRefuses() throws {
-        let api = FieldServiceSimulator(rateLimitEvery: 4)
-        let server = try LoopbackServer { api.reply($0) }
-        let sandbox = try Self.sandbox(server)
+    /// Runs the five sites in (each created once, its id in the ID map, the intents in host
+    /// state), then again (nothing sent); returns the API's request count after the first run.
+    static func expectCreatedOnceThenUnchanged(_ api: FieldServiceSimulator, _ sandbox: Sandbox) throws -> Int {
         let first = try sandbox.ferry(["run"])
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         #expect(api.sites.withLock { $0.count } == 5)
@@ -75,6 +74,14 @@ import Testing
         let second = try sandbox.ferry(["run"])
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         #expect(api.requests.count == before, "\(api.requests.dropFirst(before))")
+        return before
+    }
+
+    @Test func createsOnceUpdatesChangesAndDeadLettersWhatTheAPIRefuses() throws {
+        let api = FieldServiceSimulator(rateLimitEvery: 4)
+        let server = try LoopbackServer { api.reply($0) }
+        let sandbox = try Self.sandbox(server)
+        let before = try Self.expectCreatedOnceThenUnchanged(api, sandbox)
 
         // A changed site is updated in place; a new one without a name is refused with the API's words.
         try sandbox.write(
