@@ -204,7 +204,9 @@ import Testing
         #expect(path.description == "a.configs[*].inputs{}")
         #expect(path.kinds == [.array, .entries])
         #expect(ExplodePath("inputs{}.strings")?.description == "inputs{}.strings[*]")
-        for bad in ["inputs{}x", "inputs{}.", "{}", "in{puts", "inputs{}{}"] { #expect(ExplodePath(bad) == nil, "\(bad)") }
+        for bad in ["inputs{}x", "inputs{}.", "{}", "in{puts", "inputs{}{}"] {
+            #expect(ExplodePath(bad) == nil, "\(bad)")
+        }
         let nested = try #require(ExplodePath("inputs{}.strings"))
         #expect(try ParentKeyField.resolving(from: "inputs{}.id", as: "input_id", in: nested).level == 1)
     }

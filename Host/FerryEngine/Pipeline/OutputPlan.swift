@@ -35,7 +35,8 @@ public struct OutputPlan {
     ///   - site: The site, which qualifies the ID-map scope.
     init(
         name: String, destination: PluginConnection, destinationStream: String, primaryKey: [String],
-        explosion: RowExplosion = RowExplosion(), transform: RecordTransform? = nil, replaceChildren: Bool = false, site: String = ""
+        explosion: RowExplosion = RowExplosion(), transform: RecordTransform? = nil, replaceChildren: Bool = false,
+        site: String = ""
     ) {
         self.name = name
         self.destination = destination

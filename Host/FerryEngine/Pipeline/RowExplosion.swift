@@ -66,12 +66,14 @@ struct RowExplosion {
         case (.entries, .object(let object)?): elements = Self.entries(of: object)
         case (let kind, let other?):
             throw RowExplosionError(
-                "explode \(explode): '\(here)' is \(Self.kind(of: other)), not \(kind == .array ? "an array" : "an object")")
+                "explode \(explode): '\(here)' is \(Self.kind(of: other)), not \(kind == .array ? "an array" : "an object")"
+            )
         }
         for element in elements {
             let position = element.key.map { "\(here).\($0)" } ?? "\(here)[\(element.position)]"
             if innermost {
-                try append(element.value, position: element.position, key: element.key, ancestors, positions, position,
+                try append(
+                    element.value, position: element.position, key: element.key, ancestors, positions, position,
                     into: &rows)
                 continue
             }
