@@ -25,7 +25,11 @@ extension Workspace {
             plans.append(
                 OutputPlan(
                     name: output.name, destination: connection, destinationStream: output.destination.stream,
-                    primaryKey: key, explode: output.explode, parentKeys: output.parentKeys, indexAs: output.indexAs,
+                    primaryKey: key,
+                    explosion: RowExplosion(
+                        explode: output.explode, parentKeys: output.parentKeys, indexAs: output.indexAs,
+                        outerIndexesAs: output.outerIndexesAs, keyAs: output.keyAs, repetition: output.repetition,
+                        numberAs: output.numberAs),
                     transform: try recordTransform(
                         output.transforms, keyPath: "pipelines.\(pipeline.name).outputs[\(index)].transforms",
                         location: output.location),

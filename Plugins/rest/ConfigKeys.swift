@@ -45,26 +45,33 @@ enum RESTKeys {
 
     /// `detail:` and its `also:` requests (`nested`: an `also:` entry, which has no `also:` of its own).
     static func detail(nested: Bool) -> ConfigTable {
-        ConfigTable([
-            ConfigKey(
-                "path", .string, required: true, example: "orders/{id}",
-                "The record's path, {field} from the listed record."),
-            query,
-            ConfigKey("records_path", .string, "Dotted path to the object in the response; empty: the body."),
-            ConfigKey(
-                "mode", .oneOf(["merge", "replace"]), default: "merge",
-                "merge: over the listed record (or under into); replace: in its place."),
-            ConfigKey("into", .string, "merge: the key the detail goes under."),
-            concurrency,
-            rejectStatuses,
-            ConfigKey(
-                "also", nested ? .json : .array(of: .object(detail(nested: true))),
-                "Further requests per record, each merged under its into, in order."),
-            ConfigKey(
-                "optional", .boolean, default: false,
-                "also: a record without the path's field or with a reject status goes on without into."),
-        ])
+        ConfigTable(
+            [
+                ConfigKey(
+                    "path", .string, required: true, example: "orders/{id}",
+                    "The record's path, {field} from the listed record."),
+                query,
+                ConfigKey("records_path", .string, "Dotted path to the object in the response; empty: the body."),
+                ConfigKey(
+                    "mode", .oneOf(["merge", "replace"]), default: "merge",
+                    "merge: over the listed record (or under into); replace: in its place."),
+                ConfigKey("into", .string, "merge: the key the detail goes under."),
+                concurrency,
+                rejectStatuses,
+                ConfigKey(
+                    "also", nested ? .json : .array(of: .object(detail(nested: true))),
+                    "Further requests per record, each merged under its into, in order."),
+                ConfigKey(
+                    "optional", .boolean, default: false,
+                    "also: a record without the path's field or with a reject status goes on without into."),
+            ] + (nested ? [eachKey] : []))
     }
+
+    /// `each:` of an `also:` request.
+    static let eachKey = ConfigKey(
+        "each", .string, example: "inverters.data",
+        "also: one request per element of this list of the record (the element's fields, then the record's, "
+            + "fill the path); each answer goes under into in its element.")
 
     /// One entry of `children:`.
     static let child = ConfigTable([

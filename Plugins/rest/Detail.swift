@@ -23,6 +23,10 @@ struct Detail {
     /// reject status, goes on without `into` instead of being rejected (a repair order whose
     /// customer was deleted is still a repair order).
     let optional: Bool
+    /// For an `also:` request: the dotted path to a list in the record; one request per
+    /// element (its fields first, then the record's, fill the path), each answer put under
+    /// `into` in its element (an inverter's detail in each inverter of the system's list).
+    let each: [String]
 
     init(_ object: JSONObject, at where_: String, nested: Bool = false) throws {
         let fields = try ConfigFields(object, at: where_, table: RESTKeys.detail(nested: nested))
@@ -37,6 +41,10 @@ struct Detail {
         rejectStatuses = try fields.statuses("reject_statuses") ?? []
         also = try Self.also(object["also"], at: "\(where_).also", nested: nested)
         optional = try fields.values.bool("optional")
+        each = nested ? (try fields.text("each") ?? "").split(separator: ".").map(String.init) : []
+        if !each.isEmpty && mode == .replace {
+            throw PluginError.invalid("\(where_).each needs mode: merge (each answer goes under into in its element)")
+        }
         if optional && !nested {
             throw PluginError.invalid("\(where_).optional is for also: requests; the detail itself is the record")
         }
@@ -87,15 +95,67 @@ struct Detail {
     }
 
     private func fetch(_ record: JSONObject, stream: String, host: HostServices) throws -> JSONObject {
+        guard !each.isEmpty else {
+            switch try answer(filling: record, stream: stream, host: host) {
+            case .skip: return record
+            case .reject(let error): return SourceRejection.mark(record, error: error)
+            case .detail(let detail): return merged(detail, over: record)
+            }
+        }
+        return try fetchEach(record, stream: stream, host: host)
+    }
+
+    /// `each:`: one request per element of the record's list, each answer under `into` in its element.
+    private func fetchEach(_ record: JSONObject, stream: String, host: HostServices) throws -> JSONObject {
+        let list = each.joined(separator: ".")
+        var value: JSONValue? = .object(record)
+        for key in each { value = value?[key] }
+        guard let value, !value.isNull else { return record }
+        guard let elements = value.arrayValue else {
+            throw PluginError.invalid("stream '\(stream)': also each '\(list)' of a record is not a list")
+        }
+        var completed: [JSONValue] = []
+        for (index, element) in elements.enumerated() {
+            if host.isCancelled { throw PluginError.cancelled() }
+            guard let object = element.objectValue else {
+                throw PluginError.invalid("stream '\(stream)': also each '\(list)[\(index)]' is not an object")
+            }
+            var values = record
+            for (key, field) in object { values[key] = field }
+            switch try answer(filling: values, stream: stream, host: host) {
+            case .skip: completed.append(element)
+            case .reject(let error): return SourceRejection.mark(record, error: "\(error) (\(list)[\(index)])")
+            case .detail(let detail): completed.append(.object(merged(detail, over: object)))
+            }
+        }
+        return Self.replacing(each, in: record, with: .array(completed))
+    }
+
+    /// `record` with the value at `path` replaced.
+    private static func replacing(_ path: [String], in record: JSONObject, with value: JSONValue) -> JSONObject {
+        guard let key = path.first else { return record }
+        var copy = record
+        let inner = record[key]?.objectValue ?? JSONObject()
+        copy[key] = path.count == 1 ? value : .object(replacing(Array(path.dropFirst()), in: inner, with: value))
+        return copy
+    }
+
+    /// What one request answered: the detail object, nothing to add (an optional request), or a rejection.
+    private enum Answer {
+        case detail(JSONObject)
+        case skip
+        case reject(String)
+    }
+
+    /// The request whose path `values` fill, and its answer.
+    private func answer(filling values: JSONObject, stream: String, host: HostServices) throws -> Answer {
         let path: String
-        switch self.path.path(for: record) {
+        switch self.path.path(for: values) {
         case .failure where optional:
-            return record
+            return .skip
         case .failure(let missing):
-            return SourceRejection.mark(
-                record,
-                error:
-                    "stream '\(stream)': the listed record has no usable '\(missing.name)' for detail.path '\(self.path.text)'"
+            return .reject(
+                "stream '\(stream)': the listed record has no usable '\(missing.name)' for detail.path '\(self.path.text)'"
             )
         case .success(let filled): path = filled
         }
@@ -103,9 +163,7 @@ struct Detail {
         guard response.isSuccess else {
             let what =
                 "stream '\(stream)': detail GET \(path) answered HTTP \(response.status): \(response.text.prefix(200))"
-            if rejectStatuses.contains(response.status) {
-                return optional ? record : SourceRejection.mark(record, error: what)
-            }
+            if rejectStatuses.contains(response.status) { return optional ? .skip : .reject(what) }
             if response.status >= 500 { throw PluginError.retryable(what) }
             throw PluginError.invalid(what + " (only detail.reject_statuses reject the record alone)")
         }
@@ -123,6 +181,11 @@ struct Detail {
                 "stream '\(stream)': the detail response of GET \(path) is not an object\(recordsPath.isEmpty ? " (set detail.records_path)" : "")"
             )
         }
+        return .detail(detail)
+    }
+
+    /// `detail` merged into `record` as `mode` and `into` say.
+    private func merged(_ detail: JSONObject, over record: JSONObject) -> JSONObject {
         switch (mode, into) {
         case (.replace, _): return detail
         case (.merge, let key?):

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import FerryCore
@@ -160,5 +161,52 @@ import Testing
             """)
         #expect(error.description.hasPrefix("ferry.yaml:13:"), "\(error)")
         #expect(error.description.contains("pipelines.orders.outputs[0].transforms[0]"), "\(error)")
+    }
+
+    @Test func objectEntriesRepeatsAndNumbersParse() throws {
+        let config = try Self.config(
+            """
+                write: upsert
+                outputs:
+                  - name: strings
+                    destination: { connection: warehouse, stream: strings }
+                    explode: technical.systemConfigurations[*].mpptInputs{}
+                    primary_key: [name]
+                    parent_key: { from: key, as: system_key }
+                    index_as: [inverter, mppt_position]
+                    key_as: mppt
+                    repeat: { count: stringCount, as: string }
+                    number_as: slot
+            """)
+        let strings = try #require(config.pipelines.first?.outputs.first)
+        #expect(strings.explode?.kinds == [.array, .entries])
+        #expect(strings.outerIndexesAs == ["inverter"] && strings.indexAs == "mppt_position")
+        #expect(strings.keyAs == "mppt" && strings.numberAs == "slot")
+        #expect(strings.repetition == ExplodeRepetition(count: try #require(FieldPath("stringCount")), name: "string"))
+    }
+
+    @Test func entryKeysRepeatsAndPositionListsThatCannotApplyAreRefused() throws {
+        let output = """
+                write: upsert
+                outputs:
+                  - name: rows
+                    destination: { connection: warehouse }
+                    primary_key: [id]
+
+            """
+        let cases = [
+            "    explode: jobs\n    key_as: k": "needs an explode path ending in an object's entries",
+            "    explode: jobs\n    index_as: [a, b]": "lists 2 field(s) for explode jobs[*], which has 1 level(s)",
+            "    repeat: { count: n, as: i }": "needs explode: it repeats each exploded element",
+            "    explode: jobs\n    repeat: { count: n }": "as",
+            "    explode: jobs\n    repeat: { count: \"a..b\", as: i }": "'a..b' is not a field path of the element",
+            "    number_as: n": "needs explode: it numbers a record's exploded rows",
+            "    explode: \"jobs{}x\"": "is not an array path",
+        ]
+        for (lines, expected) in cases {
+            let error = try Self.error(output + "    " + lines.replacingOccurrences(of: "\n", with: "\n    "))
+            #expect(error.description.contains(expected), "\(lines): \(error)")
+            #expect(error.description.hasPrefix("ferry.yaml:1"), "\(error)")
+        }
     }
 }

@@ -28,6 +28,10 @@ import Testing
             indexAs: indexAs)
     }
 
+    static func record(_ text: String) throws -> JSONObject {
+        try #require(try JSONParser().parse(Array(text.utf8)).objectValue)
+    }
+
     static func text(_ rows: [JSONObject]) -> [String] { rows.map { JSONWriter().encodeString(.object($0)) } }
 
     @Test func withoutExplodeTheRecordIsTheOnlyRow() throws {
@@ -126,5 +130,84 @@ import Testing
         let parts = try #require(FanOutHashKey.parse(text))
         #expect(parts.output == "jobs" && parts.root == root)
         #expect(!root.contains("\t"), "JSON escapes the tab, so it separates safely")
+    }
+
+    // MARK: object entries, repeat counts and running numbers (PV strings from MPPT inputs)
+
+    static let plant = #"""
+        {"key": "PV1", "technical": {"systemConfigurations": [
+          {"mpptInputs": {"10": {"stringCount": 1}, "9": {"stringCount": 2}}},
+          {"mpptInputs": {"2": {"stringCount": 1}}}
+        ]}}
+        """#
+
+    /// The seed's PV strings: per configuration, MPPT inputs in numeric key order ("9" before
+    /// "10"), `stringCount` strings each, numbered over the whole system.
+    @Test func objectEntriesInNumericKeyOrderRepeatedByTheirCountAndNumberedOverTheRecord() throws {
+        var explosion = try Self.explosion(
+            "technical.systemConfigurations[*].mpptInputs{}", parents: [("key", "system")])
+        explosion.outerIndexesAs = ["inverter"]
+        explosion.keyAs = "mppt"
+        explosion.repetition = ExplodeRepetition(count: try #require(FieldPath("stringCount")), name: "string")
+        explosion.numberAs = "slot"
+        #expect(
+            Self.text(try explosion.rows(of: Self.record(Self.plant))) == [
+                #"{"slot":1,"system":"PV1","inverter":0,"mppt":"9","string":1,"stringCount":2}"#,
+                #"{"slot":2,"system":"PV1","inverter":0,"mppt":"9","string":2,"stringCount":2}"#,
+                #"{"slot":3,"system":"PV1","inverter":0,"mppt":"10","string":1,"stringCount":1}"#,
+                #"{"slot":4,"system":"PV1","inverter":1,"mppt":"2","string":1,"stringCount":1}"#,
+            ])
+    }
+
+    @Test func keysThatAreNotAllIntegersKeepTheirWrittenOrderAndIndexAsCountsEntries() throws {
+        var explosion = try Self.explosion("inputs{}", indexAs: "position")
+        explosion.keyAs = "name"
+        let rows = try explosion.rows(of: Self.record(#"{"inputs":{"b":{"x":1},"10":{"x":2},"a":3}}"#))
+        #expect(
+            Self.text(rows) == [
+                #"{"position":0,"name":"b","x":1}"#, #"{"position":1,"name":"10","x":2}"#,
+                #"{"position":2,"name":"a","value":3}"#,
+            ])
+    }
+
+    @Test func anEmptyMissingOrNullObjectGivesNoRowsAndAnArrayThereRejectsTheRecord() throws {
+        let explosion = try Self.explosion("configs[*].inputs{}")
+        for text in [#"{"configs":[{"inputs":{}}]}"#, #"{"configs":[{}]}"#, #"{"configs":[{"inputs":null}]}"#] {
+            #expect(try explosion.rows(of: Self.record(text)).isEmpty, "\(text)")
+        }
+        let error = try #require(throws: RowExplosionError.self) {
+            try explosion.rows(of: Self.record(#"{"configs":[{"inputs":[{"x":1}]}]}"#))
+        }
+        #expect(error.description == "explode configs[*].inputs{}: 'configs[0].inputs' is an array, not an object")
+    }
+
+    @Test func aRepeatCountOfZeroGivesNoRowsAndABadOneRejectsTheRecordNamingThePath() throws {
+        var explosion = try Self.explosion("inputs{}")
+        explosion.repetition = ExplodeRepetition(count: try #require(FieldPath("strings.count")), name: "n")
+        #expect(try explosion.rows(of: Self.record(#"{"inputs":{"1":{"strings":{"count":0}}}}"#)).isEmpty)
+        #expect(try explosion.rows(of: Self.record(#"{"inputs":{"1":{"strings":{"count":2.0}}}}"#)).count == 2)
+        let cases = [
+            #"{"inputs":{"1":{"strings":{}}}}"#: "'strings.count' of 'inputs.1' is missing",
+            #"{"inputs":{"1":{"strings":{"count":null}}}}"#: "'strings.count' of 'inputs.1' is null",
+            #"{"inputs":{"7":{"strings":{"count":"2"}}}}"#: "'strings.count' of 'inputs.7' is a string (\"2\")",
+            #"{"inputs":{"1":{"strings":{"count":-1}}}}"#: "'strings.count' of 'inputs.1' is a number (-1)",
+            #"{"inputs":{"1":{"strings":{"count":1.5}}}}"#: "'strings.count' of 'inputs.1' is a number (1.5)",
+        ]
+        for (text, expected) in cases {
+            let error = try #require(throws: RowExplosionError.self) { try explosion.rows(of: Self.record(text)) }
+            #expect(error.description == "repeat: count \(expected), not a whole number of 0 or more", "\(text)")
+        }
+    }
+
+    @Test func objectLevelsParseAndParentKeysFollowThem() throws {
+        let path = try #require(ExplodePath("a.configs[*].inputs{}"))
+        #expect(path.description == "a.configs[*].inputs{}")
+        #expect(path.kinds == [.array, .entries])
+        #expect(ExplodePath("inputs{}.strings")?.description == "inputs{}.strings[*]")
+        for bad in ["inputs{}x", "inputs{}.", "{}", "in{puts", "inputs{}{}"] {
+            #expect(ExplodePath(bad) == nil, "\(bad)")
+        }
+        let nested = try #require(ExplodePath("inputs{}.strings"))
+        #expect(try ParentKeyField.resolving(from: "inputs{}.id", as: "input_id", in: nested).level == 1)
     }
 }

@@ -4,8 +4,9 @@ import Foundation
 extension ConfigParser {
     static let outputKeys = [
         "name", "destination", "write", "primary_key", "transforms", "explode", "parent_key", "index_as",
-        "replace_children",
+        "key_as", "repeat", "number_as", "replace_children",
     ]
+    static let repeatKeys = ["count", "as"]
     static let parentKeyKeys = ["from", "as"]
 
     /// Parses `outputs:` for `pipeline`, whose other keys are already parsed, and refuses
@@ -78,7 +79,8 @@ extension ConfigParser {
             guard let path = ExplodePath(text) else {
                 throw failure(
                     .invalidValue, explodeField,
-                    "'\(text)' is not an array path; write jobs, or jobs[*].parts for the parts of every job")
+                    "'\(text)' is not an array path; write jobs, jobs[*].parts for the parts of every job, or "
+                        + "inputs{} for the entries of an object")
             }
             output.explode = path
             guard output.primaryKey != nil else {
@@ -110,11 +112,24 @@ extension ConfigParser {
             }
         }
         if let indexField = fields.optional("index_as") {
-            guard output.explode != nil else {
+            guard let explode = output.explode else {
                 throw failure(.invalidValue, indexField, "needs explode: only exploded rows have a position")
             }
-            output.indexAs = try string(indexField)
+            if case .sequence = indexField.node {
+                let names = try strings(indexField).map(\.value)
+                guard names.count == explode.depth else {
+                    throw failure(
+                        .invalidValue, indexField,
+                        "lists \(names.count) field(s) for explode \(explode), which has \(explode.depth) level(s): "
+                            + "give one name per level, outermost first, or one name for the innermost")
+                }
+                output.outerIndexesAs = Array(names.dropLast())
+                output.indexAs = names.last
+            } else {
+                output.indexAs = try string(indexField)
+            }
         }
+        try explosionExtras(fields, into: &output)
         if let replaceField = fields.optional("replace_children") {
             output.replaceChildren = try boolean(replaceField)
             if output.replaceChildren && output.explode == nil {
@@ -127,6 +142,37 @@ extension ConfigParser {
             }
         }
         return output
+    }
+
+    /// `key_as`, `repeat` and `number_as`, which all need `explode:` (docs/fan-out.md).
+    private func explosionExtras(_ fields: Fields, into output: inout OutputConfig) throws {
+        let explode = output.explode
+        if let keyField = fields.optional("key_as") {
+            guard explode?.kinds.last == .entries else {
+                throw failure(
+                    .invalidValue, keyField,
+                    "needs an explode path ending in an object's entries (inputs{}), whose keys it receives")
+            }
+            output.keyAs = try string(keyField)
+        }
+        if let repeatField = fields.optional("repeat") {
+            guard explode != nil else {
+                throw failure(.invalidValue, repeatField, "needs explode: it repeats each exploded element")
+            }
+            let parts = try mapping(repeatField, allowed: Self.repeatKeys)
+            let countField = try required(parts, "count")
+            let countText = try string(countField)
+            guard let count = FieldPath(countText) else {
+                throw failure(.invalidValue, countField, "'\(countText)' is not a field path of the element")
+            }
+            output.repetition = ExplodeRepetition(count: count, name: try string(required(parts, "as")))
+        }
+        if let numberField = fields.optional("number_as") {
+            guard explode != nil else {
+                throw failure(.invalidValue, numberField, "needs explode: it numbers a record's exploded rows")
+            }
+            output.numberAs = try string(numberField)
+        }
     }
 
     /// A `transforms:` list, compiled here so that every command (`ferry check` above all)

@@ -17,8 +17,16 @@ public struct OutputConfig: Sendable, Equatable {
     public var explode: ExplodePath?
     /// Parents' values copied into each row.
     public var parentKeys: [ParentKeyField]
-    /// A field to receive the row's 0-based position in its array, when set.
+    /// A field to receive the row's 0-based position in its (innermost) array, when set.
     public var indexAs: String?
+    /// Fields to receive the 0-based positions in the outer levels, outermost first (`index_as` as a list).
+    public var outerIndexesAs: [String] = []
+    /// A field to receive the entry key of an innermost object level (`key_as`).
+    public var keyAs: String?
+    /// One row per 1…count of each element (`repeat`).
+    public var repetition: ExplodeRepetition?
+    /// A field to receive the row's 1-based number among its record's rows (`number_as`).
+    public var numberAs: String?
     /// Delete the rows of the parents in the batch that are no longer present (replace-children).
     public var replaceChildren: Bool
     /// Where the output is written.

@@ -29,22 +29,20 @@ public struct OutputPlan {
     ///   - destination: The connection its rows go to.
     ///   - destinationStream: The stream (table) within it.
     ///   - primaryKey: The rows' key fields.
-    ///   - explode: The array path the rows come from; nil for the record itself.
-    ///   - parentKeys: Parents' values copied into each row.
-    ///   - indexAs: The field for a row's position, if any.
+    ///   - explosion: How rows are cut out of a source record (none: the record is the row).
     ///   - transform: The output's transforms, if any.
     ///   - replaceChildren: Whether vanished rows are deleted.
     ///   - site: The site, which qualifies the ID-map scope.
-    public init(
+    init(
         name: String, destination: PluginConnection, destinationStream: String, primaryKey: [String],
-        explode: ExplodePath? = nil, parentKeys: [ParentKeyField] = [], indexAs: String? = nil,
-        transform: RecordTransform? = nil, replaceChildren: Bool = false, site: String = ""
+        explosion: RowExplosion = RowExplosion(), transform: RecordTransform? = nil, replaceChildren: Bool = false,
+        site: String = ""
     ) {
         self.name = name
         self.destination = destination
         self.destinationStream = destinationStream
         self.primaryKey = primaryKey
-        explosion = RowExplosion(explode: explode, parentKeys: parentKeys, indexAs: indexAs)
+        self.explosion = explosion
         self.transform = transform
         self.replaceChildren = replaceChildren
         idMapScopeName = "\(destination.connectionName)/\(destinationStream)"

@@ -231,7 +231,9 @@ final class VCOMSimulator: Sendable {
             [
                 "id": .string("Id\(10_000 + number(plant)).\(index)"), "name": .string("WR \(index)"),
                 "serial": index == plant.inverters && plant.inverters > 1 ? nil : .string("SN\(plant.key)\(index)"),
-                "model": "STP 25000TL-30", "vendor": "SMA", "scaleFactor": 1, "firmware": "4.01",
+                // Models differ within a plant, so each inverter's own detail must be the one read.
+                "model": .string(index % 2 == 1 ? "STP 25000TL-30" : "STP 110-60 CORE2"), "vendor": "SMA",
+                "scaleFactor": 1, "firmware": "4.01",
             ]
         }
     }

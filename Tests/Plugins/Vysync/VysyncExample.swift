@@ -119,7 +119,31 @@ struct VysyncExample {
             let serial = inverter["serial"]?.stringValue ?? inverter["id"]?.stringValue ?? "?"
             expected[serial] = 11102
         }
+        for name in strings(of: plant) { expected[name] = 12404 }
         return expected
+    }
+
+    /// The PV strings of a plant's simulated technical data: per inverter, MPPT inputs 9 then
+    /// 10 (numeric order), two strings each, numbered over the plant.
+    static func strings(of plant: VCOMSimulator.Plant) -> [String] {
+        var names: [String] = []
+        for inverter in 1...plant.inverters {
+            for mppt in [9, 10] {
+                for string in 1...2 {
+                    let slot = names.count + 1
+                    names.append(
+                        "STRING-\(slot < 10 ? "0" : "")\(slot)-WR\(inverter)-MPPT-\(mppt).\(string)-\(plant.key)")
+                }
+            }
+        }
+        return names
+    }
+
+    /// The VCOM requests one run makes: the two system lists and the open tickets, four per
+    /// plant (detail, technical data twice, inverter list) and one per inverter (its detail).
+    func vcomRequestsPerRun(plants: Int? = nil) -> Int {
+        let plants = vcom.plants.prefix(plants ?? vcom.plants.count)
+        return 3 + 4 * plants.count + plants.reduce(0) { $0 + $1.inverters }
     }
 
     /// What is wrong in Yuman: a plant (of the first `plants`) without exactly one site, a site

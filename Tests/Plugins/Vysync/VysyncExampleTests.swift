@@ -10,8 +10,11 @@ import Testing
 /// point of the first run never leaves a duplicate object in Yuman once a rerun finishes.
 @Suite struct VysyncExampleTests {
     @Test func theFirstRunCreatesEverythingLinkedByYumansIdsAndARerunCreatesNothing() throws {
-        // Yuman answers one request in 9 with 429 (a quota other tools share).
-        let example = try VysyncExample(vcom: VCOMSimulator(plants: 6), yuman: YumanSimulator(throttleEvery: 9))
+        // Yuman answers one request in 9 with 429 (a quota other tools share). The 40-odd PV
+        // strings would take the example's 55-a-minute Yuman budget past a minute: opened wide.
+        let example = try VysyncExample(
+            vcom: VCOMSimulator(plants: 6), yuman: YumanSimulator(perMinute: 1000, throttleEvery: 9),
+            yumanPerMinute: 1000)
         for outcome in try example.importMappings() {
             #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
         }
@@ -34,6 +37,29 @@ import Testing
         #expect(site.fields["address"] == "4 rue du Soleil, 69004 Lyon")
         #expect(site.fields["fields"]?.arrayValue?.last?["value"] == "14/05/2021")
         #expect(site.fields["fields"]?.arrayValue?.first?["value"] == "PV004")
+        // PV002 has three inverters, each with MPPT inputs "10" and "9" of two strings: twelve
+        // strings, MPPT 9 first, numbered over the plant, linked to its site.
+        let pv002 = try #require(example.yuman.objects("sites").first { $0.fields["code"] == "PV002" })
+        let strings = example.yuman.objects("materials").filter { $0.fields["category_id"]?.intValue == 12404 }
+        #expect(
+            strings.filter { $0.fields["site_id"].map(YumanSimulator.text) == String(pv002.id) }
+                .compactMap { $0.fields["name"]?.stringValue }.sorted() == [
+                    "STRING-01-WR1-MPPT-9.1-PV002", "STRING-02-WR1-MPPT-9.2-PV002", "STRING-03-WR1-MPPT-10.1-PV002",
+                    "STRING-04-WR1-MPPT-10.2-PV002", "STRING-05-WR2-MPPT-9.1-PV002", "STRING-06-WR2-MPPT-9.2-PV002",
+                    "STRING-07-WR2-MPPT-10.1-PV002", "STRING-08-WR2-MPPT-10.2-PV002", "STRING-09-WR3-MPPT-9.1-PV002",
+                    "STRING-10-WR3-MPPT-9.2-PV002", "STRING-11-WR3-MPPT-10.1-PV002", "STRING-12-WR3-MPPT-10.2-PV002",
+                ])
+        #expect(strings.allSatisfy { $0.fields["serial_number"] == $0.fields["name"] }, "\(strings)")
+        // Each inverter carries the vendor and model of its own detail (/inverters/{id}).
+        let inverters = example.yuman.objects("materials").filter { $0.fields["category_id"]?.intValue == 11102 }
+            .filter { $0.fields["site_id"].map(YumanSimulator.text) == String(pv002.id) }
+        #expect(
+            inverters.map {
+                "\($0.fields["serial_number"]?.stringValue ?? "?") \($0.fields["brand"]?.stringValue ?? "?") \($0.fields["model"]?.stringValue ?? "?")"
+            }
+            .sorted() == [
+                "Id10002.3 SMA STP 25000TL-30", "SNPV0021 SMA STP 25000TL-30", "SNPV0022 SMA STP 110-60 CORE2",
+            ])
         // No secret reached the output.
         for secret in [VCOMSimulator.password, VCOMSimulator.apiKey, YumanSimulator.token] {
             #expect(!(first.stdout + first.stderr).contains(secret))
@@ -52,19 +78,21 @@ import Testing
         // own budget (90 a real minute) would let them all go at once, so only by following
         // the headers (Remaining, then a pause until Reset) can it keep every window to 20.
         let vcom = VCOMSimulator(plants: 8, perMinute: 20, minuteLength: 3)
-        let example = try VysyncExample(vcom: vcom, yuman: YumanSimulator(perMinute: 1000), clientPerMinute: 90)
+        let example = try VysyncExample(
+            vcom: vcom, yuman: YumanSimulator(perMinute: 1000), clientPerMinute: 90, yumanPerMinute: 1000)
         _ = try example.importMappings()
         let first = try example.ferry()
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         #expect(try example.problems().isEmpty)
-        // Two lists (systems twice), four details per plant, and the open tickets.
-        #expect(vcom.served.count == 2 + 4 * 8 + 1)
+        // Two lists (systems twice), four details per plant, one per inverter (17), and the open tickets.
+        #expect(vcom.served.count == 2 + 4 * 8 + 17 + 1)
+        #expect(example.vcomRequestsPerRun() == 52)
         // The first window was used to its limit and not past it; VCOM refused nothing.
         #expect(vcom.busiestMinute == 20, "\(vcom.busiestMinute)")
         #expect(vcom.refusals.isEmpty, "\(vcom.refusals)")
     }
 
-    @Test func fiftyPlantsCostADayTwoPercentOfTheVCOMTier() throws {
+    @Test func fiftyPlantsCostADayThreePercentOfTheVCOMTier() throws {
         // 50 plants on the "API 10.000" tier, with simulated minutes of 1 s (and Ferry's own
         // per-minute budgets opened wide) so that the day's runs take seconds, not minutes.
         let vcom = VCOMSimulator(plants: 50, minuteLength: 1)
@@ -76,15 +104,17 @@ import Testing
             #expect(outcome.status == 0, "run \(run): \(outcome.stdout)\(outcome.stderr)")
         }
         #expect(try example.problems().isEmpty)
-        // Two runs: 2 + 4 per plant and the open tickets each, every one within its minute and none refused.
-        #expect(vcom.served.count == 2 * 203)
+        // Two runs: 2 + 4 per plant + 1 per inverter (101) and the open tickets each, every one
+        // within its minute and none refused.
+        #expect(vcom.served.count == 2 * 304)
+        #expect(example.vcomRequestsPerRun() == 304)
         #expect(vcom.busiestMinute <= 90, "\(vcom.busiestMinute)")
         #expect(vcom.refusals.isEmpty, "\(vcom.refusals)")
         // Ferry's own count of the day, kept in the state database for the next run.
         let budget = try example.sandbox.sql(
             "state.db", "SELECT value FROM kv WHERE scope = 'http.budget' AND key = 'vcom'")
         let dayUsed = try JSONParser().parse(Array((budget.first ?? "{}").utf8))["day_used"]?.intValue
-        #expect(dayUsed == 406, "\(budget)")
+        #expect(dayUsed == 608, "\(budget)")
     }
 
     @Test func a429FromVCOMIsWaitedOutUntilItsReset() throws {
@@ -101,7 +131,7 @@ import Testing
         #expect(vcom.refusals.count == 1, "\(vcom.refusals)")
         #expect(vcom.refusals.first?.hasPrefix("429 GET /systems") == true, "\(vcom.refusals)")
         #expect((vcom.served.first?.at ?? 0) >= started + 1, "\(started) \(vcom.served.first?.at ?? 0)")
-        #expect(vcom.served.count == 2 + 4 * 2 + 1)
+        #expect(vcom.served.count == 2 + 4 * 2 + 5 + 1)
     }
 
     @Test func theDailyBudgetStopsTheRunBeforeVCOMRefuses() throws {
@@ -126,13 +156,14 @@ import Testing
 
     @Test func aKillAtARandomPointOfTheFirstRunNeverCreatesADuplicateInYuman() throws {
         // VCOM has no paging, so each pipeline reads one batch: the sites pipeline writes it
-        // once, the equipment pipeline in four outputs (three points between them).
+        // once, the equipment pipeline in five outputs (four points between them).
         for iteration in 1...8 {
             let point =
                 Bool.random()
-                ? "after_write:kill:\(Int.random(in: 1...2))" : "between_outputs:kill:\(Int.random(in: 1...3))"
+                ? "after_write:kill:\(Int.random(in: 1...2))" : "between_outputs:kill:\(Int.random(in: 1...4))"
             let example = try VysyncExample(
-                vcom: VCOMSimulator(plants: 4), yuman: YumanSimulator(perMinute: 1000, throttleEvery: 13))
+                vcom: VCOMSimulator(plants: 4), yuman: YumanSimulator(perMinute: 1000, throttleEvery: 13),
+                yumanPerMinute: 1000)
             _ = try example.importMappings()
             let killed = try example.ferry(environment: ["FERRY_FAILPOINTS": point])
             #expect(killed.status == -SIGKILL, "iteration \(iteration), \(point): \(killed.stdout)\(killed.stderr)")
@@ -146,7 +177,8 @@ import Testing
     }
 
     @Test func createsWhoseAnswerWasLostAreFoundAgainNotMadeTwice() throws {
-        let example = try VysyncExample(vcom: VCOMSimulator(plants: 3))
+        let example = try VysyncExample(
+            vcom: VCOMSimulator(plants: 3), yuman: YumanSimulator(perMinute: 1000), yumanPerMinute: 1000)
         _ = try example.importMappings()
         // Yuman stores the first two sites but their answers are lost (502): Ferry cannot know
         // their ids, and a POST is never retried after a 5xx; the batch fails with its intents kept.
@@ -167,7 +199,8 @@ import Testing
 
     @Test func aSystemWithoutAClientMappingIsADeadLetterNamingIt() throws {
         let example = try VysyncExample(
-            vcom: VCOMSimulator(plants: 13), yuman: YumanSimulator(perMinute: 1000), mapEveryPlant: false)
+            vcom: VCOMSimulator(plants: 13), yuman: YumanSimulator(perMinute: 1000), yumanPerMinute: 1000,
+            mapEveryPlant: false)
         _ = try example.importMappings()
         let run = try example.ferry()
         // PV013 is in no line of site_clients.csv: its site and equipment wait, the rest land.

@@ -275,8 +275,12 @@ import Testing
         let served = vcom.served.count
         let run = try flow.example.ferry()
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        // Per ticket a status and a comment; a list of tickets; the systems reads of the run.
-        #expect(vcom.served.count - served == 2 + 4 * 4 + 1 + 4 * 2, "\(vcom.served.dropFirst(served).map(\.request))")
+        // The systems reads of the run (with one detail per inverter, 8) and the list of tickets;
+        // per ticket a status and a comment.
+        #expect(flow.example.vcomRequestsPerRun() == 2 + 4 * 4 + 8 + 1)
+        #expect(
+            vcom.served.count - served == flow.example.vcomRequestsPerRun() + 4 * 2,
+            "\(vcom.served.dropFirst(served).map(\.request))")
         #expect(vcom.busiestMinute <= 20, "\(vcom.busiestMinute)")
         #expect(vcom.refusals.isEmpty, "\(vcom.refusals)")
         let budget = try flow.example.sandbox.sql(
