@@ -128,7 +128,8 @@ struct APIFixture {
                 client, .post, "/v1/pipelines/a/runs", body: #"{"since": "2026-01-01", "full": true, "limit": 10}"#)
             #expect(accepted.status == 202)
             #expect((accepted.json["accepted"] as? [[String: String]])?.first?["pipeline"] == "a")
-            #expect(fixture.scheduler.waitForEvent { $0.startedKey == PipelineID(pipeline: "a") } != nil)
+            // Finished, not started: the scheduler notes the start before the backend takes the request.
+            #expect(fixture.scheduler.waitForEvent { $0.finishedKey == PipelineID(pipeline: "a") } != nil)
             let request = try #require(fixture.backend.requests.first)
             #expect(request.options.since == "2026-01-01" && request.options.fullRefresh && request.options.limit == 10)
             #expect(request.trigger == .api)
@@ -152,7 +153,7 @@ struct APIFixture {
             fixture.backend.holdRuns = false
             #expect(try await call(client, .post, "/v1/pipelines/b/runs", body: #"{"days_back": 3}"#).status == 202)
             let b = PipelineID(pipeline: "b")
-            #expect(fixture.scheduler.waitForEvent { $0.startedKey == b } != nil)
+            #expect(fixture.scheduler.waitForEvent { $0.finishedKey == b } != nil)
             let expected = String(
                 ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3 * 86_400)).prefix(10))
             #expect(fixture.backend.requests.first { $0.key == b }?.options.since == expected)
@@ -173,7 +174,7 @@ struct APIFixture {
             let accepted = try await call(
                 client, .post, "/v1/pipelines/a/runs", body: #"{"record_id": 4711, "record_ids": ["RO-9", 12]}"#)
             #expect(accepted.status == 202)
-            #expect(fixture.scheduler.waitForEvent { $0.startedKey == PipelineID(pipeline: "a") } != nil)
+            #expect(fixture.scheduler.waitForEvent { $0.finishedKey == PipelineID(pipeline: "a") } != nil)
             #expect(fixture.backend.requests.first?.options.recordIDs == ["4711", "RO-9", "12"])
         }
     }
