@@ -39,6 +39,18 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
     var requests: [RunRequest] { lock.withLock { executed } }
     var wasCancelled: Bool { lock.withLock { cancelled } }
 
+    /// The first request `matching` the backend was given, waiting for it up to `timeout`
+    /// seconds: the scheduler notes a run's start before it hands the backend the request.
+    func waitForRequest(timeout: TimeInterval = 30, _ matching: (RunRequest) -> Bool = { _ in true }) -> RunRequest? {
+        let deadline = Date().addingTimeInterval(timeout)
+        return lock.withLock {
+            while true {
+                if let found = executed.first(where: matching) { return found }
+                guard lock.wait(until: deadline) else { return executed.first(where: matching) }
+            }
+        }
+    }
+
     /// Lets one held run finish.
     func release() {
         lock.withLock {
@@ -53,6 +65,7 @@ final class FakeBackend: ServeBackend, @unchecked Sendable {
     func execute(_ request: RunRequest) -> RunResult {
         lock.withLock {
             executed.append(request)
+            lock.broadcast()
             if holdRuns {
                 while released == 0 && !cancelled { lock.wait() }
                 if released > 0 { released -= 1 }

@@ -128,9 +128,7 @@ struct APIFixture {
                 client, .post, "/v1/pipelines/a/runs", body: #"{"since": "2026-01-01", "full": true, "limit": 10}"#)
             #expect(accepted.status == 202)
             #expect((accepted.json["accepted"] as? [[String: String]])?.first?["pipeline"] == "a")
-            // Finished, not started: the scheduler notes the start before the backend takes the request.
-            #expect(fixture.scheduler.waitForEvent { $0.finishedKey == PipelineID(pipeline: "a") } != nil)
-            let request = try #require(fixture.backend.requests.first)
+            let request = try #require(fixture.backend.waitForRequest())
             #expect(request.options.since == "2026-01-01" && request.options.fullRefresh && request.options.limit == 10)
             #expect(request.trigger == .api)
             let busy = try await call(client, .post, "/v1/pipelines/a/runs")
@@ -153,10 +151,9 @@ struct APIFixture {
             fixture.backend.holdRuns = false
             #expect(try await call(client, .post, "/v1/pipelines/b/runs", body: #"{"days_back": 3}"#).status == 202)
             let b = PipelineID(pipeline: "b")
-            #expect(fixture.scheduler.waitForEvent { $0.finishedKey == b } != nil)
             let expected = String(
                 ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3 * 86_400)).prefix(10))
-            #expect(fixture.backend.requests.first { $0.key == b }?.options.since == expected)
+            #expect(fixture.backend.waitForRequest { $0.key == b }?.options.since == expected)
         }
     }
 
@@ -174,8 +171,7 @@ struct APIFixture {
             let accepted = try await call(
                 client, .post, "/v1/pipelines/a/runs", body: #"{"record_id": 4711, "record_ids": ["RO-9", 12]}"#)
             #expect(accepted.status == 202)
-            #expect(fixture.scheduler.waitForEvent { $0.finishedKey == PipelineID(pipeline: "a") } != nil)
-            #expect(fixture.backend.requests.first?.options.recordIDs == ["4711", "RO-9", "12"])
+            #expect(fixture.backend.waitForRequest()?.options.recordIDs == ["4711", "RO-9", "12"])
         }
     }
 
