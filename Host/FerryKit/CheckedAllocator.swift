@@ -70,12 +70,4 @@ public enum CheckedAllocator {
         try? check.write(toFile: path, atomically: false, encoding: .utf8)
     }
 
-    /// `SIGSEGV` for 11, and so on; the number for a signal without a name here.
-    public static func name(ofSignal signal: Int32) -> String {
-        let names: [Int32: String] = [
-            SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGFPE: "SIGFPE",
-            SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGTRAP: "SIGTRAP",
-        ]
-        return names[signal] ?? "signal \(signal)"
-    }
 }

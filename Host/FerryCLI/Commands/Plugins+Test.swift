@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryCore
+import FerryEngine
 import FerryHTTP
 import FerryJSON
 import FerryKit
@@ -43,11 +44,8 @@ extension Plugins {
         @Option(help: "The crash kit's random seed (default: random; the report names it).")
         var seed: UInt64?
 
-        @Option(
-            help: ArgumentHelp(
-                "Only the checks of this role, for a plugin that has several: source, destination or transform.",
-                valueName: "role"))
-        var role: String?
+        @Option(help: ArgumentHelp("Only the checks of this role, for a plugin that has several.", valueName: "role"))
+        var role: PluginKind?
 
         @Flag(help: "Run the checks in this process with the usual allocator, not glibc's checking one.")
         var noMallocCheck = false
@@ -84,7 +82,7 @@ extension Plugins {
             kit.onCheck = { CheckedAllocator.note(check: $0) }
             let recording = try replay.map(openRecording)
             kit.makeHTTP = recording?.makeHTTP
-            kit.role = try role.map(Self.capability)
+            kit.role = role?.capability
             var results = kit.run(plugin)
             results.forEach { print($0.line) }
             if plugin.capabilities.contains(.source), kit.role?.contains(.source) ?? true, crashRounds > 0,
@@ -111,7 +109,7 @@ extension Plugins {
             guard let signal = outcome.signal else { throw ExitCode(outcome.status ?? ExitStatus.failure) }
             let check = outcome.lastCheck ?? "load"
             print(
-                "FAIL  \(check): the checks died of \(CheckedAllocator.name(ofSignal: signal)) under glibc's checking "
+                "FAIL  \(check): the checks died of \(SignalName.of(signal)) under glibc's checking "
                     + "allocator: the plugin corrupted the heap or memory (a write past a block, a double free, a free "
                     + "of memory it did not allocate) or crashed; glibc's message, if any, is above")
             print("\(URL(fileURLWithPath: path).lastPathComponent): the checks stopped in '\(check)'.")
@@ -135,17 +133,6 @@ extension Plugins {
 
         /// The recording `--replay` names: an HTTP service answering from it for the checks, and
         /// what the crash kit's `ferry run`s need to answer from it too.
-        private static func capability(_ role: String) throws -> PluginCapabilities {
-            switch role {
-            case "source": return .source
-            case "destination": return .destination
-            case "transform": return .transform
-            default:
-                printError("--role must be source, destination or transform, got '\(role)'")
-                throw ExitCode(ExitStatus.usage)
-            }
-        }
-
         private func openRecording(_ folder: String) throws -> (
             makeHTTP: ConformanceKit.HTTPFactory, crashKit: CrashKit.Replay
         ) {

@@ -1,8 +1,19 @@
 import ArgumentParser
+import FerryLoader
 
-/// What a scaffolded plugin does: one role per project.
+/// A plugin's role: what a scaffolded project does (one per project), or which checks
+/// `ferry plugins test --role` runs.
 enum PluginKind: String, CaseIterable, ExpressibleByArgument {
     case source, destination, transform
+
+    /// The capability the loader reads for this role.
+    var capability: PluginCapabilities {
+        switch self {
+        case .source: .source
+        case .destination: .destination
+        case .transform: .transform
+        }
+    }
 
     /// The descriptor's capability bits, as the C header spells them.
     var capabilityMacro: String {

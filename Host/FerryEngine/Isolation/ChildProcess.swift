@@ -141,8 +141,9 @@ final class ChildProcess {
 }
 
 /// The conventional names of the signals a crashing or killed process dies of.
-enum SignalName {
-    static func of(_ signal: Int32) -> String {
+public enum SignalName {
+    /// `SIGSEGV` for 11, and so on; `signal N` for one without a name here.
+    public static func of(_ signal: Int32) -> String {
         let names: [Int32: String] = [
             SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGFPE: "SIGFPE",
             SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGINT: "SIGINT", SIGPIPE: "SIGPIPE", SIGTRAP: "SIGTRAP",
