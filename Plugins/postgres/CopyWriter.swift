@@ -27,6 +27,8 @@ struct CopyWriter {
     private var columns: [String] = []
     private var jsonColumns: [Bool] = []
     private var data: [UInt8] = []
+    /// One value's unescaped text, reused from value to value.
+    private var text: [UInt8] = []
     private var indexes: [Int] = []
     private var keysInRun: Set<[UInt8]> = []
 
@@ -58,7 +60,7 @@ struct CopyWriter {
         }
         for (position, member) in members.enumerated() {
             if position > 0 { data.append(UInt8(ascii: "\t")) }
-            Self.append(member.value, asJSON: jsonColumns[position], to: &data)
+            append(member.value, asJSON: jsonColumns[position])
         }
         data.append(UInt8(ascii: "\n"))
         indexes.append(index)
@@ -77,26 +79,13 @@ struct CopyWriter {
         return Run(columns: columns, data: data, indexes: indexes)
     }
 
-    /// One value in COPY's text format: `\N` for null; JSON text for json/jsonb columns and
-    /// for objects and arrays, else the scalar's text; backslash, tab, newline and carriage
-    /// return escaped (NUL and non-finite numbers were refused by `RowWriter.validate`).
-    static func append(_ value: JSONValue, asJSON: Bool, to data: inout [UInt8]) {
-        switch value {
-        case .null:
-            data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
-        case .string(var text) where !asJSON:
-            text.withUTF8 { escape($0, into: &data) }
-        case .int(let integer) where !asJSON:
-            data.append(contentsOf: String(integer).utf8)
-        case .double(let double) where !asJSON:
-            data.append(contentsOf: double.description.utf8)
-        case .bool(let flag) where !asJSON:
-            data.append(contentsOf: (flag ? "true" : "false").utf8)
-        default:
-            var json: [UInt8] = []
-            JSONWriter().write(value, into: &json)
-            json.withUnsafeBufferPointer { escape($0, into: &data) }
-        }
+    /// One value in COPY's text format: `\N` for null, else its column text
+    /// (`RowWriter.columnText`) with backslash, tab, newline and carriage return escaped.
+    mutating func append(_ value: JSONValue, asJSON: Bool) {
+        guard !value.isNull else { return data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")]) }
+        text.removeAll(keepingCapacity: true)
+        RowWriter.columnText(of: value, asJSON: asJSON, into: &text)
+        text.withUnsafeBufferPointer { Self.escape($0, into: &data) }
     }
 
     private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into data: inout [UInt8]) {

@@ -173,26 +173,23 @@ struct RowWriter {
         }
     }
 
-    /// Appends one value as a text parameter: JSON text for json/jsonb columns
-    /// and for objects and arrays, else the scalar's text; null is SQL NULL.
+    /// Appends one value as a text parameter (see ``columnText(of:asJSON:into:)``); null is SQL NULL.
     static func encode(_ value: JSONValue, asJSON: Bool, into parameters: inout ParameterBuffer) throws {
+        guard !value.isNull else { return parameters.appendNull() }
+        try validate(value)
+        parameters.append { columnText(of: value, asJSON: asJSON, into: &$0) }
+    }
+
+    /// A non-null value's text as a column takes it, as parameters and COPY rows both send it:
+    /// JSON text for json/jsonb columns and for objects and arrays, else the scalar's text.
+    /// `validate` has refused NUL in text and non-finite numbers.
+    static func columnText(of value: JSONValue, asJSON: Bool, into bytes: inout [UInt8]) {
         switch value {
-        case .null:
-            parameters.appendNull()
-        case .string(let text) where !asJSON:
-            guard !text.utf8.contains(0) else {
-                throw PluginError.invalid("a string holds NUL, which PostgreSQL text cannot store")
-            }
-            parameters.append(text)
-        case .int(let integer) where !asJSON:
-            parameters.append(String(integer))
-        case .double(let double) where !asJSON:
-            guard double.isFinite else { throw PluginError.invalid("a number is not finite") }
-            parameters.append(double.description)
-        case .bool(let flag) where !asJSON:
-            parameters.append(flag ? "true" : "false")
-        default:
-            parameters.append { JSONWriter().write(value, into: &$0) }
+        case .string(var text) where !asJSON: text.withUTF8 { bytes.append(contentsOf: $0) }
+        case .int(let integer) where !asJSON: bytes.append(contentsOf: String(integer).utf8)
+        case .double(let double) where !asJSON: bytes.append(contentsOf: double.description.utf8)
+        case .bool(let flag) where !asJSON: bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+        default: JSONWriter().write(value, into: &bytes)
         }
     }
 }
