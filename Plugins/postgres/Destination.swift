@@ -286,11 +286,11 @@ final class PostgresDestination {
 
     /// Starts the COPY of a run: straight into the table when `copiesDirectly` allows,
     /// else into the staging table of its columns.
-    private func beginCopy(of columns: [String], into table: TableSchema, operation: WriteOperation) throws
-        -> OpenCopy
-    {
+    private func beginCopy(
+        of columns: [String], into table: TableSchema, operation: WriteOperation, direct: Bool = true
+    ) throws -> OpenCopy {
         let list = columns.map(quote).joined(separator: ", ")
-        if try copiesDirectly(into: table.name, operation: operation) {
+        if try direct && copiesDirectly(into: table.name, operation: operation) {
             try client.execute("SAVEPOINT ferry_copy")
             try client.beginCopy("COPY \(table.name.sql) (\(list)) FROM STDIN")
             return OpenCopy(staging: nil)
@@ -324,12 +324,14 @@ final class PostgresDestination {
             return
         } catch let error as PostgresError where !error.isConnectionFailure {
             try client.execute("ROLLBACK TO SAVEPOINT ferry_copy; RELEASE SAVEPOINT ferry_copy")
-            directCopies[table.name] = false
+            // Only a key met (unique or exclusion) says the table holds these rows; a refused
+            // value fails the staged attempt too and is rejected record by record.
+            if error.sqlState == "23505" || error.sqlState == "23P01" { directCopies[table.name] = false }
             host.log(
                 .debug, "A direct COPY met a row it could not insert; merging through a staging table.",
                 ["table": .string(table.name.description), "sqlstate": .string(error.sqlState ?? "")])
         }
-        copy = try beginCopy(of: run.columns, into: table, operation: operation)
+        copy = try beginCopy(of: run.columns, into: table, operation: operation, direct: false)
         let resent = run.data.withUnsafeBufferPointer { client.sendCopyData($0) }
         try mergeStaged(
             run, copy: copy, sent: resent, into: table, operation: operation, target: target, constraint: constraint)

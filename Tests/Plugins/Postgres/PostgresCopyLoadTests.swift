@@ -111,7 +111,7 @@ import Testing
         let db = try PostgresScratch()
         try db.query(
             """
-            CREATE TABLE items (id integer PRIMARY KEY, name text);
+            CREATE TABLE items (id integer PRIMARY KEY, name text, n integer);
             CREATE TABLE seen (id integer, statement text);
             CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN INSERT INTO \(db.schema).seen VALUES (NEW.id, split_part(current_query(), ' ', 1)); RETURN NEW; END $$;
@@ -124,6 +124,12 @@ import Testing
                 records: ids.map { ["id": .int($0), "name": .string(name)] }
             ).accepted
         }
+        // A refused value is not a key met: it is rejected alone, and COPY goes on straight in.
+        let refused = try destination.write(
+            WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"], batchID: "0"),
+            lines: [#"{"id":31,"name":"ok"}"#, #"{"id":32,"name":"bad","n":"x"}"#])
+        #expect(refused.accepted == 1 && refused.rejectedIndexes == [1], "\(refused)")
+        try db.query("DELETE FROM items; DELETE FROM seen")
         #expect(try upsert("1", 1...10, name: "first") == 10)
         #expect(try db.query("SELECT DISTINCT statement FROM seen") == [["COPY"]])
         #expect(try upsert("2", 6...15, name: "second") == 10)
