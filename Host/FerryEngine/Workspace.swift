@@ -247,6 +247,9 @@ public final class Workspace {
                 settings: settings, connection: try openConnection(readFrom.connection),
                 stream: readFrom.stream, keyFields: primaryKey)
         }
+        plan.idMapMirrors = try config.idMapMirrors.filter(\.enabled).map {
+            IDMapMirror(config: $0, table: try openConnection($0.table.connection), store: store, site: site)
+        }
         return plan
     }
 

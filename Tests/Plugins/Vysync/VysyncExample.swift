@@ -21,6 +21,8 @@ struct VysyncExample {
     let sandbox: Sandbox
     /// The VCOM tier the run is told about (`VCOM_PER_MINUTE`, `VCOM_PER_DAY`).
     let tier: [String: String]
+    /// The Supabase variables (`VysyncSupabase.variables`); by default the mapping tables are off.
+    var supabase: [String: String] = ["SUPABASE_MAPPING_TABLES": "false"]
 
     /// - Parameters:
     ///   - clientPerMinute: Ferry's own per-minute budget for VCOM (per real minute), default
@@ -76,7 +78,7 @@ struct VysyncExample {
 
     /// The variables `ferry.yaml` reads: the simulators' URLs and credentials.
     private func variables(_ environment: [String: String]) -> [String: String] {
-        var variables = tier
+        var variables = tier.merging(supabase, uniquingKeysWith: { $1 })
         variables["VCOM_URL"] = servers[0].url
         variables["YUMAN_URL"] = servers[1].url
         variables["VCOM_API_KEY"] = VCOMSimulator.apiKey
