@@ -28,6 +28,10 @@ public struct ConflictSettings: Sendable, Equatable {
     public var defaultPolicy: FieldPolicy
     /// The field holding each record's last change time, for `newest_wins`.
     public var timestampField: String?
+    /// The destination records' field holding the id the destination assigned (`id`): records
+    /// are then matched through the ID map (the id filed under the record's key) rather than
+    /// by primary key, for an API whose objects do not carry the source's key.
+    public var destinationIDField: String?
 
     /// Creates settings.
     ///

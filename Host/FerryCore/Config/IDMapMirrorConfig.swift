@@ -54,14 +54,8 @@ public struct IDMapMirrorConfig: Sendable, Equatable {
         fields: JSONObject = [:], importMode: ImportMode = .firstRun, export: Bool = true, enabled: Bool = true,
         location: SourceLocation = .unknown
     ) {
-        self.scope = scope
-        self.table = table
-        self.sourceField = sourceField
-        self.destinationField = destinationField
-        self.fields = fields
-        self.importMode = importMode
-        self.export = export
-        self.enabled = enabled
-        self.location = location
+        self.scope = scope; self.table = table
+        self.sourceField = sourceField; self.destinationField = destinationField; self.fields = fields
+        self.importMode = importMode; self.export = export; self.enabled = enabled; self.location = location
     }
 }

@@ -1,4 +1,5 @@
 import FerryCore
+import Logging
 
 /// The run's part in `id_map_mirrors:` (IDMapMirror.swift): before the first batch, tables due
 /// for an import fill their scopes and every table catches up with its scope (pairs a command
@@ -9,23 +10,19 @@ extension PipelineRunner {
         for mirror in plan.idMapMirrors {
             if importing {
                 let imported = try withRetries("id_map_mirror import") { try mirror.importIfDue() }
-                if imported > 0 {
-                    logger.info(
-                        "ID mappings imported from their table.",
-                        metadata: [
-                            "scope": "\(mirror.config.scope)", "table": "\(mirror.tableName)", "pairs": "\(imported)",
-                        ])
-                }
+                note("ID mappings imported from their table.", imported, mirror)
             }
-            let written = try withRetries("id_map_mirror write") { try mirror.export() }
-            if written > 0 {
-                logger.info(
-                    "ID mappings written to their table.",
-                    metadata: [
-                        "scope": "\(mirror.config.scope)", "table": "\(mirror.tableName)", "pairs": "\(written)",
-                    ])
-            }
+            note(
+                "ID mappings written to their table.", try withRetries("id_map_mirror write") { try mirror.export() },
+                mirror)
         }
+    }
+
+    private func note(_ message: Logger.Message, _ pairs: Int, _ mirror: IDMapMirror) {
+        guard pairs > 0 else { return }
+        logger.info(
+            message,
+            metadata: ["scope": "\(mirror.config.scope)", "table": "\(mirror.tableName)", "pairs": "\(pairs)"])
     }
 
     /// After a run that stopped early: the batches it committed stand, so their pairs are

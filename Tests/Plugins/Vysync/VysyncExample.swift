@@ -77,7 +77,7 @@ struct VysyncExample {
     }
 
     /// The variables `ferry.yaml` reads: the simulators' URLs and credentials.
-    private func variables(_ environment: [String: String]) -> [String: String] {
+    func variables(_ environment: [String: String]) -> [String: String] {
         var variables = tier.merging(supabase, uniquingKeysWith: { $1 })
         variables["VCOM_URL"] = servers[0].url
         variables["YUMAN_URL"] = servers[1].url

@@ -112,10 +112,10 @@ struct VysyncMappingTablesTests {
 
     @Test func aFirstRunAdoptsTheSeedsTablesAndUpdatesWhatTheSeedCreated() throws {
         let (example, supabase) = try Self.example(plants: 2)
-        // The seed created PV001's site and SIM in Yuman and recorded them in its tables.
-        let site = example.yuman.add(
-            "sites",
-            ["name": "Old name", "code": "PV001", "client_id": .int(Int64(example.yuman.objects("clients")[0].id))])
+        // The seed created PV001's site and SIM in Yuman and recorded them in its tables; the
+        // site's client in Yuman is not the one the operator's mapping gives.
+        let other = try #require(example.yuman.objects("clients").first { $0.fields["code"] == "CLI-ALPES" }).id
+        let site = example.yuman.add("sites", ["name": "Old name", "code": "PV001", "client_id": .int(Int64(other))])
         let sim = example.yuman.add(
             "materials",
             ["name": "Carte SIM", "serial_number": "SIM-PV001", "category_id": 11382, "site_id": .int(Int64(site))])
@@ -127,10 +127,14 @@ struct VysyncMappingTablesTests {
             """)
         let run = try example.ferry()
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        // No second site or SIM for PV001: the seed's objects were updated in place.
+        // No second site or SIM for PV001: the seed's objects were updated in place (VCOM's name),
+        // but not its client, which is a conflict for the operator (the policies' test says more).
         let problems = try example.problems()
-        #expect(problems.isEmpty, "\(problems)")
+        #expect(problems == ["PV001: client_id \(other)"], "\(problems)")
         #expect(example.yuman.requests.contains("PATCH /sites/\(site)"), "\(example.yuman.requests)")
+        #expect(example.yuman.object("sites", id: site)?.fields["name"] == "Centrale 1")
+        #expect(
+            try example.sandbox.sql("state.db", "SELECT key || ' ' || field FROM conflicts") == ["\"PV001\" client_id"])
         #expect(try Self.idMap(example, "yuman/sites").contains("PV001|\(site)"))
         #expect(try Self.idMap(example, "yuman/sims").contains("SIM-PV001|\(sim)"))
         // A row of another kind is imported into its own kind's scope only.
