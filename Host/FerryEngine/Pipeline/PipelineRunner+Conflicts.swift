@@ -126,7 +126,11 @@ extension PipelineRunner {
         while let batch = try reader.next() {
             let lines = LineIndex(batch.records)
             for index in 0..<lines.count {
-                guard case .object(let record) = try parser.parse(lines.bytes(of: index)) else { continue }
+                guard case .object(var record) = try parser.parse(lines.bytes(of: index)) else { continue }
+                if let transform = twoWay.destinationTransform {
+                    guard let shaped = try transform.apply(record) else { continue }
+                    record = shaped
+                }
                 if let idField = twoWay.settings.destinationIDField {
                     switch record[idField] {
                     case .string(let id)?: records[id] = record

@@ -163,13 +163,7 @@ import Testing
 @Suite(.enabled(if: !PostgresTest.skipped, "FERRY_SKIP_POSTGRES=1 skips the PostgreSQL tests"))
 struct VysyncIgnoreSiteTests {
     @Test func aSiteFlaggedInSitesMappingIsSkippedByEveryPipelineUntilTheFlagIsCleared() throws {
-        var example = try VysyncExample(
-            vcom: VCOMSimulator(plants: 3), yuman: YumanSimulator(perMinute: 1000), yumanPerMinute: 1000)
-        let supabase = try VysyncSupabase(tripwire: example.tripwire)
-        example.supabase = supabase.variables
-        for outcome in try example.importMappings() {
-            #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
-        }
+        let (example, supabase) = try VysyncMappingTablesTests.example(plants: 3)
         // Someone flagged PV002 in the seed's table; it has an open urgent ticket.
         try supabase.scratch.db.query("INSERT INTO sites_mapping (vcom_system_key, ignore_site) VALUES ('PV002', true)")
         example.vcom.tickets.open(system: "PV002", designation: "Onduleur en défaut", priority: "urgent")
@@ -199,5 +193,40 @@ struct VysyncIgnoreSiteTests {
         #expect(
             try supabase.rows("SELECT yuman_site_id, ignore_site FROM sites_mapping WHERE vcom_system_key = 'PV002'")
                 == ["\(pv002.id)|f"])
+    }
+
+    /// The value of a site's custom field in Yuman.
+    static func custom(_ site: YumanSimulator.Object?, _ blueprint: Int64) -> JSONValue? {
+        site?.fields["fields"]?.arrayValue?.first { $0["blueprint_id"]?.intValue == blueprint }?["value"]
+    }
+
+    @Test func theProjectNumberFromSitesMappingIsFilledOnlyWhileYumansIsEmpty() throws {
+        let (example, supabase) = try VysyncMappingTablesTests.example(plants: 3)
+        try supabase.scratch.db.query(
+            "INSERT INTO sites_mapping (vcom_system_key, project_number_cp) VALUES ('PV001', 'CP-1001'), ('PV002', 'CP-1002')"
+        )
+        let first = try example.ferry()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(try example.problems().isEmpty)
+        let ids = try ["PV001", "PV002", "PV003"].map { try VysyncPoliciesTests.site(example, $0).id }
+        #expect(ids.map { Self.custom(example.yuman.object("sites", id: $0), 13582) } == ["CP-1001", "CP-1002", .null])
+
+        // In Yuman someone types PV001's number and clears PV002's; in the table both change.
+        for (id, value) in [(ids[0], JSONValue.string("CP-9999")), (ids[1], .null)] {
+            let fields = (example.yuman.object("sites", id: id)?.fields["fields"]?.arrayValue ?? []).map { field in
+                field["blueprint_id"]?.intValue == 13582 ? ["blueprint_id": 13582, "value": value] : field
+            }
+            example.yuman.edit("sites", id: id, ["fields": .array(fields)])
+        }
+        try supabase.scratch.db.query(
+            """
+            UPDATE sites_mapping SET project_number_cp = 'CP-2001' WHERE vcom_system_key = 'PV001';
+            UPDATE sites_mapping SET project_number_cp = 'CP-2002' WHERE vcom_system_key = 'PV002';
+            """)
+        let run = try example.ferry()
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(Self.custom(example.yuman.object("sites", id: ids[0]), 13582) == "CP-9999", "set in Yuman: kept")
+        #expect(Self.custom(example.yuman.object("sites", id: ids[1]), 13582) == "CP-2002", "empty in Yuman: filled")
+        #expect(try example.sandbox.sql("state.db", "SELECT count(*) FROM conflicts") == ["0"])
     }
 }

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS sites_mapping (
     client_map_id INTEGER REFERENCES clients_mapping (id),
     name TEXT,
     ignore_site BOOLEAN NOT NULL DEFAULT FALSE,  -- set by hand: every pipeline skips the site
+    project_number_cp TEXT,                 -- set by hand: Yuman's "Project number" while empty there
     created_at TIMESTAMPTZ DEFAULT NOW()
 );
 
