@@ -172,7 +172,7 @@ struct VysyncExample {
                 problems.append("\(plant.key): client_id \(client ?? "none")")
             }
             let custom = (site.fields["fields"]?.arrayValue ?? []).compactMap { $0["blueprint_id"]?.intValue }
-            if custom != [13583, 13585, 13586, 13582] { problems.append("\(plant.key): custom fields \(custom)") }
+            if custom != [13583, 13582, 13585, 13586] { problems.append("\(plant.key): custom fields \(custom)") }
             for (serial, category) in Self.materials(of: plant) {
                 let copies = materials.filter { $0.fields["serial_number"]?.stringValue == serial }
                 guard copies.count == 1, let material = copies.first else {
