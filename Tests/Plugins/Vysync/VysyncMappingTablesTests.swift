@@ -87,6 +87,22 @@ struct VysyncMappingTablesTests {
         #expect(try Self.differences(example, supabase).isEmpty)
     }
 
+    @Test func eachTicketsWorkOrderIsInTheTicketsTable() throws {
+        let (example, supabase) = try Self.example(plants: 2)
+        let urgent = example.vcom.tickets.open(system: "PV001", designation: "Onduleur en défaut", priority: "urgent")
+        let high = example.vcom.tickets.open(system: "PV002", designation: "Communication perdue", priority: "high")
+        let run = try example.ferry()
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let pairs = try Self.idMap(example, "vysync/ticket_workorders")
+        #expect(pairs.map { $0.split(separator: "|")[0] }.sorted() == [Substring(urgent), Substring(high)].sorted())
+        #expect(try supabase.rows("SELECT vcom_ticket_id, yuman_workorder_id FROM tickets") == pairs.sorted())
+        let workOrders = Set(example.yuman.objects("workorders").map { String($0.id) })
+        #expect(pairs.allSatisfy { workOrders.contains(String($0.split(separator: "|")[1])) }, "\(pairs)")
+        let writes = supabase.writes.count
+        #expect(try example.ferry().status == 0)
+        #expect(supabase.writes.count == writes, "\(supabase.writes.dropFirst(writes))")
+    }
+
     @Test func aNewPairIsWrittenByTheRunThatMadeItAndAnImportedOneByTheNextRun() throws {
         let (example, supabase) = try Self.example(plants: 2)
         // One site first (vysync's `--site-key`): only its pairs are in the tables.

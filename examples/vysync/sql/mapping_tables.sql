@@ -1,5 +1,5 @@
 -- The seed's Supabase mapping tables (public.sites_mapping, clients_mapping,
--- equipments_mapping), with the columns Ferry reads and writes and the seed's unique keys.
+-- equipments_mapping, tickets), with the columns Ferry reads and writes and the seed's unique keys.
 -- The seed's tables hold more columns (names, addresses, brands, …): Ferry leaves those as
 -- they are, since it writes only the columns below (PostgREST inserts the payload's columns
 -- and its upserts update only them). Run once in Supabase's SQL editor (or psql) when the
@@ -35,5 +35,15 @@ CREATE TABLE IF NOT EXISTS equipments_mapping (
     brand TEXT,
     model TEXT,
     is_obsolete BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at TIMESTAMPTZ DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS tickets (
+    id SERIAL PRIMARY KEY,
+    vcom_ticket_id TEXT UNIQUE,             -- the seed upserts on_conflict=vcom_ticket_id
+    yuman_workorder_id BIGINT,              -- the work order the ticket is attached to
+    vcom_system_key TEXT,
+    status TEXT,
+    priority TEXT,
     created_at TIMESTAMPTZ DEFAULT NOW()
 );
