@@ -1,3 +1,4 @@
+import CFerryPlugin
 import FerryCore
 import Logging
 
@@ -9,12 +10,28 @@ extension PipelineRunner {
         guard !options.dryRun else { return }
         for mirror in plan.idMapMirrors {
             if importing {
-                let imported = try withRetries("id_map_mirror import") { try mirror.importIfDue() }
+                let imported = try naming(mirror, "reading") {
+                    try withRetries("id_map_mirror import") { try mirror.importIfDue() }
+                }
                 note("ID mappings imported from their table.", imported, mirror)
             }
-            note(
-                "ID mappings written to their table.", try withRetries("id_map_mirror write") { try mirror.export() },
-                mirror)
+            let written = try naming(mirror, "writing") {
+                try withRetries("id_map_mirror write") { try mirror.export() }
+            }
+            note("ID mappings written to their table.", written, mirror)
+        }
+    }
+
+    /// Runs `body`, saying which mirror and table failed; a used-up rate budget stays itself,
+    /// so the run stops as rate limited.
+    private func naming<T>(_ mirror: IDMapMirror, _ doing: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PluginCallError where error.status == FERRY_ERR_RATE_LIMITED {
+            throw error
+        } catch {
+            throw IDMapMirrorError(
+                "id_map_mirrors '\(mirror.config.scope)': \(doing) table \(mirror.tableName) failed: \(error)")
         }
     }
 

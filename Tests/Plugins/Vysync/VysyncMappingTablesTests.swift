@@ -103,6 +103,24 @@ struct VysyncMappingTablesTests {
         #expect(supabase.writes.count == writes, "\(supabase.writes.dropFirst(writes))")
     }
 
+    @Test func aTableThatRefusesTheRowsFailsTheRunNamingTheMirrorAndTheColumn() throws {
+        let (example, supabase) = try Self.example(plants: 1)
+        try supabase.scratch.db.query("ALTER TABLE equipments_mapping DROP COLUMN eq_type")
+        let run = try example.ferry()
+        #expect(run.status != 0)
+        let output = run.stdout + run.stderr
+        #expect(
+            output.contains("id_map_mirrors 'yuman/sims': writing table supabase/equipments_mapping failed"),
+            "\(output)")
+        #expect(output.contains("eq_type"), "\(output)")
+        #expect(!output.contains(supabase.scratch.simulator.apiKey))
+        // Yuman got its objects all the same; the rows wait for the table to be fixed.
+        #expect(try example.problems().isEmpty)
+        try supabase.scratch.db.query("ALTER TABLE equipments_mapping ADD COLUMN eq_type TEXT")
+        #expect(try example.ferry().status == 0)
+        #expect(try Self.differences(example, supabase).isEmpty)
+    }
+
     @Test func aNewPairIsWrittenByTheRunThatMadeItAndAnImportedOneByTheNextRun() throws {
         let (example, supabase) = try Self.example(plants: 2)
         // One site first (vysync's `--site-key`): only its pairs are in the tables.
