@@ -10,7 +10,7 @@ extension Workspace {
         connection name: String, stream: String,
         _ body: (_ record: JSONValue, _ number: Int) throws -> Void
     ) throws {
-        try forEachRecord(of: try openConnection(name), stream: stream, body)
+        try readWholeStream(of: try openConnection(name), stream: stream, body)
     }
 
     /// Reads a CSV or JSON Lines file (by its extension) through the `file` connector, as
@@ -21,22 +21,23 @@ extension Workspace {
     ) throws {
         let connection = ConnectionConfig(
             name: "file", plugin: "file", config: ["path": .string(path), "stream": "records"])
-        try forEachRecord(of: try openConnection(connection), stream: "records", body)
+        try readWholeStream(of: try openConnection(connection), stream: "records", body)
     }
+}
 
-    private func forEachRecord(
-        of source: PluginConnection, stream: String,
-        _ body: (_ record: JSONValue, _ number: Int) throws -> Void
-    ) throws {
-        let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, batchSize: 5000))
-        defer { reader.close() }
-        var number = 0
-        while let batch = try reader.next() {
-            try batch.records.withUnsafeBytes { bytes in
-                for line in NDJSONLines(bytes) {
-                    number += 1
-                    try body(try JSONParser().parse(line.bytes), number)
-                }
+/// Reads a whole stream of an open connection, as a full run would, handing each record (with
+/// its 1-based number) to `body`.
+func readWholeStream(
+    of source: PluginConnection, stream: String, _ body: (_ record: JSONValue, _ number: Int) throws -> Void
+) throws {
+    let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, batchSize: 5000))
+    defer { reader.close() }
+    var number = 0
+    while let batch = try reader.next() {
+        try batch.records.withUnsafeBytes { bytes in
+            for line in NDJSONLines(bytes) {
+                number += 1
+                try body(try JSONParser().parse(line.bytes), number)
             }
         }
     }
