@@ -10,6 +10,7 @@ extension ConfigParser {
     static let connectionKeys = ["plugin", "config", "budget", "http", "isolation"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
+        "commit_records", "commit_seconds",
         "on_error", "transforms", "transform_plugins", "schedule", "full_schedule", "destination_cursor",
         "change_detection",
         "max_delete", "after",
@@ -176,13 +177,15 @@ extension ConfigParser {
             pipeline.timeZone = name
         }
         if let field = fields.optional("batch_size") {
-            let size = try integer(field)
-            let range = PipelineConfig.batchSizeRange
-            guard range.contains(size) else {
-                throw failure(
-                    .invalidValue, field, "must be between \(range.lowerBound) and \(range.upperBound), got \(size)")
-            }
-            pipeline.batchSize = size
+            pipeline.batchSize = try integer(field, in: PipelineConfig.batchSizeRange)
+        }
+        if let field = fields.optional("commit_records") {
+            pipeline.commitRecords = try integer(field, in: PipelineConfig.commitRecordsRange)
+        }
+        if let field = fields.optional("commit_seconds") {
+            let seconds = try duration(field)
+            guard seconds > 0 else { throw failure(.invalidValue, field, "must be at least 1s, got 0") }
+            pipeline.commitSeconds = seconds
         }
         if let field = fields.optional("transforms") { pipeline.transforms = try transformSteps(field) }
         if let field = fields.optional("transform_plugins") {

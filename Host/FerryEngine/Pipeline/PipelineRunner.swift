@@ -38,6 +38,10 @@ public final class PipelineRunner {
         } : nil
     /// Fan-out: the rows each replace-children output holds per record, read once per run.
     var fanOutChildren = FanOutChildren()
+    /// The batches written since the last commit (CommitGroup.swift).
+    var commitGroup = CommitGroup(limits: CommitLimits(), spansBatches: false)
+    /// The transaction the batch being processed writes under, when its group spans batches.
+    var groupWrite: WriteTransaction?
     /// Sleeps between retries; tests replace it.
     var sleep: (Double) -> Void = { seconds in Thread.sleep(forTimeInterval: seconds) }
 
@@ -142,9 +146,13 @@ public final class PipelineRunner {
         // idempotent destination can recognise it.
         var batchesSinceCheckpoint = 0
         var lastCheckpoint = firstCheckpoint
+        commitGroup = CommitGroup(limits: plan.commitLimits, spansBatches: groupsBatches)
         var readFailures = RetrySchedule()
         while true {
-            if cancellation.isCancelled { return .cancelled }
+            if cancellation.isCancelled {
+                try commitOpenGroup(totals: &totals)
+                return .cancelled
+            }
             let next: SourceBatch?
             do {
                 next = try reader.next()
@@ -180,8 +188,8 @@ public final class PipelineRunner {
             }
             batchesSinceCheckpoint += 1
             var complete = true
-            if let limit = options.limit, totals.read + batch.count > limit {
-                batch = truncated(batch, to: limit - totals.read)
+            if let limit = options.limit, totals.read + commitGroup.recordsRead + batch.count > limit {
+                batch = truncated(batch, to: limit - totals.read - commitGroup.recordsRead)
                 complete = false
             }
             let batchID =
@@ -195,35 +203,69 @@ public final class PipelineRunner {
                 durable = DurableCheckpoint(
                     scope: plan.checkpointScope, sequence: position.sequence, value: try parser.parse(outgoing))
             }
+            // A cut batch ends the run, so it ends its group too.
+            let closesGroup = !complete || commitGroup.closes(withBatchOf: batch.count)
+            groupWrite = commitGroup.transaction(for: batchID, commit: closesGroup)
+            // The destination stores the checkpoint with the write that commits.
+            let writeCheckpoint = closesGroup ? durable ?? commitGroup.checkpoint : nil
             var commit = try process(
-                batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: durable,
+                batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: writeCheckpoint,
                 priorAttempts: priorAttempts)
+            groupWrite = nil
             commit.checkpoint = outgoing
             commit.checkpointSequence = durable?.sequence
             FailPoints.hit("after_write")
-            if !options.dryRun { try store.commit(commit) }
-            FailPoints.hit("after_commit")
+            let rejected = commit.counts.rejected
+            let firstError = commit.deadLetters.first?.error
+            commitGroup.add(commit, records: batch.count, checkpoint: durable)
             if complete, let next = batch.checkpoint {
                 lastCheckpoint = next
                 batchesSinceCheckpoint = 0
             }
-            totals += commit.counts
-            onProgress?(totals)
-            if plan.failOnReject && commit.counts.rejected > 0 {
+            let stops = !complete || options.limit.map({ totals.read + commitGroup.recordsRead >= $0 }) == true
+            let fails = plan.failOnReject && rejected > 0
+            if closesGroup || stops || fails { try commitOpenGroup(totals: &totals) }
+            if fails {
                 throw RecordRejected(
-                    "\(commit.counts.rejected) record(s) rejected and on_error is 'fail': \(commit.deadLetters.first?.error ?? "")"
-                )
+                    "\(rejected) record(s) rejected and on_error is 'fail': \(firstError ?? "")")
             }
-            if !complete || options.limit.map({ totals.read >= $0 }) == true {
-                return totals.rejected > 0 ? .deadLettered : .succeeded
-            }
+            if stops { return totals.rejected > 0 ? .deadLettered : .succeeded }
         }
+        try commitOpenGroup(totals: &totals)
         if plan.writeMode == .mirror && !cancellation.isCancelled {
             guard reader.isComplete else { throw IncompleteSnapshot(plan: plan) }
             totals += try deleteVanished(seenKeys: seenKeys, runID: runID)
             onProgress?(totals)
         }
         return totals.rejected > 0 ? .deadLettered : .succeeded
+    }
+
+    /// Whether a commit may span several source batches: the destination keeps one transaction
+    /// open across writes (ABI 1.2). Fan-out batches already share one transaction each, and
+    /// two-way sync reads the state each batch commits before the next.
+    private var groupsBatches: Bool {
+        !options.dryRun && !plan.fansOut && plan.conflicts == nil && plan.destination.transactionalWrites
+            && plan.commitLimits.records > 1
+    }
+
+    /// Ends the open commit group: commits the destination's transaction (with the group's
+    /// checkpoint) when its last write left it open, then the group's state changes in one
+    /// state transaction.
+    private func commitOpenGroup(totals: inout BatchCounts) throws {
+        let group = commitGroup
+        commitGroup = group.next
+        guard let commit = group.pending else { return }
+        if group.uncommittedWrites, let id = group.transactionID {
+            let request = WriteRequest(
+                stream: plan.destinationStream, operation: plan.writeMode == .append ? .append : .upsert,
+                primaryKey: plan.primaryKey, schema: plan.schema, batchID: "\(id)/commit", checkpoint: group.checkpoint,
+                idMapScope: plan.idMapScopeName, transaction: WriteTransaction(id: id, commit: true))
+            _ = try withRetries("write") { try plan.destination.write(request, records: []) }
+        }
+        if !options.dryRun { try store.commit(commit) }
+        FailPoints.hit("after_commit")
+        totals += commit.counts
+        onProgress?(totals)
     }
 
     /// Where a run starts: the stored checkpoint and its sequence number, reconciled
