@@ -5,7 +5,8 @@ import Yams
 
 extension ConfigParser {
     static let topLevelKeys = [
-        "version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites", "allowed_env",
+        "version", "state", "state_cache_mib", "plugin_paths", "log_level", "connections", "pipelines", "sites",
+        "allowed_env",
     ]
     static let connectionKeys = ["plugin", "config", "budget", "http", "isolation"]
     static let pipelineKeys = [
@@ -51,6 +52,9 @@ extension ConfigParser {
         }
         let home = interpolator.environment["HOME"]
         let state = try stateLocation(top.optional("state"), home: home, baseDirectory: baseDirectory)
+        let stateCacheMiB =
+            try top.optional("state_cache_mib").map { try integer($0, in: FerryConfig.stateCacheMiBRange) }
+            ?? FerryConfig.defaultStateCacheMiB
         let pluginPaths = try top.optional("plugin_paths").map(strings)?.map(\.value) ?? []
         let logLevel = try top.optional("log_level").map { try choice($0, Logger.Level.self) }
 
@@ -79,13 +83,15 @@ extension ConfigParser {
                 }
             } ?? []
 
-        return FerryConfig(
+        var config = FerryConfig(
             version: version, sourceFile: file, baseDirectory: baseDirectory,
             statePath: state,
             pluginPaths: pluginPaths.map { Self.absolutePath($0, base: baseDirectory, home: home) },
             logLevel: logLevel, connections: connections, pipelines: pipelines,
             sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
             secretValues: interpolator.secretValues)
+        config.stateCacheMiB = stateCacheMiB
+        return config
     }
 
     /// Reads `allowed_env` (literal names and `PREFIX_*` rules, never expanded) into the interpolator.
