@@ -71,6 +71,22 @@ import Testing
         #expect(try Self.seqs(sandbox) == Array(1...100), "each record once")
     }
 
+    /// A source that breaks the protocol on the fifth page, inside the second group: the pages
+    /// before it were written whole, so they are committed and the run stops with the checkpoint
+    /// before the bad page, as with a commit per page.
+    @Test func aSourceFailureInsideAGroupKeepsTheBatchesWrittenBeforeIt() throws {
+        let sandbox = try Self.sandbox(write: "append")
+        try NothingLostTests.faults(sandbox, "malformed 5")
+        let failed = try sandbox.ferry(["run"])
+        #expect(failed.status == 1, "\(failed.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...40))
+        #expect(try Self.stateCheckpoint(sandbox) == [#"{"after":40}"#])
+        try NothingLostTests.faults(sandbox, "")
+        let rerun = try sandbox.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...100), "each record once")
+    }
+
     /// A key met twice in one group (the source sends record 5 again on a later page) is
     /// compared with the hash the group wrote, not the stored one: the unchanged repeat is
     /// skipped and counted once as created.

@@ -102,14 +102,14 @@ extension BatchCommit {
             checkpointSequence = later.checkpointSequence
         }
         counts += later.counts
-        idMappings += later.idMappings
-        deadLetters += later.deadLetters
-        hashes += later.hashes
-        removedHashKeys += later.removedHashKeys
-        replayedDeadLetters += later.replayedDeadLetters
-        parked += later.parked
-        unparked += later.unparked
-        removedIDMappings += later.removedIDMappings
+        // Per-record state: later entries win where keys repeat, as they would batch by batch.
+        (hashes, removedHashKeys) = (hashes + later.hashes, removedHashKeys + later.removedHashKeys)
+        (idMappings, removedIDMappings) = (idMappings + later.idMappings, removedIDMappings + later.removedIDMappings)
+        (deadLetters, replayedDeadLetters) = (
+            deadLetters + later.deadLetters, replayedDeadLetters + later.replayedDeadLetters
+        )
+        (parked, unparked) = (parked + later.parked, unparked + later.unparked)
+        // Two-way sync (not grouped today: its batches read what the previous one committed).
         syncedVersions += later.syncedVersions
         conflicts += later.conflicts
         closedConflicts += later.closedConflicts

@@ -153,38 +153,44 @@ public final class PipelineRunner {
                 try commitOpenGroup(totals: &totals)
                 return .cancelled
             }
-            let next: SourceBatch?
+            var batch: SourceBatch
             do {
-                next = try reader.next()
-            } catch let error as PluginCallError where error.isRetryable && !error.retriesSpent {
-                try waitToRetry(&readFailures, after: error, call: "read_next")
-                if !plan.source.repeatableReads {
-                    // The reader may have moved past the batch it failed to deliver: start again where
-                    // the delivered data ends, never where the reader happens to be. A ranged run keeps
-                    // no checkpoint, so it re-reads its range (batch ids repeat, appends stay idempotent).
-                    reader.close()
-                    if options.isRanged { lastCheckpoint = firstCheckpoint }
-                    batchesSinceCheckpoint = 0
-                    reader = try plan.source.read(readRequest(from: lastCheckpoint))
-                }
-                continue
-            }
-            guard var batch = next else { break }
-            readFailures = RetrySchedule()
-            FailPoints.hit("after_read")
-            try SourceBatchCheck(plan: plan).validate(batch)
-            if !options.filters.isEmpty {
-                batch = try keepingMatches(of: batch)
-                if batch.count == 0 {
-                    // Nothing of this batch is for this run (a ranged run: no checkpoint to store).
-                    if let next = batch.checkpoint {
-                        lastCheckpoint = next
+                let next: SourceBatch?
+                do {
+                    next = try reader.next()
+                } catch let error as PluginCallError where error.isRetryable && !error.retriesSpent {
+                    try waitToRetry(&readFailures, after: error, call: "read_next")
+                    if !plan.source.repeatableReads {
+                        // The reader may have moved past the batch it failed to deliver: start again where
+                        // the delivered data ends, never where the reader happens to be. A ranged run keeps
+                        // no checkpoint, so it re-reads its range (batch ids repeat, appends stay idempotent).
+                        reader.close()
+                        if options.isRanged { lastCheckpoint = firstCheckpoint }
                         batchesSinceCheckpoint = 0
-                    } else {
-                        batchesSinceCheckpoint += 1
+                        reader = try plan.source.read(readRequest(from: lastCheckpoint))
                     }
                     continue
                 }
+                guard let read = next else { break }
+                batch = read
+                readFailures = RetrySchedule()
+                FailPoints.hit("after_read")
+                try SourceBatchCheck(plan: plan).validate(batch)
+                if !options.filters.isEmpty {
+                    batch = try keepingMatches(of: batch)
+                    if batch.count == 0 {
+                        // Nothing of this batch is for this run (a ranged run: no checkpoint to store).
+                        if let next = batch.checkpoint {
+                            lastCheckpoint = next
+                            batchesSinceCheckpoint = 0
+                        } else {
+                            batchesSinceCheckpoint += 1
+                        }
+                        continue
+                    }
+                }
+            } catch {
+                throw commitOpenGroup(before: error, totals: &totals)
             }
             batchesSinceCheckpoint += 1
             var complete = true
@@ -266,6 +272,20 @@ public final class PipelineRunner {
         FailPoints.hit("after_commit")
         totals += commit.counts
         onProgress?(totals)
+    }
+
+    /// The source failed (or broke the protocol) after batches of the open group were written:
+    /// they are whole, so they are committed before the error ends the run, which then stops
+    /// with the checkpoint before the failed batch, as with a commit per batch.
+    private func commitOpenGroup(before error: Error, totals: inout BatchCounts) -> Error {
+        do {
+            try commitOpenGroup(totals: &totals)
+        } catch let commitError {
+            logger.error(
+                "Could not commit the batches written before the source failed; the next run reads them again.",
+                metadata: ["error": "\(commitError)"])
+        }
+        return error
     }
 
     /// Where a run starts: the stored checkpoint and its sequence number, reconciled
