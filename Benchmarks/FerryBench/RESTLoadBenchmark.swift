@@ -69,15 +69,19 @@ struct RESTLoadBenchmark {
         guard peer.status == 0 else { throw BenchError("rest-peer.py exited \(peer.status)") }
         print("  hand-written peer (requests + sqlite3, a transaction per page): \(figures(records, peer))")
 
-        for changeDetection in [true, false] {
-            let config = try writeConfig(in: folder, port: simulator.port, changeDetection: changeDetection)
+        // The defaults, then a commit per page of 1,000 (how Ferry committed before commit groups), then
+        // without change detection.
+        for (changeDetection, commitRecords) in [(true, nil), (true, 1000), (false, nil)] {
+            let config = try writeConfig(
+                in: folder, port: simulator.port, changeDetection: changeDetection, commitRecords: commitRecords)
             let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
             guard run.status == 0 else { throw BenchError("ferry run exited \(run.status)") }
+            let commits = commitRecords.map { ", commit_records: \($0) (a commit per page)" } ?? ""
             print(
-                "  ferry, change detection \(changeDetection ? "on (default)" : "off"): \(figures(records, run)); "
+                "  ferry, change detection \(changeDetection ? "on (default)" : "off")\(commits): \(figures(records, run)); "
                     + "\(ratio(peer.seconds / run.seconds))× the peer's speed, \(ratio(run.seconds / limit))× .import's time"
             )
-            guard changeDetection else { continue }
+            guard changeDetection, commitRecords == nil else { continue }
             // Incremental runs against the same state: 1% changed, then nothing.
             try simulator.touch(records / 100)
             let changed = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
@@ -89,11 +93,13 @@ struct RESTLoadBenchmark {
         }
     }
 
-    /// A `ferry.yaml` reading the API's `items` incrementally by `updated_at` into `out-<mode>.db`.
-    private func writeConfig(in folder: URL, port: String, changeDetection: Bool) throws -> URL {
-        let config = folder.appendingPathComponent("ferry-\(changeDetection).yaml")
+    /// A `ferry.yaml` reading the API's `items` incrementally by `updated_at` into `out-<variant>.db`;
+    /// `commitRecords` nil keeps the default commit groups.
+    private func writeConfig(in folder: URL, port: String, changeDetection: Bool, commitRecords: Int?) throws -> URL {
+        let variant = "\(changeDetection)-\(commitRecords.map(String.init) ?? "default")"
+        let config = folder.appendingPathComponent("ferry-\(variant).yaml")
         try """
-        state: state-\(changeDetection).db
+        state: state-\(variant).db
         connections:
           api:
             plugin: rest
@@ -107,13 +113,14 @@ struct RESTLoadBenchmark {
                   cursor_field: updated_at
                   cursor_param: updated_since
                   pagination: { type: page, size_param: per_page, page_size: 1000 }
-          warehouse: { plugin: sqlite, config: { path: out-\(changeDetection).db } }
+          warehouse: { plugin: sqlite, config: { path: out-\(variant).db } }
         pipelines:
           items:
             source: { connection: api, stream: items }
             destination: { connection: warehouse, stream: items }
             write: upsert
         \(changeDetection ? "" : "    change_detection: false")
+        \(commitRecords.map { "    commit_records: \($0)" } ?? "")
         """.write(to: config, atomically: true, encoding: .utf8)
         return config
     }

@@ -7,7 +7,7 @@ extension Workspace {
     /// (from `state:` or `FERRY_STATE_URL`), else the embedded SQLite file.
     static func openStateStore(_ config: FerryConfig) throws -> any StateStore {
         guard PostgresStateURL.isPostgresURL(config.statePath) else {
-            return try SQLiteStateStore(path: config.statePath)
+            return try SQLiteStateStore(path: config.statePath, cacheMiB: config.stateCacheMiB)
         }
         do {
             return try PostgresStateStore(url: try PostgresStateURL(config.statePath))

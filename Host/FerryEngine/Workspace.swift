@@ -232,6 +232,7 @@ public final class Workspace {
             schema: pipeline.transforms.isEmpty && pipeline.transformPlugins.isEmpty ? stream?.schema : nil)
         plan.destinationCursor = pipeline.destinationCursor
         plan.changeDetection = pipeline.changeDetection
+        plan.commitLimits = CommitLimits(records: pipeline.commitRecords, seconds: Double(pipeline.commitSeconds))
         plan.maxDelete = pipeline.maxDelete
         plan.sourceReadsByID = stream?.readsByID ?? false
         plan.since = pipeline.since

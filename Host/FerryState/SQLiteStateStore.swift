@@ -35,13 +35,14 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 
     /// Opens the state database at `path`, creating it (mode 0600) and its schema
-    /// when needed. Leases are taken as `holder`, normally this process.
-    public init(path: String, holder: LeaseHolder = .current) throws {
+    /// when needed. Leases are taken as `holder`, normally this process; `cacheMiB` bounds
+    /// the page cache (config `state_cache_mib`).
+    public init(path: String, holder: LeaseHolder = .current, cacheMiB: Int = FerryConfig.defaultStateCacheMiB) throws {
         self.path = path
         self.holder = holder
         do {
             try Self.createPrivateFile(at: path)
-            database = try Self.openConfigured(path: path)
+            database = try Self.openConfigured(path: path, cacheMiB: cacheMiB)
             identity = Self.fileIdentity(of: path)
         } catch let error as SQLiteError {
             throw StateError(.storage, "State database \(path): \(error)")
@@ -50,7 +51,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     /// Opens the file in WAL mode with the schema up to date. Two processes opening a new
     /// file at once race to switch it to WAL; the loser tries again (`retryingWhileBusy`).
-    private static func openConfigured(path: String) throws -> SQLiteDatabase {
+    private static func openConfigured(path: String, cacheMiB: Int) throws -> SQLiteDatabase {
         try SQLiteDatabase.retryingWhileBusy {
             let database = try SQLiteDatabase(path: path, busyTimeout: 5)
             do {
@@ -59,9 +60,12 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                     throw SQLiteError(
                         code: 0, message: "journal mode is \(mode ?? "unknown"), not WAL", purpose: "enable WAL mode")
                 }
-                // A page cache of up to 64 MiB (it grows only as used) keeps hash lookups off the disk.
+                // The page cache grows only as used. Hash lookups come in key order and a commit group
+                // writes many at once, so the B-tree's inner pages and the current leaves are what
+                // must stay cached: 16 MiB by default holds them for millions of records (1M and 2M
+                // measured in docs/performance.md), and keeps peak memory flat.
                 try database.execute(
-                    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
+                    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -\(cacheMiB * 1024);",
                     purpose: "configure the state database")
                 try database.migrate(StateSchema.migrations, what: "the state database")
                 return database

@@ -188,6 +188,42 @@ import Testing
         }
     }
 
+    @Test func commitGroupsAndTheStateCacheAreConfiguredAndChecked() throws {
+        func parse(_ top: String, _ pipeline: String) throws -> FerryConfig {
+            try FerryConfig.parse(
+                yaml: """
+                    \(top)
+                    connections:
+                      a: { plugin: demo }
+                    pipelines:
+                      p:
+                        source: { connection: a, stream: s }
+                        destination: { connection: a }
+                        \(pipeline)
+                    """)
+        }
+        let defaults = try parse("", "")
+        #expect(defaults.stateCacheMiB == 16)
+        #expect(defaults.pipelines.first?.commitRecords == 20_000)
+        #expect(defaults.pipelines.first?.commitSeconds == 10)
+        let set = try parse("state_cache_mib: 4", "commit_records: 5000\n    commit_seconds: 2m")
+        #expect(set.stateCacheMiB == 4)
+        #expect(set.pipelines.first?.commitRecords == 5000)
+        #expect(set.pipelines.first?.commitSeconds == 120)
+        for (top, pipeline, message) in [
+            ("state_cache_mib: 0", "", "state_cache_mib: must be between 1 and 4096, got 0"),
+            ("", "commit_records: 0", "pipelines.p.commit_records: must be between 1 and 10000000, got 0"),
+            ("", "commit_seconds: 0s", "pipelines.p.commit_seconds: must be at least 1s, got 0"),
+            ("", "commit_seconds: 10", "pipelines.p.commit_seconds: expected a duration such as 90s"),
+        ] {
+            #expect {
+                try parse(top, pipeline)
+            } throws: { error in
+                "\(error)".contains(message)
+            }
+        }
+    }
+
     @Test func siteOverridesAreDeepMerged() throws {
         let config = try FerryConfig.parse(yaml: Self.example, file: "/srv/ferry/ferry.yaml")
         let acme = config.connections(for: "acme")

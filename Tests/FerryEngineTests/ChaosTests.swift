@@ -16,8 +16,9 @@ import Testing
     @Test(arguments: ["append", "upsert", "mirror"])
     func theDestinationMatchesTheSourceAfterEveryKill(mode: String) throws {
         var random = SystemRandomNumberGenerator()
+        // Two batches per commit: a kill may fall inside a commit group or between its two commits.
         let sandbox = try NothingLostTests.flakySandbox(
-            write: mode, sync: mode == "upsert" ? "full" : "incremental", batchSize: 7)
+            write: mode, sync: mode == "upsert" ? "full" : "incremental", batchSize: 7, commitRecords: 14)
         var source = (1...60).map { SourceRecord(seq: $0, value: "v\($0)-0") }
         var everServed = Set(source)
         var nextSeq = 61

@@ -8,7 +8,8 @@ import Testing
 @Suite(.serialized) struct CrashRecoveryTests {
     static let recordCount = 3000
 
-    /// A sandbox with a JSONL source and two pipelines: upsert into SQLite, append into a file.
+    /// A sandbox with a JSONL source and two pipelines: upsert into SQLite, two batches per
+    /// commit (a kill may fall inside a commit group), and append into a file, a commit per batch.
     static func makeSandbox() throws -> Sandbox {
         let sandbox = try Sandbox()
         var lines = ""
@@ -32,6 +33,7 @@ import Testing
                 write: upsert
                 primary_key: [id]
                 batch_size: 250
+                commit_records: 500
               to_file:
                 source: { connection: input, stream: input }
                 destination: { connection: copy, stream: records }

@@ -7,12 +7,13 @@ import Testing
 /// `ferry` against a misbehaving C source (`Tests/Fixtures/flaky_source.c`) or the
 /// bundled connectors, and checks the destination.
 @Suite(.serialized) struct NothingLostTests {
-    /// A sandbox with the flaky source feeding SQLite.
+    /// A sandbox with the flaky source feeding SQLite. `commitRecords` 1 commits every batch,
+    /// the points these tests kill at; `CommitGroupTests` uses larger commits.
     static func flakySandbox(
         write: String = "upsert", destinationStream: String = "records", sync: String = "incremental",
-        batchSize: Int = 10
+        batchSize: Int = 10, commitRecords: Int = 1, _ name: String = #function
     ) throws -> Sandbox {
-        let sandbox = try FlakySource.sandbox()
+        let sandbox = try FlakySource.sandbox(name)
         try sandbox.write(
             "ferry.yaml",
             """
@@ -28,6 +29,8 @@ import Testing
                 sync: \(sync)
                 primary_key: [seq]
                 batch_size: \(batchSize)
+                commit_records: \(commitRecords)
+                commit_seconds: 1h
             """)
         return sandbox
     }

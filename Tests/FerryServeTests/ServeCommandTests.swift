@@ -117,6 +117,12 @@ import Testing
 
     @Test func SIGTERMStopsARunningPipelineAtABatchBoundary() throws {
         let sandbox = try Self.makeSandbox()
+        // A commit per batch, so the run is still going when the signal comes (the 400 records
+        // would otherwise be one commit group, committed once at the end).
+        try sandbox.write(
+            "ferry.yaml",
+            Self.config().replacingOccurrences(of: "batch_size: 50\n", with: "batch_size: 50\n    commit_records: 50\n")
+        )
         let serve = try ServeProcess(sandbox, environment: ["FERRY_FAILPOINTS": "after_commit:sleep:300"])
         #expect(try serve.request("POST", "/v1/pipelines/to_sqlite/runs").0 == 202)
         try serve.waitForLog("Run started.")

@@ -5,12 +5,13 @@ import Yams
 
 extension ConfigParser {
     static let topLevelKeys = [
-        "version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites", "allowed_env",
-        "id_map_mirrors",
+        "version", "state", "state_cache_mib", "plugin_paths", "log_level", "connections", "pipelines", "sites",
+        "allowed_env", "id_map_mirrors",
     ]
     static let connectionKeys = ["plugin", "config", "budget", "http", "isolation"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
+        "commit_records", "commit_seconds",
         "on_error", "transforms", "transform_plugins", "schedule", "full_schedule", "destination_cursor",
         "change_detection",
         "max_delete", "after",
@@ -51,6 +52,9 @@ extension ConfigParser {
         }
         let home = interpolator.environment["HOME"]
         let state = try stateLocation(top.optional("state"), home: home, baseDirectory: baseDirectory)
+        let stateCacheMiB =
+            try top.optional("state_cache_mib").map { try integer($0, in: FerryConfig.stateCacheMiBRange) }
+            ?? FerryConfig.defaultStateCacheMiB
         let pluginPaths = try top.optional("plugin_paths").map(strings)?.map(\.value) ?? []
         let logLevel = try top.optional("log_level").map { try choice($0, Logger.Level.self) }
 
@@ -89,6 +93,7 @@ extension ConfigParser {
             sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
             secretValues: interpolator.secretValues)
         config.idMapMirrors = mirrors ?? []
+        config.stateCacheMiB = stateCacheMiB
         return config
     }
 
@@ -181,13 +186,15 @@ extension ConfigParser {
             pipeline.timeZone = name
         }
         if let field = fields.optional("batch_size") {
-            let size = try integer(field)
-            let range = PipelineConfig.batchSizeRange
-            guard range.contains(size) else {
-                throw failure(
-                    .invalidValue, field, "must be between \(range.lowerBound) and \(range.upperBound), got \(size)")
-            }
-            pipeline.batchSize = size
+            pipeline.batchSize = try integer(field, in: PipelineConfig.batchSizeRange)
+        }
+        if let field = fields.optional("commit_records") {
+            pipeline.commitRecords = try integer(field, in: PipelineConfig.commitRecordsRange)
+        }
+        if let field = fields.optional("commit_seconds") {
+            let seconds = try duration(field)
+            guard seconds > 0 else { throw failure(.invalidValue, field, "must be at least 1s, got 0") }
+            pipeline.commitSeconds = seconds
         }
         if let field = fields.optional("transforms") { pipeline.transforms = try transformSteps(field) }
         if let field = fields.optional("transform_plugins") {

@@ -192,6 +192,16 @@ final class ConfigParser {
     }
 
     /// An integer written as a YAML integer (not quoted, unless it comes from `${VAR}`).
+    /// An integer within `range`, or an error naming the range.
+    func integer(_ field: Field, in range: ClosedRange<Int>) throws -> Int {
+        let value = try integer(field)
+        guard range.contains(value) else {
+            throw failure(
+                .invalidValue, field, "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
     func integer(_ field: Field) throws -> Int {
         guard case .scalar(let scalar) = field.node else { throw mismatch(field, expected: "an integer") }
         let (text, tag) = try resolved(scalar, field)

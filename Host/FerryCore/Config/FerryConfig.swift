@@ -24,6 +24,13 @@ public struct FerryConfig: Sendable, Equatable {
     /// The absolute path of the state database, or a `postgres://` URL (see ``stateURL``),
     /// which may hold a password: show ``stateDescription`` instead.
     public var statePath: String
+    /// The SQLite state database's page cache, in MiB (`state_cache_mib`): the most memory its
+    /// change-detection hash lookups use; it grows only as used. Ignored for a PostgreSQL state.
+    public var stateCacheMiB = FerryConfig.defaultStateCacheMiB
+    /// The default `state_cache_mib`.
+    public static let defaultStateCacheMiB = 16
+    /// The allowed `state_cache_mib`.
+    public static let stateCacheMiBRange = 1...4096
     /// Absolute extra plugin folders, in the order written.
     public var pluginPaths: [String]
     /// The log level, when the file sets one.

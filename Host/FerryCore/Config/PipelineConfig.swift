@@ -58,6 +58,14 @@ public struct PipelineConfig: Sendable, Equatable {
     /// The allowed batch sizes.
     public static let batchSizeRange = 1...1_000_000
 
+    /// The default most records one commit spans (several batches, when the destination
+    /// keeps a transaction open across writes).
+    public static let defaultCommitRecords = 20_000
+    /// The allowed `commit_records`.
+    public static let commitRecordsRange = 1...10_000_000
+    /// The default most seconds a commit group stays open.
+    public static let defaultCommitSeconds = 10
+
     /// The pipeline's name, its key under `pipelines:`.
     public var name: String
     /// Where records come from.
@@ -76,6 +84,12 @@ public struct PipelineConfig: Sendable, Equatable {
     public var lookback: Int?
     /// Records per batch (the unit of transfer, transaction and checkpoint).
     public var batchSize: Int
+    /// The most records one commit spans: batches are written into one destination
+    /// transaction and committed to state together until they hold this many (only with a
+    /// destination that keeps a transaction open across writes, ABI 1.2).
+    public var commitRecords = PipelineConfig.defaultCommitRecords
+    /// The most seconds one commit group stays open (checked as each batch arrives).
+    public var commitSeconds = PipelineConfig.defaultCommitSeconds
     /// Dead-letter or fail on rejected records.
     public var onError: ErrorPolicy
     /// Built-in transform steps, in order.

@@ -11,8 +11,9 @@ import Foundation
 /// wait for a point instead of guessing a delay. The points are:
 /// - `after_read`: a batch was read, nothing written yet;
 /// - `between_outputs`: a fan-out batch's output was written, the next one not yet;
-/// - `after_write`: the destination acknowledged the batch, state not committed;
-/// - `after_commit`: the batch's checkpoint and state are committed;
+/// - `after_write`: the destination acknowledged the batch, state not committed (inside a
+///   commit group, `commit_records`, the batch may wait in the destination's open transaction);
+/// - `after_commit`: the batch's (or its commit group's) checkpoint and state are committed;
 /// - `after_token_persist`: the HTTP service stored a rotated OAuth2 refresh token, not yet used.
 public enum FailPoints {
     private struct Rule {

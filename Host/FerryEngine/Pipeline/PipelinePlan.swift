@@ -38,6 +38,8 @@ public struct PipelinePlan {
     public var destinationCursor: String?
     /// Skip records whose content hash is unchanged (upsert and mirror with a key).
     public var changeDetection = true
+    /// How many batches one commit may span (config `commit_records`, `commit_seconds`).
+    public var commitLimits = CommitLimits()
     /// The most records one mirror run may delete.
     public var maxDelete = DeleteLimit.default
     /// Two-way sync (config `conflicts:`), or nil.

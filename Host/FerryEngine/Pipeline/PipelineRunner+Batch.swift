@@ -146,7 +146,11 @@ extension PipelineRunner {
         if plan.writeMode == .mirror {
             for key in keys { seenKeys.insert(XXHash64.hash(Array(key.utf8))) }
         }
-        let stored = try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys)
+        var stored = try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys)
+        // Records an earlier batch of the open commit group wrote: their hashes are not stored yet.
+        if !commitGroup.hashes.isEmpty {
+            for key in keys { if let pending = commitGroup.hashes[key] { stored[key] = pending } }
+        }
         var hashes: [(key: String, hash: UInt64)] = []
         outgoing = OutgoingBatch(
             records: records.filter { record in
@@ -220,8 +224,10 @@ extension PipelineRunner {
         let request = WriteRequest(
             stream: plan.destinationStream, operation: plan.writeMode == .append ? .append : .upsert,
             primaryKey: plan.primaryKey, schema: plan.schema, batchID: batchID, checkpoint: checkpoint,
-            idMapScope: plan.idMapScopeName)
-        return try withRetries("write") { try plan.destination.write(request, records: payload) }
+            idMapScope: plan.idMapScopeName, transaction: groupWrite)
+        let outcome = try withRetries("write") { try plan.destination.write(request, records: payload) }
+        if let transaction = request.transaction { commitGroup.wrote(transaction) }
+        return outcome
     }
 
     // MARK: Keys

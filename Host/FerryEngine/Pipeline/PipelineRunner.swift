@@ -38,6 +38,10 @@ public final class PipelineRunner {
         } : nil
     /// Fan-out: the rows each replace-children output holds per record, read once per run.
     var fanOutChildren = FanOutChildren()
+    /// The batches written since the last commit (CommitGroup.swift).
+    var commitGroup = CommitGroup(limits: CommitLimits(), spansBatches: false)
+    /// The transaction the batch being processed writes under, when its group spans batches.
+    var groupWrite: WriteTransaction?
     /// Sleeps between retries; tests replace it.
     var sleep: (Double) -> Void = { seconds in Thread.sleep(forTimeInterval: seconds) }
 
@@ -146,46 +150,56 @@ public final class PipelineRunner {
         // idempotent destination can recognise it.
         var batchesSinceCheckpoint = 0
         var lastCheckpoint = firstCheckpoint
+        commitGroup = CommitGroup(limits: plan.commitLimits, spansBatches: groupsBatches)
         var readFailures = RetrySchedule()
         while true {
-            if cancellation.isCancelled { return .cancelled }
-            let next: SourceBatch?
-            do {
-                next = try reader.next()
-            } catch let error as PluginCallError where error.isRetryable && !error.retriesSpent {
-                try waitToRetry(&readFailures, after: error, call: "read_next")
-                if !plan.source.repeatableReads {
-                    // The reader may have moved past the batch it failed to deliver: start again where
-                    // the delivered data ends, never where the reader happens to be. A ranged run keeps
-                    // no checkpoint, so it re-reads its range (batch ids repeat, appends stay idempotent).
-                    reader.close()
-                    if options.isRanged { lastCheckpoint = firstCheckpoint }
-                    batchesSinceCheckpoint = 0
-                    reader = try plan.source.read(readRequest(from: lastCheckpoint))
-                }
-                continue
+            if cancellation.isCancelled {
+                try commitOpenGroup(totals: &totals)
+                return .cancelled
             }
-            guard var batch = next else { break }
-            readFailures = RetrySchedule()
-            FailPoints.hit("after_read")
-            try SourceBatchCheck(plan: plan).validate(batch)
-            if !options.filters.isEmpty {
-                batch = try keepingMatches(of: batch)
-                if batch.count == 0 {
-                    // Nothing of this batch is for this run (a ranged run: no checkpoint to store).
-                    if let next = batch.checkpoint {
-                        lastCheckpoint = next
+            var batch: SourceBatch
+            do {
+                let next: SourceBatch?
+                do {
+                    next = try reader.next()
+                } catch let error as PluginCallError where error.isRetryable && !error.retriesSpent {
+                    try waitToRetry(&readFailures, after: error, call: "read_next")
+                    if !plan.source.repeatableReads {
+                        // The reader may have moved past the batch it failed to deliver: start again where
+                        // the delivered data ends, never where the reader happens to be. A ranged run keeps
+                        // no checkpoint, so it re-reads its range (batch ids repeat, appends stay idempotent).
+                        reader.close()
+                        if options.isRanged { lastCheckpoint = firstCheckpoint }
                         batchesSinceCheckpoint = 0
-                    } else {
-                        batchesSinceCheckpoint += 1
+                        reader = try plan.source.read(readRequest(from: lastCheckpoint))
                     }
                     continue
                 }
+                guard let read = next else { break }
+                batch = read
+                readFailures = RetrySchedule()
+                FailPoints.hit("after_read")
+                try SourceBatchCheck(plan: plan).validate(batch)
+                if !options.filters.isEmpty {
+                    batch = try keepingMatches(of: batch)
+                    if batch.count == 0 {
+                        // Nothing of this batch is for this run (a ranged run: no checkpoint to store).
+                        if let next = batch.checkpoint {
+                            lastCheckpoint = next
+                            batchesSinceCheckpoint = 0
+                        } else {
+                            batchesSinceCheckpoint += 1
+                        }
+                        continue
+                    }
+                }
+            } catch {
+                throw commitOpenGroup(before: error, totals: &totals)
             }
             batchesSinceCheckpoint += 1
             var complete = true
-            if let limit = options.limit, totals.read + batch.count > limit {
-                batch = truncated(batch, to: limit - totals.read)
+            if let limit = options.limit, totals.read + commitGroup.recordsRead + batch.count > limit {
+                batch = truncated(batch, to: limit - totals.read - commitGroup.recordsRead)
                 complete = false
             }
             let batchID =
@@ -199,35 +213,83 @@ public final class PipelineRunner {
                 durable = DurableCheckpoint(
                     scope: plan.checkpointScope, sequence: position.sequence, value: try parser.parse(outgoing))
             }
+            // A cut batch ends the run, so it ends its group too.
+            let closesGroup = !complete || commitGroup.closes(withBatchOf: batch.count)
+            groupWrite = commitGroup.transaction(for: batchID, commit: closesGroup)
+            // The destination stores the checkpoint with the write that commits.
+            let writeCheckpoint = closesGroup ? durable ?? commitGroup.checkpoint : nil
             var commit = try process(
-                batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: durable,
+                batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: writeCheckpoint,
                 priorAttempts: priorAttempts)
+            groupWrite = nil
             commit.checkpoint = outgoing
             commit.checkpointSequence = durable?.sequence
             FailPoints.hit("after_write")
-            if !options.dryRun { try store.commit(commit) }
-            FailPoints.hit("after_commit")
+            let rejected = commit.counts.rejected
+            let firstError = commit.deadLetters.first?.error
+            commitGroup.add(commit, records: batch.count, checkpoint: durable)
             if complete, let next = batch.checkpoint {
                 lastCheckpoint = next
                 batchesSinceCheckpoint = 0
             }
-            totals += commit.counts
-            onProgress?(totals)
-            if plan.failOnReject && commit.counts.rejected > 0 {
+            let stops = !complete || options.limit.map({ totals.read + commitGroup.recordsRead >= $0 }) == true
+            let fails = plan.failOnReject && rejected > 0
+            if closesGroup || stops || fails { try commitOpenGroup(totals: &totals) }
+            if fails {
                 throw RecordRejected(
-                    "\(commit.counts.rejected) record(s) rejected and on_error is 'fail': \(commit.deadLetters.first?.error ?? "")"
-                )
+                    "\(rejected) record(s) rejected and on_error is 'fail': \(firstError ?? "")")
             }
-            if !complete || options.limit.map({ totals.read >= $0 }) == true {
-                return totals.rejected > 0 ? .deadLettered : .succeeded
-            }
+            if stops { return totals.rejected > 0 ? .deadLettered : .succeeded }
         }
+        try commitOpenGroup(totals: &totals)
         if plan.writeMode == .mirror && !cancellation.isCancelled {
             guard reader.isComplete else { throw IncompleteSnapshot(plan: plan) }
             totals += try deleteVanished(seenKeys: seenKeys, runID: runID)
             onProgress?(totals)
         }
         return totals.rejected > 0 ? .deadLettered : .succeeded
+    }
+
+    /// Whether a commit may span several source batches: the destination keeps one transaction
+    /// open across writes (ABI 1.2). Fan-out batches already share one transaction each, and
+    /// two-way sync reads the state each batch commits before the next.
+    private var groupsBatches: Bool {
+        !options.dryRun && !plan.fansOut && plan.conflicts == nil && plan.destination.transactionalWrites
+            && plan.commitLimits.records > 1
+    }
+
+    /// Ends the open commit group: commits the destination's transaction (with the group's
+    /// checkpoint) when its last write left it open, then the group's state changes in one
+    /// state transaction.
+    private func commitOpenGroup(totals: inout BatchCounts) throws {
+        let group = commitGroup
+        commitGroup = group.next
+        guard let commit = group.pending else { return }
+        if group.uncommittedWrites, let id = group.transactionID {
+            let request = WriteRequest(
+                stream: plan.destinationStream, operation: plan.writeMode == .append ? .append : .upsert,
+                primaryKey: plan.primaryKey, schema: plan.schema, batchID: "\(id)/commit", checkpoint: group.checkpoint,
+                idMapScope: plan.idMapScopeName, transaction: WriteTransaction(id: id, commit: true))
+            _ = try withRetries("write") { try plan.destination.write(request, records: []) }
+        }
+        if !options.dryRun { try store.commit(commit) }
+        FailPoints.hit("after_commit")
+        totals += commit.counts
+        onProgress?(totals)
+    }
+
+    /// The source failed (or broke the protocol) after batches of the open group were written:
+    /// they are whole, so they are committed before the error ends the run, which then stops
+    /// with the checkpoint before the failed batch, as with a commit per batch.
+    private func commitOpenGroup(before error: Error, totals: inout BatchCounts) -> Error {
+        do {
+            try commitOpenGroup(totals: &totals)
+        } catch let commitError {
+            logger.error(
+                "Could not commit the batches written before the source failed; the next run reads them again.",
+                metadata: ["error": "\(commitError)"])
+        }
+        return error
     }
 
     /// Where a run starts: the stored checkpoint and its sequence number, reconciled

@@ -221,6 +221,12 @@ import Testing
 
     @Test func aKillMidReadOfANewestFirstStreamLosesNothing() throws {
         let (simulator, sandbox) = try Self.start()
+        // A commit per page, the points this test kills between (SQLite would otherwise take the
+        // pages in one commit group, CommitGroupTests).
+        let config = try sandbox.read("ferry.yaml").replacingOccurrences(
+            of: "stream: gazelle_clients }, write: upsert",
+            with: "stream: gazelle_clients }, write: upsert, commit_records: 1")
+        try sandbox.write("ferry.yaml", config)
         #expect(try Self.run(sandbox, ["clients"]).status == 0)
         // Every client changes: the newer part is three pages.
         for n in 1...12 { GazelleFlow.update(simulator, client: n, minute: 40 + n) }

@@ -1,0 +1,114 @@
+import FerryTesting
+import Foundation
+import Testing
+
+/// Commits that span several source batches (`commit_records`): the real `ferry` with the
+/// flaky C source feeding SQLite records 1–100 in pages of 10, committed in groups of 30
+/// records (three pages). A kill anywhere in a group loses and duplicates nothing: the destination keeps the
+/// group's rows in one open transaction, so they land together or not at all, and the rerun
+/// resumes from the last committed group.
+@Suite(.serialized) struct CommitGroupTests {
+    static func sandbox(write: String, _ name: String = #function) throws -> Sandbox {
+        try NothingLostTests.flakySandbox(write: write, batchSize: 10, commitRecords: 30, name)
+    }
+
+    static func seqs(_ sandbox: Sandbox) throws -> [Int] {
+        try sandbox.sql("out/db.sqlite", "SELECT seq FROM records ORDER BY seq;").compactMap { Int($0) }
+    }
+
+    static func stateCheckpoint(_ sandbox: Sandbox) throws -> [String] {
+        try sandbox.sql("state.db", "SELECT checkpoint FROM checkpoints;")
+    }
+
+    /// Killed while the fifth page is written (the second group open, its pages 4 and 5 in the
+    /// destination's transaction): the destination and the state hold exactly the first group,
+    /// and the rerun appends the other 70 records once each.
+    @Test func aRunKilledInsideAGroupKeepsTheLastCommittedGroupAndTheRerunDuplicatesNothing() throws {
+        let sandbox = try Self.sandbox(write: "append")
+        let killed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "after_write:kill:5"])
+        #expect(killed.status == -SIGKILL, "\(killed.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...30), "the group of pages 1–3 committed, pages 4–5 rolled back")
+        #expect(try Self.stateCheckpoint(sandbox) == [#"{"after":30}"#])
+        let rerun = try sandbox.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...100), "each record once")
+    }
+
+    /// Groups end at page boundaries by record count: killed right after the second group's
+    /// state commit, the state's checkpoint is the sixth page's and the destination holds its
+    /// 60 rows; the last group is the tenth page alone, committed at the end of the stream.
+    @Test func aGroupBoundedByRecordsCommitsAtTheExpectedPages() throws {
+        let sandbox = try Self.sandbox(write: "upsert")
+        let killed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "after_commit:kill:2"])
+        #expect(killed.status == -SIGKILL, "\(killed.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...60))
+        #expect(try Self.stateCheckpoint(sandbox) == [#"{"after":60}"#])
+        #expect(
+            try sandbox.sql("out/db.sqlite", "SELECT value FROM _ferry_checkpoints;") == [#"{"after":60}"#],
+            "the destination stored the group's last checkpoint in the group's transaction")
+        let rerun = try sandbox.ferry(["run", "--json"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...100))
+        // The rerun read pages 7–10: one group of 30 and the last page.
+        let json = try JSONSerialization.jsonObject(with: Data(rerun.stdout.utf8)) as? [String: Any]
+        let report = (json?["runs"] as? [[String: Any]])?.first
+        #expect(report?["read"] as? Int == 40, "\(rerun.stdout)")
+        #expect(report?["written"] as? Int == 40, "\(rerun.stdout)")
+    }
+
+    /// Killed between the destination's commit of a group and the state's: the destination is
+    /// one group ahead. Append resumes where the destination's data ends (its checkpoint was
+    /// stored in the group's transaction), so nothing is appended twice.
+    @Test func aKillBetweenTheGroupsTwoCommitsDuplicatesNothing() throws {
+        let sandbox = try Self.sandbox(write: "append")
+        // The third write ends the first group and commits the destination's transaction.
+        let killed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "after_write:kill:3"])
+        #expect(killed.status == -SIGKILL, "\(killed.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...30))
+        #expect(try Self.stateCheckpoint(sandbox) == [])
+        let rerun = try sandbox.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...100), "each record once")
+    }
+
+    /// A source that breaks the protocol on the fifth page, inside the second group: the pages
+    /// before it were written whole, so they are committed and the run stops with the checkpoint
+    /// before the bad page, as with a commit per page.
+    @Test func aSourceFailureInsideAGroupKeepsTheBatchesWrittenBeforeIt() throws {
+        let sandbox = try Self.sandbox(write: "append")
+        try NothingLostTests.faults(sandbox, "malformed 5")
+        let failed = try sandbox.ferry(["run"])
+        #expect(failed.status == 1, "\(failed.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...40))
+        #expect(try Self.stateCheckpoint(sandbox) == [#"{"after":40}"#])
+        try NothingLostTests.faults(sandbox, "")
+        let rerun = try sandbox.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...100), "each record once")
+    }
+
+    /// A key met twice in one group (the source sends record 5 again on a later page) is
+    /// compared with the hash the group wrote, not the stored one: the unchanged repeat is
+    /// skipped and counted once as created.
+    @Test func aKeyRepeatedInOneGroupIsComparedWithTheGroupsOwnHash() throws {
+        let sandbox = try Self.sandbox(write: "upsert")
+        try sandbox.write("data/records.txt", FlakySource.records(Array(1...15) + [5] + Array(16...24)))
+        let run = try sandbox.ferry(["run", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let report = (json?["runs"] as? [[String: Any]])?.first
+        #expect(report?["read"] as? Int == 25, "\(run.stdout)")
+        #expect(report?["unchanged"] as? Int == 1, "\(run.stdout)")
+        #expect(report?["created"] as? Int == 24, "\(run.stdout)")
+    }
+
+    @Test func commitRecordsOutOfRangeIsAConfigurationError() throws {
+        let sandbox = try Self.sandbox(write: "upsert")
+        let yaml = try String(contentsOfFile: sandbox.path("ferry.yaml"), encoding: .utf8)
+        try sandbox.write("ferry.yaml", yaml.replacingOccurrences(of: "commit_records: 30", with: "commit_records: 0"))
+        let check = try sandbox.ferry(["check"])
+        #expect(check.status != 0)
+        let output = check.stdout + check.stderr
+        #expect(output.contains("pipelines.copy.commit_records: must be between 1 and 10000000, got 0"), "\(output)")
+    }
+}
