@@ -54,7 +54,7 @@ extension Workspace {
         }
         let store = self.store
         let site = self.site
-        return RecordTransform { record in
+        return RecordTransform(lookupScopes: chain.lookupScopes) { record in
             let lookup: TransformChain.Lookup = { scope, id in
                 try store.destinationID(scope: IDMapScope.qualified(scope, site: site), sourceID: id)
             }

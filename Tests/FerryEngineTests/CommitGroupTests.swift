@@ -111,4 +111,39 @@ import Testing
         let output = check.stdout + check.stderr
         #expect(output.contains("pipelines.copy.commit_records: must be between 1 and 10000000, got 0"), "\(output)")
     }
+
+    /// A pipeline whose lookup reads the ID mappings it assigns itself (employees and their
+    /// managers in one stream) commits each batch: a group's mappings reach the state store
+    /// only when it commits, so an employee after its manager in the same group would find
+    /// none (here `on_missing: null` would write it without its manager, silently).
+    @Test func aPipelineLookingUpItsOwnMappingsCommitsEachBatch() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write(
+            "data/employees.jsonl",
+            #"{"code":"E1","name":"boss"}"# + "\n" + #"{"code":"E2","name":"lead","manager":"E1"}"# + "\n"
+                + #"{"code":"E3","name":"dev","manager":"E2"}"# + "\n")
+        try sandbox.write(
+            "ferry.yaml",
+            """
+            state: state.db
+            connections:
+              staff: { plugin: file, config: { path: data/employees.jsonl, primary_key: code } }
+              db: { plugin: sqlite, config: { path: out/db.sqlite, assigned_id: id } }
+            pipelines:
+              employees:
+                source: { connection: staff, stream: employees }
+                destination: { connection: db, stream: employees }
+                write: upsert
+                batch_size: 1
+                transforms:
+                  - { op: lookup, field: manager, scope: db/employees, to: manager_id, on_missing: null }
+            """)
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(
+            try sandbox.sql(
+                "out/db.sqlite",
+                "SELECT e.code, ifnull(m.code, '-') FROM employees e LEFT JOIN employees m ON m.id = e.manager_id ORDER BY e.code;"
+            ) == ["E1|-", "E2|E1", "E3|E2"])
+    }
 }

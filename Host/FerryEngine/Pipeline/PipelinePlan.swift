@@ -91,7 +91,12 @@ public struct PipelinePlan {
 /// transform chain in one of these.
 public struct RecordTransform {
     public var apply: (JSONObject) throws -> JSONObject?
-    public init(_ apply: @escaping (JSONObject) throws -> JSONObject?) { self.apply = apply }
+    /// The ID-map scopes its `lookup` steps read, as the config names them.
+    public var lookupScopes: [String]
+    public init(lookupScopes: [String] = [], _ apply: @escaping (JSONObject) throws -> JSONObject?) {
+        self.lookupScopes = lookupScopes
+        self.apply = apply
+    }
 }
 
 /// A record a transform refused, with the reason stored in its dead letter.

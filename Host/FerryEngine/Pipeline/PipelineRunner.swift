@@ -252,10 +252,13 @@ public final class PipelineRunner {
 
     /// Whether a commit may span several source batches: the destination keeps one transaction
     /// open across writes (ABI 1.2). Fan-out batches already share one transaction each, and
-    /// two-way sync reads the state each batch commits before the next.
+    /// two-way sync reads the state each batch commits before the next, and so does a pipeline
+    /// whose lookups read the ID mappings it assigns itself (a parent and its children in one
+    /// stream): a group's mappings reach the state store only when it commits.
     private var groupsBatches: Bool {
         !options.dryRun && !plan.fansOut && plan.conflicts == nil && plan.destination.transactionalWrites
             && plan.commitLimits.records > 1
+            && !(plan.transform?.lookupScopes.contains(plan.idMapScopeName) ?? false)
     }
 
     /// Ends the open commit group: commits the destination's transaction (with the group's
