@@ -5,12 +5,13 @@ import FerryPluginSDK
 extension Workspace {
     /// Reads a whole stream of a connection, as a full run would, and hands each record
     /// (with its 1-based number) to `body`. For commands that take data from any source
-    /// (`ferry idmap import`), without a pipeline or a checkpoint.
+    /// (`ferry idmap import`, `ferry report`), without a pipeline or a checkpoint; `since`
+    /// is handed to the reader as a run's `--since` is.
     public func forEachRecord(
-        connection name: String, stream: String,
+        connection name: String, stream: String, since: String? = nil,
         _ body: (_ record: JSONValue, _ number: Int) throws -> Void
     ) throws {
-        try forEachRecord(of: try openConnection(name), stream: stream, body)
+        try forEachRecord(of: try openConnection(name), stream: stream, since: since, body)
     }
 
     /// Reads a CSV or JSON Lines file (by its extension) through the `file` connector, as
@@ -21,14 +22,14 @@ extension Workspace {
     ) throws {
         let connection = ConnectionConfig(
             name: "file", plugin: "file", config: ["path": .string(path), "stream": "records"])
-        try forEachRecord(of: try openConnection(connection), stream: "records", body)
+        try forEachRecord(of: try openConnection(connection), stream: "records", since: nil, body)
     }
 
     private func forEachRecord(
-        of source: PluginConnection, stream: String,
+        of source: PluginConnection, stream: String, since: String?,
         _ body: (_ record: JSONValue, _ number: Int) throws -> Void
     ) throws {
-        let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, batchSize: 5000))
+        let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, since: since, batchSize: 5000))
         defer { reader.close() }
         var number = 0
         while let batch = try reader.next() {

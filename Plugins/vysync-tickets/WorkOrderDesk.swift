@@ -4,7 +4,8 @@ import FerryPluginSDK
 /// The Yuman side: VCOM tickets in (stream `tickets`), attached to work orders by the seed's
 /// rules; ticket updates out (stream `ticket_updates`), rendered from each followed work
 /// order's history. State (this connection's): `workorder:<id>` per followed work order,
-/// `followed` (their ids) and `create-intent:<ticket>` while a create is in flight. The ID map
+/// `followed` (their ids), `reported` (every work order ever followed, for the weekly report)
+/// and `create-intent:<ticket>` while a create is in flight. The ID map
 /// scope `vysync/ticket_workorders` holds ticket id → work-order id.
 struct WorkOrderDesk {
     static let ticketScope = "vysync/ticket_workorders"
@@ -15,10 +16,13 @@ struct WorkOrderDesk {
     let host: HostServices
     let api: API
     let rules: WorkOrderRules
+    /// Now, UTC (`YYYY-MM-DDTHH:MM:SSZ`): when the history lines of this pass were seen.
+    let now: String
 
-    init(config: TicketsConfig, host: HostServices, today: String, horizon: String) {
+    init(config: TicketsConfig, host: HostServices, today: String, horizon: String, now: String) {
         self.config = config
         self.host = host
+        self.now = now
         api = API(host: host, name: "Yuman")
         rules = WorkOrderRules(config: config, today: today, horizon: horizon)
     }
@@ -80,7 +84,7 @@ struct WorkOrderDesk {
                 target = try create(pressing, systemKey: systemKey, siteID: siteID, siteWorkOrders: workOrders)
                 workOrders.append(target)
             }
-            try link(pressing, to: target)
+            try link(pressing, to: target, systemKey: systemKey)
         }
         let normal = pending.filter { !$0.isPressing }
         guard !normal.isEmpty else { return }
@@ -94,7 +98,7 @@ struct WorkOrderDesk {
             host.count("vysync.tickets_waiting", by: Double(normal.count))
             return
         }
-        try link(normal, to: target)
+        try link(normal, to: target, systemKey: systemKey)
     }
 
     /// A work order created for one of these tickets whose answer was lost (its title carries the marker).
@@ -148,19 +152,25 @@ struct WorkOrderDesk {
     }
 
     /// Lists the tickets in the work order's description (once), follows the work order, then maps the tickets.
-    private func link(_ tickets: [Ticket], to workOrder: WorkOrder) throws {
+    private func link(_ tickets: [Ticket], to workOrder: WorkOrder, systemKey: String) throws {
         let unlisted = tickets.filter { !workOrder.description.contains("#\($0.id) ") }
         if !unlisted.isEmpty {
             let description = ([workOrder.description] + unlisted.map(\.line)).joined(separator: "\n")
             try api.send("PATCH", "workorders/\(workOrder.id)", body: ["description": .string(description)])
         }
         var record = try followed(workOrder.id) ?? FollowedWorkOrder(id: workOrder.id, number: workOrder.number)
+        record.site = record.site ?? systemKey
+        record.title = record.title ?? workOrder.title
         for ticket in tickets where !record.tickets.contains(ticket.id) { record.tickets.append(ticket.id) }
         try host.setState(record.stateText, for: FollowedWorkOrder.key(workOrder.id))
         var index = try followedIDs()
         if !index.contains(workOrder.id) {
             index.append(workOrder.id)
             try host.setState(index.map(String.init).joined(separator: ","), for: "followed")
+        }
+        let reported = try ids("reported")
+        if !reported.contains(workOrder.id) {
+            try host.setState((reported + [workOrder.id]).map(String.init).joined(separator: ","), for: "reported")
         }
         for ticket in tickets {
             try host.setDestinationID(String(workOrder.id), scope: Self.ticketScope, sourceID: ticket.id)
@@ -187,7 +197,7 @@ struct WorkOrderDesk {
             }
             let answer = try api.send("GET", "workorders/\(id)", accepting: [404])
             guard answer.status != 404, let object = answer.json?.objectValue, let workOrder = WorkOrder(object) else {
-                record.markDeleted()
+                record.markDeleted(now: now)
                 try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
                 try unfollow(id, from: &index)
                 host.log(
@@ -201,7 +211,7 @@ struct WorkOrderDesk {
                 if names == nil { names = try userNames() }
                 technician = names?[technicianID] ?? "#\(technicianID)"
             }
-            if record.observe(workOrder, technicianName: technician) {
+            if record.observe(workOrder, technicianName: technician, now: now) {
                 try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
             }
             for ticket in record.tickets {
@@ -241,11 +251,14 @@ struct WorkOrderDesk {
         return names
     }
 
-    private func followed(_ id: Int64) throws -> FollowedWorkOrder? {
+    func followed(_ id: Int64) throws -> FollowedWorkOrder? {
         try host.state(FollowedWorkOrder.key(id)).flatMap(FollowedWorkOrder.init(stateText:))
     }
 
-    private func followedIDs() throws -> [Int64] {
-        (try host.state("followed") ?? "").split(separator: ",").compactMap { Int64($0) }
+    func followedIDs() throws -> [Int64] { try ids("followed") }
+
+    /// A comma-separated list of work-order ids kept in the state under `key`.
+    func ids(_ key: String) throws -> [Int64] {
+        (try host.state(key) ?? "").split(separator: ",").compactMap { Int64($0) }
     }
 }

@@ -6,6 +6,7 @@ import Yams
 extension ConfigParser {
     static let topLevelKeys = [
         "version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites", "allowed_env",
+        "reports",
     ]
     static let connectionKeys = ["plugin", "config", "budget", "http", "isolation"]
     static let pipelineKeys = [
@@ -78,13 +79,22 @@ extension ConfigParser {
                 }
             } ?? []
 
-        return FerryConfig(
+        let reports =
+            try top.optional("reports").map { reportsField in
+                try named(reportsField, what: "report") { name, field in
+                    try report(name, field, connections: connectionNames)
+                }
+            } ?? []
+
+        var config = FerryConfig(
             version: version, sourceFile: file, baseDirectory: baseDirectory,
             statePath: state,
             pluginPaths: pluginPaths.map { Self.absolutePath($0, base: baseDirectory, home: home) },
             logLevel: logLevel, connections: connections, pipelines: pipelines,
             sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
             secretValues: interpolator.secretValues)
+        config.reports = Dictionary(uniqueKeysWithValues: reports.map { ($0.name, $0) })
+        return config
     }
 
     /// Reads `allowed_env` (literal names and `PREFIX_*` rules, never expanded) into the interpolator.

@@ -34,6 +34,8 @@ public struct FerryConfig: Sendable, Equatable {
     public var pipelines: [PipelineConfig]
     /// The sites by name; empty when the file defines none (see ``siteNames`` for their order).
     public var sites: [String: SiteConfig]
+    /// The reports by name (`reports:`, sent by `ferry report`).
+    public var reports: [String: ReportConfig] = [:]
     /// Non-empty values substituted from variables whose names look secret (see ``isSecretName(_:)``).
     ///
     /// The host redacts these from logs and error messages.

@@ -47,6 +47,16 @@ enum ExpressionFunctions {
             default: throw fail("\(context) expects text, got \(value.kind) \(value.quoted)")
             }
         }
+        /// An array argument's elements; nil for null, which makes the function's result null.
+        @Sendable func arrayElements(_ value: ExpressionValue, expected: String) throws(ExpressionFailure)
+            -> [JSONValue]?
+        {
+            switch value {
+            case .null: return nil
+            case .array(let found): return found
+            default: throw fail("\(context) expects \(expected), got \(value.kind) \(value.quoted)")
+            }
+        }
         func textFunction(_ body: @escaping @Sendable (String) -> ExpressionValue) -> ExpressionEvaluator {
             let argument = arguments[0]
             return { scope throws(ExpressionFailure) in
@@ -145,11 +155,8 @@ enum ExpressionFunctions {
             // list `Coll: [{Art: "VK", Preis: 12.5}, …]` → `pick(Coll, 'Art', 'VK', 'Preis')`.
             let (list, keyName, wanted, valueName) = (arguments[0], arguments[1], arguments[2], arguments[3])
             return { scope throws(ExpressionFailure) in
-                let elements: [JSONValue]
-                switch try list(scope) {
-                case .null: return .null
-                case .array(let found): elements = found
-                case let other: throw fail("\(context) expects an array of objects, got \(other.kind) \(other.quoted)")
+                guard let elements = try arrayElements(try list(scope), expected: "an array of objects") else {
+                    return .null
                 }
                 guard let key = try text(try keyName(scope)), let member = try text(try valueName(scope)) else {
                     throw fail("\(context): the key and value member names must be text")
@@ -166,12 +173,7 @@ enum ExpressionFunctions {
             // fan-out row's `index_as` numbers: `at(configurations, position)`.
             let (list, position) = (arguments[0], arguments[1])
             return { scope throws(ExpressionFailure) in
-                let elements: [JSONValue]
-                switch try list(scope) {
-                case .null: return .null
-                case .array(let found): elements = found
-                case let other: throw fail("\(context) expects an array, got \(other.kind) \(other.quoted)")
-                }
+                guard let elements = try arrayElements(try list(scope), expected: "an array") else { return .null }
                 switch try position(scope) {
                 case .null: return .null
                 case .int(let index):
