@@ -35,6 +35,14 @@ public enum VysyncTicketsPlugin: FerryPlugin {
                 "type": "integer", "default": 14804,
                 "description": "Category of a work order created while a preventive one is open or scheduled.",
             ],
+            "camembert_blueprint_id": [
+                "type": "integer", "default": 3146,
+                "description": "Blueprint of the \"Camembert\" custom field set on a created work order.",
+            ],
+            "camembert_value": [
+                "type": "string", "default": "Dépannage SAV",
+                "description": "The value of that field on a created work order.",
+            ],
             "planned_within_days": [
                 "type": "integer", "minimum": 0, "default": 30,
                 "description": "An open reactive work order planned within this many days is preferred.",

@@ -140,6 +140,7 @@ struct WorkOrderDesk {
             "description": .string(WorkOrderRules.description(for: tickets, siteWorkOrders: siteWorkOrders)),
             "client_id": clientID, "site_id": .int(Int64(siteID) ?? 0), "address": site["address"] ?? .null,
             "manager_id": .int(config.managerID),
+            "fields": [["blueprint_id": .int(config.camembertBlueprint), "value": .string(config.camembertValue)]],
         ]
         // The intent first: a kill after Yuman stored the work order leaves it to be found by its title.
         try host.setState(siteID, for: "create-intent:\(tickets[0].id)")
