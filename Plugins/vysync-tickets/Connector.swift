@@ -30,7 +30,8 @@ public final class VysyncTicketsConnector: SourceConnector, DestinationConnector
 
     public func read(_ request: ReadRequest) throws -> any BatchReader {
         switch (config.side, request.stream) {
-        case (.yuman, "ticket_updates"): return OneBatch { try self.workOrders().ticketUpdates() }
+        case (.yuman, "ticket_updates"):
+            return OneBatch { try self.workOrders(preview: request.preview).ticketUpdates() }
         case (.yuman, "workorder_report"): return OneBatch { try self.workOrders().report(since: request.since) }
         default:
             throw PluginError.invalid(
@@ -41,8 +42,8 @@ public final class VysyncTicketsConnector: SourceConnector, DestinationConnector
 
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         switch (config.side, request.stream) {
-        case (.yuman, "tickets"): return try workOrders().write(records)
-        case (.vcom, "ticket_updates"): return try TicketDesk(host: host).write(records)
+        case (.yuman, "tickets"): return try workOrders(preview: request.preview).write(records)
+        case (.vcom, "ticket_updates"): return try TicketDesk(host: host, preview: request.preview).write(records)
         default:
             throw PluginError.invalid(
                 "stream '\(request.stream)' cannot be written on the \(config.side.rawValue) side: the yuman side takes 'tickets', the vcom side 'ticket_updates'"
@@ -50,12 +51,14 @@ public final class VysyncTicketsConnector: SourceConnector, DestinationConnector
         }
     }
 
-    private func workOrders() -> WorkOrderDesk {
+    /// - Parameter preview: a dry run: decide and log, write nothing (not even Ferry's state).
+    private func workOrders(preview: Bool = false) -> WorkOrderDesk {
         let now = Int(time(nil))
         let today = now / 86_400
         return WorkOrderDesk(
             config: config, host: host, today: Self.isoDate(days: today),
-            horizon: Self.isoDate(days: today + config.plannedWithinDays), now: Self.isoInstant(seconds: now))
+            horizon: Self.isoDate(days: today + config.plannedWithinDays), now: Self.isoInstant(seconds: now),
+            preview: preview)
     }
 
     /// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ`.

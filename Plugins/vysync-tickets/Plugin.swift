@@ -12,6 +12,8 @@ public enum VysyncTicketsPlugin: FerryPlugin {
     public static let name = "vysync-tickets"
     public static let version = FerryVersion.current
     public static let summary = "vysync tickets ↔ Yuman work orders: attach or create, follow-up comments, closing."
+    /// A dry run (`ferry run --dry-run`) logs each decision (create, attach, comment, close) and writes nothing.
+    public static let previewsWrites = true
     public static let configSchema: JSONValue = [
         "type": "object", "additionalProperties": false, "required": ["side"],
         "properties": [

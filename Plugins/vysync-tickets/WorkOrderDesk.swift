@@ -18,11 +18,16 @@ struct WorkOrderDesk {
     let rules: WorkOrderRules
     /// Now, UTC (`YYYY-MM-DDTHH:MM:SSZ`): when the history lines of this pass were seen.
     let now: String
+    /// A dry run: the decisions are logged ("Dry run: would …"), nothing is written to Yuman
+    /// nor to Ferry's state and ID map (so the history is not advanced either).
+    let preview: Bool
 
-    init(config: TicketsConfig, host: HostServices, today: String, horizon: String, now: String) {
+    init(config: TicketsConfig, host: HostServices, today: String, horizon: String, now: String, preview: Bool = false)
+    {
         self.config = config
         self.host = host
         self.now = now
+        self.preview = preview
         api = API(host: host, name: "Yuman")
         rules = WorkOrderRules(config: config, today: today, horizon: horizon)
     }
@@ -142,6 +147,13 @@ struct WorkOrderDesk {
             "manager_id": .int(config.managerID),
             "fields": [["blueprint_id": .int(config.camembertBlueprint), "value": .string(config.camembertValue)]],
         ]
+        if preview {
+            host.log(
+                .info,
+                "Dry run: would create a work order for \(systemKey) (Yuman site \(siteID), category \(rules.categoryForNew(siteWorkOrders))) titled \"\(WorkOrderRules.title(for: tickets))\" for tickets \(tickets.map { "#\($0.id)" }.joined(separator: ", "))."
+            )
+            return WorkOrder(["id": 0, "number": "(new)", "title": .string(WorkOrderRules.title(for: tickets))])!
+        }
         // The intent first: a kill after Yuman stored the work order leaves it to be found by its title.
         try host.setState(siteID, for: "create-intent:\(tickets[0].id)")
         guard let object = try api.send("POST", "workorders", body: body).json?.objectValue,
@@ -154,6 +166,15 @@ struct WorkOrderDesk {
 
     /// Lists the tickets in the work order's description (once), follows the work order, then maps the tickets.
     private func link(_ tickets: [Ticket], to workOrder: WorkOrder, systemKey: String) throws {
+        if preview {
+            let target = workOrder.id == 0 ? "the new work order" : "work order n°\(workOrder.number)"
+            for ticket in tickets {
+                host.log(
+                    .info,
+                    "Dry run: would attach ticket \(ticket.id) (\(ticket.priority)) of \(systemKey) to \(target).")
+            }
+            return
+        }
         let unlisted = tickets.filter { !workOrder.description.contains("#\($0.id) ") }
         if !unlisted.isEmpty {
             let description = ([workOrder.description] + unlisted.map(\.line)).joined(separator: "\n")
@@ -192,13 +213,17 @@ struct WorkOrderDesk {
             guard var record = try followed(id) else { continue }
             if record.status == "Closed", try record.tickets.allSatisfy(isClosedInVCOM) {
                 // Its tickets were closed in VCOM (the VCOM side says so in the ID map): done with it.
-                try unfollow(id, from: &index)
+                if !preview { try unfollow(id, from: &index) }
                 host.log(.debug, "Work order n°\(record.number) and its tickets are closed; no longer followed.")
                 continue
             }
             let answer = try api.send("GET", "workorders/\(id)", accepting: [404])
             guard answer.status != 404, let object = answer.json?.objectValue, let workOrder = WorkOrder(object) else {
                 record.markDeleted(now: now)
+                if preview {
+                    host.log(.info, "Dry run: would mark work order n°\(record.number) Deleted (gone from Yuman).")
+                    continue
+                }
                 try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
                 try unfollow(id, from: &index)
                 host.log(
@@ -212,8 +237,17 @@ struct WorkOrderDesk {
                 if names == nil { names = try userNames() }
                 technician = names?[technicianID] ?? "#\(technicianID)"
             }
+            let before = record.history.count
             if record.observe(workOrder, technicianName: technician, now: now) {
-                try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
+                if preview {
+                    for change in record.history.dropFirst(before) {
+                        host.log(
+                            .info,
+                            "Dry run: work order n°\(record.number) would note \"\(change.text)\" in its history.")
+                    }
+                } else {
+                    try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
+                }
             }
             for ticket in record.tickets {
                 // A ticket attached elsewhere since (its work order was deleted) follows its new one.
