@@ -53,8 +53,15 @@ import Testing
             #expect(first.contains(decision), "\(decision)\n\(first)")
         }
 
-        // Applied for real, then the field team plans the new work order and closes the other.
-        #expect(try flow.example.ferry().status == 0)
+        // --confirm lists the same decisions and, with no answer, applies nothing; --yes applies them.
+        let declined = try dryRun(flow, "--confirm")
+        #expect(declined.contains("Dry run: would attach ticket \(urgent) (urgent) of PV001 to the new work order."))
+        let applied = try flow.example.ferry(["run", "tickets", "ticket_updates", "--confirm", "--yes"])
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect((applied.stdout + applied.stderr).contains("Dry run: would attach ticket \(high) (high) of PV002"))
+        #expect(try flow.workOrderMapped(to: high) == String(existing))
+
+        // Then the field team plans the new work order and closes the other.
         let created = try #require(
             flow.yuman.liveWorkOrders.first { $0.fields["title"]?.stringValue?.hasPrefix("[VCOM #") == true })
         flow.yuman.progress(created.id, ["status": "Scheduled", "technician_id": 20001])
