@@ -23,6 +23,8 @@ import Testing
                     group_by: site
                     columns: { workorder: OT, status: Statut, changes: Changements }
                     to: "${REPORT_TO}"
+                    schedule: "0 7 * * 1"
+                    since: -1w
                   bare: { source: { connection: desk, stream: events } }
                 """, file: "ferry.yaml", environment: ["REPORT_TO": "a@example.com, b@example.com"])
         let weekly = try #require(config.reports["weekly"])
@@ -31,8 +33,10 @@ import Testing
         #expect(weekly.columns.map(\.field) == ["workorder", "status", "changes"])
         #expect(weekly.columns.map(\.heading) == ["OT", "Statut", "Changements"])
         #expect(weekly.recipients == ["a@example.com", "b@example.com"])
+        #expect(weekly.schedule == "0 7 * * 1" && weekly.since == "-1w")
         let bare = try #require(config.reports["bare"])
         #expect(bare.title == "bare" && bare.columns.isEmpty && bare.recipients.isEmpty && bare.groupBy == nil)
+        #expect(bare.schedule == nil && bare.since == "-7d")
     }
 
     @Test func anUnsetRecipientVariableLeavesTheListEmpty() throws {
@@ -56,5 +60,11 @@ import Testing
                 file: "ferry.yaml", environment: [:])
         }
         #expect("\(key)".contains("unknown key 'recipients'"), "\(key)")
+        let since = try #require(throws: ConfigError.self) {
+            try FerryConfig.parse(
+                yaml: Self.base + "reports:\n  r: { source: { connection: desk, stream: s }, since: last week }\n",
+                file: "ferry.yaml", environment: [:])
+        }
+        #expect("\(since)".contains("reports.r.since"), "\(since)")
     }
 }

@@ -50,52 +50,28 @@ struct Report: ParsableCommand {
         let recipients = to.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         let sendTo = recipients.isEmpty ? report.recipients : recipients
-        let channel = try printOnly ? nil : emailChannel(sendTo)
-        let bound = sinceBound!.resolved(now: Date(), timeZone: .current)
-        var records: [JSONObject] = []
-        try workspace.forEachRecord(connection: report.source.connection, stream: report.source.stream, since: bound) {
-            record, _ in
-            if let object = record.objectValue { records.append(object) }
+        let environment = ProcessInfo.processInfo.environment
+        let mailing = ReportMailing(report: report, workspace: workspace)
+        let channel: EmailChannel?
+        do {
+            channel = try printOnly ? nil : ReportMailing.channel(for: name, to: sendTo, environment: environment)
+        } catch let missing as ReportMailing.Missing {
+            printError(missing.description)
+            throw ExitCode(ExitStatus.usage)
         }
-        let page = HTMLReport(
-            title: report.title, period: "Since \(bound)", groupBy: report.groupBy, columns: report.columns,
-            records: records)
+        let bound = sinceBound!.resolved(now: Date(), timeZone: .current)
+        let page = try mailing.page(since: bound)
         guard let channel else {
             print(page.html, terminator: "")
             return
         }
         do {
-            try channel.send(title: "\(report.title) (since \(bound))", html: page.html)
-        } catch {
-            var reason = workspace.redactor.redact("\(error)")
-            if let password = ProcessInfo.processInfo.environment["FERRY_SMTP_PASSWORD"], !password.isEmpty {
-                reason = reason.replacingOccurrences(of: password, with: "***")
-            }
-            printError("report '\(name)' was not sent: \(reason)")
+            try mailing.send(page, since: bound, through: channel, environment: environment)
+        } catch let error as NotificationError {
+            printError(error.description)
             throw ExitCode(ExitStatus.failure)
         }
-        print("Sent report '\(name)' (\(records.count) row(s) since \(bound)) to \(sendTo.joined(separator: ", ")).")
-    }
-
-    /// The e-mail channel of `FERRY_SMTP_*`; a clear error naming what is missing.
-    private func emailChannel(_ recipients: [String]) throws -> EmailChannel {
-        let environment = ProcessInfo.processInfo.environment
-        var missing: [String] = []
-        if recipients.isEmpty { missing.append("a recipient (--to, or `to:` in the report)") }
-        for variable in ["FERRY_SMTP_URL", "FERRY_SMTP_FROM"] where (environment[variable] ?? "").isEmpty {
-            missing.append(variable)
-        }
-        guard missing.isEmpty, let url = environment["FERRY_SMTP_URL"], let from = environment["FERRY_SMTP_FROM"]
-        else {
-            printError(
-                "report '\(name)' cannot be sent: missing \(missing.joined(separator: ", ")). FERRY_SMTP_URL is the server "
-                    + "(smtp://host:587 or smtps://host:465), FERRY_SMTP_FROM the sender; --print shows the report instead."
-            )
-            throw ExitCode(ExitStatus.usage)
-        }
-        return EmailChannel(
-            settings: .init(
-                url: url, from: from, to: recipients, username: environment["FERRY_SMTP_USER"],
-                password: environment["FERRY_SMTP_PASSWORD"]))
+        print(
+            "Sent report '\(name)' (\(page.records.count) row(s) since \(bound)) to \(sendTo.joined(separator: ", ")).")
     }
 }

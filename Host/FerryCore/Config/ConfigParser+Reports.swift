@@ -1,7 +1,7 @@
 import Foundation
 
 extension ConfigParser {
-    static let reportKeys = ["source", "title", "group_by", "columns", "to"]
+    static let reportKeys = ["source", "title", "group_by", "columns", "to", "schedule", "since"]
 
     /// One entry of `reports:`.
     func report(_ name: String, _ field: Field, connections: [String]) throws -> ReportConfig {
@@ -11,13 +11,16 @@ extension ConfigParser {
                 ReportConfig.Column(field: key, heading: try string(entry))
             }
         }
-        return ReportConfig(
+        var report = ReportConfig(
             name: name,
             source: try endpoint(required(fields, "source"), connections: connections, defaultStream: nil),
             title: try fields.optional("title").map(string) ?? name,
             groupBy: try fields.optional("group_by").map(string),
             columns: columns ?? [], recipients: try fields.optional("to").map(recipients) ?? [],
             location: field.location)
+        report.schedule = try fields.optional("schedule").map(schedule)
+        if let since = try fields.optional("since").map(dateBound) { report.since = since }
+        return report
     }
 
     /// `to:`: a list, or one string of comma-separated addresses, which may be empty (an unset

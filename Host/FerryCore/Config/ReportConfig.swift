@@ -28,6 +28,10 @@ public struct ReportConfig: Sendable, Equatable {
     public var columns: [Column]
     /// The recipients when `--to` names none.
     public var recipients: [String]
+    /// When `ferry serve` sends it (a cron expression); nil: only `ferry report` does.
+    public var schedule: String?
+    /// What a scheduled send covers, a valid `DateBound` form (`-7d` by default).
+    public var since = "-7d"
     /// Where the report is written.
     public var location: SourceLocation
 
