@@ -16,8 +16,9 @@ final class ReportSchedule: @unchecked Sendable {
     static func start(
         configPath: String, site: String?, zone: TimeZone, level: Logger.Level, json: Bool, logger: Logger
     ) throws -> ReportSchedule? {
-        let reports = try Workspace(configPath: configPath, site: site, logLevel: level, jsonLogs: json).config.reports
-            .values.filter { $0.schedule != nil }.sorted { $0.name < $1.name }
+        // The config alone: a report opens its workspace (and the state) only when it is sent.
+        let reports = try FerryConfig.load(path: configPath).reports.values.filter { $0.schedule != nil }
+            .sorted { $0.name < $1.name }
         guard !reports.isEmpty else { return nil }
         let schedule = ReportSchedule()
         for report in reports {
