@@ -11,7 +11,7 @@ extension Workspace {
         connection name: String, stream: String, since: String? = nil,
         _ body: (_ record: JSONValue, _ number: Int) throws -> Void
     ) throws {
-        try forEachRecord(of: try openConnection(name), stream: stream, since: since, body)
+        try readWholeStream(of: try openConnection(name), stream: stream, since: since, body)
     }
 
     /// Reads a CSV or JSON Lines file (by its extension) through the `file` connector, as
@@ -22,22 +22,24 @@ extension Workspace {
     ) throws {
         let connection = ConnectionConfig(
             name: "file", plugin: "file", config: ["path": .string(path), "stream": "records"])
-        try forEachRecord(of: try openConnection(connection), stream: "records", since: nil, body)
+        try readWholeStream(of: try openConnection(connection), stream: "records", body)
     }
+}
 
-    private func forEachRecord(
-        of source: PluginConnection, stream: String, since: String?,
-        _ body: (_ record: JSONValue, _ number: Int) throws -> Void
-    ) throws {
-        let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, since: since, batchSize: 5000))
-        defer { reader.close() }
-        var number = 0
-        while let batch = try reader.next() {
-            try batch.records.withUnsafeBytes { bytes in
-                for line in NDJSONLines(bytes) {
-                    number += 1
-                    try body(try JSONParser().parse(line.bytes), number)
-                }
+/// Reads a whole stream of an open connection, as a full run would, handing each record (with
+/// its 1-based number) to `body`; `since`, when given, is handed to the reader.
+func readWholeStream(
+    of source: PluginConnection, stream: String, since: String? = nil,
+    _ body: (_ record: JSONValue, _ number: Int) throws -> Void
+) throws {
+    let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, since: since, batchSize: 5000))
+    defer { reader.close() }
+    var number = 0
+    while let batch = try reader.next() {
+        try batch.records.withUnsafeBytes { bytes in
+            for line in NDJSONLines(bytes) {
+                number += 1
+                try body(try JSONParser().parse(line.bytes), number)
             }
         }
     }

@@ -251,6 +251,12 @@ public final class Workspace {
             plan.conflicts = ConflictPlan(
                 settings: settings, connection: try openConnection(readFrom.connection),
                 stream: readFrom.stream, keyFields: primaryKey)
+            plan.conflicts?.destinationTransform = try recordTransform(
+                settings.destinationTransforms, keyPath: "pipelines.\(pipeline.name).conflicts.destination_transforms",
+                location: pipeline.location)
+        }
+        plan.idMapMirrors = try config.idMapMirrors.filter(\.enabled).map {
+            IDMapMirror(config: $0, table: try openConnection($0.table.connection), store: store, site: site)
         }
         return plan
     }

@@ -8,6 +8,9 @@ import FerryCore
 /// - **Recovery**: a run succeeded (or ended with dead letters) after a failure.
 /// - **Dead letters**: a pipeline's open dead letters reached the threshold; reported
 ///   again only after they fell below it (replayed or discarded).
+/// - **Conflicts**: a run left more conflicts waiting for a person than the pipeline had
+///   before (a two-way field nobody decided, such as vysync's client mapping); reported once
+///   per new batch of them, not again while they wait.
 /// - **Summary**: at the summary schedule, what ran since the last summary.
 ///
 /// Busy (another process held the lease), skipped and cancelled runs are neither
@@ -18,6 +21,7 @@ public struct NotificationPolicy: Sendable {
         case failed(PipelineID, message: String)
         case recovered(PipelineID)
         case deadLetters(PipelineID, open: Int, threshold: Int)
+        case conflicts(PipelineID, new: Int, open: Int)
         case summary(Summary)
     }
 
@@ -39,6 +43,8 @@ public struct NotificationPolicy: Sendable {
     public let deadLetterThreshold: Int
     private var failing = Set<PipelineID>()
     private var overThreshold = Set<PipelineID>()
+    /// Open conflicts per pipeline as last told (or seen).
+    private var knownConflicts: [PipelineID: Int] = [:]
     private var period = Summary()
 
     /// Creates a policy.
@@ -52,8 +58,11 @@ public struct NotificationPolicy: Sendable {
     ///   - key: the pipeline.
     ///   - result: how it ended.
     ///   - openDeadLetters: the pipeline's open dead letters now, if known.
+    ///   - openConflicts: the pipeline's open conflicts now, if known.
     /// - Returns: what to send.
-    public mutating func finished(_ key: PipelineID, _ result: RunResult, openDeadLetters: Int?) -> [Event] {
+    public mutating func finished(
+        _ key: PipelineID, _ result: RunResult, openDeadLetters: Int?, openConflicts: Int? = nil
+    ) -> [Event] {
         var events: [Event] = []
         switch result.status {
         case "failed":
@@ -80,6 +89,11 @@ public struct NotificationPolicy: Sendable {
                 overThreshold.remove(key)
             }
         }
+        if let open = openConflicts {
+            let known = knownConflicts[key] ?? 0
+            if open > known { events.append(.conflicts(key, new: open - known, open: open)) }
+            knownConflicts[key] = open
+        }
         return events
     }
 
@@ -105,6 +119,13 @@ extension NotificationPolicy.Event {
             return (
                 "Ferry: \(key) has \(open) dead letters",
                 "The pipeline \(key) has \(open) open dead letters (threshold \(threshold)). `ferry errors list` shows them; replay after a fix."
+            )
+        case .conflicts(let key, let new, let open):
+            return (
+                "Ferry: \(key) has \(new) new conflict\(new == 1 ? "" : "s")",
+                "The pipeline \(key) kept the destination's value of \(new) field\(new == 1 ? "" : "s") that both sides changed "
+                    + "and no policy decides (\(open) open). `ferry conflicts list` shows them; "
+                    + "`ferry conflicts resolve ID --take source|destination` decides one."
             )
         case .summary(let summary):
             let failing = summary.failing.isEmpty ? "none" : summary.failing.joined(separator: ", ")

@@ -15,6 +15,7 @@ public final class Notifier: @unchecked Sendable {
     private let clock: any ServeClock
     private let summarySchedule: CronSchedule?
     private let openDeadLetters: @Sendable (PipelineID) -> Int?
+    private let openConflicts: @Sendable (PipelineID) -> Int?
     private let queue = DispatchQueue(label: "ferry-serve-notifications")
     private let lock = NSCondition()
     private var policy: NotificationPolicy
@@ -31,16 +32,19 @@ public final class Notifier: @unchecked Sendable {
     ///   - secrets: values to mask in every message besides what the runs' redactors masked
     ///     (the channels' own URLs and passwords).
     ///   - logger: where delivery failures are logged.
+    ///   - openConflicts: a pipeline's open conflicts now (none by default).
     ///   - openDeadLetters: a pipeline's open dead letters now.
     public init(
         channels: [any NotificationChannel], deadLetterThreshold: Int, summary: CronSchedule?, clock: any ServeClock,
-        secrets: [String], logger: Logger, openDeadLetters: @escaping @Sendable (PipelineID) -> Int?
+        secrets: [String], logger: Logger, openConflicts: @escaping @Sendable (PipelineID) -> Int? = { _ in nil },
+        openDeadLetters: @escaping @Sendable (PipelineID) -> Int?
     ) {
         self.channels = channels
         self.logger = logger
         self.clock = clock
         summarySchedule = summary
         self.openDeadLetters = openDeadLetters
+        self.openConflicts = openConflicts
         redactor = Redactor(secrets: Set(secrets.filter { !$0.isEmpty }))
         policy = NotificationPolicy(deadLetterThreshold: deadLetterThreshold)
     }
@@ -64,7 +68,11 @@ public final class Notifier: @unchecked Sendable {
     ///   - result: how the run ended.
     public func finished(_ key: PipelineID, _ result: RunResult) {
         let open = result.counts.rejected > 0 || result.status == "dead_lettered" ? openDeadLetters(key) : nil
-        let events = lock.withLock { policy.finished(key, result, openDeadLetters: open) }
+        // Conflicts are recorded with the batches a run commits, so only a run that wrote may add one.
+        let conflicts = result.counts.written > 0 ? openConflicts(key) : nil
+        let events = lock.withLock {
+            policy.finished(key, result, openDeadLetters: open, openConflicts: conflicts)
+        }
         events.forEach(send)
     }
 

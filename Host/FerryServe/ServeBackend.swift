@@ -121,10 +121,14 @@ public protocol ServeBackend: AnyObject, Sendable {
     func rateBudgets() -> [BudgetState]
     /// The `serve --worker` fleet sharing this state (PostgreSQL), if any worker ever ran.
     func workerFleet() throws -> WorkerFleet?
+    /// How many conflicts of a pipeline wait for a person (`ferry conflicts list`), for notifications.
+    func openConflicts(of key: PipelineID) throws -> Int
 }
 
 extension ServeBackend {
     /// No full runs recorded: a backend without full schedules.
     public func lastFullRunStarts() -> [PipelineID: Int64] { [:] }
     public func workerFleet() throws -> WorkerFleet? { nil }
+    /// No two-way pipelines: nothing waits.
+    public func openConflicts(of key: PipelineID) throws -> Int { 0 }
 }

@@ -216,6 +216,12 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
         .map { workspace.redactor.masking($0) }
     }
 
+    public func openConflicts(of key: PipelineID) throws -> Int {
+        guard let site = site(key.site) else { return 0 }
+        return try site.workspace.store.conflicts(for: key, includeClosed: false, limit: Int.max)
+            .filter { $0.pipeline == key && $0.status == .open }.count
+    }
+
     public func runLog(_ run: RunID) -> [String]? { try? sites.first?.workspace.store.runLog(run) }
 
     public func workerFleet() throws -> WorkerFleet? {

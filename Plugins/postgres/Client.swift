@@ -100,6 +100,15 @@ final class PostgresClient {
     ///   - sql: the COPY statement.
     ///   - data: every row, each ending in a newline.
     func copyIn(_ sql: String, _ data: [UInt8]) throws {
+        try beginCopy(sql)
+        let sent = data.withUnsafeBufferPointer { sendCopyData($0) }
+        try endCopy(sent: sent)
+    }
+
+    /// Starts `COPY … FROM STDIN`; rows follow with `sendCopyData`, and `endCopy` ends it.
+    /// Rows sent while the next ones are still being encoded are parsed and inserted by the
+    /// server meanwhile.
+    func beginCopy(_ sql: String) throws {
         let started = PQexec(connection, sql)
         guard PQresultStatus(started) == PGRES_COPY_IN else {
             defer { PQclear(started) }
@@ -107,19 +116,26 @@ final class PostgresClient {
             throw PostgresError(sqlState: nil, message: "COPY did not start", isConnectionFailure: isBroken)
         }
         PQclear(started)
+    }
+
+    /// Sends rows of the COPY in progress; false when the connection refused them.
+    func sendCopyData(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         // Sent in slices: libpq buffers what it is given, and a slice bounds that buffer.
         let slice = 1 << 20
-        var sent = data.withUnsafeBufferPointer { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let length = min(slice, buffer.count - offset)
-                let pointer = UnsafeRawPointer(buffer.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
-                guard PQputCopyData(connection, pointer, Int32(length)) == 1 else { return false }
-                offset += length
-            }
-            return true
+        var offset = 0
+        while offset < buffer.count {
+            let length = min(slice, buffer.count - offset)
+            let pointer = UnsafeRawPointer(buffer.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
+            guard PQputCopyData(connection, pointer, Int32(length)) == 1 else { return false }
+            offset += length
         }
-        sent = PQputCopyEnd(connection, sent ? nil : "ferry: sending the rows failed") == 1 && sent
+        return true
+    }
+
+    /// Ends the COPY in progress and throws its error, if any.
+    /// - Parameter sent: false when sending failed: the COPY is then abandoned.
+    func endCopy(sent: Bool) throws {
+        let ended = PQputCopyEnd(connection, sent ? nil : "ferry: sending the rows failed") == 1 && sent
         // The COPY's outcome, then the end of its results; the first error wins.
         var failure: (any Error)?
         while let result = PQgetResult(connection) {
@@ -129,7 +145,7 @@ final class PostgresClient {
             }
         }
         if let failure { throw failure }
-        if !sent { throw lastError() }
+        if !ended { throw lastError() }
     }
 
     /// Wraps a successful result; clears a failed one and throws its error.

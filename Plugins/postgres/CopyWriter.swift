@@ -16,6 +16,8 @@ struct CopyWriter {
         var data: [UInt8]
         /// The batch index of each row.
         var indexes: [Int]
+        /// How many bytes of `data` were already streamed into an open COPY (`streamUnsent`).
+        var streamedCount = 0
     }
 
     let table: TableSchema
@@ -31,6 +33,13 @@ struct CopyWriter {
     private var text: [UInt8] = []
     private var indexes: [Int] = []
     private var keysInRun: Set<[UInt8]> = []
+    /// How many bytes of the run in progress `streamUnsent` handed out.
+    private var streamedCount = 0
+
+    /// The columns of the run in progress (meaningful once a record was added to it).
+    var runColumns: [String] { columns }
+    /// Bytes of the run in progress not yet streamed.
+    var unstreamedCount: Int { data.count - streamedCount }
 
     init(
         table: TableSchema, operation: WriteOperation, conflictTarget: [String],
@@ -72,11 +81,19 @@ struct CopyWriter {
     mutating func finish() -> Run? {
         guard !indexes.isEmpty else { return nil }
         defer {
+            streamedCount = 0
             data.removeAll(keepingCapacity: true)
             indexes.removeAll(keepingCapacity: true)
             keysInRun.removeAll(keepingCapacity: true)
         }
-        return Run(columns: columns, data: data, indexes: indexes)
+        return Run(columns: columns, data: data, indexes: indexes, streamedCount: streamedCount)
+    }
+
+    /// Hands the rows of the run in progress not yet streamed to `send`, so the server
+    /// loads them while the next ones are encoded; the run keeps them whole for a resend.
+    mutating func streamUnsent(_ send: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        defer { streamedCount = data.count }
+        return data.withUnsafeBufferPointer { send(UnsafeBufferPointer(rebasing: $0[streamedCount...])) }
     }
 
     /// One value in COPY's text format: `\N` for null, else its column text

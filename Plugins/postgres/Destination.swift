@@ -24,6 +24,9 @@ final class PostgresDestination {
     private let host: HostServices
     private var tables: [TableSchema.Name: TableSchema] = [:]
     private var conflictTargets: [TableSchema.Name: [String]] = [:]
+    /// Per table: whether runs are COPied straight in (see `copiesDirectly`); false once a
+    /// direct COPY met a conflict, for the rest of the session.
+    private var directCopies: [TableSchema.Name: Bool] = [:]
     private var statementNames: [String: String] = [:]
     private var batchesReady = false
     /// The multi-write transaction kept open (ABI 1.2), if any.
@@ -230,18 +233,21 @@ final class PostgresDestination {
         return rejections
     }
 
-    /// Loads every record through COPY into a staging table and merges each run into the
-    /// target with one `INSERT … SELECT`; a record error aborts the attempt, which is then
-    /// retried record by record (`writeEach`) to reject only the records at fault.
+    /// Loads every record through COPY (straight into the table, or into a staging table
+    /// merged into it with one `INSERT … SELECT`); a record error aborts the attempt, which is
+    /// then retried record by record (`writeEach`) to reject only the records at fault.
+    /// A run's rows are streamed while later ones are encoded, so the server works meanwhile.
     private func copyAll(_ objects: [JSONObject?], with copier: inout CopyWriter, constraint: String?) throws
         -> [RecordRejection]
     {
         var rejections: [RecordRejection] = []
+        var streaming: OpenCopy?
         func load(_ run: CopyWriter.Run) throws {
+            defer { streaming = nil }
             do {
                 try merge(
-                    run, into: copier.table, operation: copier.operation, target: copier.conflictTarget,
-                    constraint: constraint)
+                    run, streamed: streaming, into: copier.table, operation: copier.operation,
+                    target: copier.conflictTarget, constraint: constraint)
             } catch let error as PostgresError where error.isRecordError {
                 throw BatchAttempts.RetryPerRecord()
             }
@@ -253,26 +259,114 @@ final class PostgresDestination {
             } catch let error as PluginError {
                 rejections.append(RecordRejection(index: index, error: error.message))
             }
+            if copier.unstreamedCount >= Self.streamingSlice {
+                if streaming == nil {
+                    streaming = try beginCopy(of: copier.runColumns, into: copier.table, operation: copier.operation)
+                }
+                // A refused send (the server gave up on the COPY) is ended, with its error, by `load`.
+                if streaming?.sendFailed == false, !copier.streamUnsent(client.sendCopyData) {
+                    streaming?.sendFailed = true
+                }
+            }
         }
         if let run = copier.finish() { try load(run) }
         return rejections
     }
 
-    /// COPYs one run into the staging table of its columns, merges it into the target, and
-    /// empties the staging table for the next run of the transaction.
+    /// Bytes of rows gathered before they are streamed into the run's COPY.
+    private static let streamingSlice = 128 << 10
+
+    /// A COPY of one run in progress: straight into the table under the savepoint
+    /// `ferry_copy`, or into a staging table.
+    private struct OpenCopy {
+        var staging: String?
+        /// Whether sending rows failed: the COPY is then ended as failed.
+        var sendFailed = false
+    }
+
+    /// Starts the COPY of a run: straight into the table when `copiesDirectly` allows,
+    /// else into the staging table of its columns.
+    private func beginCopy(
+        of columns: [String], into table: TableSchema, operation: WriteOperation, direct: Bool = true
+    ) throws -> OpenCopy {
+        let list = columns.map(quote).joined(separator: ", ")
+        if try direct && copiesDirectly(into: table.name, operation: operation) {
+            try client.execute("SAVEPOINT ferry_copy")
+            try client.beginCopy("COPY \(table.name.sql) (\(list)) FROM STDIN")
+            return OpenCopy(staging: nil)
+        }
+        let staging = try stagingTable(for: table, columns: list)
+        try client.beginCopy("COPY \(staging) (\(list)) FROM STDIN")
+        return OpenCopy(staging: staging)
+    }
+
+    /// Ends the COPY of one run (begun while streaming, or now) and, for a staging table,
+    /// merges it into the target and empties it for the next run of the transaction.
+    /// Optimistic: rows that meet no existing key (a first load, new records) go straight
+    /// into the table, half the server's work of staging and merging. A conflict undoes only
+    /// this COPY; the run is sent again to the staging table, and the table is merged from then on.
     private func merge(
-        _ run: CopyWriter.Run, into table: TableSchema, operation: WriteOperation, target: [String],
-        constraint: String?
+        _ run: CopyWriter.Run, streamed: OpenCopy?, into table: TableSchema, operation: WriteOperation,
+        target: [String], constraint: String?
     ) throws {
+        var copy = try streamed ?? beginCopy(of: run.columns, into: table, operation: operation)
+        let unsent = streamed == nil ? 0 : run.streamedCount
+        let sent =
+            !copy.sendFailed
+            && run.data.withUnsafeBufferPointer { client.sendCopyData(UnsafeBufferPointer(rebasing: $0[unsent...])) }
+        guard copy.staging == nil else {
+            return try mergeStaged(
+                run, copy: copy, sent: sent, into: table, operation: operation, target: target, constraint: constraint)
+        }
+        do {
+            try client.endCopy(sent: sent)
+            try client.execute("RELEASE SAVEPOINT ferry_copy")
+            return
+        } catch let error as PostgresError where !error.isConnectionFailure {
+            try client.execute("ROLLBACK TO SAVEPOINT ferry_copy; RELEASE SAVEPOINT ferry_copy")
+            // Only a key met (unique or exclusion) says the table holds these rows; a refused
+            // value fails the staged attempt too and is rejected record by record.
+            if error.sqlState == "23505" || error.sqlState == "23P01" { directCopies[table.name] = false }
+            host.log(
+                .debug, "A direct COPY met a row it could not insert; merging through a staging table.",
+                ["table": .string(table.name.description), "sqlstate": .string(error.sqlState ?? "")])
+        }
+        copy = try beginCopy(of: run.columns, into: table, operation: operation, direct: false)
+        let resent = run.data.withUnsafeBufferPointer { client.sendCopyData($0) }
+        try mergeStaged(
+            run, copy: copy, sent: resent, into: table, operation: operation, target: target, constraint: constraint)
+    }
+
+    /// Ends the COPY into a staging table and merges it into the target.
+    private func mergeStaged(
+        _ run: CopyWriter.Run, copy: OpenCopy, sent: Bool, into table: TableSchema, operation: WriteOperation,
+        target: [String], constraint: String?
+    ) throws {
+        guard let staging = copy.staging else { return }
+        try client.endCopy(sent: sent)
         let columns = run.columns.map(quote).joined(separator: ", ")
-        let staging = try stagingTable(for: table, columns: columns)
-        try client.copyIn("COPY \(staging) (\(columns)) FROM STDIN", run.data)
         var sql = "INSERT INTO \(table.name.sql) (\(columns)) SELECT \(columns) FROM \(staging)"
         if operation == .upsert {
             sql += RowWriter.onConflict(
                 columns: run.columns, conflictTarget: target, constraint: constraint, returning: nil)
         }
         try client.execute(sql + "; TRUNCATE \(staging)")
+    }
+
+    /// Whether a run may be COPied straight into `table` before merging: appends always
+    /// (COPY inserts as `INSERT` does), upserts until one meets an existing key. Not into a
+    /// table with rewrite rules, which `INSERT` obeys and COPY ignores.
+    private func copiesDirectly(into table: TableSchema.Name, operation: WriteOperation) throws -> Bool {
+        guard operation == .upsert || operation == .append else { return false }
+        if let known = directCopies[table] { return known }
+        let rules = try client.query(
+            """
+            SELECT 1 FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relname = $2 AND r.rulename <> '_RETURN'
+            """, [table.schema, table.table])
+        directCopies[table] = rules.rowCount == 0
+        return rules.rowCount == 0
     }
 
     /// The temporary table a run of these columns of `table` is COPied into: the columns'

@@ -80,6 +80,8 @@ struct RESTStream {
     var detail: Detail?
     /// `children:`: per-record lists read as streams of their own.
     var children: [ChildStream]
+    /// `prefetch:`: the next page is read while the host writes this one.
+    var prefetch: Bool
 
     init(_ object: JSONObject, at where_: String) throws {
         let fields = try ConfigFields(object, at: where_, table: RESTKeys.stream)
@@ -191,6 +193,7 @@ struct RESTStream {
             }
             return try Detail(object, at: "\(where_).detail")
         }
+        prefetch = try fields.values.bool("prefetch")
         children = []
         if let list = object["children"], !list.isNull {
             guard let items = list.arrayValue else { throw PluginError.invalid("\(where_).children must be a list") }

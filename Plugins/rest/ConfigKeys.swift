@@ -114,6 +114,9 @@ enum RESTKeys {
         ConfigKey("request_fields", .array(of: .string), "Parameters of requests set on each record a list gives."),
         ConfigKey("detail", .object(detail(nested: false)), "One more request per listed record."),
         ConfigKey("children", .array(of: .object(child)), "Per-record lists read as streams of their own."),
+        ConfigKey(
+            "prefetch", .boolean, default: true,
+            "Read the next page while the host writes this one (one page ahead)."),
     ])
 
     /// `lookup:` of a write stream.

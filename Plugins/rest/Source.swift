@@ -54,7 +54,9 @@ public final class RESTConnector: SourceConnector, DestinationConnector {
             if let ids = request.ids {
                 return try ByIDReader(ids: ids, stream: stream, host: host, batchSize: request.batchSize)
             }
-            return RESTReader(stream: stream, host: host, window: try ReadWindow(request: request, stream: stream))
+            let reader = RESTReader(
+                stream: stream, host: host, window: try ReadWindow(request: request, stream: stream))
+            return stream.prefetch ? PrefetchingReader(reader) : reader
         }
         guard let parent = config.streams.first(where: { $0.children.contains { $0.name == request.stream } }),
             let child = parent.children.first(where: { $0.name == request.stream })

@@ -160,7 +160,7 @@ struct Serve: ParsableCommand {
         let notifier = Notifier(
             channels: channels, deadLetterThreshold: threshold,
             summary: try summary.map { try CronSchedule(parsing: $0, defaultTimeZone: zone) }, clock: SystemClock(),
-            secrets: secrets, logger: logger
+            secrets: secrets, logger: logger, openConflicts: { try? scheduler.current.openConflicts(of: $0) }
         ) { key in
             try? scheduler.current.deadLetters(
                 site: key.site, pipeline: key.pipeline, includeReplayed: false, limit: 100_000

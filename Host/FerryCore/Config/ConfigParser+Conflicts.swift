@@ -2,7 +2,9 @@ import Foundation
 
 /// The `conflicts:` block of a pipeline (two-way sync).
 extension ConfigParser {
-    static let conflictKeys = ["read_from", "policies", "default", "timestamp_field"]
+    static let conflictKeys = [
+        "read_from", "policies", "default", "timestamp_field", "destination_id_field", "destination_transforms",
+    ]
 
     /// Parses `conflicts:` for `pipeline`, whose other keys are already parsed.
     func conflicts(_ field: Field, pipeline: PipelineConfig, connections: [String]) throws -> ConflictSettings {
@@ -27,6 +29,10 @@ extension ConfigParser {
         }
         if let policy = fields.optional("default") { settings.defaultPolicy = try choice(policy, FieldPolicy.self) }
         settings.timestampField = try fields.optional("timestamp_field").map(string)
+        settings.destinationIDField = try fields.optional("destination_id_field").map(string)
+        if let steps = fields.optional("destination_transforms") {
+            settings.destinationTransforms = try transformSteps(steps)
+        }
         if settings.usesTimestamps && settings.timestampField == nil {
             throw failure(
                 .missingKey, field,

@@ -6,7 +6,7 @@ import Yams
 extension ConfigParser {
     static let topLevelKeys = [
         "version", "state", "plugin_paths", "log_level", "connections", "pipelines", "sites", "allowed_env",
-        "reports",
+        "reports", "id_map_mirrors",
     ]
     static let connectionKeys = ["plugin", "config", "budget", "http", "isolation"]
     static let pipelineKeys = [
@@ -85,6 +85,7 @@ extension ConfigParser {
                     try report(name, field, connections: connectionNames)
                 }
             } ?? []
+        let mirrors = try top.optional("id_map_mirrors").map { try idMapMirrors($0, connections: connectionNames) }
 
         var config = FerryConfig(
             version: version, sourceFile: file, baseDirectory: baseDirectory,
@@ -94,6 +95,7 @@ extension ConfigParser {
             sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
             secretValues: interpolator.secretValues)
         config.reports = Dictionary(uniqueKeysWithValues: reports.map { ($0.name, $0) })
+        config.idMapMirrors = mirrors ?? []
         return config
     }
 

@@ -28,6 +28,14 @@ public struct ConflictSettings: Sendable, Equatable {
     public var defaultPolicy: FieldPolicy
     /// The field holding each record's last change time, for `newest_wins`.
     public var timestampField: String?
+    /// The destination records' field holding the id the destination assigned (`id`): records
+    /// are then matched through the ID map (the id filed under the record's key) rather than
+    /// by primary key, for an API whose objects do not carry the source's key.
+    public var destinationIDField: String?
+    /// Transform steps run on each destination record as read, before the merge compares it:
+    /// to bring a value the destination keeps elsewhere to the field the source sends (a custom
+    /// field in a list: `pick(fields, 'blueprint_id', 13582, 'value')`).
+    public var destinationTransforms: [TransformStep] = []
 
     /// Creates settings.
     ///

@@ -36,6 +36,8 @@ public struct FerryConfig: Sendable, Equatable {
     public var sites: [String: SiteConfig]
     /// The reports by name (`reports:`, sent by `ferry report`).
     public var reports: [String: ReportConfig] = [:]
+    /// ID-map scopes kept in step with tables other tools read (`id_map_mirrors:`), as written.
+    public var idMapMirrors: [IDMapMirrorConfig] = []
     /// Non-empty values substituted from variables whose names look secret (see ``isSecretName(_:)``).
     ///
     /// The host redacts these from logs and error messages.

@@ -26,9 +26,21 @@ final class ChildLink: @unchecked Sendable {
         }
     }
 
-    /// Asks the host a host service and waits for its answer.
-    func ask(_ frame: FrameWriter) throws -> FrameReader {
+    /// Sends the reply that ends the call in flight. Under the lock, with `callInFlight`
+    /// cleared in it: a plugin thread's host call goes either before the reply (the host is
+    /// still in the call and answers it) or after it, refused, never as a question the host
+    /// reads between two calls while this process's serve loop reads the answer.
+    func endCall(with reply: FrameWriter) {
+        lock.withLock {
+            callInFlight = false
+            do { try channel.send(reply) } catch { Self.parentGone() }
+        }
+    }
+
+    /// Asks the host a host service and waits for its answer; nil when no call is in flight.
+    func ask(_ frame: FrameWriter) throws -> FrameReader? {
         try lock.withLock {
+            guard callInFlight else { return nil }
             do {
                 try channel.send(frame)
                 let (kind, reader) = try channel.receive()
@@ -50,17 +62,16 @@ final class ChildLink: @unchecked Sendable {
         _ service: HostService, _ errorOut: UnsafeMutablePointer<ferry_error>?, _ fields: (inout FrameWriter) -> Void,
         outputs: (inout FrameReader) throws -> Void = { _ in }
     ) -> ferry_status {
-        guard callInFlight else {
-            PluginError.unsupported(
-                "under process isolation, host services are answered only during a call from the host"
-            ).fill(errorOut)
-            return FERRY_ERR_UNSUPPORTED
-        }
         var frame = FrameWriter(.hostCall)
         frame.byte(service.rawValue)
         fields(&frame)
         do {
-            var reader = try ask(frame)
+            guard var reader = try ask(frame) else {
+                PluginError.unsupported(
+                    "under process isolation, host services are answered only during a call from the host"
+                ).fill(errorOut)
+                return FERRY_ERR_UNSUPPORTED
+            }
             return try reader.outcome(into: errorOut, outputs: outputs)
         } catch {
             PluginError(status: FERRY_ERR_INTERNAL, message: "the host's answer was malformed: \(error)").fill(errorOut)

@@ -91,12 +91,11 @@ public final class PluginHostServer: @unchecked Sendable {
                 slot = known
                 link.callInFlight = true
                 try handle(slot, &reader, &reply)
-                link.callInFlight = false
             } catch {
                 FileHandle.standardError.write(Data("ferry plugin-host: \(error)\n".utf8))
                 return 1
             }
-            link.tell(reply)
+            link.endCall(with: reply)
             if slot == .close { return 0 }
         }
     }

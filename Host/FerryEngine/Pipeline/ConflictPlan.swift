@@ -14,6 +14,8 @@ public final class ConflictPlan {
     public let connection: PluginConnection
     public let stream: String
     let merge: RecordMerge
+    /// The `destination_transforms` steps, run on each destination record as read (nil: none).
+    public var destinationTransform: RecordTransform?
     /// The destination's records by key (exact JSON text), once read.
     var destinationRecords: [String: JSONObject]?
 

@@ -53,6 +53,9 @@ public struct PipelinePlan {
     public var outputs: [OutputPlan] = []
     /// Whether the source stream reads single records by id (its catalog's `reads_by_id`).
     public var sourceReadsByID = false
+    /// ID-map scopes kept in step with tables (config `id_map_mirrors:`), synced before and
+    /// after the run (PipelineRunner+IDMapMirrors.swift).
+    public var idMapMirrors: [IDMapMirror] = []
 
     public init(
         id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,

@@ -53,7 +53,8 @@ extension PipelineRunner {
                     sourceValue: try conflict.sourceValue.map { try parser.parse($0) },
                     value: try conflict.resolution.map { try parser.parse($0) })
             }
-            let destination = twoWay.destinationRecords?[key]
+            let index = try destinationIndex(ofKey: key, twoWay)
+            let destination = index.flatMap { twoWay.destinationRecords?[$0] }
             let outcome = twoWay.merge.merge(
                 source: source, base: base, destination: destination, resolutions: resolutions)
             changes.versions.append(
@@ -86,7 +87,7 @@ extension PipelineRunner {
             // A key met again in this run compares with what this run wrote.
             var written = destination ?? JSONObject()
             for (field, value) in outcome.merged { written[field] = value }
-            twoWay.destinationRecords?[key] = written
+            if let index { twoWay.destinationRecords?[index] = written }
             merged.append(record)
         }
         if kept > 0 || !changes.conflicts.isEmpty {
@@ -100,8 +101,16 @@ extension PipelineRunner {
         return changes
     }
 
-    /// The destination's current records by primary key, read whole; none while its catalog
-    /// does not list the stream yet (a first run, before the table exists).
+    /// Where a record's destination version is filed in `destinationRecords`: its key, or with
+    /// `destination_id_field` the id the ID map holds for it (nil: not created yet).
+    private func destinationIndex(ofKey key: String, _ twoWay: ConflictPlan) throws -> String? {
+        guard twoWay.settings.destinationIDField != nil else { return key }
+        return try store.destinationID(scope: plan.idMapScope, sourceID: RecordKey.idMapText(ofKey: key))
+    }
+
+    /// The destination's current records by primary key (or by their assigned id, with
+    /// `destination_id_field`), read whole; none while its catalog does not list the stream
+    /// yet (a first run, before the table exists).
     private func readDestination(_ twoWay: ConflictPlan) throws -> [String: JSONObject] {
         guard try twoWay.connection.discover().stream(named: twoWay.stream) != nil else {
             logger.info(
@@ -117,11 +126,22 @@ extension PipelineRunner {
         while let batch = try reader.next() {
             let lines = LineIndex(batch.records)
             for index in 0..<lines.count {
-                guard case .object(let record) = try parser.parse(lines.bytes(of: index)),
-                    let key = try? RecordKey.text(
-                        of: plan.primaryKey.map { record[$0] }, fields: plan.primaryKey, writer: writer)
-                else { continue }
-                records[key] = record
+                guard case .object(var record) = try parser.parse(lines.bytes(of: index)) else { continue }
+                if let transform = twoWay.destinationTransform {
+                    guard let shaped = try transform.apply(record) else { continue }
+                    record = shaped
+                }
+                if let idField = twoWay.settings.destinationIDField {
+                    switch record[idField] {
+                    case .string(let id)?: records[id] = record
+                    case .int(let id)?: records[String(id)] = record
+                    default: continue
+                    }
+                } else if let key = try? RecordKey.text(
+                    of: plan.primaryKey.map { record[$0] }, fields: plan.primaryKey, writer: writer)
+                {
+                    records[key] = record
+                }
             }
         }
         logger.debug(

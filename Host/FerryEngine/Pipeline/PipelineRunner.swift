@@ -60,7 +60,9 @@ public final class PipelineRunner {
         let runID = options.dryRun ? 0 : try store.beginRun(plan.id)
         var totals = BatchCounts()
         do {
+            try syncIDMapMirrors(importing: true)
             let status = try runBatches(runID: runID, totals: &totals)
+            try syncIDMapMirrors(importing: false)
             let report = RunReport(
                 pipeline: plan.id, runID: runID, status: status, counts: totals,
                 seconds: Date().timeIntervalSince(started), message: nil)
@@ -75,11 +77,13 @@ public final class PipelineRunner {
             logger.warning(
                 "Run stopped by a rate limit; committed batches are kept.", metadata: ["error": "\(error.message)"])
             if !options.dryRun { finish(runID, RunOutcome(status: .rateLimited, message: message)) }
+            mirrorCommittedMappings()
             return RunReport(
                 pipeline: plan.id, runID: runID, status: .rateLimited, counts: totals,
                 seconds: Date().timeIntervalSince(started), message: message)
         } catch {
             if !options.dryRun { finish(runID, RunOutcome(status: .failed, message: String(describing: error))) }
+            mirrorCommittedMappings()
             throw PipelineFailure(
                 pipeline: plan.id, runID: options.dryRun ? nil : runID, counts: totals, underlying: error)
         }

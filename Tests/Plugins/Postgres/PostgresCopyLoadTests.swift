@@ -103,4 +103,94 @@ import Testing
         let refused = #expect(throws: PluginError.self) { try db.open(["copy": "yes"]) }
         #expect(refused?.message.contains("config.copy must be") == true, "\(String(describing: refused))")
     }
+
+    /// Rows that meet no existing key are COPied straight into the table; the first run that
+    /// meets one is undone alone and merged, and the table is merged for the rest of the
+    /// session. A row trigger records which statement inserted or updated each row.
+    @Test func newRowsAreCopiedStraightInUntilOneMeetsAKey() throws {
+        let db = try PostgresScratch()
+        try db.query(
+            """
+            CREATE TABLE items (id integer PRIMARY KEY, name text, n integer);
+            CREATE TABLE seen (id integer, statement text);
+            CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO \(db.schema).seen VALUES (NEW.id, split_part(current_query(), ' ', 1)); RETURN NEW; END $$;
+            CREATE TRIGGER note AFTER INSERT OR UPDATE ON items FOR EACH ROW EXECUTE FUNCTION note();
+            """)
+        let destination = try db.open()
+        func upsert(_ batch: String, _ ids: ClosedRange<Int64>, name: String) throws -> Int {
+            try destination.write(
+                WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"], batchID: batch),
+                records: ids.map { ["id": .int($0), "name": .string(name)] }
+            ).accepted
+        }
+        // A refused value is not a key met: it is rejected alone, and COPY goes on straight in.
+        let refused = try destination.write(
+            WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"], batchID: "0"),
+            lines: [#"{"id":31,"name":"ok"}"#, #"{"id":32,"name":"bad","n":"x"}"#])
+        #expect(refused.accepted == 1 && refused.rejectedIndexes == [1], "\(refused)")
+        try db.query("DELETE FROM items; DELETE FROM seen")
+        #expect(try upsert("1", 1...10, name: "first") == 10)
+        #expect(try db.query("SELECT DISTINCT statement FROM seen") == [["COPY"]])
+        #expect(try upsert("2", 6...15, name: "second") == 10)
+        #expect(try upsert("3", 16...20, name: "third") == 5)
+        // The undone COPY fired the trigger too, in the rolled-back savepoint: nothing of it stays.
+        #expect(
+            try db.query("SELECT statement, count(*), min(id), max(id) FROM seen GROUP BY 1 ORDER BY 1") == [
+                ["COPY", "10", "1", "10"], ["INSERT", "15", "6", "20"],
+            ])
+        #expect(
+            try db.query("SELECT name, count(*) FROM items GROUP BY 1 ORDER BY 1") == [
+                ["first", "5"], ["second", "10"], ["third", "5"],
+            ])
+    }
+
+    /// COPY ignores rewrite rules, which `INSERT` obeys: a table with a rule is always merged.
+    @Test func aTableWithARuleIsMergedSoTheRuleStillApplies() throws {
+        let db = try PostgresScratch()
+        try db.query(
+            """
+            CREATE TABLE items (id integer PRIMARY KEY, name text);
+            CREATE TABLE audit (id integer);
+            CREATE RULE audited AS ON INSERT TO items DO ALSO INSERT INTO audit VALUES (NEW.id);
+            """)
+        let destination = try db.open()
+        let result = try destination.write(
+            WriteRequest(stream: "items", operation: .append, batchID: "1"),
+            records: (1...8).map { ["id": .int(Int64($0)), "name": "x"] })
+        #expect(result.accepted == 8, "\(result)")
+        #expect(try db.query("SELECT count(*) FROM audit") == [["8"]])
+    }
+
+    /// Batches large enough that their rows are streamed while later ones are encoded: a key
+    /// met near the end of a streamed direct COPY, and a bad value near the end of a streamed
+    /// staging COPY, each after most rows were sent.
+    @Test func streamedRunsThatFailLateAreMergedOrRetriedWhole() throws {
+        let db = try PostgresScratch()
+        try db.query("CREATE TABLE items (id integer PRIMARY KEY, name text, n integer)")
+        let destination = try db.open()
+        let padding = String(repeating: "x", count: 200)
+        func upsert(_ batch: String, _ lines: [String]) throws -> (accepted: Int, rejectedIndexes: [Int64]) {
+            let result = try destination.write(
+                WriteRequest(stream: "items", operation: .upsert, primaryKey: ["id"], batchID: batch), lines: lines)
+            return (result.accepted, result.rejectedIndexes)
+        }
+        let first = (1...3_000).map { #"{"id":\#($0),"name":"first \#(padding)","n":1}"# }
+        #expect(try upsert("1", first) == (3_000, []))
+        // New keys, then one that exists, last.
+        let second =
+            (3_001...6_000).map { #"{"id":\#($0),"name":"second","n":2}"# } + [#"{"id":1,"name":"second","n":2}"#]
+        let merged = try upsert("2", second.map { $0.replacingOccurrences(of: "second", with: "second \(padding)") })
+        #expect(merged == (3_001, []))
+        // A value the column refuses, near the end of a streamed run into the staging table.
+        var third = (6_001...9_000).map { #"{"id":\#($0),"name":"third \#(padding)","n":3}"# }
+        third[2_990] = #"{"id":8991,"name":"third","n":"not a number"}"#
+        let retried = try upsert("3", third)
+        #expect(retried == (2_999, [2_990]))
+        #expect(
+            try db.query("SELECT n, count(*) FROM items GROUP BY n ORDER BY n") == [
+                ["1", "2999"], ["2", "3001"], ["3", "2999"],
+            ])
+        #expect(try db.query("SELECT n FROM items WHERE id = 1") == [["2"]])
+    }
 }

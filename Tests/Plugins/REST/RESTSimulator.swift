@@ -73,6 +73,8 @@ final class RESTSimulator: @unchecked Sendable {
 
     var stored: [Item] { lock.withLock { items } }
     var requestCount: Int { lock.withLock { queries.count } }
+    /// The `page` parameters asked for so far, safe while a reader reads on another thread.
+    var pagesAskedFor: [Int] { lock.withLock { queries.compactMap { $0["page"].flatMap { Int($0) } } } }
 
     /// The decoded query parameters of a relative URL.
     static func query(of url: String) -> [String: String] {

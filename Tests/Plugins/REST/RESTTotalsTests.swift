@@ -28,7 +28,8 @@ import Testing
         simulator.trim = { _, query, page in
             query["page"] == "2" ? page.enumerated().filter { $0.offset != 2 }.map(\.element) : page
         }
-        let source = try Self.connector(simulator, pagination: Self.pageWithTotals)
+        // Without reading ahead: the first read stops after page 1 and must not ask for page 2.
+        let source = try Self.connector(simulator, pagination: Self.pageWithTotals, extra: ["prefetch": false])
         var batches: [ReceivedBatch] = []
         let error = try #require(throws: PluginError.self) {
             batches = try source.read(ReadRequest(stream: "items"), limit: 1)

@@ -198,8 +198,11 @@ final class PluginInstance {
 
     /// Reads a whole stream (or at most `limit` batches). With `retries`, a `read_next` that
     /// fails retryably is called again on the same reader, as a host does for plugins with
-    /// `FERRY_CAP_REPEATABLE_READ`.
-    func read(_ request: ReadRequest, limit: Int = .max, retries: Int = 0) throws -> [ReceivedBatch] {
+    /// `FERRY_CAP_REPEATABLE_READ`. `afterBatch` runs after each batch is received, with their
+    /// count so far, while the reader stays open (the host writing it).
+    func read(
+        _ request: ReadRequest, limit: Int = .max, retries: Int = 0, afterBatch: (Int) throws -> Void = { _ in }
+    ) throws -> [ReceivedBatch] {
         var reader: OpaquePointer?
         var error = ferry_error.empty
         let status = withBorrowedString(JSONWriter().encodeString(request.json)) { text in
@@ -236,6 +239,7 @@ final class PluginInstance {
             batches.append(
                 ReceivedBatch(
                     lines: lines, checkpoint: checkpointText.isEmpty ? nil : try JSONValue(parsing: checkpointText)))
+            try afterBatch(batches.count)
         }
         return batches
     }

@@ -21,6 +21,8 @@ struct VysyncExample {
     let sandbox: Sandbox
     /// The VCOM tier the run is told about (`VCOM_PER_MINUTE`, `VCOM_PER_DAY`).
     let tier: [String: String]
+    /// The Supabase variables (`VysyncSupabase.variables`); by default the mapping tables are off.
+    var supabase: [String: String] = ["SUPABASE_MAPPING_TABLES": "false"]
 
     /// - Parameters:
     ///   - clientPerMinute: Ferry's own per-minute budget for VCOM (per real minute), default
@@ -75,8 +77,8 @@ struct VysyncExample {
     }
 
     /// The variables `ferry.yaml` reads: the simulators' URLs and credentials.
-    private func variables(_ environment: [String: String]) -> [String: String] {
-        var variables = tier
+    func variables(_ environment: [String: String]) -> [String: String] {
+        var variables = tier.merging(supabase, uniquingKeysWith: { $1 })
         variables["VCOM_URL"] = servers[0].url
         variables["YUMAN_URL"] = servers[1].url
         variables["VCOM_API_KEY"] = VCOMSimulator.apiKey
@@ -170,7 +172,7 @@ struct VysyncExample {
                 problems.append("\(plant.key): client_id \(client ?? "none")")
             }
             let custom = (site.fields["fields"]?.arrayValue ?? []).compactMap { $0["blueprint_id"]?.intValue }
-            if custom != [13583, 13585, 13586] { problems.append("\(plant.key): custom fields \(custom)") }
+            if custom != [13583, 13582, 13585, 13586] { problems.append("\(plant.key): custom fields \(custom)") }
             for (serial, category) in Self.materials(of: plant) {
                 let copies = materials.filter { $0.fields["serial_number"]?.stringValue == serial }
                 guard copies.count == 1, let material = copies.first else {

@@ -37,7 +37,8 @@ final class YumanSimulator: Sendable {
     static let categories: Set<Int64> = [11102, 11103, 12404, 11441, 11382]
     /// Site custom fields of the seed's tenant.
     static let blueprints: [Int64: String] = [
-        13583: "System Key (Vcom ID)", 13585: "Nominal Power (kWc)", 13586: "Commission Date",
+        13582: "Project number (Centroplan ID)", 13583: "System Key (Vcom ID)", 13585: "Nominal Power (kWc)",
+        13586: "Commission Date",
     ]
     static let collections: Set = ["clients", "sites", "materials", "workorders", "users"]
 
