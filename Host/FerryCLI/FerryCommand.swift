@@ -13,7 +13,7 @@ public struct FerryCommand: ParsableCommand {
         subcommands: [
             Run.self, Serve.self, Check.self, Discover.self, Status.self, StateCommand.self, Errors.self,
             IDMapCommand.self,
-            ConflictsCommand.self, Plugins.self, Logs.self, PluginHost.self,
+            ConflictsCommand.self, Report.self, Plugins.self, Logs.self, PluginHost.self,
         ]
     )
     public init() {}

@@ -5,12 +5,13 @@ import FerryPluginSDK
 extension Workspace {
     /// Reads a whole stream of a connection, as a full run would, and hands each record
     /// (with its 1-based number) to `body`. For commands that take data from any source
-    /// (`ferry idmap import`), without a pipeline or a checkpoint.
+    /// (`ferry idmap import`, `ferry report`), without a pipeline or a checkpoint; `since`
+    /// is handed to the reader as a run's `--since` is.
     public func forEachRecord(
-        connection name: String, stream: String,
+        connection name: String, stream: String, since: String? = nil,
         _ body: (_ record: JSONValue, _ number: Int) throws -> Void
     ) throws {
-        try readWholeStream(of: try openConnection(name), stream: stream, body)
+        try readWholeStream(of: try openConnection(name), stream: stream, since: since, body)
     }
 
     /// Reads a CSV or JSON Lines file (by its extension) through the `file` connector, as
@@ -26,11 +27,12 @@ extension Workspace {
 }
 
 /// Reads a whole stream of an open connection, as a full run would, handing each record (with
-/// its 1-based number) to `body`.
+/// its 1-based number) to `body`; `since`, when given, is handed to the reader.
 func readWholeStream(
-    of source: PluginConnection, stream: String, _ body: (_ record: JSONValue, _ number: Int) throws -> Void
+    of source: PluginConnection, stream: String, since: String? = nil,
+    _ body: (_ record: JSONValue, _ number: Int) throws -> Void
 ) throws {
-    let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, batchSize: 5000))
+    let reader = try source.read(ReadRequest(stream: stream, fullRefresh: true, since: since, batchSize: 5000))
     defer { reader.close() }
     var number = 0
     while let batch = try reader.next() {

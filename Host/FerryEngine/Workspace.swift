@@ -30,6 +30,8 @@ public final class Workspace {
     private var loaded: [String: LoadedPlugin] = [:]
     /// The `config` schema of each loaded plugin's spec, by plugin name (absent when it declares none).
     private var configSchemas: [String: JSONValue] = [:]
+    /// The loaded plugins whose spec says `previews_writes` (a dry run's writes are previewed).
+    private var previewingPlugins: Set<String> = []
     private let pluginsLock = NSLock()
     private let searchPath: PluginSearchPath
     /// When set, every HTTP exchange is saved here, redacted (`ferry run --record DIR`).
@@ -94,7 +96,9 @@ public final class Workspace {
             let discovery = PluginRegistry.discover(searchPath: searchPath, only: [name])
             for plugin in discovery.plugins {
                 loaded[plugin.name] = plugin
-                configSchemas[plugin.name] = (try? PluginSpec.read(plugin))?["config"]
+                let spec = try? PluginSpec.read(plugin)
+                configSchemas[plugin.name] = spec?["config"]
+                if spec?["previews_writes"]?.boolValue == true { previewingPlugins.insert(plugin.name) }
                 maskSecrets(of: plugin.name)
             }
             for error in discovery.errors where !errors.contains(error) {
@@ -174,7 +178,8 @@ public final class Workspace {
                 pluginName: plugin.name, connectionName: name, api: isolated?.api ?? plugin.api,
                 config: resolvingPaths(in: connection.config), context: context,
                 repeatableReads: plugin.capabilities.contains(.repeatableRead),
-                transactionalWrites: plugin.capabilities.contains(.writeTransaction), isolated: isolated)
+                transactionalWrites: plugin.capabilities.contains(.writeTransaction),
+                previewsWrites: pluginsLock.withLock { previewingPlugins.contains(plugin.name) }, isolated: isolated)
         } catch let error as PluginCallError where error.status == FERRY_ERR_INVALID {
             // The plugin refused its config (an unknown key, a path that is not a database): point at the connection.
             throw ConfigError(

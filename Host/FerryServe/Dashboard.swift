@@ -225,8 +225,8 @@ public enum Dashboard {
         return "<br>full: <code>\(escape(schedule))</code>\(next)"
     }
 
-    /// Text safe in HTML content and attribute values.
-    static func escape(_ text: String) -> String {
+    /// Text safe in HTML content and attribute values (also used by `ferry report`'s page).
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
         for character in text {

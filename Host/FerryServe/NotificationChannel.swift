@@ -88,7 +88,7 @@ public struct EmailChannel: NotificationChannel {
 
     /// The message as sent: headers, a blank line, the text (lines ending in CRLF, a
     /// leading dot doubled by libcurl).
-    func message(title: String, text: String, date: Date = Date()) -> String {
+    func message(title: String, text: String, contentType: String = "text/plain", date: Date = Date()) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -98,9 +98,9 @@ public struct EmailChannel: NotificationChannel {
             "Date: \(formatter.string(from: date))",
             "From: \(settings.from)",
             "To: \(settings.to.joined(separator: ", "))",
-            "Subject: \(subject)",
+            "Subject: \(Self.encodedWord(subject))",
             "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=utf-8",
+            "Content-Type: \(contentType); charset=utf-8",
             "Content-Transfer-Encoding: 8bit",
             "",
             text,
@@ -108,13 +108,29 @@ public struct EmailChannel: NotificationChannel {
         ].joined(separator: "\r\n")
     }
 
+    /// A header value as RFC 2047 encodes text that is not ASCII (`=?UTF-8?B?…?=`), so a
+    /// French subject arrives intact through servers without SMTPUTF8.
+    static func encodedWord(_ text: String) -> String {
+        guard !text.allSatisfy(\.isASCII) else { return text }
+        return "=?UTF-8?B?\(Data(text.utf8).base64EncodedString())?="
+    }
+
     public func send(title: String, text: String) throws {
+        try deliver(message(title: title, text: text))
+    }
+
+    /// Sends an HTML message (a report) with `title` as its subject.
+    public func send(title: String, html: String) throws {
+        try deliver(message(title: title, text: html, contentType: "text/html"))
+    }
+
+    private func deliver(_ message: String) throws {
         guard let handle = curl_easy_init() else { throw NotificationError("libcurl could not start") }
         defer { curl_easy_cleanup(handle) }
         var recipients: UnsafeMutablePointer<curl_slist>?
         for address in settings.to { recipients = curl_slist_append(recipients, "<\(address)>") }
         defer { curl_slist_free_all(recipients) }
-        let payload = UploadBuffer(Array(message(title: title, text: text).utf8))
+        let payload = UploadBuffer(Array(message.utf8))
         let context = Unmanaged.passUnretained(payload).toOpaque()
         var code = ferry_curl_setopt_string(handle, CURLOPT_URL, settings.url)
         _ = ferry_curl_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(settings.from)>")

@@ -38,10 +38,16 @@ public protocol FerryPlugin {
     /// retryable error and then returns the batch it could not return. False (the
     /// default) makes the host reopen the stream at the last committed checkpoint.
     static var repeatableReads: Bool { get }
+
+    /// True when `write` honours ``WriteRequest/preview`` (a dry run): it then changes nothing
+    /// and logs each decision it would take. The plugin's spec says `previews_writes`, and only
+    /// then does the host send dry runs' batches to it (by default it sends none).
+    static var previewsWrites: Bool { get }
 }
 
 extension FerryPlugin {
     public static var repeatableReads: Bool { false }
+    public static var previewsWrites: Bool { false }
     /// No table: a plugin that writes ``configSchema`` by hand and parses its config itself.
     public static var configKeys: ConfigTable { .undeclared }
     public static var configSchema: JSONValue { configKeys.schema }

@@ -89,15 +89,18 @@ public struct ReadRequest: Sendable, Equatable {
     /// Only records whose fields equal these values (`filters`, a JSON object), all of them;
     /// nil: every record. Such a read never moves the checkpoint.
     public var filters: [ReadFilter]?
+    /// A dry run reads (`"preview": true`): a reader that records something as it reads (a
+    /// history, a cursor of its own) must leave it as it was.
+    public var preview: Bool
 
     public init(
         stream: String, checkpoint: JSONValue? = nil, fullRefresh: Bool = false, since: String? = nil,
         until: String? = nil, lookback: Int? = nil, cursorField: String? = nil, batchSize: Int = 1000,
-        ids: [String]? = nil, filters: [ReadFilter]? = nil
+        ids: [String]? = nil, filters: [ReadFilter]? = nil, preview: Bool = false
     ) {
         self.stream = stream; self.checkpoint = checkpoint; self.fullRefresh = fullRefresh
         self.since = since; self.until = until; self.lookback = lookback; self.cursorField = cursorField
-        self.batchSize = batchSize; self.ids = ids; self.filters = filters
+        self.batchSize = batchSize; self.ids = ids; self.filters = filters; self.preview = preview
     }
 
     public var json: JSONValue {
@@ -111,6 +114,7 @@ public struct ReadRequest: Sendable, Equatable {
         if let cursorField { o["cursor_field"] = .string(cursorField) }
         if let ids { o["ids"] = .array(ids.map(JSONValue.string)) }
         if let filters { o["filters"] = .object(JSONObject(filters.map { (key: $0.field, value: .string($0.value)) })) }
+        if preview { o["preview"] = .bool(true) }
         return .object(o)
     }
 
@@ -133,7 +137,8 @@ public struct ReadRequest: Sendable, Equatable {
                     }
                     return ReadFilter(field: entry.key, value: text)
                 }
-            })
+            },
+            preview: json["preview"]?.boolValue ?? false)
     }
 }
 
@@ -166,14 +171,19 @@ public struct WriteRequest: Sendable, Equatable {
     /// The transaction this write belongs to (ABI 1.2, sent only to a `TransactionalDestination`),
     /// or nil for a write that commits alone.
     public var transaction: WriteTransaction?
+    /// A dry run's write (`"preview": true`), sent only to a plugin whose spec says
+    /// `previews_writes` (``FerryPlugin/previewsWrites``): it must change nothing, neither the
+    /// destination nor its state nor the ID map, and log what it would do.
+    public var preview: Bool
 
     public init(
         stream: String, operation: WriteOperation, primaryKey: [String] = [], schema: JSONValue? = nil, batchID: String,
-        checkpoint: DurableCheckpoint? = nil, idMapScope: String? = nil, transaction: WriteTransaction? = nil
+        checkpoint: DurableCheckpoint? = nil, idMapScope: String? = nil, transaction: WriteTransaction? = nil,
+        preview: Bool = false
     ) {
         self.stream = stream; self.operation = operation; self.primaryKey = primaryKey
         self.schema = schema; self.batchID = batchID; self.checkpoint = checkpoint; self.idMapScope = idMapScope
-        self.transaction = transaction
+        self.transaction = transaction; self.preview = preview
     }
 
     public var json: JSONValue {
@@ -187,6 +197,7 @@ public struct WriteRequest: Sendable, Equatable {
         if let transaction {
             o["transaction"] = .object(["id": .string(transaction.id), "commit": .bool(transaction.commit)])
         }
+        if preview { o["preview"] = .bool(true) }
         return .object(o)
     }
 
@@ -201,7 +212,8 @@ public struct WriteRequest: Sendable, Equatable {
             schema: json["schema"], batchID: json["batch_id"]?.stringValue ?? "",
             checkpoint: try json["checkpoint"].flatMap { $0.isNull ? nil : try DurableCheckpoint(json: $0) },
             idMapScope: json["id_map_scope"]?.stringValue,
-            transaction: try json["transaction"].flatMap { $0.isNull ? nil : try WriteTransaction(json: $0) })
+            transaction: try json["transaction"].flatMap { $0.isNull ? nil : try WriteTransaction(json: $0) },
+            preview: json["preview"]?.boolValue ?? false)
     }
 }
 

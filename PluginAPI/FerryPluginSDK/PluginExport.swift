@@ -55,7 +55,9 @@ final class Registration: @unchecked Sendable {
                     return FERRY_OK
                 }))
         self.descriptor = UnsafePointer(descriptor)
-        specJSON = JSONWriter().encodeString(["config": Plugin.configSchema, "documentation": .string(Plugin.summary)])
+        var spec: JSONObject = ["config": Plugin.configSchema, "documentation": .string(Plugin.summary)]
+        if Plugin.previewsWrites { spec["previews_writes"] = true }
+        specJSON = JSONWriter().encodeString(.object(spec))
         open = { config, host in try Plugin.open(config: config, host: host) }
     }
 }

@@ -19,24 +19,31 @@ public final class VysyncTicketsConnector: SourceConnector, DestinationConnector
 
     public func discover() throws -> [StreamDescriptor] {
         switch config.side {
-        case .yuman: [StreamDescriptor(name: "ticket_updates", primaryKey: ["ticket_id"])]
+        case .yuman:
+            [
+                StreamDescriptor(name: "ticket_updates", primaryKey: ["ticket_id"]),
+                StreamDescriptor(name: "workorder_report", primaryKey: ["workorder"]),
+            ]
         case .vcom: []
         }
     }
 
     public func read(_ request: ReadRequest) throws -> any BatchReader {
-        guard config.side == .yuman, request.stream == "ticket_updates" else {
+        switch (config.side, request.stream) {
+        case (.yuman, "ticket_updates"):
+            return OneBatch { try self.workOrders(preview: request.preview).ticketUpdates() }
+        case (.yuman, "workorder_report"): return OneBatch { try self.workOrders().report(since: request.since) }
+        default:
             throw PluginError.invalid(
-                "stream '\(request.stream)' cannot be read from the \(config.side.rawValue) side; the yuman side has 'ticket_updates'"
+                "stream '\(request.stream)' cannot be read from the \(config.side.rawValue) side; the yuman side has 'ticket_updates' and 'workorder_report'"
             )
         }
-        return OneBatch { try self.workOrders().ticketUpdates() }
     }
 
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         switch (config.side, request.stream) {
-        case (.yuman, "tickets"): return try workOrders().write(records)
-        case (.vcom, "ticket_updates"): return try TicketDesk(host: host).write(records)
+        case (.yuman, "tickets"): return try workOrders(preview: request.preview).write(records)
+        case (.vcom, "ticket_updates"): return try TicketDesk(host: host, preview: request.preview).write(records)
         default:
             throw PluginError.invalid(
                 "stream '\(request.stream)' cannot be written on the \(config.side.rawValue) side: the yuman side takes 'tickets', the vcom side 'ticket_updates'"
@@ -44,11 +51,21 @@ public final class VysyncTicketsConnector: SourceConnector, DestinationConnector
         }
     }
 
-    private func workOrders() -> WorkOrderDesk {
-        let today = Int(time(nil)) / 86_400
+    /// - Parameter preview: a dry run: decide and log, write nothing (not even Ferry's state).
+    private func workOrders(preview: Bool = false) -> WorkOrderDesk {
+        let now = Int(time(nil))
+        let today = now / 86_400
         return WorkOrderDesk(
             config: config, host: host, today: Self.isoDate(days: today),
-            horizon: Self.isoDate(days: today + config.plannedWithinDays))
+            horizon: Self.isoDate(days: today + config.plannedWithinDays), now: Self.isoInstant(seconds: now),
+            preview: preview)
+    }
+
+    /// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ`.
+    static func isoInstant(seconds: Int) -> String {
+        let time = seconds % 86_400
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(isoDate(days: seconds / 86_400))T\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60))Z"
     }
 
     /// Days since 1970-01-01 as `YYYY-MM-DD`.

@@ -12,6 +12,8 @@ public enum VysyncTicketsPlugin: FerryPlugin {
     public static let name = "vysync-tickets"
     public static let version = FerryVersion.current
     public static let summary = "vysync tickets ↔ Yuman work orders: attach or create, follow-up comments, closing."
+    /// A dry run (`ferry run --dry-run`) logs each decision (create, attach, comment, close) and writes nothing.
+    public static let previewsWrites = true
     public static let configSchema: JSONValue = [
         "type": "object", "additionalProperties": false, "required": ["side"],
         "properties": [
@@ -34,6 +36,14 @@ public enum VysyncTicketsPlugin: FerryPlugin {
             "during_preventive_category": [
                 "type": "integer", "default": 14804,
                 "description": "Category of a work order created while a preventive one is open or scheduled.",
+            ],
+            "camembert_blueprint_id": [
+                "type": "integer", "default": 3146,
+                "description": "Blueprint of the \"Camembert\" custom field set on a created work order.",
+            ],
+            "camembert_value": [
+                "type": "string", "default": "Dépannage SAV",
+                "description": "The value of that field on a created work order.",
             ],
             "planned_within_days": [
                 "type": "integer", "minimum": 0, "default": 30,

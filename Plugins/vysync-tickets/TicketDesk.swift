@@ -11,9 +11,12 @@ import FerryPluginSDK
 struct TicketDesk {
     let host: HostServices
     let api: API
+    /// A dry run: what would be done to each ticket is logged, nothing is written.
+    let preview: Bool
 
-    init(host: HostServices) {
+    init(host: HostServices, preview: Bool = false) {
         self.host = host
+        self.preview = preview
         api = API(host: host, name: "VCOM")
     }
 
@@ -36,6 +39,13 @@ struct TicketDesk {
         var done = try TicketProgress(host.state(TicketProgress.key(ticket)))
         func save() throws { try host.setState(done.stateText, for: TicketProgress.key(ticket)) }
         let closed = update["closed"]?.boolValue ?? false
+        guard !preview else {
+            let steps = done.steps(comment: comment, closed: closed)
+            if !steps.isEmpty {
+                host.log(.info, "Dry run: VCOM ticket \(ticket): would \(steps.joined(separator: ", ")).")
+            }
+            return
+        }
         if !done.assigned && !closed {
             try api.send("PATCH", "tickets/\(ticket)", body: ["status": "assigned"])
             done.assigned = true
@@ -113,6 +123,21 @@ struct TicketProgress {
     var closed = false
 
     static func key(_ ticket: String) -> String { "ticket:\(ticket)" }
+
+    /// What applying an update would still do, in order (a dry run's preview).
+    func steps(comment: String, closed: Bool) -> [String] {
+        var steps: [String] = []
+        if !assigned && !closed { steps.append("set its status to assigned") }
+        if commentID == nil {
+            steps.append("post its follow-up comment")
+        } else if self.comment != comment, let id = commentID {
+            steps.append("update its follow-up comment \(id)")
+        }
+        if closed && !self.closed {
+            steps.append("post the report comment, delete its outage and close it with a summary")
+        }
+        return steps
+    }
 
     init(_ stateText: String?) {
         guard let stateText, case .object(let object)? = try? JSONParser().parse(Array(stateText.utf8)) else { return }

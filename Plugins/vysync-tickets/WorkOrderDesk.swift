@@ -4,7 +4,8 @@ import FerryPluginSDK
 /// The Yuman side: VCOM tickets in (stream `tickets`), attached to work orders by the seed's
 /// rules; ticket updates out (stream `ticket_updates`), rendered from each followed work
 /// order's history. State (this connection's): `workorder:<id>` per followed work order,
-/// `followed` (their ids) and `create-intent:<ticket>` while a create is in flight. The ID map
+/// `followed` (their ids), `reported` (every work order ever followed, for the weekly report)
+/// and `create-intent:<ticket>` while a create is in flight. The ID map
 /// scope `vysync/ticket_workorders` holds ticket id → work-order id.
 struct WorkOrderDesk {
     static let ticketScope = "vysync/ticket_workorders"
@@ -15,10 +16,18 @@ struct WorkOrderDesk {
     let host: HostServices
     let api: API
     let rules: WorkOrderRules
+    /// Now, UTC (`YYYY-MM-DDTHH:MM:SSZ`): when the history lines of this pass were seen.
+    let now: String
+    /// A dry run: the decisions are logged ("Dry run: would …"), nothing is written to Yuman
+    /// nor to Ferry's state and ID map (so the history is not advanced either).
+    let preview: Bool
 
-    init(config: TicketsConfig, host: HostServices, today: String, horizon: String) {
+    init(config: TicketsConfig, host: HostServices, today: String, horizon: String, now: String, preview: Bool = false)
+    {
         self.config = config
         self.host = host
+        self.now = now
+        self.preview = preview
         api = API(host: host, name: "Yuman")
         rules = WorkOrderRules(config: config, today: today, horizon: horizon)
     }
@@ -80,7 +89,7 @@ struct WorkOrderDesk {
                 target = try create(pressing, systemKey: systemKey, siteID: siteID, siteWorkOrders: workOrders)
                 workOrders.append(target)
             }
-            try link(pressing, to: target)
+            try link(pressing, to: target, systemKey: systemKey)
         }
         let normal = pending.filter { !$0.isPressing }
         guard !normal.isEmpty else { return }
@@ -94,7 +103,7 @@ struct WorkOrderDesk {
             host.count("vysync.tickets_waiting", by: Double(normal.count))
             return
         }
-        try link(normal, to: target)
+        try link(normal, to: target, systemKey: systemKey)
     }
 
     /// A work order created for one of these tickets whose answer was lost (its title carries the marker).
@@ -136,7 +145,15 @@ struct WorkOrderDesk {
             "description": .string(WorkOrderRules.description(for: tickets, siteWorkOrders: siteWorkOrders)),
             "client_id": clientID, "site_id": .int(Int64(siteID) ?? 0), "address": site["address"] ?? .null,
             "manager_id": .int(config.managerID),
+            "fields": [["blueprint_id": .int(config.camembertBlueprint), "value": .string(config.camembertValue)]],
         ]
+        if preview {
+            host.log(
+                .info,
+                "Dry run: would create a work order for \(systemKey) (Yuman site \(siteID), category \(rules.categoryForNew(siteWorkOrders))) titled \"\(WorkOrderRules.title(for: tickets))\" for tickets \(tickets.map { "#\($0.id)" }.joined(separator: ", "))."
+            )
+            return WorkOrder(["id": 0, "number": "(new)", "title": .string(WorkOrderRules.title(for: tickets))])!
+        }
         // The intent first: a kill after Yuman stored the work order leaves it to be found by its title.
         try host.setState(siteID, for: "create-intent:\(tickets[0].id)")
         guard let object = try api.send("POST", "workorders", body: body).json?.objectValue,
@@ -148,19 +165,34 @@ struct WorkOrderDesk {
     }
 
     /// Lists the tickets in the work order's description (once), follows the work order, then maps the tickets.
-    private func link(_ tickets: [Ticket], to workOrder: WorkOrder) throws {
+    private func link(_ tickets: [Ticket], to workOrder: WorkOrder, systemKey: String) throws {
+        if preview {
+            let target = workOrder.id == 0 ? "the new work order" : "work order n°\(workOrder.number)"
+            for ticket in tickets {
+                host.log(
+                    .info,
+                    "Dry run: would attach ticket \(ticket.id) (\(ticket.priority)) of \(systemKey) to \(target).")
+            }
+            return
+        }
         let unlisted = tickets.filter { !workOrder.description.contains("#\($0.id) ") }
         if !unlisted.isEmpty {
             let description = ([workOrder.description] + unlisted.map(\.line)).joined(separator: "\n")
             try api.send("PATCH", "workorders/\(workOrder.id)", body: ["description": .string(description)])
         }
         var record = try followed(workOrder.id) ?? FollowedWorkOrder(id: workOrder.id, number: workOrder.number)
+        record.site = record.site ?? systemKey
+        record.title = record.title ?? workOrder.title
         for ticket in tickets where !record.tickets.contains(ticket.id) { record.tickets.append(ticket.id) }
         try host.setState(record.stateText, for: FollowedWorkOrder.key(workOrder.id))
         var index = try followedIDs()
         if !index.contains(workOrder.id) {
             index.append(workOrder.id)
             try host.setState(index.map(String.init).joined(separator: ","), for: "followed")
+        }
+        let reported = try ids("reported")
+        if !reported.contains(workOrder.id) {
+            try host.setState((reported + [workOrder.id]).map(String.init).joined(separator: ","), for: "reported")
         }
         for ticket in tickets {
             try host.setDestinationID(String(workOrder.id), scope: Self.ticketScope, sourceID: ticket.id)
@@ -181,13 +213,17 @@ struct WorkOrderDesk {
             guard var record = try followed(id) else { continue }
             if record.status == "Closed", try record.tickets.allSatisfy(isClosedInVCOM) {
                 // Its tickets were closed in VCOM (the VCOM side says so in the ID map): done with it.
-                try unfollow(id, from: &index)
+                if !preview { try unfollow(id, from: &index) }
                 host.log(.debug, "Work order n°\(record.number) and its tickets are closed; no longer followed.")
                 continue
             }
             let answer = try api.send("GET", "workorders/\(id)", accepting: [404])
             guard answer.status != 404, let object = answer.json?.objectValue, let workOrder = WorkOrder(object) else {
-                record.markDeleted()
+                record.markDeleted(now: now)
+                if preview {
+                    host.log(.info, "Dry run: would mark work order n°\(record.number) Deleted (gone from Yuman).")
+                    continue
+                }
                 try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
                 try unfollow(id, from: &index)
                 host.log(
@@ -201,8 +237,17 @@ struct WorkOrderDesk {
                 if names == nil { names = try userNames() }
                 technician = names?[technicianID] ?? "#\(technicianID)"
             }
-            if record.observe(workOrder, technicianName: technician) {
-                try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
+            let before = record.history.count
+            if record.observe(workOrder, technicianName: technician, now: now) {
+                if preview {
+                    for change in record.history.dropFirst(before) {
+                        host.log(
+                            .info,
+                            "Dry run: work order n°\(record.number) would note \"\(change.text)\" in its history.")
+                    }
+                } else {
+                    try host.setState(record.stateText, for: FollowedWorkOrder.key(id))
+                }
             }
             for ticket in record.tickets {
                 // A ticket attached elsewhere since (its work order was deleted) follows its new one.
@@ -241,11 +286,14 @@ struct WorkOrderDesk {
         return names
     }
 
-    private func followed(_ id: Int64) throws -> FollowedWorkOrder? {
+    func followed(_ id: Int64) throws -> FollowedWorkOrder? {
         try host.state(FollowedWorkOrder.key(id)).flatMap(FollowedWorkOrder.init(stateText:))
     }
 
-    private func followedIDs() throws -> [Int64] {
-        (try host.state("followed") ?? "").split(separator: ",").compactMap { Int64($0) }
+    func followedIDs() throws -> [Int64] { try ids("followed") }
+
+    /// A comma-separated list of work-order ids kept in the state under `key`.
+    func ids(_ key: String) throws -> [Int64] {
+        (try host.state(key) ?? "").split(separator: ",").compactMap { Int64($0) }
     }
 }

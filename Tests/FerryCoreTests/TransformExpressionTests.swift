@@ -66,6 +66,24 @@ private func compute(_ expr: String, _ input: String = "{}", now: Date = Date(ti
         )
     }
 
+    @Test func atTakesTheElementAtAPosition() throws {
+        let configurations = #"{"c":[{"model":"A"},{"model":"B"}],"i":1}"#
+        #expect(try compute("at(c, i)", configurations) == #"{"model":"B"}"#)
+        #expect(try compute("at(c, 0)", configurations) == #"{"model":"A"}"#)
+        #expect(try compute("at(c, 2)", configurations) == "null", "past the end")
+        #expect(try compute("at(c, -1)", configurations) == "null", "before the start")
+        #expect(try compute("at(missing, 0)") == "null")
+        #expect(try compute("at(c, missing)", configurations) == "null")
+        #expect(
+            try compute("at(c, 'one')", configurations)
+                == "rejected: transform 1 (compute): field 'out': column 1: at() expects a whole-number position, got text \"one\""
+        )
+        #expect(
+            try compute("at(i, 0)", configurations)
+                == "rejected: transform 1 (compute): field 'out': column 1: at() expects an array, got a number 1"
+        )
+    }
+
     @Test func coalesceSkipsNullMissingAndEmptyText() throws {
         #expect(try compute("coalesce(a, b, c, 'none')", #"{"a":null,"b":"","c":"x"}"#) == #""x""#)
         #expect(try compute("coalesce(a, b)", #"{"b":""}"#) == "null")

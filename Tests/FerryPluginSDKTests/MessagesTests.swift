@@ -35,6 +35,17 @@ import Testing
         #expect(try WriteRequest(json: request.json) == request)
     }
 
+    @Test func aDryRunsPreviewFlagCrossesOnlyWhenSet() throws {
+        let read = ReadRequest(stream: "ticket_updates", preview: true)
+        #expect(read.json["preview"] == true)
+        #expect(try ReadRequest(json: read.json).preview)
+        #expect(ReadRequest(stream: "ticket_updates").json["preview"] == nil, "absent outside a dry run")
+        let write = WriteRequest(stream: "tickets", operation: .upsert, batchID: "b-1", preview: true)
+        #expect(write.json["preview"] == true)
+        #expect(try WriteRequest(json: write.json) == write)
+        #expect(try !WriteRequest(json: ["stream": "tickets", "mode": "upsert"]).preview)
+    }
+
     @Test func aSinglePrimaryKeyStringReadsAsAList() throws {
         let stream = try StreamDescriptor(json: ["name": "orders", "primary_key": "id"])
         #expect(stream.primaryKey == ["id"])

@@ -112,6 +112,15 @@ struct Serve: ParsableCommand {
         let notifier = try notifier(environment: environment, scheduler: scheduler, zone: zone, logger: logger)
         notifier?.start()
         defer { notifier?.stop() }
+        let reports: ReportSchedule?
+        do {
+            reports = try ReportSchedule.start(
+                configPath: configPath, site: site, zone: zone, level: level, json: json, logger: logger)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        defer { reports?.stop() }
         let status = ServeService.run(
             scheduler: scheduler, metrics: metrics,
             options: .init(host: host, port: port, token: token, logger: logger))

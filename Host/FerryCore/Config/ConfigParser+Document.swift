@@ -6,7 +6,7 @@ import Yams
 extension ConfigParser {
     static let topLevelKeys = [
         "version", "state", "state_cache_mib", "plugin_paths", "log_level", "connections", "pipelines", "sites",
-        "allowed_env", "id_map_mirrors",
+        "allowed_env", "reports", "id_map_mirrors",
     ]
     static let connectionKeys = ["plugin", "config", "budget", "http", "isolation"]
     static let pipelineKeys = [
@@ -83,6 +83,12 @@ extension ConfigParser {
                 }
             } ?? []
 
+        let reports =
+            try top.optional("reports").map { reportsField in
+                try named(reportsField, what: "report") { name, field in
+                    try report(name, field, connections: connectionNames)
+                }
+            } ?? []
         let mirrors = try top.optional("id_map_mirrors").map { try idMapMirrors($0, connections: connectionNames) }
 
         var config = FerryConfig(
@@ -92,6 +98,7 @@ extension ConfigParser {
             logLevel: logLevel, connections: connections, pipelines: pipelines,
             sites: Dictionary(uniqueKeysWithValues: sites.map { ($0.name, $0) }),
             secretValues: interpolator.secretValues)
+        config.reports = Dictionary(uniqueKeysWithValues: reports.map { ($0.name, $0) })
         config.idMapMirrors = mirrors ?? []
         config.stateCacheMiB = stateCacheMiB
         return config

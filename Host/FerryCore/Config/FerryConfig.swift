@@ -41,6 +41,8 @@ public struct FerryConfig: Sendable, Equatable {
     public var pipelines: [PipelineConfig]
     /// The sites by name; empty when the file defines none (see ``siteNames`` for their order).
     public var sites: [String: SiteConfig]
+    /// The reports by name (`reports:`, sent by `ferry report`).
+    public var reports: [String: ReportConfig] = [:]
     /// ID-map scopes kept in step with tables other tools read (`id_map_mirrors:`), as written.
     public var idMapMirrors: [IDMapMirrorConfig] = []
     /// Non-empty values substituted from variables whose names look secret (see ``isSecretName(_:)``).

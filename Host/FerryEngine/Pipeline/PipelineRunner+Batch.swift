@@ -196,6 +196,15 @@ extension PipelineRunner {
         guard !options.dryRun else {
             try diffBatch(outgoing, ledger: ledger)
             ledger.counts.written = outgoing.count
+            if plan.destination.previewsWrites && outgoing.count > 0 {
+                // The destination says (logs) what it would do with the batch, and changes nothing.
+                let outcome = try write(outgoing.bytes, batchID: batchID, checkpoint: nil, preview: true)
+                for rejection in outcome.rejections {
+                    logger.warning(
+                        "Dry run: the destination would reject a record.",
+                        metadata: ["index": "\(rejection.index)", "error": "\(rejection.error)"])
+                }
+            }
             return []
         }
         guard outgoing.count > 0 else { return [] }
@@ -220,11 +229,13 @@ extension PipelineRunner {
         return idMappings
     }
 
-    func write(_ payload: [UInt8], batchID: String, checkpoint: DurableCheckpoint?) throws -> WriteOutcome {
+    func write(_ payload: [UInt8], batchID: String, checkpoint: DurableCheckpoint?, preview: Bool = false) throws
+        -> WriteOutcome
+    {
         let request = WriteRequest(
             stream: plan.destinationStream, operation: plan.writeMode == .append ? .append : .upsert,
             primaryKey: plan.primaryKey, schema: plan.schema, batchID: batchID, checkpoint: checkpoint,
-            idMapScope: plan.idMapScopeName, transaction: groupWrite)
+            idMapScope: plan.idMapScopeName, transaction: preview ? nil : groupWrite, preview: preview)
         let outcome = try withRetries("write") { try plan.destination.write(request, records: payload) }
         if let transaction = request.transaction { commitGroup.wrote(transaction) }
         return outcome

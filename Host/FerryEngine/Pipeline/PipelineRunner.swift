@@ -122,7 +122,8 @@ public final class PipelineRunner {
                 lookback: plan.lookback, cursorField: plan.cursorField, batchSize: plan.batchSize,
                 ids: options.recordIDs.isEmpty ? nil : options.recordIDs,
                 filters: options.filters.isEmpty
-                    ? nil : options.filters.map { ReadFilter(field: $0.field, value: $0.value) })
+                    ? nil : options.filters.map { ReadFilter(field: $0.field, value: $0.value) },
+                preview: options.dryRun)
         }
         if plan.writeMode == .append && DeliveryGuarantee.appendIsAtLeastOnce(plan.destination) && !options.dryRun {
             logger.warning(

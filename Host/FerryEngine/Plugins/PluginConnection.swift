@@ -24,14 +24,19 @@ public final class PluginConnection {
     /// (`FERRY_CAP_WRITE_TRANSACTION`, negotiated ABI 1.2 or later): a fan-out batch's outputs
     /// into this connection are then one transaction.
     public let transactionalWrites: Bool
+    /// The destination previews a dry run's writes (its spec's `previews_writes`): the engine
+    /// hands it a dry run's batches with `WriteRequest.preview`, and it changes nothing.
+    public let previewsWrites: Bool
 
     /// - Parameter isolated: set for `isolation: process`: `api` is then its forwarding table,
     ///   and it opens the instance in a child process.
     init(
         pluginName: String, connectionName: String, api: UnsafePointer<ferry_plugin_api>, config: JSONObject,
         context: PluginContext,
-        repeatableReads: Bool = false, transactionalWrites: Bool = false, isolated: IsolatedPlugin? = nil
+        repeatableReads: Bool = false, transactionalWrites: Bool = false, previewsWrites: Bool = false,
+        isolated: IsolatedPlugin? = nil
     ) throws {
+        self.previewsWrites = previewsWrites
         self.pluginName = pluginName
         self.connectionName = connectionName
         self.api = api

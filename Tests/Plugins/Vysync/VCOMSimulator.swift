@@ -52,6 +52,7 @@ final class VCOMSimulator: Sendable {
     let perMinute: Int
     let perDay: Int
     let minuteLength: Double
+    let inverterDetailsGone: Set<String>
     /// The ticket routes (VCOMTicketDesk.swift), behind the same auth and limits.
     let tickets: VCOMTicketDesk
     private let limits = Mutex(Limits())
@@ -64,11 +65,14 @@ final class VCOMSimulator: Sendable {
     ///   - perDay: The tier's requests per day.
     ///   - minuteLength: The length of a simulated minute, in seconds.
     ///   - numericTicketIDs: Whether ticket ids are answered as numbers (``VCOMTicketDesk/numericIDs``).
+    ///   - inverterDetailsGone: Inverter ids whose detail (`/inverters/{id}`) answers 404, as
+    ///     VCOM does for some: the inverter is still listed.
     init(
         plants: Int, perMinute: Int = 90, perDay: Int = 10_000, minuteLength: Double = 60,
-        numericTicketIDs: Bool = false
+        numericTicketIDs: Bool = false, inverterDetailsGone: Set<String> = []
     ) {
         tickets = VCOMTicketDesk(numericIDs: numericTicketIDs)
+        self.inverterDetailsGone = inverterDetailsGone
         self.plants = (1...max(1, plants)).map { index in
             Plant(
                 key: "PV" + (index < 10 ? "00" : index < 100 ? "0" : "") + "\(index)",
@@ -175,6 +179,7 @@ final class VCOMSimulator: Sendable {
         case 3 where parts[2] == "technical-data": return Self.technicalData(plant)
         case 3 where parts[2] == "inverters": return .array(Self.inverters(of: plant).map(Self.listed))
         case 4 where parts[2] == "inverters":
+            guard !inverterDetailsGone.contains(parts[3]) else { return nil }
             return Self.inverters(of: plant).first { $0["id"]?.stringValue == parts[3] }.map(JSONValue.object)
         default: return nil
         }
@@ -201,12 +206,15 @@ final class VCOMSimulator: Sendable {
 
     /// One configuration per inverter, whose MPPT inputs are keyed by number and, as in
     /// meteocontrol's own fixture, need not start at 1 (`"10"` sorts after `"9"` by number).
+    /// Each names its inverter as the configuration does, which an inverter's own detail
+    /// need not match (the vendor's long name here, a model by position).
     static func technicalData(_ plant: Plant) -> JSONValue {
         let number = number(plant)
         let module: JSONValue = ["vendor": "Trina Solar", "model": "TSM-DE09.08 400"]
-        let configurations: [JSONValue] = (1...plant.inverters).map { _ in
+        let models = ["STP 25000TL-30", "STP 110-60 CORE2", "STP 50-40 CORE1"]
+        let configurations: [JSONValue] = (1...plant.inverters).map { index in
             [
-                "inverter": ["vendor": "SMA", "model": "STP 25000TL-30", "count": 1],
+                "inverter": ["vendor": "SMA Solar Technology", "model": .string(models[(index - 1) % 3]), "count": 1],
                 "mpptCount": 2, "numberOfModules": 40,
                 "mpptInputs": [
                     "10": ["module": module, "type": "roof", "modulesPerString": 10, "stringCount": 2],

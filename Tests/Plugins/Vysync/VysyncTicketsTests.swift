@@ -25,6 +25,8 @@ import Testing
         #expect(first.fields["category_id"] == 11138)
         #expect(first.fields["manager_id"] == 10338)
         #expect(first.fields["workorder_type"] == "Reactive")
+        // The seed's "Camembert" custom field (blueprint 3146): a troubleshooting call-out.
+        #expect(first.fields["fields"] == [["blueprint_id": 3146, "value": "Dépannage SAV"]])
         #expect(first.fields["client_id"] == flow.site("PV001").fields["client_id"])
         #expect(first.fields["title"]?.stringValue == "[VCOM #\(urgent)] Onduleur WR 1 en défaut")
         let description = first.fields["description"]?.stringValue ?? ""

@@ -12,7 +12,8 @@ enum ExpressionFunctions {
     static let arity: [String: (Int, Int)] = [
         "trim": (1, 1), "lower": (1, 1), "upper": (1, 1), "length": (1, 1),
         "split": (2, 2), "join": (2, 2), "replace": (3, 3), "matches": (2, 2), "contains": (2, 2),
-        "switch": (3, .max), "pick": (4, 4), "coalesce": (1, .max), "if_empty": (2, 2), "is_empty": (1, 1),
+        "switch": (3, .max), "pick": (4, 4), "at": (2, 2), "coalesce": (1, .max), "if_empty": (2, 2),
+        "is_empty": (1, 1),
         "if": (3, 3),
         "sum": (1, 1), "min": (1, 1), "max": (1, 1), "count": (1, 1), "round": (1, 2),
         "number": (1, 1), "string": (1, 1), "now": (0, 0), "record": (0, 0), "date": (1, 2),
@@ -44,6 +45,16 @@ enum ExpressionFunctions {
             case .null: return nil
             case .string(let text): return text
             default: throw fail("\(context) expects text, got \(value.kind) \(value.quoted)")
+            }
+        }
+        /// An array argument's elements; nil for null, which makes the function's result null.
+        @Sendable func arrayElements(_ value: ExpressionValue, expected: String) throws(ExpressionFailure)
+            -> [JSONValue]?
+        {
+            switch value {
+            case .null: return nil
+            case .array(let found): return found
+            default: throw fail("\(context) expects \(expected), got \(value.kind) \(value.quoted)")
             }
         }
         func textFunction(_ body: @escaping @Sendable (String) -> ExpressionValue) -> ExpressionEvaluator {
@@ -144,11 +155,8 @@ enum ExpressionFunctions {
             // list `Coll: [{Art: "VK", Preis: 12.5}, …]` → `pick(Coll, 'Art', 'VK', 'Preis')`.
             let (list, keyName, wanted, valueName) = (arguments[0], arguments[1], arguments[2], arguments[3])
             return { scope throws(ExpressionFailure) in
-                let elements: [JSONValue]
-                switch try list(scope) {
-                case .null: return .null
-                case .array(let found): elements = found
-                case let other: throw fail("\(context) expects an array of objects, got \(other.kind) \(other.quoted)")
+                guard let elements = try arrayElements(try list(scope), expected: "an array of objects") else {
+                    return .null
                 }
                 guard let key = try text(try keyName(scope)), let member = try text(try valueName(scope)) else {
                     throw fail("\(context): the key and value member names must be text")
@@ -159,6 +167,20 @@ enum ExpressionFunctions {
                     return ExpressionValue(object[member])
                 }
                 return .null
+            }
+        case "at":
+            // The element at a 0-based position, such as the configuration of the inverter a
+            // fan-out row's `index_as` numbers: `at(configurations, position)`.
+            let (list, position) = (arguments[0], arguments[1])
+            return { scope throws(ExpressionFailure) in
+                guard let elements = try arrayElements(try list(scope), expected: "an array") else { return .null }
+                switch try position(scope) {
+                case .null: return .null
+                case .int(let index):
+                    return index >= 0 && index < elements.count ? ExpressionValue(elements[Int(index)]) : .null
+                case let other:
+                    throw fail("\(context) expects a whole-number position, got \(other.kind) \(other.quoted)")
+                }
             }
         case "coalesce", "if_empty":
             let candidates = arguments

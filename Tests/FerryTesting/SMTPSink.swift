@@ -6,22 +6,27 @@ import Foundation
 
 /// An SMTP server on 127.0.0.1 that accepts every message and keeps it: enough of
 /// RFC 5321 for libcurl (EHLO, MAIL, RCPT, DATA, QUIT), no TLS, no authentication.
-final class SMTPSink: @unchecked Sendable {
-    struct Message: Sendable {
-        var from: String
-        var recipients: [String]
-        var data: String
-        var subject: String? {
+public final class SMTPSink: @unchecked Sendable {
+    public struct Message: Sendable {
+        public var from: String
+        public var recipients: [String]
+        public var data: String
+        public var subject: String? {
             data.components(separatedBy: "\r\n").first { $0.hasPrefix("Subject: ") }.map { String($0.dropFirst(9)) }
         }
     }
 
-    let port: Int
+    public let port: Int
+    /// Answers every RCPT with 550, as a server refusing the recipients does.
+    private let refusesRecipients: Bool
     private let listener: Int32
     private let condition = NSCondition()
     private var received: [Message] = []
 
-    init() throws {
+    /// Starts listening.
+    /// - Parameter refusingRecipients: refuse every recipient (550) instead of accepting.
+    public init(refusingRecipients: Bool = false) throws {
+        refusesRecipients = refusingRecipients
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -52,11 +57,11 @@ final class SMTPSink: @unchecked Sendable {
         close(listener)
     }
 
-    var url: String { "smtp://127.0.0.1:\(port)" }
-    var messages: [Message] { condition.withLock { received } }
+    public var url: String { "smtp://127.0.0.1:\(port)" }
+    public var messages: [Message] { condition.withLock { received } }
 
     /// Waits (at most `timeout` seconds) for `count` messages.
-    func wait(for count: Int, timeout: TimeInterval = 30) -> [Message] {
+    public func wait(for count: Int, timeout: TimeInterval = 30) -> [Message] {
         let deadline = Date().addingTimeInterval(timeout)
         return condition.withLock {
             while received.count < count { if !condition.wait(until: deadline) { break } }
@@ -88,6 +93,7 @@ final class SMTPSink: @unchecked Sendable {
             switch verb {
             case "EHLO", "HELO": reply("250 sink")
             case "MAIL": message = Message(from: String(line.dropFirst(10)), recipients: [], data: ""); reply("250 OK")
+            case "RCPT" where refusesRecipients: reply("550 5.1.1 recipient refused")
             case "RCPT": message.recipients.append(String(line.dropFirst(8))); reply("250 OK")
             case "DATA":
                 reply("354 go ahead")
