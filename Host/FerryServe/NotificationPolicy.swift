@@ -41,10 +41,10 @@ public struct NotificationPolicy: Sendable {
 
     /// Open dead letters at which a pipeline is reported.
     public let deadLetterThreshold: Int
-    private var failing = Set<PipelineID>()
-    private var overThreshold = Set<PipelineID>()
+    var failing = Set<PipelineID>()
+    var overThreshold = Set<PipelineID>()
     /// Open conflicts per pipeline as last told (or seen).
-    private var knownConflicts: [PipelineID: Int] = [:]
+    var knownConflicts: [PipelineID: Int] = [:]
     private var period = Summary()
 
     /// Creates a policy.

@@ -131,6 +131,8 @@ struct Run: ParsableCommand {
             printError("\(error)")
             throw ExitCode(ExitStatus.usage)
         }
+        let environment = ProcessInfo.processInfo.environment
+        let notifications = try notificationSetup(environment)
         let signals = SignalWatcher { workspace.cancelAll() }
         defer { signals.stop() }
         let showsChanges = diff || confirm
@@ -144,6 +146,9 @@ struct Run: ParsableCommand {
         }
         let outcome = try runPipelines(selected, in: workspace, options: try options(diffing: diff))
         outcome.show(by: self, diffs: showsChanges && !confirm, state: state)
+        if let notifications, !dryRun && !diff {
+            try notify(outcome, through: notifications, workspace: workspace, environment: environment)
+        }
         try outcome.finish(cancelled: workspace.cancellation.isCancelled)
     }
 

@@ -133,29 +133,15 @@ struct Serve: ParsableCommand {
     private func notifier(environment: [String: String], scheduler: ServeScheduler, zone: TimeZone, logger: Logger)
         throws -> Notifier?
     {
-        var channels: [any NotificationChannel] = []
-        var secrets: [String] = []
-        if let url = environment["FERRY_NOTIFY_WEBHOOK_URL"], !url.isEmpty {
-            channels.append(WebhookChannel(url: url))
-            secrets.append(url)
+        let setup: NotificationSetup
+        do {
+            guard let named = try NotificationSetup.fromEnvironment(environment) else { return nil }
+            setup = named
+        } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.usage)
         }
-        if let to = environment["FERRY_NOTIFY_EMAIL_TO"], !to.isEmpty {
-            guard let url = environment["FERRY_SMTP_URL"], let from = environment["FERRY_SMTP_FROM"] else {
-                printError(
-                    "FERRY_NOTIFY_EMAIL_TO needs FERRY_SMTP_URL (smtp://host:587 or smtps://host:465) and FERRY_SMTP_FROM"
-                )
-                throw ExitCode(ExitStatus.usage)
-            }
-            let password = environment["FERRY_SMTP_PASSWORD"]
-            channels.append(
-                EmailChannel(
-                    settings: .init(
-                        url: url, from: from,
-                        to: to.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                        username: environment["FERRY_SMTP_USER"], password: password)))
-            secrets += [password].compactMap { $0 }
-        }
-        guard !channels.isEmpty else { return nil }
+        let (channels, secrets) = (setup.channels, setup.secrets)
         let threshold = notifyDeadLetters
         let notifier = Notifier(
             channels: channels, deadLetterThreshold: threshold,

@@ -116,6 +116,27 @@ import Testing
         for secret in ["s3cret", YumanSimulator.token, VCOMSimulator.password] { #expect(!serve.log.contains(secret)) }
     }
 
+    /// The same from cron: `ferry run` tells the conflict once, and the next run (another
+    /// process) knows from the state database that it was told.
+    @Test func aNewConflictIsToldOnceByRunsFromCron() throws {
+        let example = try Self.syncedExample()
+        let pv001 = try Self.site(example, "PV001")
+        example.yuman.edit("sites", id: pv001.id, ["client_id": .int(Int64(try Self.clientID(example, "CLI-SUD")))])
+        try Self.remap(example, ["PV001": "CLI-ALPES"])
+        let hook = try LoopbackServer { _ in .json(#"{"ok":true}"#) }
+        let environment = ["FERRY_NOTIFY_WEBHOOK_URL": hook.url + "/hook/s3cret"]
+        for _ in 0..<2 {
+            let run = try example.ferry(["run", "sites"], environment: environment)
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            for secret in ["s3cret", YumanSimulator.token, VCOMSimulator.password] {
+                #expect(!(run.stdout + run.stderr).contains(secret))
+            }
+        }
+        let texts = hook.requests.map(\.text)
+        #expect(texts.count == 1, "\(texts)")
+        #expect(texts.first?.contains("Ferry: sites has 1 new conflict") == true, "\(texts)")
+    }
+
     @Test func theSiteCodeIsOnlyFilledWhileYumanHasNone() throws {
         let example = try Self.syncedExample()
         let pv002 = try Self.site(example, "PV002")
