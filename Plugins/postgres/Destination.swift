@@ -279,6 +279,9 @@ final class PostgresDestination {
     /// A COPY of one run in progress: straight into the table under the savepoint
     /// `ferry_copy`, or into a staging table.
     private struct OpenCopy {
+        /// The run's columns, quoted and joined, as the COPY names them.
+        var columns: String
+        /// The staging table; nil for a COPY straight into the table.
         var staging: String?
         /// Whether sending rows failed: the COPY is then ended as failed.
         var sendFailed = false
@@ -286,18 +289,24 @@ final class PostgresDestination {
 
     /// Starts the COPY of a run: straight into the table when `copiesDirectly` allows,
     /// else into the staging table of its columns.
-    private func beginCopy(
-        of columns: [String], into table: TableSchema, operation: WriteOperation, direct: Bool = true
-    ) throws -> OpenCopy {
+    private func beginCopy(of columns: [String], into table: TableSchema, operation: WriteOperation) throws
+        -> OpenCopy
+    {
         let list = columns.map(quote).joined(separator: ", ")
-        if try direct && copiesDirectly(into: table.name, operation: operation) {
+        if try copiesDirectly(into: table.name, operation: operation) {
             try client.execute("SAVEPOINT ferry_copy")
             try client.beginCopy("COPY \(table.name.sql) (\(list)) FROM STDIN")
-            return OpenCopy(staging: nil)
+            return OpenCopy(columns: list, staging: nil)
         }
+        return OpenCopy(columns: list, staging: try beginStagedCopy(of: list, into: table))
+    }
+
+    /// Starts the COPY of a run into the staging table of its columns (`list`, quoted and
+    /// joined); returns that table.
+    private func beginStagedCopy(of list: String, into table: TableSchema) throws -> String {
         let staging = try stagingTable(for: table, columns: list)
         try client.beginCopy("COPY \(staging) (\(list)) FROM STDIN")
-        return OpenCopy(staging: staging)
+        return staging
     }
 
     /// Ends the COPY of one run (begun while streaming, or now) and, for a staging table,
@@ -309,14 +318,15 @@ final class PostgresDestination {
         _ run: CopyWriter.Run, streamed: OpenCopy?, into table: TableSchema, operation: WriteOperation,
         target: [String], constraint: String?
     ) throws {
-        var copy = try streamed ?? beginCopy(of: run.columns, into: table, operation: operation)
+        let copy = try streamed ?? beginCopy(of: run.columns, into: table, operation: operation)
         let unsent = streamed == nil ? 0 : run.streamedCount
         let sent =
             !copy.sendFailed
             && run.data.withUnsafeBufferPointer { client.sendCopyData(UnsafeBufferPointer(rebasing: $0[unsent...])) }
-        guard copy.staging == nil else {
+        if let staging = copy.staging {
             return try mergeStaged(
-                run, copy: copy, sent: sent, into: table, operation: operation, target: target, constraint: constraint)
+                run, from: staging, columns: copy.columns, sent: sent, into: table, operation: operation,
+                target: target, constraint: constraint)
         }
         do {
             try client.endCopy(sent: sent)
@@ -331,20 +341,19 @@ final class PostgresDestination {
                 .debug, "A direct COPY met a row it could not insert; merging through a staging table.",
                 ["table": .string(table.name.description), "sqlstate": .string(error.sqlState ?? "")])
         }
-        copy = try beginCopy(of: run.columns, into: table, operation: operation, direct: false)
+        let staging = try beginStagedCopy(of: copy.columns, into: table)
         let resent = run.data.withUnsafeBufferPointer { client.sendCopyData($0) }
         try mergeStaged(
-            run, copy: copy, sent: resent, into: table, operation: operation, target: target, constraint: constraint)
+            run, from: staging, columns: copy.columns, sent: resent, into: table, operation: operation,
+            target: target, constraint: constraint)
     }
 
     /// Ends the COPY into a staging table and merges it into the target.
     private func mergeStaged(
-        _ run: CopyWriter.Run, copy: OpenCopy, sent: Bool, into table: TableSchema, operation: WriteOperation,
-        target: [String], constraint: String?
+        _ run: CopyWriter.Run, from staging: String, columns: String, sent: Bool, into table: TableSchema,
+        operation: WriteOperation, target: [String], constraint: String?
     ) throws {
-        guard let staging = copy.staging else { return }
         try client.endCopy(sent: sent)
-        let columns = run.columns.map(quote).joined(separator: ", ")
         var sql = "INSERT INTO \(table.name.sql) (\(columns)) SELECT \(columns) FROM \(staging)"
         if operation == .upsert {
             sql += RowWriter.onConflict(
