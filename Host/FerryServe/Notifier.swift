@@ -67,9 +67,8 @@ public final class Notifier: @unchecked Sendable {
     ///   - key: the pipeline.
     ///   - result: how the run ended.
     public func finished(_ key: PipelineID, _ result: RunResult) {
-        let open = result.counts.rejected > 0 || result.status == "dead_lettered" ? openDeadLetters(key) : nil
-        // Conflicts are recorded with the batches a run commits, so only a run that wrote may add one.
-        let conflicts = result.counts.written > 0 ? openConflicts(key) : nil
+        let open = result.mayAddDeadLetters ? openDeadLetters(key) : nil
+        let conflicts = result.mayAddConflicts ? openConflicts(key) : nil
         let events = lock.withLock {
             policy.finished(key, result, openDeadLetters: open, openConflicts: conflicts)
         }
@@ -101,20 +100,28 @@ public final class Notifier: @unchecked Sendable {
         queue.sync {}
     }
 
+    /// Hands one message to every channel; a failed delivery is logged with the channel's
+    /// name and the reason (masked by `redactor`), and the others still get it.
+    public static func deliver(
+        title: String, text: String, to channels: [any NotificationChannel], redactor: Redactor, logger: Logger
+    ) {
+        for channel in channels {
+            do {
+                try channel.send(title: title, text: text)
+            } catch {
+                logger.warning(
+                    "Notification not delivered.",
+                    metadata: ["channel": "\(channel.name)", "error": "\(redactor.redact("\(error)"))"])
+            }
+        }
+    }
+
     private func send(_ event: NotificationPolicy.Event) {
         let (title, text) = event.message
         let safeTitle = redactor.redact(title)
         let safeText = redactor.redact(text)
         queue.async { [self] in
-            for channel in channels {
-                do {
-                    try channel.send(title: safeTitle, text: safeText)
-                } catch {
-                    logger.warning(
-                        "Notification not delivered.",
-                        metadata: ["channel": "\(channel.name)", "error": "\(redactor.redact("\(error)"))"])
-                }
-            }
+            Self.deliver(title: safeTitle, text: safeText, to: channels, redactor: redactor, logger: logger)
             lock.withLock {
                 delivered += 1
                 lock.broadcast()

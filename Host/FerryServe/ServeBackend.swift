@@ -56,6 +56,11 @@ public struct RunResult: Sendable, Equatable {
 
     /// True when dependents may run after it.
     public var allowsDependents: Bool { ["succeeded", "dead_lettered"].contains(status) }
+
+    /// Whether the run may have added dead letters, so the open ones are worth counting.
+    public var mayAddDeadLetters: Bool { counts.rejected > 0 || status == "dead_lettered" }
+    /// Whether the run may have added conflicts: they are recorded with the batches a run commits.
+    public var mayAddConflicts: Bool { counts.written > 0 }
 }
 
 /// A rate budget as it stands (shared by the connections that name it).

@@ -218,8 +218,7 @@ public final class ServeSites: ServeBackend, @unchecked Sendable {
 
     public func openConflicts(of key: PipelineID) throws -> Int {
         guard let site = site(key.site) else { return 0 }
-        return try site.workspace.store.conflicts(for: key, includeClosed: false, limit: Int.max)
-            .filter { $0.pipeline == key && $0.status == .open }.count
+        return try site.workspace.store.openConflictCount(of: key)
     }
 
     public func runLog(_ run: RunID) -> [String]? { try? sites.first?.workspace.store.runLog(run) }

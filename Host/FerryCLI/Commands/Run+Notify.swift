@@ -30,13 +30,11 @@ extension Run {
             }
         // Counted before the state transaction below, which must not read the store again.
         let open = results.map { key, result in
-            result.counts.rejected > 0 || result.status == "dead_lettered"
+            result.mayAddDeadLetters
                 ? try? store.deadLetters(for: key, includeReplayed: false, limit: 100_000).count : nil
         }
         let conflicts = results.map { key, result in
-            result.counts.written > 0
-                ? try? store.conflicts(for: key, includeClosed: false, limit: Int.max)
-                    .filter { $0.pipeline == key && $0.status == .open }.count : nil
+            result.mayAddConflicts ? try? store.openConflictCount(of: key) : nil
         }
         let events: [NotificationPolicy.Event] = try store.updateValue(scope: "notifications", key: "run") { stored in
             var policy = NotificationPolicy(deadLetterThreshold: threshold)
@@ -54,16 +52,9 @@ extension Run {
         let redactor = Redactor(secrets: setup.secrets)
         for event in events {
             let (title, text) = event.message
-            for channel in setup.channels {
-                do {
-                    try channel.send(
-                        title: redactor.redact(title), text: redactor.redact(workspace.redactor.redact(text)))
-                } catch {
-                    workspace.logger.warning(
-                        "Notification not delivered.",
-                        metadata: ["channel": "\(channel.name)", "error": "\(redactor.redact("\(error)"))"])
-                }
-            }
+            Notifier.deliver(
+                title: redactor.redact(title), text: redactor.redact(workspace.redactor.redact(text)),
+                to: setup.channels, redactor: redactor, logger: workspace.logger)
         }
     }
 

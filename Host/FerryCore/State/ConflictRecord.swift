@@ -56,3 +56,11 @@ public struct SyncedVersion: Sendable, Equatable {
         self.writtenRecord = writtenRecord
     }
 }
+
+extension StateStore {
+    /// How many of `pipeline`'s conflicts wait for a person now.
+    public func openConflictCount(of pipeline: PipelineID) throws -> Int {
+        try conflicts(for: pipeline, includeClosed: false, limit: Int.max)
+            .filter { $0.pipeline == pipeline && $0.status == .open }.count
+    }
+}
