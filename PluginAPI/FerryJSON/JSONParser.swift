@@ -56,6 +56,16 @@ public struct JSONParser: Sendable {
         return try scanner.parseDocument(bytes)
     }
 
+    /// Checks that `bytes` hold one complete JSON value this parser would accept, with the
+    /// error `parse` would throw, without building the value (nothing is allocated for
+    /// well-formed input). For callers that keep the text as it came: a destination storing
+    /// a nested object as JSON text.
+    /// - Parameter bytes: UTF-8 JSON text, borrowed for the call.
+    public func validate(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) {
+        var scanner = JSONScanner(options: options, reservingStacks: false)
+        try scanner.validateDocument(bytes)
+    }
+
     /// Parses one record: a complete JSON value that must be an object.
     ///
     /// Every way a record can be wrong gets its own message and byte offset: malformed

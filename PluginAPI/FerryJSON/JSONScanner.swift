@@ -11,12 +11,12 @@ struct KeySpan {
 /// one document to the next: parsing a batch of lines then allocates only the
 /// arrays that end up in the result.
 struct JSONScanner {
-    private var base: UnsafePointer<UInt8>
-    private var end: Int = 0
-    private var position: Int = 0
-    private var depth: Int = 0
-    private let allowNonFinite: Bool
-    private let maximumDepth: Int
+    var base: UnsafePointer<UInt8>
+    var end: Int = 0
+    var position: Int = 0
+    var depth: Int = 0
+    let allowNonFinite: Bool
+    let maximumDepth: Int
     // Open objects' members, kept as three parallel stacks: key spans let the
     // duplicate check compare raw bytes, and separate arrays keep element
     // copies specialised (tuples go through generic value witnesses).
@@ -26,10 +26,12 @@ struct JSONScanner {
     private var elementStack: [JSONValue] = []
     private var escapeBuffer: [UInt8] = []
 
-    init(options: JSONParser.Options) {
+    /// - Parameter reservingStacks: false for a scanner that only validates (it never uses them).
+    init(options: JSONParser.Options, reservingStacks: Bool = true) {
         allowNonFinite = options.allowNonFiniteNumbers
         maximumDepth = options.maximumDepth
         base = UnsafePointer(bitPattern: 1)!
+        guard reservingStacks else { return }
         keyStack.reserveCapacity(64)
         keySpanStack.reserveCapacity(64)
         valueStack.reserveCapacity(64)
@@ -84,7 +86,7 @@ struct JSONScanner {
 
     // MARK: Values
 
-    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+    mutating func parseValue() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
         guard position < end else { throw error("unexpected end of input, expected a JSON value", at: position) }
         switch base[position] {
@@ -105,7 +107,7 @@ struct JSONScanner {
         }
     }
 
-    private mutating func enterContainer() throws(JSONParseError) {
+    mutating func enterContainer() throws(JSONParseError) {
         depth += 1
         if depth > maximumDepth {
             throw error("nesting deeper than \(maximumDepth) levels", at: position)
@@ -126,11 +128,7 @@ struct JSONScanner {
         while true {
             skipWhitespace()
             guard position < end, base[position] == UInt8(ascii: "\"") else {
-                let expected =
-                    afterComma
-                    ? "expected '\"' to begin an object key after ','"
-                    : "expected '\"' to begin an object key or '}'"
-                throw error(position < end ? expected : "unexpected end of input, \(expected)", at: position)
+                throw missingKey(afterComma: afterComma)
             }
             let keyStart = position + 1
             let key = try parseString()
@@ -139,12 +137,7 @@ struct JSONScanner {
                 position - 1 - keyStart == key.utf8.count
                 ? KeySpan(start: keyStart, count: position - 1 - keyStart) : KeySpan(start: -1, count: key.utf8.count)
             skipWhitespace()
-            guard position < end, base[position] == UInt8(ascii: ":") else {
-                throw error(
-                    position < end
-                        ? "expected ':' after object key" : "unexpected end of input, expected ':' after object key",
-                    at: position)
-            }
+            guard position < end, base[position] == UInt8(ascii: ":") else { throw missingColon() }
             position += 1
             let value = try parseValue()
             if let duplicate = indexOfKey(key, span: span, from: stackStart) {
@@ -178,6 +171,23 @@ struct JSONScanner {
         valueStack.removeSubrange(stackStart...)
         depth -= 1
         return .object(JSONObject(uniqueMembers: members))
+    }
+
+    func missingKey(afterComma: Bool) -> JSONParseError {
+        let expected =
+            afterComma
+            ? "expected '\"' to begin an object key after ','" : "expected '\"' to begin an object key or '}'"
+        return error(position < end ? expected : "unexpected end of input, \(expected)", at: position)
+    }
+
+    func missingColon() -> JSONParseError {
+        error(
+            position < end ? "expected ':' after object key" : "unexpected end of input, expected ':' after object key",
+            at: position)
+    }
+
+    func trailingComma() -> JSONParseError {
+        error("expected a JSON value after ',' (trailing commas are not JSON)", at: position)
     }
 
     /// The stack index of an earlier member of the current object with this key.
@@ -220,7 +230,7 @@ struct JSONScanner {
         while true {
             skipWhitespace()
             if position < end && base[position] == UInt8(ascii: "]") {
-                throw error("expected a JSON value after ',' (trailing commas are not JSON)", at: position)
+                throw trailingComma()
             }
             let value = try parseValue()
             elementStack.append(value)
@@ -241,7 +251,7 @@ struct JSONScanner {
         return .array(elements)
     }
 
-    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
         let count = literal.utf8CodeUnitCount
         let bytes = literal.utf8Start
         var index = 0
@@ -352,7 +362,7 @@ struct JSONScanner {
         throw error("unterminated string", at: open)
     }
 
-    private func readHex4(at offset: Int, escapeAt: Int) throws(JSONParseError) -> UInt16 {
+    func readHex4(at offset: Int, escapeAt: Int) throws(JSONParseError) -> UInt16 {
         guard offset + 4 <= end else {
             throw error("invalid \\u escape in string, expected 4 hex digits", at: escapeAt)
         }
@@ -377,7 +387,7 @@ struct JSONScanner {
 
     // MARK: Numbers
 
-    private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+    mutating func parseNumber() throws(JSONParseError) -> JSONValue {
         let start = position
         var index = position
         let negative = base[index] == UInt8(ascii: "-")
@@ -455,10 +465,10 @@ struct JSONScanner {
     // MARK: Helpers
 
     @inline(__always)
-    private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+    func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
     @inline(__always)
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while position < end {
             let byte = base[position]
             guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
@@ -466,7 +476,7 @@ struct JSONScanner {
         }
     }
 
-    private func describe(_ offset: Int) -> String {
+    func describe(_ offset: Int) -> String {
         let byte = base[offset]
         // A byte above 0x7F here starts no JSON token: name the byte, not a code point it is not.
         if byte >= 0x80 {
@@ -475,24 +485,24 @@ struct JSONScanner {
         return "character '\(describeByte(byte))'"
     }
 
-    private func describeByte(_ byte: UInt8) -> String {
+    func describeByte(_ byte: UInt8) -> String {
         if byte >= 0x20 && byte < 0x7F { return String(UnicodeScalar(byte)) }
         return hex(byte)
     }
 
-    private func hex(_ byte: UInt8) -> String {
+    func hex(_ byte: UInt8) -> String {
         let digits = String(byte, radix: 16, uppercase: true)
         return "U+" + String(repeating: "0", count: 4 - digits.count) + digits
     }
 
-    private func hex4(_ value: UInt16) -> String {
+    func hex4(_ value: UInt16) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: 4 - digits.count) + digits
     }
 
     /// The length of the valid UTF-8 prefix of `bytes` (RFC 3629: no overlong
     /// forms, no surrogates, nothing above U+10FFFF); equals `bytes.count` when all is valid.
-    private func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         let count = bytes.count
         var index = 0
         while index < count {

@@ -439,7 +439,7 @@ final class SQLiteDestination {
             if value.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
                 try bind(try JSONParser().parse(value), at: index, in: statement)
             } else {
-                _ = try JSONParser().parse(value) // still refuse malformed JSON
+                try JSONParser().validate(value) // still refuse malformed JSON
                 try statement.bind(borrowedText: value, at: index)
             }
         case UInt8(ascii: "t"): try statement.bind(integer: 1, at: index)

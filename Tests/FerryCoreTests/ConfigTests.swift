@@ -204,7 +204,7 @@ import Testing
         }
         let defaults = try parse("", "")
         #expect(defaults.stateCacheMiB == 16)
-        #expect(defaults.pipelines.first?.commitRecords == 20_000)
+        #expect(defaults.pipelines.first?.commitRecords == 100_000)
         #expect(defaults.pipelines.first?.commitSeconds == 10)
         let set = try parse("state_cache_mib: 4", "commit_records: 5000\n    commit_seconds: 2m")
         #expect(set.stateCacheMiB == 4)

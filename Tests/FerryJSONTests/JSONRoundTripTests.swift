@@ -20,7 +20,7 @@ private func randomString(_ rng: inout SeededGenerator) -> String {
     return String(scalars)
 }
 
-private func randomValue(_ rng: inout SeededGenerator, depth: Int) -> JSONValue {
+func randomValue(_ rng: inout SeededGenerator, depth: Int) -> JSONValue {
     let choice = Int.random(in: 0..<(depth < 4 ? 9 : 7), using: &rng)
     switch choice {
     case 0: return .null

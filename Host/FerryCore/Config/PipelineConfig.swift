@@ -60,7 +60,7 @@ public struct PipelineConfig: Sendable, Equatable {
 
     /// The default most records one commit spans (several batches, when the destination
     /// keeps a transaction open across writes).
-    public static let defaultCommitRecords = 20_000
+    public static let defaultCommitRecords = 100_000
     /// The allowed `commit_records`.
     public static let commitRecordsRange = 1...10_000_000
     /// The default most seconds a commit group stays open.

@@ -103,12 +103,15 @@ extension BatchCommit {
         }
         counts += later.counts
         // Per-record state: later entries win where keys repeat, as they would batch by batch.
-        (hashes, removedHashKeys) = (hashes + later.hashes, removedHashKeys + later.removedHashKeys)
-        (idMappings, removedIDMappings) = (idMappings + later.idMappings, removedIDMappings + later.removedIDMappings)
-        (deadLetters, replayedDeadLetters) = (
-            deadLetters + later.deadLetters, replayedDeadLetters + later.replayedDeadLetters
-        )
-        (parked, unparked) = (parked + later.parked, unparked + later.unparked)
+        // Appended in place: `a = a + b` copied the group's whole list again for every batch.
+        hashes.append(contentsOf: later.hashes)
+        removedHashKeys.append(contentsOf: later.removedHashKeys)
+        idMappings.append(contentsOf: later.idMappings)
+        removedIDMappings.append(contentsOf: later.removedIDMappings)
+        deadLetters.append(contentsOf: later.deadLetters)
+        replayedDeadLetters.append(contentsOf: later.replayedDeadLetters)
+        parked.append(contentsOf: later.parked)
+        unparked.append(contentsOf: later.unparked)
         // Two-way sync (not grouped today: its batches read what the previous one committed).
         syncedVersions += later.syncedVersions
         conflicts += later.conflicts

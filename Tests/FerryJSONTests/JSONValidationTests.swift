@@ -1,0 +1,76 @@
+import Testing
+
+@testable import FerryJSON
+
+/// `validate` must accept exactly what `parse` accepts, with the same error: a destination
+/// that stores text after validating it would otherwise keep what a parse refuses.
+@Suite struct JSONValidationTests {
+    /// The parse's error, or nil.
+    private func parseError(_ bytes: [UInt8], _ options: JSONParser.Options) -> JSONParseError? {
+        do {
+            _ = try JSONParser(options: options).parse(bytes)
+            return nil
+        } catch { return error }
+    }
+
+    private func validationError(_ bytes: [UInt8], _ options: JSONParser.Options) -> JSONParseError? {
+        let outcome: Result<Void, JSONParseError> = bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONParseError) in try JSONParser(options: options).validate(buffer) }
+        }
+        if case .failure(let error) = outcome { return error }
+        return nil
+    }
+
+    /// Same verdict and message; the offset too, but for invalid UTF-8 after an escape (the parse
+    /// counts it in its decoded copy of the string, the validation in the source).
+    private func expectSameVerdict(_ bytes: [UInt8], _ options: JSONParser.Options = .init()) {
+        let parsed = parseError(bytes, options)
+        let validated = validationError(bytes, options)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(
+            (parsed == nil) == (validated == nil),
+            "\(text): parse \(String(describing: parsed)), validate \(String(describing: validated))")
+        guard let parsed, let validated else { return }
+        #expect(parsed.message == validated.message, "\(text)")
+        if parsed.message != "invalid UTF-8 in string" { #expect(parsed.offset == validated.offset, "\(text)") }
+    }
+
+    @Test(arguments: [
+        "null", " true ", "false", "\"hi\"", "[]", "{}", "{\"a\":[1,2.5,{\"z\":false}],\"b\":null}", "-0", "1e2",
+        "9223372036854775808", "1e400", "-1e400", "NaN", "Infinity", "-Infinity", "5e-324",
+        #""\u0000\ud83d\ude00\"\\\/\b\f\n\r\t""#, "{\"a\":1 \"b\":2}", "{\"x\" 1}", "{\"a\":1,}", "{a:1}", "[1,2",
+        "[1,]",
+        "[1 2]", "{\n  \"a\": tru\n}", "[1] x", "", "   ", "01", "[-01]", "1.", "1.e5", "1e+", "-", "+1", ".5", "\"abc",
+        "\"a\tb\"", #""\x""#, #""\u12G4""#, #""\u12""#, #""\uD83D""#, #""\uD83Dx""#, #""\uD83D\u0041""#, #""\uDE00""#,
+        "[\"é\", x]", "'a'", "{\"a\":", "{\"a\"", "{", "[", "\"\\", "{\"b\":1,\"b\":2}", "[[[[1]]]]",
+    ])
+    func agreesWithTheParseOnEachCase(text: String) {
+        expectSameVerdict(Array(text.utf8))
+        expectSameVerdict(Array(text.utf8), .init(allowNonFiniteNumbers: true))
+        expectSameVerdict(Array(text.utf8), .init(maximumDepth: 2))
+    }
+
+    @Test func agreesOnInvalidUTF8AndTheByteOrderMark() {
+        expectSameVerdict([0x22, 0x61, 0xFF, 0x22])
+        expectSameVerdict(Array(#""\n"#.utf8) + [0xC3, 0x22])
+        expectSameVerdict([0x22, 0xE2, 0x82, 0xAC, 0x22])
+        expectSameVerdict([0x22, 0xED, 0xA0, 0x80, 0x22]) // an encoded surrogate
+        expectSameVerdict([0xEF, 0xBB, 0xBF] + Array("[1]".utf8))
+        expectSameVerdict(Array((String(repeating: "[", count: 513) + String(repeating: "]", count: 513)).utf8))
+    }
+
+    /// Random documents, then each cut short and with a byte changed: every verdict must match.
+    @Test func agreesOnRandomDocumentsAndTheirCorruptions() {
+        var rng = SeededGenerator(state: 20_261_128)
+        let replacements: [UInt8] = Array("{}[]\",:\\ u0e-.tnfx".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xFF]
+        for _ in 0..<1500 {
+            let bytes = randomValue(&rng, depth: 0).encoded()
+            expectSameVerdict(bytes)
+            guard !bytes.isEmpty else { continue }
+            expectSameVerdict(Array(bytes[..<Int.random(in: 0..<bytes.count, using: &rng)]))
+            var changed = bytes
+            changed[Int.random(in: 0..<bytes.count, using: &rng)] = replacements.randomElement(using: &rng)!
+            expectSameVerdict(changed)
+        }
+    }
+}
