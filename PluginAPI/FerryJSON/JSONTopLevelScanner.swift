@@ -62,6 +62,36 @@ public enum JSONTopLevelScanner {
         }
     }
 
+    /// Calls `body` with the raw bytes of each element of the array `list`, in order.
+    /// - Throws: `JSONParseError` when `list` is not an array or is malformed.
+    public static func forEachElement(
+        in list: UnsafeRawBufferPointer, _ body: (_ element: UnsafeRawBufferPointer) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        var cursor = Cursor(bytes: list)
+        cursor.skipWhitespace()
+        guard cursor.peek == UInt8(ascii: "[") else { throw cursor.error("expected a JSON array") }
+        cursor.offset += 1
+        cursor.skipWhitespace()
+        if cursor.peek == UInt8(ascii: "]") {
+            cursor.offset += 1
+            return try cursor.expectEnd()
+        }
+        while true {
+            cursor.skipWhitespace()
+            let start = cursor.offset
+            try cursor.skipValue()
+            try body(UnsafeRawBufferPointer(rebasing: list[start..<cursor.offset]))
+            cursor.skipWhitespace()
+            switch cursor.peek {
+            case UInt8(ascii: ","): cursor.offset += 1
+            case UInt8(ascii: "]"):
+                cursor.offset += 1
+                return try cursor.expectEnd()
+            default: throw cursor.error("expected ',' or ']' after an array element")
+            }
+        }
+    }
+
     /// Whether a raw key equals `name`; keys with escapes are decoded first.
     static func key(_ raw: UnsafeRawBufferPointer, equals name: [UInt8]) -> Bool {
         if !raw.contains(UInt8(ascii: "\\")) { return raw.elementsEqual(name) }

@@ -55,7 +55,7 @@ public final class RESTConnector: SourceConnector, DestinationConnector {
                 return try ByIDReader(ids: ids, stream: stream, host: host, batchSize: request.batchSize)
             }
             let reader = RESTReader(
-                stream: stream, host: host, window: try ReadWindow(request: request, stream: stream))
+                stream: stream, host: host, window: try ReadWindow(request: request, stream: stream), asLines: true)
             return stream.prefetch ? PrefetchingReader(reader) : reader
         }
         guard let parent = config.streams.first(where: { $0.children.contains { $0.name == request.stream } }),
@@ -85,8 +85,13 @@ public final class RESTConnector: SourceConnector, DestinationConnector {
 final class RESTReader: BatchReader {
     /// One page as delivered: its records (rejected ones marked) and its checkpoint.
     struct Delivery {
+        /// The records as objects; empty when they come as `lines`.
         var records: [JSONObject]
+        /// The records as the API sent them, one JSON line each (`PageLines`).
+        var lines: RecordBatch?
         var checkpoint: JSONValue?
+
+        var count: Int { lines?.count ?? records.count }
     }
 
     let stream: RESTStream
@@ -103,19 +108,27 @@ final class RESTReader: BatchReader {
     private var request = 0
     /// Keys delivered in this run, when several lists may hold the same record.
     private var delivered = Set<String>()
-    /// The last accepted page's records, to catch an API that ignores the page parameter.
-    private var previousPage: [JSONValue] = []
+    /// The last accepted page's records (hashes of their bytes when read as lines), to catch
+    /// an API that ignores the page parameter.
+    private var previousPage: PageRecords.Fingerprint = .objects([])
+    /// Whether pages are passed on as the bytes the API sent (`PageLines`) rather than parsed
+    /// into values and encoded again: when nothing needs a record whole (no `detail:`, no
+    /// `request_fields`, one list).
+    private let readsLines: Bool
     /// The last checkpoint handed to the host (or the one the read started from).
     private var deliveredCheckpoint: JSONValue?
     /// Whether every list read so far declared its end.
     private var everyListComplete = true
     private(set) var isComplete = false
 
-    init(stream: RESTStream, host: HostServices, window: ReadWindow, withDetail: Bool = true) {
+    /// - Parameter asLines: Deliver pages through `next()` as lines where the stream allows it;
+    ///   false for a reader whose `nextPage()` must hand out objects (a child stream's parents).
+    init(stream: RESTStream, host: HostServices, window: ReadWindow, withDetail: Bool = true, asLines: Bool = false) {
         self.stream = stream
         self.host = host
         self.window = window
         detail = withDetail ? stream.detail : nil
+        readsLines = asLines && detail == nil && stream.requestFields.isEmpty && stream.requests.count == 1
         cursor = window.checkpointCursor
         pagination = Pagination(stream.pagination, totals: stream.totals, endsOnEmptyPage: stream.endsOnEmptyPage)
         pending = pagination.first()
@@ -125,6 +138,10 @@ final class RESTReader: BatchReader {
 
     func next() throws -> RecordBatch? {
         guard let page = try nextPage() else { return nil }
+        if var lines = page.lines {
+            lines.checkpoint = page.checkpoint
+            return lines
+        }
         var batch = RecordBatch(checkpoint: page.checkpoint)
         for record in page.records { batch.append(record) }
         return batch
@@ -141,7 +158,7 @@ final class RESTReader: BatchReader {
                 pagination = Pagination(
                     stream.pagination, totals: stream.totals, endsOnEmptyPage: stream.endsOnEmptyPage)
                 pending = pagination.first()
-                previousPage = []
+                previousPage = .objects([])
                 continue
             }
             let url: String
@@ -152,7 +169,7 @@ final class RESTReader: BatchReader {
                 pagination = Pagination(
                     stream.pagination, totals: stream.totals, endsOnEmptyPage: stream.endsOnEmptyPage)
                 pending = pagination.first()
-                previousPage = []
+                previousPage = .objects([])
                 continue
             case .repeatPage, .inconsistent:
                 // Never pending: both are handled where the page is read. A plugin never traps.
@@ -201,13 +218,13 @@ final class RESTReader: BatchReader {
                     "stream '\(stream.name)': \(stream.method) \(url.split(separator: "?").first ?? "") answered HTTP \(response.status): \(snippet)"
                 )
             }
-            let body = try response.json()
-            let records = try stream.records(in: body)
+            let (body, records) = try PageRecords.read(response, stream: stream, asLines: readsLines)
             let page = try Page(
-                records, stream: stream, window: window, cursor: cursor, keyset: keyset,
+                records.fields, stream: stream, window: window, cursor: cursor, keyset: keyset,
                 windowField: stream.requestCursorFields[request])
             if let keyset { try checkProgress(of: page, records: records.count, from: keyset) }
-            try checkMoved(records, url: url)
+            let fingerprint = records.fingerprint
+            try checkMoved(fingerprint, count: records.count, url: url)
             let accepted = pagination
             let next = pagination.next(
                 afterPageOf: keyset == nil ? records.count : page.fresh, body: body,
@@ -228,7 +245,8 @@ final class RESTReader: BatchReader {
             default:
                 break
             }
-            let (fresh, keys) = unseen(page.records)
+            let lines = records.lines(page.admitted)
+            let (fresh, keys) = lines == nil ? unseen(page.admitted.map { records.fields[$0] }) : ([], [])
             let completed: [JSONObject]
             do {
                 completed = tagged(try detail?.complete(fresh, stream: stream.name, host: host) ?? fresh)
@@ -246,14 +264,15 @@ final class RESTReader: BatchReader {
             pending = next
             cursor = page.cursor
             keyset = page.keyset
-            previousPage = records
+            previousPage = fingerprint
             delivered.formUnion(keys)
             let checkpoint = isLastList ? checkpoint() : nil
-            if completed.isEmpty, case .done = pending, checkpoint == nil || checkpoint == deliveredCheckpoint {
+            let delivery = Delivery(records: completed, lines: lines, checkpoint: checkpoint)
+            if delivery.count == 0, case .done = pending, checkpoint == nil || checkpoint == deliveredCheckpoint {
                 return nil
             }
             if checkpoint != nil { deliveredCheckpoint = checkpoint }
-            return Delivery(records: completed, checkpoint: checkpoint)
+            return delivery
         }
     }
 
@@ -274,14 +293,14 @@ final class RESTReader: BatchReader {
 
     /// A page or offset that returns the very records of the page before (the API ignores
     /// the page parameter) would be read forever, most of all with `stop: empty_page`.
-    private func checkMoved(_ records: [JSONValue], url: String) throws {
+    private func checkMoved(_ records: PageRecords.Fingerprint, count: Int, url: String) throws {
         switch stream.pagination {
         case .page, .offset, .fourD: break
         default: return
         }
-        guard !records.isEmpty, records == previousPage else { return }
+        guard count > 0, records == previousPage else { return }
         throw PluginError.invalid(
-            "stream '\(stream.name)': \(url.split(separator: "?").first ?? "") returned the same \(records.count) records as "
+            "stream '\(stream.name)': \(url.split(separator: "?").first ?? "") returned the same \(count) records as "
                 + "the page before: the API ignores the paging parameter (check pagination.page_param, offset_param or start_page)"
         )
     }
@@ -399,10 +418,11 @@ final class RESTReader: BatchReader {
     }
 }
 
-/// One page's records as they will be delivered: inside the read window, not
-/// read before (keyset), with the cursor and keyset position they lead to.
+/// Which of a page's records will be delivered: those inside the read window, not read
+/// before (keyset), with the cursor and keyset position they lead to.
 struct Page {
-    var records: [JSONObject] = []
+    /// Indexes of the delivered records on the page.
+    var admitted: [Int] = []
     /// Records on the page not read before (keyset), counted before the window drops any.
     var fresh = 0
     /// Records before the keyset position (an API that ignores the cursor).
@@ -410,18 +430,17 @@ struct Page {
     var cursor: JSONValue?
     var keyset: Keyset?
 
-    /// - Parameter windowField: The field the read window applies to, when not the cursor field
-    ///   (a list of `requests:` with a `cursor_field` of its own).
+    /// - Parameters:
+    ///   - records: Each record, or at least its cursor, key and window fields (`PageRecords`).
+    ///   - windowField: The field the read window applies to, when not the cursor field
+    ///     (a list of `requests:` with a `cursor_field` of its own).
     init(
-        _ records: [JSONValue], stream: RESTStream, window: ReadWindow, cursor: JSONValue?, keyset: Keyset?,
+        _ records: [JSONObject], stream: RESTStream, window: ReadWindow, cursor: JSONValue?, keyset: Keyset?,
         windowField: String? = nil
     ) throws {
         self.cursor = cursor
         self.keyset = keyset
-        for record in records {
-            guard let object = record.objectValue else {
-                throw PluginError.invalid("stream '\(stream.name)': a record is not a JSON object")
-            }
+        for (index, object) in records.enumerated() {
             let value = stream.cursorField.flatMap { object[$0] }.flatMap { $0.isNull ? nil : $0 }
             if self.keyset != nil {
                 guard let value else {
@@ -445,7 +464,7 @@ struct Page {
             if let value, self.cursor.map({ RESTReader.isAfter(value, $0) }) ?? true {
                 self.cursor = value
             }
-            self.records.append(object)
+            admitted.append(index)
         }
     }
 }
