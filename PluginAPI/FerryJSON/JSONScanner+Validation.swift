@@ -58,16 +58,8 @@ extension JSONScanner {
             guard position < end, base[position] == UInt8(ascii: ":") else { throw missingColon() }
             position += 1
             try validateValue()
-            skipWhitespace()
-            guard position < end else {
-                throw error("unexpected end of input, expected ',' or '}' after object member", at: position)
-            }
-            let byte = base[position]
-            position += 1
-            if byte == UInt8(ascii: ",") { afterComma = true; continue }
-            if byte == UInt8(ascii: "}") { break }
-            position -= 1
-            throw error("expected ',' or '}' after object member", at: position)
+            if try endsContainer(closing: "}", after: "object member") { break }
+            afterComma = true
         }
         depth -= 1
     }
@@ -84,16 +76,7 @@ extension JSONScanner {
             skipWhitespace()
             if position < end && base[position] == UInt8(ascii: "]") { throw trailingComma() }
             try validateValue()
-            skipWhitespace()
-            guard position < end else {
-                throw error("unexpected end of input, expected ',' or ']' after array element", at: position)
-            }
-            let byte = base[position]
-            position += 1
-            if byte == UInt8(ascii: ",") { continue }
-            if byte == UInt8(ascii: "]") { break }
-            position -= 1
-            throw error("expected ',' or ']' after array element", at: position)
+            if try endsContainer(closing: "]", after: "array element") { break }
         }
         depth -= 1
     }

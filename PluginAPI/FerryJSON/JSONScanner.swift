@@ -147,16 +147,8 @@ struct JSONScanner {
                 keySpanStack.append(span)
                 valueStack.append(value)
             }
-            skipWhitespace()
-            guard position < end else {
-                throw error("unexpected end of input, expected ',' or '}' after object member", at: position)
-            }
-            let byte = base[position]
-            position += 1
-            if byte == UInt8(ascii: ",") { afterComma = true; continue }
-            if byte == UInt8(ascii: "}") { break }
-            position -= 1
-            throw error("expected ',' or '}' after object member", at: position)
+            if try endsContainer(closing: "}", after: "object member") { break }
+            afterComma = true
         }
         let count = keyStack.count - stackStart
         let members = [(key: String, value: JSONValue)](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -171,6 +163,21 @@ struct JSONScanner {
         valueStack.removeSubrange(stackStart...)
         depth -= 1
         return .object(JSONObject(uniqueMembers: members))
+    }
+
+    /// Reads what follows a member or element: true at the container's closing bracket,
+    /// false after a comma (another item follows).
+    mutating func endsContainer(closing: Unicode.Scalar, after item: String) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard position < end else {
+            throw error("unexpected end of input, expected ',' or '\(closing)' after \(item)", at: position)
+        }
+        let byte = base[position]
+        position += 1
+        if byte == UInt8(ascii: ",") { return false }
+        if byte == UInt8(ascii: closing) { return true }
+        position -= 1
+        throw error("expected ',' or '\(closing)' after \(item)", at: position)
     }
 
     func missingKey(afterComma: Bool) -> JSONParseError {
@@ -234,16 +241,7 @@ struct JSONScanner {
             }
             let value = try parseValue()
             elementStack.append(value)
-            skipWhitespace()
-            guard position < end else {
-                throw error("unexpected end of input, expected ',' or ']' after array element", at: position)
-            }
-            let byte = base[position]
-            position += 1
-            if byte == UInt8(ascii: ",") { continue }
-            if byte == UInt8(ascii: "]") { break }
-            position -= 1
-            throw error("expected ',' or ']' after array element", at: position)
+            if try endsContainer(closing: "]", after: "array element") { break }
         }
         let elements = Array(elementStack[stackStart...])
         elementStack.removeSubrange(stackStart...)
