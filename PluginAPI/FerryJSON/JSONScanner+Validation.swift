@@ -8,21 +8,9 @@
 extension JSONScanner {
     /// Checks `buffer` as one whole document.
     mutating func validateDocument(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) {
-        guard let start = buffer.baseAddress, buffer.count > 0 else {
-            end = 0
-            position = 0
-            throw error("expected a JSON value but the input is empty", at: 0)
-        }
-        base = start.assumingMemoryBound(to: UInt8.self)
-        end = buffer.count
-        position = 0
-        depth = 0
-        if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { position = 3 }
+        try begin(buffer)
         try validateValue()
-        skipWhitespace()
-        if position < end {
-            throw error("unexpected \(describe(position)) after the JSON value", at: position)
-        }
+        try expectEnd()
     }
 
     private mutating func validateValue() throws(JSONParseError) {

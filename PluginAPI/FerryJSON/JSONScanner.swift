@@ -40,6 +40,18 @@ struct JSONScanner {
 
     /// Parses `buffer` as one whole document.
     mutating func parseDocument(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+        try begin(buffer)
+        keyStack.removeAll(keepingCapacity: true)
+        keySpanStack.removeAll(keepingCapacity: true)
+        valueStack.removeAll(keepingCapacity: true)
+        elementStack.removeAll(keepingCapacity: true)
+        let value = try parseValue()
+        try expectEnd()
+        return value
+    }
+
+    /// Points the scanner at `buffer`, past a byte order mark; an empty buffer is an error.
+    mutating func begin(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) {
         guard let start = buffer.baseAddress, buffer.count > 0 else {
             base = UnsafePointer(bitPattern: 1)!
             end = 0
@@ -50,17 +62,15 @@ struct JSONScanner {
         end = buffer.count
         position = 0
         depth = 0
-        keyStack.removeAll(keepingCapacity: true)
-        keySpanStack.removeAll(keepingCapacity: true)
-        valueStack.removeAll(keepingCapacity: true)
-        elementStack.removeAll(keepingCapacity: true)
         if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { position = 3 }
-        let value = try parseValue()
+    }
+
+    /// Nothing but whitespace may follow the document's value.
+    mutating func expectEnd() throws(JSONParseError) {
         skipWhitespace()
         if position < end {
             throw error("unexpected \(describe(position)) after the JSON value", at: position)
         }
-        return value
     }
 
     /// Parses `buffer` as one whole document that must be an object: a record.
