@@ -127,9 +127,8 @@ struct VysyncWorkOrdersTableTests {
             // The ticket flow's writes: two work orders, two statuses and two comments, then
             // the `tickets` mirror's, `work_orders`' and `ticket_rows`' upserts.
             let point = Int.random(in: 1...9)
-            if try example.runKilled(afterWrite: point) { kills += 1 }
-            var last = try example.ferry()
-            for _ in 0..<3 where last.status != 0 { last = try example.ferry() }
+            let (killed, last) = try example.killedThenRerun(afterWrite: point)
+            if killed { kills += 1 }
             let context = "round \(round), kill after write \(point)"
             #expect(last.status == 0, "\(context): \(last.stdout)\(last.stderr)")
             let live = example.yuman.liveWorkOrders.map { "\($0.id)|Open|1" }.sorted()
