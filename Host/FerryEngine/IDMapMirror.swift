@@ -105,19 +105,37 @@ public struct IDMapMirror {
 
     // MARK: Export
 
-    /// Writes the scope's pairs the table does not hold yet (new, or with another id).
+    /// A row to write: a live pair (with its columns' JSON text), or one that left the scope.
+    private struct Change {
+        var sourceID: String
+        var destinationID: String
+        var columns: String?
+        var removed = false
+    }
+
+    /// Writes the scope's pairs the table does not hold yet (new, with another id, or with
+    /// other `columns:`), and marks the rows of pairs that left the scope (`removed:`).
     /// - Returns: How many rows were written.
     func export() throws -> Int {
         guard config.export else { return 0 }
         var held = try known() ?? [:]
-        let changed = try store.idMappings(scope: qualifiedScope, limit: Int.max).filter {
-            held[$0.sourceID] != $0.destinationID
+        var heldColumns = try known(suffix: Self.columnsSuffix) ?? [:]
+        let columns = try currentColumns()
+        let pairs = try store.idMappings(scope: qualifiedScope, limit: Int.max)
+        var changes = pairs.filter {
+            held[$0.sourceID] != $0.destinationID || heldColumns[$0.sourceID] != columns[$0.sourceID]
+        }.map { Change(sourceID: $0.sourceID, destinationID: $0.destinationID, columns: columns[$0.sourceID]) }
+        if !config.removed.isEmpty {
+            let live = Set(pairs.map(\.sourceID))
+            changes += held.filter { !live.contains($0.key) }.sorted { $0.key < $1.key }.map {
+                Change(sourceID: $0.key, destinationID: $0.value, removed: true)
+            }
         }
         let writer = JSONWriter()
-        for start in stride(from: 0, to: changed.count, by: Self.chunkSize) {
-            let chunk = changed[start..<min(start + Self.chunkSize, changed.count)]
+        for start in stride(from: 0, to: changes.count, by: Self.chunkSize) {
+            let chunk = changes[start..<min(start + Self.chunkSize, changes.count)]
             let lines = chunk.map { writer.encode(.object(row(for: $0))) }
-            let digest = stableDigest(chunk.map { "\($0.sourceID)=\($0.destinationID)" }.joined(separator: ","))
+            let digest = stableDigest(lines.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n"))
             let outcome = try table.write(
                 WriteRequest(
                     stream: config.table.stream, operation: .upsert, primaryKey: [config.sourceField],
@@ -129,10 +147,14 @@ public struct IDMapMirror {
                     "\(tableName) refused the row of '\(config.scope)' pair \(pair.sourceID) → \(pair.destinationID): "
                         + rejection.error)
             }
-            for pair in chunk { held[pair.sourceID] = pair.destinationID }
+            for change in chunk {
+                held[change.sourceID] = change.removed ? nil : change.destinationID
+                heldColumns[change.sourceID] = change.removed ? nil : change.columns
+            }
             try remember(held)
+            if !config.columns.isEmpty || !heldColumns.isEmpty { try remember(heldColumns, suffix: Self.columnsSuffix) }
         }
-        return changed.count
+        return changes.count
     }
 
     /// A pair as the table's row: its two columns and the constant ones. Ids that are
@@ -146,6 +168,16 @@ public struct IDMapMirror {
         return row
     }
 
+    /// A change's row: the pair's, with its columns, or marked as `removed:` says.
+    private func row(for change: Change) -> JSONObject {
+        var row = row(for: (change.sourceID, change.destinationID))
+        if let text = change.columns, case .object(let columns)? = try? JSONParser().parse(text) {
+            for (name, value) in columns { row[name] = value }
+        }
+        if change.removed { for (name, value) in config.removed { row[name] = value } }
+        return row
+    }
+
     static func jsonID(_ text: String) -> JSONValue {
         if let integer = Int64(text), String(integer) == text { return .int(integer) }
         return .string(text)
@@ -153,18 +185,19 @@ public struct IDMapMirror {
 
     // MARK: What the table holds
 
-    /// The pairs the table is known to hold, or nil before the mirror's first run.
-    private func known() throws -> [String: String]? {
-        guard let text = try store.value(scope: Self.stateScope, key: stateKey) else { return nil }
+    /// The pairs the table is known to hold, or nil before the mirror's first run (with
+    /// `suffix`, what else is recorded about its rows: their columns).
+    private func known(suffix: String = "") throws -> [String: String]? {
+        guard let text = try store.value(scope: Self.stateScope, key: stateKey + suffix) else { return nil }
         guard case .object(let object) = try JSONParser().parse(text) else { return [:] }
         var pairs: [String: String] = [:]
         for (source, destination) in object { pairs[source] = destination.stringValue }
         return pairs
     }
 
-    private func remember(_ pairs: [String: String]) throws {
+    private func remember(_ pairs: [String: String], suffix: String = "") throws {
         let object = JSONObject(pairs.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) })
-        try store.setValue(JSONWriter().encodeString(.object(object)), scope: Self.stateScope, key: stateKey)
+        try store.setValue(JSONWriter().encodeString(.object(object)), scope: Self.stateScope, key: stateKey + suffix)
     }
 }
 

@@ -23,6 +23,8 @@ public final class VysyncTicketsConnector: SourceConnector, DestinationConnector
             [
                 StreamDescriptor(name: "ticket_updates", primaryKey: ["ticket_id"]),
                 StreamDescriptor(name: "workorder_report", primaryKey: ["workorder"]),
+                StreamDescriptor(name: "work_orders", primaryKey: ["workorder_id"]),
+                StreamDescriptor(name: "ticket_rows", primaryKey: ["vcom_ticket_id"]),
             ]
         case .vcom: []
         }
@@ -33,9 +35,11 @@ public final class VysyncTicketsConnector: SourceConnector, DestinationConnector
         case (.yuman, "ticket_updates"):
             return OneBatch { try self.workOrders(preview: request.preview).ticketUpdates() }
         case (.yuman, "workorder_report"): return OneBatch { try self.workOrders().report(since: request.since) }
+        case (.yuman, "work_orders"): return OneBatch { try self.workOrders().workOrderRows() }
+        case (.yuman, "ticket_rows"): return OneBatch { try self.workOrders().ticketRows() }
         default:
             throw PluginError.invalid(
-                "stream '\(request.stream)' cannot be read from the \(config.side.rawValue) side; the yuman side has 'ticket_updates' and 'workorder_report'"
+                "stream '\(request.stream)' cannot be read from the \(config.side.rawValue) side; the yuman side has 'ticket_updates', 'workorder_report', 'work_orders' and 'ticket_rows'"
             )
         }
     }

@@ -18,9 +18,14 @@ struct FollowedWorkOrder: Equatable {
     /// The VCOM system key of its site.
     var site: String?
     var title: String?
+    /// Yuman's description (the tickets listed in it) and site id, as last read, for the `work_orders` table.
+    var description: String?
+    var siteID: Int64?
     var tickets: [String] = []
     var status: String?
     var datePlanned: String?
+    /// The planned date as Yuman gives it (`YYYY-MM-DD`), for the table's date column.
+    var plannedOn: String?
     var technician: String?
     var history: [Change] = []
     /// Yuman no longer has it (the seed's ghost work orders, marked Deleted, kept for the record).
@@ -41,9 +46,12 @@ struct FollowedWorkOrder: Equatable {
         number = object["number"]?.stringValue ?? String(id)
         site = object["site"]?.stringValue
         title = object["title"]?.stringValue
+        description = object["description"]?.stringValue
+        siteID = object["site_id"]?.intValue
         tickets = (object["tickets"]?.arrayValue ?? []).compactMap(\.stringValue)
         status = object["status"]?.stringValue
         datePlanned = object["date_planned"]?.stringValue
+        plannedOn = object["planned_on"]?.stringValue
         technician = object["technician"]?.stringValue
         history = (object["history"]?.arrayValue ?? []).compactMap { line in
             line.stringValue.map { Change(text: $0) }
@@ -56,8 +64,10 @@ struct FollowedWorkOrder: Equatable {
         func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         return JSONWriter().encodeString([
             "id": .int(id), "number": .string(number), "site": optional(site), "title": optional(title),
+            "description": optional(description), "site_id": siteID.map(JSONValue.int) ?? .null,
             "tickets": .array(tickets.map(JSONValue.string)),
-            "status": optional(status), "date_planned": optional(datePlanned), "technician": optional(technician),
+            "status": optional(status), "date_planned": optional(datePlanned),
+            "planned_on": optional(plannedOn), "technician": optional(technician),
             "history": .array(history.map { ["text": .string($0.text), "at": optional($0.at)] }),
             "deleted": .bool(deleted),
         ])
@@ -84,6 +94,9 @@ struct FollowedWorkOrder: Equatable {
         }
         number = workOrder.number
         title = workOrder.title
+        description = workOrder.description
+        siteID = workOrder.siteID ?? siteID
+        plannedOn = workOrder.datePlanned
         return self != before
     }
 

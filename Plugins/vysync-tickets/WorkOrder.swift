@@ -8,6 +8,7 @@ struct WorkOrder {
     /// Lower-cased, as the seed compares it ("open", "scheduled", "in progress", "closed").
     var status: String
     var category: Int64?
+    var siteID: Int64?
     /// `YYYY-MM-DD`, or nil when not planned.
     var datePlanned: String?
     var createdAt: String
@@ -22,6 +23,7 @@ struct WorkOrder {
         number = text(object["number"]) ?? String(id)
         status = (object["status"]?.stringValue ?? "open").lowercased()
         category = object["category_id"]?.intValue
+        siteID = object["site_id"]?.intValue
         datePlanned = object["date_planned"]?.stringValue.map { String($0.prefix(10)) }
         createdAt = object["created_at"]?.stringValue ?? ""
         title = object["title"]?.stringValue ?? ""

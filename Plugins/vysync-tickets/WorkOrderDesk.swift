@@ -52,6 +52,7 @@ struct WorkOrderDesk {
                 rejections.append(RecordRejection(index: index, error: error.message))
             }
         }
+        if !preview { try remember(bySite.flatMap { $0.tickets.map(\.ticket) }) }
         for site in bySite {
             guard let siteID = try host.destinationID(scope: config.siteScope, sourceID: site.key) else {
                 for (index, ticket) in site.tickets {

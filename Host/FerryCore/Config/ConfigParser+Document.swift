@@ -14,7 +14,7 @@ extension ConfigParser {
         "commit_records", "commit_seconds",
         "on_error", "transforms", "transform_plugins", "schedule", "full_schedule", "destination_cursor",
         "change_detection",
-        "max_delete", "after",
+        "max_delete", "after", "enabled",
         "conflicts", "since", "until", "timezone", "outputs",
     ]
     static let endpointKeys = ["connection", "stream"]
@@ -65,9 +65,10 @@ extension ConfigParser {
         let connectionNames = connectionList.map(\.name)
         let pipelinesField = try required(top, "pipelines")
         let pipelineNames = try mapping(pipelinesField).entries.map(\.key)
-        let pipelines = try named(pipelinesField, what: "pipeline") { name, field in
+        let parsed = try named(pipelinesField, what: "pipeline") { name, field in
             try pipeline(name, field, connections: connectionNames, pipelines: pipelineNames)
         }
+        let pipelines = Self.withoutDisabled(parsed)
         do {
             _ = try PipelineOrder.sorted(pipelines)
         } catch let cycle as PipelineCycle {
@@ -78,8 +79,10 @@ extension ConfigParser {
         }
         let sites =
             try top.optional("sites").map { sitesField in
-                try named(sitesField, what: "site") { name, field in
-                    try site(name, field, pipelines: pipelines.map(\.name), connections: connectionNames)
+                try named(sitesField, what: "site") { name, field -> SiteConfig in
+                    var site = try site(name, field, pipelines: parsed.map(\.name), connections: connectionNames)
+                    site.pipelines = site.pipelines?.filter { name in pipelines.contains { $0.name == name } }
+                    return site
                 }
             } ?? []
 
@@ -224,6 +227,7 @@ extension ConfigParser {
             }
         }
         if let field = fields.optional("max_delete") { pipeline.maxDelete = try deleteLimit(field) }
+        if let field = fields.optional("enabled") { pipeline.enabled = try boolean(field) }
         if let field = fields.optional("after") {
             pipeline.after = try strings(field).map { other, element in
                 guard pipelines.contains(other) else {
@@ -241,6 +245,16 @@ extension ConfigParser {
             pipeline.destination = pipeline.outputs[0].destination
         }
         return pipeline
+    }
+
+    /// The pipelines that are not turned off (`enabled: false`), none of them waiting for one that is.
+    static func withoutDisabled(_ pipelines: [PipelineConfig]) -> [PipelineConfig] {
+        let disabled = Set(pipelines.filter { !$0.enabled }.map(\.name))
+        return pipelines.filter(\.enabled).map { pipeline in
+            var pipeline = pipeline
+            pipeline.after.removeAll { disabled.contains($0) }
+            return pipeline
+        }
     }
 
     /// `max_delete`: a whole number of records, or a share written `N%` (0–100).

@@ -34,8 +34,27 @@ public struct IDMapMirrorConfig: Sendable, Equatable {
     public var export: Bool
     /// False turns the mirror off (`enabled: ${SUPABASE_MAPPING_TABLES:-true}`).
     public var enabled: Bool
+    /// Columns taken from the records pipelines write under the scope (`name: name`): a
+    /// pair's row is written again when they change.
+    public var columns: [Column] = []
+    /// Columns written to the row of a pair that left the scope (`is_obsolete: true`): the row
+    /// stays, marked, instead of still looking live. Empty: such a row is left as it is.
+    public var removed: JSONObject = [:]
     /// Where it is written.
     public var location: SourceLocation
+
+    /// A table column filled from a field of the records written under the scope.
+    public struct Column: Sendable, Equatable {
+        /// The table's column.
+        public var column: String
+        /// The record's field (top level).
+        public var field: String
+
+        public init(column: String, field: String) {
+            self.column = column
+            self.field = field
+        }
+    }
 
     /// Creates a mirror.
     ///

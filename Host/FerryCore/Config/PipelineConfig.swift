@@ -113,6 +113,9 @@ public struct PipelineConfig: Sendable, Equatable {
     /// Pipelines that must run first (parents whose ids this pipeline looks up); when one
     /// fails, this one is skipped.
     public var after: [String] = []
+    /// False leaves the pipeline out of the configuration (`enabled: ${SUPABASE_MAPPING_TABLES:-true}`):
+    /// it never runs, and others' `after:` no longer wait for it.
+    public var enabled = true
     /// The most records one mirror run may delete; more fails the run with nothing deleted.
     public var maxDelete = DeleteLimit.default
     /// Two-way sync: merge each record with the destination's current one, field by field.

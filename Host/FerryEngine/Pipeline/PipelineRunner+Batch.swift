@@ -210,10 +210,12 @@ extension PipelineRunner {
         guard outgoing.count > 0 else { return [] }
         let outcome = try write(outgoing.bytes, batchID: batchID, checkpoint: checkpoint)
         var rejectedKeys = Set<String>()
+        var rejectedIndices = Set<Int>()
         var rejectedCount = 0
         for rejection in outcome.rejections where rejection.index >= 0 && rejection.index < outgoing.count {
             let record = outgoing.record(at: rejection.index)
             rejectedCount += 1
+            rejectedIndices.insert(rejection.index)
             if let key = record.key { rejectedKeys.insert(key) }
             ledger.deadLetter(record.sourceIndex, stage: "destination", rejection.error)
         }
@@ -226,7 +228,7 @@ extension PipelineRunner {
         }
         hashes.removeAll { rejectedKeys.contains($0.key) }
         ledger.counts.written = outgoing.count - rejectedCount
-        return idMappings
+        return idMappings + mirroredColumns(of: outgoing, rejected: rejectedIndices)
     }
 
     func write(_ payload: [UInt8], batchID: String, checkpoint: DurableCheckpoint?, preview: Bool = false) throws

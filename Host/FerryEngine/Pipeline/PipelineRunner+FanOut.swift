@@ -184,6 +184,10 @@ extension PipelineRunner {
             delivery.idMappings.append(
                 (output.idMapScope, RecordKey.idMapText(ofKey: row.key), assigned.destinationID))
         }
+        let refused = Set(outcome.rejections.map(\.index))
+        delivery.idMappings += plan.idMapMirrors.columnEntries(
+            scope: output.idMapScope,
+            rows: sending.indices.filter { !refused.contains($0) }.map { (sending[$0].key, sending[$0].line) })
         ledger.counts.written += sending.count - rejectedRows
         ledger.counts.created += new.count
         logger.debug(

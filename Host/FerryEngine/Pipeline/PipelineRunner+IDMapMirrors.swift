@@ -42,6 +42,22 @@ extension PipelineRunner {
             metadata: ["scope": "\(mirror.config.scope)", "table": "\(mirror.tableName)", "pairs": "\(pairs)"])
     }
 
+    /// The mirrored columns (`columns:`) of the records of a batch the destination took (those
+    /// at `rejected` indices excepted), as ID-map entries to commit with the batch.
+    func mirroredColumns(of outgoing: OutgoingBatch, rejected: Set<Int>)
+        -> [(scope: String, sourceID: String, destinationID: String)]
+    {
+        guard plan.idMapMirrors.contains(where: { $0.qualifiedScope == plan.idMapScope && !$0.config.columns.isEmpty })
+        else { return [] }
+        let rows = (0..<outgoing.count).compactMap { index -> (key: String, line: [UInt8])? in
+            guard !rejected.contains(index) else { return nil }
+            let record = outgoing.record(at: index)
+            guard let key = record.key ?? (try? key(ofLine: record.line)) else { return nil }
+            return (key, record.line)
+        }
+        return plan.idMapMirrors.columnEntries(scope: plan.idMapScope, rows: rows)
+    }
+
     /// After a run that stopped early: the batches it committed stand, so their pairs are
     /// written too. A failure here is logged, not thrown, so the run's own error is the one
     /// reported; the next run writes what is left.

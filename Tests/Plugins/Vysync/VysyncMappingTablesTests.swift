@@ -174,8 +174,10 @@ struct VysyncMappingTablesTests {
         // A row of another kind is imported into its own kind's scope only.
         #expect(try Self.idMap(example, "yuman/strings").contains("STRING-01-WR1-MPPT-9.1-OTHER|999"))
         #expect(try !Self.idMap(example, "yuman/sims").contains { $0.hasPrefix("STRING-") })
-        // The seed's own columns stay as they were.
-        #expect(try supabase.rows("SELECT name FROM sites_mapping WHERE vcom_system_key = 'PV001'") == ["Old name"])
+        // The row's name follows the site's as Ferry sent it (VCOM's); the seed's other columns stay.
+        #expect(
+            try supabase.rows("SELECT name, ignore_site FROM sites_mapping WHERE vcom_system_key = 'PV001'")
+                == ["Centrale 1|f"])
         let differences = try Self.differences(example, supabase)
         #expect(differences.isEmpty, "\(differences)")
     }

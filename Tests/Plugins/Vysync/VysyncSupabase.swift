@@ -2,8 +2,9 @@ import FerryPluginSDK
 import FerryTesting
 import Foundation
 
-/// The seed's Supabase for `examples/vysync/`: the example's `sql/mapping_tables.sql` in a
-/// scratch schema of the real PostgreSQL, served over the PostgREST protocol on loopback.
+/// The seed's Supabase for `examples/vysync/`: the example's `sql/mapping_tables.sql` and
+/// `sql/work_orders.sql` in a scratch schema of the real PostgreSQL, served over the
+/// PostgREST protocol on loopback.
 /// Every write passes the example's ``Tripwire``, so a kill can fall right after one.
 final class VysyncSupabase {
     let scratch: PostgRESTScratch
@@ -11,9 +12,10 @@ final class VysyncSupabase {
 
     init(tripwire: Tripwire) throws {
         scratch = try PostgRESTScratch()
-        try scratch.db.query(
-            String(
-                contentsOf: VysyncExample.folder.appendingPathComponent("sql/mapping_tables.sql"), encoding: .utf8))
+        for file in ["sql/mapping_tables.sql", "sql/work_orders.sql"] {
+            try scratch.db.query(
+                String(contentsOf: VysyncExample.folder.appendingPathComponent(file), encoding: .utf8))
+        }
         let simulator = scratch.simulator
         server = try LoopbackServer { request in
             var target = request.target
