@@ -353,20 +353,8 @@ struct JSONScanner {
     }
 
     private func readHex4(at offset: Int, escapeAt: Int) throws(JSONParseError) -> UInt16 {
-        guard offset + 4 <= end else {
+        guard offset + 4 <= end, let value = UTF8Validation.hexQuad(at: base + offset) else {
             throw error("invalid \\u escape in string, expected 4 hex digits", at: escapeAt)
-        }
-        var value: UInt16 = 0
-        for index in offset..<(offset + 4) {
-            let byte = base[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw error("invalid \\u escape in string, expected 4 hex digits", at: escapeAt)
-            }
-            value = value << 4 | UInt16(digit)
         }
         return value
     }

@@ -1,4 +1,4 @@
-/// Strict UTF-8 checking, shared by the parser and by plugins that read strings straight
+/// Strict UTF-8 checking (and `\\u` escape digits), shared by the parser and by plugins that read strings straight
 /// from a record's bytes (the postgres connector's COPY encoder): both must refuse exactly
 /// the same bytes.
 public enum UTF8Validation {
@@ -37,5 +37,24 @@ public enum UTF8Validation {
             index += length
         }
         return count
+    }
+
+    /// The value of the four hex digits of a `\\u` escape at `digits` (the caller makes sure
+    /// four bytes are there), or nil when one is not a hex digit. Shared for the same reason.
+    @inline(__always)
+    public static func hexQuad(at digits: UnsafePointer<UInt8>) -> UInt16? {
+        var value: UInt16 = 0
+        for index in 0..<4 {
+            let byte = digits[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt16(digit)
+        }
+        return value
     }
 }

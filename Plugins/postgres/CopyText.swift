@@ -48,13 +48,17 @@ enum CopyText {
 
     /// Appends `bytes` with COPY's escapes.
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to data: inout [UInt8]) {
-        for byte in bytes {
-            if let letter = escapeLetter(byte) {
-                data.append(UInt8(ascii: "\\"))
-                data.append(letter)
-            } else {
-                data.append(byte)
-            }
+        for byte in bytes { appendEscaped(byte, to: &data) }
+    }
+
+    /// Appends one byte with COPY's escapes.
+    @inline(__always)
+    static func appendEscaped(_ byte: UInt8, to data: inout [UInt8]) {
+        if let letter = escapeLetter(byte) {
+            data.append(UInt8(ascii: "\\"))
+            data.append(letter)
+        } else {
+            data.append(byte)
         }
     }
 
@@ -198,24 +202,12 @@ enum CopyText {
             guard let (scalar, length) = unicodeEscape(raw, at: index, end: end), let units = UTF8.encode(scalar) else {
                 return nil
             }
-            for unit in units {
-                if let letter = escapeLetter(unit) {
-                    data.append(UInt8(ascii: "\\"))
-                    data.append(letter)
-                } else {
-                    data.append(unit)
-                }
-            }
+            for unit in units { appendEscaped(unit, to: &data) }
             return length
         default:
             return nil
         }
-        if let letter = escapeLetter(decoded) {
-            data.append(UInt8(ascii: "\\"))
-            data.append(letter)
-        } else {
-            data.append(decoded)
-        }
+        appendEscaped(decoded, to: &data)
         return 2
     }
 
@@ -235,20 +227,8 @@ enum CopyText {
     }
 
     private static func hex4(_ raw: UnsafeRawBufferPointer, at offset: Int, end: Int) -> UInt16? {
-        guard offset + 4 <= end else { return nil }
-        var value: UInt16 = 0
-        for index in offset..<(offset + 4) {
-            let byte = raw[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt16(digit)
-        }
-        return value
+        guard offset + 4 <= end, let base = raw.baseAddress else { return nil }
+        return UTF8Validation.hexQuad(at: base.assumingMemoryBound(to: UInt8.self) + offset)
     }
 
     private static func isValidUTF8(_ raw: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
