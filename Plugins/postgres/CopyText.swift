@@ -48,7 +48,14 @@ enum CopyText {
 
     /// Appends `bytes` with COPY's escapes.
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to data: inout [UInt8]) {
-        for byte in bytes { appendEscaped(byte, to: &data) }
+        // Bytes that need no escape are copied in runs, not one by one.
+        var runStart = 0
+        for (index, byte) in bytes.enumerated() where escapeLetter(byte) != nil {
+            data.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            appendEscaped(byte, to: &data)
+            runStart = index + 1
+        }
+        data.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
     }
 
     /// Appends one byte with COPY's escapes.
