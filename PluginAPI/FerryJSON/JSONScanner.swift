@@ -371,20 +371,8 @@ struct JSONScanner {
     }
 
     func readHex4(at offset: Int, escapeAt: Int) throws(JSONParseError) -> UInt16 {
-        guard offset + 4 <= end else {
+        guard offset + 4 <= end, let value = UTF8Validation.hexQuad(at: base + offset) else {
             throw error("invalid \\u escape in string, expected 4 hex digits", at: escapeAt)
-        }
-        var value: UInt16 = 0
-        for index in offset..<(offset + 4) {
-            let byte = base[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw error("invalid \\u escape in string, expected 4 hex digits", at: escapeAt)
-            }
-            value = value << 4 | UInt16(digit)
         }
         return value
     }
@@ -508,41 +496,10 @@ struct JSONScanner {
         return String(repeating: "0", count: 4 - digits.count) + digits
     }
 
-    /// The length of the valid UTF-8 prefix of `bytes` (RFC 3629: no overlong
-    /// forms, no surrogates, nothing above U+10FFFF); equals `bytes.count` when all is valid.
+    /// The length of the valid UTF-8 prefix of `bytes` (see `UTF8Validation`).
+    @inline(__always)
     func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        let count = bytes.count
-        var index = 0
-        while index < count {
-            let lead = bytes[index]
-            if lead < 0x80 {
-                index += 1
-                continue
-            }
-            let length: Int
-            var low: UInt8 = 0x80
-            var high: UInt8 = 0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
-            default: return index
-            }
-            guard index + length <= count else { return index }
-            let second = bytes[index + 1]
-            guard second >= low && second <= high else { return index }
-            var continuation = 2
-            while continuation < length {
-                guard bytes[index + continuation] & 0xC0 == 0x80 else { return index }
-                continuation += 1
-            }
-            index += length
-        }
-        return count
+        UTF8Validation.validPrefixLength(of: bytes)
     }
 
     /// Builds an error at `offset`, computing its line and column (in scalars).

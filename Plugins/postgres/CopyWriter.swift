@@ -31,8 +31,15 @@ struct CopyWriter {
     private var data: [UInt8] = []
     /// One value's unescaped text, reused from value to value.
     private var text: [UInt8] = []
+    /// One row's COPY text and one record's key, reused from record to record (raw path).
+    private var row: [UInt8] = []
+    private var key: [UInt8] = []
+    /// The `RawBatch` shape of the run's records when they came raw, to skip comparing names.
+    private var runShape: Int?
+    private let parser = JSONParser()
     private var indexes: [Int] = []
-    private var keysInRun: Set<[UInt8]> = []
+    /// Hashes of the run's keys: a collision only ends a run early, which is harmless.
+    private var keysInRun: Set<UInt64> = []
     /// How many bytes of the run in progress `streamUnsent` handed out.
     private var streamedCount = 0
 
@@ -58,10 +65,12 @@ struct CopyWriter {
             of: object, operation: operation, conflictTarget: conflictTarget, keyColumns: keyColumns)
         let members = object.members
         for member in members { try RowWriter.validate(member.value) }
+        let keyHash = XXHash64.hash(key)
         var ended: Run?
-        if !indexes.isEmpty && (!RowWriter.sameKeys(members, columns) || keysInRun.contains(key)) {
+        if !indexes.isEmpty && (!RowWriter.sameKeys(members, columns) || keysInRun.contains(keyHash)) {
             ended = finish()
         }
+        runShape = nil
         if indexes.isEmpty {
             columns = members.map(\.key)
             jsonColumns = columns.map { table.column($0)?.isJSON ?? false }
@@ -73,8 +82,61 @@ struct CopyWriter {
         }
         data.append(UInt8(ascii: "\n"))
         indexes.append(index)
-        if operation == .upsert { keysInRun.insert(key) }
+        if operation == .upsert { keysInRun.insert(keyHash) }
         return ended
+    }
+
+    /// Adds a record from its raw members (`RawBatch`), encoding COPY text from its bytes.
+    /// - Returns: The run it ended, if any; nil for the whole result when the record needs
+    ///   the parsed path (`add(_:index:)`), which then rejects it with its reasons or adds it.
+    ///   Nothing is changed then.
+    mutating func add(
+        raw members: ArraySlice<RawBatch.Member>, shape: RawBatch.Shape, shapeID: Int, in batch: RawBatch, index: Int
+    ) -> Run?? {
+        key.removeAll(keepingCapacity: true)
+        for (position, column) in shape.checkedKeys {
+            let value = batch.slice(members[members.startIndex + position].value)
+            switch value.first {
+            case UInt8(ascii: "\""): guard column != .integer else { return nil }
+            case UInt8(ascii: "n"): break
+            default: guard column != .text, CopyText.isPlainInteger(value) else { return nil }
+            }
+        }
+        if operation == .upsert {
+            for position in shape.keyPositions {
+                guard let position else { return nil }
+                let value = batch.slice(members[members.startIndex + position].value)
+                guard CopyText.isPlainInteger(value) || CopyText.isVerbatimString(value) else { return nil }
+                key.append(contentsOf: value)
+                key.append(0)
+            }
+        }
+        row.removeAll(keepingCapacity: true)
+        for (position, member) in members.enumerated() {
+            if position > 0 { row.append(UInt8(ascii: "\t")) }
+            let value = batch.slice(member.value)
+            let column = shape.columns[position]
+            if CopyText.append(raw: value, column: column, to: &row) { continue }
+            // Objects, arrays, other numbers, strings in JSON columns: this value alone is parsed.
+            guard let parsed = try? parser.parse(value), (try? RowWriter.validate(parsed)) != nil else { return nil }
+            Self.appendField(parsed, asJSON: column.isJSON, text: &text, to: &row)
+        }
+        let keyHash = XXHash64.hash(key)
+        var ended: Run?
+        if !indexes.isEmpty && ((runShape != shapeID && shape.keys != columns) || keysInRun.contains(keyHash)) {
+            ended = finish()
+        }
+        if indexes.isEmpty {
+            columns = shape.keys
+            jsonColumns = shape.columns.map(\.isJSON)
+            keysInRun.removeAll(keepingCapacity: true)
+        }
+        runShape = shapeID
+        data.append(contentsOf: row)
+        data.append(UInt8(ascii: "\n"))
+        indexes.append(index)
+        if operation == .upsert { keysInRun.insert(keyHash) }
+        return .some(ended)
     }
 
     /// The run of the records added since the last one, or nil when there are none.
@@ -99,21 +161,14 @@ struct CopyWriter {
     /// One value in COPY's text format: `\N` for null, else its column text
     /// (`RowWriter.columnText`) with backslash, tab, newline and carriage return escaped.
     mutating func append(_ value: JSONValue, asJSON: Bool) {
+        Self.appendField(value, asJSON: asJSON, text: &text, to: &data)
+    }
+
+    /// Appends `value`'s field to `data`, its text built in `text` (a buffer reused by the caller).
+    private static func appendField(_ value: JSONValue, asJSON: Bool, text: inout [UInt8], to data: inout [UInt8]) {
         guard !value.isNull else { return data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")]) }
         text.removeAll(keepingCapacity: true)
         RowWriter.columnText(of: value, asJSON: asJSON, into: &text)
-        text.withUnsafeBufferPointer { Self.escape($0, into: &data) }
-    }
-
-    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into data: inout [UInt8]) {
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\\"): data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\t"): data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case UInt8(ascii: "\n"): data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): data.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            default: data.append(byte)
-            }
-        }
+        text.withUnsafeBufferPointer { CopyText.appendEscaped($0, to: &data) }
     }
 }

@@ -69,25 +69,19 @@ final class PostgresDestination {
         if request.operation != .append && request.primaryKey.isEmpty && !usesConstraint {
             throw PluginError.invalid("\(request.operation.rawValue) into '\(name.description)' needs a primary key")
         }
-        var objects: [JSONObject?] = []
-        objects.reserveCapacity(records.count)
-        var parseRejections: [RecordRejection] = []
-        let parser = JSONParser()
-        for line in records.lines {
-            if case .object(let object)? = try? parser.parse(line.bytes) {
-                if request.operation != .delete, let problem = ColumnRules.fieldProblem(object) {
-                    objects.append(nil)
-                    parseRejections.append(RecordRejection(index: line.index, error: problem))
-                } else {
-                    objects.append(object)
-                }
-            } else {
-                objects.append(nil)
-                parseRejections.append(RecordRejection(index: line.index, error: "record is not a JSON object"))
-            }
+        // Parsed only when needed: a batch COPied from its raw bytes (`RawBatch`) never is.
+        var parsed: ParsedRecords?
+        func parsedRecords() -> ParsedRecords {
+            if let parsed { return parsed }
+            let made = ParsedRecords(records, operation: request.operation)
+            parsed = made
+            return made
         }
+        let copiesRaw =
+            config.copy && config.assignedID == nil && config.references[request.stream] == nil
+            && (request.operation == .upsert || request.operation == .append) && records.count > 1
 
-        if request.transaction != nil && objects.isEmpty {
+        if request.transaction != nil && records.lines.first(where: { _ in true }) == nil {
             // The write that only ends the transaction: no table to prepare.
             if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
             try endWrite(request, savepoint: false)
@@ -102,14 +96,28 @@ final class PostgresDestination {
                 host.log(
                     .debug, "Batch already written; accepted without writing again.",
                     ["batch_id": .string(request.batchID)])
-                return WriteOutcome(acceptedCount: objects.count - parseRejections.count, rejections: parseRejections)
+                let parsed = parsedRecords()
+                return WriteOutcome(
+                    acceptedCount: parsed.objects.count - parsed.rejections.count, rejections: parsed.rejections)
             }
-            var rejections = parseRejections
+            var rejections: [RecordRejection] = []
             var assigned: [AssignedID] = []
-            if request.operation == .delete {
-                rejections += try delete(objects, from: name, key: request.primaryKey, perRecord: perRecord)
+            var recordCount: Int
+            if !perRecord, copiesRaw,
+                let raw = try copyRaw(records, into: name, request: request, constraint: usesConstraint)
+            {
+                rejections = raw.rejections
+                recordCount = raw.count
+            } else if request.operation == .delete {
+                let parsed = parsedRecords()
+                recordCount = parsed.objects.count
+                rejections = parsed.rejections
+                rejections += try delete(parsed.objects, from: name, key: request.primaryKey, perRecord: perRecord)
             } else {
-                var objects = objects
+                let parsed = parsedRecords()
+                recordCount = parsed.objects.count
+                rejections = parsed.rejections
+                var objects = parsed.objects
                 let (table, tooWide) = try prepareTable(name, request: request, objects: objects)
                 for rejection in tooWide { objects[rejection.index] = nil }
                 rejections += tooWide
@@ -148,10 +156,10 @@ final class PostgresDestination {
             if let checkpoint = request.checkpoint { try checkpoints.store(checkpoint, with: client) }
             try endWrite(request, savepoint: joined)
             rejections.sort { $0.index < $1.index }
-            host.count("postgres.rows_written", by: Double(objects.count - rejections.count))
+            host.count("postgres.rows_written", by: Double(recordCount - rejections.count))
             if !rejections.isEmpty { host.count("postgres.records_rejected", by: Double(rejections.count)) }
             return WriteOutcome(
-                acceptedCount: objects.count - rejections.count, rejections: rejections, assignedIDs: assigned)
+                acceptedCount: recordCount - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
     }
 
@@ -236,10 +244,65 @@ final class PostgresDestination {
     /// Loads every record through COPY (straight into the table, or into a staging table
     /// merged into it with one `INSERT … SELECT`); a record error aborts the attempt, which is
     /// then retried record by record (`writeEach`) to reject only the records at fault.
-    /// A run's rows are streamed while later ones are encoded, so the server works meanwhile.
     private func copyAll(_ objects: [JSONObject?], with copier: inout CopyWriter, constraint: String?) throws
         -> [RecordRejection]
     {
+        try copyEach(with: &copier, constraint: constraint) { add in
+            for (index, object) in objects.enumerated() {
+                guard let object else { continue }
+                try add(index) { try $0.add(object, index: index) }
+            }
+        }
+    }
+
+    /// Loads a batch through COPY as `copyAll` does, encoding the rows from the records' bytes
+    /// (`RawBatch`, `CopyText`) instead of parsing them.
+    /// - Returns: nil when the batch needs the parsed path: no table yet, or a record brings a
+    ///   field that is not yet a column (nothing was written then).
+    private func copyRaw(_ records: RecordsView, into name: TableSchema.Name, request: WriteRequest, constraint: Bool)
+        throws -> (rejections: [RecordRejection], count: Int)?
+    {
+        guard let table = try tables[name] ?? TableSchema.load(name, from: client) else { return nil }
+        tables[name] = table
+        let target = request.operation == .upsert ? try conflictTarget(for: name, request: request) : []
+        let keyColumns = ColumnRules.keyColumns(request.primaryKey + target, in: table)
+        guard let batch = RawBatch(records, table: table, conflictTarget: target, keyColumns: keyColumns) else {
+            return nil
+        }
+        var copier = CopyWriter(
+            table: table, operation: request.operation, conflictTarget: target, keyColumns: keyColumns)
+        let rejections = try copyEach(with: &copier, constraint: constraint ? config.conflictConstraint : nil) { add in
+            for record in batch.records {
+                switch record {
+                case .parsed(let index, let object):
+                    try add(index) { try $0.add(object, index: index) }
+                case .raw(let index, let line, let members, let shape):
+                    try add(index) { copier in
+                        if let ended = copier.add(
+                            raw: batch.members[members], shape: batch.shapes[shape], shapeID: shape, in: batch,
+                            index: index)
+                        {
+                            return ended
+                        }
+                        // A value only the parser may judge: the record takes the parsed path.
+                        guard case .object(let object)? = try? JSONParser().parse(batch.slice(line)) else {
+                            throw PluginError.invalid("record is not a JSON object")
+                        }
+                        return try copier.add(object, index: index)
+                    }
+                }
+            }
+        }
+        return (batch.rejections + rejections, batch.records.count + batch.rejections.count)
+    }
+
+    /// Runs `records`, which hands each record to `add` with how to add it to the copier,
+    /// loading each run the copier ends. A record's `PluginError` rejects it alone.
+    /// A run's rows are streamed while later ones are encoded, so the server works meanwhile.
+    private func copyEach(
+        with copier: inout CopyWriter, constraint: String?,
+        _ records: (_ add: (Int, (inout CopyWriter) throws -> CopyWriter.Run?) throws -> Void) throws -> Void
+    ) throws -> [RecordRejection] {
         var rejections: [RecordRejection] = []
         var streaming: OpenCopy?
         func load(_ run: CopyWriter.Run) throws {
@@ -252,10 +315,9 @@ final class PostgresDestination {
                 throw BatchAttempts.RetryPerRecord()
             }
         }
-        for (index, object) in objects.enumerated() {
-            guard let object else { continue }
+        func add(_ index: Int, _ adding: (inout CopyWriter) throws -> CopyWriter.Run?) throws {
             do {
-                if let run = try copier.add(object, index: index) { try load(run) }
+                if let run = try adding(&copier) { try load(run) }
             } catch let error as PluginError {
                 rejections.append(RecordRejection(index: index, error: error.message))
             }
@@ -269,6 +331,7 @@ final class PostgresDestination {
                 }
             }
         }
+        try records(add)
         if let run = copier.finish() { try load(run) }
         return rejections
     }
