@@ -67,15 +67,9 @@ import Testing
         #expect(try example.sandbox.sql("state.db", "SELECT count(*) FROM dead_letters") == ["0"])
     }
 
-    /// The example after a first full run over two plants (PV002: three inverters, twelve strings).
+    /// The example after a first full run (PV002: three inverters, twelve strings), all in place.
     static func syncedExample(name: String = #function) throws -> VysyncExample {
-        let example = try VysyncExample(
-            vcom: VCOMSimulator(plants: 2), yuman: YumanSimulator(perMinute: 1000), yumanPerMinute: 1000, name: name)
-        for outcome in try example.importMappings() {
-            #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
-        }
-        let first = try example.ferry()
-        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let example = try VysyncPoliciesTests.syncedExample(name: name)
         #expect(try example.problems().isEmpty)
         return example
     }
@@ -123,9 +117,10 @@ import Testing
                         "0"
                     ])
         }
+        let strings = example.vcom.plants.reduce(0) { $0 + VysyncExample.strings(of: $1).count } - 1
         #expect(
             try example.sandbox.sql("state.db", "SELECT count(*) FROM id_map WHERE scope = 'yuman/strings'")
-                == ["\(8 + 11)"])
+                == ["\(strings)"])
     }
 
     static func materialID(_ example: VysyncExample, _ serial: String) throws -> Int {
