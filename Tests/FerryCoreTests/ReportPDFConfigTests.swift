@@ -15,7 +15,8 @@ import Testing
         #expect(config.reports["without"]?.attachPDF == false)
         #expect {
             _ = try FerryConfig.parse(
-                yaml: ReportConfigTests.base + "reports:\n  r: { source: { connection: desk, stream: s }, attach_pdf: sometimes }\n",
+                yaml: ReportConfigTests.base
+                    + "reports:\n  r: { source: { connection: desk, stream: s }, attach_pdf: sometimes }\n",
                 file: "ferry.yaml", environment: [:])
         } throws: { error in
             "\(error)".contains("attach_pdf") && "\(error)".contains("ferry.yaml")
