@@ -35,9 +35,8 @@ final class Tripwire: Sendable {
             return remaining == 1
         }
         guard due else { return reply }
-        // The run may have started writing before its pid was recorded: wait for it (up to 10 s,
-        // as a loaded machine may take that long to return from starting the process).
-        for _ in 0..<1000 {
+        // The run may have started writing before its pid was recorded: wait for it briefly.
+        for _ in 0..<200 {
             if let pid = wire.withLock({ $0.pid }) {
                 kill(pid, SIGKILL)
                 wire.withLock { $0.fired = true }
