@@ -3,7 +3,7 @@
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
-packages=(libsqlite3-dev libcurl4-openssl-dev sqlite3 pkg-config gcc make libpq-dev postgresql libcjson-dev)
+packages=(libsqlite3-dev libcurl4-openssl-dev sqlite3 pkg-config gcc make libpq-dev postgresql libcjson-dev poppler-utils)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

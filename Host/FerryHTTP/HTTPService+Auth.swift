@@ -44,6 +44,25 @@ extension HTTPService {
         return nil
     }
 
+    /// ``authorize(_:)``, waiting when the token endpoint answers 429 with a reset time: a login
+    /// endpoint may have limits of its own (VCOM's: 10 logins a minute), which the request's
+    /// budget does not cover. Up to `max_attempts` waits, each within `max_retry_wait_seconds`.
+    func authorizeWaitingOutTokenLimits(_ request: inout HTTPTransportRequest) throws(HTTPError) -> String? {
+        var waits = 0
+        while true {
+            do { return try authorize(&request) } catch {
+                guard error.kind == .rateLimited, let wait = error.retryAfter, wait <= config.maxRetryWaitSeconds,
+                    waits + 1 < config.maxAttempts
+                else { throw error }
+                waits += 1
+                logger.warning(
+                    "The token endpoint is rate limited; waiting for its reset.",
+                    metadata: ["wait_seconds": "\((wait * 10).rounded() / 10)"])
+                try sleep(wait)
+            }
+        }
+    }
+
     /// Drops the credentials a 401 rejected, so the next attempt obtains new ones.
     /// - Parameter rejectedCredential: The queried credential the rejected attempt carried, if any.
     func renewCredentials(rejectedCredential: String? = nil) throws(HTTPError) {

@@ -179,7 +179,7 @@ public final class HTTPService: Sendable {
             for header in config.headers where !attempt.headers.contains(header.name) {
                 attempt.headers.add(header.name, header.value)
             }
-            let sentCredential = try authorize(&attempt)
+            let sentCredential = try authorizeWaitingOutTokenLimits(&attempt)
 
             var response: HTTPTransportResponse?
             let outcome: HTTPRetryStateMachine.Outcome

@@ -88,7 +88,11 @@ public struct EmailChannel: NotificationChannel {
 
     /// The message as sent: headers, a blank line, the text (lines ending in CRLF, a
     /// leading dot doubled by libcurl).
-    func message(title: String, text: String, contentType: String = "text/plain", date: Date = Date()) -> String {
+    func message(
+        title: String, text: String, contentType: String = "text/plain; charset=utf-8",
+        transferEncoding: String = "8bit",
+        date: Date = Date()
+    ) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -100,8 +104,8 @@ public struct EmailChannel: NotificationChannel {
             "To: \(settings.to.joined(separator: ", "))",
             "Subject: \(Self.encodedWord(subject))",
             "MIME-Version: 1.0",
-            "Content-Type: \(contentType); charset=utf-8",
-            "Content-Transfer-Encoding: 8bit",
+            "Content-Type: \(contentType)",
+            "Content-Transfer-Encoding: \(transferEncoding)",
             "",
             text,
             "",
@@ -121,7 +125,55 @@ public struct EmailChannel: NotificationChannel {
 
     /// Sends an HTML message (a report) with `title` as its subject.
     public func send(title: String, html: String) throws {
-        try deliver(message(title: title, text: html, contentType: "text/html"))
+        try deliver(message(title: title, text: html, contentType: "text/html; charset=utf-8"))
+    }
+
+    /// A file sent with a message.
+    public struct Attachment: Sendable {
+        public var filename: String
+        public var contentType: String
+        public var bytes: [UInt8]
+
+        /// Creates an attachment.
+        /// - Parameters:
+        ///   - filename: The name the recipient sees (ASCII).
+        ///   - contentType: Its MIME type (`application/pdf`).
+        ///   - bytes: Its content.
+        public init(filename: String, contentType: String, bytes: [UInt8]) {
+            self.filename = filename
+            self.contentType = contentType
+            self.bytes = bytes
+        }
+    }
+
+    /// Sends an HTML message with files attached (a report and its PDF): `multipart/mixed`,
+    /// the HTML first, each file base64-encoded in lines of 76 characters.
+    public func send(title: String, html: String, attachments: [Attachment]) throws {
+        guard !attachments.isEmpty else { return try send(title: title, html: html) }
+        try deliver(multipartMessage(title: title, html: html, attachments: attachments))
+    }
+
+    func multipartMessage(title: String, html: String, attachments: [Attachment], date: Date = Date()) -> String {
+        let boundary = "ferry-\(UUID().uuidString)"
+        var lines = [
+            "This is a multi-part message in MIME format.", "--\(boundary)", "Content-Type: text/html; charset=utf-8",
+            "Content-Transfer-Encoding: 8bit", "", html,
+        ]
+        for attachment in attachments {
+            let base64 = Data(attachment.bytes).base64EncodedString(options: [
+                .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+            ])
+            lines += [
+                "--\(boundary)", "Content-Type: \(attachment.contentType); name=\"\(attachment.filename)\"",
+                "Content-Transfer-Encoding: base64",
+                "Content-Disposition: attachment; filename=\"\(attachment.filename)\"", "", base64,
+            ]
+        }
+        lines.append("--\(boundary)--")
+        return message(
+            title: title, text: lines.joined(separator: "\r\n"),
+            contentType: "multipart/mixed; boundary=\"\(boundary)\"",
+            transferEncoding: "7bit", date: date)
     }
 
     private func deliver(_ message: String) throws {

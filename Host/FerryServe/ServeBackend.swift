@@ -59,8 +59,9 @@ public struct RunResult: Sendable, Equatable {
 
     /// Whether the run may have added dead letters, so the open ones are worth counting.
     public var mayAddDeadLetters: Bool { counts.rejected > 0 || status == "dead_lettered" }
-    /// Whether the run may have added conflicts: they are recorded with the batches a run commits.
-    public var mayAddConflicts: Bool { counts.written > 0 }
+    /// Whether the run may have added conflicts: they are recorded with the batches a run
+    /// commits, for the records it wrote and (`destination_wins_reported`) those it read unchanged.
+    public var mayAddConflicts: Bool { counts.read > 0 }
 }
 
 /// A rate budget as it stands (shared by the connections that name it).

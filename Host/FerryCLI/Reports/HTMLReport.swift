@@ -29,13 +29,13 @@ struct HTMLReport {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    private var shownColumns: [ReportConfig.Column] {
+    var shownColumns: [ReportConfig.Column] {
         if !columns.isEmpty { return columns }
         return (records.first?.keys ?? []).filter { $0 != groupBy }.map { .init(field: $0, heading: $0) }
     }
 
     /// The records by the `groupBy` value, groups in order of first appearance.
-    private var groups: [(heading: String?, records: [JSONObject])] {
+    var groups: [(heading: String?, records: [JSONObject])] {
         guard let groupBy else { return records.isEmpty ? [] : [(nil, records)] }
         var groups: [(heading: String?, records: [JSONObject])] = []
         for record in records {

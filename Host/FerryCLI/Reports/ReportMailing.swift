@@ -54,7 +54,14 @@ struct ReportMailing {
         throws
     {
         do {
-            try channel.send(title: "\(report.title) (since \(bound))", html: page.html)
+            let attachments =
+                report.attachPDF
+                ? [
+                    EmailChannel.Attachment(
+                        filename: "\(report.name).pdf", contentType: "application/pdf", bytes: page.pdf.bytes)
+                ]
+                : []
+            try channel.send(title: "\(report.title) (since \(bound))", html: page.html, attachments: attachments)
         } catch {
             var reason = workspace.redactor.redact("\(error)")
             if let password = environment["FERRY_SMTP_PASSWORD"], !password.isEmpty {

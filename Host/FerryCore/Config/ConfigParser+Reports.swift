@@ -1,7 +1,7 @@
 import Foundation
 
 extension ConfigParser {
-    static let reportKeys = ["source", "title", "group_by", "columns", "to", "schedule", "since"]
+    static let reportKeys = ["source", "title", "group_by", "columns", "to", "schedule", "since", "attach_pdf"]
 
     /// One entry of `reports:`.
     func report(_ name: String, _ field: Field, connections: [String]) throws -> ReportConfig {
@@ -20,6 +20,7 @@ extension ConfigParser {
             location: field.location)
         report.schedule = try fields.optional("schedule").map(schedule)
         if let since = try fields.optional("since").map(dateBound) { report.since = since }
+        if let attach = try fields.optional("attach_pdf").map(boolean) { report.attachPDF = attach }
         return report
     }
 

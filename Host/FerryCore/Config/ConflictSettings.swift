@@ -14,6 +14,11 @@ public enum FieldPolicy: String, Sendable, CaseIterable {
     /// Nothing is decided: the field keeps the destination's value and a conflict is
     /// recorded for a person (`ferry conflicts list|resolve`).
     case record
+    /// The destination's value is kept, and every change the destination made to it is
+    /// recorded as a conflict for a person, even when the source did not change: the field
+    /// belongs to the destination, but a change made there alone is not taken silently (a
+    /// site moved to another client in Yuman while the mapping still names the old one).
+    case destinationWinsReported = "destination_wins_reported"
 }
 
 /// A pipeline's two-way settings (`conflicts:`): where the destination's current
@@ -56,6 +61,12 @@ public struct ConflictSettings: Sendable, Equatable {
 
     /// The policy of `field`.
     public func policy(of field: String) -> FieldPolicy { policies[field] ?? defaultPolicy }
+
+    /// Whether a field's destination-side changes are reported (`destination_wins_reported`),
+    /// so records the source did not change are still compared with the destination.
+    public var reportsDestinationChanges: Bool {
+        defaultPolicy == .destinationWinsReported || policies.values.contains(.destinationWinsReported)
+    }
 
     /// Whether any field may need `timestamp_field`.
     public var usesTimestamps: Bool { defaultPolicy == .newestWins || policies.values.contains(.newestWins) }

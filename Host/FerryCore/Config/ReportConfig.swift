@@ -32,6 +32,8 @@ public struct ReportConfig: Sendable, Equatable {
     public var schedule: String?
     /// What a scheduled send covers, a valid `DateBound` form (`-7d` by default).
     public var since = "-7d"
+    /// Whether the e-mail carries the report as a PDF too (`attach_pdf`), beside the HTML.
+    public var attachPDF = false
     /// Where the report is written.
     public var location: SourceLocation
 

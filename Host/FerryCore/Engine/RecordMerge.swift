@@ -13,7 +13,9 @@ import Foundation
 /// - equal on both sides, or changed only on the source → the source's value;
 /// - unchanged on the source → the destination's value (its own edit is never overwritten);
 /// - changed on both → the field's policy; `record` (or `newest_wins` without two
-///   comparable times) keeps the destination's value and reports a conflict.
+///   comparable times) keeps the destination's value and reports a conflict;
+/// - `destination_wins_reported` → the destination's value whenever it changed, reported as
+///   a conflict even when the source did not change.
 ///
 /// Without a last-synced version (the record was never synced by this pipeline) every
 /// field counts as changed on both sides, except where one side's value is empty: then
@@ -174,6 +176,8 @@ public struct RecordMerge {
             if Self.isEmpty(source) { return .destination }
             (sourceChanged, destinationChanged) = (true, true)
         }
+        // Its own edit is the destination's, but a person hears of it.
+        if policy == .destinationWinsReported && destinationChanged { return .conflict }
         // Unchanged on the source: the destination's value is the agreed one (or its own edit).
         if !sourceChanged { return .destination }
         if !destinationChanged { return .source }
@@ -185,7 +189,7 @@ public struct RecordMerge {
                 let order = Self.order(sourceRecord[field], destinationRecord[field])
             else { return .conflict }
             return order == .orderedAscending ? .destination : .source
-        case .record, .fillIfEmpty: return .conflict
+        case .record, .fillIfEmpty, .destinationWinsReported: return .conflict
         }
     }
 

@@ -26,9 +26,11 @@ extension PipelineRunner {
         }
         try applyTransformPlugins(to: &outgoing, ledger: &ledger)
         var unknownKeys: [String] = []
+        let candidates = plan.conflicts?.settings.reportsDestinationChanges == true ? outgoing.materialized() : []
         var hashes = try skipUnchanged(
             in: &outgoing, seenKeys: &seenKeys, ledger: &ledger, unknownKeys: &unknownKeys)
         try noteKeysBeforeWriting(unknownKeys, runID: runID)
+        let reported = try reportedDestinationChanges(among: candidates, sent: Set(hashes.map(\.key)))
         let twoWay = try reconcileConflicts(in: &outgoing)
         let idMappings = try deliver(
             outgoing, batchID: batchID, checkpoint: checkpoint, hashes: &hashes, ledger: &ledger)
@@ -44,6 +46,7 @@ extension PipelineRunner {
             counts: ledger.counts, idMappings: idMappings, deadLetters: ledger.deadLetters, hashes: hashes,
             parked: ledger.parked)
         twoWay.record(in: &commit, delivered: hashes)
+        if !options.dryRun { commit.conflicts += reported }
         return commit
     }
 

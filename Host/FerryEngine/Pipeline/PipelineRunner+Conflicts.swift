@@ -103,7 +103,7 @@ extension PipelineRunner {
 
     /// Where a record's destination version is filed in `destinationRecords`: its key, or with
     /// `destination_id_field` the id the ID map holds for it (nil: not created yet).
-    private func destinationIndex(ofKey key: String, _ twoWay: ConflictPlan) throws -> String? {
+    func destinationIndex(ofKey key: String, _ twoWay: ConflictPlan) throws -> String? {
         guard twoWay.settings.destinationIDField != nil else { return key }
         return try store.destinationID(scope: plan.idMapScope, sourceID: RecordKey.idMapText(ofKey: key))
     }
@@ -111,7 +111,7 @@ extension PipelineRunner {
     /// The destination's current records by primary key (or by their assigned id, with
     /// `destination_id_field`), read whole; none while its catalog does not list the stream
     /// yet (a first run, before the table exists).
-    private func readDestination(_ twoWay: ConflictPlan) throws -> [String: JSONObject] {
+    func readDestination(_ twoWay: ConflictPlan) throws -> [String: JSONObject] {
         guard try twoWay.connection.discover().stream(named: twoWay.stream) != nil else {
             logger.info(
                 "The destination holds no such stream yet; every record is new to it.",

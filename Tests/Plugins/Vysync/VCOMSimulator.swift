@@ -10,7 +10,8 @@ import Synchronization
 /// `/systems/{key}/inverters` and `/systems/{key}/inverters/{id}`, every payload wrapped in
 /// `{"data": …}`.
 ///
-/// - **Auth**: `X-API-KEY` plus `Authorization: Basic`; a wrong key answers 401 `Invalid API
+/// - **Auth**: `X-API-KEY` plus `Authorization: Basic`, or `Bearer` with a token from
+///   `POST /login` when the simulator has a ``VCOMLogin``; a wrong key answers 401 `Invalid API
 ///   key`, wrong credentials 401 too.
 /// - **Rate limits**: every response carries `X-RateLimit-{Limit,Remaining,Reset}-{Minute,Day}`
 ///   (resets as RFC 7231 dates). A minute window starts at the first request after the last
@@ -55,6 +56,10 @@ final class VCOMSimulator: Sendable {
     let inverterDetailsGone: Set<String>
     /// The ticket routes (VCOMTicketDesk.swift), behind the same auth and limits.
     let tickets: VCOMTicketDesk
+    /// The OAuth login (`POST /login`, VCOMLogin.swift), when the account offers it.
+    let login: VCOMLogin?
+    /// Payloads that replace the generated ones, by path (``change(_:to:)``).
+    private let changes = Mutex<[String: JSONValue]>([:])
     private let limits = Mutex(Limits())
     private let servedLog = Mutex<[Served]>([])
     private let refusedLog = Mutex<[String]>([])
@@ -67,10 +72,12 @@ final class VCOMSimulator: Sendable {
     ///   - numericTicketIDs: Whether ticket ids are answered as numbers (``VCOMTicketDesk/numericIDs``).
     ///   - inverterDetailsGone: Inverter ids whose detail (`/inverters/{id}`) answers 404, as
     ///     VCOM does for some: the inverter is still listed.
+    ///   - login: The OAuth login, if Bearer tokens are offered beside Basic.
     init(
         plants: Int, perMinute: Int = 90, perDay: Int = 10_000, minuteLength: Double = 60,
-        numericTicketIDs: Bool = false, inverterDetailsGone: Set<String> = []
+        numericTicketIDs: Bool = false, inverterDetailsGone: Set<String> = [], login: VCOMLogin? = nil
     ) {
+        self.login = login
         tickets = VCOMTicketDesk(numericIDs: numericTicketIDs)
         self.inverterDetailsGone = inverterDetailsGone
         self.plants = (1...max(1, plants)).map { index in
@@ -110,8 +117,9 @@ final class VCOMSimulator: Sendable {
         guard request.header("X-API-KEY") == Self.apiKey else {
             return refuse(label, .json(#"{"error":{"code":401,"message":"Invalid API key"}}"#, status: 401))
         }
+        if let login, request.path == "/login" { return login.answer(request) }
         let basic = "Basic " + Data("\(Self.username):\(Self.password)".utf8).base64EncodedString()
-        guard request.header("Authorization") == basic else {
+        guard request.header("Authorization") == basic || login?.accepts(request.header("Authorization")) == true else {
             return refuse(label, .json(#"{"error":{"code":401,"message":"Unauthorized"}}"#, status: 401))
         }
         let now = Date().timeIntervalSince1970
@@ -166,8 +174,13 @@ final class VCOMSimulator: Sendable {
         return reply
     }
 
+    /// Makes `path` (`/systems/PV002/technical-data`) answer `data` from now on, as VCOM does
+    /// once a plant's equipment was changed there.
+    func change(_ path: String, to data: JSONValue) { changes.withLock { $0[path] = data } }
+
     /// The payload under `data` for a path, nil for an unknown one.
     private func data(for path: String) -> JSONValue? {
+        if let changed = changes.withLock({ $0[path] }) { return changed }
         let parts = path.split(separator: "/").map(String.init)
         guard parts.first == "systems" else { return nil }
         if parts.count == 1 {

@@ -20,7 +20,8 @@ import Synchronization
 /// - **Writes**: `POST` creates and answers 201 with the object and its `id`; `PATCH
 ///   /<collection>/<id>` changes the fields sent and answers the object. 422 for a blank
 ///   name, a `client_id`/`site_id` that names nothing, an unknown material category or
-///   custom-field blueprint.
+///   custom-field blueprint. `DELETE /materials/<id>` removes a material
+///   (YumanSimulator+Deletes.swift).
 /// - **Rate limit**: `perMinute` requests per window of `minuteLength` seconds; past it, 429
 ///   with `Retry-After` (seconds to the window's end). `throttleEvery` answers one request in
 ///   that many with 429 and `Retry-After: 0` besides, as a quota shared with other tools would.
@@ -128,6 +129,7 @@ final class YumanSimulator: Sendable {
         case ("GET", nil) where parts.count == 1: return list(collection, request.query)
         case ("POST", nil) where parts.count == 1: return write(collection, id: nil, request.body)
         case ("PATCH", let id?): return write(collection, id: id, request.body)
+        case ("DELETE", let id?) where collection == "materials": return deleteMaterial(id)
         default: return .json(#"{"message":"Method not allowed"}"#, status: 405)
         }
     }
