@@ -34,6 +34,24 @@ struct VysyncMappingColumnsTests {
         }.sorted()
     }
 
+    /// A string and an inverter VCOM drops are deleted from Yuman (`VysyncDroppedEquipmentTests`);
+    /// their rows stay in `equipments_mapping`, flagged `is_obsolete` as the seed flags them.
+    @Test func equipmentVCOMDropsKeepsItsRowMarkedObsolete() throws {
+        let (example, supabase) = try VysyncMappingTablesTests.example(plants: 3)
+        let first = try example.ferry()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(try supabase.rows("SELECT count(*) FROM equipments_mapping WHERE is_obsolete") == ["0"])
+        let materials = try supabase.rows("SELECT count(*) FROM equipments_mapping")
+        try VysyncDroppedEquipmentTests.dropEquipment(example)
+        let run = try example.ferry()
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(
+            try supabase.rows("SELECT serial_number FROM equipments_mapping WHERE is_obsolete ORDER BY serial_number")
+                == [VysyncDroppedEquipmentTests.droppedString, VysyncDroppedEquipmentTests.droppedInverter].sorted())
+        #expect(try supabase.rows("SELECT count(*) FROM equipments_mapping") == materials)
+        try VysyncDroppedEquipmentTests.expectDropped(example)
+    }
+
     @Test func theTablesCarryTheNamesClientsBrandsAndModelsSentToYumanAndFollowAChange() throws {
         let (example, supabase) = try VysyncMappingTablesTests.example(plants: 3)
         let run = try example.ferry()
