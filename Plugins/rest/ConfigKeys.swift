@@ -142,6 +142,9 @@ enum RESTKeys {
             "The host's ID-map scope of this stream's ids (default: '<connection>/<stream>' of the pipeline)."),
         ConfigKey("lookup", .object(lookup), "How to find an object an interrupted create may have made."),
         ConfigKey("delete", .boolean, default: false, "Mirror: send DELETE item_path for deleted records."),
+        ConfigKey(
+            "on_delete", .oneOf(["request", "forget"]), default: "request",
+            "With delete: true, 'forget' sends nothing: the object stays in the API and leaves the ID map."),
     ])
 
     /// The connection's `config`.

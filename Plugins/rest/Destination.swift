@@ -158,6 +158,8 @@ struct RecordWriter {
     mutating func delete(_ object: JSONObject, key: String, index: Int) throws {
         guard let id = try host.destinationID(scope: stream.idMapScope, sourceID: key) ?? intents[key].flatMap({ $0 })
         else { return }
+        // Forgotten, not deleted: acknowledged like a delete, so the host drops the pair.
+        guard !stream.forgetsDeleted else { return }
         let response = try host.http(HTTPRequest(method: "DELETE", url: stream.itemPath(id: id)))
         if response.isSuccess || response.status == 404 { return }
         try refuse(response, "DELETE", index: index)

@@ -21,8 +21,11 @@ struct RESTWrite {
     var idMapScope: String
     /// How to find an object an interrupted create may have made.
     var lookup: Lookup?
-    /// Whether delete requests (mirror) are sent as `DELETE item_path`.
+    /// Whether deletes (mirror, `replace_children`) are accepted.
     var allowsDelete: Bool
+    /// Whether an accepted delete leaves the object in the API (`on_delete: forget`): Ferry only
+    /// forgets its id, for APIs whose objects must outlive their source (history hangs on them).
+    var forgetsDeleted: Bool
 
     /// A search for the object a create left without an answer: `GET path?query`, the
     /// records at `records_path`, the one whose `match_field` equals the key, its `id_path`.
@@ -65,6 +68,10 @@ struct RESTWrite {
         // Empty: the host names the scope in each write request (`WriteRequest.idMapScope`).
         idMapScope = try text("id_map_scope") ?? ""
         allowsDelete = try values.bool("delete")
+        forgetsDeleted = try values.string("on_delete") == "forget"
+        if forgetsDeleted && !allowsDelete {
+            throw PluginError.invalid("\(where_).on_delete: forget needs delete: true (deletes are refused without it)")
+        }
         if let value = object["lookup"], !value.isNull {
             guard let lookup = value.objectValue else {
                 throw PluginError.invalid("\(where_).lookup must be an object")

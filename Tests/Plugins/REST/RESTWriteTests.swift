@@ -197,6 +197,33 @@ import Testing
         #expect(api.sites.withLock { $0.count } == 5)
     }
 
+    /// `on_delete: forget`: a vanished record's object stays in the API (no request at all) and
+    /// its id leaves the ID map, once; the run counts it deleted.
+    @Test func mirrorWithOnDeleteForgetKeepsTheObjectAndForgetsItsID() throws {
+        let api = FieldServiceSimulator()
+        let server = try LoopbackServer { api.reply($0) }
+        let sandbox = try Self.sandbox(server, write: "mirror")
+        try sandbox.write(
+            "ferry.yaml",
+            Self.config(server, write: "mirror").replacing(
+                "delete: true", with: "delete: true\n          on_delete: forget"))
+        #expect(try sandbox.ferry(["run"]).status == 0)
+        #expect(try Self.idMap(sandbox).count == 5)
+        try sandbox.write(
+            "data/sites.jsonl",
+            Self.sites([("VC1", "Plant 1"), ("VC2", "Plant 2"), ("VC3", "Plant 3"), ("VC4", "Plant 4")]))
+        let before = api.requests.count
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(api.requests.dropFirst(before).allSatisfy { $0.hasPrefix("GET") }, "\(api.requests)")
+        #expect(api.sites.withLock { $0.map(\.id) } == [1001, 1002, 1003, 1004, 1005])
+        #expect(try Self.idMap(sandbox) == ["VC1=1001", "VC2=1002", "VC3=1003", "VC4=1004"])
+        #expect(try sandbox.sql("state.db", "SELECT deleted_count FROM runs ORDER BY id DESC LIMIT 1") == ["1"])
+        let settled = api.requests.count
+        #expect(try sandbox.ferry(["run"]).status == 0)
+        #expect(api.requests.dropFirst(settled).allSatisfy { $0.hasPrefix("GET") }, "\(api.requests)")
+    }
+
     @Test func aWrongIDMapScopeIsNamed() throws {
         let api = FieldServiceSimulator()
         let server = try LoopbackServer { api.reply($0) }
@@ -223,6 +250,14 @@ import Testing
         (
             "delete: true", "delete: true\n          item_path: sites/one",
             "config.writes[0].item_path must contain {id}"
+        ),
+        (
+            "delete: true", "on_delete: forget",
+            "config.writes[0].on_delete: forget needs delete: true"
+        ),
+        (
+            "delete: true", "delete: true\n          on_delete: archive",
+            "on_delete"
         ),
     ])
     func aBadWriteConfigIsAConfigurationErrorNamingTheKey(old: String, new: String, message: String) throws {

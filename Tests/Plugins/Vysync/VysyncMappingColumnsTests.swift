@@ -34,8 +34,9 @@ struct VysyncMappingColumnsTests {
         }.sorted()
     }
 
-    /// A string and an inverter VCOM drops are deleted from Yuman (`VysyncDroppedEquipmentTests`);
-    /// their rows stay in `equipments_mapping`, flagged `is_obsolete` as the seed flags them.
+    /// A string and an inverter VCOM drops stay in Yuman and leave the ID map
+    /// (`VysyncDroppedEquipmentTests`); their rows stay in `equipments_mapping`, flagged
+    /// `is_obsolete` as the seed flags them.
     @Test func equipmentVCOMDropsKeepsItsRowMarkedObsolete() throws {
         let (example, supabase) = try VysyncMappingTablesTests.example(plants: 3)
         let first = try example.ferry()
@@ -49,7 +50,7 @@ struct VysyncMappingColumnsTests {
             try supabase.rows("SELECT serial_number FROM equipments_mapping WHERE is_obsolete ORDER BY serial_number")
                 == [VysyncDroppedEquipmentTests.droppedString, VysyncDroppedEquipmentTests.droppedInverter].sorted())
         #expect(try supabase.rows("SELECT count(*) FROM equipments_mapping") == materials)
-        try VysyncDroppedEquipmentTests.expectDropped(example)
+        try VysyncDroppedEquipmentTests.expectForgotten(example)
     }
 
     @Test func theTablesCarryTheNamesClientsBrandsAndModelsSentToYumanAndFollowAChange() throws {
