@@ -52,9 +52,21 @@ public struct HTTPResponse: Sendable, Equatable {
     /// The body parsed as JSON.
     /// - Throws: `PluginError.invalid` naming the status when the body is not JSON (truncated or an HTML error page).
     public func json() throws -> JSONValue {
-        do { return try JSONParser().parse(body) } catch {
-            throw PluginError.invalid("the response (HTTP \(status), \(body.count) bytes) is not valid JSON: \(error)")
+        do { return try JSONParser().parse(body) } catch { throw notJSON(error) }
+    }
+
+    /// The body checked as `json()` parses it and split at the list `path` leads to
+    /// (`JSONSplitDocument`): the list's elements stay the bytes they came as.
+    /// - Throws: `json()`'s error when the body is not JSON.
+    /// - Returns: the reason when the path does not lead to a list.
+    public func jsonSplit(arrayAt path: [String]) throws -> Result<JSONSplitDocument, JSONSplitDocument.NotFound> {
+        do { return try body.withUnsafeBytes { bytes in try JSONSplitDocument.split(bytes, arrayAt: path) } } catch {
+            throw notJSON(error)
         }
+    }
+
+    private func notJSON(_ error: any Error) -> PluginError {
+        PluginError.invalid("the response (HTTP \(status), \(body.count) bytes) is not valid JSON: \(error)")
     }
 
     public static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {

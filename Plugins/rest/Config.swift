@@ -234,26 +234,21 @@ struct RESTStream {
         }
     }
 
-    /// The records array of a response body.
-    func records(in body: JSONValue) throws -> [JSONValue] {
-        try Self.records(in: body, at: recordsPath, stream: name)
-    }
-
     /// The records array at a dotted path of a response body.
     static func records(in body: JSONValue, at recordsPath: [String], stream name: String) throws -> [JSONValue] {
         var value = body
         for key in recordsPath {
-            guard let next = value[key] else {
-                throw PluginError.invalid(
-                    "stream '\(name)': the response has no '\(recordsPath.joined(separator: "."))'")
-            }
+            guard let next = value[key] else { throw noRecords(at: recordsPath, stream: name, missing: true) }
             value = next
         }
-        guard let array = value.arrayValue else {
-            throw PluginError.invalid(
-                "stream '\(name)': '\(recordsPath.isEmpty ? "the body" : recordsPath.joined(separator: "."))' is not a list"
-            )
-        }
+        guard let array = value.arrayValue else { throw noRecords(at: recordsPath, stream: name, missing: false) }
         return array
+    }
+
+    /// A response whose `records_path` leads nowhere (`missing`) or to something that is not a list.
+    static func noRecords(at recordsPath: [String], stream name: String, missing: Bool) -> PluginError {
+        let path = recordsPath.joined(separator: ".")
+        guard !missing else { return PluginError.invalid("stream '\(name)': the response has no '\(path)'") }
+        return PluginError.invalid("stream '\(name)': '\(path.isEmpty ? "the body" : path)' is not a list")
     }
 }

@@ -43,22 +43,9 @@ struct PageRecords {
             }
             return (body, PageRecords(fields: objects, lineSource: nil))
         }
-        let split: Result<JSONSplitDocument, JSONSplitDocument.NotFound>
-        do {
-            split = try response.body.withUnsafeBytes { bytes in
-                try JSONSplitDocument.split(bytes, arrayAt: stream.recordsPath)
-            }
-        } catch {
-            throw PluginError.invalid(
-                "the response (HTTP \(response.status), \(response.body.count) bytes) is not valid JSON: \(error)")
-        }
-        switch split {
+        switch try response.jsonSplit(arrayAt: stream.recordsPath) {
         case .failure(let notFound):
-            let path = stream.recordsPath.joined(separator: ".")
-            if notFound.missing != nil {
-                throw PluginError.invalid("stream '\(stream.name)': the response has no '\(path)'")
-            }
-            throw PluginError.invalid("stream '\(stream.name)': '\(path.isEmpty ? "the body" : path)' is not a list")
+            throw RESTStream.noRecords(at: stream.recordsPath, stream: stream.name, missing: notFound.missing != nil)
         case .success(let document):
             let names = fieldsRead(by: stream)
             let keys = names.map { Array($0.utf8) }
