@@ -24,10 +24,18 @@ struct SQLiteConfig {
     var fileMode = FileMode.ownerOnly
     /// SQLite's page cache for this connection, in MiB. Upserts with keys in random order
     /// touch pages all over the table's B-tree; SQLite's default 2 MiB cache then reads and
-    /// writes the same pages again for nearly every record (docs/performance.md).
+    /// writes the same pages again for nearly every record. A commit group's upserts merged in
+    /// key order (`MergeStage`) need much less: 8, 16 and 32 MiB took the same CPU on the 1M
+    /// benchmark, which is why the default is 16 (docs/performance.md).
     var cacheSizeMiB: Int
 
-    static let defaultCacheSizeMiB = 32
+    /// Destination: how much a commit group's upserts may gather in the merge stage before
+    /// they are merged into their table in key order (`MergeStage`), in MiB; 0 writes each
+    /// record straight into its table.
+    var mergeStageMiB: Int
+
+    static let defaultCacheSizeMiB = 16
+    static let defaultMergeStageMiB = 32
     static let cacheSizeRange = 1...65_536
 
     /// The keys, declared once: the spec's schema, the parsing below and the reference derive from them.
@@ -45,6 +53,10 @@ struct SQLiteConfig {
             "cache_size_mib", .integer, default: .int(Int64(defaultCacheSizeMiB)),
             minimum: Double(cacheSizeRange.lowerBound), maximum: Double(cacheSizeRange.upperBound),
             "SQLite's page cache for the connection, in MiB: upserts with keys in random order need the table's hot pages cached."
+        ),
+        ConfigKey(
+            "merge_stage_mib", .integer, default: .int(Int64(defaultMergeStageMiB)), minimum: 0, maximum: 65_536,
+            "Destination: MiB of a commit group's upserts gathered in memory and merged into their table in key order (0: each record written straight)."
         ),
         ConfigKey("table", .string, "Source: the table to read (default: the requested stream's name)."),
         ConfigKey("query", .string, "Source: a SELECT to read instead of a table, as one stream."),
@@ -69,6 +81,7 @@ struct SQLiteConfig {
         journalMode = try config.string("journal_mode")
         synchronous = try config.string("synchronous")
         cacheSizeMiB = Int(try config.integer("cache_size_mib"))
+        mergeStageMiB = Int(try config.integer("merge_stage_mib"))
         table = try config.optionalString("table")
         query = try config.optionalString("query")
         stream = try config.optionalString("stream")

@@ -32,11 +32,14 @@ final class SQLiteDestination {
     private var batchesReady = false
     /// The multi-write transaction kept open (ABI 1.2), if any.
     private var openTransaction = OpenTransaction()
+    /// A commit group's upserts, merged into their table in key order (see `MergeStage`).
+    private let mergeStage: MergeStage
 
     init(database: SQLiteDatabase, config: SQLiteConfig, host: HostServices) {
         self.database = database
         self.config = config
         self.host = host
+        mergeStage = MergeStage(database: database, host: host, limitBytes: config.mergeStageMiB << 20)
     }
 
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
@@ -88,6 +91,8 @@ final class SQLiteDestination {
             return WriteOutcome(acceptedCount: 0, rejections: [])
         }
         let joined = request.transaction != nil
+        // Outside the write's savepoint, so that undoing the write keeps what earlier writes staged.
+        let stageInsert = try stageInsert(table: table, request: request, rows: rows, fastKeys: fastKeys)
         let writeOrder = upsertOrder(rows, values: values, fastKeys: fastKeys, request: request)
         return try BatchAttempts.run(rollBack: { rollBack(toSavepoint: joined) }) { perRecord in
             try database.execute(joined ? "SAVEPOINT ferry_write" : "BEGIN IMMEDIATE", purpose: "begin the batch")
@@ -117,9 +122,17 @@ final class SQLiteDestination {
                 func write() throws {
                     switch row {
                     case .raw(let first):
-                        id = try applyRaw(
-                            values[first..<(first + fastKeys!.count)], statement: fastStatement!,
-                            keys: fastKeys!, keyColumns: fastKeyColumns, request: request)
+                        let slice = values[first..<(first + fastKeys!.count)]
+                        if let stageInsert {
+                            let arrival = mergeStage.nextArrival(bytes: slice.reduce(0) { $0 + $1.count })
+                            _ = try applyRaw(
+                                slice, statement: stageInsert, keys: fastKeys!, keyColumns: fastKeyColumns,
+                                request: request, arrival: arrival)
+                        } else {
+                            id = try applyRaw(
+                                slice, statement: fastStatement!, keys: fastKeys!, keyColumns: fastKeyColumns,
+                                request: request)
+                        }
                     case .parsed(let object):
                         id = try apply(
                             object, table: table, statementID: statementID, keyColumns: keyColumns, request: request)
@@ -202,17 +215,40 @@ final class SQLiteDestination {
     }
 
     /// Ends one write: commits its transaction, or releases its savepoint inside the open
-    /// multi-write transaction and commits that when the request says so.
+    /// multi-write transaction and commits that when the request says so. The merge stage is
+    /// merged before the commit, and before it outgrows its limit.
     private func endWrite(_ request: WriteRequest, savepoint: Bool) throws {
         guard let transaction = request.transaction else {
             try database.execute("COMMIT", purpose: "commit the batch")
             return
         }
         if savepoint { try database.execute("RELEASE SAVEPOINT ferry_write", purpose: "end the write") }
+        if transaction.commit || mergeStage.isFull { try mergeStage.merge() }
         if transaction.commit {
             try database.execute("COMMIT", purpose: "commit the transaction")
             openTransaction.committed()
         }
+    }
+
+    /// The merge stage's insert when this write's records go to the stage: an upsert of
+    /// records all bound from their bytes with the last statement's columns, inside a
+    /// multi-write transaction, into a plain table (`MergeStage.isPlain`). Any other write
+    /// first merges what is staged, so records are applied in the order they came.
+    private func stageInsert(table: String, request: WriteRequest, rows: [Row], fastKeys: [String]?) throws
+        -> SQLiteStatement?
+    {
+        guard mergeStage.limitBytes > 0, request.transaction != nil, request.operation == .upsert,
+            config.assignedID == nil, let fastKeys, rows.contains(where: \.isRaw),
+            !rows.contains(where: \.isParsed), try mergeStage.isPlain(table),
+            let schema = try tables[table] ?? TableSchema.load(table, from: database)
+        else {
+            try mergeStage.merge()
+            return nil
+        }
+        var keyTypes: [String: String] = [:]
+        for key in request.primaryKey { keyTypes[key] = schema.column(key)?.declaredType ?? "" }
+        return try mergeStage.prepare(
+            for: MergeStage.Target(table: table, columns: fastKeys, primaryKey: request.primaryKey), keyTypes: keyTypes)
     }
 
     /// Rolls back and forgets cached schema, which the rollback may have undone.
@@ -221,8 +257,9 @@ final class SQLiteDestination {
             // Only this write is undone; the multi-write transaction stays open.
             try? database.execute(
                 "ROLLBACK TO SAVEPOINT ferry_write; RELEASE SAVEPOINT ferry_write", purpose: "roll back the write")
-        } else if database.isInTransaction {
-            try? database.execute("ROLLBACK", purpose: "roll back the batch")
+        } else {
+            if database.isInTransaction { try? database.execute("ROLLBACK", purpose: "roll back the batch") }
+            mergeStage.rolledBack()
         }
         tables.removeAll()
         uniqueKeys.removeAll()
@@ -359,6 +396,9 @@ final class SQLiteDestination {
         case raw(Int)
         case parsed(JSONObject)
         case malformed
+
+        var isRaw: Bool { if case .raw = self { true } else { false } }
+        var isParsed: Bool { if case .parsed = self { true } else { false } }
     }
 
     /// Whether the record's top-level keys are exactly `columns`, in order, with no escapes;
@@ -393,7 +433,7 @@ final class SQLiteDestination {
     /// - Returns: The id the destination assigned (`assigned_id`), when configured.
     private func applyRaw(
         _ values: ArraySlice<UnsafeRawBufferPointer>, statement: SQLiteStatement, keys: [String],
-        keyColumns: [KeyIdentity.Column?], request: WriteRequest
+        keyColumns: [KeyIdentity.Column?], request: WriteRequest, arrival: Int64? = nil
     ) throws -> String? {
         defer { statement.reset() }
         for (offset, value) in values.enumerated() {
@@ -410,6 +450,7 @@ final class SQLiteDestination {
             }
             try Self.bindRaw(value, at: Int32(offset + 1), in: statement)
         }
+        if let arrival { try statement.bind(integer: arrival, at: Int32(values.count + 1)) }
         return try stepReturningID(statement)
     }
 
