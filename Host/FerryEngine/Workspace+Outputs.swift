@@ -22,18 +22,19 @@ extension Workspace {
                     message: "output '\(output.name)' needs a primary_key for its upserts, and neither it nor the "
                         + "pipeline nor the source declares one")
             }
-            plans.append(
-                OutputPlan(
-                    name: output.name, destination: connection, destinationStream: output.destination.stream,
-                    primaryKey: key,
-                    explosion: RowExplosion(
-                        explode: output.explode, parentKeys: output.parentKeys, indexAs: output.indexAs,
-                        outerIndexesAs: output.outerIndexesAs, keyAs: output.keyAs, repetition: output.repetition,
-                        numberAs: output.numberAs),
-                    transform: try recordTransform(
-                        output.transforms, keyPath: "pipelines.\(pipeline.name).outputs[\(index)].transforms",
-                        location: output.location),
-                    replaceChildren: output.replaceChildren, site: site))
+            var plan = OutputPlan(
+                name: output.name, destination: connection, destinationStream: output.destination.stream,
+                primaryKey: key,
+                explosion: RowExplosion(
+                    explode: output.explode, parentKeys: output.parentKeys, indexAs: output.indexAs,
+                    outerIndexesAs: output.outerIndexesAs, keyAs: output.keyAs, repetition: output.repetition,
+                    numberAs: output.numberAs),
+                transform: try recordTransform(
+                    output.transforms, keyPath: "pipelines.\(pipeline.name).outputs[\(index)].transforms",
+                    location: output.location),
+                replaceChildren: output.replaceChildren, site: site)
+            plan.mirrorOnly = MirrorOnlyFields(output.mirrorOnly)
+            plans.append(plan)
         }
         // A stable sort keeps the written order among outputs of one depth.
         return plans.enumerated().sorted { ($0.element.depth, $0.offset) < ($1.element.depth, $1.offset) }.map(

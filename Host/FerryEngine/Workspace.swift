@@ -237,6 +237,7 @@ public final class Workspace {
             schema: pipeline.transforms.isEmpty && pipeline.transformPlugins.isEmpty ? stream?.schema : nil)
         plan.destinationCursor = pipeline.destinationCursor
         plan.changeDetection = pipeline.changeDetection
+        plan.mirrorOnly = MirrorOnlyFields(pipeline.mirrorOnly)
         plan.commitLimits = CommitLimits(records: pipeline.commitRecords, seconds: Double(pipeline.commitSeconds))
         plan.maxDelete = pipeline.maxDelete
         plan.sourceReadsByID = stream?.readsByID ?? false

@@ -130,11 +130,25 @@ struct RESTWrite {
         return result + rest
     }
 
+    /// The member of a template object that makes it optional: the object is left out (of its
+    /// array, or as its parent's member) when the member renders to null, nothing or `""`.
+    static let conditionMember = "$if"
+
     /// The request body for a record: the record itself, or the template with each string
     /// that is exactly `{field}` replaced by the field's JSON value, and `{field}` inside a
-    /// longer string by its text.
+    /// longer string by its text; objects whose `$if` renders empty are left out.
     func body(for record: JSONObject, key: String) -> JSONValue {
         guard let body else { return .object(record) }
+        // Nil for an object its `$if` leaves out; otherwise the object without `$if`.
+        func kept(_ value: JSONValue) -> JSONValue? {
+            guard case .object(var object) = value, let condition = object[Self.conditionMember] else { return value }
+            switch render(condition) {
+            case .null, .string(""): return nil
+            default:
+                object[Self.conditionMember] = nil
+                return .object(object)
+            }
+        }
         func render(_ value: JSONValue) -> JSONValue {
             switch value {
             case .string(let text):
@@ -146,12 +160,16 @@ struct RESTWrite {
                     return Self.value(at: Self.dotted(name), in: .object(record)) ?? .null
                 }
                 return .string(Self.fill(text, key: key, record: record))
-            case .array(let items): return .array(items.map(render))
-            case .object(let object): return .object(JSONObject(object.map { (key: $0.key, value: render($0.value)) }))
+            case .array(let items): return .array(items.compactMap(kept).map(render))
+            case .object(let object):
+                return .object(
+                    JSONObject(
+                        object.compactMap { member in kept(member.value).map { (key: member.key, value: render($0)) } })
+                )
             default: return value
             }
         }
-        return render(body)
+        return kept(body).map(render) ?? .object([:])
     }
 
     /// The path of the object with `id`.

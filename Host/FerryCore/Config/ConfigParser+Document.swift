@@ -15,7 +15,7 @@ extension ConfigParser {
         "on_error", "transforms", "transform_plugins", "schedule", "full_schedule", "destination_cursor",
         "change_detection",
         "max_delete", "after", "enabled",
-        "conflicts", "since", "until", "timezone", "outputs",
+        "conflicts", "since", "until", "timezone", "outputs", "mirror_only",
     ]
     static let endpointKeys = ["connection", "stream"]
     static let siteKeys = ["pipelines", "connections"]
@@ -239,6 +239,17 @@ extension ConfigParser {
         }
         if let field = fields.optional("conflicts") {
             pipeline.conflicts = try conflicts(field, pipeline: pipeline, connections: connections)
+        }
+        if let field = fields.optional("mirror_only") {
+            guard outputsField == nil else {
+                throw failure(.invalidValue, field, "goes on each output of a fan-out pipeline, not on the pipeline")
+            }
+            guard pipeline.conflicts == nil else {
+                throw failure(
+                    .invalidValue, field,
+                    "cannot be used with conflicts: the merge would compare fields the destination never holds")
+            }
+            pipeline.mirrorOnly = try mirrorOnlyFields(field, primaryKey: pipeline.primaryKey)
         }
         if let outputsField {
             pipeline.outputs = try outputs(outputsField, pipeline: pipeline, connections: connections)

@@ -4,7 +4,7 @@ import Foundation
 extension ConfigParser {
     static let outputKeys = [
         "name", "destination", "write", "primary_key", "transforms", "explode", "parent_key", "index_as",
-        "key_as", "repeat", "number_as", "replace_children",
+        "key_as", "repeat", "number_as", "replace_children", "mirror_only",
     ]
     static let repeatKeys = ["count", "as"]
     static let parentKeyKeys = ["from", "as"]
@@ -130,6 +130,9 @@ extension ConfigParser {
             }
         }
         try explosionExtras(fields, into: &output)
+        if let field = fields.optional("mirror_only") {
+            output.mirrorOnly = try mirrorOnlyFields(field, primaryKey: output.primaryKey ?? pipeline.primaryKey)
+        }
         if let replaceField = fields.optional("replace_children") {
             output.replaceChildren = try boolean(replaceField)
             if output.replaceChildren && output.explode == nil {

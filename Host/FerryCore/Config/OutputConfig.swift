@@ -29,6 +29,8 @@ public struct OutputConfig: Sendable, Equatable {
     public var numberAs: String?
     /// Delete the rows of the parents in the batch that are no longer present (replace-children).
     public var replaceChildren: Bool
+    /// Fields its rows carry for `id_map_mirrors:` columns that the destination never receives.
+    public var mirrorOnly: [String] = []
     /// Where the output is written.
     public var location: SourceLocation
 

@@ -120,6 +120,10 @@ public struct PipelineConfig: Sendable, Equatable {
     public var maxDelete = DeleteLimit.default
     /// Two-way sync: merge each record with the destination's current one, field by field.
     public var conflicts: ConflictSettings?
+    /// Fields the records carry for `id_map_mirrors:` columns (and their change hash) that
+    /// the destination never receives (`mirror_only:`): a mapping table's column the
+    /// destination's body has no place for.
+    public var mirrorOnly: [String] = []
     /// Where each run starts reading (`since:`), as written: a date, a date-time, or a
     /// relative time such as `-30d` (``DateBound``); `--since` replaces it.
     public var since: String?

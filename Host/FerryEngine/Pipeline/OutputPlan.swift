@@ -21,6 +21,8 @@ public struct OutputPlan {
     public var idMapScope: String
     /// The same scope as a plugin names it.
     public var idMapScopeName: String
+    /// Fields removed from its rows just before the destination receives them (`mirror_only:`).
+    public var mirrorOnly = MirrorOnlyFields()
 
     /// Creates an output plan.
     ///

@@ -58,6 +58,9 @@ public struct PipelinePlan {
     /// ID-map scopes kept in step with tables (config `id_map_mirrors:`), synced before and
     /// after the run (PipelineRunner+IDMapMirrors.swift).
     public var idMapMirrors: [IDMapMirror] = []
+    /// Fields removed from the records just before the destination receives them, kept for the
+    /// mirrors' columns and the change hash (config `mirror_only:`).
+    public var mirrorOnly = MirrorOnlyFields()
 
     public init(
         id: PipelineID, source: PluginConnection, sourceStream: String, destination: PluginConnection,

@@ -201,7 +201,7 @@ extension PipelineRunner {
             ledger.counts.written = outgoing.count
             if plan.destination.previewsWrites && outgoing.count > 0 {
                 // The destination says (logs) what it would do with the batch, and changes nothing.
-                let outcome = try write(outgoing.bytes, batchID: batchID, checkpoint: nil, preview: true)
+                let outcome = try write(sendable(outgoing), batchID: batchID, checkpoint: nil, preview: true)
                 for rejection in outcome.rejections {
                     logger.warning(
                         "Dry run: the destination would reject a record.",
@@ -211,7 +211,7 @@ extension PipelineRunner {
             return []
         }
         guard outgoing.count > 0 else { return [] }
-        let outcome = try write(outgoing.bytes, batchID: batchID, checkpoint: checkpoint)
+        let outcome = try write(sendable(outgoing), batchID: batchID, checkpoint: checkpoint)
         var rejectedKeys = Set<String>()
         var rejectedIndices = Set<Int>()
         var rejectedCount = 0
@@ -232,6 +232,13 @@ extension PipelineRunner {
         hashes.removeAll { rejectedKeys.contains($0.key) }
         ledger.counts.written = outgoing.count - rejectedCount
         return idMappings + mirroredColumns(of: outgoing, rejected: rejectedIndices)
+    }
+
+    /// The batch's bytes as the destination receives them: without the `mirror_only:` fields,
+    /// which the mirrors' columns (`mirroredColumns`) still read from the records.
+    func sendable(_ outgoing: OutgoingBatch) -> [UInt8] {
+        guard !plan.mirrorOnly.names.isEmpty else { return outgoing.bytes }
+        return joinedLines(plan.mirrorOnly.sendable(outgoing.materialized().map(\.line)))
     }
 
     func write(_ payload: [UInt8], batchID: String, checkpoint: DurableCheckpoint?, preview: Bool = false) throws

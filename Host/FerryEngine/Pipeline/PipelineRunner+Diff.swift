@@ -20,7 +20,11 @@ extension PipelineRunner {
         defer { self.diff = diff }
         diff.unchanged += ledger.counts.unchanged
         guard outgoing.count > 0 else { return }
-        let records = outgoing.materialized()
+        // As the destination would receive them: without the `mirror_only:` fields.
+        let records = outgoing.materialized().map { record in
+            OutgoingRecord(
+                sourceIndex: record.sourceIndex, key: record.key, line: plan.mirrorOnly.sendable(record.line))
+        }
         guard plan.writeMode != .append, !plan.primaryKey.isEmpty else {
             // Appends (or records without a key) are always new rows.
             for record in records {

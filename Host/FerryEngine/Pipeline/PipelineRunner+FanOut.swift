@@ -166,7 +166,7 @@ extension PipelineRunner {
             idMapScope: output.idMapScopeName,
             transaction: delivery.transaction.map { WriteTransaction(id: $0, commit: false) })
         let outcome = try withRetries("write") {
-            try output.destination.write(request, records: joinedLines(sending.map(\.line)))
+            try output.destination.write(request, records: joinedLines(output.mirrorOnly.sendable(sending.map(\.line))))
         }
         delivery.wroteInTransaction = delivery.transaction != nil
         var rejectedRows = 0

@@ -20,7 +20,9 @@ extension PipelineRunner {
                 diff.add(RecordDiff(kind: .update, key: row.key, output: output.name))
             } else {
                 diff.add(
-                    RecordDiff(kind: .create, key: row.key, record: try? parser.parse(row.line), output: output.name))
+                    RecordDiff(
+                        kind: .create, key: row.key, record: try? parser.parse(output.mirrorOnly.sendable(row.line)),
+                        output: output.name))
             }
         }
     }

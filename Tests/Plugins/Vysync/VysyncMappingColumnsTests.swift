@@ -5,7 +5,7 @@ import Testing
 
 /// The mapping tables' descriptive columns (`id_map_mirrors: … columns:`): a site's `name` and
 /// `client_map_id`, an equipment's `name`, `brand` and `model`, as the pipelines last sent them
-/// to Yuman, on the real `ferry`, the real `postgrest` plugin and the PostgREST-protocol server
+/// to Yuman, and its system's `vcom_system_key` (carried, not sent: `mirror_only`), on the real `ferry`, the real `postgrest` plugin and the PostgREST-protocol server
 /// on the real PostgreSQL.
 @Suite(.enabled(if: !PostgresTest.skipped, "FERRY_SKIP_POSTGRES=1 skips the PostgreSQL tests"))
 struct VysyncMappingColumnsTests {
@@ -26,13 +26,20 @@ struct VysyncMappingColumnsTests {
         }.sorted()
     }
 
-    /// Each Yuman material as `serial|name|brand|model`, as `equipments_mapping` must hold it.
+    /// Each Yuman material as `serial|name|brand|model|system key` (its site's code), as
+    /// `equipments_mapping` must hold it.
     static func expectedMaterials(_ example: VysyncExample) -> [String] {
-        example.yuman.objects("materials").map { material in
-            ["serial_number", "name", "brand", "model"].map { material.fields[$0]?.stringValue ?? "∅" }
-                .joined(separator: "|")
+        let codes = Dictionary(
+            uniqueKeysWithValues: example.yuman.objects("sites").map { ($0.id, $0.fields["code"]?.stringValue) })
+        return example.yuman.objects("materials").map { material in
+            let site = material.fields["site_id"].map(YumanSimulator.text).flatMap { Int($0) }
+            return
+                (["serial_number", "name", "brand", "model"].map { material.fields[$0]?.stringValue }
+                + [site.flatMap { codes[$0] } ?? nil]).map { $0 ?? "∅" }.joined(separator: "|")
         }.sorted()
     }
+
+    static let materialRows = "SELECT serial_number, name, brand, model, vcom_system_key FROM equipments_mapping"
 
     /// A string and an inverter VCOM drops stay in Yuman and leave the ID map
     /// (`VysyncDroppedEquipmentTests`); their rows stay in `equipments_mapping`, flagged
@@ -60,8 +67,15 @@ struct VysyncMappingColumnsTests {
         let sites = try supabase.rows(Self.siteRows)
         #expect(sites == Self.expectedSites(example), "\(sites)")
         #expect(sites.count == 3 && sites.allSatisfy { !$0.contains("∅") }, "\(sites)")
-        let materials = try supabase.rows("SELECT serial_number, name, brand, model FROM equipments_mapping")
+        let materials = try supabase.rows(Self.materialRows)
         #expect(materials == Self.expectedMaterials(example))
+        // Every row with its system's key (`mirror_only`), which Yuman's materials never received.
+        #expect(try supabase.rows("SELECT count(*) FROM equipments_mapping WHERE vcom_system_key IS NULL") == ["0"])
+        #expect(
+            try supabase.rows(
+                "SELECT vcom_system_key FROM equipments_mapping WHERE serial_number = 'STRING-01-WR1-MPPT-9.1-PV002'")
+                == ["PV002"])
+        #expect(example.yuman.objects("materials").allSatisfy { $0.fields["system_key"] == nil })
         // The inverters and modules carry a brand and model, a SIM none (Yuman's users keep it).
         #expect(
             try supabase.rows(
@@ -100,8 +114,7 @@ struct VysyncMappingColumnsTests {
             #expect(last.status == 0, "\(context): \(last.stdout)\(last.stderr)")
             #expect(try supabase.rows(Self.siteRows) == Self.expectedSites(example), "\(context)")
             #expect(
-                try supabase.rows("SELECT serial_number, name, brand, model FROM equipments_mapping")
-                    == Self.expectedMaterials(example), "\(context)")
+                try supabase.rows(Self.materialRows) == Self.expectedMaterials(example), "\(context)")
         }
         #expect(kills > 0, "no round was killed: the first run makes fewer writes than thought")
     }

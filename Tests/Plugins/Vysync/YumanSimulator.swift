@@ -36,11 +36,14 @@ final class YumanSimulator: Sendable {
     static let token = "yuman-test-token"
     /// Material categories of the seed's tenant: inverter, module, string, plant, SIM.
     static let categories: Set<Int64> = [11102, 11103, 12404, 11441, 11382]
-    /// Site custom fields of the seed's tenant.
+    /// Site custom fields of the seed's tenant; the two ALDI ids' blueprints are not in the
+    /// seed's sources, so this tenant's are made up (the example takes them as settings).
     static let blueprints: [Int64: String] = [
         13582: "Project number (Centroplan ID)", 13583: "System Key (Vcom ID)", 13585: "Nominal Power (kWc)",
-        13586: "Commission Date",
+        13586: "Commission Date", aldiIDBlueprint: "ALDI ID", aldiStoreIDBlueprint: "ALDI Store ID",
     ]
+    static let aldiIDBlueprint: Int64 = 14101
+    static let aldiStoreIDBlueprint: Int64 = 14102
     static let collections: Set = ["clients", "sites", "materials", "workorders", "users"]
 
     struct Store {

@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS sites_mapping (
     name TEXT,
     ignore_site BOOLEAN NOT NULL DEFAULT FALSE,  -- set by hand: every pipeline skips the site
     project_number_cp TEXT,                 -- set by hand: Yuman's "Project number" while empty there
+    aldi_id TEXT,                           -- set by hand: Yuman's "ALDI ID" while empty there
+    aldi_store_id TEXT,                     -- set by hand: Yuman's "ALDI Store ID" while empty there
     created_at TIMESTAMPTZ DEFAULT NOW()
 );
 
