@@ -7,7 +7,8 @@ import Synchronization
 /// served by ``VCOMSimulator`` after its key, credentials and rate limits were checked, so
 /// ticket requests draw on the same minute and day as the systems ones:
 ///
-/// - `GET /tickets?status=&priority=&systemKey=` (comma lists) → `[{id, systemKey,
+/// - `GET /tickets?status=&priority=&systemKey=` (comma lists; `lastChangedAt[from]`, DATE_ATOM,
+///   inclusive; a change through `PATCH` or ``edit(_:_:)`` moves `lastChangedAt` to now) → `[{id, systemKey,
 ///   designation, description, summary, createdAt, lastChangedAt, rectifiedAt, assignee,
 ///   status, priority, fieldService, severity}]`, ids as strings as the docs show them;
 ///   `GET /tickets/{id}` adds `cause`, `includeInReports` and `outage` (an object or null); 404
@@ -81,6 +82,7 @@ final class VCOMTicketDesk: Sendable {
     func edit(_ id: String, _ changes: JSONObject) {
         desk.withLock { desk in
             guard let index = desk.tickets.firstIndex(where: { $0["id"]?.stringValue == id }) else { return }
+            desk.tickets[index]["lastChangedAt"] = .string(Self.now())
             for (key, value) in changes { desk.tickets[index][key] = value }
         }
     }
@@ -137,6 +139,7 @@ final class VCOMTicketDesk: Sendable {
                 guard allowed.contains(key) else { return error(400, "Unknown field \(key)") }
                 desk.tickets[index][key] = value
             }
+            desk.tickets[index]["lastChangedAt"] = .string(now())
             return .response(status: 204)
         case ("DELETE", "outage", 1):
             guard desk.outages.remove(id) != nil else { return error(400, "Ticket has no outage") }
@@ -177,14 +180,27 @@ final class VCOMTicketDesk: Sendable {
         return .object(object)
     }
 
-    /// Tickets matching the comma-list filters `status`, `priority` and `systemKey`.
+    /// Tickets matching the comma-list filters `status`, `priority` and `systemKey`, and
+    /// `lastChangedAt[from]` (DATE_ATOM, inclusive).
     private static func list(_ tickets: [JSONObject], _ query: [String: String]) -> [JSONValue] {
-        tickets.filter { ticket in
-            ["status", "priority", "systemKey"].allSatisfy { name in
+        let from = query["lastChangedAt[from]"].map { ISO8601DateFormatter().date(from: $0) ?? .distantFuture }
+        return tickets.filter { ticket in
+            let changed = ticket["lastChangedAt"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) }
+            guard from == nil || (changed ?? .distantPast) >= from! else { return false }
+            return ["status", "priority", "systemKey"].allSatisfy { name in
                 guard let wanted = query[name] else { return true }
                 return wanted.split(separator: ",").contains { ticket[name]?.stringValue == String($0) }
             }
         }.map(JSONValue.object)
+    }
+
+    /// Now as VCOM writes it (DATE_ATOM, Paris winter time like the fixtures' tickets).
+    static func now() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 3600)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
+        return formatter.string(from: Date())
     }
 
     private static func data(_ value: JSONValue) -> LoopbackServer.Reply {

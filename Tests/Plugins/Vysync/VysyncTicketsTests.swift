@@ -280,9 +280,9 @@ import Testing
         let served = vcom.served.count
         let run = try flow.example.ferry()
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        // The systems reads of the run (with one detail per inverter, 8) and the list of tickets;
-        // per ticket a status and a comment.
-        #expect(flow.example.vcomRequestsPerRun() == 2 + 4 * 4 + 8 + 1)
+        // The systems reads of the run (with one detail per inverter, 8) and the two lists of
+        // tickets (open, closed since the last read); per ticket a status and a comment.
+        #expect(flow.example.vcomRequestsPerRun() == 2 + 4 * 4 + 8 + 2)
         #expect(
             vcom.served.count - served == flow.example.vcomRequestsPerRun() + 4 * 2,
             "\(vcom.served.dropFirst(served).map(\.request))")
