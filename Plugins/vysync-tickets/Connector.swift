@@ -47,10 +47,11 @@ public final class VysyncTicketsConnector: SourceConnector, DestinationConnector
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         switch (config.side, request.stream) {
         case (.yuman, "tickets"): return try workOrders(preview: request.preview).write(records)
+        case (.yuman, "closed_tickets"): return try workOrders(preview: request.preview).noteClosed(records)
         case (.vcom, "ticket_updates"): return try TicketDesk(host: host, preview: request.preview).write(records)
         default:
             throw PluginError.invalid(
-                "stream '\(request.stream)' cannot be written on the \(config.side.rawValue) side: the yuman side takes 'tickets', the vcom side 'ticket_updates'"
+                "stream '\(request.stream)' cannot be written on the \(config.side.rawValue) side: the yuman side takes 'tickets' and 'closed_tickets', the vcom side 'ticket_updates'"
             )
         }
     }

@@ -73,15 +73,26 @@ struct TicketDesk {
         }
     }
 
-    /// The close flow: the report comment (once), the outage deleted, the ticket closed with a summary.
+    /// The close flow: the ticket's detail read once, the report comment (once), the outage
+    /// deleted when the detail names one, the ticket closed with a summary. A ticket VCOM
+    /// already holds closed (someone closed it, or a kill came after this flow's own close) is
+    /// noted as closed without being closed again: its summary stays as it is.
     private func close(_ ticket: String, _ update: JSONObject, _ done: inout TicketProgress) throws {
+        let detail = try TicketDetail(api.get("tickets/\(ticket)")?["data"], ticket: ticket)
         if done.reportID == nil {
             let report = update["report"]?.stringValue ?? FollowedWorkOrder.reportMarker
             done.reportID = try post(report, on: ticket, marker: FollowedWorkOrder.reportMarker, intent: "report")
             try host.setState(done.stateText, for: TicketProgress.key(ticket))
         }
-        // 400 is VCOM's "this ticket has no outage" (the seed reads it so).
-        try api.send("DELETE", "tickets/\(ticket)/outage", accepting: [400])
+        guard !detail.isClosed else {
+            host.log(.info, "Ticket \(ticket) is already closed in VCOM: not closed again, its summary kept.")
+            done.closed = true
+            return
+        }
+        if detail.hasOutage {
+            // 400 is VCOM's "this ticket has no outage" (the seed reads it so): gone since the detail was read.
+            try api.send("DELETE", "tickets/\(ticket)/outage", accepting: [400])
+        }
         let summary = update["summary"]?.stringValue ?? "Clôturé dans Yuman"
         try api.send("PATCH", "tickets/\(ticket)", body: ["status": "closed", "summary": .string(summary)])
         done.closed = true

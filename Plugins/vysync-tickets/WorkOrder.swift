@@ -37,6 +37,20 @@ struct WorkOrder {
 
     var isClosed: Bool { status == "closed" }
 
+    /// Whether the description lists the ticket: `#<id>` not followed by a digit, as in the
+    /// `- #<id> ` line Ferry writes or the `#<id>` and `[VCOM #<id>]` a person types.
+    func lists(ticket: String) -> Bool {
+        let text = Array(description.utf8)
+        let needle = Array("#\(ticket)".utf8)
+        guard text.count >= needle.count else { return false }
+        for start in 0...(text.count - needle.count)
+        where text[start..<start + needle.count].elementsEqual(needle) {
+            let end = start + needle.count
+            if end == text.count || !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[end]) { return true }
+        }
+        return false
+    }
+
     /// The title marker of a work order created for a ticket, found again after a lost answer.
     static func marker(ticket: String) -> String { "[VCOM #\(ticket)]" }
 }

@@ -76,9 +76,11 @@ struct WorkOrderDesk {
     }
 
     private func attach(_ tickets: [Ticket], systemKey: String, siteID: String) throws {
-        let pending = try tickets.filter { try !isLinked($0) }
-        guard !pending.isEmpty else { return }
+        let unlinked = try tickets.filter { try !isLinked($0) }
+        guard !unlinked.isEmpty else { return }
         var workOrders = try api.pages("workorders", query: [("site_id", siteID)]).compactMap(WorkOrder.init)
+        let relinked = try relinkByDescription(unlinked, in: workOrders, systemKey: systemKey)
+        let pending = unlinked.filter { !relinked.contains($0.id) }
         let pressing = pending.filter(\.isPressing)
         if !pressing.isEmpty {
             let target: WorkOrder
@@ -105,6 +107,41 @@ struct WorkOrderDesk {
             return
         }
         try link(normal, to: target, systemKey: systemKey)
+    }
+
+    /// The seed's re-linking of a deleted work order's tickets: a ticket whose work order
+    /// Yuman no longer has goes to a live work order of the site whose description already
+    /// lists it (a person moved it there), before the rules would attach it anew. Returns the
+    /// ids of the tickets so linked.
+    private func relinkByDescription(_ tickets: [Ticket], in workOrders: [WorkOrder], systemKey: String) throws
+        -> Set<String>
+    {
+        var relinked: Set<String> = []
+        for ticket in tickets {
+            guard
+                let previous = try host.destinationID(scope: Self.ticketScope, sourceID: ticket.id)
+                    .flatMap({ Int64($0) }),
+                let gone = try followed(previous), gone.deleted
+            else { continue }
+            // Among those listing it, an active one first, then the most recent.
+            let listing = workOrders.filter {
+                $0.id != previous && $0.status != "deleted" && $0.lists(ticket: ticket.id)
+            }
+            guard
+                let target = listing.max(by: {
+                    ($0.isActive ? 1 : 0, $0.createdAt, $0.id) < ($1.isActive ? 1 : 0, $1.createdAt, $1.id)
+                })
+            else { continue }
+            if !preview {
+                host.log(
+                    .info,
+                    "Ticket \(ticket.id) of deleted work order n°\(gone.number) is listed in work order n°\(target.number)'s description: re-linked to it.",
+                    ["ticket": .string(ticket.id), "workorder": .int(target.id)])
+            }
+            try link([ticket], to: target, systemKey: systemKey)
+            relinked.insert(ticket.id)
+        }
+        return relinked
     }
 
     /// A work order created for one of these tickets whose answer was lost (its title carries the marker).
@@ -176,7 +213,7 @@ struct WorkOrderDesk {
             }
             return
         }
-        let unlisted = tickets.filter { !workOrder.description.contains("#\($0.id) ") }
+        let unlisted = tickets.filter { !workOrder.lists(ticket: $0.id) }
         if !unlisted.isEmpty {
             let description = ([workOrder.description] + unlisted.map(\.line)).joined(separator: "\n")
             try api.send("PATCH", "workorders/\(workOrder.id)", body: ["description": .string(description)])

@@ -7,10 +7,12 @@ import Synchronization
 /// served by ``VCOMSimulator`` after its key, credentials and rate limits were checked, so
 /// ticket requests draw on the same minute and day as the systems ones:
 ///
-/// - `GET /tickets?status=&priority=&systemKey=` (comma lists) → `[{id, systemKey,
+/// - `GET /tickets?status=&priority=&systemKey=` (comma lists; `lastChangedAt[from]`, DATE_ATOM,
+///   inclusive; a change through `PATCH` or ``edit(_:_:)`` moves `lastChangedAt` to now) → `[{id, systemKey,
 ///   designation, description, summary, createdAt, lastChangedAt, rectifiedAt, assignee,
 ///   status, priority, fieldService, severity}]`, ids as strings as the docs show them;
-///   `GET /tickets/{id}` adds `cause`, `includeInReports` and `outage`.
+///   `GET /tickets/{id}` adds `cause`, `includeInReports` and `outage` (an object or null); 404
+///   for an unknown ticket.
 /// - `PATCH /tickets/{id}` (JSON: any of status, summary, …) → 204, empty body.
 /// - `DELETE /tickets/{id}/outage` → 204, or **400** when the ticket has no outage (the seed's
 ///   reading of it).
@@ -18,6 +20,8 @@ import Synchronization
 ///   lastName}]`; `POST` `{"comment"}` → `{"data":{"commentId"}}`; `PATCH
 ///   /tickets/{id}/comments/{cid}` → 204.
 /// - ``loseCommentAnswers(_:)``: the next comment creates are stored, then answered 502.
+/// - ``edit(_:_:)``: a person closes or changes a ticket in VCOM; ``removeOutageBehind(_:)``:
+///   an outage the detail still names but the delete no longer finds (400).
 /// - ``numericIDs``: ids and `fieldService` as a number and a boolean, as the PHP client's
 ///   fixtures show them, instead of the docs' strings (a connector must take both).
 final class VCOMTicketDesk: Sendable {
@@ -30,6 +34,8 @@ final class VCOMTicketDesk: Sendable {
         var tickets: [JSONObject] = []
         var comments: [String: [Comment]] = [:]
         var outages: Set<String> = []
+        /// Tickets whose detail names an outage another tool already removed (``removeOutageBehind(_:)``).
+        var staleOutages: Set<String> = []
         var lastCommentID = 100
         var commentAnswersToLose = 0
     }
@@ -72,6 +78,23 @@ final class VCOMTicketDesk: Sendable {
     /// `METHOD target` of every ticket request that changes something, answered or not.
     var writes: [String] { writeLog.withLock { $0 } }
 
+    /// Changes a ticket as a person does in VCOM's portal (status, summary, …; no request counted).
+    func edit(_ id: String, _ changes: JSONObject) {
+        desk.withLock { desk in
+            guard let index = desk.tickets.firstIndex(where: { $0["id"]?.stringValue == id }) else { return }
+            desk.tickets[index]["lastChangedAt"] = .string(Self.now())
+            for (key, value) in changes { desk.tickets[index][key] = value }
+        }
+    }
+
+    /// Removes the ticket's outage behind the detail's back, as when another tool deletes it
+    /// between a client's detail read and its delete: the detail still names it, the delete answers 400.
+    func removeOutageBehind(_ id: String) {
+        desk.withLock { desk in
+            if desk.outages.remove(id) != nil { desk.staleOutages.insert(id) }
+        }
+    }
+
     /// Makes the next `count` comment creates store their comment and answer 502.
     func loseCommentAnswers(_ count: Int) { desk.withLock { $0.commentAnswersToLose = count } }
 
@@ -104,7 +127,7 @@ final class VCOMTicketDesk: Sendable {
             detail["cause"] = .null
             detail["includeInReports"] = "detail"
             detail["outage"] =
-                desk.outages.contains(id)
+                desk.outages.contains(id) || desk.staleOutages.contains(id)
                 ? ["startedAt": "2026-11-20T07:45:00+01:00", "endedAt": .null, "affectedPower": 25] : .null
             return data(.object(detail))
         case ("PATCH", nil, 0):
@@ -116,6 +139,7 @@ final class VCOMTicketDesk: Sendable {
                 guard allowed.contains(key) else { return error(400, "Unknown field \(key)") }
                 desk.tickets[index][key] = value
             }
+            desk.tickets[index]["lastChangedAt"] = .string(now())
             return .response(status: 204)
         case ("DELETE", "outage", 1):
             guard desk.outages.remove(id) != nil else { return error(400, "Ticket has no outage") }
@@ -156,14 +180,27 @@ final class VCOMTicketDesk: Sendable {
         return .object(object)
     }
 
-    /// Tickets matching the comma-list filters `status`, `priority` and `systemKey`.
+    /// Tickets matching the comma-list filters `status`, `priority` and `systemKey`, and
+    /// `lastChangedAt[from]` (DATE_ATOM, inclusive).
     private static func list(_ tickets: [JSONObject], _ query: [String: String]) -> [JSONValue] {
-        tickets.filter { ticket in
-            ["status", "priority", "systemKey"].allSatisfy { name in
+        let from = query["lastChangedAt[from]"].map { ISO8601DateFormatter().date(from: $0) ?? .distantFuture }
+        return tickets.filter { ticket in
+            let changed = ticket["lastChangedAt"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) }
+            guard from == nil || (changed ?? .distantPast) >= from! else { return false }
+            return ["status", "priority", "systemKey"].allSatisfy { name in
                 guard let wanted = query[name] else { return true }
                 return wanted.split(separator: ",").contains { ticket[name]?.stringValue == String($0) }
             }
         }.map(JSONValue.object)
+    }
+
+    /// Now as VCOM writes it (DATE_ATOM, Paris winter time like the fixtures' tickets).
+    static func now() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 3600)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
+        return formatter.string(from: Date())
     }
 
     private static func data(_ value: JSONValue) -> LoopbackServer.Reply {

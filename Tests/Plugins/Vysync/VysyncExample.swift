@@ -149,11 +149,12 @@ struct VysyncExample {
         return names
     }
 
-    /// The VCOM requests one run makes: the two system lists and the open tickets, four per
-    /// plant (detail, technical data twice, inverter list) and one per inverter (its detail).
+    /// The VCOM requests one run makes: the two system lists, the open tickets and the tickets
+    /// closed since the last read, four per plant (detail, technical data twice, inverter list)
+    /// and one per inverter (its detail).
     func vcomRequestsPerRun(plants: Int? = nil) -> Int {
         let plants = vcom.plants.prefix(plants ?? vcom.plants.count)
-        return 3 + 4 * plants.count + plants.reduce(0) { $0 + $1.inverters }
+        return 4 + 4 * plants.count + plants.reduce(0) { $0 + $1.inverters }
     }
 
     /// What is wrong in Yuman: a plant (of the first `plants`) without exactly one site, a site
