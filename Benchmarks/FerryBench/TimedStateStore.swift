@@ -51,6 +51,9 @@ final class TimedStateStore: StateStore, @unchecked Sendable {
     func recordHashes(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: UInt64] {
         try base.recordHashes(for: pipeline, stream: stream, keys: keys)
     }
+    func hasRecordHashes(for pipeline: PipelineID, stream: String) throws -> Bool {
+        try base.hasRecordHashes(for: pipeline, stream: stream)
+    }
     func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] {
         try base.allHashedKeys(for: pipeline, stream: stream)
     }

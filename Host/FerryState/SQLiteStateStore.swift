@@ -645,6 +645,18 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func hasRecordHashes(for pipeline: PipelineID, stream: String) throws -> Bool {
+        try withDatabase { db in
+            try db.query(
+                """
+                SELECT 1 FROM record_hashes WHERE stream_id =
+                    (SELECT id FROM hash_streams WHERE site = ? AND pipeline = ? AND stream = ?) LIMIT 1
+                """, pipeline.site, pipeline.pipeline, stream,
+                purpose: "look for record hashes of \(pipeline) stream \(stream)"
+            ) { _ in true }.isEmpty == false
+        }
+    }
+
     public func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] {
         try withDatabase { db in
             try db.query(

@@ -22,6 +22,16 @@ extension PostgresStateStore {
         }
     }
 
+    public func hasRecordHashes(for pipeline: PipelineID, stream: String) throws -> Bool {
+        try transaction("look for record hashes of \(pipeline) stream \(stream)") { db in
+            guard let streamID = try hashStreamID(pipeline, stream, creating: false, in: db) else { return false }
+            let rows = try db.query(
+                "SELECT 1 FROM record_hashes WHERE stream_id = $1 LIMIT 1", [streamID.pgValue],
+                purpose: "look for record hashes of \(pipeline) stream \(stream)")
+            return !rows.rows.isEmpty
+        }
+    }
+
     public func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] {
         try transaction("list the hashed keys of \(pipeline) stream \(stream)") { db in
             try db.query(

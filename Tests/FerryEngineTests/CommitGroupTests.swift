@@ -102,6 +102,30 @@ import Testing
         #expect(report?["created"] as? Int == 24, "\(run.stdout)")
     }
 
+    /// A first load (no hash stored for the stream) looks no hash up: a record the source sends
+    /// again in a later group is written again, the upsert leaving it once. The next run (hashes
+    /// stored) looks them up and writes nothing that did not change.
+    @Test func aFirstLoadLooksNoHashUpAndTheNextRunDoes() throws {
+        let sandbox = try NothingLostTests.flakySandbox(sync: "full", batchSize: 10, commitRecords: 30)
+        try sandbox.write("data/records.txt", FlakySource.records(Array(1...30) + [5] + Array(31...39)))
+        func counts(_ run: Sandbox.Outcome) throws -> [String: Any]? {
+            let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            return (json?["runs"] as? [[String: Any]])?.first
+        }
+        let load = try sandbox.ferry(["run", "--json"])
+        #expect(load.status == 0, "\(load.stderr)")
+        let loadCounts = try counts(load)
+        #expect(loadCounts?["read"] as? Int == 40 && loadCounts?["unchanged"] as? Int == 0, "\(load.stdout)")
+        #expect(loadCounts?["written"] as? Int == 40, "the repeat of record 5 is written again: \(load.stdout)")
+        #expect(try Self.seqs(sandbox) == Array(1...39), "each record once")
+        let again = try sandbox.ferry(["run", "--json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let againCounts = try counts(again)
+        #expect(againCounts?["read"] as? Int == 40 && againCounts?["unchanged"] as? Int == 40, "\(again.stdout)")
+        #expect(againCounts?["written"] as? Int == 0, "\(again.stdout)")
+        #expect(try Self.seqs(sandbox) == Array(1...39))
+    }
+
     @Test func commitRecordsOutOfRangeIsAConfigurationError() throws {
         let sandbox = try Self.sandbox(write: "upsert")
         let yaml = try String(contentsOfFile: sandbox.path("ferry.yaml"), encoding: .utf8)

@@ -278,6 +278,10 @@ public final class InMemoryStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func hasRecordHashes(for pipeline: PipelineID, stream: String) throws -> Bool {
+        storage.withLock { state in !(state.hashes[StreamKey(pipeline, stream)]?.isEmpty ?? true) }
+    }
+
     public func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String] {
         storage.withLock { state in
             (state.hashes[StreamKey(pipeline, stream)]?.keys).map {

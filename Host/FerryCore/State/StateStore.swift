@@ -67,6 +67,10 @@ public protocol StateStore: AnyObject, Sendable {
     /// The stored content hashes for the given keys of a stream (absent keys are omitted).
     func recordHashes(for pipeline: PipelineID, stream: String, keys: [String]) throws -> [String: UInt64]
 
+    /// Whether any hash is stored for a stream: none means a first load, whose records no
+    /// lookup can find unless the load itself sent them before.
+    func hasRecordHashes(for pipeline: PipelineID, stream: String) throws -> Bool
+
     /// Every key with a stored hash for a stream (used by mirror mode to find deletions).
     func allHashedKeys(for pipeline: PipelineID, stream: String) throws -> [String]
 

@@ -149,7 +149,8 @@ extension PipelineRunner {
         if plan.writeMode == .mirror {
             for key in keys { seenKeys.insert(XXHash64.hash(Array(key.utf8))) }
         }
-        var stored = try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys)
+        var stored =
+            looksUpHashes ? try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys) : [:]
         // Records an earlier batch of the open commit group wrote: their hashes are not stored yet.
         if !commitGroup.hashes.isEmpty {
             for key in keys { if let pending = commitGroup.hashes[key] { stored[key] = pending } }

@@ -27,6 +27,8 @@ public final class PipelineRunner {
     /// Fingerprints of dead letters still waiting for replay, so a full re-read
     /// that meets the same bad record again does not store it twice.
     var knownDeadLetters = Set<UInt64>()
+    /// Whether hashes are looked up (see `looksUpHashes`); decided when the run starts.
+    var looksUpHashes = true
     let parser = JSONParser()
     lazy var keyFieldBytes: [[UInt8]] = plan.primaryKey.map { Array($0.utf8) }
     let writer = JSONWriter()
@@ -152,6 +154,7 @@ public final class PipelineRunner {
         var batchesSinceCheckpoint = 0
         var lastCheckpoint = firstCheckpoint
         commitGroup = CommitGroup(limits: plan.commitLimits, spansBatches: groupsBatches)
+        looksUpHashes = try !mayLoadWithoutLookups || store.hasRecordHashes(for: plan.id, stream: plan.sourceStream)
         var readFailures = RetrySchedule()
         while true {
             if cancellation.isCancelled {
@@ -260,6 +263,15 @@ public final class PipelineRunner {
         !options.dryRun && !plan.fansOut && plan.conflicts == nil && plan.destination.transactionalWrites
             && plan.commitLimits.records > 1
             && !(plan.transform?.lookupScopes.contains(plan.idMapScopeName) ?? false)
+    }
+
+    /// Whether a first load (no hash stored for the stream yet) may skip the hash lookups: none
+    /// can find a hash unless the load itself sent the key before, and an upsert of such a
+    /// repeat leaves the same row (it is written again and counted as created again). A
+    /// million lookups were 14% of a first load's CPU (docs/performance.md). Mirror and append
+    /// runs, and two-way sync, depend on what a lookup finds and always look up.
+    private var mayLoadWithoutLookups: Bool {
+        plan.detectsChanges && plan.writeMode == .upsert && plan.conflicts == nil && !plan.fansOut
     }
 
     /// Ends the open commit group: commits the destination's transaction (with the group's
