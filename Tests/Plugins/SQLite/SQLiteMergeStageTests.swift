@@ -15,6 +15,13 @@ import Testing
             transaction: WriteTransaction(id: transaction, commit: commit))
     }
 
+    /// A new database in a folder of its own, and the connector on it (keep the folder alive).
+    static func fresh(_ config: JSONObject = [:]) throws -> (TemporaryDirectory, String, PluginInstance) {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        return (directory, path, try SQLiteTest.open(path, config))
+    }
+
     static func rows(_ path: String, _ table: String = "items") throws -> [[String?]] {
         try SQLiteTest.query(path, "SELECT * FROM \(table) ORDER BY id")
     }
@@ -24,9 +31,8 @@ import Testing
     }
 
     @Test func aGroupsUpsertsAreMergedInKeyOrderAtTheCommitTheLastOfEqualKeysWinning() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("db.sqlite")
-        let destination = try SQLiteTest.open(path)
+        let (directory, path, destination) = try Self.fresh()
+        defer { _ = directory }
         // The first write creates the table (straight); the next ones, with the same columns, are staged.
         _ = try destination.write(
             Self.upsert("t1"), records: [["id": 5, "v": "a1"], ["id": 2, "v": "a1"], ["id": 9, "v": "a1"]])
@@ -44,9 +50,8 @@ import Testing
     }
 
     @Test func recordsWrittenStraightBetweenStagedOnesKeepTheirOrder() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("db.sqlite")
-        let destination = try SQLiteTest.open(path)
+        let (directory, path, destination) = try Self.fresh()
+        defer { _ = directory }
         _ = try destination.write(Self.upsert("t1", commit: true), records: [["id": 1, "v": "x"]])
         _ = try destination.write(Self.upsert("t2"), records: [["id": 1, "v": "staged"], ["id": 3, "v": "staged"]])
         // Other columns: parsed and written straight, after what was staged is merged.
@@ -63,9 +68,8 @@ import Testing
     }
 
     @Test func aStagedRecordTheConnectorRefusesIsReportedWithItsOwnBatch() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("db.sqlite")
-        let destination = try SQLiteTest.open(path)
+        let (directory, path, destination) = try Self.fresh()
+        defer { _ = directory }
         _ = try destination.write(Self.upsert("t1", commit: true), records: [["id": 1, "doc": ["a": 1]]])
         let outcome = try destination.write(
             Self.upsert("t2"),
@@ -93,9 +97,8 @@ import Testing
     }
 
     @Test func aFullStageIsMergedInsideTheTransactionAndNothingShowsBeforeTheCommit() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("db.sqlite")
-        let destination = try SQLiteTest.open(path, ["merge_stage_mib": 1])
+        let (directory, path, destination) = try Self.fresh(["merge_stage_mib": 1])
+        defer { _ = directory }
         _ = try destination.write(Self.upsert("t1", commit: true), records: [["id": 0, "pad": "", "n": 0]])
         let pad = String(repeating: "p", count: 2_000)
         for round in 0..<4 {
@@ -116,9 +119,8 @@ import Testing
     }
 
     @Test func anAbandonedTransactionTakesItsStagedRowsWithIt() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("db.sqlite")
-        let destination = try SQLiteTest.open(path)
+        let (directory, path, destination) = try Self.fresh()
+        defer { _ = directory }
         _ = try destination.write(Self.upsert("t1", commit: true), records: [["id": 1, "v": "kept"]])
         _ = try destination.write(Self.upsert("t2"), records: [["id": 1, "v": "lost"], ["id": 2, "v": "lost"]])
         // The host died here: t3's first write rolls t2 back, stage and all, and stages anew.
@@ -130,9 +132,8 @@ import Testing
     }
 
     @Test func mergeStageZeroWritesEveryRecordStraight() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("db.sqlite")
-        let destination = try SQLiteTest.open(path, ["merge_stage_mib": 0])
+        let (directory, path, destination) = try Self.fresh(["merge_stage_mib": 0])
+        defer { _ = directory }
         _ = try destination.write(Self.upsert("t1"), records: [["id": 2, "v": "a"]])
         _ = try destination.write(Self.upsert("t1"), records: [["id": 1, "v": "b"], ["id": 2, "v": "c"]])
         _ = try destination.write(Self.upsert("t1", commit: true), records: [])
