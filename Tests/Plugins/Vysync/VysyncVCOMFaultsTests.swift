@@ -14,11 +14,7 @@ import Testing
         // The seed retries a 5xx three times: three 503s in a row, then a 500 elsewhere.
         example.vcom.faults.plan(.status(503), on: "/systems/PV002", times: 3)
         example.vcom.faults.plan(.status(500), on: "/systems/PV003/technical-data")
-        let run = try example.ferry()
-        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        let problems = try example.problems()
-        #expect(problems.isEmpty, "\(problems)")
-        #expect(try example.sandbox.sql("state.db", "SELECT count(*) FROM dead_letters") == ["0"])
+        let run = try Self.completeRun(example)
         #expect(
             example.vcom.faults.applied == [
                 "503 GET /systems/PV002", "503 GET /systems/PV002", "503 GET /systems/PV002",
@@ -36,11 +32,7 @@ import Testing
         let example = try Self.example(plants: 3, timeoutSeconds: 1)
         example.vcom.faults.plan(.truncated, on: "/systems/PV001/inverters")
         example.vcom.faults.plan(.hang(seconds: 3), on: "/systems/PV002")
-        let run = try example.ferry()
-        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        let problems = try example.problems()
-        #expect(problems.isEmpty, "\(problems)")
-        #expect(try example.sandbox.sql("state.db", "SELECT count(*) FROM dead_letters") == ["0"])
+        let run = try Self.completeRun(example)
         #expect(
             example.vcom.faults.applied == ["hang GET /systems/PV002", "truncated GET /systems/PV001/inverters"])
         let output = (run.stdout + run.stderr).lowercased()
@@ -59,12 +51,7 @@ import Testing
         let plain = try Self.example(plants: 3)
         let encoded = try Self.example(plants: 3)
         encoded.vcom.faults.plan(.gzip, times: nil)
-        for example in [plain, encoded] {
-            let run = try example.ferry()
-            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-            let problems = try example.problems()
-            #expect(problems.isEmpty, "\(problems)")
-        }
+        for example in [plain, encoded] { try Self.completeRun(example) }
         // Ferry asked for gzip, and every VCOM answer came gzip-encoded.
         #expect(encoded.servers[0].requests.allSatisfy { $0.header("Accept-Encoding")?.contains("gzip") == true })
         #expect(encoded.vcom.faults.applied.count == encoded.vcom.served.count)
@@ -96,12 +83,20 @@ import Testing
         #expect(example.yuman.objects("materials").isEmpty)
 
         example.vcom.faults.clear()
-        let rerun = try example.ferry()
-        #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        try Self.completeRun(example)
+        #expect(example.yuman.requests.filter { $0 == "POST /sites" }.count == 3)
+    }
+
+    /// Runs `ferry run` and expects it to succeed with every site and material exactly once in
+    /// Yuman and nothing dead-lettered.
+    @discardableResult
+    static func completeRun(_ example: VysyncExample) throws -> Sandbox.Outcome {
+        let run = try example.ferry()
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let problems = try example.problems()
         #expect(problems.isEmpty, "\(problems)")
-        #expect(example.yuman.requests.filter { $0 == "POST /sites" }.count == 3)
         #expect(try example.sandbox.sql("state.db", "SELECT count(*) FROM dead_letters") == ["0"])
+        return run
     }
 
     /// The example with its mappings imported and, when given, VCOM's `timeout_seconds` set in
