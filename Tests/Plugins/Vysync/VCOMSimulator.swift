@@ -21,6 +21,8 @@ import Synchronization
 ///   account would, so the next request meets a 429 that resets soon.
 /// - `served` keeps the time and window of every request answered 2xx, so a test can count
 ///   what each (simulated) minute saw.
+/// - **Faults**: ``faults`` answers planned requests with 5xx, a hang, a truncated body or gzip
+///   (VCOMFaultPlan.swift).
 final class VCOMSimulator: Sendable {
     /// One simulated plant (a VCOM "system").
     struct Plant: Sendable {
@@ -58,6 +60,8 @@ final class VCOMSimulator: Sendable {
     let tickets: VCOMTicketDesk
     /// The OAuth login (`POST /login`, VCOMLogin.swift), when the account offers it.
     let login: VCOMLogin?
+    /// Server errors, hangs, truncated bodies and gzip, planned by a test.
+    let faults = VCOMFaultPlan()
     /// Payloads that replace the generated ones, by path (``change(_:to:)``).
     private let changes = Mutex<[String: JSONValue]>([:])
     private let limits = Mutex(Limits())
@@ -113,6 +117,11 @@ final class VCOMSimulator: Sendable {
     }
 
     func reply(_ request: LoopbackServer.Request) -> LoopbackServer.Reply {
+        faults.reply(to: request, answer: answer)
+    }
+
+    /// The answer of a VCOM without faults.
+    private func answer(_ request: LoopbackServer.Request) -> LoopbackServer.Reply {
         let label = "\(request.method) \(request.target)"
         guard request.header("X-API-KEY") == Self.apiKey else {
             return refuse(label, .json(#"{"error":{"code":401,"message":"Invalid API key"}}"#, status: 401))
