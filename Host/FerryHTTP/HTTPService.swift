@@ -294,12 +294,16 @@ public final class HTTPService: Sendable {
     }
 
     private func error(for failure: HTTPRetryStateMachine.Failure, label: String) -> HTTPError {
+        // A transport failure's message already starts with the request (CurlTransport): not twice.
+        func labelled(_ message: String) -> String {
+            message.hasPrefix(label + ": ") ? message : "\(label): \(message)"
+        }
         switch failure {
-        case .retryable(let message): return HTTPError(.retryable, redactor.redact("\(label): \(message)"))
-        case .invalid(let message): return HTTPError(.invalid, redactor.redact("\(label): \(message)"))
+        case .retryable(let message): return HTTPError(.retryable, redactor.redact(labelled(message)))
+        case .invalid(let message): return HTTPError(.invalid, redactor.redact(labelled(message)))
         case .rateLimited(let message, let retryAfter):
             let when = retryAfter.map { "; the server asks to wait \(Self.duration($0))" } ?? ""
-            return HTTPError(.rateLimited, redactor.redact("\(label): \(message)\(when)"), retryAfter: retryAfter)
+            return HTTPError(.rateLimited, redactor.redact(labelled(message) + when), retryAfter: retryAfter)
         }
     }
 

@@ -92,6 +92,8 @@ import Testing
         let error = try #require(throws: HTTPError.self) { try service.send(.init(url: "/items")) }
         #expect(error.kind == .retryable)
         #expect(error.message.contains("the response body was cut short"))
+        let request = "GET http://127.0.0.1:\(server.port)/v2/items"
+        #expect(error.message.components(separatedBy: request).count == 2, "the request named once: \(error.message)")
         #expect(server.requests.count == 3)
     }
 
