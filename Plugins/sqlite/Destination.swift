@@ -93,7 +93,10 @@ final class SQLiteDestination {
         let joined = request.transaction != nil
         // Outside the write's savepoint, so that undoing the write keeps what earlier writes staged.
         let stageInsert = try stageInsert(table: table, request: request, rows: rows, fastKeys: fastKeys)
-        let writeOrder = upsertOrder(rows, values: values, fastKeys: fastKeys, request: request)
+        // The stage's merge sorts the whole group: sorting each batch before it would be done twice.
+        let writeOrder =
+            stageInsert == nil
+            ? upsertOrder(rows, values: values, fastKeys: fastKeys, request: request) : Array(rows.indices)
         return try BatchAttempts.run(rollBack: { rollBack(toSavepoint: joined) }) { perRecord in
             try database.execute(joined ? "SAVEPOINT ferry_write" : "BEGIN IMMEDIATE", purpose: "begin the batch")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {

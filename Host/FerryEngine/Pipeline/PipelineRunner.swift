@@ -27,7 +27,8 @@ public final class PipelineRunner {
     /// Fingerprints of dead letters still waiting for replay, so a full re-read
     /// that meets the same bad record again does not store it twice.
     var knownDeadLetters = Set<UInt64>()
-    /// Whether hashes are looked up (see `looksUpHashes`); decided when the run starts.
+    /// Whether `skipUnchanged` looks stored hashes up; decided when the run starts (see
+    /// `mayLoadWithoutLookups`).
     var looksUpHashes = true
     let parser = JSONParser()
     lazy var keyFieldBytes: [[UInt8]] = plan.primaryKey.map { Array($0.utf8) }
