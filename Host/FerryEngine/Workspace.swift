@@ -239,6 +239,7 @@ public final class Workspace {
         plan.changeDetection = pipeline.changeDetection
         plan.mirrorOnly = MirrorOnlyFields(pipeline.mirrorOnly)
         plan.commitLimits = CommitLimits(records: pipeline.commitRecords, seconds: Double(pipeline.commitSeconds))
+        plan.readAheadBytes = pipeline.readAheadMiB << 20
         plan.maxDelete = pipeline.maxDelete
         plan.sourceReadsByID = stream?.readsByID ?? false
         plan.since = pipeline.since

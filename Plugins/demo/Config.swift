@@ -11,6 +11,11 @@ struct DemoConfig {
         ConfigKey(
             "quota_batches", .integer, minimum: 0,
             "The source reports a used-up daily quota after this many batches."),
+        ConfigKey(
+            "await_read_ahead_s", .number, minimum: 0,
+            "The sink's write of its n-th batch waits up to this many seconds until demo sources of the process "
+                + "have finished n + 1 reads, and fails if they have not: shows that the host reads the next "
+                + "batch while it writes one."),
     ])
 
     var count: Int64
@@ -18,6 +23,8 @@ struct DemoConfig {
     var rejectField: String?
     /// After this many batches the counter source answers like an API whose daily quota is used up.
     var quotaBatches: Int?
+    /// See `await_read_ahead_s`; nil when the sink does not wait.
+    var awaitReadAhead: Double?
 
     init(_ object: JSONObject) throws {
         let config = try Self.keys.parse(object)
@@ -25,5 +32,6 @@ struct DemoConfig {
         tag = try config.string("tag")
         rejectField = try config.optionalString("reject_field")
         quotaBatches = try config.optionalInteger("quota_batches").map { Int($0) }
+        awaitReadAhead = try config.optionalNumber("await_read_ahead_s")
     }
 }

@@ -1,11 +1,18 @@
 import FerryJSON
 import FerryPluginSDK
+import Foundation
+import Synchronization
+
+/// Reads the demo sources of the process finished (`await_read_ahead_s`).
+let finishedReads = Atomic<Int>(0)
 
 /// One demo connection: source, destination and transform at once.
 public final class DemoConnector: SourceConnector, DestinationConnector, TransformConnector {
     let config: DemoConfig
     let host: HostServices
     private var cancelled = false
+    /// Batches this sink was given (`await_read_ahead_s`).
+    private var writes = 0
 
     init(config: DemoConfig, host: HostServices) throws {
         self.config = config
@@ -45,6 +52,10 @@ public final class DemoConnector: SourceConnector, DestinationConnector, Transfo
     }
 
     public func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
+        if let seconds = config.awaitReadAhead, records.count > 0 {
+            writes += 1
+            try awaitRead(writes + 1, seconds: seconds)
+        }
         var rejections: [RecordRejection] = []
         var assigned: [AssignedID] = []
         for (index, result) in records.objects().enumerated() {
@@ -79,6 +90,18 @@ public final class DemoConnector: SourceConnector, DestinationConnector, Transfo
     }
 
     fileprivate var isCancelled: Bool { cancelled || host.isCancelled }
+
+    private func awaitRead(_ count: Int, seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while finishedReads.load(ordering: .acquiring) < count {
+            guard Date() < deadline else {
+                throw PluginError.invalid(
+                    "await_read_ahead_s: the source had not finished read \(count) while batch \(count - 1) was written"
+                )
+            }
+            usleep(1000)
+        }
+    }
 }
 
 /// Emits `{"id", "value", "label", "updated_at"}` records up to the configured count.
@@ -100,6 +123,7 @@ final class CounterReader: BatchReader {
     var isComplete: Bool { nextID > last }
 
     func next() throws -> RecordBatch? {
+        defer { finishedReads.add(1, ordering: .releasing) }
         if connector.isCancelled { throw PluginError.cancelled() }
         if let left = quotaLeft {
             guard left > 0 else {

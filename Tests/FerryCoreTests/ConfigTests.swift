@@ -206,7 +206,10 @@ import Testing
         #expect(defaults.stateCacheMiB == 16)
         #expect(defaults.pipelines.first?.commitRecords == 100_000)
         #expect(defaults.pipelines.first?.commitSeconds == 10)
-        let set = try parse("state_cache_mib: 4", "commit_records: 5000\n    commit_seconds: 2m")
+        #expect(defaults.pipelines.first?.readAheadMiB == 8)
+        let set = try parse(
+            "state_cache_mib: 4", "commit_records: 5000\n    commit_seconds: 2m\n    read_ahead_mib: 0")
+        #expect(set.pipelines.first?.readAheadMiB == 0)
         #expect(set.stateCacheMiB == 4)
         #expect(set.pipelines.first?.commitRecords == 5000)
         #expect(set.pipelines.first?.commitSeconds == 120)
@@ -215,6 +218,7 @@ import Testing
             ("", "commit_records: 0", "pipelines.p.commit_records: must be between 1 and 10000000, got 0"),
             ("", "commit_seconds: 0s", "pipelines.p.commit_seconds: must be at least 1s, got 0"),
             ("", "commit_seconds: 10", "pipelines.p.commit_seconds: expected a duration such as 90s"),
+            ("", "read_ahead_mib: 2048", "pipelines.p.read_ahead_mib: must be between 0 and 1024, got 2048"),
         ] {
             #expect {
                 try parse(top, pipeline)

@@ -11,7 +11,7 @@ extension ConfigParser {
     static let connectionKeys = ["plugin", "config", "budget", "http", "isolation"]
     static let pipelineKeys = [
         "source", "destination", "sync", "write", "primary_key", "cursor_field", "lookback", "batch_size",
-        "commit_records", "commit_seconds",
+        "commit_records", "commit_seconds", "read_ahead_mib",
         "on_error", "transforms", "transform_plugins", "schedule", "full_schedule", "destination_cursor",
         "change_detection",
         "max_delete", "after", "enabled",
@@ -205,6 +205,9 @@ extension ConfigParser {
             let seconds = try duration(field)
             guard seconds > 0 else { throw failure(.invalidValue, field, "must be at least 1s, got 0") }
             pipeline.commitSeconds = seconds
+        }
+        if let field = fields.optional("read_ahead_mib") {
+            pipeline.readAheadMiB = try integer(field, in: PipelineConfig.readAheadMiBRange)
         }
         if let field = fields.optional("transforms") { pipeline.transforms = try transformSteps(field) }
         if let field = fields.optional("transform_plugins") {

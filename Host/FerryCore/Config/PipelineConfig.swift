@@ -65,6 +65,10 @@ public struct PipelineConfig: Sendable, Equatable {
     public static let commitRecordsRange = 1...10_000_000
     /// The default most seconds a commit group stays open.
     public static let defaultCommitSeconds = 10
+    /// The default most MiB of source batches read ahead of the one being written.
+    public static let defaultReadAheadMiB = 8
+    /// The allowed `read_ahead_mib`.
+    public static let readAheadMiBRange = 0...1024
 
     /// The pipeline's name, its key under `pipelines:`.
     public var name: String
@@ -90,6 +94,9 @@ public struct PipelineConfig: Sendable, Equatable {
     public var commitRecords = PipelineConfig.defaultCommitRecords
     /// The most seconds one commit group stays open (checked as each batch arrives).
     public var commitSeconds = PipelineConfig.defaultCommitSeconds
+    /// The most MiB of source batches read (and keyed) ahead while earlier ones are written; 0 reads
+    /// each batch only when the run takes it up.
+    public var readAheadMiB = PipelineConfig.defaultReadAheadMiB
     /// Dead-letter or fail on rejected records.
     public var onError: ErrorPolicy
     /// Built-in transform steps, in order.

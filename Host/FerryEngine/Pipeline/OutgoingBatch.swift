@@ -11,6 +11,15 @@ struct OutgoingRecord {
     var key: String?
     /// The record as it will be sent: one JSON object, no newline.
     var line: [UInt8]
+    /// `XXHash64` of `line`, when it was worked out ahead (`SourceReadAhead`).
+    var hash: UInt64?
+
+    init(sourceIndex: Int, key: String? = nil, line: [UInt8], hash: UInt64? = nil) {
+        self.sourceIndex = sourceIndex
+        self.key = key
+        self.line = line
+        self.hash = hash
+    }
 }
 
 /// The records of one batch that will go to the destination. While no stage has

@@ -40,6 +40,9 @@ public struct PipelinePlan {
     public var changeDetection = true
     /// How many batches one commit may span (config `commit_records`, `commit_seconds`).
     public var commitLimits = CommitLimits()
+    /// The most bytes of source batches read ahead of the one being written (config
+    /// `read_ahead_mib`; `SourceReadAhead`); 0 reads each batch when the run takes it up.
+    public var readAheadBytes = PipelineConfig.defaultReadAheadMiB << 20
     /// The most records one mirror run may delete.
     public var maxDelete = DeleteLimit.default
     /// Two-way sync (config `conflicts:`), or nil.

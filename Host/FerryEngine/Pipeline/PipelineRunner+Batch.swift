@@ -10,7 +10,7 @@ import Foundation
 extension PipelineRunner {
     func process(
         _ batch: SourceBatch, batchID: String, runID: RunID, seenKeys: inout Set<UInt64>,
-        checkpoint: DurableCheckpoint?, priorAttempts: [UInt64: Int] = [:]
+        checkpoint: DurableCheckpoint?, priorAttempts: [UInt64: Int] = [:], keyedLines: [KeyedLine]? = nil
     ) throws -> BatchCommit {
         if plan.fansOut {
             return try processFanOut(
@@ -19,7 +19,7 @@ extension PipelineRunner {
         var ledger = BatchLedger(
             batch: batch, plan: plan, knownDeadLetters: knownDeadLetters, priorAttempts: priorAttempts)
         defer { knownDeadLetters = ledger.knownDeadLetters }
-        var outgoing = try shape(batch, ledger: &ledger)
+        var outgoing = try shape(batch, keyedLines: keyedLines, ledger: &ledger)
         if plan.writeMode == .mirror {
             // A record that waits for its parent is still in the snapshot: mirror must not delete it.
             for key in ledger.parkedKeys { seenKeys.insert(XXHash64.hash(Array(key.utf8))) }
@@ -55,7 +55,10 @@ extension PipelineRunner {
     /// JSON object breaks the source protocol; a record without a usable key, or one a
     /// transform refuses, is the record's own fault and becomes a dead letter, like one the
     /// source marked as rejected (`SourceRejection`: a detail call answered 404, say).
-    func shape(_ batch: SourceBatch, ledger: inout BatchLedger) throws -> OutgoingBatch {
+    /// `keyedLines`, when given, are the batch's lines keyed and hashed as it was read (`SourceReadAhead`).
+    func shape(_ batch: SourceBatch, keyedLines: [KeyedLine]? = nil, ledger: inout BatchLedger) throws
+        -> OutgoingBatch
+    {
         let rejections = SourceRejections.find(in: batch.records, lines: ledger.sourceLines)
         guard plan.transform != nil || plan.detectsChanges || !rejections.isEmpty else {
             return OutgoingBatch(untouched: batch, lines: ledger.sourceLines)
@@ -72,6 +75,11 @@ extension PipelineRunner {
                 guard let transform = plan.transform else {
                     guard plan.detectsChanges else {
                         records.append(OutgoingRecord(sourceIndex: index, line: line))
+                        continue
+                    }
+                    if let keyed = keyedLines?[index] {
+                        records.append(
+                            OutgoingRecord(sourceIndex: index, key: try keyed.key.get(), line: line, hash: keyed.hash))
                         continue
                     }
                     // Only the key is needed: read just those fields, and send the bytes as they came.
@@ -161,7 +169,7 @@ extension PipelineRunner {
                 guard let key = record.key else { return true }
                 // The hash of the bytes that would be sent: exactly what the destination would see,
                 // and several times cheaper than re-encoding the record canonically.
-                let hash = XXHash64.hash(record.line)
+                let hash = record.hash ?? XXHash64.hash(record.line)
                 if !options.fullRefresh, stored[key] == hash {
                     ledger.counts.unchanged += 1
                     return false
@@ -266,9 +274,18 @@ extension PipelineRunner {
     /// Throws `JSONParseError` for a line that is not a JSON object, `RecordRejected`
     /// for a key that is missing or not exact.
     func key(ofLine line: [UInt8]) throws -> String? {
-        guard !plan.primaryKey.isEmpty else { return nil }
-        let values = try line.withUnsafeBytes { bytes in try JSONTopLevelScanner.values(of: keyFieldBytes, in: bytes) }
-        return try RecordKey.text(of: values, fields: plan.primaryKey, writer: writer)
+        try line.withUnsafeBytes { bytes in
+            try Self.key(ofLine: bytes, fields: plan.primaryKey, fieldBytes: keyFieldBytes, writer: writer)
+        }
+    }
+
+    /// The same for any thread: `fieldBytes` are the key `fields` in UTF-8, `writer` the caller's own.
+    static func key(
+        ofLine line: UnsafeRawBufferPointer, fields: [String], fieldBytes: [[UInt8]], writer: JSONWriter
+    ) throws -> String? {
+        guard !fields.isEmpty else { return nil }
+        return try RecordKey.text(
+            of: try JSONTopLevelScanner.values(of: fieldBytes, in: line), fields: fields, writer: writer)
     }
 
     func keyRecord(fromKey key: String) -> JSONObject {

@@ -61,7 +61,10 @@ extension PipelineRunner {
                 SyncedVersion(
                     key: key, sourceRecord: String(decoding: record.line, as: UTF8.self),
                     writtenRecord: writer.encodeString(.object(outcome.merged))))
-            if outcome.merged != source { record.line = writer.encode(.object(outcome.merged)) }
+            if outcome.merged != source {
+                record.line = writer.encode(.object(outcome.merged))
+                record.hash = nil
+            }
             kept += outcome.keptDestination.count
             for conflict in pending[key] ?? [] {
                 let sourceMovedOn = !RecordMerge.same(

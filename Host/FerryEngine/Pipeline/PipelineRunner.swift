@@ -140,7 +140,13 @@ public final class PipelineRunner {
                 "full_refresh": "\(fullRefresh)",
             ])
         let firstCheckpoint = position.checkpoint
-        var reader = try plan.source.read(readRequest(from: firstCheckpoint))
+        let preparation = BatchPreparation(plan: plan, keysLines: keysLinesAhead)
+        func open(from checkpoint: String?) throws -> SourceReadAhead {
+            SourceReadAhead(
+                reader: try plan.source.read(readRequest(from: checkpoint)), preparation: preparation,
+                readAheadBytes: readsAhead ? plan.readAheadBytes : 0)
+        }
+        var reader = try open(from: firstCheckpoint)
         defer { reader.close() }
 
         // Mirror mode: hashes of the keys present in this full snapshot. 8 bytes a key rather
@@ -163,8 +169,9 @@ public final class PipelineRunner {
                 return .cancelled
             }
             var batch: SourceBatch
+            var keyedLines: [KeyedLine]?
             do {
-                let next: SourceBatch?
+                let next: PreparedBatch?
                 do {
                     next = try reader.next()
                 } catch let error as PluginCallError where error.isRetryable && !error.retriesSpent {
@@ -176,16 +183,18 @@ public final class PipelineRunner {
                         reader.close()
                         if options.isRanged { lastCheckpoint = firstCheckpoint }
                         batchesSinceCheckpoint = 0
-                        reader = try plan.source.read(readRequest(from: lastCheckpoint))
+                        reader = try open(from: lastCheckpoint)
                     }
                     continue
                 }
                 guard let read = next else { break }
-                batch = read
+                batch = read.batch
+                keyedLines = read.keyedLines
                 readFailures = RetrySchedule()
                 FailPoints.hit("after_read")
-                try SourceBatchCheck(plan: plan).validate(batch)
+                if let violation = read.violation { throw violation }
                 if !options.filters.isEmpty {
+                    keyedLines = nil
                     batch = try keepingMatches(of: batch)
                     if batch.count == 0 {
                         // Nothing of this batch is for this run (a ranged run: no checkpoint to store).
@@ -205,6 +214,7 @@ public final class PipelineRunner {
             var complete = true
             if let limit = options.limit, totals.read + commitGroup.recordsRead + batch.count > limit {
                 batch = truncated(batch, to: limit - totals.read - commitGroup.recordsRead)
+                keyedLines = nil
                 complete = false
             }
             let batchID =
@@ -225,7 +235,7 @@ public final class PipelineRunner {
             let writeCheckpoint = closesGroup ? durable ?? commitGroup.checkpoint : nil
             var commit = try process(
                 batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: writeCheckpoint,
-                priorAttempts: priorAttempts)
+                priorAttempts: priorAttempts, keyedLines: keyedLines)
             groupWrite = nil
             commit.checkpoint = outgoing
             commit.checkpointSequence = durable?.sequence
@@ -248,7 +258,7 @@ public final class PipelineRunner {
         }
         try commitOpenGroup(totals: &totals)
         if plan.writeMode == .mirror && !cancellation.isCancelled {
-            guard reader.isComplete else { throw IncompleteSnapshot(plan: plan) }
+            guard reader.reader.isComplete else { throw IncompleteSnapshot(plan: plan) }
             totals += try deleteVanished(seenKeys: seenKeys, runID: runID)
             onProgress?(totals)
         }
@@ -264,6 +274,23 @@ public final class PipelineRunner {
         !options.dryRun && !plan.fansOut && plan.conflicts == nil && plan.destination.transactionalWrites
             && plan.commitLimits.records > 1
             && !(plan.transform?.lookupScopes.contains(plan.idMapScopeName) ?? false)
+    }
+
+    /// Whether the source's next batch is read (and checked and keyed) while the run writes the one
+    /// before (SourceReadAhead.swift). Not when it would read a batch the run may not need (a
+    /// `--limit`), nor when a connection the run calls meanwhile is the source's own instance
+    /// (the ABI allows one call per instance at a time), nor for two-way sync, whose batches read
+    /// both sides.
+    private var readsAhead: Bool {
+        let source = plan.source
+        return options.limit == nil && plan.conflicts == nil && plan.destination !== source
+            && !plan.transformPlugins.contains { $0 === source } && !plan.outputs.contains { $0.destination === source }
+    }
+
+    /// Whether the lines' keys and hashes are worked out as each batch is read: what the first
+    /// stage needs when it only keys the records (`shape`), for batches that reach it as read.
+    private var keysLinesAhead: Bool {
+        plan.transform == nil && plan.detectsChanges && !plan.fansOut && options.filters.isEmpty
     }
 
     /// Whether a first load (no hash stored for the stream yet) may skip the hash lookups: none
