@@ -13,6 +13,8 @@ import Foundation
 /// - `between_outputs`: a fan-out batch's output was written, the next one not yet;
 /// - `after_write`: the destination acknowledged the batch, state not committed (inside a
 ///   commit group, `commit_records`, the batch may wait in the destination's open transaction);
+/// - `state_commit_behind`: a commit group's state commit is about to start on its own thread,
+///   behind the next group (`StateCommitBehind`); the destination already committed the group;
 /// - `after_commit`: the batch's (or its commit group's) checkpoint and state are committed;
 /// - `after_token_persist`: the HTTP service stored a rotated OAuth2 refresh token, not yet used.
 public enum FailPoints {

@@ -157,6 +157,7 @@ extension PipelineRunner {
         if plan.writeMode == .mirror {
             for key in keys { seenKeys.insert(XXHash64.hash(Array(key.utf8))) }
         }
+        if looksUpHashes { try landStateCommit() }
         var stored =
             looksUpHashes ? try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys) : [:]
         // Records an earlier batch of the open commit group wrote: their hashes are not stored yet.
@@ -188,6 +189,7 @@ extension PipelineRunner {
     /// (Known keys the rerun sees again are written again, their placeholder hash differing.)
     func noteKeysBeforeWriting(_ keys: [String], runID: RunID) throws {
         guard plan.writeMode == .mirror, !options.dryRun, !keys.isEmpty else { return }
+        try landStateCommit()
         try store.commit(
             BatchCommit(
                 run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: nil, counts: BatchCounts(),

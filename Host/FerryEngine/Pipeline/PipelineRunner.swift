@@ -45,6 +45,10 @@ public final class PipelineRunner {
     var commitGroup = CommitGroup(limits: CommitLimits(), spansBatches: false)
     /// The transaction the batch being processed writes under, when its group spans batches.
     var groupWrite: WriteTransaction?
+    /// The last group's state commit while it runs behind the next group (StateCommitBehind.swift).
+    var stateCommitBehind: StateCommitBehind?
+    /// Counts of groups whose state commit landed, not yet in the run's totals.
+    var landedCounts = BatchCounts()
     /// Sleeps between retries; tests replace it.
     var sleep: (Double) -> Void = { seconds in Thread.sleep(forTimeInterval: seconds) }
 
@@ -68,7 +72,11 @@ public final class PipelineRunner {
         var totals = BatchCounts()
         do {
             try syncIDMapMirrors(importing: true)
-            let status = try runBatches(runID: runID, totals: &totals)
+            let status: RunOutcome.Status
+            do { status = try runBatches(runID: runID, totals: &totals) } catch {
+                landStateCommitAfterFailure(totals: &totals)
+                throw error
+            }
             try syncIDMapMirrors(importing: false)
             let report = RunReport(
                 pipeline: plan.id, runID: runID, status: status, counts: totals,
@@ -166,6 +174,7 @@ public final class PipelineRunner {
         while true {
             if cancellation.isCancelled {
                 try commitOpenGroup(totals: &totals)
+                try landStateCommit(totals: &totals)
                 return .cancelled
             }
             var batch: SourceBatch
@@ -231,8 +240,10 @@ public final class PipelineRunner {
             // A cut batch ends the run, so it ends its group too.
             let closesGroup = !complete || commitGroup.closes(withBatchOf: batch.count)
             groupWrite = commitGroup.transaction(for: batchID, commit: closesGroup)
-            // The destination stores the checkpoint with the write that commits.
+            // The destination stores the checkpoint with the write that commits; the state of the
+            // group before lands first, so the destination is never two groups ahead of it.
             let writeCheckpoint = closesGroup ? durable ?? commitGroup.checkpoint : nil
+            if closesGroup { try landStateCommit(totals: &totals) }
             var commit = try process(
                 batch, batchID: batchID, runID: runID, seenKeys: &seenKeys, checkpoint: writeCheckpoint,
                 priorAttempts: priorAttempts, keyedLines: keyedLines)
@@ -250,6 +261,7 @@ public final class PipelineRunner {
             let stops = !complete || options.limit.map({ totals.read + commitGroup.recordsRead >= $0 }) == true
             let fails = plan.failOnReject && rejected > 0
             if closesGroup || stops || fails { try commitOpenGroup(totals: &totals) }
+            if stops || fails { try landStateCommit(totals: &totals) }
             if fails {
                 throw RecordRejected(
                     "\(rejected) record(s) rejected and on_error is 'fail': \(firstError ?? "")")
@@ -257,6 +269,7 @@ public final class PipelineRunner {
             if stops { return totals.rejected > 0 ? .deadLettered : .succeeded }
         }
         try commitOpenGroup(totals: &totals)
+        try landStateCommit(totals: &totals)
         if plan.writeMode == .mirror && !cancellation.isCancelled {
             guard reader.reader.isComplete else { throw IncompleteSnapshot(plan: plan) }
             totals += try deleteVanished(seenKeys: seenKeys, runID: runID)
@@ -304,8 +317,10 @@ public final class PipelineRunner {
 
     /// Ends the open commit group: commits the destination's transaction (with the group's
     /// checkpoint) when its last write left it open, then the group's state changes in one
-    /// state transaction.
+    /// state transaction — behind the next group when the group spanned batches (the previous
+    /// group's state commit lands first, so the destination is at most one group ahead).
     private func commitOpenGroup(totals: inout BatchCounts) throws {
+        try landStateCommit(totals: &totals)
         let group = commitGroup
         commitGroup = group.next
         guard let commit = group.pending else { return }
@@ -316,10 +331,56 @@ public final class PipelineRunner {
                 idMapScope: plan.idMapScopeName, transaction: WriteTransaction(id: id, commit: true))
             _ = try withRetries("write") { try plan.destination.write(request, records: []) }
         }
+        if commitsStateBehind(group, commit) {
+            stateCommitBehind = StateCommitBehind(commit, to: store)
+            return
+        }
         if !options.dryRun { try store.commit(commit) }
         FailPoints.hit("after_commit")
         totals += commit.counts
         onProgress?(totals)
+    }
+
+    /// Whether a group's state commit may run behind the next group: a group spanning batches
+    /// (whose next group's writes stay uncommitted until it lands) of a run that checks no
+    /// `--limit` against committed counts, whose commit holds only what the run reads back after
+    /// landing it (hashes, dead letters, counts, the checkpoint). ID mappings stay in line: a
+    /// connector reads them while it writes (`id_map_get`), and a mapping not yet landed would
+    /// make it create a record twice; so do two-way sync's versions and conflicts, parked
+    /// records and fan-out, whose reads are not gated.
+    private func commitsStateBehind(_ group: CommitGroup, _ commit: BatchCommit) -> Bool {
+        group.spansBatches && !options.dryRun && options.limit == nil && plan.conflicts == nil && !plan.fansOut
+            && commit.idMappings.isEmpty && commit.removedIDMappings.isEmpty && commit.syncedVersions.isEmpty
+            && commit.conflicts.isEmpty && commit.closedConflicts.isEmpty && commit.parked.isEmpty
+            && commit.unparked.isEmpty && commit.replayedDeadLetters.isEmpty
+    }
+
+    /// Waits for the state commit running behind, if any, and adds its counts to the totals.
+    func landStateCommit(totals: inout BatchCounts) throws {
+        try landStateCommit()
+        guard landedCounts != BatchCounts() else { return }
+        totals += landedCounts
+        landedCounts = BatchCounts()
+        onProgress?(totals)
+    }
+
+    /// Waits for the state commit running behind before something reads what it writes; its
+    /// counts join the totals at the next `landStateCommit(totals:)`.
+    func landStateCommit() throws {
+        guard let behind = stateCommitBehind else { return }
+        stateCommitBehind = nil
+        try behind.wait()
+        landedCounts += behind.counts
+    }
+
+    /// The run failed: the state commit running behind still lands (its group is whole), and a
+    /// failure of it is logged beside the run's own error.
+    private func landStateCommitAfterFailure(totals: inout BatchCounts) {
+        do { try landStateCommit(totals: &totals) } catch {
+            logger.error(
+                "Could not commit the last commit group's state; the next run writes it again.",
+                metadata: ["error": "\(error)"])
+        }
     }
 
     /// The source failed (or broke the protocol) after batches of the open group were written:
@@ -328,6 +389,7 @@ public final class PipelineRunner {
     private func commitOpenGroup(before error: Error, totals: inout BatchCounts) -> Error {
         do {
             try commitOpenGroup(totals: &totals)
+            try landStateCommit(totals: &totals)
         } catch let commitError {
             logger.error(
                 "Could not commit the batches written before the source failed; the next run reads them again.",
