@@ -90,6 +90,25 @@ import Testing
         #expect(try Self.stateCheckpoint(sandbox) == [#"{"after":100}"#])
     }
 
+    /// A state commit running behind fails (here by the fail point, as a full disk would): the
+    /// run stops with an error naming it before the next group's destination commit, the
+    /// destination one group ahead of the state, and the rerun resumes where the destination's
+    /// data ends, appending each record once.
+    @Test func aStateCommitFailingBehindStopsTheRunAndTheRerunDuplicatesNothing() throws {
+        let sandbox = try Self.sandbox(write: "append")
+        let failed = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "state_commit_behind:fail:2"])
+        #expect(failed.status == 1, "\(failed.stderr)")
+        #expect(
+            (failed.stdout + failed.stderr).contains("injected failure at fail point 'state_commit_behind'"),
+            "\(failed.stdout)\(failed.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...60), "groups 1–2 committed, the third group's pages rolled back")
+        #expect(try Self.stateCheckpoint(sandbox) == [#"{"after":30}"#], "the second group's state failed")
+        let rerun = try sandbox.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...100), "each record once")
+        #expect(try Self.stateCheckpoint(sandbox) == [#"{"after":100}"#])
+    }
+
     /// Slow state commits running behind still all land, and their counts reach the report.
     @Test func aRunWhoseStateCommitsRunBehindReportsEveryGroup() throws {
         let sandbox = try Self.sandbox(write: "upsert")

@@ -23,7 +23,7 @@ final class StateCommitBehind: @unchecked Sendable {
         counts = commit.counts
         let thread = Thread { [self] in
             do {
-                FailPoints.hit("state_commit_behind")
+                try FailPoints.hitThrowing("state_commit_behind")
                 try store.commit(commit)
                 FailPoints.hit("after_commit")
             } catch {
