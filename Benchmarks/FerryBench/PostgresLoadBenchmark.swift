@@ -8,7 +8,7 @@ import Foundation
 /// through `ferry run` (file source → postgres destination) in a child
 /// process, printing records/s and the child's peak RSS, then times
 /// `psql \copy` of the same rows as CSV into a table of the same shape for the
-/// ratio, and last the plugin's `write` slot alone on the same batches (its CPU
+/// ratio (`rounds` times, in turn, with the median), and last the plugin's `write` slot alone on the same batches (its CPU
 /// against the server's share). The server is `FERRY_TEST_PG_DSN`, or one
 /// started (and stopped) with scripts/postgres-test-server.sh.
 struct PostgresLoadBenchmark {
@@ -16,6 +16,9 @@ struct PostgresLoadBenchmark {
     var batchSize = 5_000
     /// The connector's `copy` key (nil: its default), to compare the two load paths.
     var loadsWithCopy: Bool?
+    /// Rounds of `ferry run` then `psql \copy`, each into fresh tables: the ratio is printed per
+    /// round and as the median, since `\copy`'s own time moves with the machine's I/O.
+    var rounds = 3
 
     private var copyKey: String { loadsWithCopy.map { ", copy: \($0)" } ?? "" }
 
@@ -38,51 +41,83 @@ struct PostgresLoadBenchmark {
             let jsonl = folder.appendingPathComponent("records.jsonl")
             let csv = folder.appendingPathComponent("records.csv")
             try SQLiteLoadBenchmark(recordCounts: []).writeRecords(count: count, jsonl: jsonl, csv: csv)
-            let schema = "ferry_bench_\(getpid())_\(count)"
-            defer { _ = try? Bench.run(psql, [dsn, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"]) }
-            let run = try load(
-                count: count, jsonl: jsonl, dsn: dsn, schema: schema, folder: folder, ferry: ferry, psql: psql)
-
-            // The same rows into a table of the same column types and primary key, through psql's \copy.
-            let header = try String(contentsOf: csv, encoding: .utf8).prefix { $0 != "\n" }
-            _ = try Self.scalar(psql, dsn, "CREATE TABLE \(schema).copied (LIKE \(schema).records INCLUDING ALL)")
-            let copy = try Bench.run(
-                psql,
-                [
-                    dsn, "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                    "\\copy \(schema).copied (\(header)) FROM '\(csv.path)' WITH (FORMAT csv, HEADER true)",
-                ])
-            guard copy.status == 0 else { throw BenchError("psql \\copy exited \(copy.status)") }
-            // Last, since it holds the file in this process (a child's peak RSS
-            // counts its parent's at fork time).
-            let alone = try directWrites(count: count, jsonl: jsonl, dsn: dsn, schema: schema, folder: folder)
             print(
                 "postgres: \(count) JSONL records (12 fields, nested) → PostgreSQL upsert, batches of \(batchSize), "
-                    + "load path \(loadsWithCopy.map { $0 ? "COPY + merge" : "multi-row INSERT" } ?? "the default")")
+                    + "load path \(loadsWithCopy.map { $0 ? "COPY + merge" : "multi-row INSERT" } ?? "the default"), "
+                    + "\(rounds) round(s) of ferry then \\copy")
+            print("  load: \(Bench.loadAverage())")
+            var ratios: [Double] = []
+            var runSeconds: [Double] = []
+            var copySeconds: [Double] = []
+            for round in 1...rounds {
+                let (run, copy) = try loadAndCopy(
+                    count: count, round: round, jsonl: jsonl, csv: csv, dsn: dsn, folder: folder, ferry: ferry,
+                    psql: psql)
+                ratios.append(run.seconds / copy)
+                runSeconds.append(run.seconds)
+                copySeconds.append(copy)
+                print(
+                    "  round \(round): ferry run \(Bench.format(Double(count) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s, "
+                        + "\(String(format: "%.2f", run.cpuSeconds)) s CPU in ferry, the rest waiting on the server; peak RSS \(String(format: "%.1f", run.peakMiB)) MiB), "
+                        + "psql \\copy of the same rows as CSV \(String(format: "%.2f", copy)) s: ratio \(String(format: "%.2f", run.seconds / copy))"
+                )
+            }
             print(
-                "  ferry run:   \(Bench.format(Double(count) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s), peak RSS \(String(format: "%.1f", run.peakMiB)) MiB"
+                "  median of \(rounds): ferry run \(String(format: "%.2f", Self.median(runSeconds))) s, psql \\copy \(String(format: "%.2f", Self.median(copySeconds))) s, "
+                    + "ratio ferry/psql time \(String(format: "%.2f", Self.median(ratios))) (range \(String(format: "%.2f", ratios.min()!))–\(String(format: "%.2f", ratios.max()!)))"
             )
-            print(
-                "               \(String(format: "%.2f", run.cpuSeconds)) s of CPU in ferry, the rest waiting on the server"
-            )
-            print(
-                "  psql \\copy:  \(Bench.format(Double(count) / copy.seconds)) records/s (\(String(format: "%.2f", copy.seconds)) s) of the same rows as CSV, plain COPY"
-            )
-            print("  ratio ferry/psql time: \(String(format: "%.2f", run.seconds / copy.seconds))")
+            // Last, since it holds the file in this process (a child's peak RSS
+            // counts its parent's at fork time).
+            let schema = "ferry_bench_\(getpid())_\(count)_direct"
+            defer { _ = try? Bench.run(psql, [dsn, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"]) }
+            let alone = try directWrites(count: count, jsonl: jsonl, dsn: dsn, schema: schema, folder: folder)
             print(
                 "  plugin write calls alone: \(Bench.format(Double(count) / alone.seconds)) records/s (\(String(format: "%.2f", alone.seconds)) s, of which \(String(format: "%.2f", alone.cpu)) s CPU in the plugin, the rest in the server)"
             )
         }
     }
 
+    /// One round: a `ferry run` into a fresh schema with a fresh state, then `psql \copy` of the
+    /// same rows into a table of the same column types and primary key; the schema is dropped.
+    private func loadAndCopy(
+        count: Int, round: Int, jsonl: URL, csv: URL, dsn: String, folder: URL, ferry: String, psql: String
+    ) throws -> (run: (seconds: Double, cpuSeconds: Double, peakMiB: Double), copySeconds: Double) {
+        let schema = "ferry_bench_\(getpid())_\(count)_\(round)"
+        defer { _ = try? Bench.run(psql, [dsn, "-q", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"]) }
+        let run = try load(
+            count: count, jsonl: jsonl, dsn: dsn, schema: schema, state: "state-\(round).db", folder: folder,
+            ferry: ferry, psql: psql)
+        // The header line only: a file read whole stays in this process, and a child forked
+        // after it counts it in its peak RSS.
+        let file = try FileHandle(forReadingFrom: csv)
+        defer { try? file.close() }
+        let head = try file.read(upToCount: 4096) ?? Data()
+        let header = String(decoding: head, as: UTF8.self).prefix { $0 != "\n" }
+        _ = try Self.scalar(psql, dsn, "CREATE TABLE \(schema).copied (LIKE \(schema).records INCLUDING ALL)")
+        let copy = try Bench.run(
+            psql,
+            [
+                dsn, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                "\\copy \(schema).copied (\(header)) FROM '\(csv.path)' WITH (FORMAT csv, HEADER true)",
+            ])
+        guard copy.status == 0 else { throw BenchError("psql \\copy exited \(copy.status)") }
+        return (run, copy.seconds)
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
     /// One `ferry run` of the file into `schema.records`; checks the row count.
     private func load(
-        count: Int, jsonl: URL, dsn: String, schema: String, folder: URL,
+        count: Int, jsonl: URL, dsn: String, schema: String, state: String, folder: URL,
         ferry: String, psql: String
     ) throws -> (seconds: Double, cpuSeconds: Double, peakMiB: Double) {
         let config = folder.appendingPathComponent("ferry.yaml")
         try """
-        state: state.db
+        state: \(state)
         connections:
           input: { plugin: file, config: { path: \(jsonl.path), primary_key: id } }
           warehouse: { plugin: postgres, config: { dsn: "\(dsn)", schema: \(schema)\(copyKey) } }

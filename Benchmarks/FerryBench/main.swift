@@ -5,7 +5,8 @@
 //   swift run -c release ferry-bench abi        # C source → host → null sink, 10M records, in-process and isolation: process
 //   swift run -c release ferry-bench sqlite     # JSONL → SQLite upsert, 1M and 5M records, vs sqlite3 .import
 //   swift run -c release ferry-bench postgres   # JSONL → PostgreSQL upsert, 1M records, vs psql \copy
-//                                               # (--postgres-copy true|false: the connector's load path)
+//                                               # (--postgres-copy true|false: the connector's load path;
+//                                               #  --postgres-rounds N: ferry and \copy in turn, median, default 3)
 //                                               # (FERRY_TEST_PG_DSN, else starts scripts/postgres-test-server.sh)
 //   swift run -c release ferry-bench rest       # a paging JSON API (random id order) → rest connector → SQLite, 1M records,
 //                                               # vs a requests + sqlite3 script and sqlite3 .import; 1% and no-change runs
@@ -41,6 +42,7 @@ do {
         let counts = (option("postgres-records") ?? "1000000").split(separator: ",").compactMap { Int($0) }
         var benchmark = PostgresLoadBenchmark(recordCounts: counts)
         benchmark.loadsWithCopy = option("postgres-copy").map { $0 == "true" }
+        if let rounds = option("postgres-rounds").flatMap({ Int($0) }), rounds > 0 { benchmark.rounds = rounds }
         try benchmark.run()
     }
     if wants("rest") {

@@ -194,27 +194,14 @@ import Testing
     /// only when it commits, so an employee after its manager in the same group would find
     /// none (here `on_missing: null` would write it without its manager, silently).
     @Test func aPipelineLookingUpItsOwnMappingsCommitsEachBatch() throws {
-        let sandbox = try Sandbox()
-        try sandbox.write(
-            "data/employees.jsonl",
+        let sandbox = try Self.employeesSandbox(
             #"{"code":"E1","name":"boss"}"# + "\n" + #"{"code":"E2","name":"lead","manager":"E1"}"# + "\n"
-                + #"{"code":"E3","name":"dev","manager":"E2"}"# + "\n")
-        try sandbox.write(
-            "ferry.yaml",
-            """
-            state: state.db
-            connections:
-              staff: { plugin: file, config: { path: data/employees.jsonl, primary_key: code } }
-              db: { plugin: sqlite, config: { path: out/db.sqlite, assigned_id: id } }
-            pipelines:
-              employees:
-                source: { connection: staff, stream: employees }
-                destination: { connection: db, stream: employees }
-                write: upsert
-                batch_size: 1
-                transforms:
-                  - { op: lookup, field: manager, scope: db/employees, to: manager_id, on_missing: null }
-            """)
+                + #"{"code":"E3","name":"dev","manager":"E2"}"# + "\n",
+            pipelineKeys: """
+                    batch_size: 1
+                    transforms:
+                      - { op: lookup, field: manager, scope: db/employees, to: manager_id, on_missing: null }
+                """)
         let run = try sandbox.ferry(["run"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(
@@ -229,10 +216,22 @@ import Testing
     /// not landed yet would make it create the record twice. A state commit behind fails here
     /// by the fail point, so the run succeeds only if none went behind.
     @Test func aGroupWithIDMappingsCommitsItsStateInLine() throws {
+        let sandbox = try Self.employeesSandbox(
+            (1...6).map { #"{"code":"E\#($0)","name":"n\#($0)"}"# + "\n" }.joined(),
+            pipelineKeys: """
+                    batch_size: 2
+                    commit_records: 4
+                """)
+        let run = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "state_commit_behind:fail:1"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(try sandbox.sql("state.db", "SELECT count(*) FROM id_map;") == ["6"])
+    }
+
+    /// Employees (JSONL, keyed by `code`) upserted into SQLite, which assigns each an `id` (an
+    /// ID mapping); `pipelineKeys` are the pipeline's further keys, indented as its own.
+    static func employeesSandbox(_ records: String, pipelineKeys: String) throws -> Sandbox {
         let sandbox = try Sandbox()
-        try sandbox.write(
-            "data/employees.jsonl",
-            (1...6).map { #"{"code":"E\#($0)","name":"n\#($0)"}"# + "\n" }.joined())
+        try sandbox.write("data/employees.jsonl", records)
         try sandbox.write(
             "ferry.yaml",
             """
@@ -245,11 +244,8 @@ import Testing
                 source: { connection: staff, stream: employees }
                 destination: { connection: db, stream: employees }
                 write: upsert
-                batch_size: 2
-                commit_records: 4
-            """)
-        let run = try sandbox.ferry(["run"], environment: ["FERRY_FAILPOINTS": "state_commit_behind:fail:1"])
-        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(try sandbox.sql("state.db", "SELECT count(*) FROM id_map;") == ["6"])
+
+            """ + pipelineKeys + "\n")
+        return sandbox
     }
 }
