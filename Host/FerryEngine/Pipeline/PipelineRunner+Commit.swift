@@ -9,9 +9,10 @@ import Logging
 extension PipelineRunner {
     /// Ends the open commit group: commits the destination's transaction (with the group's
     /// checkpoint) when its last write left it open, then the group's state changes in one
-    /// state transaction — behind the next group when the group spanned batches (the previous
-    /// group's state commit lands first, so the destination is at most one group ahead).
-    func commitOpenGroup(totals: inout BatchCounts) throws {
+    /// state transaction — behind the next group when the group spanned batches and a next
+    /// group follows (`endsRun` false); the previous group's state commit lands first, so the
+    /// destination is at most one group ahead. When it returns with `endsRun`, all state landed.
+    func commitOpenGroup(totals: inout BatchCounts, endsRun: Bool) throws {
         try landStateCommit(totals: &totals)
         let group = commitGroup
         commitGroup = group.next
@@ -23,7 +24,7 @@ extension PipelineRunner {
                 idMapScope: plan.idMapScopeName, transaction: WriteTransaction(id: id, commit: true))
             _ = try withRetries("write") { try plan.destination.write(request, records: []) }
         }
-        if commitsStateBehind(group, commit) {
+        if !endsRun && commitsStateBehind(group, commit) {
             stateCommitBehind = StateCommitBehind(commit, to: store)
             return
         }
@@ -80,8 +81,7 @@ extension PipelineRunner {
     /// with the checkpoint before the failed batch, as with a commit per batch.
     func commitOpenGroup(before error: Error, totals: inout BatchCounts) -> Error {
         do {
-            try commitOpenGroup(totals: &totals)
-            try landStateCommit(totals: &totals)
+            try commitOpenGroup(totals: &totals, endsRun: true)
         } catch let commitError {
             logger.error(
                 "Could not commit the batches written before the source failed; the next run reads them again.",

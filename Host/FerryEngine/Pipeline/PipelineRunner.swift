@@ -175,8 +175,7 @@ public final class PipelineRunner {
         var readFailures = RetrySchedule()
         while true {
             if cancellation.isCancelled {
-                try commitOpenGroup(totals: &totals)
-                try landStateCommit(totals: &totals)
+                try commitOpenGroup(totals: &totals, endsRun: true)
                 return .cancelled
             }
             var batch: SourceBatch
@@ -262,16 +261,14 @@ public final class PipelineRunner {
             }
             let stops = !complete || options.limit.map({ totals.read + commitGroup.recordsRead >= $0 }) == true
             let fails = plan.failOnReject && rejected > 0
-            if closesGroup || stops || fails { try commitOpenGroup(totals: &totals) }
-            if stops || fails { try landStateCommit(totals: &totals) }
+            if closesGroup || stops || fails { try commitOpenGroup(totals: &totals, endsRun: stops || fails) }
             if fails {
                 throw RecordRejected(
                     "\(rejected) record(s) rejected and on_error is 'fail': \(firstError ?? "")")
             }
             if stops { return totals.rejected > 0 ? .deadLettered : .succeeded }
         }
-        try commitOpenGroup(totals: &totals)
-        try landStateCommit(totals: &totals)
+        try commitOpenGroup(totals: &totals, endsRun: true)
         if plan.writeMode == .mirror && !cancellation.isCancelled {
             guard reader.reader.isComplete else { throw IncompleteSnapshot(plan: plan) }
             totals += try deleteVanished(seenKeys: seenKeys, runID: runID)

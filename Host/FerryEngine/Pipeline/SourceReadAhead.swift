@@ -113,10 +113,13 @@ struct BatchPreparation: @unchecked Sendable {
     let check: SourceBatchCheck
     /// The key fields; nil when no line needs keying ahead.
     let keyFields: [String]?
+    /// `keyFields` in UTF-8, as the scanner matches them.
+    let keyFieldBytes: [[UInt8]]
 
     init(plan: PipelinePlan, keysLines: Bool) {
         check = SourceBatchCheck(plan: plan)
         keyFields = keysLines ? plan.primaryKey : nil
+        keyFieldBytes = (keyFields ?? []).map { Array($0.utf8) }
     }
 
     func prepare(_ batch: SourceBatch) -> PreparedBatch {
@@ -128,13 +131,12 @@ struct BatchPreparation: @unchecked Sendable {
             preconditionFailure("SourceBatchCheck throws only SourceProtocolViolation")
         }
         guard let keyFields else { return prepared }
-        let fieldBytes = keyFields.map { Array($0.utf8) }
         let writer = JSONWriter()
         prepared.keyedLines = batch.records.withUnsafeBytes { records in
             NDJSONLines(records).map { line in
                 let key = Result<String?, any Error> {
                     try PipelineRunner.key(
-                        ofLine: line.bytes, fields: keyFields, fieldBytes: fieldBytes, writer: writer)
+                        ofLine: line.bytes, fields: keyFields, fieldBytes: keyFieldBytes, writer: writer)
                 }
                 return KeyedLine(key: key, hash: XXHash64.hash(line.bytes))
             }
