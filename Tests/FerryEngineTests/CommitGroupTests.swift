@@ -227,6 +227,36 @@ import Testing
         #expect(try sandbox.sql("state.db", "SELECT count(*) FROM id_map;") == ["6"])
     }
 
+    /// A source that stalls after two pages (its third read waits for a cancel that only comes
+    /// with the kill) does not hold them uncommitted past `commit_seconds`: the run commits the
+    /// open group while it waits for the page read ahead, so the destination and the state hold
+    /// the 20 records before the kill, and the rerun reads the other 80 once each.
+    @Test func aStalledSourceCommitsTheOpenGroupAfterCommitSeconds() throws {
+        let sandbox = try Self.sandbox(write: "upsert")
+        let config = try String(contentsOf: sandbox.folder.appendingPathComponent("ferry.yaml"), encoding: .utf8)
+        try sandbox.write(
+            "ferry.yaml", config.replacingOccurrences(of: "commit_seconds: 1h", with: "commit_seconds: 1s"))
+        try NothingLostTests.faults(sandbox, "hang_at 3")
+        let process = try sandbox.start(["run"])
+        try sandbox.waitForMark("data/records.txt.hanging")
+        // Without the deadline the pages stay in the open transaction as long as the source
+        // stalls: this bound only ends the test then.
+        let deadline = Date().addingTimeInterval(30)
+        while (try? Self.stateCheckpoint(sandbox)) != [#"{"after":20}"#] && Date() < deadline { usleep(10_000) }
+        let committed = try Self.seqs(sandbox)
+        let state = try Self.stateCheckpoint(sandbox)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(committed == Array(1...20), "the two pages read before the stall are committed")
+        #expect(state == [#"{"after":20}"#])
+        try FileManager.default.removeItem(atPath: sandbox.path("data/records.txt.faults"))
+        let rerun = try sandbox.ferry(["run", "--json"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Self.seqs(sandbox) == Array(1...100), "each record once")
+        let json = try JSONSerialization.jsonObject(with: Data(rerun.stdout.utf8)) as? [String: Any]
+        #expect((json?["runs"] as? [[String: Any]])?.first?["read"] as? Int == 80, "\(rerun.stdout)")
+    }
+
     /// Employees (JSONL, keyed by `code`) upserted into SQLite, which assigns each an `id` (an
     /// ID mapping); `pipelineKeys` are the pipeline's further keys, indented as its own.
     static func employeesSandbox(_ records: String, pipelineKeys: String) throws -> Sandbox {

@@ -26,6 +26,7 @@ import Testing
                 write: upsert
                 primary_key: [seq]
                 batch_size: 10
+                commit_seconds: 1s
               numbers:
                 source: { connection: counter, stream: numbers }
                 destination: { connection: db, stream: numbers }
@@ -124,6 +125,13 @@ import Testing
         try sandbox.write("data/records.txt.faults", "hang_at 3\n")
         let process = try sandbox.start(["run", "copy"])
         try sandbox.waitForMark("data/records.txt.hanging")
+        // The third read runs ahead of the writes: wait until the two batches read before it are
+        // committed (`commit_seconds` after the first write), or the Ctrl-C may stop the run
+        // between them (batch 2 is then read again by the next run: right, but not this test's).
+        let committed = Date().addingTimeInterval(60)
+        while (try? Self.count(sandbox, "SELECT COUNT(*) FROM records")) != 20 && Date() < committed {
+            usleep(10_000)
+        }
         kill(process.processIdentifier, SIGINT)
         // The bound only ends a hung test; a cancel reaches the plugin within milliseconds.
         let deadline = Date().addingTimeInterval(60)

@@ -61,6 +61,12 @@ struct CommitGroup {
     /// The source records the group's batches read, not yet in the run's committed totals.
     var recordsRead: Int { pending?.counts.read ?? 0 }
 
+    /// When the open group is due to commit though no batch arrived: `commit_seconds` after its
+    /// first write. Nil when nothing waits uncommitted in the destination's transaction.
+    var deadline: Date? {
+        uncommittedWrites ? opened.addingTimeInterval(limits.seconds) : nil
+    }
+
     /// Whether a batch of `count` records arriving now is the group's last.
     func closes(withBatchOf count: Int, now: Date = Date()) -> Bool {
         !spansBatches || records + count >= limits.records

@@ -178,6 +178,12 @@ public final class PipelineRunner {
                 try commitOpenGroup(totals: &totals, endsRun: true)
                 return .cancelled
             }
+            // A source that stalls (a rate-limit wait, a slow page) must not hold the written rows
+            // uncommitted in the destination's transaction, its locks taken, past `commit_seconds`.
+            if let deadline = commitGroup.deadline, !reader.awaitNext(until: deadline) {
+                try commitOpenGroup(totals: &totals, endsRun: false)
+                continue
+            }
             var batch: SourceBatch
             var keyedLines: [KeyedLine]?
             do {

@@ -46,6 +46,19 @@ final class SourceReadAhead: @unchecked Sendable {
         return try outcome.get()
     }
 
+    /// Waits until the next batch (or the source's error or end) is read, or `deadline` passes;
+    /// whether it was read. Without reading ahead it returns at once: the run's own call reads.
+    func awaitNext(until deadline: Date) -> Bool {
+        guard limit > 0 else { return true }
+        state.lock()
+        defer { state.unlock() }
+        if ready.isEmpty && !reading { startReading() }
+        while ready.isEmpty {
+            if !state.wait(until: deadline) { return !ready.isEmpty }
+        }
+        return true
+    }
+
     /// Stops reading ahead, waits for a read in flight (the ABI allows one call per instance at a
     /// time), and closes the reader.
     func close() {
