@@ -158,6 +158,7 @@ let package = Package(
             dependencies: [
                 "FerryEngine", "FerryCore", "FerryLoader", sdk("FerryPluginSDK"), sdk("CFerryPlugin"), sdk("FerryJSON"),
                 "FerryState", "FerryStatePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/FerryBench"),
 

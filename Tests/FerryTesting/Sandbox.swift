@@ -42,10 +42,13 @@ public final class Sandbox {
         public var stderr: String
     }
 
-    /// A `ferry` process in the sandbox folder, with no failpoints unless `environment` sets them.
-    private func process(_ arguments: [String], environment: [String: String]) -> Process {
+    /// A `ferry` process (or another of the build's executables) in the sandbox folder, with no
+    /// failpoints unless `environment` sets them.
+    private func process(
+        _ arguments: [String], environment: [String: String], executable: String = Sandbox.ferryExecutable
+    ) -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Sandbox.ferryExecutable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = folder
         var env = ProcessInfo.processInfo.environment
@@ -70,7 +73,14 @@ public final class Sandbox {
     public func ferry(_ arguments: [String], environment: [String: String] = [:], input: String = "") throws
         -> Outcome
     {
-        let process = process(arguments, environment: environment)
+        try run(Sandbox.ferryExecutable, arguments, environment: environment, input: input)
+    }
+
+    /// Runs one of the build's executables (`ferry-bench`, …) as `ferry(_:)` runs `ferry`.
+    public func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String = ""
+    ) throws -> Outcome {
+        let process = process(arguments, environment: environment, executable: executable)
         let stdin = folder.appendingPathComponent("stdin-\(UUID().uuidString.prefix(6)).txt")
         _ = FileManager.default.createFile(atPath: stdin.path, contents: Data(input.utf8))
         process.standardInput = try FileHandle(forReadingFrom: stdin)
