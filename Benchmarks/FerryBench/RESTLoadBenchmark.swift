@@ -6,8 +6,9 @@ import Foundation
 /// a child `ferry run`. In the same run, for the ratios: the hand-written peer
 /// (Benchmarks/rest-peer.py: requests + sqlite3, one upsert transaction per page) and
 /// `sqlite3 .import` of the same rows in the same order into a table keyed by id, with
-/// SQLite's default page cache and with a large one. Then the incremental runs: 1% of the
-/// records changed, and nothing changed.
+/// SQLite's default page cache and with a large one. Ferry runs with its defaults (then the
+/// incremental runs: 1% of the records changed, and nothing changed), with a commit per page,
+/// without change detection, and with every memory setting small.
 struct RESTLoadBenchmark {
     var recordCounts: [Int]
 
@@ -69,19 +70,15 @@ struct RESTLoadBenchmark {
         guard peer.status == 0 else { throw BenchError("rest-peer.py exited \(peer.status)") }
         print("  hand-written peer (requests + sqlite3, a transaction per page): \(figures(records, peer))")
 
-        // The defaults, then a commit per page of 1,000 (how Ferry committed before commit groups), then
-        // without change detection.
-        for (changeDetection, commitRecords) in [(true, nil), (true, 1000), (false, nil)] {
-            let config = try writeConfig(
-                in: folder, port: simulator.port, changeDetection: changeDetection, commitRecords: commitRecords)
+        for variant in Variant.allCases {
+            let config = try writeConfig(in: folder, port: simulator.port, variant: variant)
             let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
-            guard run.status == 0 else { throw BenchError("ferry run exited \(run.status)") }
-            let commits = commitRecords.map { ", commit_records: \($0) (a commit per page)" } ?? ""
+            guard run.status == 0 else { throw BenchError("ferry run (\(variant.label)) exited \(run.status)") }
             print(
-                "  ferry, change detection \(changeDetection ? "on (default)" : "off")\(commits): \(figures(records, run)); "
+                "  ferry, \(variant.label): \(figures(records, run)); "
                     + "\(ratio(peer.seconds / run.seconds))× the peer's speed, \(ratio(run.seconds / limit))× .import's time"
             )
-            guard changeDetection, commitRecords == nil else { continue }
+            guard variant == .defaults else { continue }
             // Incremental runs against the same state: 1% changed, then nothing.
             try simulator.touch(records / 100)
             let changed = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
@@ -93,12 +90,47 @@ struct RESTLoadBenchmark {
         }
     }
 
-    /// A `ferry.yaml` reading the API's `items` incrementally by `updated_at` into `out-<variant>.db`;
-    /// `commitRecords` nil keeps the default commit groups.
-    private func writeConfig(in folder: URL, port: String, changeDetection: Bool, commitRecords: Int?) throws -> URL {
-        let variant = "\(changeDetection)-\(commitRecords.map(String.init) ?? "default")"
+    /// The settings a `ferry run` of the benchmark is measured with.
+    enum Variant: CaseIterable {
+        case defaults
+        /// A commit per page of 1,000, as Ferry committed before commit groups.
+        case commitPerPage
+        case withoutChangeDetection
+        /// Every memory setting small (docs/performance.md, *Peak memory*): change detection on.
+        case lowMemory
+
+        var label: String {
+            switch self {
+            case .defaults: "change detection on (default)"
+            case .commitPerPage: "change detection on, commit_records: 1000 (a commit per page)"
+            case .withoutChangeDetection: "change detection off"
+            case .lowMemory:
+                "low-memory settings (state_cache_mib 4, cache_size_mib 4, merge_stage_mib 4, "
+                    + "read_ahead_mib 1, commit_records 10000)"
+            }
+        }
+
+        /// Top-level keys, the sqlite connection's config entries, and pipeline keys.
+        var settings: (topLevel: String, sqlite: String, pipeline: [String]) {
+            switch self {
+            case .defaults: ("", "", [])
+            case .commitPerPage: ("", "", ["commit_records: 1000"])
+            case .withoutChangeDetection: ("", "", ["change_detection: false"])
+            case .lowMemory:
+                (
+                    "state_cache_mib: 4", ", cache_size_mib: 4, merge_stage_mib: 4",
+                    ["read_ahead_mib: 1", "commit_records: 10000"]
+                )
+            }
+        }
+    }
+
+    /// A `ferry.yaml` reading the API's `items` incrementally by `updated_at` into `out-<variant>.db`.
+    private func writeConfig(in folder: URL, port: String, variant: Variant) throws -> URL {
         let config = folder.appendingPathComponent("ferry-\(variant).yaml")
+        let settings = variant.settings
         try """
+        \(settings.topLevel)
         state: state-\(variant).db
         connections:
           api:
@@ -113,14 +145,13 @@ struct RESTLoadBenchmark {
                   cursor_field: updated_at
                   cursor_param: updated_since
                   pagination: { type: page, size_param: per_page, page_size: 1000 }
-          warehouse: { plugin: sqlite, config: { path: out-\(variant).db } }
+          warehouse: { plugin: sqlite, config: { path: out-\(variant).db\(settings.sqlite) } }
         pipelines:
           items:
             source: { connection: api, stream: items }
             destination: { connection: warehouse, stream: items }
             write: upsert
-        \(changeDetection ? "" : "    change_detection: false")
-        \(commitRecords.map { "    commit_records: \($0)" } ?? "")
+        \(settings.pipeline.map { "    \($0)" }.joined(separator: "\n"))
         """.write(to: config, atomically: true, encoding: .utf8)
         return config
     }
