@@ -8,8 +8,9 @@ import Testing
 /// group's rows in one open transaction, so they land together or not at all, and the rerun
 /// resumes from the last committed group.
 @Suite(.serialized) struct CommitGroupTests {
-    static func sandbox(write: String, _ name: String = #function) throws -> Sandbox {
-        try NothingLostTests.flakySandbox(write: write, batchSize: 10, commitRecords: 30, name)
+    static func sandbox(write: String, commitSeconds: String = "1h", _ name: String = #function) throws -> Sandbox {
+        try NothingLostTests.flakySandbox(
+            write: write, batchSize: 10, commitRecords: 30, commitSeconds: commitSeconds, name)
     }
 
     static func seqs(_ sandbox: Sandbox) throws -> [Int] {
@@ -232,10 +233,7 @@ import Testing
     /// open group while it waits for the page read ahead, so the destination and the state hold
     /// the 20 records before the kill, and the rerun reads the other 80 once each.
     @Test func aStalledSourceCommitsTheOpenGroupAfterCommitSeconds() throws {
-        let sandbox = try Self.sandbox(write: "upsert")
-        let config = try String(contentsOf: sandbox.folder.appendingPathComponent("ferry.yaml"), encoding: .utf8)
-        try sandbox.write(
-            "ferry.yaml", config.replacingOccurrences(of: "commit_seconds: 1h", with: "commit_seconds: 1s"))
+        let sandbox = try Self.sandbox(write: "upsert", commitSeconds: "1s")
         try NothingLostTests.faults(sandbox, "hang_at 3")
         let process = try sandbox.start(["run"])
         try sandbox.waitForMark("data/records.txt.hanging")

@@ -11,7 +11,7 @@ import Testing
     /// the points these tests kill at; `CommitGroupTests` uses larger commits.
     static func flakySandbox(
         write: String = "upsert", destinationStream: String = "records", sync: String = "incremental",
-        batchSize: Int = 10, commitRecords: Int = 1, _ name: String = #function
+        batchSize: Int = 10, commitRecords: Int = 1, commitSeconds: String = "1h", _ name: String = #function
     ) throws -> Sandbox {
         let sandbox = try FlakySource.sandbox(name)
         try sandbox.write(
@@ -30,7 +30,7 @@ import Testing
                 primary_key: [seq]
                 batch_size: \(batchSize)
                 commit_records: \(commitRecords)
-                commit_seconds: 1h
+                commit_seconds: \(commitSeconds)
             """)
         return sandbox
     }

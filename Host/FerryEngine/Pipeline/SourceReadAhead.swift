@@ -38,8 +38,7 @@ final class SourceReadAhead: @unchecked Sendable {
         guard limit > 0 else { return try read().get() }
         state.lock()
         defer { state.unlock() }
-        if ready.isEmpty && !reading { startReading() }
-        while ready.isEmpty { state.wait() }
+        _ = awaitReady(until: nil)
         let outcome = ready.removeFirst()
         if case .success(let prepared?) = outcome { readyBytes -= prepared.batch.records.count }
         state.broadcast()
@@ -52,8 +51,18 @@ final class SourceReadAhead: @unchecked Sendable {
         guard limit > 0 else { return true }
         state.lock()
         defer { state.unlock() }
+        return awaitReady(until: deadline)
+    }
+
+    /// Starts reading if nothing is read or being read, and waits until a result is ready or
+    /// `deadline` (if any) passes; whether one is ready. Called with `state` locked.
+    private func awaitReady(until deadline: Date?) -> Bool {
         if ready.isEmpty && !reading { startReading() }
         while ready.isEmpty {
+            guard let deadline else {
+                state.wait()
+                continue
+            }
             if !state.wait(until: deadline) { return !ready.isEmpty }
         }
         return true
