@@ -138,7 +138,9 @@ let package = Package(
             ],
             path: "Host/FerryCLI"
         ),
-        .executableTarget(name: "ferry", dependencies: ["FerryCLI"], path: "Host/ferry"),
+        // SWIFT_BACKTRACE without registers, set before Swift's runtime starts (ferry's own .preinit_array).
+        .target(name: "CCrashReportSettings", path: "Host/CCrashReportSettings"),
+        .executableTarget(name: "ferry", dependencies: ["FerryCLI", "CCrashReportSettings"], path: "Host/ferry"),
 
         // MARK: Plugins
         // libpq for the postgres connector: its own module inside the connector's folder.

@@ -1,5 +1,5 @@
 import FerryCLI
 
-// First, before any plugin can crash the process: crash reports without register memory.
-CrashReportSettings.enforce()
+// Crash reports without register memory are put in force before `main`, by the
+// CCrashReportSettings target this executable links (its `.preinit_array`).
 FerryCommand.main()
