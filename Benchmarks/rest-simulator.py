@@ -7,8 +7,8 @@ GET /items?page=N&per_page=M returns {"data": [...]}: `total` records of 13 fiel
 object, an array) sorted by `updated_at`, as real APIs sort them, so their ids come in random
 order (a fixed permutation of 1...TOTAL). `updated_since=T` keeps the records updated after T.
 POST /touch?count=N gives N records (spread over the id range) a new version, updated after
-all others: the 1%-changed incremental run. GET /items/{id} returns one record after
-DETAIL_DELAY_MS (`ferry-bench rest-detail`).
+all others: the 1%-changed incremental run (their pages are encoded then, not when read).
+GET /items/{id} returns one record after DETAIL_DELAY_MS (`ferry-bench rest-detail`).
 
 Pages of the full read are encoded once, before the port is printed, into a scratch file
 and served from it, so the API is not the bottleneck of the load it feeds. `--csv PATH`
@@ -64,6 +64,9 @@ def record(i):
 
 # Touched records, after the TOTAL positions of the first versions: (id, version).
 changes = []
+# Their pages from position TOTAL on, encoded when they are touched (as the full read's are
+# before the port is printed), so the incremental run does not wait on the encoding.
+change_pages = {}
 
 
 def records_after(position, count):
@@ -131,6 +134,9 @@ class Handler(BaseHTTPRequestHandler):
         step = max(TOTAL // max(count, 1), 1)
         for k in range(count):
             changes.append((id_at(k * step), len(changes) + 1))
+        change_pages.clear()
+        for start in range(TOTAL, TOTAL + len(changes), CACHED_PAGE_SIZE):
+            change_pages[start] = encode(records_after(start, CACHED_PAGE_SIZE))
         self.reply(b"{}")
 
     def do_GET(self):
@@ -150,6 +156,8 @@ class Handler(BaseHTTPRequestHandler):
         if start % CACHED_PAGE_SIZE == 0 and size == CACHED_PAGE_SIZE and start < TOTAL:
             offset, length = pages[start // CACHED_PAGE_SIZE]
             self.reply(os.pread(scratch.fileno(), length, offset))
+        elif size == CACHED_PAGE_SIZE and start in change_pages:
+            self.reply(change_pages[start])
         else:
             self.reply(encode(records_after(start, size)))
 

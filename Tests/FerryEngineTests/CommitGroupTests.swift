@@ -239,8 +239,7 @@ import Testing
         try sandbox.waitForMark("data/records.txt.hanging")
         // Without the deadline the pages stay in the open transaction as long as the source
         // stalls: this bound only ends the test then.
-        let deadline = Date().addingTimeInterval(30)
-        while (try? Self.stateCheckpoint(sandbox)) != [#"{"after":20}"#] && Date() < deadline { usleep(10_000) }
+        waitUntil(within: 30) { (try? Self.stateCheckpoint(sandbox)) == [#"{"after":20}"#] }
         let committed = try Self.seqs(sandbox)
         let state = try Self.stateCheckpoint(sandbox)
         kill(process.processIdentifier, SIGKILL)

@@ -107,8 +107,7 @@ import Testing
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         // This bound only ends a hung test; the kernel kills the orphan at once.
-        let deadline = Date().addingTimeInterval(30)
-        while !Self.pluginHosts(under: sandbox.folder).isEmpty && Date() < deadline { usleep(10_000) }
+        waitUntil(within: 30) { Self.pluginHosts(under: sandbox.folder).isEmpty }
         #expect(Self.pluginHosts(under: sandbox.folder).isEmpty)
 
         try FileManager.default.removeItem(atPath: sandbox.path("data/records.txt.faults"))
@@ -128,14 +127,10 @@ import Testing
         // The third read runs ahead of the writes: wait until the two batches read before it are
         // committed (`commit_seconds` after the first write), or the Ctrl-C may stop the run
         // between them (batch 2 is then read again by the next run: right, but not this test's).
-        let committed = Date().addingTimeInterval(60)
-        while (try? Self.count(sandbox, "SELECT COUNT(*) FROM records")) != 20 && Date() < committed {
-            usleep(10_000)
-        }
+        waitUntil(within: 60) { (try? Self.count(sandbox, "SELECT COUNT(*) FROM records")) == 20 }
         kill(process.processIdentifier, SIGINT)
         // The bound only ends a hung test; a cancel reaches the plugin within milliseconds.
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
+        waitUntil(within: 60) { !process.isRunning }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 130)

@@ -40,8 +40,7 @@ import Testing
         let sandbox = try Self.sandbox(server, attempts: 1, timeout: 30)
         let process = try sandbox.start(["run"])
         // Wait until the request is under way, then ask the run to stop.
-        let deadline = Date().addingTimeInterval(10)
-        while server.requests.isEmpty && Date() < deadline { usleep(20_000) }
+        waitUntil(within: 10) { !server.requests.isEmpty }
         #expect(!server.requests.isEmpty, "the run never sent its request")
         let asked = Date()
         kill(process.processIdentifier, SIGTERM)

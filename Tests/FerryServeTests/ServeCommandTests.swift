@@ -101,10 +101,7 @@ import Testing
         let cron = try sandbox.start(
             ["run", "--config", "ferry.yaml"], environment: ["FERRY_FAILPOINTS": "after_commit:sleep:3000"])
         defer { if cron.isRunning { cron.terminate() }; cron.waitUntilExit() }
-        let deadline = Date().addingTimeInterval(60)
-        while (try? sandbox.sql("state.db", "SELECT COUNT(*) FROM leases;")) != ["1"] && Date() < deadline {
-            usleep(20_000)
-        }
+        waitUntil(within: 60) { (try? sandbox.sql("state.db", "SELECT COUNT(*) FROM leases;")) == ["1"] }
         // …so serve's run is refused by the same lease, not run beside it.
         #expect(try serve.request("POST", "/v1/pipelines/to_sqlite/runs").0 == 202)
         try serve.waitForLog("Run not started: the pipeline is running elsewhere.")

@@ -89,16 +89,14 @@ struct WorkerFleetTests {
         #expect(claimedByVictim > finishedByVictim, "the victim held units when it died:\n\(victim.log)")
 
         // Every unit ends succeeded, the victim's after its lease (6 s: long enough that a heartbeat delayed by a loaded machine does not hand a live unit over) ran out.
-        let deadline = Date().addingTimeInterval(50)
         var done = 0
-        while Date() < deadline {
+        try waitUntil(within: 50, every: 0.2) {
             done =
                 Int(
                     try database.rows(
                         "SELECT count(*) FROM work_units WHERE last_status = 'succeeded' AND holder IS NULL"
                     ).first?.first ?? "0") ?? 0
-            if done == sites { break }
-            usleep(200_000)
+            return done == sites
         }
         #expect(done == sites, "units done: \(done)\n\(others.map(\.log).joined(separator: "\n"))")
         let seconds = Date().timeIntervalSince(started)
@@ -197,14 +195,12 @@ struct WorkerFleetTests {
             Self.config(simulator, sites: 4, extraPipelines: child) { $0 == 2 ? "no-such-plant" : "\($0)" })
         let environment = ["FERRY_STATE_URL": database.stateURL(leaseSeconds: 6), "VCOM_API_KEY": Self.apiKey]
         let workers = try ["d1", "d2"].map { try WorkerProcess(sandbox, id: $0, environment: environment) }
-        let deadline = Date().addingTimeInterval(40)
         var units: [[String]] = []
-        while Date() < deadline {
+        try waitUntil(within: 40, every: 0.2) {
             units = try database.rows(
                 "SELECT site, pipeline, COALESCE(last_status, '') FROM work_units WHERE holder IS NULL AND last_status IS NOT NULL ORDER BY site, pipeline"
             )
-            if units.count == 8 { break }
-            usleep(200_000)
+            return units.count == 8
         }
         let expected = (1...4).flatMap { plant -> [[String]] in
             let site = String(format: "plant-%02d", plant)

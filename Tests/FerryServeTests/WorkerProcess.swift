@@ -38,13 +38,13 @@ final class WorkerProcess: @unchecked Sendable {
 
     /// Waits (at most `timeout` seconds) for a log line containing `marker`.
     func waitForLog(_ marker: String, timeout: TimeInterval = 30) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if count(marker) > 0 { return }
-            if !process.isRunning { throw WorkerFailure("worker \(id) exited before logging '\(marker)':\n\(log)") }
-            usleep(20_000)
+        let logged = try waitUntil(within: timeout, every: 0.02) {
+            let wasRunning = process.isRunning
+            if count(marker) > 0 { return true }
+            if !wasRunning { throw WorkerFailure("worker \(id) exited before logging '\(marker)':\n\(log)") }
+            return false
         }
-        throw WorkerFailure("no '\(marker)' in worker \(id)'s log within \(timeout) s:\n\(log)")
+        guard logged else { throw WorkerFailure("no '\(marker)' in worker \(id)'s log within \(timeout) s:\n\(log)") }
     }
 
     /// Sends SIGTERM and returns the exit status.

@@ -127,10 +127,8 @@ extension Sandbox {
     /// Waits until a `mark` failpoint rule wrote its file: the process reached that point.
     /// The bound only ends a hung test; a healthy run marks within milliseconds.
     public func waitForMark(_ point: String, within seconds: Double = 60) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !FileManager.default.fileExists(atPath: path(point)) {
-            guard Date() < deadline else { throw MarkTimeout(point: point) }
-            usleep(5_000)
+        guard waitUntil(within: seconds, every: 0.005, { FileManager.default.fileExists(atPath: path(point)) }) else {
+            throw MarkTimeout(point: point)
         }
     }
 

@@ -49,16 +49,18 @@ public final class ServeProcess: @unchecked Sendable {
     /// Waits (at most `timeout` seconds) for the `occurrence`-th log line containing `marker`; returns it.
     @discardableResult
     public func waitForLog(_ marker: String, occurrence: Int = 1, timeout: TimeInterval = 60) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        var found: String?
+        try waitUntil(within: timeout, every: 0.02) {
+            let wasRunning = process.isRunning
             let lines = log.split(separator: "\n").filter { $0.contains(marker) }
-            if lines.count >= occurrence { return String(lines[occurrence - 1]) }
-            if !process.isRunning && log.split(separator: "\n").filter({ $0.contains(marker) }).count < occurrence {
+            if lines.count >= occurrence { found = String(lines[occurrence - 1]) }
+            if found == nil && !wasRunning {
                 throw Failure("ferry serve exited (\(process.terminationStatus)) before logging '\(marker)':\n\(log)")
             }
-            usleep(20_000)
+            return found != nil
         }
-        throw Failure("no '\(marker)' in the log within \(timeout) s:\n\(log)")
+        guard let found else { throw Failure("no '\(marker)' in the log within \(timeout) s:\n\(log)") }
+        return found
     }
 
     /// Sends a signal and, for SIGTERM, waits for the exit; returns the exit status.
@@ -99,12 +101,10 @@ public final class ServeProcess: @unchecked Sendable {
 
     /// Waits until the API says a pipeline is not running (a run's log line comes just before).
     public func waitUntilIdle(_ name: String, site: String = "", timeout: TimeInterval = 60) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let entry = try pipeline(name, site: site), entry["running"] as? Bool == false { return }
-            usleep(20_000)
+        let idle = try waitUntil(within: timeout, every: 0.02) {
+            try pipeline(name, site: site)?["running"] as? Bool == false
         }
-        throw Failure("\(name) still running after \(timeout) s")
+        guard idle else { throw Failure("\(name) still running after \(timeout) s") }
     }
 
     /// The `/v1/pipelines` entry of a pipeline.

@@ -14,11 +14,7 @@ import Testing
 
     /// Waits (at most 10 s) until `page` was asked for; false if it never was.
     static func waitUntilAsked(_ page: Int, of simulator: RESTSimulator) -> Bool {
-        for _ in 0..<1_000 {
-            if simulator.pagesAskedFor.contains(page) { return true }
-            usleep(10_000)
-        }
-        return false
+        waitUntil(within: 10) { simulator.pagesAskedFor.contains(page) }
     }
 
     @Test func theNextPageIsAskedForWhileTheHostHoldsThePageBefore() throws {

@@ -36,13 +36,9 @@ final class Tripwire: Sendable {
         }
         guard due else { return reply }
         // The run may have started writing before its pid was recorded: wait for it briefly.
-        for _ in 0..<200 {
-            if let pid = wire.withLock({ $0.pid }) {
-                kill(pid, SIGKILL)
-                wire.withLock { $0.fired = true }
-                break
-            }
-            usleep(10_000)
+        if waitUntil(within: 2, { wire.withLock { $0.pid } != nil }), let pid = wire.withLock({ $0.pid }) {
+            kill(pid, SIGKILL)
+            wire.withLock { $0.fired = true }
         }
         return reply
     }
