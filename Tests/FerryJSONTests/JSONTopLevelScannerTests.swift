@@ -38,6 +38,43 @@ import Testing
         }
     }
 
+    /// Strings are skipped eight bytes at a time: an escape, a multi-byte character or the
+    /// closing quote at any place in or across those eight, or near the end of the bytes, is
+    /// found where a byte-by-byte reading finds it.
+    @Test func stringsOfEveryLengthWithASpecialAtEveryPlaceAreSkippedExactly() throws {
+        for special in [#"\""#, #"\\"#, #"\u00e9"#, "é", "€", "\u{7F}", "}"] {
+            for length in 0...20 {
+                for place in 0...length {
+                    let filler = String(repeating: "x", count: length)
+                    let raw = String(filler.prefix(place)) + special + String(filler.dropFirst(place))
+                    let line = #"{"s":""# + raw + #"","id":7}"#
+                    let parsed = try JSONParser().parse(Array(line.utf8))
+                    guard case .object(let object) = parsed else { Issue.record("not an object"); continue }
+                    #expect(try values(["id", "s"], line) == [.int(7), object["s"]], "\(line)")
+                }
+            }
+        }
+    }
+
+    @Test func aControlCharacterOrAMissingQuoteAnywhereInAStringIsRejected() {
+        for length in 0...20 {
+            for place in 0...length {
+                let filler = Array(repeating: UInt8(ascii: "x"), count: length)
+                for control: UInt8 in [0x01, 0x09, 0x1F] {
+                    let raw = Array(filler.prefix(place)) + [control] + Array(filler.dropFirst(place))
+                    let line = Array(#"{"s":""#.utf8) + raw + Array(#"","id":7}"#.utf8)
+                    #expect(throws: JSONParseError.self, "control \(control) at \(place) of \(length)") {
+                        _ = try line.withUnsafeBytes { try JSONTopLevelScanner.values(of: [Array("id".utf8)], in: $0) }
+                    }
+                }
+            }
+            let unterminated = #"{"id":7,"s":""# + String(repeating: "x", count: length)
+            #expect(throws: JSONParseError.self, "\(unterminated)") { _ = try values(["id"], unterminated) }
+            let escapedEnd = #"{"id":7,"s":""# + String(repeating: "x", count: length) + #"\""#
+            #expect(throws: JSONParseError.self, "\(escapedEnd)") { _ = try values(["id"], escapedEnd) }
+        }
+    }
+
     @Test func malformedInputIsRejected() {
         for bad in ["[1,2]", #"{"a":1"#, #"{"a" 1}"#, #"{"a":"open}"#, #"{"a":1} x"#, #"{"a":[1,2}"#, "{\"a\":}"] {
             #expect(throws: JSONParseError.self, "\(bad)") { _ = try values(["a"], bad) }
