@@ -78,6 +78,8 @@ extension JSONScanner {
         var run = index
         var firstInvalidUTF8Offset: Int?
         while index < end {
+            index = JSONStringBytes.firstSpecial(in: base, from: index, to: end)
+            guard index < end else { break }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                 if firstInvalidUTF8Offset == nil {
@@ -94,10 +96,7 @@ extension JSONScanner {
                 run = index
                 continue
             }
-            if byte < 0x20 {
-                throw error("control character \(hex(byte)) in string must be escaped", at: index)
-            }
-            index += 1
+            throw error("control character \(hex(byte)) in string must be escaped", at: index)
         }
         throw error("unterminated string", at: open)
     }

@@ -278,26 +278,17 @@ struct JSONScanner {
     private mutating func parseString() throws(JSONParseError) -> String {
         let open = position
         let start = position + 1
-        var index = start
-        var highBits: UInt8 = 0
-        while index < end {
-            let byte = base[index]
-            highBits |= byte
-            if byte == UInt8(ascii: "\"") {
-                position = index + 1
-                let bytes = UnsafeBufferPointer(start: base + start, count: index - start)
-                if highBits < 0x80 { return String(decoding: bytes, as: UTF8.self) }
-                return try makeString(bytes, at: start)
-            }
-            if byte == UInt8(ascii: "\\") {
-                return try parseEscapedString(open: open, start: start, firstEscape: index)
-            }
-            if byte < 0x20 {
-                throw error("control character \(hex(byte)) in string must be escaped", at: index)
-            }
-            index += 1
+        let index = JSONStringBytes.firstSpecial(in: base, from: start, to: end)
+        guard index < end else { throw error("unterminated string", at: open) }
+        let byte = base[index]
+        if byte == UInt8(ascii: "\"") {
+            position = index + 1
+            return try makeString(UnsafeBufferPointer(start: base + start, count: index - start), at: start)
         }
-        throw error("unterminated string", at: open)
+        if byte == UInt8(ascii: "\\") {
+            return try parseEscapedString(open: open, start: start, firstEscape: index)
+        }
+        throw error("control character \(hex(byte)) in string must be escaped", at: index)
     }
 
     /// Makes a string from bytes that may hold non-ASCII text, refusing invalid UTF-8.

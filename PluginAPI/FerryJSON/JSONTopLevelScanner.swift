@@ -126,16 +126,8 @@ public enum JSONTopLevelScanner {
             let count = bytes.count
             var index = offset + 1
             while index < count {
-                // Eight bytes at a time while none can end the string or need a look.
-                if index + 8 <= count {
-                    let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-                    let special = Self.specialBytes(word)
-                    if special == 0 {
-                        index += 8
-                        continue
-                    }
-                    index += special.trailingZeroBitCount >> 3
-                }
+                index = JSONStringBytes.firstSpecial(in: base, from: index, to: count)
+                guard index < count else { break }
                 let byte = base[index]
                 if byte == UInt8(ascii: "\"") {
                     offset = index + 1
@@ -145,28 +137,11 @@ public enum JSONTopLevelScanner {
                     index += 2
                     continue
                 }
-                if byte < 0x20 {
-                    offset = index
-                    throw error("control character in a string")
-                }
-                index += 1
+                offset = index
+                throw error("control character in a string")
             }
             offset = index
             throw error("unterminated string")
-        }
-
-        /// A mask with the high bit set in each byte of `word` (little-endian) that is a quote, a
-        /// backslash or below 0x20, and possibly in bytes after such a one (the subtraction's
-        /// borrow): the lowest set bit is always a true one, which is all `skipString` reads.
-        @inline(__always)
-        static func specialBytes(_ word: UInt64) -> UInt64 {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highBits: UInt64 = 0x8080_8080_8080_8080
-            func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highBits }
-            let quote = zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
-            let backslash = zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
-            let control = (word &- ones &* 0x20) & ~word & highBits
-            return quote | backslash | control
         }
 
         mutating func skipValue() throws(JSONParseError) {

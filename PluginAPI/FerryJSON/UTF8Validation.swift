@@ -8,6 +8,12 @@ public enum UTF8Validation {
         let count = bytes.count
         var index = 0
         while index < count {
+            if index + 8 <= count, let base = bytes.baseAddress,
+                JSONStringBytes.isASCII(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            {
+                index += 8
+                continue
+            }
             let lead = bytes[index]
             if lead < 0x80 {
                 index += 1

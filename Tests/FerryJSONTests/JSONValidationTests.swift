@@ -59,6 +59,35 @@ import Testing
         expectSameVerdict(Array((String(repeating: "[", count: 513) + String(repeating: "]", count: 513)).utf8))
     }
 
+    /// Strings are scanned eight bytes at a time: an escape, a multi-byte character, a byte that
+    /// is not UTF-8 or a control byte at every place of strings of 0–20 bytes, and the string
+    /// cut short after it, get the parse's verdict; the parse decodes the valid ones exactly.
+    @Test func agreesOnEverySpecialByteAtEveryPlaceOfAString() throws {
+        let specials: [(raw: [UInt8], decoded: String?)] = [
+            (Array(#"\""#.utf8), "\""), (Array(#"\\"#.utf8), "\\"), (Array(#"\u00e9"#.utf8), "é"),
+            (Array(#"\n"#.utf8), "\n"), (Array("é".utf8), "é"), (Array("€".utf8), "€"), (Array("😀".utf8), "😀"),
+            ([0xFF], nil), ([0xC3], nil), ([0xE2, 0x82], nil), ([0x01], nil), ([0x1F], nil), ([0x7F], "\u{7F}"),
+        ]
+        for special in specials {
+            for length in 0...20 {
+                for place in 0...length {
+                    let filler = Array(repeating: UInt8(ascii: "y"), count: length)
+                    let raw = Array(filler.prefix(place)) + special.raw + Array(filler.dropFirst(place))
+                    let document = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
+                    expectSameVerdict(document)
+                    expectSameVerdict(Array(document.dropLast()))
+                    guard let decoded = special.decoded else {
+                        #expect(throws: JSONParseError.self, "\(raw)") { _ = try JSONParser().parse(document) }
+                        continue
+                    }
+                    let expected =
+                        String(repeating: "y", count: place) + decoded + String(repeating: "y", count: length - place)
+                    #expect(try JSONParser().parse(document) == .string(expected), "\(expected)")
+                }
+            }
+        }
+    }
+
     /// Random documents, then each cut short and with a byte changed: every verdict must match.
     @Test func agreesOnRandomDocumentsAndTheirCorruptions() {
         var rng = SeededGenerator(state: 20_261_128)
