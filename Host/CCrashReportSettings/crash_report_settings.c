@@ -27,11 +27,12 @@ int ferry_crash_report_settings(const char *current, char *buffer, size_t capaci
  * the constructors of every library it loads, so the settings are put in force here.
  * It runs before libc's own start-up has set `environ` (setenv would be undone), so it
  * works on the `envp` array the loader passes on to libc: an existing SWIFT_BACKTRACE is
- * replaced in place; a missing one needs a slot the array does not have, so `ferry`
- * executes itself again with it added. That costs the loader's work only (a few ms), not
- * a second start-up of the Swift runtime and Foundation (about 30 ms) as executing again
- * from `main` did. When anything fails, the process goes on with the runtime's defaults
- * rather than not at all. */
+ * replaced in place, with no cost; a missing one needs a slot the array does not have, so
+ * `ferry` executes itself again with it added, before any library has started (the kernel's
+ * and the loader's work: `ferry --version` 47 ms against 29 ms with the variable set, and
+ * against 53 ms when `main` executed itself again after the runtime and Foundation had
+ * started). When anything fails, the process goes on with the runtime's defaults rather
+ * than not at all. */
 static void ferry_enforce_crash_report_settings(int argc, char **argv, char **envp) {
     (void)argc;
     static const char name[] = "SWIFT_BACKTRACE=";
