@@ -53,8 +53,13 @@ struct CommitGroup {
         self.spansBatches = spansBatches
     }
 
-    /// The next group: the same limits, nothing in it.
-    var next: CommitGroup { CommitGroup(limits: limits, spansBatches: spansBatches) }
+    /// The next group: the same limits, nothing in it. Its hash table starts at this group's
+    /// size: groups are alike, and growing through every size again rehashes every key.
+    var next: CommitGroup {
+        var group = CommitGroup(limits: limits, spansBatches: spansBatches)
+        group.hashes.reserveCapacity(hashes.count)
+        return group
+    }
 
     var isEmpty: Bool { batches == 0 }
 
