@@ -4,7 +4,12 @@
 #include <string.h>
 #include <unistd.h>
 
-int ferry_crash_report_settings(const char *current, char *buffer, size_t capacity) {
+/* Writes the SWIFT_BACKTRACE value to run with into `buffer`: `current` (NULL when
+ * unset) with FERRY_CRASH_REPORT_SETTINGS appended, since the last `key=value` wins
+ * and the user's other settings (`enable=no`, `output-to=stderr`) are kept.
+ * Returns 0 when `current` already ends with the settings (nothing to write), 1 when
+ * `buffer` holds the value, -1 when it needs more than `capacity` bytes. */
+static int ferry_crash_report_settings(const char *current, char *buffer, size_t capacity) {
     static const char required[] = FERRY_CRASH_REPORT_SETTINGS;
     size_t required_length = sizeof(required) - 1;
     size_t current_length = current ? strlen(current) : 0;
