@@ -92,12 +92,17 @@ final class SQLiteDestination {
         }
         let joined = request.transaction != nil
         // Outside the write's savepoint, so that undoing the write keeps what earlier writes staged.
-        let stageInsert = try stageInsert(table: table, request: request, rows: rows, fastKeys: fastKeys)
+        let staging = try stage(table: table, request: request, rows: rows, fastKeys: fastKeys)
         // The stage's merge sorts the whole group: sorting each batch before it would be done twice.
         let writeOrder =
-            stageInsert == nil
-            ? upsertOrder(rows, values: values, fastKeys: fastKeys, request: request) : Array(rows.indices)
-        return try BatchAttempts.run(rollBack: { rollBack(toSavepoint: joined) }) { perRecord in
+            staging ? Array(rows.indices) : upsertOrder(rows, values: values, fastKeys: fastKeys, request: request)
+        let stageMark = mergeStage.mark
+        let rollBackWrite = {
+            self.rollBack(toSavepoint: joined)
+            // What this write staged goes with its savepoint (a whole transaction's roll-back empties the stage).
+            if joined { self.mergeStage.truncate(to: stageMark) }
+        }
+        return try BatchAttempts.run(rollBack: rollBackWrite) { perRecord in
             try database.execute(joined ? "SAVEPOINT ferry_write" : "BEGIN IMMEDIATE", purpose: "begin the batch")
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                 if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
@@ -126,11 +131,9 @@ final class SQLiteDestination {
                     switch row {
                     case .raw(let first):
                         let slice = values[first..<(first + fastKeys!.count)]
-                        if let stageInsert {
-                            let arrival = mergeStage.nextArrival(bytes: slice.reduce(0) { $0 + $1.count })
-                            _ = try applyRaw(
-                                slice, statement: stageInsert, keys: fastKeys!, keyColumns: fastKeyColumns,
-                                request: request, arrival: arrival)
+                        if staging {
+                            try Self.checkRaw(slice, keys: fastKeys!, keyColumns: fastKeyColumns, request: request)
+                            mergeStage.append(slice)
                         } else {
                             id = try applyRaw(
                                 slice, statement: fastStatement!, keys: fastKeys!, keyColumns: fastKeyColumns,
@@ -233,25 +236,25 @@ final class SQLiteDestination {
         }
     }
 
-    /// The merge stage's insert when this write's records go to the stage: an upsert of
-    /// records all bound from their bytes with the last statement's columns, inside a
-    /// multi-write transaction, into a plain table (`MergeStage.isPlain`). Any other write
-    /// first merges what is staged, so records are applied in the order they came.
-    private func stageInsert(table: String, request: WriteRequest, rows: [Row], fastKeys: [String]?) throws
-        -> SQLiteStatement?
-    {
+    /// Whether this write's records go to the merge stage: an upsert of records all bound from
+    /// their bytes with the last statement's columns, inside a multi-write transaction, into a
+    /// plain table (`MergeStage.isPlain`). Any other write first merges what is staged, so
+    /// records are applied in the order they came.
+    private func stage(table: String, request: WriteRequest, rows: [Row], fastKeys: [String]?) throws -> Bool {
         guard mergeStage.limitBytes > 0, request.transaction != nil, request.operation == .upsert,
             config.assignedID == nil, let fastKeys, rows.contains(where: \.isRaw),
             !rows.contains(where: \.isParsed), try mergeStage.isPlain(table),
             let schema = try tables[table] ?? TableSchema.load(table, from: database)
         else {
             try mergeStage.merge()
-            return nil
+            return false
         }
         var keyTypes: [String: String] = [:]
         for key in request.primaryKey { keyTypes[key] = schema.column(key)?.declaredType ?? "" }
-        return try mergeStage.prepare(
-            for: MergeStage.Target(table: table, columns: fastKeys, primaryKey: request.primaryKey), keyTypes: keyTypes)
+        try mergeStage.prepare(
+            for: MergeStage.Target(table: table, columns: fastKeys, primaryKey: request.primaryKey),
+            upsert: try statement(for: fastKeys, table: table, request: request), keyTypes: keyTypes)
+        return true
     }
 
     /// Rolls back and forgets cached schema, which the rollback may have undone.
@@ -436,25 +439,41 @@ final class SQLiteDestination {
     /// - Returns: The id the destination assigned (`assigned_id`), when configured.
     private func applyRaw(
         _ values: ArraySlice<UnsafeRawBufferPointer>, statement: SQLiteStatement, keys: [String],
-        keyColumns: [KeyIdentity.Column?], request: WriteRequest, arrival: Int64? = nil
+        keyColumns: [KeyIdentity.Column?], request: WriteRequest
     ) throws -> String? {
         defer { statement.reset() }
-        for (offset, value) in values.enumerated() {
-            if let column = keyColumns[offset] {
-                if request.operation == .upsert, value.first == UInt8(ascii: "n") {
-                    throw PluginError.invalid("record has no value for key field '\(keys[offset])'")
-                }
-                // Plain strings and small integers are judged by their first byte; the rest are parsed.
-                let plainString = value.first == UInt8(ascii: "\"") && column != .integer
-                let plainInteger = column != .text && JSONNumber.smallInteger(value) != nil
-                if !plainString && !plainInteger {
-                    try KeyIdentity.check(try JSONParser().parse(value), field: keys[offset], column: column)
-                }
-            }
-            try Self.bindRaw(value, at: Int32(offset + 1), in: statement)
-        }
-        if let arrival { try statement.bind(integer: arrival, at: Int32(values.count + 1)) }
+        try Self.checkKeys(values, keys: keys, keyColumns: keyColumns, request: request)
+        for (offset, value) in values.enumerated() { try Self.bindRaw(value, at: Int32(offset + 1), in: statement) }
         return try stepReturningID(statement)
+    }
+
+    /// Refuses a record, as `applyRaw` would, without writing it: what the merge stage checks
+    /// before it keeps the record's bytes, so that a refusal is reported with its own batch.
+    private static func checkRaw(
+        _ values: ArraySlice<UnsafeRawBufferPointer>, keys: [String], keyColumns: [KeyIdentity.Column?],
+        request: WriteRequest
+    ) throws {
+        try checkKeys(values, keys: keys, keyColumns: keyColumns, request: request)
+        for value in values { try bindRaw(value, at: 0, in: nil) }
+    }
+
+    /// Refuses a record whose key field is missing or cannot be stored in its key column exactly.
+    private static func checkKeys(
+        _ values: ArraySlice<UnsafeRawBufferPointer>, keys: [String], keyColumns: [KeyIdentity.Column?],
+        request: WriteRequest
+    ) throws {
+        for (offset, value) in values.enumerated() {
+            guard let column = keyColumns[offset] else { continue }
+            if request.operation == .upsert, value.first == UInt8(ascii: "n") {
+                throw PluginError.invalid("record has no value for key field '\(keys[offset])'")
+            }
+            // Plain strings and small integers are judged by their first byte; the rest are parsed.
+            let plainString = value.first == UInt8(ascii: "\"") && column != .integer
+            let plainInteger = column != .text && JSONNumber.smallInteger(value) != nil
+            if !plainString && !plainInteger {
+                try KeyIdentity.check(try JSONParser().parse(value), field: keys[offset], column: column)
+            }
+        }
     }
 
     /// Steps an insert; with `assigned_id`, reads the id its `RETURNING` clause gives.
@@ -467,37 +486,60 @@ final class SQLiteDestination {
         }
     }
 
-    private static func bindRaw(_ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement) throws
-    {
+    /// Binds one JSON value slice, as the parsed path would store it. With no statement it only
+    /// checks that the value binds (a staged record's); `checked` skips the checks made then.
+    static func bindRaw(
+        _ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement?, checked: Bool = false
+    ) throws {
         switch value.first {
         case UInt8(ascii: "\""):
             let inner = UnsafeRawBufferPointer(rebasing: value[1..<(value.count - 1)])
             if inner.contains(UInt8(ascii: "\\")) {
-                try bind(try JSONParser().parse(value), at: index, in: statement)
+                try bindParsed(value, at: index, in: statement)
             } else {
-                try statement.bind(borrowedText: inner, at: index)
+                try statement?.bind(borrowedText: inner, at: index)
             }
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             // Nested values are stored as compact JSON text: as they came when already compact,
             // else re-encoded (as the parsed path does).
             if value.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-                try bind(try JSONParser().parse(value), at: index, in: statement)
+                try bindParsed(value, at: index, in: statement)
             } else {
-                try JSONParser().validate(value) // still refuse malformed JSON
-                try statement.bind(borrowedText: value, at: index)
+                if !checked { try JSONParser().validate(value) } // still refuse malformed JSON
+                try statement?.bind(borrowedText: value, at: index)
             }
-        case UInt8(ascii: "t"): try statement.bind(integer: 1, at: index)
-        case UInt8(ascii: "f"): try statement.bind(integer: 0, at: index)
-        case UInt8(ascii: "n"): try statement.bindNull(at: index)
+        case UInt8(ascii: "t"): try statement?.bind(integer: 1, at: index)
+        case UInt8(ascii: "f"): try statement?.bind(integer: 0, at: index)
+        case UInt8(ascii: "n"): try statement?.bindNull(at: index)
         default:
             if let integer = JSONNumber.smallInteger(value) {
-                try statement.bind(integer: integer, at: index)
-            } else if let double = JSONNumber.double(value) {
-                try statement.bind(real: double, at: index)
-            } else {
-                try bind(try JSONParser().parse(value), at: index, in: statement)
+                try statement?.bind(integer: integer, at: index)
+            } else if let statement {
+                if let double = JSONNumber.double(value) {
+                    try statement.bind(real: double, at: index)
+                } else {
+                    try bindParsed(value, at: index, in: statement)
+                }
+            } else if !isPlainDecimal(value), JSONNumber.double(value) == nil {
+                // A bad number, or one beyond a double's range, is refused as the parser refuses it.
+                try bindParsed(value, at: index, in: nil)
             }
         }
+    }
+
+    /// A valid JSON number with no exponent in under 300 bytes: always within a double's range,
+    /// so checking it needs no conversion (the merge converts it, once).
+    private static func isPlainDecimal(_ value: UnsafeRawBufferPointer) -> Bool {
+        value.count < 300 && !value.contains { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+            && JSONNumber.isValid(value)
+    }
+
+    /// Parses a value the raw path cannot bind from its bytes, and binds it when given a statement.
+    private static func bindParsed(_ value: UnsafeRawBufferPointer, at index: Int32, in statement: SQLiteStatement?)
+        throws
+    {
+        let parsed = try JSONParser().parse(value)
+        if let statement { try bind(parsed, at: index, in: statement) }
     }
 
     /// Applies one record with a cached statement for its column set.

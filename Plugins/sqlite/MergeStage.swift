@@ -1,3 +1,4 @@
+import FerryJSON
 import FerryPluginSDK
 import FerrySQLite
 
@@ -6,15 +7,24 @@ import FerrySQLite
 /// Upserts whose keys come in random order (an API sorted by `updated_at`) land each on
 /// another leaf of the table's B-tree: once the table outgrows the page cache, nearly every
 /// record reads a page evicted since and dirties it again (docs/performance.md). Inside a
-/// multi-write transaction (a commit group) the records go instead into an in-memory
-/// temporary table in arrival order, which is merged into the table in key order (one sort) when
-/// the transaction commits, when it holds `limitBytes`, or before a write it cannot take:
-/// each leaf is then read and dirtied once per merge, not once per record.
+/// multi-write transaction (a commit group) the records' value bytes are kept here instead,
+/// in arrival order, and written to the table in key order when the transaction commits,
+/// when the stage holds `limitBytes`, or before a write it cannot take: each leaf is then
+/// read and dirtied once per merge, not once per record.
+///
+/// The stage is memory of the connector's, not a table: an in-memory temporary table took
+/// an insert per record and SQLite's sorter over it before the same upserts (a third of the
+/// first load's instructions in SQLite went to those two; docs/performance.md, *The merge
+/// stage without a table*). Keys are ordered as SQLite orders them in the key columns
+/// (`WriteOrder.Key`: integers before text, text by its bytes), equal keys in arrival order
+/// so the last wins; a key column whose affinity could make two different JSON keys equal
+/// (REAL, NUMERIC) keeps the arrival order, which is always right, only slower.
 ///
 /// Only a plain table is staged (`isPlain`): one whose upsert cannot fail for a record once
 /// the connector's own checks passed, so every refusal still happens while its batch is
-/// written and is reported for that batch. The stage is part of the transaction: a roll-back
-/// takes its rows back with the rest, and it is emptied by each merge.
+/// written and is reported for that batch. The stage follows the transaction: a write rolled
+/// back to its savepoint takes back what it staged (`truncate(to:)`), a rolled-back
+/// transaction all of it (`rolledBack()`).
 final class MergeStage {
     /// What the stage holds: upserts of these columns into this table.
     struct Target: Equatable {
@@ -23,19 +33,23 @@ final class MergeStage {
         var primaryKey: [String]
     }
 
-    /// The stage's table (in the connection's temporary schema) and its arrival column.
-    static let table = "ferry_merge_stage"
-    static let arrival = "ferry_merge_arrival"
-
     private let database: SQLiteDatabase
     private let host: HostServices
     let limitBytes: Int
-    /// The target of the staged rows; nil when the stage table is not (known to be) there.
+    /// The target of the staged rows; nil when nothing is prepared.
     private(set) var target: Target?
-    private(set) var rowCount = 0
-    private(set) var bytes = 0
-    private var arrival: Int64 = 0
-    private var insert: SQLiteStatement?
+    /// The target's upsert (one row's values bound in the columns' order).
+    private var upsert: SQLiteStatement?
+    /// The key columns' positions among the target's columns.
+    private var keyPositions: [Int] = []
+    /// Whether keys are put in order at the merge (see the type's comment).
+    private var ordersKeys = false
+    /// The staged rows' value bytes, one after another, and each value's length: row `r`'s
+    /// value `v` is `lengths[r * columnCount + v]` bytes long. (Four bytes a value: ranges took
+    /// sixteen, 21 MB for a group of 100,000 records of 13 fields.)
+    private var arena: [UInt8] = []
+    private var lengths: [UInt32] = []
+    private var columnCount = 0
     private var plainTables: [String: Bool] = [:]
 
     init(database: SQLiteDatabase, host: HostServices, limitBytes: Int) {
@@ -44,9 +58,12 @@ final class MergeStage {
         self.limitBytes = limitBytes
     }
 
+    var rowCount: Int { columnCount == 0 ? 0 : lengths.count / columnCount }
+    var bytes: Int { arena.count }
+    var isFull: Bool { bytes >= limitBytes }
+
     /// Whether an upsert into `table` may be staged: no constraint, trigger or unique index
-    /// beyond its key could refuse a row or act on it, and its columns leave room for the
-    /// arrival column. Anything unsure (a CHECK, a foreign key, a collation, NOT NULL, a
+    /// beyond its key could refuse a row or act on it. Anything unsure (a CHECK, a foreign key, a collation, NOT NULL, a
     /// generated column, STRICT typing) keeps the table on the direct path.
     func isPlain(_ table: String) throws -> Bool {
         if let known = plainTables[table] { return known }
@@ -66,14 +83,8 @@ final class MergeStage {
             purpose: "list the table's unique indexes"
         ) { (name: $0.string(at: 0), origin: $0.string(at: 1)) }
         let onlyKeyIndexes = uniqueIndexes.allSatisfy { $0.origin == "pk" || $0.name == "ferry_key_" + table }
-        let hasArrivalName =
-            try database.query(
-                "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?", table, Self.arrival,
-                purpose: "read the table's columns"
-            ) { $0.int64(at: 0) }.first ?? 0
         let plain =
             Self.words(of: sql).isDisjoint(with: unsure) && triggers == 0 && onlyKeyIndexes && uniqueIndexes.count <= 1
-            && hasArrivalName == 0
         plainTables[table] = plain
         return plain
     }
@@ -105,77 +116,178 @@ final class MergeStage {
         return words
     }
 
-    /// Makes the stage take upserts for `target`: merges what it holds for another one first,
-    /// then (re)creates its table with the key columns typed as the table's, so keys sort and
-    /// convert as they will in the table. Runs outside any write's savepoint.
-    /// - Returns: The statement inserting one row: the columns' values, then the arrival.
-    func prepare(for target: Target, keyTypes: [String: String]) throws -> SQLiteStatement {
-        if self.target == target, let insert { return insert }
+    /// Makes the stage take upserts for `target`, written by `upsert` at the merge: merges
+    /// what it holds for another target (or another statement) first.
+    /// - Parameter keyTypes: The key columns' declared types, which decide whether keys can be
+    ///   ordered here exactly as SQLite compares them.
+    func prepare(for target: Target, upsert: SQLiteStatement, keyTypes: [String: String]) throws {
+        if self.target == target, self.upsert === upsert { return }
         try merge()
-        insert = nil
-        let columns = target.columns.map { column in
-            let type = keyTypes[column].map { $0.isEmpty ? "" : " " + $0 } ?? ""
-            return SQLiteDatabase.quote(column) + type
-        }
-        // Rows are appended in arrival order (the arrival is the rowid) and sorted once by the merge:
-        // an in-memory B-tree keyed by (key, arrival) took a quarter more CPU, its random inserts
-        // shifting cells.
-        try database.execute(
-            "DROP TABLE IF EXISTS temp.\(Self.table); "
-                + "CREATE TEMP TABLE \(Self.table) (\(columns.joined(separator: ", ")), \(Self.arrival) INTEGER PRIMARY KEY)",
-            purpose: "create the merge stage")
-        let placeholders = Array(repeating: "?", count: target.columns.count + 1).joined(separator: ", ")
-        let statement = try database.prepare(
-            "INSERT INTO temp.\(Self.table) VALUES (\(placeholders))", purpose: "prepare the merge stage's insert")
         self.target = target
-        insert = statement
-        return statement
+        self.upsert = upsert
+        columnCount = target.columns.count
+        keyPositions = target.primaryKey.compactMap { target.columns.firstIndex(of: $0) }
+        ordersKeys =
+            keyPositions.count == target.primaryKey.count
+            && target.primaryKey.allSatisfy { Self.keepsKeysApart(declaredType: keyTypes[$0] ?? "") }
     }
 
-    /// The arrival number of the next staged row (equal keys merge in arrival order: the last wins).
-    func nextArrival(bytes rowBytes: Int) -> Int64 {
-        arrival += 1
-        rowCount += 1
-        bytes += rowBytes
-        return arrival
+    /// Whether a key column of this declared type stores two different integer-or-string keys
+    /// (all a key check lets through) as two different values: INTEGER, TEXT and BLOB (or no)
+    /// affinity do; REAL and NUMERIC would make large integers equal.
+    static func keepsKeysApart(declaredType: String) -> Bool {
+        let type = declaredType.uppercased()
+        return type.contains("INT") || type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT")
+            || type.isEmpty || type.contains("BLOB")
     }
 
-    var isFull: Bool { bytes >= limitBytes }
+    /// A stage mark: the number of rows staged so far (see `truncate(to:)`).
+    var mark: Int { rowCount }
+
+    /// Stages one record: its values' bytes, in the target's column order, already checked.
+    func append(_ rowValues: ArraySlice<UnsafeRawBufferPointer>) {
+        precondition(rowValues.count == columnCount, "a staged row has one value per target column")
+        Self.append(rowValues, to: &arena, lengths: &lengths)
+    }
+
+    /// One access to each buffer for the whole row: the class's properties, appended to value by
+    /// value, cost an exclusivity check each time (more than the copies themselves).
+    private static func append(
+        _ rowValues: ArraySlice<UnsafeRawBufferPointer>, to arena: inout [UInt8], lengths: inout [UInt32]
+    ) {
+        for value in rowValues {
+            // As typed bytes the append is one copy; as raw bytes it went byte by byte.
+            arena.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
+            lengths.append(UInt32(value.count))
+        }
+    }
+
+    /// Takes back the rows staged after `mark` (their write was rolled back to its savepoint).
+    func truncate(to mark: Int) {
+        guard mark < rowCount else { return }
+        let firstValue = mark * columnCount
+        arena.removeLast(lengths[firstValue...].reduce(0) { $0 + Int($1) })
+        lengths.removeSubrange(firstValue...)
+    }
 
     /// Upserts the staged rows into their table in key order and empties the stage.
     /// - Throws: A non-record error: the rows belong to batches already acknowledged, so a
     ///   failure fails the transaction rather than refusing one of them.
     func merge() throws {
-        guard let target, rowCount > 0 else { return }
-        let columns = target.columns.map(SQLiteDatabase.quote).joined(separator: ", ")
-        let key = target.primaryKey.map(SQLiteDatabase.quote).joined(separator: ", ")
-        let updates = target.columns.filter { !target.primaryKey.contains($0) }.map(SQLiteDatabase.quote).map {
-            "\($0) = excluded.\($0)"
-        }
-        let sql =
-            "INSERT INTO \(SQLiteDatabase.quote(target.table)) (\(columns)) SELECT \(columns) FROM temp.\(Self.table) "
-            + "WHERE true ORDER BY \(key), \(Self.arrival) ON CONFLICT (\(key)) DO "
-            + (updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
-            + "; DELETE FROM temp.\(Self.table)"
+        guard let target, let upsert, rowCount > 0 else { return }
+        let count = rowCount
         do {
-            try database.execute(sql, purpose: "merge the staged upserts")
-        } catch let error as SQLiteError {
-            throw PluginError.retryable(
-                "merging \(rowCount) staged upsert(s) into '\(target.table)' failed: \(error.message)")
+            try lengths.withUnsafeBufferPointer { lengths in
+                try arena.withUnsafeBytes { arena in
+                    let rows = StagedRows(arena: arena, lengths: lengths, columnCount: columnCount)
+                    for row in try order(rows) {
+                        defer { upsert.reset() }
+                        var start = rows.starts[row]
+                        for column in 0..<rows.columnCount {
+                            let end = start + Int(lengths[row * rows.columnCount + column])
+                            try SQLiteDestination.bindRaw(
+                                UnsafeRawBufferPointer(rebasing: arena[start..<end]), at: Int32(column + 1),
+                                in: upsert, checked: true)
+                            start = end
+                        }
+                        _ = try upsert.step()
+                    }
+                }
+            }
+        } catch {
+            let message = (error as? SQLiteError)?.message ?? "\(error)"
+            throw PluginError.retryable("merging \(count) staged upsert(s) into '\(target.table)' failed: \(message)")
         }
         host.log(
-            .debug, "Merged the staged upserts into their table in key order.",
-            ["table": .string(target.table), "records": .int(Int64(rowCount))])
-        rowCount = 0
-        bytes = 0
+            .debug,
+            ordersKeys
+                ? "Merged the staged upserts into their table in key order."
+                : "Merged the staged upserts into their table in arrival order.",
+            ["table": .string(target.table), "records": .int(Int64(count))])
+        arena.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+    }
+
+    /// The staged rows over the stage's buffers, for one merge.
+    private struct StagedRows {
+        let arena: UnsafeRawBufferPointer
+        let lengths: UnsafeBufferPointer<UInt32>
+        let columnCount: Int
+        /// Where each row's first value starts in `arena`.
+        let starts: [Int]
+
+        init(arena: UnsafeRawBufferPointer, lengths: UnsafeBufferPointer<UInt32>, columnCount: Int) {
+            self.arena = arena
+            self.lengths = lengths
+            self.columnCount = columnCount
+            var starts: [Int] = []
+            starts.reserveCapacity(lengths.count / columnCount)
+            var start = 0
+            for (index, length) in lengths.enumerated() {
+                if index % columnCount == 0 { starts.append(start) }
+                start += Int(length)
+            }
+            self.starts = starts
+        }
+
+        var count: Int { starts.count }
+
+        func value(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
+            var start = starts[row]
+            for before in 0..<column { start += Int(lengths[row * columnCount + before]) }
+            return UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(lengths[row * columnCount + column]))])
+        }
+    }
+
+    /// The staged rows' positions in the order they are written: by key, equal keys in arrival
+    /// order; arrival order when the keys cannot be ordered here (see the type's comment).
+    private func order(_ rows: StagedRows) throws -> [Int] {
+        guard ordersKeys else { return Array(0..<rows.count) }
+        if keyPositions.count == 1 {
+            let position = keyPositions[0]
+            // Plain integer keys (most tables) sort as pairs, without a `WriteOrder.Key` each.
+            var pairs: [(key: Int64, row: Int)] = []
+            pairs.reserveCapacity(rows.count)
+            for row in 0..<rows.count {
+                guard let key = JSONNumber.smallInteger(rows.value(row, position)) else { break }
+                pairs.append((key, row))
+            }
+            if pairs.count == rows.count {
+                pairs.sort { $0.key != $1.key ? $0.key < $1.key : $0.row < $1.row }
+                return pairs.map(\.row)
+            }
+            var keys: [WriteOrder.Key?] = []
+            keys.reserveCapacity(rows.count)
+            for row in 0..<rows.count { keys.append(try Self.key(rows.value(row, position))) }
+            return WriteOrder.sorted(keys)
+        }
+        var keys: [[WriteOrder.Key]] = []
+        keys.reserveCapacity(rows.count)
+        for row in 0..<rows.count {
+            var parts: [WriteOrder.Key] = []
+            for position in keyPositions {
+                guard let part = try Self.key(rows.value(row, position)) else { return Array(0..<rows.count) }
+                parts.append(part)
+            }
+            keys.append(parts)
+        }
+        return keys.indices.sorted { left, right in
+            keys[left].lexicographicallyPrecedes(keys[right]) || (keys[left] == keys[right] && left < right)
+        }
+    }
+
+    /// A staged key as the table stores it: from its bytes when plain, else decoded.
+    private static func key(_ value: UnsafeRawBufferPointer) throws -> WriteOrder.Key? {
+        if let key = WriteOrder.Key(raw: value) { return key }
+        return WriteOrder.Key(try JSONParser().parse(value))
     }
 
     /// Forgets what the stage held: its transaction was rolled back, taking the rows with it.
     func rolledBack() {
         target = nil
-        insert = nil
-        rowCount = 0
-        bytes = 0
+        upsert = nil
+        arena.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
         plainTables.removeAll()
     }
 }

@@ -161,4 +161,69 @@ import Testing
         #expect(merges.count == 1 && merges[0].contains("items"), "\(merges)")
         #expect(try Self.rows(path, "children") == [["1", nil, "a"], ["2", nil, "b"]])
     }
+
+    @Test func aWriteThatFailsTakesBackWhatItStagedAndTheTransactionGoesOn() throws {
+        let (directory, path, destination) = try Self.fresh()
+        defer { _ = directory }
+        _ = try destination.write(Self.upsert("t1", commit: true), records: [["id": 1, "v": "x"]])
+        _ = try destination.write(Self.upsert("t2"), records: [["id": 2, "v": "staged"]])
+        // The second line's escape is not JSON: the write fails after its first record was staged.
+        #expect(throws: (any Error).self) {
+            try destination.write(Self.upsert("t2"), lines: [#"{"id":5,"v":"undone"}"#, #"{"id":6,"v":"\q"}"#])
+        }
+        // A number beyond a double's range is refused alone, with its batch.
+        let refused = try destination.write(
+            Self.upsert("t2"), lines: [#"{"id":8,"v":"staged"}"#, #"{"id":9,"v":1e400}"#])
+        #expect(refused.accepted == 1 && refused.rejectedIndexes == [1], "\(refused)")
+        // Seventy digits: no conversion when staged, a double when merged.
+        let long = "1" + String(repeating: "0", count: 69)
+        _ = try destination.write(Self.upsert("t2"), lines: [#"{"id":7,"v":"staged"}"#, #"{"id":3,"v":\#(long)}"#])
+        _ = try destination.write(Self.upsert("t2", commit: true), records: [])
+        #expect(
+            try Self.rows(path) == [
+                ["1", "x"], ["2", "staged"], ["3", "1.0e+69"], ["7", "staged"], ["8", "staged"],
+            ])
+    }
+
+    @Test func keysOfAColumnThatCouldMakeThemEqualKeepTheirArrivalOrder() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        try SQLiteTest.query(path, "CREATE TABLE items (id REAL PRIMARY KEY, v TEXT)")
+        let destination = try SQLiteTest.open(path)
+        _ = try destination.write(Self.upsert("t1"), records: [["id": 1, "v": "a"]])
+        // 2^53 + 1 and 2^53 are one REAL: written one by one, the later record wins.
+        _ = try destination.write(
+            Self.upsert("t1"),
+            records: [["id": 9_007_199_254_740_993, "v": "first"], ["id": 9_007_199_254_740_992, "v": "last"]])
+        _ = try destination.write(Self.upsert("t1", commit: true), records: [])
+        #expect(try SQLiteTest.query(path, "SELECT v FROM items ORDER BY id") == [["a"], ["last"]])
+        let merges = Self.merges(destination)
+        #expect(merges.count == 1 && merges[0].contains("arrival order"), "\(merges)")
+    }
+
+    @Test func compositeAndTextKeysMergeInKeyOrderTheLastOfEqualKeysWinning() throws {
+        let (directory, path, destination) = try Self.fresh()
+        defer { _ = directory }
+        func upsert(_ commit: Bool = false) -> WriteRequest {
+            WriteRequest(
+                stream: "items", operation: .upsert, primaryKey: ["shop", "n"], batchID: "b",
+                transaction: WriteTransaction(id: "t1", commit: commit))
+        }
+        _ = try destination.write(upsert(), records: [["shop": "b", "n": 2, "v": "1"]])
+        _ = try destination.write(
+            upsert(),
+            records: [
+                ["shop": "é", "n": 1, "v": "2"], ["shop": "a", "n": 10, "v": "3"], ["shop": "b", "n": 2, "v": "4"],
+                ["shop": "a\"q", "n": 1, "v": "5"], ["shop": "a", "n": 9, "v": "6"],
+            ])
+        _ = try destination.write(
+            upsert(), records: [["shop": "a", "n": 10, "v": "7"], ["shop": "é", "n": 1, "v": "8"]])
+        _ = try destination.write(upsert(true), records: [])
+        #expect(
+            try SQLiteTest.query(path, "SELECT shop, n, v FROM items ORDER BY shop, n") == [
+                ["a", "9", "6"], ["a", "10", "7"], ["a\"q", "1", "5"], ["b", "2", "4"], ["é", "1", "8"],
+            ])
+        let merges = Self.merges(destination)
+        #expect(merges.count == 1 && merges[0].contains("key order"), "\(merges)")
+    }
 }
