@@ -67,6 +67,9 @@ public final class SQLiteDatabase {
     /// The most columns a table, index or result may have (`SQLITE_LIMIT_COLUMN`).
     public var columnLimit: Int { Int(sqlite3_limit(handle, SQLITE_LIMIT_COLUMN, -1)) }
 
+    /// The most parameters one statement may have (`SQLITE_LIMIT_VARIABLE_NUMBER`).
+    public var variableLimit: Int { Int(sqlite3_limit(handle, SQLITE_LIMIT_VARIABLE_NUMBER, -1)) }
+
     /// `identifier` as a quoted SQL name (`"name"`, embedded quotes doubled).
     public static func quote(_ identifier: String) -> String {
         "\"" + identifier.replacing("\"", with: "\"\"") + "\""

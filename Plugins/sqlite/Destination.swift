@@ -251,9 +251,12 @@ final class SQLiteDestination {
         }
         var keyTypes: [String: String] = [:]
         for key in request.primaryKey { keyTypes[key] = schema.column(key)?.declaredType ?? "" }
+        let rows = MergeStage.rowsPerStep(columns: fastKeys.count, limit: database.variableLimit)
         try mergeStage.prepare(
             for: MergeStage.Target(table: table, columns: fastKeys, primaryKey: request.primaryKey),
-            upsert: try statement(for: fastKeys, table: table, request: request), keyTypes: keyTypes)
+            upsert: try statement(for: fastKeys, table: table, request: request),
+            chunk: rows > 1 ? (try statement(for: fastKeys, table: table, request: request, rows: rows), rows) : nil,
+            keyTypes: keyTypes)
         return true
     }
 
@@ -587,18 +590,23 @@ final class SQLiteDestination {
     }
 
     /// The cached statement writing `columns` into `table` for the request's operation.
-    private func statement(for columns: [String], table: String, request: WriteRequest) throws -> SQLiteStatement {
-        let key = ([request.operation.rawValue, table] + columns).joined(separator: "\0")
+    /// - Parameter rows: How many records one step writes (a multi-row `VALUES` of an append or
+    ///   upsert; the merge stage's).
+    private func statement(for columns: [String], table: String, request: WriteRequest, rows: Int = 1) throws
+        -> SQLiteStatement
+    {
+        let key = ([request.operation.rawValue, table, String(rows)] + columns).joined(separator: "\0")
         if let cached = statements[key] { return cached }
         let quotedTable = SQLiteDatabase.quote(table)
         let quoted = columns.map(SQLiteDatabase.quote)
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        let values = Array(repeating: row, count: rows).joined(separator: ", ")
         var sql: String
         switch request.operation {
         case .delete:
             sql = "DELETE FROM \(quotedTable) WHERE " + quoted.map { "\($0) = ?" }.joined(separator: " AND ")
         case .append:
-            sql =
-                "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+            sql = "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES \(values)"
         case .upsert:
             let updates = columns.filter { !request.primaryKey.contains($0) }.map(SQLiteDatabase.quote).map {
                 "\($0) = excluded.\($0)"
@@ -610,7 +618,7 @@ final class SQLiteDestination {
                 ? "NOTHING"
                 : "UPDATE SET \(SQLiteDatabase.quote(request.primaryKey[0])) = excluded.\(SQLiteDatabase.quote(request.primaryKey[0]))"
             sql =
-                "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+                "INSERT INTO \(quotedTable) (\(quoted.joined(separator: ", "))) VALUES \(values)"
                 + " ON CONFLICT (\(target)) DO "
                 + (updates.isEmpty ? noChange : "UPDATE SET " + updates.joined(separator: ", "))
         }

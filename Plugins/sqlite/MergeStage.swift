@@ -40,6 +40,8 @@ final class MergeStage {
     private(set) var target: Target?
     /// The target's upsert (one row's values bound in the columns' order).
     private var upsert: SQLiteStatement?
+    /// The same upsert of several rows at once (a multi-row `VALUES`), and how many.
+    private var chunk: (statement: SQLiteStatement, rows: Int)?
     /// The key columns' positions among the target's columns.
     private var keyPositions: [Int] = []
     /// Whether keys are put in order at the merge (see the type's comment).
@@ -120,17 +122,30 @@ final class MergeStage {
     /// what it holds for another target (or another statement) first.
     /// - Parameter keyTypes: The key columns' declared types, which decide whether keys can be
     ///   ordered here exactly as SQLite compares them.
-    func prepare(for target: Target, upsert: SQLiteStatement, keyTypes: [String: String]) throws {
-        if self.target == target, self.upsert === upsert { return }
+    func prepare(
+        for target: Target, upsert: SQLiteStatement, chunk: (statement: SQLiteStatement, rows: Int)?,
+        keyTypes: [String: String]
+    ) throws {
+        if self.target == target, self.upsert === upsert, self.chunk?.statement === chunk?.statement { return }
         try merge()
         self.target = target
         self.upsert = upsert
+        self.chunk = chunk
         columnCount = target.columns.count
         keyPositions = target.primaryKey.compactMap { target.columns.firstIndex(of: $0) }
         ordersKeys =
             keyPositions.count == target.primaryKey.count
             && target.primaryKey.allSatisfy { Self.keepsKeysApart(declaredType: keyTypes[$0] ?? "") }
     }
+
+    /// How many rows of `columns` values one step of the merge writes: SQLite's per-statement
+    /// work (a step, a reset, the program's start) is then shared by that many rows.
+    static func rowsPerStep(columns: Int, limit: Int) -> Int {
+        max(1, min(rowsPerStepWanted, limit / max(columns, 1)))
+    }
+
+    /// Rows a merge step writes at most (see docs/performance.md, *The merge stage without a table*).
+    static let rowsPerStepWanted = 32
 
     /// Whether a key column of this declared type stores two different integer-or-string keys
     /// (all a key check lets through) as two different values: INTEGER, TEXT and BLOB (or no)
@@ -180,16 +195,24 @@ final class MergeStage {
             try lengths.withUnsafeBufferPointer { lengths in
                 try arena.withUnsafeBytes { arena in
                     let rows = StagedRows(arena: arena, lengths: lengths, columnCount: columnCount)
-                    for row in try order(rows) {
-                        defer { upsert.reset() }
-                        var start = rows.starts[row]
-                        for column in 0..<rows.columnCount {
-                            let end = start + Int(lengths[row * rows.columnCount + column])
-                            try SQLiteDestination.bindRaw(
-                                UnsafeRawBufferPointer(rebasing: arena[start..<end]), at: Int32(column + 1),
-                                in: upsert, checked: true)
-                            start = end
+                    let order = try order(rows)
+                    // Whole chunks by the multi-row statement, the rest one by one. Equal keys in one
+                    // chunk are applied in order, as separate statements would (SQLite's upsert checks
+                    // each row of a VALUES list against the rows before it).
+                    var next = 0
+                    if let (statement, size) = chunk {
+                        while order.count - next >= size {
+                            defer { statement.reset() }
+                            for (slot, row) in order[next..<(next + size)].enumerated() {
+                                try rows.bind(row, to: statement, from: slot * rows.columnCount + 1)
+                            }
+                            _ = try statement.step()
+                            next += size
                         }
+                    }
+                    for row in order[next...] {
+                        defer { upsert.reset() }
+                        try rows.bind(row, to: upsert, from: 1)
                         _ = try upsert.step()
                     }
                 }
@@ -231,6 +254,18 @@ final class MergeStage {
         }
 
         var count: Int { starts.count }
+
+        /// Binds a row's values to `statement`'s parameters from `first` on.
+        func bind(_ row: Int, to statement: SQLiteStatement, from first: Int) throws {
+            var start = starts[row]
+            for column in 0..<columnCount {
+                let end = start + Int(lengths[row * columnCount + column])
+                try SQLiteDestination.bindRaw(
+                    UnsafeRawBufferPointer(rebasing: arena[start..<end]), at: Int32(first + column), in: statement,
+                    checked: true)
+                start = end
+            }
+        }
 
         func value(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
             var start = starts[row]
@@ -286,6 +321,7 @@ final class MergeStage {
     func rolledBack() {
         target = nil
         upsert = nil
+        chunk = nil
         arena.removeAll(keepingCapacity: true)
         lengths.removeAll(keepingCapacity: true)
         plainTables.removeAll()
