@@ -30,14 +30,29 @@ enum ColumnRules {
         return nil
     }
 
-    /// A declared type's key kind by SQLite's affinity rules: INTEGER stores integers, TEXT
-    /// strings, none (BLOB) either as given; REAL and NUMERIC keep only integers exact.
-    static func keyColumn(declared: String) -> KeyIdentity.Column {
+    /// A column's type affinity, as SQLite derives it from the declared type (in this order:
+    /// "INT", then "CHAR"/"CLOB"/"TEXT", then "BLOB" or no type, then "REAL"/"FLOA"/"DOUB").
+    enum Affinity {
+        case integer, text, blob, real, numeric
+    }
+
+    static func affinity(declared: String) -> Affinity {
         let type = declared.uppercased()
         if type.contains("INT") { return .integer }
         if type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") { return .text }
-        if type.isEmpty || type.contains("BLOB") { return .integerOrText }
-        return .integer
+        if type.isEmpty || type.contains("BLOB") { return .blob }
+        if type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") { return .real }
+        return .numeric
+    }
+
+    /// A declared type's key kind by SQLite's affinity rules: INTEGER stores integers, TEXT
+    /// strings, none (BLOB) either as given; REAL and NUMERIC keep only integers exact.
+    static func keyColumn(declared: String) -> KeyIdentity.Column {
+        switch affinity(declared: declared) {
+        case .integer, .real, .numeric: return .integer
+        case .text: return .text
+        case .blob: return .integerOrText
+        }
     }
 
     /// The declared type of a new key column.

@@ -152,9 +152,10 @@ final class MergeStage {
     /// (all a key check lets through) as two different values: INTEGER, TEXT and BLOB (or no)
     /// affinity do; REAL and NUMERIC would make large integers equal.
     static func keepsKeysApart(declaredType: String) -> Bool {
-        let type = declaredType.uppercased()
-        return type.contains("INT") || type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT")
-            || type.isEmpty || type.contains("BLOB")
+        switch ColumnRules.affinity(declared: declaredType) {
+        case .integer, .text, .blob: return true
+        case .real, .numeric: return false
+        }
     }
 
     /// A stage mark: the number of rows staged so far (see `truncate(to:)`).
@@ -281,17 +282,6 @@ final class MergeStage {
         guard ordersKeys else { return Array(0..<rows.count) }
         if keyPositions.count == 1 {
             let position = keyPositions[0]
-            // Plain integer keys (most tables) sort as pairs, without a `WriteOrder.Key` each.
-            var pairs: [(key: Int64, row: Int)] = []
-            pairs.reserveCapacity(rows.count)
-            for row in 0..<rows.count {
-                guard let key = JSONNumber.smallInteger(rows.value(row, position)) else { break }
-                pairs.append((key, row))
-            }
-            if pairs.count == rows.count {
-                pairs.sort { $0.key != $1.key ? $0.key < $1.key : $0.row < $1.row }
-                return pairs.map(\.row)
-            }
             var keys: [WriteOrder.Key?] = []
             keys.reserveCapacity(rows.count)
             for row in 0..<rows.count { keys.append(try Self.key(rows.value(row, position))) }

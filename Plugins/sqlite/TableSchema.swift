@@ -124,14 +124,17 @@ struct TableSchema {
     /// The JSON Schema type for a declared SQL type, by SQLite's affinity rules;
     /// nil for BLOB or no type (any value).
     static func jsonType(forDeclared declared: String) -> String? {
-        let type = declared.uppercased()
-        if type.contains("INT") { return "integer" }
-        if type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") { return "string" }
-        if type.contains("BLOB") || type.isEmpty { return nil }
-        if type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") { return "number" }
-        if type.contains("BOOL") { return "boolean" }
-        if type.contains("DATE") || type.contains("TIME") { return "string" }
-        return "number" // NUMERIC affinity
+        switch ColumnRules.affinity(declared: declared) {
+        case .integer: return "integer"
+        case .text: return "string"
+        case .blob: return nil
+        case .real: return "number"
+        case .numeric:
+            let type = declared.uppercased()
+            if type.contains("BOOL") { return "boolean" }
+            if type.contains("DATE") || type.contains("TIME") { return "string" }
+            return "number"
+        }
     }
 
     /// The JSON Schema of a record with these columns.

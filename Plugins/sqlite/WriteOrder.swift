@@ -51,6 +51,17 @@ enum WriteOrder {
     /// The positions of `keys` sorted by key, equal keys in their batch order; the batch's
     /// own order when any key is unknown (nil).
     static func sorted(_ keys: [Key?]) -> [Int] {
+        // Integer keys (most tables) sort as plain pairs, without comparing `Key`s.
+        var integers: [(key: Int64, index: Int)] = []
+        integers.reserveCapacity(keys.count)
+        for (index, key) in keys.enumerated() {
+            guard case .integer(let integer)? = key else { break }
+            integers.append((integer, index))
+        }
+        if integers.count == keys.count {
+            integers.sort { $0.key != $1.key ? $0.key < $1.key : $0.index < $1.index }
+            return integers.map(\.index)
+        }
         var known: [(key: Key, index: Int)] = []
         known.reserveCapacity(keys.count)
         for (index, key) in keys.enumerated() {
