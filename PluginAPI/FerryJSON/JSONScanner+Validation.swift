@@ -20,7 +20,7 @@ extension JSONScanner {
         case UInt8(ascii: "{"): try validateObject()
         case UInt8(ascii: "["): try validateArray()
         case UInt8(ascii: "\""): try validateString()
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try validateNumber()
         default:
             // Literals and what is not a value: the parse builds nothing here either.
             _ = try parseValue()

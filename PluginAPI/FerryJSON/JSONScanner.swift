@@ -26,7 +26,8 @@ struct JSONScanner {
     private var elementStack: [JSONValue] = []
     private var escapeBuffer: [UInt8] = []
 
-    /// - Parameter reservingStacks: false for a scanner that only validates (it never uses them).
+    /// - Parameter reservingStacks: false for a scanner that only validates (it never uses the
+    ///   stacks) or parses mostly scalars (they then grow only when a container needs them).
     init(options: JSONParser.Options, reservingStacks: Bool = true) {
         allowNonFinite = options.allowNonFiniteNumbers
         maximumDepth = options.maximumDepth
@@ -374,7 +375,57 @@ struct JSONScanner {
 
     // MARK: Numbers
 
+    /// Where a number's parts are, once its grammar is checked.
+    struct NumberSpan {
+        var start: Int
+        var integerStart: Int
+        var integerEnd: Int
+        var negative: Bool
+        /// No fraction and no exponent.
+        var integral: Bool
+        var hasExponent: Bool
+    }
+
     mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        guard let number = try scanNumber() else { return .double(-.infinity) }
+        if number.integral {
+            let digitCount = number.integerEnd - number.integerStart
+            if digitCount <= 18 {
+                var value: Int64 = 0
+                for offset in number.integerStart..<number.integerEnd {
+                    value = value &* 10 &+ Int64(base[offset] &- 48)
+                }
+                return .int(number.negative ? -value : value)
+            }
+            // Accumulate negatively so that Int64.min fits.
+            var value: Int64 = 0
+            var overflow = false
+            for offset in number.integerStart..<number.integerEnd {
+                let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                let (next, o2) = times10.subtractingReportingOverflow(Int64(base[offset] &- 48))
+                if o1 || o2 { overflow = true; break }
+                value = next
+            }
+            if !overflow {
+                if number.negative { return .int(value) }
+                if value != .min { return .int(-value) }
+            }
+        }
+        return .double(try double(of: number))
+    }
+
+    /// Checks a number as `parseNumber` does, converting it only when it could be out of range:
+    /// the conversion was most of what validating a record's fractions cost.
+    mutating func validateNumber() throws(JSONParseError) {
+        guard let number = try scanNumber() else { return }
+        // Without an exponent, fewer than 309 integer digits stay below Double's largest value.
+        if !number.hasExponent && number.integerEnd - number.integerStart < 309 { return }
+        _ = try double(of: number)
+    }
+
+    /// Checks a number's grammar from its first byte and moves past it; nil when it was
+    /// `-Infinity` (accepted only with `allowNonFinite`).
+    private mutating func scanNumber() throws(JSONParseError) -> NumberSpan? {
         let start = position
         var index = position
         let negative = base[index] == UInt8(ascii: "-")
@@ -383,7 +434,7 @@ struct JSONScanner {
             if allowNonFinite && index < end && base[index] == UInt8(ascii: "I") {
                 position = index
                 try expectLiteral("Infinity")
-                return .double(-.infinity)
+                return nil
             }
         }
         guard index < end, isDigit(base[index]) else {
@@ -408,6 +459,7 @@ struct JSONScanner {
             while index < end && isDigit(base[index]) { index += 1 }
             integral = false
         }
+        var hasExponent = false
         if index < end && (base[index] == UInt8(ascii: "e") || base[index] == UInt8(ascii: "E")) {
             index += 1
             if index < end && (base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-")) { index += 1 }
@@ -416,37 +468,25 @@ struct JSONScanner {
             }
             while index < end && isDigit(base[index]) { index += 1 }
             integral = false
+            hasExponent = true
         }
         position = index
-        if integral {
-            let digitCount = integerEnd - integerStart
-            if digitCount <= 18 {
-                var value: Int64 = 0
-                for offset in integerStart..<integerEnd { value = value &* 10 &+ Int64(base[offset] &- 48) }
-                return .int(negative ? -value : value)
-            }
-            // Accumulate negatively so that Int64.min fits.
-            var value: Int64 = 0
-            var overflow = false
-            for offset in integerStart..<integerEnd {
-                let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-                let (next, o2) = times10.subtractingReportingOverflow(Int64(base[offset] &- 48))
-                if o1 || o2 { overflow = true; break }
-                value = next
-            }
-            if !overflow {
-                if negative { return .int(value) }
-                if value != .min { return .int(-value) }
-            }
-        }
-        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
+        return NumberSpan(
+            start: start, integerStart: integerStart, integerEnd: integerEnd, negative: negative,
+            integral: integral, hasExponent: hasExponent)
+    }
+
+    /// The number ending at `position` as a double; out of range is an error unless `allowNonFinite`.
+    private func double(of number: NumberSpan) throws(JSONParseError) -> Double {
+        let text = String(
+            decoding: UnsafeBufferPointer(start: base + number.start, count: position - number.start), as: UTF8.self)
         guard let double = Double(text) else {
-            throw error("invalid number '\(text)'", at: start)
+            throw error("invalid number '\(text)'", at: number.start)
         }
         if !double.isFinite && !allowNonFinite {
-            throw error("number \(text) is out of range for a double", at: start)
+            throw error("number \(text) is out of range for a double", at: number.start)
         }
-        return .double(double)
+        return double
     }
 
     // MARK: Helpers

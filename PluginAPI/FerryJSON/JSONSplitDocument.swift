@@ -26,22 +26,23 @@ public struct JSONSplitDocument {
     {
         try JSONParser().validate(document)
         var span = trimmed(0..<document.count, in: document)
+        var elements: [Range<Int>]?
         for key in path {
             guard document[span.lowerBound] == UInt8(ascii: "{") else { return .failure(NotFound(missing: key)) }
-            var found: Range<Int>?
-            let name = Array(key.utf8)
-            let object = UnsafeRawBufferPointer(rebasing: document[span])
-            try JSONTopLevelScanner.forEachMember(in: object) { (member, value) throws(JSONParseError) in
-                if JSONTopLevelScanner.key(member, equals: name) { found = offsets(of: value, in: document) }
+            guard let member = try JSONTopLevelScanner.lastMember(named: Array(key.utf8), in: document.rebased(span))
+            else { return .failure(NotFound(missing: key)) }
+            // The ranges are the object's, which starts at `span.lowerBound`.
+            elements = member.elements?.map { $0.shifted(by: span.lowerBound) }
+            span = member.value.shifted(by: span.lowerBound)
+        }
+        if path.isEmpty, document[span.lowerBound] == UInt8(ascii: "[") {
+            var list: [Range<Int>] = []
+            try JSONTopLevelScanner.forEachElement(in: document.rebased(span)) { element in
+                list.append(offsets(of: element, in: document))
             }
-            guard let found else { return .failure(NotFound(missing: key)) }
-            span = found
+            elements = list
         }
-        guard document[span.lowerBound] == UInt8(ascii: "[") else { return .failure(NotFound(missing: nil)) }
-        var elements: [Range<Int>] = []
-        try JSONTopLevelScanner.forEachElement(in: UnsafeRawBufferPointer(rebasing: document[span])) { element in
-            elements.append(offsets(of: element, in: document))
-        }
+        guard let elements else { return .failure(NotFound(missing: nil)) }
         var rest = Array(document[..<span.lowerBound])
         rest.append(contentsOf: [UInt8(ascii: "["), UInt8(ascii: "]")])
         rest.append(contentsOf: document[span.upperBound...])
@@ -65,5 +66,15 @@ public struct JSONSplitDocument {
         while lower < upper && isSpace(bytes[lower]) { lower += 1 }
         while upper > lower && isSpace(bytes[upper - 1]) { upper -= 1 }
         return lower..<upper
+    }
+}
+
+extension Range<Int> {
+    fileprivate func shifted(by distance: Int) -> Range<Int> { (lowerBound + distance)..<(upperBound + distance) }
+}
+
+extension UnsafeRawBufferPointer {
+    fileprivate func rebased(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: self[range])
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads the top-level members of one JSON object without building it.
 ///
 /// The host needs only a record's key fields to find its primary key, and
@@ -13,14 +19,56 @@ public enum JSONTopLevelScanner {
     public static func values(of fields: [[UInt8]], in line: UnsafeRawBufferPointer) throws(JSONParseError)
         -> [JSONValue?]
     {
-        var found = [JSONValue?](repeating: nil, count: fields.count)
-        let parser = JSONParser()
+        try parse(rawValues(of: fields, in: line))
+    }
+
+    /// The raw bytes of the values of `fields` in the object `line` (nil where a key is absent):
+    /// for a caller that treats a malformed record apart from a malformed value.
+    /// - Throws: `JSONParseError` when `line` is not an object or its structure is broken.
+    public static func rawValues(of fields: [[UInt8]], in line: UnsafeRawBufferPointer) throws(JSONParseError)
+        -> [UnsafeRawBufferPointer?]
+    {
+        var found = [UnsafeRawBufferPointer?](repeating: nil, count: fields.count)
         try forEachMember(in: line) { (key, value) throws(JSONParseError) in
             for (index, field) in fields.enumerated() where found[index] == nil && Self.key(key, equals: field) {
-                found[index] = try parser.parse(value)
+                found[index] = value
             }
         }
         return found
+    }
+
+    /// `values(of:in:)` for a record inside a document already checked whole
+    /// (`JSONSplitDocument`): the walk stops once every field is found, since the first of
+    /// repeated keys is the one taken anyway and nothing after it needs checking again.
+    public static func values(of fields: [[UInt8]], inChecked line: UnsafeRawBufferPointer) throws(JSONParseError)
+        -> [JSONValue?]
+    {
+        if fields.isEmpty { return [] }
+        var found = [UnsafeRawBufferPointer?](repeating: nil, count: fields.count)
+        var missing = fields.count
+        try walkMembers(in: line) { (key, value) throws(JSONParseError) in
+            for (index, field) in fields.enumerated() where found[index] == nil && Self.key(key, equals: field) {
+                found[index] = value
+                missing -= 1
+            }
+            return missing > 0
+        }
+        return try parse(found)
+    }
+
+    /// `raw` values (from `rawValues`) parsed, nil staying nil.
+    /// - Throws: `JSONParseError` for the first value that is not valid JSON.
+    public static func parse(_ raw: [UnsafeRawBufferPointer?]) throws(JSONParseError) -> [JSONValue?] {
+        // One scanner for them all, its stacks grown only by a nested value: the values asked
+        // for are mostly scalars, and a parser's reserved stacks cost more to set up and free
+        // than parsing one (two thirds of this call, by `callgrind`).
+        var scanner = JSONScanner(options: JSONParser.Options(), reservingStacks: false)
+        var values: [JSONValue?] = []
+        values.reserveCapacity(raw.count)
+        for bytes in raw {
+            if let bytes { values.append(try scanner.parseDocument(bytes)) } else { values.append(nil) }
+        }
+        return values
     }
 
     /// Calls `body` with each member's raw key (between the quotes, escapes
@@ -28,6 +76,58 @@ public enum JSONTopLevelScanner {
     public static func forEachMember(
         in line: UnsafeRawBufferPointer,
         _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        try walkMembers(in: line) { (key, value) throws(JSONParseError) in
+            try body(key, value)
+            return true
+        }
+    }
+
+    /// The last member named `name` in the object `object` (where a key repeats, the last counts,
+    /// as in a parse): its value's range and, when that is an array, its elements' ranges (all in
+    /// `object`). One walk: finding the member, then walking its array, read the array twice.
+    /// - Throws: `JSONParseError` when `object` is not an object or is malformed.
+    public static func lastMember(named name: [UInt8], in object: UnsafeRawBufferPointer) throws(JSONParseError)
+        -> (value: Range<Int>, elements: [Range<Int>]?)?
+    {
+        var found: (value: Range<Int>, elements: [Range<Int>]?)?
+        try walkObject(in: object) { (key, cursor: inout Cursor) throws(JSONParseError) in
+            let start = cursor.offset
+            guard Self.key(key, equals: name) else {
+                try cursor.skipValue()
+                return true
+            }
+            var elements: [Range<Int>]?
+            if cursor.peek == UInt8(ascii: "[") {
+                var list: [Range<Int>] = []
+                try cursor.walkArray { list.append($0) }
+                elements = list
+            } else {
+                try cursor.skipValue()
+            }
+            found = (start..<cursor.offset, elements)
+            return true
+        }
+        return found
+    }
+
+    /// `forEachMember`, stopping (with the rest unchecked) when `body` returns false.
+    private static func walkMembers(
+        in line: UnsafeRawBufferPointer,
+        _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(JSONParseError) -> Bool
+    ) throws(JSONParseError) {
+        try walkObject(in: line) { (key, cursor: inout Cursor) throws(JSONParseError) in
+            let start = cursor.offset
+            try cursor.skipValue()
+            return try body(key, UnsafeRawBufferPointer(rebasing: line[start..<cursor.offset]))
+        }
+    }
+
+    /// The walk over an object's members: `member` gets each raw key and the cursor at its value,
+    /// and must move the cursor past the value; returning false stops the walk there.
+    private static func walkObject(
+        in line: UnsafeRawBufferPointer,
+        _ member: (_ key: UnsafeRawBufferPointer, _ cursor: inout Cursor) throws(JSONParseError) -> Bool
     ) throws(JSONParseError) {
         var cursor = Cursor(bytes: line)
         cursor.skipWhitespace()
@@ -48,9 +148,7 @@ public enum JSONTopLevelScanner {
             guard cursor.peek == UInt8(ascii: ":") else { throw cursor.error("expected ':' after a member name") }
             cursor.offset += 1
             cursor.skipWhitespace()
-            let valueStart = cursor.offset
-            try cursor.skipValue()
-            try body(key, UnsafeRawBufferPointer(rebasing: line[valueStart..<cursor.offset]))
+            guard try member(key, &cursor) else { return }
             cursor.skipWhitespace()
             switch cursor.peek {
             case UInt8(ascii: ","): cursor.offset += 1
@@ -70,36 +168,33 @@ public enum JSONTopLevelScanner {
         var cursor = Cursor(bytes: list)
         cursor.skipWhitespace()
         guard cursor.peek == UInt8(ascii: "[") else { throw cursor.error("expected a JSON array") }
-        cursor.offset += 1
-        cursor.skipWhitespace()
-        if cursor.peek == UInt8(ascii: "]") {
-            cursor.offset += 1
-            return try cursor.expectEnd()
+        try cursor.walkArray { (element) throws(JSONParseError) in
+            try body(UnsafeRawBufferPointer(rebasing: list[element]))
         }
-        while true {
-            cursor.skipWhitespace()
-            let start = cursor.offset
-            try cursor.skipValue()
-            try body(UnsafeRawBufferPointer(rebasing: list[start..<cursor.offset]))
-            cursor.skipWhitespace()
-            switch cursor.peek {
-            case UInt8(ascii: ","): cursor.offset += 1
-            case UInt8(ascii: "]"):
-                cursor.offset += 1
-                return try cursor.expectEnd()
-            default: throw cursor.error("expected ',' or ']' after an array element")
-            }
-        }
+        try cursor.expectEnd()
     }
 
     /// Whether a raw key equals `name`; keys with escapes are decoded first.
     static func key(_ raw: UnsafeRawBufferPointer, equals name: [UInt8]) -> Bool {
-        if !raw.contains(UInt8(ascii: "\\")) { return raw.elementsEqual(name) }
+        // Equal bytes are an equal key unless an escape is among them: an escape decodes shorter.
+        if bytes(raw, equal: name) { return !raw.contains(UInt8(ascii: "\\")) }
+        if !raw.contains(UInt8(ascii: "\\")) { return false }
         var quoted: [UInt8] = [UInt8(ascii: "\"")]
         quoted.append(contentsOf: raw)
         quoted.append(UInt8(ascii: "\""))
         guard case .string(let decoded)? = try? JSONParser().parse(quoted) else { return false }
         return Array(decoded.utf8) == name
+    }
+
+    /// Whether `raw` holds exactly the bytes of `name`: a length check, then one `memcmp` (the
+    /// generic `elementsEqual` cost more than the scan that found the key).
+    @inline(__always)
+    public static func bytes(_ raw: UnsafeRawBufferPointer, equal name: [UInt8]) -> Bool {
+        guard raw.count == name.count else { return false }
+        return name.withUnsafeBytes { name in
+            guard let left = raw.baseAddress, let right = name.baseAddress else { return true }
+            return memcmp(left, right, name.count) == 0
+        }
     }
 
     /// A position in the bytes with the skipping rules.
@@ -179,6 +274,31 @@ public enum JSONTopLevelScanner {
                     offset += 1
                 }
                 if offset == start { throw error("expected a value") }
+            }
+        }
+
+        /// From an opening bracket to just past the closing one, calling `element` with each
+        /// element's range.
+        mutating func walkArray(_ element: (Range<Int>) throws(JSONParseError) -> Void) throws(JSONParseError) {
+            offset += 1
+            skipWhitespace()
+            if peek == UInt8(ascii: "]") {
+                offset += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                let start = offset
+                try skipValue()
+                try element(start..<offset)
+                skipWhitespace()
+                switch peek {
+                case UInt8(ascii: ","): offset += 1
+                case UInt8(ascii: "]"):
+                    offset += 1
+                    return
+                default: throw error("expected ',' or ']' after an array element")
+                }
             }
         }
 

@@ -53,7 +53,7 @@ struct PageRecords {
                 try document.elements.map { span in
                     guard bytes[span.lowerBound] == UInt8(ascii: "{") else { throw notAnObject(stream) }
                     let values = try JSONTopLevelScanner.values(
-                        of: keys, in: UnsafeRawBufferPointer(rebasing: bytes[span]))
+                        of: keys, inChecked: UnsafeRawBufferPointer(rebasing: bytes[span]))
                     var object = JSONObject()
                     for (name, value) in zip(names, values) { if let value { object[name] = value } }
                     return object

@@ -421,7 +421,7 @@ final class SQLiteDestination {
         var matches = true
         do {
             try JSONTopLevelScanner.forEachMember(in: line) { key, value in
-                guard matches, position < columns.count, key.elementsEqual(columns[position]) else {
+                guard matches, position < columns.count, JSONTopLevelScanner.bytes(key, equal: columns[position]) else {
                     matches = false
                     return
                 }

@@ -23,6 +23,11 @@ import Testing
         #expect(try split("\u{FEFF}{\"d\":[true]}", ["d"])?.elements == ["true"])
         // A parse keeps a repeated key's last value, and so does the split.
         #expect(try split(#"{"d":[1],"d":[2,3]}"#, ["d"])?.elements == ["2", "3"])
+        #expect(try split(#"{"d":{"x":1},"d":[2]}"#, ["d"])?.elements == ["2"])
+        #expect(try split(#"{"d":[1],"d":{"x":1}}"#, ["d"]) == nil, "the last 'd' is not a list")
+        let nested = try #require(try split(#"{"a":[1],"b":0,"a":{"d":[[5],{"e":[6]}]}}"#, ["a", "d"]))
+        #expect(nested.elements == ["[5]", #"{"e":[6]}"#])
+        #expect(nested.envelope == ["a": ["d": []], "b": 0])
         #expect(try split("[]", [])?.elements == [])
     }
 

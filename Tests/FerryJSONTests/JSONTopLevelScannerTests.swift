@@ -23,6 +23,57 @@ import Testing
         #expect(try values(["id"], #"{"\u0069d":"7"}"#) == [.string("7")])
     }
 
+    /// Equal bytes are not enough when the key has an escape: `\b` is a backspace, not a backslash.
+    @Test func aKeyWithAnEscapeMatchesOnlyWhatItDecodesTo() throws {
+        #expect(try values(["a\\b"], #"{"a\b":1,"a\\b":2}"#) == [.int(2)])
+        #expect(try values(["a\u{8}"], #"{"a\b":1,"a\\b":2}"#) == [.int(1)])
+    }
+
+    /// The values of a record inside a checked document: the same values, the walk stopping
+    /// at the last field asked for (so a broken tail goes unseen, as the document was checked).
+    @Test func valuesInACheckedRecordAreTheValuesAndStopAtTheLastField() throws {
+        var generator = SeededGenerator(state: 11)
+        for _ in 0..<300 {
+            let keys = (0..<4).map { "k\($0)" }
+            var members: [String] = []
+            for _ in 0..<6 {
+                let key = keys[Int(generator.next() % 4)]
+                let value = generator.next() % 2 == 0 ? #""v,}\"\u0041""# : #"[1,{"k0":null}]"#
+                members.append(#""\#(key)":\#(value)"#)
+            }
+            let text = "{" + members.joined(separator: ",") + "}"
+            let asked = Array(keys.prefix(Int(generator.next() % 4) + 1))
+            let checked = try Array(text.utf8).withUnsafeBytes {
+                try JSONTopLevelScanner.values(of: asked.map { Array($0.utf8) }, inChecked: $0)
+            }
+            #expect(checked == (try values(asked, text)), "\(text)")
+        }
+        let brokenTail = Array(#"{"id":1,"name":"x","rest":[1,"#.utf8)
+        #expect(
+            try brokenTail.withUnsafeBytes {
+                try JSONTopLevelScanner.values(of: [Array("name".utf8), Array("id".utf8)], inChecked: $0)
+            } == [.string("x"), .int(1)])
+        #expect(throws: JSONParseError.self) {
+            _ = try brokenTail.withUnsafeBytes {
+                try JSONTopLevelScanner.values(of: [Array("name".utf8), Array("missing".utf8)], inChecked: $0)
+            }
+        }
+    }
+
+    @Test func rawValuesAreTheValuesBytesAndParseToTheValues() throws {
+        let line = Array(#"{"id": 42 ,"name":"\u0041ino","tags":[1,"x"]}"#.utf8)
+        try line.withUnsafeBytes { bytes in
+            let fields = ["tags", "missing", "id", "name"].map { Array($0.utf8) }
+            let raw = try JSONTopLevelScanner.rawValues(of: fields, in: bytes)
+            #expect(
+                raw.map { $0.map { String(decoding: $0, as: UTF8.self) } } == [#"[1,"x"]"#, nil, "42", #""\u0041ino""#])
+            #expect(
+                try JSONTopLevelScanner.parse(raw) == [
+                    .array([.int(1), .string("x")]), nil, .int(42), .string("Aino"),
+                ])
+        }
+    }
+
     @Test func agreesWithTheFullParserOnRandomObjects() throws {
         var generator = SeededGenerator(state: 7)
         for _ in 0..<300 {

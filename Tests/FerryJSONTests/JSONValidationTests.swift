@@ -50,6 +50,22 @@ import Testing
         expectSameVerdict(Array(text.utf8), .init(maximumDepth: 2))
     }
 
+    /// A number is converted only when it could be out of range: 308 integer digits without an
+    /// exponent are below Double's largest value, 309 may not be, and any exponent is converted.
+    @Test func agreesOnNumbersAtTheEdgeOfDoublesRange() {
+        for digits in [17, 18, 19, 307, 308, 309, 310, 400] {
+            for text in [
+                String(repeating: "9", count: digits), "-" + String(repeating: "9", count: digits),
+                String(repeating: "9", count: digits) + ".5", "1" + String(repeating: "0", count: digits - 1),
+                "[" + String(repeating: "9", count: digits) + ".25e-1]", "0." + String(repeating: "9", count: digits),
+                "1e" + String(digits), "-1.5E+" + String(digits),
+            ] {
+                expectSameVerdict(Array(text.utf8))
+                expectSameVerdict(Array(text.utf8), .init(allowNonFiniteNumbers: true))
+            }
+        }
+    }
+
     @Test func agreesOnInvalidUTF8AndTheByteOrderMark() {
         expectSameVerdict([0x22, 0x61, 0xFF, 0x22])
         expectSameVerdict(Array(#""\n"#.utf8) + [0xC3, 0x22])

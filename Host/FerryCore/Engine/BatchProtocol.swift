@@ -12,6 +12,18 @@ public enum BatchProtocol {
     ///   - count: the batch's `record_count`.
     /// - Returns: the problem and, when one record is at fault, its 0-based index.
     public static func problem(records: UnsafeRawBufferPointer, count: Int) -> (record: Int?, text: String)? {
+        // Only the structure, cheaply: every later stage that reads a record parses it fully.
+        problem(records: records, count: count) { line throws(JSONParseError) in
+            try JSONTopLevelScanner.forEachMember(in: line.bytes) { _, _ in }
+        }
+    }
+
+    /// The same checks, with `walk` in place of the structure check of each line: for a caller
+    /// that walks every record anyway (the read-ahead keying each line), so that the bytes are
+    /// walked once. `walk` must throw for a line that is not a JSON object, as the check does.
+    public static func problem(
+        records: UnsafeRawBufferPointer, count: Int, walking walk: (NDJSONLines.Line) throws(JSONParseError) -> Void
+    ) -> (record: Int?, text: String)? {
         guard !records.isEmpty else {
             return count == 0 ? nil : (nil, "record_count is \(count) but the batch holds no records")
         }
@@ -21,9 +33,8 @@ public enum BatchProtocol {
         var lines = 0
         for line in NDJSONLines(records) {
             lines += 1
-            // Only the structure, cheaply: every later stage that reads a record parses it fully.
             do {
-                try JSONTopLevelScanner.forEachMember(in: line.bytes) { _, _ in }
+                try walk(line)
             } catch {
                 return (line.index, "is not a JSON object: \(error)")
             }

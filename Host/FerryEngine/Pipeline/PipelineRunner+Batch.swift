@@ -286,8 +286,16 @@ extension PipelineRunner {
         ofLine line: UnsafeRawBufferPointer, fields: [String], fieldBytes: [[UInt8]], writer: JSONWriter
     ) throws -> String? {
         guard !fields.isEmpty else { return nil }
-        return try RecordKey.text(
-            of: try JSONTopLevelScanner.values(of: fieldBytes, in: line), fields: fields, writer: writer)
+        return try key(
+            ofRawValues: try JSONTopLevelScanner.rawValues(of: fieldBytes, in: line), fields: fields, writer: writer)
+    }
+
+    /// The key from the raw bytes of the key fields' values (`JSONTopLevelScanner.rawValues`).
+    static func key(ofRawValues values: [UnsafeRawBufferPointer?], fields: [String], writer: JSONWriter) throws
+        -> String?
+    {
+        guard !fields.isEmpty else { return nil }
+        return try RecordKey.text(of: JSONTopLevelScanner.parse(values), fields: fields, writer: writer)
     }
 
     func keyRecord(fromKey key: String) -> JSONObject {

@@ -15,6 +15,15 @@ struct SourceBatchCheck {
         let problem = batch.records.withUnsafeBytes { BatchProtocol.problem(records: $0, count: batch.count) }
         if let problem { throw SourceProtocolViolation(plan: plan, record: problem.record, problem.text) }
     }
+
+    /// The same check, with `walk` walking each line in place of the structure check (it must
+    /// throw for a line that is not a JSON object).
+    func validate(_ batch: SourceBatch, walking walk: (NDJSONLines.Line) throws(JSONParseError) -> Void) throws {
+        let problem = batch.records.withUnsafeBytes {
+            BatchProtocol.problem(records: $0, count: batch.count, walking: walk)
+        }
+        if let problem { throw SourceProtocolViolation(plan: plan, record: problem.record, problem.text) }
+    }
 }
 
 /// A source plugin broke the batch protocol; names plugin, connection, stream and record.

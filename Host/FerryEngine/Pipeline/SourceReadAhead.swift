@@ -146,22 +146,28 @@ struct BatchPreparation: @unchecked Sendable {
 
     func prepare(_ batch: SourceBatch) -> PreparedBatch {
         var prepared = PreparedBatch(batch: batch)
-        do { try check.validate(batch) } catch let violation as SourceProtocolViolation {
+        do {
+            if let keyFields {
+                // Keying walks each whole line, which is the structure check too: one walk.
+                let writer = JSONWriter()
+                var keyedLines: [KeyedLine] = []
+                // A line is at least `{}` and a newline; `count` alone is the source's word.
+                keyedLines.reserveCapacity(min(batch.count, batch.records.count / 3))
+                try check.validate(batch) { line throws(JSONParseError) in
+                    let values = try JSONTopLevelScanner.rawValues(of: keyFieldBytes, in: line.bytes)
+                    let key = Result<String?, any Error> {
+                        try PipelineRunner.key(ofRawValues: values, fields: keyFields, writer: writer)
+                    }
+                    keyedLines.append(KeyedLine(key: key, hash: XXHash64.hash(line.bytes)))
+                }
+                prepared.keyedLines = keyedLines
+            } else {
+                try check.validate(batch)
+            }
+        } catch let violation as SourceProtocolViolation {
             prepared.violation = violation
-            return prepared
         } catch {
             preconditionFailure("SourceBatchCheck throws only SourceProtocolViolation")
-        }
-        guard let keyFields else { return prepared }
-        let writer = JSONWriter()
-        prepared.keyedLines = batch.records.withUnsafeBytes { records in
-            NDJSONLines(records).map { line in
-                let key = Result<String?, any Error> {
-                    try PipelineRunner.key(
-                        ofLine: line.bytes, fields: keyFields, fieldBytes: keyFieldBytes, writer: writer)
-                }
-                return KeyedLine(key: key, hash: XXHash64.hash(line.bytes))
-            }
         }
         return prepared
     }
