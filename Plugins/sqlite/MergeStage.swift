@@ -52,6 +52,8 @@ final class MergeStage {
     private var arena: [UInt8] = []
     private var lengths: [UInt32] = []
     private var columnCount = 0
+    /// What `StagedRows.touch` read, kept so that its loads are not optimised away.
+    private var touched: UInt8 = 0
     private var plainTables: [String: Bool] = [:]
 
     init(database: SQLiteDatabase, host: HostServices, limitBytes: Int) {
@@ -205,13 +207,16 @@ final class MergeStage {
                     if let (statement, size) = chunk {
                         while order.count - next >= size {
                             defer { statement.reset() }
-                            for (slot, row) in order[next..<(next + size)].enumerated() {
+                            let step = order[next..<(next + size)]
+                            touched ^= rows.touch(step)
+                            for (slot, row) in step.enumerated() {
                                 try rows.bind(row, to: statement, from: slot * rows.columnCount + 1)
                             }
                             _ = try statement.step()
                             next += size
                         }
                     }
+                    touched ^= rows.touch(order[next...])
                     for row in order[next...] {
                         defer { upsert.reset() }
                         try rows.bind(row, to: upsert, from: 1)
@@ -256,6 +261,20 @@ final class MergeStage {
         }
 
         var count: Int { starts.count }
+
+        /// Reads each of `rows`' first length and first byte, so that their cache lines are loaded
+        /// together rather than one row at a time as they are bound: in key order the rows lie
+        /// anywhere in a stage of tens of megabytes, and binding waited on three cache misses a
+        /// row (`perf annotate` at 1M: four fifths of the merge's own time). Swift has no prefetch
+        /// hint; loads whose results are kept (see `touched`) are one.
+        func touch(_ rows: ArraySlice<Int>) -> UInt8 {
+            var sum: UInt8 = 0
+            for row in rows {
+                let start = starts[row]
+                sum ^= UInt8(truncatingIfNeeded: lengths[row * columnCount]) ^ (start < arena.count ? arena[start] : 0)
+            }
+            return sum
+        }
 
         /// Binds a row's values to `statement`'s parameters from `first` on.
         func bind(_ row: Int, to statement: SQLiteStatement, from first: Int) throws {

@@ -66,9 +66,9 @@ import Testing
     @Test func writtenRecordsAreCountedAsCreatedOrUpdated() throws {
         let sandbox = try Self.flakySandbox(write: "upsert", sync: "full", batchSize: 4)
         try sandbox.write("data/records.txt", FlakySource.records(1...10))
-        func run() throws -> (written: Int, created: Int) {
+        func run(status: Int32 = 0) throws -> (written: Int, created: Int) {
             let outcome = try sandbox.ferry(["run", "--json"])
-            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(outcome.status == status, "\(outcome.stderr)")
             let json = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
             let report = (json?["runs"] as? [[String: Any]])?.first
             return (report?["written"] as? Int ?? -1, report?["created"] as? Int ?? -1)
@@ -80,9 +80,16 @@ import Testing
             FlakySource.records(1...7) + FlakySource.records(8...10, tag: "b") + FlakySource.records(11...12))
         #expect(try run() == (5, 2))
         #expect(try run() == (0, 0))
+        // Two more arrive, one of them a record the destination refuses (two fields that SQLite's
+        // column names cannot tell apart): one written, one created, the refused one not created.
+        try sandbox.write(
+            "data/records.txt",
+            FlakySource.records(1...7) + FlakySource.records(8...10, tag: "b") + FlakySource.records(11...13)
+                + #"{"seq":14,"value":"x","VALUE":"y"}"# + "\n")
+        #expect(try run(status: 3) == (1, 1), "a run that dead-lettered a record exits 3")
         #expect(
             try sandbox.sql("state.db", "SELECT written_count, created_count FROM runs ORDER BY id")
-                == ["10|10", "5|2", "0|0"])
+                == ["10|10", "5|2", "0|0", "1|1"])
 
         let appended = try Self.flakySandbox(write: "append", batchSize: 4)
         try appended.write("data/records.txt", FlakySource.records(1...6))

@@ -30,16 +30,21 @@ extension PipelineRunner {
         var hashes = try skipUnchanged(
             in: &outgoing, seenKeys: &seenKeys, ledger: &ledger, unknownKeys: &unknownKeys)
         try noteKeysBeforeWriting(unknownKeys, runID: runID)
-        let reported = try reportedDestinationChanges(among: candidates, sent: Set(hashes.map(\.key)))
+        let reported =
+            candidates.isEmpty ? [] : try reportedDestinationChanges(among: candidates, sent: Set(hashes.map(\.key)))
         let twoWay = try reconcileConflicts(in: &outgoing)
+        let sentHashes = hashes.count
         let idMappings = try deliver(
             outgoing, batchID: batchID, checkpoint: checkpoint, hashes: &hashes, ledger: &ledger)
         if !plan.detectsChanges {
             // Append adds every record; an upsert without hashes cannot tell, and counts none.
             ledger.counts.created = plan.writeMode == .append ? ledger.counts.written : 0
+        } else if options.dryRun || hashes.count == sentHashes {
+            // Every unknown key has a hash among those sent, and none was taken back.
+            ledger.counts.created = unknownKeys.count
         } else {
             let delivered = Set(hashes.map(\.key))
-            ledger.counts.created = unknownKeys.filter { options.dryRun || delivered.contains($0) }.count
+            ledger.counts.created = unknownKeys.filter { delivered.contains($0) }.count
         }
         var commit = BatchCommit(
             run: runID, pipeline: plan.id, stream: plan.sourceStream, checkpoint: batch.checkpoint,
@@ -171,11 +176,13 @@ extension PipelineRunner {
                 // The hash of the bytes that would be sent: exactly what the destination would see,
                 // and several times cheaper than re-encoding the record canonically.
                 let hash = record.hash ?? XXHash64.hash(record.line)
-                if !options.fullRefresh, stored[key] == hash {
+                // A first load stores nothing yet: no key to hash for a lookup.
+                let known = stored.isEmpty ? nil : stored[key]
+                if !options.fullRefresh, known == hash {
                     ledger.counts.unchanged += 1
                     return false
                 }
-                if stored[key] == nil { unknownKeys.append(key) }
+                if known == nil { unknownKeys.append(key) }
                 hashes.append((key, hash))
                 return true
             })
@@ -240,7 +247,7 @@ extension PipelineRunner {
                 idMappings.append((plan.idMapScope, RecordKey.idMapText(ofKey: key), assigned.destinationID))
             }
         }
-        hashes.removeAll { rejectedKeys.contains($0.key) }
+        if !rejectedKeys.isEmpty { hashes.removeAll { rejectedKeys.contains($0.key) } }
         ledger.counts.written = outgoing.count - rejectedCount
         return idMappings + mirroredColumns(of: outgoing, rejected: rejectedIndices)
     }
