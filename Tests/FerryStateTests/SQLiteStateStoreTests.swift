@@ -15,6 +15,25 @@ struct SQLiteStateStoreTests {
         return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 
+    /// Hashes are written in their keys' byte order (SQLite's), equal keys in arrival order so
+    /// that the later hash is the one kept: the same order as sorting the UTF-8 bytes stably.
+    @Test func hashesAreWrittenInTheKeysByteOrderEqualKeysAsTheyCame() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["1", "10", "9", "\"a\"", "\"a\u{0}\"", "é", "e\u{301}", "ü", "12345678", "123456789", "😀", ""]
+        for _ in 0..<50 {
+            let hashes = (0..<200).map { index -> (key: String, hash: UInt64) in
+                let key = (0..<Int.random(in: 1...3, using: &generator)).map { _ in
+                    pieces.randomElement(using: &generator)!
+                }.joined()
+                return (key, UInt64(index))
+            }
+            let expected = hashes.indices.sorted { left, right in
+                Array(hashes[left].key.utf8).lexicographicallyPrecedes(Array(hashes[right].key.utf8))
+            }
+            #expect(SQLiteStateStore.keyOrder(hashes) == expected)
+        }
+    }
+
     @Test func theDatabaseAndItsWALAndSHMFilesAreCreatedPrivateWhateverTheUmask() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("nested/dir/state.db")
