@@ -1,5 +1,6 @@
 import FerryJSON
 import FerryPluginSDK
+import Glibc
 
 /// One page's records, as the reader sees them.
 ///
@@ -68,17 +69,26 @@ struct PageRecords {
     func lines(_ indexes: [Int]) -> RecordBatch? {
         guard let (body, spans) = lineSource else { return nil }
         var batch = RecordBatch(reservingBytes: indexes.reduce(0) { $0 + spans[$1].count + 1 })
-        for index in indexes {
-            let record = body[spans[index]]
-            if record.contains(where: { $0 == 0x0A || $0 == 0x0D }),
-                let object = try? JSONParser().parse(Array(record)).objectValue
-            {
-                batch.append(object)
-            } else {
-                batch.append(encodedRecord: record)
+        body.withUnsafeBytes { bytes in
+            for index in indexes {
+                let record = UnsafeRawBufferPointer(rebasing: bytes[spans[index]])
+                if Self.breaksLines(record), let object = try? JSONParser().parse(record).objectValue {
+                    batch.append(object)
+                } else {
+                    // As typed bytes the append is one copy; as raw bytes it goes byte by byte.
+                    batch.append(encodedRecord: record.assumingMemoryBound(to: UInt8.self))
+                }
             }
         }
         return batch
+    }
+
+    /// Whether a record holds a line break (whitespace an API that indents put there: inside a
+    /// checked string there is none). `memchr` per byte value; a byte-by-byte closure was a tenth
+    /// of the page's reading.
+    private static func breaksLines(_ record: UnsafeRawBufferPointer) -> Bool {
+        guard let base = record.baseAddress else { return false }
+        return memchr(base, 0x0A, record.count) != nil || memchr(base, 0x0D, record.count) != nil
     }
 
     /// The top-level fields the reader looks at: the cursor, the key (keyset paging) and each list's window field.
