@@ -302,6 +302,7 @@ extension PipelineRunner {
         -> String?
     {
         guard !fields.isEmpty else { return nil }
+        if values.count == 1, let raw = values[0], let text = RecordKey.text(ofPlainInteger: raw) { return text }
         return try RecordKey.text(of: JSONTopLevelScanner.parse(values), fields: fields, writer: writer)
     }
 
@@ -318,6 +319,18 @@ extension PipelineRunner {
 /// with 1, `1e20` with its neighbours). The state files a key as the JSON text of
 /// its value, or of the array of values for a composite key, so 42 and "42" stay apart.
 enum RecordKey {
+    /// The key text of a single key field whose raw JSON is an integer already written as the
+    /// writer writes it (no sign on zero, no leading zero, at most 18 digits): those bytes. The
+    /// usual numeric id then needs no value built and encoded again (3,000 instructions a record).
+    static func text(ofPlainInteger raw: UnsafeRawBufferPointer) -> String? {
+        var digits = raw[...]
+        if digits.first == UInt8(ascii: "-") { digits = digits.dropFirst() }
+        guard let first = digits.first, digits.count <= 18, first != UInt8(ascii: "0") || raw.count == 1,
+            digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
     static func text(of values: [JSONValue?], fields: [String], writer: JSONWriter) throws -> String {
         let present = try zip(fields, values).map { field, value -> JSONValue in
             guard let value, !value.isNull else {
