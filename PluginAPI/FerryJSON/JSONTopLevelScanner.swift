@@ -28,13 +28,7 @@ public enum JSONTopLevelScanner {
     public static func rawValues(of fields: [[UInt8]], in line: UnsafeRawBufferPointer) throws(JSONParseError)
         -> [UnsafeRawBufferPointer?]
     {
-        var found = [UnsafeRawBufferPointer?](repeating: nil, count: fields.count)
-        try forEachMember(in: line) { (key, value) throws(JSONParseError) in
-            for (index, field) in fields.enumerated() where found[index] == nil && Self.key(key, equals: field) {
-                found[index] = value
-            }
-        }
-        return found
+        try find(fields, in: line, stoppingWhenFound: false)
     }
 
     /// `values(of:in:)` for a record inside a document already checked whole
@@ -43,7 +37,15 @@ public enum JSONTopLevelScanner {
     public static func values(of fields: [[UInt8]], inChecked line: UnsafeRawBufferPointer) throws(JSONParseError)
         -> [JSONValue?]
     {
-        if fields.isEmpty { return [] }
+        try parse(find(fields, in: line, stoppingWhenFound: true))
+    }
+
+    /// The raw values of `fields` in the object `line`, the first of repeated keys taken; the
+    /// walk goes to the end (checking it) unless `stoppingWhenFound`.
+    private static func find(_ fields: [[UInt8]], in line: UnsafeRawBufferPointer, stoppingWhenFound: Bool)
+        throws(JSONParseError) -> [UnsafeRawBufferPointer?]
+    {
+        if stoppingWhenFound && fields.isEmpty { return [] }
         var found = [UnsafeRawBufferPointer?](repeating: nil, count: fields.count)
         var missing = fields.count
         try walkMembers(in: line) { (key, value) throws(JSONParseError) in
@@ -51,9 +53,9 @@ public enum JSONTopLevelScanner {
                 found[index] = value
                 missing -= 1
             }
-            return missing > 0
+            return !stoppingWhenFound || missing > 0
         }
-        return try parse(found)
+        return found
     }
 
     /// `raw` values (from `rawValues`) parsed, nil staying nil.
