@@ -393,9 +393,16 @@ final class SQLiteDestination {
     // MARK: Records
 
     private var lastStatementKeys: [String] = [] {
-        didSet { lastStatementKeyBytes = lastStatementKeys.map { Array($0.utf8) } }
+        didSet {
+            // A raw key is compared with these bytes as it stands: a name JSON writes with an
+            // escape (a quote, a backslash, a control character) would never match its own
+            // record, and could match another's (`"a\b"`, a backspace, against the column `a\b`).
+            let plain = lastStatementKeys.allSatisfy { $0.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C } }
+            lastStatementKeyBytes = plain ? lastStatementKeys.map { Array($0.utf8) } : nil
+        }
     }
-    private var lastStatementKeyBytes: [[UInt8]] = []
+    /// The last statement's columns in UTF-8, nil when a record cannot be matched to them by bytes.
+    private var lastStatementKeyBytes: [[UInt8]]?
     private var lastStatementID = ""
     private var lastStatement: SQLiteStatement?
 

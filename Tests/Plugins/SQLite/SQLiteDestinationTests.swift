@@ -174,4 +174,19 @@ import Testing
         #expect(second.accepted == 1)
         #expect(second.rejectedIndexes == [1])
     }
+
+    /// A key written with an escape is not the column its bytes spell: after a record made the
+    /// column `a\b` (written `"a\\b"`), a record's `"a\b"` is `a` and a backspace, another field.
+    @Test func aKeyWithAnEscapeIsNotTakenForTheColumnItsBytesSpell() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("db.sqlite")
+        let destination = try SQLiteTest.open(path)
+        let request = { (batch: String) in
+            WriteRequest(stream: "t", operation: .upsert, primaryKey: ["id"], batchID: batch)
+        }
+        // The first write makes the statement; the second's records are matched against its columns.
+        #expect(try destination.write(request("1"), lines: [#"{"id":1,"a\\b":"x"}"#]).accepted == 1)
+        #expect(try destination.write(request("2"), lines: [#"{"id":2,"a\b":"y"}"#]).accepted == 1)
+        #expect(try SQLiteTest.query(path, #"SELECT id, "a\b" FROM t ORDER BY id"#) == [["1", "x"], ["2", nil]])
+    }
 }
