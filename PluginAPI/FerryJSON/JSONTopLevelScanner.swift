@@ -85,6 +85,22 @@ public enum JSONTopLevelScanner {
         }
     }
 
+    /// Whether the object `line`'s keys are exactly `names`, in order, each written as its bytes
+    /// (a name JSON writes with an escape never matches); when they are, their values' bytes are
+    /// appended to `values`. Each key is compared where it stands instead of being scanned
+    /// first: the sqlite connector checks every record against its statement's columns so.
+    /// Malformed input is a false, with nothing appended.
+    public static func values(
+        in line: UnsafeRawBufferPointer, keyedExactly names: [[UInt8]],
+        appendingTo values: inout [UnsafeRawBufferPointer]
+    ) -> Bool {
+        let start = values.count
+        var cursor = Cursor(bytes: line)
+        if cursor.members(keyedExactly: names, appendingTo: &values) { return true }
+        values.removeSubrange(start...)
+        return false
+    }
+
     /// The last member named `name` in the object `object` (where a key repeats, the last counts,
     /// as in a parse): its value's range and, when that is an array, its elements' ranges (all in
     /// `object`). One walk: finding the member, then walking its array, read the array twice.
@@ -276,6 +292,54 @@ public enum JSONTopLevelScanner {
                     offset += 1
                 }
                 if offset == start { throw error("expected a value") }
+            }
+        }
+
+        /// From the start of an object to its end, which must be the end of the bytes: true when
+        /// its keys are exactly `names` (see `values(in:keyedExactly:appendingTo:)`).
+        mutating func members(keyedExactly names: [[UInt8]], appendingTo values: inout [UnsafeRawBufferPointer])
+            -> Bool
+        {
+            skipWhitespace()
+            guard peek == UInt8(ascii: "{") else { return false }
+            offset += 1
+            for (index, name) in names.enumerated() {
+                skipWhitespace()
+                if index > 0 {
+                    guard peek == UInt8(ascii: ",") else { return false }
+                    offset += 1
+                    skipWhitespace()
+                }
+                guard startsKey(name) else { return false }
+                offset += name.count + 2
+                skipWhitespace()
+                guard peek == UInt8(ascii: ":") else { return false }
+                offset += 1
+                skipWhitespace()
+                let start = offset
+                do { try skipValue() } catch { return false }
+                values.append(UnsafeRawBufferPointer(rebasing: bytes[start..<offset]))
+            }
+            skipWhitespace()
+            guard peek == UInt8(ascii: "}") else { return false }
+            offset += 1
+            do { try expectEnd() } catch { return false }
+            return true
+        }
+
+        /// Whether a key at `offset` is `name` written as its bytes: the quotes around them, and
+        /// no byte of `name` that JSON escapes (a backslash could begin an escape that decodes
+        /// to another name, a control byte is not allowed there at all).
+        func startsKey(_ name: [UInt8]) -> Bool {
+            let close = offset + 1 + name.count
+            guard close < bytes.count, bytes[offset] == UInt8(ascii: "\""), bytes[close] == UInt8(ascii: "\"")
+            else { return false }
+            return name.withUnsafeBytes { name in
+                guard let first = name.baseAddress else { return true }
+                for byte in name where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    return false
+                }
+                return memcmp(bytes.baseAddress! + offset + 1, first, name.count) == 0
             }
         }
 

@@ -68,7 +68,9 @@ final class SQLiteDestination {
         var values: [UnsafeRawBufferPointer] = []
         for line in records.lines {
             let first = values.count
-            if let fastColumns, Self.columns(of: line.bytes, equal: fastColumns, values: &values) {
+            if let fastColumns,
+                JSONTopLevelScanner.values(in: line.bytes, keyedExactly: fastColumns, appendingTo: &values)
+            {
                 rows.append(.raw(first))
             } else if case .object(let object)? = try? parser.parse(line.bytes) {
                 if request.operation != .delete, let problem = fieldProblem(object) {
@@ -415,32 +417,6 @@ final class SQLiteDestination {
 
         var isRaw: Bool { if case .raw = self { true } else { false } }
         var isParsed: Bool { if case .parsed = self { true } else { false } }
-    }
-
-    /// Whether the record's top-level keys are exactly `columns`, in order, with no escapes;
-    /// when they are, their value slices are appended to `values`.
-    private static func columns(
-        of line: UnsafeRawBufferPointer, equal columns: [[UInt8]],
-        values: inout [UnsafeRawBufferPointer]
-    ) -> Bool {
-        let start = values.count
-        var position = 0
-        var matches = true
-        do {
-            try JSONTopLevelScanner.forEachMember(in: line) { key, value in
-                guard matches, position < columns.count, JSONTopLevelScanner.bytes(key, equal: columns[position]) else {
-                    matches = false
-                    return
-                }
-                values.append(value)
-                position += 1
-            }
-        } catch {
-            matches = false
-        }
-        if matches && position == columns.count { return true }
-        values.removeSubrange(start...)
-        return false
     }
 
     /// Binds a record straight from its JSON value slices to the statement and steps it.

@@ -1,4 +1,5 @@
 import FerryJSON
+import Foundation
 import Testing
 
 @Suite struct JSONTopLevelScannerTests {
@@ -57,6 +58,57 @@ import Testing
             _ = try brokenTail.withUnsafeBytes {
                 try JSONTopLevelScanner.values(of: [Array("name".utf8), Array("missing".utf8)], inChecked: $0)
             }
+        }
+    }
+
+    /// Keys compared where they stand agree with walking the members and comparing each key's
+    /// bytes, for names written as their bytes; a name JSON escapes never matches, and anything
+    /// malformed is a false with nothing appended.
+    @Test func keysComparedWhereTheyStandAgreeWithTheWalk() throws {
+        func walked(_ line: [UInt8], _ names: [[UInt8]]) -> [String]? {
+            var keys: [[UInt8]] = []
+            var found: [String] = []
+            do {
+                try line.withUnsafeBytes { bytes in
+                    try JSONTopLevelScanner.forEachMember(in: bytes) { key, value in
+                        keys.append(Array(key))
+                        found.append(String(decoding: value, as: UTF8.self))
+                    }
+                }
+            } catch { return nil }
+            return keys == names ? found : nil
+        }
+        func compared(_ line: [UInt8], _ names: [[UInt8]]) -> [String]? {
+            var values: [UnsafeRawBufferPointer] = [UnsafeRawBufferPointer(start: nil, count: 0)]
+            return line.withUnsafeBytes { bytes in
+                guard JSONTopLevelScanner.values(in: bytes, keyedExactly: names, appendingTo: &values) else {
+                    #expect(values.count == 1, "nothing appended on a false")
+                    return nil
+                }
+                return values.dropFirst().map { String(decoding: $0, as: UTF8.self) }
+            }
+        }
+        var generator = SeededGenerator(state: 5)
+        let keys = ["id", "name", "a b", "é", "", "n1"]
+        for _ in 0..<2_000 {
+            let chosen = (0..<Int(generator.next() % 4)).map { _ in keys[Int(generator.next() % UInt64(keys.count))] }
+            let values = [#""x, \"}""#, "12.5", "[1,{\"k\":null}]", "true", #""""#]
+            var text =
+                "{" + chosen.map { #" "\#($0)" : "# + values[Int(generator.next() % 5)] }.joined(separator: ",") + "}"
+            switch generator.next() % 6 {
+            case 0: text.removeLast()
+            case 1: text += " x"
+            case 2: text = text.replacingOccurrences(of: ":", with: " ")
+            default: break
+            }
+            var names = chosen.map { Array($0.utf8) }
+            if generator.next() % 4 == 0, !names.isEmpty { names.removeLast() }
+            let line = Array(text.utf8)
+            #expect(compared(line, names) == walked(line, names), "\(text) \(chosen)")
+        }
+        // Equal bytes are not the same key when a name holds a byte JSON escapes.
+        for (text, name) in [(#"{"a\b":1}"#, #"a\b"#), (#"{"a\"b":1}"#, #"a\"b"#), ("{\"a\u{1}\":1}", "a\u{1}")] {
+            #expect(compared(Array(text.utf8), [Array(name.utf8)]) == nil, "\(text)")
         }
     }
 
