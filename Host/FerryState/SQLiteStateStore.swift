@@ -49,11 +49,9 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    /// Opens the file in WAL mode with the schema up to date. Two processes opening a new
-    /// file at once race to switch it to WAL; the loser tries again (`retryingWhileBusy`).
     /// The positions of `hashes` in their keys' byte order (SQLite's for `TEXT`), equal keys in
     /// arrival order so that the later hash is written last. By the first eight bytes, then the
-    /// rest: Swift's `String <` (Unicode-aware) was a sixth of a group's state commit (`perf`, 1M).
+    /// rest: Swift's `String <` (Unicode-aware) was a ninth of a group's state commit (`callgrind`).
     static func keyOrder(_ hashes: [(key: String, hash: UInt64)]) -> [Int] {
         let prefixes = hashes.map { entry -> UInt64 in
             var prefix: UInt64 = 0
@@ -71,6 +69,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    /// Opens the file in WAL mode with the schema up to date. Two processes opening a new
+    /// file at once race to switch it to WAL; the loser tries again (`retryingWhileBusy`).
     private static func openConfigured(path: String, cacheMiB: Int) throws -> SQLiteDatabase {
         try SQLiteDatabase.retryingWhileBusy {
             let database = try SQLiteDatabase(path: path, busyTimeout: 5)

@@ -85,18 +85,35 @@ public enum JSONTopLevelScanner {
         }
     }
 
-    /// Whether the object `line`'s keys are exactly `names`, in order, each written as its bytes
-    /// (a name JSON writes with an escape never matches); when they are, their values' bytes are
-    /// appended to `values`. Each key is compared where it stands instead of being scanned
-    /// first: the sqlite connector checks every record against its statement's columns so.
-    /// Malformed input is a false, with nothing appended.
+    /// Member names that JSON writes as their bytes (no quote, backslash or control byte), so
+    /// that a record's keys can be compared with them where they stand.
+    public struct PlainKeys: Sendable {
+        /// The names in UTF-8.
+        public let names: [[UInt8]]
+
+        /// Nil when a name needs an escape in JSON: compared as its bytes, it would never match
+        /// its own record's key and could match another (`"a\b"`, a backspace, against `a\b`).
+        public init?(_ names: [String]) {
+            let bytes = names.map { Array($0.utf8) }
+            let escaped = bytes.contains {
+                $0.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+            }
+            if escaped { return nil }
+            self.names = bytes
+        }
+    }
+
+    /// Whether the object `line`'s keys are exactly `keys`, in order; when they are, their
+    /// values' bytes are appended to `values`. Each key is compared where it stands instead of
+    /// being scanned first: the sqlite connector checks every record against its statement's
+    /// columns so. Malformed input is a false, with nothing appended.
     public static func values(
-        in line: UnsafeRawBufferPointer, keyedExactly names: [[UInt8]],
+        in line: UnsafeRawBufferPointer, keyedExactly keys: PlainKeys,
         appendingTo values: inout [UnsafeRawBufferPointer]
     ) -> Bool {
         let start = values.count
         var cursor = Cursor(bytes: line)
-        if cursor.members(keyedExactly: names, appendingTo: &values) { return true }
+        if cursor.members(keyedExactly: keys.names, appendingTo: &values) { return true }
         values.removeSubrange(start...)
         return false
     }
@@ -327,20 +344,12 @@ public enum JSONTopLevelScanner {
             return true
         }
 
-        /// Whether a key at `offset` is `name` written as its bytes: the quotes around them, and
-        /// no byte of `name` that JSON escapes (a backslash could begin an escape that decodes
-        /// to another name, a control byte is not allowed there at all).
+        /// Whether a key at `offset` is `name` (one of `PlainKeys`): its bytes between two quotes.
         func startsKey(_ name: [UInt8]) -> Bool {
             let close = offset + 1 + name.count
             guard close < bytes.count, bytes[offset] == UInt8(ascii: "\""), bytes[close] == UInt8(ascii: "\"")
             else { return false }
-            return name.withUnsafeBytes { name in
-                guard let first = name.baseAddress else { return true }
-                for byte in name where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                    return false
-                }
-                return memcmp(bytes.baseAddress! + offset + 1, first, name.count) == 0
-            }
+            return JSONTopLevelScanner.bytes(UnsafeRawBufferPointer(rebasing: bytes[(offset + 1)..<close]), equal: name)
         }
 
         /// From an opening bracket to just past the closing one, calling `element` with each

@@ -61,7 +61,7 @@ final class SQLiteDestination {
         var parseRejections: [RecordRejection] = []
         let parser = JSONParser()
         let statementID = request.operation.rawValue + "\0" + table
-        let fastColumns = request.operation != .delete && lastStatementID == statementID ? lastStatementKeyBytes : nil
+        let fastColumns = request.operation != .delete && lastStatementID == statementID ? lastStatementPlainKeys : nil
         let fastKeys = fastColumns == nil ? nil : lastStatementKeys
         // The value slices of raw rows, found while their keys were compared: one flat array
         // per batch, so binding needs no second scan.
@@ -395,16 +395,10 @@ final class SQLiteDestination {
     // MARK: Records
 
     private var lastStatementKeys: [String] = [] {
-        didSet {
-            // A raw key is compared with these bytes as it stands: a name JSON writes with an
-            // escape (a quote, a backslash, a control character) would never match its own
-            // record, and could match another's (`"a\b"`, a backspace, against the column `a\b`).
-            let plain = lastStatementKeys.allSatisfy { $0.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C } }
-            lastStatementKeyBytes = plain ? lastStatementKeys.map { Array($0.utf8) } : nil
-        }
+        didSet { lastStatementPlainKeys = JSONTopLevelScanner.PlainKeys(lastStatementKeys) }
     }
-    /// The last statement's columns in UTF-8, nil when a record cannot be matched to them by bytes.
-    private var lastStatementKeyBytes: [[UInt8]]?
+    /// The last statement's columns, nil when a record's keys cannot be matched to them as bytes.
+    private var lastStatementPlainKeys: JSONTopLevelScanner.PlainKeys?
     private var lastStatementID = ""
     private var lastStatement: SQLiteStatement?
 

@@ -12,10 +12,13 @@ public enum BatchProtocol {
     ///   - count: the batch's `record_count`.
     /// - Returns: the problem and, when one record is at fault, its 0-based index.
     public static func problem(records: UnsafeRawBufferPointer, count: Int) -> (record: Int?, text: String)? {
-        // Only the structure, cheaply: every later stage that reads a record parses it fully.
-        problem(records: records, count: count) { line throws(JSONParseError) in
-            try JSONTopLevelScanner.forEachMember(in: line.bytes) { _, _ in }
-        }
+        problem(records: records, count: count, walking: checkStructure)
+    }
+
+    /// The check of one line: a JSON object, its structure only (cheaply: every later stage that
+    /// reads a record parses it fully).
+    public static func checkStructure(_ line: NDJSONLines.Line) throws(JSONParseError) {
+        try JSONTopLevelScanner.forEachMember(in: line.bytes) { _, _ in }
     }
 
     /// The same checks, with `walk` in place of the structure check of each line: for a caller

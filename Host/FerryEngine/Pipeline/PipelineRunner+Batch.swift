@@ -323,11 +323,8 @@ enum RecordKey {
     /// writer writes it (no sign on zero, no leading zero, at most 18 digits): those bytes. The
     /// usual numeric id then needs no value built and encoded again (3,000 instructions a record).
     static func text(ofPlainInteger raw: UnsafeRawBufferPointer) -> String? {
-        var digits = raw[...]
-        if digits.first == UInt8(ascii: "-") { digits = digits.dropFirst() }
-        guard let first = digits.first, digits.count <= 18, first != UInt8(ascii: "0") || raw.count == 1,
-            digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-        else { return nil }
+        // `-0` is a plain integer too, but the writer writes it `0`.
+        guard let value = JSONNumber.smallInteger(raw), value != 0 || raw.count == 1 else { return nil }
         return String(decoding: raw, as: UTF8.self)
     }
 

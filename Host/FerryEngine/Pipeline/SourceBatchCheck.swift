@@ -11,14 +11,12 @@ import FerryPluginSDK
 struct SourceBatchCheck {
     let plan: PipelinePlan
 
-    func validate(_ batch: SourceBatch) throws {
-        let problem = batch.records.withUnsafeBytes { BatchProtocol.problem(records: $0, count: batch.count) }
-        if let problem { throw SourceProtocolViolation(plan: plan, record: problem.record, problem.text) }
-    }
-
-    /// The same check, with `walk` walking each line in place of the structure check (it must
-    /// throw for a line that is not a JSON object).
-    func validate(_ batch: SourceBatch, walking walk: (NDJSONLines.Line) throws(JSONParseError) -> Void) throws {
+    /// - Parameter walk: The check of each line: the structure check, unless the caller walks
+    ///   every line anyway (it must then throw for a line that is not a JSON object).
+    func validate(
+        _ batch: SourceBatch,
+        walking walk: (NDJSONLines.Line) throws(JSONParseError) -> Void = BatchProtocol.checkStructure
+    ) throws {
         let problem = batch.records.withUnsafeBytes {
             BatchProtocol.problem(records: $0, count: batch.count, walking: walk)
         }
