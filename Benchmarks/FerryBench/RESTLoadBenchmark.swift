@@ -105,8 +105,8 @@ struct RESTLoadBenchmark {
             case .commitPerPage: "change detection on, commit_records: 1000 (a commit per page)"
             case .withoutChangeDetection: "change detection off"
             case .lowMemory:
-                "low-memory settings (state_cache_mib 4, cache_size_mib 4, merge_stage_mib 4, "
-                    + "read_ahead_mib 1, commit_records 10000)"
+                "low-memory settings (state_cache_mib 2, cache_size_mib 2, merge_memory_mib 1, "
+                    + "read_ahead_mib 1, commit_records 50000)"
             }
         }
 
@@ -118,8 +118,8 @@ struct RESTLoadBenchmark {
             case .withoutChangeDetection: ("", "", ["change_detection: false"])
             case .lowMemory:
                 (
-                    "state_cache_mib: 4", ", cache_size_mib: 4, merge_stage_mib: 4",
-                    ["read_ahead_mib: 1", "commit_records: 10000"]
+                    "state_cache_mib: 2", ", cache_size_mib: 2, merge_memory_mib: 1",
+                    ["read_ahead_mib: 1", "commit_records: 50000"]
                 )
             }
         }

@@ -33,9 +33,15 @@ struct SQLiteConfig {
     /// they are merged into their table in key order (`MergeStage`), in MiB; 0 writes each
     /// record straight into its table.
     var mergeStageMiB: Int
+    /// Destination: how much of the merge stage stays in memory, in MiB; past it the stage
+    /// spills sorted runs to a scratch file and merges them back in key order.
+    var mergeMemoryMiB: Int
+    /// Destination: where the merge stage's scratch file is made (nil: `$TMPDIR`, else `/tmp`).
+    var scratchDirectory: String?
 
     static let defaultCacheSizeMiB = 16
     static let defaultMergeStageMiB = 32
+    static let defaultMergeMemoryMiB = 32
     static let cacheSizeRange = 1...65_536
 
     /// The keys, declared once: the spec's schema, the parsing below and the reference derive from them.
@@ -58,6 +64,13 @@ struct SQLiteConfig {
             "merge_stage_mib", .integer, default: .int(Int64(defaultMergeStageMiB)), minimum: 0, maximum: 65_536,
             "Destination: MiB of a commit group's upserts gathered in memory and merged into their table in key order (0: each record written straight)."
         ),
+        ConfigKey(
+            "merge_memory_mib", .integer, default: .int(Int64(defaultMergeMemoryMiB)), minimum: 1, maximum: 65_536,
+            "Destination: MiB of the merge stage kept in memory; past it sorted runs are spilled to a scratch file in TMPDIR and merged back in key order."
+        ),
+        ConfigKey(
+            "scratch_directory", .string,
+            "Destination: the directory of the merge stage's scratch file (default: $TMPDIR, else /tmp)."),
         ConfigKey("table", .string, "Source: the table to read (default: the requested stream's name)."),
         ConfigKey("query", .string, "Source: a SELECT to read instead of a table, as one stream."),
         ConfigKey("stream", .string, "Source: the stream name of 'query' (default 'query')."),
@@ -82,6 +95,8 @@ struct SQLiteConfig {
         synchronous = try config.string("synchronous")
         cacheSizeMiB = Int(try config.integer("cache_size_mib"))
         mergeStageMiB = Int(try config.integer("merge_stage_mib"))
+        mergeMemoryMiB = Int(try config.integer("merge_memory_mib"))
+        scratchDirectory = try config.optionalString("scratch_directory")
         table = try config.optionalString("table")
         query = try config.optionalString("query")
         stream = try config.optionalString("stream")

@@ -39,7 +39,9 @@ final class SQLiteDestination {
         self.database = database
         self.config = config
         self.host = host
-        mergeStage = MergeStage(database: database, host: host, limitBytes: config.mergeStageMiB << 20)
+        mergeStage = MergeStage(
+            database: database, host: host, limitBytes: config.mergeStageMiB << 20,
+            memoryBytes: config.mergeMemoryMiB << 20, scratchDirectory: config.scratchDirectory)
     }
 
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
@@ -259,6 +261,7 @@ final class SQLiteDestination {
             upsert: try statement(for: fastKeys, table: table, request: request),
             chunk: rows > 1 ? (try statement(for: fastKeys, table: table, request: request, rows: rows), rows) : nil,
             keyTypes: keyTypes)
+        try mergeStage.makeRoom()
         return true
     }
 

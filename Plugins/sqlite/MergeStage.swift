@@ -36,6 +36,18 @@ final class MergeStage {
     private let database: SQLiteDatabase
     private let host: HostServices
     let limitBytes: Int
+    /// How many bytes of values the stage keeps in memory: past them the rows staged so far
+    /// are sorted and spilled to `spill` as a run, and the merge reads the runs back in key
+    /// order (a k-way merge). A whole group is still merged at once, in a few MiB of memory.
+    let memoryBytes: Int
+    /// The sorted runs spilled since the last merge (their bytes in `spill`), and how many rows
+    /// and value bytes they hold.
+    private var runs: [SpilledRun] = []
+    private var spill: SpillFile?
+    /// Where `spill` is made (nil: `$TMPDIR`, else `/tmp`).
+    private let scratchDirectory: String?
+    private var spilledRows = 0
+    private var spilledBytes = 0
     /// The target of the staged rows; nil when nothing is prepared.
     private(set) var target: Target?
     /// The target's upsert (one row's values bound in the columns' order).
@@ -56,14 +68,18 @@ final class MergeStage {
     private var touched: UInt8 = 0
     private var plainTables: [String: Bool] = [:]
 
-    init(database: SQLiteDatabase, host: HostServices, limitBytes: Int) {
+    init(database: SQLiteDatabase, host: HostServices, limitBytes: Int, memoryBytes: Int, scratchDirectory: String?) {
         self.database = database
         self.host = host
         self.limitBytes = limitBytes
+        self.memoryBytes = memoryBytes
+        self.scratchDirectory = scratchDirectory
     }
 
-    var rowCount: Int { columnCount == 0 ? 0 : lengths.count / columnCount }
-    var bytes: Int { arena.count }
+    /// The rows in memory (the run not spilled yet).
+    private var rowCount: Int { columnCount == 0 ? 0 : lengths.count / columnCount }
+    /// The staged values' bytes, spilled or not.
+    var bytes: Int { spilledBytes + arena.count }
     var isFull: Bool { bytes >= limitBytes }
 
     /// Whether an upsert into `table` may be staged: no constraint, trigger or unique index
@@ -161,7 +177,36 @@ final class MergeStage {
     }
 
     /// A stage mark: the number of rows staged so far (see `truncate(to:)`).
-    var mark: Int { rowCount }
+    var mark: Int { spilledRows + rowCount }
+
+    /// Called before a write stages its rows: spills the rows in memory as a sorted run once
+    /// they hold `memoryBytes`. Only here, between writes, so that a write rolled back to its
+    /// savepoint takes back rows still in memory (`truncate(to:)`). Rows whose keys cannot be
+    /// ordered here are merged into the table instead (a run must be sorted to be merged).
+    func makeRoom() throws {
+        guard arena.count >= memoryBytes, limitBytes > memoryBytes, rowCount > 0, upsert != nil else { return }
+        let file = try spill ?? SpillFile(in: scratchDirectory)
+        spill = file
+        let start = file.size
+        do {
+            try lengths.withUnsafeBufferPointer { lengths in
+                try arena.withUnsafeBytes { arena in
+                    let rows = StagedRows(arena: arena, lengths: lengths, columnCount: columnCount)
+                    guard let order = try sortedOrder(rows) else { return }
+                    for row in order { try rows.write(row, to: file) }
+                }
+            }
+        } catch {
+            try? file.truncate(to: start)
+            throw error
+        }
+        guard file.size > start else { return try merge() }
+        runs.append(SpilledRun(start: start, end: file.size))
+        spilledRows += rowCount
+        spilledBytes += arena.count
+        arena.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+    }
 
     /// Stages one record: its values' bytes, in the target's column order, already checked.
     func append(_ rowValues: ArraySlice<UnsafeRawBufferPointer>) {
@@ -183,6 +228,8 @@ final class MergeStage {
 
     /// Takes back the rows staged after `mark` (their write was rolled back to its savepoint).
     func truncate(to mark: Int) {
+        precondition(mark >= spilledRows, "runs are spilled only between writes")
+        let mark = mark - spilledRows
         guard mark < rowCount else { return }
         let firstValue = mark * columnCount
         arena.removeLast(lengths[firstValue...].reduce(0) { $0 + Int($1) })
@@ -193,34 +240,17 @@ final class MergeStage {
     /// - Throws: A non-record error: the rows belong to batches already acknowledged, so a
     ///   failure fails the transaction rather than refusing one of them.
     func merge() throws {
-        guard let target, let upsert, rowCount > 0 else { return }
-        let count = rowCount
+        guard let target, upsert != nil, mark > 0 else { return }
+        let count = mark
+        let spilled = runs.count
         do {
             try lengths.withUnsafeBufferPointer { lengths in
                 try arena.withUnsafeBytes { arena in
                     let rows = StagedRows(arena: arena, lengths: lengths, columnCount: columnCount)
-                    let order = try order(rows)
-                    // Whole chunks by the multi-row statement, the rest one by one. Equal keys in one
-                    // chunk are applied in order, as separate statements would (SQLite's upsert checks
-                    // each row of a VALUES list against the rows before it).
-                    var next = 0
-                    if let (statement, size) = chunk {
-                        while order.count - next >= size {
-                            defer { statement.reset() }
-                            let step = order[next..<(next + size)]
-                            touched ^= rows.touch(step)
-                            for (slot, row) in step.enumerated() {
-                                try rows.bind(row, to: statement, from: slot * rows.columnCount + 1)
-                            }
-                            _ = try statement.step()
-                            next += size
-                        }
-                    }
-                    touched ^= rows.touch(order[next...])
-                    for row in order[next...] {
-                        defer { upsert.reset() }
-                        try rows.bind(row, to: upsert, from: 1)
-                        _ = try upsert.step()
+                    if runs.isEmpty {
+                        try write(rows, in: try sortedOrder(rows) ?? Array(0..<rows.count))
+                    } else {
+                        try mergeRuns(with: rows)
                     }
                 }
             }
@@ -233,9 +263,98 @@ final class MergeStage {
             ordersKeys
                 ? "Merged the staged upserts into their table in key order."
                 : "Merged the staged upserts into their table in arrival order.",
-            ["table": .string(target.table), "records": .int(Int64(count))])
+            ["table": .string(target.table), "records": .int(Int64(count)), "spilled_runs": .int(Int64(spilled))])
         arena.removeAll(keepingCapacity: true)
         lengths.removeAll(keepingCapacity: true)
+        try forgetRuns()
+    }
+
+    /// Writes `rows` in `order`: whole chunks by the multi-row statement, the rest one by one.
+    /// Equal keys in one chunk are applied in order, as separate statements would (SQLite's
+    /// upsert checks each row of a VALUES list against the rows before it).
+    private func write(_ rows: StagedRows, in order: [Int]) throws {
+        guard let upsert else { return }
+        var next = 0
+        if let (statement, size) = chunk {
+            while order.count - next >= size {
+                defer { statement.reset() }
+                let step = order[next..<(next + size)]
+                touched ^= rows.touch(step)
+                for (slot, row) in step.enumerated() {
+                    try rows.bind(row, to: statement, from: slot * rows.columnCount + 1)
+                }
+                _ = try statement.step()
+                next += size
+            }
+        }
+        touched ^= rows.touch(order[next...])
+        for row in order[next...] {
+            defer { upsert.reset() }
+            try rows.bind(row, to: upsert, from: 1)
+            _ = try upsert.step()
+        }
+    }
+
+    /// The k-way merge: the spilled runs and the rows in memory (`current`, the latest) in key
+    /// order, equal keys in arrival order (an earlier run's first). Rows are copied a few
+    /// thousand at a time into a buffer the statements bind from, since a run's read buffer
+    /// moves as it is read. Rows in memory whose keys cannot be ordered follow in arrival order.
+    private func mergeRuns(with current: StagedRows) throws {
+        guard let spill else { return }
+        try spill.flush()
+        var readers = runs.map { RunReader(file: spill, run: $0, columnCount: columnCount) }
+        var heads: [MergeKey?] = []
+        for index in readers.indices {
+            heads.append(try readers[index].advance() ? try readers[index].key(at: keyPositions) : nil)
+        }
+        let currentOrder = try sortedOrder(current)
+        var currentNext = 0
+        func currentHead() throws -> MergeKey? {
+            guard let currentOrder, currentNext < currentOrder.count else { return nil }
+            return try MergeKey(positions: keyPositions) { current.value(currentOrder[currentNext], $0) }
+        }
+        heads.append(try currentHead())
+        let batchRows = (chunk?.rows ?? 1) * 64
+        var batchArena: [UInt8] = []
+        var batchLengths: [UInt32] = []
+        func writeBatch() throws {
+            try batchLengths.withUnsafeBufferPointer { lengths in
+                try batchArena.withUnsafeBytes { arena in
+                    let rows = StagedRows(arena: arena, lengths: lengths, columnCount: columnCount)
+                    try write(rows, in: Array(0..<rows.count))
+                }
+            }
+            batchArena.removeAll(keepingCapacity: true)
+            batchLengths.removeAll(keepingCapacity: true)
+        }
+        while true {
+            var best = -1
+            for index in heads.indices {
+                // Strictly less: of equal keys the earlier run's goes first.
+                if let key = heads[index], best < 0 || key < heads[best]! { best = index }
+            }
+            guard best >= 0 else { break }
+            if best < readers.count {
+                readers[best].copyRow(into: &batchArena, lengths: &batchLengths)
+                heads[best] = try readers[best].advance() ? try readers[best].key(at: keyPositions) : nil
+            } else {
+                current.copy(currentOrder![currentNext], into: &batchArena, lengths: &batchLengths)
+                currentNext += 1
+                heads[best] = try currentHead()
+            }
+            if batchLengths.count >= batchRows * columnCount { try writeBatch() }
+        }
+        try writeBatch()
+        if currentOrder == nil { try write(current, in: Array(0..<current.count)) }
+    }
+
+    /// Drops the spilled runs (merged, or rolled back with their transaction).
+    private func forgetRuns() throws {
+        guard !runs.isEmpty else { return }
+        runs.removeAll()
+        spilledRows = 0
+        spilledBytes = 0
+        try spill?.truncate(to: 0)
     }
 
     /// The staged rows over the stage's buffers, for one merge.
@@ -288,6 +407,28 @@ final class MergeStage {
             }
         }
 
+        /// A row's values' bytes, one after another.
+        private func span(_ row: Int) -> Range<Int> {
+            var end = starts[row]
+            for column in 0..<columnCount { end += Int(lengths[row * columnCount + column]) }
+            return starts[row]..<end
+        }
+
+        /// Appends a row to a buffer of the same layout.
+        func copy(_ row: Int, into arena: inout [UInt8], lengths rowLengths: inout [UInt32]) {
+            rowLengths.append(contentsOf: lengths[(row * columnCount)..<((row + 1) * columnCount)])
+            arena.append(contentsOf: self.arena[span(row)].assumingMemoryBound(to: UInt8.self))
+        }
+
+        /// Appends a row to a spilled run: its values' lengths, then their bytes (`RunReader`).
+        func write(_ row: Int, to file: SpillFile) throws {
+            try file.append(
+                UnsafeRawBufferPointer(
+                    rebasing: UnsafeRawBufferPointer(lengths)[
+                        (row * columnCount * 4)..<((row + 1) * columnCount * 4)]))
+            try file.append(UnsafeRawBufferPointer(rebasing: arena[span(row)]))
+        }
+
         func value(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
             var start = starts[row]
             for before in 0..<column { start += Int(lengths[row * columnCount + before]) }
@@ -295,15 +436,18 @@ final class MergeStage {
         }
     }
 
-    /// The staged rows' positions in the order they are written: by key, equal keys in arrival
-    /// order; arrival order when the keys cannot be ordered here (see the type's comment).
-    private func order(_ rows: StagedRows) throws -> [Int] {
-        guard ordersKeys else { return Array(0..<rows.count) }
+    /// The staged rows' positions by key, equal keys in arrival order; nil when the keys cannot
+    /// be ordered here (see the type's comment), and the rows keep their arrival order.
+    private func sortedOrder(_ rows: StagedRows) throws -> [Int]? {
+        guard ordersKeys else { return nil }
         if keyPositions.count == 1 {
             let position = keyPositions[0]
             var keys: [WriteOrder.Key?] = []
             keys.reserveCapacity(rows.count)
-            for row in 0..<rows.count { keys.append(try Self.key(rows.value(row, position))) }
+            for row in 0..<rows.count {
+                guard let key = try Self.key(rows.value(row, position)) else { return nil }
+                keys.append(key)
+            }
             return WriteOrder.sorted(keys)
         }
         var keys: [[WriteOrder.Key]] = []
@@ -311,7 +455,7 @@ final class MergeStage {
         for row in 0..<rows.count {
             var parts: [WriteOrder.Key] = []
             for position in keyPositions {
-                guard let part = try Self.key(rows.value(row, position)) else { return Array(0..<rows.count) }
+                guard let part = try Self.key(rows.value(row, position)) else { return nil }
                 parts.append(part)
             }
             keys.append(parts)
@@ -322,13 +466,17 @@ final class MergeStage {
     }
 
     /// A staged key as the table stores it: from its bytes when plain, else decoded.
-    private static func key(_ value: UnsafeRawBufferPointer) throws -> WriteOrder.Key? {
+    static func key(_ value: UnsafeRawBufferPointer) throws -> WriteOrder.Key? {
         if let key = WriteOrder.Key(raw: value) { return key }
         return WriteOrder.Key(try JSONParser().parse(value))
     }
 
     /// Forgets what the stage held: its transaction was rolled back, taking the rows with it.
     func rolledBack() {
+        runs.removeAll()
+        spilledRows = 0
+        spilledBytes = 0
+        try? spill?.truncate(to: 0)
         target = nil
         upsert = nil
         chunk = nil

@@ -44,21 +44,30 @@ struct CommitGroup {
     private(set) var pending: BatchCommit?
     /// The latest checkpoint of the group's batches, as the destination stores it.
     private(set) var checkpoint: DurableCheckpoint?
-    /// Hashes of records written in the group, not yet in the state store: a key met twice
-    /// in one group is compared with its newer hash.
-    private(set) var hashes: [String: UInt64] = [:]
+    /// Where each key's latest hash is in `pending.hashes`: records written in the group are
+    /// not in the state store yet, so a key met twice in one group is compared with its newer hash.
+    private var hashIndex = PendingHashIndex()
 
     init(limits: CommitLimits, spansBatches: Bool) {
         self.limits = limits
         self.spansBatches = spansBatches
     }
 
-    /// The next group: the same limits, nothing in it. Its hash table starts at this group's
+    /// The next group: the same limits, nothing in it. Its hash index starts at this group's
     /// size: groups are alike, and growing through every size again rehashes every key.
     var next: CommitGroup {
         var group = CommitGroup(limits: limits, spansBatches: spansBatches)
-        group.hashes.reserveCapacity(hashes.count)
+        group.hashIndex = PendingHashIndex(minimumCapacity: hashIndex.count)
         return group
+    }
+
+    /// Whether records written in the group left hashes to compare with (`pendingHash(of:)`).
+    var hasPendingHashes: Bool { !hashIndex.isEmpty }
+
+    /// The hash of the latest record with `key` written in the group, if any.
+    func pendingHash(of key: String) -> UInt64? {
+        guard let pending else { return nil }
+        return hashIndex.hash(of: key, in: pending.hashes)
     }
 
     var isEmpty: Bool { batches == 0 }
@@ -96,11 +105,14 @@ struct CommitGroup {
         batches += 1
         records += count
         if let durable { checkpoint = durable }
-        if spansBatches { for (key, hash) in commit.hashes { hashes[key] = hash } }
+        let first = pending?.hashes.count ?? 0
         if pending == nil {
             pending = commit
         } else {
             pending!.absorb(commit)
+        }
+        if spansBatches, let list = pending?.hashes {
+            for position in first..<list.count { hashIndex.insert(position, of: list) }
         }
     }
 }

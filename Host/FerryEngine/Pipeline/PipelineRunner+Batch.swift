@@ -166,8 +166,8 @@ extension PipelineRunner {
         var stored =
             looksUpHashes ? try store.recordHashes(for: plan.id, stream: plan.sourceStream, keys: keys) : [:]
         // Records an earlier batch of the open commit group wrote: their hashes are not stored yet.
-        if !commitGroup.hashes.isEmpty {
-            for key in keys { if let pending = commitGroup.hashes[key] { stored[key] = pending } }
+        if commitGroup.hasPendingHashes {
+            for key in keys { if let pending = commitGroup.pendingHash(of: key) { stored[key] = pending } }
         }
         var hashes: [(key: String, hash: UInt64)] = []
         outgoing = OutgoingBatch(

@@ -52,3 +52,55 @@ import Testing
         #expect(try sandbox.sql("state.db", "SELECT destination_id FROM id_map ORDER BY destination_id") == ["1", "2"])
     }
 }
+
+/// A commit group larger than the merge stage's memory, through the real `ferry`: its rows are
+/// spilled as sorted runs and merged back, and the table holds the last version of every key.
+@Suite struct SQLiteSpilledRunsEndToEndTests {
+    /// 8,000 lines of about 600 bytes, ids scattered and every tenth one repeated later on.
+    static func lines(version: Int) -> String {
+        let pad = String(repeating: "x", count: 560)
+        return (0..<8_000).map { index in
+            let id = index % 10 == 9 ? (index * 7_919) % 5_000 : (index * 7_919) % 8_000
+            return #"{"id":\#(id),"version":\#(version),"line":\#(index),"pad":"\#(pad)"}"#
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// Each id's last line in `lines`.
+    static func expected(version: Int) -> [String] {
+        var last: [Int: Int] = [:]
+        for index in 0..<8_000 {
+            last[index % 10 == 9 ? (index * 7_919) % 5_000 : (index * 7_919) % 8_000] = index
+        }
+        return last.keys.sorted().map { "\($0)|\(version)|\(last[$0]!)" }
+    }
+
+    @Test func aGroupLargerThanTheStagesMemoryIsMergedFromSpilledRuns() throws {
+        let sandbox = try Sandbox()
+        _ = try sandbox.write("items.jsonl", Self.lines(version: 1))
+        _ = try sandbox.write(
+            "ferry.yaml",
+            """
+            state: state.db
+            connections:
+              file: { plugin: file, config: { path: items.jsonl, primary_key: id } }
+              db: { plugin: sqlite, config: { path: out.db, merge_memory_mib: 1 } }
+            pipelines:
+              items: { source: { connection: file, stream: items }, destination: { connection: db }, write: upsert, commit_records: 100000 }
+            """)
+        let run = try sandbox.ferry(["run", "--log-level", "debug"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let log = run.stdout + run.stderr
+        let spilled = log.split(separator: "\n").filter { $0.contains("Merged the staged upserts") }
+        #expect(
+            spilled.contains { $0.range(of: #"spilled_runs\W+[1-9]"#, options: .regularExpression) != nil },
+            "\(spilled)")
+        #expect(
+            try sandbox.sql("out.db", "SELECT id, version, line FROM items ORDER BY id") == Self.expected(version: 1))
+        // Every record changed: the next run merges them all again, over the rows of the first.
+        _ = try sandbox.write("items.jsonl", Self.lines(version: 2))
+        let again = try sandbox.ferry(["run"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(
+            try sandbox.sql("out.db", "SELECT id, version, line FROM items ORDER BY id") == Self.expected(version: 2))
+    }
+}
