@@ -108,6 +108,9 @@ struct CommitGroup {
         let first = pending?.hashes.count ?? 0
         if pending == nil {
             pending = commit
+            // Room for the whole group at once: grown by doubling, each larger copy left the
+            // smaller one behind as heap the allocator kept (virtual until written).
+            if spansBatches { pending!.hashes.reserveCapacity(min(limits.records, 1 << 20)) }
         } else {
             pending!.absorb(commit)
         }
