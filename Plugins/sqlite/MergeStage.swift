@@ -43,11 +43,11 @@ final class MergeStage {
     /// The sorted runs spilled since the last merge (their bytes in `spill`), and how many rows
     /// and value bytes they hold.
     private var runs: [SpilledRun] = []
+    private var spilledRows = 0
+    private var spilledBytes = 0
     private var spill: SpillFile?
     /// Where `spill` is made (nil: `$TMPDIR`, else `/tmp`).
     private let scratchDirectory: String?
-    private var spilledRows = 0
-    private var spilledBytes = 0
     /// The target of the staged rows; nil when nothing is prepared.
     private(set) var target: Target?
     /// The target's upsert (one row's values bound in the columns' order).
@@ -473,10 +473,8 @@ final class MergeStage {
 
     /// Forgets what the stage held: its transaction was rolled back, taking the rows with it.
     func rolledBack() {
-        runs.removeAll()
-        spilledRows = 0
-        spilledBytes = 0
-        try? spill?.truncate(to: 0)
+        // The runs go with the rows; a file that cannot be truncated is emptied at the next merge.
+        try? forgetRuns()
         target = nil
         upsert = nil
         chunk = nil

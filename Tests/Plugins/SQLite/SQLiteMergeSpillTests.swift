@@ -27,10 +27,19 @@ import Testing
         }
     }
 
-    @Test func runsSpilledPastTheStagesMemoryMergeInKeyOrderTheLastOfEqualKeysWinning() throws {
-        let (directory, path, destination) = try Stage.fresh(["merge_memory_mib": 1, "merge_stage_mib": 64])
-        defer { _ = directory }
+    /// A connector with 1 MiB of its 64 MiB stage in memory (and `extra`), on a new database
+    /// whose table holds the row with id 0 (keep the folder alive).
+    static func spilling(_ extra: JSONObject = [:]) throws -> (TemporaryDirectory, String, PluginInstance) {
+        var config: JSONObject = ["merge_memory_mib": 1, "merge_stage_mib": 64]
+        for (key, value) in extra { config[key] = value }
+        let (directory, path, destination) = try Stage.fresh(config)
         _ = try destination.write(Stage.upsert("t1", commit: true), records: [["id": 0, "pad": "", "n": -1, "i": 0]])
+        return (directory, path, destination)
+    }
+
+    @Test func runsSpilledPastTheStagesMemoryMergeInKeyOrderTheLastOfEqualKeysWinning() throws {
+        let (directory, path, destination) = try Self.spilling()
+        defer { _ = directory }
         var expected: [Int: (n: Int, i: Int)] = [0: (-1, 0)]
         for round in 0..<9 {
             // Scattered ids, overlapping from round to round; every third round repeats an id in the write itself.
@@ -51,9 +60,8 @@ import Testing
     }
 
     @Test func aRefusedRecordAfterSpilledRunsTakesBackOnlyItsOwnWrite() throws {
-        let (directory, path, destination) = try Stage.fresh(["merge_memory_mib": 1, "merge_stage_mib": 64])
+        let (directory, path, destination) = try Self.spilling()
         defer { _ = directory }
-        _ = try destination.write(Stage.upsert("t1", commit: true), records: [["id": 0, "pad": "", "n": -1, "i": 0]])
         for round in 0..<4 {
             _ = try destination.write(Stage.upsert("t2"), records: Self.records(round: round) { $0 + 1 })
         }
@@ -79,9 +87,8 @@ import Testing
     }
 
     @Test func anAbandonedTransactionTakesItsSpilledRunsWithIt() throws {
-        let (directory, path, destination) = try Stage.fresh(["merge_memory_mib": 1, "merge_stage_mib": 64])
+        let (directory, path, destination) = try Self.spilling()
         defer { _ = directory }
-        _ = try destination.write(Stage.upsert("t1", commit: true), records: [["id": 0, "pad": "", "n": -1, "i": 0]])
         for round in 0..<5 {
             _ = try destination.write(Stage.upsert("t2"), records: Self.records(round: round) { $0 + 1 })
         }
@@ -115,11 +122,8 @@ import Testing
 
 extension SQLiteMergeSpillTests {
     @Test func aScratchFileThatCannotBeMadeFailsTheWriteByNameAndKeepsWhatWasStaged() throws {
-        let (directory, path, destination) = try Stage.fresh([
-            "merge_memory_mib": 1, "merge_stage_mib": 64, "scratch_directory": "/nonexistent/ferry-scratch",
-        ])
+        let (directory, path, destination) = try Self.spilling(["scratch_directory": "/nonexistent/ferry-scratch"])
         defer { _ = directory }
-        _ = try destination.write(Stage.upsert("t1", commit: true), records: [["id": 0, "pad": "", "n": -1, "i": 0]])
         for round in 0..<2 {
             _ = try destination.write(Stage.upsert("t2"), records: Self.records(round: round) { $0 + 1 })
         }
