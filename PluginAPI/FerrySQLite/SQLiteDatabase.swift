@@ -22,6 +22,8 @@ public final class SQLiteDatabase {
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
     private var savepointDepth = 0
+    /// The handler `onWALCommit(_:)` registered with SQLite, kept alive while registered.
+    var walCommitHandler: WALCommitHandler?
 
     /// Opens (and creates, unless `readOnly`) the database at `path`.
     ///
@@ -203,7 +205,7 @@ public final class SQLiteDatabase {
         }
     }
 
-    private func connection(_ purpose: String) throws -> OpaquePointer {
+    func connection(_ purpose: String) throws -> OpaquePointer {
         guard let handle else {
             throw SQLiteError(code: SQLITE_MISUSE, message: "the connection is closed", purpose: purpose)
         }

@@ -38,10 +38,15 @@ struct SQLiteConfig {
     var mergeMemoryMiB: Int
     /// Destination: where the merge stage's scratch file is made (nil: `$TMPDIR`, else `/tmp`).
     var scratchDirectory: String?
+    /// Destination, WAL mode: how large the WAL may grow, in MiB, while its frames are copied
+    /// into the database file on a thread of its own (`WALCheckpointer`); 0 leaves the copy
+    /// to SQLite's automatic checkpoint inside each commit.
+    var walLimitMiB: Int
 
     static let defaultCacheSizeMiB = 16
     static let defaultMergeStageMiB = 32
     static let defaultMergeMemoryMiB = 32
+    static let defaultWALLimitMiB = 64
     static let cacheSizeRange = 1...65_536
 
     /// The keys, declared once: the spec's schema, the parsing below and the reference derive from them.
@@ -71,6 +76,10 @@ struct SQLiteConfig {
         ConfigKey(
             "scratch_directory", .string,
             "Destination: the directory of the merge stage's scratch file (default: $TMPDIR, else /tmp)."),
+        ConfigKey(
+            "wal_limit_mib", .integer, default: .int(Int64(defaultWALLimitMiB)), minimum: 0, maximum: 65_536,
+            "Destination, WAL mode: MiB the WAL may hold while a background thread copies committed frames into the database file; past it a write transaction waits for the copy and starts the WAL over (0: SQLite checkpoints inside each commit)."
+        ),
         ConfigKey("table", .string, "Source: the table to read (default: the requested stream's name)."),
         ConfigKey("query", .string, "Source: a SELECT to read instead of a table, as one stream."),
         ConfigKey("stream", .string, "Source: the stream name of 'query' (default 'query')."),
@@ -97,6 +106,7 @@ struct SQLiteConfig {
         mergeStageMiB = Int(try config.integer("merge_stage_mib"))
         mergeMemoryMiB = Int(try config.integer("merge_memory_mib"))
         scratchDirectory = try config.optionalString("scratch_directory")
+        walLimitMiB = Int(try config.integer("wal_limit_mib"))
         table = try config.optionalString("table")
         query = try config.optionalString("query")
         stream = try config.optionalString("stream")

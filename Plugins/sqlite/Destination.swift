@@ -34,6 +34,9 @@ final class SQLiteDestination {
     private var openTransaction = OpenTransaction()
     /// A commit group's upserts, merged into their table in key order (see `MergeStage`).
     private let mergeStage: MergeStage
+    /// Copies committed WAL frames into the file beside the writes; started by the first transaction.
+    private var checkpointer: WALCheckpointer?
+    private var checkpointerTried = false
 
     init(database: SQLiteDatabase, config: SQLiteConfig, host: HostServices) {
         self.database = database
@@ -42,6 +45,14 @@ final class SQLiteDestination {
         mergeStage = MergeStage(
             database: database, host: host, limitBytes: config.mergeStageMiB << 20,
             memoryBytes: config.mergeMemoryMiB << 20, scratchDirectory: config.scratchDirectory)
+    }
+
+    deinit { finish() }
+
+    /// Ends the background checkpoints; the writer's connection, closed after, copies what is left.
+    func finish() {
+        checkpointer?.stop()
+        checkpointer = nil
     }
 
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
@@ -107,7 +118,11 @@ final class SQLiteDestination {
             if joined { self.mergeStage.truncate(to: stageMark) }
         }
         return try BatchAttempts.run(rollBack: rollBackWrite) { perRecord in
-            try database.execute(joined ? "SAVEPOINT ferry_write" : "BEGIN IMMEDIATE", purpose: "begin the batch")
+            if joined {
+                try database.execute("SAVEPOINT ferry_write", purpose: "begin the batch")
+            } else {
+                try begin("begin the batch")
+            }
             if request.operation == .append, !request.batchID.isEmpty, try isCommitted(request.batchID) {
                 if let checkpoint = request.checkpoint { try CheckpointTable.store(checkpoint, in: database) }
                 try endWrite(request, savepoint: joined)
@@ -221,7 +236,37 @@ final class SQLiteDestination {
         try openTransaction.join(
             request, host: host, isInTransaction: { database.isInTransaction },
             rollBack: { rollBack(toSavepoint: false) },
-            begin: { try database.execute("BEGIN IMMEDIATE", purpose: "begin the transaction") })
+            begin: { try begin("begin the transaction") })
+    }
+
+    /// Begins a write transaction, first letting a WAL past its limit be copied (see `WALCheckpointer`).
+    private func begin(_ purpose: String) throws {
+        startCheckpointer()
+        if let failure = checkpointer?.beforeTransaction() {
+            host.log(
+                .warning, "A background WAL checkpoint failed; the frames stay in the WAL until the next one.",
+                ["error": .string(failure.message)])
+        }
+        try database.execute("BEGIN IMMEDIATE", purpose: purpose)
+    }
+
+    /// Moves the WAL's checkpoints off the writer's thread, once, when the database is in WAL
+    /// mode and `wal_limit_mib` is not 0. Any failure leaves SQLite's automatic checkpoints on.
+    private func startCheckpointer() {
+        guard !checkpointerTried else { return }
+        checkpointerTried = true
+        guard config.walLimitMiB > 0, (try? database.pragma("journal_mode")) == "wal",
+            let pageSize = (try? database.pragma("page_size")).flatMap({ $0.flatMap { Int($0) } }), pageSize > 0,
+            let checkpointer = WALCheckpointer(
+                path: database.path, synchronous: config.synchronous,
+                limitFrames: (config.walLimitMiB << 20) / pageSize)
+        else { return }
+        do {
+            try database.onWALCommit { [weak checkpointer] frames in checkpointer?.committed(walFrames: frames) }
+            self.checkpointer = checkpointer
+        } catch {
+            checkpointer.stop()
+        }
     }
 
     /// Ends one write: commits its transaction, or releases its savepoint inside the open

@@ -124,4 +124,28 @@ struct SQLiteDatabaseTests {
         let newer = #expect(throws: SQLiteError.self) { try db.migrate(Array(steps.prefix(1)), what: "test db") }
         #expect(newer?.message.contains("newer") == true)
     }
+
+    @Test func aWALCommitHandlerSeesEachCommitsFramesAndACheckpointCopiesThem() throws {
+        let directory = try TemporaryDirectory()
+        let writer = try SQLiteDatabase(path: directory.path("t.db"))
+        #expect(try writer.pragma("journal_mode = WAL") == "wal")
+        try writer.execute("CREATE TABLE t (v BLOB)", purpose: "create a table")
+        nonisolated(unsafe) var seen: [Int] = []
+        try writer.onWALCommit { seen.append($0) }
+        for _ in 0..<3 {
+            try writer.run("INSERT INTO t VALUES (zeroblob(20000))", purpose: "insert a row")
+        }
+        // Each commit adds its pages; with a handler, SQLite copies nothing itself.
+        #expect(seen.count == 3 && seen[0] > 0 && seen[0] < seen[1] && seen[1] < seen[2], "\(seen)")
+        let other = try SQLiteDatabase(path: directory.path("t.db"))
+        try other.execute("SELECT count(*) FROM sqlite_schema", purpose: "read")
+        let outcome = try other.checkpointWAL(.passive)
+        #expect(outcome.walFrames == seen[2] && outcome.checkpointedFrames == seen[2] && outcome.isComplete)
+        // Every frame copied: the next commit starts the WAL over.
+        try writer.run("INSERT INTO t VALUES (1)", purpose: "insert a row")
+        #expect(seen.count == 4 && seen[3] < seen[2], "\(seen)")
+        try writer.onWALCommit(nil)
+        try writer.run("INSERT INTO t VALUES (2)", purpose: "insert a row")
+        #expect(seen.count == 4)
+    }
 }
