@@ -150,13 +150,21 @@ final class SQLiteDestination {
                     switch row {
                     case .raw(let first):
                         let slice = values[first..<(first + fastKeys!.count)]
-                        if staging {
-                            try Self.checkRaw(slice, keys: fastKeys!, keyColumns: fastKeyColumns, request: request)
-                            mergeStage.append(slice)
-                        } else {
-                            id = try applyRaw(
-                                slice, statement: fastStatement!, keys: fastKeys!, keyColumns: fastKeyColumns,
-                                request: request)
+                        do {
+                            if staging {
+                                try Self.checkRaw(slice, keys: fastKeys!, keyColumns: fastKeyColumns, request: request)
+                                mergeStage.append(slice)
+                            } else {
+                                id = try applyRaw(
+                                    slice, statement: fastStatement!, keys: fastKeys!, keyColumns: fastKeyColumns,
+                                    request: request)
+                            }
+                        } catch let error as JSONParseError {
+                            // A value the scan for its members let through but that does not parse (a
+                            // number out of a double's range, a bad escape): the record is refused, as
+                            // the parsed path refuses its line, rather than the whole write failing on
+                            // every rerun. Checked before the record is staged or stepped.
+                            throw PluginError.invalid("record is not valid JSON: \(error.message)")
                         }
                     case .parsed(let object):
                         id = try apply(

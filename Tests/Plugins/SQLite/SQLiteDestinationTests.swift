@@ -173,6 +173,17 @@ import Testing
             ])
         #expect(second.accepted == 1)
         #expect(second.rejectedIndexes == [1])
+        // So is a value the scan for members lets through but that does not parse: the record
+        // alone, not the whole write (which would fail the same way on every rerun).
+        let third = try destination.write(
+            request("3"),
+            lines: [
+                #"{"id":6,"s":"a","n":1,"f":1e400,"b":true,"z":null,"o":null}"#,
+                #"{"id":7,"s":"\q","n":1,"f":1.5,"b":true,"z":null,"o":null}"#,
+                #"{"id":8,"s":"c","n":1,"f":1.5,"b":true,"z":null,"o":null}"#,
+            ])
+        #expect(third.accepted == 1 && third.rejectedIndexes == [0, 1], "\(third)")
+        #expect(try SQLiteTest.query(path, "SELECT id FROM t WHERE id > 5 ORDER BY id") == [["8"]])
     }
 
     /// A key written with an escape is not the column its bytes spell: after a record made the

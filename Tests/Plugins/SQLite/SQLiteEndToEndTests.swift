@@ -104,3 +104,33 @@ import Testing
             try sandbox.sql("out.db", "SELECT id, version, line FROM items ORDER BY id") == Self.expected(version: 2))
     }
 }
+
+/// A value that passes the source's checks but that SQLite cannot take exactly (a number past a
+/// double's range) in the middle of a commit group's staged upserts: the real `ferry` refuses
+/// that record into the dead letters and lands the rest, instead of failing the group on every run.
+@Suite struct SQLiteRefusedValueEndToEndTests {
+    @Test func aValueOutOfRangeIsDeadLetteredAndTheGroupLands() throws {
+        let sandbox = try Sandbox()
+        let lines = (0..<3_000).map { index in
+            #"{"id":\#(index),"f":\#(index == 1_500 ? "1e400" : "1.5"),"s":"line \#(index)"}"#
+        }
+        _ = try sandbox.write("items.jsonl", lines.joined(separator: "\n") + "\n")
+        _ = try sandbox.write(
+            "ferry.yaml",
+            """
+            state: state.db
+            connections:
+              file: { plugin: file, config: { path: items.jsonl, primary_key: id } }
+              db: { plugin: sqlite, config: { path: out.db } }
+            pipelines:
+              items: { source: { connection: file, stream: items }, destination: { connection: db }, write: upsert, commit_records: 100000 }
+            """)
+        let run = try sandbox.ferry(["run"])
+        #expect(run.status == 3, "finished with dead letters: \(run.stderr)")
+        #expect(try sandbox.sql("out.db", "SELECT count(*), sum(id = 1500) FROM items") == ["2999|0"])
+        #expect(
+            try sandbox.sql(
+                "state.db", "SELECT stage, error LIKE '%not valid JSON%', record LIKE '%1e400%' FROM dead_letters")
+                == ["destination|1|1"])
+    }
+}

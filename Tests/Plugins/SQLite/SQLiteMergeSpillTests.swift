@@ -62,13 +62,14 @@ import Testing
     @Test func aRefusedRecordAfterSpilledRunsTakesBackOnlyItsOwnWrite() throws {
         let (directory, path, destination) = try Self.spilling()
         defer { _ = directory }
+        try Stage.failCheckpoints(path)
         for round in 0..<4 {
             _ = try destination.write(Stage.upsert("t2"), records: Self.records(round: round) { $0 + 1 })
         }
-        // A line that is not JSON (its escape) fails the whole write after its first record was staged.
+        // Its checkpoint cannot be stored: the whole write fails after its records were staged.
         #expect(throws: (any Error).self) {
             try destination.write(
-                Stage.upsert("t2"), lines: [#"{"id":5,"pad":"x","n":99,"i":0}"#, #"{"id":6,"pad":"\q","n":1,"i":0}"#])
+                Stage.failing("t2"), lines: [#"{"id":5,"pad":"x","n":99,"i":0}"#, #"{"id":6,"pad":"x","n":1,"i":0}"#])
         }
         // A key that is null is refused alone.
         let refused = try destination.write(

@@ -26,6 +26,27 @@ import Testing
         try SQLiteTest.query(path, "SELECT * FROM \(table) ORDER BY id")
     }
 
+    /// Makes storing the checkpoint of scope `boom` fail (a trigger), so that a write carrying
+    /// it (`failing(_:)`) fails after its records were checked and staged. Call before the
+    /// group's first write: the connector then holds the write lock.
+    static func failCheckpoints(_ path: String) throws {
+        try SQLiteTest.query(
+            path,
+            """
+            CREATE TABLE IF NOT EXISTS _ferry_checkpoints (scope TEXT PRIMARY KEY, sequence INTEGER NOT NULL,
+                value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+            CREATE TRIGGER boom BEFORE INSERT ON _ferry_checkpoints WHEN NEW.scope = 'boom'
+                BEGIN SELECT RAISE(ABORT, 'no checkpoint here'); END;
+            """)
+    }
+
+    /// An upsert in `transaction` whose checkpoint cannot be stored (see `failCheckpoints(_:)`).
+    static func failing(_ transaction: String) -> WriteRequest {
+        var request = upsert(transaction)
+        request.checkpoint = DurableCheckpoint(scope: "boom", sequence: 1, value: .int(1))
+        return request
+    }
+
     static func merges(_ destination: PluginInstance) -> [String] {
         destination.host.logs.filter { $0.contains("Merged the staged upserts") }
     }
@@ -166,15 +187,18 @@ import Testing
         let (directory, path, destination) = try Self.fresh()
         defer { _ = directory }
         _ = try destination.write(Self.upsert("t1", commit: true), records: [["id": 1, "v": "x"]])
+        try Self.failCheckpoints(path)
         _ = try destination.write(Self.upsert("t2"), records: [["id": 2, "v": "staged"]])
-        // The second line's escape is not JSON: the write fails after its first record was staged.
-        #expect(throws: (any Error).self) {
-            try destination.write(Self.upsert("t2"), lines: [#"{"id":5,"v":"undone"}"#, #"{"id":6,"v":"\q"}"#])
-        }
-        // A number beyond a double's range is refused alone, with its batch.
+        // Values the scan for members lets through but that do not parse (a number beyond a
+        // double's range, an escape JSON does not have) are refused alone, with their batch.
         let refused = try destination.write(
-            Self.upsert("t2"), lines: [#"{"id":8,"v":"staged"}"#, #"{"id":9,"v":1e400}"#])
-        #expect(refused.accepted == 1 && refused.rejectedIndexes == [1], "\(refused)")
+            Self.upsert("t2"), lines: [#"{"id":8,"v":"staged"}"#, #"{"id":9,"v":1e400}"#, #"{"id":10,"v":"\q"}"#])
+        #expect(refused.accepted == 1 && refused.rejectedIndexes == [1, 2], "\(refused)")
+        #expect(refused.rejects.description.contains("record is not valid JSON"), "\(refused)")
+        // Its checkpoint cannot be stored: the write fails after its records were staged.
+        #expect(throws: (any Error).self) {
+            try destination.write(Self.failing("t2"), lines: [#"{"id":5,"v":"undone"}"#, #"{"id":2,"v":"undone"}"#])
+        }
         // Seventy digits: no conversion when staged, a double when merged.
         let long = "1" + String(repeating: "0", count: 69)
         _ = try destination.write(Self.upsert("t2"), lines: [#"{"id":7,"v":"staged"}"#, #"{"id":3,"v":\#(long)}"#])
