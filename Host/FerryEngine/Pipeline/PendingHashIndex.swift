@@ -1,3 +1,5 @@
+import FerryJSON
+
 /// Finds a key's latest entry in a commit group's list of (key, hash) pairs, the list the
 /// group commits (`BatchCommit.hashes`, in arrival order).
 ///
@@ -54,8 +56,12 @@ struct PendingHashIndex {
         }
     }
 
+    /// The key's first slot, from its UTF-8 bytes: XXH64 of a short key costs a fraction of
+    /// `String.hashValue` (SipHash over a normalizing walk), and the state stores keys by their bytes too.
     private static func start(_ key: String, _ slotCount: Int) -> Int {
-        key.hashValue & (slotCount - 1)
+        var key = key
+        let hash = key.withUTF8 { XXHash64.hash(UnsafeRawBufferPointer($0)) }
+        return Int(truncatingIfNeeded: hash) & (slotCount - 1)
     }
 
     /// Slots for `count` keys at most half full.
