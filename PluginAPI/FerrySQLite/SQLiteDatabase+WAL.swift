@@ -1,27 +1,6 @@
 import CSQLite
 
 extension SQLiteDatabase {
-    /// How far a checkpoint may wait for other connections (`sqlite3_wal_checkpoint_v2`'s modes).
-    public enum CheckpointMode: Sendable {
-        /// Copies what it can without waiting for readers or writers, and blocks none of them.
-        case passive
-        /// Waits for the writer, then copies every frame.
-        case full
-        /// Like `full`, then waits for readers so the next writer starts the WAL over.
-        case restart
-        /// Like `restart`, and empties the WAL file.
-        case truncate
-
-        var code: Int32 {
-            switch self {
-            case .passive: SQLITE_CHECKPOINT_PASSIVE
-            case .full: SQLITE_CHECKPOINT_FULL
-            case .restart: SQLITE_CHECKPOINT_RESTART
-            case .truncate: SQLITE_CHECKPOINT_TRUNCATE
-            }
-        }
-    }
-
     /// What a checkpoint found: the frames in the WAL, and how many of them are now in the database file.
     public struct CheckpointOutcome: Sendable, Equatable {
         public var walFrames: Int
@@ -31,12 +10,14 @@ extension SQLiteDatabase {
         public var isComplete: Bool { checkpointedFrames >= walFrames }
     }
 
-    /// Copies the main database's committed WAL frames back into its file.
-    public func checkpointWAL(_ mode: CheckpointMode) throws -> CheckpointOutcome {
+    /// Copies the main database's committed WAL frames back into its file, as far as it can
+    /// without waiting (SQLite's `PASSIVE` checkpoint: it blocks neither readers nor the writer).
+    public func checkpointWAL() throws -> CheckpointOutcome {
         let database = try connection("checkpoint the WAL")
         var walFrames: Int32 = 0
         var checkpointedFrames: Int32 = 0
-        let rc = sqlite3_wal_checkpoint_v2(database, "main", mode.code, &walFrames, &checkpointedFrames)
+        let rc = sqlite3_wal_checkpoint_v2(
+            database, "main", SQLITE_CHECKPOINT_PASSIVE, &walFrames, &checkpointedFrames)
         guard rc == SQLITE_OK else {
             throw SQLiteError(
                 code: rc, message: String(cString: sqlite3_errmsg(database)), purpose: "checkpoint the WAL")

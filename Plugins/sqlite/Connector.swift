@@ -32,8 +32,6 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination, T
         source.isCancelled = { [unowned self] in self.cancelled || host.isCancelled }
     }
 
-    deinit { destination.finish() }
-
     /// Runs `SELECT 1` to prove the database opens and reads.
     public func check() throws -> CheckReport {
         do {

@@ -47,13 +47,9 @@ final class SQLiteDestination {
             memoryBytes: config.mergeMemoryMiB << 20, scratchDirectory: config.scratchDirectory)
     }
 
-    deinit { finish() }
-
-    /// Ends the background checkpoints; the writer's connection, closed after, copies what is left.
-    func finish() {
-        checkpointer?.stop()
-        checkpointer = nil
-    }
+    /// Ends the background checkpoints before the `.so` can go; the writer's connection, which
+    /// this destination holds until after this body, copies what is left when it closes.
+    deinit { checkpointer?.stop() }
 
     func write(_ request: WriteRequest, records: RecordsView) throws -> WriteOutcome {
         let table = config.tablePrefix + request.stream

@@ -114,7 +114,7 @@ final class WALCheckpointer: @unchecked Sendable {
             do {
                 // A connection finds the WAL when it first reads (SQLite before 3.42 does not look for it in a checkpoint).
                 try connection.execute("SELECT count(*) FROM sqlite_schema", purpose: "open the WAL")
-                _ = try connection.checkpointWAL(.passive)
+                _ = try connection.checkpointWAL()
             } catch let error as SQLiteError where !error.isBusy {
                 // Busy: another connection is copying the same frames.
                 problem = error

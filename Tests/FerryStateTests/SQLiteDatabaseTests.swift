@@ -139,7 +139,7 @@ struct SQLiteDatabaseTests {
         #expect(seen.count == 3 && seen[0] > 0 && seen[0] < seen[1] && seen[1] < seen[2], "\(seen)")
         let other = try SQLiteDatabase(path: directory.path("t.db"))
         try other.execute("SELECT count(*) FROM sqlite_schema", purpose: "read")
-        let outcome = try other.checkpointWAL(.passive)
+        let outcome = try other.checkpointWAL()
         #expect(outcome.walFrames == seen[2] && outcome.checkpointedFrames == seen[2] && outcome.isComplete)
         // Every frame copied: the next commit starts the WAL over.
         try writer.run("INSERT INTO t VALUES (1)", purpose: "insert a row")
