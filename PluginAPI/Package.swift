@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "FerryBuild", targets: ["FerryBuild"]),
         .library(name: "CSQLite", targets: ["CSQLite"]),
         .library(name: "FerrySQLite", targets: ["FerrySQLite"]),
+        .library(name: "CSQLiteBufferedWAL", targets: ["CSQLiteBufferedWAL"]),
     ],
     targets: [
         .target(name: "CFerryPlugin", path: "CFerryPlugin"),
@@ -30,7 +31,9 @@ let package = Package(
         .target(name: "FerryBuild", dependencies: ["CFerryVersion"], path: "FerryBuild"),
         // SQLite's C API and one small wrapper of it, for the host's state store and the sqlite connector alike.
         .systemLibrary(name: "CSQLite", path: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "FerrySQLite", dependencies: ["CSQLite"], path: "FerrySQLite"),
+        // A VFS that writes each WAL's appended frames a buffer at a time (its header says when it writes).
+        .target(name: "CSQLiteBufferedWAL", dependencies: ["CSQLite"], path: "CSQLiteBufferedWAL"),
+        .target(name: "FerrySQLite", dependencies: ["CSQLite", "CSQLiteBufferedWAL"], path: "FerrySQLite"),
         .target(
             name: "FerryPluginSDK", dependencies: ["CFerryPlugin", "FerryJSON", "FerryBuild", "FerryURL"],
             path: "FerryPluginSDK"),

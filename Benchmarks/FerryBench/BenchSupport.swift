@@ -69,6 +69,13 @@ enum Bench {
     }
 
     /// The machine's load averages (1, 5, 15 minutes) and core count: the figures beside them are noisy when they are high.
+    /// The middle value (the mean of the two middle ones for an even count); `values` must not be empty.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
     static func loadAverage() -> String {
         let averages = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
         return

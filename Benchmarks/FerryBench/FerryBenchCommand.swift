@@ -56,6 +56,13 @@ struct FerryBenchCommand: ParsableCommand {
     @Option(name: .customLong("rest-records"), help: "Record counts of the rest benchmark, comma-separated.")
     var restRecords = Counts([1_000_000])
 
+    @Option(
+        name: .customLong("rest-rounds"),
+        help:
+            "Rounds of a first load with the defaults and sqlite3 .import in turn; the median ratio is printed (0: none)."
+    )
+    var restRounds = 3
+
     @Option(name: .customLong("rest-detail-records"), help: "Records of the rest-detail benchmark.")
     var restDetailRecords = 2_000
 
@@ -91,6 +98,7 @@ struct FerryBenchCommand: ParsableCommand {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
         if restDetailLatency < 0 { throw ValidationError("--rest-detail-latency must not be negative") }
+        if restRounds < 0 { throw ValidationError("--rest-rounds must not be negative, got \(restRounds)") }
     }
 
     func wants(_ benchmark: Benchmark) -> Bool { benchmarks.isEmpty || benchmarks.contains(benchmark) }
@@ -113,7 +121,11 @@ struct FerryBenchCommand: ParsableCommand {
             benchmark.rounds = postgresRounds
             try benchmark.run()
         }
-        if wants(.rest) { try RESTLoadBenchmark(recordCounts: restRecords.values).run() }
+        if wants(.rest) {
+            var benchmark = RESTLoadBenchmark(recordCounts: restRecords.values)
+            benchmark.rounds = restRounds
+            try benchmark.run()
+        }
         if wants(.restDetail) {
             try RESTDetailBenchmark(
                 records: restDetailRecords, latencyMs: restDetailLatency, concurrencies: restDetailConcurrency.values

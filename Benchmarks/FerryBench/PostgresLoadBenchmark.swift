@@ -63,8 +63,8 @@ struct PostgresLoadBenchmark {
                 )
             }
             print(
-                "  median of \(rounds): ferry run \(String(format: "%.2f", Self.median(runSeconds))) s, psql \\copy \(String(format: "%.2f", Self.median(copySeconds))) s, "
-                    + "ratio ferry/psql time \(String(format: "%.2f", Self.median(ratios))) (range \(String(format: "%.2f", ratios.min()!))–\(String(format: "%.2f", ratios.max()!)))"
+                "  median of \(rounds): ferry run \(String(format: "%.2f", Bench.median(runSeconds))) s, psql \\copy \(String(format: "%.2f", Bench.median(copySeconds))) s, "
+                    + "ratio ferry/psql time \(String(format: "%.2f", Bench.median(ratios))) (range \(String(format: "%.2f", ratios.min()!))–\(String(format: "%.2f", ratios.max()!)))"
             )
             // Last, since it holds the file in this process (a child's peak RSS
             // counts its parent's at fork time).
@@ -102,12 +102,6 @@ struct PostgresLoadBenchmark {
             ])
         guard copy.status == 0 else { throw BenchError("psql \\copy exited \(copy.status)") }
         return (run, copy.seconds)
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1
-            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// One `ferry run` of the file into `schema.records`; checks the row count.

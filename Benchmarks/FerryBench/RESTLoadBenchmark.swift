@@ -8,9 +8,12 @@ import Foundation
 /// `sqlite3 .import` of the same rows in the same order into a table keyed by id, with
 /// SQLite's default page cache and with a large one. Ferry runs with its defaults (then the
 /// incremental runs: 1% of the records changed, and nothing changed), with a commit per page,
-/// without change detection, and with every memory setting small.
+/// without change detection, and with every memory setting small. Last, `rounds` pairs of a
+/// first load with the defaults and `.import` with the large cache, in turn, for the median
+/// ratio: one pair moves with the machine's I/O by ±10%.
 struct RESTLoadBenchmark {
     var recordCounts: [Int]
+    var rounds = 3
 
     func run() throws {
         let ferry = Bench.binFolder.appendingPathComponent("ferry").path
@@ -50,15 +53,22 @@ struct RESTLoadBenchmark {
         let create =
             "CREATE TABLE items (id INTEGER PRIMARY KEY, "
             + columns.dropFirst().map { "\"\($0)\"" }.joined(separator: ", ") + ")"
-        var imports: [(label: String, seconds: Double)] = []
-        for (label, cacheKiB) in [("default page cache", 0), ("256 MiB page cache", 262_144)] {
-            let database = folder.appendingPathComponent("import-\(cacheKiB).db").path
+        func importRows(cacheKiB: Int, into name: String) throws -> (
+            seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32
+        ) {
+            let database = folder.appendingPathComponent(name)
+            defer { try? FileManager.default.removeItem(at: database) }
             let pragmas =
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                 + (cacheKiB > 0 ? " PRAGMA cache_size=-\(cacheKiB);" : "")
             let run = try Bench.run(
-                "/usr/bin/sqlite3", [database, pragmas + create, ".import --csv --skip 1 \(csv.path) items"])
+                "/usr/bin/sqlite3", [database.path, pragmas + create, ".import --csv --skip 1 \(csv.path) items"])
             guard run.status == 0 else { throw BenchError("sqlite3 .import exited \(run.status)") }
+            return run
+        }
+        var imports: [(label: String, seconds: Double)] = []
+        for (label, cacheKiB) in [("default page cache", 0), ("256 MiB page cache", 262_144)] {
+            let run = try importRows(cacheKiB: cacheKiB, into: "import-\(cacheKiB).db")
             imports.append((label, run.seconds))
             print("  sqlite3 .import, \(label): \(figures(records, run))")
         }
@@ -88,6 +98,26 @@ struct RESTLoadBenchmark {
             guard unchanged.status == 0 else { throw BenchError("ferry run (no change) exited \(unchanged.status)") }
             print("  ferry, incremental with nothing changed: \(seconds(unchanged))")
         }
+
+        guard rounds > 0 else { return }
+        var ratios: [Double] = []
+        for round in 1...rounds {
+            let name = "round-\(round)"
+            let config = try writeConfig(in: folder, port: simulator.port, variant: .defaults, name: name)
+            let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
+            guard run.status == 0 else { throw BenchError("ferry run (\(name)) exited \(run.status)") }
+            for file in ["out-\(name).db", "state-\(name).db"] {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(file))
+            }
+            let copy = try importRows(cacheKiB: 262_144, into: "import-\(name).db")
+            ratios.append(run.seconds / copy.seconds)
+            print(
+                "  round \(round): ferry, defaults \(String(format: "%.2f", run.seconds)) s, "
+                    + "sqlite3 .import (256 MiB) \(String(format: "%.2f", copy.seconds)) s: \(ratio(ratios.last!))×")
+        }
+        print(
+            "  median of \(rounds) rounds in turn: ferry's defaults take \(ratio(Bench.median(ratios)))× .import's time "
+                + "(range \(ratio(ratios.min()!))–\(ratio(ratios.max()!)))")
     }
 
     /// The settings a `ferry run` of the benchmark is measured with.
@@ -125,13 +155,14 @@ struct RESTLoadBenchmark {
         }
     }
 
-    /// A `ferry.yaml` reading the API's `items` incrementally by `updated_at` into `out-<variant>.db`.
-    private func writeConfig(in folder: URL, port: String, variant: Variant) throws -> URL {
-        let config = folder.appendingPathComponent("ferry-\(variant).yaml")
+    /// A `ferry.yaml` reading the API's `items` incrementally by `updated_at` into `out-<name>.db`.
+    private func writeConfig(in folder: URL, port: String, variant: Variant, name: String? = nil) throws -> URL {
+        let name = name ?? "\(variant)"
+        let config = folder.appendingPathComponent("ferry-\(name).yaml")
         let settings = variant.settings
         try """
         \(settings.topLevel)
-        state: state-\(variant).db
+        state: state-\(name).db
         connections:
           api:
             plugin: rest
@@ -145,7 +176,7 @@ struct RESTLoadBenchmark {
                   cursor_field: updated_at
                   cursor_param: updated_since
                   pagination: { type: page, size_param: per_page, page_size: 1000 }
-          warehouse: { plugin: sqlite, config: { path: out-\(variant).db\(settings.sqlite) } }
+          warehouse: { plugin: sqlite, config: { path: out-\(name).db\(settings.sqlite) } }
         pipelines:
           items:
             source: { connection: api, stream: items }

@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteBufferedWAL
 
 extension SQLiteDatabase {
     /// What a checkpoint found: the frames in the WAL, and how many of them are now in the database file.
@@ -8,6 +9,15 @@ extension SQLiteDatabase {
 
         /// Every frame is in the database file, so the next write transaction can start the WAL over.
         public var isComplete: Bool { checkpointedFrames >= walFrames }
+    }
+
+    /// The writes a connection opened with `buffersWAL` handed to the default VFS so far: to
+    /// its WAL file, and to its database file by its checkpoints. nil for other connections.
+    public var bufferedWrites: (log: UInt64, database: UInt64)? {
+        guard let database = try? connection("count the buffered writes") else { return nil }
+        var writes = ferry_buffered_wal_writes()
+        let rc = sqlite3_file_control(database, "main", FERRY_BUFFERED_WAL_FCNTL_WRITES, &writes)
+        return rc == SQLITE_OK ? (writes.log, writes.database) : nil
     }
 
     /// Copies the main database's committed WAL frames back into its file, as far as it can

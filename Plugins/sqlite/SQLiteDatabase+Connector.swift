@@ -9,12 +9,16 @@ extension SQLiteDatabase {
     /// first with the configured mode instead, and SQLite gives its WAL and
     /// journal files the mode of the database file. A file that is not a SQLite
     /// database is refused here, as a configuration error naming the path.
-    static func open(connectorPath path: String, fileMode: FileMode = .ownerOnly) throws -> SQLiteDatabase {
+    ///
+    /// - Parameter buffersWAL: see `SQLiteDatabase.init`; only when commits sync the log.
+    static func open(connectorPath path: String, fileMode: FileMode = .ownerOnly, buffersWAL: Bool = false) throws
+        -> SQLiteDatabase
+    {
         try FileSystem.createParentFolders(of: path)
         try fileMode.createFileIfMissing(atPath: path)
         let database: SQLiteDatabase
         do {
-            database = try SQLiteDatabase(path: path)
+            database = try SQLiteDatabase(path: path, buffersWAL: buffersWAL)
         } catch let error as SQLiteError {
             throw SQLiteError(
                 code: error.code, message: "cannot open '\(path)': \(error.message)", purpose: error.purpose)

@@ -34,7 +34,10 @@ final class WALCheckpointer: @unchecked Sendable {
     ///
     /// - Parameter synchronous: the writer's level, which the copy's fsyncs follow.
     init?(path: String, synchronous: String, limitFrames: Int) {
-        guard let connection = try? SQLiteDatabase(path: path),
+        // Through the buffering VFS, a copy's neighbouring pages are written in one call.
+        guard
+            let connection = try? SQLiteDatabase(
+                path: path, buffersWAL: ["full", "extra"].contains(synchronous)),
             (try? connection.execute("PRAGMA synchronous=\(synchronous)", purpose: "match the writer's sync level"))
                 != nil
         else { return nil }
