@@ -9,6 +9,9 @@ struct SQLiteConfig {
     var tablePrefix: String
     var journalMode: String
     var synchronous: String
+    /// Whether each commit syncs the WAL (`full`, `extra`): a failed write then fails its
+    /// commit, which is what writing the WAL a buffer at a time relies on (CSQLiteBufferedWAL).
+    var commitsSyncTheWAL: Bool { ["full", "extra"].contains(synchronous) }
     /// Destination: the column SQLite fills itself (an `INTEGER PRIMARY KEY`), whose
     /// value each written record's id mapping reports.
     var assignedID: String?

@@ -13,10 +13,8 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination, T
         do {
             // Two runs opening a new file at once race to set its journal mode: the loser tries again.
             database = try SQLiteDatabase.retryingWhileBusy {
-                // The log's frames a buffer at a time, where each commit syncs the log (and so writes the buffer).
                 let database = try SQLiteDatabase.open(
-                    connectorPath: config.path, fileMode: config.fileMode,
-                    buffersWAL: ["full", "extra"].contains(config.synchronous))
+                    connectorPath: config.path, fileMode: config.fileMode, buffersWAL: config.commitsSyncTheWAL)
                 // temp_store=MEMORY: a write inside a multi-write transaction (a commit group) runs
                 // under a savepoint, whose journal holds the original of every page the write
                 // changes; in a temporary file that was ~4 KiB written per record (2 GiB per

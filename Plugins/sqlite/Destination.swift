@@ -262,7 +262,7 @@ final class SQLiteDestination {
         guard config.walLimitMiB > 0, (try? database.pragma("journal_mode")) == "wal",
             let pageSize = (try? database.pragma("page_size")).flatMap({ $0.flatMap { Int($0) } }), pageSize > 0,
             let checkpointer = WALCheckpointer(
-                path: database.path, synchronous: config.synchronous,
+                path: database.path, synchronous: config.synchronous, buffersWAL: config.commitsSyncTheWAL,
                 limitFrames: (config.walLimitMiB << 20) / pageSize)
         else { return }
         do {

@@ -32,12 +32,11 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Opens a second connection to `path` and starts the thread; nil when either fails
     /// (the writer then checkpoints in its commits, as SQLite does by default).
     ///
-    /// - Parameter synchronous: the writer's level, which the copy's fsyncs follow.
-    init?(path: String, synchronous: String, limitFrames: Int) {
-        // Through the buffering VFS, a copy's neighbouring pages are written in one call.
-        guard
-            let connection = try? SQLiteDatabase(
-                path: path, buffersWAL: ["full", "extra"].contains(synchronous)),
+    /// - Parameters:
+    ///   - synchronous: the writer's level, which the copy's fsyncs follow.
+    ///   - buffersWAL: through the buffering VFS, so that a copy's neighbouring pages are one write.
+    init?(path: String, synchronous: String, buffersWAL: Bool, limitFrames: Int) {
+        guard let connection = try? SQLiteDatabase(path: path, buffersWAL: buffersWAL),
             (try? connection.execute("PRAGMA synchronous=\(synchronous)", purpose: "match the writer's sync level"))
                 != nil
         else { return nil }

@@ -33,6 +33,13 @@ import Testing
         return fileSize(path + "-wal")
     }
 
+    @Test func withoutASyncAtEachCommitTheSameGroupsLandThroughSQLitesOwnVFS() throws {
+        // `synchronous: normal` commits do not sync the WAL, so the connections skip the VFS that
+        // writes it a buffer at a time (its buffer is written at each sync): rows and copies as above.
+        let size = try Self.walSize(afterGroups: 10, config: ["wal_limit_mib": 1, "synchronous": "normal"])
+        #expect(size > 0 && size < 4 << 20, "WAL of \(size) bytes")
+    }
+
     @Test func theWALStaysSmallWhileItsFramesAreCopiedBesideTheWriter() throws {
         // 30 groups of about 200 pages (24 MiB of frames): with every copy left to the close, the
         // WAL would hold them all. Copied beside the writer, it starts over every few groups at
