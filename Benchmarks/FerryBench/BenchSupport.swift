@@ -68,7 +68,6 @@ enum Bench {
             .appendingPathComponent(name).path
     }
 
-    /// The machine's load averages (1, 5, 15 minutes) and core count: the figures beside them are noisy when they are high.
     /// The middle value (the mean of the two middle ones for an even count); `values` must not be empty.
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
@@ -76,6 +75,7 @@ enum Bench {
             ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
+    /// The machine's load averages (1, 5, 15 minutes) and core count: the figures beside them are noisy when they are high.
     static func loadAverage() -> String {
         let averages = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
         return

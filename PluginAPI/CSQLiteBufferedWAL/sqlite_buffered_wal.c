@@ -96,11 +96,7 @@ static int bufferedWrite(sqlite3_file *file, const void *data, int amount, sqlit
          * the file: before a sync, the order of writes to different bytes is not observable. */
         return writeThrough(self, data, amount, offset);
     }
-    if (self->used > 0 && offset != self->start + self->used) {
-        int rc = flush(self);
-        if (rc != SQLITE_OK) return rc;
-    }
-    if (self->used > 0 && self->used + amount > BUFFER_CAPACITY) {
+    if (self->used > 0 && (offset != self->start + self->used || self->used + amount > BUFFER_CAPACITY)) {
         int rc = flush(self);
         if (rc != SQLITE_OK) return rc;
     }

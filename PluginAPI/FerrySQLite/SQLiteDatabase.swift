@@ -31,9 +31,10 @@ public final class SQLiteDatabase {
     /// - Parameters:
     ///   - busyTimeout: how long, in seconds, to wait for another connection's lock
     ///     before failing with `SQLITE_BUSY`.
-    ///   - buffersWAL: write the WAL's appended frames a buffer at a time rather than two
-    ///     calls a frame (CSQLiteBufferedWAL). Only for a connection whose commits sync
-    ///     the log (`synchronous` FULL or EXTRA), so that a failed write fails its commit.
+    ///   - buffersWAL: write the WAL's appended frames, and a checkpoint's neighbouring pages,
+    ///     a buffer at a time rather than a call or two a page (CSQLiteBufferedWAL). Only for a
+    ///     connection whose commits sync the log (`synchronous` FULL or EXTRA), so that a
+    ///     failed write fails its commit.
     public init(path: String, readOnly: Bool = false, busyTimeout: Double = 5, buffersWAL: Bool = false) throws {
         self.path = path
         var database: OpaquePointer?
