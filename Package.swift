@@ -97,7 +97,7 @@ let package = Package(
             name: "FerryEngine",
             dependencies: [
                 "FerryCore", "FerryState", "FerryStatePostgres", "FerryHTTP", "FerryLoader", sdk("CFerryPlugin"),
-                sdk("FerryPluginSDK"), .product(name: "Logging", package: "swift-log"),
+                sdk("FerryPluginSDK"), sdk("FerryTime"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/FerryEngine"
         ),
@@ -175,7 +175,10 @@ let package = Package(
             path: "Tests/FerryPluginSDKTests"),
         // `ferry plugins test` and `ferry plugins new` through the real binary.
         .testTarget(name: "FerryKitTests", dependencies: ["FerryTesting"], path: "Tests/FerryKitTests"),
-        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], path: "Tests/FerryCoreTests"),
+        .testTarget(
+            name: "FerryCoreTests",
+            dependencies: ["FerryCore", sdk("FerryTime"), .product(name: "Yams", package: "Yams")],
+            path: "Tests/FerryCoreTests"),
         .testTarget(
             name: "FerryHTTPTests", dependencies: ["FerryHTTP", "FerryEngine", "FerryTesting"],
             path: "Tests/FerryHTTPTests"),

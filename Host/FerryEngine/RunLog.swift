@@ -1,4 +1,5 @@
 import FerryCore
+import FerryTime
 import Foundation
 import Logging
 
@@ -78,8 +79,7 @@ struct CapturingLogHandler: LogHandler {
     func log(event: LogEvent) {
         let fields = metadata.merging(event.metadata ?? [:]) { $1 }.filter { $0.key != "pipeline" && $0.key != "site" }
             .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let time = ISO8601DateFormatter.string(
-            from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
+        let time = UTCTimestamp.string(secondsSince1970: Date().timeIntervalSince1970)
         capture.append(
             redactor.redact("\(time) \(event.level.rawValue) \(event.message)" + (fields.isEmpty ? "" : " " + fields)))
     }

@@ -6,7 +6,9 @@ enum FixtureSources {
     /// `-D` switch: FX_NAME, FX_MAJOR, FX_MINOR, FX_RUNTIME, FX_CAPS,
     /// FX_INIT_FAILS, FX_NO_WRITE, FX_NO_ENTRY, FX_NEEDS_DEP, FX_UNDEFINED,
     /// FX_OPEN_CRASHES (a plugin that crashes the host in `open`, with the text of
-    /// `$FX_SECRET` pointed at by registers, as a real crash may have), FX_LOADED_MARKER
+    /// `$FX_SECRET` pointed at by registers, as a real crash may have), FX_OPEN_REPORTS_ENVIRONMENT
+    /// (`open` writes SHLVL and SWIFT_BACKTRACE as the process sees them, and whether the
+    /// environment the process was started with holds SWIFT_BACKTRACE, into `$FX_ENV_REPORT`), FX_LOADED_MARKER
     /// (a constructor appends the name to the file `$FX_LOADED_MARKER` names: proof of a `dlopen`).
     static let plugin = #"""
         #include <ferry_plugin.h>
@@ -36,8 +38,10 @@ enum FixtureSources {
         extern int ferry_fixture_nowhere(void);  /* defined nowhere: dlopen fails */
         #endif
 
-        #ifdef FX_LOADED_MARKER
+        #if defined(FX_LOADED_MARKER) || defined(FX_OPEN_REPORTS_ENVIRONMENT)
         #include <stdio.h>
+        #endif
+        #ifdef FX_LOADED_MARKER
         __attribute__((constructor)) static void fx_loaded(void) {
             const char *marker = getenv("FX_LOADED_MARKER");
             FILE *file = marker ? fopen(marker, "a") : NULL;
@@ -57,6 +61,26 @@ enum FixtureSources {
         static ferry_status fx_open(const ferry_host_api *host, ferry_host_ctx *ctx, ferry_str config,
                                     ferry_instance **out, ferry_error *err) {
             (void)host; (void)ctx; (void)config; (void)err;
+        #ifdef FX_OPEN_REPORTS_ENVIRONMENT
+            {
+                FILE *start = fopen("/proc/self/environ", "r");
+                char text[65537];
+                size_t length = start ? fread(text, 1, sizeof text - 1, start) : 0;
+                text[length] = '\0';
+                if (start) fclose(start);
+                int started_with_it = 0;
+                for (size_t at = 0; at < length; at += strlen(text + at) + 1)
+                    if (strncmp(text + at, "SWIFT_BACKTRACE=", 16) == 0) started_with_it = 1;
+                const char *report = getenv("FX_ENV_REPORT");
+                FILE *file = report ? fopen(report, "w") : NULL;
+                if (file) {
+                    const char *level = getenv("SHLVL"), *settings = getenv("SWIFT_BACKTRACE");
+                    fprintf(file, "SHLVL=%s\nSWIFT_BACKTRACE=%s\nstarted with SWIFT_BACKTRACE=%s\n",
+                            level ? level : "(unset)", settings ? settings : "(unset)", started_with_it ? "yes" : "no");
+                    fclose(file);
+                }
+            }
+        #endif
         #ifdef FX_OPEN_CRASHES
             const char *secret = getenv("FX_SECRET");
         #if defined(__x86_64__)

@@ -8,7 +8,8 @@ import Foundation
 /// then prepares every pipeline as `run` would (source stream, key, transform
 /// plugins), so that what `check` passes a run does not refuse for its setup.
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Validate the configuration and check every connection.")
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Validate the configuration and check every connection.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var traffic: TrafficOptions
@@ -95,7 +96,8 @@ struct Check: ParsableCommand {
 
 /// `ferry discover CONNECTION`: the streams a source offers.
 struct Discover: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the streams a source connection offers.")
+    static let configuration = CommandConfiguration(
+        commandName: "discover", abstract: "List the streams a source connection offers.")
 
     @OptionGroup var global: GlobalOptions
 

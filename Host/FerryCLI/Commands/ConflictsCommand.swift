@@ -10,7 +10,8 @@ struct ConflictsCommand: ParsableCommand {
         subcommands: [List.self, Resolve.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List open and resolved conflicts.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List open and resolved conflicts.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this pipeline.") var pipeline: String?
         @Flag(help: "Include conflicts whose decision was written or that the source superseded.") var all = false
@@ -52,6 +53,7 @@ struct ConflictsCommand: ParsableCommand {
 
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resolve",
             abstract:
                 "Decide a conflict; the decision is written the next time its record passes through the pipeline.",
             discussion:

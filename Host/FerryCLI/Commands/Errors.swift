@@ -6,11 +6,12 @@ import FerryJSON
 /// `ferry errors list|replay`: the dead-letter table.
 struct Errors: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "errors",
         abstract: "List, replay or discard dead letters (records a transform or destination rejected).",
         subcommands: [List.self, Replay.self, Discard.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List dead letters.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List dead letters.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this pipeline.") var pipeline: String?
         @Flag(help: "Include dead letters already replayed.") var all = false
@@ -50,6 +51,7 @@ struct Errors: ParsableCommand {
 
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Send dead letters through their pipeline again, after fixing the cause.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this pipeline.") var pipeline: String?
@@ -87,6 +89,7 @@ struct Errors: ParsableCommand {
 
     struct Discard: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "discard",
             abstract:
                 "Delete dead letters that can never succeed (they are printed first, as JSON lines, to keep if needed)."
         )

@@ -14,6 +14,7 @@ struct IDMapCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the site's ID-map scopes and how many mappings each holds.")
         @OptionGroup var global: GlobalOptions
 
@@ -35,7 +36,8 @@ struct IDMapCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the mappings of one scope.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show the mappings of one scope.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The scope, e.g. yuman/sites.") var scope: String
         @Option(help: "At most this many.") var limit = 100
@@ -60,6 +62,7 @@ struct IDMapCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write one scope's mappings as CSV (source_id,destination_id).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The scope, e.g. yuman/sites.") var scope: String
@@ -88,6 +91,7 @@ struct IDMapCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract:
                 "Import mappings into a scope from any source stream (a CSV or JSONL file through the file connector, a table, an API).",
             discussion: """

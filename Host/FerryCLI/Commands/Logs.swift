@@ -5,6 +5,7 @@ import FerryEngine
 /// `ferry logs [RUN]`: the log lines kept with a run, whichever process ran it.
 struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "logs",
         abstract: "Show the log lines of a run (the latest run when no id is given).",
         discussion: """
             Every run started by `ferry run` or `ferry serve` keeps its log lines (redacted, at most \

@@ -6,6 +6,7 @@ extension Plugins {
     /// out-of-tree plugin project in `./NAME` that builds and passes its test as is.
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "new",
             abstract: "Create a plugin project in ./NAME that builds and tests as is.",
             discussion: """
                 C: `make` builds libferry-NAME.so (needs cc and cJSON), `make test` tests it.

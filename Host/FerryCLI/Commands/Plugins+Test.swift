@@ -13,6 +13,7 @@ extension Plugins {
     /// against one plugin file (docs/connector-kit.md).
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Run the conformance kit and the crash kit against a plugin file.",
             discussion: """
                 Checks the spec (a JSON Schema), open, check, discover, read (well-formed batches), checkpoint \

@@ -9,6 +9,7 @@ import Foundation
 /// `ferry plugins test PATH.so` (Plugins+Test.swift).
 struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "plugins",
         abstract: "List the plugins Ferry finds (and the files it refused), create and test plugins.",
         subcommands: [List.self, Info.self, New.self, Test.self], defaultSubcommand: List.self)
 
@@ -24,6 +25,7 @@ struct Plugins: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List plugins: name, version, ABI, runtime, capabilities, path.")
         @OptionGroup var global: GlobalOptions
 
@@ -57,6 +59,7 @@ struct Plugins: ParsableCommand {
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "info",
             abstract: "Show a plugin's config keys (name, type, default, required, secret, description).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The plugin name.") var name: String

@@ -9,6 +9,7 @@ import Foundation
 /// table) sent by e-mail through the SMTP server of `FERRY_SMTP_*`, or printed.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Send a report of the config's `reports:` by e-mail (or print it).",
         discussion: """
             Reads the report's source stream (handed --since as a run's reader is), renders its \

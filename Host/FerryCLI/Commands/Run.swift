@@ -7,6 +7,7 @@ import Foundation
 /// `ferry run`: runs pipelines of the selected site.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run pipelines (all of the site's, or the ones named).",
         discussion: """
             Exit codes: 0 success, 1 a pipeline failed, 2 bad configuration, 3 finished with dead letters, \

@@ -9,6 +9,7 @@ import Logging
 /// `ferry serve`: runs every pipeline on its schedule and answers the HTTP API.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run pipelines on their schedules, with an HTTP API and Prometheus metrics.",
         discussion: """
             Runs each pipeline of every site (or of --site) at the times its `schedule` gives, with the same \

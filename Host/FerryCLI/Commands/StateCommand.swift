@@ -8,7 +8,8 @@ struct StateCommand: ParsableCommand {
         commandName: "state", abstract: "Inspect or reset pipeline state.", subcommands: [Show.self, Reset.self])
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the checkpoints and recent runs of pipelines.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show the checkpoints and recent runs of pipelines.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Pipelines (default: all of the site's).") var pipelines: [String] = []
 
@@ -45,6 +46,7 @@ struct StateCommand: ParsableCommand {
 
     struct Reset: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reset",
             abstract:
                 "Forget a pipeline's checkpoints, record hashes and dead letters (ID mappings and run history stay).")
         @OptionGroup var global: GlobalOptions

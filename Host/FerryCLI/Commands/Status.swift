@@ -7,6 +7,7 @@ import Foundation
 /// `ferry status`: last runs, cursors and dead letters per pipeline.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show the last runs, cursors and dead letters of each pipeline.")
 
     @OptionGroup var global: GlobalOptions

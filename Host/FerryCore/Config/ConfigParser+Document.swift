@@ -25,7 +25,8 @@ extension ConfigParser {
         let start = SourceLocation(file: file, line: 1, column: 1)
         let composed: Node?
         do {
-            composed = try Yams.compose(yaml: yaml)
+            // Typed by YAMLScalarType: the default resolver would compile its expressions on ICU.
+            composed = try Yams.compose(yaml: yaml, .basic)
         } catch let error as YamlError {
             throw diagnose(error, yaml: yaml)
         }

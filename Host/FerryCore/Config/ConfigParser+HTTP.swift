@@ -180,7 +180,7 @@ extension ConfigParser {
     func boolean(_ field: Field) throws -> Bool {
         guard case .scalar(let scalar) = field.node else { throw mismatch(field, expected: "true or false") }
         let (text, tag) = try resolved(scalar, field)
-        guard tag == .bool, let value = Bool.construct(from: Node.Scalar(text)) else {
+        guard tag == .bool, let value = Bool.construct(from: YAMLScalarType.plainScalar(text)) else {
             throw failure(.typeMismatch, field, "expected true or false, got '\(text)'")
         }
         return value

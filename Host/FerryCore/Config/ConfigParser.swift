@@ -70,12 +70,12 @@ final class ConfigParser {
 
     /// The type YAML gives an unquoted, untagged scalar (`nil` for quoted, block or explicitly tagged ones).
     ///
-    /// Yams resolves a scalar's tag in place the first time it is read, so "untagged" is recognised
-    /// as "its tag is what the resolver gives its text".
+    /// A tag Yams resolved in place (`Node.tag` reads it so) counts as untagged when it is what
+    /// the text gives.
     static func implicitTag(of scalar: Node.Scalar) -> Tag.Name? {
         guard scalar.style == .plain || scalar.style == .any else { return nil }
         let current = name(of: scalar.tag)
-        let resolved = Resolver.default.resolveTag(of: Node(scalar.string))
+        let resolved = YAMLScalarType.tag(of: scalar.string)
         return current == .implicit || current == resolved ? resolved : nil
     }
 
@@ -176,9 +176,9 @@ final class ConfigParser {
             throw ConfigError(
                 .invalidValue, at: location(scalar.mark, or: field.location), keyPath: field.path, message: problem)
         }
-        if text == scalar.string { return (text, Self.name(of: Node.scalar(scalar).tag)) }
+        if text == scalar.string { return (text, YAMLScalarType.tag(of: scalar)) }
         guard Self.implicitTag(of: scalar) != nil, !text.isEmpty else { return (text, .str) }
-        return (text, Resolver.default.resolveTag(of: Node(text)))
+        return (text, YAMLScalarType.tag(of: text))
     }
 
     /// A non-empty string; any non-null scalar counts (`stream: 2024` is the string "2024").
@@ -206,7 +206,7 @@ final class ConfigParser {
         guard case .scalar(let scalar) = field.node else { throw mismatch(field, expected: "an integer") }
         let (text, tag) = try resolved(scalar, field)
         guard tag == .int else { throw failure(.typeMismatch, field, "expected an integer, got '\(text)'") }
-        guard let value = Int.construct(from: Node.Scalar(text)) else { throw outOfRange(field, text) }
+        guard let value = Int.construct(from: YAMLScalarType.plainScalar(text)) else { throw outOfRange(field, text) }
         return value
     }
 
@@ -256,7 +256,7 @@ final class ConfigParser {
             throw mismatch(field, expected: "a value")
         case .scalar(let scalar):
             let (text, tag) = try resolved(scalar, field)
-            let plain = Node.Scalar(text)
+            let plain = YAMLScalarType.plainScalar(text)
             switch tag {
             case .null: return .null
             case .bool: return Bool.construct(from: plain).map(JSONValue.bool) ?? .string(text)

@@ -1,4 +1,5 @@
 import FerryJSON
+import FerryTime
 import Foundation
 import Logging
 
@@ -25,9 +26,7 @@ public struct ConsoleLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let fields = metadata.merging(event.metadata ?? [:]) { $1 }
-        let time = ISO8601DateFormatter.string(
-            from: Date(), timeZone: TimeZone(identifier: "UTC")!,
-            formatOptions: [.withInternetDateTime])
+        let time = UTCTimestamp.string(secondsSince1970: Date().timeIntervalSince1970)
         var line: String
         if json {
             var object: JSONObject = [

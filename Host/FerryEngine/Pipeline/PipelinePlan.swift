@@ -171,13 +171,13 @@ public struct RunOptions: Sendable {
     ///   check them first, so only a caller that skipped them gets here).
     public func resolved(for plan: PipelinePlan, now: Date) throws -> RunOptions {
         var options = self
-        let zone = plan.timeZone ?? .current
         func resolve(_ text: String?, _ name: String) throws -> String? {
             guard let text else { return nil }
             guard let bound = DateBound(parsing: text) else {
                 throw RunOptionError("\(name) must be \(DateBound.forms), got '\(text)'")
             }
-            return bound.resolved(now: now, timeZone: zone)
+            // Only a bound needs the zone: looking up the local one starts ICU (milliseconds, MiBs).
+            return bound.resolved(now: now, timeZone: plan.timeZone ?? .current)
         }
         if !filters.isEmpty {
             try RecordFilter.validate(filters)
