@@ -70,8 +70,7 @@ final class ConfigParser {
 
     /// The type YAML gives an unquoted, untagged scalar (`nil` for quoted, block or explicitly tagged ones).
     ///
-    /// A tag Yams resolved in place (`Node.tag` reads it so) counts as untagged when it is what
-    /// the text gives.
+    /// An explicit tag that names the type the text has anyway (`!!int 5`) counts as untagged.
     static func implicitTag(of scalar: Node.Scalar) -> Tag.Name? {
         guard scalar.style == .plain || scalar.style == .any else { return nil }
         let current = name(of: scalar.tag)

@@ -10,6 +10,9 @@ import Yams
 /// `ferry` process and cost milliseconds, for a configuration of a few dozen values. The
 /// configuration is therefore composed with `Resolver.basic` (no rules, nothing compiled) and
 /// typed here. `YAMLScalarTypeTests` holds this scanner to Yams' rules, text by text.
+///
+/// So the configuration's nodes are never asked for `Node.tag`: with the basic resolver it
+/// would call every untagged plain scalar a string (and record that in the node).
 enum YAMLScalarType {
     /// The tag of `text` as an untagged plain scalar.
     static func tag(of text: String) -> Tag.Name {
