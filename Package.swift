@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "FerryServe",
             dependencies: [
-                "FerrySchedule", "FerryEngine", "FerryCore", sdk("FerryJSON"), "FerryHTTP", "CCurl",
+                "FerrySchedule", "FerryEngine", "FerryCore", sdk("FerryJSON"), sdk("FerryTime"), "FerryHTTP", "CCurl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -133,7 +133,7 @@ let package = Package(
             name: "FerryCLI",
             dependencies: [
                 "CFerryTemplates", "FerryKit",
-                "FerryEngine", sdk("FerryBuild"), "FerryServe", "FerrySchedule", sdk("CFerryPlugin"),
+                "FerryEngine", sdk("FerryBuild"), sdk("FerryTime"), "FerryServe", "FerrySchedule", sdk("CFerryPlugin"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Host/FerryCLI"

@@ -1,4 +1,5 @@
 import FerryCore
+import FerryTime
 import Foundation
 
 /// The dashboard `ferry serve` shows at `/dashboard`: one server-rendered page, no
@@ -243,10 +244,8 @@ public enum Dashboard {
     }
 
     private static func time(_ date: Date) -> String {
-        ISO8601DateFormatter.string(
-            from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime]
-        )
-        .replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        UTCTimestamp.string(secondsSince1970: date.timeIntervalSince1970)
+            .replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
     }
 
     private static func fmt(_ value: Double) -> String { String(format: "%.1f", value) }

@@ -1,6 +1,7 @@
 import FerryCore
 import FerryEngine
 import FerrySchedule
+import FerryTime
 import Foundation
 import Hummingbird
 
@@ -384,8 +385,7 @@ private func runJSON(_ run: RunRecord) -> [String: Any] {
 }
 
 func iso(_ date: Date) -> String {
-    ISO8601DateFormatter.string(
-        from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
+    UTCTimestamp.string(secondsSince1970: date.timeIntervalSince1970)
 }
 
 /// A JSON response.

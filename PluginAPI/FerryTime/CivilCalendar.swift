@@ -17,6 +17,15 @@ public enum CivilCalendar {
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    /// The day an instant falls on (days since 1970-01-01, negative before it) and the
+    /// instant's second within that day, in UTC; fractions of a second are dropped.
+    /// - Parameter seconds: Seconds since 1970-01-01T00:00:00Z.
+    public static func day(secondsSince1970 seconds: Double) -> (days: Int, secondOfDay: Int) {
+        let total = Int(seconds.rounded(.down))
+        let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
+        return (days, total - days * 86_400)
+    }
+
     /// The date `days` days after 1970-01-01.
     /// - Parameter days: Days since 1970-01-01 (negative before).
     public static func date(days: Int) -> (year: Int, month: Int, day: Int) {

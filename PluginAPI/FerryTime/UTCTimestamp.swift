@@ -8,9 +8,7 @@ public enum UTCTimestamp {
     /// The timestamp of an instant, whole seconds (rounded down).
     /// - Parameter seconds: Seconds since 1970-01-01T00:00:00Z (negative before it).
     public static func string(secondsSince1970 seconds: Double) -> String {
-        let total = Int(seconds.rounded(.down))
-        let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
-        let time = total - days * 86_400
+        let (days, time) = CivilCalendar.day(secondsSince1970: seconds)
         let (year, month, day) = CivilCalendar.date(days: days)
         var text = ""
         text.reserveCapacity(20)

@@ -2,6 +2,7 @@ import ArgumentParser
 import FerryCore
 import FerryEngine
 import FerryServe
+import FerryTime
 import Foundation
 
 /// `ferry status`: last runs, cursors and dead letters per pipeline.
@@ -63,8 +64,6 @@ struct Status: ParsableCommand {
 /// Formats stored times (seconds since 1970) as UTC ISO 8601.
 enum Timestamps {
     static func text(_ seconds: Double) -> String {
-        ISO8601DateFormatter.string(
-            from: Date(timeIntervalSince1970: seconds), timeZone: TimeZone(identifier: "UTC")!,
-            formatOptions: [.withInternetDateTime])
+        UTCTimestamp.string(secondsSince1970: seconds)
     }
 }

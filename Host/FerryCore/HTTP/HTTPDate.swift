@@ -38,9 +38,7 @@ public enum HTTPDate {
     /// Formats seconds since 1970 as an IMF-fixdate, for messages ("resets at …").
     /// - Parameter seconds: Seconds since 1970 (UTC).
     public static func format(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded(.down))
-        let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
-        let rest = total - days * 86_400
+        let (days, rest) = CivilCalendar.day(secondsSince1970: seconds)
         let (year, month, day) = CivilCalendar.date(days: days)
         let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
