@@ -6,8 +6,9 @@
 GET /items?page=N&per_page=M returns {"data": [...]}: `total` records of 13 fields (a nested
 object, an array) sorted by `updated_at`, as real APIs sort them, so their ids come in random
 order (a fixed permutation of 1...TOTAL). `updated_since=T` keeps the records updated after T.
-POST /touch?count=N gives N records (spread over the id range) a new version, updated after
-all others: the 1%-changed incremental run (their pages are encoded then, not when read).
+POST /touch?count=N[&offset=K] gives N records (spread over the id range, every TOTAL/N-th
+position from K on) a new version, updated after all others: the 1%-changed incremental run
+(their pages are encoded then, not when read); another offset touches other records.
 GET /items/{id} returns one record after DETAIL_DELAY_MS (`ferry-bench rest-detail`).
 
 Pages of the full read are encoded once, before the port is printed, into a scratch file
@@ -130,10 +131,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         url = urlparse(self.path)
-        count = int(parse_qs(url.query).get("count", ["0"])[0])
+        query = parse_qs(url.query)
+        count = int(query.get("count", ["0"])[0])
+        offset = int(query.get("offset", ["0"])[0])
         step = max(TOTAL // max(count, 1), 1)
         for k in range(count):
-            changes.append((id_at(k * step), len(changes) + 1))
+            changes.append((id_at((k * step + offset) % TOTAL), len(changes) + 1))
         change_pages.clear()
         for start in range(TOTAL, TOTAL + len(changes), CACHED_PAGE_SIZE):
             change_pages[start] = encode(records_after(start, CACHED_PAGE_SIZE))

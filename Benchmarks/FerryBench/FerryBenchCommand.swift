@@ -63,6 +63,11 @@ struct FerryBenchCommand: ParsableCommand {
     )
     var restRounds = 3
 
+    @Option(
+        name: .customLong("rest-incremental-runs"),
+        help: "Incremental runs with 1% changed (other records each time) after the rest benchmark's first load.")
+    var restIncrementalRuns = 8
+
     @Option(name: .customLong("rest-detail-records"), help: "Records of the rest-detail benchmark.")
     var restDetailRecords = 2_000
 
@@ -99,6 +104,9 @@ struct FerryBenchCommand: ParsableCommand {
         }
         if restDetailLatency < 0 { throw ValidationError("--rest-detail-latency must not be negative") }
         if restRounds < 0 { throw ValidationError("--rest-rounds must not be negative, got \(restRounds)") }
+        if restIncrementalRuns < 1 {
+            throw ValidationError("--rest-incremental-runs must be at least 1, got \(restIncrementalRuns)")
+        }
     }
 
     func wants(_ benchmark: Benchmark) -> Bool { benchmarks.isEmpty || benchmarks.contains(benchmark) }
@@ -124,6 +132,7 @@ struct FerryBenchCommand: ParsableCommand {
         if wants(.rest) {
             var benchmark = RESTLoadBenchmark(recordCounts: restRecords.values)
             benchmark.rounds = restRounds
+            benchmark.incrementalRuns = restIncrementalRuns
             try benchmark.run()
         }
         if wants(.restDetail) {

@@ -26,9 +26,11 @@ final class RESTSimulator {
         port = portText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Gives `count` records a new version, updated after all the others.
-    func touch(_ count: Int) throws {
-        let run = try Bench.run("/usr/bin/curl", ["-sf", "-X", "POST", "\(base)/touch?count=\(count)"])
+    /// Gives `count` records a new version, updated after all the others: every
+    /// (total / count)-th position from `offset` on, so another offset changes other records.
+    func touch(_ count: Int, offset: Int = 0) throws {
+        let run = try Bench.run(
+            "/usr/bin/curl", ["-sf", "-X", "POST", "\(base)/touch?count=\(count)&offset=\(offset)"])
         guard run.status == 0 else { throw BenchError("the simulator refused /touch (curl exited \(run.status))") }
     }
 

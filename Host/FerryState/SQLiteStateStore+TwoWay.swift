@@ -103,9 +103,8 @@ extension SQLiteStateStore {
                     "UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_at = ? WHERE id = ?",
                     resolution, now, id, purpose: "resolve conflict \(id)")
                 if let streamID = try hashStreamID(conflict.pipeline, conflict.stream, creating: false, in: db) {
-                    try db.run(
-                        "DELETE FROM record_hashes WHERE stream_id = ? AND key = ?", streamID, conflict.key,
-                        purpose: "forget the hash of the record of conflict \(id), so that it is sent again")
+                    // Forgotten, so that the record is sent again.
+                    try removeHashes([conflict.key], streamID: streamID, in: db)
                 }
                 conflict.status = .resolved
                 conflict.resolution = resolution

@@ -19,6 +19,7 @@ import Testing
     @Test(arguments: [
         (["rest", "--rest-records", "1000,abc"], "--rest-records"),
         (["rest", "--rest-records", "0"], "--rest-records"),
+        (["rest", "--rest-incremental-runs", "0"], "--rest-incremental-runs must be at least 1, got 0"),
         (["postgres", "--postgres-rounds", "0"], "--postgres-rounds must be at least 1, got 0"),
         (["postgres", "--postgres-copy", "yes"], "--postgres-copy"),
         (["transform", "--transform-records", "many"], "--transform-records"),
