@@ -4,6 +4,26 @@ import FerrySQLite
 /// Change detection's hashes: one row a key in `record_hashes`, keyed by the stream's small
 /// integer id (`hash_streams`) and the record's key.
 extension SQLiteStateStore {
+    /// The positions of `hashes` in their keys' byte order (SQLite's for `TEXT`), equal keys in
+    /// arrival order so that the later hash is written last. By the first eight bytes, then the
+    /// rest: Swift's `String <` (Unicode-aware) was a ninth of a group's state commit (`callgrind`).
+    static func keyOrder(_ hashes: [(key: String, hash: UInt64)]) -> [Int] {
+        let prefixes = hashes.map { entry -> UInt64 in
+            var prefix: UInt64 = 0
+            var shift: UInt64 = 56
+            for byte in entry.key.utf8.prefix(8) {
+                prefix |= UInt64(byte) << shift
+                shift &-= 8
+            }
+            return prefix
+        }
+        // `sorted` is stable: equal keys keep their arrival order.
+        return hashes.indices.sorted { left, right in
+            if prefixes[left] != prefixes[right] { return prefixes[left] < prefixes[right] }
+            return hashes[left].key.utf8.lexicographicallyPrecedes(hashes[right].key.utf8)
+        }
+    }
+
     /// Upserts `hashes` of the stream `streamID`, inside the caller's transaction.
     func storeHashes(_ hashes: [(key: String, hash: UInt64)], streamID: Int64, in db: SQLiteDatabase) throws {
         try db.withStatement(
@@ -24,11 +44,14 @@ extension SQLiteStateStore {
         }
     }
 
-    /// Forgets the hashes of `keys` of the stream `streamID`, inside the caller's transaction.
-    func removeHashes(_ keys: some Sequence<String>, streamID: Int64, in db: SQLiteDatabase) throws {
-        try db.withStatement(
-            "DELETE FROM record_hashes WHERE stream_id = ? AND key = ?", purpose: "forget the hashes of deleted records"
-        ) { statement in
+    /// Forgets the hashes of `keys` of the stream `streamID`, inside the caller's transaction;
+    /// `purpose` names why in an error.
+    func removeHashes(
+        _ keys: some Sequence<String>, streamID: Int64, purpose: String = "forget the hashes of deleted records",
+        in db: SQLiteDatabase
+    ) throws {
+        try db.withStatement("DELETE FROM record_hashes WHERE stream_id = ? AND key = ?", purpose: purpose) {
+            statement in
             try statement.bind(integer: streamID, at: 1)
             for key in keys {
                 try statement.bind(text: key, at: 2)

@@ -103,8 +103,9 @@ extension SQLiteStateStore {
                     "UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_at = ? WHERE id = ?",
                     resolution, now, id, purpose: "resolve conflict \(id)")
                 if let streamID = try hashStreamID(conflict.pipeline, conflict.stream, creating: false, in: db) {
-                    // Forgotten, so that the record is sent again.
-                    try removeHashes([conflict.key], streamID: streamID, in: db)
+                    try removeHashes(
+                        [conflict.key], streamID: streamID,
+                        purpose: "forget the hash of the record of conflict \(id), so that it is sent again", in: db)
                 }
                 conflict.status = .resolved
                 conflict.resolution = resolution

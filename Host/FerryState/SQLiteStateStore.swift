@@ -49,26 +49,6 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    /// The positions of `hashes` in their keys' byte order (SQLite's for `TEXT`), equal keys in
-    /// arrival order so that the later hash is written last. By the first eight bytes, then the
-    /// rest: Swift's `String <` (Unicode-aware) was a ninth of a group's state commit (`callgrind`).
-    static func keyOrder(_ hashes: [(key: String, hash: UInt64)]) -> [Int] {
-        let prefixes = hashes.map { entry -> UInt64 in
-            var prefix: UInt64 = 0
-            var shift: UInt64 = 56
-            for byte in entry.key.utf8.prefix(8) {
-                prefix |= UInt64(byte) << shift
-                shift &-= 8
-            }
-            return prefix
-        }
-        // `sorted` is stable: equal keys keep their arrival order.
-        return hashes.indices.sorted { left, right in
-            if prefixes[left] != prefixes[right] { return prefixes[left] < prefixes[right] }
-            return hashes[left].key.utf8.lexicographicallyPrecedes(hashes[right].key.utf8)
-        }
-    }
-
     /// Opens the file in WAL mode with the schema up to date. Two processes opening a new
     /// file at once race to switch it to WAL; the loser tries again (`retryingWhileBusy`).
     private static func openConfigured(path: String, cacheMiB: Int) throws -> SQLiteDatabase {
