@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "FerryHTTP",
             dependencies: [
-                "FerryCore", "CCurl", sdk("FerryJSON"), sdk("FerryURL"),
+                "FerryCore", "CCurl", sdk("FerryJSON"), sdk("FerryURL"), sdk("FerryTime"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/FerryHTTP"

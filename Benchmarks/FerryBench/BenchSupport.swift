@@ -14,12 +14,13 @@ enum Bench {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    /// Runs a command; returns wall seconds, the child's CPU seconds (user + system:
-    /// steadier than wall time on a busy machine) and its peak RSS in MiB.
+    /// What `run` measured of a finished child: wall seconds, CPU seconds (user + system:
+    /// steadier than wall time on a busy machine), peak RSS in MiB and the exit status.
+    typealias Measured = (seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32)
+
+    /// Runs a command and measures it (`Measured`).
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], quiet: Bool = true) throws -> (
-        seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32
-    ) {
+    static func run(_ executable: String, _ arguments: [String], quiet: Bool = true) throws -> Measured {
         var pid: pid_t = 0
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -56,9 +56,7 @@ struct RESTLoadBenchmark {
         let create =
             "CREATE TABLE items (id INTEGER PRIMARY KEY, "
             + columns.dropFirst().map { "\"\($0)\"" }.joined(separator: ", ") + ")"
-        func importRows(cacheKiB: Int, into name: String) throws -> (
-            seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32
-        ) {
+        func importRows(cacheKiB: Int, into name: String) throws -> Bench.Measured {
             let database = folder.appendingPathComponent(name)
             defer { try? FileManager.default.removeItem(at: database) }
             let pragmas =
@@ -95,7 +93,7 @@ struct RESTLoadBenchmark {
             // Incremental runs against the same state: 1% changed, other records each time, then
             // nothing. Several in a row, as cron runs them: one run moves with the machine's I/O,
             // and work one run leaves for a later one (a deferred merge, say) shows in the mean.
-            var changedRuns: [(seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32)] = []
+            var changedRuns: [Bench.Measured] = []
             for offset in 0..<incrementalRuns {
                 try simulator.touch(records / 100, offset: offset)
                 let changed = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
@@ -203,14 +201,14 @@ struct RESTLoadBenchmark {
         return config
     }
 
-    private func figures(_ records: Int, _ run: (seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32))
+    private func figures(_ records: Int, _ run: Bench.Measured)
         -> String
     {
         "\(Bench.format(Double(records) / run.seconds)) records/s (\(String(format: "%.2f", run.seconds)) s wall, "
             + "\(String(format: "%.2f", run.cpuSeconds)) s CPU), peak RSS \(String(format: "%.1f", run.peakMiB)) MiB"
     }
 
-    private func seconds(_ run: (seconds: Double, cpuSeconds: Double, peakMiB: Double, status: Int32)) -> String {
+    private func seconds(_ run: Bench.Measured) -> String {
         "\(String(format: "%.3f", run.seconds)) s wall, \(String(format: "%.3f", run.cpuSeconds)) s CPU, "
             + "peak RSS \(String(format: "%.1f", run.peakMiB)) MiB"
     }

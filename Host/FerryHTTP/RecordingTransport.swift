@@ -1,5 +1,6 @@
 import FerryCore
 import FerryJSON
+import FerryTime
 import Foundation
 import Synchronization
 
@@ -83,7 +84,7 @@ public final class RecordingTransport: HTTPTransport, Sendable {
         }
         var record: JSONObject = [
             "connection": .string(connectionName),
-            "started_at": .string(ISO8601DateFormatter().string(from: started)),
+            "started_at": .string(UTCTimestamp.string(secondsSince1970: started.timeIntervalSince1970)),
             "seconds": .double((Date().timeIntervalSince(started) * 1000).rounded() / 1000),
             "request": [
                 "method": .string(request.method), "url": .string(redactor.redact(request.url)),

@@ -2,6 +2,7 @@ import CFerryPlugin
 import FerryCore
 import FerryJSON
 import FerryPluginSDK
+import FerryTime
 import Foundation
 import Logging
 
@@ -477,7 +478,7 @@ public final class PipelineRunner {
                     + "\(field) '\(time)', which is not an ISO 8601 time")
         }
         let start = end.addingTimeInterval(-Double(plan.lookback ?? 0))
-        let since = ISO8601DateFormatter().string(from: start)
+        let since = UTCTimestamp.string(secondsSince1970: start.timeIntervalSince1970)
         logger.info(
             "Starting from where the destination's data ends.", metadata: ["latest": "\(time)", "since": "\(since)"])
         return since
