@@ -63,8 +63,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 }
                 // The page cache grows only as used. Hash lookups come in key order and a commit group
                 // writes many at once, so the B-tree's inner pages and the current leaves are what
-                // must stay cached: 16 MiB by default holds them for millions of records (1M and 2M
-                // measured in docs/performance.md), and keeps peak memory flat.
+                // must stay cached: 4 MiB by default holds them for millions of records (1M and 5M
+                // measured in docs/performance.md, *Page caches of 4 MiB*), and keeps peak memory flat.
                 try database.execute(
                     "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -\(cacheMiB * 1024);",
                     purpose: "configure the state database")

@@ -28,8 +28,9 @@ struct SQLiteConfig {
     /// SQLite's page cache for this connection, in MiB. Upserts with keys in random order
     /// touch pages all over the table's B-tree; SQLite's default 2 MiB cache then reads and
     /// writes the same pages again for nearly every record. A commit group's upserts merged in
-    /// key order (`MergeStage`) need much less: 8, 16 and 32 MiB took the same CPU on the 1M
-    /// benchmark, which is why the default is 16 (docs/performance.md).
+    /// key order (`MergeStage`) need little more than the B-tree's path: 4 MiB took the time 16
+    /// did at 1M and 5M records, and with the stage off too (docs/performance.md, *Page caches
+    /// of 4 MiB*), which is why the default is 4.
     var cacheSizeMiB: Int
 
     /// Destination: how much a commit group's upserts may gather in the merge stage before
@@ -46,7 +47,7 @@ struct SQLiteConfig {
     /// to SQLite's automatic checkpoint inside each commit.
     var walLimitMiB: Int
 
-    static let defaultCacheSizeMiB = 16
+    static let defaultCacheSizeMiB = 4
     static let defaultMergeStageMiB = 32
     static let defaultMergeMemoryMiB = 32
     static let defaultWALLimitMiB = 64
@@ -66,7 +67,7 @@ struct SQLiteConfig {
         ConfigKey(
             "cache_size_mib", .integer, default: .int(Int64(defaultCacheSizeMiB)),
             minimum: Double(cacheSizeRange.lowerBound), maximum: Double(cacheSizeRange.upperBound),
-            "SQLite's page cache for the connection, in MiB: upserts with keys in random order need the table's hot pages cached."
+            "SQLite's page cache for the connection, in MiB: upserts merged in key order need little more than the B-tree's path; writes all over large secondary indexes may want more."
         ),
         ConfigKey(
             "merge_stage_mib", .integer, default: .int(Int64(defaultMergeStageMiB)), minimum: 0, maximum: 65_536,

@@ -203,14 +203,14 @@ import Testing
                     """)
         }
         let defaults = try parse("", "")
-        #expect(defaults.stateCacheMiB == 16)
+        #expect(defaults.stateCacheMiB == 4)
         #expect(defaults.pipelines.first?.commitRecords == 100_000)
         #expect(defaults.pipelines.first?.commitSeconds == 10)
         #expect(defaults.pipelines.first?.readAheadMiB == 8)
         let set = try parse(
-            "state_cache_mib: 4", "commit_records: 5000\n    commit_seconds: 2m\n    read_ahead_mib: 0")
+            "state_cache_mib: 12", "commit_records: 5000\n    commit_seconds: 2m\n    read_ahead_mib: 0")
         #expect(set.pipelines.first?.readAheadMiB == 0)
-        #expect(set.stateCacheMiB == 4)
+        #expect(set.stateCacheMiB == 12)
         #expect(set.pipelines.first?.commitRecords == 5000)
         #expect(set.pipelines.first?.commitSeconds == 120)
         for (top, pipeline, message) in [
