@@ -8,8 +8,8 @@ import Foundation
 /// `sqlite3 .import` of the same rows in the same order into a table keyed by id, with
 /// SQLite's default page cache and with a large one. Ferry runs with its defaults (then the
 /// incremental runs: eight with 1% of the records changed, other records each time, and one
-/// with nothing changed), with a commit per page,
-/// without change detection, and with every memory setting small. Last, `rounds` pairs of a
+/// with nothing changed), with a commit per page, without change detection, with every memory
+/// setting small, and with 2 KiB pages (incremental runs again). Last, `rounds` pairs of a
 /// first load with the defaults and `.import` with the large cache, in turn, for the median
 /// ratio: one pair moves with the machine's I/O by ±10%.
 struct RESTLoadBenchmark {
@@ -89,7 +89,7 @@ struct RESTLoadBenchmark {
                 "  ferry, \(variant.label): \(figures(records, run)); "
                     + "\(ratio(peer.seconds / run.seconds))× the peer's speed, \(ratio(run.seconds / limit))× .import's time"
             )
-            guard variant == .defaults else { continue }
+            guard let who = variant.incrementalLabel else { continue }
             // Incremental runs against the same state: 1% changed, other records each time, then
             // nothing. Several in a row, as cron runs them: one run moves with the machine's I/O,
             // and work one run leaves for a later one (a deferred merge, say) shows in the mean.
@@ -98,19 +98,19 @@ struct RESTLoadBenchmark {
                 try simulator.touch(records / 100, offset: offset)
                 let changed = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
                 guard changed.status == 0 else { throw BenchError("ferry run (1% changed) exited \(changed.status)") }
-                print("  ferry, incremental \(offset + 1) with 1% (\(records / 100)) changed: \(seconds(changed))")
+                print("  \(who), incremental \(offset + 1) with 1% (\(records / 100)) changed: \(seconds(changed))")
                 changedRuns.append(changed)
             }
             let walls = changedRuns.map(\.seconds)
             print(
-                "  ferry, incremental with 1% changed, \(walls.count) runs: median "
+                "  \(who), incremental with 1% changed, \(walls.count) runs: median "
                     + "\(String(format: "%.3f", Bench.median(walls))) s, mean "
                     + "\(String(format: "%.3f", walls.reduce(0, +) / Double(walls.count))) s, slowest "
                     + "\(String(format: "%.3f", walls.max()!)) s wall; mean CPU "
                     + "\(String(format: "%.3f", changedRuns.map(\.cpuSeconds).reduce(0, +) / Double(walls.count))) s")
             let unchanged = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
             guard unchanged.status == 0 else { throw BenchError("ferry run (no change) exited \(unchanged.status)") }
-            print("  ferry, incremental with nothing changed: \(seconds(unchanged))")
+            print("  \(who), incremental with nothing changed: \(seconds(unchanged))")
         }
 
         guard rounds > 0 else { return }
@@ -142,6 +142,9 @@ struct RESTLoadBenchmark {
         case withoutChangeDetection
         /// Every memory setting small (docs/performance.md, *Peak memory*): change detection on.
         case lowMemory
+        /// The destination's file made with 2 KiB pages: an incremental run writes a page per
+        /// changed record, so half the bytes (docs/performance.md, *Pages of 2 KiB*).
+        case smallPages
 
         var label: String {
             switch self {
@@ -151,6 +154,16 @@ struct RESTLoadBenchmark {
             case .lowMemory:
                 "low-memory settings (state_cache_mib 2, cache_size_mib 2, merge_memory_mib 1, "
                     + "read_ahead_mib 1, commit_records 50000)"
+            case .smallPages: "page_size 2048, change detection on"
+            }
+        }
+
+        /// Whether incremental runs follow this variant's first load, and how their lines begin.
+        var incrementalLabel: String? {
+            switch self {
+            case .defaults: "ferry"
+            case .smallPages: "ferry, page_size 2048"
+            case .commitPerPage, .withoutChangeDetection, .lowMemory: nil
             }
         }
 
@@ -165,6 +178,7 @@ struct RESTLoadBenchmark {
                     "state_cache_mib: 2", ", cache_size_mib: 2, merge_memory_mib: 1",
                     ["read_ahead_mib: 1", "commit_records: 50000"]
                 )
+            case .smallPages: ("", ", page_size: 2048", [])
             }
         }
     }

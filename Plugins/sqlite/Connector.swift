@@ -19,10 +19,13 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination, T
                 // under a savepoint, whose journal holds the original of every page the write
                 // changes; in a temporary file that was ~4 KiB written per record (2 GiB per
                 // 500k records), in memory it is at most one batch's pages, freed at the release.
+                // The page size first: SQLite applies it while the file is still empty, that is
+                // until the journal mode below writes its header, and ignores it afterwards.
                 try database.execute(
-                    "PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous); "
+                    (config.pageSize.map { "PRAGMA page_size=\($0); " } ?? "")
+                        + "PRAGMA journal_mode=\(config.journalMode); PRAGMA synchronous=\(config.synchronous); "
                         + "PRAGMA cache_size=-\(config.cacheSizeMiB * 1024); PRAGMA temp_store=MEMORY;",
-                    purpose: "set the journal mode, synchronous level, page cache and temporary store")
+                    purpose: "set the page size, journal mode, synchronous level, page cache and temporary store")
                 return database
             }
         } catch let error as SQLiteError {
@@ -31,6 +34,12 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination, T
         source = SQLiteSource(database: database, config: config)
         destination = SQLiteDestination(database: database, config: config, host: host)
         source.isCancelled = { [unowned self] in self.cancelled || host.isCancelled }
+        if let wanted = config.pageSize, let kept = try? database.pragma("page_size"), kept != String(wanted) {
+            host.log(
+                .warning,
+                "The database keeps its page size of \(kept) bytes: page_size \(wanted) applies to a file this connector creates.",
+                ["path": .string(config.path)])
+        }
     }
 
     /// Runs `SELECT 1` to prove the database opens and reads.
