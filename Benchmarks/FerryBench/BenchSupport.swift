@@ -76,6 +76,9 @@ enum Bench {
             ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
+    /// The arithmetic mean; `values` must not be empty.
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+
     /// The machine's load averages (1, 5, 15 minutes) and core count: the figures beside them are noisy when they are high.
     static func loadAverage() -> String {
         let averages = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)

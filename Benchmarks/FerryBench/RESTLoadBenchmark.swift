@@ -105,9 +105,9 @@ struct RESTLoadBenchmark {
             print(
                 "  \(who), incremental with 1% changed, \(walls.count) runs: median "
                     + "\(String(format: "%.3f", Bench.median(walls))) s, mean "
-                    + "\(String(format: "%.3f", walls.reduce(0, +) / Double(walls.count))) s, slowest "
+                    + "\(String(format: "%.3f", Bench.mean(walls))) s, slowest "
                     + "\(String(format: "%.3f", walls.max()!)) s wall; mean CPU "
-                    + "\(String(format: "%.3f", changedRuns.map(\.cpuSeconds).reduce(0, +) / Double(walls.count))) s")
+                    + "\(String(format: "%.3f", Bench.mean(changedRuns.map(\.cpuSeconds)))) s")
             let unchanged = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
             guard unchanged.status == 0 else { throw BenchError("ferry run (no change) exited \(unchanged.status)") }
             print("  \(who), incremental with nothing changed: \(seconds(unchanged))")
