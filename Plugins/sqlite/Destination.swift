@@ -70,7 +70,12 @@ final class SQLiteDestination {
         var parseRejections: [RecordRejection] = []
         let parser = JSONParser()
         let statementID = request.operation.rawValue + "\0" + table
-        let fastColumns = request.operation != .delete && lastStatementID == statementID ? lastStatementPlainKeys : nil
+        var fastColumns = request.operation != .delete && lastStatementID == statementID ? lastStatementPlainKeys : nil
+        if fastColumns == nil,
+            try primeStatement(from: records, table: table, statementID: statementID, request: request)
+        {
+            fastColumns = lastStatementPlainKeys
+        }
         let fastKeys = fastColumns == nil ? nil : lastStatementKeys
         // The value slices of raw rows, found while their keys were compared: one flat array
         // per batch, so binding needs no second scan.
@@ -200,6 +205,32 @@ final class SQLiteDestination {
             return WriteOutcome(
                 acceptedCount: rows.count - rejections.count, rejections: rejections, assignedIDs: assigned)
         }
+    }
+
+    /// Prepares the last statement from a commit group's first record when there is none for
+    /// its table yet (a new process, or after a roll-back) and the table already has the
+    /// record's columns, so that the first batch is bound from its bytes and staged as the
+    /// later ones are. Written straight, its pages would reach the WAL before the merge
+    /// changed some of them again in the same transaction; SQLite then reads back every frame
+    /// after the first one changed again to sum them anew at the commit (an incremental run
+    /// of 20,000 records: 17,800 frames read back, about as many as it wrote).
+    private func primeStatement(
+        from records: RecordsView, table: String, statementID: String, request: WriteRequest
+    ) throws -> Bool {
+        var lines = records.lines.makeIterator()
+        guard request.operation == .upsert, request.transaction != nil, mergeStage.limitBytes > 0,
+            config.assignedID == nil, let first = lines.next(),
+            case .object(let object)? = try? JSONParser().parse(first.bytes), !object.isEmpty,
+            fieldProblem(object) == nil,
+            let schema = try tables[table] ?? TableSchema.load(table, from: database),
+            object.keys.allSatisfy(schema.contains),
+            try uniqueKeys.contains(table)
+                || TableSchema.hasUniqueKey(request.primaryKey, table: table, in: database)
+        else { return false }
+        lastStatementKeys = object.keys
+        lastStatement = try statement(for: lastStatementKeys, table: table, request: request)
+        lastStatementID = statementID
+        return true
     }
 
     /// An upsert's records by primary key (see `WriteOrder`); other writes keep the batch's order.

@@ -88,6 +88,31 @@ import Testing
         #expect(Self.merges(destination).count == 2, "\(destination.host.logs)")
     }
 
+    /// A new process (a new connector on an existing table) stages its first batch with the
+    /// rest of the group: written straight, its pages would reach the WAL before the merge
+    /// changed some of them again, and SQLite would read every frame back at the commit.
+    @Test func aNewConnectorsFirstBatchIntoAnExistingTableIsStagedWithTheRest() throws {
+        let (directory, path, first) = try Self.fresh()
+        defer { _ = directory }
+        _ = try first.write(Self.upsert("t1", commit: true), records: [["id": 1, "v": "x"], ["id": 4, "v": "x"]])
+        let next = try SQLiteTest.open(path)
+        _ = try next.write(Self.upsert("t2"), records: [["id": 9, "v": "a"], ["id": 4, "v": "a"]])
+        _ = try next.write(Self.upsert("t2"), records: [["id": 6, "v": "b"], ["id": 4, "v": "b"]])
+        #expect(Self.merges(next).isEmpty, "nothing is merged before the commit: \(next.host.logs)")
+        _ = try next.write(Self.upsert("t2", commit: true), records: [])
+        #expect(try Self.rows(path) == [["1", "x"], ["4", "b"], ["6", "b"], ["9", "a"]])
+        let merges = Self.merges(next)
+        #expect(merges.count == 1 && merges[0].contains(#""records":4"#), "all four staged: \(next.host.logs)")
+
+        // A first record with a column the table lacks is written straight, and the table gains it.
+        let widening = try SQLiteTest.open(path)
+        _ = try widening.write(Self.upsert("t3"), records: [["id": 6, "v": "c", "w": "new"], ["id": 2, "v": "c"]])
+        _ = try widening.write(Self.upsert("t3", commit: true), records: [])
+        #expect(
+            try SQLiteTest.query(path, "SELECT id, v, w FROM items ORDER BY id")
+                == [["1", "x", nil], ["2", "c", nil], ["4", "b", nil], ["6", "c", "new"], ["9", "a", nil]])
+    }
+
     @Test func aStagedRecordTheConnectorRefusesIsReportedWithItsOwnBatch() throws {
         let (directory, path, destination) = try Self.fresh()
         defer { _ = directory }
