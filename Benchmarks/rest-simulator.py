@@ -9,6 +9,8 @@ order (a fixed permutation of 1...TOTAL). `updated_since=T` keeps the records up
 POST /touch?count=N[&offset=K] gives N records (spread over the id range, every TOTAL/N-th
 position from K on) a new version, updated after all others: the 1%-changed incremental run
 (their pages are encoded then, not when read); another offset touches other records.
+POST /reset forgets every touch: the full read serves the TOTAL first versions again, so each
+first load of a benchmark reads the same records whatever ran before it.
 GET /items/{id} returns one record after DETAIL_DELAY_MS (`ferry-bench rest-detail`).
 
 Pages of the full read are encoded once, before the port is printed, into a scratch file
@@ -131,6 +133,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         url = urlparse(self.path)
+        if url.path == "/reset":
+            changes.clear()
+            change_pages.clear()
+            self.reply(b"{}")
+            return
         query = parse_qs(url.query)
         count = int(query.get("count", ["0"])[0])
         offset = int(query.get("offset", ["0"])[0])

@@ -11,7 +11,9 @@ import Foundation
 /// with nothing changed), with a commit per page, without change detection, with every memory
 /// setting small, and with 2 KiB pages (incremental runs again). Last, `rounds` pairs of a
 /// first load with the defaults and `.import` with the large cache, in turn, for the median
-/// ratio: one pair moves with the machine's I/O by ±10%.
+/// ratio: one pair moves with the machine's I/O by ±10%. Every first load reads the same 1M
+/// records (the simulator forgets the incremental runs' touches first), and each database is
+/// dropped as soon as it is measured, so that no run's fsyncs wait behind finished ones' pages.
 struct RESTLoadBenchmark {
     var recordCounts: [Int]
     var rounds = 3
@@ -58,7 +60,7 @@ struct RESTLoadBenchmark {
             + columns.dropFirst().map { "\"\($0)\"" }.joined(separator: ", ") + ")"
         func importRows(cacheKiB: Int, into name: String) throws -> Bench.Measured {
             let database = folder.appendingPathComponent(name)
-            defer { try? FileManager.default.removeItem(at: database) }
+            defer { Bench.removeDatabase(database) }
             let pragmas =
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                 + (cacheKiB > 0 ? " PRAGMA cache_size=-\(cacheKiB);" : "")
@@ -75,14 +77,17 @@ struct RESTLoadBenchmark {
         }
         let limit = imports.last!.seconds
 
+        let peerDatabase = folder.appendingPathComponent("peer.db")
         let peer = try Bench.run(
-            "/usr/bin/env",
-            ["python3", Bench.script("rest-peer.py"), simulator.base, folder.appendingPathComponent("peer.db").path])
+            "/usr/bin/env", ["python3", Bench.script("rest-peer.py"), simulator.base, peerDatabase.path])
+        Bench.removeDatabase(peerDatabase)
         guard peer.status == 0 else { throw BenchError("rest-peer.py exited \(peer.status)") }
         print("  hand-written peer (requests + sqlite3, a transaction per page): \(figures(records, peer))")
 
         for variant in Variant.allCases {
             let config = try writeConfig(in: folder, port: simulator.port, variant: variant)
+            defer { removeDatabases(in: folder, name: "\(variant)") }
+            try simulator.reset()
             let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
             guard run.status == 0 else { throw BenchError("ferry run (\(variant.label)) exited \(run.status)") }
             print(
@@ -118,11 +123,10 @@ struct RESTLoadBenchmark {
         for round in 1...rounds {
             let name = "round-\(round)"
             let config = try writeConfig(in: folder, port: simulator.port, variant: .defaults, name: name)
+            try simulator.reset()
             let run = try Bench.run(ferry, ["run", "--config", config.path, "--log-level", "warning"])
             guard run.status == 0 else { throw BenchError("ferry run (\(name)) exited \(run.status)") }
-            for file in ["out-\(name).db", "state-\(name).db"] {
-                try? FileManager.default.removeItem(at: folder.appendingPathComponent(file))
-            }
+            removeDatabases(in: folder, name: name)
             let copy = try importRows(cacheKiB: 262_144, into: "import-\(name).db")
             ratios.append(run.seconds / copy.seconds)
             print(
@@ -180,6 +184,13 @@ struct RESTLoadBenchmark {
                 )
             case .smallPages: ("", ", page_size: 2048", [])
             }
+        }
+    }
+
+    /// Drops a measured run's destination and state (`Bench.removeDatabase`).
+    private func removeDatabases(in folder: URL, name: String) {
+        for file in ["out-\(name).db", "state-\(name).db"] {
+            Bench.removeDatabase(folder.appendingPathComponent(file))
         }
     }
 
