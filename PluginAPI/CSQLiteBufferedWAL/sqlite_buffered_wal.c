@@ -1,16 +1,27 @@
+#define _GNU_SOURCE /* sync_file_range */
 #include "sqlite_buffered_wal.h"
 
 #include <errno.h>
+#include <fcntl.h> /* sync_file_range */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* 29 frames of 4 KiB pages a write. The default VFS writes at most 128 KiB - 1 bytes a
  * call (its unix `seekAndWriteFd` masks the length with 0x1ffff, so a larger write fails
  * as SQLITE_FULL), and past a few dozen frames the call's cost is small against copying. */
 enum { BUFFER_CAPACITY = 120 * 1024 };
+
+/* After this many bytes of a log's writes or a checkpoint's, the kernel is asked to start
+ * writing them to the disk (`sync_file_range`, SYNC_FILE_RANGE_WRITE: it does not wait), so
+ * that the sync SQLite ends the commit or the checkpoint with finds most of them written
+ * rather than starting on all of them (PostgreSQL's `checkpoint_flush_after` does the same).
+ * Only when the sync comes is anything durable: the hint changes when the disk works, not
+ * what a crash leaves. */
+enum { WRITEBACK_AFTER = 1024 * 1024 };
 
 typedef struct BufferedFile BufferedFile;
 
@@ -29,6 +40,9 @@ struct BufferedFile {
     int isLog;
     int checkpointing; /* a main database file between SQLITE_FCNTL_CKPT_START and _DONE */
     uint64_t writes;   /* calls handed to the default VFS from the buffer, or past it */
+    int writebackFd;   /* the default VFS's descriptor of the file, for the writeback hints; -1: none */
+    uint64_t hints;    /* writeback hints the kernel took */
+    sqlite3_int64 unhintedFrom, unhintedTo; /* the span written since the last hint */
 };
 
 static sqlite3_vfs *underlying;
@@ -39,9 +53,29 @@ static pthread_once_t registration = PTHREAD_ONCE_INIT;
 
 static sqlite3_file *real(sqlite3_file *file) { return ((BufferedFile *)file)->real; }
 
+/* Starts the writeback of what a log or a checkpoint wrote once it reaches WRITEBACK_AFTER
+ * bytes. A hint that fails is dropped: SQLite's own sync still writes everything. */
+static void hintWriteback(BufferedFile *file, sqlite3_int64 offset, int amount) {
+    if (file->writebackFd < 0 || !(file->isLog || file->checkpointing)) return;
+    if (file->unhintedTo <= file->unhintedFrom) {
+        file->unhintedFrom = offset;
+        file->unhintedTo = offset;
+    }
+    if (offset < file->unhintedFrom) file->unhintedFrom = offset;
+    if (offset + amount > file->unhintedTo) file->unhintedTo = offset + amount;
+    if (file->unhintedTo - file->unhintedFrom < WRITEBACK_AFTER) return;
+    if (sync_file_range(
+            file->writebackFd, file->unhintedFrom, file->unhintedTo - file->unhintedFrom, SYNC_FILE_RANGE_WRITE)
+        == 0)
+        file->hints++;
+    file->unhintedFrom = file->unhintedTo = 0;
+}
+
 static int writeThrough(BufferedFile *file, const void *data, int amount, sqlite3_int64 offset) {
     file->writes++;
-    return file->real->pMethods->xWrite(file->real, data, amount, offset);
+    int rc = file->real->pMethods->xWrite(file->real, data, amount, offset);
+    if (rc == SQLITE_OK) hintWriteback(file, offset, amount);
+    return rc;
 }
 
 /* Writes the buffered bytes. On failure they stay buffered and the error is returned,
@@ -64,6 +98,7 @@ static int bufferedClose(sqlite3_file *file) {
     int rc = flush(self); /* on failure the bytes are dropped with the file, as an unsynced write's can be */
     if (self->database != NULL && self->database->log == self) self->database->log = NULL;
     if (self->log != NULL) self->log->database = NULL;
+    self->writebackFd = -1; /* the default VFS's own descriptor, closed by it */
     int closed = self->real->pMethods->xClose(self->real);
     free(self->buffer);
     self->buffer = NULL;
@@ -162,6 +197,8 @@ static int bufferedFileControl(sqlite3_file *file, int op, void *argument) {
         struct ferry_buffered_wal_writes *writes = argument;
         writes->log = self->log != NULL ? self->log->writes : 0;
         writes->database = self->writes;
+        writes->logHints = self->log != NULL ? self->log->hints : 0;
+        writes->databaseHints = self->hints;
         return SQLITE_OK;
     }
     if (op == SQLITE_FCNTL_CKPT_START && !self->isLog) {
@@ -259,14 +296,37 @@ static const sqlite3_io_methods methods = {
 
 /* --- the VFS: files are wrapped; everything else goes to the default VFS as it is --- */
 
+/* The descriptor the default VFS opened `name` with, or -1. Not a descriptor of our own:
+ * closing a second descriptor of a database file would drop every POSIX lock this process's
+ * connections hold on it. SQLite's unix VFS keeps its descriptor after the io methods, the
+ * VFS and the inode's lock information (`unixFile`, the same since SQLite 3.7); it is used
+ * only when the VFS is a unix one and the descriptor names the file just opened. */
+static int descriptorOf(sqlite3_file *file, const char *name) {
+    struct UnixFileHead {
+        const sqlite3_io_methods *methods;
+        sqlite3_vfs *vfs;
+        void *inode;
+        int descriptor;
+    };
+    if (strncmp(underlying->zName, "unix", 4) != 0) return -1;
+    int descriptor = ((const struct UnixFileHead *)file)->descriptor;
+    struct stat opened, named;
+    if (descriptor < 0 || fstat(descriptor, &opened) != 0 || stat(name, &named) != 0) return -1;
+    return opened.st_dev == named.st_dev && opened.st_ino == named.st_ino ? descriptor : -1;
+}
+
 static int bufferedOpen(sqlite3_vfs *self, sqlite3_filename name, sqlite3_file *file, int flags, int *outFlags) {
     (void)self;
     BufferedFile *opened = (BufferedFile *)file;
     memset(opened, 0, sizeof(*opened));
     opened->real = (sqlite3_file *)&opened[1];
+    opened->writebackFd = -1;
     int rc = underlying->xOpen(underlying, name, opened->real, flags, outFlags);
     if (opened->real->pMethods == NULL) return rc;
     opened->base.pMethods = &methods; /* xClose is then called even when the open failed */
+    if (rc == SQLITE_OK && name != NULL && (flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_DB)) != 0) {
+        opened->writebackFd = descriptorOf(opened->real, name);
+    }
     if (rc != SQLITE_OK || (flags & SQLITE_OPEN_WAL) == 0) return rc;
     opened->isLog = 1;
     opened->buffer = malloc(BUFFER_CAPACITY); /* without one, the log is written through */

@@ -14,10 +14,22 @@ extension SQLiteDatabase {
     /// The writes a connection opened with `buffersWAL` handed to the default VFS so far: to
     /// its WAL file, and to its database file by its checkpoints. nil for other connections.
     public var bufferedWrites: (log: UInt64, database: UInt64)? {
+        bufferedWALCounts.map { ($0.log, $0.database) }
+    }
+
+    /// The writeback a connection opened with `buffersWAL` started early so far (one hint a
+    /// megabyte written, see CSQLiteBufferedWAL): on its WAL file, and on its database file by
+    /// its checkpoints. nil for other connections.
+    public var writebackHints: (log: UInt64, database: UInt64)? {
+        bufferedWALCounts.map { ($0.logHints, $0.databaseHints) }
+    }
+
+    /// The buffering VFS's counts for this connection, or nil when it was not opened through it.
+    private var bufferedWALCounts: ferry_buffered_wal_writes? {
         guard let database = try? connection("count the buffered writes") else { return nil }
-        var writes = ferry_buffered_wal_writes()
-        let rc = sqlite3_file_control(database, "main", FERRY_BUFFERED_WAL_FCNTL_WRITES, &writes)
-        return rc == SQLITE_OK ? (writes.log, writes.database) : nil
+        var counts = ferry_buffered_wal_writes()
+        let rc = sqlite3_file_control(database, "main", FERRY_BUFFERED_WAL_FCNTL_WRITES, &counts)
+        return rc == SQLITE_OK ? counts : nil
     }
 
     /// Copies the main database's committed WAL frames back into its file, as far as it can

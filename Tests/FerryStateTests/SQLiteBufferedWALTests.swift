@@ -38,6 +38,9 @@ struct SQLiteBufferedWALTests {
         let after = try #require(writer.bufferedWrites)
         let logWrites = after.log - before.log
         #expect(logWrites > 0 && logWrites < 200, "\(logWrites) writes to the WAL")
+        // About 8 MB of frames: the disk was asked to start on them a megabyte at a time.
+        let hints = try #require(writer.writebackHints).log
+        #expect(hints >= 6 && hints <= 9, "\(hints) writeback hints for about 8 MB")
         // A connection through the default VFS sees the whole commit, intact.
         #expect(try rows(path) == [2000, 6_000_000])
         #expect(try integrity(path) == "ok")
@@ -99,6 +102,8 @@ struct SQLiteBufferedWALTests {
         #expect(partial.checkpointedFrames > 900 && !partial.isComplete, "\(partial)")
         let firstCopy = try #require(copier.bufferedWrites).database
         #expect(firstCopy > 0 && firstCopy < 100, "\(firstCopy) writes for about 1,000 pages")
+        let copyHints = try #require(copier.writebackHints).database
+        #expect(copyHints >= 2 && copyHints <= 4, "\(copyHints) writeback hints for about 4 MB copied")
         #expect(try reader.query("SELECT count(*) FROM t", purpose: "count") { $0.int64(at: 0) } == [1000])
         try reader.execute("COMMIT", purpose: "end the read")
         let rest = try copier.checkpointWAL()

@@ -16,7 +16,11 @@
  * buffered between SQLITE_FCNTL_CKPT_START and SQLITE_FCNTL_CKPT_DONE only, and written
  * before it records how far it copied; if that last write fails the process stops (see
  * the source). Open only connections whose commits sync the log (`synchronous` FULL or
- * EXTRA) with it: a failed write then fails the commit, as it would without it. */
+ * EXTRA) with it: a failed write then fails the commit, as it would without it.
+ *
+ * Every megabyte a log or a checkpoint writes, the kernel is told to start writing it to
+ * the disk (`sync_file_range` without waiting), so that the commit's or the checkpoint's
+ * own sync finds most of it written: a hint about when the disk works, never a sync. */
 
 /* Registers the VFS once per process image and returns its name for `sqlite3_open_v2`,
  * or NULL when it could not be registered (open with the default VFS then). The name is
@@ -30,8 +34,10 @@ const char *ferry_buffered_wal_vfs(void);
 #define FERRY_BUFFERED_WAL_FCNTL_WRITES 0x46455201
 
 struct ferry_buffered_wal_writes {
-    uint64_t log;      /* to the connection's WAL file */
-    uint64_t database; /* to its database file, by checkpoints */
+    uint64_t log;           /* to the connection's WAL file */
+    uint64_t database;      /* to its database file, by checkpoints */
+    uint64_t logHints;      /* writeback started early on the WAL file (see the source) */
+    uint64_t databaseHints; /* and on the database file, by checkpoints */
 };
 
 #endif
