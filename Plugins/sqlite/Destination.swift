@@ -227,8 +227,10 @@ final class SQLiteDestination {
             try uniqueKeys.contains(table)
                 || TableSchema.hasUniqueKey(request.primaryKey, table: table, in: database)
         else { return false }
+        // A statement SQLite refuses is left to the parsed path, which reports it as it always did.
+        guard let statement = try? statement(for: object.keys, table: table, request: request) else { return false }
         lastStatementKeys = object.keys
-        lastStatement = try statement(for: lastStatementKeys, table: table, request: request)
+        lastStatement = statement
         lastStatementID = statementID
         return true
     }
