@@ -29,17 +29,22 @@ final class RESTSimulator {
     /// Gives `count` records a new version, updated after all the others: every
     /// (total / count)-th position from `offset` on, so another offset changes other records.
     func touch(_ count: Int, offset: Int = 0) throws {
-        let run = try Bench.run(
-            "/usr/bin/curl", ["-sf", "-X", "POST", "\(base)/touch?count=\(count)&offset=\(offset)"])
-        guard run.status == 0 else { throw BenchError("the simulator refused /touch (curl exited \(run.status))") }
+        try post("/touch", query: "?count=\(count)&offset=\(offset)")
     }
 
     /// Forgets every touch: a full read gets exactly the first versions again. Without it, a
     /// first load after incremental runs read their touched records' new versions too (80,000
     /// more for eight runs of 1% at 1M), and its time against `.import` of the 1M rows grew.
     func reset() throws {
-        let run = try Bench.run("/usr/bin/curl", ["-sf", "-X", "POST", "\(base)/reset"])
-        guard run.status == 0 else { throw BenchError("the simulator refused /reset (curl exited \(run.status))") }
+        try post("/reset")
+    }
+
+    /// A POST to the simulator; an answer other than 2xx names the endpoint that refused it.
+    private func post(_ endpoint: String, query: String = "") throws {
+        let run = try Bench.run("/usr/bin/curl", ["-sf", "-X", "POST", base + endpoint + query])
+        guard run.status == 0 else {
+            throw BenchError("the simulator refused \(endpoint) (curl exited \(run.status))")
+        }
     }
 
     func stop() {
