@@ -227,6 +227,9 @@ final class SQLiteDestination {
             try uniqueKeys.contains(table)
                 || TableSchema.hasUniqueKey(request.primaryKey, table: table, in: database)
         else { return false }
+        // Kept as `prepareTable` keeps them, so this write's staging and preparation read neither again.
+        tables[table] = schema
+        uniqueKeys.insert(table)
         // A statement SQLite refuses is left to the parsed path, which reports it as it always did.
         guard let statement = try? statement(for: object.keys, table: table, request: request) else { return false }
         lastStatementKeys = object.keys
