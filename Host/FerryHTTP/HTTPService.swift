@@ -193,6 +193,9 @@ public final class HTTPService: Sendable {
                 captureCookies(received.headers)
                 observer?.answered(connection: connectionName, status: received.status)
             } catch {
+                // The transport aborts a request when the run is cancelled (libcurl's "Callback
+                // aborted"): that is the cancel, not a failure of the API, and it is not retried.
+                try checkCancelled()
                 outcome = .transportFailure(error.failure)
                 observer?.failed(connection: connectionName)
             }

@@ -88,6 +88,17 @@ public final class PipelineRunner {
                 try store.finishRun(runID, outcome: RunOutcome(status: status, message: report.summaryLine))
             }
             return report
+        } catch let error as PluginCallError where endsByCancellation(error) {
+            // A plugin call the cancel reached (a write, a lookup): what was committed stays, the
+            // rest is read again by the next run, as after a cancel at a batch boundary.
+            let message = "cancelled: \(error.message)"
+            logger.info(
+                "Run cancelled during a plugin call; committed batches are kept.", metadata: ["call": "\(error.slot)"])
+            if !options.dryRun { finish(runID, RunOutcome(status: .cancelled, message: message)) }
+            mirrorCommittedMappings()
+            return RunReport(
+                pipeline: plan.id, runID: runID, status: .cancelled, counts: totals,
+                seconds: Date().timeIntervalSince(started), message: message)
         } catch let error as PluginCallError where error.status == FERRY_ERR_RATE_LIMITED {
             // A quota that retries cannot outwait (a daily budget): stop cleanly, keeping every
             // committed checkpoint, and say when to come back.
@@ -105,6 +116,14 @@ public final class PipelineRunner {
             throw PipelineFailure(
                 pipeline: plan.id, runID: options.dryRun ? nil : runID, counts: totals, underlying: error)
         }
+    }
+
+    /// Whether a plugin call's error ends the run as cancelled rather than failed: once a cancel
+    /// was asked for, a call that stopped for it (FERRY_ERR_CANCELLED) or failed transiently
+    /// (it would have been retried, but a cancelled run does not retry) did not fail the run.
+    func endsByCancellation(_ error: Error) -> Bool {
+        guard cancellation.isCancelled, let error = error as? PluginCallError else { return false }
+        return error.status == FERRY_ERR_CANCELLED || error.isRetryable
     }
 
     /// Records how a run ended; a failure to do so is logged, not thrown, so the
@@ -225,6 +244,12 @@ public final class PipelineRunner {
                     }
                 }
             } catch {
+                // The cancel reached the source while it waited for its next batch (after the check
+                // above): the batches read before it are whole, so the run ends as a cancel there does.
+                if endsByCancellation(error) {
+                    try commitOpenGroup(totals: &totals, endsRun: true)
+                    return .cancelled
+                }
                 throw commitOpenGroup(before: error, totals: &totals)
             }
             batchesSinceCheckpoint += 1
