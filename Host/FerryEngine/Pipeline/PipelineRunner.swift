@@ -91,31 +91,34 @@ public final class PipelineRunner {
         } catch let error as PluginCallError where endsByCancellation(error) {
             // A plugin call the cancel reached (a write, a lookup): what was committed stays, the
             // rest is read again by the next run, as after a cancel at a batch boundary.
-            let message = "cancelled: \(error.message)"
             logger.info(
                 "Run cancelled during a plugin call; committed batches are kept.", metadata: ["call": "\(error.slot)"])
-            if !options.dryRun { finish(runID, RunOutcome(status: .cancelled, message: message)) }
-            mirrorCommittedMappings()
-            return RunReport(
-                pipeline: plan.id, runID: runID, status: .cancelled, counts: totals,
-                seconds: Date().timeIntervalSince(started), message: message)
+            return stopped(runID, .cancelled, "cancelled: \(error.message)", counts: totals, since: started)
         } catch let error as PluginCallError where error.status == FERRY_ERR_RATE_LIMITED {
             // A quota that retries cannot outwait (a daily budget): stop cleanly, keeping every
             // committed checkpoint, and say when to come back.
-            let message = "stopped: rate budget used up: \(error.message)"
             logger.warning(
                 "Run stopped by a rate limit; committed batches are kept.", metadata: ["error": "\(error.message)"])
-            if !options.dryRun { finish(runID, RunOutcome(status: .rateLimited, message: message)) }
-            mirrorCommittedMappings()
-            return RunReport(
-                pipeline: plan.id, runID: runID, status: .rateLimited, counts: totals,
-                seconds: Date().timeIntervalSince(started), message: message)
+            return stopped(
+                runID, .rateLimited, "stopped: rate budget used up: \(error.message)", counts: totals, since: started)
         } catch {
             if !options.dryRun { finish(runID, RunOutcome(status: .failed, message: String(describing: error))) }
             mirrorCommittedMappings()
             throw PipelineFailure(
                 pipeline: plan.id, runID: options.dryRun ? nil : runID, counts: totals, underlying: error)
         }
+    }
+
+    /// A run a plugin call stopped without failing it (a cancel, a used-up quota): records how
+    /// it ended and keeps the mappings its committed batches made.
+    private func stopped(
+        _ runID: RunID, _ status: RunOutcome.Status, _ message: String, counts: BatchCounts, since started: Date
+    ) -> RunReport {
+        if !options.dryRun { finish(runID, RunOutcome(status: status, message: message)) }
+        mirrorCommittedMappings()
+        return RunReport(
+            pipeline: plan.id, runID: runID, status: status, counts: counts,
+            seconds: Date().timeIntervalSince(started), message: message)
     }
 
     /// Whether a plugin call's error ends the run as cancelled rather than failed: once a cancel

@@ -17,26 +17,15 @@ import Testing
             let page = Int(request.query["page"] ?? "1") ?? 1
             guard page == 1 else {
                 cancelling.cancel()
-                return .delayed(seconds: 5, .json(#"{"data":[]}"#))
+                return .delayed(seconds: 10, .json(#"{"data":[]}"#))
             }
             let records = (1...3).map { #"{"id":\#($0),"updated":"2025-01-01T00:00:0\#($0)Z"}"# }
             return .json(#"{"data":[\#(records.joined(separator: ","))]}"#)
         }
-        let sandbox = try Sandbox()
-        let yaml = """
-            state: state.db
-            connections:
-              api:
-                plugin: rest
-                http: { endpoint: "\(server.url)", max_attempts: 1, timeout_seconds: 30 }
-                config:
-                  streams:
-                    - { name: items, path: items, records_path: data, primary_key: id, cursor_field: updated, cursor_param: since, prefetch: \(prefetch), pagination: { type: page, size_param: per_page, page_size: 3 } }
-              out: { plugin: sqlite, config: { path: out.db } }
-            pipelines:
-              items: { source: { connection: api, stream: items }, destination: { connection: out }\(extra) }
-            """
-        let opened = try Workspace(configPath: try sandbox.write("ferry.yaml", yaml), site: nil, logLevel: .error)
+        let (opened, sandbox) = try RESTPageLinesTests.workspace(
+            serving: server, streamOptions: "prefetch: \(prefetch), ",
+            destination: "{ plugin: sqlite, config: { path: out.db } }",
+            pipelineOptions: extra)
         cancelling.workspace = opened
         return (opened, sandbox, server)
     }

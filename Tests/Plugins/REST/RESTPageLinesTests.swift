@@ -23,6 +23,17 @@ import Testing
         let server = try LoopbackServer { request in
             .json(body(Int(request.query["page"] ?? "1") ?? 1))
         }
+        let (workspace, sandbox) = try Self.workspace(serving: server)
+        return (workspace, sandbox, server)
+    }
+
+    /// A pipeline `items` from the page API `server` (3 records a page) to `destination`, with
+    /// `streamOptions` added to the rest stream and `pipelineOptions` to the pipeline.
+    static func workspace(
+        serving server: LoopbackServer, streamOptions: String = "",
+        destination: String = "{ plugin: file, config: { path: out.jsonl, stream: items } }",
+        pipelineOptions: String = ""
+    ) throws -> (Workspace, Sandbox) {
         let sandbox = try Sandbox()
         let yaml = """
             state: state.db
@@ -32,13 +43,13 @@ import Testing
                 http: { endpoint: "\(server.url)", max_attempts: 1, timeout_seconds: 5 }
                 config:
                   streams:
-                    - { name: items, path: items, records_path: data, primary_key: id, cursor_field: updated, cursor_param: since, pagination: { type: page, size_param: per_page, page_size: 3 } }
-              out: { plugin: file, config: { path: out.jsonl, stream: items } }
+                    - { name: items, path: items, records_path: data, primary_key: id, cursor_field: updated, cursor_param: since, \(streamOptions)pagination: { type: page, size_param: per_page, page_size: 3 } }
+              out: \(destination)
             pipelines:
-              items: { source: { connection: api, stream: items }, destination: { connection: out } }
+              items: { source: { connection: api, stream: items }, destination: { connection: out }\(pipelineOptions) }
             """
         let workspace = try Workspace(configPath: try sandbox.write("ferry.yaml", yaml), site: nil, logLevel: .error)
-        return (workspace, sandbox, server)
+        return (workspace, sandbox)
     }
 
     func run(_ workspace: Workspace) throws -> RunReport {
