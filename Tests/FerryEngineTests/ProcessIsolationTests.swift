@@ -135,6 +135,8 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 130)
         #expect(try Self.count(sandbox, "SELECT COUNT(*) FROM records") == 20)
+        // The child's read answered the cancel: the run stopped, it did not fail.
+        #expect(try sandbox.sql("state.db", "SELECT status FROM runs") == ["cancelled"])
         #expect(Self.pluginHosts(under: sandbox.folder).isEmpty)
     }
 
