@@ -19,6 +19,9 @@
  *                           pointer: the process dies of SIGSEGV (process isolation tests)
  *   hang_at N               the N-th read_next creates `<path>.hanging` and waits until the
  *                           host calls `cancel`, then fails FERRY_ERR_CANCELLED
+ *   retry_later_at N        the N-th read_next creates `<path>.retrying` and fails
+ *                           FERRY_ERR_RETRYABLE asking to be retried in 60 s (`retry_after_ms`),
+ *                           without moving on: the host's retry waits that long
  *
  * Build: cc -std=c11 -shared -fPIC -fvisibility=hidden -I <include> -o libferry-flaky.so flaky_source.c
  */
@@ -35,6 +38,7 @@ typedef struct flaky_instance {
 
 typedef struct flaky_reader {
     char hanging[4200];  /* <path>.hanging: created while read_next waits for cancel */
+    char retrying[4200]; /* <path>.retrying: created when read_next asks to be retried later */
     char **lines;      /* records with seq > after, in file order */
     long *seqs;
     size_t count;
@@ -43,7 +47,7 @@ typedef struct flaky_reader {
 } flaky_reader;
 
 static long fail_after_progress = -1, fail_rate = 0, malformed = -1, count_mismatch = -1, no_newline = -1;
-static long segfault_at = -1, hang_at = -1;
+static long segfault_at = -1, hang_at = -1, retry_later_at = -1;
 static volatile int cancel_requested = 0;
 static int incomplete = 0, empty = 0;
 static long read_calls = 0, batches_served = 0;
@@ -94,6 +98,7 @@ static void load_faults(const char *path) {
         else if (!strcmp(name, "empty")) empty = 1;
         else if (!strcmp(name, "segfault_at")) segfault_at = value;
         else if (!strcmp(name, "hang_at")) hang_at = value;
+        else if (!strcmp(name, "retry_later_at")) retry_later_at = value;
     }
     fclose(file);
     random_state = (unsigned int)getpid() * 2654435761u;
@@ -148,6 +153,7 @@ static ferry_status flaky_read_open(ferry_instance *handle, ferry_str request, f
     }
     flaky_reader *reader = calloc(1, sizeof *reader);
     snprintf(reader->hanging, sizeof reader->hanging, "%s.hanging", instance->path);
+    snprintf(reader->retrying, sizeof reader->retrying, "%s.retrying", instance->path);
     reader->batch_size = batch > 0 ? (size_t)batch : 100;
     size_t capacity = 0;
     char *line = NULL;
@@ -190,6 +196,13 @@ static ferry_status flaky_read_next(ferry_reader *handle, ferry_batch *out, ferr
         while (!cancel_requested) usleep(1000);
         set_error(err, FERRY_ERR_CANCELLED, "cancelled while waiting");
         return FERRY_ERR_CANCELLED;
+    }
+    if (read_calls == retry_later_at) {
+        FILE *mark = fopen(reader->retrying, "w");
+        if (mark) fclose(mark);
+        set_error(err, FERRY_ERR_RETRYABLE, "busy, come back in a minute");
+        if (err && err->struct_size >= sizeof(ferry_error)) err->retry_after_ms = 60000;
+        return FERRY_ERR_RETRYABLE;
     }
     if (reader->next >= reader->count) return incomplete ? FERRY_END : FERRY_END_COMPLETE;
     size_t first = reader->next, last = first + reader->batch_size;

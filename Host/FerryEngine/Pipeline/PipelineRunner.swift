@@ -552,7 +552,7 @@ public final class PipelineRunner {
 
     /// After a plugin call failed: logs it and sleeps the schedule's wait, or throws the error
     /// when it is not transient, the host's HTTP service already spent the request's retries,
-    /// the schedule gives up, or the run was cancelled.
+    /// the schedule gives up, or the run was cancelled (before the wait or during it).
     func waitToRetry(_ schedule: inout RetrySchedule, after error: PluginCallError, call: String) throws {
         guard !error.retriesSpent,
             case .retry(let seconds) = schedule.failed(retryable: error.isRetryable, retryAfter: error.retryAfter)
@@ -563,8 +563,13 @@ public final class PipelineRunner {
                 "call": "\(call)", "attempt": "\(schedule.attempts)", "wait_s": "\(seconds)",
                 "error": "\(error.message)",
             ])
+        // A cancel ends the wait (a Retry-After may ask for minutes) and the run with it.
+        var left = seconds
+        while left > 0 && !cancellation.isCancelled {
+            sleep(min(left, 0.25))
+            left -= 0.25
+        }
         if cancellation.isCancelled { throw error }
-        sleep(seconds)
     }
 }
 
