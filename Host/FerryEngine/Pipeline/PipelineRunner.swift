@@ -93,7 +93,7 @@ public final class PipelineRunner {
             // rest is read again by the next run, as after a cancel at a batch boundary.
             logger.info(
                 "Run cancelled during a plugin call; committed batches are kept.", metadata: ["call": "\(error.slot)"])
-            return stopped(runID, .cancelled, "cancelled: \(error.message)", counts: totals, since: started)
+            return stopped(runID, .cancelled, nil, counts: totals, since: started)
         } catch let error as PluginCallError where error.status == FERRY_ERR_RATE_LIMITED {
             // A quota that retries cannot outwait (a daily budget): stop cleanly, keeping every
             // committed checkpoint, and say when to come back.
@@ -110,15 +110,17 @@ public final class PipelineRunner {
     }
 
     /// A run a plugin call stopped without failing it (a cancel, a used-up quota): records how
-    /// it ended and keeps the mappings its committed batches made.
+    /// it ended (`message`, else the counts, as a run that ends between batches) and keeps the
+    /// mappings its committed batches made.
     private func stopped(
-        _ runID: RunID, _ status: RunOutcome.Status, _ message: String, counts: BatchCounts, since started: Date
+        _ runID: RunID, _ status: RunOutcome.Status, _ message: String?, counts: BatchCounts, since started: Date
     ) -> RunReport {
-        if !options.dryRun { finish(runID, RunOutcome(status: status, message: message)) }
-        mirrorCommittedMappings()
-        return RunReport(
+        let report = RunReport(
             pipeline: plan.id, runID: runID, status: status, counts: counts,
             seconds: Date().timeIntervalSince(started), message: message)
+        if !options.dryRun { finish(runID, RunOutcome(status: status, message: message ?? report.summaryLine)) }
+        mirrorCommittedMappings()
+        return report
     }
 
     /// Whether a plugin call's error ends the run as cancelled rather than failed: once a cancel
