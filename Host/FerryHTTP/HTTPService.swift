@@ -282,13 +282,7 @@ public final class HTTPService: Sendable {
     }
 
     func sleep(_ seconds: Double) throws(HTTPError) {
-        var left = seconds
-        while left > 0 {
-            try checkCancelled()
-            let slice = min(left, 0.25)
-            clock.sleep(slice)
-            left -= slice
-        }
+        _ = sleepUnlessCancelled(seconds, isCancelled: isCancelled, sleep: clock.sleep)
         try checkCancelled()
     }
 

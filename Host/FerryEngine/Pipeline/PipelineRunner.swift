@@ -566,12 +566,9 @@ public final class PipelineRunner {
                 "error": "\(error.message)",
             ])
         // A cancel ends the wait (a Retry-After may ask for minutes) and the run with it.
-        var left = seconds
-        while left > 0 && !cancellation.isCancelled {
-            sleep(min(left, 0.25))
-            left -= 0.25
+        guard sleepUnlessCancelled(seconds, isCancelled: { cancellation.isCancelled }, sleep: sleep) else {
+            throw error
         }
-        if cancellation.isCancelled { throw error }
     }
 }
 
