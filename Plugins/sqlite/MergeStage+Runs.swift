@@ -1,8 +1,7 @@
 import FerryPluginSDK
 
 /// A sorted run of the merge stage in its `SpillFile`: rows one after another, each its values'
-/// lengths (four bytes each, in the machine's order: the file never leaves the process) and then
-/// the values' bytes.
+/// length bytes and then its values as stored (`StagedValueLayout`).
 struct SpilledRun {
     let start: Int
     let end: Int
@@ -54,24 +53,38 @@ struct RunReader {
         buffer = [UInt8](repeating: 0, count: bufferBytes)
     }
 
-    private var headerBytes: Int { columnCount * 4 }
+    /// A row's length bytes, one a value.
+    private var headerBytes: Int { columnCount }
 
     /// Moves to the next row; false at the run's end.
     mutating func advance() throws -> Bool {
         start += rowBytes
         rowBytes = 0
         guard try ensure(headerBytes) else { return false }
-        let total = buffer.withUnsafeBytes { bytes in
-            var total = headerBytes
-            for column in 0..<columnCount {
-                total += Int(bytes.loadUnaligned(fromByteOffset: start + column * 4, as: UInt32.self))
+        // The row's size, from its length bytes and the counts before its long values, each
+        // read in once it is needed (`ensure` may move the row to the buffer's start).
+        var total = headerBytes
+        for column in 0..<columnCount {
+            let length = buffer[start + column]
+            if length == StagedValueLayout.long {
+                try ensureInRun(total + StagedValueLayout.longHeaderBytes)
+                let next = buffer.withUnsafeBytes {
+                    StagedValueLayout.extent(of: length, at: start + total, in: $0).next
+                }
+                total = next - start
+            } else {
+                total += Int(length)
             }
-            return total
         }
-        // A row longer than what is left of its run: the run is not what was written.
-        guard total <= filled - start + end - next, try ensure(total) else { throw Self.cutShort }
+        try ensureInRun(total)
         rowBytes = total
         return true
+    }
+
+    /// Reads on until the current row's first `count` bytes are in the buffer; a row longer than
+    /// what is left of its run means the run is not what was written.
+    private mutating func ensureInRun(_ count: Int) throws {
+        guard count <= filled - start + end - next, try ensure(count) else { throw Self.cutShort }
     }
 
     /// The current row's key.
@@ -80,20 +93,18 @@ struct RunReader {
             try MergeKey(positions: positions) { position in
                 var offset = start + headerBytes
                 for column in 0..<position {
-                    offset += Int(bytes.loadUnaligned(fromByteOffset: start + column * 4, as: UInt32.self))
+                    offset = StagedValueLayout.extent(of: bytes[start + column], at: offset, in: bytes).next
                 }
-                let length = Int(bytes.loadUnaligned(fromByteOffset: start + position * 4, as: UInt32.self))
-                return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+                let value = StagedValueLayout.extent(of: bytes[start + position], at: offset, in: bytes).value
+                return UnsafeRawBufferPointer(rebasing: bytes[value])
             }
         }
     }
 
     /// Appends the current row to a buffer laid out as the stage's own (`StagedRows`).
-    func copyRow(into arena: inout [UInt8], lengths: inout [UInt32]) {
+    func copyRow(into arena: inout [UInt8], lengths: inout [UInt8]) {
         buffer.withUnsafeBytes { bytes in
-            for column in 0..<columnCount {
-                lengths.append(bytes.loadUnaligned(fromByteOffset: start + column * 4, as: UInt32.self))
-            }
+            lengths.append(contentsOf: bytes[start..<(start + headerBytes)])
             arena.append(
                 contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(start + headerBytes)..<(start + rowBytes)])
                     .assumingMemoryBound(to: UInt8.self))

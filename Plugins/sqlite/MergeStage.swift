@@ -58,11 +58,11 @@ final class MergeStage {
     private var keyPositions: [Int] = []
     /// Whether keys are put in order at the merge (see the type's comment).
     private var ordersKeys = false
-    /// The staged rows' value bytes, one after another, and each value's length: row `r`'s
-    /// value `v` is `lengths[r * columnCount + v]` bytes long. (Four bytes a value: ranges took
-    /// sixteen, 21 MB for a group of 100,000 records of 13 fields.)
+    /// The staged rows' value bytes, one after another, and each value's length byte: row `r`'s
+    /// value `v` has the length byte `lengths[r * columnCount + v]` (`StagedValueLayout`: one
+    /// byte a value; four took 5.2 MiB for a group of 100,000 records of 13 fields, ranges 21).
     private var arena: [UInt8] = []
-    private var lengths: [UInt32] = []
+    private var lengths: [UInt8] = []
     private var columnCount = 0
     /// What `StagedRows.touch` read, kept so that its loads are not optimised away.
     private var touched: UInt8 = 0
@@ -176,9 +176,6 @@ final class MergeStage {
         }
     }
 
-    /// A stage mark: the number of rows staged so far (see `truncate(to:)`).
-    var mark: Int { spilledRows + rowCount }
-
     /// Called before a write stages its rows: spills the rows in memory as a sorted run once
     /// they hold `memoryBytes`. Only here, between writes, so that a write rolled back to its
     /// savepoint takes back rows still in memory (`truncate(to:)`). Rows whose keys cannot be
@@ -217,31 +214,36 @@ final class MergeStage {
     /// One access to each buffer for the whole row: the class's properties, appended to value by
     /// value, cost an exclusivity check each time (more than the copies themselves).
     private static func append(
-        _ rowValues: ArraySlice<UnsafeRawBufferPointer>, to arena: inout [UInt8], lengths: inout [UInt32]
+        _ rowValues: ArraySlice<UnsafeRawBufferPointer>, to arena: inout [UInt8], lengths: inout [UInt8]
     ) {
-        for value in rowValues {
-            // As typed bytes the append is one copy; as raw bytes it went byte by byte.
-            arena.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
-            lengths.append(UInt32(value.count))
-        }
+        for value in rowValues { StagedValueLayout.append(value, to: &arena, lengths: &lengths) }
     }
 
+    /// A point in the stage to take it back to: the rows staged so far, and where the rows in
+    /// memory end (see `truncate(to:)`).
+    struct Mark {
+        let rows: Int
+        fileprivate let arenaBytes: Int
+    }
+
+    /// Where the stage stands now.
+    var mark: Mark { Mark(rows: spilledRows + rowCount, arenaBytes: arena.count) }
+
     /// Takes back the rows staged after `mark` (their write was rolled back to its savepoint).
-    func truncate(to mark: Int) {
-        precondition(mark >= spilledRows, "runs are spilled only between writes")
-        let mark = mark - spilledRows
-        guard mark < rowCount else { return }
-        let firstValue = mark * columnCount
-        arena.removeLast(lengths[firstValue...].reduce(0) { $0 + Int($1) })
-        lengths.removeSubrange(firstValue...)
+    func truncate(to mark: Mark) {
+        precondition(mark.rows >= spilledRows, "runs are spilled only between writes")
+        let rows = mark.rows - spilledRows
+        guard rows < rowCount else { return }
+        arena.removeLast(arena.count - mark.arenaBytes)
+        lengths.removeSubrange((rows * columnCount)...)
     }
 
     /// Upserts the staged rows into their table in key order and empties the stage.
     /// - Throws: A non-record error: the rows belong to batches already acknowledged, so a
     ///   failure fails the transaction rather than refusing one of them.
     func merge() throws {
-        guard let target, upsert != nil, mark > 0 else { return }
-        let count = mark
+        guard let target, upsert != nil, mark.rows > 0 else { return }
+        let count = mark.rows
         let spilled = runs.count
         do {
             try lengths.withUnsafeBufferPointer { lengths in
@@ -316,7 +318,7 @@ final class MergeStage {
         heads.append(try currentHead())
         let batchRows = (chunk?.rows ?? 1) * 64
         var batchArena: [UInt8] = []
-        var batchLengths: [UInt32] = []
+        var batchLengths: [UInt8] = []
         func writeBatch() throws {
             try batchLengths.withUnsafeBufferPointer { lengths in
                 try batchArena.withUnsafeBytes { arena in
@@ -357,29 +359,30 @@ final class MergeStage {
         try spill?.truncate(to: 0)
     }
 
-    /// The staged rows over the stage's buffers, for one merge.
+    /// The staged rows over the stage's buffers, for one merge (laid out as `StagedValueLayout` says).
     private struct StagedRows {
         let arena: UnsafeRawBufferPointer
-        let lengths: UnsafeBufferPointer<UInt32>
+        let lengths: UnsafeBufferPointer<UInt8>
         let columnCount: Int
-        /// Where each row's first value starts in `arena`.
+        /// Where each row's first value is stored in `arena`, and where the last row ends.
         let starts: [Int]
 
-        init(arena: UnsafeRawBufferPointer, lengths: UnsafeBufferPointer<UInt32>, columnCount: Int) {
+        init(arena: UnsafeRawBufferPointer, lengths: UnsafeBufferPointer<UInt8>, columnCount: Int) {
             self.arena = arena
             self.lengths = lengths
             self.columnCount = columnCount
             var starts: [Int] = []
-            starts.reserveCapacity(lengths.count / columnCount)
-            var start = 0
+            starts.reserveCapacity(lengths.count / columnCount + 1)
+            var offset = 0
             for (index, length) in lengths.enumerated() {
-                if index % columnCount == 0 { starts.append(start) }
-                start += Int(length)
+                if index % columnCount == 0 { starts.append(offset) }
+                offset = StagedValueLayout.extent(of: length, at: offset, in: arena).next
             }
+            starts.append(offset)
             self.starts = starts
         }
 
-        var count: Int { starts.count }
+        var count: Int { starts.count - 1 }
 
         /// Reads each of `rows`' first length and first byte, so that their cache lines are loaded
         /// together rather than one row at a time as they are bound: in key order the rows lie
@@ -390,49 +393,53 @@ final class MergeStage {
             var sum: UInt8 = 0
             for row in rows {
                 let start = starts[row]
-                sum ^= UInt8(truncatingIfNeeded: lengths[row * columnCount]) ^ (start < arena.count ? arena[start] : 0)
+                sum ^= lengths[row * columnCount] ^ (start < arena.count ? arena[start] : 0)
             }
             return sum
         }
 
         /// Binds a row's values to `statement`'s parameters from `first` on.
         func bind(_ row: Int, to statement: SQLiteStatement, from first: Int) throws {
-            var start = starts[row]
+            var offset = starts[row]
             for column in 0..<columnCount {
-                let end = start + Int(lengths[row * columnCount + column])
+                let (value, next) = StagedValueLayout.extent(
+                    of: lengths[row * columnCount + column], at: offset, in: arena)
                 try SQLiteDestination.bindRaw(
-                    UnsafeRawBufferPointer(rebasing: arena[start..<end]), at: Int32(first + column), in: statement,
+                    UnsafeRawBufferPointer(rebasing: arena[value]), at: Int32(first + column), in: statement,
                     checked: true)
-                start = end
+                offset = next
             }
         }
 
-        /// A row's values' bytes, one after another.
-        private func span(_ row: Int) -> Range<Int> {
-            var end = starts[row]
-            for column in 0..<columnCount { end += Int(lengths[row * columnCount + column]) }
-            return starts[row]..<end
+        /// A row's length bytes, and its stored bytes.
+        private func parts(_ row: Int) -> (lengths: UnsafeBufferPointer<UInt8>, stored: UnsafeRawBufferPointer) {
+            (
+                UnsafeBufferPointer(rebasing: lengths[(row * columnCount)..<((row + 1) * columnCount)]),
+                UnsafeRawBufferPointer(rebasing: arena[starts[row]..<starts[row + 1]])
+            )
         }
 
         /// Appends a row to a buffer of the same layout.
-        func copy(_ row: Int, into arena: inout [UInt8], lengths rowLengths: inout [UInt32]) {
-            rowLengths.append(contentsOf: lengths[(row * columnCount)..<((row + 1) * columnCount)])
-            arena.append(contentsOf: self.arena[span(row)].assumingMemoryBound(to: UInt8.self))
+        func copy(_ row: Int, into arena: inout [UInt8], lengths rowLengths: inout [UInt8]) {
+            let (lengths, stored) = parts(row)
+            rowLengths.append(contentsOf: lengths)
+            arena.append(contentsOf: stored.assumingMemoryBound(to: UInt8.self))
         }
 
-        /// Appends a row to a spilled run: its values' lengths, then their bytes (`RunReader`).
+        /// Appends a row to a spilled run: its length bytes, then its stored bytes (`RunReader`).
         func write(_ row: Int, to file: SpillFile) throws {
-            try file.append(
-                UnsafeRawBufferPointer(
-                    rebasing: UnsafeRawBufferPointer(lengths)[
-                        (row * columnCount * 4)..<((row + 1) * columnCount * 4)]))
-            try file.append(UnsafeRawBufferPointer(rebasing: arena[span(row)]))
+            let (lengths, stored) = parts(row)
+            try file.append(UnsafeRawBufferPointer(lengths))
+            try file.append(stored)
         }
 
         func value(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
-            var start = starts[row]
-            for before in 0..<column { start += Int(lengths[row * columnCount + before]) }
-            return UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(lengths[row * columnCount + column]))])
+            var offset = starts[row]
+            for before in 0..<column {
+                offset = StagedValueLayout.extent(of: lengths[row * columnCount + before], at: offset, in: arena).next
+            }
+            let value = StagedValueLayout.extent(of: lengths[row * columnCount + column], at: offset, in: arena).value
+            return UnsafeRawBufferPointer(rebasing: arena[value])
         }
     }
 

@@ -105,6 +105,48 @@ import Testing
         #expect(Self.spilledRuns(destination).first ?? 0 >= 1, "\(Stage.merges(destination))")
     }
 
+    /// Values stored with a length byte of their own (under 255 bytes) and with their count
+    /// before their bytes (255 and more, `StagedValueLayout`), mixed in one row: each must come
+    /// back whole from memory, from a spilled run and past a write rolled back between them.
+    @Test func valuesAroundTheLongLengthMarkComeBackWholeFromMemoryAndFromSpilledRuns() throws {
+        let (directory, path, destination) = try Self.spilling()
+        defer { _ = directory }
+        try Stage.failCheckpoints(path)
+        // The value's bytes are the JSON string, quotes included: 251 + 2 … 262 + 2 bytes.
+        func pad(_ round: Int, _ index: Int) -> String {
+            String(repeating: Character(UnicodeScalar(UInt8(97 + round % 26))), count: 251 + (index + round) % 12)
+        }
+        func id(_ round: Int, _ index: Int) -> Int { (index * 7_919 + round * 131) % 2_000 + 1 }
+        // A second value at the mark in every fifth row: 253 + 2 … 255 + 2 bytes.
+        func tail(_ index: Int) -> String { index % 5 == 0 ? String(repeating: "z", count: 253 + index % 3) : "t" }
+        var expected: [Int: [String]] = [0: ["0", "", "-1"]]
+        for round in 0..<40 {
+            let records: [JSONValue] = (0..<300).map { index in
+                [
+                    "id": .int(Int64(id(round, index))), "pad": .string(pad(round, index)), "n": .int(Int64(round)),
+                    "tail": .string(tail(index)),
+                ]
+            }
+            #expect(try destination.write(Stage.upsert("t2"), records: records).accepted == 300)
+            for index in 0..<300 {
+                expected[id(round, index)] = [String(id(round, index)), pad(round, index), String(round), tail(index)]
+            }
+            if round % 19 == 11 {
+                // Staged, then rolled back with its write: long values taken back from memory.
+                let lines = (1...2).map {
+                    #"{"id":\#($0),"pad":"\#(String(repeating: "q", count: 300))","n":99,"tail":"q"}"#
+                }
+                #expect(throws: (any Error).self) { try destination.write(Stage.failing("t2"), lines: lines) }
+            }
+        }
+        _ = try destination.write(Stage.upsert("t2", commit: true), records: [])
+        #expect(Self.spilledRuns(destination).reduce(0, +) >= 1, "\(Stage.merges(destination))")
+        let rows = try SQLiteTest.query(path, "SELECT id, pad, n, tail FROM items ORDER BY id")
+        let want = expected.keys.sorted().map { key in expected[key]!.map { Optional($0) } }
+        #expect(rows.count == want.count)
+        #expect(rows == want.map { $0.count == 3 ? $0 + [nil] : $0 })
+    }
+
     @Test func keysThatCannotBeOrderedAreMergedInArrivalOrderInsteadOfSpilled() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("db.sqlite")
