@@ -12,8 +12,7 @@ struct BenchPostgres {
             script = nil
             return
         }
-        let root = Bench.binFolder.deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent("scripts/postgres-test-server.sh").path
+        let script = Bench.packageFolder.appendingPathComponent("scripts/postgres-test-server.sh").path
         setenv("FERRY_PG_DIR", "/tmp/ferry-pg-bench-\(getpid())", 1)
         dsn = try PostgresLoadBenchmark.startServer(script)
         self.script = script

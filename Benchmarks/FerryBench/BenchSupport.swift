@@ -55,28 +55,52 @@ enum Bench {
 
     static func format(_ value: Double) -> String { String(format: "%.0f", value) }
 
-    /// Runs a command to its end and returns its standard output's lines.
+    /// Runs a command to its end and returns its standard output's lines. Spawned and reaped
+    /// here, not with Foundation's `Process`: its `waitUntilExit` once never saw
+    /// scripts/postgres-test-server.sh end (the child a zombie, the benchmark waiting for good).
     static func output(_ executable: String, _ arguments: [String]) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError(
-                "\(executable) \(arguments.dropFirst().joined(separator: " ")) exited with \(process.terminationStatus)"
-            )
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw BenchError("could not make a pipe for \(executable): errno \(errno)") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
+        posix_spawn_file_actions_addclose(&actions, ends[0])
+        posix_spawn_file_actions_addclose(&actions, ends[1])
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        close(ends[1])
+        defer { close(ends[0]) }
+        guard spawned == 0 else { throw BenchError("could not start \(executable): errno \(spawned)") }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(ends[0], $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            data.append(contentsOf: chunk[..<count])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitStatus = (status >> 8) & 0xff
+        guard status & 0x7f == 0, exitStatus == 0 else {
+            throw BenchError("\(executable) \(arguments.joined(separator: " ")) exited with status \(status)")
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
+    /// The package's folder, found from this source file: the build folder's depth depends on
+    /// how it was built (`.build/release` is a link to `.build/<triple>/release`).
+    static var packageFolder: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
     /// A script in Benchmarks/, beside this benchmark's sources.
     static func script(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(name).path
+        packageFolder.appendingPathComponent("Benchmarks").appendingPathComponent(name).path
     }
 
     /// The middle value (the mean of the two middle ones for an even count); `values` must not be empty.

@@ -193,7 +193,7 @@ struct PostgresLoadBenchmark {
 
     /// Starts the test server and returns its DSN.
     static func startServer(_ script: String) throws -> String {
-        let output = try capture(script, ["start"])
+        let output = try Bench.output(script, ["start"]).joined(separator: "\n")
         guard let line = output.split(separator: "\n").first(where: { $0.contains("FERRY_TEST_PG_DSN=") }),
             let value = line.split(separator: "=", maxSplits: 1).last
         else {
@@ -204,22 +204,8 @@ struct PostgresLoadBenchmark {
 
     /// The first column of the first row of a query.
     private static func scalar(_ psql: String, _ dsn: String, _ sql: String) throws -> String {
-        try capture(psql, [dsn, "-qtA", "-v", "ON_ERROR_STOP=1", "-c", sql]).trimmingCharacters(
-            in: .whitespacesAndNewlines)
+        try Bench.output(psql, [dsn, "-qtA", "-v", "ON_ERROR_STOP=1", "-c", sql]).joined(separator: "\n")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private static func capture(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
 }
