@@ -31,7 +31,6 @@ enum Bench {
     /// Runs a command and measures it (`Measured`).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], quiet: Bool = true) throws -> Measured {
-        var pid: pid_t = 0
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -39,11 +38,8 @@ enum Bench {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
         let started = Date()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw BenchError("could not start \(executable): errno \(spawned)") }
+        let pid = try spawn(executable, arguments, &actions)
         var status: Int32 = 0
         var usage = rusage()
         wait4(pid, &status, 0, &usage)
@@ -51,6 +47,18 @@ enum Bench {
             Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
                 usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         return (Date().timeIntervalSince(started), cpu, Double(usage.ru_maxrss) / 1024, (status >> 8) & 0xff)
+    }
+
+    /// Starts `executable` with `arguments` and the file actions given; returns its process id.
+    private static func spawn(
+        _ executable: String, _ arguments: [String], _ actions: inout posix_spawn_file_actions_t
+    ) throws -> pid_t {
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw BenchError("could not start \(executable): errno \(spawned)") }
+        return pid
     }
 
     static func format(_ value: Double) -> String { String(format: "%.0f", value) }
@@ -67,13 +75,10 @@ enum Bench {
         posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
         posix_spawn_file_actions_addclose(&actions, ends[0])
         posix_spawn_file_actions_addclose(&actions, ends[1])
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        close(ends[1])
         defer { close(ends[0]) }
-        guard spawned == 0 else { throw BenchError("could not start \(executable): errno \(spawned)") }
+        let spawned = Result { try spawn(executable, arguments, &actions) }
+        close(ends[1])
+        let pid = try spawned.get()
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
@@ -84,9 +89,11 @@ enum Bench {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitStatus = (status >> 8) & 0xff
-        guard status & 0x7f == 0, exitStatus == 0 else {
-            throw BenchError("\(executable) \(arguments.joined(separator: " ")) exited with status \(status)")
+        guard status == 0 else {
+            // Not the first argument: psql's is the DSN, which may hold a password.
+            let ending =
+                status & 0x7f == 0 ? "exited with \((status >> 8) & 0xff)" : "was killed by signal \(status & 0x7f)"
+            throw BenchError("\(executable) \(arguments.dropFirst().joined(separator: " ")) \(ending)")
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }

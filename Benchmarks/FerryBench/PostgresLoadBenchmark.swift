@@ -193,8 +193,7 @@ struct PostgresLoadBenchmark {
 
     /// Starts the test server and returns its DSN.
     static func startServer(_ script: String) throws -> String {
-        let output = try Bench.output(script, ["start"]).joined(separator: "\n")
-        guard let line = output.split(separator: "\n").first(where: { $0.contains("FERRY_TEST_PG_DSN=") }),
+        guard let line = try Bench.output(script, ["start"]).first(where: { $0.contains("FERRY_TEST_PG_DSN=") }),
             let value = line.split(separator: "=", maxSplits: 1).last
         else {
             throw BenchError("\(script) start printed no FERRY_TEST_PG_DSN")
