@@ -140,7 +140,10 @@ let package = Package(
         ),
         // SWIFT_BACKTRACE without registers, set before Swift's runtime starts (ferry's own .preinit_array).
         .target(name: "CCrashReportSettings", path: "Host/CCrashReportSettings"),
-        .executableTarget(name: "ferry", dependencies: ["FerryCLI", "CCrashReportSettings"], path: "Host/ferry"),
+        // glibc's malloc thresholds, fixed before any allocation (ferry's own .preinit_array).
+        .target(name: "CAllocatorSettings", path: "Host/CAllocatorSettings"),
+        .executableTarget(
+            name: "ferry", dependencies: ["FerryCLI", "CCrashReportSettings", "CAllocatorSettings"], path: "Host/ferry"),
 
         // MARK: Plugins
         // libpq for the postgres connector: its own module inside the connector's folder.

@@ -9,7 +9,10 @@ enum FixtureSources {
     /// `$FX_SECRET` pointed at by registers, as a real crash may have), FX_OPEN_REPORTS_ENVIRONMENT
     /// (`open` writes SHLVL and SWIFT_BACKTRACE as the process sees them, and whether the
     /// environment the process was started with holds SWIFT_BACKTRACE, into `$FX_ENV_REPORT`), FX_LOADED_MARKER
-    /// (a constructor appends the name to the file `$FX_LOADED_MARKER` names: proof of a `dlopen`).
+    /// (a constructor appends the name to the file `$FX_LOADED_MARKER` names: proof of a `dlopen`),
+    /// FX_OPEN_REPORTS_ALLOCATOR (`open` frees an 8 MiB block, then writes into `$FX_ALLOCATOR_REPORT`
+    /// whether a 6 MiB and a 2 MiB one are mapped on their own: glibc's moving thresholds say no and
+    /// no, its fixed default (128 KiB) yes and yes, `ferry`'s 4 MiB yes and no).
     static let plugin = #"""
         #include <ferry_plugin.h>
         #include <stdlib.h>
@@ -38,8 +41,11 @@ enum FixtureSources {
         extern int ferry_fixture_nowhere(void);  /* defined nowhere: dlopen fails */
         #endif
 
-        #if defined(FX_LOADED_MARKER) || defined(FX_OPEN_REPORTS_ENVIRONMENT)
+        #if defined(FX_LOADED_MARKER) || defined(FX_OPEN_REPORTS_ENVIRONMENT) || defined(FX_OPEN_REPORTS_ALLOCATOR)
         #include <stdio.h>
+        #endif
+        #ifdef FX_OPEN_REPORTS_ALLOCATOR
+        #include <malloc.h>
         #endif
         #ifdef FX_LOADED_MARKER
         __attribute__((constructor)) static void fx_loaded(void) {
@@ -79,6 +85,25 @@ enum FixtureSources {
                             level ? level : "(unset)", settings ? settings : "(unset)", started_with_it ? "yes" : "no");
                     fclose(file);
                 }
+            }
+        #endif
+        #ifdef FX_OPEN_REPORTS_ALLOCATOR
+            {
+                /* Freeing a block mapped on its own raises glibc's moving threshold past its size. */
+                char *large = malloc(8 << 20);
+                if (large) { large[0] = 1; free(large); }
+                const char *report = getenv("FX_ALLOCATOR_REPORT");
+                FILE *file = report ? fopen(report, "w") : NULL;
+                const size_t sizes[] = {6 << 20, 2 << 20};
+                const char *const names[] = {"6 MiB", "2 MiB"};
+                for (int index = 0; index < 2; index++) {
+                    struct mallinfo2 before = mallinfo2();
+                    char *block = malloc(sizes[index]);
+                    struct mallinfo2 after = mallinfo2();
+                    if (file) fprintf(file, "%s mapped on its own: %s\n", names[index], after.hblks > before.hblks ? "yes" : "no");
+                    free(block);
+                }
+                if (file) fclose(file);
             }
         #endif
         #ifdef FX_OPEN_CRASHES
