@@ -53,8 +53,9 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// file at once race to switch it to WAL; the loser tries again (`retryingWhileBusy`).
     private static func openConfigured(path: String, cacheMiB: Int) throws -> SQLiteDatabase {
         try SQLiteDatabase.retryingWhileBusy {
-            // synchronous=FULL below: each commit syncs the log, so its frames can be written a buffer at a time.
-            let database = try SQLiteDatabase(path: path, busyTimeout: 5, buffersWAL: true)
+            // synchronous=FULL below: each commit syncs the log, so its frames can be written a buffer at a
+            // time. The state stays in WAL mode, so its WAL's file is kept between processes.
+            let database = try SQLiteDatabase(path: path, busyTimeout: 5, buffersWAL: true, keepsWALFile: true)
             do {
                 let mode = try database.pragma("journal_mode = WAL")
                 guard mode?.lowercased() == "wal" else {

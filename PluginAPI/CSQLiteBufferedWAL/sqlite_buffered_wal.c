@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* 29 frames of 4 KiB pages a write. The default VFS writes at most 128 KiB - 1 bytes a
  * call (its unix `seekAndWriteFd` masks the length with 0x1ffff, so a larger write fails
@@ -49,6 +50,9 @@ static sqlite3_vfs *underlying;
 static sqlite3_vfs vfs;
 static char vfsName[48];
 static int registered;
+static sqlite3_vfs keepingVfs; /* the same, but a deleted WAL's file is kept (keepingDelete) */
+static char keepingVfsName[56];
+static int keepingRegistered;
 static pthread_once_t registration = PTHREAD_ONCE_INIT;
 
 static sqlite3_file *real(sqlite3_file *file) { return ((BufferedFile *)file)->real; }
@@ -343,6 +347,35 @@ static int forwardDelete(sqlite3_vfs *self, const char *name, int sync) {
     return underlying->xDelete(underlying, name, sync);
 }
 
+/* SQLite deletes a WAL only once it was checkpointed completely and the database file synced,
+ * by the last connection to close. The keeping VFS keeps such a file instead, with its header
+ * cleared, so that the next process writes its frames over blocks the file system has already
+ * allocated rather than allocating them again, and the close frees nothing (on ext4 with
+ * `discard`, deleting a 36 MB WAL took 20 ms, and writing it afresh 10 ms more than over the
+ * old one). A WAL without a valid header is an empty one to SQLite: the next connection's
+ * recovery reads the header and no frame, and the next commit writes a new header, whose new
+ * salt leaves the old frames invalid. If the cleared header does not reach the disk before a
+ * crash, recovery replays frames whose pages the database file already holds. Past
+ * KEPT_WAL_BYTES the file is deleted as before: cutting it shorter without a sync between the
+ * clearing and the cut could leave a valid header over a partial log. */
+enum { KEPT_WAL_BYTES = 64 * 1024 * 1024 };
+
+static int keepingDelete(sqlite3_vfs *self, const char *name, int sync) {
+    size_t length = strlen(name);
+    if (length > 4 && strcmp(name + length - 4, "-wal") == 0) {
+        int descriptor = open(name, O_WRONLY | O_CLOEXEC);
+        if (descriptor >= 0) {
+            static const unsigned char cleared[32]; /* WAL_HDRSIZE */
+            struct stat status;
+            int kept = fstat(descriptor, &status) == 0 && status.st_size <= KEPT_WAL_BYTES
+                && (status.st_size == 0 || pwrite(descriptor, cleared, sizeof(cleared), 0) == (ssize_t)sizeof(cleared));
+            close(descriptor);
+            if (kept) return SQLITE_OK;
+        }
+    }
+    return forwardDelete(self, name, sync);
+}
+
 static int forwardAccess(sqlite3_vfs *self, const char *name, int flags, int *result) {
     (void)self;
     return underlying->xAccess(underlying, name, flags, result);
@@ -420,10 +453,21 @@ static void registerVFS(void) {
     vfs.xGetLastError = forwardGetLastError;
     vfs.xCurrentTimeInt64 = forwardCurrentTimeInt64;
     registered = sqlite3_vfs_register(&vfs, 0) == SQLITE_OK;
+    if (!registered) return;
+    keepingVfs = vfs;
+    snprintf(keepingVfsName, sizeof(keepingVfsName), "ferry-buffered-wal-kept-%p", (void *)&keepingVfs);
+    keepingVfs.zName = keepingVfsName;
+    keepingVfs.xDelete = keepingDelete;
+    keepingRegistered = sqlite3_vfs_register(&keepingVfs, 0) == SQLITE_OK;
 }
 
 const char *ferry_buffered_wal_vfs(void) {
     pthread_once(&registration, registerVFS);
     return registered ? vfsName : NULL;
+}
+
+const char *ferry_buffered_wal_keeping_vfs(void) {
+    pthread_once(&registration, registerVFS);
+    return keepingRegistered ? keepingVfsName : NULL;
 }
 

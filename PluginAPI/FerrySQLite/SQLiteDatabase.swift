@@ -35,11 +35,20 @@ public final class SQLiteDatabase {
     ///     a buffer at a time rather than a call or two a page (CSQLiteBufferedWAL). Only for a
     ///     connection whose commits sync the log (`synchronous` FULL or EXTRA), so that a
     ///     failed write fails its commit.
-    public init(path: String, readOnly: Bool = false, busyTimeout: Double = 5, buffersWAL: Bool = false) throws {
+    ///   - keepsWALFile: with `buffersWAL`, keep the WAL's file when SQLite deletes it (completely
+    ///     checkpointed, at the last connection's close), its header cleared, so that the next
+    ///     process writes over the blocks the file system has already allocated instead of
+    ///     allocating and freeing them again (`ferry_buffered_wal_keeping_vfs`). Only for a
+    ///     database that stays in WAL mode: a WAL file present puts it back in WAL mode.
+    public init(
+        path: String, readOnly: Bool = false, busyTimeout: Double = 5, buffersWAL: Bool = false,
+        keepsWALFile: Bool = false
+    ) throws {
         self.path = path
         var database: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        let vfs = buffersWAL && !readOnly ? ferry_buffered_wal_vfs() : nil
+        let bufferingVFS = keepsWALFile ? ferry_buffered_wal_keeping_vfs() : ferry_buffered_wal_vfs()
+        let vfs = buffersWAL && !readOnly ? bufferingVFS : nil
         let rc = sqlite3_open_v2(path, &database, flags | SQLITE_OPEN_NOMUTEX, vfs)
         guard rc == SQLITE_OK, let database else {
             let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))

@@ -12,6 +12,9 @@ struct SQLiteConfig {
     /// Whether each commit syncs the WAL (`full`, `extra`): a failed write then fails its
     /// commit, which is what writing the WAL a buffer at a time relies on (CSQLiteBufferedWAL).
     var commitsSyncTheWAL: Bool { ["full", "extra"].contains(synchronous) }
+    /// Whether the database stays in WAL mode, so that its WAL's file may be kept between
+    /// processes (`SQLiteDatabase.init`'s `keepsWALFile`).
+    var keepsWALFile: Bool { journalMode == "wal" }
     /// Destination: the column SQLite fills itself (an `INTEGER PRIMARY KEY`), whose
     /// value each written record's id mapping reports.
     var assignedID: String?

@@ -14,7 +14,8 @@ public final class SQLiteConnector: SourceConnector, CheckpointingDestination, T
             // Two runs opening a new file at once race to set its journal mode: the loser tries again.
             database = try SQLiteDatabase.retryingWhileBusy {
                 let database = try SQLiteDatabase.open(
-                    connectorPath: config.path, fileMode: config.fileMode, buffersWAL: config.commitsSyncTheWAL)
+                    connectorPath: config.path, fileMode: config.fileMode, buffersWAL: config.commitsSyncTheWAL,
+                    keepsWALFile: config.keepsWALFile)
                 // temp_store=MEMORY: a write inside a multi-write transaction (a commit group) runs
                 // under a savepoint, whose journal holds the original of every page the write
                 // changes; in a temporary file that was ~4 KiB written per record (2 GiB per

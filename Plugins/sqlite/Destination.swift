@@ -299,6 +299,7 @@ final class SQLiteDestination {
             let pageSize = (try? database.pragma("page_size")).flatMap({ $0.flatMap { Int($0) } }), pageSize > 0,
             let checkpointer = WALCheckpointer(
                 path: database.path, synchronous: config.synchronous, buffersWAL: config.commitsSyncTheWAL,
+                keepsWALFile: config.keepsWALFile,
                 limitFrames: (config.walLimitMiB << 20) / pageSize)
         else { return }
         do {

@@ -10,15 +10,18 @@ extension SQLiteDatabase {
     /// journal files the mode of the database file. A file that is not a SQLite
     /// database is refused here, as a configuration error naming the path.
     ///
-    /// - Parameter buffersWAL: see `SQLiteDatabase.init`; only when commits sync the log.
-    static func open(connectorPath path: String, fileMode: FileMode = .ownerOnly, buffersWAL: Bool = false) throws
-        -> SQLiteDatabase
-    {
+    /// - Parameters:
+    ///   - buffersWAL: see `SQLiteDatabase.init`; only when commits sync the log.
+    ///   - keepsWALFile: see `SQLiteDatabase.init`; only when the database stays in WAL mode.
+    static func open(
+        connectorPath path: String, fileMode: FileMode = .ownerOnly, buffersWAL: Bool = false,
+        keepsWALFile: Bool = false
+    ) throws -> SQLiteDatabase {
         try FileSystem.createParentFolders(of: path)
         try fileMode.createFileIfMissing(atPath: path)
         let database: SQLiteDatabase
         do {
-            database = try SQLiteDatabase(path: path, buffersWAL: buffersWAL)
+            database = try SQLiteDatabase(path: path, buffersWAL: buffersWAL, keepsWALFile: keepsWALFile)
         } catch let error as SQLiteError {
             throw SQLiteError(
                 code: error.code, message: "cannot open '\(path)': \(error.message)", purpose: error.purpose)

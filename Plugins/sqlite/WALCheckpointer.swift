@@ -35,8 +35,9 @@ final class WALCheckpointer: @unchecked Sendable {
     /// - Parameters:
     ///   - synchronous: the writer's level, which the copy's fsyncs follow.
     ///   - buffersWAL: through the buffering VFS, so that a copy's neighbouring pages are one write.
-    init?(path: String, synchronous: String, buffersWAL: Bool, limitFrames: Int) {
-        guard let connection = try? SQLiteDatabase(path: path, buffersWAL: buffersWAL),
+    ///   - keepsWALFile: as the writer's connection (this one may be the last to close).
+    init?(path: String, synchronous: String, buffersWAL: Bool, keepsWALFile: Bool, limitFrames: Int) {
+        guard let connection = try? SQLiteDatabase(path: path, buffersWAL: buffersWAL, keepsWALFile: keepsWALFile),
             (try? connection.execute("PRAGMA synchronous=\(synchronous)", purpose: "match the writer's sync level"))
                 != nil
         else { return nil }

@@ -27,6 +27,13 @@
  * unique to the image, so a plugin's copy and the host's never stand in for each other. */
 const char *ferry_buffered_wal_vfs(void);
 
+/* The same VFS under a second name, for databases that stay in WAL mode: a WAL that SQLite
+ * deletes (checkpointed completely, at the last connection's close) is kept with its header
+ * cleared, unless it is larger than 64 MiB, so that the next process writes over its blocks
+ * (see the source). A connection that may leave WAL mode (`journal_mode` to another value)
+ * must use `ferry_buffered_wal_vfs`: a WAL file present puts a database back in WAL mode. */
+const char *ferry_buffered_wal_keeping_vfs(void);
+
 /* `sqlite3_file_control(db, "main", FERRY_BUFFERED_WAL_FCNTL_WRITES, &writes)` on a
  * connection opened through the VFS fills `writes` with the calls its buffers handed to
  * the default VFS so far (a buffer written, or a write past it): what the tests count.
