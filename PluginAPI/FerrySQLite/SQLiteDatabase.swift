@@ -47,8 +47,8 @@ public final class SQLiteDatabase {
         self.path = path
         var database: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        let bufferingVFS = keepsWALFile ? ferry_buffered_wal_keeping_vfs() : ferry_buffered_wal_vfs()
-        let vfs = buffersWAL && !readOnly ? bufferingVFS : nil
+        var vfs: UnsafePointer<CChar>?
+        if buffersWAL && !readOnly { vfs = keepsWALFile ? ferry_buffered_wal_keeping_vfs() : ferry_buffered_wal_vfs() }
         let rc = sqlite3_open_v2(path, &database, flags | SQLITE_OPEN_NOMUTEX, vfs)
         guard rc == SQLITE_OK, let database else {
             let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))

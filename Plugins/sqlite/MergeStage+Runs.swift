@@ -91,11 +91,9 @@ struct RunReader {
     func key(at positions: [Int]) throws -> MergeKey {
         try buffer.withUnsafeBytes { bytes in
             try MergeKey(positions: positions) { position in
-                var offset = start + headerBytes
-                for column in 0..<position {
-                    offset = StagedValueLayout.extent(of: bytes[start + column], at: offset, in: bytes).next
-                }
-                let value = StagedValueLayout.extent(of: bytes[start + position], at: offset, in: bytes).value
+                let value = StagedValueLayout.value(
+                    at: position, rowLengths: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + headerBytes)]),
+                    storedFrom: start + headerBytes, in: bytes)
                 return UnsafeRawBufferPointer(rebasing: bytes[value])
             }
         }

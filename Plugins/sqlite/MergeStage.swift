@@ -434,11 +434,10 @@ final class MergeStage {
         }
 
         func value(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
-            var offset = starts[row]
-            for before in 0..<column {
-                offset = StagedValueLayout.extent(of: lengths[row * columnCount + before], at: offset, in: arena).next
-            }
-            let value = StagedValueLayout.extent(of: lengths[row * columnCount + column], at: offset, in: arena).value
+            let rowLengths = UnsafeRawBufferPointer(
+                rebasing: UnsafeRawBufferPointer(lengths)[(row * columnCount)..<((row + 1) * columnCount)])
+            let value = StagedValueLayout.value(
+                at: column, rowLengths: rowLengths, storedFrom: starts[row], in: arena)
             return UnsafeRawBufferPointer(rebasing: arena[value])
         }
     }

@@ -38,4 +38,15 @@ enum StagedValueLayout {
         let start = offset + longHeaderBytes
         return (start..<(start + count), start + count)
     }
+
+    /// Where a row's value at `column` has its bytes: `rowLengths` are the row's length bytes, and
+    /// its values are stored one after another from `offset` of `bytes` on.
+    @inline(__always)
+    static func value(
+        at column: Int, rowLengths: UnsafeRawBufferPointer, storedFrom offset: Int, in bytes: UnsafeRawBufferPointer
+    ) -> Range<Int> {
+        var offset = offset
+        for before in 0..<column { offset = extent(of: rowLengths[before], at: offset, in: bytes).next }
+        return extent(of: rowLengths[column], at: offset, in: bytes).value
+    }
 }
