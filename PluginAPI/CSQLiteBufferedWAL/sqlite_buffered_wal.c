@@ -363,7 +363,9 @@ enum { KEPT_WAL_BYTES = 64 * 1024 * 1024 };
 static int keepingDelete(sqlite3_vfs *self, const char *name, int sync) {
     size_t length = strlen(name);
     if (length > 4 && strcmp(name + length - 4, "-wal") == 0) {
-        int descriptor = open(name, O_WRONLY | O_CLOEXEC);
+        /* O_NOFOLLOW, as SQLite opens its own files: a link put in the WAL's place is unlinked
+         * below, as SQLite's delete would, and the file it points to is never written. */
+        int descriptor = open(name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (descriptor >= 0) {
             static const unsigned char cleared[32]; /* WAL_HDRSIZE */
             struct stat status;

@@ -1,3 +1,5 @@
+import CSQLite
+import CSQLiteBufferedWAL
 import FerrySQLite
 import Foundation
 import Testing
@@ -118,6 +120,21 @@ struct SQLiteKeptWALTests {
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
         let count = try SQLiteDatabase(path: path).query("SELECT count(*) FROM t", purpose: "count") { $0.int64(at: 0) }
         #expect(count == [17_000])
+    }
+
+    /// A link in a WAL's place is removed, as SQLite's own delete would, and the file it points
+    /// to keeps its bytes: the keeping delete never writes through a link.
+    @Test func aLinkInTheWALsPlaceIsRemovedAndItsTargetKept() throws {
+        let directory = try TemporaryDirectory()
+        let target = directory.path("precious")
+        let bytes = Data((0..<64).map { UInt8($0 + 1) })
+        try bytes.write(to: URL(fileURLWithPath: target))
+        let link = directory.path("t.db-wal")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let vfs = try #require(sqlite3_vfs_find(ferry_buffered_wal_keeping_vfs()))
+        #expect(vfs.pointee.xDelete(vfs, link, 0) == SQLITE_OK)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil, "the link is removed")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == bytes)
     }
 
     /// The VFS without the second name deletes the WAL, as SQLite's own does.
