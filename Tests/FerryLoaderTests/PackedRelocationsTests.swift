@@ -7,8 +7,7 @@ import Testing
 /// A build that loses the setting (another linker, the flag dropped) still runs, so only the
 /// executable's own tables show it.
 @Suite struct PackedRelocationsTests {
-    /// The executable `swift build` left beside the test bundle.
-    static var ferry: String { Sandbox.buildFolder.appendingPathComponent("ferry").path }
+    static var ferry: String { Sandbox.ferryExecutable }
 
     @Test func theExecutablePacksItsRelativeRelocations() throws {
         let dynamic = try Sandbox.outputLines(of: "/usr/bin/env", ["readelf", "--dynamic", "--wide", Self.ferry])
