@@ -21,20 +21,48 @@ let packsRelativeRelocations = LinkerSetting.unsafeFlags([
     "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
 ])
 
+/// The code a run executes, laid out first and together: lld places the functions a
+/// `symbol-order.txt` names (the executed ones, hottest first; `scripts/order-symbols.sh` writes
+/// it from `callgrind` runs) at the start of `.text`. The kernel maps 64 KiB of cached file around
+/// each page of code a process touches, so `ferry`'s executed functions, scattered over 10 MB of
+/// code, kept about 4.6 MiB of it resident; laid out together, 2.9–3.2 MiB (docs/performance.md,
+/// *Executed code laid out together*). A listed name that a later change renamed is skipped.
+func ordersSymbols(by file: String) -> LinkerSetting {
+    .unsafeFlags([
+        "-use-ld=lld", "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/\(file)",
+        "-Xlinker", "--no-warn-symbol-ordering",
+    ])
+}
+
+/// This package's modules linked into `ferry` or an ordered connector emit a section per
+/// function, so that the linker can move each one; other packages' modules move by whole files.
+let emitsFunctionSections = SwiftSetting.unsafeFlags(["-Xfrontend", "-function-sections"])
+
+/// The modules linked into `ferry` from this package.
+let hostModules: Set<String> = [
+    "FerryCore", "FerryState", "FerryStatePostgres", "FerryHTTP", "FerryLoader", "FerryEngine", "FerrySchedule",
+    "FerryServe", "FerryKit", "FerryCLI", "ferry",
+]
+
 /// A first-party connector: one folder under Plugins/, one `libferry-<name>.so`.
 /// The host finds these beside its own executable, so `swift build` is enough.
 /// `exclude` names sub-folders that hold other targets (a connector's own C module).
-func connector(_ folder: String, target: String, dependencies: [Target.Dependency] = [], exclude: [String] = []) -> (
-    Product, Target
-) {
+/// `ordered`: the connector's executed code is laid out first, as `ferry`'s is, by the
+/// `symbol-order.txt` in its folder (the connectors of the REST → SQLite benchmark).
+func connector(
+    _ folder: String, target: String, dependencies: [Target.Dependency] = [], exclude: [String] = [],
+    ordered: Bool = false
+) -> (Product, Target) {
     (
         .library(name: "ferry-\(folder)", type: .dynamic, targets: [target]),
         .target(
             name: target,
             dependencies: [sdk("FerryPluginSDK"), sdk("FerryTime"), sdk("FerryBuild")] + dependencies,
             path: "Plugins/\(folder)",
-            exclude: ["README.md"] + exclude,
+            exclude: ["README.md"] + exclude + (ordered ? ["symbol-order.txt"] : []),
+            swiftSettings: ordered ? [emitsFunctionSections] : [],
             linkerSettings: [exportsOnlyTheEntryPoint]
+                + (ordered ? [ordersSymbols(by: "Plugins/\(folder)/symbol-order.txt")] : [])
         )
     )
 }
@@ -42,8 +70,8 @@ func connector(_ folder: String, target: String, dependencies: [Target.Dependenc
 let swiftPlugins = [
     connector("demo", target: "DemoPlugin"),
     connector("file", target: "FilePlugin"),
-    connector("sqlite", target: "SQLitePlugin", dependencies: [sdk("CSQLite"), sdk("FerrySQLite")]),
-    connector("rest", target: "RESTPlugin"),
+    connector("sqlite", target: "SQLitePlugin", dependencies: [sdk("CSQLite"), sdk("FerrySQLite")], ordered: true),
+    connector("rest", target: "RESTPlugin", ordered: true),
     connector("postgres", target: "PostgresPlugin", dependencies: ["CLibPQ"], exclude: ["CLibPQ"]),
     connector("influxdb", target: "InfluxDBPlugin"),
     connector("postgrest", target: "PostgRESTPlugin"),
@@ -153,7 +181,8 @@ let package = Package(
         .target(name: "CAllocatorSettings", path: "Host/CAllocatorSettings"),
         .executableTarget(
             name: "ferry", dependencies: ["FerryCLI", "CCrashReportSettings", "CAllocatorSettings"], path: "Host/ferry",
-            linkerSettings: [packsRelativeRelocations]),
+            exclude: ["symbol-order.txt"],
+            linkerSettings: [packsRelativeRelocations, ordersSymbols(by: "Host/ferry/symbol-order.txt")]),
 
         // MARK: Plugins
         // libpq for the postgres connector: its own module inside the connector's folder.
@@ -227,3 +256,7 @@ let package = Package(
     ] + swiftPlugins.map(\.1),
     swiftLanguageModes: [.v6]
 )
+
+for target in package.targets where hostModules.contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [emitsFunctionSections]
+}
