@@ -7,9 +7,6 @@ import Testing
 /// of the code: `ferry`'s and the two connectors'. A build that loses the setting still runs,
 /// so only the built file's symbol table shows it.
 @Suite struct SymbolOrderTests {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// Each ordered file, its list, and the modules of this package compiled a function to a
     /// section into it (other modules' functions move with their whole source file, in its order).
     static let ordered: [(file: String, list: String, modules: Set<String>)] = [
@@ -51,7 +48,7 @@ import Testing
     @Test(arguments: ordered.indices)
     func theListedFunctionsAreLaidOutInTheListsOrderAtTheStart(_ index: Int) throws {
         let (file, list, modules) = Self.ordered[index]
-        let names = try String(contentsOf: Self.repository.appendingPathComponent(list), encoding: .utf8)
+        let names = try String(contentsOf: Fixtures.repoRoot.appendingPathComponent(list), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         let byName = try Self.functionAddresses(in: file)
         let own = names.filter { Self.module(of: $0).map(modules.contains) ?? false }.compactMap { byName[$0] }
