@@ -133,11 +133,14 @@ let package = Package(
         .target(
             name: "FerryEngine",
             dependencies: [
-                "FerryCore", "FerryState", "FerryStatePostgres", "FerryHTTP", "FerryLoader", sdk("CFerryPlugin"),
-                sdk("FerryPluginSDK"), sdk("FerryTime"), .product(name: "Logging", package: "swift-log"),
+                "FerryCore", "FerryState", "FerryStatePostgres", "FerryHTTP", "FerryLoader", "CStartupPages",
+                sdk("CFerryPlugin"), sdk("FerryPluginSDK"), sdk("FerryTime"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/FerryEngine"
         ),
+        // Gives back the pages of code and read-only data that only a process's start touched.
+        .target(name: "CStartupPages", path: "Host/CStartupPages"),
         // `ferry serve`: the schedule (pure, clock-injected) and the service around it.
         .target(
             name: "FerrySchedule", dependencies: ["FerryCore", sdk("FerryTime")], path: "Host/FerrySchedule",
@@ -229,7 +232,9 @@ let package = Package(
             path: "Tests/FerryStateTests"),
         .testTarget(
             name: "FerryLoaderTests",
-            dependencies: ["FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", sdk("FerryBuild")],
+            dependencies: [
+                "FerryLoader", "FerryEngine", "FerryCLI", "FerryTesting", sdk("FerryBuild"), "CStartupPages",
+            ],
             path: "Tests/FerryLoaderTests"),
         .testTarget(
             name: "FerryEngineTests",

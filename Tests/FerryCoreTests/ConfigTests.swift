@@ -206,7 +206,7 @@ import Testing
         #expect(defaults.stateCacheMiB == 4)
         #expect(defaults.pipelines.first?.commitRecords == 100_000)
         #expect(defaults.pipelines.first?.commitSeconds == 10)
-        #expect(defaults.pipelines.first?.readAheadMiB == 8)
+        #expect(defaults.pipelines.first?.readAheadMiB == 4)
         let set = try parse(
             "state_cache_mib: 12", "commit_records: 5000\n    commit_seconds: 2m\n    read_ahead_mib: 0")
         #expect(set.pipelines.first?.readAheadMiB == 0)

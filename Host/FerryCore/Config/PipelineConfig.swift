@@ -65,10 +65,10 @@ public struct PipelineConfig: Sendable, Equatable {
     public static let commitRecordsRange = 1...10_000_000
     /// The default most seconds a commit group stays open.
     public static let defaultCommitSeconds = 10
-    /// The default most MiB of source batches read ahead of the one being written: 4 saved 4.5 MiB
-    /// at the peak but took up to 1.07× the time when the machine was busy (docs/performance.md,
-    /// *Lengths in a byte*).
-    public static let defaultReadAheadMiB = 8
+    /// The default most MiB of source batches read ahead of the one being written. 4 rather than 8:
+    /// 4.2 MiB less at the 1M benchmark's peak at 1.03× the time, which keeps the defaults within
+    /// 64 MiB (docs/performance.md, *Start-up pages given back*).
+    public static let defaultReadAheadMiB = 4
     /// The allowed `read_ahead_mib`.
     public static let readAheadMiBRange = 0...1024
 

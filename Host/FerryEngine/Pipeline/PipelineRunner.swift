@@ -289,6 +289,8 @@ public final class PipelineRunner {
             commit.checkpoint = outgoing
             commit.checkpointSequence = durable?.sequence
             FailPoints.hit("after_write")
+            // The run's start is behind it: what it alone touched of the code need not stay resident.
+            StartupPages.release(afterBatchCommitting: closesGroup, logger: logger)
             let rejected = commit.counts.rejected
             let firstError = commit.deadLetters.first?.error
             commitGroup.add(commit, records: batch.count, checkpoint: durable)
